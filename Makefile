@@ -1,0 +1,148 @@
+# circleci-usage: a plain Makefile with pkg-config.
+#
+#   make              build ./circleci-usage
+#   make check        every test, then again under ASan+UBSan, and a fuzz run
+#   make bench        the speed and memory figures (see bench/README.md)
+#   make demo         a sample export and its report, no token needed
+#   make install      PREFIX=/usr/local (binary and man page)
+#   make fuzz         longer libFuzzer runs (FUZZ_SECONDS=600)
+#
+# Every target that needs packages first runs scripts/deps.sh, which
+# installs what is missing (Debian).  GZ=zlib builds with zlib instead of
+# ISA-L.
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+GZ ?= isal
+VERSION := 0.1.0
+
+WARN = -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes \
+       -Wmissing-prototypes -Wvla -Wwrite-strings -Wshadow
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DCU_VERSION='"$(VERSION)"' $(WARN)
+OPT ?= -O2 -g
+
+ifeq ($(GZ),zlib)
+GZ_PKG = zlib
+GZ_DEF = -DCU_GZ_ZLIB
+else
+GZ_PKG = libisal
+GZ_DEF =
+endif
+
+PKGS = $(GZ_PKG) jansson
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LIBS = $(PKG_LIBS) -lpthread
+
+SRCS = $(wildcard src/*.c)
+LIB_SRCS = $(filter-out src/main.c,$(SRCS))
+HDRS = $(wildcard src/*.h)
+
+BUILD = build/rel
+OBJS = $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
+
+ASAN_BUILD = build/asan
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer -O1 -g
+ASAN_OBJS = $(patsubst src/%.c,$(ASAN_BUILD)/%.o,$(SRCS))
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps check check-unit check-e2e check-asan check-fuzz bench \
+	demo install fuzz clean lint
+
+all: circleci-usage
+
+deps:
+	@sh scripts/deps.sh build
+
+circleci-usage: $(OBJS)
+	$(CC) $(OPT) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	$(CC) $(BASE_CFLAGS) $(GZ_DEF) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+
+$(ASAN_BUILD)/%.o: src/%.c $(HDRS) | $(ASAN_BUILD)
+	$(CC) $(BASE_CFLAGS) $(GZ_DEF) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD) $(ASAN_BUILD) build/unit build/unit-asan:
+	mkdir -p $@
+
+$(ASAN_BUILD)/circleci-usage: $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LIBS)
+
+# ---- tests ----
+
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+TEST_CFLAGS = $(BASE_CFLAGS) $(GZ_DEF) -Isrc $(PKG_CFLAGS) $(CMOCKA_CFLAGS) \
+	      -Wno-missing-prototypes
+LIB_OBJS = $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
+ASAN_LIB_OBJS = $(patsubst src/%.c,$(ASAN_BUILD)/%.o,$(LIB_SRCS))
+
+build/unit/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) | build/unit
+	$(CC) $(TEST_CFLAGS) $(OPT) -o $@ $< $(LIB_OBJS) $(LIBS) $(CMOCKA_LIBS)
+
+build/unit-asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS) | build/unit-asan
+	$(CC) $(TEST_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS) \
+	    $(CMOCKA_LIBS)
+
+check:
+	@sh scripts/deps.sh check
+	@$(MAKE) --no-print-directory check-unit check-e2e check-asan check-fuzz
+	@echo "make check: all passed"
+
+check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
+	@sh tests/run-unit.sh build/unit $(UNIT_TESTS)
+
+check-e2e: circleci-usage
+	@sh tests/e2e/run.sh ./circleci-usage
+
+check-asan: $(ASAN_BUILD)/circleci-usage \
+	    $(addprefix build/unit-asan/,$(UNIT_TESTS))
+	@sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
+	@sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage --quick
+
+# ---- fuzzing (clang's libFuzzer) ----
+
+FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_SECONDS ?= 600
+FUZZ_LIB_SRCS = $(filter-out src/main.c src/cmd_%.c,$(LIB_SRCS))
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
+	@mkdir -p build/fuzz
+	clang $(BASE_CFLAGS) $(GZ_DEF) -Wno-missing-prototypes -Isrc \
+	    $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LIBS)
+
+check-fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@sh fuzz/run.sh 30 $(FUZZ_TARGETS)
+
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- the rest ----
+
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory circleci-usage
+	@sh bench/run.sh
+
+demo:
+	@sh scripts/deps.sh demo
+	@$(MAKE) --no-print-directory circleci-usage
+	@sh scripts/demo.sh
+
+install: circleci-usage
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 circleci-usage $(DESTDIR)$(PREFIX)/bin/circleci-usage
+	install -m 644 doc/circleci-usage.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/circleci-usage.1
+
+lint:
+	@! grep -nE '\b(sprintf|strcpy|strcat|atoi|atol|gets|strtok)\(' \
+	    src/*.c || (echo "banned function used" && false)
+
+clean:
+	rm -rf build circleci-usage

@@ -1,0 +1,169 @@
+/*
+ * agg.c: an open-addressing table of groups, keys in an arena.
+ */
+#include "agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+#define ARENA_CHUNK (64 * 1024)
+
+void
+metrics_add(struct metrics *dst, const struct metrics *src)
+{
+	int i;
+
+	dst->jobs += src->jobs;
+	dst->run_seconds += src->run_seconds;
+	for (i = 0; i < CR_COUNT; i++)
+		dst->credits[i] += src->credits[i];
+}
+
+void
+agg_init(struct agg *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->nslots = 64;
+	a->slots = xcalloc(a->nslots, sizeof(*a->slots));
+}
+
+void
+agg_release(struct agg *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	free(a->groups);
+	free(a->slots);
+	memset(a, 0, sizeof(*a));
+}
+
+uint64_t
+agg_hash(const char *key, size_t len)
+{
+	return hash_bytes(key, len, 0x452821e638d01377ULL);
+}
+
+static const char *
+agg_store_key(struct agg *a, const char *key, size_t len)
+{
+	char *p;
+
+	if (a->arena == NULL || a->arena_cap - a->arena_used < len) {
+		size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+
+		a->arena = xmalloc(cap);
+		a->arena_cap = cap;
+		a->arena_used = 0;
+		a->chunks = xreallocarray(a->chunks, a->nchunks + 1,
+		    sizeof(*a->chunks));
+		a->chunks[a->nchunks++] = a->arena;
+	}
+	p = a->arena + a->arena_used;
+	if (len)
+		memcpy(p, key, len);
+	a->arena_used += len;
+	return p;
+}
+
+static void
+agg_rehash(struct agg *a)
+{
+	size_t n = a->nslots * 2, i;
+	uint32_t *slots = xcalloc(n, sizeof(*slots));
+
+	for (i = 0; i < a->n; i++) {
+		size_t j = (size_t)a->groups[i].hash & (n - 1);
+
+		while (slots[j])
+			j = (j + 1) & (n - 1);
+		slots[j] = (uint32_t)(i + 1);
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->nslots = n;
+}
+
+struct agg_group *
+agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
+{
+	size_t j = (size_t)hash & (a->nslots - 1);
+	struct agg_group *g;
+
+	for (;;) {
+		uint32_t s = a->slots[j];
+
+		if (s == 0)
+			break;
+		g = &a->groups[s - 1];
+		if (g->hash == hash && g->keylen == len &&
+		    memcmp(g->key, key, len) == 0)
+			return g;
+		j = (j + 1) & (a->nslots - 1);
+	}
+	if (a->n >= UINT32_MAX - 1)
+		die(EXIT_FAILURE_OTHER, "too many groups");
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->groups = xreallocarray(a->groups, a->cap,
+		    sizeof(*a->groups));
+	}
+	g = &a->groups[a->n];
+	memset(g, 0, sizeof(*g));
+	g->hash = hash;
+	g->key = agg_store_key(a, key, len);
+	g->keylen = (uint32_t)len;
+	a->slots[j] = (uint32_t)(++a->n);
+	if (a->n * 2 > a->nslots)
+		agg_rehash(a);
+	return &a->groups[a->n - 1];
+}
+
+void
+agg_merge(struct agg *dst, const struct agg *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++) {
+		const struct agg_group *s = &src->groups[i];
+		struct agg_group *d = agg_get(dst, s->key, s->keylen, s->hash);
+
+		metrics_add(&d->m, &s->m);
+	}
+}
+
+void
+agg_key_add(struct sbuf *key, const char *v, size_t len)
+{
+	uint32_t n = (uint32_t)len;
+
+	/* Keys are capped by the reader's record size, well below 4 GiB. */
+	if (sbuf_add(key, &n, sizeof(n)) < 0 || sbuf_add(key, v, len) < 0)
+		die(EXIT_FAILURE_OTHER, "group key too long");
+}
+
+const char *
+agg_key_part(const char *key, size_t keylen, size_t i, size_t *len)
+{
+	size_t off = 0;
+	uint32_t n;
+
+	for (;;) {
+		if (off + sizeof(n) > keylen) {
+			*len = 0;
+			return "";
+		}
+		memcpy(&n, key + off, sizeof(n));
+		off += sizeof(n);
+		if (i == 0) {
+			*len = n;
+			return key + off;
+		}
+		off += n;
+		i--;
+	}
+}

@@ -1,0 +1,79 @@
+/*
+ * agg.h: the metrics of a report and the table of groups that sums them.
+ *
+ * A group key is a byte string made by agg_key_*: each key column's value
+ * preceded by its length, so ("a,b", "c") and ("a", "b,c") differ.  Sums are
+ * exact (dec_t), so adding in any order, or merging the tables of several
+ * threads, gives the same result.
+ */
+#ifndef CU_AGG_H
+#define CU_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dec.h"
+#include "util.h"
+
+/* Credit kinds, in the order of the report's columns. */
+enum credit_kind {
+	CR_COMPUTE,
+	CR_DLC,
+	CR_USER,
+	CR_STORAGE,
+	CR_NETWORK,
+	CR_LEASE,
+	CR_LEASE_OVERAGE,
+	CR_IPRANGES,
+	CR_TOTAL,
+	CR_COUNT
+};
+
+struct metrics {
+	uint64_t jobs;
+	dec_t run_seconds;
+	dec_t credits[CR_COUNT];
+};
+
+void metrics_add(struct metrics *dst, const struct metrics *src);
+
+struct agg_group {
+	uint64_t hash;
+	const char *key;	/* in the table's arena */
+	uint32_t keylen;
+	struct metrics m;
+};
+
+struct agg {
+	struct agg_group *groups;
+	size_t n, cap;
+	uint32_t *slots;	/* group index + 1; 0 is empty */
+	size_t nslots;
+	char *arena;		/* current key chunk */
+	size_t arena_used, arena_cap;
+	char **chunks;
+	size_t nchunks;
+};
+
+void agg_init(struct agg *a);
+void agg_release(struct agg *a);
+
+/*
+ * The group with this key, created (with zero metrics) if new.  The
+ * pointer is valid until the next agg_get() on the same table.
+ */
+struct agg_group *agg_get(struct agg *a, const char *key, size_t len,
+    uint64_t hash);
+
+/* Add every group of src into dst. */
+void agg_merge(struct agg *dst, const struct agg *src);
+
+/* Key building: append one column value; split a key back into values. */
+void agg_key_add(struct sbuf *key, const char *v, size_t len);
+/* The i-th value of a key: returns its pointer and sets *len. */
+const char *agg_key_part(const char *key, size_t keylen, size_t i,
+    size_t *len);
+
+uint64_t agg_hash(const char *key, size_t len);
+
+#endif

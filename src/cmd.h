@@ -1,0 +1,17 @@
+/*
+ * cmd.h: the subcommand table.  Each src/cmd_<name>.c defines one entry;
+ * main.c dispatches on the name.  A command's exec parses its own options
+ * and returns an exit code (util.h).
+ */
+#ifndef CU_CMD_H
+#define CU_CMD_H
+
+struct cmd_entry {
+	const char *name;
+	const char *summary;	/* one line for `circleci-usage --help` */
+	int (*exec)(int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_report_entry;
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * cmd_report.c: `circleci-usage report`, where the credits go: exact sums
+ * of an export's job runs grouped by any keys, as a table, CSV, JSON or
+ * markdown.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "date.h"
+#include "out.h"
+#include "report.h"
+#include "util.h"
+#include "view.h"
+
+static const char report_usage[] =
+"usage: circleci-usage report [options] PATH...\n"
+"\n"
+"Sum the job runs of Usage API exports, grouped by any keys.  PATH is an\n"
+"export part (gzip or plain CSV), a directory (every *.csv.gz and *.csv\n"
+"below it, or the files its manifest.json lists), or - for stdin.\n"
+"\n"
+"Grouping and filters:\n"
+"  --by KEY[,KEY...]     group by: project (default), workflow, job, branch,\n"
+"                        resource_class, executor, os, status, org, trigger,\n"
+"                        user, day, week, month\n"
+"  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n"
+"  --until DATE          only job runs on or before DATE\n"
+"  --project GLOB        only projects matching GLOB (repeatable)\n"
+"  --branch GLOB         only branches matching GLOB (repeatable)\n"
+"  --status LIST         only these JOB_BUILD_STATUS values (repeatable),\n"
+"                        e.g. --status failed,canceled\n"
+"\n"
+"Output:\n"
+"  --sort METRIC         sort by a metric, largest first (default\n"
+"                        total_credits), or by a key column, ascending\n"
+"  --top N               keep the first N groups, fold the rest into (other)\n"
+"  --format FMT          table (default on a terminal), csv (default\n"
+"                        otherwise), json, markdown\n"
+"  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
+"                        the format follows its extension when not given\n"
+"  --credit-price USD    price of one credit for cost_usd (default 0.0006)\n"
+"\n"
+"Input:\n"
+"  --strict              a bad row or value is an error, not a warning\n"
+"  --keep-duplicates     count every row, even a job run seen before\n"
+"  --threads N           reader threads (default: one per core)\n"
+"  -h, --help            show this help\n"
+"\n"
+"Metrics: jobs, run_seconds, compute_credits, dlc_credits, user_credits,\n"
+"storage_credits, network_credits, lease_credits, lease_overage_credits,\n"
+"ipranges_credits, total_credits, cost_usd, share_pct.\n";
+
+enum {
+	OPT_BY = 256, OPT_SINCE, OPT_UNTIL, OPT_PROJECT, OPT_BRANCH,
+	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_STRICT,
+	OPT_KEEP_DUPS, OPT_THREADS
+};
+
+static const struct option report_options[] = {
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "project", required_argument, NULL, OPT_PROJECT },
+	{ "branch", required_argument, NULL, OPT_BRANCH },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "credit-price", required_argument, NULL, OPT_PRICE },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "keep-duplicates", no_argument, NULL, OPT_KEEP_DUPS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	fprintf(stderr, "%s: report: %s\n"
+	    "Try 'circleci-usage report --help' for more information.\n",
+	    PROGRAM_NAME, msg);
+	return EXIT_USAGE;
+}
+
+static int
+parse_format(const char *s, enum view_format *fmt)
+{
+	if (strcmp(s, "table") == 0)
+		*fmt = FMT_TABLE;
+	else if (strcmp(s, "csv") == 0)
+		*fmt = FMT_CSV;
+	else if (strcmp(s, "json") == 0)
+		*fmt = FMT_JSON;
+	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+		*fmt = FMT_MARKDOWN;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+format_from_name(const char *path, enum view_format *fmt)
+{
+	if (str_endswith(path, ".csv"))
+		*fmt = FMT_CSV;
+	else if (str_endswith(path, ".json"))
+		*fmt = FMT_JSON;
+	else if (str_endswith(path, ".md"))
+		*fmt = FMT_MARKDOWN;
+	else if (str_endswith(path, ".txt"))
+		*fmt = FMT_TABLE;
+	else
+		return -1;
+	return 0;
+}
+
+static void
+push_str(const char ***list, size_t *n, const char *s)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+/* --status failed,canceled: each comma-separated value, lowercased. */
+static int
+push_statuses(struct report_opts *o, const char *arg)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len == 0)
+			return -1;
+		o->statuses = xreallocarray(o->statuses, o->nstatuses + 1,
+		    sizeof(*o->statuses));
+		o->statuses[o->nstatuses++] = xstrndup(p, len);
+		if (e == NULL)
+			return 0;
+		p = e + 1;
+	}
+}
+
+static int
+parse_day_arg(const char *opt, const char *s, int32_t *days)
+{
+	if (strlen(s) != 10 || date_parse(s, 10, days) < 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: expected a date YYYY-MM-DD, "
+		    "got '%.100s'", opt, s);
+		return usage_error("%s", msg);
+	}
+	return 0;
+}
+
+static int
+cmd_report_exec(int argc, char **argv)
+{
+	struct report_opts o;
+	struct report_result res;
+	struct inputs in;
+	struct view v;
+	struct out out;
+	enum view_format fmt = FMT_CSV;
+	int have_fmt = 0, sort_metric = VM_CREDITS + CR_TOTAL, sort_key = -1;
+	const char *output = NULL, *sort = NULL;
+	unsigned long long top = 0, threads = 0;
+	dec_t price;
+	int c, i, ret = EXIT_USAGE;
+
+	report_opts_init(&o);
+	inputs_init(&in);
+	dec_parse("0.0006", 6, &price);
+	report_parse_by(&o, "project");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", report_options,
+	    NULL)) != -1) {
+		switch (c) {
+		case OPT_BY:
+			if (report_parse_by(&o, optarg) < 0)
+				goto out;
+			break;
+		case OPT_SINCE:
+			if (parse_day_arg("--since", optarg, &o.since))
+				goto out;
+			break;
+		case OPT_UNTIL:
+			if (parse_day_arg("--until", optarg, &o.until))
+				goto out;
+			break;
+		case OPT_PROJECT:
+			push_str(&o.projects, &o.nprojects, optarg);
+			break;
+		case OPT_BRANCH:
+			push_str(&o.branches, &o.nbranches, optarg);
+			break;
+		case OPT_STATUS:
+			if (push_statuses(&o, optarg) < 0) {
+				ret = usage_error("--status: expected a "
+				    "comma-separated list of statuses, got "
+				    "'%.100s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_SORT:
+			sort = optarg;
+			break;
+		case OPT_TOP:
+			if (parse_uint(optarg, 1000000000, &top) < 0 ||
+			    top == 0) {
+				ret = usage_error("--top: expected a whole "
+				    "number of at least 1, got '%.100s'",
+				    optarg);
+				goto out;
+			}
+			break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &fmt) < 0) {
+				ret = usage_error("--format: expected table, "
+				    "csv, json or markdown, got '%.100s'",
+				    optarg);
+				goto out;
+			}
+			have_fmt = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_PRICE:
+			if (dec_parse(optarg, strlen(optarg), &price) < 0 ||
+			    price < 0) {
+				ret = usage_error("--credit-price: expected a "
+				    "price in USD such as 0.0006, got "
+				    "'%.100s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_STRICT:
+			o.strict = 1;
+			break;
+		case OPT_KEEP_DUPS:
+			o.keep_duplicates = 1;
+			break;
+		case OPT_THREADS:
+			if (parse_uint(optarg, 64, &threads) < 0 ||
+			    threads == 0) {
+				ret = usage_error("--threads: expected a "
+				    "number from 1 to 64, got '%.100s'",
+				    optarg);
+				goto out;
+			}
+			o.threads = (int)threads;
+			break;
+		case 'h':
+			fputs(report_usage, stdout);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			fprintf(stderr, "Try 'circleci-usage report --help' "
+			    "for more information.\n");
+			goto out;
+		}
+	}
+	if (o.since > o.until) {
+		ret = usage_error("%s", "--since is after --until");
+		goto out;
+	}
+	if (sort != NULL) {
+		size_t k;
+
+		sort_metric = view_metric_find(sort);
+		for (k = 0; sort_metric < 0 && k < o.nkeys; k++)
+			if (strcmp(sort, o.keys[k].name) == 0)
+				sort_key = (int)k;
+		if (sort_metric < 0 && sort_key < 0) {
+			ret = usage_error("--sort: expected a metric (such as "
+			    "total_credits, cost_usd, jobs) or a --by key, got "
+			    "'%.100s'", sort);
+			goto out;
+		}
+	}
+	if (!have_fmt) {
+		if (output != NULL && strcmp(output, "-") != 0)
+			format_from_name(output, &fmt);
+		else
+			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
+	}
+	if (optind >= argc) {
+		ret = usage_error("%s", "no input: give export files or "
+		    "directories, or - for stdin");
+		goto out;
+	}
+	for (i = optind; i < argc; i++) {
+		if (inputs_add(&in, argv[i]) < 0) {
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
+	ret = report_run(&o, &in, &res);
+	if (ret != 0) {
+		report_result_release(&res);
+		goto out;
+	}
+	view_build(&v, &o, &res, sort_metric, sort_key, (size_t)top, price);
+	if (out_open(&out, output) < 0) {
+		ret = EXIT_FAILURE_OTHER;
+	} else if (view_write(&v, out.f, fmt) < 0) {
+		out_abort(&out);
+		error("cannot write the report");
+		ret = EXIT_FAILURE_OTHER;
+	} else {
+		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+	}
+	view_release(&v);
+	report_result_release(&res);
+out:
+	inputs_release(&in);
+	report_opts_release(&o);
+	return ret;
+}
+
+const struct cmd_entry cmd_report_entry = {
+	.name = "report",
+	.summary = "sum exports' credits by project, job, day, ... (exact)",
+	.exec = cmd_report_exec,
+};

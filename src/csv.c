@@ -1,0 +1,422 @@
+/*
+ * csv.c: the tokenizer.
+ *
+ * Design: the buffer is scanned 64 bytes at a time for the four bytes that
+ * can change the parser's state (comma, double quote, newline, backslash);
+ * each block becomes a 64-bit mask and the state machine below runs once
+ * per set bit, so ordinary content bytes cost nothing but the vector
+ * compare.  A carriage return is not structural: a record's last field
+ * loses a trailing CR when it ends in CRLF.
+ *
+ * Buffer invariants: data is buf[0, len); the next record starts at `pos`;
+ * `blk` (a multiple of 64) is the block being walked and `mask` holds its
+ * structural bits not yet consumed, all at or after `pos`.  buf has 64
+ * readable bytes past `cap` so that a block load never leaves it.  When a
+ * record runs past `len`, the unread tail moves to the front, more is
+ * read, and the record is parsed again from its start.
+ */
+#include "csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define CSV_PAD 64
+#define CSV_INITIAL_BUF (512 * 1024)
+#define NO_POS SIZE_MAX
+
+enum csv_state { ST_START, ST_UNQ, ST_Q, ST_QQ };
+
+struct csv_reader {
+	csv_read_fn read;
+	void *ctx;
+	char *buf;
+	size_t cap, len, pos;
+	size_t max_record;
+	size_t blk;
+	uint64_t mask;
+	int mask_valid;
+	int eof;
+	int started;		/* the BOM check has been done */
+	uint64_t line;		/* line of the next record */
+	uint64_t consumed;	/* bytes before buf[0] */
+	struct csv_field *fields;
+	size_t fcap;
+	char err[256];
+};
+
+static uint64_t
+block_mask(const char *p)
+{
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), c = _mm_set1_epi8(',');
+	const __m128i n = _mm_set1_epi8('\n'), b = _mm_set1_epi8('\\');
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + 16 * i));
+		__m128i r = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, c)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, n), _mm_cmpeq_epi8(v, b)));
+
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(r) << (16 * i);
+	}
+	return m;
+#else
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		char ch = p[i];
+
+		if (ch == '"' || ch == ',' || ch == '\n' || ch == '\\')
+			m |= 1ULL << i;
+	}
+	return m;
+#endif
+}
+
+/* The structural bits of the block at `blk`, none at or past len. */
+static uint64_t
+csv_mask_at(const struct csv_reader *r, size_t blk)
+{
+	uint64_t m = block_mask(r->buf + blk);
+
+	if (r->len - blk < 64)
+		m &= (1ULL << (r->len - blk)) - 1;
+	return m;
+}
+
+struct csv_reader *
+csv_reader_new(csv_read_fn read, void *ctx, size_t max_fields,
+    size_t max_record)
+{
+	struct csv_reader *r = xcalloc(1, sizeof(*r));
+
+	r->read = read;
+	r->ctx = ctx;
+	r->cap = CSV_INITIAL_BUF < max_record ? CSV_INITIAL_BUF : max_record;
+	if (r->cap < 64)
+		r->cap = 64;
+	r->buf = xcalloc(1, r->cap + CSV_PAD);
+	r->max_record = max_record;
+	r->line = 1;
+	csv_reader_set_max_fields(r, max_fields);
+	return r;
+}
+
+void
+csv_reader_set_max_fields(struct csv_reader *r, size_t max_fields)
+{
+	if (max_fields < 1)
+		max_fields = 1;
+	free(r->fields);
+	r->fields = xcalloc(max_fields, sizeof(*r->fields));
+	r->fcap = max_fields;
+}
+
+void
+csv_reader_free(struct csv_reader *r)
+{
+	if (r == NULL)
+		return;
+	free(r->buf);
+	free(r->fields);
+	free(r);
+}
+
+const char *
+csv_reader_error(const struct csv_reader *r)
+{
+	return r->err;
+}
+
+uint64_t
+csv_reader_bytes(const struct csv_reader *r)
+{
+	return r->consumed + r->pos;
+}
+
+/*
+ * Make room and read more.  The partial record at pos moves to the front;
+ * the buffer grows (up to max_record) only when that record fills it.
+ * Returns 1 when bytes were added, 0 at the end of input, -1 on error.
+ */
+static int
+csv_refill(struct csv_reader *r)
+{
+	size_t before;
+
+	if (r->eof)
+		return 0;
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->consumed += r->pos;
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	if (r->len == r->cap) {
+		size_t ncap;
+
+		if (r->cap >= r->max_record) {
+			snprintf(r->err, sizeof(r->err), "line %llu: record "
+			    "longer than %zu bytes (an unclosed quote?)",
+			    (unsigned long long)r->line, r->max_record);
+			return -1;
+		}
+		ncap = r->cap * 2 < r->max_record ? r->cap * 2 : r->max_record;
+		r->buf = xrealloc(r->buf, ncap + CSV_PAD);
+		r->cap = ncap;
+	}
+	before = r->len;
+	while (r->len < r->cap) {
+		ssize_t n = r->read(r->ctx, r->buf + r->len, r->cap - r->len);
+
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			r->eof = 1;
+			break;
+		}
+		r->len += (size_t)n;
+	}
+	memset(r->buf + r->len, 0, CSV_PAD);
+	r->mask_valid = 0;
+	return r->len > before;
+}
+
+static void
+csv_start(struct csv_reader *r)
+{
+	r->started = 1;
+	while (r->len < 3 && !r->eof)
+		if (csv_refill(r) < 0)
+			return;
+	if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+		r->pos = 3;
+}
+
+/* Record one field (counted even when beyond the kept ones). */
+#define EMIT(start, length, fl)						\
+	do {								\
+		if (nf < r->fcap) {					\
+			r->fields[nf].p = r->buf + (start);		\
+			r->fields[nf].len = (uint32_t)(length);		\
+			r->fields[nf].flags = (fl);			\
+		}							\
+		nf++;							\
+	} while (0)
+
+int
+csv_reader_next(struct csv_reader *r, struct csv_record *rec)
+{
+	enum csv_state st;
+	size_t fb, p, esc, qpos, nf, end;
+	uint64_t nl;
+	uint32_t flags;
+	int bad;
+
+	if (!r->started) {
+		csv_start(r);
+		if (r->err[0])
+			return -1;
+	}
+restart:
+	st = ST_START;
+	fb = r->pos;
+	esc = NO_POS;
+	qpos = 0;
+	nf = 0;
+	nl = 0;
+	flags = 0;
+	bad = 0;
+	if (!r->mask_valid || r->blk + 64 <= r->pos || r->blk > r->pos) {
+		r->blk = r->pos & ~(size_t)63;
+		if (r->blk >= r->len)
+			goto more;
+		r->mask = csv_mask_at(r, r->blk) &
+		    ~((1ULL << (r->pos - r->blk)) - 1);
+		r->mask_valid = 1;
+	}
+	for (;;) {
+		char c;
+
+		while (r->mask == 0) {
+			r->blk += 64;
+			if (r->blk >= r->len) {
+				r->blk -= 64;
+				goto more;
+			}
+			r->mask = csv_mask_at(r, r->blk);
+		}
+		p = r->blk + (size_t)__builtin_ctzll(r->mask);
+		r->mask &= r->mask - 1;
+		c = r->buf[p];
+
+		switch (st) {
+		case ST_START:
+			if (p == fb && c == '"') {
+				st = ST_Q;
+				flags = CSV_F_QUOTED;
+				continue;
+			}
+			st = ST_UNQ;
+			/* FALLTHROUGH */
+		case ST_UNQ:
+unquoted:
+			if (p == esc) {		/* an escaped byte */
+				esc = NO_POS;
+				nl += c == '\n';
+				continue;
+			}
+			if (c == ',') {
+				EMIT(fb, p - fb, flags);
+				fb = p + 1;
+				flags = 0;
+				st = ST_START;
+			} else if (c == '\n') {
+				nl++;
+				end = p;
+				if (end > fb && r->buf[end - 1] == '\r' &&
+				    end != esc + 1)
+					end--;
+				EMIT(fb, end - fb, flags);
+				goto record;
+			} else if (c == '\\') {
+				esc = p + 1;
+				flags |= CSV_F_ESCAPE;
+			}
+			/* a quote inside an unquoted field is content */
+			continue;
+		case ST_Q:
+			if (c == '"') {
+				st = ST_QQ;
+				qpos = p;
+			} else if (c == '\n') {
+				nl++;
+			}
+			continue;
+		case ST_QQ:
+			if (p == qpos + 1) {
+				if (c == '"') {
+					st = ST_Q;
+					flags |= CSV_F_DQUOTE;
+					continue;
+				}
+				if (c == ',') {
+					EMIT(fb + 1, qpos - fb - 1, flags);
+					fb = p + 1;
+					flags = 0;
+					st = ST_START;
+					continue;
+				}
+				if (c == '\n') {
+					nl++;
+					EMIT(fb + 1, qpos - fb - 1, flags);
+					goto record;
+				}
+			} else if (p == qpos + 2 && c == '\n' &&
+			    r->buf[qpos + 1] == '\r') {
+				nl++;
+				EMIT(fb + 1, qpos - fb - 1, flags);
+				goto record;
+			}
+			/* bytes after a closing quote: malformed */
+			bad = 1;
+			flags = CSV_F_BAD;
+			st = ST_UNQ;
+			goto unquoted;
+		}
+	}
+
+more:
+	{
+		int got = csv_refill(r);
+
+		if (got < 0)
+			return -1;
+		if (got > 0)
+			goto restart;
+	}
+	/* The end of the input ends the record, if there is one. */
+	if (r->pos >= r->len)
+		return 0;
+	p = r->len;
+	switch (st) {
+	case ST_START:
+		if (p == fb) {
+			EMIT(fb, 0, flags);
+			break;
+		}
+		/* content with no structural byte: unquoted */
+		/* FALLTHROUGH */
+	case ST_UNQ:
+		end = p;
+		if (end > fb && r->buf[end - 1] == '\r' && end != esc + 1)
+			end--;
+		EMIT(fb, end - fb, flags);
+		break;
+	case ST_Q:
+		bad = 1;	/* the quote is never closed */
+		EMIT(fb, p - fb, CSV_F_BAD);
+		break;
+	case ST_QQ:
+		if (qpos + 1 == p || (qpos + 2 == p && r->buf[qpos + 1] == '\r'))
+			EMIT(fb + 1, qpos - fb - 1, flags);
+		else {
+			bad = 1;
+			EMIT(fb, p - fb, CSV_F_BAD);
+		}
+		break;
+	}
+	p = r->len - 1;		/* as if a newline ended it */
+
+record:
+	rec->fields = r->fields;
+	rec->nfields = nf;
+	rec->line = r->line;
+	rec->bad = bad;
+	r->line += nl;
+	r->pos = p + 1;
+	/* Skip blank lines: one empty unquoted field. */
+	if (nf == 1 && r->fields[0].len == 0 && !(r->fields[0].flags &
+	    CSV_F_QUOTED) && !bad) {
+		if (r->pos >= r->len && r->eof)
+			return 0;
+		goto restart;
+	}
+	return 1;
+}
+
+const char *
+csv_field_value(const struct csv_field *f, struct sbuf *scratch,
+    size_t *len)
+{
+	size_t i;
+
+	if (!(f->flags & (CSV_F_DQUOTE | CSV_F_ESCAPE))) {
+		*len = f->len;
+		return f->p;
+	}
+	sbuf_reset(scratch);
+	for (i = 0; i < f->len; i++) {
+		char c = f->p[i];
+
+		if ((f->flags & CSV_F_DQUOTE) && c == '"' && i + 1 < f->len &&
+		    f->p[i + 1] == '"')
+			i++;
+		else if ((f->flags & CSV_F_ESCAPE) && c == '\\' &&
+		    i + 1 < f->len)
+			c = f->p[++i];
+		if (sbuf_addch(scratch, c) < 0)
+			break;
+	}
+	*len = scratch->len;
+	return scratch->buf;
+}

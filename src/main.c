@@ -1,0 +1,69 @@
+/*
+ * main.c: global options and dispatch to the subcommands.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_report_entry,
+	NULL
+};
+
+static void
+main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: circleci-usage <command> [options]\n"
+	    "       circleci-usage <command> --help\n"
+	    "       circleci-usage --version\n\n"
+	    "Where an organization's CircleCI credits go, from the Usage "
+	    "API.\n\nCommands:\n");
+	for (i = 0; cmd_table[i] != NULL; i++)
+		fprintf(f, "  %-12s %s\n", cmd_table[i]->name,
+		    cmd_table[i]->summary);
+	fprintf(f, "\nExit codes: 0 success, 1 failure, 2 usage error, 3 bad "
+	    "input data,\n4 API refused access, 5 API rejected the request, "
+	    "6 timeout or network,\n7 an alert fired with --fail-on-alert.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	/* UTF-8 display widths; numbers and messages stay in C */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "");
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			static char help_opt[] = "--help";
+			char *sub[] = { argv[2], help_opt, NULL };
+
+			for (i = 0; cmd_table[i] != NULL; i++)
+				if (strcmp(cmd_table[i]->name, argv[2]) == 0)
+					return cmd_table[i]->exec(2, sub);
+		}
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("circleci-usage %s\n", CU_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; cmd_table[i] != NULL; i++)
+		if (strcmp(cmd_table[i]->name, argv[1]) == 0)
+			return cmd_table[i]->exec(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM_NAME, argv[1]);
+	main_usage(stderr);
+	return EXIT_USAGE;
+}

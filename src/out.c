@@ -1,0 +1,94 @@
+/*
+ * out.c: atomic output files (temporary file + fsync + rename).
+ */
+#include "out.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+out_open(struct out *o, const char *path)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = xstrdup(path);
+	o->tmp = xasprintf("%s.tmp.XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		error("cannot create '%s': %s", o->tmp, strerror(errno));
+		free(o->tmp);
+		free(o->path);
+		o->tmp = o->path = NULL;
+		return -1;
+	}
+	/* mkstemp makes 0600; give the result the usual umask mode */
+	{
+		mode_t mask = umask(022);
+
+		umask(mask);
+		(void)fchmod(fd, 0666 & ~mask);
+	}
+	o->f = fdopen(fd, "w");
+	if (o->f == NULL) {
+		error("cannot write '%s': %s", o->tmp, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		free(o->path);
+		o->tmp = o->path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+out_commit(struct out *o)
+{
+	int ret = 0;
+
+	if (o->path == NULL) {
+		if (fflush(o->f) != 0 || ferror(o->f))
+			ret = error("cannot write to standard output: %s",
+			    strerror(errno));
+		return ret;
+	}
+	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) < 0) {
+		ret = error("cannot write '%s': %s", o->path, strerror(errno));
+		fclose(o->f);
+	} else if (fclose(o->f) != 0) {
+		ret = error("cannot write '%s': %s", o->path, strerror(errno));
+	} else if (rename(o->tmp, o->path) < 0) {
+		ret = error("cannot rename '%s' to '%s': %s", o->tmp, o->path,
+		    strerror(errno));
+	}
+	if (ret < 0)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	o->f = NULL;
+	o->tmp = o->path = NULL;
+	return ret;
+}
+
+void
+out_abort(struct out *o)
+{
+	if (o->path != NULL) {
+		fclose(o->f);
+		unlink(o->tmp);
+		free(o->tmp);
+		free(o->path);
+	}
+	o->f = NULL;
+	o->tmp = o->path = NULL;
+}

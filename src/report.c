@@ -1,0 +1,697 @@
+/*
+ * report.c: the engine behind `report` (and every command that sums
+ * exports): parallel workers, the per-row hot path, problem reporting.
+ *
+ * Each worker takes the next part from a shared counter, streams it
+ * through gz -> csv -> process_row(), and sums into its own group table;
+ * the only shared state on the hot path is the duplicate filter (sharded
+ * locks).  Per-file counters and problems are kept per file and reported
+ * in file order at the end, so output does not depend on thread timing.
+ */
+#include "report.h"
+
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "date.h"
+#include "dedup.h"
+#include "gz.h"
+
+#define MAX_PROBLEMS_PER_FILE 5
+#define MAX_PROBLEMS_SHOWN 5
+#define MAX_HEADER_FIELDS 4096
+#define MAX_RECORD (16 * 1024 * 1024)
+
+struct key_def {
+	const char *name;
+	struct key_col cols[3];
+	size_t ncols;
+};
+
+static const struct key_def key_defs[] = {
+	{ "project", { { "project", COL_PROJECT_NAME, KEY_STRING } }, 1 },
+	{ "workflow", { { "project", COL_PROJECT_NAME, KEY_STRING },
+	    { "workflow", COL_WORKFLOW_NAME, KEY_STRING } }, 2 },
+	{ "job", { { "project", COL_PROJECT_NAME, KEY_STRING },
+	    { "workflow", COL_WORKFLOW_NAME, KEY_STRING },
+	    { "job", COL_JOB_NAME, KEY_STRING } }, 3 },
+	{ "branch", { { "branch", COL_VCS_BRANCH, KEY_STRING } }, 1 },
+	{ "resource_class", { { "resource_class", COL_RESOURCE_CLASS,
+	    KEY_STRING } }, 1 },
+	{ "executor", { { "executor", COL_EXECUTOR, KEY_STRING } }, 1 },
+	{ "os", { { "os", COL_OPERATING_SYSTEM, KEY_STRING } }, 1 },
+	{ "status", { { "status", COL_JOB_BUILD_STATUS, KEY_STRING } }, 1 },
+	{ "org", { { "org", COL_ORGANIZATION_NAME, KEY_STRING } }, 1 },
+	{ "trigger", { { "trigger", COL_PIPELINE_TRIGGER_SOURCE,
+	    KEY_STRING } }, 1 },
+	{ "user", { { "user", COL_PIPELINE_TRIGGER_USER_ID, KEY_STRING } }, 1 },
+	{ "day", { { "day", COL_JOB_RUN_DATE, KEY_DAY } }, 1 },
+	{ "week", { { "week", COL_JOB_RUN_DATE, KEY_WEEK } }, 1 },
+	{ "month", { { "month", COL_JOB_RUN_DATE, KEY_MONTH } }, 1 },
+};
+
+const char *const report_key_names = "project, workflow, job, branch, "
+    "resource_class, executor, os, status, org, trigger, user, day, week, "
+    "month";
+
+void
+report_opts_init(struct report_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->since = INT32_MIN;
+	o->until = INT32_MAX;
+}
+
+void
+report_opts_release(struct report_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nstatuses; i++)
+		free(o->statuses[i]);
+	free(o->statuses);
+	free(o->projects);
+	free(o->branches);
+	memset(o, 0, sizeof(*o));
+}
+
+void
+report_result_release(struct report_result *r)
+{
+	agg_release(&r->groups);
+}
+
+static int
+report_add_key(struct report_opts *o, const struct key_col *k)
+{
+	size_t i;
+
+	for (i = 0; i < o->nkeys; i++)
+		if (strcmp(o->keys[i].name, k->name) == 0)
+			return 0;
+	if (o->nkeys == REPORT_MAX_KEYS)
+		return error("--by: too many keys (at most %d)",
+		    REPORT_MAX_KEYS);
+	o->keys[o->nkeys++] = *k;
+	return 0;
+}
+
+int
+report_parse_by(struct report_opts *o, const char *list)
+{
+	const char *p = list;
+
+	o->nkeys = 0;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t i, j;
+
+		for (i = 0; i < sizeof(key_defs) / sizeof(key_defs[0]); i++)
+			if (str_ieq(p, len, key_defs[i].name))
+				break;
+		if (i == sizeof(key_defs) / sizeof(key_defs[0]))
+			return error("--by: unknown key '%.*s' (expected a "
+			    "comma-separated list of: %s)", (int)len, p,
+			    report_key_names);
+		for (j = 0; j < key_defs[i].ncols; j++)
+			if (report_add_key(o, &key_defs[i].cols[j]) < 0)
+				return -1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* ---- per-file state and problems ---- */
+
+struct file_state {
+	const char *path;
+	uint64_t rows_read, skipped, filtered, dups, bytes;
+	int32_t first, last;
+	int have_dates;
+	char *problems[MAX_PROBLEMS_PER_FILE];
+	size_t nproblems;
+	uint64_t problems_total;
+	char *fatal;
+};
+
+struct shared {
+	const struct report_opts *o;
+	struct file_state *files;
+	size_t nfiles;
+	atomic_size_t next;
+	atomic_int abort;
+	struct dedup *dedup;
+};
+
+struct worker {
+	pthread_t tid;
+	struct shared *sh;
+	struct agg agg;
+	struct sbuf key, scratch, glob;
+	int32_t day_cache[3];
+	char day_text[3][DATE_BUFSZ];
+	size_t day_len[3];
+};
+
+/* A value shown in a message: at most 40 bytes, control bytes escaped. */
+static void
+show_value(char *out, size_t outlen, const char *v, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (i == 40) {
+			n += (size_t)snprintf(out + n, outlen - n, "...");
+			break;
+		}
+		if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x",
+			    c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Note a problem with a row.  Returns 1 when the run must stop (strict),
+ * 0 otherwise.
+ */
+static int
+file_problem(struct worker *w, struct file_state *fs, uint64_t line,
+    const char *column, const char *reason, const char *v, size_t vlen)
+{
+	char shown[256];
+	char *msg;
+
+	if (v != NULL) {
+		show_value(shown, sizeof(shown), v, vlen);
+		msg = xasprintf("%s:%llu: %s%s%s '%s'", fs->path,
+		    (unsigned long long)line, column ? column : "",
+		    column ? ": " : "", reason, shown);
+	} else {
+		msg = xasprintf("%s:%llu: %s%s%s", fs->path,
+		    (unsigned long long)line, column ? column : "",
+		    column ? ": " : "", reason);
+	}
+	fs->problems_total++;
+	if (w->sh->o->strict) {
+		fs->fatal = msg;
+		return 1;
+	}
+	if (fs->nproblems < MAX_PROBLEMS_PER_FILE)
+		fs->problems[fs->nproblems++] = msg;
+	else
+		free(msg);
+	return 0;
+}
+
+static ssize_t
+gz_read_cb(void *ctx, void *buf, size_t len)
+{
+	return gz_read(ctx, buf, len);
+}
+
+/* What one file needs, resolved from its header. */
+struct file_plan {
+	struct usage_header h;
+	int key_idx[REPORT_MAX_KEYS];
+	int need_date;		/* a time key or a date filter */
+	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
+	    idx_status;
+	int idx_credit[CR_COUNT];
+};
+
+static int
+plan_require(struct file_state *fs, const struct file_plan *p, int col,
+    const char *why)
+{
+	if (p->h.idx[col] >= 0)
+		return 0;
+	fs->fatal = xasprintf("'%s' has no column %s (needed %s)", fs->path,
+	    usage_col_name(col), why);
+	return -1;
+}
+
+static int
+plan_make(struct file_plan *p, const struct report_opts *o,
+    struct file_state *fs)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < o->nkeys; i++) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "by --by %s", o->keys[i].name);
+		if (plan_require(fs, p, o->keys[i].col, why) < 0)
+			return -1;
+		p->key_idx[i] = p->h.idx[o->keys[i].col];
+		if (o->keys[i].kind != KEY_STRING)
+			p->need_date = 1;
+	}
+	if (o->since != INT32_MIN || o->until != INT32_MAX) {
+		p->need_date = 1;
+		if (plan_require(fs, p, COL_JOB_RUN_DATE,
+		    "by --since/--until") < 0)
+			return -1;
+	}
+	if (o->nprojects && plan_require(fs, p, COL_PROJECT_NAME,
+	    "by --project") < 0)
+		return -1;
+	if (o->nbranches && plan_require(fs, p, COL_VCS_BRANCH,
+	    "by --branch") < 0)
+		return -1;
+	if (o->nstatuses && plan_require(fs, p, COL_JOB_BUILD_STATUS,
+	    "by --status") < 0)
+		return -1;
+	if (!o->keep_duplicates && plan_require(fs, p, COL_JOB_ID,
+	    "to drop duplicate job runs; --keep-duplicates counts every row") <
+	    0)
+		return -1;
+	if (plan_require(fs, p, COL_TOTAL_CREDITS, "for the credit totals") < 0)
+		return -1;
+	p->idx_date = p->h.idx[COL_JOB_RUN_DATE];
+	p->idx_id = o->keep_duplicates ? -1 : p->h.idx[COL_JOB_ID];
+	p->idx_total = p->h.idx[COL_TOTAL_CREDITS];
+	p->idx_secs = p->h.idx[COL_JOB_RUN_SECONDS];
+	p->idx_project = p->h.idx[COL_PROJECT_NAME];
+	p->idx_branch = p->h.idx[COL_VCS_BRANCH];
+	p->idx_status = p->h.idx[COL_JOB_BUILD_STATUS];
+	for (c = 0; c < CR_COUNT; c++)
+		p->idx_credit[c] = p->h.idx[COL_COMPUTE_CREDITS + c];
+	return 0;
+}
+
+/* A field as a string: NULL is "", escapes undone (maybe in scratch). */
+static inline const char *
+field_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
+{
+	if (csv_field_is_null(f)) {
+		*len = 0;
+		return "";
+	}
+	return csv_field_value(f, scratch, len);
+}
+
+static int
+glob_any(struct worker *w, const char *const *globs, size_t n,
+    const struct csv_field *f)
+{
+	size_t len, i;
+	const char *v = field_text(f, &w->scratch, &len);
+
+	sbuf_reset(&w->glob);
+	if (sbuf_add(&w->glob, v, len) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (fnmatch(globs[i], w->glob.buf, 0) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+status_any(char *const *list, size_t n, struct sbuf *scratch,
+    const struct csv_field *f)
+{
+	size_t len, i;
+	const char *v = field_text(f, scratch, &len);
+
+	for (i = 0; i < n; i++)
+		if (str_ieq(v, len, list[i]))
+			return 1;
+	return 0;
+}
+
+/* The text of a time key for `days`, cached per key kind. */
+static void
+time_key(struct worker *w, enum key_kind kind, int32_t days)
+{
+	int k = kind - KEY_DAY;
+
+	if (w->day_len[k] && w->day_cache[k] == days) {
+		agg_key_add(&w->key, w->day_text[k], w->day_len[k]);
+		return;
+	}
+	if (kind == KEY_DAY)
+		w->day_len[k] = date_format_day(days, w->day_text[k]);
+	else if (kind == KEY_WEEK)
+		w->day_len[k] = date_format_week(days, w->day_text[k]);
+	else
+		w->day_len[k] = date_format_month(days, w->day_text[k]);
+	w->day_cache[k] = days;
+	agg_key_add(&w->key, w->day_text[k], w->day_len[k]);
+}
+
+/* Parse an optional numeric column: NULL and bad values are 0. */
+static int
+opt_number(struct worker *w, struct file_state *fs, const struct file_plan *p,
+    const struct csv_record *rec, int idx, int col, dec_t *out)
+{
+	const struct csv_field *f;
+	size_t len;
+	const char *v;
+
+	*out = 0;
+	if (idx < 0)
+		return 0;
+	f = &rec->fields[idx];
+	if (csv_field_is_null(f))
+		return 0;
+	if (CU_LIKELY(!(f->flags & (CSV_F_ESCAPE | CSV_F_DQUOTE)))) {
+		if (CU_LIKELY(dec_parse(f->p, f->len, out) == 0))
+			return 0;
+	} else {
+		v = csv_field_value(f, &w->scratch, &len);
+		if (dec_parse(v, len, out) == 0)
+			return 0;
+	}
+	*out = 0;
+	(void)p;
+	v = csv_field_value(f, &w->scratch, &len);
+	return file_problem(w, fs, rec->line, usage_col_name(col),
+	    "not a number, counted as empty:", v, len);
+}
+
+/*
+ * One data row.  Returns 1 to stop reading (strict mode found a problem).
+ */
+static int
+process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
+    const struct csv_record *rec)
+{
+	const struct report_opts *o = w->sh->o;
+	const struct csv_field *f = rec->fields;
+	struct metrics m;
+	struct agg_group *g;
+	int32_t days = 0;
+	int have_day = 0;
+	size_t i, len;
+	const char *v;
+	int c;
+
+	fs->rows_read++;
+	if (CU_UNLIKELY(rec->nfields != p->h.ncols)) {
+		char why[96];
+
+		fs->skipped++;
+		snprintf(why, sizeof(why), "expected %zu fields, found %zu; "
+		    "row skipped", p->h.ncols, rec->nfields);
+		return file_problem(w, fs, rec->line, NULL, why, NULL, 0);
+	}
+	if (CU_UNLIKELY(rec->bad)) {
+		fs->skipped++;
+		return file_problem(w, fs, rec->line, NULL,
+		    "malformed quoted field; row skipped", NULL, 0);
+	}
+	/* TOTAL_CREDITS: required */
+	{
+		const struct csv_field *t = &f[p->idx_total];
+		int bad = csv_field_is_null(t);
+
+		if (!bad && CU_LIKELY(!(t->flags & (CSV_F_ESCAPE |
+		    CSV_F_DQUOTE))))
+			bad = dec_parse(t->p, t->len, &m.credits[CR_TOTAL]);
+		else if (!bad) {
+			v = csv_field_value(t, &w->scratch, &len);
+			bad = dec_parse(v, len, &m.credits[CR_TOTAL]);
+		}
+		if (CU_UNLIKELY(bad)) {
+			fs->skipped++;
+			v = field_text(t, &w->scratch, &len);
+			return file_problem(w, fs, rec->line, "TOTAL_CREDITS",
+			    csv_field_is_null(t) ? "empty; row skipped" :
+			    "not a number; row skipped:",
+			    csv_field_is_null(t) ? NULL : v, len);
+		}
+	}
+	/* JOB_RUN_DATE: required when a key or filter needs it */
+	if (p->idx_date >= 0) {
+		const struct csv_field *d = &f[p->idx_date];
+
+		if (!csv_field_is_null(d)) {
+			v = csv_field_value(d, &w->scratch, &len);
+			have_day = date_parse(v, len, &days) == 0;
+			if (!have_day && !p->need_date &&
+			    file_problem(w, fs, rec->line, "JOB_RUN_DATE",
+			    "not a date (YYYY-MM-DD), counted as empty:", v,
+			    len))
+				return 1;
+		}
+		if (!have_day && p->need_date) {
+			fs->skipped++;
+			v = field_text(d, &w->scratch, &len);
+			return file_problem(w, fs, rec->line, "JOB_RUN_DATE",
+			    len ? "not a date (YYYY-MM-DD); row skipped:" :
+			    "empty; row skipped", len ? v : NULL, len);
+		}
+	}
+	/* JOB_ID: required to drop duplicates */
+	if (p->idx_id >= 0 && CU_UNLIKELY(csv_field_is_null(&f[p->idx_id]))) {
+		fs->skipped++;
+		return file_problem(w, fs, rec->line, "JOB_ID",
+		    "empty; row skipped", NULL, 0);
+	}
+	/* filters */
+	if ((have_day && (days < o->since || days > o->until)) ||
+	    (o->nprojects && !glob_any(w, o->projects, o->nprojects,
+	    &f[p->idx_project])) ||
+	    (o->nbranches && !glob_any(w, o->branches, o->nbranches,
+	    &f[p->idx_branch])) ||
+	    (o->nstatuses && !status_any(o->statuses, o->nstatuses,
+	    &w->scratch, &f[p->idx_status]))) {
+		fs->filtered++;
+		return 0;
+	}
+	if (p->idx_id >= 0) {
+		v = csv_field_value(&f[p->idx_id], &w->scratch, &len);
+		if (!dedup_add(w->sh->dedup, v, len)) {
+			fs->dups++;
+			return 0;
+		}
+	}
+	/* the other metrics: bad values count as empty */
+	for (c = 0; c < CR_TOTAL; c++)
+		if (opt_number(w, fs, p, rec, p->idx_credit[c],
+		    COL_COMPUTE_CREDITS + c, &m.credits[c]))
+			return 1;
+	if (opt_number(w, fs, p, rec, p->idx_secs, COL_JOB_RUN_SECONDS,
+	    &m.run_seconds))
+		return 1;
+	m.jobs = 1;
+	if (have_day) {
+		if (!fs->have_dates || days < fs->first)
+			fs->first = days;
+		if (!fs->have_dates || days > fs->last)
+			fs->last = days;
+		fs->have_dates = 1;
+	}
+	/* the group */
+	sbuf_reset(&w->key);
+	for (i = 0; i < o->nkeys; i++) {
+		if (o->keys[i].kind == KEY_STRING) {
+			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
+			agg_key_add(&w->key, v, len);
+		} else {
+			time_key(w, o->keys[i].kind, days);
+		}
+	}
+	g = agg_get(&w->agg, w->key.buf, w->key.len,
+	    agg_hash(w->key.buf, w->key.len));
+	metrics_add(&g->m, &m);
+	return 0;
+}
+
+static void
+process_file(struct worker *w, struct file_state *fs)
+{
+	char err[512];
+	struct gz *gz;
+	struct csv_reader *csv;
+	struct csv_record rec;
+	struct file_plan plan;
+	int ret;
+
+	gz = gz_open(fs->path, err, sizeof(err));
+	if (gz == NULL) {
+		fs->fatal = xstrdup(err);
+		return;
+	}
+	csv = csv_reader_new(gz_read_cb, gz, MAX_HEADER_FIELDS, MAX_RECORD);
+	memset(&plan, 0, sizeof(plan));
+	ret = csv_reader_next(csv, &rec);
+	if (ret > 0) {
+		if (rec.nfields > MAX_HEADER_FIELDS) {
+			fs->fatal = xasprintf("'%s': header has more than %d "
+			    "columns", fs->path, MAX_HEADER_FIELDS);
+			goto out;
+		}
+		usage_header_map(&plan.h, &rec, &w->scratch);
+		if (plan_make(&plan, w->sh->o, fs) < 0)
+			goto out;
+		csv_reader_set_max_fields(csv, plan.h.ncols);
+		while (!atomic_load_explicit(&w->sh->abort,
+		    memory_order_relaxed) &&
+		    (ret = csv_reader_next(csv, &rec)) > 0) {
+			if (process_row(w, fs, &plan, &rec))
+				break;
+		}
+	}
+	if (ret < 0 && fs->fatal == NULL) {
+		const char *msg = gz_error(gz)[0] ? gz_error(gz) :
+		    csv_reader_error(csv);
+
+		if (gz_error(gz)[0])
+			fs->fatal = xstrdup(msg);
+		else
+			fs->fatal = xasprintf("'%s': %s", fs->path, msg);
+	}
+out:
+	fs->bytes = csv_reader_bytes(csv);
+	csv_reader_free(csv);
+	gz_close(gz);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct shared *sh = w->sh;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&sh->next, 1);
+
+		if (i >= sh->nfiles || atomic_load(&sh->abort))
+			break;
+		process_file(w, &sh->files[i]);
+		if (sh->files[i].fatal)
+			atomic_store(&sh->abort, 1);
+	}
+	return NULL;
+}
+
+static void
+worker_init(struct worker *w, struct shared *sh)
+{
+	memset(w, 0, sizeof(*w));
+	w->sh = sh;
+	agg_init(&w->agg);
+	sbuf_init(&w->key, MAX_RECORD);
+	sbuf_init(&w->scratch, MAX_RECORD);
+	sbuf_init(&w->glob, MAX_RECORD);
+}
+
+static void
+worker_release(struct worker *w)
+{
+	agg_release(&w->agg);
+	sbuf_release(&w->key);
+	sbuf_release(&w->scratch);
+	sbuf_release(&w->glob);
+}
+
+int
+report_run(const struct report_opts *o, const struct inputs *in,
+    struct report_result *res)
+{
+	struct shared sh;
+	struct worker *workers;
+	size_t nworkers, i, j, shown = 0;
+	uint64_t total_problems = 0;
+	int ret = 0, stdin_seen = 0;
+
+	memset(res, 0, sizeof(*res));
+	agg_init(&res->groups);
+	for (i = 0; i < in->n; i++) {
+		if (strcmp(in->paths[i], "-") == 0 && stdin_seen++) {
+			error("standard input ('-') given twice");
+			return EXIT_USAGE;
+		}
+	}
+	memset(&sh, 0, sizeof(sh));
+	sh.o = o;
+	sh.nfiles = in->n;
+	sh.files = xcalloc(in->n ? in->n : 1, sizeof(*sh.files));
+	for (i = 0; i < in->n; i++)
+		sh.files[i].path = in->paths[i];
+	atomic_init(&sh.next, 0);
+	atomic_init(&sh.abort, 0);
+	sh.dedup = o->keep_duplicates ? NULL : dedup_new();
+
+	nworkers = o->threads > 0 ? (size_t)o->threads : (size_t)cpu_count();
+	if (nworkers > in->n)
+		nworkers = in->n ? in->n : 1;
+	workers = xcalloc(nworkers, sizeof(*workers));
+	for (i = 0; i < nworkers; i++)
+		worker_init(&workers[i], &sh);
+	if (nworkers == 1) {
+		worker_main(&workers[0]);
+	} else {
+		for (i = 0; i < nworkers; i++)
+			if (pthread_create(&workers[i].tid, NULL, worker_main,
+			    &workers[i]) != 0)
+				die(EXIT_FAILURE_OTHER, "cannot start a thread");
+		for (i = 0; i < nworkers; i++)
+			pthread_join(workers[i].tid, NULL);
+	}
+
+	/* Results and problems, in file order. */
+	for (i = 0; i < sh.nfiles; i++) {
+		struct file_state *fs = &sh.files[i];
+
+		for (j = 0; j < fs->nproblems; j++) {
+			if (shown < MAX_PROBLEMS_SHOWN && !ret)
+				fprintf(stderr, "%s: %s\n", PROGRAM_NAME,
+				    fs->problems[j]);
+			shown++;
+			free(fs->problems[j]);
+		}
+		total_problems += fs->problems_total;
+		if (fs->fatal && !ret) {
+			error("%s", fs->fatal);
+			ret = EXIT_BAD_INPUT;
+		}
+		free(fs->fatal);
+		res->rows_read += fs->rows_read;
+		res->rows_skipped += fs->skipped;
+		res->rows_filtered += fs->filtered;
+		res->duplicates += fs->dups;
+		res->bytes += fs->bytes;
+		if (fs->have_dates) {
+			if (!res->have_dates || fs->first < res->first_date)
+				res->first_date = fs->first;
+			if (!res->have_dates || fs->last > res->last_date)
+				res->last_date = fs->last;
+			res->have_dates = 1;
+		}
+	}
+	res->files = sh.nfiles;
+	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
+		warning("%llu problems in all (the first %d shown)",
+		    (unsigned long long)total_problems, MAX_PROBLEMS_SHOWN);
+	if (!ret && res->rows_skipped)
+		warning("skipped %llu unreadable row%s of %llu",
+		    (unsigned long long)res->rows_skipped,
+		    res->rows_skipped == 1 ? "" : "s",
+		    (unsigned long long)res->rows_read);
+	for (i = 0; i < nworkers; i++) {
+		agg_merge(&res->groups, &workers[i].agg);
+		worker_release(&workers[i]);
+	}
+	for (i = 0; i < res->groups.n; i++)
+		metrics_add(&res->totals, &res->groups.groups[i].m);
+	free(workers);
+	free(sh.files);
+	dedup_free(sh.dedup);
+	return ret;
+}

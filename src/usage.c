@@ -1,0 +1,76 @@
+/*
+ * usage.c: export column names and header mapping.
+ */
+#include "usage.h"
+
+#include <string.h>
+
+static const char *const col_names[COL_COUNT] = {
+	"ORGANIZATION_ID", "ORGANIZATION_NAME", "ORGANIZATION_CREATED_DATE",
+	"PROJECT_ID", "PROJECT_NAME", "PROJECT_CREATED_DATE",
+	"LAST_BUILD_FINISHED_AT", "VCS_NAME", "VCS_URL", "VCS_BRANCH",
+	"PIPELINE_ID", "PIPELINE_CREATED_AT", "PIPELINE_NUMBER",
+	"IS_UNREGISTERED_USER", "PIPELINE_TRIGGER_SOURCE",
+	"PIPELINE_TRIGGER_USER_ID", "WORKFLOW_ID", "WORKFLOW_NAME",
+	"WORKFLOW_FIRST_JOB_QUEUED_AT", "WORKFLOW_FIRST_JOB_STARTED_AT",
+	"WORKFLOW_STOPPED_AT", "IS_WORKFLOW_SUCCESSFUL", "JOB_NAME", "JOB_ID",
+	"JOB_RUN_NUMBER", "JOB_RUN_DATE", "JOB_RUN_QUEUED_AT",
+	"JOB_RUN_STARTED_AT", "JOB_RUN_STOPPED_AT", "JOB_BUILD_STATUS",
+	"RESOURCE_CLASS", "OPERATING_SYSTEM", "EXECUTOR", "PARALLELISM",
+	"JOB_RUN_SECONDS", "MEDIAN_CPU_UTILIZATION_PCT",
+	"MAX_CPU_UTILIZATION_PCT", "MEDIAN_RAM_UTILIZATION_PCT",
+	"MAX_RAM_UTILIZATION_PCT", "COMPUTE_CREDITS", "DLC_CREDITS",
+	"USER_CREDITS", "STORAGE_CREDITS", "NETWORK_CREDITS", "LEASE_CREDITS",
+	"LEASE_OVERAGE_CREDITS", "IPRANGES_CREDITS", "TOTAL_CREDITS"
+};
+
+const char *
+usage_col_name(enum usage_col col)
+{
+	return col_names[col];
+}
+
+int
+usage_col_find(const char *name, size_t len)
+{
+	int i;
+
+	/* trim ASCII white space */
+	while (len > 0 && (*name == ' ' || *name == '\t')) {
+		name++;
+		len--;
+	}
+	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t' ||
+	    name[len - 1] == '\r'))
+		len--;
+	for (i = 0; i < COL_COUNT; i++)
+		if (str_ieq(name, len, col_names[i]))
+			return i;
+	return -1;
+}
+
+void
+usage_header_map(struct usage_header *h, const struct csv_record *rec,
+    struct sbuf *scratch)
+{
+	size_t i, n;
+	int c;
+
+	for (c = 0; c < COL_COUNT; c++)
+		h->idx[c] = -1;
+	h->ncols = rec->nfields;
+	n = rec->nfields;
+	for (i = 0; i < n; i++) {
+		size_t len;
+		const char *v = csv_field_value(&rec->fields[i], scratch, &len);
+
+		/* a BOM left inside quotes: "\xEF\xBB\xBF"ORGANIZATION_ID */
+		if (i == 0 && len >= 3 && memcmp(v, "\xEF\xBB\xBF", 3) == 0) {
+			v += 3;
+			len -= 3;
+		}
+		c = usage_col_find(v, len);
+		if (c >= 0 && h->idx[c] < 0)
+			h->idx[c] = (int)i;
+	}
+}

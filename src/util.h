@@ -1,0 +1,99 @@
+/*
+ * util.h: exit codes, error reporting and allocation helpers shared by
+ * every module.  This is the only header included everywhere.
+ */
+#ifndef CU_UTIL_H
+#define CU_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/* Exit codes, the same for every command (README "Exit codes"). */
+enum cu_exit {
+	EXIT_OK = 0,
+	EXIT_FAILURE_OTHER = 1,	/* I/O error, out of memory */
+	EXIT_USAGE = 2,		/* bad option or argument */
+	EXIT_BAD_INPUT = 3,	/* unreadable/corrupt input, missing column */
+	EXIT_API_AUTH = 4,	/* 401, 403, 404 */
+	EXIT_API_REJECTED = 5,	/* 400, or the export failed */
+	EXIT_UNREACHABLE = 6,	/* timeout, rate limited, network, TLS */
+	EXIT_ALERT = 7		/* an alert fired and --fail-on-alert */
+};
+
+#define PROGRAM_NAME "circleci-usage"
+#ifndef CU_VERSION
+#define CU_VERSION "0.1.0"
+#endif
+
+#if defined(__GNUC__)
+#define CU_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define CU_NORETURN __attribute__((noreturn))
+#define CU_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CU_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CU_PRINTF(a, b)
+#define CU_NORETURN
+#define CU_LIKELY(x) (x)
+#define CU_UNLIKELY(x) (x)
+#endif
+
+/*
+ * Print "circleci-usage: <message>" on stderr and return -1, so that
+ * callers can write `return error(...)`.  Messages are lowercase, carry
+ * no full stop and say what is wrong first.
+ */
+int error(const char *fmt, ...) CU_PRINTF(1, 2);
+/* As error(), prefixed "warning: "; returns nothing. */
+void warning(const char *fmt, ...) CU_PRINTF(1, 2);
+/* Print the message and exit with `code`.  Only for cmd_* and main. */
+CU_NORETURN void die(int code, const char *fmt, ...) CU_PRINTF(2, 3);
+
+/*
+ * Allocation that never returns NULL: out of memory ends the process with
+ * exit code 1.  xreallocarray() and xcalloc() check n * size for overflow.
+ */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Return a newly allocated string formatted like printf. */
+char *xasprintf(const char *fmt, ...) CU_PRINTF(1, 2);
+
+/*
+ * A growable byte buffer.  `buf` is always NUL-terminated and never NULL
+ * after sbuf_init().  `max` caps the size: growing past it is an error
+ * (sbuf_add returns -1 and leaves the buffer as it was), so no input can
+ * make one buffer grow without limit.
+ */
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+void sbuf_init(struct sbuf *sb, size_t max);
+void sbuf_release(struct sbuf *sb);
+int sbuf_add(struct sbuf *sb, const void *data, size_t len);
+int sbuf_addstr(struct sbuf *sb, const char *s);
+int sbuf_addch(struct sbuf *sb, int c);
+int sbuf_addf(struct sbuf *sb, const char *fmt, ...) CU_PRINTF(2, 3);
+void sbuf_reset(struct sbuf *sb);
+
+/* Case-insensitive ASCII comparison of a counted string with a C string. */
+int str_ieq(const char *a, size_t alen, const char *b);
+/* Does the string end with `suffix`? */
+int str_endswith(const char *s, const char *suffix);
+
+/*
+ * Strict number parsing for option values: the whole string must be a
+ * number in range, else -1 (and *out is untouched).
+ */
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+/* Number of online CPUs, at least 1. */
+int cpu_count(void);
+
+#endif

@@ -1,0 +1,686 @@
+/*
+ * view.c: sorting, --top, and the table, CSV, JSON and markdown writers.
+ * Numbers are written from the exact sums: credits in full in CSV and JSON,
+ * rounded to cents with thousands separators in the table and markdown.
+ */
+#include "view.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "date.h"
+
+static const char *const metric_names[VM_COUNT] = {
+	"jobs", "run_seconds", "compute_credits", "dlc_credits",
+	"user_credits", "storage_credits", "network_credits", "lease_credits",
+	"lease_overage_credits", "ipranges_credits", "total_credits",
+	"cost_usd", "share_pct"
+};
+
+/* Short headers for the human formats. */
+static const char *const metric_short[VM_COUNT] = {
+	"jobs", "hours", "compute", "dlc", "user", "storage", "network",
+	"lease", "lease_overage", "ipranges", "credits", "cost_usd", "share"
+};
+
+const char *
+view_metric_name(int vm)
+{
+	return metric_names[vm];
+}
+
+int
+view_metric_find(const char *s)
+{
+	int i;
+
+	for (i = 0; i < VM_COUNT; i++)
+		if (strcmp(s, metric_names[i]) == 0 ||
+		    strcmp(s, metric_short[i]) == 0)
+			return i;
+	if (strcmp(s, "credits") == 0)
+		return VM_CREDITS + CR_TOTAL;
+	return -1;
+}
+
+static dec_t
+row_metric(const struct view_row *r, int vm)
+{
+	if (vm == VM_JOBS)
+		return dec_from_int((int64_t)r->m.jobs);
+	if (vm == VM_RUN_SECONDS)
+		return r->m.run_seconds;
+	if (vm == VM_COST)
+		return r->cost;
+	if (vm == VM_SHARE)
+		return r->share;
+	return r->m.credits[vm - VM_CREDITS];
+}
+
+static int
+key_cmp(const struct view_row *a, const struct view_row *b, size_t nkeys)
+{
+	size_t i;
+
+	for (i = 0; i < nkeys; i++) {
+		size_t la, lb;
+		const char *pa = agg_key_part(a->key, a->keylen, i, &la);
+		const char *pb = agg_key_part(b->key, b->keylen, i, &lb);
+		int c = memcmp(pa, pb, la < lb ? la : lb);
+
+		if (c != 0)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return 0;
+}
+
+/* qsort has no context argument in C11: the sort runs on one thread. */
+static const struct view *sort_view;
+
+static int
+row_cmp(const void *pa, const void *pb)
+{
+	const struct view_row *a = pa, *b = pb;
+	const struct view *v = sort_view;
+
+	if (v->sort_key >= 0) {
+		size_t la, lb;
+		const char *ka = agg_key_part(a->key, a->keylen,
+		    (size_t)v->sort_key, &la);
+		const char *kb = agg_key_part(b->key, b->keylen,
+		    (size_t)v->sort_key, &lb);
+		int c = memcmp(ka, kb, la < lb ? la : lb);
+
+		if (c != 0)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	} else {
+		dec_t x = row_metric(a, v->sort_metric);
+		dec_t y = row_metric(b, v->sort_metric);
+
+		if (x != y)
+			return x > y ? -1 : 1;
+	}
+	return key_cmp(a, b, v->o->nkeys);
+}
+
+static void
+row_derive(struct view_row *r, dec_t price, dec_t total)
+{
+	if (dec_mul_round(r->m.credits[CR_TOTAL], price, 2, &r->cost) < 0)
+		r->cost = 0;
+	r->share = dec_percent(r->m.credits[CR_TOTAL], total);
+}
+
+void
+view_build(struct view *v, const struct report_opts *o,
+    const struct report_result *res, int sort_metric, int sort_key,
+    size_t top, dec_t price)
+{
+	size_t i;
+	dec_t total = res->totals.credits[CR_TOTAL];
+
+	memset(v, 0, sizeof(*v));
+	v->o = o;
+	v->res = res;
+	v->price = price;
+	v->sort_metric = sort_metric;
+	v->sort_key = sort_key;
+	v->rows = xcalloc(res->groups.n + 1, sizeof(*v->rows));
+	for (i = 0; i < res->groups.n; i++) {
+		struct view_row *r = &v->rows[i];
+
+		r->key = res->groups.groups[i].key;
+		r->keylen = res->groups.groups[i].keylen;
+		r->m = res->groups.groups[i].m;
+		row_derive(r, price, total);
+	}
+	v->n = res->groups.n;
+	sort_view = v;
+	qsort(v->rows, v->n, sizeof(*v->rows), row_cmp);
+	sort_view = NULL;
+	if (top > 0 && v->n > top) {
+		struct view_row other;
+
+		memset(&other, 0, sizeof(other));
+		for (i = top; i < v->n; i++)
+			metrics_add(&other.m, &v->rows[i].m);
+		row_derive(&other, price, total);
+		v->rows[top] = other;
+		v->n = top + 1;
+	}
+	if (dec_mul_round(total, price, 2, &v->total_cost) < 0)
+		v->total_cost = 0;
+}
+
+void
+view_release(struct view *v)
+{
+	free(v->rows);
+	memset(v, 0, sizeof(*v));
+}
+
+/* ---- CSV and JSON ---- */
+
+void
+csv_write_field(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	if (memchr(s, ',', len) == NULL && memchr(s, '"', len) == NULL &&
+	    memchr(s, '\n', len) == NULL && memchr(s, '\r', len) == NULL) {
+		fwrite(s, 1, len, f);
+		return;
+	}
+	putc('"', f);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			putc('"', f);
+		putc(s[i], f);
+	}
+	putc('"', f);
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	size_t n, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+void
+json_write_string(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	putc('"', f);
+	while (i < len) {
+		unsigned char c = u[i];
+		size_t n;
+
+		if (c == '"' || c == '\\') {
+			putc('\\', f);
+			putc(c, f);
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", f);
+			i++;
+		} else if (c == '\r') {
+			fputs("\\r", f);
+			i++;
+		} else if (c == '\t') {
+			fputs("\\t", f);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+		} else if (c == '<') {
+			/* safe to embed in an HTML script block */
+			fputs("\\u003c", f);
+			i++;
+		} else if ((n = utf8_seq(u + i, len - i)) == 0) {
+			fputs("\\ufffd", f);	/* not UTF-8 */
+			i++;
+		} else {
+			fwrite(u + i, 1, n, f);
+			i += n;
+		}
+	}
+	putc('"', f);
+}
+
+/* A metric as CSV/JSON writes it: exact credits, cents for money. */
+static void
+write_plain_metric(FILE *f, const struct view_row *r, int vm)
+{
+	char buf[DEC_BUFSZ + 8];
+
+	if (vm == VM_JOBS)
+		fprintf(f, "%llu", (unsigned long long)r->m.jobs);
+	else if (vm == VM_RUN_SECONDS) {
+		dec_format_fixed(r->m.run_seconds, 0, 0, buf);
+		fputs(buf, f);
+	} else if (vm == VM_COST || vm == VM_SHARE) {
+		dec_format_fixed(row_metric(r, vm), 2, 0, buf);
+		fputs(buf, f);
+	} else {
+		dec_format(row_metric(r, vm), buf);
+		fputs(buf, f);
+	}
+}
+
+static const char *
+row_key_part(const struct view *v, const struct view_row *r, size_t i,
+    size_t *len)
+{
+	(void)v;
+	if (r->key == NULL) {
+		*len = 7;
+		return "(other)";
+	}
+	return agg_key_part(r->key, r->keylen, i, len);
+}
+
+static void
+write_csv(const struct view *v, FILE *f)
+{
+	size_t i, k;
+	int m;
+
+	for (k = 0; k < v->o->nkeys; k++)
+		fprintf(f, "%s%s", k ? "," : "", v->o->keys[k].name);
+	for (m = 0; m < VM_COUNT; m++)
+		fprintf(f, ",%s", metric_names[m]);
+	putc('\n', f);
+	for (i = 0; i < v->n; i++) {
+		for (k = 0; k < v->o->nkeys; k++) {
+			size_t len;
+			const char *s = row_key_part(v, &v->rows[i], k, &len);
+
+			if (k)
+				putc(',', f);
+			csv_write_field(f, s, len);
+		}
+		for (m = 0; m < VM_COUNT; m++) {
+			putc(',', f);
+			write_plain_metric(f, &v->rows[i], m);
+		}
+		putc('\n', f);
+	}
+}
+
+static void
+write_json_metrics(FILE *f, const struct view_row *r, int first)
+{
+	int m;
+
+	for (m = 0; m < VM_COUNT; m++) {
+		fprintf(f, "%s\"%s\": ", first && m == 0 ? "" : ", ",
+		    metric_names[m]);
+		write_plain_metric(f, r, m);
+	}
+}
+
+static void
+json_date(FILE *f, int have, int32_t days)
+{
+	char buf[DATE_BUFSZ];
+
+	if (!have) {
+		fputs("null", f);
+		return;
+	}
+	date_format_day(days, buf);
+	fprintf(f, "\"%s\"", buf);
+}
+
+static void
+write_json(const struct view *v, FILE *f)
+{
+	const struct report_result *res = v->res;
+	struct view_row tot;
+	size_t i, k;
+
+	fputs("{\n  \"group_by\": [", f);
+	for (k = 0; k < v->o->nkeys; k++)
+		fprintf(f, "%s\"%s\"", k ? ", " : "", v->o->keys[k].name);
+	fputs("],\n  \"rows\": [", f);
+	for (i = 0; i < v->n; i++) {
+		fputs(i ? ",\n    {" : "\n    {", f);
+		for (k = 0; k < v->o->nkeys; k++) {
+			size_t len;
+			const char *s = row_key_part(v, &v->rows[i], k, &len);
+
+			fprintf(f, "\"%s\": ", v->o->keys[k].name);
+			json_write_string(f, s, len);
+			fputs(", ", f);
+		}
+		write_json_metrics(f, &v->rows[i], 1);
+		putc('}', f);
+	}
+	fputs(v->n ? "\n  ],\n" : "],\n", f);
+	memset(&tot, 0, sizeof(tot));
+	tot.m = res->totals;
+	tot.cost = v->total_cost;
+	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
+	fputs("  \"totals\": {", f);
+	write_json_metrics(f, &tot, 1);
+	fputs("},\n", f);
+	fprintf(f, "  \"meta\": {\"files\": %llu, \"rows_read\": %llu, "
+	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
+	    (unsigned long long)res->files,
+	    (unsigned long long)res->rows_read,
+	    (unsigned long long)res->rows_skipped,
+	    (unsigned long long)res->duplicates);
+	json_date(f, res->have_dates, res->first_date);
+	fputs(", \"last_date\": ", f);
+	json_date(f, res->have_dates, res->last_date);
+	fputs("}\n}\n", f);
+}
+
+/* ---- table and markdown ---- */
+
+#define NAME_MAX_COLS 48
+
+/*
+ * Make a data value safe and readable on a terminal: control bytes and
+ * invalid UTF-8 become visible escapes (no escape sequence from the data
+ * ever reaches the terminal), and the text is cut at `maxcols` display
+ * columns with an ellipsis.  For markdown, `md` also escapes the
+ * characters that would change the table or its formatting.  Returns the
+ * display width.
+ */
+static size_t
+cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols, int md)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, cols = 0;
+
+	sbuf_reset(out);
+	while (i < len) {
+		unsigned char c = u[i];
+		size_t n = utf8_seq(u + i, len - i), w = 1;
+		char esc[16];
+		const char *piece = NULL;
+		size_t plen = 0;
+
+		if (n == 0 || c < 0x20 || c == 0x7f ||
+		    (n == 2 && c == 0xc2 && u[i + 1] < 0xa0)) {
+			/* control or invalid: a visible escape */
+			if (c == '\n')
+				snprintf(esc, sizeof(esc), "\\n");
+			else if (c == '\r')
+				snprintf(esc, sizeof(esc), "\\r");
+			else if (c == '\t')
+				snprintf(esc, sizeof(esc), "\\t");
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", c);
+			if (n == 2 && c == 0xc2)
+				snprintf(esc, sizeof(esc), "\\u%04x", u[i + 1]);
+			else
+				n = 1;
+			piece = esc;
+			plen = strlen(esc);
+			w = plen;
+		} else if (md && n == 1 && strchr("\\`*_[]<>|#&~", c)) {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			esc[2] = '\0';
+			if (c == '&')
+				snprintf(esc, sizeof(esc), "&amp;");
+			if (c == '<')
+				snprintf(esc, sizeof(esc), "&lt;");
+			if (c == '>')
+				snprintf(esc, sizeof(esc), "&gt;");
+			piece = esc;
+			plen = strlen(esc);
+			w = 1;
+		} else {
+			piece = s + i;
+			plen = n;
+			if (n > 1) {
+				wchar_t wc;
+				mbstate_t ps;
+				int cw;
+
+				memset(&ps, 0, sizeof(ps));
+				if (mbrtowc(&wc, piece, n, &ps) == n &&
+				    (cw = wcwidth(wc)) >= 0)
+					w = (size_t)cw;
+			}
+		}
+		if (maxcols && cols + w > maxcols - 1 && i + n < len) {
+			sbuf_addstr(out, "\xe2\x80\xa6");	/* … */
+			cols++;
+			break;
+		}
+		sbuf_add(out, piece, plen);
+		cols += w;
+		i += n;
+	}
+	return cols;
+}
+
+struct cell {
+	char *text;
+	size_t width;
+};
+
+/* The metrics the human formats show: the non-zero credit kinds. */
+static int
+shown_metrics(const struct view *v, int *list)
+{
+	int n = 0, c;
+
+	list[n++] = VM_JOBS;
+	list[n++] = VM_RUN_SECONDS;
+	for (c = 0; c < CR_TOTAL; c++)
+		if (v->res->totals.credits[c] != 0)
+			list[n++] = VM_CREDITS + c;
+	list[n++] = VM_CREDITS + CR_TOTAL;
+	list[n++] = VM_COST;
+	list[n++] = VM_SHARE;
+	return n;
+}
+
+static char *
+human_metric(const struct view_row *r, int vm)
+{
+	char buf[DEC_BUFSZ + 16];
+
+	if (vm == VM_JOBS) {
+		dec_format_fixed(dec_from_int((int64_t)r->m.jobs), 0, ',', buf);
+	} else if (vm == VM_RUN_SECONDS) {
+		dec_format_fixed(r->m.run_seconds / 3600, 1, ',', buf);
+	} else if (vm == VM_SHARE) {
+		dec_format_fixed(r->share, 2, 0, buf);
+		strcat(buf, "%");
+	} else {
+		dec_format_fixed(row_metric(r, vm), 2, ',', buf);
+	}
+	return xstrdup(buf);
+}
+
+static void
+write_human(const struct view *v, FILE *f, int md)
+{
+	const struct report_result *res = v->res;
+	int list[VM_COUNT], nm = shown_metrics(v, list);
+	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm;
+	size_t nrow = v->n + 2;	/* header, rows, total */
+	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
+	size_t *width = xcalloc(ncol, sizeof(*width));
+	struct sbuf sb;
+	struct view_row tot;
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+	size_t i, j;
+
+	sbuf_init(&sb, 1 << 20);
+	memset(&tot, 0, sizeof(tot));
+	tot.m = res->totals;
+	tot.cost = v->total_cost;
+	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
+	for (j = 0; j < ncol; j++) {
+		const char *h = j < nk ? v->o->keys[j].name :
+		    metric_short[list[j - nk]];
+
+		cells[j].text = xstrdup(h);
+		cells[j].width = strlen(h);
+	}
+	for (i = 0; i <= v->n; i++) {
+		const struct view_row *r = i < v->n ? &v->rows[i] : &tot;
+		struct cell *row = &cells[(i + 1) * ncol];
+
+		for (j = 0; j < nk; j++) {
+			size_t len;
+			const char *s;
+
+			if (i == v->n) {
+				s = j == 0 ? "TOTAL" : "";
+				len = strlen(s);
+			} else {
+				s = row_key_part(v, r, j, &len);
+			}
+			if (len == 0 && i < v->n)
+				s = "(none)", len = 6;
+			row[j].width = cell_text(&sb, s, len, md ? 0 :
+			    NAME_MAX_COLS, md);
+			row[j].text = xstrdup(sb.buf);
+		}
+		for (j = nk; j < ncol; j++) {
+			row[j].text = human_metric(r, list[j - nk]);
+			row[j].width = strlen(row[j].text);
+		}
+	}
+	if (md) {
+		/* the total row is bold */
+		for (j = 0; j < ncol; j++) {
+			struct cell *t = &cells[(nrow - 1) * ncol + j];
+			char *b;
+
+			if (t->width == 0)
+				continue;
+			b = xasprintf("**%s**", t->text);
+			free(t->text);
+			t->text = b;
+			t->width += 4;
+		}
+	}
+	for (i = 0; i < nrow * ncol; i++)
+		if (cells[i].width > width[i % ncol])
+			width[i % ncol] = cells[i].width;
+
+	if (res->have_dates) {
+		date_format_day(res->first_date, d1);
+		date_format_day(res->last_date, d2);
+	}
+	if (md) {
+		fprintf(f, "**CircleCI usage%s%s%s%s**: %llu job runs from "
+		    "%llu file%s\n\n", res->have_dates ? " " : "",
+		    res->have_dates ? d1 : "", res->have_dates ? " to " : "",
+		    res->have_dates ? d2 : "",
+		    (unsigned long long)res->totals.jobs,
+		    (unsigned long long)res->files, res->files == 1 ? "" : "s");
+	} else {
+		fprintf(f, "CircleCI usage%s%s%s%s: %llu files, %llu rows",
+		    res->have_dates ? " " : "", res->have_dates ? d1 : "",
+		    res->have_dates ? " to " : "", res->have_dates ? d2 : "",
+		    (unsigned long long)res->files,
+		    (unsigned long long)res->rows_read);
+		if (res->duplicates || res->rows_skipped || res->rows_filtered)
+			fprintf(f, " (%llu duplicates, %llu skipped, %llu "
+			    "filtered out)",
+			    (unsigned long long)res->duplicates,
+			    (unsigned long long)res->rows_skipped,
+			    (unsigned long long)res->rows_filtered);
+		fputs("\n\n", f);
+	}
+	for (i = 0; i < nrow; i++) {
+		struct cell *row = &cells[i * ncol];
+		int total_row = i == nrow - 1;
+
+		if (md)
+			fputs("|", f);
+		if (!md && total_row) {
+			size_t all = 0;
+
+			for (j = 0; j < ncol; j++)
+				all += width[j] + (j ? 2 : 0);
+			for (j = 0; j < all; j++)
+				putc('-', f);
+			putc('\n', f);
+		}
+		for (j = 0; j < ncol; j++) {
+			size_t pad = width[j] - row[j].width, k;
+			int left = j < nk;
+
+			if (md)
+				putc(' ', f);
+			else if (j)
+				fputs("  ", f);
+			if (!left)
+				for (k = 0; k < pad; k++)
+					putc(' ', f);
+			fputs(row[j].text, f);
+			if (left && (md || j + 1 < ncol))
+				for (k = 0; k < pad; k++)
+					putc(' ', f);
+			if (md)
+				fputs(" |", f);
+		}
+		putc('\n', f);
+		if (i == 0 && md) {
+			fputs("|", f);
+			for (j = 0; j < ncol; j++) {
+				fputs(j < nk ? " :" : " ", f);
+				for (size_t k = 0; k < width[j] - 1 ; k++)
+					putc('-', f);
+				fputs(j < nk ? " |" : ": |", f);
+			}
+			putc('\n', f);
+		}
+		if (i == 0 && !md) {
+			size_t all = 0;
+
+			for (j = 0; j < ncol; j++)
+				all += width[j] + (j ? 2 : 0);
+			for (j = 0; j < all; j++)
+				putc('-', f);
+			putc('\n', f);
+		}
+	}
+	for (i = 0; i < nrow * ncol; i++)
+		free(cells[i].text);
+	free(cells);
+	free(width);
+	sbuf_release(&sb);
+}
+
+int
+view_write(const struct view *v, FILE *f, enum view_format fmt)
+{
+	switch (fmt) {
+	case FMT_CSV:
+		write_csv(v, f);
+		break;
+	case FMT_JSON:
+		write_json(v, f);
+		break;
+	case FMT_TABLE:
+		write_human(v, f, 0);
+		break;
+	case FMT_MARKDOWN:
+		write_human(v, f, 1);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * view.h: a report's rows as they are shown: derived metrics (cost,
+ * share), sorting, the --top fold into "(other)", and the writers for each
+ * output format.
+ */
+#ifndef CU_VIEW_H
+#define CU_VIEW_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+enum view_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_MARKDOWN };
+
+/* Sortable metrics, in output order. */
+enum view_metric {
+	VM_JOBS,
+	VM_RUN_SECONDS,
+	VM_CREDITS,		/* + enum credit_kind */
+	VM_COST = VM_CREDITS + CR_COUNT,
+	VM_SHARE,
+	VM_COUNT
+};
+
+const char *view_metric_name(int vm);
+/* The metric named `s`, or -1. */
+int view_metric_find(const char *s);
+
+struct view_row {
+	const char *key;	/* agg key bytes; NULL for (other) */
+	size_t keylen;
+	struct metrics m;
+	dec_t cost, share;
+};
+
+struct view {
+	const struct report_opts *o;
+	const struct report_result *res;
+	struct view_row *rows;
+	size_t n;
+	dec_t price, total_cost;
+	int sort_key;		/* -1: sort by sort_metric; else key index */
+	int sort_metric;
+};
+
+/*
+ * Build the rows of `res`: sort by `sort_metric` descending (ties by key),
+ * or by key column `sort_key` ascending when it is >= 0; keep `top` rows
+ * (0 for all) and fold the rest into one "(other)" row.
+ */
+void view_build(struct view *v, const struct report_opts *o,
+    const struct report_result *res, int sort_metric, int sort_key,
+    size_t top, dec_t price);
+void view_release(struct view *v);
+
+/* Write the view in `fmt`.  Returns 0, or -1 on a write error. */
+int view_write(const struct view *v, FILE *f, enum view_format fmt);
+
+/* Helpers shared with other writers. */
+void csv_write_field(FILE *f, const char *s, size_t len);
+void json_write_string(FILE *f, const char *s, size_t len);
+
+#endif
