@@ -52,7 +52,9 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 .PHONY: all deps check check-unit check-e2e check-asan check-fuzz bench \
 	demo install fuzz clean lint
 
-all: circleci-usage
+all:
+	@sh scripts/deps.sh build
+	@$(MAKE) --no-print-directory circleci-usage
 
 deps:
 	@sh scripts/deps.sh build
