@@ -9,6 +9,7 @@
 #include "dedup.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,12 @@
 #define DEDUP_SHARDS 256
 #define DEDUP_MIN_SLOTS 256
 
-struct fp {
-	uint64_t a, b;
-};
+#define fp dedup_fp
 
 struct dedup_shard {
 	pthread_mutex_t lock;
+	struct fp *_Atomic slots_pub;	/* for prefetching without the lock */
+	_Atomic size_t mask_pub;
 	struct fp *slots;
 	size_t nslots;		/* a power of two */
 	size_t used;
@@ -35,14 +36,21 @@ struct dedup {
 	struct dedup_shard shards[DEDUP_SHARDS];
 };
 
+static void shard_grow(struct dedup_shard *s, size_t n);
+
 struct dedup *
-dedup_new(void)
+dedup_new(size_t expect)
 {
 	struct dedup *d = xcalloc(1, sizeof(*d));
-	size_t i;
+	size_t i, per = expect / DEDUP_SHARDS, n = DEDUP_MIN_SLOTS;
 
-	for (i = 0; i < DEDUP_SHARDS; i++)
+	/* room for `per` at most three quarters full */
+	while (n < SIZE_MAX / 8 && n * 3 < per * 4)
+		n *= 2;
+	for (i = 0; i < DEDUP_SHARDS; i++) {
 		pthread_mutex_init(&d->shards[i].lock, NULL);
+		shard_grow(&d->shards[i], n);
+	}
 	return d;
 }
 
@@ -107,9 +115,8 @@ fp_slot(const struct fp *f)
 }
 
 static void
-shard_grow(struct dedup_shard *s)
+shard_grow(struct dedup_shard *s, size_t n)
 {
-	size_t n = s->nslots ? s->nslots * 2 : DEDUP_MIN_SLOTS;
 	struct fp *slots = xcalloc(n, sizeof(*slots));
 	size_t i;
 
@@ -127,20 +134,43 @@ shard_grow(struct dedup_shard *s)
 	free(s->slots);
 	s->slots = slots;
 	s->nslots = n;
+	atomic_store_explicit(&s->slots_pub, slots, memory_order_relaxed);
+	atomic_store_explicit(&s->mask_pub, n - 1, memory_order_relaxed);
+}
+
+void
+dedup_fingerprint(const char *id, size_t len, struct dedup_fp *f)
+{
+	if (uuid_parse(id, len, f) < 0) {
+		f->a = hash_bytes(id, len, 0x243f6a8885a308d3ULL);
+		f->b = hash_bytes(id, len, 0x13198a2e03707344ULL);
+	}
+}
+
+void
+dedup_prefetch(struct dedup *d, const struct dedup_fp *f)
+{
+	size_t h = fp_slot(f);
+	struct dedup_shard *s = &d->shards[h & (DEDUP_SHARDS - 1)];
+	struct fp *slots = atomic_load_explicit(&s->slots_pub,
+	    memory_order_relaxed);
+	size_t mask = atomic_load_explicit(&s->mask_pub, memory_order_relaxed);
+
+	/* the pair may be stale or torn during a resize: a prefetch of a
+	 * wrong address is only a wasted hint, never a fault */
+	if (slots != NULL)
+		__builtin_prefetch((const char *)slots +
+		    ((h >> 8) & mask) * sizeof(*slots));
 }
 
 int
-dedup_add(struct dedup *d, const char *id, size_t len)
+dedup_insert(struct dedup *d, const struct dedup_fp *fp)
 {
-	struct fp f;
+	struct fp f = *fp;
 	struct dedup_shard *s;
 	size_t h, j;
 	int added = 1;
 
-	if (uuid_parse(id, len, &f) < 0) {
-		f.a = hash_bytes(id, len, 0x243f6a8885a308d3ULL);
-		f.b = hash_bytes(id, len, 0x13198a2e03707344ULL);
-	}
 	h = fp_slot(&f);
 	s = &d->shards[h & (DEDUP_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
@@ -150,7 +180,7 @@ dedup_add(struct dedup *d, const char *id, size_t len)
 		goto out;
 	}
 	if ((s->used + 1) * 4 > s->nslots * 3)
-		shard_grow(s);
+		shard_grow(s, s->nslots * 2);
 	j = (h >> 8) & (s->nslots - 1);
 	for (;;) {
 		struct fp *slot = &s->slots[j];
@@ -169,6 +199,15 @@ dedup_add(struct dedup *d, const char *id, size_t len)
 out:
 	pthread_mutex_unlock(&s->lock);
 	return added;
+}
+
+int
+dedup_add(struct dedup *d, const char *id, size_t len)
+{
+	struct fp f;
+
+	dedup_fingerprint(id, len, &f);
+	return dedup_insert(d, &f);
 }
 
 size_t

@@ -14,13 +14,32 @@
 
 struct dedup;
 
-struct dedup *dedup_new(void);
+/* A job run's fingerprint. */
+struct dedup_fp {
+	uint64_t a, b;
+};
+
+/* A set sized for about `expect` job runs (it grows past that). */
+struct dedup *dedup_new(size_t expect);
 void dedup_free(struct dedup *d);
 
+/* The fingerprint of JOB_ID `id`. */
+void dedup_fingerprint(const char *id, size_t len, struct dedup_fp *fp);
+
 /*
- * Add the job run `id`.  Returns 1 if it was new, 0 if it was already in
- * the set (a duplicate).  Thread-safe.
+ * Start loading the memory dedup_insert() will look at for `fp`: the table
+ * is far larger than the caches, so a reader that prefetches one row ahead
+ * hides the cache miss.  Only a hint; thread-safe.
  */
+void dedup_prefetch(struct dedup *d, const struct dedup_fp *fp);
+
+/*
+ * Add a job run.  Returns 1 if it was new, 0 if it was already in the set
+ * (a duplicate).  Thread-safe.
+ */
+int dedup_insert(struct dedup *d, const struct dedup_fp *fp);
+
+/* dedup_fingerprint() and dedup_insert() in one. */
 int dedup_add(struct dedup *d, const char *id, size_t len);
 
 /* Bytes held by the tables (for the bench's memory figures). */

@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -209,4 +211,29 @@ inputs_add(struct inputs *in, const char *arg)
 	if (in->n == before)
 		return error("no export parts (*.csv.gz, *.csv) in '%s'", arg);
 	return 0;
+}
+
+size_t
+inputs_expected_rows(const struct inputs *in)
+{
+	size_t i, rows = 0;
+
+	for (i = 0; i < in->n; i++) {
+		struct stat st;
+		unsigned char magic[2] = { 0, 0 };
+		int fd;
+
+		if (strcmp(in->paths[i], "-") == 0 ||
+		    stat(in->paths[i], &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		fd = open(in->paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (read(fd, magic, 2) != 2)
+			magic[0] = 0;
+		close(fd);
+		rows += (size_t)st.st_size /
+		    (magic[0] == 0x1f && magic[1] == 0x8b ? 170 : 770);
+	}
+	return rows;
 }

@@ -25,4 +25,11 @@ void inputs_release(struct inputs *in);
  */
 int inputs_add(struct inputs *in, const char *arg);
 
+/*
+ * About how many rows the inputs hold, from their sizes (a real export
+ * row is about 170 bytes gzip, 770 bytes of CSV); 0 for stdin.  Used to
+ * size tables up front, so it errs low rather than high.
+ */
+size_t inputs_expected_rows(const struct inputs *in);
+
 #endif

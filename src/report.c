@@ -151,11 +151,27 @@ struct shared {
 	struct dedup *dedup;
 };
 
+/*
+ * A parsed row waiting for its duplicate check: the reader prefetches the
+ * row's slot in the duplicate filter, parses the next row, and only then
+ * commits this one, so the cache miss overlaps useful work.
+ */
+struct pending {
+	int active;
+	int have_day;
+	int32_t days;
+	struct dedup_fp fp;
+	struct metrics m;
+	struct sbuf key;
+};
+
 struct worker {
 	pthread_t tid;
 	struct shared *sh;
 	struct agg agg;
-	struct sbuf key, scratch, glob;
+	struct pending pend[2];
+	int cur;			/* pend[cur] is being filled */
+	struct sbuf scratch, glob;
 	int32_t day_cache[3];
 	char day_text[3][DATE_BUFSZ];
 	size_t day_len[3];
@@ -335,12 +351,12 @@ status_any(char *const *list, size_t n, struct sbuf *scratch,
 
 /* The text of a time key for `days`, cached per key kind. */
 static void
-time_key(struct worker *w, enum key_kind kind, int32_t days)
+time_key(struct worker *w, struct sbuf *key, enum key_kind kind, int32_t days)
 {
 	int k = kind - KEY_DAY;
 
 	if (w->day_len[k] && w->day_cache[k] == days) {
-		agg_key_add(&w->key, w->day_text[k], w->day_len[k]);
+		agg_key_add(key, w->day_text[k], w->day_len[k]);
 		return;
 	}
 	if (kind == KEY_DAY)
@@ -350,12 +366,12 @@ time_key(struct worker *w, enum key_kind kind, int32_t days)
 	else
 		w->day_len[k] = date_format_month(days, w->day_text[k]);
 	w->day_cache[k] = days;
-	agg_key_add(&w->key, w->day_text[k], w->day_len[k]);
+	agg_key_add(key, w->day_text[k], w->day_len[k]);
 }
 
 /* Parse an optional numeric column: NULL and bad values are 0. */
 static int
-opt_number(struct worker *w, struct file_state *fs, const struct file_plan *p,
+opt_number(struct worker *w, struct file_state *fs,
     const struct csv_record *rec, int idx, int col, dec_t *out)
 {
 	const struct csv_field *f;
@@ -377,10 +393,32 @@ opt_number(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			return 0;
 	}
 	*out = 0;
-	(void)p;
 	v = csv_field_value(f, &w->scratch, &len);
 	return file_problem(w, fs, rec->line, usage_col_name(col),
 	    "not a number, counted as empty:", v, len);
+}
+
+/* Count a parsed row, unless the duplicate filter has seen it. */
+static void
+pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
+{
+	struct agg_group *g;
+
+	pd->active = 0;
+	if (w->sh->dedup != NULL && !dedup_insert(w->sh->dedup, &pd->fp)) {
+		fs->dups++;
+		return;
+	}
+	if (pd->have_day) {
+		if (!fs->have_dates || pd->days < fs->first)
+			fs->first = pd->days;
+		if (!fs->have_dates || pd->days > fs->last)
+			fs->last = pd->days;
+		fs->have_dates = 1;
+	}
+	g = agg_get(&w->agg, pd->key.buf, pd->key.len,
+	    agg_hash(pd->key.buf, pd->key.len));
+	metrics_add(&g->m, &pd->m);
 }
 
 /*
@@ -392,8 +430,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 {
 	const struct report_opts *o = w->sh->o;
 	const struct csv_field *f = rec->fields;
-	struct metrics m;
-	struct agg_group *g;
+	struct pending *pd;
+	dec_t total = 0;
 	int32_t days = 0;
 	int have_day = 0;
 	size_t i, len;
@@ -421,10 +459,10 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 
 		if (!bad && CU_LIKELY(!(t->flags & (CSV_F_ESCAPE |
 		    CSV_F_DQUOTE))))
-			bad = dec_parse(t->p, t->len, &m.credits[CR_TOTAL]);
+			bad = dec_parse(t->p, t->len, &total);
 		else if (!bad) {
 			v = csv_field_value(t, &w->scratch, &len);
-			bad = dec_parse(v, len, &m.credits[CR_TOTAL]);
+			bad = dec_parse(v, len, &total);
 		}
 		if (CU_UNLIKELY(bad)) {
 			fs->skipped++;
@@ -473,43 +511,52 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		fs->filtered++;
 		return 0;
 	}
-	if (p->idx_id >= 0) {
-		v = csv_field_value(&f[p->idx_id], &w->scratch, &len);
-		if (!dedup_add(w->sh->dedup, v, len)) {
-			fs->dups++;
-			return 0;
-		}
-	}
+	pd = &w->pend[w->cur];
 	/* the other metrics: bad values count as empty */
+	pd->m.credits[CR_TOTAL] = total;
 	for (c = 0; c < CR_TOTAL; c++)
-		if (opt_number(w, fs, p, rec, p->idx_credit[c],
-		    COL_COMPUTE_CREDITS + c, &m.credits[c]))
+		if (opt_number(w, fs, rec, p->idx_credit[c],
+		    COL_COMPUTE_CREDITS + c, &pd->m.credits[c]))
 			return 1;
-	if (opt_number(w, fs, p, rec, p->idx_secs, COL_JOB_RUN_SECONDS,
-	    &m.run_seconds))
+	if (opt_number(w, fs, rec, p->idx_secs, COL_JOB_RUN_SECONDS,
+	    &pd->m.run_seconds))
 		return 1;
-	m.jobs = 1;
-	if (have_day) {
-		if (!fs->have_dates || days < fs->first)
-			fs->first = days;
-		if (!fs->have_dates || days > fs->last)
-			fs->last = days;
-		fs->have_dates = 1;
-	}
+	pd->m.jobs = 1;
+	pd->have_day = have_day;
+	pd->days = days;
 	/* the group */
-	sbuf_reset(&w->key);
+	sbuf_reset(&pd->key);
 	for (i = 0; i < o->nkeys; i++) {
 		if (o->keys[i].kind == KEY_STRING) {
 			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
-			agg_key_add(&w->key, v, len);
+			agg_key_add(&pd->key, v, len);
 		} else {
-			time_key(w, o->keys[i].kind, days);
+			time_key(w, &pd->key, o->keys[i].kind, days);
 		}
 	}
-	g = agg_get(&w->agg, w->key.buf, w->key.len,
-	    agg_hash(w->key.buf, w->key.len));
-	metrics_add(&g->m, &m);
+	if (p->idx_id < 0) {
+		pending_commit(w, fs, pd);
+		return 0;
+	}
+	v = csv_field_value(&f[p->idx_id], &w->scratch, &len);
+	dedup_fingerprint(v, len, &pd->fp);
+	dedup_prefetch(w->sh->dedup, &pd->fp);
+	w->cur ^= 1;
+	if (w->pend[w->cur].active)
+		pending_commit(w, fs, &w->pend[w->cur]);
+	pd->active = 1;
 	return 0;
+}
+
+/* Commit the row still waiting, if any (at the end of a file). */
+static void
+pending_flush(struct worker *w, struct file_state *fs)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (w->pend[i].active)
+			pending_commit(w, fs, &w->pend[i]);
 }
 
 static void
@@ -546,6 +593,7 @@ process_file(struct worker *w, struct file_state *fs)
 			if (process_row(w, fs, &plan, &rec))
 				break;
 		}
+		pending_flush(w, fs);
 	}
 	if (ret < 0 && fs->fatal == NULL) {
 		const char *msg = gz_error(gz)[0] ? gz_error(gz) :
@@ -586,7 +634,8 @@ worker_init(struct worker *w, struct shared *sh)
 	memset(w, 0, sizeof(*w));
 	w->sh = sh;
 	agg_init(&w->agg);
-	sbuf_init(&w->key, MAX_RECORD);
+	sbuf_init(&w->pend[0].key, MAX_RECORD);
+	sbuf_init(&w->pend[1].key, MAX_RECORD);
 	sbuf_init(&w->scratch, MAX_RECORD);
 	sbuf_init(&w->glob, MAX_RECORD);
 }
@@ -595,7 +644,8 @@ static void
 worker_release(struct worker *w)
 {
 	agg_release(&w->agg);
-	sbuf_release(&w->key);
+	sbuf_release(&w->pend[0].key);
+	sbuf_release(&w->pend[1].key);
 	sbuf_release(&w->scratch);
 	sbuf_release(&w->glob);
 }
@@ -626,7 +676,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		sh.files[i].path = in->paths[i];
 	atomic_init(&sh.next, 0);
 	atomic_init(&sh.abort, 0);
-	sh.dedup = o->keep_duplicates ? NULL : dedup_new();
+	sh.dedup = o->keep_duplicates ? NULL :
+	    dedup_new(inputs_expected_rows(in));
 
 	nworkers = o->threads > 0 ? (size_t)o->threads : (size_t)cpu_count();
 	if (nworkers > in->n)

@@ -1,0 +1,157 @@
+#!/bin/sh
+# tests/e2e/cli.sh BIN: the command line as a user meets it: help and
+# version, exit codes, error messages naming the file/line/column/option,
+# atomic -o, filters, --top, formats, inputs (directories, manifest,
+# stdin), and terminal safety.  Data is written inline.
+BIN=$1
+. "$(dirname "$0")/lib.sh"
+
+H='PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,VCS_BRANCH,TOTAL_CREDITS,COMPUTE_CREDITS,JOB_RUN_SECONDS'
+mkdir -p "$T/d/sub"
+cat >"$T/d/a.csv" <<CSV
+$H
+api,build,test,00000000-0000-4000-8000-000000000001,2026-10-01,success,main,10.5,10.5,600
+api,build,lint,00000000-0000-4000-8000-000000000002,2026-10-02,failed,dev,2.25,2.25,60
+web,deploy,push,00000000-0000-4000-8000-000000000003,2026-10-03,canceled,main,0.05,0.05,5
+CSV
+cat >"$T/d/sub/b.csv" <<CSV
+$H
+web,deploy,push,00000000-0000-4000-8000-000000000004,2026-10-09,success,main,1,1,30
+api,build,test,00000000-0000-4000-8000-000000000001,2026-10-01,success,main,10.5,10.5,600
+CSV
+gzip -c "$T/d/sub/b.csv" >"$T/d/sub/b.csv.gz"
+rm "$T/d/sub/b.csv"
+echo "not a part" >"$T/d/notes.txt"
+
+# -- help, version, usage errors
+run 0 "$BIN" --version && contains "$T/out" "circleci-usage [0-9]" &&
+    ok "--version" || ko "--version"
+run 0 "$BIN" --help && contains "$T/out" "report" && ok "--help" ||
+    ko "--help"
+run 0 "$BIN" report --help && contains "$T/out" "usage: circleci-usage report" &&
+    ok "report --help" || ko "report --help"
+run 2 "$BIN" frobnicate && contains "$T/err" "unknown command" &&
+    ok "unknown command exits 2" || ko "unknown command exits 2"
+run 2 "$BIN" report --by nope "$T/d" && contains "$T/err" "--by: unknown key 'nope'" &&
+    ok "bad --by exits 2 naming the key" || ko "bad --by exits 2 naming the key"
+run 2 "$BIN" report --since 2026-13-01 "$T/d" && contains "$T/err" "--since" &&
+    ok "bad --since exits 2" || ko "bad --since exits 2"
+run 2 "$BIN" report --top 0 "$T/d" && ok "--top 0 exits 2" || ko "--top 0 exits 2"
+run 2 "$BIN" report --credit-price abc "$T/d" && contains "$T/err" "--credit-price" &&
+    ok "bad --credit-price exits 2" || ko "bad --credit-price exits 2"
+run 2 "$BIN" report --format xml "$T/d" && ok "bad --format exits 2" ||
+    ko "bad --format exits 2"
+run 2 "$BIN" report && contains "$T/err" "no input" && ok "no input exits 2" ||
+    ko "no input exits 2"
+run 2 "$BIN" report --no-such-option "$T/d" && ok "unknown option exits 2" ||
+    ko "unknown option exits 2"
+
+# -- inputs
+run 0 "$BIN" report --format csv "$T/d" && ok "directory read" ||
+    ko "directory read" "$(cat "$T/err")"
+grep -q '^api,2,660,12.75,' "$T/out" && ok "recursive dir, duplicate counted once" ||
+    ko "recursive dir, duplicate counted once" "$(cat "$T/out")"
+run 0 "$BIN" report --format json "$T/d"
+contains "$T/out" '"duplicates": 1' && contains "$T/out" '"files": 2' &&
+    contains "$T/out" '"first_date": "2026-10-01"' &&
+    contains "$T/out" '"last_date": "2026-10-09"' && ok "json meta" ||
+    ko "json meta" "$(cat "$T/out")"
+run 0 "$BIN" report --format csv - <"$T/d/sub/b.csv.gz" &&
+    grep -q '^web,1,30,1,' "$T/out" && ok "gzip on stdin" || ko "gzip on stdin"
+run 2 "$BIN" report - - <"$T/d/a.csv" && ok "stdin twice exits 2" ||
+    ko "stdin twice exits 2"
+run 3 "$BIN" report "$T/missing.csv" && contains "$T/err" "missing.csv" &&
+    ok "missing file exits 3 naming it" || ko "missing file exits 3 naming it"
+mkdir -p "$T/empty"
+run 3 "$BIN" report "$T/empty" && contains "$T/err" "no export parts" &&
+    ok "empty directory exits 3" || ko "empty directory exits 3"
+# a manifest lists the parts to read
+mkdir -p "$T/m/w1"
+cp "$T/d/a.csv" "$T/m/w1/part-000.csv"
+cp "$T/d/a.csv" "$T/m/stray.csv"
+cat >"$T/m/manifest.json" <<JSON
+{"complete": true, "windows": [{"files": [{"path": "w1/part-000.csv"}]}]}
+JSON
+run 0 "$BIN" report --format json "$T/m" && contains "$T/out" '"files": 1' &&
+    ok "manifest lists the files" || ko "manifest lists the files" "$(cat "$T/err")"
+echo '{"windows": [{"files": [{"path": "../x.csv"}]}]}' >"$T/m/manifest.json"
+run 3 "$BIN" report "$T/m" && contains "$T/err" "relative path" &&
+    ok "manifest path outside refused" || ko "manifest path outside refused"
+
+# -- bad data
+printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\napi,1,1\n' >"$T/nodate.csv"
+run 3 "$BIN" report --by day "$T/nodate.csv" &&
+    contains "$T/err" "nodate.csv" && contains "$T/err" "JOB_RUN_DATE" &&
+    ok "missing column exits 3 naming file and column" ||
+    ko "missing column exits 3 naming file and column" "$(cat "$T/err")"
+run 0 "$BIN" report --format csv "$T/nodate.csv" && ok "by project needs no date" ||
+    ko "by project needs no date"
+printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS,DLC_CREDITS\napi,1,1,x\napi,2,abc,0\napi,3,1,2,3\n' >"$T/bad.csv"
+run 0 "$BIN" report --format csv "$T/bad.csv" &&
+    grep -q '^api,1,0,0,0,' "$T/out" &&
+    contains "$T/err" "bad.csv:3: TOTAL_CREDITS" &&
+    contains "$T/err" "bad.csv:2: DLC_CREDITS" &&
+    contains "$T/err" "bad.csv:4: expected 4 fields, found 5" &&
+    ok "bad rows skipped and reported as file:line: column" ||
+    ko "bad rows skipped and reported as file:line: column" "$(cat "$T/out" "$T/err")"
+echo "keep me" >"$T/prev.csv"
+run 3 "$BIN" report --strict -o "$T/prev.csv" "$T/bad.csv" &&
+    [ "$(cat "$T/prev.csv")" = "keep me" ] &&
+    ok "--strict exits 3 and keeps the old output" ||
+    ko "--strict exits 3 and keeps the old output"
+gzip -c "$T/d/a.csv" | head -c 60 >"$T/trunc.csv.gz"
+run 3 "$BIN" report -o "$T/prev.csv" "$T/trunc.csv.gz" &&
+    contains "$T/err" "trunc.csv.gz" && contains "$T/err" "truncated" &&
+    [ "$(cat "$T/prev.csv")" = "keep me" ] &&
+    ok "truncated gzip exits 3, output untouched" ||
+    ko "truncated gzip exits 3, output untouched" "$(cat "$T/err")"
+[ -z "$(ls "$T" | grep '\.tmp\.')" ] && ok "no temporary file left" ||
+    ko "no temporary file left"
+
+# -- output
+run 0 "$BIN" report -o "$T/r.json" "$T/d" && [ ! -s "$T/out" ] &&
+    grep -q '"group_by": \["project"\]' "$T/r.json" &&
+    ok "-o FILE.json writes JSON atomically" || ko "-o FILE.json writes JSON atomically"
+run 0 "$BIN" report --format table --by workflow "$T/d" &&
+    contains "$T/out" "^TOTAL" && contains "$T/out" "2 files, 5 rows" &&
+    ok "table has header line and TOTAL" || ko "table has header line and TOTAL" "$(cat "$T/out")"
+run 0 "$BIN" report --format markdown "$T/d" && contains "$T/out" '^| project' &&
+    contains "$T/out" '\*\*TOTAL\*\*' && ok "markdown table" || ko "markdown table"
+run 0 "$BIN" report --format csv --top 1 "$T/d" &&
+    [ "$(sed -n 3p "$T/out" | cut -d, -f1-2)" = "(other),2" ] &&
+    [ "$(wc -l <"$T/out")" -eq 3 ] && ok "--top folds the rest into (other)" ||
+    ko "--top folds the rest into (other)" "$(cat "$T/out")"
+run 0 "$BIN" report --format csv --by job --sort jobs "$T/d" &&
+    [ "$(head -1 "$T/out" | cut -d, -f1-4)" = "project,workflow,job,jobs" ] &&
+    ok "--by job prints project, workflow, job" || ko "--by job prints project, workflow, job"
+run 0 "$BIN" report --format csv --by day --sort day "$T/d" &&
+    [ "$(sed -n 2p "$T/out" | cut -d, -f1)" = "2026-10-01" ] &&
+    ok "--sort by a key column" || ko "--sort by a key column"
+
+# -- filters
+run 0 "$BIN" report --format csv --status FAILED,canceled "$T/d" &&
+    grep -q '^api,1,60,2.25,' "$T/out" && grep -q '^web,1,5,0.05,' "$T/out" &&
+    ok "--status list, any case" || ko "--status list, any case" "$(cat "$T/out")"
+run 0 "$BIN" report --format csv --since 2026-10-02 --until 2026-10-03 "$T/d" &&
+    [ "$(wc -l <"$T/out")" -eq 3 ] && ok "--since/--until inclusive" ||
+    ko "--since/--until inclusive" "$(cat "$T/out")"
+run 0 "$BIN" report --format csv --project 'w*' --branch main "$T/d" &&
+    [ "$(wc -l <"$T/out")" -eq 2 ] && grep -q '^web,2,' "$T/out" &&
+    ok "--project and --branch globs" || ko "--project and --branch globs"
+run 0 "$BIN" report --format csv --keep-duplicates "$T/d" &&
+    grep -q '^api,3,' "$T/out" && ok "--keep-duplicates" || ko "--keep-duplicates"
+
+# -- terminal safety and exactness
+printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\n"ev\033[31mil",1,0.1\nok,2,0.2\n' >"$T/esc.csv"
+run 0 "$BIN" report --format table "$T/esc.csv" &&
+    ! grep -q "$(printf '\033')" "$T/out" && contains "$T/out" 'ev\\x1b\[31mil' &&
+    ok "no escape sequence from data reaches the terminal" ||
+    ko "no escape sequence from data reaches the terminal"
+run 0 "$BIN" report --format csv "$T/esc.csv" &&
+    grep -q "$(printf '\033')" "$T/out" && ok "CSV keeps names exactly" ||
+    ko "CSV keeps names exactly"
+printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\np,1,0.1\np,2,0.2\n' >"$T/sum.csv"
+run 0 "$BIN" report --format csv "$T/sum.csv" && grep -q '^p,2,0,0,0,0,0,0,0,0,0,0.3,0.00,100.00$' "$T/out" &&
+    ok "0.1 + 0.2 is exactly 0.3" || ko "0.1 + 0.2 is exactly 0.3" "$(cat "$T/out")"
+
+finish

@@ -1,0 +1,46 @@
+# tests/e2e/lib.sh: helpers for the shell end-to-end tests.
+# Sourced with BIN set; counts checks and prints PASS/FAIL lines.
+set -u
+LC_ALL=C
+export LC_ALL
+pass=0
+fail=0
+T=$(mktemp -d)
+trap 'if [ "$fail" -eq 0 ]; then rm -rf "$T"; else echo "temp files kept in $T"; fi' 0
+trap 'exit 1' 1 2 15
+
+ok() {
+	pass=$((pass + 1))
+	echo "PASS $1"
+}
+
+ko() {
+	fail=$((fail + 1))
+	echo "FAIL $1${2:+: $2}"
+}
+
+# check NAME COMMAND...: passes when the command succeeds
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else ko "$name"; fi
+}
+
+# run EXPECTED_STATUS CMD...: runs CMD, keeps stdout in $T/out and stderr
+# in $T/err, and sets $status; returns 0 when status is as expected
+run() {
+	want=$1
+	shift
+	"$@" >"$T/out" 2>"$T/err"
+	status=$?
+	[ "$status" -eq "$want" ]
+}
+
+contains() {
+	grep -q -- "$2" "$1"
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# tests/e2e/run.sh BIN [--quick]: every end-to-end suite against BIN, with
+# one closing "N passed, M failed" line for all of them.
+set -u
+BIN=$1
+shift
+quick=${1:-}
+dir=$(dirname "$0")
+pass=0
+fail=0
+tally() {
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed*}
+	[ -n "$line" ] || { p=0; f=1; echo "FAIL $2: no result line"; }
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+log=$(mktemp)
+sh "$dir/cli.sh" "$BIN" | tee "$log"
+tally "$log" cli.sh
+if [ -f "$dir/truth.py" ]; then
+	python3 "$dir/truth.py" --bin "$BIN" $quick | tee "$log"
+	tally "$log" truth.py
+fi
+rm -f "$log"
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
