@@ -296,6 +296,19 @@ unquoted:
 			continue;
 		case ST_Q:
 			if (c == '"') {
+				/*
+				 * The usual case, a closing quote then a
+				 * comma in the same block, in one step.
+				 */
+				if (r->buf[p + 1] == ',' && p + 1 < r->len &&
+				    ((p + 1) & 63) != 0) {
+					r->mask &= r->mask - 1;
+					EMIT(fb + 1, p - fb - 1, flags);
+					fb = p + 2;
+					flags = 0;
+					st = ST_START;
+					continue;
+				}
 				st = ST_QQ;
 				qpos = p;
 			} else if (c == '\n') {

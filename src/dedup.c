@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hash.h"
 #include "util.h"
@@ -34,22 +35,75 @@ struct dedup_shard {
 
 struct dedup {
 	struct dedup_shard shards[DEDUP_SHARDS];
+	/*
+	 * The shards' first tables, carved from one mapping backed by huge
+	 * pages where the kernel allows: the lookups land anywhere in it, and
+	 * with 4 KB pages nearly every one would also miss the TLB.
+	 */
+	char *arena;
+	size_t arena_len;
 };
 
-static void shard_grow(struct dedup_shard *s, size_t n);
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static void shard_grow(struct dedup *d, struct dedup_shard *s, size_t n);
+
+static int
+in_arena(const struct dedup *d, const struct fp *slots)
+{
+	return d->arena != NULL && (const char *)slots >= d->arena &&
+	    (const char *)slots < d->arena + d->arena_len;
+}
 
 struct dedup *
 dedup_new(size_t expect)
 {
 	struct dedup *d = xcalloc(1, sizeof(*d));
-	size_t i, per = expect / DEDUP_SHARDS, n = DEDUP_MIN_SLOTS;
+	size_t i, per = expect / DEDUP_SHARDS, n = DEDUP_MIN_SLOTS, len;
 
 	/* room for `per` at most three quarters full */
 	while (n < SIZE_MAX / 8 && n * 3 < per * 4)
 		n *= 2;
+	len = n * sizeof(struct fp) * DEDUP_SHARDS;
+	if (len >= HUGE_PAGE) {
+		/* round up to whole huge pages; the mapping comes zeroed */
+		len = (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		d->arena = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (d->arena == MAP_FAILED) {
+			d->arena = NULL;
+		} else {
+			/* align to a huge page; give back the slack */
+			char *a = (char *)(((uintptr_t)d->arena +
+			    HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+			size_t head = (size_t)(a - d->arena);
+
+			if (head)
+				munmap(d->arena, head);
+			if (HUGE_PAGE - head)
+				munmap(a + len, HUGE_PAGE - head);
+			d->arena = a;
+			d->arena_len = len;
+#ifdef MADV_HUGEPAGE
+			madvise(a, len, MADV_HUGEPAGE);
+#endif
+		}
+	}
 	for (i = 0; i < DEDUP_SHARDS; i++) {
-		pthread_mutex_init(&d->shards[i].lock, NULL);
-		shard_grow(&d->shards[i], n);
+		struct dedup_shard *s = &d->shards[i];
+
+		pthread_mutex_init(&s->lock, NULL);
+		if (d->arena != NULL) {
+			s->slots = (struct fp *)(d->arena +
+			    i * n * sizeof(struct fp));
+			s->nslots = n;
+			atomic_store_explicit(&s->slots_pub, s->slots,
+			    memory_order_relaxed);
+			atomic_store_explicit(&s->mask_pub, n - 1,
+			    memory_order_relaxed);
+		} else {
+			shard_grow(d, s, n);
+		}
 	}
 	return d;
 }
@@ -63,48 +117,71 @@ dedup_free(struct dedup *d)
 		return;
 	for (i = 0; i < DEDUP_SHARDS; i++) {
 		pthread_mutex_destroy(&d->shards[i].lock);
-		free(d->shards[i].slots);
+		if (!in_arena(d, d->shards[i].slots))
+			free(d->shards[i].slots);
 	}
+	if (d->arena != NULL)
+		munmap(d->arena, d->arena_len);
 	free(d);
 }
 
-static int
-hexval(char c)
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+
+/* Per byte of x (all below 0x80): the high bit set where byte >= c. */
+static inline uint64_t
+bytes_ge(uint64_t x, unsigned c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return ((x | HIGH) - c * ONES) & HIGH;
+}
+
+/*
+ * Eight hex digits, as loaded from memory, to their 32-bit value; sets
+ * *bad when any byte is not a hex digit.  Eight bytes at a time in one
+ * register: random hex mixes digits and letters, which a byte-at-a-time
+ * branchy version mispredicts on almost every character.
+ */
+static inline uint64_t
+hex8(const char *s, int *bad)
+{
+	uint64_t x, lo, digit, letter;
+
+	memcpy(&x, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);	/* first character in the low byte */
+#endif
+	lo = x | 0x2020202020202020ULL;
+	digit = bytes_ge(x, 0x30) & ~bytes_ge(x, 0x3a);
+	letter = bytes_ge(lo, 0x61) & ~bytes_ge(lo, 0x67);
+	*bad |= (x & HIGH) != 0 || (digit | letter) != HIGH;
+	/* each byte to its nibble: letters have bit 6 set and need 9 more */
+	x = (x & 0x0f0f0f0f0f0f0f0fULL) + ((x >> 6) & ONES) * 9;
+	/* the first character is the most significant nibble */
+	x = __builtin_bswap64(x);
+	x = (x | x >> 4) & 0x00ff00ff00ff00ffULL;
+	x = (x | x >> 8) & 0x0000ffff0000ffffULL;
+	x = (x | x >> 16) & 0x00000000ffffffffULL;
+	return x;
 }
 
 /* A canonical 8-4-4-4-12 UUID as 128 bits; -1 if `s` is not one. */
 static int
 uuid_parse(const char *s, size_t len, struct fp *out)
 {
-	uint64_t w[2] = { 0, 0 };
-	size_t i;
-	int k = 0;
+	char h[32];
+	int bad = 0;
 
 	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' ||
 	    s[23] != '-')
 		return -1;
-	for (i = 0; i < 36; i++) {
-		int v;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-			continue;
-		v = hexval(s[i]);
-		if (v < 0)
-			return -1;
-		w[k / 16] = w[k / 16] << 4 | (uint64_t)v;
-		k++;
-	}
-	out->a = w[0];
-	out->b = w[1];
-	return 0;
+	memcpy(h, s, 8);
+	memcpy(h + 8, s + 9, 4);
+	memcpy(h + 12, s + 14, 4);
+	memcpy(h + 16, s + 19, 4);
+	memcpy(h + 20, s + 24, 12);
+	out->a = hex8(h, &bad) << 32 | hex8(h + 8, &bad);
+	out->b = hex8(h + 16, &bad) << 32 | hex8(h + 24, &bad);
+	return bad ? -1 : 0;
 }
 
 static size_t
@@ -115,7 +192,7 @@ fp_slot(const struct fp *f)
 }
 
 static void
-shard_grow(struct dedup_shard *s, size_t n)
+shard_grow(struct dedup *d, struct dedup_shard *s, size_t n)
 {
 	struct fp *slots = xcalloc(n, sizeof(*slots));
 	size_t i;
@@ -131,7 +208,8 @@ shard_grow(struct dedup_shard *s, size_t n)
 			j = (j + 1) & (n - 1);
 		slots[j] = *f;
 	}
-	free(s->slots);
+	if (!in_arena(d, s->slots))
+		free(s->slots);
 	s->slots = slots;
 	s->nslots = n;
 	atomic_store_explicit(&s->slots_pub, slots, memory_order_relaxed);
@@ -180,7 +258,7 @@ dedup_insert(struct dedup *d, const struct dedup_fp *fp)
 		goto out;
 	}
 	if ((s->used + 1) * 4 > s->nslots * 3)
-		shard_grow(s, s->nslots * 2);
+		shard_grow(d, s, s->nslots * 2);
 	j = (h >> 8) & (s->nslots - 1);
 	for (;;) {
 		struct fp *slot = &s->slots[j];
