@@ -21,6 +21,7 @@
 #include "date.h"
 #include "dedup.h"
 #include "gz.h"
+#include "readahead.h"
 
 #define MAX_PROBLEMS_PER_FILE 5
 #define MAX_PROBLEMS_SHOWN 5
@@ -149,6 +150,7 @@ struct shared {
 	atomic_size_t next;
 	atomic_int abort;
 	struct dedup *dedup;
+	int readahead;		/* inflate each part on its own thread */
 };
 
 /*
@@ -236,6 +238,12 @@ static ssize_t
 gz_read_cb(void *ctx, void *buf, size_t len)
 {
 	return gz_read(ctx, buf, len);
+}
+
+static ssize_t
+readahead_read_cb(void *ctx, void *buf, size_t len)
+{
+	return readahead_read(ctx, buf, len);
 }
 
 /* What one file needs, resolved from its header. */
@@ -422,7 +430,33 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 }
 
 /*
- * One data row.  Returns 1 to stop reading (strict mode found a problem).
+ * Is this row a header row again, as in parts concatenated into one file
+ * (`cat part-*.csv.gz > all.csv.gz`)?  It names both PROJECT_NAME and
+ * TOTAL_CREDITS.  Asked only of rows that failed to parse.
+ */
+static int
+is_header_row(struct worker *w, const struct csv_record *rec)
+{
+	size_t i, len, n = rec->nfields < MAX_HEADER_FIELDS ? rec->nfields :
+	    MAX_HEADER_FIELDS;
+	int seen = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *v = csv_field_value(&rec->fields[i], &w->scratch,
+		    &len);
+		int c = usage_col_find(v, len);
+
+		if (c == COL_PROJECT_NAME)
+			seen |= 1;
+		else if (c == COL_TOTAL_CREDITS)
+			seen |= 2;
+	}
+	return seen == 3;
+}
+
+/*
+ * One data row.  Returns 0, 1 to stop reading (strict mode found a
+ * problem), or 2 when the row is a header again (the caller maps it).
  */
 static int
 process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
@@ -442,6 +476,10 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	if (CU_UNLIKELY(rec->nfields != p->h.ncols)) {
 		char why[96];
 
+		if (is_header_row(w, rec)) {
+			fs->rows_read--;
+			return 2;
+		}
 		fs->skipped++;
 		snprintf(why, sizeof(why), "expected %zu fields, found %zu; "
 		    "row skipped", p->h.ncols, rec->nfields);
@@ -465,6 +503,10 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			bad = dec_parse(v, len, &total);
 		}
 		if (CU_UNLIKELY(bad)) {
+			if (is_header_row(w, rec)) {
+				fs->rows_read--;
+				return 2;
+			}
 			fs->skipped++;
 			v = field_text(t, &w->scratch, &len);
 			return file_problem(w, fs, rec->line, "TOTAL_CREDITS",
@@ -567,6 +609,7 @@ process_file(struct worker *w, struct file_state *fs)
 	struct csv_reader *csv;
 	struct csv_record rec;
 	struct file_plan plan;
+	struct readahead *ra = NULL;
 	int ret;
 
 	gz = gz_open(fs->path, err, sizeof(err));
@@ -574,7 +617,14 @@ process_file(struct worker *w, struct file_state *fs)
 		fs->fatal = xstrdup(err);
 		return;
 	}
-	csv = csv_reader_new(gz_read_cb, gz, MAX_HEADER_FIELDS, MAX_RECORD);
+	if (w->sh->readahead) {
+		ra = readahead_start(gz);
+		csv = csv_reader_new(readahead_read_cb, ra, MAX_HEADER_FIELDS,
+		    MAX_RECORD);
+	} else {
+		csv = csv_reader_new(gz_read_cb, gz, MAX_HEADER_FIELDS,
+		    MAX_RECORD);
+	}
 	memset(&plan, 0, sizeof(plan));
 	ret = csv_reader_next(csv, &rec);
 	if (ret > 0) {
@@ -586,12 +636,20 @@ process_file(struct worker *w, struct file_state *fs)
 		usage_header_map(&plan.h, &rec, &w->scratch);
 		if (plan_make(&plan, w->sh->o, fs) < 0)
 			goto out;
-		csv_reader_set_max_fields(csv, plan.h.ncols);
 		while (!atomic_load_explicit(&w->sh->abort,
 		    memory_order_relaxed) &&
 		    (ret = csv_reader_next(csv, &rec)) > 0) {
-			if (process_row(w, fs, &plan, &rec))
+			int r = process_row(w, fs, &plan, &rec);
+
+			if (r == 2) {
+				/* a header again: the next part's columns */
+				memset(&plan, 0, sizeof(plan));
+				usage_header_map(&plan.h, &rec, &w->scratch);
+				if (plan_make(&plan, w->sh->o, fs) < 0)
+					break;
+			} else if (r) {
 				break;
+			}
 		}
 		pending_flush(w, fs);
 	}
@@ -607,6 +665,7 @@ process_file(struct worker *w, struct file_state *fs)
 out:
 	fs->bytes = csv_reader_bytes(csv);
 	csv_reader_free(csv);
+	readahead_stop(ra);
 	gz_close(gz);
 }
 
@@ -680,8 +739,12 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	    dedup_new(inputs_expected_rows(in));
 
 	nworkers = o->threads > 0 ? (size_t)o->threads : (size_t)cpu_count();
-	if (nworkers > in->n)
+	if (nworkers > in->n) {
+		/* fewer parts than cores: each part inflates on a thread of
+		 * its own while its worker parses */
+		sh.readahead = 1;
 		nworkers = in->n ? in->n : 1;
+	}
 	workers = xcalloc(nworkers, sizeof(*workers));
 	for (i = 0; i < nworkers; i++)
 		worker_init(&workers[i], &sh);

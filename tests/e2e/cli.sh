@@ -154,4 +154,21 @@ printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\np,1,0.1\np,2,0.2\n' >"$T/sum.csv"
 run 0 "$BIN" report --format csv "$T/sum.csv" && grep -q '^p,2,0,0,0,0,0,0,0,0,0,0.3,0.00,100.00$' "$T/out" &&
     ok "0.1 + 0.2 is exactly 0.3" || ko "0.1 + 0.2 is exactly 0.3" "$(cat "$T/out")"
 
+# -- parts concatenated into one file: each header is read again, columns
+#    may differ, and a header row is not a data row
+H2='JOB_ID,PROJECT_NAME,TOTAL_CREDITS,JOB_RUN_DATE'
+{
+	gzip -c "$T/d/a.csv"
+	printf '%s\n%s\n' "$H2" \
+	    '00000000-0000-4000-8000-000000000009,web,4,2026-10-05' | gzip -c
+} >"$T/cat.csv.gz"
+run 0 "$BIN" report --format json "$T/cat.csv.gz" &&
+    contains "$T/out" '"rows_read": 4' && contains "$T/out" '"rows_skipped": 0' &&
+    grep -q '"project": "web", "jobs": 2' "$T/out" &&
+    ok "concatenated parts with their own headers" ||
+    ko "concatenated parts with their own headers" "$(cat "$T/out" "$T/err")"
+run 0 "$BIN" report --threads 2 --format csv - <"$T/cat.csv.gz" &&
+    grep -q '^web,2,5,0.05,0,0,0,0,0,0,0,4.05,' "$T/out" && ok "one input on two threads (read-ahead)" ||
+    ko "one input on two threads (read-ahead)" "$(cat "$T/out" "$T/err")"
+
 finish
