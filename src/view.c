@@ -502,12 +502,31 @@ human_metric(const struct view_row *r, int vm)
 	} else if (vm == VM_RUN_SECONDS) {
 		dec_format_fixed(r->m.run_seconds / 3600, 1, ',', buf);
 	} else if (vm == VM_SHARE) {
-		dec_format_fixed(r->share, 2, 0, buf);
-		strcat(buf, "%");
+		size_t n = dec_format_fixed(r->share, 2, 0, buf);
+
+		buf[n] = '%';
+		buf[n + 1] = '\0';
 	} else {
 		dec_format_fixed(row_metric(r, vm), 2, ',', buf);
 	}
 	return xstrdup(buf);
+}
+
+/* n with thousands separators, in buf[32]. */
+static const char *
+count_text(uint64_t n, char *buf)
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)n);
+	int i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 static void
@@ -521,7 +540,7 @@ write_human(const struct view *v, FILE *f, int md)
 	size_t *width = xcalloc(ncol, sizeof(*width));
 	struct sbuf sb;
 	struct view_row tot;
-	char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], n1[32], n2[32], n3[32];
 	size_t i, j;
 
 	sbuf_init(&sb, 1 << 20);
@@ -584,24 +603,22 @@ write_human(const struct view *v, FILE *f, int md)
 		date_format_day(res->last_date, d2);
 	}
 	if (md) {
-		fprintf(f, "**CircleCI usage%s%s%s%s**: %llu job runs from "
-		    "%llu file%s\n\n", res->have_dates ? " " : "",
+		fprintf(f, "**CircleCI usage%s%s%s%s**: %s job runs from "
+		    "%s file%s\n\n", res->have_dates ? " " : "",
 		    res->have_dates ? d1 : "", res->have_dates ? " to " : "",
-		    res->have_dates ? d2 : "",
-		    (unsigned long long)res->totals.jobs,
-		    (unsigned long long)res->files, res->files == 1 ? "" : "s");
+		    res->have_dates ? d2 : "", count_text(res->totals.jobs, n1),
+		    count_text(res->files, n2), res->files == 1 ? "" : "s");
 	} else {
-		fprintf(f, "CircleCI usage%s%s%s%s: %llu files, %llu rows",
+		fprintf(f, "CircleCI usage%s%s%s%s: %s file%s, %s rows",
 		    res->have_dates ? " " : "", res->have_dates ? d1 : "",
 		    res->have_dates ? " to " : "", res->have_dates ? d2 : "",
-		    (unsigned long long)res->files,
-		    (unsigned long long)res->rows_read);
+		    count_text(res->files, n1), res->files == 1 ? "" : "s",
+		    count_text(res->rows_read, n2));
 		if (res->duplicates || res->rows_skipped || res->rows_filtered)
-			fprintf(f, " (%llu duplicates, %llu skipped, %llu "
-			    "filtered out)",
-			    (unsigned long long)res->duplicates,
-			    (unsigned long long)res->rows_skipped,
-			    (unsigned long long)res->rows_filtered);
+			fprintf(f, " (%s duplicates, %s skipped, %s "
+			    "filtered out)", count_text(res->duplicates, n1),
+			    count_text(res->rows_skipped, n2),
+			    count_text(res->rows_filtered, n3));
 		fputs("\n\n", f);
 	}
 	for (i = 0; i < nrow; i++) {
