@@ -307,6 +307,13 @@ unquoted:
 					fb = p + 2;
 					flags = 0;
 					st = ST_START;
+					/* and the next field's opening quote */
+					if (r->buf[fb] == '"' && fb < r->len &&
+					    (fb & 63) != 0) {
+						r->mask &= r->mask - 1;
+						st = ST_Q;
+						flags = CSV_F_QUOTED;
+					}
 					continue;
 				}
 				st = ST_QQ;
