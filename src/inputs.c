@@ -170,7 +170,8 @@ inputs_walk(struct inputs *in, const char *dir, int depth)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		char *full = path_join(dir, names[i]);
 

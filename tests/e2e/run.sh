@@ -20,6 +20,10 @@ tally() {
 log=$(mktemp)
 sh "$dir/cli.sh" "$BIN" | tee "$log"
 tally "$log" cli.sh
+if [ -z "$quick" ]; then
+	python3 "$dir/../gen/selfcheck.py" | tee "$log"
+	tally "$log" selfcheck.py
+fi
 if [ -f "$dir/truth.py" ]; then
 	python3 "$dir/truth.py" --bin "$BIN" $quick | tee "$log"
 	tally "$log" truth.py
