@@ -191,15 +191,16 @@ csv_refill(struct csv_reader *r)
 	return r->len > before;
 }
 
-static void
+static int
 csv_start(struct csv_reader *r)
 {
 	r->started = 1;
 	while (r->len < 3 && !r->eof)
 		if (csv_refill(r) < 0)
-			return;
+			return -1;
 	if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
 		r->pos = 3;
+	return 0;
 }
 
 /* Record one field (counted even when beyond the kept ones). */
@@ -222,11 +223,8 @@ csv_reader_next(struct csv_reader *r, struct csv_record *rec)
 	uint32_t flags;
 	int bad;
 
-	if (!r->started) {
-		csv_start(r);
-		if (r->err[0])
-			return -1;
-	}
+	if (!r->started && (csv_start(r) < 0 || r->err[0]))
+		return -1;
 restart:
 	st = ST_START;
 	fb = r->pos;
@@ -357,11 +355,14 @@ unquoted:
 
 more:
 	{
+		size_t old_pos = r->pos;
 		int got = csv_refill(r);
 
 		if (got < 0)
 			return -1;
-		if (got > 0)
+		/* new bytes, or the record moved to the front of the buffer
+		 * (then fb, qpos and esc are stale): parse it again */
+		if (got > 0 || r->pos != old_pos)
 			goto restart;
 	}
 	/* The end of the input ends the record, if there is one. */

@@ -86,13 +86,17 @@ dec_parse_slow(const char *s, const char *end, dec_t *out)
 		s++;
 		if (s < end && (*s == '+' || *s == '-'))
 			eneg = *s++ == '-';
+		long e = 0;
+
 		for (; s < end && *s >= '0' && *s <= '9'; s++) {
-			if (exp < 100000 && exp > -100000)
-				exp = exp * 10 + (eneg ? -(*s - '0') : *s - '0');
+			if (e < 100000)
+				e = e * 10 + (*s - '0');
 			edig = 1;
 		}
 		if (!edig)
 			return -1;
+		/* the dropped digits' places add to the written exponent */
+		exp += eneg ? -e : e;
 	}
 	if (s != end)
 		return -1;
@@ -289,7 +293,7 @@ dec_mul_round(dec_t a, dec_t b, int places, dec_t *out)
 	udec_t ub = b < 0 ? (udec_t)0 - (udec_t)b : (udec_t)b;
 	udec_t one = (udec_t)DEC_ONE;
 	udec_t ah = ua / one, al = ua % one, bh = ub / one, bl = ub % one;
-	udec_t p, t, unit, limit = ~(udec_t)0 >> 2;
+	udec_t p, t, unit, limit = ~(udec_t)0 >> 2;	/* room to round */
 
 	/*
 	 * a*b/1e18 = ah*b + al*bh + al*bl/1e18; the last term's fraction
@@ -305,11 +309,15 @@ dec_mul_round(dec_t a, dec_t b, int places, dec_t *out)
 	if (p > limit - t)
 		return -1;
 	p += t;
-	t = al * bl / one;	/* al, bl < 1e18: product < 1e36 fits */
-	if (p > limit - t)
+	t = al * bl;		/* al, bl < 1e18: product < 1e36 fits */
+	if (p > limit - t / one - 1)
 		return -1;
-	p += t;
-	if (places < DEC_SCALE_DIGITS) {
+	p += t / one;
+	if (places >= DEC_SCALE_DIGITS) {
+		/* round the last unit half-up on the dropped fraction */
+		if (t % one >= one / 2)
+			p++;
+	} else {
 		if (places < 0)
 			places = 0;
 		unit = pow10_u64[DEC_SCALE_DIGITS - places];

@@ -48,6 +48,39 @@ struct dedup {
 
 static void shard_grow(struct dedup *d, struct dedup_shard *s, size_t n);
 
+/*
+ * A table of n zeroed slots.  Big ones are mapped directly, so that the
+ * tables a shard outgrows go back to the system at once instead of
+ * lingering in the heap.
+ */
+static struct fp *
+table_alloc(size_t n)
+{
+	size_t len = n * sizeof(struct fp);
+	void *p;
+
+	if (len < 65536)
+		return xcalloc(n, sizeof(struct fp));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die(EXIT_FAILURE_OTHER, "out of memory (%zu bytes)", len);
+	return p;
+}
+
+static void
+table_free(struct fp *t, size_t n)
+{
+	size_t len = n * sizeof(struct fp);
+
+	if (t == NULL)
+		return;
+	if (len < 65536)
+		free(t);
+	else
+		munmap(t, len);
+}
+
 static int
 in_arena(const struct dedup *d, const struct fp *slots)
 {
@@ -118,7 +151,7 @@ dedup_free(struct dedup *d)
 	for (i = 0; i < DEDUP_SHARDS; i++) {
 		pthread_mutex_destroy(&d->shards[i].lock);
 		if (!in_arena(d, d->shards[i].slots))
-			free(d->shards[i].slots);
+			table_free(d->shards[i].slots, d->shards[i].nslots);
 	}
 	if (d->arena != NULL)
 		munmap(d->arena, d->arena_len);
@@ -194,7 +227,7 @@ fp_slot(const struct fp *f)
 static void
 shard_grow(struct dedup *d, struct dedup_shard *s, size_t n)
 {
-	struct fp *slots = xcalloc(n, sizeof(*slots));
+	struct fp *slots = table_alloc(n);
 	size_t i;
 
 	for (i = 0; i < s->nslots; i++) {
@@ -209,7 +242,11 @@ shard_grow(struct dedup *d, struct dedup_shard *s, size_t n)
 		slots[j] = *f;
 	}
 	if (!in_arena(d, s->slots))
-		free(s->slots);
+		table_free(s->slots, s->nslots);
+#ifdef MADV_DONTNEED
+	else	/* give the outgrown table's pages back */
+		madvise(s->slots, s->nslots * sizeof(*slots), MADV_DONTNEED);
+#endif
 	s->slots = slots;
 	s->nslots = n;
 	atomic_store_explicit(&s->slots_pub, slots, memory_order_relaxed);

@@ -71,6 +71,21 @@ path_join(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
+/* Does the relative path p have a ".." component? */
+static int
+has_dotdot(const char *p)
+{
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		p += *p == '/';
+	}
+	return 0;
+}
+
 /*
  * The files a manifest lists: windows[].files[].path, relative to the
  * directory.  A path may not leave the directory.
@@ -110,7 +125,7 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 			char *full;
 
 			if (p == NULL || p[0] == '\0' || p[0] == '/' ||
-			    strstr(p, "..") != NULL) {
+			    has_dotdot(p)) {
 				error("'%s': windows[%zu].files[%zu].path: "
 				    "expected a relative path inside the "
 				    "directory", mpath, i, j);
@@ -134,9 +149,17 @@ out:
 	return ret;
 }
 
+/* The directories being walked, innermost first: to notice a loop. */
+struct walk_dir {
+	dev_t dev;
+	ino_t ino;
+	const struct walk_dir *up;
+};
+
 /* Collect the parts below `dir`, recursively; returns -1 on error. */
 static int
-inputs_walk(struct inputs *in, const char *dir, int depth)
+inputs_walk(struct inputs *in, const char *dir, int depth,
+    const struct walk_dir *up)
 {
 	DIR *d;
 	struct dirent *de;
@@ -144,10 +167,24 @@ inputs_walk(struct inputs *in, const char *dir, int depth)
 	size_t n = 0, cap = 0, i;
 	char *manifest;
 	struct stat st;
+	struct walk_dir self;
+	const struct walk_dir *a;
 	int ret = 0;
 
 	if (depth > 64)
 		return error("'%s': directories nested too deep", dir);
+	if (stat(dir, &st) < 0)
+		return error("cannot read directory '%s': %s", dir,
+		    strerror(errno));
+	for (a = up; a != NULL; a = a->up)
+		if (a->dev == st.st_dev && a->ino == st.st_ino) {
+			warning("'%s' is a directory already being read (a "
+			    "symbolic link loop); not read again", dir);
+			return 0;
+		}
+	self.dev = st.st_dev;
+	self.ino = st.st_ino;
+	self.up = up;
 	manifest = path_join(dir, "manifest.json");
 	if (stat(manifest, &st) == 0 && S_ISREG(st.st_mode)) {
 		ret = inputs_add_manifest(in, dir, manifest);
@@ -175,14 +212,18 @@ inputs_walk(struct inputs *in, const char *dir, int depth)
 	for (i = 0; i < n; i++) {
 		char *full = path_join(dir, names[i]);
 
-		if (ret == 0 && stat(full, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && names[i][0] != '.') {
-				ret = inputs_walk(in, full, depth + 1);
-			} else if (S_ISREG(st.st_mode) &&
-			    is_part_name(names[i])) {
-				inputs_push(in, full);
-				full = NULL;
-			}
+		if (ret != 0 || names[i][0] == '.') {
+			/* hidden files and directories are not read */
+		} else if (stat(full, &st) < 0) {
+			/* a part we cannot open would be data lost */
+			if (is_part_name(names[i]))
+				ret = error("cannot read '%s': %s", full,
+				    strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			ret = inputs_walk(in, full, depth + 1, &self);
+		} else if (S_ISREG(st.st_mode) && is_part_name(names[i])) {
+			inputs_push(in, full);
+			full = NULL;
 		}
 		free(full);
 		free(names[i]);
@@ -207,12 +248,15 @@ inputs_add(struct inputs *in, const char *arg)
 		inputs_push(in, xstrdup(arg));
 		return 0;
 	}
-	if (inputs_walk(in, arg, 0) < 0)
+	if (inputs_walk(in, arg, 0, NULL) < 0)
 		return -1;
 	if (in->n == before)
 		return error("no export parts (*.csv.gz, *.csv) in '%s'", arg);
 	return 0;
 }
+
+/* Bytes of CSV per row, a little under what exports have (650-800). */
+#define ROW_BYTES 600
 
 size_t
 inputs_expected_rows(const struct inputs *in)
@@ -232,9 +276,26 @@ inputs_expected_rows(const struct inputs *in)
 			continue;
 		if (read(fd, magic, 2) != 2)
 			magic[0] = 0;
+		if (magic[0] == 0x1f && magic[1] == 0x8b) {
+			/*
+			 * A gzip member ends with its size mod 2^32: exact for
+			 * the usual single-member part under 4 GB; otherwise
+			 * guess from the compressed size (about 5:1).
+			 */
+			unsigned char t[4];
+			uint64_t isize = 0;
+
+			if (st.st_size > 18 && pread(fd, t, 4, st.st_size - 4) ==
+			    4)
+				isize = (uint64_t)t[0] | (uint64_t)t[1] << 8 |
+				    (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
+			if (isize < (uint64_t)st.st_size)
+				isize = (uint64_t)st.st_size * 5;
+			rows += (size_t)(isize / ROW_BYTES);
+		} else {
+			rows += (size_t)st.st_size / ROW_BYTES;
+		}
 		close(fd);
-		rows += (size_t)st.st_size /
-		    (magic[0] == 0x1f && magic[1] == 0x8b ? 170 : 770);
 	}
 	return rows;
 }

@@ -134,6 +134,7 @@ report_parse_by(struct report_opts *o, const char *list)
 
 struct file_state {
 	const char *path;
+	const char *name;	/* for messages: (stdin) for "-" */
 	uint64_t rows_read, skipped, filtered, dups, bytes;
 	int32_t first, last;
 	int have_dates;
@@ -214,11 +215,11 @@ file_problem(struct worker *w, struct file_state *fs, uint64_t line,
 
 	if (v != NULL) {
 		show_value(shown, sizeof(shown), v, vlen);
-		msg = xasprintf("%s:%llu: %s%s%s '%s'", fs->path,
+		msg = xasprintf("%s:%llu: %s%s%s '%s'", fs->name,
 		    (unsigned long long)line, column ? column : "",
 		    column ? ": " : "", reason, shown);
 	} else {
-		msg = xasprintf("%s:%llu: %s%s%s", fs->path,
+		msg = xasprintf("%s:%llu: %s%s%s", fs->name,
 		    (unsigned long long)line, column ? column : "",
 		    column ? ": " : "", reason);
 	}
@@ -262,7 +263,7 @@ plan_require(struct file_state *fs, const struct file_plan *p, int col,
 {
 	if (p->h.idx[col] >= 0)
 		return 0;
-	fs->fatal = xasprintf("'%s' has no column %s (needed %s)", fs->path,
+	fs->fatal = xasprintf("'%s' has no column %s (needed %s)", fs->name,
 	    usage_col_name(col), why);
 	return -1;
 }
@@ -630,7 +631,7 @@ process_file(struct worker *w, struct file_state *fs)
 	if (ret > 0) {
 		if (rec.nfields > MAX_HEADER_FIELDS) {
 			fs->fatal = xasprintf("'%s': header has more than %d "
-			    "columns", fs->path, MAX_HEADER_FIELDS);
+			    "columns", fs->name, MAX_HEADER_FIELDS);
 			goto out;
 		}
 		usage_header_map(&plan.h, &rec, &w->scratch);
@@ -643,6 +644,14 @@ process_file(struct worker *w, struct file_state *fs)
 
 			if (r == 2) {
 				/* a header again: the next part's columns */
+				if (rec.nfields > MAX_HEADER_FIELDS) {
+					fs->fatal = xasprintf("'%s': line %llu: "
+					    "header has more than %d columns",
+					    fs->name,
+					    (unsigned long long)rec.line,
+					    MAX_HEADER_FIELDS);
+					break;
+				}
 				memset(&plan, 0, sizeof(plan));
 				usage_header_map(&plan.h, &rec, &w->scratch);
 				if (plan_make(&plan, w->sh->o, fs) < 0)
@@ -660,7 +669,7 @@ process_file(struct worker *w, struct file_state *fs)
 		if (gz_error(gz)[0])
 			fs->fatal = xstrdup(msg);
 		else
-			fs->fatal = xasprintf("'%s': %s", fs->path, msg);
+			fs->fatal = xasprintf("'%s': %s", fs->name, msg);
 	}
 out:
 	fs->bytes = csv_reader_bytes(csv);
@@ -731,8 +740,12 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	sh.o = o;
 	sh.nfiles = in->n;
 	sh.files = xcalloc(in->n ? in->n : 1, sizeof(*sh.files));
-	for (i = 0; i < in->n; i++)
+	for (i = 0; i < in->n; i++) {
 		sh.files[i].path = in->paths[i];
+		/* as gz.c names it in its errors */
+		sh.files[i].name = strcmp(in->paths[i], "-") == 0 ?
+		    "(stdin)" : in->paths[i];
+	}
 	atomic_init(&sh.next, 0);
 	atomic_init(&sh.abort, 0);
 	sh.dedup = o->keep_duplicates ? NULL :

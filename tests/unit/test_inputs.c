@@ -1,0 +1,531 @@
+/*
+ * test_inputs.c: PATH arguments to export parts (inputs.h): files as they
+ * are, `-`, directories walked recursively in sorted order taking only
+ * *.csv and *.csv.gz (any case) and skipping hidden entries, manifests
+ * listing relative paths (absolute and `..` refused), and the errors for
+ * missing paths, bad manifests and empty directories.
+ */
+#include "unit.h"
+
+#include "inputs.h"
+
+static char *tmp;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	tmp = unit_tmpdir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unit_rmtree(tmp);
+	free(tmp);
+	return 0;
+}
+
+/* Create `rel` under `dir` (parents must exist) holding `text`. */
+static void
+touch(const char *dir, const char *rel, const char *text)
+{
+	char *p = unit_path(dir, rel);
+
+	unit_writes(p, text);
+	free(p);
+}
+
+static void
+mkdir_in(const char *dir, const char *rel)
+{
+	char *p = unit_path(dir, rel);
+
+	unit_mkdir(p);
+	free(p);
+}
+
+/* A fresh directory for one test: tmp/name. */
+static char *
+fresh(const char *name)
+{
+	char *p = unit_path(tmp, name);
+
+	unit_mkdir(p);
+	return p;
+}
+
+/* in's paths, each with `prefix` taken off, one per line. */
+static char *
+listing(const struct inputs *in, const char *prefix)
+{
+	struct sbuf sb;
+	size_t i, n = prefix ? strlen(prefix) : 0;
+
+	sbuf_init(&sb, 1 << 20);
+	for (i = 0; i < in->n; i++) {
+		const char *p = in->paths[i];
+
+		if (n && strncmp(p, prefix, n) == 0)
+			p += n;
+		sbuf_addf(&sb, "%s\n", p);
+	}
+	return sb.buf;
+}
+
+/* inputs_add(arg) must fail and print exactly `want` on stderr. */
+static void
+expect_add_error(const char *arg, const char *want)
+{
+	struct inputs in;
+	struct unit_capture cap;
+	char *err;
+	int ret;
+
+	inputs_init(&in);
+	unit_capture_begin(&cap);
+	ret = inputs_add(&in, arg);
+	err = unit_capture_end(&cap);
+	if (ret != -1)
+		fail_msg("inputs_add(%s) = %d, expected -1", arg, ret);
+	assert_string_equal(err, want);
+	free(err);
+	inputs_release(&in);
+}
+
+static void
+test_file_and_stdin(void **state)
+{
+	struct inputs in;
+	char *f;
+
+	(void)state;
+	f = unit_path(tmp, "notes.txt");	/* any name, taken as it is */
+	unit_writes(f, "x");
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, f), 0);
+	assert_int_equal(inputs_add(&in, "-"), 0);
+	assert_int_equal(inputs_add(&in, f), 0);
+	assert_int_equal(in.n, 3);
+	assert_string_equal(in.paths[0], f);
+	assert_string_equal(in.paths[1], "-");
+	assert_string_equal(in.paths[2], f);
+	inputs_release(&in);
+	assert_int_equal(in.n, 0);
+	assert_null(in.paths);
+	free(f);
+}
+
+static void
+test_directory_walk(void **state)
+{
+	char *d = fresh("walk"), *prefix, *got;
+	struct inputs in;
+
+	(void)state;
+	touch(d, "b.csv.gz", "");
+	touch(d, "a.csv", "");
+	touch(d, "C.CSV", "");
+	touch(d, "d.CSV.GZ", "");
+	touch(d, "e.Csv.Gz", "");
+	touch(d, "notes.txt", "");
+	touch(d, "f.csv.gz.bak", "");
+	touch(d, "g.csvx", "");
+	touch(d, "h.gz", "");
+	touch(d, "csv", "");
+	touch(d, "xcsv", "");
+	touch(d, ".hidden.csv", "");
+	touch(d, ".csv", "");
+	touch(d, ".csv.gz", "");
+	mkdir_in(d, "sub");
+	touch(d, "sub/z.csv", "");
+	touch(d, "sub/y.csv.gz", "");
+	mkdir_in(d, "sub/deeper");
+	touch(d, "sub/deeper/w.csv", "");
+	mkdir_in(d, ".hiddendir");
+	touch(d, ".hiddendir/x.csv", "");
+	mkdir_in(d, "dir.csv");			/* a directory, walked */
+	touch(d, "dir.csv/inner.csv.gz", "");
+	mkdir_in(d, "empty");
+
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	prefix = xasprintf("%s/", d);
+	got = listing(&in, prefix);
+	/* byte order per directory: upper case first, depth first */
+	assert_string_equal(got,
+	    "C.CSV\n"
+	    "a.csv\n"
+	    "b.csv.gz\n"
+	    "d.CSV.GZ\n"
+	    "dir.csv/inner.csv.gz\n"
+	    "e.Csv.Gz\n"
+	    "sub/deeper/w.csv\n"
+	    "sub/y.csv.gz\n"
+	    "sub/z.csv\n");
+	free(got);
+	inputs_release(&in);
+
+	/* a trailing slash does not double the separator */
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, prefix), 0);
+	assert_int_equal(in.n, 9);
+	{
+		char *want = xasprintf("%sC.CSV", prefix);
+
+		assert_string_equal(in.paths[0], want);
+		free(want);
+	}
+	inputs_release(&in);
+
+	/* two arguments: in argument order */
+	inputs_init(&in);
+	{
+		char *sub = unit_path(d, "sub");
+
+		assert_int_equal(inputs_add(&in, sub), 0);
+		assert_int_equal(inputs_add(&in, d), 0);
+		free(sub);
+	}
+	assert_int_equal(in.n, 3 + 9);
+	got = listing(&in, prefix);
+	assert_string_equal(got,
+	    "sub/deeper/w.csv\nsub/y.csv.gz\nsub/z.csv\n"
+	    "C.CSV\na.csv\nb.csv.gz\nd.CSV.GZ\ndir.csv/inner.csv.gz\n"
+	    "e.Csv.Gz\nsub/deeper/w.csv\nsub/y.csv.gz\nsub/z.csv\n");
+	free(got);
+	inputs_release(&in);
+	free(prefix);
+	free(d);
+}
+
+static void
+test_sorted_many(void **state)
+{
+	char *d = fresh("many"), name[64];
+	struct inputs in;
+	size_t i;
+
+	(void)state;
+	/* created in reverse order; read back sorted */
+	for (i = 100; i-- > 0;) {
+		snprintf(name, sizeof(name), "part-%03zu.csv.gz", i);
+		touch(d, name, "");
+	}
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	assert_int_equal(in.n, 100);
+	for (i = 0; i < 100; i++) {
+		char *want;
+
+		snprintf(name, sizeof(name), "part-%03zu.csv.gz", i);
+		want = unit_path(d, name);
+		assert_string_equal(in.paths[i], want);
+		free(want);
+	}
+	inputs_release(&in);
+	free(d);
+}
+
+static void
+test_manifest(void **state)
+{
+	char *d = fresh("export"), *prefix, *got;
+	struct inputs in;
+	struct unit_capture cap;
+	char *err;
+
+	(void)state;
+	mkdir_in(d, "w1");
+	touch(d, "w1/part-0.csv.gz", "");
+	touch(d, "p1.csv", "");
+	touch(d, "listed.txt", "");
+	touch(d, "not-listed.csv", "");	/* the manifest decides */
+	touch(d, "manifest.json",
+	    "{\"complete\": true, \"windows\": ["
+	    "{\"files\": [{\"path\": \"w1/part-0.csv.gz\"},"
+	    " {\"path\": \"p1.csv\"}]},"
+	    "{\"files\": null},"
+	    "{\"start\": \"2026-10-01\"},"
+	    "{\"files\": [{\"path\": \"listed.txt\", \"bytes\": 0}]}]}");
+	inputs_init(&in);
+	unit_capture_begin(&cap);
+	assert_int_equal(inputs_add(&in, d), 0);
+	err = unit_capture_end(&cap);
+	assert_string_equal(err, "");
+	free(err);
+	prefix = xasprintf("%s/", d);
+	got = listing(&in, prefix);
+	assert_string_equal(got, "w1/part-0.csv.gz\np1.csv\nlisted.txt\n");
+	free(got);
+	inputs_release(&in);
+
+	/* an incomplete export: a warning, and what it has */
+	touch(d, "manifest.json",
+	    "{\"complete\": false, \"windows\": [{\"files\": "
+	    "[{\"path\": \"p1.csv\"}]}]}");
+	inputs_init(&in);
+	unit_capture_begin(&cap);
+	assert_int_equal(inputs_add(&in, d), 0);
+	err = unit_capture_end(&cap);
+	{
+		char *want = xasprintf("circleci-usage: warning: the export in "
+		    "'%s' is not complete: run export again to finish it; "
+		    "reading what it has\n", d);
+
+		assert_string_equal(err, want);
+		free(want);
+	}
+	free(err);
+	assert_int_equal(in.n, 1);
+	inputs_release(&in);
+
+	/* a manifest in a subdirectory governs that subdirectory */
+	{
+		char *top = fresh("top");
+		char *sub = unit_path(top, "exp");
+
+		touch(top, "a.csv", "");
+		unit_mkdir(sub);
+		touch(sub, "x.csv", "");
+		touch(sub, "y.csv", "");
+		touch(sub, "manifest.json", "{\"windows\": [{\"files\": "
+		    "[{\"path\": \"y.csv\"}]}]}");
+		inputs_init(&in);
+		assert_int_equal(inputs_add(&in, top), 0);
+		free(prefix);
+		prefix = xasprintf("%s/", top);
+		got = listing(&in, prefix);
+		assert_string_equal(got, "a.csv\nexp/y.csv\n");
+		free(got);
+		inputs_release(&in);
+		free(sub);
+		free(top);
+	}
+	free(prefix);
+	free(d);
+}
+
+static void
+test_manifest_errors(void **state)
+{
+	char *d = fresh("badmanifest"), *m, *want;
+
+	(void)state;
+	m = unit_path(d, "manifest.json");
+	touch(d, "ok.csv", "");
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"/etc/passwd\"}]}]}");
+	want = xasprintf("circleci-usage: '%s': windows[0].files[0].path: "
+	    "expected a relative path inside the directory\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"ok.csv\"}, {\"path\": \"../outside.csv\"}]}]}");
+	want = xasprintf("circleci-usage: '%s': windows[0].files[1].path: "
+	    "expected a relative path inside the directory\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": []}, "
+	    "{\"files\": [{\"path\": \"sub/../../x.csv\"}]}]}");
+	want = xasprintf("circleci-usage: '%s': windows[1].files[0].path: "
+	    "expected a relative path inside the directory\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"\"}]}]}");
+	want = xasprintf("circleci-usage: '%s': windows[0].files[0].path: "
+	    "expected a relative path inside the directory\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"name\": \"ok.csv\"}]}]}");
+	want = xasprintf("circleci-usage: '%s': windows[0].files[0].path: "
+	    "expected a relative path inside the directory\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"gone.csv.gz\"}]}]}");
+	want = xasprintf("circleci-usage: '%s' lists 'gone.csv.gz', which is "
+	    "missing: No such file or directory\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": {}}");
+	want = xasprintf("circleci-usage: '%s': expected an array "
+	    "\"windows\"\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"files\": []}");
+	want = xasprintf("circleci-usage: '%s': expected an array "
+	    "\"windows\"\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": \"x.csv\"}]}");
+	want = xasprintf("circleci-usage: '%s': windows[0].files: expected an "
+	    "array\n", m);
+	expect_add_error(d, want);
+	free(want);
+
+	/* not JSON: the line and jansson's reason */
+	touch(d, "manifest.json", "{\n\"windows\": [\n");
+	{
+		struct inputs in;
+		struct unit_capture cap;
+		char *err;
+
+		inputs_init(&in);
+		unit_capture_begin(&cap);
+		assert_int_equal(inputs_add(&in, d), -1);
+		err = unit_capture_end(&cap);
+		want = xasprintf("circleci-usage: '%s' line 3: ", m);
+		assert_true(strncmp(err, want, strlen(want)) == 0);
+		free(want);
+		free(err);
+		inputs_release(&in);
+	}
+
+	/* a manifest listing nothing: no parts */
+	touch(d, "manifest.json", "{\"windows\": []}");
+	want = xasprintf("circleci-usage: no export parts (*.csv.gz, *.csv) in "
+	    "'%s'\n", d);
+	expect_add_error(d, want);
+	free(want);
+	free(m);
+	free(d);
+}
+
+static void
+test_missing_and_empty(void **state)
+{
+	char *missing = unit_path(tmp, "does-not-exist"), *want;
+	char *d = fresh("nothing"), *e = fresh("onlyhidden");
+
+	(void)state;
+	want = xasprintf("circleci-usage: cannot open '%s': No such file or "
+	    "directory\n", missing);
+	expect_add_error(missing, want);
+	free(want);
+
+	want = xasprintf("circleci-usage: no export parts (*.csv.gz, *.csv) in "
+	    "'%s'\n", d);
+	expect_add_error(d, want);
+	free(want);
+
+	touch(e, ".a.csv", "");
+	touch(e, "b.txt", "");
+	mkdir_in(e, ".git");
+	touch(e, ".git/c.csv", "");
+	want = xasprintf("circleci-usage: no export parts (*.csv.gz, *.csv) in "
+	    "'%s'\n", e);
+	expect_add_error(e, want);
+	free(want);
+	free(missing);
+	free(d);
+	free(e);
+}
+
+/*
+ * A directory holding a symbolic link to itself: the walk must not list
+ * the same part over and over.  Either the loop is an error ("nested too
+ * deep") or the part is listed once.
+ */
+static void
+test_symlink_loop(void **state)
+{
+	char *d = fresh("loop"), *link = unit_path(d, "again");
+	struct inputs in;
+	struct unit_capture cap;
+	char *err;
+	int ret;
+	size_t n;
+
+	(void)state;
+	touch(d, "a.csv", "");
+	assert_int_equal(symlink(".", link), 0);
+	inputs_init(&in);
+	unit_capture_begin(&cap);
+	ret = inputs_add(&in, d);
+	err = unit_capture_end(&cap);
+	n = in.n;
+	inputs_release(&in);
+	free(link);
+	free(d);
+	if (ret != 0) {
+		int nested = strstr(err, "directories nested too deep") != NULL;
+
+		free(err);
+		assert_true(nested);
+		return;
+	}
+	free(err);
+	if (n != 1)
+		fail_msg("the loop listed %zu parts for one file", n);
+}
+
+static void
+test_expected_rows(void **state)
+{
+	char *d = fresh("sizes");
+	char *plain = unit_path(d, "plain.csv"), *gz = unit_path(d, "g.csv.gz");
+	char *buf = xcalloc(1, 7700 * 3);
+	struct inputs in;
+
+	(void)state;
+	memset(buf, 'x', 7700 * 3);
+	unit_write(plain, buf, 6000 * 3);	/* 600 bytes a row: 30 */
+	buf[0] = 0x1f;
+	buf[1] = (char)0x8b;
+	/* the gzip trailer's ISIZE: 60000 bytes of CSV, 100 rows */
+	buf[1696] = (char)(60000 & 0xff);
+	buf[1697] = (char)(60000 >> 8);
+	buf[1698] = 0;
+	buf[1699] = 0;
+	unit_write(gz, buf, 1700);
+	inputs_init(&in);
+	assert_int_equal(inputs_expected_rows(&in), 0);
+	assert_int_equal(inputs_add(&in, plain), 0);
+	assert_int_equal(inputs_expected_rows(&in), 30);
+	assert_int_equal(inputs_add(&in, gz), 0);
+	assert_int_equal(inputs_expected_rows(&in), 130);
+	/* an ISIZE below the file's size (multi-member, or over 4 GB):
+	 * about 5:1 instead, 1700 * 5 / 600 = 14 rows */
+	buf[1697] = 0;
+	buf[1696] = 1;
+	unit_write(gz, buf, 1700);
+	assert_int_equal(inputs_expected_rows(&in), 44);
+	assert_int_equal(inputs_add(&in, "-"), 0);
+	assert_int_equal(inputs_expected_rows(&in), 44);
+	inputs_release(&in);
+	free(buf);
+	free(plain);
+	free(gz);
+	free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file_and_stdin),
+		cmocka_unit_test(test_directory_walk),
+		cmocka_unit_test(test_sorted_many),
+		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_manifest_errors),
+		cmocka_unit_test(test_missing_and_empty),
+		cmocka_unit_test(test_symlink_loop),
+		cmocka_unit_test(test_expected_rows),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
