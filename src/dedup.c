@@ -18,7 +18,7 @@
 #include "util.h"
 
 #define DEDUP_SHARDS 256
-#define DEDUP_MIN_SLOTS 256
+#define DEDUP_MIN_SLOTS 16
 
 #define fp dedup_fp
 
