@@ -13,5 +13,6 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_export_entry;
 
 #endif

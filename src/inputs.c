@@ -131,6 +131,9 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 				    "directory", mpath, i, j);
 				goto out;
 			}
+			/* an unfinished export lists parts still to come */
+			if (json_is_false(json_object_get(f, "done")))
+				continue;
 			full = path_join(dir, p);
 			if (stat(full, &st) < 0) {
 				error("'%s' lists '%s', which is missing: %s",

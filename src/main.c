@@ -10,6 +10,7 @@
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
+	&cmd_export_entry,
 	NULL
 };
 

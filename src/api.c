@@ -1,0 +1,464 @@
+/*
+ * api.c: the API client, on libcurl's easy interface.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "util.h"
+
+#define API_MAX_BODY (4u << 20)	/* an answer larger than this is garbage */
+#define API_MAX_GARBAGE 5	/* unreadable 2xx answers before giving up */
+
+struct api {
+	CURL *curl;
+	char *base;
+	char *token;
+	char *host;		/* for messages */
+	struct curl_slist *headers;
+	int verbose;
+	int loopback;
+	double deadline;
+	unsigned requests;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct body {
+	char *p;
+	size_t len, cap;
+	int over;
+};
+
+static size_t
+body_write(char *data, size_t size, size_t n, void *ctx)
+{
+	struct body *b = ctx;
+	size_t len = size * n;
+
+	if (b->len + len > API_MAX_BODY) {
+		b->over = 1;
+		return 0;	/* abort the transfer */
+	}
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return len;
+}
+
+struct hdrs {
+	double retry_after;	/* seconds, -1 when absent */
+};
+
+static size_t
+header_cb(char *data, size_t size, size_t n, void *ctx)
+{
+	struct hdrs *h = ctx;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+
+	if (len > sizeof(name) - 1 && strncasecmp(data, name,
+	    sizeof(name) - 1) == 0) {
+		char tmp[64];
+		size_t k = len - (sizeof(name) - 1);
+		char *end;
+		double v;
+
+		if (k >= sizeof(tmp))
+			k = sizeof(tmp) - 1;
+		memcpy(tmp, data + sizeof(name) - 1, k);
+		tmp[k] = '\0';
+		v = strtod(tmp, &end);
+		if (end != tmp && v >= 0) {
+			h->retry_after = v;
+		} else {
+			/* an HTTP date */
+			time_t t = curl_getdate(tmp, NULL);
+
+			if (t != -1)
+				h->retry_after = difftime(t, time(NULL)) > 0 ?
+				    difftime(t, time(NULL)) : 0;
+		}
+	}
+	return len;
+}
+
+double
+api_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+api_sleep(double secs, double deadline)
+{
+	double now = api_clock();
+	struct timespec ts;
+
+	if (deadline > 0 && now + secs > deadline)
+		secs = deadline - now;
+	if (secs <= 0)
+		return;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+double
+api_backoff(unsigned n)
+{
+	double d = 1.0;
+	unsigned i;
+
+	for (i = 0; i < n && d < 60; i++)
+		d *= 2;
+	if (d > 60)
+		d = 60;
+	/* jitter: 0.75 .. 1.25 of it */
+	return d * (0.75 + 0.5 * ((double)(rand() % 1000) / 1000.0));
+}
+
+char *
+api_url_display(const char *url)
+{
+	size_t n = strcspn(url, "?#");
+
+	return xstrndup(url, n);
+}
+
+int
+api_url_check(const char *url, int *loopback, char *err, size_t errlen)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ret = -1;
+
+	*loopback = 0;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "not a URL");
+		goto out;
+	}
+	*loopback = strcasecmp(host, "localhost") == 0 ||
+	    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
+	    strncmp(host, "127.", 4) == 0;
+	if (strcasecmp(scheme, "https") == 0 ||
+	    (strcasecmp(scheme, "http") == 0 && *loopback))
+		ret = 0;
+	else if (strcasecmp(scheme, "http") == 0)
+		snprintf(err, errlen, "plain http is refused except to a "
+		    "loopback host (127.0.0.1, ::1, localhost); use https");
+	else
+		snprintf(err, errlen, "scheme '%s' is not supported (https)",
+		    scheme);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static char *
+url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *ret;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		ret = xstrdup("(unknown host)");
+	else
+		ret = xstrdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+struct api *
+api_new(const char *base_url, const char *token, int verbose,
+    double deadline)
+{
+	struct api *a;
+	char err[160], *h;
+	size_t n;
+	int loopback;
+
+	if (api_url_check(base_url, &loopback, err, sizeof(err)) < 0) {
+		error("--api-url '%s': %s", base_url, err);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->curl = curl_easy_init();
+	if (a->curl == NULL)
+		die(EXIT_FAILURE_OTHER, "cannot start libcurl");
+	a->base = xstrdup(base_url);
+	n = strlen(a->base);
+	while (n > 0 && a->base[n - 1] == '/')
+		a->base[--n] = '\0';
+	a->token = xstrdup(token);
+	a->host = url_host(base_url);
+	a->verbose = verbose;
+	a->loopback = loopback;
+	a->deadline = deadline;
+	h = xasprintf("Circle-Token: %s", token);
+	a->headers = curl_slist_append(NULL, h);
+	explicit_bzero(h, strlen(h));
+	free(h);
+	a->headers = curl_slist_append(a->headers,
+	    "Content-Type: application/json");
+	a->headers = curl_slist_append(a->headers, "Accept: application/json");
+	a->headers = curl_slist_append(a->headers, "Expect:");
+	return a;
+}
+
+void
+api_free(struct api *a)
+{
+	struct curl_slist *s;
+
+	if (a == NULL)
+		return;
+	curl_easy_cleanup(a->curl);
+	for (s = a->headers; s != NULL; s = s->next)
+		explicit_bzero(s->data, strlen(s->data));
+	curl_slist_free_all(a->headers);
+	explicit_bzero(a->token, strlen(a->token));
+	free(a->token);
+	free(a->base);
+	free(a->host);
+	free(a);
+}
+
+unsigned
+api_requests(const struct api *a)
+{
+	return a->requests;
+}
+
+/* The "message" of an error answer, or a short excerpt of it. */
+static char *
+answer_message(const struct body *b)
+{
+	json_t *j = b->p ? json_loadb(b->p, b->len, 0, NULL) : NULL;
+	const char *m = j ? json_string_value(json_object_get(j, "message")) :
+	    NULL;
+	char *ret;
+	size_t i, n;
+
+	if (m != NULL) {
+		ret = xstrdup(m);
+	} else {
+		n = b->len < 200 ? b->len : 200;
+		ret = xstrndup(b->p ? b->p : "", n);
+	}
+	json_decref(j);
+	/* one line, nothing a terminal would act on */
+	for (i = 0; ret[i]; i++)
+		if ((unsigned char)ret[i] < 0x20 || ret[i] == 0x7f)
+			ret[i] = ' ';
+	return ret;
+}
+
+/* One request; fills status and body.  Returns the curl code. */
+static CURLcode
+api_once(struct api *a, const char *method, const char *url,
+    const char *body, long *status, struct body *b, struct hdrs *h)
+{
+	CURL *c = a->curl;
+	double timeout = 120, left = a->deadline - api_clock();
+	CURLcode rc;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, a->headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, PROGRAM_NAME "/" CU_VERSION);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, a->loopback ?
+	    "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+	if (a->deadline > 0 && left < timeout)
+		timeout = left > 0.05 ? left : 0.05;
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+	}
+	a->errbuf[0] = '\0';
+	a->requests++;
+	rc = curl_easy_perform(c);
+	*status = 0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	return rc;
+}
+
+static int
+is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM ||
+	    rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_CACERT_BADFILE ||
+	    rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+int
+api_call(struct api *a, const char *method, const char *path,
+    const char *body, const char *what, json_t **out)
+{
+	char *url = xasprintf("%s%s", a->base, path);
+	char *shown = api_url_display(url);
+	unsigned attempt = 0, garbage = 0, limited = 0;
+	int ret = EXIT_FAILURE_OTHER;
+
+	*out = NULL;
+	for (;;) {
+		struct body b = { NULL, 0, 0, 0 };
+		struct hdrs h = { -1 };
+		long status;
+		double t0 = api_clock(), wait;
+		CURLcode rc;
+		char *msg;
+
+		rc = api_once(a, method, url, body, &status, &b, &h);
+		if (a->verbose)
+			fprintf(stderr, "%s: %s %s -> %s%ld (%.3f s)\n",
+			    PROGRAM_NAME, method, shown, rc == CURLE_OK ? "" :
+			    "error ", rc == CURLE_OK ? status : (long)rc,
+			    api_clock() - t0);
+		if (rc == CURLE_OK && status >= 200 && status < 300) {
+			json_error_t je;
+			json_t *j = b.p ? json_loadb(b.p, b.len, 0, &je) :
+			    NULL;
+
+			free(b.p);
+			if (j != NULL && json_is_object(j)) {
+				*out = j;
+				ret = 0;
+				break;
+			}
+			json_decref(j);
+			/* an unreadable answer: as a server error, a few times */
+			if (++garbage > API_MAX_GARBAGE) {
+				error("%s: the API at %s answered %ld with a body "
+				    "that is not a JSON object, %u times", what,
+				    a->host, status, garbage);
+				ret = EXIT_UNREACHABLE;
+				break;
+			}
+			wait = api_backoff(attempt++);
+		} else if (rc != CURLE_OK) {
+			free(b.p);
+			if (is_tls_error(rc)) {
+				error("%s: TLS error with %s: %s", what, a->host,
+				    a->errbuf[0] ? a->errbuf :
+				    curl_easy_strerror(rc));
+				ret = EXIT_UNREACHABLE;
+				break;
+			}
+			if (api_clock() >= a->deadline) {
+				error("%s: cannot reach %s before the timeout: "
+				    "%s", what, a->host, a->errbuf[0] ?
+				    a->errbuf : curl_easy_strerror(rc));
+				ret = EXIT_UNREACHABLE;
+				break;
+			}
+			if (a->verbose || attempt >= 2)
+				warning("%s: %s: %s; retrying", what, a->host,
+				    a->errbuf[0] ? a->errbuf :
+				    curl_easy_strerror(rc));
+			wait = api_backoff(attempt++);
+		} else if (status == 429 || status >= 500) {
+			msg = answer_message(&b);
+			free(b.p);
+			if (status == 429) {
+				limited++;
+				wait = h.retry_after >= 0 ? h.retry_after :
+				    api_backoff(attempt++);
+				if (api_clock() + wait > a->deadline) {
+					error("%s: rate limited by %s (%s) past "
+					    "the timeout (Retry-After %.0f s)",
+					    what, a->host, msg, wait);
+					free(msg);
+					ret = EXIT_UNREACHABLE;
+					break;
+				}
+				if (!a->verbose && limited == 1)
+					warning("%s: rate limited (%s); waiting "
+					    "%.0f s as the API asks", what, msg,
+					    wait);
+			} else {
+				wait = api_backoff(attempt++);
+				if (api_clock() + wait > a->deadline) {
+					error("%s: %s answered %ld (%s) until "
+					    "the timeout", what, a->host, status,
+					    msg);
+					free(msg);
+					ret = EXIT_UNREACHABLE;
+					break;
+				}
+				if (a->verbose || attempt >= 2)
+					warning("%s: %s answered %ld (%s); "
+					    "retrying", what, a->host, status,
+					    msg);
+			}
+			free(msg);
+		} else {
+			msg = answer_message(&b);
+			free(b.p);
+			if (status == 401) {
+				error("%s: the API refused the token (401: %s); "
+				    "use a personal API token (User Settings > "
+				    "Personal API Tokens; tokens made before "
+				    "2023-06-23 must be replaced)", what, msg);
+				ret = EXIT_API_AUTH;
+			} else if (status == 403 || status == 404) {
+				error("%s: %ld: %s; check the org ID (--org, "
+				    "ORG_ID, CIRCLE_ORGANIZATION_ID: the org's "
+				    "UUID, under Organization Settings) and that "
+				    "the token's user is an org admin", what,
+				    status, msg);
+				ret = EXIT_API_AUTH;
+			} else {
+				error("%s: the API rejected the request (%ld: "
+				    "%s)%s%s", what, status, msg,
+				    body ? "; it was sent: " : "",
+				    body ? body : "");
+				ret = EXIT_API_REJECTED;
+			}
+			free(msg);
+			break;
+		}
+		if (api_clock() + wait > a->deadline) {
+			error("%s: %s did not answer in time", what, a->host);
+			ret = EXIT_UNREACHABLE;
+			break;
+		}
+		api_sleep(wait, a->deadline);
+	}
+	free(shown);
+	free(url);
+	return ret;
+}

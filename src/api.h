@@ -1,0 +1,58 @@
+/*
+ * api.h: calls to the CircleCI API: one request at a time, with the
+ * token in a Circle-Token header, retried on 429 (after its Retry-After),
+ * 5xx and network errors with exponential backoff and jitter, until a
+ * deadline.  Each failure becomes one line with a hint and the exit code
+ * of util.h.  The token is never printed and goes to the API host only:
+ * API calls do not follow redirects.
+ */
+#ifndef CU_API_H
+#define CU_API_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct api;
+
+/*
+ * A client of the API at base_url (`https://circleci.com/api/v2`); plain
+ * http only for loopback hosts.  Returns NULL after printing an error.
+ * The token is copied (and wiped on api_free()).
+ */
+struct api *api_new(const char *base_url, const char *token, int verbose,
+    double deadline);
+void api_free(struct api *a);
+
+/*
+ * `method` `path` (appended to the base URL) with an optional JSON body.
+ * On a 2xx answer, sets *out to its JSON and returns 0; otherwise returns
+ * an exit code after printing the error.  `what` names the call in
+ * messages ("create the export job").
+ */
+int api_call(struct api *a, const char *method, const char *path,
+    const char *body, const char *what, json_t **out);
+
+/* Number of requests made, and of those answered 429. */
+unsigned api_requests(const struct api *a);
+
+/*
+ * Is url allowed: https, or http to a loopback host (127.0.0.0/8, ::1,
+ * localhost)?  Sets *loopback.  Returns 0, or -1 (with a reason in err).
+ */
+int api_url_check(const char *url, int *loopback, char *err, size_t errlen);
+
+/* The monotonic clock, in seconds. */
+double api_clock(void);
+
+/* Sleep `secs` but not past `deadline` (api_clock() seconds). */
+void api_sleep(double secs, double deadline);
+
+/* A backoff delay for attempt n (0, 1, ...): 1 s doubling to 60 s, with
+ * jitter of up to a quarter either way. */
+double api_backoff(unsigned n);
+
+/* The URL without its query string, for traces and messages. */
+char *api_url_display(const char *url);
+
+#endif
