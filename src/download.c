@@ -5,6 +5,8 @@
 #include "download.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,12 @@
 
 struct xfer {
 	struct dl_item *it;
+	/* the check, on a thread of its own while other parts download */
+	pthread_t tid;
+	int verifying;		/* a thread is checking the .partial */
+	atomic_int verified;	/* it finished: vret and verr hold the result */
+	int vret;
+	char verr[512];
 	CURL *curl;
 	FILE *f;
 	char *partial;
@@ -205,14 +213,13 @@ xfer_end(CURLM *m, struct xfer *x)
 	return ret;
 }
 
-enum verdict { V_DONE, V_RETRY, V_RESTART, V_EXPIRED, V_FAIL };
+enum verdict { V_DONE, V_VERIFY, V_RETRY, V_RESTART, V_EXPIRED, V_FAIL };
 
 static enum verdict
 xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 {
 	struct dl_item *it = x->it;
 	long status = 0;
-	char err[512];
 
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (o->verbose)
@@ -244,11 +251,33 @@ xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 	}
 	if (rc != CURLE_OK)
 		return V_RETRY;		/* truncated, reset, stalled: resume */
-	if (download_verify(x->partial, &it->bytes, &it->rows, it->sha256,
-	    err, sizeof(err)) < 0) {
+	return V_VERIFY;
+}
+
+static void *
+verify_main(void *arg)
+{
+	struct xfer *x = arg;
+
+	x->vret = download_verify(x->partial, &x->it->bytes, &x->it->rows,
+	    x->it->sha256, x->verr, sizeof(x->verr));
+	atomic_store(&x->verified, 1);
+	return NULL;
+}
+
+/* The check is over: rename the part into place, or fetch it again. */
+static enum verdict
+verify_end(struct xfer *x, const struct dl_opts *o, int *code)
+{
+	struct dl_item *it = x->it;
+
+	pthread_join(x->tid, NULL);
+	x->verifying = 0;
+	atomic_store(&x->verified, 0);
+	if (x->vret < 0) {
 		if (!o->quiet)
 			warning("%s: the download is not a complete export "
-			    "part (%s); fetching it again", it->label, err);
+			    "part (%s); fetching it again", it->label, x->verr);
 		return V_RESTART;
 	}
 	if (rename(x->partial, it->path) < 0) {
@@ -291,13 +320,62 @@ live_line(struct xfer *xs, size_t n, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* What to do after a transfer or a check ended with verdict v. */
+static void
+settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
+    double *not_before, size_t *done, int *code)
+{
+	switch (v) {
+	case V_DONE:
+		x->it->done = 1;
+		(*done)++;
+		if (o->live)
+			fputs("\r\033[K", stderr);
+		if (!o->quiet) {
+			char b[32];
+
+			human_bytes((double)x->it->bytes, b, sizeof(b));
+			fprintf(stderr, "%s: downloaded %s (%s, %llu rows)\n",
+			    PROGRAM_NAME, x->it->path, b,
+			    (unsigned long long)x->it->rows);
+		}
+		break;
+	case V_EXPIRED:
+		x->it->expired = 1;
+		unlink(x->partial);
+		break;
+	case V_RESTART:
+		unlink(x->partial);
+		/* FALLTHROUGH */
+	case V_RETRY:
+		if (++x->it->attempts >= DL_MAX_ATTEMPTS) {
+			error("%s: download failed %u times: %s", x->it->label,
+			    x->it->attempts, x->errbuf[0] ? x->errbuf :
+			    "incomplete or corrupt");
+			*code = EXIT_UNREACHABLE;
+			break;
+		}
+		if (!o->quiet && !o->live && v == V_RETRY)
+			warning("%s: download incomplete (%s); resuming",
+			    x->it->label, x->errbuf[0] ? x->errbuf :
+			    curl_easy_strerror(rc));
+		*not_before = api_clock() + (x->it->attempts > 1 ?
+		    api_backoff(x->it->attempts - 2) : 0);
+		break;
+	case V_VERIFY:
+	case V_FAIL:
+		break;
+	}
+}
+
 int
 download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 {
 	CURLM *m = curl_multi_init();
 	struct xfer *xs = xcalloc(n ? n : 1, sizeof(*xs));
 	double *not_before = xcalloc(n ? n : 1, sizeof(*not_before));
-	size_t next = 0, active = 0, done = 0, i, total = 0;
+	size_t active = 0, verifying = 0, done = 0, i, total = 0;
+	size_t max_verify = (size_t)cpu_count();
 	int code = 0, running = 0;
 	double last_live = 0;
 
@@ -313,30 +391,43 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 	for (;;) {
 		CURLMsg *msg;
 		int left;
-		double now = api_clock();
+		double now = api_clock(), soonest = -1;
 
+		/* checks that are over */
+		for (i = 0; i < n && verifying; i++) {
+			struct xfer *x = &xs[i];
+
+			if (x->verifying && atomic_load(&x->verified)) {
+				enum verdict v = verify_end(x, o, &code);
+
+				verifying--;
+				settle(x, v, CURLE_OK, o, &not_before[i], &done,
+				    &code);
+			}
+		}
 		/* start what may start */
-		for (i = 0; i < n && active < (size_t)o->parallel && !code; i++) {
-			struct xfer *x = &xs[(next + i) % n];
+		for (i = 0; i < n && active < (size_t)o->parallel && !code;
+		    i++) {
+			struct xfer *x = &xs[i];
 
-			if (x->curl != NULL || x->it->done || x->it->expired ||
-			    not_before[x - xs] > now)
+			if (x->curl != NULL || x->verifying || x->it->done ||
+			    x->it->expired)
 				continue;
+			if (not_before[i] > now) {
+				if (soonest < 0 || not_before[i] < soonest)
+					soonest = not_before[i];
+				continue;
+			}
 			if (xfer_start(m, x, o) < 0) {
 				code = EXIT_FAILURE_OTHER;
 				break;
 			}
 			active++;
 		}
-		next = (next + 1) % (n ? n : 1);
-		if (active == 0) {
-			double soonest = 0;
-
-			for (i = 0; i < n; i++)
-				if (!xs[i].it->done && !xs[i].it->expired &&
-				    (soonest == 0 || not_before[i] < soonest))
-					soonest = not_before[i];
-			if (soonest == 0 || code)
+		if (code && verifying == 0)
+			break;
+		if (active == 0 && verifying == 0) {
+			if (soonest < 0)
 				break;		/* nothing left to do */
 			if (soonest > o->deadline) {
 				error("downloads did not finish before the "
@@ -358,83 +449,68 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
 			rc = msg->data.result;
+			v = xfer_finish(x, rc, o, &code);
 			if (fflush(x->f) != 0 || ferror(x->f)) {
 				error("cannot write '%s': %s", x->partial,
 				    strerror(errno));
+				v = V_FAIL;
 				code = EXIT_FAILURE_OTHER;
-				xfer_end(m, x);
-				active--;
-				break;
 			}
-			v = xfer_finish(x, rc, o, &code);
-			if (xfer_end(m, x) < 0 && v == V_DONE) {
+			if (xfer_end(m, x) < 0 && v != V_FAIL) {
+				error("cannot write '%s': %s", x->partial,
+				    strerror(errno));
 				v = V_FAIL;
 				code = EXIT_FAILURE_OTHER;
 			}
 			active--;
-			switch (v) {
-			case V_DONE:
-				x->it->done = 1;
-				done++;
-				if (o->live)
-					fputs("\r\033[K", stderr);
-				if (!o->quiet) {
-					char b[32];
+			if (v == V_VERIFY) {
+				/* check it while the others download */
+				if (verifying >= max_verify) {
+					/* all checkers busy: wait for one */
+					size_t k;
 
-					human_bytes((double)x->it->bytes, b,
-					    sizeof(b));
-					fprintf(stderr, "%s: downloaded %s (%s, "
-					    "%llu rows)\n", PROGRAM_NAME,
-					    x->it->path, b, (unsigned long long)
-					    x->it->rows);
+					for (k = 0; ; k = (k + 1) % n) {
+						if (xs[k].verifying &&
+						    atomic_load(&xs[k].verified)) {
+							enum verdict w =
+							    verify_end(&xs[k], o,
+							    &code);
+
+							verifying--;
+							settle(&xs[k], w, CURLE_OK,
+							    o, &not_before[k],
+							    &done, &code);
+							break;
+						}
+						if (k == n - 1)
+							api_sleep(0.002, 0);
+					}
 				}
-				break;
-			case V_EXPIRED:
-				x->it->expired = 1;
-				unlink(x->partial);
-				break;
-			case V_RESTART:
-				unlink(x->partial);
-				/* FALLTHROUGH */
-			case V_RETRY:
-				if (++x->it->attempts >= DL_MAX_ATTEMPTS) {
-					error("%s: download failed %u times: %s",
-					    x->it->label, x->it->attempts,
-					    x->errbuf[0] ? x->errbuf :
-					    "incomplete or corrupt");
-					code = EXIT_UNREACHABLE;
-					break;
-				}
-				if (!o->quiet && !o->live)
-					warning("%s: download incomplete (%s); "
-					    "%s", x->it->label, x->errbuf[0] ?
-					    x->errbuf : curl_easy_strerror(rc),
-					    v == V_RETRY ? "resuming" :
-					    "starting again");
-				not_before[x - xs] = api_clock() +
-				    (x->it->attempts > 1 ?
-				    api_backoff(x->it->attempts - 2) : 0);
-				break;
-			case V_FAIL:
-				break;
+				x->verifying = 1;
+				verifying++;
+				if (pthread_create(&x->tid, NULL, verify_main,
+				    x) != 0)
+					die(EXIT_FAILURE_OTHER, "cannot start a "
+					    "thread");
+				continue;
 			}
+			settle(x, v, rc, o, &not_before[x - xs], &done, &code);
 		}
-		if (code)
-			break;
-		if (api_clock() > o->deadline) {
+		if (!code && api_clock() > o->deadline) {
 			error("downloads did not finish before the timeout");
 			code = EXIT_UNREACHABLE;
-			break;
 		}
 		if (o->live && api_clock() - last_live > 0.2) {
 			live_line(xs, n, done, total);
 			last_live = api_clock();
 		}
-		curl_multi_poll(m, NULL, 0, 100, NULL);
+		curl_multi_poll(m, NULL, 0, active ? 100 : 2, NULL);
 	}
 	if (o->live)
 		fputs("\r\033[K", stderr);
 	for (i = 0; i < n; i++) {
+		if (xs[i].verifying)
+			pthread_join(xs[i].tid, NULL);
 		if (xs[i].curl != NULL)
 			xfer_end(m, &xs[i]);
 		free(xs[i].partial);
