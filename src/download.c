@@ -29,6 +29,8 @@ struct xfer {
 	/* the check, on a thread of its own while other parts download */
 	pthread_t tid;
 	int verifying;		/* a thread is checking the .partial */
+	int queued;		/* waiting for a free checker */
+	CURLM *multi;		/* to wake the loop when the check ends */
 	atomic_int verified;	/* it finished: vret and verr hold the result */
 	int vret;
 	char verr[512];
@@ -262,6 +264,7 @@ verify_main(void *arg)
 	x->vret = download_verify(x->partial, &x->it->bytes, &x->it->rows,
 	    x->it->sha256, x->verr, sizeof(x->verr));
 	atomic_store(&x->verified, 1);
+	curl_multi_wakeup(x->multi);
 	return NULL;
 }
 
@@ -318,6 +321,17 @@ live_line(struct xfer *xs, size_t n, size_t done, size_t total)
 	}
 	fprintf(stderr, "%s\033[K", line);
 	fflush(stderr);
+}
+
+static int
+queued_any(const struct xfer *xs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (xs[i].queued)
+			return 1;
+	return 0;
 }
 
 /* What to do after a transfer or a check ended with verdict v. */
@@ -405,13 +419,26 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 				    &code);
 			}
 		}
+		/* checks waiting for a free checker */
+		for (i = 0; i < n && verifying < max_verify; i++) {
+			struct xfer *x = &xs[i];
+
+			if (!x->queued)
+				continue;
+			x->queued = 0;
+			x->verifying = 1;
+			x->multi = m;
+			verifying++;
+			if (pthread_create(&x->tid, NULL, verify_main, x) != 0)
+				die(EXIT_FAILURE_OTHER, "cannot start a thread");
+		}
 		/* start what may start */
 		for (i = 0; i < n && active < (size_t)o->parallel && !code;
 		    i++) {
 			struct xfer *x = &xs[i];
 
-			if (x->curl != NULL || x->verifying || x->it->done ||
-			    x->it->expired)
+			if (x->curl != NULL || x->verifying || x->queued ||
+			    x->it->done || x->it->expired)
 				continue;
 			if (not_before[i] > now) {
 				if (soonest < 0 || not_before[i] < soonest)
@@ -426,7 +453,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 		}
 		if (code && verifying == 0)
 			break;
-		if (active == 0 && verifying == 0) {
+		if (active == 0 && verifying == 0 && !queued_any(xs, n)) {
 			if (soonest < 0)
 				break;		/* nothing left to do */
 			if (soonest > o->deadline) {
@@ -464,34 +491,9 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			}
 			active--;
 			if (v == V_VERIFY) {
-				/* check it while the others download */
-				if (verifying >= max_verify) {
-					/* all checkers busy: wait for one */
-					size_t k;
-
-					for (k = 0; ; k = (k + 1) % n) {
-						if (xs[k].verifying &&
-						    atomic_load(&xs[k].verified)) {
-							enum verdict w =
-							    verify_end(&xs[k], o,
-							    &code);
-
-							verifying--;
-							settle(&xs[k], w, CURLE_OK,
-							    o, &not_before[k],
-							    &done, &code);
-							break;
-						}
-						if (k == n - 1)
-							api_sleep(0.002, 0);
-					}
-				}
-				x->verifying = 1;
-				verifying++;
-				if (pthread_create(&x->tid, NULL, verify_main,
-				    x) != 0)
-					die(EXIT_FAILURE_OTHER, "cannot start a "
-					    "thread");
+				/* checked on a thread, while the others
+				 * download (see the top of the loop) */
+				x->queued = 1;
 				continue;
 			}
 			settle(x, v, rc, o, &not_before[x - xs], &done, &code);
@@ -504,7 +506,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			live_line(xs, n, done, total);
 			last_live = api_clock();
 		}
-		curl_multi_poll(m, NULL, 0, active ? 100 : 2, NULL);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
 	if (o->live)
 		fputs("\r\033[K", stderr);
