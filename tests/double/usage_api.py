@@ -103,7 +103,8 @@ LIFECYCLE AND GET
 
 PARTS
   At load every part file is parsed with the csv module (each file's own
-  header; columns mapped by name; a UTF-8 BOM is dropped).  A completed job
+  header; columns mapped by name, trimmed and case-insensitively; a UTF-8
+  BOM is dropped).  A completed job
   gets the rows whose JOB_RUN_STARTED_AT lies in [start, end] inclusive,
   compared in whole milliseconds (bounds truncated to ms);
   `YYYY-MM-DD HH:MM:SS[.f]`, `YYYY-MM-DDTHH:MM:SS[.f][Z|+-HH:MM]` and
@@ -113,7 +114,9 @@ PARTS
   every field quoted (\\N kept as it is), \\n line ends, gzip with mtime 0.
   When all files share one header it is used and rows are copied field for
   field; otherwise the header is the union of the files' columns (first
-  appearance order) and missing cells are \\N.  Files in the --quote none
+  appearance order, names trimmed and upper-cased), each row is placed by
+  name and missing cells are \\N (rows whose field count differs from their
+  file's header are copied as they are).  Files in the --quote none
   (backslash-escaped) dialect are not understood: use --passthrough.
   --passthrough: every job's parts are the data files themselves, in sorted
   order, served byte for byte and named part-NNN plus the file's extension
@@ -395,6 +398,11 @@ class Part:
         return d
 
 
+def colkey(name):
+    """A column name as matched: trimmed, upper case."""
+    return name.strip().upper()
+
+
 def data_files(d):
     names = sorted(n for n in os.listdir(d)
                    if n.endswith(".csv.gz") or n.endswith(".csv"))
@@ -431,7 +439,6 @@ class Dataset:
                 header = next(r, None)
                 if header is None:
                     continue
-                header = [h.strip() for h in header]
                 loaded.append((header, list(r)))
         headers = [h for h, _ in loaded]
         if not headers:
@@ -439,20 +446,25 @@ class Dataset:
         elif all(h == headers[0] for h in headers):
             self.header = headers[0]
         else:
+            # names compared trimmed and case-insensitively, written in
+            # upper case
             self.header = []
             for h in headers:
                 for c in h:
-                    if c not in self.header:
-                        self.header.append(c)
+                    if colkey(c) not in self.header:
+                        self.header.append(colkey(c))
         self.rows = []   # fields in self.header's order
         self.ts = []     # JOB_RUN_STARTED_AT in ms or None
-        hti = self.header.index("JOB_RUN_STARTED_AT") \
-            if "JOB_RUN_STARTED_AT" in self.header else None
+        keys = [colkey(c) for c in self.header]
+        hti = keys.index("JOB_RUN_STARTED_AT") \
+            if "JOB_RUN_STARTED_AT" in keys else None
         for header, rows in loaded:
             same = header == self.header
-            idx = {c: i for i, c in enumerate(header)}
+            idx = {}
+            for i, c in enumerate(header):
+                idx.setdefault(colkey(c), i)
             ti = idx.get("JOB_RUN_STARTED_AT")
-            order = [idx.get(c) for c in self.header]
+            order = [idx.get(c) for c in keys]
             for row in rows:
                 i = ti
                 if not same and len(row) == len(header):
@@ -461,7 +473,7 @@ class Dataset:
                     i = hti
                 ts = None
                 if i is not None and i < len(row) and \
-                        row[i] not in ("\\N", ""):
+                        row[i].strip() not in ("\\N", ""):
                     ts = parse_csv_ts_ms(row[i])
                 self.rows.append(row)
                 self.ts.append(ts)
@@ -785,11 +797,13 @@ class Handler(BaseHTTPRequestHandler):
         self._bytes = 0
         self._faults = []
         self._log = True
+        self._logged = False
 
     def finish_request_log(self):
         d = self.server.double
-        if not self._log:
+        if not self._log or self._logged:
             return
+        self._logged = True
         u = urlsplit(self.path)
         auth = self.auth_names()
         d.log({"ts": iso_now(),
@@ -835,8 +849,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD" and body:
-            self.wfile.write(body)
+            # logged before the body goes out, so that log lines follow the
+            # order in which a client saw the answers
             self._bytes += len(body)
+            self.finish_request_log()
+            self.wfile.write(body)
 
     def send_json(self, status, obj, headers=()):
         body = json.dumps(obj, separators=(",", ":")).encode()
@@ -1381,7 +1398,7 @@ def main(argv=None):
                      "pid %d\n" % (info["api_url"], double.dl_base,
                                    double.dl_other, os.getpid()))
     sys.stderr.flush()
-    while not stop.wait(0.5):
+    while not stop.wait(0.1):
         pass
     for s in (api, dl, other):
         s.shutdown()
