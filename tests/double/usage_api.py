@@ -369,6 +369,20 @@ def parse_csv_ts_ms(v):
     return secs * 1000 + int((frac + "000")[:3])
 
 
+SECRETS = []    # strings never to print
+
+
+def say(msg):
+    """A line on stderr, with the token (if any) blanked out."""
+    for sec in SECRETS:
+        msg = msg.replace(sec, "[REDACTED]")
+    try:
+        sys.stderr.write("usage_api double: " + msg)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def iso_now():
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
@@ -417,10 +431,9 @@ class Dataset:
         self.dir = directory
         self.passthrough = passthrough
         self.k = parts_per_job
-        self.cache = {}
+        self.cache = {}     # window -> [Event, parts]
         self.lock = threading.Lock()
         self.files = data_files(directory)
-        self.pt_parts = None
         if not passthrough:
             self._load()
 
@@ -479,53 +492,65 @@ class Dataset:
                 self.ts.append(ts)
 
     def parts_for(self, start_ns, end_ns):
-        """The parts of a job with this window (cached per window)."""
+        """The parts of a job with this window, built once per window
+        (concurrent callers wait for the one building them)."""
+        key = "all" if self.passthrough else \
+            (start_ns // 1000000, end_ns // 1000000)
         with self.lock:
-            if self.passthrough:
-                if self.pt_parts is None:
-                    self.pt_parts = []
-                    for i, path in enumerate(self.files):
-                        gz = path.endswith(".gz")
-                        name = "part-%03d.csv%s" % (i, ".gz" if gz else "")
-                        size = os.path.getsize(path)
-                        data = None
-                        if size <= BIG_FILE:
-                            with open(path, "rb") as f:
-                                data = f.read()
-                            size = len(data)
-                        self.pt_parts.append(Part(
-                            name, data=data, path=path, size=size,
-                            sha=hashlib.sha256(data).hexdigest()
-                            if data is not None else None,
-                            ctype="application/x-gzip" if gz else
-                            "text/csv"))
-                return self.pt_parts
-            s_ms, e_ms = start_ns // 1000000, end_ns // 1000000
-            key = (s_ms, e_ms)
-            if key in self.cache:
-                return self.cache[key]
-            sel = [row for row, t in zip(self.rows, self.ts)
-                   if t is not None and s_ms <= t <= e_ms]
-            n = max(1, min(self.k, len(sel)))
-            parts = []
-            pos = 0
-            for i in range(n):
-                cnt = len(sel) // n + (1 if i < len(sel) % n else 0)
-                chunk = sel[pos:pos + cnt]
-                pos += cnt
-                buf = io.StringIO()
-                w = csv.writer(buf, quoting=csv.QUOTE_ALL,
-                               lineterminator="\n")
-                w.writerow(self.header)
-                w.writerows(chunk)
-                raw = buf.getvalue().encode("utf-8", "surrogateescape")
-                data = gzip.compress(raw, compresslevel=6, mtime=0)
-                parts.append(Part("part-%03d.csv.gz" % i, data=data,
-                                  size=len(data),
-                                  sha=hashlib.sha256(data).hexdigest(),
-                                  rows=len(chunk)))
-            self.cache[key] = parts
-            return parts
+            ent = self.cache.get(key)
+            build = ent is None
+            if build:
+                ent = self.cache[key] = [threading.Event(), None]
+        if build:
+            try:
+                ent[1] = self._passthrough() if self.passthrough else \
+                    self._build(*key)
+            finally:
+                ent[0].set()
+        else:
+            ent[0].wait()
+        if ent[1] is None:
+            raise RuntimeError("building the parts failed")
+        return ent[1]
+
+    def _passthrough(self):
+        parts = []
+        for i, path in enumerate(self.files):
+            gz = path.endswith(".gz")
+            name = "part-%03d.csv%s" % (i, ".gz" if gz else "")
+            size = os.path.getsize(path)
+            data = sha = None
+            if size <= BIG_FILE:
+                with open(path, "rb") as f:
+                    data = f.read()
+                size = len(data)
+                sha = hashlib.sha256(data).hexdigest()
+            parts.append(Part(name, data=data, path=path, size=size,
+                              sha=sha, ctype="application/x-gzip" if gz
+                              else "text/csv"))
+        return parts
+
+    def _build(self, s_ms, e_ms):
+        sel = [row for row, t in zip(self.rows, self.ts)
+               if t is not None and s_ms <= t <= e_ms]
+        n = max(1, min(self.k, len(sel)))
+        parts = []
+        pos = 0
+        for i in range(n):
+            cnt = len(sel) // n + (1 if i < len(sel) % n else 0)
+            chunk = sel[pos:pos + cnt]
+            pos += cnt
+            buf = io.StringIO()
+            w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            w.writerow(self.header)
+            w.writerows(chunk)
+            raw = buf.getvalue().encode("utf-8", "surrogateescape")
+            data = gzip.compress(raw, compresslevel=6, mtime=0)
+            parts.append(Part("part-%03d.csv.gz" % i, data=data,
+                              size=len(data),
+                              sha=hashlib.sha256(data).hexdigest(),
+                              rows=len(chunk)))
+        return parts
 
 
 # ---------------------------------------------------------------- state
@@ -768,8 +793,7 @@ class Server(ThreadingHTTPServer):
         ex = sys.exc_info()[1]
         if isinstance(ex, (ConnectionError, BrokenPipeError, TimeoutError)):
             return
-        sys.stderr.write("usage_api double: %s handler error: %r\n" %
-                         (self.role, ex))
+        say("%s handler error: %r\n" % (self.role, ex))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -1024,6 +1048,10 @@ class Handler(BaseHTTPRequestHandler):
             d.window_creates[key] += 1
             job.window_creates = d.window_creates[key]
             d.jobs[job.id] = job
+        if "fail-job" not in faults:
+            # build the parts now, not in the poll that sees completed
+            threading.Thread(target=d.data.parts_for,
+                             args=(start_ns, end_ns), daemon=True).start()
         self.send_json(201, {"usage_export_job_id": job.id,
                              "state": "created", "start": start,
                              "end": end, "download_urls": None}, rh)
@@ -1109,11 +1137,9 @@ class Handler(BaseHTTPRequestHandler):
                     d.download_auth_seen = True
                 if token_seen:
                     d.download_token_seen = True
-            sys.stderr.write("usage_api double: download request carried "
-                             "credentials: %s%s\n" %
-                             (", ".join(auth) or "-",
-                              " (the API token itself)" if token_seen
-                              else ""))
+            say("download request carried credentials: %s%s\n" % (
+                ", ".join(auth) or "-",
+                " (the API token itself)" if token_seen else ""))
             if d.a.strict_download_auth:
                 return self.xml_error(
                     400, "InvalidArgument", "Only one auth mechanism "
@@ -1362,6 +1388,7 @@ def main(argv=None):
         ap.error("--token-file: %s" % e.strerror)
     if not token:
         ap.error("--token-file: empty token")
+    SECRETS.append(token)
     try:
         double = Double(a, token)
     except ValueError as e:
@@ -1394,10 +1421,8 @@ def main(argv=None):
             "orgs": double.orgs}
     if a.ready_file:
         write_ready(a.ready_file, info)
-    sys.stderr.write("usage_api double: api %s, downloads %s and %s, "
-                     "pid %d\n" % (info["api_url"], double.dl_base,
-                                   double.dl_other, os.getpid()))
-    sys.stderr.flush()
+    say("api %s, downloads %s and %s, pid %d\n" % (
+        info["api_url"], double.dl_base, double.dl_other, os.getpid()))
     while not stop.wait(0.1):
         pass
     for s in (api, dl, other):
