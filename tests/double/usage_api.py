@@ -104,8 +104,7 @@ LIFECYCLE AND GET
 PARTS
   At load every part file is parsed with the csv module (each file's own
   header; columns mapped by name, trimmed and case-insensitively; a UTF-8
-  BOM is dropped).  A completed job
-  gets the rows whose JOB_RUN_STARTED_AT lies in [start, end] inclusive,
+  BOM is dropped).  A job gets the rows whose JOB_RUN_STARTED_AT lies in [start, end] inclusive,
   compared in whole milliseconds (bounds truncated to ms);
   `YYYY-MM-DD HH:MM:SS[.f]`, `YYYY-MM-DDTHH:MM:SS[.f][Z|+-HH:MM]` and
   `YYYY-MM-DD` are read; NULL (`\\N`, empty) or unreadable values are never
@@ -118,9 +117,12 @@ PARTS
   name and missing cells are \\N (rows whose field count differs from their
   file's header are copied as they are).  Files in the --quote none
   (backslash-escaped) dialect are not understood: use --passthrough.
+  A job's parts are built in the background when it is created (once per
+  window; jobs of the same window share them).
   --passthrough: every job's parts are the data files themselves, in sorted
   order, served byte for byte and named part-NNN plus the file's extension
-  (.csv.gz or .csv); files over 64 MiB are streamed from disk.  Their
+  (.csv.gz or .csv); files up to 64 MiB are read into memory on the first
+  job, larger ones are streamed from disk (sendfile).  Their
   "rows" are not known (the key is absent from /_double/state) and their
   sha256 is computed lazily on the first /_double/state.
 
@@ -162,7 +164,8 @@ FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
   truncate                 the first N served download bodies: full
                            Content-Length, half the body, connection closed
   reset                    the first N served download bodies: headers and
-                           half the body, then RST (SO_LINGER 0, close)
+                           half the body, 50 ms later RST (SO_LINGER 0,
+                           close)
   expire                   URLs minted by the first N completed polls are
                            already expired
   redirect                 the first N downloads (primary listener, original
@@ -184,7 +187,10 @@ LOG LINE (--log; requests to /_double/ are neither logged nor counted)
    headers present, "circle-token" for the query parameter], "range": the
    Range header or null, "bytes": body bytes sent, "fault": name or null}
   The token and signatures are never logged or printed (the token is also
-  scrubbed from any logged path).
+  scrubbed from any logged path).  An answer with a body known in advance
+  (every API answer, download errors and redirects) is logged just before
+  its body is sent, so API lines follow the order a client saw them; a
+  served download is logged once its body is sent (or the send failed).
 
 /_double/state
   {"jobs": [{"id", "org", "start", "end", "state", "polls" (GETs answered
@@ -196,7 +202,8 @@ LOG LINE (--log; requests to /_double/ are neither logged nor counted)
    (any outcome), "downloads": requests to the download listeners,
    "download_auth_seen": bool, "download_token_seen": bool,
    "api_requests": requests to the API other than /_double/,
-   "faults_fired": {name: n}, "faults_left": {name: n or "always"}}
+   "faults_fired": {name: n}, "faults_left": {name: n or "always"},
+   "slow": bytes per second or null, "no_range": bool}
 
 Shuts down cleanly on SIGTERM / SIGINT (exit 0).
 """
