@@ -25,7 +25,7 @@
 #include "range.h"
 #include "util.h"
 
-#define MAX_NULL_URL_POLLS 20	/* `completed` without URLs, then give up */
+#define MAX_NULL_URL_POLLS 10	/* `completed` without URLs, then give up */
 #define MAX_EXPIRED_ROUNDS 5	/* fresh URLs asked for expired ones */
 #define MAX_POLL_INTERVAL 60.0
 

@@ -26,22 +26,85 @@
 
 struct xfer {
 	struct dl_item *it;
-	/* the check, on a thread of its own while other parts download */
-	pthread_t tid;
-	int verifying;		/* a thread is checking the .partial */
-	int queued;		/* waiting for a free checker */
-	CURLM *multi;		/* to wake the loop when the check ends */
-	atomic_int verified;	/* it finished: vret and verr hold the result */
-	int vret;
-	char verr[512];
 	CURL *curl;
-	FILE *f;
+	int wfd;		/* the .partial, appended to by the transfer */
 	char *partial;
 	uint64_t have;		/* bytes already in the .partial file */
 	uint64_t got;		/* bytes this attempt */
-	double total;		/* expected, from the transfer, or 0 */
 	char errbuf[CURL_ERROR_SIZE];
+	/*
+	 * The check runs on a thread of its own from the first byte: it
+	 * reads the .partial as it grows (inflating, counting rows, hashing),
+	 * so that it ends soon after the transfer does.
+	 */
+	pthread_t tid;
+	int verifying;		/* the thread exists */
+	int fetched;		/* the transfer is over; the check decides */
+	CURLM *multi;		/* to wake the loop when the check ends */
+	atomic_int verified;	/* it ended: vret and verr hold the result */
+	int vret;
+	char verr[512];
+	struct vsrc *src;
+	pthread_mutex_t mu;	/* guards written, finished, aborted */
+	pthread_cond_t cv;
+	uint64_t written;	/* bytes the transfer has written */
+	int finished;		/* no more bytes will come */
+	int aborted;		/* the file is going away: stop */
 };
+
+/* Raw bytes for the check: a whole file, or a transfer's growing file. */
+struct vsrc {
+	int fd;
+	EVP_MD_CTX *md;
+	uint64_t bytes;
+	struct xfer *x;		/* NULL: the file is whole */
+};
+
+static ssize_t
+vsrc_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
+{
+	struct vsrc *s = ctx;
+	struct xfer *x = s->x;
+
+	for (;;) {
+		uint64_t seen = 0;
+		int fin = 1;
+		ssize_t n;
+
+		if (x != NULL) {
+			pthread_mutex_lock(&x->mu);
+			if (x->aborted) {
+				pthread_mutex_unlock(&x->mu);
+				snprintf(err, errlen, "the download was "
+				    "abandoned");
+				return -1;
+			}
+			fin = x->finished;
+			seen = x->written;
+			pthread_mutex_unlock(&x->mu);
+		}
+		do {
+			n = read(s->fd, buf, len);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+		if (n > 0) {
+			if (EVP_DigestUpdate(s->md, buf, (size_t)n) != 1)
+				die(EXIT_FAILURE_OTHER, "SHA-256 failed");
+			s->bytes += (uint64_t)n;
+			return n;
+		}
+		if (fin)
+			return 0;
+		/* at the end of what has arrived: wait for more */
+		pthread_mutex_lock(&x->mu);
+		while (!x->finished && !x->aborted && x->written == seen)
+			pthread_cond_wait(&x->cv, &x->mu);
+		pthread_mutex_unlock(&x->mu);
+	}
+}
 
 static ssize_t
 gz_read_cb(void *ctx, void *buf, size_t len)
@@ -49,9 +112,10 @@ gz_read_cb(void *ctx, void *buf, size_t len)
 	return gz_read(ctx, buf, len);
 }
 
-int
-download_verify(const char *path, uint64_t *bytes, uint64_t *rows,
-    char sha256[65], char *err, size_t errlen)
+/* Check the stream of s (see download_verify); fd is s's to close. */
+static int
+verify_stream(const char *name, struct vsrc *s, uint64_t *bytes,
+    uint64_t *rows, char sha256[65], char *err, size_t errlen)
 {
 	struct gz *gz;
 	struct csv_reader *csv;
@@ -59,69 +123,90 @@ download_verify(const char *path, uint64_t *bytes, uint64_t *rows,
 	uint64_t records = 0;
 	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
 	unsigned mdlen = 0, i;
-	EVP_MD_CTX *ctx;
-	FILE *f;
-	size_t n;
+	ssize_t n;
 	int ret;
 
-	gz = gz_open(path, err, errlen);
-	if (gz == NULL)
-		return -1;
+	s->md = EVP_MD_CTX_new();
+	if (s->md == NULL || EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1)
+		die(EXIT_FAILURE_OTHER, "cannot start SHA-256");
+	s->bytes = 0;
+	gz = gz_open_source(name, vsrc_read, s);
 	csv = csv_reader_new(gz_read_cb, gz, 1, 64u << 20);
 	while ((ret = csv_reader_next(csv, &rec)) > 0)
 		records++;
-	if (ret < 0) {
+	if (ret < 0)
 		snprintf(err, errlen, "%s", gz_error(gz)[0] ? gz_error(gz) :
 		    csv_reader_error(csv));
-		csv_reader_free(csv);
-		gz_close(gz);
-		return -1;
-	}
 	csv_reader_free(csv);
 	gz_close(gz);
-	*rows = records > 0 ? records - 1 : 0;	/* less the header */
+	/* whatever follows the stream counts in the hash */
+	if (ret == 0) {
+		char e[256];
 
-	f = fopen(path, "rb");
-	if (f == NULL) {
+		while ((n = vsrc_read(s, buf, sizeof(buf), e, sizeof(e))) > 0)
+			;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read '%s': %s", name, e);
+			ret = -1;
+		}
+	}
+	EVP_DigestFinal_ex(s->md, md, &mdlen);
+	EVP_MD_CTX_free(s->md);
+	s->md = NULL;
+	close(s->fd);
+	if (ret < 0)
+		return -1;
+	*rows = records > 0 ? records - 1 : 0;	/* less the header */
+	*bytes = s->bytes;
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(sha256 + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
+download_verify(const char *path, uint64_t *bytes, uint64_t *rows,
+    char sha256[65], char *err, size_t errlen)
+{
+	struct vsrc s;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s.fd < 0) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
 		    strerror(errno));
 		return -1;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		die(EXIT_FAILURE_OTHER, "cannot start SHA-256");
-	*bytes = 0;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(ctx, buf, n);
-		*bytes += n;
-	}
-	ret = ferror(f) ? -1 : 0;
-	fclose(f);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot read '%s'", path);
-		return -1;
-	}
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(sha256 + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	return verify_stream(path, &s, bytes, rows, sha256, err, errlen);
 }
 
 static size_t
 xfer_write(char *data, size_t size, size_t n, void *ctx)
 {
 	struct xfer *x = ctx;
-	size_t len = size * n;
+	size_t len = size * n, off = 0;
 	long status = 0;
 
 	/* an error page is not part of the file */
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200 && status != 206)
 		return len;
-	if (fwrite(data, 1, len, x->f) != len)
-		return 0;
+	while (off < len) {
+		ssize_t k = write(x->wfd, data + off, len - off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			snprintf(x->errbuf, sizeof(x->errbuf), "cannot write "
+			    "'%s': %s", x->partial, strerror(errno));
+			return 0;
+		}
+		off += (size_t)k;
+	}
 	x->got += len;
+	pthread_mutex_lock(&x->mu);
+	x->written += len;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
 	return len;
 }
 
@@ -138,6 +223,8 @@ human_bytes(double b, char *buf, size_t len)
 		snprintf(buf, len, "%.0f B", b);
 }
 
+static int check_start(struct xfer *x);
+
 /* Start (or resume) the transfer of x->it.  Returns 0, or -1. */
 static int
 xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
@@ -153,13 +240,17 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	if (x->partial == NULL)
 		x->partial = xasprintf("%s.partial", x->it->path);
 	x->have = stat(x->partial, &st) == 0 ? (uint64_t)st.st_size : 0;
-	x->f = fopen(x->partial, x->have ? "ab" : "wb");
-	if (x->f == NULL)
+	x->wfd = open(x->partial, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    (x->have ? 0 : O_TRUNC), 0644);
+	if (x->wfd < 0)
 		return error("cannot write '%s': %s", x->partial,
 		    strerror(errno));
 	x->got = 0;
-	x->total = 0;
 	x->errbuf[0] = '\0';
+	if (!x->verifying && check_start(x) < 0) {
+		close(x->wfd);
+		return -1;
+	}
 	c = x->curl = curl_easy_init();
 	if (c == NULL)
 		die(EXIT_FAILURE_OTHER, "cannot start libcurl");
@@ -183,6 +274,7 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	/* a stalled transfer: under 1 kB/s for 60 s */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
@@ -209,9 +301,9 @@ xfer_end(CURLM *m, struct xfer *x)
 	curl_multi_remove_handle(m, x->curl);
 	curl_easy_cleanup(x->curl);
 	x->curl = NULL;
-	if (fclose(x->f) != 0)
+	if (close(x->wfd) != 0)
 		ret = -1;
-	x->f = NULL;
+	x->wfd = -1;
 	return ret;
 }
 
@@ -261,11 +353,71 @@ verify_main(void *arg)
 {
 	struct xfer *x = arg;
 
-	x->vret = download_verify(x->partial, &x->it->bytes, &x->it->rows,
-	    x->it->sha256, x->verr, sizeof(x->verr));
+	x->vret = verify_stream(x->partial, x->src, &x->it->bytes,
+	    &x->it->rows, x->it->sha256, x->verr, sizeof(x->verr));
 	atomic_store(&x->verified, 1);
 	curl_multi_wakeup(x->multi);
 	return NULL;
+}
+
+/* Start checking x's .partial as it grows.  Returns 0, or -1. */
+static int
+check_start(struct xfer *x)
+{
+	struct vsrc *s = xcalloc(1, sizeof(*s));
+
+	s->fd = open(x->partial, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		free(s);
+		return error("cannot read '%s': %s", x->partial,
+		    strerror(errno));
+	}
+	s->x = x;
+	x->src = s;
+	x->written = x->have;
+	x->finished = 0;
+	x->aborted = 0;
+	x->fetched = 0;
+	atomic_store(&x->verified, 0);
+	if (pthread_create(&x->tid, NULL, verify_main, x) != 0)
+		die(EXIT_FAILURE_OTHER, "cannot start a thread");
+	x->verifying = 1;
+	return 0;
+}
+
+/* The transfer is over: the check reads to the end of the file. */
+static void
+check_finish(struct xfer *x)
+{
+	pthread_mutex_lock(&x->mu);
+	x->finished = 1;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	x->fetched = 1;
+}
+
+static void
+check_join(struct xfer *x)
+{
+	pthread_join(x->tid, NULL);
+	free(x->src);
+	x->src = NULL;
+	x->verifying = 0;
+	x->fetched = 0;
+	atomic_store(&x->verified, 0);
+}
+
+/* Abandon the check (the file is going away). */
+static void
+check_stop(struct xfer *x)
+{
+	if (!x->verifying)
+		return;
+	pthread_mutex_lock(&x->mu);
+	x->aborted = 1;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	check_join(x);
 }
 
 /* The check is over: rename the part into place, or fetch it again. */
@@ -274,9 +426,7 @@ verify_end(struct xfer *x, const struct dl_opts *o, int *code)
 {
 	struct dl_item *it = x->it;
 
-	pthread_join(x->tid, NULL);
-	x->verifying = 0;
-	atomic_store(&x->verified, 0);
+	check_join(x);
 	if (x->vret < 0) {
 		if (!o->quiet)
 			warning("%s: the download is not a complete export "
@@ -323,17 +473,6 @@ live_line(struct xfer *xs, size_t n, size_t done, size_t total)
 	fflush(stderr);
 }
 
-static int
-queued_any(const struct xfer *xs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (xs[i].queued)
-			return 1;
-	return 0;
-}
-
 /* What to do after a transfer or a check ended with verdict v. */
 static void
 settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
@@ -355,10 +494,12 @@ settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
 		}
 		break;
 	case V_EXPIRED:
+		check_stop(x);
 		x->it->expired = 1;
 		unlink(x->partial);
 		break;
 	case V_RESTART:
+		check_stop(x);
 		unlink(x->partial);
 		/* FALLTHROUGH */
 	case V_RETRY:
@@ -376,8 +517,10 @@ settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
 		*not_before = api_clock() + (x->it->attempts > 1 ?
 		    api_backoff(x->it->attempts - 2) : 0);
 		break;
-	case V_VERIFY:
 	case V_FAIL:
+		check_stop(x);
+		break;
+	case V_VERIFY:
 		break;
 	}
 }
@@ -388,8 +531,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 	CURLM *m = curl_multi_init();
 	struct xfer *xs = xcalloc(n ? n : 1, sizeof(*xs));
 	double *not_before = xcalloc(n ? n : 1, sizeof(*not_before));
-	size_t active = 0, verifying = 0, done = 0, i, total = 0;
-	size_t max_verify = (size_t)cpu_count();
+	size_t active = 0, done = 0, i, total = 0;
 	int code = 0, running = 0;
 	double last_live = 0;
 
@@ -397,6 +539,10 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 		die(EXIT_FAILURE_OTHER, "cannot start libcurl");
 	for (i = 0; i < n; i++) {
 		xs[i].it = &items[i];
+		xs[i].wfd = -1;
+		xs[i].multi = m;
+		pthread_mutex_init(&xs[i].mu, NULL);
+		pthread_cond_init(&xs[i].cv, NULL);
 		if (!items[i].done && !items[i].expired)
 			total++;
 	}
@@ -404,41 +550,30 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 	    (long)o->parallel);
 	for (;;) {
 		CURLMsg *msg;
-		int left;
+		int left, checking = 0;
 		double now = api_clock(), soonest = -1;
 
-		/* checks that are over */
-		for (i = 0; i < n && verifying; i++) {
+		/* checks that are over, of transfers that are over */
+		for (i = 0; i < n; i++) {
 			struct xfer *x = &xs[i];
 
-			if (x->verifying && atomic_load(&x->verified)) {
+			if (x->verifying && x->fetched &&
+			    atomic_load(&x->verified)) {
 				enum verdict v = verify_end(x, o, &code);
 
-				verifying--;
 				settle(x, v, CURLE_OK, o, &not_before[i], &done,
 				    &code);
 			}
-		}
-		/* checks waiting for a free checker */
-		for (i = 0; i < n && verifying < max_verify; i++) {
-			struct xfer *x = &xs[i];
-
-			if (!x->queued)
-				continue;
-			x->queued = 0;
-			x->verifying = 1;
-			x->multi = m;
-			verifying++;
-			if (pthread_create(&x->tid, NULL, verify_main, x) != 0)
-				die(EXIT_FAILURE_OTHER, "cannot start a thread");
+			if (x->fetched)
+				checking++;
 		}
 		/* start what may start */
 		for (i = 0; i < n && active < (size_t)o->parallel && !code;
 		    i++) {
 			struct xfer *x = &xs[i];
 
-			if (x->curl != NULL || x->verifying || x->queued ||
-			    x->it->done || x->it->expired)
+			if (x->curl != NULL || x->fetched || x->it->done ||
+			    x->it->expired)
 				continue;
 			if (not_before[i] > now) {
 				if (soonest < 0 || not_before[i] < soonest)
@@ -451,9 +586,9 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			}
 			active++;
 		}
-		if (code && verifying == 0)
+		if (code && checking == 0)
 			break;
-		if (active == 0 && verifying == 0 && !queued_any(xs, n)) {
+		if (active == 0 && checking == 0) {
 			if (soonest < 0)
 				break;		/* nothing left to do */
 			if (soonest > o->deadline) {
@@ -476,12 +611,12 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
 			rc = msg->data.result;
-			v = xfer_finish(x, rc, o, &code);
-			if (fflush(x->f) != 0 || ferror(x->f)) {
-				error("cannot write '%s': %s", x->partial,
-				    strerror(errno));
+			if (rc == CURLE_WRITE_ERROR && x->errbuf[0]) {
+				error("%s", x->errbuf);
 				v = V_FAIL;
 				code = EXIT_FAILURE_OTHER;
+			} else {
+				v = xfer_finish(x, rc, o, &code);
 			}
 			if (xfer_end(m, x) < 0 && v != V_FAIL) {
 				error("cannot write '%s': %s", x->partial,
@@ -491,9 +626,9 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			}
 			active--;
 			if (v == V_VERIFY) {
-				/* checked on a thread, while the others
-				 * download (see the top of the loop) */
-				x->queued = 1;
+				/* the check reads the rest and decides (see
+				 * the top of the loop) */
+				check_finish(x);
 				continue;
 			}
 			settle(x, v, rc, o, &not_before[x - xs], &done, &code);
@@ -511,11 +646,15 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 	if (o->live)
 		fputs("\r\033[K", stderr);
 	for (i = 0; i < n; i++) {
-		if (xs[i].verifying)
-			pthread_join(xs[i].tid, NULL);
 		if (xs[i].curl != NULL)
 			xfer_end(m, &xs[i]);
+		if (xs[i].verifying && xs[i].fetched && !code)
+			check_join(&xs[i]);
+		else
+			check_stop(&xs[i]);
 		free(xs[i].partial);
+		pthread_mutex_destroy(&xs[i].mu);
+		pthread_cond_destroy(&xs[i].cv);
 	}
 	curl_multi_cleanup(m);
 	free(xs);

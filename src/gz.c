@@ -23,7 +23,9 @@
 #define GZ_INBUF (256 * 1024)
 
 struct gz {
-	int fd;
+	int fd;			/* -1 with a source */
+	gz_source_fn src;
+	void *src_ctx;
 	char *name;
 	int is_gzip;		/* -1 until the first bytes are seen */
 	int eof;		/* the raw file is exhausted */
@@ -72,6 +74,44 @@ gz_open(const char *path, char *err, size_t errlen)
 	return gz;
 }
 
+struct gz *
+gz_open_source(const char *name, gz_source_fn src, void *ctx)
+{
+	struct gz *gz = xcalloc(1, sizeof(*gz));
+
+	gz->fd = -1;
+	gz->src = src;
+	gz->src_ctx = ctx;
+	gz->name = xstrdup(name);
+	gz->is_gzip = -1;
+	gz->in = xmalloc(GZ_INBUF);
+	return gz;
+}
+
+/* One read of raw bytes; -1 after gz_fail(). */
+static ssize_t
+gz_raw_read(struct gz *gz, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (gz->src != NULL) {
+		char msg[256];
+
+		msg[0] = '\0';
+		n = gz->src(gz->src_ctx, buf, len, msg, sizeof(msg));
+		if (n < 0)
+			gz_fail(gz, "cannot read '%s': %s", msg[0] ? msg :
+			    "read error");
+		return n;
+	}
+	do {
+		n = read(gz->fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		gz_fail(gz, "cannot read '%s': %s", strerror(errno));
+	return n;
+}
+
 /* Fill the raw buffer (keeping unconsumed bytes).  -1 on a read error. */
 static int
 gz_fill(struct gz *gz)
@@ -84,13 +124,10 @@ gz_fill(struct gz *gz)
 		gz->in_pos = 0;
 	}
 	while (!gz->eof && gz->in_len < GZ_INBUF) {
-		n = read(gz->fd, gz->in + gz->in_len, GZ_INBUF - gz->in_len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			gz_fail(gz, "cannot read '%s': %s", strerror(errno));
+		n = gz_raw_read(gz, gz->in + gz->in_len, GZ_INBUF -
+		    gz->in_len);
+		if (n < 0)
 			return -1;
-		}
 		if (n == 0) {
 			gz->eof = 1;
 			break;
@@ -234,13 +271,9 @@ gz_read(struct gz *gz, void *buf, size_t len)
 	}
 	if (gz->eof)
 		return 0;
-	do {
-		n = read(gz->fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		gz_fail(gz, "cannot read '%s': %s", strerror(errno));
+	n = gz_raw_read(gz, buf, len);
+	if (n < 0)
 		return -1;
-	}
 	if (n == 0)
 		gz->eof = 1;
 	gz->raw_bytes += (uint64_t)n;
@@ -270,7 +303,7 @@ gz_close(struct gz *gz)
 {
 	if (gz == NULL)
 		return;
-	if (gz->fd != STDIN_FILENO)
+	if (gz->fd >= 0 && gz->fd != STDIN_FILENO)
 		close(gz->fd);
 #ifdef CU_GZ_ZLIB
 	if (gz->zs_init)

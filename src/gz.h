@@ -20,6 +20,16 @@ struct gz;
 struct gz *gz_open(const char *path, char *err, size_t errlen);
 
 /*
+ * A source of raw bytes: like read(2), it returns a count, 0 at the end or
+ * -1 (with a message in err[errlen]) on an error.
+ */
+typedef ssize_t (*gz_source_fn)(void *ctx, void *buf, size_t len, char *err,
+    size_t errlen);
+
+/* Read the raw bytes from `src` instead of a file; `name` is for messages. */
+struct gz *gz_open_source(const char *name, gz_source_fn src, void *ctx);
+
+/*
  * Read up to `len` bytes of content into buf.  Returns the count, 0 at the
  * end of the input, or -1 on an error (gz_error() tells which).
  */

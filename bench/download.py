@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""bench/download.py: `circleci-usage export` against `curl --parallel`.
+
+Serves 8 export parts of about 20 MB each from the test double
+(tests/double/usage_api.py --passthrough, on loopback), then times, best of
+BENCH_RUNS (3):
+  * circleci-usage export: create the job, poll it, download every part
+    (--parallel 4 and 8), checking each one (gzip CRC and length, rows,
+    SHA-256) and writing the manifest;
+  * curl --parallel --parallel-max 4 and 8 fetching the same URLs (URLs
+    obtained beforehand, untimed), writing the files and checking nothing;
+  * the same curl run followed by `gzip -t` of every part, the nearest
+    thing to what export does.
+Prints a table with ratios to the plain curl run of the same parallelism.
+Exits non-zero only when a step fails, never because of a time.
+
+Environment: CIRCLECI_USAGE_BENCH_CACHE (cache directory), BENCH_RUNS,
+BENCH_BIN (default ./circleci-usage), BENCH_DL_ROWS (rows in the 8 parts,
+default 1400000).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+ORG = "b9291e0d-a11e-41fb-8517-c545388b5953"
+
+
+def die(msg):
+    print("bench-download: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def timed(cmd, env=None):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t
+    if r.returncode != 0:
+        die("%s failed (%d): %s" % (cmd[0], r.returncode,
+                                    r.stderr.decode(errors="replace")[-400:]))
+    return dt
+
+
+def main():
+    cache = os.environ.get("CIRCLECI_USAGE_BENCH_CACHE",
+                           os.path.expanduser("~/.cache/circleci-usage-bench"))
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    rows = int(os.environ.get("BENCH_DL_ROWS", "1400000"))
+    binary = os.path.abspath(os.environ.get("BENCH_BIN",
+                                            os.path.join(ROOT,
+                                                         "circleci-usage")))
+    if not os.access(binary, os.X_OK):
+        die("no %s: build it first (make)" % binary)
+    if shutil.which("curl") is None:
+        die("no curl: sh scripts/deps.sh bench")
+    data = os.path.join(cache, "dl-%d" % rows)
+    if not os.path.exists(os.path.join(data, "part-007.csv.gz")):
+        print("bench-download: generating %d rows in 8 parts into %s" %
+              (rows, data), file=sys.stderr)
+        os.makedirs(cache, exist_ok=True)
+        tmpd = data + ".tmp"
+        shutil.rmtree(tmpd, ignore_errors=True)
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "gen",
+                                                     "genexport.py"),
+                        "-o", tmpd, "--rows", str(rows), "--parts", "8",
+                        "--procs", str(os.cpu_count() or 1)], check=True)
+        os.rename(tmpd, data)
+    sizes = [os.path.getsize(os.path.join(data, "part-%03d.csv.gz" % i))
+             for i in range(8)]
+
+    tmp = tempfile.mkdtemp(prefix="cu-dlbench-")
+    token = "bench-token-%d" % os.getpid()
+    with open(os.path.join(tmp, "token"), "w") as f:
+        f.write(token)
+    ready = os.path.join(tmp, "ready.json")
+    double = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tests", "double",
+                                      "usage_api.py"),
+         "--data", data, "--passthrough", "--token-file",
+         os.path.join(tmp, "token"), "--org", ORG, "--ready-file", ready,
+         "--processing-after", "0", "--complete-after", "0",
+         "--create-limit", "100000/3600", "--poll-limit", "100000/60"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t = time.time() + 30
+        while not os.path.exists(ready):
+            if double.poll() is not None or time.time() > t:
+                die("the test double did not start")
+            time.sleep(0.05)
+        with open(ready) as f:
+            api = json.load(f)["api_url"]
+        env = dict(os.environ, CIRCLECI_API_TOKEN=token)
+        start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 9 * 86400))
+        end = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400))
+
+        def urls():
+            hdr = {"Circle-Token": token, "Content-Type": "application/json"}
+            body = json.dumps({"start": start + "T00:00:00Z",
+                               "end": end + "T23:59:59Z"}).encode()
+            req = urllib.request.Request(
+                api + "/organizations/%s/usage_export_job" % ORG, body, hdr)
+            with urllib.request.urlopen(req) as r:
+                job = json.load(r)["usage_export_job_id"]
+            for _ in range(100):
+                req = urllib.request.Request(
+                    api + "/organizations/%s/usage_export_job/%s" %
+                    (ORG, job), headers=hdr)
+                with urllib.request.urlopen(req) as r:
+                    st = json.load(r)
+                if st["state"] == "completed" and st.get("download_urls"):
+                    return st["download_urls"]
+                time.sleep(0.05)
+            die("the double's job did not complete")
+
+        def ours(par):
+            out = os.path.join(tmp, "out")
+            shutil.rmtree(out, ignore_errors=True)
+            return timed([binary, "export", "--org", ORG, "--api-url", api,
+                          "-o", out, "--start", start, "--end", end,
+                          "--poll-interval", "0.01", "--quiet",
+                          "--parallel", str(par)], env)
+
+        def curl(par, test):
+            out = os.path.join(tmp, "curl")
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(out)
+            cmd = ["curl", "-sSf", "--parallel", "--parallel-max", str(par)]
+            files = []
+            for i, u in enumerate(us):
+                p = os.path.join(out, "part-%03d.csv.gz" % i)
+                files.append(p)
+                cmd += ["-o", p, u]
+            t = timed(cmd)
+            if test:
+                t += timed(["gzip", "-t"] + files)
+            return t
+
+        us = urls()
+        res = {}
+        for _ in range(runs):
+            for par in (4, 8):
+                for name, fn in (("ours", lambda: ours(par)),
+                                 ("curl", lambda: curl(par, False)),
+                                 ("curl+gzip-t", lambda: curl(par, True))):
+                    k = (name, par)
+                    v = fn()
+                    res[k] = min(res.get(k, v), v)
+        print("download bench: 8 parts, %.1f MB in all (%.1f to %.1f MB "
+              "each), loopback, %d cores, best of %d" %
+              (sum(sizes) / 1e6, min(sizes) / 1e6, max(sizes) / 1e6,
+               os.cpu_count() or 1, runs))
+        print("%-44s %9s %9s" % ("", "time", "vs curl"))
+        for par in (4, 8):
+            base = res[("curl", par)]
+            for name, label in (
+                    ("curl", "curl --parallel-max %d" % par),
+                    ("curl+gzip-t", "curl --parallel-max %d, then gzip -t"
+                     % par),
+                    ("ours", "circleci-usage export --parallel %d" % par)):
+                print("%-44s %8.3fs %8.2fx" % (label, res[(name, par)],
+                                               res[(name, par)] / base))
+        os.makedirs(cache, exist_ok=True)
+        with open(os.path.join(cache, "last-download-bench.json"), "w") as f:
+            json.dump({"%s-%d" % k: v for k, v in res.items()}, f, indent=1)
+    finally:
+        double.terminate()
+        double.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
