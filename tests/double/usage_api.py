@@ -1335,8 +1335,8 @@ def parse_limit(s):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
-        description="Test double of the CircleCI Usage API (see the module "
-                    "docstring for the full behaviour).")
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, metavar="DIR")
     ap.add_argument("--token-file", required=True, metavar="FILE")
     ap.add_argument("--port", type=int, default=0)
