@@ -28,6 +28,12 @@ if [ -f "$dir/truth.py" ]; then
 	python3 "$dir/truth.py" --bin "$BIN" $quick | tee "$log"
 	tally "$log" truth.py
 fi
+if [ -z "$quick" ]; then
+	python3 "$dir/../double/test_double.py" | tee "$log"
+	tally "$log" test_double.py
+fi
+python3 "$dir/export.py" --bin "$BIN" $quick | tee "$log"
+tally "$log" export.py
 rm -f "$log"
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
