@@ -130,6 +130,7 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory circleci-usage
 	@sh bench/run.sh
+	@python3 bench/download.py
 
 demo:
 	@sh scripts/deps.sh demo
