@@ -54,11 +54,12 @@ chart_ticks(double max, int target, double *ticks, size_t cap, double *step)
 	raw = max / target;
 	mag = pow(10, floor(log10(raw)));
 	f = raw / mag;
-	if (f <= 1 + 1e-9)
+	/* the nearest nice step: about `target` ticks, maybe a few more */
+	if (f < 1.5)
 		st = mag;
-	else if (f <= 2 + 1e-9)
+	else if (f < 3)
 		st = 2 * mag;
-	else if (f <= 5 + 1e-9)
+	else if (f < 7)
 		st = 5 * mag;
 	else
 		st = 10 * mag;
@@ -913,7 +914,7 @@ layout_bars(struct chart_draw *d, const struct chart *c,
 	double row_h = (f->bottom - f->top) / (double)c->nbars;
 	double fs = fmin(f->label_size, row_h * 0.72);
 	double lw = 0, vw = 0, x0, x1, maxv = 0, step = 1, axis_max;
-	double ticks[MAX_TICKS];
+	double ticks[MAX_TICKS], prev = -1e300;
 	char **vt = xcalloc(c->nbars, sizeof(*vt));
 	char buf[64], sh[64];
 	size_t i, nt = 0;
@@ -954,11 +955,17 @@ layout_bars(struct chart_draw *d, const struct chart *c,
 	}
 	axis_max = ticks[nt - 1];
 	for (i = 0; i < nt; i++) {
-		double x = x0 + ticks[i] / axis_max * (x1 - x0);
+		double x = x0 + ticks[i] / axis_max * (x1 - x0), tw;
 
 		if (i > 0)
 			draw_line(d, x, f->top, x, f->bottom, 1, COLOR_GRID);
+		/* on a narrow chart even two labels may not fit: skip any
+		   that would touch the one before or leave the canvas */
 		chart_format_tick(ticks[i], step, buf);
+		tw = text_width(m, buf, f->tick_size, 0);
+		if (x - tw / 2 < prev + 4 * s || x + tw / 2 > W)
+			continue;
+		prev = x + tw / 2;
 		draw_text(d, x, f->bottom + 6 * s + f->tick_size, xstrdup(buf),
 		    f->tick_size, 0, CA_MIDDLE, COLOR_MUTED);
 	}

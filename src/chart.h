@@ -165,8 +165,9 @@ int chart_svg_write(const struct chart_draw *d, FILE *f);
 /* ---- helpers, exposed for the tests ---- */
 
 /*
- * Nice ticks from 0 to at least `max` (> 0), about `target` of them, at a
- * step of 1, 2 or 5 times a power of ten.  Writes at most `cap` ticks
+ * Nice ticks from 0 to at least `max` (> 0), about `target` intervals
+ * (the nearest nice step, so up to half as many again), at a step of 1, 2
+ * or 5 times a power of ten.  Writes at most `cap` ticks
  * (0 first) into `ticks`; returns how many, and sets *step.
  */
 size_t chart_ticks(double max, int target, double *ticks, size_t cap,
