@@ -947,7 +947,7 @@ layout_bars(struct chart_draw *d, const struct chart *c,
 		x1 = x0 + 20 * s;
 
 	/* as many ticks as fit with a gap between their labels */
-	for (target = 10; target >= 1; target--) {
+	for (target = 7; target >= 1; target--) {
 		nt = chart_ticks(maxv, target, ticks, MAX_TICKS, &step);
 		if (nt < 2 || (x1 - x0) / (double)(nt - 1) >= ticks_width(m,
 		    ticks, nt, step, f->tick_size) + 12 * s)
