@@ -679,8 +679,8 @@ build_stacked(struct chart *c, const struct view *v, int t, size_t top)
 		first = ord[0];
 		last = ord[nper - 1];
 		for (i = 1; i < nper; i++)
-			if (ord[i] <= ord[i - 1])
-				fill = 0;	/* text order is not time order */
+			if (ord[i] <= ord[i - 1])	/* not in time order */
+				fill = 0;
 		if (last - first >= MAX_PERIODS)
 			fill = 0;
 	}
@@ -987,7 +987,8 @@ layout_bars(struct chart_draw *d, const struct chart *c,
 			    val, sh);
 		}
 		free(val);
-		draw_group(d, "bar", xstrdup(b->label), dec_text(b->value), tip);
+		draw_group(d, "bar", xstrdup(b->label), dec_text(b->value),
+		    tip);
 		draw_rect(d, x0, y + (row_h - bh) / 2, bw, bh, b->other ?
 		    COLOR_OTHER : COLOR_BAR);
 		draw_text(d, x0 - 6 * s, y + row_h / 2 + fs * 0.36,
@@ -1097,9 +1098,9 @@ layout_stacked(struct chart_draw *d, const struct chart *c,
 	if (every < 1)
 		every = 1;
 	for (i = 0; i < c->nperiods; i += every)
-		draw_text(d, left + ((double)i + 0.5) * slot, f->bottom + 6 * s +
-		    f->tick_size, xstrdup(c->periods[i]), f->tick_size, 0,
-		    CA_MIDDLE, COLOR_MUTED);
+		draw_text(d, left + ((double)i + 0.5) * slot,
+		    f->bottom + 6 * s + f->tick_size, xstrdup(c->periods[i]),
+		    f->tick_size, 0, CA_MIDDLE, COLOR_MUTED);
 	draw_text(d, (left + right) / 2, H - f->pad, xstrdup(c->time_axis),
 	    f->axis_size, 0, CA_MIDDLE, COLOR_TEXT);
 

@@ -177,8 +177,9 @@ chart_png_write(const struct chart_draw *d, FILE *f)
 	cairo_surface_flush(sf);
 	st = cairo_surface_write_to_png_stream(sf, chart_png_stream, f);
 	if (st != CAIRO_STATUS_SUCCESS) {
-		error("cannot write the PNG: %s", st == CAIRO_STATUS_WRITE_ERROR ?
-		    strerror(errno) : cairo_status_to_string(st));
+		error("cannot write the PNG: %s",
+		    st == CAIRO_STATUS_WRITE_ERROR ? strerror(errno) :
+		    cairo_status_to_string(st));
 		goto out;
 	}
 	ret = 0;

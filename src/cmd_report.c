@@ -255,13 +255,13 @@ report_write_chart(const struct view *v, const struct chart_opts *co,
 	if (c.empty)
 		warning("nothing to chart: no job runs were counted; the "
 		    "chart says so");
-	else if (t >= 0 && co->top > CHART_MAX_SERIES)
+	else if (t >= 0 && c.series_other && co->top > CHART_MAX_SERIES)
 		warning("--top %zu: a time chart stacks %d groups at most (one "
 		    "colour each); the rest are in (other)", co->top,
 		    CHART_MAX_SERIES);
 	else if (t < 0 && c.nbars < v->n)
-		warning("only %zu bars fit a chart %d pixels high; the rest are "
-		    "in (other)", c.nbars, height);
+		warning("only %zu bars fit a chart %d pixels high; the rest "
+		    "are in (other)", c.nbars, height);
 	chart_layout(&d, &c, width, height, &m);
 	if (out_open(&out, output) < 0)
 		goto out;

@@ -503,8 +503,8 @@ test_layout_bars(void **state)
 	(void)state;
 	fixture_init(&fx, "project");
 	for (i = 0; i < 20; i++) {
-		snprintf(name, sizeof(name), "a-rather-long-project-name-%02zu-%s",
-		    i, i == 3 ? "that-goes-on-and-on-and-on" : "x");
+		snprintf(name, sizeof(name), "a-rather-long-project-%02zu-%s", i,
+		    i == 3 ? "name-that-goes-on-and-on-and-on" : "x");
 		add_group(&fx, name, NULL, i == 0 ? "12345678.9" : "1000");
 	}
 	fixture_view(&fx, VM_CREDITS + CR_TOTAL, 15);
