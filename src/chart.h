@@ -162,6 +162,13 @@ int chart_png_write(const struct chart_draw *d, FILE *f);
  */
 int chart_svg_write(const struct chart_draw *d, FILE *f);
 
+/*
+ * The same <svg> element for an HTML page: no XML declaration, and its
+ * title's id is `id` (so that several charts on one page differ).
+ */
+int chart_svg_write_inline(const struct chart_draw *d, FILE *f,
+    const char *id);
+
 /* ---- helpers, exposed for the tests ---- */
 
 /*

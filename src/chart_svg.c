@@ -82,18 +82,18 @@ svg_text(FILE *f, const struct chart_shape *s)
 	fputs("</text>\n", f);
 }
 
-int
-chart_svg_write(const struct chart_draw *d, FILE *f)
+/* The <svg> element; `id` names its title (unique within a page). */
+static int
+svg_write(const struct chart_draw *d, FILE *f, const char *id)
 {
 	char a[32], b[32], c[32], e[32];
 	size_t i;
 
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-	    "aria-labelledby=\"chart-title\" font-family=\"%s\">\n"
-	    "<title id=\"chart-title\">", d->width, d->height, d->width,
-	    d->height, CHART_FONT_CSS);
+	    "aria-labelledby=\"%s\" font-family=\"%s\">\n"
+	    "<title id=\"%s\">", d->width, d->height, d->width, d->height, id,
+	    CHART_FONT_CSS, id);
 	svg_escape(f, d->desc);
 	fprintf(f, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"",
 	    d->width, d->height);
@@ -156,4 +156,17 @@ chart_svg_write(const struct chart_draw *d, FILE *f)
 	}
 	fputs("</svg>\n", f);
 	return ferror(f) ? -1 : 0;
+}
+
+int
+chart_svg_write(const struct chart_draw *d, FILE *f)
+{
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	return svg_write(d, f, "chart-title");
+}
+
+int
+chart_svg_write_inline(const struct chart_draw *d, FILE *f, const char *id)
+{
+	return svg_write(d, f, id);
 }
