@@ -76,8 +76,9 @@ static const char html_css[] =
 ".card .v{font-size:1.45em;font-weight:600;font-variant-numeric:"
 "tabular-nums;overflow-wrap:anywhere}\n"
 ".card .d{font-size:.85em;color:var(--muted)}\n"
-".chart{margin:.5em 0}.chart svg{width:100%;height:auto;"
-"border-radius:6px;border:1px solid var(--line)}\n"
+".chart{margin:.5em 0;overflow-x:auto}.chart svg{width:100%;"
+"min-width:640px;height:auto;border-radius:6px;border:1px solid "
+"var(--line)}\n"
 ".tw{overflow-x:auto}\n"
 "table{border-collapse:collapse;width:100%;font-variant-numeric:"
 "tabular-nums;font-size:.92em}\n"
@@ -147,7 +148,8 @@ html_begin(FILE *f, const char *title)
 	    "initial-scale=1\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
 	    "default-src 'none'; style-src 'unsafe-inline'; "
-	    "script-src 'unsafe-inline'; img-src data:\">\n<title>", f);
+	    "script-src 'unsafe-inline'; img-src data:\">\n"
+	    "<link rel=\"icon\" href=\"data:,\">\n<title>", f);
 	html_escape(f, title, strlen(title));
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
 	    html_css);
