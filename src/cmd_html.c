@@ -190,10 +190,11 @@ html_card(FILE *f, const char *id, const char *label, dec_t v, int places,
 			fputs("<div class=\"d\">no previous value</div>", f);
 		} else {
 			dec_t pct = dec_percent(v - prev, prev);
+			const char *arrow = pct > 0 ? "\xe2\x96\xb2 +" :
+			    pct < 0 ? "\xe2\x96\xbc " : "= ";
 
 			fprintf(f, "<div class=\"d\">%s%s%% vs the previous "
-			    "period</div>", pct > 0 ? "\xe2\x96\xb2 +" : pct < 0 ?
-			    "\xe2\x96\xbc " : "= ", html_dec(pct, 1, shown));
+			    "period</div>", arrow, html_dec(pct, 1, shown));
 		}
 	}
 	fputs("</div>\n", f);
@@ -317,7 +318,8 @@ html_page(FILE *f, struct html_ctx *x)
 	    html_part_make(&proj_top, o, r, "project", NULL, CHART_TOP_BARS,
 	    x->price) < 0 ||
 	    html_part_make(&day, o, r, "project,day", NULL, 0, x->price) < 0 ||
-	    html_part_make(&rc, o, r, "resource_class", NULL, 0, x->price) < 0 ||
+	    html_part_make(&rc, o, r, "resource_class", NULL, 0,
+	    x->price) < 0 ||
 	    html_part_make(&rc_top, o, r, "resource_class", NULL, 10,
 	    x->price) < 0 ||
 	    html_part_make(&ex, o, r, "executor", NULL, 0, x->price) < 0 ||
@@ -381,7 +383,8 @@ html_page(FILE *f, struct html_ctx *x)
 	fputs("</section>\n", f);
 
 	html_quality(f, r);
-	fprintf(f, "<footer>circleci-usage %s \xc2\xb7 credits at $", CU_VERSION);
+	fprintf(f, "<footer>circleci-usage %s \xc2\xb7 credits at $",
+	    CU_VERSION);
 	{
 		char p[DEC_BUFSZ];
 

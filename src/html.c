@@ -287,7 +287,8 @@ html_waste_table(FILE *f, const struct view *waste, struct agg *all,
 		fputs("<tr>", f);
 		for (k = 0; k < waste->o->nkeys; k++) {
 			size_t len;
-			const char *p = agg_key_part(r->key, r->keylen, k, &len);
+			const char *p = agg_key_part(r->key, r->keylen, k,
+			    &len);
 
 			fputs("<td class=\"t\">", f);
 			html_name(f, p, len);
