@@ -30,10 +30,10 @@ GZ_PKG = libisal
 GZ_DEF =
 endif
 
-PKGS = $(GZ_PKG) jansson libcurl libcrypto
+PKGS = $(GZ_PKG) jansson libcurl libcrypto cairo
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-LIBS = $(PKG_LIBS) -lpthread
+LIBS = $(PKG_LIBS) -lpthread -lm
 
 SRCS = $(wildcard src/*.c)
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
@@ -101,10 +101,13 @@ check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
 check-e2e: circleci-usage
 	@sh tests/e2e/run.sh ./circleci-usage
 
+# fontconfig's process-long caches are not leaks (tests/lsan.supp)
+LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+
 check-asan: $(ASAN_BUILD)/circleci-usage \
 	    $(addprefix build/unit-asan/,$(UNIT_TESTS))
-	@sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
-	@sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage --quick
+	@$(LSAN_ENV) sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
+	@$(LSAN_ENV) sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage --quick
 
 # ---- fuzzing (clang's libFuzzer) ----
 

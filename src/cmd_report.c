@@ -1,7 +1,7 @@
 /*
  * cmd_report.c: `circleci-usage report`, where the credits go: exact sums
  * of an export's job runs grouped by any keys, as a table, CSV, JSON or
- * markdown.
+ * markdown, or as a chart (PNG or SVG).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "cmd.h"
 #include "date.h"
 #include "out.h"
@@ -39,10 +40,19 @@ static const char report_usage[] =
 "                        total_credits), or by a key column, ascending\n"
 "  --top N               keep the first N groups, fold the rest into (other)\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
-"                        otherwise), json, markdown\n"
+"                        otherwise), json, markdown; png or svg: a chart\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
 "                        the format follows its extension when not given\n"
 "  --credit-price USD    price of one credit for cost_usd (default 0.0006)\n"
+"\n"
+"Charts (--format png or svg):\n"
+"  --width PIXELS        the chart's width (default 1200, 240 to 8192)\n"
+"  --height PIXELS       the chart's height (default 700, 240 to 8192)\n"
+"  --title TEXT          the title (default: the metric and the keys)\n"
+"  A time key in --by (day, week, month) stacks the top groups of the\n"
+"  other keys (or projects) per period, --top 8 by default; any other\n"
+"  keys give one bar per group, largest first, --top 15 by default.  The\n"
+"  drawn metric is the --sort metric (default total_credits).\n"
 "\n"
 "Input:\n"
 "  --strict              a bad row or value is an error, not a warning\n"
@@ -57,8 +67,11 @@ static const char report_usage[] =
 enum {
 	OPT_BY = 256, OPT_SINCE, OPT_UNTIL, OPT_PROJECT, OPT_BRANCH,
 	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_STRICT,
-	OPT_KEEP_DUPS, OPT_THREADS
+	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE
 };
+
+/* What --format png|svg asks for, beside the view's text formats. */
+enum report_chart { CHART_NONE, CHART_PNG, CHART_SVG };
 
 static const struct option report_options[] = {
 	{ "by", required_argument, NULL, OPT_BY },
@@ -75,6 +88,9 @@ static const struct option report_options[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "keep-duplicates", no_argument, NULL, OPT_KEEP_DUPS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "height", required_argument, NULL, OPT_HEIGHT },
+	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -107,10 +123,25 @@ parse_format(const char *s, enum view_format *fmt)
 	return 0;
 }
 
-static int
-format_from_name(const char *path, enum view_format *fmt)
+static enum report_chart
+parse_chart_format(const char *s)
 {
-	if (str_endswith(path, ".csv"))
+	if (strcmp(s, "png") == 0)
+		return CHART_PNG;
+	if (strcmp(s, "svg") == 0)
+		return CHART_SVG;
+	return CHART_NONE;
+}
+
+static int
+format_from_name(const char *path, enum view_format *fmt,
+    enum report_chart *chart)
+{
+	if (str_endswith(path, ".png"))
+		*chart = CHART_PNG;
+	else if (str_endswith(path, ".svg"))
+		*chart = CHART_SVG;
+	else if (str_endswith(path, ".csv"))
 		*fmt = FMT_CSV;
 	else if (str_endswith(path, ".json"))
 		*fmt = FMT_JSON;
@@ -164,6 +195,91 @@ parse_day_arg(const char *opt, const char *s, int32_t *days)
 	return 0;
 }
 
+/* --width 1200: whole pixels in range, or a usage error naming the option. */
+static int
+parse_pixels(const char *opt, const char *arg, unsigned long long *out)
+{
+	unsigned long long v;
+
+	if (parse_uint(arg, CHART_SIZE_MAX, &v) < 0 || v < CHART_SIZE_MIN) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: expected a number of pixels "
+		    "from %d to %d, got '%.100s'", opt, CHART_SIZE_MIN,
+		    CHART_SIZE_MAX, arg);
+		return usage_error("%s", msg);
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * A chart needs one time key at most; with a time key alone it stacks
+ * projects, so the engine groups by project too.
+ */
+static int
+chart_keys(struct report_opts *o)
+{
+	size_t i, ntime = 0;
+	int ret;
+	char *by;
+
+	for (i = 0; i < o->nkeys; i++)
+		if (o->keys[i].kind != KEY_STRING)
+			ntime++;
+	if (ntime > 1)
+		return usage_error("%s", "--by: a chart takes one time key "
+		    "(day, week or month) at most");
+	if (ntime == 0 || o->nkeys > 1)
+		return 0;
+	by = xasprintf("project,%s", o->keys[0].name);
+	ret = report_parse_by(o, by);
+	free(by);
+	return ret < 0 ? EXIT_USAGE : 0;
+}
+
+/* Build, lay out and write the chart of `v`.  Returns an exit code. */
+static int
+report_write_chart(const struct view *v, const struct chart_opts *co,
+    enum report_chart kind, int width, int height, const char *output)
+{
+	struct chart c;
+	struct chart_draw d;
+	struct chart_measure m;
+	struct out out;
+	int ret = EXIT_FAILURE_OTHER, t = chart_time_key(v->o);
+
+	if (chart_cairo_measure_init(&m) < 0)
+		return EXIT_FAILURE_OTHER;
+	chart_build(&c, v, co, width, height);
+	if (c.empty)
+		warning("nothing to chart: no job runs were counted; the "
+		    "chart says so");
+	else if (t >= 0 && c.series_other && co->top > CHART_MAX_SERIES)
+		warning("--top %zu: a time chart stacks %d groups at most (one "
+		    "colour each); the rest are in (other)", co->top,
+		    CHART_MAX_SERIES);
+	else if (t < 0 && c.nbars < v->n)
+		warning("only %zu bars fit a chart %d pixels high; the rest "
+		    "are in (other)", c.nbars, height);
+	chart_layout(&d, &c, width, height, &m);
+	if (out_open(&out, output) < 0)
+		goto out;
+	if ((kind == CHART_PNG ? chart_png_write(&d, out.f) :
+	    chart_svg_write(&d, out.f)) < 0) {
+		out_abort(&out);
+		if (kind == CHART_SVG)
+			error("cannot write the chart");
+		goto out;
+	}
+	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+out:
+	chart_draw_release(&d);
+	chart_release(&c);
+	chart_cairo_measure_release(&m);
+	return ret;
+}
+
 static int
 cmd_report_exec(int argc, char **argv)
 {
@@ -173,9 +289,14 @@ cmd_report_exec(int argc, char **argv)
 	struct view v;
 	struct out out;
 	enum view_format fmt = FMT_CSV;
+	enum report_chart chart = CHART_NONE;
+	struct chart_opts co;
 	int have_fmt = 0, sort_metric = VM_CREDITS + CR_TOTAL, sort_key = -1;
-	const char *output = NULL, *sort = NULL;
-	unsigned long long top = 0, threads = 0;
+	int chart_only = 0;
+	const char *output = NULL, *sort = NULL, *title = NULL;
+	unsigned long long top = 0, threads = 0, width = CHART_WIDTH;
+	unsigned long long height = CHART_HEIGHT;
+	size_t view_top;
 	dec_t price;
 	int c, i, ret = EXIT_USAGE;
 
@@ -226,13 +347,29 @@ cmd_report_exec(int argc, char **argv)
 			}
 			break;
 		case OPT_FORMAT:
-			if (parse_format(optarg, &fmt) < 0) {
+			chart = parse_chart_format(optarg);
+			if (chart == CHART_NONE && parse_format(optarg,
+			    &fmt) < 0) {
 				ret = usage_error("--format: expected table, "
-				    "csv, json or markdown, got '%.100s'",
-				    optarg);
+				    "csv, json, markdown, png or svg, got "
+				    "'%.100s'", optarg);
 				goto out;
 			}
 			have_fmt = 1;
+			break;
+		case OPT_WIDTH:
+			if (parse_pixels("--width", optarg, &width))
+				goto out;
+			chart_only = 1;
+			break;
+		case OPT_HEIGHT:
+			if (parse_pixels("--height", optarg, &height))
+				goto out;
+			chart_only = 1;
+			break;
+		case OPT_TITLE:
+			title = optarg;
+			chart_only = 1;
 			break;
 		case 'o':
 			output = optarg;
@@ -276,6 +413,27 @@ cmd_report_exec(int argc, char **argv)
 		ret = usage_error("%s", "--since is after --until");
 		goto out;
 	}
+	if (!have_fmt) {
+		if (output != NULL && strcmp(output, "-") != 0)
+			format_from_name(output, &fmt, &chart);
+		else
+			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
+	}
+	if (chart_only && chart == CHART_NONE) {
+		ret = usage_error("%s", "--width, --height and --title are "
+		    "for charts: give --format png or svg");
+		goto out;
+	}
+	if (chart == CHART_PNG && (output == NULL || strcmp(output, "-") ==
+	    0) && isatty(STDOUT_FILENO)) {
+		ret = usage_error("%s", "--format png: will not write a "
+		    "binary image to a terminal; give -o FILE or redirect "
+		    "the output");
+		goto out;
+	}
+	if (chart != CHART_NONE && (ret = chart_keys(&o)) != 0)
+		goto out;
+	ret = EXIT_USAGE;
 	if (sort != NULL) {
 		size_t k;
 
@@ -289,12 +447,6 @@ cmd_report_exec(int argc, char **argv)
 			    "'%.100s'", sort);
 			goto out;
 		}
-	}
-	if (!have_fmt) {
-		if (output != NULL && strcmp(output, "-") != 0)
-			format_from_name(output, &fmt);
-		else
-			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
 	}
 	if (optind >= argc) {
 		ret = usage_error("%s", "no input: give export files or "
@@ -312,8 +464,20 @@ cmd_report_exec(int argc, char **argv)
 		report_result_release(&res);
 		goto out;
 	}
-	view_build(&v, &o, &res, sort_metric, sort_key, (size_t)top, price);
-	if (out_open(&out, output) < 0) {
+	/* a time chart folds groups itself: a folded row has no period */
+	view_top = (size_t)top;
+	if (chart != CHART_NONE && chart_time_key(&o) >= 0)
+		view_top = 0;
+	else if (chart != CHART_NONE && top == 0)
+		view_top = CHART_TOP_BARS;
+	view_build(&v, &o, &res, sort_metric, sort_key, view_top, price);
+	if (chart != CHART_NONE) {
+		co.top = (size_t)top;
+		co.title = title;
+		co.org = in.org_id;
+		ret = report_write_chart(&v, &co, chart, (int)width,
+		    (int)height, output);
+	} else if (out_open(&out, output) < 0) {
 		ret = EXIT_FAILURE_OTHER;
 	} else if (view_write(&v, out.f, fmt) < 0) {
 		out_abort(&out);

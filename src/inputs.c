@@ -30,6 +30,7 @@ inputs_release(struct inputs *in)
 	for (i = 0; i < in->n; i++)
 		free(in->paths[i]);
 	free(in->paths);
+	free(in->org_id);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -106,6 +107,10 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 		error("'%s': expected an array \"windows\"", mpath);
 		goto out;
 	}
+	if (in->org_id == NULL && json_string_value(json_object_get(root,
+	    "org_id")) != NULL)
+		in->org_id = xstrdup(json_string_value(json_object_get(root,
+		    "org_id")));
 	if (json_is_false(json_object_get(root, "complete")))
 		warning("the export in '%s' is not complete: run export "
 		    "again to finish it; reading what it has", dir);

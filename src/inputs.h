@@ -13,6 +13,7 @@
 struct inputs {
 	char **paths;
 	size_t n, cap;
+	char *org_id;	/* the first manifest's org_id, or NULL */
 };
 
 void inputs_init(struct inputs *in);

@@ -44,8 +44,8 @@ view_metric_find(const char *s)
 	return -1;
 }
 
-static dec_t
-row_metric(const struct view_row *r, int vm)
+dec_t
+view_row_metric(const struct view_row *r, int vm)
 {
 	if (vm == VM_JOBS)
 		return dec_from_int((int64_t)r->m.jobs);
@@ -56,6 +56,24 @@ row_metric(const struct view_row *r, int vm)
 	if (vm == VM_SHARE)
 		return r->share;
 	return r->m.credits[vm - VM_CREDITS];
+}
+
+dec_t
+view_metric_value(const struct metrics *m, int vm, dec_t price,
+    dec_t total_credits)
+{
+	dec_t cost;
+
+	if (vm == VM_JOBS)
+		return dec_from_int((int64_t)m->jobs);
+	if (vm == VM_RUN_SECONDS)
+		return m->run_seconds;
+	if (vm == VM_COST)
+		return dec_mul_round(m->credits[CR_TOTAL], price, 2, &cost) < 0 ?
+		    0 : cost;
+	if (vm == VM_SHARE)
+		return dec_percent(m->credits[CR_TOTAL], total_credits);
+	return m->credits[vm - VM_CREDITS];
 }
 
 static int
@@ -99,8 +117,8 @@ row_cmp(const void *pa, const void *pb)
 		if (la != lb)
 			return la < lb ? -1 : 1;
 	} else {
-		dec_t x = row_metric(a, v->sort_metric);
-		dec_t y = row_metric(b, v->sort_metric);
+		dec_t x = view_row_metric(a, v->sort_metric);
+		dec_t y = view_row_metric(b, v->sort_metric);
 
 		if (x != y)
 			return x > y ? -1 : 1;
@@ -270,10 +288,10 @@ write_plain_metric(FILE *f, const struct view_row *r, int vm)
 		dec_format_fixed(r->m.run_seconds, 0, 0, buf);
 		fputs(buf, f);
 	} else if (vm == VM_COST || vm == VM_SHARE) {
-		dec_format_fixed(row_metric(r, vm), 2, 0, buf);
+		dec_format_fixed(view_row_metric(r, vm), 2, 0, buf);
 		fputs(buf, f);
 	} else {
-		dec_format(row_metric(r, vm), buf);
+		dec_format(view_row_metric(r, vm), buf);
 		fputs(buf, f);
 	}
 }
@@ -507,7 +525,7 @@ human_metric(const struct view_row *r, int vm)
 		buf[n] = '%';
 		buf[n + 1] = '\0';
 	} else {
-		dec_format_fixed(row_metric(r, vm), 2, ',', buf);
+		dec_format_fixed(view_row_metric(r, vm), 2, ',', buf);
 	}
 	return xstrdup(buf);
 }

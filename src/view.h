@@ -53,6 +53,17 @@ void view_build(struct view *v, const struct report_opts *o,
     size_t top, dec_t price);
 void view_release(struct view *v);
 
+/*
+ * The value of metric `vm` (enum view_metric) for the sums `m`: cost_usd
+ * is the total credits at `price`, rounded to cents; share_pct is the
+ * percent of `total_credits`, rounded to 2 decimals; run_seconds stays in
+ * seconds.
+ */
+dec_t view_metric_value(const struct metrics *m, int vm, dec_t price,
+    dec_t total_credits);
+/* A row's metric `vm`, as the writers show it. */
+dec_t view_row_metric(const struct view_row *r, int vm);
+
 /* Write the view in `fmt`.  Returns 0, or -1 on a write error. */
 int view_write(const struct view *v, FILE *f, enum view_format fmt);
 

@@ -2,7 +2,8 @@
 # tests/e2e/cli.sh BIN: the command line as a user meets it: help and
 # version, exit codes, error messages naming the file/line/column/option,
 # atomic -o, filters, --top, formats, inputs (directories, manifest,
-# stdin), and terminal safety.  Data is written inline.
+# stdin), terminal safety, and charts (PNG and SVG, checked by
+# chartcheck.py).  Data is written inline or by tests/gen/genexport.py.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 
@@ -170,5 +171,89 @@ run 0 "$BIN" report --format json "$T/cat.csv.gz" &&
 run 0 "$BIN" report --threads 2 --format csv - <"$T/cat.csv.gz" &&
     grep -q '^web,2,5,0.05,0,0,0,0,0,0,0,4.05,' "$T/out" && ok "one input on two threads (read-ahead)" ||
     ko "one input on two threads (read-ahead)" "$(cat "$T/out" "$T/err")"
+
+# -- charts: --format png|svg
+CC="python3 $(dirname "$0")/chartcheck.py"
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/gen" --rows 4000 \
+    --parts 2 --seed 11 --days 20 >/dev/null
+run 0 "$BIN" report --format png -o "$T/c.png" "$T/gen" && [ ! -s "$T/out" ] &&
+    $CC png "$T/c.png" 1200 700 && ok "png: 1200x700 by default" ||
+    ko "png: 1200x700 by default" "$(cat "$T/err")"
+run 0 "$BIN" report --width 640 --height 360 -o "$T/s.png" "$T/gen" &&
+    r=$($CC png "$T/s.png" 640 360 --drawn) &&
+    ok "png: the requested size, bars drawn (-o .png picks the format)" ||
+    ko "png: the requested size, bars drawn (-o .png picks the format)" "$r$(cat "$T/err")"
+run 0 "$BIN" report --by day --width 600 --height 400 -o "$T/d.png" "$T/gen" &&
+    r=$($CC png "$T/d.png" 600 400 --drawn) && ok "png: stacked per day, drawn" ||
+    ko "png: stacked per day, drawn" "$r$(cat "$T/err")"
+"$BIN" report --width 640 --height 360 --format png "$T/gen" >"$T/pipe.png" &&
+    cmp -s "$T/pipe.png" "$T/s.png" && ok "png to a pipe, the same bytes" ||
+    ko "png to a pipe, the same bytes"
+"$BIN" report --by week,resource_class --format png -o "$T/w1.png" "$T/gen" &&
+    "$BIN" report --by week,resource_class --format png -o "$T/w2.png" "$T/gen" &&
+    cmp -s "$T/w1.png" "$T/w2.png" && "$BIN" report --format svg "$T/gen" >"$T/1.svg" &&
+    "$BIN" report --format svg "$T/gen" >"$T/2.svg" && cmp -s "$T/1.svg" "$T/2.svg" &&
+    ok "charts: the same input gives the same bytes" ||
+    ko "charts: the same input gives the same bytes"
+python3 -c '
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.run(sys.argv[1:], stdout=s, stderr=subprocess.PIPE)
+sys.exit(0 if p.returncode == 2 and b"terminal" in p.stderr else 1)
+' "$BIN" report --format png "$T/gen" && ok "png to a terminal refused" ||
+    ko "png to a terminal refused"
+run 0 "$BIN" report --format csv --top 15 "$T/gen" && cp "$T/out" "$T/top.csv" &&
+    run 0 "$BIN" report -o "$T/bars.svg" "$T/gen" &&
+    r=$($CC svgbars "$T/bars.svg" "$T/top.csv") &&
+    ok "svg: one labelled bar per group, as the report, lengths in order" ||
+    ko "svg: one labelled bar per group, as the report, lengths in order" "$r$(cat "$T/err")"
+run 0 "$BIN" report --format csv --top 5 --by resource_class "$T/gen" &&
+    cp "$T/out" "$T/rc.csv" &&
+    run 0 "$BIN" report --top 5 --by resource_class -o "$T/rc.svg" "$T/gen" &&
+    r=$($CC svgbars "$T/rc.svg" "$T/rc.csv") && ok "svg: --by resource_class --top 5" ||
+    ko "svg: --by resource_class --top 5" "$r"
+run 0 "$BIN" report --by day --format json "$T/gen" && cp "$T/out" "$T/day.json" &&
+    run 0 "$BIN" report --by day --top 3 -o "$T/day.svg" "$T/gen" &&
+    r=$($CC svgstack "$T/day.svg" "$T/day.json" day) &&
+    ok "svg: stacked totals per day equal report --by day" ||
+    ko "svg: stacked totals per day equal report --by day" "$r$(cat "$T/err")"
+run 0 "$BIN" report --by week --format json "$T/gen" && cp "$T/out" "$T/week.json" &&
+    run 0 "$BIN" report --by resource_class,week -o "$T/week.svg" "$T/gen" &&
+    r=$($CC svgstack "$T/week.svg" "$T/week.json" week) &&
+    ok "svg: stacked per week by resource class" || ko "svg: stacked per week by resource class" "$r"
+run 2 "$BIN" report --format png --width 10 -o "$T/x.png" "$T/gen" &&
+    contains "$T/err" "--width: expected a number of pixels from 240 to 8192, got '10'" &&
+    [ ! -e "$T/x.png" ] && ok "bad --width exits 2 naming the option" ||
+    ko "bad --width exits 2 naming the option" "$(cat "$T/err")"
+run 2 "$BIN" report --format svg --height 9x "$T/gen" && contains "$T/err" "--height" &&
+    ok "bad --height exits 2" || ko "bad --height exits 2"
+run 2 "$BIN" report --format csv --width 800 "$T/gen" && contains "$T/err" "for charts" &&
+    ok "--width without a chart format exits 2" || ko "--width without a chart format exits 2"
+run 2 "$BIN" report --format svg --by day,week "$T/gen" && contains "$T/err" "one time key" &&
+    ok "two time keys in a chart exit 2" || ko "two time keys in a chart exit 2"
+printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\n"a<&""b",1,2\n"</text><script>",2,1\n' >"$T/xml.csv"
+run 0 "$BIN" report --format svg --title 'Ours & "theirs" <b>' "$T/xml.csv" &&
+    cp "$T/out" "$T/xml.svg" && $CC svgtext "$T/xml.svg" 'a<&"b' &&
+    $CC svgtext "$T/xml.svg" '</text><script>' &&
+    $CC svgtext "$T/xml.svg" 'Ours & "theirs" <b>' &&
+    ! grep -q '<script' "$T/xml.svg" && contains "$T/xml.svg" 'a&lt;&amp;&quot;b' &&
+    ok "svg: names and title with <&\" escaped" || ko "svg: names and title with <&\" escaped"
+run 0 "$BIN" report --format svg --since 2030-01-01 "$T/gen" &&
+    contains "$T/err" "nothing to chart" && contains "$T/out" "No job runs to show" &&
+    python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$T/out" &&
+    ok "empty input: a clear message, not a broken chart" ||
+    ko "empty input: a clear message, not a broken chart" "$(cat "$T/err")"
+mkdir -p "$T/om/w"
+cp "$T/d/a.csv" "$T/om/w/part-000.csv"
+cat >"$T/om/manifest.json" <<JSON
+{"org_id": "5f2b9c1e-org", "windows": [{"files": [{"path": "w/part-000.csv"}]}]}
+JSON
+run 0 "$BIN" report --format svg "$T/om" && contains "$T/out" "org 5f2b9c1e-org" &&
+    contains "$T/out" "2026-10-01 to 2026-10-03" &&
+    ok "chart subtitle: the manifest's org and the date range" ||
+    ko "chart subtitle: the manifest's org and the date range" "$(cat "$T/err")"
+run 1 "$BIN" report --format png -o "$T/nodir/c.png" "$T/gen" &&
+    [ ! -e "$T/nodir" ] && ok "png to an unwritable place exits 1" ||
+    ko "png to an unwritable place exits 1"
 
 finish

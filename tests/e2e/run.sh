@@ -20,6 +20,8 @@ tally() {
 log=$(mktemp)
 sh "$dir/cli.sh" "$BIN" | tee "$log"
 tally "$log" cli.sh
+sh "$dir/html.sh" "$BIN" $quick | tee "$log"
+tally "$log" html.sh
 if [ -z "$quick" ]; then
 	python3 "$dir/../gen/selfcheck.py" | tee "$log"
 	tally "$log" selfcheck.py

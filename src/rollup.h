@@ -1,0 +1,35 @@
+/*
+ * rollup.h: coarser groupings of a report, made from a finer one without
+ * reading the exports again.  `html` reads once, grouped by every key its
+ * page needs (job, resource class, executor, status, day), and rolls that
+ * up into per-project, per-day, per-job ... results; sums are exact, so a
+ * roll-up equals what `report --by` those keys gives.
+ */
+#ifndef CU_ROLLUP_H
+#define CU_ROLLUP_H
+
+#include "report.h"
+
+/* Keep a source group?  `key` is the source group's key. */
+struct rollup_filter {
+	int (*keep)(void *ctx, const struct report_opts *so, const char *key,
+	    size_t keylen);
+	void *ctx;
+};
+
+/*
+ * Make `dst` (opts and result) the groups of `src` by `by` (a --by list
+ * whose keys are all among src's keys), summed; only the source groups
+ * that `filter` keeps (all when NULL).  Totals are the sums of the groups
+ * kept; files, rows, duplicates and dates are copied.  Returns 0, or -1
+ * after printing an error (a key src does not have).  Release with
+ * report_opts_release() and report_result_release().
+ */
+int rollup_build(struct report_opts *dsto, struct report_result *dst,
+    const struct report_opts *srco, const struct report_result *src,
+    const char *by, const struct rollup_filter *filter);
+
+/* The index of the key named `name` in o, or -1. */
+int rollup_key_index(const struct report_opts *o, const char *name);
+
+#endif

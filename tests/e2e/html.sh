@@ -1,0 +1,90 @@
+#!/bin/sh
+# tests/e2e/html.sh BIN [--quick]: `circleci-usage html`: a self-contained
+# page (nothing loaded from elsewhere), numbers equal to `report`'s
+# (headline, the per-project table, the top jobs), names escaped in the
+# markup, the same bytes twice, --previous, usage errors; and, unless
+# --quick, the page in headless Chromium (browser.py): no console error,
+# no request, the total shown, sorting and filtering work, and
+# screenshots (laptop, phone, dark) saved in build/screenshots.
+BIN=$1
+quick=${2:-}
+. "$(dirname "$0")/lib.sh"
+HC="python3 $(dirname "$0")/htmlcheck.py"
+SHOTS=${SHOTS:-build/screenshots}
+WASTE=failed,canceled,timedout,infrastructure_fail
+
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/gen" --rows 4000 \
+    --parts 2 --seed 21 --days 20 >/dev/null
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/prev" --rows 1000 \
+    --parts 1 --seed 22 --days 20 --start 2026-09-01 >/dev/null
+
+run 0 "$BIN" html -o "$T/p.html" "$T/gen" && [ ! -s "$T/out" ] &&
+    ok "html -o FILE" || ko "html -o FILE" "$(cat "$T/err")"
+r=$($HC self-contained "$T/p.html") && ok "self-contained: no other file or host" ||
+    ko "self-contained: no other file or host" "$r"
+"$BIN" report --format json "$T/gen" >"$T/r.json" &&
+    "$BIN" report --format json --status $WASTE "$T/gen" >"$T/w.json" &&
+    r=$($HC totals "$T/p.html" "$T/r.json" "$T/w.json") &&
+    ok "headline: credits, cost, jobs, credits on failed runs as report's" ||
+    ko "headline: credits, cost, jobs, credits on failed runs as report's" "$r"
+"$BIN" report --format csv "$T/gen" >"$T/proj.csv" &&
+    r=$($HC table "$T/p.html" t-projects "$T/proj.csv") &&
+    ok "per-project table equals report --by project" ||
+    ko "per-project table equals report --by project" "$r"
+"$BIN" report --format csv --by job --top 20 "$T/gen" >"$T/job.csv" &&
+    r=$($HC table "$T/p.html" t-jobs "$T/job.csv" 3) &&
+    ok "top jobs table equals report --by job --top 20" ||
+    ko "top jobs table equals report --by job --top 20" "$r"
+"$BIN" report --format csv --by resource_class "$T/gen" >"$T/rc.csv" &&
+    r=$($HC table "$T/p.html" t-resources "$T/rc.csv") &&
+    ok "resource class table equals report --by resource_class" ||
+    ko "resource class table equals report --by resource_class" "$r"
+contains "$T/p.html" 'id="chart-projects"' && contains "$T/p.html" 'id="chart-days"' &&
+    contains "$T/p.html" 'class="seg"' && ok "project and day charts inline" ||
+    ko "project and day charts inline"
+"$BIN" html "$T/gen" >"$T/p2.html" && cmp -s "$T/p.html" "$T/p2.html" &&
+    ok "the same bytes twice (stdout without -o)" || ko "the same bytes twice (stdout without -o)"
+
+printf 'PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS\n%s\n%s\n' \
+    '"</script><script>alert(1)</script>",w,"a&b <i>",1,2026-10-01,failed,large,docker,5' \
+    "\"it's \"\"q\"\"\",w,j,2,2026-10-02,success,medium,docker,1" >"$T/x.csv"
+run 0 "$BIN" html -o "$T/x.html" "$T/x.csv" &&
+    [ "$(grep -c '</script>' "$T/x.html")" -eq 1 ] && ! grep -q '<i>' "$T/x.html" &&
+    $HC text "$T/x.html" '</script><script>alert(1)</script>' &&
+    $HC text "$T/x.html" 'a&b <i>' && $HC text "$T/x.html" "it's \"q\"" &&
+    ok "names from the data escaped in the markup" ||
+    ko "names from the data escaped in the markup" "$(cat "$T/err")"
+
+run 0 "$BIN" html --previous "$T/prev" -o "$T/pp.html" "$T/gen" &&
+    contains "$T/pp.html" "vs the previous period" &&
+    contains "$T/pp.html" "previous: 2026-09-01 to" &&
+    ok "--previous: the change against the previous period" ||
+    ko "--previous: the change against the previous period" "$(cat "$T/err")"
+run 0 "$BIN" html --waste-statuses failed -o "$T/f.html" "$T/gen" &&
+    "$BIN" report --format json --status failed "$T/gen" >"$T/wf.json" &&
+    r=$($HC totals "$T/f.html" "$T/r.json" "$T/wf.json") &&
+    ok "--waste-statuses failed" || ko "--waste-statuses failed" "$r"
+run 2 "$BIN" html "$T/gen" --waste-statuses , && contains "$T/err" "--waste-statuses" &&
+    ok "bad --waste-statuses exits 2" || ko "bad --waste-statuses exits 2"
+run 2 "$BIN" html && contains "$T/err" "no input" && ok "html without input exits 2" ||
+    ko "html without input exits 2"
+run 3 "$BIN" html -o "$T/m.html" "$T/missing" && [ ! -e "$T/m.html" ] &&
+    ok "missing input exits 3, no page" || ko "missing input exits 3, no page"
+
+if [ -z "$quick" ]; then
+	if command -v chromium >/dev/null 2>&1; then
+		total=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["totals"]["total_credits"])' "$T/r.json")
+		python3 "$(dirname "$0")/browser.py" "$T/p.html" "$total" \
+		    "$SHOTS" >"$T/browser.log" 2>&1
+		cat "$T/browser.log"
+		pass=$((pass + $(grep -c '^PASS' "$T/browser.log")))
+		fail=$((fail + $(grep -c '^FAIL' "$T/browser.log")))
+		grep -q '^[0-9]* passed' "$T/browser.log" ||
+		    ko "browser.py ran to its end"
+	else
+		ko "headless Chromium" "chromium is not installed (sh scripts/deps.sh check)"
+	fi
+fi
+
+finish
