@@ -14,6 +14,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_html_entry;
 
 #endif

@@ -256,31 +256,6 @@ check_range(const struct export_opts *o, int64_t now, int64_t *start,
 	return 0;
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int ret = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-				ret = error("cannot create directory '%s': %s",
-				    p, strerror(errno));
-				break;
-			}
-			*s = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(p);
-	return ret;
-}
-
 static void
 new_windows(struct manifest *m)
 {

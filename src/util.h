@@ -96,4 +96,7 @@ int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 /* Number of online CPUs, at least 1. */
 int cpu_count(void);
 
+/* mkdir -p: create PATH and its parents.  0, or -1 after an error. */
+int mkdir_p(const char *path);
+
 #endif

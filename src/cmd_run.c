@@ -1,0 +1,973 @@
+/*
+ * cmd_run.c: `circleci-usage run`, the weekly job in one command: export
+ * a period (or take an existing export), then write every artifact a
+ * person or a pipeline wants into one directory: the HTML page, the
+ * reports per key as CSV and JSON, the charts, a markdown summary and
+ * run.json.  With --compare, the previous period of the same length too.
+ *
+ * Each artifact is made by the command that owns it (export, report,
+ * html, compare), called in-process with its own options, so that `run`
+ * and the single commands can never disagree.  Every file is written
+ * atomically; run.json, written last, lists them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "dec.h"
+#include "inputs.h"
+#include "manifest.h"
+#include "out.h"
+#include "range.h"
+#include "report.h"
+#include "util.h"
+#include "view.h"
+
+static const char run_usage[] =
+"usage: circleci-usage run [export options] [options] [-o DIR]\n"
+"\n"
+"Export a period from the Usage API (or take an existing export with\n"
+"--from), then write into DIR (default ./usage-report):\n"
+"  export/                 the export and its manifest\n"
+"  index.html              the HTML page\n"
+"  by-KEY.csv, by-KEY.json for project, workflow, job, resource_class,\n"
+"                          status and day\n"
+"  credits-by-project.png|svg, credits-by-day.png|svg\n"
+"  summary.md              a short markdown summary\n"
+"  run.json                the org, the range, the totals and the files\n"
+"With --compare, also previous/ (the previous period of the same length)\n"
+"and compare-by-project.csv|json.\n"
+"\n"
+"Export options (as for export): --org ID, --shared-org ID, --start DATE,\n"
+"--end DATE, --last N{d|w|mo}, --api-url URL, --token-file PATH,\n"
+"--poll-interval SECONDS, --timeout DURATION, --parallel N, --force\n"
+"\n"
+"Options:\n"
+"  -o DIR                  the artifacts directory (default usage-report)\n"
+"  --from DIR              use this export instead of exporting\n"
+"  --compare               also export the previous period into\n"
+"                          DIR/previous and compare with it\n"
+"  --previous-from DIR     the previous period from this export (implies\n"
+"                          --compare; nothing more is exported)\n"
+"  --top N                 projects in the charts and the summary\n"
+"                          (default 10)\n"
+"  --credit-price USD      price of one credit (default 0.0006)\n"
+"  --waste-statuses LIST   statuses of failed runs (default\n"
+"                          failed,canceled,timedout,infrastructure_fail)\n"
+"  --quiet, --verbose      as for export\n"
+"  -h, --help              show this help\n";
+
+enum {
+	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
+	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
+	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
+	OPT_QUIET, OPT_VERBOSE
+};
+
+static const struct option run_options[] = {
+	{ "org", required_argument, NULL, OPT_ORG },
+	{ "shared-org", required_argument, NULL, OPT_SHARED },
+	{ "start", required_argument, NULL, OPT_START },
+	{ "end", required_argument, NULL, OPT_END },
+	{ "last", required_argument, NULL, OPT_LAST },
+	{ "api-url", required_argument, NULL, OPT_API_URL },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "poll-interval", required_argument, NULL, OPT_POLL },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "compare", no_argument, NULL, OPT_COMPARE },
+	{ "previous-from", required_argument, NULL, OPT_PREV_FROM },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "credit-price", required_argument, NULL, OPT_PRICE },
+	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* compare is linked in when it exists */
+extern const struct cmd_entry cmd_compare_entry __attribute__((weak));
+
+#define RUN_WASTE_DEFAULT "failed,canceled,timedout,infrastructure_fail"
+
+/* A growing argv for a command called in-process. */
+struct argv {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+argv_add(struct argv *a, const char *s)
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = xstrdup(s);
+	a->v[a->n] = NULL;
+}
+
+static void
+argv_release(struct argv *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+struct run_opts {
+	struct argv export_args;	/* options passed on to export */
+	const char *start, *end, *last;
+	const char *dir;
+	const char *from, *prev_from;
+	int compare;
+	unsigned top;
+	const char *price;
+	const char *waste;
+	int quiet, verbose;
+	int token_stdin;	/* --token-file -: read once, for both */
+};
+
+/* The files written, for run.json and the closing lines. */
+struct written {
+	char **names;
+	const char **what;
+	size_t n;
+};
+
+static void
+written_add(struct written *w, const char *name, const char *what)
+{
+	w->names = xreallocarray(w->names, w->n + 1, sizeof(*w->names));
+	w->what = xreallocarray(w->what, w->n + 1, sizeof(*w->what));
+	w->names[w->n] = xstrdup(name);
+	w->what[w->n++] = what;
+}
+
+static void
+written_release(struct written *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->names[i]);
+	free(w->names);
+	free(w->what);
+}
+
+/* Call a command with argv a; returns its exit code. */
+static int
+call(const struct cmd_entry *e, struct argv *a)
+{
+	int ret;
+
+	ret = e->exec((int)a->n, a->v);
+	optind = 0;
+	return ret;
+}
+
+/* report --by KEY --format FMT -o DIR/NAME EXPORT */
+static int
+make_report(const struct run_opts *o, const char *export, const char *by,
+    const char *fmt, const char *name, struct written *w, const char *what)
+{
+	struct argv a = { 0 };
+	char *path = xasprintf("%s/%s", o->dir, name);
+	char top[32];
+	int ret;
+
+	argv_add(&a, "report");
+	argv_add(&a, "--by");
+	argv_add(&a, by);
+	argv_add(&a, "--format");
+	argv_add(&a, fmt);
+	argv_add(&a, "--credit-price");
+	argv_add(&a, o->price);
+	if (strcmp(fmt, "png") == 0 || strcmp(fmt, "svg") == 0) {
+		snprintf(top, sizeof(top), "%u", o->top);
+		argv_add(&a, "--top");
+		argv_add(&a, strcmp(by, "day") == 0 && o->top > 8 ? "8" : top);
+	}
+	argv_add(&a, "-o");
+	argv_add(&a, path);
+	argv_add(&a, export);
+	ret = call(&cmd_report_entry, &a);
+	argv_release(&a);
+	free(path);
+	if (ret == 0)
+		written_add(w, name, what);
+	return ret;
+}
+
+/* Export into DIR/SUB; start/end override the user's range when set. */
+static int
+do_export(const struct run_opts *o, const char *sub, const char *start,
+    const char *end)
+{
+	struct argv a = { 0 };
+	char *path = xasprintf("%s/%s", o->dir, sub);
+	size_t i;
+	int ret;
+
+	argv_add(&a, "export");
+	for (i = 0; i < o->export_args.n; i++)
+		argv_add(&a, o->export_args.v[i]);
+	if (start != NULL) {
+		argv_add(&a, "--start");
+		argv_add(&a, start);
+		argv_add(&a, "--end");
+		argv_add(&a, end);
+	} else {
+		if (o->start) {
+			argv_add(&a, "--start");
+			argv_add(&a, o->start);
+		}
+		if (o->end) {
+			argv_add(&a, "--end");
+			argv_add(&a, o->end);
+		}
+		if (o->last) {
+			argv_add(&a, "--last");
+			argv_add(&a, o->last);
+		}
+	}
+	if (o->quiet)
+		argv_add(&a, "--quiet");
+	if (o->verbose)
+		argv_add(&a, "--verbose");
+	argv_add(&a, "-o");
+	argv_add(&a, path);
+	ret = call(&cmd_export_entry, &a);
+	argv_release(&a);
+	free(path);
+	return ret;
+}
+
+/* The sums of an export: totals, per project, and on failed runs. */
+struct sums {
+	struct report_result by_project;
+	struct report_opts po;
+	dec_t failed;		/* credits on runs in the waste set */
+	int have;
+};
+
+static int
+in_list(const char *list, const char *s, size_t len)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t k = strcspn(p, ",");
+
+		if (k == len && strncasecmp(p, s, len) == 0)
+			return 1;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int
+sums_read(struct sums *s, const char *export, const char *waste)
+{
+	struct report_opts so;
+	struct report_result sr;
+	struct inputs in;
+	size_t i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	inputs_init(&in);
+	if (inputs_add(&in, export) < 0) {
+		inputs_release(&in);
+		return EXIT_BAD_INPUT;
+	}
+	report_opts_init(&s->po);
+	report_parse_by(&s->po, "project");
+	ret = report_run(&s->po, &in, &s->by_project);
+	if (ret == 0) {
+		report_opts_init(&so);
+		report_parse_by(&so, "status");
+		memset(&sr, 0, sizeof(sr));
+		ret = report_run(&so, &in, &sr);
+		if (ret == 0)
+			for (i = 0; i < sr.groups.n; i++) {
+				const struct agg_group *g = &sr.groups.groups[i];
+				size_t len;
+				const char *k = agg_key_part(g->key, g->keylen,
+				    0, &len);
+
+				if (in_list(waste, k, len))
+					s->failed += g->m.credits[CR_TOTAL];
+			}
+		report_result_release(&sr);
+		report_opts_release(&so);
+	}
+	inputs_release(&in);
+	s->have = ret == 0;
+	return ret;
+}
+
+static void
+sums_release(struct sums *s)
+{
+	if (s->have) {
+		report_result_release(&s->by_project);
+		report_opts_release(&s->po);
+	}
+}
+
+/* The credits of project `key` in s, or -1 when it has none. */
+static dec_t
+sums_project(const struct sums *s, const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->by_project.groups.n; i++) {
+		const struct agg_group *g = &s->by_project.groups.groups[i];
+		size_t k;
+		const char *p = agg_key_part(g->key, g->keylen, 0, &k);
+
+		if (k == len && memcmp(p, key, len) == 0)
+			return g->m.credits[CR_TOTAL];
+	}
+	return -1;
+}
+
+static char *
+fmt_dec(dec_t v, int places)
+{
+	char buf[DEC_BUFSZ + 16];
+
+	if (places >= 0)
+		dec_format_fixed(v, places, ',', buf);
+	else
+		dec_format(v, buf);
+	return xstrdup(buf);
+}
+
+/* change of cur against prev in percent, 2 places; 0 when prev is 0 */
+static int
+change_pct(dec_t prev, dec_t cur, dec_t *pct)
+{
+	if (prev == 0)
+		return -1;
+	*pct = dec_percent(cur - prev, prev < 0 ? -prev : prev);
+	return 0;
+}
+
+static json_t *
+json_dec(dec_t v)
+{
+	char buf[DEC_BUFSZ];
+
+	dec_format(v, buf);
+	return json_stringn(buf, strlen(buf));
+}
+
+static json_t *
+totals_json(const struct sums *s, dec_t price)
+{
+	const struct metrics *m = &s->by_project.totals;
+	dec_t cost = 0;
+	json_t *t = json_object();
+
+	dec_mul_round(m->credits[CR_TOTAL], price, 2, &cost);
+	json_object_set_new(t, "total_credits",
+	    json_dec(m->credits[CR_TOTAL]));
+	json_object_set_new(t, "cost_usd", json_dec(cost));
+	json_object_set_new(t, "jobs", json_integer((json_int_t)m->jobs));
+	json_object_set_new(t, "run_seconds", json_dec(dec_round(
+	    m->run_seconds, 0)));
+	json_object_set_new(t, "failed_credits", json_dec(s->failed));
+	json_object_set_new(t, "failed_credits_pct", json_dec(
+	    m->credits[CR_TOTAL] ? dec_percent(s->failed,
+	    m->credits[CR_TOTAL]) : 0));
+	return t;
+}
+
+/* Escape a name for markdown: a table cell or a line of text. */
+static void
+md_name(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0) {
+		fputs("(none)", f);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fputc(' ', f);
+		else if (c == '<')
+			fputs("&lt;", f);
+		else if (c == '>')
+			fputs("&gt;", f);
+		else if (c == '&')
+			fputs("&amp;", f);
+		else if (strchr("\\`*_[]|~", c))
+			fprintf(f, "\\%c", c);
+		else
+			fputc(c, f);
+	}
+}
+
+struct period {
+	char start[RANGE_BUFSZ], end[RANGE_BUFSZ];
+	char *org_id;
+	int known;
+};
+
+static int
+write_summary(const struct run_opts *o, const struct period *cur,
+    const struct period *prev, const struct sums *c, const struct sums *p,
+    dec_t price, struct written *w)
+{
+	struct out out;
+	struct view v;
+	char *path = xasprintf("%s/summary.md", o->dir), *a, *b;
+	const struct metrics *m = &c->by_project.totals;
+	dec_t cost = 0, pct;
+	size_t i;
+	FILE *f;
+	int ret;
+
+	if (out_open(&out, path) < 0) {
+		free(path);
+		return EXIT_FAILURE_OTHER;
+	}
+	f = out.f;
+	dec_mul_round(m->credits[CR_TOTAL], price, 2, &cost);
+	fprintf(f, "# CircleCI usage");
+	if (cur->known)
+		fprintf(f, ", %.10s to %.10s", cur->start, cur->end);
+	fputs("\n\n", f);
+	a = fmt_dec(m->credits[CR_TOTAL], 2);
+	b = fmt_dec(cost, 2);
+	{
+		char *j = fmt_dec(dec_from_int((int64_t)m->jobs), 0);
+		char *h = fmt_dec(dec_round(m->run_seconds / 3600, 1), 1);
+
+		fprintf(f, "- **%s credits** ($%s) in %s jobs, %s hours of "
+		    "run time\n", a, b, j, h);
+		free(j);
+		free(h);
+	}
+	free(a);
+	free(b);
+	if (m->credits[CR_TOTAL] != 0) {
+		a = fmt_dec(c->failed, 2);
+		b = fmt_dec(dec_percent(c->failed, m->credits[CR_TOTAL]), 2);
+		fprintf(f, "- %s credits (%s%%) spent on failed runs (%s)\n",
+		    a, b, o->waste);
+		free(a);
+		free(b);
+	}
+	if (p != NULL) {
+		const struct metrics *pm = &p->by_project.totals;
+
+		a = fmt_dec(pm->credits[CR_TOTAL], 2);
+		fprintf(f, "- previous period (%.10s to %.10s): %s credits",
+		    prev->start, prev->end, a);
+		free(a);
+		if (change_pct(pm->credits[CR_TOTAL], m->credits[CR_TOTAL],
+		    &pct) == 0) {
+			a = fmt_dec(pct, 2);
+			fprintf(f, ", change %s%s%%", pct > 0 ? "+" : "", a);
+			free(a);
+		}
+		fputc('\n', f);
+	}
+	view_build(&v, &c->po, &c->by_project, VM_CREDITS + CR_TOTAL, -1,
+	    o->top, price);
+	fprintf(f, "\n## Top projects\n\n| project | credits | share |%s\n"
+	    "| --- | ---: | ---: |%s\n", p ? " previous | change |" : "",
+	    p ? " ---: | ---: |" : "");
+	for (i = 0; i < v.n; i++) {
+		const struct view_row *r = &v.rows[i];
+
+		fputs("| ", f);
+		if (r->key == NULL) {
+			fputs("(other)", f);
+		} else {
+			size_t len;
+			const char *k = agg_key_part(r->key, r->keylen, 0,
+			    &len);
+
+			md_name(f, k, len);
+		}
+		a = fmt_dec(r->m.credits[CR_TOTAL], 2);
+		b = fmt_dec(r->share, 2);
+		fprintf(f, " | %s | %s%% |", a, b);
+		free(a);
+		free(b);
+		if (p != NULL && r->key != NULL) {
+			size_t len;
+			const char *k = agg_key_part(r->key, r->keylen, 0,
+			    &len);
+			dec_t pv = sums_project(p, k, len);
+
+			if (pv < 0) {
+				fputs(" - | new |", f);
+			} else {
+				a = fmt_dec(pv, 2);
+				fprintf(f, " %s |", a);
+				free(a);
+				if (change_pct(pv, r->m.credits[CR_TOTAL],
+				    &pct) == 0) {
+					a = fmt_dec(pct, 2);
+					fprintf(f, " %s%s%% |", pct > 0 ?
+					    "+" : "", a);
+					free(a);
+				} else {
+					fputs(" |", f);
+				}
+			}
+		} else if (p != NULL) {
+			fputs(" | |", f);
+		}
+		fputc('\n', f);
+	}
+	view_release(&v);
+	fputs("\nThe HTML page is `index.html`; the figures per key are in "
+	    "`by-*.csv` and `by-*.json`.\n", f);
+	ret = out_commit(&out);
+	free(path);
+	if (ret < 0)
+		return EXIT_FAILURE_OTHER;
+	written_add(w, "summary.md", "a markdown summary");
+	return 0;
+}
+
+static json_t *
+period_json(const struct period *pd)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "start", pd->known ? json_string(pd->start) :
+	    json_null());
+	json_object_set_new(o, "end", pd->known ? json_string(pd->end) :
+	    json_null());
+	return o;
+}
+
+static int
+write_run_json(const struct run_opts *o, const struct period *cur,
+    const struct period *prev, const struct sums *c, const struct sums *p,
+    dec_t price, const char *export, const char *prev_export,
+    struct written *w)
+{
+	json_t *root = json_object(), *files = json_array(), *pj;
+	struct out out;
+	char *path = xasprintf("%s/run.json", o->dir), *text;
+	dec_t pct;
+	size_t i;
+	int ret;
+
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "org_id", cur->org_id ?
+	    json_string(cur->org_id) : json_null());
+	json_object_set_new(root, "start", cur->known ?
+	    json_string(cur->start) : json_null());
+	json_object_set_new(root, "end", cur->known ? json_string(cur->end) :
+	    json_null());
+	json_object_set_new(root, "export", json_string(export));
+	json_object_set_new(root, "credit_price", json_string(o->price));
+	json_object_set_new(root, "waste_statuses", json_string(o->waste));
+	json_object_set_new(root, "totals", totals_json(c, price));
+	if (p != NULL) {
+		pj = period_json(prev);
+		json_object_set_new(pj, "dir", json_string(prev_export));
+		json_object_set_new(pj, "totals", totals_json(p, price));
+		json_object_set_new(root, "previous", pj);
+		if (change_pct(p->by_project.totals.credits[CR_TOTAL],
+		    c->by_project.totals.credits[CR_TOTAL], &pct) == 0)
+			json_object_set_new(root, "change_pct", json_dec(pct));
+		else
+			json_object_set_new(root, "change_pct", json_null());
+	} else {
+		json_object_set_new(root, "previous", json_null());
+	}
+	for (i = 0; i < w->n; i++)
+		json_array_append_new(files, json_string(w->names[i]));
+	json_array_append_new(files, json_string("run.json"));
+	json_object_set_new(root, "files", files);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (text == NULL)
+		die(EXIT_FAILURE_OTHER, "out of memory");
+	if (out_open(&out, path) < 0) {
+		free(text);
+		free(path);
+		return EXIT_FAILURE_OTHER;
+	}
+	fputs(text, out.f);
+	fputc('\n', out.f);
+	free(text);
+	ret = out_commit(&out);
+	free(path);
+	if (ret < 0)
+		return EXIT_FAILURE_OTHER;
+	written_add(w, "run.json", "the org, the range, the totals, the "
+	    "files");
+	return 0;
+}
+
+/* The period of an export, from its manifest. */
+static void
+period_of(const char *export, struct period *pd)
+{
+	struct manifest m;
+	int loaded;
+
+	memset(pd, 0, sizeof(*pd));
+	manifest_init(&m);
+	/* a missing manifest is not an error here: any folder of parts is
+	 * an export; manifest_load prints the errors of a bad one */
+	loaded = manifest_load(&m, export);
+	if (loaded == 1) {
+		range_format(m.start, pd->start);
+		range_format(m.end, pd->end);
+		pd->org_id = xstrdup(m.org_id);
+		pd->known = 1;
+	}
+	manifest_release(&m);
+}
+
+/* The period of the same length that ends just before cur starts. */
+static int
+period_before(const struct period *cur, struct period *prev)
+{
+	int64_t s, e, len;
+
+	memset(prev, 0, sizeof(*prev));
+	if (!cur->known || range_parse_bound(cur->start, 0, &s) < 0 ||
+	    range_parse_bound(cur->end, 1, &e) < 0)
+		return -1;
+	/* inclusive bounds: [s, e] is e - s + 1 s long, to the second */
+	len = (e - s) / 1000 * 1000 + 1000;
+	range_format(s - len, prev->start);
+	range_format(s - 1000, prev->end);
+	prev->known = 1;
+	return 0;
+}
+
+/*
+ * --token-file -: stdin can be read once, and run may export twice, so
+ * the token is read here and handed to export through the environment
+ * (never through argv).
+ */
+static int
+token_from_stdin(void)
+{
+	char buf[4096];
+	size_t len;
+
+	if (fgets(buf, sizeof(buf), stdin) == NULL)
+		return error("--token-file -: no token on the standard input");
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	if (len == 0)
+		return error("--token-file -: the token is empty");
+	if (setenv("CIRCLECI_API_TOKEN", buf, 1) < 0)
+		return error("cannot set the token: %s", strerror(errno));
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+static int
+run_exec(struct run_opts *o)
+{
+	struct written w = { 0 };
+	struct period cur, prev;
+	struct sums c, p;
+	char *export, *prev_export = NULL, *exp_rel, *prev_rel = NULL;
+	dec_t price = 0;
+	int ret, have_prev = 0;
+	size_t i;
+
+	memset(&prev, 0, sizeof(prev));
+	memset(&c, 0, sizeof(c));
+	memset(&p, 0, sizeof(p));
+	if (dec_parse(o->price, strlen(o->price), &price) < 0 || price < 0)
+		return error("--credit-price '%s': expected a price in USD "
+		    "such as 0.0006", o->price), EXIT_USAGE;
+	if (mkdir_p(o->dir) < 0)
+		return EXIT_FAILURE_OTHER;
+	if (o->token_stdin && token_from_stdin() < 0)
+		return EXIT_USAGE;
+
+	/* the data: exported, or given */
+	if (o->from != NULL) {
+		export = xstrdup(o->from);
+		exp_rel = xstrdup(o->from);
+	} else {
+		ret = do_export(o, "export", NULL, NULL);
+		if (ret)
+			return ret;
+		export = xasprintf("%s/export", o->dir);
+		exp_rel = xstrdup("export");
+	}
+	period_of(export, &cur);
+	if (o->prev_from != NULL) {
+		prev_export = xstrdup(o->prev_from);
+		prev_rel = xstrdup(o->prev_from);
+		period_of(prev_export, &prev);
+	} else if (o->compare) {
+		if (period_before(&cur, &prev) < 0) {
+			ret = error("--compare: the range of '%s' is unknown "
+			    "(no manifest.json); give the previous period "
+			    "with --previous-from DIR", export);
+			ret = EXIT_USAGE;
+			goto done;
+		}
+		if (!o->quiet)
+			fprintf(stderr, "%s: the previous period: %s to %s\n",
+			    PROGRAM_NAME, prev.start, prev.end);
+		ret = do_export(o, "previous", prev.start, prev.end);
+		if (ret)
+			goto done;
+		prev_export = xasprintf("%s/previous", o->dir);
+		prev_rel = xstrdup("previous");
+	}
+	have_prev = prev_export != NULL;
+
+	/* the page */
+	{
+		struct argv a = { 0 };
+		char *path = xasprintf("%s/index.html", o->dir);
+
+		argv_add(&a, "html");
+		argv_add(&a, "--credit-price");
+		argv_add(&a, o->price);
+		argv_add(&a, "--waste-statuses");
+		argv_add(&a, o->waste);
+		if (have_prev) {
+			argv_add(&a, "--previous");
+			argv_add(&a, prev_export);
+		}
+		argv_add(&a, "-o");
+		argv_add(&a, path);
+		argv_add(&a, export);
+		ret = call(&cmd_html_entry, &a);
+		argv_release(&a);
+		free(path);
+		if (ret)
+			goto done;
+		written_add(&w, "index.html", "the HTML page");
+	}
+
+	/* the reports per key */
+	{
+		static const char *const keys[] = { "project", "workflow",
+		    "job", "resource_class", "status", "day" };
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			char *n1 = xasprintf("by-%s.csv", keys[i]);
+			char *n2 = xasprintf("by-%s.json", keys[i]);
+
+			ret = make_report(o, export, keys[i], "csv", n1, &w,
+			    "a report");
+			if (!ret)
+				ret = make_report(o, export, keys[i], "json",
+				    n2, &w, "a report");
+			free(n1);
+			free(n2);
+			if (ret)
+				goto done;
+		}
+	}
+
+	/* the charts */
+	ret = make_report(o, export, "project", "png", "credits-by-project.png",
+	    &w, "a chart");
+	if (!ret)
+		ret = make_report(o, export, "project", "svg",
+		    "credits-by-project.svg", &w, "a chart");
+	if (!ret)
+		ret = make_report(o, export, "day", "png", "credits-by-day.png",
+		    &w, "a chart");
+	if (!ret)
+		ret = make_report(o, export, "day", "svg", "credits-by-day.svg",
+		    &w, "a chart");
+	if (ret)
+		goto done;
+
+	/* the comparison */
+	if (have_prev && &cmd_compare_entry != NULL) {
+		static const char *const fmts[] = { "csv", "json" };
+
+		for (i = 0; i < 2; i++) {
+			struct argv a = { 0 };
+			char *name = xasprintf("compare-by-project.%s",
+			    fmts[i]);
+			char *path = xasprintf("%s/%s", o->dir, name);
+
+			argv_add(&a, "compare");
+			argv_add(&a, "--by");
+			argv_add(&a, "project");
+			argv_add(&a, "--format");
+			argv_add(&a, fmts[i]);
+			argv_add(&a, "-o");
+			argv_add(&a, path);
+			argv_add(&a, prev_export);
+			argv_add(&a, export);
+			ret = call(&cmd_compare_entry, &a);
+			argv_release(&a);
+			free(path);
+			if (!ret)
+				written_add(&w, name, "the comparison");
+			free(name);
+			if (ret)
+				goto done;
+		}
+	}
+
+	/* the summary and run.json, from the engine's exact sums */
+	ret = sums_read(&c, export, o->waste);
+	if (!ret && have_prev)
+		ret = sums_read(&p, prev_export, o->waste);
+	if (!ret)
+		ret = write_summary(o, &cur, &prev, &c, have_prev ? &p : NULL,
+		    price, &w);
+	if (!ret)
+		ret = write_run_json(o, &cur, &prev, &c, have_prev ? &p : NULL,
+		    price, exp_rel, prev_rel, &w);
+	if (!ret && !o->quiet) {
+		fprintf(stderr, "%s: wrote %zu files into %s/:\n", PROGRAM_NAME,
+		    w.n, o->dir);
+		for (i = 0; i < w.n; i++) {
+			if (strcmp(w.what[i], "a report") == 0) {
+				if (strcmp(w.names[i], "by-project.csv") == 0)
+					fprintf(stderr, "  %-26s %s\n",
+					    "by-*.csv, by-*.json", "reports per "
+					    "project, workflow, job, "
+					    "resource_class, status, day");
+				continue;
+			}
+			fprintf(stderr, "  %-26s %s\n", w.names[i], w.what[i]);
+		}
+		if (o->from == NULL)
+			fprintf(stderr, "  %-26s %s\n", "export/",
+			    "the export and its manifest");
+		if (have_prev && o->prev_from == NULL)
+			fprintf(stderr, "  %-26s %s\n", "previous/",
+			    "the previous period's export");
+		fprintf(stderr, "Open %s/index.html in a browser.\n", o->dir);
+	}
+done:
+	sums_release(&c);
+	sums_release(&p);
+	written_release(&w);
+	free(cur.org_id);
+	free(prev.org_id);
+	free(export);
+	free(exp_rel);
+	free(prev_export);
+	free(prev_rel);
+	return ret;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	unsigned long long n;
+	int c, ret;
+
+	memset(&o, 0, sizeof(o));
+	o.dir = "usage-report";
+	o.top = 10;
+	o.price = "0.0006";
+	o.waste = RUN_WASTE_DEFAULT;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:h", run_options, NULL)) != -1) {
+		const char *name = NULL;
+
+		switch (c) {
+		case OPT_ORG: name = "--org"; break;
+		case OPT_SHARED: name = "--shared-org"; break;
+		case OPT_API_URL: name = "--api-url"; break;
+		case OPT_TOKEN_FILE: name = "--token-file"; break;
+		case OPT_POLL: name = "--poll-interval"; break;
+		case OPT_TIMEOUT: name = "--timeout"; break;
+		case OPT_PARALLEL: name = "--parallel"; break;
+		case OPT_START: o.start = optarg; break;
+		case OPT_END: o.end = optarg; break;
+		case OPT_LAST: o.last = optarg; break;
+		case OPT_FORCE: argv_add(&o.export_args, "--force"); break;
+		case OPT_FROM: o.from = optarg; break;
+		case OPT_COMPARE: o.compare = 1; break;
+		case OPT_PREV_FROM: o.prev_from = optarg; o.compare = 1; break;
+		case OPT_PRICE: o.price = optarg; break;
+		case OPT_WASTE: o.waste = optarg; break;
+		case OPT_QUIET: o.quiet = 1; break;
+		case OPT_VERBOSE: o.verbose = 1; break;
+		case 'o': o.dir = optarg; break;
+		case OPT_TOP:
+			if (parse_uint(optarg, 1000, &n) < 0 || n == 0) {
+				argv_release(&o.export_args);
+				return error("--top '%s': expected 1 to 1000",
+				    optarg), EXIT_USAGE;
+			}
+			o.top = (unsigned)n;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			argv_release(&o.export_args);
+			return EXIT_OK;
+		default:
+			argv_release(&o.export_args);
+			fputs("Try 'circleci-usage run --help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+		if (c == OPT_TOKEN_FILE && strcmp(optarg, "-") == 0) {
+			o.token_stdin = 1;
+			name = NULL;
+		}
+		if (name != NULL) {
+			argv_add(&o.export_args, name);
+			argv_add(&o.export_args, optarg);
+		}
+	}
+	if (optind < argc) {
+		argv_release(&o.export_args);
+		return error("run takes no arguments ('%s'); the artifacts "
+		    "directory is -o DIR", argv[optind]), EXIT_USAGE;
+	}
+	if (o.from != NULL && (o.start || o.end || o.last)) {
+		argv_release(&o.export_args);
+		return error("--from DIR takes the range of that export; "
+		    "--start, --end and --last do not apply"), EXIT_USAGE;
+	}
+	if (o.waste[0] == '\0') {
+		argv_release(&o.export_args);
+		return error("--waste-statuses: expected a list such as "
+		    "failed,canceled"), EXIT_USAGE;
+	}
+	ret = run_exec(&o);
+	argv_release(&o.export_args);
+	return ret;
+}
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.summary = "export, then write the page, reports, charts and summary",
+	.exec = cmd_run,
+};
