@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -132,6 +133,7 @@ struct run_opts {
 	struct argv export_args;	/* options passed on to export */
 	const char *start, *end, *last;
 	const char *dir;
+	char *stage;		/* DIR/.run-PID: artifacts until all are made */
 	const char *from, *prev_from;
 	int compare;
 	unsigned top;
@@ -185,7 +187,7 @@ make_report(const struct run_opts *o, const char *export, const char *by,
     const char *fmt, const char *name, struct written *w, const char *what)
 {
 	struct argv a = { 0 };
-	char *path = xasprintf("%s/%s", o->dir, name);
+	char *path = xasprintf("%s/%s", o->stage, name);
 	char top[32];
 	int ret;
 
@@ -441,7 +443,7 @@ write_summary(const struct run_opts *o, const struct period *cur,
 {
 	struct out out;
 	struct view v;
-	char *path = xasprintf("%s/summary.md", o->dir), *a, *b;
+	char *path = xasprintf("%s/summary.md", o->stage), *a, *b;
 	const struct metrics *m = &c->by_project.totals;
 	dec_t cost = 0, pct;
 	size_t i;
@@ -575,7 +577,7 @@ write_run_json(const struct run_opts *o, const struct period *cur,
 {
 	json_t *root = json_object(), *files = json_array(), *pj;
 	struct out out;
-	char *path = xasprintf("%s/run.json", o->dir), *text;
+	char *path = xasprintf("%s/run.json", o->stage), *text;
 	dec_t pct;
 	size_t i;
 	int ret;
@@ -669,6 +671,50 @@ period_before(const struct period *cur, struct period *prev)
 }
 
 /*
+ * Every artifact is made in the stage directory; only when all of them
+ * are made do they replace the ones in DIR (one rename each), so a failed
+ * run leaves the previous artifacts as they were.
+ */
+static int
+stage_publish(const struct run_opts *o, const struct written *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		char *from = xasprintf("%s/%s", o->stage, w->names[i]);
+		char *to = xasprintf("%s/%s", o->dir, w->names[i]);
+		int r = rename(from, to);
+
+		if (r < 0)
+			error("cannot rename '%s' to '%s': %s", from, to,
+			    strerror(errno));
+		free(from);
+		free(to);
+		if (r < 0)
+			return EXIT_FAILURE_OTHER;
+	}
+	return 0;
+}
+
+/* Remove what is left in the stage (everything, after a failure). */
+static void
+stage_remove(struct run_opts *o, const struct written *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		char *p = xasprintf("%s/%s", o->stage, w->names[i]);
+
+		unlink(p);
+		free(p);
+	}
+	if (rmdir(o->stage) < 0 && errno != ENOENT)
+		warning("cannot remove '%s': %s", o->stage, strerror(errno));
+	free(o->stage);
+	o->stage = NULL;
+}
+
+/*
  * --token-file -: stdin can be read once, and run may export twice, so
  * the token is read here and handed to export through the environment
  * (never through argv).
@@ -697,11 +743,13 @@ run_exec(struct run_opts *o)
 	struct written w = { 0 };
 	struct period cur, prev;
 	struct sums c, p;
-	char *export, *prev_export = NULL, *exp_rel, *prev_rel = NULL;
+	char *export = NULL, *prev_export = NULL, *exp_rel = NULL;
+	char *prev_rel = NULL;
 	dec_t price = 0;
 	int ret, have_prev = 0;
 	size_t i;
 
+	memset(&cur, 0, sizeof(cur));
 	memset(&prev, 0, sizeof(prev));
 	memset(&c, 0, sizeof(c));
 	memset(&p, 0, sizeof(p));
@@ -712,6 +760,13 @@ run_exec(struct run_opts *o)
 		return EXIT_FAILURE_OTHER;
 	if (o->token_stdin && token_from_stdin() < 0)
 		return EXIT_USAGE;
+	o->stage = xasprintf("%s/.run-%ld", o->dir, (long)getpid());
+	if (mkdir(o->stage, 0777) < 0) {
+		ret = error("cannot create directory '%s': %s", o->stage,
+		    strerror(errno));
+		free(o->stage);
+		return EXIT_FAILURE_OTHER;
+	}
 
 	/* the data: exported, or given */
 	if (o->from != NULL) {
@@ -720,7 +775,7 @@ run_exec(struct run_opts *o)
 	} else {
 		ret = do_export(o, "export", NULL, NULL);
 		if (ret)
-			return ret;
+			goto done;
 		export = xasprintf("%s/export", o->dir);
 		exp_rel = xstrdup("export");
 	}
@@ -751,7 +806,7 @@ run_exec(struct run_opts *o)
 	/* the page */
 	{
 		struct argv a = { 0 };
-		char *path = xasprintf("%s/index.html", o->dir);
+		char *path = xasprintf("%s/index.html", o->stage);
 
 		argv_add(&a, "html");
 		argv_add(&a, "--credit-price");
@@ -817,7 +872,7 @@ run_exec(struct run_opts *o)
 			struct argv a = { 0 };
 			char *name = xasprintf("compare-by-project.%s",
 			    fmts[i]);
-			char *path = xasprintf("%s/%s", o->dir, name);
+			char *path = xasprintf("%s/%s", o->stage, name);
 
 			argv_add(&a, "compare");
 			argv_add(&a, "--by");
@@ -849,6 +904,8 @@ run_exec(struct run_opts *o)
 	if (!ret)
 		ret = write_run_json(o, &cur, &prev, &c, have_prev ? &p : NULL,
 		    price, exp_rel, prev_rel, &w);
+	if (!ret)
+		ret = stage_publish(o, &w);
 	if (!ret && !o->quiet) {
 		fprintf(stderr, "%s: wrote %zu files into %s/:\n", PROGRAM_NAME,
 		    w.n, o->dir);
@@ -872,6 +929,7 @@ run_exec(struct run_opts *o)
 		fprintf(stderr, "Open %s/index.html in a browser.\n", o->dir);
 	}
 done:
+	stage_remove(o, &w);
 	sums_release(&c);
 	sums_release(&p);
 	written_release(&w);

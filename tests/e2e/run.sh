@@ -36,6 +36,8 @@ if [ -z "$quick" ]; then
 fi
 python3 "$dir/export.py" --bin "$BIN" $quick | tee "$log"
 tally "$log" export.py
+python3 "$dir/runcheck.py" --bin "$BIN" $quick | tee "$log"
+tally "$log" runcheck.py
 rm -f "$log"
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
