@@ -102,7 +102,7 @@ check-e2e: circleci-usage
 	@sh tests/e2e/run.sh ./circleci-usage
 
 # fontconfig's process-long caches are not leaks (tests/lsan.supp)
-LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 check-asan: $(ASAN_BUILD)/circleci-usage \
 	    $(addprefix build/unit-asan/,$(UNIT_TESTS))
