@@ -38,6 +38,9 @@ python3 "$dir/export.py" --bin "$BIN" $quick | tee "$log"
 tally "$log" export.py
 python3 "$dir/runcheck.py" --bin "$BIN" $quick | tee "$log"
 tally "$log" runcheck.py
+# Debian's python3, for its python3-yaml
+/usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick | tee "$log"
+tally "$log" configcheck.py
 rm -f "$log"
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

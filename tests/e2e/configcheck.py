@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""configcheck.py --bin BIN: the structure of .circleci/config.yml, and its
+weekly job run for real against the test double.
+
+Structure: version 2.1; every job a workflow names exists, every executor
+and command a job uses exists, every pipeline parameter used is declared;
+the check workflow runs `make check` on pushes and not on schedules; the
+weekly-usage workflow runs on a schedule, its job uses a context, runs
+`circleci-usage run` and stores the directory that run writes as
+artifacts; the Slack step only runs when SLACK_WEBHOOK_URL is set and never
+prints it.
+
+Then the weekly job's own shell commands (after the build) are run as they
+are written, in a temporary directory, with CIRCLE_ORGANIZATION_ID,
+CIRCLECI_API_URL and CIRCLECI_API_TOKEN set as CircleCI and the context
+would set them, against the test double: they must succeed and leave the
+artifacts where store_artifacts looks for them.
+
+Needs PyYAML (Debian python3-yaml); prints PASS/FAIL lines and
+`N passed, M failed`.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+BUILTIN_STEPS = {"checkout", "run", "store_artifacts", "store_test_results",
+                 "persist_to_workspace", "attach_workspace", "save_cache",
+                 "restore_cache", "setup_remote_docker", "add_ssh_keys",
+                 "when", "unless"}
+passed = 0
+failed = 0
+
+
+def report(name, errors):
+    global passed, failed
+    if errors:
+        failed += 1
+        print("FAIL %s: %s" % (name, "; ".join(errors[:5])), flush=True)
+    else:
+        passed += 1
+        print("PASS %s" % name, flush=True)
+
+
+def step_name(step):
+    return step if isinstance(step, str) else next(iter(step))
+
+
+def step_body(step):
+    return {} if isinstance(step, str) else step[step_name(step)]
+
+
+def run_command(step):
+    body = step_body(step)
+    return body if isinstance(body, str) else body.get("command", "")
+
+
+def expand_steps(cfg, steps, seen=()):
+    """The job's steps with the config's own commands expanded."""
+    out = []
+    for s in steps:
+        n = step_name(s)
+        if n in cfg.get("commands", {}) and n not in seen:
+            out += expand_steps(cfg, cfg["commands"][n].get("steps", []),
+                                seen + (n,))
+        else:
+            out.append(s)
+    return out
+
+
+def workflow_jobs(wf):
+    for j in wf.get("jobs", []):
+        if isinstance(j, str):
+            yield j, {}
+        else:
+            name = next(iter(j))
+            yield name, j[name] or {}
+
+
+def mentions_schedule(when):
+    return "scheduled_pipeline" in yaml.safe_dump(when)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    path = os.path.join(ROOT, ".circleci", "config.yml")
+    text = open(path, encoding="utf-8").read()
+    cfg = yaml.safe_load(text)
+
+    # ---- structure ----
+    errors = []
+    if str(cfg.get("version")) != "2.1":
+        errors.append("version %r, want 2.1" % cfg.get("version"))
+    jobs = cfg.get("jobs", {})
+    wfs = {k: v for k, v in cfg.get("workflows", {}).items()
+           if k != "version"}
+    if not wfs:
+        errors.append("no workflows")
+    for wname, wf in wfs.items():
+        for jname, _ in workflow_jobs(wf):
+            if jname not in jobs:
+                errors.append("workflow %s names job %s, which does not "
+                              "exist" % (wname, jname))
+    for jname, job in jobs.items():
+        ex = job.get("executor")
+        exname = ex if isinstance(ex, str) else (ex or {}).get("name")
+        if exname and exname not in cfg.get("executors", {}):
+            errors.append("job %s uses executor %s, which does not exist" %
+                          (jname, exname))
+        if not exname and not any(k in job for k in ("docker", "machine",
+                                                       "macos")):
+            errors.append("job %s has no executor" % jname)
+        for s in job.get("steps", []):
+            n = step_name(s)
+            if n not in BUILTIN_STEPS and n not in cfg.get("commands", {}):
+                errors.append("job %s uses step %s, which is neither "
+                              "built in nor a command" % (jname, n))
+    declared = set(cfg.get("parameters", {}))
+    for p in re.findall(r"pipeline\.parameters\.([A-Za-z0-9_-]+)", text):
+        if p not in declared:
+            errors.append("pipeline parameter %s is not declared" % p)
+    report("config: every job, executor, command and parameter used "
+           "exists", errors)
+
+    errors = []
+    check = [w for w in wfs.values()
+             if any("make check" in run_command(s)
+                    for j, _ in workflow_jobs(w)
+                    for s in expand_steps(cfg, jobs[j].get("steps", [])))]
+    if not check:
+        errors.append("no workflow runs make check")
+    for w in check:
+        when = w.get("when")
+        if when is not None and "not" not in yaml.safe_dump(when):
+            errors.append("the check workflow is restricted oddly")
+    report("config: a workflow runs make check on every push", errors)
+
+    # ---- the weekly workflow ----
+    errors = []
+    weekly = wfs.get("weekly-usage")
+    run_steps = []
+    outdir = None
+    wjob = None
+    if weekly is None:
+        errors.append("no weekly-usage workflow")
+    else:
+        if not mentions_schedule(weekly.get("when", {})):
+            errors.append("weekly-usage does not run on a schedule")
+        entries = list(workflow_jobs(weekly))
+        for jname, opts in entries:
+            steps = expand_steps(cfg, jobs[jname].get("steps", []))
+            cmds = [run_command(s) for s in steps if step_name(s) == "run"]
+            runs = [c for c in cmds if "circleci-usage run" in c]
+            if not runs:
+                continue
+            wjob = jname
+            if not opts.get("context"):
+                errors.append("job %s has no context" % jname)
+            m = re.search(r"circleci-usage run\b[^\n]*?-o\s+(\S+)", runs[0])
+            outdir = m.group(1) if m else "usage-report"
+            stored = [step_body(s).get("path") for s in steps
+                      if step_name(s) == "store_artifacts"]
+            if outdir not in stored:
+                errors.append("the artifacts of run (%s) are not stored "
+                              "(%s)" % (outdir, stored))
+            for c in cmds:
+                if "notify slack" in c:
+                    if "SLACK_WEBHOOK_URL" not in c:
+                        errors.append("notify runs without checking "
+                                      "SLACK_WEBHOOK_URL")
+                    if re.search(r"echo[^\n]*\$\{?SLACK_WEBHOOK_URL", c):
+                        errors.append("the webhook URL is printed")
+                    if re.search(r"--webhook[^-]|https://hooks", c):
+                        errors.append("the webhook is in argv")
+            if "CIRCLECI_API_TOKEN" in "".join(cmds):
+                errors.append("the token is handled in a command line")
+            run_steps = [c for c in cmds if c.strip() and
+                         c.strip() not in ("make", "make check") and
+                         "apt-get" not in c]
+        if wjob is None:
+            errors.append("no job of weekly-usage runs circleci-usage run")
+    report("config: weekly-usage runs on a schedule, with a context, runs "
+           "`circleci-usage run` and stores its artifacts", errors)
+
+    # ---- the weekly job's commands, for real ----
+    if a.quick or not run_steps:
+        print("%d passed, %d failed" % (passed, failed))
+        return 1 if failed else 0
+    import export as E
+    errors = []
+    tmp = tempfile.mkdtemp(prefix="cu-config-")
+    c = E.Ctx(a, tmp)
+    data, _ = E.gen(tmp, "data", 3000, 3, E.day(-16), 15, 31)
+    d = E.Double(tmp, data, E.FAST, "d-config")
+    try:
+        work = os.path.join(tmp, "work")
+        os.makedirs(work)
+        os.symlink(os.path.abspath(a.bin), os.path.join(work,
+                                                        "circleci-usage"))
+        env = c.env({"CIRCLE_ORGANIZATION_ID": E.ORG,
+                     "CIRCLECI_API_URL": d.api_url})
+        for cmd in run_steps:
+            r = subprocess.run(["bash", "-eo", "pipefail", "-c", cmd],
+                               cwd=work, env=env, capture_output=True,
+                               timeout=600)
+            if r.returncode != 0:
+                errors.append("`%s` exit %d: %s" % (
+                    cmd.strip().splitlines()[0], r.returncode,
+                    r.stderr.decode(errors="replace")[-300:]))
+                break
+        for f in ("index.html", "run.json", "summary.md",
+                  "export/manifest.json", "previous/manifest.json"):
+            if not os.path.exists(os.path.join(work, outdir, f)):
+                errors.append("%s/%s missing" % (outdir, f))
+        E.no_secret(c, os.path.join(work, outdir), [], errors)
+    finally:
+        d.stop()
+    report("config: the weekly job's commands, run as written against the "
+           "test double, leave the artifacts to store", errors)
+    print("%d passed, %d failed" % (passed, failed))
+    if failed == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print("temp files kept in %s" % tmp)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
