@@ -1,13 +1,17 @@
 #!/bin/sh
-# make demo: export a month of synthetic usage from the test double of the
-# Usage API on loopback (no token, no network), in two windows, then show
-# what `circleci-usage report` makes of it.
-#   sh scripts/demo.sh            (DEMO_DIR=build/demo by default)
+# make demo: the weekly job end to end, with no token and no network.
+# Starts the test double of the Usage API on loopback, serving two weeks of
+# synthetic usage, runs `circleci-usage run --last 7d --compare` against it
+# (two exports, the page, reports, charts, summary), shows the summary, the
+# Slack message it would post (`notify slack --dry-run`) and where the page
+# is.
+#   sh scripts/demo.sh            (DEMO_DIR=build/demo, DEMO_ROWS=100000)
 set -eu
 
 bin=./circleci-usage
 dir=${DEMO_DIR:-build/demo}
-rows=${DEMO_ROWS:-200000}
+rows=${DEMO_ROWS:-100000}
+org=b9291e0d-a11e-41fb-8517-c545388b5953
 
 run() {
 	printf '\n$ %s\n' "$*"
@@ -16,19 +20,17 @@ run() {
 
 rm -rf "$dir"
 mkdir -p "$dir"
-start=$(date -u -d '-36 days' +%Y-%m-%d)
-end=$(date -u -d '-1 day' +%Y-%m-%d)
-org=b9291e0d-a11e-41fb-8517-c545388b5953
-echo "demo: generating $rows synthetic job runs from $start in $dir/data"
+start=$(date -u -d '-15 days' +%Y-%m-%d)
+echo "demo: generating $rows synthetic job runs from $start (two weeks) in $dir/data"
 python3 tests/gen/genexport.py -o "$dir/data" --rows "$rows" --parts 4 \
-    --seed 7 --start "$start" --days 34 --dup-rows 25 --procs 2 \
+    --seed 7 --start "$start" --days 15 --dup-rows 25 --procs 2 \
     --truth "$dir/truth.json"
 
 # the test double of the Usage API, on loopback, serving that data
 echo "demo-token-$$" >"$dir/token"
 python3 tests/double/usage_api.py --data "$dir/data" --org "$org" \
     --token-file "$dir/token" --ready-file "$dir/double.json" \
-    --processing-after 1 --complete-after 3 --parts-per-job 4 \
+    --processing-after 1 --complete-after 2 --parts-per-job 4 \
     --poll-limit 100/60 --log "$dir/double-log.jsonl" 2>"$dir/double.err" &
 double=$!
 trap 'kill $double 2>/dev/null' EXIT INT TERM
@@ -44,16 +46,18 @@ while [ ! -s "$dir/double.json" ]; do
 done
 api=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"])' \
     "$dir/double.json")
+echo "demo: the test double of the Usage API listens at $api"
 
-run "$bin" export --org "$org" --api-url "$api" --token-file "$dir/token" \
-    --start "$start" --end "$end" --poll-interval 1 -o "$dir/export"
-find "$dir/export" -type f | sort
+# what the weekly CircleCI job runs (.circleci/config.yml), with the org and
+# the API given explicitly instead of CIRCLE_ORGANIZATION_ID
+run "$bin" run --org "$org" --api-url "$api" --token-file "$dir/token" \
+    --last 7d --compare --poll-interval 1 -o "$dir/report"
 
-run "$bin" report --format table --top 10 "$dir/export"
-run "$bin" report --format table --by resource_class "$dir/export"
-run "$bin" report --format table --by week --status failed,canceled,timedout,infrastructure_fail "$dir/export"
-run "$bin" report --format markdown --by job --top 5 "$dir/export"
-run "$bin" report --by project --top 5 --format csv "$dir/export"
-run "$bin" report --by project -o "$dir/by-project.json" "$dir/export"
-printf '\ndemo: wrote %s/by-project.json (%s bytes)\n' "$dir" \
-    "$(wc -c <"$dir/by-project.json" | tr -d ' ')"
+run cat "$dir/report/summary.md"
+run "$bin" report --format table --by resource_class "$dir/report"
+run "$bin" compare --format table --top 8 "$dir/report/previous" "$dir/report/export"
+run "$bin" notify slack --dry-run --alert 'change_pct > 10' \
+    --alert 'failed_credits_pct > 5' "$dir/report"
+
+printf '\ndemo: the page is %s/report/index.html (open it in a browser);\n' "$dir"
+printf 'demo: every artifact of the weekly job is in %s/report/.\n' "$dir"
