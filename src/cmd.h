@@ -14,5 +14,6 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_compare_entry;
 
 #endif

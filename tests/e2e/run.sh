@@ -20,6 +20,8 @@ tally() {
 log=$(mktemp)
 sh "$dir/cli.sh" "$BIN" | tee "$log"
 tally "$log" cli.sh
+sh "$dir/pipeline.sh" "$BIN" $quick | tee "$log"
+tally "$log" pipeline.sh
 if [ -z "$quick" ]; then
 	python3 "$dir/../gen/selfcheck.py" | tee "$log"
 	tally "$log" selfcheck.py
