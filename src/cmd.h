@@ -15,5 +15,6 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_compare_entry;
+extern const struct cmd_entry cmd_notify_entry;
 
 #endif

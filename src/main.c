@@ -12,6 +12,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_export_entry,
 	&cmd_compare_entry,
+	&cmd_notify_entry,
 	NULL
 };
 
