@@ -109,8 +109,8 @@ cmd_compare_exec(int argc, char **argv)
 				goto out;
 			break;
 		case OPT_MIN_CHANGE:
-			if (dec_parse(optarg, strlen(optarg), &min_change) < 0 ||
-			    min_change < 0) {
+			if (dec_parse(optarg, strlen(optarg),
+			    &min_change) < 0 || min_change < 0) {
 				ret = cmdopt_usage("compare", "--min-change: "
 				    "expected credits of at least 0 such as "
 				    "100 or 0.5, got '%.100s'", optarg);
@@ -120,17 +120,17 @@ cmd_compare_exec(int argc, char **argv)
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000000000, &top) < 0 ||
 			    top == 0) {
-				ret = cmdopt_usage("compare", "--top: expected a "
-				    "whole number of at least 1, got '%.100s'",
-				    optarg);
+				ret = cmdopt_usage("compare", "--top: "
+				    "expected a whole number of at least 1, "
+				    "got '%.100s'", optarg);
 				goto out;
 			}
 			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {
-				ret = cmdopt_usage("compare", "--format: expected "
-				    "table, csv, json or markdown, got '%.100s'",
-				    optarg);
+				ret = cmdopt_usage("compare", "--format: "
+				    "expected table, csv, json or markdown, "
+				    "got '%.100s'", optarg);
 				goto out;
 			}
 			have_fmt = 1;

@@ -174,9 +174,9 @@ notify_webhook(const struct notify *n, const char **what)
 
 		*what = "SLACK_WEBHOOK_URL";
 		if (e == NULL || *e == '\0') {
-			error("notify: no webhook: set SLACK_WEBHOOK_URL or use "
-			    "--webhook-file PATH (or --dry-run to print the "
-			    "message)");
+			error("notify: no webhook: set SLACK_WEBHOOK_URL or "
+			    "use --webhook-file PATH (or --dry-run to print "
+			    "the message)");
 			return NULL;
 		}
 		url = xstrdup(e);
@@ -311,8 +311,8 @@ notify_run_json(struct notify *n, const char *dir, const char *path)
 		if (pdir == NULL)
 			pdir = "previous";
 		if (pdir[0] == '\0' || pdir[0] == '/' || notify_dotdot(pdir)) {
-			error("'%s': \"previous\": \"dir\": expected a relative "
-			    "path inside the run directory", path);
+			error("'%s': \"previous\": \"dir\": expected a "
+			    "relative path inside the run directory", path);
 			goto out;
 		}
 		if (n->nprev_paths == 0) {
@@ -499,6 +499,8 @@ notify_report_alerts(const struct notify *n, const struct slack_msg *m,
 			dec_format_fixed(o->value, r->name == ALERT_JOBS ? 0 :
 			    2, 0, a);
 			sbuf_addstr(&sb, a);
+			if (alert_name_is_pct(r->name))
+				sbuf_addch(&sb, '%');
 		}
 		fprintf(stderr, "%s: notify: alert fired: %s %s %s (%s)\n",
 		    PROGRAM_NAME, alert_name_text(r->name),
@@ -766,9 +768,9 @@ cmd_notify_exec(int argc, char **argv)
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000000, &n.top) < 0 ||
 			    n.top == 0) {
-				ret = cmdopt_usage("notify", "--top: expected a "
-				    "whole number of at least 1, got '%.100s'",
-				    optarg);
+				ret = cmdopt_usage("notify", "--top: "
+				    "expected a whole number of at least 1, "
+				    "got '%.100s'", optarg);
 				goto out;
 			}
 			break;
@@ -790,9 +792,9 @@ cmd_notify_exec(int argc, char **argv)
 		case OPT_TIMEOUT:
 			if (range_parse_duration(optarg, &n.timeout) < 0 ||
 			    n.timeout <= 0) {
-				ret = cmdopt_usage("notify", "--timeout: expected "
-				    "a duration such as 90s or 5m, got "
-				    "'%.100s'", optarg);
+				ret = cmdopt_usage("notify", "--timeout: "
+				    "expected a duration such as 90s or 5m, "
+				    "got '%.100s'", optarg);
 				goto out;
 			}
 			break;

@@ -62,9 +62,9 @@ int cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
 
 /* Their lines in a --help text. */
 #define CMDOPT_BY_HELP \
-"  --by KEY[,KEY...]     group by: project (default), workflow, job, branch,\n" \
-"                        resource_class, executor, os, status, org, trigger,\n" \
-"                        user, day, week, month\n"
+"  --by KEY[,KEY...]     group by: project (default), workflow, job,\n" \
+"                        branch, resource_class, executor, os, status,\n" \
+"                        org, trigger, user, day, week, month\n"
 #define CMDOPT_FILTER_HELP \
 "  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n" \
 "  --until DATE          only job runs on or before DATE\n" \

@@ -792,22 +792,22 @@ slack_post(const char *url, const char *what, const char *payload,
 			wait = status == 429 && a.retry_after >= 0 ?
 			    a.retry_after : api_backoff(attempt++);
 			if (api_clock() + wait > deadline) {
-				error("the webhook at %s answered %ld (%s) until "
-				    "the timeout", host, status, a.buf);
+				error("the webhook at %s answered %ld (%s) "
+				    "until the timeout", host, status, a.buf);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
 			warning("the webhook at %s answered %ld (%s); retrying "
 			    "in %.1f s", host, status, a.buf, wait);
 		} else if (status == 400) {
-			error("the webhook at %s rejected the message (400: %s)",
-			    host, a.buf);
+			error("the webhook at %s rejected the message "
+			    "(400: %s)", host, a.buf);
 			ret = EXIT_API_REJECTED;
 			break;
 		} else {
-			error("the webhook at %s refused the message (%ld: %s); "
-			    "check the webhook URL in %s", host, status, a.buf,
-			    what);
+			error("the webhook at %s refused the message "
+			    "(%ld: %s); check the webhook URL in %s", host,
+			    status, a.buf, what);
 			ret = status == 401 || status == 403 || status == 404 ||
 			    status == 410 ? EXIT_API_AUTH : EXIT_API_REJECTED;
 			break;

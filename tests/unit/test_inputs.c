@@ -450,7 +450,8 @@ test_run_dir(void **state)
 		inputs_init(&in);
 		assert_int_equal(inputs_add(&in, top), 0);
 		got = listing(&in, tp);
-		assert_string_equal(got, "2026-W40/export/w1/part-000.csv.gz\n");
+		assert_string_equal(got,
+		    "2026-W40/export/w1/part-000.csv.gz\n");
 		free(got);
 		inputs_release(&in);
 		mv = xasprintf("mv '%s/2026-W40' '%s'", top, d);
