@@ -145,10 +145,18 @@ notify_webhook(const struct notify *n, const char **what)
 	size_t len, i;
 
 	if (n->webhook_file != NULL) {
-		FILE *f = strcmp(n->webhook_file, "-") == 0 ? stdin :
-		    fopen(n->webhook_file, "r");
+		FILE *f = NULL;
 
 		*what = "--webhook-file";
+		if (strstr(n->webhook_file, "://") != NULL) {
+			/* the URL itself: do not echo the secret */
+			error("--webhook-file takes a file that holds the "
+			    "webhook URL, not the URL (which must never be an "
+			    "argument)");
+			return NULL;
+		}
+		f = strcmp(n->webhook_file, "-") == 0 ? stdin :
+		    fopen(n->webhook_file, "r");
 		if (f == NULL) {
 			error("--webhook-file '%s': %s", n->webhook_file,
 			    strerror(errno));

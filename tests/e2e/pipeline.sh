@@ -427,6 +427,10 @@ run 2 "$BIN" notify slack --dry-run --timeout soon "$T/cur" && contains "$T/err"
     ok "bad --timeout: exit 2" || ko "bad --timeout: exit 2"
 run 2 "$BIN" notify slack --webhook-file "$T/nofile" "$T/cur" && contains "$T/err" "nofile" &&
     ok "missing --webhook-file: exit 2 naming it" || ko "missing --webhook-file: exit 2 naming it"
+run 2 "$BIN" notify slack --webhook-file "https://hooks.example.com$SECRET_PATH" "$T/cur" &&
+    contains "$T/err" "not the URL" && no_secret &&
+    ok "--webhook-file given the URL itself: exit 2, not echoed" ||
+    ko "--webhook-file given the URL itself: exit 2, not echoed" "$(cat "$T/err")"
 run 3 "$BIN" notify slack --dry-run "$T/nowhere" && contains "$T/err" "nowhere" &&
     ok "missing PATH: exit 3 naming it" || ko "missing PATH: exit 3 naming it"
 run 0 "$BIN" notify --help && contains "$T/out" "usage: circleci-usage notify slack" &&
