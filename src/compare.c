@@ -9,18 +9,18 @@
 
 #include "date.h"
 
-static const char *const trend_names[] = {
+static const char *const compare_trend_names[] = {
 	"new", "gone", "up", "down", "same"
 };
 
 const char *
 compare_trend_name(enum compare_trend t)
 {
-	return trend_names[t];
+	return compare_trend_names[t];
 }
 
 static dec_t
-dec_abs(dec_t v)
+compare_abs(dec_t v)
 {
 	return v < 0 ? -v : v;
 }
@@ -84,7 +84,7 @@ static int
 compare_row_cmp(const void *pa, const void *pb)
 {
 	const struct compare_row *a = pa, *b = pb;
-	dec_t x = dec_abs(a->change), y = dec_abs(b->change);
+	dec_t x = compare_abs(a->change), y = compare_abs(b->change);
 
 	if (x != y)
 		return x > y ? -1 : 1;
@@ -170,7 +170,7 @@ compare_limit(struct compare *c, dec_t min_change, size_t top)
 
 	if (min_change > 0) {
 		for (i = 0; i < c->n; i++)
-			if (dec_abs(c->rows[i].change) >= min_change)
+			if (compare_abs(c->rows[i].change) >= min_change)
 				c->rows[n++] = c->rows[i];
 		c->hidden += c->n - n;
 		c->n = n;
@@ -200,13 +200,13 @@ compare_release(struct compare *c)
 
 /* ---- writers ---- */
 
-static const char *const value_names[] = {
+static const char *const compare_value_names[] = {
 	"previous_credits", "current_credits", "change_credits", "change_pct",
 	"trend"
 };
 
 static const char *
-row_key_part(const struct compare_row *r, size_t i, size_t *len)
+compare_key_part(const struct compare_row *r, size_t i, size_t *len)
 {
 	if (r->key == NULL) {
 		*len = 7;
@@ -217,7 +217,7 @@ row_key_part(const struct compare_row *r, size_t i, size_t *len)
 
 /* The exact figures CSV and JSON write; pct into its own buffer. */
 static void
-plain_values(const struct compare_row *r, char *prev, char *cur,
+compare_plain(const struct compare_row *r, char *prev, char *cur,
     char *change, char *pct)
 {
 	dec_format(r->prev, prev);
@@ -230,32 +230,33 @@ plain_values(const struct compare_row *r, char *prev, char *cur,
 }
 
 static void
-write_csv(const struct compare *c, FILE *f)
+compare_write_csv(const struct compare *c, FILE *f)
 {
 	char b[4][DEC_BUFSZ];
 	size_t i, k, len;
 
 	for (k = 0; k < c->o->nkeys; k++)
 		fprintf(f, "%s,", c->o->keys[k].name);
-	fprintf(f, "%s,%s,%s,%s,%s\n", value_names[0], value_names[1],
-	    value_names[2], value_names[3], value_names[4]);
+	fprintf(f, "%s,%s,%s,%s,%s\n", compare_value_names[0],
+	    compare_value_names[1], compare_value_names[2],
+	    compare_value_names[3], compare_value_names[4]);
 	for (i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
 
 		for (k = 0; k < c->o->nkeys; k++) {
-			const char *s = row_key_part(r, k, &len);
+			const char *s = compare_key_part(r, k, &len);
 
 			csv_write_field(f, s, len);
 			putc(',', f);
 		}
-		plain_values(r, b[0], b[1], b[2], b[3]);
+		compare_plain(r, b[0], b[1], b[2], b[3]);
 		fprintf(f, "%s,%s,%s,%s,%s\n", b[0], b[1], b[2], b[3],
 		    compare_trend_name(r->trend));
 	}
 }
 
 static void
-json_date(FILE *f, int have, int32_t days)
+compare_json_date(FILE *f, int have, int32_t days)
 {
 	char buf[DATE_BUFSZ];
 
@@ -268,7 +269,7 @@ json_date(FILE *f, int have, int32_t days)
 }
 
 static void
-json_meta_side(FILE *f, const char *name, const struct report_result *r)
+compare_json_side(FILE *f, const char *name, const struct report_result *r)
 {
 	fprintf(f, "\"%s\": {\"files\": %llu, \"rows_read\": %llu, "
 	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
@@ -276,28 +277,29 @@ json_meta_side(FILE *f, const char *name, const struct report_result *r)
 	    (unsigned long long)r->rows_read,
 	    (unsigned long long)r->rows_skipped,
 	    (unsigned long long)r->duplicates);
-	json_date(f, r->have_dates, r->first_date);
+	compare_json_date(f, r->have_dates, r->first_date);
 	fputs(", \"last_date\": ", f);
-	json_date(f, r->have_dates, r->last_date);
+	compare_json_date(f, r->have_dates, r->last_date);
 	putc('}', f);
 }
 
 static void
-json_values(FILE *f, const struct compare_row *r, int trend)
+compare_json_values(FILE *f, const struct compare_row *r, int trend)
 {
 	char b[4][DEC_BUFSZ];
 
-	plain_values(r, b[0], b[1], b[2], b[3]);
+	compare_plain(r, b[0], b[1], b[2], b[3]);
 	fprintf(f, "\"%s\": %s, \"%s\": %s, \"%s\": %s, \"%s\": %s",
-	    value_names[0], b[0], value_names[1], b[1], value_names[2], b[2],
-	    value_names[3], r->has_pct ? b[3] : "null");
+	    compare_value_names[0], b[0], compare_value_names[1], b[1],
+	    compare_value_names[2], b[2], compare_value_names[3],
+	    r->has_pct ? b[3] : "null");
 	if (trend)
-		fprintf(f, ", \"%s\": \"%s\"", value_names[4],
+		fprintf(f, ", \"%s\": \"%s\"", compare_value_names[4],
 		    compare_trend_name(r->trend));
 }
 
 static void
-write_json(const struct compare *c, FILE *f)
+compare_write_json(const struct compare *c, FILE *f)
 {
 	size_t i, k, len;
 
@@ -310,25 +312,25 @@ write_json(const struct compare *c, FILE *f)
 
 		fputs(i ? ",\n    {" : "\n    {", f);
 		for (k = 0; k < c->o->nkeys; k++) {
-			const char *s = row_key_part(r, k, &len);
+			const char *s = compare_key_part(r, k, &len);
 
 			fprintf(f, "\"%s\": ", c->o->keys[k].name);
 			json_write_string(f, s, len);
 			fputs(", ", f);
 		}
-		json_values(f, r, 1);
+		compare_json_values(f, r, 1);
 		putc('}', f);
 	}
 	fputs(c->n ? "\n  ],\n" : "],\n", f);
 	fputs("  \"totals\": {", f);
-	json_values(f, &c->total, 0);
+	compare_json_values(f, &c->total, 0);
 	fputs("},\n", f);
 	fprintf(f, "  \"meta\": {\"groups\": %zu, \"new\": %zu, \"gone\": %zu, "
 	    "\"hidden\": %zu, \"folded\": %zu,\n    ", c->groups, c->nnew,
 	    c->ngone, c->hidden, c->folded);
-	json_meta_side(f, "previous", c->prev);
+	compare_json_side(f, "previous", c->prev);
 	fputs(",\n    ", f);
-	json_meta_side(f, "current", c->cur);
+	compare_json_side(f, "current", c->cur);
 	fputs("}\n}\n", f);
 }
 
@@ -343,7 +345,7 @@ struct cell {
 
 /* `v` with 2 decimals and thousands separators; `sign`: a + for gains. */
 static char *
-human_dec(dec_t v, int sign, const char *suffix)
+compare_human_dec(dec_t v, int sign, const char *suffix)
 {
 	char buf[DEC_BUFSZ + 16];
 
@@ -353,7 +355,7 @@ human_dec(dec_t v, int sign, const char *suffix)
 }
 
 static void
-period_text(const struct report_result *r, char *buf, size_t len)
+compare_period(const struct report_result *r, char *buf, size_t len)
 {
 	char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
 
@@ -367,7 +369,7 @@ period_text(const struct report_result *r, char *buf, size_t len)
 }
 
 static void
-write_human(const struct compare *c, FILE *f, int md)
+compare_write_human(const struct compare *c, FILE *f, int md)
 {
 	size_t nk = c->o->nkeys, ncol = nk + 5, nrow = c->n + 2;
 	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
@@ -399,7 +401,7 @@ write_human(const struct compare *c, FILE *f, int md)
 				s = j == 0 ? "TOTAL" : "";
 				len = strlen(s);
 			} else {
-				s = row_key_part(r, j, &len);
+				s = compare_key_part(r, j, &len);
 				if (len == 0)
 					s = "(none)", len = 6;
 			}
@@ -407,11 +409,11 @@ write_human(const struct compare *c, FILE *f, int md)
 			    NAME_MAX_COLS, md);
 			row[j].text = xstrdup(sb.buf);
 		}
-		row[nk].text = human_dec(r->prev, 0, "");
-		row[nk + 1].text = human_dec(r->cur, 0, "");
-		row[nk + 2].text = human_dec(r->change, 1, "");
-		row[nk + 3].text = r->has_pct ? human_dec(r->pct, 1, "%") :
-		    xstrdup("");
+		row[nk].text = compare_human_dec(r->prev, 0, "");
+		row[nk + 1].text = compare_human_dec(r->cur, 0, "");
+		row[nk + 2].text = compare_human_dec(r->change, 1, "");
+		row[nk + 3].text = r->has_pct ?
+		    compare_human_dec(r->pct, 1, "%") : xstrdup("");
 		row[nk + 4].text = xstrdup(i == c->n ? "" :
 		    compare_trend_name(r->trend));
 		for (j = nk; j < ncol; j++)
@@ -435,8 +437,8 @@ write_human(const struct compare *c, FILE *f, int md)
 		if (cells[i].width > width[i % ncol])
 			width[i % ncol] = cells[i].width;
 
-	period_text(c->prev, pp, sizeof(pp));
-	period_text(c->cur, cp, sizeof(cp));
+	compare_period(c->prev, pp, sizeof(pp));
+	compare_period(c->cur, cp, sizeof(cp));
 	fprintf(f, "%sCircleCI usage by ", md ? "**" : "");
 	for (k = 0; k < nk; k++)
 		fprintf(f, "%s%s", k ? ", " : "", c->o->keys[k].name);
@@ -511,16 +513,16 @@ compare_write(const struct compare *c, FILE *f, enum view_format fmt)
 {
 	switch (fmt) {
 	case FMT_CSV:
-		write_csv(c, f);
+		compare_write_csv(c, f);
 		break;
 	case FMT_JSON:
-		write_json(c, f);
+		compare_write_json(c, f);
 		break;
 	case FMT_TABLE:
-		write_human(c, f, 0);
+		compare_write_human(c, f, 0);
 		break;
 	case FMT_MARKDOWN:
-		write_human(c, f, 1);
+		compare_write_human(c, f, 1);
 		break;
 	}
 	return ferror(f) ? -1 : 0;
