@@ -60,36 +60,43 @@ struct hdrs {
 	double retry_after;	/* seconds, -1 when absent */
 };
 
+double
+api_retry_after(const char *line, size_t len)
+{
+	static const char name[] = "retry-after:";
+	char tmp[64];
+	size_t k;
+	char *end;
+	double v;
+	time_t t;
+
+	if (len <= sizeof(name) - 1 || strncasecmp(line, name,
+	    sizeof(name) - 1) != 0)
+		return -1;
+	k = len - (sizeof(name) - 1);
+	if (k >= sizeof(tmp))
+		k = sizeof(tmp) - 1;
+	memcpy(tmp, line + sizeof(name) - 1, k);
+	tmp[k] = '\0';
+	v = strtod(tmp, &end);
+	if (end != tmp && v >= 0)
+		return v;
+	/* an HTTP date */
+	t = curl_getdate(tmp, NULL);
+	if (t == -1)
+		return -1;
+	return difftime(t, time(NULL)) > 0 ? difftime(t, time(NULL)) : 0;
+}
+
 static size_t
 header_cb(char *data, size_t size, size_t n, void *ctx)
 {
 	struct hdrs *h = ctx;
 	size_t len = size * n;
-	static const char name[] = "retry-after:";
+	double v = api_retry_after(data, len);
 
-	if (len > sizeof(name) - 1 && strncasecmp(data, name,
-	    sizeof(name) - 1) == 0) {
-		char tmp[64];
-		size_t k = len - (sizeof(name) - 1);
-		char *end;
-		double v;
-
-		if (k >= sizeof(tmp))
-			k = sizeof(tmp) - 1;
-		memcpy(tmp, data + sizeof(name) - 1, k);
-		tmp[k] = '\0';
-		v = strtod(tmp, &end);
-		if (end != tmp && v >= 0) {
-			h->retry_after = v;
-		} else {
-			/* an HTTP date */
-			time_t t = curl_getdate(tmp, NULL);
-
-			if (t != -1)
-				h->retry_after = difftime(t, time(NULL)) > 0 ?
-				    difftime(t, time(NULL)) : 0;
-		}
-	}
+	if (v >= 0)
+		h->retry_after = v;
 	return len;
 }
 

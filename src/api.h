@@ -52,6 +52,13 @@ void api_sleep(double secs, double deadline);
  * jitter of up to a quarter either way. */
 double api_backoff(unsigned n);
 
+/*
+ * The seconds a header line asks to wait, if it is a Retry-After (seconds
+ * or an HTTP date; a date past is 0); else -1.  `line` need not be
+ * NUL-terminated.
+ */
+double api_retry_after(const char *line, size_t len);
+
 /* The URL without its query string, for traces and messages. */
 char *api_url_display(const char *url);
 

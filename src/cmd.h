@@ -16,5 +16,7 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_html_entry;
+extern const struct cmd_entry cmd_compare_entry;
+extern const struct cmd_entry cmd_notify_entry;
 
 #endif

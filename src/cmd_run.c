@@ -96,9 +96,6 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* compare is linked in when it exists */
-extern const struct cmd_entry cmd_compare_entry __attribute__((weak));
-
 #define RUN_WASTE_DEFAULT "failed,canceled,timedout,infrastructure_fail"
 
 /* A growing argv for a command called in-process. */
@@ -865,7 +862,7 @@ run_exec(struct run_opts *o)
 		goto done;
 
 	/* the comparison */
-	if (have_prev && &cmd_compare_entry != NULL) {
+	if (have_prev) {
 		static const char *const fmts[] = { "csv", "json" };
 
 		for (i = 0; i < 2; i++) {

@@ -157,6 +157,33 @@ out:
 	return ret;
 }
 
+/*
+ * A `run` directory holds its export in export/ (with its manifest) beside
+ * the reports made from it (by-*.csv) and the previous period's export
+ * (previous/): only export/ is data.  It is recognised by export/manifest.json
+ * in a directory that has no gzip part of its own (its manifest.json, if
+ * any, was looked for first).
+ */
+static int
+inputs_is_run_dir(const char *dir, char *const *names, size_t n)
+{
+	struct stat st;
+	char *m;
+	size_t i, len;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (names[i][0] != '.' && len > 7 &&
+		    strcasecmp(names[i] + len - 7, ".csv.gz") == 0)
+			return 0;
+	}
+	m = path_join(dir, "export/manifest.json");
+	ret = stat(m, &st) == 0 && S_ISREG(st.st_mode);
+	free(m);
+	return ret;
+}
+
 /* The directories being walked, innermost first: to notice a loop. */
 struct walk_dir {
 	dev_t dev;
@@ -217,6 +244,16 @@ inputs_walk(struct inputs *in, const char *dir, int depth,
 	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_str);
+	if (inputs_is_run_dir(dir, names, n)) {
+		char *exp = path_join(dir, "export");
+
+		ret = inputs_walk(in, exp, depth + 1, &self);
+		free(exp);
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return ret;
+	}
 	for (i = 0; i < n; i++) {
 		char *full = path_join(dir, names[i]);
 

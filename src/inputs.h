@@ -2,8 +2,11 @@
  * inputs.h: turn the PATH... arguments of a command into the list of
  * export parts to read.  A file is itself (gzip or not, whatever its name);
  * `-` is standard input; a directory holding a manifest.json (written by
- * `export`) is the files that manifest lists; any other directory is every
- * *.csv.gz and *.csv below it, recursively, in sorted order.
+ * `export`) is the files that manifest lists; a `run` directory (no
+ * manifest.json and no *.csv.gz of its own, but export/manifest.json) is
+ * its export/ folder only, not its reports nor its previous/ export; any
+ * other directory is every *.csv.gz and *.csv below it, recursively, in
+ * sorted order.  The same rules hold in every directory walked.
  */
 #ifndef CU_INPUTS_H
 #define CU_INPUTS_H

@@ -13,6 +13,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_export_entry,
 	&cmd_html_entry,
 	&cmd_run_entry,
+	&cmd_compare_entry,
+	&cmd_notify_entry,
 	NULL
 };
 

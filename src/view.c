@@ -409,16 +409,10 @@ write_json(const struct view *v, FILE *f)
 
 #define NAME_MAX_COLS 48
 
-/*
- * Make a data value safe and readable on a terminal: control bytes and
- * invalid UTF-8 become visible escapes (no escape sequence from the data
- * ever reaches the terminal), and the text is cut at `maxcols` display
- * columns with an ellipsis.  For markdown, `md` also escapes the
- * characters that would change the table or its formatting.  Returns the
- * display width.
- */
-static size_t
-cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols, int md)
+/* The contract is in view.h. */
+size_t
+view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
+    int md)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, cols = 0;
@@ -589,7 +583,7 @@ write_human(const struct view *v, FILE *f, int md)
 			}
 			if (len == 0 && i < v->n)
 				s = "(none)", len = 6;
-			row[j].width = cell_text(&sb, s, len, md ? 0 :
+			row[j].width = view_cell_text(&sb, s, len, md ? 0 :
 			    NAME_MAX_COLS, md);
 			row[j].text = xstrdup(sb.buf);
 		}

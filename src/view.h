@@ -67,6 +67,17 @@ dec_t view_row_metric(const struct view_row *r, int vm);
 /* Write the view in `fmt`.  Returns 0, or -1 on a write error. */
 int view_write(const struct view *v, FILE *f, enum view_format fmt);
 
+/*
+ * Make a data value safe and readable on a terminal, into `out` (reset
+ * first): control bytes and invalid UTF-8 become visible escapes (no
+ * escape sequence from the data ever reaches the terminal), and the text
+ * is cut at `maxcols` display columns (0: no limit) with an ellipsis.  For
+ * markdown, `md` also escapes the characters that would change the table
+ * or its formatting.  Returns the display width.
+ */
+size_t view_cell_text(struct sbuf *out, const char *s, size_t len,
+    size_t maxcols, int md);
+
 /* Helpers shared with other writers. */
 void csv_write_field(FILE *f, const char *s, size_t len);
 void json_write_string(FILE *f, const char *s, size_t len);

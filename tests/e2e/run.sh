@@ -22,6 +22,8 @@ sh "$dir/cli.sh" "$BIN" | tee "$log"
 tally "$log" cli.sh
 sh "$dir/html.sh" "$BIN" $quick | tee "$log"
 tally "$log" html.sh
+sh "$dir/pipeline.sh" "$BIN" $quick | tee "$log"
+tally "$log" pipeline.sh
 if [ -z "$quick" ]; then
 	python3 "$dir/../gen/selfcheck.py" | tee "$log"
 	tally "$log" selfcheck.py

@@ -3,7 +3,8 @@
  * are, `-`, directories walked recursively in sorted order taking only
  * *.csv and *.csv.gz (any case) and skipping hidden entries, manifests
  * listing relative paths (absolute and `..` refused), and the errors for
- * missing paths, bad manifests and empty directories.
+ * missing paths, bad manifests and empty directories; run directories
+ * read through their export/ folder.
  */
 #include "unit.h"
 
@@ -405,6 +406,110 @@ test_manifest_errors(void **state)
 	free(d);
 }
 
+/*
+ * A run directory is read through export/: its reports (by-*.csv), its
+ * previous/ export and anything else beside export/ are not data.  A
+ * directory with parts of its own, or a manifest, is not a run directory.
+ */
+static void
+test_run_dir(void **state)
+{
+	char *d = fresh("run"), *prefix, *got;
+	struct inputs in;
+
+	(void)state;
+	mkdir_in(d, "export");
+	mkdir_in(d, "export/w1");
+	touch(d, "export/w1/part-000.csv.gz", "");
+	touch(d, "export/stray.csv", "");
+	touch(d, "export/manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"w1/part-000.csv.gz\"}]}]}");
+	mkdir_in(d, "previous");
+	touch(d, "previous/part-000.csv.gz", "");
+	touch(d, "previous/manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"part-000.csv.gz\"}]}]}");
+	touch(d, "by-project.csv", "");
+	touch(d, "compare-by-project.csv", "");
+	touch(d, "run.json", "{}");
+	prefix = xasprintf("%s/", d);
+
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	got = listing(&in, prefix);
+	assert_string_equal(got, "export/w1/part-000.csv.gz\n");
+	free(got);
+	inputs_release(&in);
+
+	/* a folder of run directories: each through its export/ */
+	{
+		char *top = fresh("runs"), *tp = xasprintf("%s/", top);
+		char *mv = xasprintf("mv '%s' '%s/2026-W40'", d, top);
+
+		unit_sh(mv);
+		free(mv);
+		inputs_init(&in);
+		assert_int_equal(inputs_add(&in, top), 0);
+		got = listing(&in, tp);
+		assert_string_equal(got,
+		    "2026-W40/export/w1/part-000.csv.gz\n");
+		free(got);
+		inputs_release(&in);
+		mv = xasprintf("mv '%s/2026-W40' '%s'", top, d);
+		unit_sh(mv);
+		free(mv);
+		free(tp);
+		free(top);
+	}
+
+	/* a gzip part of its own: a plain folder, walked whole */
+	touch(d, "extra.csv.gz", "");
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	got = listing(&in, prefix);
+	assert_string_equal(got,
+	    "by-project.csv\ncompare-by-project.csv\n"
+	    "export/w1/part-000.csv.gz\nextra.csv.gz\n"
+	    "previous/part-000.csv.gz\n");
+	free(got);
+	inputs_release(&in);
+	{
+		char *x = unit_path(d, "extra.csv.gz");
+
+		unlink(x);
+		free(x);
+	}
+
+	/* a manifest of its own wins */
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": "
+	    "[{\"path\": \"by-project.csv\"}]}]}");
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	got = listing(&in, prefix);
+	assert_string_equal(got, "by-project.csv\n");
+	free(got);
+	inputs_release(&in);
+	{
+		char *x = unit_path(d, "manifest.json");
+
+		unlink(x);
+		free(x);
+	}
+
+	/* export/ without a manifest: not a run directory */
+	{
+		char *x = unit_path(d, "export/manifest.json");
+
+		unlink(x);
+		free(x);
+	}
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	assert_int_equal(in.n, 5);
+	inputs_release(&in);
+	free(prefix);
+	free(d);
+}
+
 static void
 test_missing_and_empty(void **state)
 {
@@ -522,6 +627,7 @@ main(void)
 		cmocka_unit_test(test_sorted_many),
 		cmocka_unit_test(test_manifest),
 		cmocka_unit_test(test_manifest_errors),
+		cmocka_unit_test(test_run_dir),
 		cmocka_unit_test(test_missing_and_empty),
 		cmocka_unit_test(test_symlink_loop),
 		cmocka_unit_test(test_expected_rows),

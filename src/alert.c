@@ -1,0 +1,258 @@
+/*
+ * alert.c: the alert rule grammar and its evaluation.
+ *
+ *	rule   = space* name space* op space* number [ "%" ] space*
+ *	name   = total_credits | cost_usd | jobs | change_pct
+ *	       | failed_credits_pct | project.total_credits
+ *	       | project.change_pct
+ *	op     = ">" | ">=" | "<" | "<="
+ *	number = a decimal as dec_parse() reads it: 50000, 12.5, -10, 1e3
+ */
+#include "alert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const alert_names[ALERT_NAME_COUNT] = {
+	"total_credits", "cost_usd", "jobs", "change_pct",
+	"failed_credits_pct", "project.total_credits", "project.change_pct"
+};
+
+static const char *const alert_ops[] = { ">", ">=", "<", "<=" };
+
+const char *
+alert_name_text(enum alert_name n)
+{
+	return alert_names[n];
+}
+
+const char *
+alert_op_text(enum alert_op op)
+{
+	return alert_ops[op];
+}
+
+int
+alert_name_is_project(enum alert_name n)
+{
+	return n == ALERT_PROJECT_TOTAL_CREDITS ||
+	    n == ALERT_PROJECT_CHANGE_PCT;
+}
+
+int
+alert_name_is_pct(enum alert_name n)
+{
+	return n == ALERT_CHANGE_PCT || n == ALERT_FAILED_CREDITS_PCT ||
+	    n == ALERT_PROJECT_CHANGE_PCT;
+}
+
+static int
+alert_is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+alert_is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/* The rest of an expression for a message: at most 40 bytes, one line. */
+static void
+alert_excerpt(char *buf, size_t len, const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n > 40)
+		n = 40;
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+	buf[n] = '\0';
+}
+
+int
+alert_parse(const char *expr, struct alert_rule *r, char *err,
+    size_t errlen)
+{
+	const char *p = expr, *start;
+	char shown[48], num[128];
+	size_t len, i;
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	while (alert_is_space(*p))
+		p++;
+	start = p;
+	while (alert_is_name_char(*p))
+		p++;
+	len = (size_t)(p - start);
+	if (len == 0) {
+		alert_excerpt(shown, sizeof(shown), start);
+		snprintf(err, errlen, "expected a name (total_credits, "
+		    "cost_usd, jobs, change_pct, failed_credits_pct, "
+		    "project.total_credits or project.change_pct) at the "
+		    "start, got '%s'", shown);
+		return -1;
+	}
+	for (n = 0; n < ALERT_NAME_COUNT; n++)
+		if (str_ieq(start, len, alert_names[n]))
+			break;
+	if (n == ALERT_NAME_COUNT) {
+		snprintf(err, errlen, "unknown name '%.*s' (expected "
+		    "total_credits, cost_usd, jobs, change_pct, "
+		    "failed_credits_pct, project.total_credits or "
+		    "project.change_pct)", (int)(len > 40 ? 40 : len), start);
+		return -1;
+	}
+	r->name = (enum alert_name)n;
+	while (alert_is_space(*p))
+		p++;
+	if (p[0] == '>' || p[0] == '<') {
+		int eq = p[1] == '=';
+
+		r->op = p[0] == '>' ? (eq ? ALERT_GE : ALERT_GT) :
+		    (eq ? ALERT_LE : ALERT_LT);
+		p += 1 + eq;
+		if (*p == '=' || *p == '>' || *p == '<') {
+			snprintf(err, errlen, "operator '%.*s' is not "
+			    "supported (expected >, >=, < or <=)",
+			    (int)(2 + eq), p - 1 - eq);
+			return -1;
+		}
+	} else if (p[0] == '=' || p[0] == '!') {
+		size_t k = strspn(p, "=!<>");
+
+		snprintf(err, errlen, "operator '%.*s' is not supported "
+		    "(expected >, >=, < or <=)", (int)(k > 3 ? 3 : k), p);
+		return -1;
+	} else {
+		snprintf(err, errlen, "expected an operator (>, >=, < or <=) "
+		    "after '%s'", alert_names[n]);
+		return -1;
+	}
+	while (alert_is_space(*p))
+		p++;
+	len = strlen(p);
+	while (len > 0 && alert_is_space(p[len - 1]))
+		len--;
+	if (len == 0) {
+		snprintf(err, errlen, "expected a number after '%s'",
+		    alert_ops[r->op]);
+		return -1;
+	}
+	if (len >= sizeof(num)) {
+		snprintf(err, errlen, "expected a number after '%s', got a "
+		    "value of %zu characters", alert_ops[r->op], len);
+		return -1;
+	}
+	memcpy(num, p, len);
+	num[len] = '\0';
+	if (num[len - 1] == '%') {
+		if (!alert_name_is_pct(r->name)) {
+			snprintf(err, errlen, "'%%' after a number is only for "
+			    "percentages (the names ending in _pct), not %s",
+			    alert_names[n]);
+			return -1;
+		}
+		num[--len] = '\0';
+		while (len > 0 && alert_is_space(num[len - 1]))
+			num[--len] = '\0';
+	}
+	/* dec_parse allows spaces around; a rule does not allow "1 000" */
+	for (i = 0; i < len; i++)
+		if (alert_is_space(num[i]))
+			break;
+	if (len == 0 || i < len || dec_parse(num, len, &r->value) < 0) {
+		alert_excerpt(shown, sizeof(shown), p);
+		snprintf(err, errlen, "expected a number after '%s', got '%s'",
+		    alert_ops[r->op], shown);
+		return -1;
+	}
+	return 0;
+}
+
+int
+alert_test(const struct alert_rule *r, dec_t v)
+{
+	switch (r->op) {
+	case ALERT_GT:
+		return v > r->value;
+	case ALERT_GE:
+		return v >= r->value;
+	case ALERT_LT:
+		return v < r->value;
+	case ALERT_LE:
+		return v <= r->value;
+	}
+	return 0;
+}
+
+void
+alert_eval(const struct alert_rule *r, const struct alert_facts *f,
+    struct alert_outcome *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->evaluated = 1;
+	switch (r->name) {
+	case ALERT_TOTAL_CREDITS:
+		out->value = f->total_credits;
+		break;
+	case ALERT_COST_USD:
+		out->value = f->cost_usd;
+		break;
+	case ALERT_JOBS:
+		out->value = dec_from_int((int64_t)f->jobs);
+		break;
+	case ALERT_FAILED_CREDITS_PCT:
+		out->value = f->failed_credits_pct;
+		break;
+	case ALERT_CHANGE_PCT:
+		if (!f->has_change) {
+			out->evaluated = 0;
+			return;
+		}
+		out->value = f->change_pct;
+		break;
+	case ALERT_PROJECT_TOTAL_CREDITS:
+	case ALERT_PROJECT_CHANGE_PCT:
+		if (r->name == ALERT_PROJECT_CHANGE_PCT && !f->has_previous) {
+			out->evaluated = 0;
+			return;
+		}
+		out->matches = xcalloc(f->nprojects + 1,
+		    sizeof(*out->matches));
+		for (i = 0; i < f->nprojects; i++) {
+			const struct alert_project *p = &f->projects[i];
+			int hit;
+
+			if (r->name == ALERT_PROJECT_TOTAL_CREDITS)
+				hit = p->in_cur && alert_test(r, p->credits);
+			else
+				hit = p->has_pct && alert_test(r, p->pct);
+			if (hit)
+				out->matches[out->nmatches++] = i;
+		}
+		out->fired = out->nmatches > 0;
+		return;
+	case ALERT_NAME_COUNT:
+		out->evaluated = 0;
+		return;
+	}
+	out->fired = alert_test(r, out->value);
+}
+
+void
+alert_outcome_release(struct alert_outcome *o)
+{
+	free(o->matches);
+	memset(o, 0, sizeof(*o));
+}

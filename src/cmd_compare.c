@@ -1,0 +1,205 @@
+/*
+ * cmd_compare.c: `circleci-usage compare PREVIOUS CURRENT`, what changed
+ * between two periods: each side is read exactly as `report` reads it,
+ * and every group's credits are set side by side, largest change first.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "cmdopt.h"
+#include "compare.h"
+#include "out.h"
+#include "report.h"
+#include "util.h"
+
+static const char compare_usage[] =
+"usage: circleci-usage compare [options] PREVIOUS CURRENT\n"
+"\n"
+"Compare the credits of two periods, group by group.  Each side is an\n"
+"export directory, a run directory (its export/), any folder of parts, a\n"
+"single part, or - for stdin (one side at most), read as `report` reads\n"
+"it.  Per group: previous_credits, current_credits, change_credits,\n"
+"change_pct (empty for a new group, -100 for a gone one) and trend (new,\n"
+"gone, up, down, same), the largest absolute change first.\n"
+"\n"
+"Grouping and filters (applied to both sides):\n"
+CMDOPT_BY_HELP
+CMDOPT_FILTER_HELP
+"\n"
+"Output:\n"
+"  --min-change CREDITS  hide groups whose credits changed by less than\n"
+"                        CREDITS, either way\n"
+"  --top N               keep the first N groups, fold the rest into (other)\n"
+"  --format FMT          table (default on a terminal), csv (default\n"
+"                        otherwise), json, markdown\n"
+"  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
+"                        the format follows its extension when not given\n"
+"\n"
+"Input:\n"
+CMDOPT_INPUT_HELP
+"  -h, --help            show this help\n";
+
+enum {
+	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT
+};
+
+static const struct option compare_options[] = {
+	CMDOPT_BY_OPTIONS,
+	CMDOPT_FILTER_OPTIONS,
+	CMDOPT_INPUT_OPTIONS,
+	{ "min-change", required_argument, NULL, OPT_MIN_CHANGE },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * Read one side into res, as report does.  Returns 0 or an exit code; res
+ * is to be released either way.
+ */
+static int
+compare_side(const struct report_opts *o, const char *path,
+    struct report_result *res)
+{
+	struct inputs in;
+	int ret;
+
+	inputs_init(&in);
+	if (inputs_add(&in, path) < 0) {
+		/* an empty result, so that the caller releases it as any */
+		memset(res, 0, sizeof(*res));
+		agg_init(&res->groups);
+		inputs_release(&in);
+		return EXIT_BAD_INPUT;
+	}
+	ret = report_run(o, &in, res);
+	inputs_release(&in);
+	return ret;
+}
+
+static int
+cmd_compare_exec(int argc, char **argv)
+{
+	struct report_opts o;
+	struct report_result prev, cur;
+	struct compare cmp;
+	struct out out;
+	enum view_format fmt = FMT_CSV;
+	int have_fmt = 0, have_prev = 0, have_cur = 0;
+	const char *output = NULL;
+	unsigned long long top = 0;
+	dec_t min_change = 0;
+	int c, idx, ret = EXIT_USAGE;
+
+	report_opts_init(&o);
+	report_parse_by(&o, "project");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", compare_options,
+	    &idx)) != -1) {
+		switch (c) {
+		case CMDOPT_SHARED:
+			if (cmdopt_report("compare", &o,
+			    compare_options[idx].name, optarg) != 0)
+				goto out;
+			break;
+		case OPT_MIN_CHANGE:
+			if (dec_parse(optarg, strlen(optarg),
+			    &min_change) < 0 || min_change < 0) {
+				ret = cmdopt_usage("compare", "--min-change: "
+				    "expected credits of at least 0 such as "
+				    "100 or 0.5, got '%.100s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_TOP:
+			if (parse_uint(optarg, 1000000000, &top) < 0 ||
+			    top == 0) {
+				ret = cmdopt_usage("compare", "--top: "
+				    "expected a whole number of at least 1, "
+				    "got '%.100s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_FORMAT:
+			if (cmdopt_format(optarg, &fmt) < 0) {
+				ret = cmdopt_usage("compare", "--format: "
+				    "expected table, csv, json or markdown, "
+				    "got '%.100s'", optarg);
+				goto out;
+			}
+			have_fmt = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(compare_usage, stdout);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			fprintf(stderr, "Try 'circleci-usage compare --help' "
+			    "for more information.\n");
+			goto out;
+		}
+	}
+	if (o.since > o.until) {
+		ret = cmdopt_usage("compare", "--since is after --until");
+		goto out;
+	}
+	if (argc - optind != 2) {
+		ret = cmdopt_usage("compare", "expected two inputs, PREVIOUS "
+		    "and CURRENT, got %d", argc - optind);
+		goto out;
+	}
+	if (strcmp(argv[optind], "-") == 0 &&
+	    strcmp(argv[optind + 1], "-") == 0) {
+		ret = cmdopt_usage("compare", "only one side can be read from "
+		    "the standard input (-)");
+		goto out;
+	}
+	if (!have_fmt) {
+		if (output != NULL && strcmp(output, "-") != 0)
+			cmdopt_format_from_name(output, &fmt);
+		else
+			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
+	}
+	ret = compare_side(&o, argv[optind], &prev);
+	have_prev = 1;
+	if (ret != 0)
+		goto out;
+	ret = compare_side(&o, argv[optind + 1], &cur);
+	have_cur = 1;
+	if (ret != 0)
+		goto out;
+	compare_build(&cmp, &o, &prev, &cur);
+	compare_limit(&cmp, min_change, (size_t)top);
+	if (out_open(&out, output) < 0) {
+		ret = EXIT_FAILURE_OTHER;
+	} else if (compare_write(&cmp, out.f, fmt) < 0) {
+		out_abort(&out);
+		error("cannot write the comparison");
+		ret = EXIT_FAILURE_OTHER;
+	} else {
+		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+	}
+	compare_release(&cmp);
+out:
+	if (have_cur)
+		report_result_release(&cur);
+	if (have_prev)
+		report_result_release(&prev);
+	report_opts_release(&o);
+	return ret;
+}
+
+const struct cmd_entry cmd_compare_entry = {
+	.name = "compare",
+	.summary = "what changed between two periods, group by group",
+	.exec = cmd_compare_exec,
+};

@@ -1,0 +1,529 @@
+/*
+ * compare.c: pairing two reports' groups, the change per group, sorting,
+ * --min-change and --top, and the table, CSV, JSON and markdown writers.
+ */
+#include "compare.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+
+static const char *const compare_trend_names[] = {
+	"new", "gone", "up", "down", "same"
+};
+
+const char *
+compare_trend_name(enum compare_trend t)
+{
+	return compare_trend_names[t];
+}
+
+static dec_t
+compare_abs(dec_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+void
+compare_row_set(struct compare_row *r, dec_t prev, dec_t cur, int in_prev,
+    int in_cur)
+{
+	r->prev = prev;
+	r->cur = cur;
+	r->change = cur - prev;
+	r->has_pct = prev != 0;
+	r->pct = r->has_pct ? dec_percent(r->change, prev) : 0;
+	if (in_cur && !in_prev) {
+		r->trend = TREND_NEW;
+	} else if (in_prev && !in_cur) {
+		r->trend = TREND_GONE;
+		r->has_pct = 1;
+		r->pct = -100 * DEC_ONE;
+	} else {
+		r->trend = r->change > 0 ? TREND_UP : r->change < 0 ?
+		    TREND_DOWN : TREND_SAME;
+	}
+}
+
+/* Keys column by column, bytewise; the same order as report's ties. */
+static int
+compare_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t nkeys)
+{
+	size_t i;
+
+	for (i = 0; i < nkeys; i++) {
+		size_t na, nb;
+		const char *pa = agg_key_part(ka, la, i, &na);
+		const char *pb = agg_key_part(kb, lb, i, &nb);
+		int c = memcmp(pa, pb, na < nb ? na : nb);
+
+		if (c != 0)
+			return c;
+		if (na != nb)
+			return na < nb ? -1 : 1;
+	}
+	return 0;
+}
+
+/* qsort has no context argument in C11: sorts run on one thread. */
+static size_t compare_nkeys;
+
+static int
+compare_group_cmp(const void *pa, const void *pb)
+{
+	const struct agg_group *a = *(const struct agg_group *const *)pa;
+	const struct agg_group *b = *(const struct agg_group *const *)pb;
+
+	return compare_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	    compare_nkeys);
+}
+
+static int
+compare_row_cmp(const void *pa, const void *pb)
+{
+	const struct compare_row *a = pa, *b = pb;
+	dec_t x = compare_abs(a->change), y = compare_abs(b->change);
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return compare_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	    compare_nkeys);
+}
+
+/* The groups of `a`, sorted by key; free() the array. */
+static const struct agg_group **
+compare_sorted(const struct agg *a)
+{
+	const struct agg_group **g = xcalloc(a->n + 1, sizeof(*g));
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		g[i] = &a->groups[i];
+	if (a->n > 1)
+		qsort(g, a->n, sizeof(*g), compare_group_cmp);
+	return g;
+}
+
+void
+compare_build(struct compare *c, const struct report_opts *o,
+    const struct report_result *prev, const struct report_result *cur)
+{
+	const struct agg_group **p, **q;
+	size_t i = 0, j = 0, np = prev->groups.n, nq = cur->groups.n;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->prev = prev;
+	c->cur = cur;
+	compare_nkeys = o->nkeys;
+	p = compare_sorted(&prev->groups);
+	q = compare_sorted(&cur->groups);
+	c->rows = xcalloc(np + nq + 1, sizeof(*c->rows));
+	/* a merge of the two sorted lists */
+	while (i < np || j < nq) {
+		struct compare_row *r = &c->rows[c->n++];
+		int d;
+
+		if (i == np)
+			d = 1;
+		else if (j == nq)
+			d = -1;
+		else
+			d = compare_key_cmp(p[i]->key, p[i]->keylen,
+			    q[j]->key, q[j]->keylen, o->nkeys);
+		if (d < 0) {
+			r->key = p[i]->key;
+			r->keylen = p[i]->keylen;
+			compare_row_set(r, p[i]->m.credits[CR_TOTAL], 0, 1, 0);
+			i++;
+		} else if (d > 0) {
+			r->key = q[j]->key;
+			r->keylen = q[j]->keylen;
+			compare_row_set(r, 0, q[j]->m.credits[CR_TOTAL], 0, 1);
+			j++;
+		} else {
+			r->key = q[j]->key;
+			r->keylen = q[j]->keylen;
+			compare_row_set(r, p[i]->m.credits[CR_TOTAL],
+			    q[j]->m.credits[CR_TOTAL], 1, 1);
+			i++;
+			j++;
+		}
+		c->nnew += r->trend == TREND_NEW;
+		c->ngone += r->trend == TREND_GONE;
+	}
+	free(p);
+	free(q);
+	if (c->n > 1)
+		qsort(c->rows, c->n, sizeof(*c->rows), compare_row_cmp);
+	c->groups = c->n;
+	compare_row_set(&c->total, prev->totals.credits[CR_TOTAL],
+	    cur->totals.credits[CR_TOTAL], 1, 1);
+}
+
+void
+compare_limit(struct compare *c, dec_t min_change, size_t top)
+{
+	size_t i, n = 0;
+
+	if (min_change > 0) {
+		for (i = 0; i < c->n; i++)
+			if (compare_abs(c->rows[i].change) >= min_change)
+				c->rows[n++] = c->rows[i];
+		c->hidden += c->n - n;
+		c->n = n;
+	}
+	if (top > 0 && c->n > top) {
+		struct compare_row other;
+		dec_t p = 0, q = 0;
+
+		for (i = top; i < c->n; i++) {
+			p += c->rows[i].prev;
+			q += c->rows[i].cur;
+		}
+		memset(&other, 0, sizeof(other));
+		compare_row_set(&other, p, q, 1, 1);
+		c->folded += c->n - top;
+		c->rows[top] = other;
+		c->n = top + 1;
+	}
+}
+
+void
+compare_release(struct compare *c)
+{
+	free(c->rows);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- writers ---- */
+
+static const char *const compare_value_names[] = {
+	"previous_credits", "current_credits", "change_credits", "change_pct",
+	"trend"
+};
+
+static const char *
+compare_key_part(const struct compare_row *r, size_t i, size_t *len)
+{
+	if (r->key == NULL) {
+		*len = 7;
+		return "(other)";
+	}
+	return agg_key_part(r->key, r->keylen, i, len);
+}
+
+/* The exact figures CSV and JSON write; pct into its own buffer. */
+static void
+compare_plain(const struct compare_row *r, char *prev, char *cur,
+    char *change, char *pct)
+{
+	dec_format(r->prev, prev);
+	dec_format(r->cur, cur);
+	dec_format(r->change, change);
+	if (r->has_pct)
+		dec_format_fixed(r->pct, 2, 0, pct);
+	else
+		pct[0] = '\0';
+}
+
+static void
+compare_write_csv(const struct compare *c, FILE *f)
+{
+	char b[4][DEC_BUFSZ];
+	size_t i, k, len;
+
+	for (k = 0; k < c->o->nkeys; k++)
+		fprintf(f, "%s,", c->o->keys[k].name);
+	fprintf(f, "%s,%s,%s,%s,%s\n", compare_value_names[0],
+	    compare_value_names[1], compare_value_names[2],
+	    compare_value_names[3], compare_value_names[4]);
+	for (i = 0; i < c->n; i++) {
+		const struct compare_row *r = &c->rows[i];
+
+		for (k = 0; k < c->o->nkeys; k++) {
+			const char *s = compare_key_part(r, k, &len);
+
+			csv_write_field(f, s, len);
+			putc(',', f);
+		}
+		compare_plain(r, b[0], b[1], b[2], b[3]);
+		fprintf(f, "%s,%s,%s,%s,%s\n", b[0], b[1], b[2], b[3],
+		    compare_trend_name(r->trend));
+	}
+}
+
+static void
+compare_json_date(FILE *f, int have, int32_t days)
+{
+	char buf[DATE_BUFSZ];
+
+	if (!have) {
+		fputs("null", f);
+		return;
+	}
+	date_format_day(days, buf);
+	fprintf(f, "\"%s\"", buf);
+}
+
+static void
+compare_json_side(FILE *f, const char *name, const struct report_result *r)
+{
+	fprintf(f, "\"%s\": {\"files\": %llu, \"rows_read\": %llu, "
+	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
+	    name, (unsigned long long)r->files,
+	    (unsigned long long)r->rows_read,
+	    (unsigned long long)r->rows_skipped,
+	    (unsigned long long)r->duplicates);
+	compare_json_date(f, r->have_dates, r->first_date);
+	fputs(", \"last_date\": ", f);
+	compare_json_date(f, r->have_dates, r->last_date);
+	putc('}', f);
+}
+
+static void
+compare_json_values(FILE *f, const struct compare_row *r, int trend)
+{
+	char b[4][DEC_BUFSZ];
+
+	compare_plain(r, b[0], b[1], b[2], b[3]);
+	fprintf(f, "\"%s\": %s, \"%s\": %s, \"%s\": %s, \"%s\": %s",
+	    compare_value_names[0], b[0], compare_value_names[1], b[1],
+	    compare_value_names[2], b[2], compare_value_names[3],
+	    r->has_pct ? b[3] : "null");
+	if (trend)
+		fprintf(f, ", \"%s\": \"%s\"", compare_value_names[4],
+		    compare_trend_name(r->trend));
+}
+
+static void
+compare_write_json(const struct compare *c, FILE *f)
+{
+	size_t i, k, len;
+
+	fputs("{\n  \"group_by\": [", f);
+	for (k = 0; k < c->o->nkeys; k++)
+		fprintf(f, "%s\"%s\"", k ? ", " : "", c->o->keys[k].name);
+	fputs("],\n  \"rows\": [", f);
+	for (i = 0; i < c->n; i++) {
+		const struct compare_row *r = &c->rows[i];
+
+		fputs(i ? ",\n    {" : "\n    {", f);
+		for (k = 0; k < c->o->nkeys; k++) {
+			const char *s = compare_key_part(r, k, &len);
+
+			fprintf(f, "\"%s\": ", c->o->keys[k].name);
+			json_write_string(f, s, len);
+			fputs(", ", f);
+		}
+		compare_json_values(f, r, 1);
+		putc('}', f);
+	}
+	fputs(c->n ? "\n  ],\n" : "],\n", f);
+	fputs("  \"totals\": {", f);
+	compare_json_values(f, &c->total, 0);
+	fputs("},\n", f);
+	fprintf(f, "  \"meta\": {\"groups\": %zu, \"new\": %zu, \"gone\": %zu, "
+	    "\"hidden\": %zu, \"folded\": %zu,\n    ", c->groups, c->nnew,
+	    c->ngone, c->hidden, c->folded);
+	compare_json_side(f, "previous", c->prev);
+	fputs(",\n    ", f);
+	compare_json_side(f, "current", c->cur);
+	fputs("}\n}\n", f);
+}
+
+/* ---- table and markdown ---- */
+
+#define NAME_MAX_COLS 48
+
+struct cell {
+	char *text;
+	size_t width;
+};
+
+/* `v` with 2 decimals and thousands separators; `sign`: a + for gains. */
+static char *
+compare_human_dec(dec_t v, int sign, const char *suffix)
+{
+	char buf[DEC_BUFSZ + 16];
+
+	dec_format_fixed(v, 2, ',', buf);
+	return xasprintf("%s%s%s", sign && dec_round(v, 2) > 0 ? "+" : "",
+	    buf, suffix);
+}
+
+static void
+compare_period(const struct report_result *r, char *buf, size_t len)
+{
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+
+	if (!r->have_dates) {
+		snprintf(buf, len, "(no dates)");
+		return;
+	}
+	date_format_day(r->first_date, d1);
+	date_format_day(r->last_date, d2);
+	snprintf(buf, len, "%s to %s", d1, d2);
+}
+
+static void
+compare_write_human(const struct compare *c, FILE *f, int md)
+{
+	size_t nk = c->o->nkeys, ncol = nk + 5, nrow = c->n + 2;
+	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
+	size_t *width = xcalloc(ncol, sizeof(*width));
+	static const char *const heads[] = {
+		"previous", "current", "change", "change_pct", "trend"
+	};
+	char pp[64], cp[64];
+	struct sbuf sb;
+	size_t i, j, k;
+
+	sbuf_init(&sb, 1 << 20);
+	for (j = 0; j < ncol; j++) {
+		const char *h = j < nk ? c->o->keys[j].name : heads[j - nk];
+
+		cells[j].text = xstrdup(h);
+		cells[j].width = strlen(h);
+	}
+	for (i = 0; i <= c->n; i++) {
+		const struct compare_row *r = i < c->n ? &c->rows[i] :
+		    &c->total;
+		struct cell *row = &cells[(i + 1) * ncol];
+
+		for (j = 0; j < nk; j++) {
+			size_t len;
+			const char *s;
+
+			if (i == c->n) {
+				s = j == 0 ? "TOTAL" : "";
+				len = strlen(s);
+			} else {
+				s = compare_key_part(r, j, &len);
+				if (len == 0)
+					s = "(none)", len = 6;
+			}
+			row[j].width = view_cell_text(&sb, s, len, md ? 0 :
+			    NAME_MAX_COLS, md);
+			row[j].text = xstrdup(sb.buf);
+		}
+		row[nk].text = compare_human_dec(r->prev, 0, "");
+		row[nk + 1].text = compare_human_dec(r->cur, 0, "");
+		row[nk + 2].text = compare_human_dec(r->change, 1, "");
+		row[nk + 3].text = r->has_pct ?
+		    compare_human_dec(r->pct, 1, "%") : xstrdup("");
+		row[nk + 4].text = xstrdup(i == c->n ? "" :
+		    compare_trend_name(r->trend));
+		for (j = nk; j < ncol; j++)
+			row[j].width = strlen(row[j].text);
+	}
+	if (md) {
+		/* the total row is bold */
+		for (j = 0; j < ncol; j++) {
+			struct cell *t = &cells[(nrow - 1) * ncol + j];
+			char *b;
+
+			if (t->width == 0)
+				continue;
+			b = xasprintf("**%s**", t->text);
+			free(t->text);
+			t->text = b;
+			t->width += 4;
+		}
+	}
+	for (i = 0; i < nrow * ncol; i++)
+		if (cells[i].width > width[i % ncol])
+			width[i % ncol] = cells[i].width;
+
+	compare_period(c->prev, pp, sizeof(pp));
+	compare_period(c->cur, cp, sizeof(cp));
+	fprintf(f, "%sCircleCI usage by ", md ? "**" : "");
+	for (k = 0; k < nk; k++)
+		fprintf(f, "%s%s", k ? ", " : "", c->o->keys[k].name);
+	fprintf(f, "%s: %s against %s\n", md ? "**" : "", cp, pp);
+	fprintf(f, "%s%zu group%s: %zu new, %zu gone", md ? "\n" : "",
+	    c->groups, c->groups == 1 ? "" : "s", c->nnew, c->ngone);
+	if (c->hidden)
+		fprintf(f, ", %zu hidden by --min-change", c->hidden);
+	if (c->folded)
+		fprintf(f, ", %zu folded into (other)", c->folded);
+	fputs("\n\n", f);
+	for (i = 0; i < nrow; i++) {
+		struct cell *row = &cells[i * ncol];
+		size_t all = 0;
+
+		for (j = 0; j < ncol; j++)
+			all += width[j] + (j ? 2 : 0);
+		if (!md && i == nrow - 1) {
+			for (j = 0; j < all; j++)
+				putc('-', f);
+			putc('\n', f);
+		}
+		if (md)
+			putc('|', f);
+		for (j = 0; j < ncol; j++) {
+			size_t pad = width[j] - row[j].width;
+			int left = j < nk || j == ncol - 1;
+
+			if (!md && j + 1 == ncol && row[j].width == 0)
+				break;	/* no trailing blanks */
+			if (md)
+				putc(' ', f);
+			else if (j)
+				fputs("  ", f);
+			if (!left)
+				for (k = 0; k < pad; k++)
+					putc(' ', f);
+			fputs(row[j].text, f);
+			if (left && (md || j + 1 < ncol))
+				for (k = 0; k < pad; k++)
+					putc(' ', f);
+			if (md)
+				fputs(" |", f);
+		}
+		putc('\n', f);
+		if (i == 0 && md) {
+			putc('|', f);
+			for (j = 0; j < ncol; j++) {
+				int left = j < nk || j == ncol - 1;
+
+				fputs(left ? " :" : " ", f);
+				for (k = 0; k + 1 < width[j]; k++)
+					putc('-', f);
+				fputs(left ? " |" : ": |", f);
+			}
+			putc('\n', f);
+		} else if (i == 0) {
+			for (j = 0; j < all; j++)
+				putc('-', f);
+			putc('\n', f);
+		}
+	}
+	for (i = 0; i < nrow * ncol; i++)
+		free(cells[i].text);
+	free(cells);
+	free(width);
+	sbuf_release(&sb);
+}
+
+int
+compare_write(const struct compare *c, FILE *f, enum view_format fmt)
+{
+	switch (fmt) {
+	case FMT_CSV:
+		compare_write_csv(c, f);
+		break;
+	case FMT_JSON:
+		compare_write_json(c, f);
+		break;
+	case FMT_TABLE:
+		compare_write_human(c, f, 0);
+		break;
+	case FMT_MARKDOWN:
+		compare_write_human(c, f, 1);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}

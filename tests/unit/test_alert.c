@@ -1,0 +1,284 @@
+/*
+ * test_alert.c: notify's alert rules (alert.h): every name and operator,
+ * spaces and case, percentages with %, negative and exponent numbers, each
+ * kind of bad expression and its message, evaluation at and around the
+ * threshold (exact decimals), change_pct without a previous period, and
+ * the per-project rules naming every project that matches.
+ */
+#include "unit.h"
+
+#include "alert.h"
+
+static void
+parse_ok(const char *expr, enum alert_name name, enum alert_op op,
+    const char *value)
+{
+	struct alert_rule r;
+	char err[256] = "";
+
+	if (alert_parse(expr, &r, err, sizeof(err)) != 0)
+		fail_msg("'%s': %s", expr, err);
+	assert_int_equal(r.name, name);
+	assert_int_equal(r.op, op);
+	assert_dec_equal(r.value, unit_dec(value));
+}
+
+static void
+parse_bad(const char *expr, const char *want)
+{
+	struct alert_rule r;
+	char err[256] = "";
+
+	if (alert_parse(expr, &r, err, sizeof(err)) != -1)
+		fail_msg("'%s' parsed", expr);
+	assert_string_equal(err, want);
+}
+
+static void
+test_parse(void **state)
+{
+	(void)state;
+	parse_ok("total_credits > 50000", ALERT_TOTAL_CREDITS, ALERT_GT,
+	    "50000");
+	parse_ok("total_credits>=50000.5", ALERT_TOTAL_CREDITS, ALERT_GE,
+	    "50000.5");
+	parse_ok("cost_usd<100", ALERT_COST_USD, ALERT_LT, "100");
+	parse_ok("  jobs   <=   0  ", ALERT_JOBS, ALERT_LE, "0");
+	parse_ok("change_pct > 25%", ALERT_CHANGE_PCT, ALERT_GT, "25");
+	parse_ok("change_pct < -10", ALERT_CHANGE_PCT, ALERT_LT, "-10");
+	parse_ok("change_pct<-10 %", ALERT_CHANGE_PCT, ALERT_LT, "-10");
+	parse_ok("failed_credits_pct >= 12.5", ALERT_FAILED_CREDITS_PCT,
+	    ALERT_GE, "12.5");
+	parse_ok("project.total_credits > 1e4", ALERT_PROJECT_TOTAL_CREDITS,
+	    ALERT_GT, "10000");
+	parse_ok("project.change_pct >= 50%", ALERT_PROJECT_CHANGE_PCT,
+	    ALERT_GE, "50");
+	parse_ok("Total_Credits > +7", ALERT_TOTAL_CREDITS, ALERT_GT, "7");
+	parse_ok("\tjobs\t>\t3", ALERT_JOBS, ALERT_GT, "3");
+	parse_ok("cost_usd > 0.000000000000000001", ALERT_COST_USD, ALERT_GT,
+	    "0.000000000000000001");
+}
+
+static void
+test_parse_errors(void **state)
+{
+	(void)state;
+	parse_bad("", "expected a name (total_credits, cost_usd, jobs, "
+	    "change_pct, failed_credits_pct, project.total_credits or "
+	    "project.change_pct) at the start, got ''");
+	parse_bad("> 5", "expected a name (total_credits, cost_usd, jobs, "
+	    "change_pct, failed_credits_pct, project.total_credits or "
+	    "project.change_pct) at the start, got '> 5'");
+	parse_bad("credits > 5", "unknown name 'credits' (expected "
+	    "total_credits, cost_usd, jobs, change_pct, failed_credits_pct, "
+	    "project.total_credits or project.change_pct)");
+	parse_bad("project.jobs > 5", "unknown name 'project.jobs' (expected "
+	    "total_credits, cost_usd, jobs, change_pct, failed_credits_pct, "
+	    "project.total_credits or project.change_pct)");
+	parse_bad("jobs", "expected an operator (>, >=, < or <=) after "
+	    "'jobs'");
+	parse_bad("jobs 5", "expected an operator (>, >=, < or <=) after "
+	    "'jobs'");
+	parse_bad("jobs = 5", "operator '=' is not supported (expected >, "
+	    ">=, < or <=)");
+	parse_bad("jobs == 5", "operator '==' is not supported (expected >, "
+	    ">=, < or <=)");
+	parse_bad("jobs != 5", "operator '!=' is not supported (expected >, "
+	    ">=, < or <=)");
+	parse_bad("jobs => 5", "operator '=>' is not supported (expected >, "
+	    ">=, < or <=)");
+	parse_bad("jobs >> 5", "operator '>>' is not supported (expected >, "
+	    ">=, < or <=)");
+	parse_bad("jobs <> 5", "operator '<>' is not supported (expected >, "
+	    ">=, < or <=)");
+	parse_bad("jobs >== 5", "operator '>==' is not supported (expected "
+	    ">, >=, < or <=)");
+	parse_bad("jobs >", "expected a number after '>'");
+	parse_bad("jobs >=   ", "expected a number after '>='");
+	parse_bad("jobs > five", "expected a number after '>', got 'five'");
+	parse_bad("jobs > 5 000", "expected a number after '>', got "
+	    "'5 000'");
+	parse_bad("jobs > 1,000", "expected a number after '>', got "
+	    "'1,000'");
+	parse_bad("jobs > 5 and cost_usd > 1", "expected a number after '>', "
+	    "got '5 and cost_usd > 1'");
+	parse_bad("cost_usd > $5", "expected a number after '>', got '$5'");
+	parse_bad("change_pct > %", "expected a number after '>', got '%'");
+	parse_bad("total_credits > 5%", "'%' after a number is only for "
+	    "percentages (the names ending in _pct), not total_credits");
+	parse_bad("jobs < nan", "expected a number after '<', got 'nan'");
+	parse_bad("jobs < 1e400", "expected a number after '<', got '1e400'");
+	parse_bad("jobs <= 5\n", "expected a number after '<=', got '5 '");
+}
+
+static void
+test_names(void **state)
+{
+	int n;
+
+	(void)state;
+	/* every name parses back from its text */
+	for (n = 0; n < ALERT_NAME_COUNT; n++) {
+		struct alert_rule r;
+		char expr[64], err[256];
+
+		snprintf(expr, sizeof(expr), "%s <= 1", alert_name_text(n));
+		assert_int_equal(alert_parse(expr, &r, err, sizeof(err)), 0);
+		assert_int_equal(r.name, n);
+	}
+	assert_string_equal(alert_op_text(ALERT_GT), ">");
+	assert_string_equal(alert_op_text(ALERT_GE), ">=");
+	assert_string_equal(alert_op_text(ALERT_LT), "<");
+	assert_string_equal(alert_op_text(ALERT_LE), "<=");
+	assert_true(alert_name_is_project(ALERT_PROJECT_CHANGE_PCT));
+	assert_false(alert_name_is_project(ALERT_CHANGE_PCT));
+	assert_true(alert_name_is_pct(ALERT_FAILED_CREDITS_PCT));
+	assert_false(alert_name_is_pct(ALERT_JOBS));
+}
+
+/* Evaluate `expr` on f: 1 fired, 0 not, -1 not evaluated. */
+static int
+eval(const char *expr, const struct alert_facts *f)
+{
+	struct alert_rule r;
+	struct alert_outcome o;
+	char err[256];
+	int ret;
+
+	if (alert_parse(expr, &r, err, sizeof(err)) != 0)
+		fail_msg("'%s': %s", expr, err);
+	alert_eval(&r, f, &o);
+	ret = o.evaluated ? o.fired : -1;
+	alert_outcome_release(&o);
+	return ret;
+}
+
+static void
+test_operators(void **state)
+{
+	struct alert_facts f;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.total_credits = unit_dec("1000.000000000000000001");
+	f.cost_usd = unit_dec("0.60");
+	f.jobs = 42;
+	f.failed_credits_pct = unit_dec("12.5");
+	f.has_change = f.has_previous = 1;
+	f.change_pct = unit_dec("-10");
+
+	/* each operator at, just below and just above the value */
+	assert_int_equal(eval("total_credits > 1000", &f), 1);
+	assert_int_equal(eval("total_credits > 1000.000000000000000001", &f),
+	    0);
+	assert_int_equal(eval("total_credits >= 1000.000000000000000001",
+	    &f), 1);
+	assert_int_equal(eval("total_credits >= 1000.000000000000000002",
+	    &f), 0);
+	assert_int_equal(eval("total_credits < 1000.000000000000000002", &f),
+	    1);
+	assert_int_equal(eval("total_credits < 1000.000000000000000001", &f),
+	    0);
+	assert_int_equal(eval("total_credits <= 1000.000000000000000001",
+	    &f), 1);
+	assert_int_equal(eval("total_credits <= 1000", &f), 0);
+
+	assert_int_equal(eval("cost_usd >= 0.6", &f), 1);
+	assert_int_equal(eval("cost_usd > 0.6", &f), 0);
+	assert_int_equal(eval("jobs > 41", &f), 1);
+	assert_int_equal(eval("jobs > 42", &f), 0);
+	assert_int_equal(eval("jobs <= 42", &f), 1);
+	assert_int_equal(eval("failed_credits_pct >= 12.5%", &f), 1);
+	assert_int_equal(eval("failed_credits_pct > 12.5", &f), 0);
+	assert_int_equal(eval("change_pct < -9.99", &f), 1);
+	assert_int_equal(eval("change_pct <= -10%", &f), 1);
+	assert_int_equal(eval("change_pct < -10", &f), 0);
+	assert_int_equal(eval("change_pct > 0", &f), 0);
+
+	/* no previous period, or nothing in it: change_pct cannot be told */
+	f.has_change = 0;
+	assert_int_equal(eval("change_pct < 1000", &f), -1);
+	assert_int_equal(eval("change_pct > -1000", &f), -1);
+	assert_int_equal(eval("project.change_pct > 0", &f), 0);
+	f.has_previous = 0;
+	assert_int_equal(eval("project.change_pct > 0", &f), -1);
+	assert_int_equal(eval("project.total_credits > 0", &f), 0);
+}
+
+static void
+test_projects(void **state)
+{
+	struct alert_project p[5];
+	struct alert_facts f;
+	struct alert_rule r;
+	struct alert_outcome o;
+	char err[256];
+
+	(void)state;
+	memset(p, 0, sizeof(p));
+	memset(&f, 0, sizeof(f));
+	p[0].name = "api", p[0].len = 3, p[0].in_cur = 1;
+	p[0].credits = unit_dec("5000"), p[0].has_pct = 1;
+	p[0].pct = unit_dec("60.5");
+	p[1].name = "web", p[1].len = 3, p[1].in_cur = 1;
+	p[1].credits = unit_dec("700"), p[1].has_pct = 1;
+	p[1].pct = unit_dec("50");
+	p[2].name = "new", p[2].len = 3, p[2].in_cur = 1;
+	p[2].credits = unit_dec("9000");	/* new: no percentage */
+	p[3].name = "gone", p[3].len = 4, p[3].in_cur = 0;
+	p[3].has_pct = 1, p[3].pct = unit_dec("-100");
+	p[4].name = "flat", p[4].len = 4, p[4].in_cur = 1;
+	p[4].credits = unit_dec("1"), p[4].has_pct = 1;
+	f.projects = p;
+	f.nprojects = 5;
+	f.has_previous = 1;
+
+	assert_int_equal(alert_parse("project.change_pct >= 50", &r, err,
+	    sizeof(err)), 0);
+	alert_eval(&r, &f, &o);
+	assert_true(o.evaluated);
+	assert_true(o.fired);
+	assert_int_equal(o.nmatches, 2);
+	assert_int_equal(o.matches[0], 0);
+	assert_int_equal(o.matches[1], 1);
+	alert_outcome_release(&o);
+
+	/* a gone project is down 100%; a new one is never matched */
+	assert_int_equal(alert_parse("project.change_pct <= -100", &r, err,
+	    sizeof(err)), 0);
+	alert_eval(&r, &f, &o);
+	assert_int_equal(o.nmatches, 1);
+	assert_int_equal(o.matches[0], 3);
+	alert_outcome_release(&o);
+	assert_int_equal(eval("project.change_pct > 60.5", &f), 0);
+	assert_int_equal(eval("project.change_pct > 60.49", &f), 1);
+
+	/* credits: the current period's projects only */
+	assert_int_equal(alert_parse("project.total_credits < 1000", &r, err,
+	    sizeof(err)), 0);
+	alert_eval(&r, &f, &o);
+	assert_int_equal(o.nmatches, 2);
+	assert_int_equal(o.matches[0], 1);
+	assert_int_equal(o.matches[1], 4);
+	alert_outcome_release(&o);
+	assert_int_equal(eval("project.total_credits > 9000", &f), 0);
+	assert_int_equal(eval("project.total_credits >= 9000", &f), 1);
+
+	/* no projects at all: nothing fires */
+	f.nprojects = 0;
+	assert_int_equal(eval("project.total_credits >= 0", &f), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_projects),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
