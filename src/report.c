@@ -21,7 +21,9 @@
 #include "date.h"
 #include "dedup.h"
 #include "gz.h"
+#include "hash.h"
 #include "readahead.h"
+#include "strtab.h"
 
 #define MAX_PROBLEMS_PER_FILE 5
 #define MAX_PROBLEMS_SHOWN 5
@@ -165,19 +167,27 @@ struct pending {
 	int32_t days;
 	struct dedup_fp fp;
 	struct metrics m;
-	struct sbuf key;
+	uint32_t ids[REPORT_MAX_KEYS];	/* the group, as key value ids */
 };
 
+/*
+ * A worker's groups are keyed by a tuple of small numbers, one per key
+ * column: for a string column the value's id in that column's string
+ * table (names[k]), for a time key the day its period starts on.  Hashing
+ * and comparing 4 bytes a column instead of the names themselves is what
+ * keeps a many-column grouping (html's seven) close to a one-column one.
+ * The tuples become the report's byte-string keys once, at the merge.
+ */
 struct worker {
 	pthread_t tid;
 	struct shared *sh;
-	struct agg agg;
+	struct agg agg;			/* keyed by ids[0 .. nkeys - 1] */
+	struct strtab names[REPORT_MAX_KEYS];
 	struct pending pend[2];
 	int cur;			/* pend[cur] is being filled */
 	struct sbuf scratch, glob;
-	int32_t day_cache[3];
-	char day_text[3][DATE_BUFSZ];
-	size_t day_len[3];
+	int32_t month_day, month_start;	/* the last KEY_MONTH lookup */
+	int have_month;
 };
 
 /* A value shown in a message: at most 40 bytes, control bytes escaped. */
@@ -358,24 +368,44 @@ status_any(char *const *list, size_t n, struct sbuf *scratch,
 	return 0;
 }
 
-/* The text of a time key for `days`, cached per key kind. */
-static void
-time_key(struct worker *w, struct sbuf *key, enum key_kind kind, int32_t days)
+/*
+ * A time key's id: the first day of its period (the day itself, the
+ * Monday of its ISO week, the first of its month), so that two days share
+ * an id exactly when they share the key's text.
+ */
+static uint32_t
+time_key_id(struct worker *w, enum key_kind kind, int32_t days)
 {
-	int k = kind - KEY_DAY;
+	int y, m, d;
 
-	if (w->day_len[k] && w->day_cache[k] == days) {
-		agg_key_add(key, w->day_text[k], w->day_len[k]);
-		return;
-	}
 	if (kind == KEY_DAY)
-		w->day_len[k] = date_format_day(days, w->day_text[k]);
-	else if (kind == KEY_WEEK)
-		w->day_len[k] = date_format_week(days, w->day_text[k]);
-	else
-		w->day_len[k] = date_format_month(days, w->day_text[k]);
-	w->day_cache[k] = days;
-	agg_key_add(key, w->day_text[k], w->day_len[k]);
+		return (uint32_t)days;
+	if (kind == KEY_WEEK)
+		return (uint32_t)date_week_start(days);
+	if (!w->have_month || w->month_day != days) {
+		date_to_ymd(days, &y, &m, &d);
+		w->month_day = days;
+		w->month_start = date_from_ymd(y, m, 1);
+		w->have_month = 1;
+	}
+	return (uint32_t)w->month_start;
+}
+
+/* The text of a time key id, as time_key_id() made it. */
+static size_t
+time_key_text(enum key_kind kind, uint32_t id, char *buf)
+{
+	if (kind == KEY_DAY)
+		return date_format_day((int32_t)id, buf);
+	if (kind == KEY_WEEK)
+		return date_format_week((int32_t)id, buf);
+	return date_format_month((int32_t)id, buf);
+}
+
+static inline uint64_t
+ids_hash(const uint32_t *ids, size_t n)
+{
+	return hash_bytes(ids, n * sizeof(*ids), 0x452821e638d01377ULL);
 }
 
 /* Parse an optional numeric column: NULL and bad values are 0. */
@@ -425,8 +455,8 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 			fs->last = pd->days;
 		fs->have_dates = 1;
 	}
-	g = agg_get(&w->agg, pd->key.buf, pd->key.len,
-	    agg_hash(pd->key.buf, pd->key.len));
+	g = agg_get(&w->agg, (const char *)pd->ids, w->sh->o->nkeys *
+	    sizeof(*pd->ids), ids_hash(pd->ids, w->sh->o->nkeys));
 	metrics_add(&g->m, &pd->m);
 }
 
@@ -568,13 +598,12 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	pd->have_day = have_day;
 	pd->days = days;
 	/* the group */
-	sbuf_reset(&pd->key);
 	for (i = 0; i < o->nkeys; i++) {
 		if (o->keys[i].kind == KEY_STRING) {
 			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
-			agg_key_add(&pd->key, v, len);
+			pd->ids[i] = strtab_intern(&w->names[i], v, len);
 		} else {
-			time_key(w, &pd->key, o->keys[i].kind, days);
+			pd->ids[i] = time_key_id(w, o->keys[i].kind, days);
 		}
 	}
 	if (p->idx_id < 0) {
@@ -699,21 +728,64 @@ worker_main(void *arg)
 static void
 worker_init(struct worker *w, struct shared *sh)
 {
+	size_t k;
+
 	memset(w, 0, sizeof(*w));
 	w->sh = sh;
 	agg_init(&w->agg);
-	sbuf_init(&w->pend[0].key, MAX_RECORD);
-	sbuf_init(&w->pend[1].key, MAX_RECORD);
+	for (k = 0; k < sh->o->nkeys; k++)
+		strtab_init(&w->names[k]);
 	sbuf_init(&w->scratch, MAX_RECORD);
 	sbuf_init(&w->glob, MAX_RECORD);
+}
+
+/*
+ * Add a worker's groups into dst, their keys made from ids into what
+ * agg_key_add() makes of the names, in the worker's order of groups.
+ */
+static void
+worker_merge(struct agg *dst, const struct worker *w)
+{
+	const struct report_opts *o = w->sh->o;
+	struct sbuf key;
+	size_t i, k, len;
+
+	sbuf_init(&key, SIZE_MAX);
+	for (i = 0; i < w->agg.n; i++) {
+		const struct agg_group *s = &w->agg.groups[i];
+		struct agg_group *d;
+		uint32_t id;
+
+		sbuf_reset(&key);
+		for (k = 0; k < o->nkeys; k++) {
+			memcpy(&id, s->key + k * sizeof(id), sizeof(id));
+			if (o->keys[k].kind == KEY_STRING) {
+				const char *v = strtab_str(&w->names[k], id,
+				    &len);
+
+				agg_key_add(&key, v, len);
+			} else {
+				char text[DATE_BUFSZ];
+
+				len = time_key_text(o->keys[k].kind, id, text);
+				agg_key_add(&key, text, len);
+			}
+		}
+		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
+		metrics_add(&d->m, &s->m);
+	}
+	sbuf_release(&key);
 }
 
 static void
 worker_release(struct worker *w)
 {
+	size_t k;
+
 	agg_release(&w->agg);
-	sbuf_release(&w->pend[0].key);
-	sbuf_release(&w->pend[1].key);
+	for (k = 0; k < REPORT_MAX_KEYS; k++)
+		if (w->names[k].slots != NULL)
+			strtab_release(&w->names[k]);
 	sbuf_release(&w->scratch);
 	sbuf_release(&w->glob);
 }
@@ -812,7 +884,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		    res->rows_skipped == 1 ? "" : "s",
 		    (unsigned long long)res->rows_read);
 	for (i = 0; i < nworkers; i++) {
-		agg_merge(&res->groups, &workers[i].agg);
+		worker_merge(&res->groups, &workers[i]);
 		worker_release(&workers[i]);
 	}
 	for (i = 0; i < res->groups.n; i++)
