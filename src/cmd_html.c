@@ -20,8 +20,17 @@
 #include "util.h"
 #include "view.h"
 
-/* The keys of the one pass every section is rolled up from. */
-#define HTML_BY "job,resource_class,executor,status,day"
+/*
+ * The grouping sets of the one pass every section is rolled up from: per
+ * job (project, workflow, job), resource class, executor and status; and
+ * per project and day.  Separate sets, not one grouping by all seven
+ * columns, whose cross product has twenty times the groups (and made the
+ * page 1.4 times as slow as `report`).
+ */
+static const char *const html_sets[] = {
+	"job,resource_class,executor,status",
+	"project,day"
+};
 #define HTML_WASTE "failed,canceled,timedout,infrastructure_fail"
 #define HTML_TOP 20
 
@@ -305,7 +314,7 @@ html_page(FILE *f, struct html_ctx *x)
 	struct html_part proj = { 0 }, proj_top = { 0 }, day = { 0 };
 	struct html_part rc = { 0 }, rc_top = { 0 }, ex = { 0 }, wf = { 0 };
 	struct html_part job = { 0 }, waste = { 0 }, alljobs = { 0 };
-	struct rollup_filter wf_waste = { html_is_waste, NULL };
+	struct rollup_filter wf_waste = { html_is_waste, NULL, "status" };
 	struct chart_opts co = { 0, NULL, x->org };
 	const struct report_opts *o = x->o;
 	const struct report_result *r = x->res;
@@ -434,7 +443,7 @@ html_previous(struct html_ctx *x, struct report_opts *po,
 {
 	struct report_result pr;
 	struct html_part pw = { 0 };
-	struct rollup_filter flt = { html_is_waste, NULL };
+	struct rollup_filter flt = { html_is_waste, NULL, "status" };
 	int ret;
 
 	flt.ctx = (void *)x->waste;
@@ -560,7 +569,8 @@ cmd_html_exec(int argc, char **argv)
 		    "or - for stdin");
 		goto out;
 	}
-	report_parse_by(&o, HTML_BY);
+	report_parse_sets(&o, html_sets, sizeof(html_sets) /
+	    sizeof(html_sets[0]));
 	report_parse_by(&po, "status");
 	ret = EXIT_BAD_INPUT;
 	for (i = optind; i < argc; i++)

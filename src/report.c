@@ -86,7 +86,40 @@ report_opts_release(struct report_opts *o)
 void
 report_result_release(struct report_result *r)
 {
+	size_t i;
+
 	agg_release(&r->groups);
+	for (i = 0; i < REPORT_MAX_SETS - 1; i++)
+		agg_release(&r->more[i]);
+}
+
+const struct agg *
+report_set_groups(const struct report_result *r, size_t s)
+{
+	return s == 0 ? &r->groups : &r->more[s - 1];
+}
+
+size_t
+report_nsets(const struct report_opts *o)
+{
+	return o->nsets ? o->nsets : 1;
+}
+
+void
+report_set_opts(const struct report_opts *o, size_t s,
+    struct report_opts *out)
+{
+	size_t i;
+
+	report_opts_init(out);
+	if (o->nsets == 0) {
+		memcpy(out->keys, o->keys, sizeof(out->keys));
+		out->nkeys = o->nkeys;
+		return;
+	}
+	for (i = 0; i < o->sets[s].nkeys; i++)
+		out->keys[i] = o->keys[o->sets[s].keys[i]];
+	out->nkeys = o->sets[s].nkeys;
 }
 
 static int
@@ -132,6 +165,39 @@ report_parse_by(struct report_opts *o, const char *list)
 	return 0;
 }
 
+int
+report_parse_sets(struct report_opts *o, const char *const *lists, size_t n)
+{
+	size_t s, i, k;
+
+	if (n > REPORT_MAX_SETS)
+		return error("too many grouping sets (at most %d)",
+		    REPORT_MAX_SETS);
+	o->nkeys = 0;
+	o->nsets = 0;
+	for (s = 0; s < n; s++) {
+		struct report_opts one;
+
+		report_opts_init(&one);
+		if (report_parse_by(&one, lists[s]) < 0)
+			return -1;
+		for (i = 0; i < one.nkeys; i++) {
+			for (k = 0; k < o->nkeys; k++)
+				if (strcmp(o->keys[k].name,
+				    one.keys[i].name) == 0)
+					break;
+			if (k == o->nkeys && report_add_key(o,
+			    &one.keys[i]) < 0)
+				return -1;
+			o->sets[s].keys[i] = k;
+		}
+		o->sets[s].nkeys = one.nkeys;
+		report_opts_release(&one);
+	}
+	o->nsets = n;
+	return 0;
+}
+
 /* ---- per-file state and problems ---- */
 
 struct file_state {
@@ -174,14 +240,15 @@ struct pending {
  * A worker's groups are keyed by a tuple of small numbers, one per key
  * column: for a string column the value's id in that column's string
  * table (names[k]), for a time key the day its period starts on.  Hashing
- * and comparing 4 bytes a column instead of the names themselves is what
- * keeps a many-column grouping (html's seven) close to a one-column one.
- * The tuples become the report's byte-string keys once, at the merge.
+ * and comparing 4 bytes a column instead of the names themselves keeps a
+ * many-column key cheap.  Each grouping set has its own table, keyed by
+ * its columns' ids; a row is interned once and added to every set.  The
+ * tuples become the report's byte-string keys once, at the merge.
  */
 struct worker {
 	pthread_t tid;
 	struct shared *sh;
-	struct agg agg;			/* keyed by ids[0 .. nkeys - 1] */
+	struct agg sets[REPORT_MAX_SETS];	/* keyed by a set's ids */
 	struct strtab names[REPORT_MAX_KEYS];
 	struct pending pend[2];
 	int cur;			/* pend[cur] is being filled */
@@ -441,7 +508,9 @@ opt_number(struct worker *w, struct file_state *fs,
 static void
 pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 {
+	const struct report_opts *o = w->sh->o;
 	struct agg_group *g;
+	size_t s;
 
 	pd->active = 0;
 	if (w->sh->dedup != NULL && !dedup_insert(w->sh->dedup, &pd->fp)) {
@@ -455,9 +524,22 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 			fs->last = pd->days;
 		fs->have_dates = 1;
 	}
-	g = agg_get(&w->agg, (const char *)pd->ids, w->sh->o->nkeys *
-	    sizeof(*pd->ids), ids_hash(pd->ids, w->sh->o->nkeys));
-	metrics_add(&g->m, &pd->m);
+	if (o->nsets == 0) {
+		g = agg_get(&w->sets[0], (const char *)pd->ids, o->nkeys *
+		    sizeof(*pd->ids), ids_hash(pd->ids, o->nkeys));
+		metrics_add(&g->m, &pd->m);
+		return;
+	}
+	for (s = 0; s < o->nsets; s++) {
+		uint32_t ids[REPORT_MAX_KEYS];
+		size_t n = o->sets[s].nkeys, k;
+
+		for (k = 0; k < n; k++)
+			ids[k] = pd->ids[o->sets[s].keys[k]];
+		g = agg_get(&w->sets[s], (const char *)ids, n * sizeof(*ids),
+		    ids_hash(ids, n));
+		metrics_add(&g->m, &pd->m);
+	}
 }
 
 /*
@@ -732,42 +814,48 @@ worker_init(struct worker *w, struct shared *sh)
 
 	memset(w, 0, sizeof(*w));
 	w->sh = sh;
-	agg_init(&w->agg);
+	for (k = 0; k < report_nsets(sh->o); k++)
+		agg_init(&w->sets[k]);
 	for (k = 0; k < sh->o->nkeys; k++)
-		strtab_init(&w->names[k]);
+		if (sh->o->keys[k].kind == KEY_STRING)
+			strtab_init(&w->names[k]);
 	sbuf_init(&w->scratch, MAX_RECORD);
 	sbuf_init(&w->glob, MAX_RECORD);
 }
 
 /*
- * Add a worker's groups into dst, their keys made from ids into what
- * agg_key_add() makes of the names, in the worker's order of groups.
+ * Add a worker's groups of set `set` into dst, their keys made from ids
+ * into what agg_key_add() makes of the names, in the worker's order.
  */
 static void
-worker_merge(struct agg *dst, const struct worker *w)
+worker_merge(struct agg *dst, const struct worker *w, size_t set)
 {
 	const struct report_opts *o = w->sh->o;
+	const struct agg *src = &w->sets[set];
 	struct sbuf key;
-	size_t i, k, len;
+	size_t i, k, n, len;
 
+	n = o->nsets ? o->sets[set].nkeys : o->nkeys;
 	sbuf_init(&key, SIZE_MAX);
-	for (i = 0; i < w->agg.n; i++) {
-		const struct agg_group *s = &w->agg.groups[i];
+	for (i = 0; i < src->n; i++) {
+		const struct agg_group *s = &src->groups[i];
 		struct agg_group *d;
 		uint32_t id;
 
 		sbuf_reset(&key);
-		for (k = 0; k < o->nkeys; k++) {
+		for (k = 0; k < n; k++) {
+			size_t c = o->nsets ? o->sets[set].keys[k] : k;
+
 			memcpy(&id, s->key + k * sizeof(id), sizeof(id));
-			if (o->keys[k].kind == KEY_STRING) {
-				const char *v = strtab_str(&w->names[k], id,
+			if (o->keys[c].kind == KEY_STRING) {
+				const char *v = strtab_str(&w->names[c], id,
 				    &len);
 
 				agg_key_add(&key, v, len);
 			} else {
 				char text[DATE_BUFSZ];
 
-				len = time_key_text(o->keys[k].kind, id, text);
+				len = time_key_text(o->keys[c].kind, id, text);
 				agg_key_add(&key, text, len);
 			}
 		}
@@ -782,7 +870,8 @@ worker_release(struct worker *w)
 {
 	size_t k;
 
-	agg_release(&w->agg);
+	for (k = 0; k < REPORT_MAX_SETS; k++)
+		agg_release(&w->sets[k]);
 	for (k = 0; k < REPORT_MAX_KEYS; k++)
 		if (w->names[k].slots != NULL)
 			strtab_release(&w->names[k]);
@@ -802,6 +891,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 
 	memset(res, 0, sizeof(*res));
 	agg_init(&res->groups);
+	for (i = 1; i < report_nsets(o); i++)
+		agg_init(&res->more[i - 1]);
 	for (i = 0; i < in->n; i++) {
 		if (strcmp(in->paths[i], "-") == 0 && stdin_seen++) {
 			error("standard input ('-') given twice");
@@ -884,7 +975,9 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		    res->rows_skipped == 1 ? "" : "s",
 		    (unsigned long long)res->rows_read);
 	for (i = 0; i < nworkers; i++) {
-		worker_merge(&res->groups, &workers[i]);
+		for (j = 0; j < report_nsets(o); j++)
+			worker_merge(j == 0 ? &res->groups : &res->more[j - 1],
+			    &workers[i], j);
 		worker_release(&workers[i]);
 	}
 	for (i = 0; i < res->groups.n; i++)
