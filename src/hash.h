@@ -92,4 +92,37 @@ hash_bytes(const void *data, size_t len, uint64_t seed)
 	return hash_mix(h, 0x1d8e4e27c47d124fULL);
 }
 
+/*
+ * memcmp(a, b, len) == 0, inline for the short keys the tables hold
+ * (names, tuples of ids): overlapping word loads instead of a call.
+ */
+static inline int
+hash_equal(const void *a, const void *b, size_t len)
+{
+	const unsigned char *p = a, *q = b;
+	uint64_t x, y, u, v;
+	uint32_t x4, y4, u4, v4;
+
+	if (len > 16)
+		return memcmp(a, b, len) == 0;
+	if (len >= 8) {
+		memcpy(&x, p, 8);
+		memcpy(&y, q, 8);
+		memcpy(&u, p + len - 8, 8);
+		memcpy(&v, q + len - 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	}
+	if (len >= 4) {
+		memcpy(&x4, p, 4);
+		memcpy(&y4, q, 4);
+		memcpy(&u4, p + len - 4, 4);
+		memcpy(&v4, q + len - 4, 4);
+		return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+	}
+	if (len == 0)
+		return 1;
+	return p[0] == q[0] && p[len >> 1] == q[len >> 1] &&
+	    p[len - 1] == q[len - 1];
+}
+
 #endif

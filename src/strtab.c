@@ -91,7 +91,7 @@ strtab_intern(struct strtab *t, const char *s, size_t len)
 		if (v == 0)
 			break;
 		e = &t->ents[v - 1];
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+		if (e->hash == h && e->len == len && hash_equal(e->s, s, len))
 			return v - 1;
 		j = (j + 1) & (t->nslots - 1);
 	}
