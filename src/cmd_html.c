@@ -318,7 +318,7 @@ html_page(FILE *f, struct html_ctx *x)
 	struct chart_opts co = { 0, NULL, x->org };
 	const struct report_opts *o = x->o;
 	const struct report_result *r = x->res;
-	char sub[256], per[64];
+	char per[64];
 	int ret = EXIT_FAILURE_OTHER;
 	size_t i;
 
@@ -344,16 +344,16 @@ html_page(FILE *f, struct html_ctx *x)
 	fputs("<header><h1>", f);
 	html_escape(f, x->title, strlen(x->title));
 	html_period(per, sizeof(per), &x->now);
+	fputs("</h1><p class=\"sub\">", f);
 	if (x->org != NULL) {
 		char *org = chart_safe_text(x->org, strlen(x->org));
 
-		snprintf(sub, sizeof(sub), "org %s \xc2\xb7 %s", org, per);
+		fputs("<span id=\"h-org\">", f);
+		html_escape(f, org, strlen(org));
+		fputs("</span> \xc2\xb7 ", f);
 		free(org);
-	} else {
-		snprintf(sub, sizeof(sub), "%s", per);
 	}
-	fputs("</h1><p class=\"sub\">", f);
-	html_escape(f, sub, strlen(sub));
+	html_escape(f, per, strlen(per));
 	fputs("</p></header>\n", f);
 	html_headline(f, x);
 
@@ -472,6 +472,7 @@ cmd_html_exec(int argc, char **argv)
 	struct out out;
 	const char *output = NULL, *title = NULL, *waste_list = HTML_WASTE;
 	const char **prev = NULL;
+	char *org = NULL;
 	size_t nprev = 0;
 	unsigned long long top = HTML_TOP, threads = 0;
 	dec_t price;
@@ -571,6 +572,7 @@ cmd_html_exec(int argc, char **argv)
 	}
 	report_parse_sets(&o, html_sets, sizeof(html_sets) /
 	    sizeof(html_sets[0]));
+	o.want_orgs = 1;
 	report_parse_by(&po, "status");
 	ret = EXIT_BAD_INPUT;
 	for (i = optind; i < argc; i++)
@@ -587,7 +589,8 @@ cmd_html_exec(int argc, char **argv)
 	x.res = &res;
 	x.waste = &waste;
 	x.waste_list = waste_list;
-	x.org = in.org_id;
+	org = report_org_label(&res, in.org_id);
+	x.org = org;
 	x.top = (size_t)top;
 	x.price = price;
 	x.title = title != NULL ? title : "CircleCI usage";
@@ -613,6 +616,7 @@ out:
 	if (ran)
 		report_result_release(&res);
 	html_waste_release(&waste);
+	free(org);
 	free(prev);
 	inputs_release(&pin);
 	inputs_release(&in);

@@ -91,6 +91,29 @@ report_result_release(struct report_result *r)
 	agg_release(&r->groups);
 	for (i = 0; i < REPORT_MAX_SETS - 1; i++)
 		agg_release(&r->more[i]);
+	for (i = 0; i < r->norgs; i++)
+		free(r->orgs[i]);
+	r->norgs = 0;
+}
+
+char *
+report_org_label(const struct report_result *r, const char *org_id)
+{
+	size_t more = r->norgs > 2 ? r->norgs - 2 : 0;
+
+	if (r->norgs == 1 && !r->orgs_more)
+		return xstrdup(r->orgs[0]);
+	if (r->norgs == 2 && !r->orgs_more)
+		return xasprintf("%s and %s", r->orgs[0], r->orgs[1]);
+	if (r->norgs >= 2 && r->orgs_more)
+		return xasprintf("%s, %s and more organizations", r->orgs[0],
+		    r->orgs[1]);
+	if (r->norgs > 2)
+		return xasprintf("%s, %s and %zu more organization%s",
+		    r->orgs[0], r->orgs[1], more, more == 1 ? "" : "s");
+	if (org_id != NULL && org_id[0] != '\0')
+		return xasprintf("org %s", org_id);
+	return NULL;
 }
 
 const struct agg *
@@ -206,6 +229,11 @@ struct file_state {
 	uint64_t rows_read, skipped, filtered, dups, bytes;
 	int32_t first, last;
 	int have_dates;
+	char *orgs[REPORT_MAX_ORGS];	/* as report_result's, unsorted */
+	size_t org_len[REPORT_MAX_ORGS];
+	uint64_t org_jobs[REPORT_MAX_ORGS];
+	size_t norgs, org_last;	/* org_last: the last row's */
+	int orgs_more;
 	char *problems[MAX_PROBLEMS_PER_FILE];
 	size_t nproblems;
 	uint64_t problems_total;
@@ -230,6 +258,7 @@ struct shared {
 struct pending {
 	int active;
 	int have_day;
+	int org;			/* index in the file's orgs, or -1 */
 	int32_t days;
 	struct dedup_fp fp;
 	struct metrics m;
@@ -330,7 +359,7 @@ struct file_plan {
 	int key_idx[REPORT_MAX_KEYS];
 	int need_date;		/* a time key or a date filter */
 	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
-	    idx_status;
+	    idx_status, idx_org;
 	int idx_credit[CR_COUNT];
 };
 
@@ -390,6 +419,7 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	p->idx_project = p->h.idx[COL_PROJECT_NAME];
 	p->idx_branch = p->h.idx[COL_VCS_BRANCH];
 	p->idx_status = p->h.idx[COL_JOB_BUILD_STATUS];
+	p->idx_org = o->want_orgs ? p->h.idx[COL_ORGANIZATION_NAME] : -1;
 	for (c = 0; c < CR_COUNT; c++)
 		p->idx_credit[c] = p->h.idx[COL_COMPUTE_CREDITS + c];
 	return 0;
@@ -504,6 +534,93 @@ opt_number(struct worker *w, struct file_state *fs,
 	    "not a number, counted as empty:", v, len);
 }
 
+/*
+ * The row's ORGANIZATION_NAME as an index in the file's names, added if
+ * new; -1 when empty or past REPORT_MAX_ORGS names.  An export is one
+ * organization's, or a few (shared organizations), so the name is nearly
+ * always the last row's: one short comparison a row.
+ */
+static int
+org_note(struct worker *w, struct file_state *fs, const struct csv_field *f)
+{
+	size_t len, i;
+	const char *v;
+
+	if (csv_field_is_null(f))
+		return -1;
+	v = csv_field_value(f, &w->scratch, &len);
+	len = strnlen(v, len);
+	if (len == 0)
+		return -1;
+	if (CU_LIKELY(fs->norgs > 0 && fs->org_len[fs->org_last] == len &&
+	    hash_equal(fs->orgs[fs->org_last], v, len)))
+		return (int)fs->org_last;
+	for (i = 0; i < fs->norgs; i++) {
+		if (fs->org_len[i] == len && memcmp(fs->orgs[i], v, len) == 0) {
+			fs->org_last = i;
+			return (int)i;
+		}
+	}
+	if (fs->norgs == REPORT_MAX_ORGS) {
+		fs->orgs_more = 1;
+		return -1;
+	}
+	fs->orgs[fs->norgs] = xstrndup(v, len);
+	fs->org_len[fs->norgs] = len;
+	fs->org_jobs[fs->norgs] = 0;
+	fs->org_last = fs->norgs++;
+	return (int)fs->org_last;
+}
+
+/*
+ * Add a file's organization names with job runs to the result's (files
+ * in input order: first appearances stay in order).
+ */
+static void
+org_merge(struct report_result *res, struct file_state *fs)
+{
+	size_t i, j;
+
+	res->orgs_more |= fs->orgs_more;
+	for (i = 0; i < fs->norgs; i++) {
+		for (j = 0; j < res->norgs; j++)
+			if (strcmp(res->orgs[j], fs->orgs[i]) == 0)
+				break;
+		if (j < res->norgs) {
+			res->org_jobs[j] += fs->org_jobs[i];
+			free(fs->orgs[i]);
+		} else if (fs->org_jobs[i] == 0) {
+			free(fs->orgs[i]);	/* duplicates only */
+		} else if (res->norgs == REPORT_MAX_ORGS) {
+			res->orgs_more = 1;
+			free(fs->orgs[i]);
+		} else {
+			res->org_jobs[res->norgs] = fs->org_jobs[i];
+			res->orgs[res->norgs++] = fs->orgs[i];
+		}
+	}
+	fs->norgs = 0;
+}
+
+/* Most job runs first; a stable sort, so ties keep their order. */
+static void
+org_sort(struct report_result *res)
+{
+	size_t i, j;
+
+	for (i = 1; i < res->norgs; i++) {
+		char *name = res->orgs[i];
+		uint64_t jobs = res->org_jobs[i];
+
+		for (j = i; j > 0 && res->org_jobs[j - 1] < jobs; j--) {
+			res->orgs[j] = res->orgs[j - 1];
+			res->org_jobs[j] = res->org_jobs[j - 1];
+		}
+		res->orgs[j] = name;
+		res->org_jobs[j] = jobs;
+	}
+}
+
 /* Count a parsed row, unless the duplicate filter has seen it. */
 static void
 pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
@@ -517,6 +634,8 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 		fs->dups++;
 		return;
 	}
+	if (pd->org >= 0)
+		fs->org_jobs[pd->org]++;
 	if (pd->have_day) {
 		if (!fs->have_dates || pd->days < fs->first)
 			fs->first = pd->days;
@@ -667,6 +786,7 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		return 0;
 	}
 	pd = &w->pend[w->cur];
+	pd->org = p->idx_org >= 0 ? org_note(w, fs, &f[p->idx_org]) : -1;
 	/* the other metrics: bad values count as empty */
 	pd->m.credits[CR_TOTAL] = total;
 	for (c = 0; c < CR_TOTAL; c++)
@@ -952,6 +1072,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			ret = EXIT_BAD_INPUT;
 		}
 		free(fs->fatal);
+		org_merge(res, fs);
 		res->rows_read += fs->rows_read;
 		res->rows_skipped += fs->skipped;
 		res->rows_filtered += fs->filtered;
@@ -966,6 +1087,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		}
 	}
 	res->files = sh.nfiles;
+	org_sort(res);
 	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",
 		    (unsigned long long)total_problems, MAX_PROBLEMS_SHOWN);

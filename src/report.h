@@ -29,6 +29,7 @@ struct key_col {
 
 #define REPORT_MAX_KEYS 16
 #define REPORT_MAX_SETS 4
+#define REPORT_MAX_ORGS 16	/* organization names kept */
 
 /* A grouping set: some of the report's keys, as indexes into keys[]. */
 struct report_set {
@@ -49,6 +50,7 @@ struct report_opts {
 	int keep_duplicates;
 	int strict;
 	int threads;		/* 0: one per core */
+	int want_orgs;		/* note the ORGANIZATION_NAMEs (orgs[]) */
 	/*
 	 * Grouping sets (report_parse_sets): when nsets > 0, every counted
 	 * row is summed once into each set's groups, each set grouping by
@@ -102,11 +104,30 @@ struct report_result {
 	uint64_t bytes;		/* decompressed bytes */
 	int32_t first_date, last_date;	/* of counted rows */
 	int have_dates;
+	/*
+	 * With want_orgs: the distinct non-empty ORGANIZATION_NAMEs of the
+	 * job runs counted (NUL-terminated, cut at a NUL byte) and how many
+	 * runs each has, most runs first, ties in order of first appearance
+	 * (by file in input order, then by row).  At most REPORT_MAX_ORGS
+	 * per file and in all; orgs_more is set when there were more.
+	 */
+	char *orgs[REPORT_MAX_ORGS];
+	uint64_t org_jobs[REPORT_MAX_ORGS];
+	size_t norgs;
+	int orgs_more;
 };
 
 void report_opts_init(struct report_opts *o);
 void report_opts_release(struct report_opts *o);
 void report_result_release(struct report_result *r);
+
+/*
+ * The organization as a title shows it, from r->orgs: its name; "a and b"
+ * for two; "a, b and N more organizations" for more; else, with no name,
+ * "org <org_id>" when org_id (the manifest's) is not NULL; else NULL.
+ * The caller frees it.  The text is raw: escape it for the output.
+ */
+char *report_org_label(const struct report_result *r, const char *org_id);
 
 /* The groups of grouping set s (report_nsets() of the run's opts). */
 const struct agg *report_set_groups(const struct report_result *r, size_t s);

@@ -2,11 +2,11 @@
  * test_report.c: the report engine (report.h) on small exports written to
  * a temporary directory: groups and exact totals, duplicates across parts,
  * skipped rows and their messages, filters (--since/--until, project and
- * branch globs, status), time keys, grouping sets, --strict, missing
- * columns, corrupt, missing or oversized files, stdin, concatenated parts,
- * inputs that end where the reader's buffer ends, and the same result with
- * 1, 2 or 4 threads (with and without read-ahead).  Runs that may crash
- * run in a child process.
+ * branch globs, status), time keys, grouping sets, organization names and
+ * their labels, --strict, missing columns, corrupt, missing or oversized
+ * files, stdin, concatenated parts, inputs that end where the reader's
+ * buffer ends, and the same result with 1, 2 or 4 threads (with and
+ * without read-ahead).  Runs that may crash run in a child process.
  */
 #include "unit.h"
 
@@ -480,6 +480,133 @@ test_sets(void **state)
 	}
 	free(paths[0]);
 	free(paths[1]);
+}
+
+/* ---- organization names ---- */
+
+#define OHDR "ORGANIZATION_NAME,PROJECT_NAME,JOB_ID,JOB_RUN_DATE," \
+	"TOTAL_CREDITS\n"
+
+/*
+ * Names of the job runs counted, most runs first (ties in order of first
+ * appearance), whatever the threads; NULL, empty, filtered-out and
+ * duplicate-only names left out; the labels titles show.
+ */
+static void
+test_org_names(void **state)
+{
+	static const char a[] = OHDR
+	    "beta,p1,J1,2026-10-01,1\n"
+	    "alpha,p1,J2,2026-10-01,1\n"
+	    "\\N,p1,J3,2026-10-01,1\n"
+	    ",p1,J4,2026-10-01,1\n"
+	    "alpha,p2,J5,2026-10-01,1\n"
+	    "\"Acme, Inc. \"\"EU\"\"\",p3,J6,2026-10-01,1\n";
+	static const char b[] = OHDR
+	    "alpha,p1,J7,2026-10-02,1\n"
+	    "dupe-only,p1,J1,2026-10-01,1\n"
+	    "gamma,p9,J8,2026-10-02,1\n";
+	static const int threads[] = { 1, 2 };
+	char *paths[2], *label;
+	struct report_opts o;
+	struct run r;
+	size_t t;
+
+	(void)state;
+	paths[0] = export_file("o1.csv.gz", a, 1);
+	paths[1] = export_file("o2.csv", b, 0);
+	for (t = 0; t < 2; t++) {
+		opts(&o, "project");
+		o.threads = threads[t];
+		o.want_orgs = 1;
+		run_paths(&o, paths, 2, &r);
+		assert_int_equal(r.ret, 0);
+		assert_int_equal(r.res.norgs, 4);
+		assert_false(r.res.orgs_more);
+		assert_string_equal(r.res.orgs[0], "alpha");
+		assert_int_equal(r.res.org_jobs[0], 3);
+		assert_string_equal(r.res.orgs[1], "beta");
+		assert_string_equal(r.res.orgs[2], "Acme, Inc. \"EU\"");
+		assert_string_equal(r.res.orgs[3], "gamma");
+		assert_int_equal(r.res.org_jobs[3], 1);
+		label = report_org_label(&r.res, "ignored-id");
+		assert_string_equal(label, "alpha, beta and 2 more "
+		    "organizations");
+		free(label);
+		run_release(&r);
+		report_opts_release(&o);
+	}
+
+	/* not asked for: nothing noted */
+	opts(&o, "project");
+	run_paths(&o, paths, 2, &r);
+	assert_int_equal(r.res.norgs, 0);
+	label = report_org_label(&r.res, "5f2b-org");
+	assert_string_equal(label, "org 5f2b-org");
+	free(label);
+	assert_null(report_org_label(&r.res, NULL));
+	run_release(&r);
+	report_opts_release(&o);
+
+	/* only the rows counted: --project p9 leaves gamma alone */
+	{
+		const char *glob = "p9";
+
+		opts(&o, "project");
+		o.want_orgs = 1;
+		o.projects = xmalloc(sizeof(*o.projects));
+		o.projects[0] = glob;
+		o.nprojects = 1;
+		run_paths(&o, paths, 2, &r);
+		label = report_org_label(&r.res, "5f2b-org");
+		assert_string_equal(label, "gamma");
+		free(label);
+		run_release(&r);
+		report_opts_release(&o);
+	}
+	free(paths[0]);
+	free(paths[1]);
+}
+
+/* Two names; more names than are kept. */
+static void
+test_org_labels(void **state)
+{
+	struct sbuf text;
+	char *path, *label;
+	struct report_opts o;
+	struct run r;
+	int i;
+
+	(void)state;
+	path = export_file("o3.csv", OHDR "b,p,J1,2026-10-01,1\n"
+	    "a,p,J2,2026-10-01,1\n", 0);
+	opts(&o, "project");
+	o.want_orgs = 1;
+	run_paths(&o, &path, 1, &r);
+	label = report_org_label(&r.res, NULL);
+	assert_string_equal(label, "b and a");
+	free(label);
+	run_release(&r);
+	free(path);
+
+	sbuf_init(&text, 1 << 20);
+	sbuf_addstr(&text, OHDR);
+	for (i = 0; i < REPORT_MAX_ORGS + 3; i++)
+		sbuf_addf(&text, "org-%02d,p,J%d,2026-10-01,1\n", i, i);
+	path = export_file("o4.csv", text.buf, 0);
+	run_paths(&o, &path, 1, &r);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.res.norgs, REPORT_MAX_ORGS);
+	assert_true(r.res.orgs_more);
+	assert_string_equal(r.res.orgs[0], "org-00");
+	label = report_org_label(&r.res, NULL);
+	assert_string_equal(label, "org-00, org-01 and more organizations");
+	free(label);
+	run_release(&r);
+	report_opts_release(&o);
+	sbuf_release(&text);
+	free(path);
 }
 
 /* ---- filters ---- */
@@ -1353,6 +1480,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_by),
 		cmocka_unit_test(test_sets),
+		cmocka_unit_test(test_org_names),
+		cmocka_unit_test(test_org_labels),
 		cmocka_unit_test(test_groups_and_totals),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_filters),
