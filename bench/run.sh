@@ -3,8 +3,9 @@
 #
 # Generates the data set once (cached outside the repository), then times,
 # best of BENCH_RUNS (3) on a warm page cache: the igzip -dc floor,
-# circleci-usage (default threads and --threads 1), DuckDB and pandas doing
-# the same report, and checks every output against the generator's truth.
+# circleci-usage (default threads and --threads 1), its html page from the
+# same data (against report's time), DuckDB and pandas doing the same
+# report, and checks every output against the generator's truth.
 # Prints a table and writes $CACHE/last-bench.json.
 #
 # Exits non-zero only when circleci-usage's output is wrong or a step
@@ -19,7 +20,7 @@
 #                     generated set (nothing generated or cached; its
 #                     truth.json, when present, is checked against)
 #   BENCH_RUNS        timed runs per contender, best kept (default 3)
-#   BENCH_SKIP        words among: duckdb pandas threads1
+#   BENCH_SKIP        words among: duckdb pandas threads1 html
 #   BENCH_BIN         the binary (default ./circleci-usage)
 #   BENCH_PYTHON      python for the generator and the checks (python3)
 #   BENCH_PANDAS_PYTHON  python with pandas (default /usr/bin/python3)
@@ -351,6 +352,23 @@ if ! skipped threads1; then
 	fi
 fi
 
+# -- circleci-usage html: the page from the same data, read in the same
+# one pass plus its roll-ups; its target is at most 1.2x report's time
+html_ns=
+if ! skipped html; then
+	measure html "$work/html.out" "$bin" html -o "$work/page.html" "$data"
+	st=$?
+	if [ "$st" -ne 0 ]; then
+		row_skip html "circleci-usage html" FAILED "$(why html "$st")"
+		failed=1
+	else
+		html_ns=$T_WALL html_rss=$T_RSS
+		row html "circleci-usage html" "$T_WALL" "$T_RSS" \
+		    "$([ -n "$ours_ns" ] && awk -v h="$T_WALL" -v o="$ours_ns" \
+		    'BEGIN { printf "%.2fx report", h / o }')"
+	fi
+fi
+
 # faster WALL_NS: "ours N.Nx faster" against a contender
 faster() {
 	[ -n "$ours_ns" ] || return 0
@@ -498,6 +516,12 @@ if [ -n "$ours_ns" ]; then
 		printf "circleci-usage: %.2fx the floor (target <= 2), ", o / f
 		if (d > 0) printf "%.1fx faster than DuckDB (target >= 4), ", d / o
 		printf "peak RSS %.0f MiB (target <= 64)\n", k / 1024
+	}'
+	[ -n "$html_ns" ] && awk -v h="$html_ns" -v o="$ours_ns" \
+	    -v k="$html_rss" 'BEGIN {
+		printf "circleci-usage html: %.3f s, %.2fx report'"'"'s %.3f s " \
+		    "(target <= 1.2), peak RSS %.0f MiB\n", h / 1e9, h / o,
+		    o / 1e9, k / 1024
 	}'
 fi
 

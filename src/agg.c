@@ -101,7 +101,7 @@ agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
 			break;
 		g = &a->groups[s - 1];
 		if (g->hash == hash && g->keylen == len &&
-		    memcmp(g->key, key, len) == 0)
+		    hash_equal(g->key, key, len))
 			return g;
 		j = (j + 1) & (a->nslots - 1);
 	}

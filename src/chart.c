@@ -370,7 +370,7 @@ chart_titles(struct chart *c, const struct view *v,
 	if (opts->org != NULL && opts->org[0] != '\0') {
 		char *org = chart_safe_text(opts->org, strlen(opts->org));
 
-		sbuf_addf(&sb, "org %s", org);
+		sbuf_addstr(&sb, org);
 		free(org);
 	}
 	if (res->have_dates) {

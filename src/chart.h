@@ -71,7 +71,8 @@ struct chart {
 struct chart_opts {
 	size_t top;		/* groups shown; 0 for the default */
 	const char *title;	/* --title, or NULL for the default */
-	const char *org;	/* the organization, or NULL if not known */
+	const char *org;	/* the organization as the subtitle shows it
+				 * (report_org_label()), or NULL */
 };
 
 /* The index of the view's time key (day, week, month), or -1. */

@@ -20,8 +20,17 @@
 #include "util.h"
 #include "view.h"
 
-/* The keys of the one pass every section is rolled up from. */
-#define HTML_BY "job,resource_class,executor,status,day"
+/*
+ * The grouping sets of the one pass every section is rolled up from: per
+ * job (project, workflow, job), resource class, executor and status; and
+ * per project and day.  Separate sets, not one grouping by all seven
+ * columns, whose cross product has twenty times the groups (and made the
+ * page 1.4 times as slow as `report`).
+ */
+static const char *const html_sets[] = {
+	"job,resource_class,executor,status",
+	"project,day"
+};
 #define HTML_WASTE "failed,canceled,timedout,infrastructure_fail"
 #define HTML_TOP 20
 
@@ -305,11 +314,11 @@ html_page(FILE *f, struct html_ctx *x)
 	struct html_part proj = { 0 }, proj_top = { 0 }, day = { 0 };
 	struct html_part rc = { 0 }, rc_top = { 0 }, ex = { 0 }, wf = { 0 };
 	struct html_part job = { 0 }, waste = { 0 }, alljobs = { 0 };
-	struct rollup_filter wf_waste = { html_is_waste, NULL };
+	struct rollup_filter wf_waste = { html_is_waste, NULL, "status" };
 	struct chart_opts co = { 0, NULL, x->org };
 	const struct report_opts *o = x->o;
 	const struct report_result *r = x->res;
-	char sub[256], per[64];
+	char per[64];
 	int ret = EXIT_FAILURE_OTHER;
 	size_t i;
 
@@ -335,16 +344,16 @@ html_page(FILE *f, struct html_ctx *x)
 	fputs("<header><h1>", f);
 	html_escape(f, x->title, strlen(x->title));
 	html_period(per, sizeof(per), &x->now);
+	fputs("</h1><p class=\"sub\">", f);
 	if (x->org != NULL) {
 		char *org = chart_safe_text(x->org, strlen(x->org));
 
-		snprintf(sub, sizeof(sub), "org %s \xc2\xb7 %s", org, per);
+		fputs("<span id=\"h-org\">", f);
+		html_escape(f, org, strlen(org));
+		fputs("</span> \xc2\xb7 ", f);
 		free(org);
-	} else {
-		snprintf(sub, sizeof(sub), "%s", per);
 	}
-	fputs("</h1><p class=\"sub\">", f);
-	html_escape(f, sub, strlen(sub));
+	html_escape(f, per, strlen(per));
 	fputs("</p></header>\n", f);
 	html_headline(f, x);
 
@@ -434,7 +443,7 @@ html_previous(struct html_ctx *x, struct report_opts *po,
 {
 	struct report_result pr;
 	struct html_part pw = { 0 };
-	struct rollup_filter flt = { html_is_waste, NULL };
+	struct rollup_filter flt = { html_is_waste, NULL, "status" };
 	int ret;
 
 	flt.ctx = (void *)x->waste;
@@ -463,6 +472,7 @@ cmd_html_exec(int argc, char **argv)
 	struct out out;
 	const char *output = NULL, *title = NULL, *waste_list = HTML_WASTE;
 	const char **prev = NULL;
+	char *org = NULL;
 	size_t nprev = 0;
 	unsigned long long top = HTML_TOP, threads = 0;
 	dec_t price;
@@ -560,7 +570,9 @@ cmd_html_exec(int argc, char **argv)
 		    "or - for stdin");
 		goto out;
 	}
-	report_parse_by(&o, HTML_BY);
+	report_parse_sets(&o, html_sets, sizeof(html_sets) /
+	    sizeof(html_sets[0]));
+	o.want_orgs = 1;
 	report_parse_by(&po, "status");
 	ret = EXIT_BAD_INPUT;
 	for (i = optind; i < argc; i++)
@@ -577,7 +589,8 @@ cmd_html_exec(int argc, char **argv)
 	x.res = &res;
 	x.waste = &waste;
 	x.waste_list = waste_list;
-	x.org = in.org_id;
+	org = report_org_label(&res, in.org_id);
+	x.org = org;
 	x.top = (size_t)top;
 	x.price = price;
 	x.title = title != NULL ? title : "CircleCI usage";
@@ -603,6 +616,7 @@ out:
 	if (ran)
 		report_result_release(&res);
 	html_waste_release(&waste);
+	free(org);
 	free(prev);
 	inputs_release(&pin);
 	inputs_release(&in);

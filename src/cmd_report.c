@@ -433,6 +433,7 @@ cmd_report_exec(int argc, char **argv)
 	}
 	if (chart != CHART_NONE && (ret = chart_keys(&o)) != 0)
 		goto out;
+	o.want_orgs = chart != CHART_NONE;	/* for the subtitle */
 	ret = EXIT_USAGE;
 	if (sort != NULL) {
 		size_t k;
@@ -472,11 +473,14 @@ cmd_report_exec(int argc, char **argv)
 		view_top = CHART_TOP_BARS;
 	view_build(&v, &o, &res, sort_metric, sort_key, view_top, price);
 	if (chart != CHART_NONE) {
+		char *org = report_org_label(&res, in.org_id);
+
 		co.top = (size_t)top;
 		co.title = title;
-		co.org = in.org_id;
+		co.org = org;
 		ret = report_write_chart(&v, &co, chart, (int)width,
 		    (int)height, output);
+		free(org);
 	} else if (out_open(&out, output) < 0) {
 		ret = EXIT_FAILURE_OTHER;
 	} else if (view_write(&v, out.f, fmt) < 0) {

@@ -21,7 +21,9 @@
 #include "date.h"
 #include "dedup.h"
 #include "gz.h"
+#include "hash.h"
 #include "readahead.h"
+#include "strtab.h"
 
 #define MAX_PROBLEMS_PER_FILE 5
 #define MAX_PROBLEMS_SHOWN 5
@@ -84,7 +86,63 @@ report_opts_release(struct report_opts *o)
 void
 report_result_release(struct report_result *r)
 {
+	size_t i;
+
 	agg_release(&r->groups);
+	for (i = 0; i < REPORT_MAX_SETS - 1; i++)
+		agg_release(&r->more[i]);
+	for (i = 0; i < r->norgs; i++)
+		free(r->orgs[i]);
+	r->norgs = 0;
+}
+
+char *
+report_org_label(const struct report_result *r, const char *org_id)
+{
+	size_t more = r->norgs > 2 ? r->norgs - 2 : 0;
+
+	if (r->norgs == 1 && !r->orgs_more)
+		return xstrdup(r->orgs[0]);
+	if (r->norgs == 2 && !r->orgs_more)
+		return xasprintf("%s and %s", r->orgs[0], r->orgs[1]);
+	if (r->norgs >= 2 && r->orgs_more)
+		return xasprintf("%s, %s and more organizations", r->orgs[0],
+		    r->orgs[1]);
+	if (r->norgs > 2)
+		return xasprintf("%s, %s and %zu more organization%s",
+		    r->orgs[0], r->orgs[1], more, more == 1 ? "" : "s");
+	if (org_id != NULL && org_id[0] != '\0')
+		return xasprintf("org %s", org_id);
+	return NULL;
+}
+
+const struct agg *
+report_set_groups(const struct report_result *r, size_t s)
+{
+	return s == 0 ? &r->groups : &r->more[s - 1];
+}
+
+size_t
+report_nsets(const struct report_opts *o)
+{
+	return o->nsets ? o->nsets : 1;
+}
+
+void
+report_set_opts(const struct report_opts *o, size_t s,
+    struct report_opts *out)
+{
+	size_t i;
+
+	report_opts_init(out);
+	if (o->nsets == 0) {
+		memcpy(out->keys, o->keys, sizeof(out->keys));
+		out->nkeys = o->nkeys;
+		return;
+	}
+	for (i = 0; i < o->sets[s].nkeys; i++)
+		out->keys[i] = o->keys[o->sets[s].keys[i]];
+	out->nkeys = o->sets[s].nkeys;
 }
 
 static int
@@ -130,6 +188,39 @@ report_parse_by(struct report_opts *o, const char *list)
 	return 0;
 }
 
+int
+report_parse_sets(struct report_opts *o, const char *const *lists, size_t n)
+{
+	size_t s, i, k;
+
+	if (n > REPORT_MAX_SETS)
+		return error("too many grouping sets (at most %d)",
+		    REPORT_MAX_SETS);
+	o->nkeys = 0;
+	o->nsets = 0;
+	for (s = 0; s < n; s++) {
+		struct report_opts one;
+
+		report_opts_init(&one);
+		if (report_parse_by(&one, lists[s]) < 0)
+			return -1;
+		for (i = 0; i < one.nkeys; i++) {
+			for (k = 0; k < o->nkeys; k++)
+				if (strcmp(o->keys[k].name,
+				    one.keys[i].name) == 0)
+					break;
+			if (k == o->nkeys && report_add_key(o,
+			    &one.keys[i]) < 0)
+				return -1;
+			o->sets[s].keys[i] = k;
+		}
+		o->sets[s].nkeys = one.nkeys;
+		report_opts_release(&one);
+	}
+	o->nsets = n;
+	return 0;
+}
+
 /* ---- per-file state and problems ---- */
 
 struct file_state {
@@ -138,6 +229,11 @@ struct file_state {
 	uint64_t rows_read, skipped, filtered, dups, bytes;
 	int32_t first, last;
 	int have_dates;
+	char *orgs[REPORT_MAX_ORGS];	/* as report_result's, unsorted */
+	size_t org_len[REPORT_MAX_ORGS];
+	uint64_t org_jobs[REPORT_MAX_ORGS];
+	size_t norgs, org_last;	/* org_last: the last row's */
+	int orgs_more;
 	char *problems[MAX_PROBLEMS_PER_FILE];
 	size_t nproblems;
 	uint64_t problems_total;
@@ -162,22 +258,32 @@ struct shared {
 struct pending {
 	int active;
 	int have_day;
+	int org;			/* index in the file's orgs, or -1 */
 	int32_t days;
 	struct dedup_fp fp;
 	struct metrics m;
-	struct sbuf key;
+	uint32_t ids[REPORT_MAX_KEYS];	/* the group, as key value ids */
 };
 
+/*
+ * A worker's groups are keyed by a tuple of small numbers, one per key
+ * column: for a string column the value's id in that column's string
+ * table (names[k]), for a time key the day its period starts on.  Hashing
+ * and comparing 4 bytes a column instead of the names themselves keeps a
+ * many-column key cheap.  Each grouping set has its own table, keyed by
+ * its columns' ids; a row is interned once and added to every set.  The
+ * tuples become the report's byte-string keys once, at the merge.
+ */
 struct worker {
 	pthread_t tid;
 	struct shared *sh;
-	struct agg agg;
+	struct agg sets[REPORT_MAX_SETS];	/* keyed by a set's ids */
+	struct strtab names[REPORT_MAX_KEYS];
 	struct pending pend[2];
 	int cur;			/* pend[cur] is being filled */
 	struct sbuf scratch, glob;
-	int32_t day_cache[3];
-	char day_text[3][DATE_BUFSZ];
-	size_t day_len[3];
+	int32_t month_day, month_start;	/* the last KEY_MONTH lookup */
+	int have_month;
 };
 
 /* A value shown in a message: at most 40 bytes, control bytes escaped. */
@@ -253,7 +359,7 @@ struct file_plan {
 	int key_idx[REPORT_MAX_KEYS];
 	int need_date;		/* a time key or a date filter */
 	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
-	    idx_status;
+	    idx_status, idx_org;
 	int idx_credit[CR_COUNT];
 };
 
@@ -313,6 +419,7 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	p->idx_project = p->h.idx[COL_PROJECT_NAME];
 	p->idx_branch = p->h.idx[COL_VCS_BRANCH];
 	p->idx_status = p->h.idx[COL_JOB_BUILD_STATUS];
+	p->idx_org = o->want_orgs ? p->h.idx[COL_ORGANIZATION_NAME] : -1;
 	for (c = 0; c < CR_COUNT; c++)
 		p->idx_credit[c] = p->h.idx[COL_COMPUTE_CREDITS + c];
 	return 0;
@@ -358,24 +465,44 @@ status_any(char *const *list, size_t n, struct sbuf *scratch,
 	return 0;
 }
 
-/* The text of a time key for `days`, cached per key kind. */
-static void
-time_key(struct worker *w, struct sbuf *key, enum key_kind kind, int32_t days)
+/*
+ * A time key's id: the first day of its period (the day itself, the
+ * Monday of its ISO week, the first of its month), so that two days share
+ * an id exactly when they share the key's text.
+ */
+static uint32_t
+time_key_id(struct worker *w, enum key_kind kind, int32_t days)
 {
-	int k = kind - KEY_DAY;
+	int y, m, d;
 
-	if (w->day_len[k] && w->day_cache[k] == days) {
-		agg_key_add(key, w->day_text[k], w->day_len[k]);
-		return;
-	}
 	if (kind == KEY_DAY)
-		w->day_len[k] = date_format_day(days, w->day_text[k]);
-	else if (kind == KEY_WEEK)
-		w->day_len[k] = date_format_week(days, w->day_text[k]);
-	else
-		w->day_len[k] = date_format_month(days, w->day_text[k]);
-	w->day_cache[k] = days;
-	agg_key_add(key, w->day_text[k], w->day_len[k]);
+		return (uint32_t)days;
+	if (kind == KEY_WEEK)
+		return (uint32_t)date_week_start(days);
+	if (!w->have_month || w->month_day != days) {
+		date_to_ymd(days, &y, &m, &d);
+		w->month_day = days;
+		w->month_start = date_from_ymd(y, m, 1);
+		w->have_month = 1;
+	}
+	return (uint32_t)w->month_start;
+}
+
+/* The text of a time key id, as time_key_id() made it. */
+static size_t
+time_key_text(enum key_kind kind, uint32_t id, char *buf)
+{
+	if (kind == KEY_DAY)
+		return date_format_day((int32_t)id, buf);
+	if (kind == KEY_WEEK)
+		return date_format_week((int32_t)id, buf);
+	return date_format_month((int32_t)id, buf);
+}
+
+static inline uint64_t
+ids_hash(const uint32_t *ids, size_t n)
+{
+	return hash_bytes(ids, n * sizeof(*ids), 0x452821e638d01377ULL);
 }
 
 /* Parse an optional numeric column: NULL and bad values are 0. */
@@ -407,17 +534,108 @@ opt_number(struct worker *w, struct file_state *fs,
 	    "not a number, counted as empty:", v, len);
 }
 
+/*
+ * The row's ORGANIZATION_NAME as an index in the file's names, added if
+ * new; -1 when empty or past REPORT_MAX_ORGS names.  An export is one
+ * organization's, or a few (shared organizations), so the name is nearly
+ * always the last row's: one short comparison a row.
+ */
+static int
+org_note(struct worker *w, struct file_state *fs, const struct csv_field *f)
+{
+	size_t len, i;
+	const char *v;
+
+	if (csv_field_is_null(f))
+		return -1;
+	v = csv_field_value(f, &w->scratch, &len);
+	len = strnlen(v, len);
+	if (len == 0)
+		return -1;
+	if (CU_LIKELY(fs->norgs > 0 && fs->org_len[fs->org_last] == len &&
+	    hash_equal(fs->orgs[fs->org_last], v, len)))
+		return (int)fs->org_last;
+	for (i = 0; i < fs->norgs; i++) {
+		if (fs->org_len[i] == len && memcmp(fs->orgs[i], v, len) == 0) {
+			fs->org_last = i;
+			return (int)i;
+		}
+	}
+	if (fs->norgs == REPORT_MAX_ORGS) {
+		fs->orgs_more = 1;
+		return -1;
+	}
+	fs->orgs[fs->norgs] = xstrndup(v, len);
+	fs->org_len[fs->norgs] = len;
+	fs->org_jobs[fs->norgs] = 0;
+	fs->org_last = fs->norgs++;
+	return (int)fs->org_last;
+}
+
+/*
+ * Add a file's organization names with job runs to the result's (files
+ * in input order: first appearances stay in order).
+ */
+static void
+org_merge(struct report_result *res, struct file_state *fs)
+{
+	size_t i, j;
+
+	res->orgs_more |= fs->orgs_more;
+	for (i = 0; i < fs->norgs; i++) {
+		for (j = 0; j < res->norgs; j++)
+			if (strcmp(res->orgs[j], fs->orgs[i]) == 0)
+				break;
+		if (j < res->norgs) {
+			res->org_jobs[j] += fs->org_jobs[i];
+			free(fs->orgs[i]);
+		} else if (fs->org_jobs[i] == 0) {
+			free(fs->orgs[i]);	/* duplicates only */
+		} else if (res->norgs == REPORT_MAX_ORGS) {
+			res->orgs_more = 1;
+			free(fs->orgs[i]);
+		} else {
+			res->org_jobs[res->norgs] = fs->org_jobs[i];
+			res->orgs[res->norgs++] = fs->orgs[i];
+		}
+	}
+	fs->norgs = 0;
+}
+
+/* Most job runs first; a stable sort, so ties keep their order. */
+static void
+org_sort(struct report_result *res)
+{
+	size_t i, j;
+
+	for (i = 1; i < res->norgs; i++) {
+		char *name = res->orgs[i];
+		uint64_t jobs = res->org_jobs[i];
+
+		for (j = i; j > 0 && res->org_jobs[j - 1] < jobs; j--) {
+			res->orgs[j] = res->orgs[j - 1];
+			res->org_jobs[j] = res->org_jobs[j - 1];
+		}
+		res->orgs[j] = name;
+		res->org_jobs[j] = jobs;
+	}
+}
+
 /* Count a parsed row, unless the duplicate filter has seen it. */
 static void
 pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 {
+	const struct report_opts *o = w->sh->o;
 	struct agg_group *g;
+	size_t s;
 
 	pd->active = 0;
 	if (w->sh->dedup != NULL && !dedup_insert(w->sh->dedup, &pd->fp)) {
 		fs->dups++;
 		return;
 	}
+	if (pd->org >= 0)
+		fs->org_jobs[pd->org]++;
 	if (pd->have_day) {
 		if (!fs->have_dates || pd->days < fs->first)
 			fs->first = pd->days;
@@ -425,9 +643,22 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 			fs->last = pd->days;
 		fs->have_dates = 1;
 	}
-	g = agg_get(&w->agg, pd->key.buf, pd->key.len,
-	    agg_hash(pd->key.buf, pd->key.len));
-	metrics_add(&g->m, &pd->m);
+	if (o->nsets == 0) {
+		g = agg_get(&w->sets[0], (const char *)pd->ids, o->nkeys *
+		    sizeof(*pd->ids), ids_hash(pd->ids, o->nkeys));
+		metrics_add(&g->m, &pd->m);
+		return;
+	}
+	for (s = 0; s < o->nsets; s++) {
+		uint32_t ids[REPORT_MAX_KEYS];
+		size_t n = o->sets[s].nkeys, k;
+
+		for (k = 0; k < n; k++)
+			ids[k] = pd->ids[o->sets[s].keys[k]];
+		g = agg_get(&w->sets[s], (const char *)ids, n * sizeof(*ids),
+		    ids_hash(ids, n));
+		metrics_add(&g->m, &pd->m);
+	}
 }
 
 /*
@@ -555,6 +786,7 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		return 0;
 	}
 	pd = &w->pend[w->cur];
+	pd->org = p->idx_org >= 0 ? org_note(w, fs, &f[p->idx_org]) : -1;
 	/* the other metrics: bad values count as empty */
 	pd->m.credits[CR_TOTAL] = total;
 	for (c = 0; c < CR_TOTAL; c++)
@@ -568,13 +800,12 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	pd->have_day = have_day;
 	pd->days = days;
 	/* the group */
-	sbuf_reset(&pd->key);
 	for (i = 0; i < o->nkeys; i++) {
 		if (o->keys[i].kind == KEY_STRING) {
 			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
-			agg_key_add(&pd->key, v, len);
+			pd->ids[i] = strtab_intern(&w->names[i], v, len);
 		} else {
-			time_key(w, &pd->key, o->keys[i].kind, days);
+			pd->ids[i] = time_key_id(w, o->keys[i].kind, days);
 		}
 	}
 	if (p->idx_id < 0) {
@@ -699,21 +930,71 @@ worker_main(void *arg)
 static void
 worker_init(struct worker *w, struct shared *sh)
 {
+	size_t k;
+
 	memset(w, 0, sizeof(*w));
 	w->sh = sh;
-	agg_init(&w->agg);
-	sbuf_init(&w->pend[0].key, MAX_RECORD);
-	sbuf_init(&w->pend[1].key, MAX_RECORD);
+	for (k = 0; k < report_nsets(sh->o); k++)
+		agg_init(&w->sets[k]);
+	for (k = 0; k < sh->o->nkeys; k++)
+		if (sh->o->keys[k].kind == KEY_STRING)
+			strtab_init(&w->names[k]);
 	sbuf_init(&w->scratch, MAX_RECORD);
 	sbuf_init(&w->glob, MAX_RECORD);
+}
+
+/*
+ * Add a worker's groups of set `set` into dst, their keys made from ids
+ * into what agg_key_add() makes of the names, in the worker's order.
+ */
+static void
+worker_merge(struct agg *dst, const struct worker *w, size_t set)
+{
+	const struct report_opts *o = w->sh->o;
+	const struct agg *src = &w->sets[set];
+	struct sbuf key;
+	size_t i, k, n, len;
+
+	n = o->nsets ? o->sets[set].nkeys : o->nkeys;
+	sbuf_init(&key, SIZE_MAX);
+	for (i = 0; i < src->n; i++) {
+		const struct agg_group *s = &src->groups[i];
+		struct agg_group *d;
+		uint32_t id;
+
+		sbuf_reset(&key);
+		for (k = 0; k < n; k++) {
+			size_t c = o->nsets ? o->sets[set].keys[k] : k;
+
+			memcpy(&id, s->key + k * sizeof(id), sizeof(id));
+			if (o->keys[c].kind == KEY_STRING) {
+				const char *v = strtab_str(&w->names[c], id,
+				    &len);
+
+				agg_key_add(&key, v, len);
+			} else {
+				char text[DATE_BUFSZ];
+
+				len = time_key_text(o->keys[c].kind, id, text);
+				agg_key_add(&key, text, len);
+			}
+		}
+		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
+		metrics_add(&d->m, &s->m);
+	}
+	sbuf_release(&key);
 }
 
 static void
 worker_release(struct worker *w)
 {
-	agg_release(&w->agg);
-	sbuf_release(&w->pend[0].key);
-	sbuf_release(&w->pend[1].key);
+	size_t k;
+
+	for (k = 0; k < REPORT_MAX_SETS; k++)
+		agg_release(&w->sets[k]);
+	for (k = 0; k < REPORT_MAX_KEYS; k++)
+		if (w->names[k].slots != NULL)
+			strtab_release(&w->names[k]);
 	sbuf_release(&w->scratch);
 	sbuf_release(&w->glob);
 }
@@ -730,6 +1011,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 
 	memset(res, 0, sizeof(*res));
 	agg_init(&res->groups);
+	for (i = 1; i < report_nsets(o); i++)
+		agg_init(&res->more[i - 1]);
 	for (i = 0; i < in->n; i++) {
 		if (strcmp(in->paths[i], "-") == 0 && stdin_seen++) {
 			error("standard input ('-') given twice");
@@ -789,6 +1072,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			ret = EXIT_BAD_INPUT;
 		}
 		free(fs->fatal);
+		org_merge(res, fs);
 		res->rows_read += fs->rows_read;
 		res->rows_skipped += fs->skipped;
 		res->rows_filtered += fs->filtered;
@@ -803,6 +1087,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		}
 	}
 	res->files = sh.nfiles;
+	org_sort(res);
 	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",
 		    (unsigned long long)total_problems, MAX_PROBLEMS_SHOWN);
@@ -812,7 +1097,9 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		    res->rows_skipped == 1 ? "" : "s",
 		    (unsigned long long)res->rows_read);
 	for (i = 0; i < nworkers; i++) {
-		agg_merge(&res->groups, &workers[i].agg);
+		for (j = 0; j < report_nsets(o); j++)
+			worker_merge(j == 0 ? &res->groups : &res->more[j - 1],
+			    &workers[i], j);
 		worker_release(&workers[i]);
 	}
 	for (i = 0; i < res->groups.n; i++)

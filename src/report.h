@@ -28,6 +28,14 @@ struct key_col {
 };
 
 #define REPORT_MAX_KEYS 16
+#define REPORT_MAX_SETS 4
+#define REPORT_MAX_ORGS 16	/* organization names kept */
+
+/* A grouping set: some of the report's keys, as indexes into keys[]. */
+struct report_set {
+	size_t keys[REPORT_MAX_KEYS];
+	size_t nkeys;
+};
 
 struct report_opts {
 	struct key_col keys[REPORT_MAX_KEYS];
@@ -42,6 +50,16 @@ struct report_opts {
 	int keep_duplicates;
 	int strict;
 	int threads;		/* 0: one per core */
+	int want_orgs;		/* note the ORGANIZATION_NAMEs (orgs[]) */
+	/*
+	 * Grouping sets (report_parse_sets): when nsets > 0, every counted
+	 * row is summed once into each set's groups, each set grouping by
+	 * some of keys[], instead of once by every key.  One pass then gives
+	 * several narrow groupings (html's per job and status, per project
+	 * and day) without their cross product, which is much larger.
+	 */
+	struct report_set sets[REPORT_MAX_SETS];
+	size_t nsets;
 };
 
 /*
@@ -51,11 +69,32 @@ struct report_opts {
  */
 int report_parse_by(struct report_opts *o, const char *list);
 
+/*
+ * Parse grouping sets, each a --by list ("job,status", "project,day"):
+ * keys[] becomes the union of their keys, in order of appearance, and
+ * sets[] the n sets.  Returns 0, or -1 after printing an error (a bad key,
+ * more than REPORT_MAX_SETS sets or REPORT_MAX_KEYS keys).
+ */
+int report_parse_sets(struct report_opts *o, const char *const *lists,
+    size_t n);
+
+/* How many groupings a run of o makes: nsets, or 1 (every key). */
+size_t report_nsets(const struct report_opts *o);
+
+/*
+ * Make *out (initialized here) the opts of grouping set s alone: its keys,
+ * in the order its tuple keys hold them; nothing else is copied.  Set 0 of
+ * opts without sets is every key.  Release with report_opts_release().
+ */
+void report_set_opts(const struct report_opts *o, size_t s,
+    struct report_opts *out);
+
 /* The names accepted by --by, for help texts. */
 extern const char *const report_key_names;
 
 struct report_result {
-	struct agg groups;
+	struct agg groups;	/* by every key, or by grouping set 0 */
+	struct agg more[REPORT_MAX_SETS - 1];	/* by sets 1, 2 ... */
 	struct metrics totals;
 	uint64_t files;
 	uint64_t rows_read;	/* data records, every one */
@@ -65,11 +104,33 @@ struct report_result {
 	uint64_t bytes;		/* decompressed bytes */
 	int32_t first_date, last_date;	/* of counted rows */
 	int have_dates;
+	/*
+	 * With want_orgs: the distinct non-empty ORGANIZATION_NAMEs of the
+	 * job runs counted (NUL-terminated, cut at a NUL byte) and how many
+	 * runs each has, most runs first, ties in order of first appearance
+	 * (by file in input order, then by row).  At most REPORT_MAX_ORGS
+	 * per file and in all; orgs_more is set when there were more.
+	 */
+	char *orgs[REPORT_MAX_ORGS];
+	uint64_t org_jobs[REPORT_MAX_ORGS];
+	size_t norgs;
+	int orgs_more;
 };
 
 void report_opts_init(struct report_opts *o);
 void report_opts_release(struct report_opts *o);
 void report_result_release(struct report_result *r);
+
+/*
+ * The organization as a title shows it, from r->orgs: its name; "a and b"
+ * for two; "a, b and N more organizations" for more; else, with no name,
+ * "org <org_id>" when org_id (the manifest's) is not NULL; else NULL.
+ * The caller frees it.  The text is raw: escape it for the output.
+ */
+char *report_org_label(const struct report_result *r, const char *org_id);
+
+/* The groups of grouping set s (report_nsets() of the run's opts). */
+const struct agg *report_set_groups(const struct report_result *r, size_t s);
 
 /*
  * Read every input into res.  Problems with rows are reported on stderr

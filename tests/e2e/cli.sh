@@ -252,6 +252,19 @@ run 0 "$BIN" report --format svg "$T/om" && contains "$T/out" "org 5f2b9c1e-org"
     contains "$T/out" "2026-10-01 to 2026-10-03" &&
     ok "chart subtitle: the manifest's org and the date range" ||
     ko "chart subtitle: the manifest's org and the date range" "$(cat "$T/err")"
+# ORGANIZATION_NAME, when the data has it, before the manifest's org_id
+printf '%s\n%s\n%s\n' ORGANIZATION_NAME,PROJECT_NAME,JOB_ID,JOB_RUN_DATE,TOTAL_CREDITS \
+    '"<x> A&B ""co""",api,1,2026-10-01,2' 'other org,web,2,2026-10-02,1' \
+    >"$T/om/w/part-000.csv"
+run 0 "$BIN" report --format svg "$T/om" && cp "$T/out" "$T/org.svg" &&
+    $CC svgtext "$T/org.svg" '<x> A&B "co" and other org · 2026-10-01 to 2026-10-02 · 3.00 credits in total' &&
+    ! grep -q '<x>' "$T/org.svg" &&
+    ok "chart subtitle: the organizations' names, escaped" ||
+    ko "chart subtitle: the organizations' names, escaped" "$(cat "$T/err")"
+run 0 "$BIN" report --format png -o "$T/org.png" "$T/om" &&
+    $CC png "$T/org.png" 1200 700 --drawn &&
+    ok "png chart with the organizations' names" ||
+    ko "png chart with the organizations' names" "$(cat "$T/err")"
 run 1 "$BIN" report --format png -o "$T/nodir/c.png" "$T/gen" &&
     [ ! -e "$T/nodir" ] && ok "png to an unwritable place exits 1" ||
     ko "png to an unwritable place exits 1"

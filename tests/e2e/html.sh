@@ -2,10 +2,11 @@
 # tests/e2e/html.sh BIN [--quick]: `circleci-usage html`: a self-contained
 # page (nothing loaded from elsewhere), numbers equal to `report`'s
 # (headline, the per-project table, the top jobs), names escaped in the
-# markup, the same bytes twice, --previous, usage errors; and, unless
-# --quick, the page in headless Chromium (browser.py): no console error,
-# no request, the total shown, sorting and filtering work, and
-# screenshots (laptop, phone, dark) saved in build/screenshots.
+# markup, the organization in the headline (names from the data, or the
+# manifest's org_id), the same bytes twice, --previous, usage errors;
+# and, unless --quick, the page in headless Chromium (browser.py): no
+# console error, no request, the total shown, sorting and filtering work,
+# and screenshots (laptop, phone, dark) saved in build/screenshots.
 BIN=$1
 quick=${2:-}
 . "$(dirname "$0")/lib.sh"
@@ -45,15 +46,44 @@ contains "$T/p.html" 'id="chart-projects"' && contains "$T/p.html" 'id="chart-da
 "$BIN" html "$T/gen" >"$T/p2.html" && cmp -s "$T/p.html" "$T/p2.html" &&
     ok "the same bytes twice (stdout without -o)" || ko "the same bytes twice (stdout without -o)"
 
-printf 'PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS\n%s\n%s\n' \
-    '"</script><script>alert(1)</script>",w,"a&b <i>",1,2026-10-01,failed,large,docker,5' \
-    "\"it's \"\"q\"\"\",w,j,2,2026-10-02,success,medium,docker,1" >"$T/x.csv"
+printf 'ORGANIZATION_NAME,PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS\n%s\n%s\n' \
+    '"<b>Org</b> & ""co""","</script><script>alert(1)</script>",w,"a&b <i>",1,2026-10-01,failed,large,docker,5' \
+    "zeta,\"it's \"\"q\"\"\",w,j,2,2026-10-02,success,medium,docker,1" >"$T/x.csv"
 run 0 "$BIN" html -o "$T/x.html" "$T/x.csv" &&
     [ "$(grep -c '</script>' "$T/x.html")" -eq 1 ] && ! grep -q '<i>' "$T/x.html" &&
+    ! grep -q '<b>' "$T/x.html" &&
     $HC text "$T/x.html" '</script><script>alert(1)</script>' &&
     $HC text "$T/x.html" 'a&b <i>' && $HC text "$T/x.html" "it's \"q\"" &&
     ok "names from the data escaped in the markup" ||
     ko "names from the data escaped in the markup" "$(cat "$T/err")"
+r=$($HC idtext "$T/x.html" h-org '<b>Org</b> & "co" and zeta') &&
+    contains "$T/x.html" '&lt;b&gt;Org&lt;/b&gt; &amp; &quot;co&quot; and zeta' &&
+    ok "headline: two organizations' names, escaped" ||
+    ko "headline: two organizations' names, escaped" "$r"
+# the generated export's organizations, most job runs first, as report
+# --by org counts them
+want=$("$BIN" report --by org --format csv "$T/gen" | python3 -c '
+import csv, sys
+rows = sorted(csv.DictReader(sys.stdin), key=lambda r: -int(r["jobs"]))
+n = [r["org"] for r in rows]
+if len(n) == 1: print(n[0])
+elif len(n) == 2: print("%s and %s" % tuple(n))
+else: print("%s, %s and %d more organization%s" % (n[0], n[1], len(n) - 2,
+                                                    "" if len(n) == 3 else "s"))')
+r=$($HC idtext "$T/p.html" h-org "$want") &&
+    ok "headline: the organizations of the export ($want)" ||
+    ko "headline: the organizations of the export" "$r"
+mkdir -p "$T/om/w"
+printf '%s\n%s\n' \
+    PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS \
+    p,w,j,1,2026-10-01,success,medium,docker,1 >"$T/om/w/part-000.csv"
+cat >"$T/om/manifest.json" <<JSON
+{"org_id": "5f2b9c1e-org", "windows": [{"files": [{"path": "w/part-000.csv"}]}]}
+JSON
+run 0 "$BIN" html -o "$T/om.html" "$T/om" &&
+    r=$($HC idtext "$T/om.html" h-org "org 5f2b9c1e-org") &&
+    ok "headline: no ORGANIZATION_NAME, the manifest's org_id" ||
+    ko "headline: no ORGANIZATION_NAME, the manifest's org_id" "$r $(cat "$T/err")"
 
 run 0 "$BIN" html --previous "$T/prev" -o "$T/pp.html" "$T/gen" &&
     contains "$T/pp.html" "vs the previous period" &&

@@ -14,6 +14,8 @@
         the first KEYS (default 1) columns' names and the exact credits
     htmlcheck.py text FILE TEXT
         TEXT is the text of an element (names escaped right come back whole)
+    htmlcheck.py idtext FILE ID TEXT
+        TEXT is the text of the element with id ID
 
 Prints nothing and exits 0 when the check passes; else a reason, exit 1.
 Python 3 standard library only.
@@ -166,6 +168,13 @@ def check_text(path, text):
         fail("no element reads %r" % text)
 
 
+def check_idtext(path, el_id, text):
+    p = load(path)
+    got = p.elements[find(p, el_id)][2]
+    if got != text:
+        fail("#%s reads %r, not %r" % (el_id, got, text))
+
+
 def main():
     a = sys.argv[1:]
     if len(a) == 2 and a[0] == "self-contained":
@@ -176,6 +185,8 @@ def main():
         check_table(a[1], a[2], a[3], int(a[4]) if len(a) == 5 else 1)
     elif len(a) == 3 and a[0] == "text":
         check_text(a[1], a[2])
+    elif len(a) == 4 and a[0] == "idtext":
+        check_idtext(a[1], a[2], a[3])
     else:
         fail(__doc__)
 

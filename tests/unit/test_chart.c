@@ -281,7 +281,7 @@ test_bars_metric_title_org(void **state)
 {
 	struct fixture fx;
 	struct chart c;
-	struct chart_opts co = { 0, NULL, "0b1c-org" };
+	struct chart_opts co = { 0, NULL, "acme\tlabs and <B>" };
 
 	(void)state;
 	fixture_init(&fx, "project,resource_class");
@@ -293,8 +293,9 @@ test_bars_metric_title_org(void **state)
 	assert_string_equal(c.unit, "USD");
 	assert_string_equal(c.bars[0].label, "api / medium");
 	assert_dec_equal(c.bars[0].value, unit_dec("1.8"));
-	assert_string_equal(c.subtitle, "org 0b1c-org \xc2\xb7 2026-10-01 to "
-	    "2026-10-03 \xc2\xb7 $2.40 in total");
+	/* the organization as given, made safe (a tab is a space) */
+	assert_string_equal(c.subtitle, "acme labs and <B> \xc2\xb7 "
+	    "2026-10-01 to 2026-10-03 \xc2\xb7 $2.40 in total");
 	chart_release(&c);
 	co.title = "Team <A> & \"B\"";
 	chart_build(&c, &fx.v, &co, 1200, 700);

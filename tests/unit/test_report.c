@@ -2,11 +2,11 @@
  * test_report.c: the report engine (report.h) on small exports written to
  * a temporary directory: groups and exact totals, duplicates across parts,
  * skipped rows and their messages, filters (--since/--until, project and
- * branch globs, status), time keys, --strict, missing columns, corrupt,
- * missing or oversized files, stdin, concatenated parts, inputs that end
- * where the reader's buffer ends, and the same result with 1, 2 or 4
- * threads (with and without read-ahead).  Runs that may crash run in a
- * child process.
+ * branch globs, status), time keys, grouping sets, organization names and
+ * their labels, --strict, missing columns, corrupt, missing or oversized
+ * files, stdin, concatenated parts, inputs that end where the reader's
+ * buffer ends, and the same result with 1, 2 or 4 threads (with and
+ * without read-ahead).  Runs that may crash run in a child process.
  */
 #include "unit.h"
 
@@ -386,6 +386,227 @@ test_keys(void **state)
 	report_opts_release(&o);
 	free(paths[0]);
 	free(paths[1]);
+}
+
+/* ---- grouping sets ---- */
+
+/* The groups of set `set` of a run, as groups_text() writes them. */
+static char *
+set_text(const struct run *r, size_t set, size_t nkeys)
+{
+	struct report_result one = r->res;
+
+	one.groups = *report_set_groups(&r->res, set);
+	return groups_text(&one, nkeys);
+}
+
+/* Each set of one pass equals a run grouped by that set's keys alone. */
+static void
+test_sets(void **state)
+{
+	static const char *const sets[] = { "job,status", "project,day",
+	    "week,resource_class" };
+	static const size_t nkeys[] = { 4, 2, 2 };
+	static const int threads[] = { 1, 2 };
+	char *paths[2];
+	struct report_opts o, one;
+	struct run r, alone;
+	size_t s, t;
+
+	(void)state;
+	paths[0] = export_file("s1.csv.gz", part1, 1);
+	paths[1] = export_file("s2.csv.gz", part2, 0);
+
+	report_opts_init(&o);
+	assert_int_equal(report_parse_sets(&o, sets, 3), 0);
+	/* the union of the keys, each once, in order of appearance */
+	assert_int_equal(o.nkeys, 7);
+	assert_string_equal(o.keys[0].name, "project");
+	assert_string_equal(o.keys[3].name, "status");
+	assert_string_equal(o.keys[4].name, "day");
+	assert_string_equal(o.keys[6].name, "resource_class");
+	assert_int_equal(o.nsets, 3);
+	assert_int_equal(report_nsets(&o), 3);
+	assert_int_equal(o.sets[1].nkeys, 2);
+	assert_int_equal(o.sets[1].keys[0], 0);	/* project, shared */
+	assert_int_equal(o.sets[1].keys[1], 4);
+	report_set_opts(&o, 2, &one);
+	assert_int_equal(one.nkeys, 2);
+	assert_string_equal(one.keys[0].name, "week");
+	assert_int_equal(one.nsets, 0);
+	report_opts_release(&one);
+
+	for (t = 0; t < 2; t++) {
+		o.threads = threads[t];
+		run_paths(&o, paths, 2, &r);
+		assert_int_equal(r.ret, 0);
+		assert_int_equal(r.res.rows_read, 7);
+		assert_int_equal(r.res.duplicates, 1);
+		for (s = 0; s < 3; s++) {
+			char *got, *want;
+
+			opts(&one, sets[s]);
+			run_paths(&one, paths, 2, &alone);
+			assert_int_equal(alone.ret, 0);
+			got = set_text(&r, s, nkeys[s]);
+			want = groups_text(&alone.res, nkeys[s]);
+			assert_string_equal(got, want);
+			free(got);
+			free(want);
+			run_release(&alone);
+			report_opts_release(&one);
+		}
+		run_release(&r);
+	}
+	report_opts_release(&o);
+
+	/* bad sets */
+	{
+		static const char *const bad[] = { "project", "nope" };
+		static const char *const many[] = { "day", "day", "day", "day",
+		    "day" };
+		struct unit_capture cap;
+		char *err;
+
+		report_opts_init(&o);
+		unit_capture_begin(&cap);
+		assert_int_equal(report_parse_sets(&o, bad, 2), -1);
+		assert_int_equal(report_parse_sets(&o, many, 5), -1);
+		err = unit_capture_end(&cap);
+		assert_contains(err, "unknown key 'nope'");
+		assert_contains(err, "too many grouping sets");
+		free(err);
+		report_opts_release(&o);
+	}
+	free(paths[0]);
+	free(paths[1]);
+}
+
+/* ---- organization names ---- */
+
+#define OHDR "ORGANIZATION_NAME,PROJECT_NAME,JOB_ID,JOB_RUN_DATE," \
+	"TOTAL_CREDITS\n"
+
+/*
+ * Names of the job runs counted, most runs first (ties in order of first
+ * appearance), whatever the threads; NULL, empty, filtered-out and
+ * duplicate-only names left out; the labels titles show.
+ */
+static void
+test_org_names(void **state)
+{
+	static const char a[] = OHDR
+	    "beta,p1,J1,2026-10-01,1\n"
+	    "alpha,p1,J2,2026-10-01,1\n"
+	    "\\N,p1,J3,2026-10-01,1\n"
+	    ",p1,J4,2026-10-01,1\n"
+	    "alpha,p2,J5,2026-10-01,1\n"
+	    "\"Acme, Inc. \"\"EU\"\"\",p3,J6,2026-10-01,1\n";
+	static const char b[] = OHDR
+	    "alpha,p1,J7,2026-10-02,1\n"
+	    "dupe-only,p1,J1,2026-10-01,1\n"
+	    "gamma,p9,J8,2026-10-02,1\n";
+	static const int threads[] = { 1, 2 };
+	char *paths[2], *label;
+	struct report_opts o;
+	struct run r;
+	size_t t;
+
+	(void)state;
+	paths[0] = export_file("o1.csv.gz", a, 1);
+	paths[1] = export_file("o2.csv", b, 0);
+	for (t = 0; t < 2; t++) {
+		opts(&o, "project");
+		o.threads = threads[t];
+		o.want_orgs = 1;
+		run_paths(&o, paths, 2, &r);
+		assert_int_equal(r.ret, 0);
+		assert_int_equal(r.res.norgs, 4);
+		assert_false(r.res.orgs_more);
+		assert_string_equal(r.res.orgs[0], "alpha");
+		assert_int_equal(r.res.org_jobs[0], 3);
+		assert_string_equal(r.res.orgs[1], "beta");
+		assert_string_equal(r.res.orgs[2], "Acme, Inc. \"EU\"");
+		assert_string_equal(r.res.orgs[3], "gamma");
+		assert_int_equal(r.res.org_jobs[3], 1);
+		label = report_org_label(&r.res, "ignored-id");
+		assert_string_equal(label, "alpha, beta and 2 more "
+		    "organizations");
+		free(label);
+		run_release(&r);
+		report_opts_release(&o);
+	}
+
+	/* not asked for: nothing noted */
+	opts(&o, "project");
+	run_paths(&o, paths, 2, &r);
+	assert_int_equal(r.res.norgs, 0);
+	label = report_org_label(&r.res, "5f2b-org");
+	assert_string_equal(label, "org 5f2b-org");
+	free(label);
+	assert_null(report_org_label(&r.res, NULL));
+	run_release(&r);
+	report_opts_release(&o);
+
+	/* only the rows counted: --project p9 leaves gamma alone */
+	{
+		const char *glob = "p9";
+
+		opts(&o, "project");
+		o.want_orgs = 1;
+		o.projects = xmalloc(sizeof(*o.projects));
+		o.projects[0] = glob;
+		o.nprojects = 1;
+		run_paths(&o, paths, 2, &r);
+		label = report_org_label(&r.res, "5f2b-org");
+		assert_string_equal(label, "gamma");
+		free(label);
+		run_release(&r);
+		report_opts_release(&o);
+	}
+	free(paths[0]);
+	free(paths[1]);
+}
+
+/* Two names; more names than are kept. */
+static void
+test_org_labels(void **state)
+{
+	struct sbuf text;
+	char *path, *label;
+	struct report_opts o;
+	struct run r;
+	int i;
+
+	(void)state;
+	path = export_file("o3.csv", OHDR "b,p,J1,2026-10-01,1\n"
+	    "a,p,J2,2026-10-01,1\n", 0);
+	opts(&o, "project");
+	o.want_orgs = 1;
+	run_paths(&o, &path, 1, &r);
+	label = report_org_label(&r.res, NULL);
+	assert_string_equal(label, "b and a");
+	free(label);
+	run_release(&r);
+	free(path);
+
+	sbuf_init(&text, 1 << 20);
+	sbuf_addstr(&text, OHDR);
+	for (i = 0; i < REPORT_MAX_ORGS + 3; i++)
+		sbuf_addf(&text, "org-%02d,p,J%d,2026-10-01,1\n", i, i);
+	path = export_file("o4.csv", text.buf, 0);
+	run_paths(&o, &path, 1, &r);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.res.norgs, REPORT_MAX_ORGS);
+	assert_true(r.res.orgs_more);
+	assert_string_equal(r.res.orgs[0], "org-00");
+	label = report_org_label(&r.res, NULL);
+	assert_string_equal(label, "org-00, org-01 and more organizations");
+	free(label);
+	run_release(&r);
+	report_opts_release(&o);
+	sbuf_release(&text);
+	free(path);
 }
 
 /* ---- filters ---- */
@@ -1258,6 +1479,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_by),
+		cmocka_unit_test(test_sets),
+		cmocka_unit_test(test_org_names),
+		cmocka_unit_test(test_org_labels),
 		cmocka_unit_test(test_groups_and_totals),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_filters),

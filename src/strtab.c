@@ -1,0 +1,112 @@
+/*
+ * strtab.c: string interning in an open-addressing table (linear probing,
+ * at most half full), the strings in an arena of 64 KiB chunks.
+ *
+ * The table is small and hot (a column has tens to thousands of distinct
+ * values), so a lookup is one hash of the value, usually one probe and one
+ * short memcmp, all in cache.
+ */
+#include "strtab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "util.h"
+
+#define STRTAB_CHUNK (64 * 1024)
+#define STRTAB_SEED 0x3c6ef372fe94f82bULL
+
+void
+strtab_init(struct strtab *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->nslots = 64;
+	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+}
+
+void
+strtab_release(struct strtab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->ents);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+static const char *
+strtab_store(struct strtab *t, const char *s, size_t len)
+{
+	char *p;
+
+	if (t->arena == NULL || t->arena_cap - t->arena_used < len) {
+		size_t cap = len > STRTAB_CHUNK ? len : STRTAB_CHUNK;
+
+		t->arena = xmalloc(cap);
+		t->arena_cap = cap;
+		t->arena_used = 0;
+		t->chunks = xreallocarray(t->chunks, t->nchunks + 1,
+		    sizeof(*t->chunks));
+		t->chunks[t->nchunks++] = t->arena;
+	}
+	p = t->arena + t->arena_used;
+	if (len)
+		memcpy(p, s, len);
+	t->arena_used += len;
+	return p;
+}
+
+static void
+strtab_rehash(struct strtab *t)
+{
+	size_t n = t->nslots * 2, i;
+	uint32_t *slots = xcalloc(n, sizeof(*slots));
+
+	for (i = 0; i < t->n; i++) {
+		size_t j = (size_t)t->ents[i].hash & (n - 1);
+
+		while (slots[j])
+			j = (j + 1) & (n - 1);
+		slots[j] = (uint32_t)(i + 1);
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = n;
+}
+
+uint32_t
+strtab_intern(struct strtab *t, const char *s, size_t len)
+{
+	uint64_t h = hash_bytes(s, len, STRTAB_SEED);
+	size_t j = (size_t)h & (t->nslots - 1);
+	struct strtab_ent *e;
+
+	for (;;) {
+		uint32_t v = t->slots[j];
+
+		if (v == 0)
+			break;
+		e = &t->ents[v - 1];
+		if (e->hash == h && e->len == len && hash_equal(e->s, s, len))
+			return v - 1;
+		j = (j + 1) & (t->nslots - 1);
+	}
+	if (t->n >= UINT32_MAX - 1 || len > UINT32_MAX)
+		die(EXIT_FAILURE_OTHER, "too many distinct values");
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->ents = xreallocarray(t->ents, t->cap, sizeof(*t->ents));
+	}
+	e = &t->ents[t->n];
+	e->hash = h;
+	e->s = strtab_store(t, s, len);
+	e->len = (uint32_t)len;
+	t->slots[j] = (uint32_t)(++t->n);
+	if (t->n * 2 > t->nslots)
+		strtab_rehash(t);
+	return (uint32_t)(t->n - 1);
+}

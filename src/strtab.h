@@ -1,0 +1,49 @@
+/*
+ * strtab.h: a table of distinct strings, each given a small number, its
+ * id (0, 1, 2 ... in order of first appearance).  The report's workers
+ * turn each key column's value into its id, so that a group's key is a
+ * short tuple of numbers, cheap to hash and to compare however long the
+ * names are, and each name is stored once however many groups it is in.
+ */
+#ifndef CU_STRTAB_H
+#define CU_STRTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strtab_ent {
+	uint64_t hash;
+	const char *s;		/* in the table's arena, not NUL-terminated */
+	uint32_t len;
+};
+
+struct strtab {
+	struct strtab_ent *ents;	/* by id */
+	size_t n, cap;
+	uint32_t *slots;	/* id + 1; 0 is empty */
+	size_t nslots;
+	char *arena;		/* current chunk */
+	size_t arena_used, arena_cap;
+	char **chunks;
+	size_t nchunks;
+};
+
+void strtab_init(struct strtab *t);
+void strtab_release(struct strtab *t);
+
+/*
+ * The id of the `len` bytes at s (any bytes, NUL included), a copy added
+ * if they are new.  Ids are dense: the table holds ids 0 to t->n - 1.
+ * Dies (exit 1) past UINT32_MAX - 1 distinct strings or a string of 4 GiB.
+ */
+uint32_t strtab_intern(struct strtab *t, const char *s, size_t len);
+
+/* The string of an id below t->n: its bytes (borrowed), length in *len. */
+static inline const char *
+strtab_str(const struct strtab *t, uint32_t id, size_t *len)
+{
+	*len = t->ents[id].len;
+	return t->ents[id].s;
+}
+
+#endif
