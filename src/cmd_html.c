@@ -313,7 +313,9 @@ html_page(FILE *f, struct html_ctx *x)
 {
 	struct html_part proj = { 0 }, proj_top = { 0 }, day = { 0 };
 	struct html_part rc = { 0 }, rc_top = { 0 }, ex = { 0 }, wf = { 0 };
-	struct html_part job = { 0 }, waste = { 0 }, alljobs = { 0 };
+	struct html_part job = { 0 }, waste = { 0 };
+	struct failures fl;
+	int have_fl = 0;
 	struct rollup_filter wf_waste = { html_is_waste, NULL, "status" };
 	struct chart_opts co = { 0, NULL, x->org };
 	const struct report_opts *o = x->o;
@@ -335,9 +337,13 @@ html_page(FILE *f, struct html_ctx *x)
 	    html_part_make(&wf, o, r, "workflow", NULL, x->top, x->price) < 0 ||
 	    html_part_make(&job, o, r, "job", NULL, x->top, x->price) < 0 ||
 	    html_part_make(&waste, o, r, "job", &wf_waste, x->top,
-	    x->price) < 0 ||
-	    html_part_make(&alljobs, o, r, "job", NULL, 0, x->price) < 0)
+	    x->price) < 0)
 		goto out;
+	/* the same rows as `circleci-usage failures` */
+	if (failures_build(&fl, o, r, x->waste->st, x->waste->n,
+	    x->price) < 0)
+		goto out;
+	have_fl = 1;
 	html_head_of(&x->now, r, &waste.r, x->price);
 
 	html_begin(f, x->title);
@@ -388,7 +394,7 @@ html_page(FILE *f, struct html_ctx *x)
 		html_escape(f, x->waste->st[i], strlen(x->waste->st[i]));
 	}
 	fputs(": the jobs that spend the most credits on them.</p>\n", f);
-	html_waste_table(f, &waste.v, &alljobs.r.groups, "t-failing");
+	html_failures_table(f, &fl, x->top, "t-failing");
 	fputs("</section>\n", f);
 
 	html_quality(f, r);
@@ -403,7 +409,8 @@ html_page(FILE *f, struct html_ctx *x)
 	html_end(f);
 	ret = ferror(f) ? EXIT_FAILURE_OTHER : 0;
 out:
-	html_part_release(&alljobs);
+	if (have_fl)
+		failures_release(&fl);
 	html_part_release(&waste);
 	html_part_release(&job);
 	html_part_release(&wf);

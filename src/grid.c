@@ -85,16 +85,17 @@ grid_write_csv(const struct grid *g, FILE *f)
 	}
 }
 
+/* Row i as a JSON object, from column `from` on (totals have no keys). */
 static void
-grid_json_object(const struct grid *g, size_t i, FILE *f)
+grid_json_object(const struct grid *g, size_t i, size_t from, FILE *f)
 {
 	size_t j;
 
 	putc('{', f);
-	for (j = 0; j < g->ncols; j++) {
+	for (j = from; j < g->ncols; j++) {
 		const char *s = grid_cell(g, i, j);
 
-		fprintf(f, "%s\"%s\": ", j ? ", " : "", g->heads[j]);
+		fprintf(f, "%s\"%s\": ", j > from ? ", " : "", g->heads[j]);
 		if (!g->numeric[j])
 			json_write_string(f, s, strlen(s));
 		else
@@ -112,12 +113,12 @@ grid_write_json(const struct grid *g, const struct grid *totals,
 	fputs("{\n  \"rows\": [", f);
 	for (i = 0; i < g->nrows; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
-		grid_json_object(g, i, f);
+		grid_json_object(g, i, 0, f);
 	}
 	fputs(g->nrows ? "\n  ]" : "]", f);
 	if (totals != NULL && totals->nrows > 0) {
 		fputs(",\n  \"totals\": ", f);
-		grid_json_object(totals, 0, f);
+		grid_json_object(totals, 0, totals->nkeys, f);
 	}
 	if (meta != NULL)
 		fprintf(f, ",\n  \"meta\": %s", meta);
@@ -163,8 +164,15 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			len = strlen(s);
 			if (len == 0 && i > 0 && i <= g->nrows && j < g->nkeys)
 				s = "(none)", len = 6;
-			w[i * ncol + j] = view_cell_text(&sb, s, len, md ||
-			    j >= g->nkeys ? 0 : GRID_NAME_COLS, md);
+			if (i == 0) {	/* our own names, shown as they are */
+				sbuf_reset(&sb);
+				sbuf_add(&sb, s, len);
+				w[i * ncol + j] = len;
+			} else {
+				w[i * ncol + j] = view_cell_text(&sb, s, len,
+				    md || j >= g->nkeys ? 0 : GRID_NAME_COLS,
+				    md);
+			}
 			if (md && i > g->nrows && len > 0) {
 				text[i * ncol + j] = xasprintf("**%s**",
 				    sb.buf);

@@ -3,7 +3,8 @@
 
 Against the test double serving two weeks of generated usage:
   * `run --last 1w --compare` writes every artifact (export/, previous/,
-    index.html, by-KEY.csv|json, the charts, summary.md, run.json, and
+    index.html, by-KEY.csv|json, the charts, failures.csv, summary.md,
+    run.json, and
     compare-by-project.csv|json when compare exists), and run.json lists
     exactly the files written;
   * every by-KEY file equals what `report` writes for the same export, and
@@ -89,7 +90,7 @@ def main():
         if r.returncode != 0:
             errors.append("exit %d: %s" % (r.returncode,
                                            r.stderr.decode()[-400:]))
-        want = {"index.html", "summary.md", "run.json",
+        want = {"index.html", "summary.md", "run.json", "failures.csv",
                 "credits-by-project.png", "credits-by-project.svg",
                 "credits-by-day.png", "credits-by-day.svg"}
         for k in KEYS:
