@@ -16,6 +16,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_compare_entry,
 	&cmd_notify_entry,
 	&cmd_failures_entry,
+	&cmd_rightsize_entry,
 	NULL
 };
 
