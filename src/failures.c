@@ -103,9 +103,14 @@ failures_build(struct failures *f, const struct report_opts *so,
 
 	memset(f, 0, sizeof(*f));
 	flt.ctx = &list;
-	if (rollup_build(&f->o, &f->all, so, src, "job", NULL) < 0)
+	/* a failed rollup_build still leaves opts and result to release */
+	if (rollup_build(&f->o, &f->all, so, src, "job", NULL) < 0) {
+		failures_release(f);
 		return -1;
+	}
 	if (rollup_build(&wo, &wr, so, src, "job", &flt) < 0) {
+		report_result_release(&wr);
+		report_opts_release(&wo);
 		failures_release(f);
 		return -1;
 	}
