@@ -266,7 +266,11 @@ cmd_rightsize_exec(int argc, char **argv)
 		report_result_release(&res);
 		goto out;
 	}
-	rightsize_build(&rs, &o, &res, &ro);
+	if (rightsize_build(&rs, &o, &res, &ro) < 0) {
+		report_result_release(&res);
+		ret = EXIT_FAILURE_OTHER;
+		goto out;
+	}
 	if (rs.runs_without_util > 0)
 		fprintf(stderr, "%s: rightsize: %llu job run%s without "
 		    "utilization data left out\n", PROGRAM_NAME,

@@ -28,7 +28,8 @@ struct key_col {
 };
 
 #define REPORT_MAX_KEYS 16
-#define REPORT_MAX_SETS 4
+/* html: 2 sets of its own, and rightsize's 4 with --rightsize */
+#define REPORT_MAX_SETS 8
 #define REPORT_MAX_ORGS 16	/* organization names kept */
 
 /* A grouping set: some of the report's keys, as indexes into keys[]. */

@@ -26,21 +26,86 @@ static const char *const rs_heads[] = {
 static const int rs_numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1 };
 #define RS_GRID_COLS 13
 
+static const char *const rs_key_names[RS_NKEYS] = {
+	"project", "workflow", "job", "resource_class", "executor"
+};
+
+/* The index of o's key `name`, added from `k` when missing; or -1. */
+static int
+rs_key(struct report_opts *o, const char *name, const struct key_col *k)
+{
+	size_t i;
+
+	for (i = 0; i < o->nkeys; i++)
+		if (strcmp(o->keys[i].name, name) == 0)
+			return (int)i;
+	if (o->nkeys == REPORT_MAX_KEYS)
+		return -1;
+	o->keys[o->nkeys] = *k;
+	return (int)o->nkeys++;
+}
+
+int
+rightsize_add_sets(struct report_opts *o)
+{
+	struct report_opts base;
+	int idx[RS_NKEYS + RS_NCOLS];
+	size_t s, k;
+
+	if (o->nsets + RS_NCOLS > REPORT_MAX_SETS)
+		return error("too many grouping sets (at most %d)",
+		    REPORT_MAX_SETS);
+	report_opts_init(&base);
+	report_parse_by(&base, "job,resource_class,executor");
+	for (k = 0; k < RS_NKEYS; k++)
+		idx[k] = rs_key(o, rs_key_names[k], &base.keys[k]);
+	for (s = 0; s < RS_NCOLS; s++)
+		idx[RS_NKEYS + s] = rs_key(o, rs_util_keys[s].name,
+		    &rs_util_keys[s]);
+	report_opts_release(&base);
+	for (k = 0; k < RS_NKEYS + RS_NCOLS; k++)
+		if (idx[k] < 0)
+			return error("too many keys (at most %d)",
+			    REPORT_MAX_KEYS);
+	for (s = 0; s < RS_NCOLS; s++) {
+		struct report_set *set = &o->sets[o->nsets++];
+
+		for (k = 0; k < RS_NKEYS; k++)
+			set->keys[k] = (size_t)idx[k];
+		set->keys[RS_NKEYS] = (size_t)idx[RS_NKEYS + s];
+		set->nkeys = RS_NKEYS + 1;
+	}
+	return 0;
+}
+
 void
 rightsize_report_opts(struct report_opts *o)
 {
+	o->nkeys = 0;
+	o->nsets = 0;
+	rightsize_add_sets(o);	/* cannot fail on empty opts */
+}
+
+/* The grouping set of rightsize for column c in so, or -1. */
+static int
+rs_find_set(const struct report_opts *so, size_t c)
+{
 	size_t s, k;
 
-	report_parse_by(o, "job,resource_class,executor");
-	for (s = 0; s < RS_NCOLS; s++)
-		o->keys[o->nkeys++] = rs_util_keys[s];
-	for (s = 0; s < RS_NCOLS; s++) {
+	for (s = 0; s < so->nsets; s++) {
+		const struct report_set *set = &so->sets[s];
+
+		if (set->nkeys != RS_NKEYS + 1 || strcmp(so->keys[
+		    set->keys[RS_NKEYS]].name, rs_util_keys[c].name) != 0)
+			continue;
 		for (k = 0; k < RS_NKEYS; k++)
-			o->sets[s].keys[k] = k;
-		o->sets[s].keys[RS_NKEYS] = RS_NKEYS + s;
-		o->sets[s].nkeys = RS_NKEYS + 1;
+			if (strcmp(so->keys[set->keys[k]].name,
+			    rs_key_names[k]) != 0)
+				break;
+		if (k == RS_NKEYS)
+			return (int)s;
 	}
-	o->nsets = RS_NCOLS;
+	return -1;
 }
 
 const char *
@@ -180,14 +245,18 @@ rightsize_build(struct rightsize *rs, const struct report_opts *so,
 	struct agg idx;
 	struct rs_acc *acc = NULL;
 	size_t nacc = 0, s, i, c;
+	int set[RS_NCOLS];
 
-	(void)so;
 	memset(rs, 0, sizeof(*rs));
+	for (c = 0; c < RS_NCOLS; c++)
+		if ((set[c] = rs_find_set(so, c)) < 0)
+			return error("rightsize: the report has no grouping "
+			    "by %s", rs_util_keys[c].name);
 	if (res->have_dates)
 		rs->span_days = (long)res->last_date - res->first_date + 1;
 	agg_init(&idx);
 	for (s = 0; s < RS_NCOLS; s++) {
-		const struct agg *a = report_set_groups(res, s);
+		const struct agg *a = report_set_groups(res, (size_t)set[s]);
 
 		for (i = 0; i < a->n; i++) {
 			const struct agg_group *g = &a->groups[i];

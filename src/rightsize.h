@@ -67,8 +67,17 @@ struct rightsize {
 void rightsize_report_opts(struct report_opts *o);
 
 /*
- * Build rs from a report run with rightsize_report_opts().  Returns 0.
- * Release with rightsize_release().
+ * Add rightsize's four grouping sets to o's (which has grouping sets, or
+ * no keys at all), reusing the keys o has.  Returns 0, or -1 after
+ * printing an error (too many sets or keys).  html uses it to draw its
+ * rightsizing section from its own single pass.
+ */
+int rightsize_add_sets(struct report_opts *o);
+
+/*
+ * Build rs from a report run with rightsize_report_opts() or
+ * rightsize_add_sets().  Returns 0, or -1 after printing an error when so
+ * has not the sets.  Release with rightsize_release().
  */
 int rightsize_build(struct rightsize *rs, const struct report_opts *so,
     const struct report_result *res, const struct rightsize_opts *ro);
