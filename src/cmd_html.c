@@ -15,7 +15,9 @@
 #include "date.h"
 #include "html.h"
 #include "out.h"
+#include "rates.h"
 #include "report.h"
+#include "rightsize.h"
 #include "rollup.h"
 #include "util.h"
 #include "view.h"
@@ -50,6 +52,10 @@ static const char html_usage[] =
 "                          " HTML_WASTE ")\n"
 "  --top N                 rows in the workflow and job tables (default 20)\n"
 "  --title TEXT            the page's title\n"
+"  --rightsize             add a rightsizing section (as `rightsize` with\n"
+"                          its defaults; needs the utilization columns)\n"
+"  --rates FILE            its rates (see rightsize --help); implies\n"
+"                          --rightsize\n"
 "  --since DATE, --until DATE, --project GLOB, --branch GLOB\n"
 "                          as for report\n"
 "  --credit-price USD      price of one credit (default 0.0006)\n"
@@ -60,7 +66,7 @@ static const char html_usage[] =
 enum {
 	OPT_PREVIOUS = 256, OPT_WASTE, OPT_TOP, OPT_TITLE, OPT_SINCE,
 	OPT_UNTIL, OPT_PROJECT, OPT_BRANCH, OPT_PRICE, OPT_STRICT,
-	OPT_KEEP_DUPS, OPT_THREADS
+	OPT_KEEP_DUPS, OPT_THREADS, OPT_RIGHTSIZE, OPT_RATES
 };
 
 static const struct option html_options[] = {
@@ -77,6 +83,8 @@ static const struct option html_options[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "keep-duplicates", no_argument, NULL, OPT_KEEP_DUPS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "rightsize", no_argument, NULL, OPT_RIGHTSIZE },
+	{ "rates", required_argument, NULL, OPT_RATES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -248,6 +256,7 @@ struct html_ctx {
 	size_t top;
 	dec_t price;
 	int have_prev;
+	const struct rightsize *rs;	/* --rightsize, or NULL */
 	struct html_head now, prev;
 	const struct chart_measure *m;
 };
@@ -397,6 +406,18 @@ html_page(FILE *f, struct html_ctx *x)
 	html_failures_table(f, &fl, x->top, "t-failing");
 	fputs("</section>\n", f);
 
+	if (x->rs != NULL) {
+		fputs("<section id=\"rightsizing\">\n<h2>Rightsizing</h2>\n"
+		    "<p class=\"note\">Jobs with at least 10 runs with "
+		    "utilization data: the median over runs of each "
+		    "utilization column.  <b>over</b>: the medians of max CPU "
+		    "and max RAM are both under 40%, with the next smaller "
+		    "class and the credits it would save per 30 days; "
+		    "<b>under</b>: either is at least 90%.</p>\n", f);
+		html_rightsize_table(f, x->rs, x->top, "t-rightsizing");
+		fputs("</section>\n", f);
+	}
+
 	html_quality(f, r);
 	fprintf(f, "<footer>circleci-usage %s \xc2\xb7 credits at $",
 	    CU_VERSION);
@@ -483,8 +504,12 @@ cmd_html_exec(int argc, char **argv)
 	size_t nprev = 0;
 	unsigned long long top = HTML_TOP, threads = 0;
 	dec_t price;
-	int c, i, ret = EXIT_USAGE, ran = 0;
+	int c, i, ret = EXIT_USAGE, ran = 0, want_rs = 0, have_rs = 0;
+	const char *rates_path = NULL;
+	struct rates rates;
+	struct rightsize rs;
 
+	rates_init(&rates);
 	report_opts_init(&o);
 	report_opts_init(&po);
 	inputs_init(&in);
@@ -513,6 +538,12 @@ cmd_html_exec(int argc, char **argv)
 			break;
 		case OPT_TITLE:
 			title = optarg;
+			break;
+		case OPT_RATES:
+			rates_path = optarg;
+			/* FALLTHROUGH */
+		case OPT_RIGHTSIZE:
+			want_rs = 1;
 			break;
 		case OPT_SINCE:
 			if (html_day_arg("--since", optarg, &o.since))
@@ -580,6 +611,19 @@ cmd_html_exec(int argc, char **argv)
 	report_parse_sets(&o, html_sets, sizeof(html_sets) /
 	    sizeof(html_sets[0]));
 	o.want_orgs = 1;
+	if (want_rs) {
+		char err[512];
+
+		/* the same pass: rightsize's grouping sets beside the page's */
+		rightsize_add_sets(&o);
+		if (rates_path != NULL ? rates_load(&rates, rates_path, err,
+		    sizeof(err)) < 0 : rates_load_default(&rates) < 0) {
+			if (rates_path != NULL)
+				error("--rates: %s", err);
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
 	report_parse_by(&po, "status");
 	ret = EXIT_BAD_INPUT;
 	for (i = optind; i < argc; i++)
@@ -601,6 +645,20 @@ cmd_html_exec(int argc, char **argv)
 	x.top = (size_t)top;
 	x.price = price;
 	x.title = title != NULL ? title : "CircleCI usage";
+	if (want_rs) {
+		struct rightsize_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.min_runs = 10;
+		ro.under = 40 * DEC_ONE;
+		ro.over = 90 * DEC_ONE;
+		ro.rates = &rates;
+		ret = EXIT_FAILURE_OTHER;
+		if (rightsize_build(&rs, &o, &res, &ro) < 0)
+			goto out;
+		have_rs = 1;
+		x.rs = &rs;
+	}
 	if (nprev > 0) {
 		x.have_prev = 1;
 		if ((ret = html_previous(&x, &po, &pin)) != 0)
@@ -619,6 +677,9 @@ cmd_html_exec(int argc, char **argv)
 	}
 	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
 out:
+	if (have_rs)
+		rightsize_release(&rs);
+	rates_release(&rates);
 	chart_cairo_measure_release(&m);
 	if (ran)
 		report_result_release(&res);

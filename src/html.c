@@ -307,6 +307,70 @@ html_failures_table(FILE *f, const struct failures *fl, size_t top,
 }
 
 
+void
+html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
+    const char *id)
+{
+	static const char *const heads[] = {
+		"project", "workflow", "job", "resource class", "executor",
+		"runs", "CPU median %", "CPU max %", "RAM median %",
+		"RAM max %", "verdict", "suggested class",
+		"credits saved / 30 days"
+	};
+	static const int numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
+	    1 };
+	char exact[DEC_BUFSZ], shown[64];
+	size_t i, k, n = top && top < rs->n ? top : rs->n;
+
+	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
+	    "<thead><tr>", id);
+	for (k = 0; k < 13; k++)
+		fprintf(f, "<th scope=\"col\"%s>%s</th>", numeric[k] ?
+		    " class=\"n\"" : "", heads[k]);
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		const struct rightsize_row *r = &rs->rows[i];
+		const char *v = rightsize_verdict_name(r->verdict);
+
+		fputs("<tr>", f);
+		for (k = 0; k < 5; k++) {
+			size_t len;
+			const char *p = agg_key_part(r->key, r->keylen, k,
+			    &len);
+
+			fputs("<td class=\"t\">", f);
+			html_name(f, p, len);
+			fputs("</td>", f);
+		}
+		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
+		    (unsigned long long)r->runs,
+		    html_dec(dec_from_int((int64_t)r->runs), 0, shown));
+		for (k = 0; k < RS_NCOLS; k++) {
+			if (!r->have[k]) {
+				fputs("<td class=\"n\"></td>", f);
+				continue;
+			}
+			dec_format(r->median[k], exact);
+			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>",
+			    exact, exact);
+		}
+		fprintf(f, "<td class=\"t\">%s</td><td class=\"t\">", v);
+		if (r->suggested != NULL)
+			html_name(f, r->suggested->resource_class,
+			    strlen(r->suggested->resource_class));
+		fputs("</td>", f);
+		if (r->have_savings) {
+			dec_format(r->savings, exact);
+			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>",
+			    exact, html_dec(r->savings, 2, shown));
+		} else {
+			fputs("<td class=\"n\"></td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table></div>\n", f);
+}
+
 int
 html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
     int width, int height, const struct chart_measure *m, const char *id)

@@ -11,6 +11,7 @@
 
 #include "chart.h"
 #include "failures.h"
+#include "rightsize.h"
 #include "view.h"
 
 /* Text for HTML content and attribute values (& < > " ' escaped). */
@@ -45,6 +46,13 @@ int html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
  * wasted run, most wasted credits first.  A sortable table.
  */
 void html_failures_table(FILE *f, const struct failures *fl, size_t top,
+    const char *id);
+
+/*
+ * The rightsizing rows (rightsize.h), the first `top` (0: all), as
+ * `rightsize` orders them.  A sortable table.
+ */
+void html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
     const char *id);
 
 /* `v` as text with 2 decimals and thousands separators, in buf[64]. */

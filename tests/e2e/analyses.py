@@ -323,6 +323,38 @@ def rightsize_checks(suite, binary, T, quick):
             errors.append("--min-runs %d: a smaller group shown" % n)
     suite.check("rightsize --min-runs", errors)
 
+    # the page's section: the same rows as rightsize (its first 20)
+    page = os.path.join(T, "rs.html")
+    run(binary, "html", "--rightsize", "-o", page, gen)
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    m = re.search(r'<table id="t-rightsizing".*?<tbody>(.*?)</tbody>', html,
+                  re.S)
+    errors = []
+    if not m:
+        errors.append("no t-rightsizing table")
+    else:
+        trs = re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S)
+        if len(trs) != min(20, len(doc["rows"])):
+            errors.append("%d rows" % len(trs))
+        for tr, d in zip(trs, doc["rows"]):
+            cells = [re.sub(r"<[^>]+>", "", c) for c in
+                     re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            want = [d["project"], d["workflow"], d["job"],
+                    d["resource_class"], d["executor"]]
+            if cells[:5] != want or cells[10] != d["verdict"] or \
+                    cells[11] != d["suggested_class"]:
+                errors.append("row %s: %s" % (d["job"], cells))
+            sv = re.findall(r'data-v="([^"]*)"', tr)
+            if d["monthly_savings_credits"] is not None and \
+                    Decimal(sv[-1]) != d["monthly_savings_credits"]:
+                errors.append("savings %s: %s" % (d["job"], sv[-1]))
+    run(binary, "html", "-o", page, gen)
+    with open(page, encoding="utf-8") as f:
+        if "t-rightsizing" in f.read():
+            errors.append("section without --rightsize")
+    suite.check("html --rightsize: the section equals rightsize", errors)
+
     # --rates: a table where docker large steps to small at 1 credit
     custom = os.path.join(T, "rates.tsv")
     with open(RATES) as f, open(custom, "w") as g:
