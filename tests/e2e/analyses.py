@@ -7,7 +7,8 @@ On exports from tests/gen/genexport.py:
     wasted credits, failure rate, share of all credits and cost; totals;
     --top keeps the first rows and the totals; --waste-statuses; CSV,
     table and markdown; -o by extension, atomic; usage errors exit 2;
-  * the HTML page's failing-jobs table shows the same numbers;
+  * the HTML page's failing-jobs table shows the same numbers, and
+    html --rightsize's section rightsize's rows;
   * rightsize on jobs whose utilization was set on purpose
     (--rightsize-cases): `over` groups get the next smaller class of the
     same executor and the savings the README's formula gives (checked

@@ -7,7 +7,8 @@ Against the test double serving two weeks of generated usage:
     run.json, and
     compare-by-project.csv|json when compare exists), and run.json lists
     exactly the files written;
-  * every by-KEY file equals what `report` writes for the same export, and
+  * every by-KEY file equals what `report` writes for the same export
+    (failures.csv what `failures` writes), and
     run.json's totals (and the previous period's) equal report's;
   * the previous period has the same length and ends where the current one
     starts; change_pct is exact;
@@ -152,6 +153,15 @@ def main():
                     got = None
                 if rr.returncode != 0 or got != rr.stdout:
                     errors.append("by-%s.%s differs from report" % (k, fmt))
+        fr = subprocess.run([binary, "failures", "--format", "csv",
+                             os.path.join(R, "export")],
+                            capture_output=True, timeout=120)
+        try:
+            got = open(os.path.join(R, "failures.csv"), "rb").read()
+        except OSError:
+            got = None
+        if fr.returncode != 0 or got != fr.stdout:
+            errors.append("failures.csv differs from failures")
         if run is not None:
             for side, path in (("totals", "export"),
                                ("previous", "previous")):
