@@ -85,8 +85,8 @@ failures_meta(const struct report_result *r, const char *waste)
 	    (unsigned long long)r->rows_filtered,
 	    (unsigned long long)r->duplicates);
 	if (r->have_dates)
-		sbuf_addf(&sb, "\"first_date\": \"%s\", \"last_date\": \"%s\", ",
-		    d1, d2);
+		sbuf_addf(&sb, "\"first_date\": \"%s\", "
+		    "\"last_date\": \"%s\", ", d1, d2);
 	else
 		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
 	sbuf_addstr(&sb, "\"waste_statuses\": [");
@@ -145,9 +145,9 @@ cmd_failures_exec(int argc, char **argv)
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000000000, &top) < 0 ||
 			    top == 0) {
-				ret = cmdopt_usage("failures", "--top: expected "
-				    "a whole number of at least 1, got "
-				    "'%.100s'", optarg);
+				ret = cmdopt_usage("failures", "--top: "
+				    "expected a whole number of at least 1, "
+				    "got '%.100s'", optarg);
 				goto out;
 			}
 			break;
@@ -166,9 +166,9 @@ cmd_failures_exec(int argc, char **argv)
 		case OPT_PRICE:
 			if (dec_parse(optarg, strlen(optarg), &price) < 0 ||
 			    price < 0) {
-				ret = cmdopt_usage("failures", "--credit-price: "
-				    "expected a price in USD such as 0.0006, "
-				    "got '%.100s'", optarg);
+				ret = cmdopt_usage("failures",
+				    "--credit-price: expected a price in USD "
+				    "such as 0.0006, got '%.100s'", optarg);
 				goto out;
 			}
 			break;

@@ -109,8 +109,8 @@ rightsize_meta(const struct report_result *r, const struct rightsize *rs,
 	if (r->have_dates) {
 		date_format_day(r->first_date, d1);
 		date_format_day(r->last_date, d2);
-		sbuf_addf(&sb, "\"first_date\": \"%s\", \"last_date\": \"%s\", ",
-		    d1, d2);
+		sbuf_addf(&sb, "\"first_date\": \"%s\", "
+		    "\"last_date\": \"%s\", ", d1, d2);
 	} else {
 		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
 	}
@@ -183,9 +183,10 @@ cmd_rightsize_exec(int argc, char **argv)
 		case OPT_OVER:
 			if (rightsize_pct(optarg, c == OPT_UNDER ? &ro.under :
 			    &ro.over) < 0) {
-				ret = cmdopt_usage("rightsize", "--%s: expected "
-				    "a percentage from 0 to 100, got '%.100s'",
-				    c == OPT_UNDER ? "under" : "over", optarg);
+				ret = cmdopt_usage("rightsize", "--%s: "
+				    "expected a percentage from 0 to 100, got "
+				    "'%.100s'", c == OPT_UNDER ? "under" :
+				    "over", optarg);
 				goto out;
 			}
 			break;
@@ -195,9 +196,9 @@ cmd_rightsize_exec(int argc, char **argv)
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000000000, &top) < 0 ||
 			    top == 0) {
-				ret = cmdopt_usage("rightsize", "--top: expected "
-				    "a whole number of at least 1, got "
-				    "'%.100s'", optarg);
+				ret = cmdopt_usage("rightsize", "--top: "
+				    "expected a whole number of at least 1, "
+				    "got '%.100s'", optarg);
 				goto out;
 			}
 			break;

@@ -22,7 +22,7 @@ struct failures_row {
 	uint64_t runs, wasted_runs;
 	dec_t credits, wasted_credits;
 	dec_t failure_rate_pct;	/* wasted_runs / runs, 2 decimals */
-	dec_t wasted_share_pct;	/* wasted_credits / every credit, 2 dec. */
+	dec_t wasted_share_pct;	/* of every credit, 2 decimals */
 	dec_t wasted_usd;	/* wasted_credits at the price, cents */
 };
 

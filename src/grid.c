@@ -164,7 +164,7 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			len = strlen(s);
 			if (len == 0 && i > 0 && i <= g->nrows && j < g->nkeys)
 				s = "(none)", len = 6;
-			if (i == 0) {	/* our own names, shown as they are */
+			if (i == 0) {	/* our names, shown as they are */
 				sbuf_reset(&sb);
 				sbuf_add(&sb, s, len);
 				w[i * ncol + j] = len;

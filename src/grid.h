@@ -17,7 +17,7 @@ struct grid {
 	size_t ncols;
 	char **cells;			/* nrows * ncols, owned */
 	size_t nrows;
-	size_t nkeys;	/* leading key columns (cut to 48 columns in a table) */
+	size_t nkeys;	/* leading key columns (cut at 48 in a table) */
 };
 
 /* Start an empty grid; heads and numeric must outlive it. */

@@ -16,7 +16,7 @@ struct rate {
 	char *resource_class;
 	dec_t per_min;		/* credits per minute, when priced */
 	int priced;		/* 0: "-", no rate known */
-	char *next;		/* next smaller class, same executor; or NULL */
+	char *next;		/* next smaller class, same executor; NULL */
 };
 
 struct rates {

@@ -8,8 +8,8 @@
  * four grouping sets, (project, workflow, job, resource_class, executor,
  * U) for each utilization column U.  Each set's groups are then an exact
  * histogram of U per job (one group per distinct value written, at
- * most 10,001 for a percentage from 0 to 100 with 2 decimals), so memory per job stays bounded
- * however many runs there are.
+ * most 10,001 for a percentage from 0 to 100 with 2 decimals), so the
+ * memory per job stays bounded however many runs there are.
  *
  * Median: the lower median, the ceil(n/2)-th smallest of the n values
  * (for 4 values, the 2nd), so it is always a value some run had; the
@@ -32,13 +32,13 @@ enum rightsize_col { RS_CPU_MEDIAN, RS_CPU_MAX, RS_RAM_MEDIAN, RS_RAM_MAX,
 
 struct rightsize_opts {
 	uint64_t min_runs;	/* groups with fewer runs are left out */
-	dec_t under;		/* over-provisioned: both maxima below this */
+	dec_t under;		/* over-provisioned: both maxima below */
 	dec_t over;		/* under-provisioned: either max at least */
 	const struct rates *rates;
 };
 
 struct rightsize_row {
-	char *key;		/* agg key: project, workflow, job, rc, executor */
+	char *key;		/* project, workflow, job, rc, executor */
 	size_t keylen;
 	uint64_t runs;		/* runs with MAX_CPU_UTILIZATION_PCT */
 	uint64_t runs_all;	/* every run, with or without data */
@@ -47,7 +47,7 @@ struct rightsize_row {
 	dec_t compute_credits;	/* every run's */
 	enum rightsize_verdict verdict;
 	const struct rate *suggested;	/* in opts' rates; or NULL */
-	dec_t savings;		/* monthly_savings_credits, if have_savings */
+	dec_t savings;		/* monthly_savings_credits */
 	int have_savings;
 };
 
@@ -57,7 +57,7 @@ struct rightsize {
 	uint64_t runs_without_util;	/* runs left out: no MAX_CPU value */
 	uint64_t groups_below_min;	/* groups left out by min_runs */
 	uint64_t bad_values;	/* values not a number >= 0: as no data */
-	long span_days;		/* first to last date, inclusive; 0: none */
+	long span_days;		/* first to last date, inclusive, or 0 */
 };
 
 /*

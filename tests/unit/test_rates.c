@@ -86,7 +86,8 @@ test_rates_errors(void **state)
 	parse_fails("docker\tmedium\t10\tsmall\nmachine\tsmall\t5\t-\n",
 	    "r.tsv:1: next smaller class 'small' is not listed for "
 	    "executor docker");
-	parse_fails("x\ta\t1\tb\nx\tb\t1\tc\nx\tc\t1\ta\n", "go round in a loop");
+	parse_fails("x\ta\t1\tb\nx\tb\t1\tc\nx\tc\t1\ta\n",
+	    "go round in a loop");
 }
 
 static void
