@@ -53,7 +53,7 @@ static const char html_usage[] =
 "  --top N                 rows in the workflow and job tables (default 20)\n"
 "  --title TEXT            the page's title\n"
 "  --rightsize             add a rightsizing section (as `rightsize` with\n"
-"                          its defaults; needs the utilization columns)\n"
+"                          its defaults)\n"
 "  --rates FILE            its rates (see rightsize --help); implies\n"
 "                          --rightsize\n"
 "  --since DATE, --until DATE, --project GLOB, --branch GLOB\n"
@@ -614,8 +614,11 @@ cmd_html_exec(int argc, char **argv)
 	if (want_rs) {
 		char err[512];
 
-		/* the same pass: rightsize's grouping sets beside the page's */
-		rightsize_add_sets(&o);
+		/* the same pass: histograms beside the page's first grouping */
+		if (rightsize_enable(&o) < 0) {
+			ret = EXIT_FAILURE_OTHER;
+			goto out;
+		}
 		if (rates_path != NULL ? rates_load(&rates, rates_path, err,
 		    sizeof(err)) < 0 : rates_load_default(&rates) < 0) {
 			if (rates_path != NULL)

@@ -11,13 +11,6 @@
 
 #define RS_NKEYS 5
 
-static const struct key_col rs_util_keys[RS_NCOLS] = {
-	{ "cpu_median", COL_MEDIAN_CPU_UTILIZATION_PCT, KEY_STRING },
-	{ "cpu_max", COL_MAX_CPU_UTILIZATION_PCT, KEY_STRING },
-	{ "ram_median", COL_MEDIAN_RAM_UTILIZATION_PCT, KEY_STRING },
-	{ "ram_max", COL_MAX_RAM_UTILIZATION_PCT, KEY_STRING },
-};
-
 static const char *const rs_heads[] = {
 	"project", "workflow", "job", "resource_class", "executor", "runs",
 	"cpu_median_pct", "cpu_max_pct", "ram_median_pct", "ram_max_pct",
@@ -30,82 +23,30 @@ static const char *const rs_key_names[RS_NKEYS] = {
 	"project", "workflow", "job", "resource_class", "executor"
 };
 
-/* The index of o's key `name`, added from `k` when missing; or -1. */
-static int
-rs_key(struct report_opts *o, const char *name, const struct key_col *k)
-{
-	size_t i;
-
-	for (i = 0; i < o->nkeys; i++)
-		if (strcmp(o->keys[i].name, name) == 0)
-			return (int)i;
-	if (o->nkeys == REPORT_MAX_KEYS)
-		return -1;
-	o->keys[o->nkeys] = *k;
-	return (int)o->nkeys++;
-}
-
 int
-rightsize_add_sets(struct report_opts *o)
+rightsize_enable(struct report_opts *o)
 {
-	struct report_opts base;
-	int idx[RS_NKEYS + RS_NCOLS];
-	size_t s, k;
+	size_t k;
 
-	if (o->nsets + RS_NCOLS > REPORT_MAX_SETS)
-		return error("too many grouping sets (at most %d)",
-		    REPORT_MAX_SETS);
-	report_opts_init(&base);
-	report_parse_by(&base, "job,resource_class,executor");
-	for (k = 0; k < RS_NKEYS; k++)
-		idx[k] = rs_key(o, rs_key_names[k], &base.keys[k]);
-	for (s = 0; s < RS_NCOLS; s++)
-		idx[RS_NKEYS + s] = rs_key(o, rs_util_keys[s].name,
-		    &rs_util_keys[s]);
-	report_opts_release(&base);
-	for (k = 0; k < RS_NKEYS + RS_NCOLS; k++)
-		if (idx[k] < 0)
-			return error("too many keys (at most %d)",
-			    REPORT_MAX_KEYS);
-	for (s = 0; s < RS_NCOLS; s++) {
-		struct report_set *set = &o->sets[o->nsets++];
+	for (k = 0; k < RS_NKEYS; k++) {
+		size_t c = o->nsets ? o->sets[0].keys[k] : k;
 
-		for (k = 0; k < RS_NKEYS; k++)
-			set->keys[k] = (size_t)idx[k];
-		set->keys[RS_NKEYS] = (size_t)idx[RS_NKEYS + s];
-		set->nkeys = RS_NKEYS + 1;
+		if ((o->nsets ? o->sets[0].nkeys : o->nkeys) <= k ||
+		    strcmp(o->keys[c].name, rs_key_names[k]) != 0)
+			return error("rightsize: the first grouping must "
+			    "start with project, workflow, job, "
+			    "resource_class, executor");
 	}
+	o->want_util = 1;
 	return 0;
 }
 
 void
 rightsize_report_opts(struct report_opts *o)
 {
-	o->nkeys = 0;
 	o->nsets = 0;
-	rightsize_add_sets(o);	/* cannot fail on empty opts */
-}
-
-/* The grouping set of rightsize for column c in so, or -1. */
-static int
-rs_find_set(const struct report_opts *so, size_t c)
-{
-	size_t s, k;
-
-	for (s = 0; s < so->nsets; s++) {
-		const struct report_set *set = &so->sets[s];
-
-		if (set->nkeys != RS_NKEYS + 1 || strcmp(so->keys[
-		    set->keys[RS_NKEYS]].name, rs_util_keys[c].name) != 0)
-			continue;
-		for (k = 0; k < RS_NKEYS; k++)
-			if (strcmp(so->keys[set->keys[k]].name,
-			    rs_key_names[k]) != 0)
-				break;
-		if (k == RS_NKEYS)
-			return (int)s;
-	}
-	return -1;
+	report_parse_by(o, "job,resource_class,executor");
+	o->want_util = 1;
 }
 
 const char *
@@ -197,15 +138,6 @@ rs_row_cmp(const void *pa, const void *pb)
 	return rs_key_cmp(a, b);
 }
 
-/* A utilization value: a number, not negative. */
-static int
-rs_value(const char *s, size_t len, dec_t *out)
-{
-	if (dec_parse(s, len, out) < 0 || *out < 0)
-		return -1;
-	return 0;
-}
-
 static void
 rs_judge(struct rightsize_row *r, const struct rightsize_opts *ro,
     long span_days)
@@ -242,71 +174,70 @@ int
 rightsize_build(struct rightsize *rs, const struct report_opts *so,
     const struct report_result *res, const struct rightsize_opts *ro)
 {
+	struct report_opts one;
 	struct agg idx;
 	struct rs_acc *acc = NULL;
-	size_t nacc = 0, s, i, c;
-	int set[RS_NCOLS];
+	uint32_t *row_of;	/* res->groups index -> acc index */
+	size_t nacc = 0, i, c;
 
 	memset(rs, 0, sizeof(*rs));
-	for (c = 0; c < RS_NCOLS; c++)
-		if ((set[c] = rs_find_set(so, c)) < 0)
-			return error("rightsize: the report has no grouping "
-			    "by %s", rs_util_keys[c].name);
+	report_set_opts(so, 0, &one);
+	for (i = 0; i < RS_NKEYS; i++)
+		if (one.nkeys <= i || strcmp(one.keys[i].name,
+		    rs_key_names[i]) != 0 || !so->want_util) {
+			report_opts_release(&one);
+			return error("rightsize: the report was not made for "
+			    "it (rightsize_report_opts)");
+		}
+	report_opts_release(&one);
 	if (res->have_dates)
 		rs->span_days = (long)res->last_date - res->first_date + 1;
+	rs->bad_values = res->util_bad;
+	/* rows: the groups' first five keys (html's groups add status) */
 	agg_init(&idx);
-	for (s = 0; s < RS_NCOLS; s++) {
-		const struct agg *a = report_set_groups(res, (size_t)set[s]);
+	row_of = xcalloc(res->groups.n ? res->groups.n : 1, sizeof(*row_of));
+	for (i = 0; i < res->groups.n; i++) {
+		const struct agg_group *g = &res->groups.groups[i];
+		size_t len, plen;
+		struct agg_group *ig;
+		struct rs_acc *x;
+		const char *v = agg_key_part(g->key, g->keylen, RS_NKEYS - 1,
+		    &len);
 
-		for (i = 0; i < a->n; i++) {
-			const struct agg_group *g = &a->groups[i];
-			size_t vlen, plen;
-			const char *v = agg_key_part(g->key, g->keylen,
-			    RS_NKEYS, &vlen);
-			struct agg_group *ig;
-			struct rs_acc *x;
-			dec_t d;
-
-			plen = (size_t)(v - g->key) - sizeof(uint32_t);
-			ig = agg_get(&idx, g->key, plen, agg_hash(g->key,
-			    plen));
-			if (ig->m.jobs == 0) {
-				acc = xreallocarray(acc, nacc + 1,
-				    sizeof(*acc));
-				memset(&acc[nacc], 0, sizeof(*acc));
-				acc[nacc].row.key = xmalloc(plen ? plen : 1);
-				memcpy(acc[nacc].row.key, g->key, plen);
-				acc[nacc].row.keylen = plen;
-				ig->m.jobs = ++nacc;
-			}
-			x = &acc[ig->m.jobs - 1];
-			if (s == RS_CPU_MAX) {
-				x->row.runs_all += g->m.jobs;
-				x->row.compute_credits +=
-				    g->m.credits[CR_COMPUTE];
-			}
-			if (vlen > 0 && rs_value(v, vlen, &d) < 0) {
-				rs->bad_values += g->m.jobs;
-				vlen = 0;
-			}
-			if (vlen == 0) {
-				if (s == RS_CPU_MAX)
-					rs->runs_without_util += g->m.jobs;
-				continue;
-			}
-			if (s == RS_CPU_MAX)
-				x->row.runs += g->m.jobs;
-			x->bins[s] = xreallocarray(x->bins[s],
-			    x->nbins[s] + 1, sizeof(*x->bins[s]));
-			x->bins[s][x->nbins[s]].value = d;
-			x->bins[s][x->nbins[s]++].count = g->m.jobs;
+		plen = (size_t)(v - g->key) + len;	/* the first five */
+		ig = agg_get(&idx, g->key, plen, agg_hash(g->key, plen));
+		if (ig->m.jobs == 0) {
+			acc = xreallocarray(acc, nacc + 1, sizeof(*acc));
+			memset(&acc[nacc], 0, sizeof(*acc));
+			acc[nacc].row.key = xmalloc(plen ? plen : 1);
+			memcpy(acc[nacc].row.key, g->key, plen);
+			acc[nacc].row.keylen = plen;
+			ig->m.jobs = ++nacc;
 		}
+		row_of[i] = (uint32_t)(ig->m.jobs - 1);
+		x = &acc[row_of[i]];
+		x->row.runs_all += g->m.jobs;
+		x->row.compute_credits += g->m.credits[CR_COMPUTE];
 	}
 	agg_release(&idx);
+	for (i = 0; i < res->util.n; i++) {
+		const struct utilhist_bin *b = &res->util.bins[i];
+		struct rs_acc *x = &acc[row_of[b->group]];
+
+		if (b->col == RS_CPU_MAX)
+			x->row.runs += b->count;
+		x->bins[b->col] = xreallocarray(x->bins[b->col],
+		    x->nbins[b->col] + 1, sizeof(*x->bins[b->col]));
+		x->bins[b->col][x->nbins[b->col]].value =
+		    (dec_t)b->value * (DEC_ONE / 1000000);
+		x->bins[b->col][x->nbins[b->col]++].count = b->count;
+	}
+	free(row_of);
 	rs->rows = xcalloc(nacc ? nacc : 1, sizeof(*rs->rows));
 	for (i = 0; i < nacc; i++) {
 		struct rs_acc *x = &acc[i];
 
+		rs->runs_without_util += x->row.runs_all - x->row.runs;
 		for (c = 0; c < RS_NCOLS; c++) {
 			x->row.have[c] = rightsize_median(x->bins[c],
 			    x->nbins[c], &x->row.median[c]) == 0;

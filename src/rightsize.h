@@ -4,10 +4,10 @@
  * runs of the four per-run utilization columns, a verdict, the next
  * smaller class and what it would save per 30 days.
  *
- * The medians come from the streaming engine unchanged: one pass with
- * four grouping sets, (project, workflow, job, resource_class, executor,
- * U) for each utilization column U.  Each set's groups are then an exact
- * histogram of U per job (one group per distinct value written, at
+ * The medians come from one pass of the streaming engine grouped by
+ * (project, workflow, job, resource_class, executor) with want_util set:
+ * beside each group's sums it keeps an exact histogram of each
+ * utilization column (utilhist.h: one 24-byte bin per distinct value, at
  * most 10,001 for a percentage from 0 to 100 with 2 decimals), so the
  * memory per job stays bounded however many runs there are.
  *
@@ -56,7 +56,7 @@ struct rightsize {
 	size_t n;
 	uint64_t runs_without_util;	/* runs left out: no MAX_CPU value */
 	uint64_t groups_below_min;	/* groups left out by min_runs */
-	uint64_t bad_values;	/* values not a number >= 0: as no data */
+	uint64_t bad_values;	/* bad values, as no data (report.h) */
 	long span_days;		/* first to last date, inclusive, or 0 */
 };
 
@@ -67,16 +67,16 @@ struct rightsize {
 void rightsize_report_opts(struct report_opts *o);
 
 /*
- * Add rightsize's four grouping sets to o's (which has grouping sets, or
- * no keys at all), reusing the keys o has.  Returns 0, or -1 after
- * printing an error (too many sets or keys).  html uses it to draw its
- * rightsizing section from its own single pass.
+ * Ask another pass (html's) for what rightsize_build() needs: its first
+ * grouping must start with project, workflow, job, resource_class and
+ * executor (more keys after them are summed over).  Returns 0, or -1
+ * after printing an error.
  */
-int rightsize_add_sets(struct report_opts *o);
+int rightsize_enable(struct report_opts *o);
 
 /*
  * Build rs from a report run with rightsize_report_opts() or
- * rightsize_add_sets().  Returns 0, or -1 after printing an error when so
+ * rightsize_enable().  Returns 0, or -1 after printing an error when so
  * has not the sets.  Release with rightsize_release().
  */
 int rightsize_build(struct rightsize *rs, const struct report_opts *so,

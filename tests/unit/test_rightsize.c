@@ -1,9 +1,10 @@
 /*
  * test_rightsize.c: rightsizing (rightsize.h): the lower median of a
  * histogram, the verdict thresholds (under is strict, over inclusive),
- * and rightsize_build on a hand-made four-set report: medians per group,
- * values compared as numbers, runs without utilization counted, groups
- * under --min-runs left out, the next smaller class and the savings.
+ * rightsize_build on a hand-made report with utilization histograms:
+ * medians per group, values compared as numbers, runs without utilization
+ * counted, groups under --min-runs left out, the next smaller class and
+ * the savings; the histogram table (utilhist.h).
  */
 #include "unit.h"
 
@@ -68,14 +69,14 @@ test_rightsize_verdict(void **state)
 	assert_string_equal(rightsize_verdict_name(RS_OK), "ok");
 }
 
-/* Add `jobs` runs whose column `s` is `v` to group (job, rc, ex). */
-static void
-add(struct report_result *r, size_t s, const char *job, const char *rc,
-    const char *ex, const char *v, uint64_t jobs, const char *compute)
+/* The group (job, rc, ex) of r, created with `jobs` runs. */
+static uint32_t
+group(struct report_result *r, const char *job, const char *rc,
+    const char *ex, uint64_t jobs, const char *compute)
 {
-	struct agg *a = s == 0 ? &r->groups : &r->more[s - 1];
 	struct sbuf key;
 	struct agg_group *g;
+	uint32_t gi;
 
 	sbuf_init(&key, 1 << 20);
 	agg_key_add(&key, "proj", 4);
@@ -83,23 +84,27 @@ add(struct report_result *r, size_t s, const char *job, const char *rc,
 	agg_key_add(&key, job, strlen(job));
 	agg_key_add(&key, rc, strlen(rc));
 	agg_key_add(&key, ex, strlen(ex));
-	agg_key_add(&key, v, strlen(v));
-	g = agg_get(a, key.buf, key.len, agg_hash(key.buf, key.len));
+	g = agg_get(&r->groups, key.buf, key.len, agg_hash(key.buf, key.len));
 	g->m.jobs += jobs;
 	g->m.credits[CR_COMPUTE] += unit_dec(compute);
+	gi = (uint32_t)(g - r->groups.groups);
 	sbuf_release(&key);
+	return gi;
 }
 
-/* Every column of a group: the same values in each set. */
+/* `runs` runs of group gi with CPU values `cpu` and RAM values `ram`. */
 static void
-add_all(struct report_result *r, const char *job, const char *rc,
-    const char *ex, const char *cpu, const char *ram, uint64_t jobs,
-    const char *compute)
+util(struct report_result *r, uint32_t gi, const char *cpu, const char *ram,
+    uint64_t runs)
 {
-	add(r, RS_CPU_MEDIAN, job, rc, ex, cpu, jobs, compute);
-	add(r, RS_CPU_MAX, job, rc, ex, cpu, jobs, compute);
-	add(r, RS_RAM_MEDIAN, job, rc, ex, ram, jobs, compute);
-	add(r, RS_RAM_MAX, job, rc, ex, ram, jobs, compute);
+	int64_t c, m;
+
+	assert_int_equal(utilhist_value(cpu, strlen(cpu), &c), 0);
+	assert_int_equal(utilhist_value(ram, strlen(ram), &m), 0);
+	utilhist_add(&r->util, gi, RS_CPU_MEDIAN, c, runs);
+	utilhist_add(&r->util, gi, RS_CPU_MAX, c, runs);
+	utilhist_add(&r->util, gi, RS_RAM_MEDIAN, m, runs);
+	utilhist_add(&r->util, gi, RS_RAM_MAX, m, runs);
 }
 
 static const char *
@@ -121,35 +126,37 @@ test_rightsize_build(void **state)
 	struct rightsize_opts ro;
 	struct rightsize rs;
 	struct rates rates;
-	size_t i;
+	uint32_t g;
 
 	(void)state;
 	report_opts_init(&so);
 	rightsize_report_opts(&so);
-	assert_int_equal(so.nsets, 4);
-	assert_int_equal(so.nkeys, 9);
+	assert_true(so.want_util);
+	assert_int_equal(so.nkeys, 5);
 	assert_string_equal(so.keys[4].name, "executor");
 	memset(&r, 0, sizeof(r));
 	agg_init(&r.groups);
-	for (i = 0; i < REPORT_MAX_SETS - 1; i++)
-		agg_init(&r.more[i]);
 	r.have_dates = 1;
 	r.first_date = 100;
 	r.last_date = 114;	/* 15 days */
-	/* big: 10 runs at 20/25 % on docker large -> medium+ */
-	add_all(&r, "big", "large", "docker", "20", "25", 6, "120");
-	add_all(&r, "big", "large", "docker", "20.00", "25.0", 4, "80");
-	/* 3 runs of big without data: billed, not in the medians */
-	add_all(&r, "big", "large", "docker", "", "", 3, "60");
+	/* big: 10 runs at 20/25 % on docker large -> medium+, and 3 runs
+	 * without data: billed, not in the medians */
+	g = group(&r, "big", "large", "docker", 13, "260");
+	util(&r, g, "20", "25", 6);
+	util(&r, g, "20.00", "25.0", 4);
 	/* hot: 10 runs, max cpu median 95 */
-	add_all(&r, "hot", "medium", "docker", "95", "50", 6, "10");
-	add_all(&r, "hot", "medium", "docker", "30", "50", 4, "10");
+	g = group(&r, "hot", "medium", "docker", 10, "20");
+	util(&r, g, "95", "50", 6);
+	util(&r, g, "30", "50", 4);
 	/* few: 9 runs */
-	add_all(&r, "few", "xlarge", "docker", "5", "5", 9, "10");
-	/* odd: a value that is not a number, as no data */
-	add_all(&r, "odd", "runner-x", "runner", "n/a", "n/a", 2, "0");
+	g = group(&r, "few", "xlarge", "docker", 9, "10");
+	util(&r, g, "5", "5", 9);
+	/* odd: no data at all */
+	group(&r, "odd", "runner-x", "runner", 2, "0");
+	r.util_bad = 8;
 	/* small: over-provisioned but nothing smaller */
-	add_all(&r, "tiny", "small", "docker", "1", "1", 10, "5");
+	g = group(&r, "tiny", "small", "docker", 10, "5");
+	util(&r, g, "1", "1", 10);
 
 	rates_init(&rates);
 	assert_int_equal(rates_load_default(&rates), 0);
@@ -161,7 +168,7 @@ test_rightsize_build(void **state)
 	assert_int_equal(rightsize_build(&rs, &so, &r, &ro), 0);
 	assert_int_equal(rs.span_days, 15);
 	assert_int_equal(rs.runs_without_util, 5);	/* 3 + 2 */
-	assert_int_equal(rs.bad_values, 2 * 4);
+	assert_int_equal(rs.bad_values, 8);
 	assert_int_equal(rs.groups_below_min, 1);
 	assert_int_equal(rs.n, 3);
 
@@ -191,9 +198,64 @@ test_rightsize_build(void **state)
 	assert_int_equal(rs.groups_below_min, 0);
 	rightsize_release(&rs);
 
+	/* opts not made for rightsize */
+	{
+		struct report_opts bad;
+		struct unit_capture cap;
+		char *err;
+
+		report_opts_init(&bad);
+		report_parse_by(&bad, "project");
+		unit_capture_begin(&cap);
+		assert_int_equal(rightsize_build(&rs, &bad, &r, &ro), -1);
+		assert_int_equal(rightsize_enable(&bad), -1);
+		err = unit_capture_end(&cap);
+		assert_contains(err, "rightsize");
+		free(err);
+		report_opts_release(&bad);
+	}
 	rates_release(&rates);
 	report_result_release(&r);
 	report_opts_release(&so);
+}
+
+static void
+test_utilhist(void **state)
+{
+	struct utilhist h;
+	int64_t v;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(utilhist_value("45", 2, &v), 0);
+	assert_true(v == 45000000);
+	assert_int_equal(utilhist_value("45.000001", 9, &v), 0);
+	assert_true(v == 45000001);
+	assert_int_equal(utilhist_value("0", 1, &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(utilhist_value("45.0000001", 10, &v), -1);
+	assert_int_equal(utilhist_value("-1", 2, &v), -1);
+	assert_int_equal(utilhist_value("n/a", 3, &v), -1);
+	utilhist_init(&h);
+	/* many bins: growth keeps every count */
+	for (i = 0; i < 5000; i++)
+		utilhist_add(&h, (uint32_t)(i % 7), (uint32_t)(i % 4),
+		    (int64_t)(i % 1000), 1);
+	/* (i % 7, i % 4, i % 1000) repeats only after lcm = 7000 */
+	assert_int_equal(h.n, 5000);
+	{
+		uint64_t total = 0;
+
+		for (i = 0; i < h.n; i++)
+			total += h.bins[i].count;
+		assert_int_equal(total, 5000);
+	}
+	utilhist_add(&h, 1, 1, 1, 41);
+	for (i = 0; i < h.n; i++)
+		if (h.bins[i].group == 1 && h.bins[i].col == 1 &&
+		    h.bins[i].value == 1)
+			assert_int_equal(h.bins[i].count, 42);
+	utilhist_release(&h);
 }
 
 int
@@ -203,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_rightsize_median),
 		cmocka_unit_test(test_rightsize_verdict),
 		cmocka_unit_test(test_rightsize_build),
+		cmocka_unit_test(test_utilhist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
