@@ -15,7 +15,8 @@ On exports from tests/gen/genexport.py:
     against report's compute credits), `under` groups are flagged, the
     medians equal the values set; --min-runs leaves out smaller groups and
     counts them; runs without utilization are left out and counted (meta
-    and stderr); --rates overrides the table; a bad rates file names
+    and stderr), also when parts lack the columns; --threads 1 gives the
+    same bytes; --rates overrides the table; a bad rates file names
     file:line and exits 3.
 
 Prints `PASS name` / `FAIL name: reason` per check and a last line
@@ -355,6 +356,25 @@ def rightsize_checks(suite, binary, T, quick):
         if "t-rightsizing" in f.read():
             errors.append("section without --rightsize")
     suite.check("html --rightsize: the section equals rightsize", errors)
+
+    # the same bytes from one reader thread as from several
+    one = run(binary, "rightsize", "--format", "json", "--threads", "1",
+              gen).stdout
+    suite.check("rightsize --threads 1: the same bytes",
+                [] if one == r.stdout else ["differs"])
+
+    # parts without the utilization columns: every run is without
+    dropped = os.path.join(T, "nocols")
+    subprocess.run([sys.executable, GEN, "-o", dropped, "--rows", "500",
+                    "--drop-column", "MAX_CPU_UTILIZATION_PCT",
+                    "--drop-column", "MAX_RAM_UTILIZATION_PCT"],
+                   check=True, capture_output=True)
+    r2 = run(binary, "rightsize", "--format", "json", dropped)
+    d2 = json.loads(r2.stdout)
+    suite.check("rightsize: parts without the columns count as no data",
+                [] if d2["rows"] == [] and
+                d2["meta"]["runs_without_utilization"] == 500 else
+                [str(d2["meta"])])
 
     # --rates: a table where docker large steps to small at 1 credit
     custom = os.path.join(T, "rates.tsv")
