@@ -145,6 +145,9 @@ install: circleci-usage
 	install -m 755 circleci-usage $(DESTDIR)$(PREFIX)/bin/circleci-usage
 	install -m 644 doc/circleci-usage.1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/circleci-usage.1
+	install -d $(DESTDIR)$(PREFIX)/share/circleci-usage
+	install -m 644 data/resource-classes.tsv \
+	    $(DESTDIR)$(PREFIX)/share/circleci-usage/resource-classes.tsv
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|atoi|atol|gets|strtok)\(' \
@@ -152,3 +155,8 @@ lint:
 
 clean:
 	rm -rf build circleci-usage
+
+# The compiled-in rates: data/resource-classes.tsv as a C string.
+src/rates_data.h: data/resource-classes.tsv
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g' \
+	    -e 's/.*/"&\\n"/' $< > $@

@@ -15,7 +15,9 @@
 #include "date.h"
 #include "html.h"
 #include "out.h"
+#include "rates.h"
 #include "report.h"
+#include "rightsize.h"
 #include "rollup.h"
 #include "util.h"
 #include "view.h"
@@ -50,6 +52,10 @@ static const char html_usage[] =
 "                          " HTML_WASTE ")\n"
 "  --top N                 rows in the workflow and job tables (default 20)\n"
 "  --title TEXT            the page's title\n"
+"  --rightsize             add a rightsizing section (as `rightsize` with\n"
+"                          its defaults)\n"
+"  --rates FILE            its rates (see rightsize --help); implies\n"
+"                          --rightsize\n"
 "  --since DATE, --until DATE, --project GLOB, --branch GLOB\n"
 "                          as for report\n"
 "  --credit-price USD      price of one credit (default 0.0006)\n"
@@ -60,7 +66,7 @@ static const char html_usage[] =
 enum {
 	OPT_PREVIOUS = 256, OPT_WASTE, OPT_TOP, OPT_TITLE, OPT_SINCE,
 	OPT_UNTIL, OPT_PROJECT, OPT_BRANCH, OPT_PRICE, OPT_STRICT,
-	OPT_KEEP_DUPS, OPT_THREADS
+	OPT_KEEP_DUPS, OPT_THREADS, OPT_RIGHTSIZE, OPT_RATES
 };
 
 static const struct option html_options[] = {
@@ -77,6 +83,8 @@ static const struct option html_options[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "keep-duplicates", no_argument, NULL, OPT_KEEP_DUPS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "rightsize", no_argument, NULL, OPT_RIGHTSIZE },
+	{ "rates", required_argument, NULL, OPT_RATES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -248,6 +256,7 @@ struct html_ctx {
 	size_t top;
 	dec_t price;
 	int have_prev;
+	const struct rightsize *rs;	/* --rightsize, or NULL */
 	struct html_head now, prev;
 	const struct chart_measure *m;
 };
@@ -313,7 +322,9 @@ html_page(FILE *f, struct html_ctx *x)
 {
 	struct html_part proj = { 0 }, proj_top = { 0 }, day = { 0 };
 	struct html_part rc = { 0 }, rc_top = { 0 }, ex = { 0 }, wf = { 0 };
-	struct html_part job = { 0 }, waste = { 0 }, alljobs = { 0 };
+	struct html_part job = { 0 }, waste = { 0 };
+	struct failures fl;
+	int have_fl = 0;
 	struct rollup_filter wf_waste = { html_is_waste, NULL, "status" };
 	struct chart_opts co = { 0, NULL, x->org };
 	const struct report_opts *o = x->o;
@@ -335,9 +346,13 @@ html_page(FILE *f, struct html_ctx *x)
 	    html_part_make(&wf, o, r, "workflow", NULL, x->top, x->price) < 0 ||
 	    html_part_make(&job, o, r, "job", NULL, x->top, x->price) < 0 ||
 	    html_part_make(&waste, o, r, "job", &wf_waste, x->top,
-	    x->price) < 0 ||
-	    html_part_make(&alljobs, o, r, "job", NULL, 0, x->price) < 0)
+	    x->price) < 0)
 		goto out;
+	/* the same rows as `circleci-usage failures` */
+	if (failures_build(&fl, o, r, x->waste->st, x->waste->n,
+	    x->price) < 0)
+		goto out;
+	have_fl = 1;
 	html_head_of(&x->now, r, &waste.r, x->price);
 
 	html_begin(f, x->title);
@@ -388,8 +403,20 @@ html_page(FILE *f, struct html_ctx *x)
 		html_escape(f, x->waste->st[i], strlen(x->waste->st[i]));
 	}
 	fputs(": the jobs that spend the most credits on them.</p>\n", f);
-	html_waste_table(f, &waste.v, &alljobs.r.groups, "t-failing");
+	html_failures_table(f, &fl, x->top, "t-failing");
 	fputs("</section>\n", f);
+
+	if (x->rs != NULL) {
+		fputs("<section id=\"rightsizing\">\n<h2>Rightsizing</h2>\n"
+		    "<p class=\"note\">Jobs with at least 10 runs with "
+		    "utilization data: the median over runs of each "
+		    "utilization column.  <b>over</b>: the medians of max CPU "
+		    "and max RAM are both under 40%, with the next smaller "
+		    "class and the credits it would save per 30 days; "
+		    "<b>under</b>: either is at least 90%.</p>\n", f);
+		html_rightsize_table(f, x->rs, x->top, "t-rightsizing");
+		fputs("</section>\n", f);
+	}
 
 	html_quality(f, r);
 	fprintf(f, "<footer>circleci-usage %s \xc2\xb7 credits at $",
@@ -403,7 +430,8 @@ html_page(FILE *f, struct html_ctx *x)
 	html_end(f);
 	ret = ferror(f) ? EXIT_FAILURE_OTHER : 0;
 out:
-	html_part_release(&alljobs);
+	if (have_fl)
+		failures_release(&fl);
 	html_part_release(&waste);
 	html_part_release(&job);
 	html_part_release(&wf);
@@ -476,8 +504,12 @@ cmd_html_exec(int argc, char **argv)
 	size_t nprev = 0;
 	unsigned long long top = HTML_TOP, threads = 0;
 	dec_t price;
-	int c, i, ret = EXIT_USAGE, ran = 0;
+	int c, i, ret = EXIT_USAGE, ran = 0, want_rs = 0, have_rs = 0;
+	const char *rates_path = NULL;
+	struct rates rates;
+	struct rightsize rs;
 
+	rates_init(&rates);
 	report_opts_init(&o);
 	report_opts_init(&po);
 	inputs_init(&in);
@@ -506,6 +538,12 @@ cmd_html_exec(int argc, char **argv)
 			break;
 		case OPT_TITLE:
 			title = optarg;
+			break;
+		case OPT_RATES:
+			rates_path = optarg;
+			/* FALLTHROUGH */
+		case OPT_RIGHTSIZE:
+			want_rs = 1;
 			break;
 		case OPT_SINCE:
 			if (html_day_arg("--since", optarg, &o.since))
@@ -573,6 +611,22 @@ cmd_html_exec(int argc, char **argv)
 	report_parse_sets(&o, html_sets, sizeof(html_sets) /
 	    sizeof(html_sets[0]));
 	o.want_orgs = 1;
+	if (want_rs) {
+		char err[512];
+
+		/* the same pass: histograms beside the page's first grouping */
+		if (rightsize_enable(&o) < 0) {
+			ret = EXIT_FAILURE_OTHER;
+			goto out;
+		}
+		if (rates_path != NULL ? rates_load(&rates, rates_path, err,
+		    sizeof(err)) < 0 : rates_load_default(&rates) < 0) {
+			if (rates_path != NULL)
+				error("--rates: %s", err);
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
 	report_parse_by(&po, "status");
 	ret = EXIT_BAD_INPUT;
 	for (i = optind; i < argc; i++)
@@ -594,6 +648,20 @@ cmd_html_exec(int argc, char **argv)
 	x.top = (size_t)top;
 	x.price = price;
 	x.title = title != NULL ? title : "CircleCI usage";
+	if (want_rs) {
+		struct rightsize_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.min_runs = 10;
+		ro.under = 40 * DEC_ONE;
+		ro.over = 90 * DEC_ONE;
+		ro.rates = &rates;
+		ret = EXIT_FAILURE_OTHER;
+		if (rightsize_build(&rs, &o, &res, &ro) < 0)
+			goto out;
+		have_rs = 1;
+		x.rs = &rs;
+	}
 	if (nprev > 0) {
 		x.have_prev = 1;
 		if ((ret = html_previous(&x, &po, &pin)) != 0)
@@ -612,6 +680,9 @@ cmd_html_exec(int argc, char **argv)
 	}
 	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
 out:
+	if (have_rs)
+		rightsize_release(&rs);
+	rates_release(&rates);
 	chart_cairo_measure_release(&m);
 	if (ran)
 		report_result_release(&res);

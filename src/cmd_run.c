@@ -44,6 +44,7 @@ static const char run_usage[] =
 "  by-KEY.csv, by-KEY.json for project, workflow, job, resource_class,\n"
 "                          status and day\n"
 "  credits-by-project.png|svg, credits-by-day.png|svg\n"
+"  failures.csv            the cost of failing jobs (as `failures`)\n"
 "  summary.md              a short markdown summary\n"
 "  run.json                the org, the range, the totals and the files\n"
 "With --compare, also previous/ (the previous period of the same length)\n"
@@ -926,6 +927,29 @@ run_exec(struct run_opts *o)
 		    o->top, price, "credits-by-day.svg", &w, "a chart");
 	if (ret)
 		goto done;
+
+	/* the cost of failing jobs */
+	{
+		struct argv a = { 0 };
+		char *path = xasprintf("%s/failures.csv", o->stage);
+
+		argv_add(&a, "failures");
+		argv_add(&a, "--credit-price");
+		argv_add(&a, o->price);
+		argv_add(&a, "--waste-statuses");
+		argv_add(&a, o->waste);
+		argv_add(&a, "--format");
+		argv_add(&a, "csv");
+		argv_add(&a, "-o");
+		argv_add(&a, path);
+		argv_add(&a, export);
+		ret = call(&cmd_failures_entry, &a);
+		argv_release(&a);
+		free(path);
+		if (ret)
+			goto done;
+		written_add(&w, "failures.csv", "the cost of failing jobs");
+	}
 
 	/* the comparison */
 	if (have_prev) {

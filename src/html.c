@@ -254,38 +254,30 @@ html_view_table(FILE *f, const struct view *v, const char *id, int filter)
 }
 
 void
-html_waste_table(FILE *f, const struct view *waste, struct agg *all,
+html_failures_table(FILE *f, const struct failures *fl, size_t top,
     const char *id)
 {
 	static const char *const heads[] = {
-		"failed runs", "runs", "failure rate", "credits on failed runs",
-		"cost (USD)"
+		"project", "workflow", "job", "failed runs", "runs",
+		"failure rate", "credits on failed runs", "cost (USD)"
 	};
 	char exact[DEC_BUFSZ], shown[64];
-	size_t i, k, m;
+	size_t i, k, shown_rows = 0;
 
 	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
 	    "<thead><tr>", id);
-	for (k = 0; k < waste->o->nkeys; k++)
-		fprintf(f, "<th scope=\"col\">%s</th>", waste->o->keys[k].name);
-	for (m = 0; m < 5; m++)
-		fprintf(f, "<th scope=\"col\" class=\"n\">%s</th>", heads[m]);
+	for (k = 0; k < 8; k++)
+		fprintf(f, "<th scope=\"col\"%s>%s</th>", k < 3 ? "" :
+		    " class=\"n\"", heads[k]);
 	fputs("</tr></thead>\n<tbody>\n", f);
-	for (i = 0; i < waste->n; i++) {
-		const struct view_row *r = &waste->rows[i];
-		const struct agg_group *g;
-		uint64_t runs;
-		dec_t rate;
+	for (i = 0; i < fl->n && (top == 0 || shown_rows < top); i++) {
+		const struct failures_row *r = &fl->rows[i];
 
-		if (r->key == NULL)
+		if (r->wasted_runs == 0)
 			continue;
-		g = agg_get(all, r->key, r->keylen, agg_hash(r->key,
-		    r->keylen));
-		runs = g->m.jobs;
-		rate = dec_percent(dec_from_int((int64_t)r->m.jobs),
-		    dec_from_int((int64_t)runs));
+		shown_rows++;
 		fputs("<tr>", f);
-		for (k = 0; k < waste->o->nkeys; k++) {
+		for (k = 0; k < 3; k++) {
 			size_t len;
 			const char *p = agg_key_part(r->key, r->keylen, k,
 			    &len);
@@ -295,20 +287,85 @@ html_waste_table(FILE *f, const struct view *waste, struct agg *all,
 			fputs("</td>", f);
 		}
 		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
-		    (unsigned long long)r->m.jobs,
-		    html_dec(dec_from_int((int64_t)r->m.jobs), 0, shown));
+		    (unsigned long long)r->wasted_runs,
+		    html_dec(dec_from_int((int64_t)r->wasted_runs), 0, shown));
 		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
-		    (unsigned long long)runs,
-		    html_dec(dec_from_int((int64_t)runs), 0, shown));
-		dec_format(rate, exact);
+		    (unsigned long long)r->runs,
+		    html_dec(dec_from_int((int64_t)r->runs), 0, shown));
+		dec_format(r->failure_rate_pct, exact);
 		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s%%</td>", exact,
-		    html_dec(rate, 2, shown));
-		dec_format(r->m.credits[CR_TOTAL], exact);
+		    html_dec(r->failure_rate_pct, 2, shown));
+		dec_format(r->wasted_credits, exact);
 		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>", exact,
-		    html_dec(r->m.credits[CR_TOTAL], 2, shown));
-		dec_format(r->cost, exact);
+		    html_dec(r->wasted_credits, 2, shown));
+		dec_format(r->wasted_usd, exact);
 		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>", exact,
-		    html_dec(r->cost, 2, shown));
+		    html_dec(r->wasted_usd, 2, shown));
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table></div>\n", f);
+}
+
+
+void
+html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
+    const char *id)
+{
+	static const char *const heads[] = {
+		"project", "workflow", "job", "resource class", "executor",
+		"runs", "CPU median %", "CPU max %", "RAM median %",
+		"RAM max %", "verdict", "suggested class",
+		"credits saved / 30 days"
+	};
+	static const int numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
+	    1 };
+	char exact[DEC_BUFSZ], shown[64];
+	size_t i, k, n = top && top < rs->n ? top : rs->n;
+
+	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
+	    "<thead><tr>", id);
+	for (k = 0; k < 13; k++)
+		fprintf(f, "<th scope=\"col\"%s>%s</th>", numeric[k] ?
+		    " class=\"n\"" : "", heads[k]);
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		const struct rightsize_row *r = &rs->rows[i];
+		const char *v = rightsize_verdict_name(r->verdict);
+
+		fputs("<tr>", f);
+		for (k = 0; k < 5; k++) {
+			size_t len;
+			const char *p = agg_key_part(r->key, r->keylen, k,
+			    &len);
+
+			fputs("<td class=\"t\">", f);
+			html_name(f, p, len);
+			fputs("</td>", f);
+		}
+		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
+		    (unsigned long long)r->runs,
+		    html_dec(dec_from_int((int64_t)r->runs), 0, shown));
+		for (k = 0; k < RS_NCOLS; k++) {
+			if (!r->have[k]) {
+				fputs("<td class=\"n\"></td>", f);
+				continue;
+			}
+			dec_format(r->median[k], exact);
+			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>",
+			    exact, exact);
+		}
+		fprintf(f, "<td class=\"t\">%s</td><td class=\"t\">", v);
+		if (r->suggested != NULL)
+			html_name(f, r->suggested->resource_class,
+			    strlen(r->suggested->resource_class));
+		fputs("</td>", f);
+		if (r->have_savings) {
+			dec_format(r->savings, exact);
+			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>",
+			    exact, html_dec(r->savings, 2, shown));
+		} else {
+			fputs("<td class=\"n\"></td>", f);
+		}
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);

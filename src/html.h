@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "chart.h"
+#include "failures.h"
+#include "rightsize.h"
 #include "view.h"
 
 /* Text for HTML content and attribute values (& < > " ' escaped). */
@@ -39,11 +41,18 @@ int html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
     int width, int height, const struct chart_measure *m, const char *id);
 
 /*
- * The jobs that waste the most: `waste` is a view by job of the runs in
- * the waste set (sorted, top applied), `all` the result by job of every
- * run (for the number of runs and the failure rate).  A sortable table.
+ * The jobs that waste the most, from `failures` (failures.h, the same
+ * rows as the failures command): the first `top` jobs (0: all) with any
+ * wasted run, most wasted credits first.  A sortable table.
  */
-void html_waste_table(FILE *f, const struct view *waste, struct agg *all,
+void html_failures_table(FILE *f, const struct failures *fl, size_t top,
+    const char *id);
+
+/*
+ * The rightsizing rows (rightsize.h), the first `top` (0: all), as
+ * `rightsize` orders them.  A sortable table.
+ */
+void html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
     const char *id);
 
 /* `v` as text with 2 decimals and thousands separators, in buf[64]. */

@@ -91,6 +91,7 @@ report_result_release(struct report_result *r)
 	agg_release(&r->groups);
 	for (i = 0; i < REPORT_MAX_SETS - 1; i++)
 		agg_release(&r->more[i]);
+	utilhist_release(&r->util);
 	for (i = 0; i < r->norgs; i++)
 		free(r->orgs[i]);
 	r->norgs = 0;
@@ -238,6 +239,7 @@ struct file_state {
 	char *problems[MAX_PROBLEMS_PER_FILE];
 	size_t nproblems;
 	uint64_t problems_total;
+	uint64_t util_bad;	/* want_util: bad utilization values */
 	char *fatal;
 };
 
@@ -265,6 +267,8 @@ struct pending {
 	struct dedup_fp fp;
 	struct metrics m;
 	uint32_t ids[REPORT_MAX_KEYS];	/* the group, as key value ids */
+	unsigned util_have;		/* want_util: bit c, util[c] is set */
+	int64_t util[4];
 };
 
 /*
@@ -280,6 +284,7 @@ struct worker {
 	pthread_t tid;
 	struct shared *sh;
 	struct agg sets[REPORT_MAX_SETS];	/* keyed by a set's ids */
+	struct utilhist util;		/* want_util: groups of sets[0] */
 	struct strtab names[REPORT_MAX_KEYS];
 	struct pending pend[2];
 	int cur;			/* pend[cur] is being filled */
@@ -365,6 +370,7 @@ struct file_plan {
 	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
 	    idx_status, idx_org;
 	int idx_credit[CR_COUNT];
+	int idx_util[4];	/* want_util: the utilization columns, or -1 */
 };
 
 static int
@@ -443,6 +449,9 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	p->idx_org = o->want_orgs ? p->h.idx[COL_ORGANIZATION_NAME] : -1;
 	for (c = 0; c < CR_COUNT; c++)
 		p->idx_credit[c] = p->h.idx[COL_COMPUTE_CREDITS + c];
+	for (c = 0; c < 4; c++)
+		p->idx_util[c] = o->want_util ?
+		    p->h.idx[COL_MEDIAN_CPU_UTILIZATION_PCT + c] : -1;
 	return 0;
 }
 
@@ -643,6 +652,18 @@ org_sort(struct report_result *res)
 }
 
 /* Count a parsed row, unless the duplicate filter has seen it. */
+/* A row's utilization values into the histogram of its group g. */
+static void
+util_commit(struct worker *w, const struct pending *pd,
+    const struct agg_group *g)
+{
+	uint32_t gi = (uint32_t)(g - w->sets[0].groups), c;
+
+	for (c = 0; c < 4; c++)
+		if (pd->util_have & (1u << c))
+			utilhist_add(&w->util, gi, c, pd->util[c], 1);
+}
+
 static void
 pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 {
@@ -668,6 +689,8 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 		g = agg_get(&w->sets[0], (const char *)pd->ids, o->nkeys *
 		    sizeof(*pd->ids), ids_hash(pd->ids, o->nkeys));
 		metrics_add(&g->m, &pd->m);
+		if (pd->util_have)
+			util_commit(w, pd, g);
 		return;
 	}
 	for (s = 0; s < o->nsets; s++) {
@@ -684,6 +707,8 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 		g = agg_get(&w->sets[s], (const char *)ids, n * sizeof(*ids),
 		    ids_hash(ids, n));
 		metrics_add(&g->m, &pd->m);
+		if (s == 0 && pd->util_have)
+			util_commit(w, pd, g);
 	}
 }
 
@@ -836,6 +861,23 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			    pd->days);
 		}
 	}
+	pd->util_have = 0;
+	for (c = 0; o->want_util && c < 4; c++) {
+		const struct csv_field *u;
+
+		if (p->idx_util[c] < 0)
+			continue;
+		u = &f[p->idx_util[c]];
+		if (csv_field_is_null(u))
+			continue;
+		v = csv_field_value(u, &w->scratch, &len);
+		if (len == 0)
+			continue;
+		if (utilhist_value(v, len, &pd->util[c]) == 0)
+			pd->util_have |= 1u << c;
+		else
+			fs->util_bad++;
+	}
 	if (p->idx_id < 0) {
 		pending_commit(w, fs, pd);
 		return 0;
@@ -976,7 +1018,8 @@ worker_init(struct worker *w, struct shared *sh)
  * into what agg_key_add() makes of the names, in the worker's order.
  */
 static void
-worker_merge(struct agg *dst, const struct worker *w, size_t set)
+worker_merge(struct agg *dst, const struct worker *w, size_t set,
+    uint32_t *map)
 {
 	const struct report_opts *o = w->sh->o;
 	const struct agg *src = &w->sets[set];
@@ -1009,6 +1052,8 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set)
 		}
 		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
 		metrics_add(&d->m, &s->m);
+		if (map != NULL)
+			map[i] = (uint32_t)(d - dst->groups);
 	}
 	sbuf_release(&key);
 }
@@ -1020,6 +1065,7 @@ worker_release(struct worker *w)
 
 	for (k = 0; k < REPORT_MAX_SETS; k++)
 		agg_release(&w->sets[k]);
+	utilhist_release(&w->util);
 	for (k = 0; k < REPORT_MAX_KEYS; k++)
 		if (w->names[k].slots != NULL)
 			strtab_release(&w->names[k]);
@@ -1107,6 +1153,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			res->set_skipped[j] += fs->set_skipped[j];
 		res->rows_filtered += fs->filtered;
 		res->duplicates += fs->dups;
+		res->util_bad += fs->util_bad;
 		res->bytes += fs->bytes;
 		if (fs->have_dates) {
 			if (!res->have_dates || fs->first < res->first_date)
@@ -1127,10 +1174,24 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		    res->rows_skipped == 1 ? "" : "s",
 		    (unsigned long long)res->rows_read);
 	for (i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[i];
+		uint32_t *map = NULL;
+
+		if (o->want_util)
+			map = xcalloc(w->sets[0].n ? w->sets[0].n : 1,
+			    sizeof(*map));
 		for (j = 0; j < report_nsets(o); j++)
 			worker_merge(j == 0 ? &res->groups : &res->more[j - 1],
-			    &workers[i], j);
-		worker_release(&workers[i]);
+			    w, j, j == 0 ? map : NULL);
+		/* the histograms follow their groups into res->groups */
+		for (j = 0; map != NULL && j < w->util.n; j++) {
+			const struct utilhist_bin *b = &w->util.bins[j];
+
+			utilhist_add(&res->util, map[b->group], b->col,
+			    b->value, b->count);
+		}
+		free(map);
+		worker_release(w);
 	}
 	for (i = 0; i < res->groups.n; i++)
 		metrics_add(&res->totals, &res->groups.groups[i].m);

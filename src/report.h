@@ -13,6 +13,7 @@
 #include "agg.h"
 #include "inputs.h"
 #include "usage.h"
+#include "utilhist.h"
 
 enum key_kind {
 	KEY_STRING,	/* a column's value as written */
@@ -60,6 +61,13 @@ struct report_opts {
 	 */
 	struct report_set sets[REPORT_MAX_SETS];
 	size_t nsets;
+	/*
+	 * For rightsize (rightsize.h): also keep, per group of the first
+	 * grouping (every key, or set 0), an exact histogram of each of the
+	 * four utilization columns (report_result.util).  Parts without
+	 * those columns give runs without utilization, not an error.
+	 */
+	int want_util;
 };
 
 /*
@@ -103,6 +111,14 @@ struct report_result {
 	uint64_t duplicates;	/* job runs seen before */
 	uint64_t bytes;		/* decompressed bytes */
 	int32_t first_date, last_date;	/* of counted rows */
+	/*
+	 * With want_util: bins (group index in `groups`, column 0..3 in
+	 * the order MEDIAN_CPU, MAX_CPU, MEDIAN_RAM, MAX_RAM, value) -> runs;
+	 * util_bad counts values that are not a number of at least 0 with at
+	 * most 6 decimals (taken as no data).
+	 */
+	struct utilhist util;
+	uint64_t util_bad;
 	int have_dates;
 	/*
 	 * With grouping sets of which only some have a time key (and no

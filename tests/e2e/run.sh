@@ -36,6 +36,8 @@ if [ -z "$quick" ]; then
 	python3 "$dir/../double/test_double.py" | tee "$log"
 	tally "$log" test_double.py
 fi
+python3 "$dir/analyses.py" --bin "$BIN" $quick | tee "$log"
+tally "$log" analyses.py
 python3 "$dir/export.py" --bin "$BIN" $quick | tee "$log"
 tally "$log" export.py
 python3 "$dir/runcheck.py" --bin "$BIN" $quick | tee "$log"

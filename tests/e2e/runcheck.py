@@ -3,10 +3,12 @@
 
 Against the test double serving two weeks of generated usage:
   * `run --last 1w --compare` writes every artifact (export/, previous/,
-    index.html, by-KEY.csv|json, the charts, summary.md, run.json, and
+    index.html, by-KEY.csv|json, the charts, failures.csv, summary.md,
+    run.json, and
     compare-by-project.csv|json when compare exists), and run.json lists
     exactly the files written;
-  * every by-KEY file equals what `report` writes for the same export, and
+  * every by-KEY file equals what `report` writes for the same export
+    (failures.csv what `failures` writes), and
     run.json's totals (and the previous period's) equal report's;
   * the previous period has the same length and ends where the current one
     starts; change_pct is exact;
@@ -89,7 +91,7 @@ def main():
         if r.returncode != 0:
             errors.append("exit %d: %s" % (r.returncode,
                                            r.stderr.decode()[-400:]))
-        want = {"index.html", "summary.md", "run.json",
+        want = {"index.html", "summary.md", "run.json", "failures.csv",
                 "credits-by-project.png", "credits-by-project.svg",
                 "credits-by-day.png", "credits-by-day.svg"}
         for k in KEYS:
@@ -151,6 +153,15 @@ def main():
                     got = None
                 if rr.returncode != 0 or got != rr.stdout:
                     errors.append("by-%s.%s differs from report" % (k, fmt))
+        fr = subprocess.run([binary, "failures", "--format", "csv",
+                             os.path.join(R, "export")],
+                            capture_output=True, timeout=120)
+        try:
+            got = open(os.path.join(R, "failures.csv"), "rb").read()
+        except OSError:
+            got = None
+        if fr.returncode != 0 or got != fr.stdout:
+            errors.append("failures.csv differs from failures")
         if run is not None:
             for side, path in (("totals", "export"),
                                ("previous", "previous")):

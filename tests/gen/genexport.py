@@ -755,6 +755,9 @@ def make_pipeline(rng, W, F, st):
                     mr = rng.uniform(5, 85)
                     util = ("%.1f" % mc, "%.1f" % min(100.0, mc * rng.uniform(1, 1.8)),
                             "%d" % mr, "%.2f" % min(100.0, mr * rng.uniform(1, 1.3)))
+                    case = W.get("rs_case", {}).get(ti)
+                    if case is not None:
+                        util = RS_UTIL[case]
                 st.jobs += 1
                 dord = s0 // DAY_MS
                 vals = [
@@ -989,6 +992,7 @@ def gen_part(task):
             badval_at[i] = col
     buf = []
     written = 0
+    rsc = {}            # --rightsize-cases: template -> [with, without]
     while True:
         while ei < len(ev) and ev[ei][0] <= written:
             _, what, arg = ev[ei]
@@ -1026,11 +1030,14 @@ def gen_part(task):
         c = contribution(m) if zero else m
         add1(base1, k1, c)
         add(base2, k2, c)
+        if "rs_case" in W:
+            u = rsc.setdefault(k1[0], [0, 0])
+            u[0 if vals[CI["MAX_CPU_UTILIZATION_PCT"]] is not None else 1] += 1
         write_row(vals)
         written += 1
     flush(final=True)
     fh.close()
-    return (part, stats, base1, base2, dup1, dup2, eid1, eid2)
+    return (part, stats, base1, base2, dup1, dup2, eid1, eid2, rsc)
 
 
 # ---------------------------------------------------------------- plan
@@ -1219,6 +1226,104 @@ def build_view(W, aggs1, aggs2, keys, skipped, bad_date):
     return by, keyed, dates
 
 
+# ---------------------------------------------------------------- analyses
+
+WASTE_STATUSES = ("failed", "canceled", "timedout", "infrastructure_fail")
+
+# (executor, resource_class) with a smaller, priced class in
+# data/resource-classes.tsv: a low utilization there is `over`
+RS_DOWNSIZABLE = {
+    ("docker", "medium"), ("docker", "medium+"), ("docker", "large"),
+    ("docker", "xlarge"), ("docker", "2xlarge"), ("docker", "2xlarge+"),
+    ("docker", "xlarge.gen2"), ("docker", "arm.large"),
+    ("docker", "arm.xlarge"), ("machine", "large"), ("machine", "xlarge"),
+    ("machine", "2xlarge"), ("machine", "arm.large"),
+    ("machine", "arm.xlarge"), ("windows", "windows.large"),
+    ("windows", "windows.xlarge"), ("macos", "m4pro.large"),
+}
+# the four utilization values of a run set on purpose
+RS_UTIL = {
+    "over": ("12.5", "20.0", "15", "25.50"),
+    "under": ("70.0", "96.5", "60", "80.25"),
+}
+
+
+def rightsize_cases(W):
+    """Templates whose utilization is set on purpose: every third one on a
+    downsizable class is `over`, every third other one is `under`."""
+    cases = {}
+    for ti, T in enumerate(W["templates"]):
+        if ti % 3 == 0 and (T[3], T[4]) in RS_DOWNSIZABLE:
+            cases[ti] = "over"
+        elif ti % 3 == 1 and T[3] != "runner":
+            cases[ti] = "under"
+    return cases
+
+
+def write_json_file(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def write_failures_truth(W, aggs1, path):
+    """Per project, workflow and job: runs, wasted runs, wasted credits
+    and credits, exactly, from the rows written once (no duplicates)."""
+    groups = {}
+    total = 0
+    for t in aggs1:
+        for k, a in t.items():
+            T = W["templates"][k[0]]
+            key = (W["projects"][T[0]]["name"], T[1], T[2])
+            g = groups.setdefault(key, [0, 0, 0, 0])
+            g[0] += a[0]
+            g[3] += a[10]
+            total += a[10]
+            if STATUSES[k[2]] in WASTE_STATUSES:
+                g[1] += a[0]
+                g[2] += a[10]
+    rows = [{"project": k[0], "workflow": k[1], "job": k[2],
+             "runs": g[0], "wasted_runs": g[1],
+             "wasted_credits": units_str(g[2]), "credits": units_str(g[3])}
+            for k, g in groups.items()]
+    rows.sort(key=lambda r: (-Decimal(r["wasted_credits"]),
+                             -r["wasted_runs"],
+                             tuple(r[c].encode("utf-8")
+                                   for c in ("project", "workflow", "job"))))
+    write_json_file(path, {"waste_statuses": list(WASTE_STATUSES),
+                           "total_credits": units_str(total),
+                           "rows": rows})
+
+
+def write_rightsize_truth(W, counts, path):
+    """The groups (project, workflow, job, resource_class, executor) whose
+    templates were all set on purpose alike: their case, runs with and
+    without utilization, and the medians (every run has the same values)."""
+    groups = {}
+    for c in counts:
+        for ti, (w, wo) in c.items():
+            T = W["templates"][ti]
+            key = (W["projects"][T[0]]["name"], T[1], T[2], T[4], T[3])
+            g = groups.setdefault(key, {"cases": set(), "runs": 0,
+                                        "without": 0})
+            g["cases"].add(W["rs_case"].get(ti))
+            g["runs"] += w
+            g["without"] += wo
+    rows = []
+    for k, g in sorted(groups.items()):
+        case = g["cases"].pop() if len(g["cases"]) == 1 else "mixed"
+        r = {"project": k[0], "workflow": k[1], "job": k[2],
+             "resource_class": k[3], "executor": k[4], "case": case,
+             "runs": g["runs"], "runs_without_utilization": g["without"]}
+        if case in RS_UTIL:
+            r.update(zip(("cpu_median_pct", "cpu_max_pct", "ram_median_pct",
+                          "ram_max_pct"), RS_UTIL[case]))
+        rows.append(r)
+    write_json_file(path, {"rows": rows})
+
+
 # ---------------------------------------------------------------- main
 
 def parse_args(argv):
@@ -1281,6 +1386,18 @@ def parse_args(argv):
                          "JOB_ID, JOB_RUN_DATE)")
     ap.add_argument("--bad-values", type=int, default=0, metavar="N",
                     help="N rows with a bad optional value (counts as 0)")
+    ap.add_argument("--failures-truth", metavar="FILE",
+                    help="write the cost of failing jobs' truth here: per "
+                         "project, workflow and job, the runs, wasted runs "
+                         "and wasted credits (statuses failed, canceled, "
+                         "timedout, infrastructure_fail)")
+    ap.add_argument("--rightsize-cases", action="store_true",
+                    help="set the utilization of some jobs on purpose: "
+                         "low on a class with a smaller one (over), high "
+                         "on others (under); other rows are unchanged")
+    ap.add_argument("--rightsize-truth", metavar="FILE",
+                    help="with --rightsize-cases: write the groups set on "
+                         "purpose, their runs and expected medians here")
     ap.add_argument("--procs", type=int, default=1, metavar="P",
                     help="processes writing parts in parallel (default 1)")
     a = ap.parse_args(argv)
@@ -1295,6 +1412,8 @@ def parse_args(argv):
         ap.error("--parts 1..4095, --rows >= 0, --days >= 1")
     if a.dup_rows < 0 or a.bad_rows < 0 or a.bad_values < 0 or a.procs < 1:
         ap.error("counts must not be negative")
+    if a.rightsize_truth and not a.rightsize_cases:
+        ap.error("--rightsize-truth needs --rightsize-cases")
     return a
 
 
@@ -1312,6 +1431,8 @@ def generate(a):
         if re.fullmatch(r"part-\d{3}\.csv(\.gz)?", f):
             os.remove(os.path.join(a.out, f))
     W = build_world(a.seed, a.tricky_names, a.start_date, a.days)
+    if a.rightsize_cases:
+        W["rs_case"] = rightsize_cases(W)
     prng = random.Random("%s:plan" % a.seed)
     layouts = plan_layouts(o, prng)
     K = a.parts
@@ -1370,6 +1491,10 @@ def generate(a):
         results = [gen_part(t) for t in tasks]
     results.sort(key=lambda r: r[0])
 
+    if a.failures_truth:
+        write_failures_truth(W, [r[2] for r in results], a.failures_truth)
+    if a.rightsize_truth:
+        write_rightsize_truth(W, [r[8] for r in results], a.rightsize_truth)
     if not a.truth:
         return None
     base1 = [r[2] for r in results]

@@ -1,0 +1,255 @@
+/*
+ * cmd_failures.c: `circleci-usage failures`, the cost of failing jobs: per
+ * project, workflow and job, the runs, the wasted (failed, canceled ...)
+ * runs and the credits they spent, most wasted credits first.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "cmdopt.h"
+#include "date.h"
+#include "failures.h"
+#include "grid.h"
+#include "out.h"
+#include "report.h"
+#include "util.h"
+
+static const char failures_usage[] =
+"usage: circleci-usage failures [options] PATH...\n"
+"\n"
+"The cost of failing jobs: per project, workflow and job, the runs, the\n"
+"wasted runs (whose status is in --waste-statuses), the failure rate, and\n"
+"the credits the wasted runs spent, with their share of all credits and\n"
+"their cost; most wasted credits first.  PATH is as for `report`.\n"
+"\n"
+"Options:\n"
+"  --waste-statuses LIST the JOB_BUILD_STATUS values of wasted runs\n"
+"                        (default failed,canceled,timedout,\n"
+"                        infrastructure_fail; any case)\n"
+"  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n"
+"  --until DATE          only job runs on or before DATE\n"
+"  --project GLOB        only projects matching GLOB (repeatable)\n"
+"  --branch GLOB         only branches matching GLOB (repeatable)\n"
+"  --top N               keep the first N rows (the totals cover all)\n"
+"  --format FMT          table (default on a terminal), csv (default\n"
+"                        otherwise), json (rows, totals, meta), markdown\n"
+"  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
+"                        the format follows its extension when not given\n"
+"  --credit-price USD    price of one credit for wasted_usd (default\n"
+"                        0.0006)\n"
+CMDOPT_INPUT_HELP
+"  -h, --help            show this help\n"
+"\n"
+"Columns: project, workflow, job, runs, wasted_runs, failure_rate_pct,\n"
+"wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n";
+
+enum { OPT_WASTE = 256, OPT_TOP, OPT_FORMAT, OPT_PRICE };
+
+static const struct option failures_options[] = {
+	{ "since", required_argument, NULL, CMDOPT_SHARED },
+	{ "until", required_argument, NULL, CMDOPT_SHARED },
+	{ "project", required_argument, NULL, CMDOPT_SHARED },
+	{ "branch", required_argument, NULL, CMDOPT_SHARED },
+	CMDOPT_INPUT_OPTIONS,
+	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "credit-price", required_argument, NULL, OPT_PRICE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The JSON meta object of a run.  The caller frees it. */
+static char *
+failures_meta(const struct report_result *r, const char *waste)
+{
+	char d1[DATE_BUFSZ] = "", d2[DATE_BUFSZ] = "";
+	struct sbuf sb;
+	char *s;
+
+	if (r->have_dates) {
+		date_format_day(r->first_date, d1);
+		date_format_day(r->last_date, d2);
+	}
+	sbuf_init(&sb, 1 << 20);
+	sbuf_addf(&sb, "{\"files\": %llu, \"rows_read\": %llu, "
+	    "\"rows_skipped\": %llu, \"rows_filtered\": %llu, "
+	    "\"duplicates\": %llu, ",
+	    (unsigned long long)r->files, (unsigned long long)r->rows_read,
+	    (unsigned long long)r->rows_skipped,
+	    (unsigned long long)r->rows_filtered,
+	    (unsigned long long)r->duplicates);
+	if (r->have_dates)
+		sbuf_addf(&sb, "\"first_date\": \"%s\", "
+		    "\"last_date\": \"%s\", ", d1, d2);
+	else
+		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
+	sbuf_addstr(&sb, "\"waste_statuses\": [");
+	{
+		const char *p = waste;
+
+		for (;;) {
+			const char *e = strchr(p, ',');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+
+			sbuf_addf(&sb, "%s\"%.*s\"", p == waste ? "" : ", ",
+			    (int)len, p);
+			if (e == NULL)
+				break;
+			p = e + 1;
+		}
+	}
+	sbuf_addstr(&sb, "]}");
+	s = xstrdup(sb.buf);
+	sbuf_release(&sb);
+	return s;
+}
+
+static int
+cmd_failures_exec(int argc, char **argv)
+{
+	struct report_opts o;
+	struct report_result res;
+	struct inputs in;
+	struct failures fl;
+	struct grid rows, totals;
+	struct out out;
+	enum view_format fmt = FMT_CSV;
+	int have_fmt = 0, c, i, idx = 0, ret = EXIT_USAGE;
+	const char *output = NULL, *waste_list = FAILURES_WASTE;
+	char **waste = NULL, *meta, title[160];
+	size_t nwaste = 0;
+	unsigned long long top = 0;
+	dec_t price;
+
+	report_opts_init(&o);
+	inputs_init(&in);
+	dec_parse("0.0006", 6, &price);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", failures_options,
+	    &idx)) != -1) {
+		switch (c) {
+		case CMDOPT_SHARED:
+			if (cmdopt_report("failures", &o,
+			    failures_options[idx].name, optarg) != 0)
+				goto out;
+			break;
+		case OPT_WASTE:
+			waste_list = optarg;
+			break;
+		case OPT_TOP:
+			if (parse_uint(optarg, 1000000000, &top) < 0 ||
+			    top == 0) {
+				ret = cmdopt_usage("failures", "--top: "
+				    "expected a whole number of at least 1, "
+				    "got '%.100s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_FORMAT:
+			if (cmdopt_format(optarg, &fmt) < 0) {
+				ret = cmdopt_usage("failures", "--format: "
+				    "expected table, csv, json or markdown, "
+				    "got '%.100s'", optarg);
+				goto out;
+			}
+			have_fmt = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_PRICE:
+			if (dec_parse(optarg, strlen(optarg), &price) < 0 ||
+			    price < 0) {
+				ret = cmdopt_usage("failures",
+				    "--credit-price: expected a price in USD "
+				    "such as 0.0006, got '%.100s'", optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(failures_usage, stdout);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			fprintf(stderr, "Try 'circleci-usage failures --help' "
+			    "for more information.\n");
+			goto out;
+		}
+	}
+	if (cmdopt_list(&waste, &nwaste, waste_list) < 0) {
+		ret = cmdopt_usage("failures", "--waste-statuses: expected a "
+		    "comma-separated list of statuses, got '%.100s'",
+		    waste_list);
+		goto out;
+	}
+	if (o.since > o.until) {
+		ret = cmdopt_usage("failures", "--since is after --until");
+		goto out;
+	}
+	if (!have_fmt) {
+		if (output != NULL && strcmp(output, "-") != 0)
+			cmdopt_format_from_name(output, &fmt);
+		else
+			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
+	}
+	if (optind >= argc) {
+		ret = cmdopt_usage("failures", "no input: give export files "
+		    "or directories, or - for stdin");
+		goto out;
+	}
+	for (i = optind; i < argc; i++) {
+		if (inputs_add(&in, argv[i]) < 0) {
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
+	/* one pass, by (project, workflow, job, status); rolled up below */
+	report_parse_by(&o, "job,status");
+	ret = report_run(&o, &in, &res);
+	if (ret != 0) {
+		report_result_release(&res);
+		goto out;
+	}
+	ret = EXIT_FAILURE_OTHER;
+	if (failures_build(&fl, &o, &res, waste, nwaste, price) < 0) {
+		report_result_release(&res);
+		goto out;
+	}
+	failures_grid(&fl, (size_t)top, &rows, &totals);
+	meta = failures_meta(&res, waste_list);
+	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
+	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,
+	    (unsigned long long)fl.totals.runs);
+	if (out_open(&out, output) < 0) {
+		ret = EXIT_FAILURE_OTHER;
+	} else if (grid_write(&rows, &totals, title, meta, out.f, fmt) < 0) {
+		out_abort(&out);
+		error("cannot write the failures");
+	} else {
+		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+	}
+	free(meta);
+	grid_release(&rows);
+	grid_release(&totals);
+	failures_release(&fl);
+	report_result_release(&res);
+out:
+	for (i = 0; i < (int)nwaste; i++)
+		free(waste[i]);
+	free(waste);
+	inputs_release(&in);
+	report_opts_release(&o);
+	return ret;
+}
+
+const struct cmd_entry cmd_failures_entry = {
+	.name = "failures",
+	.summary = "the cost of failing jobs: wasted runs and credits",
+	.exec = cmd_failures_exec,
+};

@@ -1,0 +1,253 @@
+/*
+ * grid.c: tables of text cells in the report's four formats (grid.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "grid.h"
+#include "util.h"
+
+#define GRID_NAME_COLS 48
+
+void
+grid_init(struct grid *g, const char *const *heads, const int *numeric,
+    size_t ncols, size_t nkeys)
+{
+	memset(g, 0, sizeof(*g));
+	g->heads = heads;
+	g->numeric = numeric;
+	g->ncols = ncols;
+	g->nkeys = nkeys;
+}
+
+void
+grid_release(struct grid *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nrows * g->ncols; i++)
+		free(g->cells[i]);
+	free(g->cells);
+	g->cells = NULL;
+	g->nrows = 0;
+}
+
+size_t
+grid_row(struct grid *g)
+{
+	size_t i;
+
+	g->cells = xreallocarray(g->cells, (g->nrows + 1) * g->ncols,
+	    sizeof(*g->cells));
+	for (i = 0; i < g->ncols; i++)
+		g->cells[g->nrows * g->ncols + i] = xstrdup("");
+	return g->nrows++;
+}
+
+void
+grid_set(struct grid *g, size_t row, size_t col, const char *s, size_t len)
+{
+	char **c = &g->cells[row * g->ncols + col];
+
+	free(*c);
+	*c = xstrndup(s, len);
+}
+
+void
+grid_setstr(struct grid *g, size_t row, size_t col, const char *s)
+{
+	grid_set(g, row, col, s, strlen(s));
+}
+
+static const char *
+grid_cell(const struct grid *g, size_t row, size_t col)
+{
+	return g->cells[row * g->ncols + col];
+}
+
+static void
+grid_write_csv(const struct grid *g, FILE *f)
+{
+	size_t i, j;
+
+	for (j = 0; j < g->ncols; j++)
+		fprintf(f, "%s%s", j ? "," : "", g->heads[j]);
+	putc('\n', f);
+	for (i = 0; i < g->nrows; i++) {
+		for (j = 0; j < g->ncols; j++) {
+			const char *s = grid_cell(g, i, j);
+
+			if (j)
+				putc(',', f);
+			csv_write_field(f, s, strlen(s));
+		}
+		putc('\n', f);
+	}
+}
+
+/* Row i as a JSON object, from column `from` on (totals have no keys). */
+static void
+grid_json_object(const struct grid *g, size_t i, size_t from, FILE *f)
+{
+	size_t j;
+
+	putc('{', f);
+	for (j = from; j < g->ncols; j++) {
+		const char *s = grid_cell(g, i, j);
+
+		fprintf(f, "%s\"%s\": ", j > from ? ", " : "", g->heads[j]);
+		if (!g->numeric[j])
+			json_write_string(f, s, strlen(s));
+		else
+			fputs(*s ? s : "null", f);
+	}
+	putc('}', f);
+}
+
+static void
+grid_write_json(const struct grid *g, const struct grid *totals,
+    const char *meta, FILE *f)
+{
+	size_t i;
+
+	fputs("{\n  \"rows\": [", f);
+	for (i = 0; i < g->nrows; i++) {
+		fputs(i ? ",\n    " : "\n    ", f);
+		grid_json_object(g, i, 0, f);
+	}
+	fputs(g->nrows ? "\n  ]" : "]", f);
+	if (totals != NULL && totals->nrows > 0) {
+		fputs(",\n  \"totals\": ", f);
+		grid_json_object(totals, 0, totals->nkeys, f);
+	}
+	if (meta != NULL)
+		fprintf(f, ",\n  \"meta\": %s", meta);
+	fputs("\n}\n", f);
+}
+
+static void
+grid_rule(FILE *f, const size_t *width, size_t ncols)
+{
+	size_t all = 0, j;
+
+	for (j = 0; j < ncols; j++)
+		all += width[j] + (j ? 2 : 0);
+	for (j = 0; j < all; j++)
+		putc('-', f);
+	putc('\n', f);
+}
+
+/* A table or markdown: header, rows, then the totals row if any. */
+static void
+grid_write_human(const struct grid *g, const struct grid *totals,
+    const char *title, FILE *f, int md)
+{
+	size_t ntot = totals != NULL && totals->nrows > 0 ? 1 : 0;
+	size_t nrow = g->nrows + 1 + ntot, ncol = g->ncols, i, j, k;
+	char **text = xcalloc(nrow * ncol, sizeof(*text));
+	size_t *w = xcalloc(nrow * ncol, sizeof(*w));
+	size_t *width = xcalloc(ncol, sizeof(*width));
+	struct sbuf sb;
+
+	sbuf_init(&sb, 1 << 20);
+	for (i = 0; i < nrow; i++) {
+		for (j = 0; j < ncol; j++) {
+			const char *s;
+			size_t len;
+
+			if (i == 0)
+				s = g->heads[j];
+			else if (i <= g->nrows)
+				s = grid_cell(g, i - 1, j);
+			else
+				s = grid_cell(totals, 0, j);
+			len = strlen(s);
+			if (len == 0 && i > 0 && i <= g->nrows && j < g->nkeys)
+				s = "(none)", len = 6;
+			if (i == 0) {	/* our names, shown as they are */
+				sbuf_reset(&sb);
+				sbuf_add(&sb, s, len);
+				w[i * ncol + j] = len;
+			} else {
+				w[i * ncol + j] = view_cell_text(&sb, s, len,
+				    md || j >= g->nkeys ? 0 : GRID_NAME_COLS,
+				    md);
+			}
+			if (md && i > g->nrows && len > 0) {
+				text[i * ncol + j] = xasprintf("**%s**",
+				    sb.buf);
+				w[i * ncol + j] += 4;
+			} else {
+				text[i * ncol + j] = xstrdup(sb.buf);
+			}
+			if (w[i * ncol + j] > width[j])
+				width[j] = w[i * ncol + j];
+		}
+	}
+	if (title != NULL)
+		fprintf(f, md ? "**%s**\n\n" : "%s\n\n", title);
+	for (i = 0; i < nrow; i++) {
+		if (!md && ntot && i == nrow - 1)
+			grid_rule(f, width, ncol);
+		if (md)
+			putc('|', f);
+		for (j = 0; j < ncol; j++) {
+			size_t pad = width[j] - w[i * ncol + j];
+			int left = !g->numeric[j];
+
+			if (md)
+				putc(' ', f);
+			else if (j)
+				fputs("  ", f);
+			if (!left)
+				for (k = 0; k < pad; k++)
+					putc(' ', f);
+			fputs(text[i * ncol + j], f);
+			if (left && (md || j + 1 < ncol))
+				for (k = 0; k < pad; k++)
+					putc(' ', f);
+			if (md)
+				fputs(" |", f);
+		}
+		putc('\n', f);
+		if (i == 0 && md) {
+			putc('|', f);
+			for (j = 0; j < ncol; j++) {
+				fputs(g->numeric[j] ? " " : " :", f);
+				for (k = 0; k + 1 < width[j]; k++)
+					putc('-', f);
+				fputs(g->numeric[j] ? ": |" : " |", f);
+			}
+			putc('\n', f);
+		} else if (i == 0) {
+			grid_rule(f, width, ncol);
+		}
+	}
+	for (i = 0; i < nrow * ncol; i++)
+		free(text[i]);
+	free(text);
+	free(w);
+	free(width);
+	sbuf_release(&sb);
+}
+
+int
+grid_write(const struct grid *g, const struct grid *totals,
+    const char *title, const char *json_meta, FILE *f, enum view_format fmt)
+{
+	switch (fmt) {
+	case FMT_CSV:
+		grid_write_csv(g, f);
+		break;
+	case FMT_JSON:
+		grid_write_json(g, totals, json_meta, f);
+		break;
+	case FMT_TABLE:
+		grid_write_human(g, totals, title, f, 0);
+		break;
+	case FMT_MARKDOWN:
+		grid_write_human(g, totals, title, f, 1);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * grid.h: a small table of text cells written as a table, CSV, JSON or
+ * markdown, for the analyses (failures, rightsize) whose columns are not
+ * report metrics.  Cells are copied; numeric columns are right-aligned in
+ * tables and unquoted in JSON (an empty numeric cell is JSON null).
+ */
+#ifndef CU_GRID_H
+#define CU_GRID_H
+
+#include <stdio.h>
+
+#include "view.h"
+
+struct grid {
+	const char *const *heads;	/* column names, borrowed */
+	const int *numeric;		/* per column: 1 for a number */
+	size_t ncols;
+	char **cells;			/* nrows * ncols, owned */
+	size_t nrows;
+	size_t nkeys;	/* leading key columns (cut at 48 in a table) */
+};
+
+/* Start an empty grid; heads and numeric must outlive it. */
+void grid_init(struct grid *g, const char *const *heads, const int *numeric,
+    size_t ncols, size_t nkeys);
+void grid_release(struct grid *g);
+
+/* Append a row of empty cells; returns its index. */
+size_t grid_row(struct grid *g);
+/* Set cell (row, col) to a copy of s[0..len). */
+void grid_set(struct grid *g, size_t row, size_t col, const char *s,
+    size_t len);
+void grid_setstr(struct grid *g, size_t row, size_t col, const char *s);
+
+/*
+ * Write the grid in `fmt`.  `title` (may be NULL) is a line above tables
+ * and markdown.  `totals` (may be NULL) is one more row: the table's
+ * TOTAL line, JSON's "totals" object.  `json_meta` (may be NULL) is the
+ * text of a JSON object written as "meta".  Returns 0, or -1 on a write
+ * error.
+ */
+int grid_write(const struct grid *g, const struct grid *totals,
+    const char *title, const char *json_meta, FILE *f, enum view_format fmt);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * rightsize.c: medians of utilization per job and resource class, from
+ * the engine's grouping sets (the design is in rightsize.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "rightsize.h"
+#include "util.h"
+
+#define RS_NKEYS 5
+
+static const char *const rs_heads[] = {
+	"project", "workflow", "job", "resource_class", "executor", "runs",
+	"cpu_median_pct", "cpu_max_pct", "ram_median_pct", "ram_max_pct",
+	"verdict", "suggested_class", "monthly_savings_credits"
+};
+static const int rs_numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1 };
+#define RS_GRID_COLS 13
+
+static const char *const rs_key_names[RS_NKEYS] = {
+	"project", "workflow", "job", "resource_class", "executor"
+};
+
+int
+rightsize_enable(struct report_opts *o)
+{
+	size_t k;
+
+	for (k = 0; k < RS_NKEYS; k++) {
+		size_t c = o->nsets ? o->sets[0].keys[k] : k;
+
+		if ((o->nsets ? o->sets[0].nkeys : o->nkeys) <= k ||
+		    strcmp(o->keys[c].name, rs_key_names[k]) != 0)
+			return error("rightsize: the first grouping must "
+			    "start with project, workflow, job, "
+			    "resource_class, executor");
+	}
+	o->want_util = 1;
+	return 0;
+}
+
+void
+rightsize_report_opts(struct report_opts *o)
+{
+	o->nsets = 0;
+	report_parse_by(o, "job,resource_class,executor");
+	o->want_util = 1;
+}
+
+const char *
+rightsize_verdict_name(enum rightsize_verdict v)
+{
+	return v == RS_OVER ? "over" : v == RS_UNDER ? "under" : "ok";
+}
+
+enum rightsize_verdict
+rightsize_verdict(dec_t cpu_max, dec_t ram_max,
+    const struct rightsize_opts *ro)
+{
+	if (cpu_max < ro->under && ram_max < ro->under)
+		return RS_OVER;
+	if (cpu_max >= ro->over || ram_max >= ro->over)
+		return RS_UNDER;
+	return RS_OK;
+}
+
+static int
+rs_bin_cmp(const void *pa, const void *pb)
+{
+	const struct rightsize_bin *a = pa, *b = pb;
+
+	return a->value < b->value ? -1 : a->value > b->value;
+}
+
+int
+rightsize_median(struct rightsize_bin *bins, size_t n, dec_t *out)
+{
+	uint64_t total = 0, seen = 0, want;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += bins[i].count;
+	if (total == 0)
+		return -1;
+	qsort(bins, n, sizeof(*bins), rs_bin_cmp);
+	want = (total + 1) / 2;		/* the lower median, 1-based */
+	for (i = 0; i < n; i++) {
+		seen += bins[i].count;
+		if (seen >= want) {
+			*out = bins[i].value;
+			return 0;
+		}
+	}
+	return -1;		/* not reached */
+}
+
+/* A row being built: its key and one histogram per column. */
+struct rs_acc {
+	struct rightsize_row row;
+	struct rightsize_bin *bins[RS_NCOLS];
+	size_t nbins[RS_NCOLS];
+};
+
+static int
+rs_key_cmp(const struct rightsize_row *a, const struct rightsize_row *b)
+{
+	size_t i;
+
+	for (i = 0; i < RS_NKEYS; i++) {
+		size_t la, lb;
+		const char *pa = agg_key_part(a->key, a->keylen, i, &la);
+		const char *pb = agg_key_part(b->key, b->keylen, i, &lb);
+		int c = memcmp(pa, pb, la < lb ? la : lb);
+
+		if (c != 0)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Largest savings first; then over, under, ok; then the keys. */
+static int
+rs_row_cmp(const void *pa, const void *pb)
+{
+	const struct rightsize_row *a = pa, *b = pb;
+	static const int rank[] = { 2, 0, 1 };	/* ok, over, under */
+
+	if (a->have_savings != b->have_savings)
+		return a->have_savings ? -1 : 1;
+	if (a->have_savings && a->savings != b->savings)
+		return a->savings > b->savings ? -1 : 1;
+	if (a->verdict != b->verdict)
+		return rank[a->verdict] < rank[b->verdict] ? -1 : 1;
+	return rs_key_cmp(a, b);
+}
+
+static void
+rs_judge(struct rightsize_row *r, const struct rightsize_opts *ro,
+    long span_days)
+{
+	const struct rate *cur;
+	size_t exl, rcl;
+	const char *ex, *rc;
+
+	r->verdict = RS_OK;
+	if (r->have[RS_CPU_MAX] && r->have[RS_RAM_MAX])
+		r->verdict = rightsize_verdict(r->median[RS_CPU_MAX],
+		    r->median[RS_RAM_MAX], ro);
+	else if ((r->have[RS_CPU_MAX] && r->median[RS_CPU_MAX] >= ro->over) ||
+	    (r->have[RS_RAM_MAX] && r->median[RS_RAM_MAX] >= ro->over))
+		r->verdict = RS_UNDER;
+	if (r->verdict != RS_OVER || ro->rates == NULL)
+		return;
+	rc = agg_key_part(r->key, r->keylen, 3, &rcl);
+	ex = agg_key_part(r->key, r->keylen, 4, &exl);
+	cur = rates_find(ro->rates, ex, exl, rc, rcl);
+	if (cur == NULL || cur->next == NULL)
+		return;
+	r->suggested = rates_find(ro->rates, ex, exl, cur->next,
+	    strlen(cur->next));
+	if (r->suggested == NULL || !cur->priced || !r->suggested->priced ||
+	    span_days <= 0)
+		return;
+	if (rates_savings(r->compute_credits, cur->per_min,
+	    r->suggested->per_min, span_days, &r->savings) == 0)
+		r->have_savings = 1;
+}
+
+int
+rightsize_build(struct rightsize *rs, const struct report_opts *so,
+    const struct report_result *res, const struct rightsize_opts *ro)
+{
+	struct report_opts one;
+	struct agg idx;
+	struct rs_acc *acc = NULL;
+	uint32_t *row_of;	/* res->groups index -> acc index */
+	size_t nacc = 0, i, c;
+
+	memset(rs, 0, sizeof(*rs));
+	report_set_opts(so, 0, &one);
+	for (i = 0; i < RS_NKEYS; i++)
+		if (one.nkeys <= i || strcmp(one.keys[i].name,
+		    rs_key_names[i]) != 0 || !so->want_util) {
+			report_opts_release(&one);
+			return error("rightsize: the report was not made for "
+			    "it (rightsize_report_opts)");
+		}
+	report_opts_release(&one);
+	if (res->have_dates)
+		rs->span_days = (long)res->last_date - res->first_date + 1;
+	rs->bad_values = res->util_bad;
+	/* rows: the groups' first five keys (html's groups add status) */
+	agg_init(&idx);
+	row_of = xcalloc(res->groups.n ? res->groups.n : 1, sizeof(*row_of));
+	for (i = 0; i < res->groups.n; i++) {
+		const struct agg_group *g = &res->groups.groups[i];
+		size_t len, plen;
+		struct agg_group *ig;
+		struct rs_acc *x;
+		const char *v = agg_key_part(g->key, g->keylen, RS_NKEYS - 1,
+		    &len);
+
+		plen = (size_t)(v - g->key) + len;	/* the first five */
+		ig = agg_get(&idx, g->key, plen, agg_hash(g->key, plen));
+		if (ig->m.jobs == 0) {
+			acc = xreallocarray(acc, nacc + 1, sizeof(*acc));
+			memset(&acc[nacc], 0, sizeof(*acc));
+			acc[nacc].row.key = xmalloc(plen ? plen : 1);
+			memcpy(acc[nacc].row.key, g->key, plen);
+			acc[nacc].row.keylen = plen;
+			ig->m.jobs = ++nacc;
+		}
+		row_of[i] = (uint32_t)(ig->m.jobs - 1);
+		x = &acc[row_of[i]];
+		x->row.runs_all += g->m.jobs;
+		x->row.compute_credits += g->m.credits[CR_COMPUTE];
+	}
+	agg_release(&idx);
+	for (i = 0; i < res->util.n; i++) {
+		const struct utilhist_bin *b = &res->util.bins[i];
+		struct rs_acc *x = &acc[row_of[b->group]];
+
+		if (b->col == RS_CPU_MAX)
+			x->row.runs += b->count;
+		x->bins[b->col] = xreallocarray(x->bins[b->col],
+		    x->nbins[b->col] + 1, sizeof(*x->bins[b->col]));
+		x->bins[b->col][x->nbins[b->col]].value =
+		    (dec_t)b->value * (DEC_ONE / 1000000);
+		x->bins[b->col][x->nbins[b->col]++].count = b->count;
+	}
+	free(row_of);
+	rs->rows = xcalloc(nacc ? nacc : 1, sizeof(*rs->rows));
+	for (i = 0; i < nacc; i++) {
+		struct rs_acc *x = &acc[i];
+
+		rs->runs_without_util += x->row.runs_all - x->row.runs;
+		for (c = 0; c < RS_NCOLS; c++) {
+			x->row.have[c] = rightsize_median(x->bins[c],
+			    x->nbins[c], &x->row.median[c]) == 0;
+			free(x->bins[c]);
+		}
+		if (x->row.runs == 0 || x->row.runs < ro->min_runs) {
+			if (x->row.runs > 0)
+				rs->groups_below_min++;
+			free(x->row.key);
+			continue;
+		}
+		rs_judge(&x->row, ro, rs->span_days);
+		rs->rows[rs->n++] = x->row;
+	}
+	free(acc);
+	qsort(rs->rows, rs->n, sizeof(*rs->rows), rs_row_cmp);
+	return 0;
+}
+
+void
+rightsize_release(struct rightsize *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		free(rs->rows[i].key);
+	free(rs->rows);
+	memset(rs, 0, sizeof(*rs));
+}
+
+void
+rightsize_grid(const struct rightsize *rs, size_t top, struct grid *g)
+{
+	size_t i, k, n = top && top < rs->n ? top : rs->n;
+	char buf[DEC_BUFSZ + 8];
+
+	grid_init(g, rs_heads, rs_numeric, RS_GRID_COLS, RS_NKEYS);
+	for (i = 0; i < n; i++) {
+		const struct rightsize_row *r = &rs->rows[i];
+		size_t row = grid_row(g);
+
+		for (k = 0; k < RS_NKEYS; k++) {
+			size_t len;
+			const char *p = agg_key_part(r->key, r->keylen, k,
+			    &len);
+
+			grid_set(g, row, k, p, len);
+		}
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->runs);
+		grid_setstr(g, row, 5, buf);
+		for (k = 0; k < RS_NCOLS; k++) {
+			if (!r->have[k])
+				continue;
+			dec_format(r->median[k], buf);
+			grid_setstr(g, row, 6 + k, buf);
+		}
+		grid_setstr(g, row, 10, rightsize_verdict_name(r->verdict));
+		if (r->suggested != NULL)
+			grid_setstr(g, row, 11, r->suggested->resource_class);
+		if (r->have_savings) {
+			dec_format_fixed(r->savings, 2, 0, buf);
+			grid_setstr(g, row, 12, buf);
+		}
+	}
+}

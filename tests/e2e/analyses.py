@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+"""analyses.py --bin BIN [--quick]: `failures` and `rightsize` end to end.
+
+On exports from tests/gen/genexport.py:
+  * failures (JSON) equals the generator's ground truth exactly: the same
+    rows in the same order (most wasted credits first), runs, wasted runs,
+    wasted credits, failure rate, share of all credits and cost; totals;
+    --top keeps the first rows and the totals; --waste-statuses; CSV,
+    table and markdown; -o by extension, atomic; usage errors exit 2;
+  * the HTML page's failing-jobs table shows the same numbers, and
+    html --rightsize's section rightsize's rows;
+  * rightsize on jobs whose utilization was set on purpose
+    (--rightsize-cases): `over` groups get the next smaller class of the
+    same executor and the savings the README's formula gives (checked
+    against report's compute credits), `under` groups are flagged, the
+    medians equal the values set; --min-runs leaves out smaller groups and
+    counts them; runs without utilization are left out and counted (meta
+    and stderr), also when parts lack the columns; --threads 1 gives the
+    same bytes; --rates overrides the table; a bad rates file names
+    file:line and exits 3.
+
+Prints `PASS name` / `FAIL name: reason` per check and a last line
+`N passed, M failed`; exits 1 if any check failed.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal, ROUND_HALF_UP
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.join(HERE, "..", "gen", "genexport.py")
+RATES = os.path.join(HERE, "..", "..", "data", "resource-classes.tsv")
+CENT = Decimal("0.01")
+
+
+class Suite:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, errors):
+        if errors:
+            self.failed += 1
+            print("FAIL %s: %s" % (name, "; ".join(str(e) for e in
+                                                   errors[:5])))
+        else:
+            self.passed += 1
+            print("PASS %s" % name)
+
+
+def run(binary, *args, check=True):
+    r = subprocess.run([binary] + list(args), capture_output=True,
+                       timeout=300)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(args[:2]),
+                           r.returncode, r.stderr.decode()[-300:]))
+    return r
+
+
+def pct(part, whole):
+    if whole == 0:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(
+        CENT, rounding=ROUND_HALF_UP)
+
+
+def load_rates(path):
+    rates = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            ex, rc, rate, nxt = line.split("\t")[:4]
+            rates[(ex, rc)] = (None if rate == "-" else Decimal(rate),
+                               None if nxt == "-" else nxt)
+    return rates
+
+
+def failures_checks(suite, binary, T, quick):
+    gen = os.path.join(T, "f")
+    truth_path = os.path.join(T, "f.json")
+    subprocess.run([sys.executable, GEN, "-o", gen, "--rows",
+                    "3000" if quick else "20000", "--seed", "7",
+                    "--failures-truth", truth_path], check=True,
+                   capture_output=True)
+    with open(truth_path) as f:
+        truth = json.load(f)
+    total = Decimal(truth["total_credits"])
+    price = Decimal("0.0006")
+
+    doc = json.loads(run(binary, "failures", "--format", "json",
+                         gen).stdout, parse_float=Decimal)
+    errors = []
+    if len(doc["rows"]) != len(truth["rows"]):
+        errors.append("%d rows, truth %d" % (len(doc["rows"]),
+                                             len(truth["rows"])))
+    for got, want in zip(doc["rows"], truth["rows"]):
+        wc = Decimal(want["wasted_credits"])
+        exp = {"project": want["project"], "workflow": want["workflow"],
+               "job": want["job"], "runs": want["runs"],
+               "wasted_runs": want["wasted_runs"],
+               "failure_rate_pct": pct(want["wasted_runs"], want["runs"]),
+               "wasted_credits": wc, "wasted_share_pct": pct(wc, total),
+               "wasted_usd": (wc * price).quantize(CENT, ROUND_HALF_UP)}
+        for k, v in exp.items():
+            if got.get(k) != v:
+                errors.append("%s/%s/%s %s: %r, truth %r" % (
+                    want["project"], want["workflow"], want["job"], k,
+                    got.get(k), v))
+    suite.check("failures equal the generator's truth, row by row", errors)
+
+    errors = []
+    t = doc["totals"]
+    runs = sum(r["runs"] for r in truth["rows"])
+    wr = sum(r["wasted_runs"] for r in truth["rows"])
+    wc = sum(Decimal(r["wasted_credits"]) for r in truth["rows"])
+    for k, v in (("runs", runs), ("wasted_runs", wr), ("wasted_credits", wc),
+                 ("wasted_share_pct", pct(wc, total)),
+                 ("failure_rate_pct", pct(wr, runs))):
+        if t.get(k) != v:
+            errors.append("totals %s: %r, truth %r" % (k, t.get(k), v))
+    if "project" in t:
+        errors.append("totals carry keys")
+    suite.check("failures totals exact", errors)
+
+    top = json.loads(run(binary, "failures", "--format", "json", "--top",
+                         "3", gen).stdout, parse_float=Decimal)
+    suite.check("failures --top 3: the first rows, the same totals",
+                [] if top["rows"] == doc["rows"][:3] and
+                top["totals"] == doc["totals"] else ["differs"])
+
+    # a single waste status: only failed runs
+    only = json.loads(run(binary, "failures", "--format", "json",
+                          "--waste-statuses", "FAILED", gen).stdout,
+                      parse_float=Decimal)
+    rep = json.loads(run(binary, "report", "--by", "status", "--format",
+                         "json", gen).stdout, parse_float=Decimal)
+    failed = [r for r in rep["rows"] if r["status"] == "failed"]
+    want = failed[0]["total_credits"] if failed else Decimal(0)
+    suite.check("failures --waste-statuses FAILED equals report's failed",
+                [] if only["totals"]["wasted_credits"] == want else
+                ["%s vs %s" % (only["totals"]["wasted_credits"], want)])
+
+    r = run(binary, "failures", gen, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(r.stdout.decode())))
+    errors = []
+    if rows[0] != ["project", "workflow", "job", "runs", "wasted_runs",
+                   "failure_rate_pct", "wasted_credits",
+                   "wasted_share_pct", "wasted_usd"]:
+        errors.append("header %r" % rows[0])
+    if len(rows) - 1 != len(doc["rows"]):
+        errors.append("csv rows %d" % (len(rows) - 1))
+    elif any(Decimal(c[6]) != d["wasted_credits"] for c, d in
+             zip(rows[1:], doc["rows"])):
+        errors.append("csv wasted_credits differ from json")
+    suite.check("failures csv: header and the json's rows", errors)
+
+    errors = []
+    for fmt in ("table", "markdown"):
+        out = run(binary, "failures", "--format", fmt, "--top", "5",
+                  gen).stdout.decode()
+        if "TOTAL" not in out or doc["rows"][0]["job"] not in out:
+            errors.append(fmt)
+    suite.check("failures table and markdown", errors)
+
+    o = os.path.join(T, "fail.json")
+    run(binary, "failures", "-o", o, gen)
+    with open(o) as f:
+        same = json.load(f, parse_float=Decimal) == doc
+    left = [n for n in os.listdir(T) if ".tmp" in n]
+    suite.check("failures -o FILE.json: json by extension, no temp file",
+                [] if same and not left else ["differs or %s" % left])
+
+    errors = []
+    for args in (["--waste-statuses", ","], ["--top", "0"],
+                 ["--format", "png"], ["--status", "failed"]):
+        r = run(binary, "failures", *args, gen, check=False)
+        if r.returncode != 2:
+            errors.append("%s: exit %d" % (args, r.returncode))
+    r = run(binary, "failures", check=False)
+    if r.returncode != 2:
+        errors.append("no input: exit %d" % r.returncode)
+    suite.check("failures usage errors exit 2", errors)
+
+    # the page's table: the same rows as failures
+    page = os.path.join(T, "p.html")
+    run(binary, "html", "-o", page, gen)
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    m = re.search(r'<table id="t-failing".*?<tbody>(.*?)</tbody>', html,
+                  re.S)
+    errors = []
+    if not m:
+        errors.append("no t-failing table")
+    else:
+        trs = re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S)
+        shown = [r for r in doc["rows"] if r["wasted_runs"] > 0]
+        if not trs:
+            errors.append("empty table")
+        for tr, d in zip(trs, shown):
+            v = re.findall(r'data-v="([^"]*)"', tr)
+            if (int(v[0]), int(v[1]), Decimal(v[3]), Decimal(v[4])) != (
+                    d["wasted_runs"], d["runs"], d["wasted_credits"],
+                    d["wasted_usd"]):
+                errors.append("row %s differs: %s" % (d["job"], v))
+    suite.check("html's failing jobs table equals failures", errors)
+
+
+def rightsize_checks(suite, binary, T, quick):
+    gen = os.path.join(T, "r")
+    truth_path = os.path.join(T, "r.json")
+    subprocess.run([sys.executable, GEN, "-o", gen, "--rows",
+                    "6000" if quick else "30000", "--seed", "3",
+                    "--rightsize-cases", "--rightsize-truth", truth_path],
+                   check=True, capture_output=True)
+    with open(truth_path) as f:
+        truth = json.load(f)["rows"]
+    rates = load_rates(RATES)
+    r = run(binary, "rightsize", "--format", "json", gen)
+    doc = json.loads(r.stdout, parse_float=Decimal)
+    stderr = r.stderr.decode()
+    got = {(x["project"], x["workflow"], x["job"], x["resource_class"],
+            x["executor"]): x for x in doc["rows"]}
+    key = lambda t: (t["project"], t["workflow"], t["job"],
+                     t["resource_class"], t["executor"])
+
+    errors = []
+    nover = nunder = 0
+    for t in truth:
+        if t["case"] not in ("over", "under") or t["runs"] < 10:
+            continue
+        g = got.get(key(t))
+        if g is None:
+            errors.append("%s missing" % (key(t),))
+            continue
+        for c in ("cpu_median_pct", "cpu_max_pct", "ram_median_pct",
+                  "ram_max_pct"):
+            if g[c] != Decimal(t[c]):
+                errors.append("%s %s %s, set %s" % (t["job"], c, g[c],
+                                                    t[c]))
+        if g["runs"] != t["runs"]:
+            errors.append("%s runs %s, truth %s" % (t["job"], g["runs"],
+                                                    t["runs"]))
+        if g["verdict"] != t["case"]:
+            errors.append("%s verdict %s, set %s" % (t["job"],
+                                                     g["verdict"],
+                                                     t["case"]))
+        if t["case"] == "over":
+            nover += 1
+            nxt = rates[(t["executor"], t["resource_class"])][1]
+            if g["suggested_class"] != nxt:
+                errors.append("%s suggested %r, want %r" % (
+                    t["job"], g["suggested_class"], nxt))
+        else:
+            nunder += 1
+            if g["suggested_class"] != "":
+                errors.append("%s under but suggested" % t["job"])
+    if nover == 0 or nunder == 0:
+        errors.append("no over (%d) or under (%d) case checked" %
+                      (nover, nunder))
+    suite.check("rightsize: jobs set on purpose get their verdict, medians "
+                "and next smaller class (%d over, %d under)" %
+                (nover, nunder), errors)
+
+    # savings: compute credits / rate * (rate - next) * 30 / span
+    rep = json.loads(run(binary, "report", "--by",
+                         "job,resource_class,executor", "--format", "json",
+                         gen).stdout, parse_float=Decimal)
+    comp = {(x["project"], x["workflow"], x["job"], x["resource_class"],
+             x["executor"]): x["compute_credits"] for x in rep["rows"]}
+    span = doc["meta"]["span_days"]
+    errors = []
+    checked = 0
+    for k, g in got.items():
+        if g["verdict"] != "over" or g["suggested_class"] == "":
+            continue
+        cur = rates[(k[4], k[3])][0]
+        new = rates[(k[4], g["suggested_class"])][0]
+        if cur is None or new is None:
+            continue
+        want = (comp[k] / cur * (cur - new) * 30 / span).quantize(
+            CENT, ROUND_HALF_UP)
+        checked += 1
+        if g["monthly_savings_credits"] != want:
+            errors.append("%s: %s, want %s" % (k[2],
+                          g["monthly_savings_credits"], want))
+    if not checked:
+        errors.append("no savings checked")
+    suite.check("rightsize: monthly savings exact (%d groups)" % checked,
+                errors)
+
+    without = sum(t["runs_without_utilization"] for t in truth)
+    errors = []
+    if doc["meta"]["runs_without_utilization"] != without:
+        errors.append("meta %s, truth %d" % (
+            doc["meta"]["runs_without_utilization"], without))
+    if without and ("%d job runs without utilization" % without) not in \
+            stderr:
+        errors.append("stderr: %r" % stderr[-200:])
+    suite.check("rightsize: runs without utilization left out and counted "
+                "(%d)" % without, errors)
+
+    errors = []
+    for n in (1, 25):
+        d = json.loads(run(binary, "rightsize", "--format", "json",
+                           "--min-runs", str(n), gen).stdout,
+                       parse_float=Decimal)
+        small = [t for t in truth if 0 < t["runs"] < n]
+        big = [t for t in truth if t["runs"] >= n]
+        if len(d["rows"]) != len(big):
+            errors.append("--min-runs %d: %d rows, want %d" % (
+                n, len(d["rows"]), len(big)))
+        if d["meta"]["groups_below_min_runs"] != len(small):
+            errors.append("--min-runs %d: %s below, want %d" % (
+                n, d["meta"]["groups_below_min_runs"], len(small)))
+        if any(x["runs"] < n for x in d["rows"]):
+            errors.append("--min-runs %d: a smaller group shown" % n)
+    suite.check("rightsize --min-runs", errors)
+
+    # the page's section: the same rows as rightsize (its first 20)
+    page = os.path.join(T, "rs.html")
+    run(binary, "html", "--rightsize", "-o", page, gen)
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    m = re.search(r'<table id="t-rightsizing".*?<tbody>(.*?)</tbody>', html,
+                  re.S)
+    errors = []
+    if not m:
+        errors.append("no t-rightsizing table")
+    else:
+        trs = re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S)
+        if len(trs) != min(20, len(doc["rows"])):
+            errors.append("%d rows" % len(trs))
+        for tr, d in zip(trs, doc["rows"]):
+            cells = [re.sub(r"<[^>]+>", "", c) for c in
+                     re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            want = [d["project"], d["workflow"], d["job"],
+                    d["resource_class"], d["executor"]]
+            if cells[:5] != want or cells[10] != d["verdict"] or \
+                    cells[11] != d["suggested_class"]:
+                errors.append("row %s: %s" % (d["job"], cells))
+            sv = re.findall(r'data-v="([^"]*)"', tr)
+            if d["monthly_savings_credits"] is not None and \
+                    Decimal(sv[-1]) != d["monthly_savings_credits"]:
+                errors.append("savings %s: %s" % (d["job"], sv[-1]))
+    run(binary, "html", "-o", page, gen)
+    with open(page, encoding="utf-8") as f:
+        if "t-rightsizing" in f.read():
+            errors.append("section without --rightsize")
+    suite.check("html --rightsize: the section equals rightsize", errors)
+
+    # the same bytes from one reader thread as from several
+    one = run(binary, "rightsize", "--format", "json", "--threads", "1",
+              gen).stdout
+    suite.check("rightsize --threads 1: the same bytes",
+                [] if one == r.stdout else ["differs"])
+
+    # parts without the utilization columns: every run is without
+    dropped = os.path.join(T, "nocols")
+    subprocess.run([sys.executable, GEN, "-o", dropped, "--rows", "500",
+                    "--drop-column", "MAX_CPU_UTILIZATION_PCT",
+                    "--drop-column", "MAX_RAM_UTILIZATION_PCT"],
+                   check=True, capture_output=True)
+    r2 = run(binary, "rightsize", "--format", "json", dropped)
+    d2 = json.loads(r2.stdout)
+    suite.check("rightsize: parts without the columns count as no data",
+                [] if d2["rows"] == [] and
+                d2["meta"]["runs_without_utilization"] == 500 else
+                [str(d2["meta"])])
+
+    # --rates: a table where docker large steps to small at 1 credit
+    custom = os.path.join(T, "rates.tsv")
+    with open(RATES) as f, open(custom, "w") as g:
+        for line in f:
+            if line.startswith("docker\tlarge\t"):
+                line = "docker\tlarge\t20\tsmall\tP\n"
+            g.write(line)
+    d = json.loads(run(binary, "rightsize", "--format", "json", "--rates",
+                       custom, gen).stdout, parse_float=Decimal)
+    errors = []
+    for x in d["rows"]:
+        if (x["executor"], x["resource_class"]) == ("docker", "large") and \
+                x["verdict"] == "over" and x["suggested_class"] != "small":
+            errors.append("%s: %s" % (x["job"], x["suggested_class"]))
+    suite.check("rightsize --rates overrides the table", errors)
+
+    bad = os.path.join(T, "bad.tsv")
+    with open(bad, "w") as f:
+        f.write("# comment\ndocker\tsmall\t5\t-\ndocker\tmedium\tten\tsmall\n")
+    r = run(binary, "rightsize", "--rates", bad, gen, check=False)
+    suite.check("rightsize --rates: a bad file names file:line, exit 3",
+                [] if r.returncode == 3 and (bad + ":3:").encode() in
+                r.stderr else ["exit %d: %r" % (r.returncode, r.stderr)])
+
+    errors = []
+    for args in (["--min-runs", "0"], ["--under", "101"],
+                 ["--under", "95", "--over", "90"], ["--format", "svg"]):
+        r = run(binary, "rightsize", *args, gen, check=False)
+        if r.returncode != 2:
+            errors.append("%s: exit %d" % (args, r.returncode))
+    suite.check("rightsize usage errors exit 2", errors)
+
+    errors = []
+    for fmt in ("csv", "table", "markdown"):
+        out = run(binary, "rightsize", "--format", fmt, gen).stdout.decode()
+        if fmt == "csv" and not out.startswith(
+                "project,workflow,job,resource_class,executor,runs,"
+                "cpu_median_pct,cpu_max_pct,ram_median_pct,ram_max_pct,"
+                "verdict,suggested_class,monthly_savings_credits\n"):
+            errors.append("csv header")
+        if "over" not in out:
+            errors.append(fmt)
+    suite.check("rightsize csv, table and markdown", errors)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    suite = Suite()
+    T = tempfile.mkdtemp(prefix="cu-analyses.")
+    try:
+        for fn in (failures_checks, rightsize_checks):
+            try:
+                fn(suite, binary, T, a.quick)
+            except Exception as e:  # a crash is one failed check
+                suite.check(fn.__name__, [repr(e)])
+    finally:
+        if suite.failed:
+            print("temp files kept in %s" % T)
+        else:
+            shutil.rmtree(T, ignore_errors=True)
+    print("%d passed, %d failed" % (suite.passed, suite.failed))
+    return 1 if suite.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
