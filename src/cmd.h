@@ -18,5 +18,6 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_html_entry;
 extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_chargeback_entry;
 
 #endif

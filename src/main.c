@@ -15,6 +15,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_compare_entry,
 	&cmd_notify_entry,
+	&cmd_chargeback_entry,
 	NULL
 };
 
