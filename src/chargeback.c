@@ -11,7 +11,6 @@
 #include "util.h"
 
 #define CB_CENT (DEC_ONE / 100)
-#define CB_WEIGHT_BITS 40
 
 int
 chargeback_mode_parse(const char *s, enum chargeback_mode *mode)
@@ -70,15 +69,16 @@ chargeback_spread(dec_t amount, const dec_t *weights, size_t n, dec_t *parts)
 	int shift;
 
 	/*
-	 * Weights are cut to their top 40 bits, so that cents * weight
-	 * (at most 2^75 * 2^40) cannot overflow; they only steer the split,
-	 * which adds up exactly whatever they are.
+	 * cents * weight must not overflow: weights are shifted right as
+	 * far as needed (not at all for any real export), which only
+	 * steers the split; it adds up exactly whatever they are.
 	 */
 	for (i = 0; i < n; i++)
 		if (weights[i] > 0 && (cb_u128)weights[i] > maxw)
 			maxw = (cb_u128)weights[i];
-	shift = cb_bits(maxw) > CB_WEIGHT_BITS ? cb_bits(maxw) -
-	    CB_WEIGHT_BITS : 0;
+	shift = cb_bits(maxw) + cb_bits(n) + cb_bits(cents) - 126;
+	if (shift < 0)
+		shift = 0;
 	for (i = 0; i < n; i++) {
 		w[i] = weights[i] > 0 ? (cb_u128)weights[i] >> shift : 0;
 		sum += w[i];
