@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "dec.h"
 #include "inputs.h"
 #include "manifest.h"
@@ -39,7 +40,7 @@ static const char run_usage[] =
 "  export/                 the export and its manifest\n"
 "  index.html              the HTML page\n"
 "  by-KEY.csv, by-KEY.json for project, workflow, job, resource_class,\n"
-"                          status and day\n"
+"                          status and day; and team with --teams\n"
 "  credits-by-project.png|svg, credits-by-day.png|svg\n"
 "  summary.md              a short markdown summary\n"
 "  run.json                the org, the range, the totals and the files\n"
@@ -62,6 +63,9 @@ static const char run_usage[] =
 "  --credit-price USD      price of one credit (default 0.0006)\n"
 "  --waste-statuses LIST   statuses of failed runs (default\n"
 "                          failed,canceled,timedout,infrastructure_fail)\n"
+"  --teams FILE            the teams file (YAML): by-team.csv|json and the\n"
+"                          page's team sections (default\n"
+"                          $CIRCLECI_USAGE_TEAMS)\n"
 "  --quiet, --verbose      as for export\n"
 "  -h, --help              show this help\n";
 
@@ -69,7 +73,7 @@ enum {
 	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
 	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
 	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
-	OPT_QUIET, OPT_VERBOSE
+	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS
 };
 
 static const struct option run_options[] = {
@@ -92,6 +96,7 @@ static const struct option run_options[] = {
 	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -138,6 +143,7 @@ struct run_opts {
 	const char *waste;
 	int quiet, verbose;
 	int token_stdin;	/* --token-file -: read once, for both */
+	const char *teams;	/* --teams, or $CIRCLECI_USAGE_TEAMS */
 };
 
 /* The files written, for run.json and the closing lines. */
@@ -195,6 +201,10 @@ make_report(const struct run_opts *o, const char *export, const char *by,
 	argv_add(&a, fmt);
 	argv_add(&a, "--credit-price");
 	argv_add(&a, o->price);
+	if (o->teams != NULL) {
+		argv_add(&a, "--teams");
+		argv_add(&a, o->teams);
+	}
 	if (strcmp(fmt, "png") == 0 || strcmp(fmt, "svg") == 0) {
 		snprintf(top, sizeof(top), "%u", o->top);
 		argv_add(&a, "--top");
@@ -810,6 +820,10 @@ run_exec(struct run_opts *o)
 		argv_add(&a, o->price);
 		argv_add(&a, "--waste-statuses");
 		argv_add(&a, o->waste);
+		if (o->teams != NULL) {
+			argv_add(&a, "--teams");
+			argv_add(&a, o->teams);
+		}
 		if (have_prev) {
 			argv_add(&a, "--previous");
 			argv_add(&a, prev_export);
@@ -828,9 +842,11 @@ run_exec(struct run_opts *o)
 	/* the reports per key */
 	{
 		static const char *const keys[] = { "project", "workflow",
-		    "job", "resource_class", "status", "day" };
+		    "job", "resource_class", "status", "day", "team" };
+		size_t nkeys = sizeof(keys) / sizeof(keys[0]) -
+		    (o->teams == NULL);
 
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		for (i = 0; i < nkeys; i++) {
 			char *n1 = xasprintf("by-%s.csv", keys[i]);
 			char *n2 = xasprintf("by-%s.json", keys[i]);
 
@@ -974,6 +990,7 @@ cmd_run(int argc, char **argv)
 		case OPT_WASTE: o.waste = optarg; break;
 		case OPT_QUIET: o.quiet = 1; break;
 		case OPT_VERBOSE: o.verbose = 1; break;
+		case OPT_TEAMS: o.teams = optarg; break;
 		case 'o': o.dir = optarg; break;
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000, &n) < 0 || n == 0) {
@@ -1015,6 +1032,19 @@ cmd_run(int argc, char **argv)
 		argv_release(&o.export_args);
 		return error("--waste-statuses: expected a list such as "
 		    "failed,canceled"), EXIT_USAGE;
+	}
+	if (o.teams == NULL && getenv("CIRCLECI_USAGE_TEAMS") != NULL &&
+	    getenv("CIRCLECI_USAGE_TEAMS")[0] != '\0')
+		o.teams = getenv("CIRCLECI_USAGE_TEAMS");
+	if (o.teams != NULL) {
+		/* a bad teams file fails now, before anything is exported */
+		struct teams *t;
+
+		if (cmdopt_teams(o.teams, &t) != 0) {
+			argv_release(&o.export_args);
+			return EXIT_USAGE;
+		}
+		teams_free(t);
 	}
 	ret = run_exec(&o);
 	argv_release(&o.export_args);
