@@ -47,7 +47,7 @@ struct chargeback_team {
 struct chargeback {
 	struct chargeback_team *teams;	/* sorted by name (bytes) */
 	size_t n;
-	struct metrics shared;		/* of the rows without a project */
+	struct metrics shared;	/* of the rows without a project */
 	uint64_t projects;		/* in all */
 };
 

@@ -94,9 +94,9 @@ cmd_chargeback_exec(int argc, char **argv)
 			break;
 		case OPT_SHARED:
 			if (chargeback_mode_parse(optarg, &mode) < 0) {
-				ret = cmdopt_usage("chargeback", "--shared-costs: "
-				    "expected proportional, even or none, got "
-				    "'%.100s'", optarg);
+				ret = cmdopt_usage("chargeback",
+				    "--shared-costs: expected proportional, "
+				    "even or none, got '%.100s'", optarg);
 				goto out;
 			}
 			break;
@@ -115,9 +115,9 @@ cmd_chargeback_exec(int argc, char **argv)
 		case OPT_PRICE:
 			if (dec_parse(optarg, strlen(optarg), &price) < 0 ||
 			    price < 0) {
-				ret = cmdopt_usage("chargeback", "--credit-price: "
-				    "expected a price in USD such as 0.0006, "
-				    "got '%.100s'", optarg);
+				ret = cmdopt_usage("chargeback",
+				    "--credit-price: expected a price in USD "
+				    "such as 0.0006, got '%.100s'", optarg);
 				goto out;
 			}
 			break;
@@ -126,8 +126,8 @@ cmd_chargeback_exec(int argc, char **argv)
 			ret = EXIT_OK;
 			goto out;
 		default:
-			fprintf(stderr, "Try 'circleci-usage chargeback --help' "
-			    "for more information.\n");
+			fprintf(stderr, "Try 'circleci-usage chargeback "
+			    "--help' for more information.\n");
 			goto out;
 		}
 	}

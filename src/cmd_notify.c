@@ -106,7 +106,7 @@ static const struct option notify_options[] = {
 
 struct notify {
 	struct report_opts o;
-	const char *by;			/* the groups listed: project, team */
+	const char *by;		/* the groups listed: project, team */
 	const char *teams_path;
 	struct teams *teams;
 	const char **prev_paths;	/* --previous */
