@@ -261,6 +261,51 @@ test_only_shared(void **state)
 	report_opts_release(&o);
 }
 
+/* The writers show the projects column: CSV, JSON (rows and totals). */
+static void
+test_writers(void **state)
+{
+	struct report_opts o, to;
+	struct report_result r, out;
+	struct chargeback cb;
+	struct view v;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	make_result(&o, &r);
+	chargeback_build(&cb, &o, &r, CB_NONE);
+	chargeback_result(&cb, &r, &to, &out);
+	chargeback_view(&cb, &v, &to, &out, D("0.0006"));
+	f = open_memstream(&buf, &len);
+	assert_int_equal(view_write(&v, f, FMT_CSV), 0);
+	fclose(f);
+	assert_contains(buf, ",cost_usd,share_pct,projects\n");
+	assert_contains(buf, "\napi,3,0,60,0,0,0,0,0,0,0,60,0.04,59.41,1\n");
+	assert_contains(buf, "\nweb,3,0,30,0,0,0,0,0,0,0,30,0.02,29.70,2\n");
+	assert_contains(buf, "\n(shared),4,0,1.001,0,0,0,0,0,0,0,1.001,0.00,"
+	    "0.99,0\n");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(view_write(&v, f, FMT_JSON), 0);
+	fclose(f);
+	assert_contains(buf, "\"share_pct\": 59.41, \"projects\": 1}");
+	assert_contains(buf, "\"share_pct\": 100.00, \"projects\": 4},");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(view_write(&v, f, FMT_TABLE), 0);
+	fclose(f);
+	assert_contains(buf, "  projects\n");
+	free(buf);
+	view_release(&v);
+	report_result_release(&out);
+	report_opts_release(&to);
+	chargeback_release(&cb);
+	report_result_release(&r);
+	report_opts_release(&o);
+}
+
 int
 main(void)
 {
@@ -270,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_spread_random),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_only_shared),
+		cmocka_unit_test(test_writers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
