@@ -163,6 +163,14 @@ run 0 "$BIN" html --teams "$TEAMS" -o "$T/p.html" "$T/exp" "$T/shared.csv" &&
     grep -q 'chart-teams' "$T/p.html" &&
     ok "html --teams: team and chargeback sections" ||
     ko "html --teams" "$(cat "$T/err")"
+HC="python3 $here/htmlcheck.py"
+r=$($HC self-contained "$T/p.html") &&
+    "$BIN" report --teams "$TEAMS" --by team --format csv "$T/exp" \
+    "$T/shared.csv" >"$T/t.csv" && r=$($HC table "$T/p.html" t-teams "$T/t.csv") &&
+    "$BIN" chargeback --teams "$TEAMS" --format csv "$T/exp" "$T/shared.csv" \
+    >"$T/cb.csv" && r=$($HC table "$T/p.html" t-chargeback "$T/cb.csv") &&
+    ok "html --teams: self-contained; team and chargeback tables as report's and chargeback's" ||
+    ko "html --teams: tables" "$r"
 # the page's chargeback total is the exact total
 total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["total_credits"])' "$T/all.json")
 sed -n '/id="t-chargeback"/,/<\/table>/p' "$T/p.html" | grep -q "data-v=\"$total\"" &&
