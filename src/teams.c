@@ -28,7 +28,7 @@ teams_event_what(const yaml_event_t *ev)
 {
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
-		return "a string";
+		return ev->data.scalar.length ? "a string" : "nothing";
 	case YAML_SEQUENCE_START_EVENT:
 		return "a list";
 	case YAML_MAPPING_START_EVENT:

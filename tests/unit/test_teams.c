@@ -161,6 +161,12 @@ test_errors(void **state)
 	    "'teams' is given twice");
 	assert_parse_error("{}\n", "expected the key 'teams', found an empty "
 	    "mapping");
+	assert_parse_error("teams:\n", "t.yaml:1: 'teams': expected a "
+	    "mapping of team names to lists of project patterns, found "
+	    "nothing");
+	assert_parse_error("teams:\n  a:\n  b: [x]\n", "t.yaml:2: team 'a': "
+	    "expected a list of project patterns such as [api-*, web], found "
+	    "nothing");
 	assert_parse_error("teams:\n  [a]: [x]\n", "t.yaml:2: expected a team "
 	    "name, found a list");
 }
