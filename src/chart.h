@@ -212,4 +212,12 @@ char *chart_ellipsize(const char *s, double maxw, double size, int bold,
 /* dec_t as a double, for drawing only. */
 double chart_dec_double(dec_t v);
 
+/*
+ * Build, lay out and write the chart of `v` (PNG, or SVG when `svg`) to
+ * `path` atomically, warning when groups had to be folded.  Returns an
+ * exit code (util.h).
+ */
+int chart_write_file(const struct view *v, const struct chart_opts *co,
+    int svg, int width, int height, const char *path);
+
 #endif

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "answer.h"
 #include "api.h"
 #include "cmd.h"
 #include "download.h"
@@ -297,7 +298,8 @@ create_job(struct run *r, struct mf_window *w)
 	json_t *body = json_object(), *ans;
 	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ], path[512], what[160], now[40];
 	char *text;
-	const char *id, *state;
+	struct job_answer ja;
+	char err[200];
 	size_t i;
 	int ret;
 
@@ -323,17 +325,16 @@ create_job(struct run *r, struct mf_window *w)
 	r->creates++;
 	if (ret)
 		return ret;
-	id = json_string_value(json_object_get(ans, "usage_export_job_id"));
-	state = json_string_value(json_object_get(ans, "state"));
-	if (id == NULL || strlen(id) > 128 || strspn(id,
-	    "0123456789abcdefABCDEF-") != strlen(id)) {
+	if (answer_parse_create(ans, &ja, err, sizeof(err)) < 0) {
+		answer_release(&ja);
 		json_decref(ans);
-		error("%s: the answer has no usable usage_export_job_id", what);
+		error("%s: %s", what, err);
 		return EXIT_API_REJECTED;
 	}
-	w->job_id = xstrdup(id);
+	w->job_id = xstrdup(ja.id);
 	free(w->state);
-	w->state = xstrdup(state ? state : "created");
+	w->state = xstrdup(ja.state ? ja.state : "created");
+	answer_release(&ja);
 	free(w->created_at);
 	w->created_at = xstrdup(manifest_now(now));
 	json_decref(ans);
@@ -344,18 +345,18 @@ create_job(struct run *r, struct mf_window *w)
 }
 
 /*
- * Poll w's job once.  Sets *urls to its download URLs when completed with
- * some (the caller frees it with json_decref).  Returns an exit code.
+ * Poll w's job once.  Fills *ja; its urls are the download URLs when the
+ * job is completed with some (nurls 0: not ready).  Returns an exit code;
+ * the caller releases *ja either way.
  */
 static int
-poll_job(struct run *r, struct mf_window *w, json_t **urls)
+poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 {
-	char path[512], what[200], now[40];
-	const char *state;
-	json_t *ans, *u;
+	char path[512], what[200], now[40], err[200];
+	json_t *ans;
 	int ret;
 
-	*urls = NULL;
+	memset(ja, 0, sizeof(*ja));
 	snprintf(path, sizeof(path), "/organizations/%s/usage_export_job/%s",
 	    r->m.org_id, w->job_id);
 	snprintf(what, sizeof(what), "poll export job %s", w->job_id);
@@ -363,48 +364,30 @@ poll_job(struct run *r, struct mf_window *w, json_t **urls)
 	r->polls++;
 	if (ret)
 		return ret;
-	state = json_string_value(json_object_get(ans, "state"));
-	if (state == NULL) {
-		json_decref(ans);
-		error("%s: the answer has no state", what);
+	ret = answer_parse_poll(ans, ja, err, sizeof(err));
+	json_decref(ans);
+	if (ret < 0) {
+		error("%s: %s", what, err);
 		return EXIT_API_REJECTED;
 	}
-	if (w->state == NULL || strcmp(w->state, state) != 0) {
+	if (w->state == NULL || strcmp(w->state, ja->state) != 0) {
 		free(w->state);
-		w->state = xstrdup(state);
+		w->state = xstrdup(ja->state);
 		if (r->o->verbose)
 			fprintf(stderr, "%s: job %s is %s\n", PROGRAM_NAME,
-			    w->job_id, state);
+			    w->job_id, ja->state);
 	}
-	if (strcmp(state, "failed") == 0) {
-		const char *why = json_string_value(json_object_get(ans,
-		    "error_reason"));
-
+	if (strcmp(ja->state, "failed") == 0) {
 		free(w->error_reason);
-		w->error_reason = xstrdup(why ? why : "(no reason given)");
-		json_decref(ans);
+		w->error_reason = xstrdup(ja->error_reason ? ja->error_reason :
+		    "(no reason given)");
 		save(r);
 		error("export job %s failed: %s; run export with --force to "
 		    "create a new one", w->job_id, w->error_reason);
 		return EXIT_API_REJECTED;
 	}
-	u = json_object_get(ans, "download_urls");
-	if (strcmp(state, "completed") == 0 && json_is_array(u) &&
-	    json_array_size(u) > 0) {
-		size_t i;
-
-		for (i = 0; i < json_array_size(u); i++)
-			if (!json_is_string(json_array_get(u, i))) {
-				json_decref(ans);
-				error("%s: download_urls[%zu] is not a string",
-				    what, i);
-				return EXIT_API_REJECTED;
-			}
-		*urls = json_incref(u);
-		if (w->completed_at == NULL)
-			w->completed_at = xstrdup(manifest_now(now));
-	}
-	json_decref(ans);
+	if (ja->nurls > 0 && w->completed_at == NULL)
+		w->completed_at = xstrdup(manifest_now(now));
 	return 0;
 }
 
@@ -428,10 +411,10 @@ file_valid(const struct run *r, const struct mf_file *f)
  * Returns an exit code; *expired says some URL needs renewing.
  */
 static int
-download_window(struct run *r, struct mf_window *w, json_t *urls,
-    int *expired)
+download_window(struct run *r, struct mf_window *w,
+    const struct job_answer *ja, int *expired)
 {
-	size_t n = json_array_size(urls), i, k = 0;
+	size_t n = ja->nurls, i, k = 0;
 	struct dl_item *items;
 	char **paths, **labels, *dir;
 	struct dl_opts dopt;
@@ -457,8 +440,7 @@ download_window(struct run *r, struct mf_window *w, json_t *urls,
 		f->done = 0;
 		paths[k] = xasprintf("%s/%s", r->o->dir, f->path);
 		labels[k] = xstrdup(f->path);
-		items[k].url = json_string_value(json_array_get(urls,
-		    f->url_index));
+		items[k].url = ja->urls[f->url_index < n ? f->url_index : i];
 		items[k].path = paths[k];
 		items[k].label = labels[k];
 		k++;
@@ -527,15 +509,18 @@ finish_windows(struct run *r)
 		left = 0;
 		for (i = 0; i < nw && !ret; i++) {
 			struct mf_window *w = &r->m.w[i];
-			json_t *urls;
+			struct job_answer ja;
 			int expired;
 
 			if (done[i])
 				continue;
-			ret = poll_job(r, w, &urls);
-			if (ret)
+			ret = poll_job(r, w, &ja);
+			if (ret) {
+				answer_release(&ja);
 				break;
-			if (urls == NULL) {
+			}
+			if (ja.nurls == 0) {
+				answer_release(&ja);
 				if (strcmp(w->state, "completed") == 0 &&
 				    ++nulls[i] >= MAX_NULL_URL_POLLS) {
 					error("export job %s is completed but "
@@ -549,8 +534,8 @@ finish_windows(struct run *r)
 				left++;
 				continue;
 			}
-			ret = download_window(r, w, urls, &expired);
-			json_decref(urls);
+			ret = download_window(r, w, &ja, &expired);
+			answer_release(&ja);
 			if (ret)
 				break;
 			if (expired) {

@@ -243,48 +243,6 @@ chart_keys(struct report_opts *o)
 	return ret < 0 ? EXIT_USAGE : 0;
 }
 
-/* Build, lay out and write the chart of `v`.  Returns an exit code. */
-static int
-report_write_chart(const struct view *v, const struct chart_opts *co,
-    enum report_chart kind, int width, int height, const char *output)
-{
-	struct chart c;
-	struct chart_draw d;
-	struct chart_measure m;
-	struct out out;
-	int ret = EXIT_FAILURE_OTHER, t = chart_time_key(v->o);
-
-	if (chart_cairo_measure_init(&m) < 0)
-		return EXIT_FAILURE_OTHER;
-	chart_build(&c, v, co, width, height);
-	if (c.empty)
-		warning("nothing to chart: no job runs were counted; the "
-		    "chart says so");
-	else if (t >= 0 && c.series_other && co->top > CHART_MAX_SERIES)
-		warning("--top %zu: a time chart stacks %d groups at most (one "
-		    "colour each); the rest are in (other)", co->top,
-		    CHART_MAX_SERIES);
-	else if (t < 0 && c.nbars < v->n)
-		warning("only %zu bars fit a chart %d pixels high; the rest "
-		    "are in (other)", c.nbars, height);
-	chart_layout(&d, &c, width, height, &m);
-	if (out_open(&out, output) < 0)
-		goto out;
-	if ((kind == CHART_PNG ? chart_png_write(&d, out.f) :
-	    chart_svg_write(&d, out.f)) < 0) {
-		out_abort(&out);
-		if (kind == CHART_SVG)
-			error("cannot write the chart");
-		goto out;
-	}
-	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
-out:
-	chart_draw_release(&d);
-	chart_release(&c);
-	chart_cairo_measure_release(&m);
-	return ret;
-}
-
 static int
 cmd_report_exec(int argc, char **argv)
 {
@@ -492,7 +450,7 @@ cmd_report_exec(int argc, char **argv)
 		co.top = (size_t)top;
 		co.title = title;
 		co.org = org;
-		ret = report_write_chart(&v, &co, chart, (int)width,
+		ret = chart_write_file(&v, &co, chart == CHART_SVG, (int)width,
 		    (int)height, output);
 		free(org);
 	} else if (out_open(&out, output) < 0) {

@@ -5,10 +5,11 @@
  * reports per key as CSV and JSON, the charts, a markdown summary and
  * run.json.  With --compare, the previous period of the same length too.
  *
- * Each artifact is made by the command that owns it (export, report,
- * html, compare), called in-process with its own options, so that `run`
- * and the single commands can never disagree.  Every file is written
- * atomically; run.json, written last, lists them.
+ * export, html and compare are called in-process with their own options;
+ * the reports and charts come from one pass over the export rolled up per
+ * key, through report's own writers, so they are what `report --by KEY`
+ * writes, byte for byte.  Every file is made in a stage directory and
+ * moved into place when all are made; run.json, written last, lists them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "chart.h"
 #include "cmd.h"
 #include "cmdopt.h"
 #include "dec.h"
@@ -29,6 +31,7 @@
 #include "out.h"
 #include "range.h"
 #include "report.h"
+#include "rollup.h"
 #include "util.h"
 #include "view.h"
 
@@ -144,6 +147,7 @@ struct run_opts {
 	int quiet, verbose;
 	int token_stdin;	/* --token-file -: read once, for both */
 	const char *teams;	/* --teams, or $CIRCLECI_USAGE_TEAMS */
+	struct teams *tm;	/* that file, read */
 };
 
 /* The files written, for run.json and the closing lines. */
@@ -184,37 +188,111 @@ call(const struct cmd_entry *e, struct argv *a)
 	return ret;
 }
 
-/* report --by KEY --format FMT -o DIR/NAME EXPORT */
+/*
+ * The one pass over an export that every report, chart and sum of run
+ * comes from, rolled up per key (rollup.h): as `report --by KEY` gives,
+ * to the byte, without reading the export once per file.
+ */
+static const char *const run_sets[] = { "job,status", "resource_class",
+    "project,day", "team" };	/* team: with --teams only, the last */
+
+struct pass {
+	struct report_opts o;
+	struct report_result res;
+	char *org_id;		/* the manifest's, or NULL */
+};
+
 static int
-make_report(const struct run_opts *o, const char *export, const char *by,
-    const char *fmt, const char *name, struct written *w, const char *what)
+pass_read(struct pass *p, const char *export, const struct teams *teams)
 {
-	struct argv a = { 0 };
-	char *path = xasprintf("%s/%s", o->stage, name);
-	char top[32];
+	struct inputs in;
 	int ret;
 
-	argv_add(&a, "report");
-	argv_add(&a, "--by");
-	argv_add(&a, by);
-	argv_add(&a, "--format");
-	argv_add(&a, fmt);
-	argv_add(&a, "--credit-price");
-	argv_add(&a, o->price);
-	if (o->teams != NULL) {
-		argv_add(&a, "--teams");
-		argv_add(&a, o->teams);
+	memset(p, 0, sizeof(*p));
+	report_opts_init(&p->o);
+	if (report_parse_sets(&p->o, run_sets, sizeof(run_sets) /
+	    sizeof(run_sets[0]) - (teams == NULL)) < 0)
+		die(EXIT_FAILURE_OTHER, "run: bad grouping sets");
+	p->o.teams = teams;
+	p->o.want_orgs = 1;	/* for the charts' subtitles */
+	inputs_init(&in);
+	if (inputs_add(&in, export) < 0) {
+		inputs_release(&in);
+		return EXIT_BAD_INPUT;
 	}
-	if (strcmp(fmt, "png") == 0 || strcmp(fmt, "svg") == 0) {
-		snprintf(top, sizeof(top), "%u", o->top);
-		argv_add(&a, "--top");
-		argv_add(&a, strcmp(by, "day") == 0 && o->top > 8 ? "8" : top);
+	ret = report_run(&p->o, &in, &p->res);
+	if (in.org_id != NULL)
+		p->org_id = xstrdup(in.org_id);
+	inputs_release(&in);
+	return ret;
+}
+
+static void
+pass_release(struct pass *p)
+{
+	report_result_release(&p->res);
+	report_opts_release(&p->o);
+	free(p->org_id);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The roll-up of p by `by`; the caller releases both. */
+static void
+pass_rollup(const struct pass *p, const char *by, struct report_opts *ko,
+    struct report_result *kr)
+{
+	if (rollup_build(ko, kr, &p->o, &p->res, by, NULL) < 0)
+		die(EXIT_FAILURE_OTHER, "run: cannot roll up by %s", by);
+}
+
+enum emit_kind { EMIT_CSV, EMIT_JSON, EMIT_PNG, EMIT_SVG };
+
+/*
+ * DIR/NAME as `report --by BY --format KIND [--top TOP]` writes it: sorted
+ * by total credits; a chart keeps the top groups (stacked by project for a
+ * time key).
+ */
+static int
+emit(const struct run_opts *o, const struct pass *p, const char *by,
+    enum emit_kind kind, size_t top, dec_t price, const char *name,
+    struct written *w, const char *what)
+{
+	struct report_opts ko;
+	struct report_result kr;
+	struct view v;
+	struct out out;
+	char *path = xasprintf("%s/%s", o->stage, name);
+	int ret;
+
+	pass_rollup(p, by, &ko, &kr);
+	if (kind == EMIT_PNG || kind == EMIT_SVG) {
+		struct chart_opts co;
+		char *org = report_org_label(&p->res, p->org_id);
+
+		memset(&co, 0, sizeof(co));
+		co.top = top;
+		co.org = org;
+		view_build(&v, &ko, &kr, VM_CREDITS + CR_TOTAL, -1,
+		    chart_time_key(&ko) >= 0 ? 0 : top, price);
+		ret = chart_write_file(&v, &co, kind == EMIT_SVG, CHART_WIDTH,
+		    CHART_HEIGHT, path);
+		free(org);
+	} else {
+		view_build(&v, &ko, &kr, VM_CREDITS + CR_TOTAL, -1, 0, price);
+		ret = EXIT_FAILURE_OTHER;
+		if (out_open(&out, path) == 0) {
+			if (view_write(&v, out.f, kind == EMIT_CSV ? FMT_CSV :
+			    FMT_JSON) < 0) {
+				out_abort(&out);
+				error("cannot write '%s'", path);
+			} else if (out_commit(&out) == 0) {
+				ret = 0;
+			}
+		}
 	}
-	argv_add(&a, "-o");
-	argv_add(&a, path);
-	argv_add(&a, export);
-	ret = call(&cmd_report_entry, &a);
-	argv_release(&a);
+	view_release(&v);
+	report_result_release(&kr);
+	report_opts_release(&ko);
 	free(path);
 	if (ret == 0)
 		written_add(w, name, what);
@@ -290,45 +368,28 @@ in_list(const char *list, const char *s, size_t len)
 	return 0;
 }
 
-static int
-sums_read(struct sums *s, const char *export, const char *waste)
+/* The sums of p: per project, and the credits on failed runs. */
+static void
+sums_from(struct sums *s, const struct pass *p, const char *waste)
 {
 	struct report_opts so;
 	struct report_result sr;
-	struct inputs in;
 	size_t i;
-	int ret;
 
 	memset(s, 0, sizeof(*s));
-	inputs_init(&in);
-	if (inputs_add(&in, export) < 0) {
-		inputs_release(&in);
-		return EXIT_BAD_INPUT;
-	}
-	report_opts_init(&s->po);
-	report_parse_by(&s->po, "project");
-	ret = report_run(&s->po, &in, &s->by_project);
-	if (ret == 0) {
-		report_opts_init(&so);
-		report_parse_by(&so, "status");
-		memset(&sr, 0, sizeof(sr));
-		ret = report_run(&so, &in, &sr);
-		if (ret == 0)
-			for (i = 0; i < sr.groups.n; i++) {
-				const struct agg_group *g = &sr.groups.groups[i];
-				size_t len;
-				const char *k = agg_key_part(g->key, g->keylen,
-				    0, &len);
+	pass_rollup(p, "project", &s->po, &s->by_project);
+	pass_rollup(p, "status", &so, &sr);
+	for (i = 0; i < sr.groups.n; i++) {
+		const struct agg_group *g = &sr.groups.groups[i];
+		size_t len;
+		const char *k = agg_key_part(g->key, g->keylen, 0, &len);
 
-				if (in_list(waste, k, len))
-					s->failed += g->m.credits[CR_TOTAL];
-			}
-		report_result_release(&sr);
-		report_opts_release(&so);
+		if (in_list(waste, k, len))
+			s->failed += g->m.credits[CR_TOTAL];
 	}
-	inputs_release(&in);
-	s->have = ret == 0;
-	return ret;
+	report_result_release(&sr);
+	report_opts_release(&so);
+	s->have = 1;
 }
 
 static void
@@ -750,6 +811,7 @@ run_exec(struct run_opts *o)
 	struct written w = { 0 };
 	struct period cur, prev;
 	struct sums c, p;
+	struct pass cp, pp;
 	char *export = NULL, *prev_export = NULL, *exp_rel = NULL;
 	char *prev_rel = NULL;
 	dec_t price = 0;
@@ -760,6 +822,8 @@ run_exec(struct run_opts *o)
 	memset(&prev, 0, sizeof(prev));
 	memset(&c, 0, sizeof(c));
 	memset(&p, 0, sizeof(p));
+	memset(&cp, 0, sizeof(cp));
+	memset(&pp, 0, sizeof(pp));
 	if (dec_parse(o->price, strlen(o->price), &price) < 0 || price < 0)
 		return error("--credit-price '%s': expected a price in USD "
 		    "such as 0.0006", o->price), EXIT_USAGE;
@@ -839,41 +903,41 @@ run_exec(struct run_opts *o)
 		written_add(&w, "index.html", "the HTML page");
 	}
 
-	/* the reports per key */
+	/* the reports per key and the charts, from one pass */
+	ret = pass_read(&cp, export, o->tm);
+	if (ret)
+		goto done;
 	{
 		static const char *const keys[] = { "project", "workflow",
 		    "job", "resource_class", "status", "day", "team" };
 		size_t nkeys = sizeof(keys) / sizeof(keys[0]) -
 		    (o->teams == NULL);
 
-		for (i = 0; i < nkeys; i++) {
+		for (i = 0; i < nkeys && !ret; i++) {
 			char *n1 = xasprintf("by-%s.csv", keys[i]);
 			char *n2 = xasprintf("by-%s.json", keys[i]);
 
-			ret = make_report(o, export, keys[i], "csv", n1, &w,
+			ret = emit(o, &cp, keys[i], EMIT_CSV, 0, price, n1, &w,
 			    "a report");
 			if (!ret)
-				ret = make_report(o, export, keys[i], "json",
+				ret = emit(o, &cp, keys[i], EMIT_JSON, 0, price,
 				    n2, &w, "a report");
 			free(n1);
 			free(n2);
-			if (ret)
-				goto done;
 		}
 	}
-
-	/* the charts */
-	ret = make_report(o, export, "project", "png", "credits-by-project.png",
-	    &w, "a chart");
 	if (!ret)
-		ret = make_report(o, export, "project", "svg",
+		ret = emit(o, &cp, "project", EMIT_PNG, o->top, price,
+		    "credits-by-project.png", &w, "a chart");
+	if (!ret)
+		ret = emit(o, &cp, "project", EMIT_SVG, o->top, price,
 		    "credits-by-project.svg", &w, "a chart");
 	if (!ret)
-		ret = make_report(o, export, "day", "png", "credits-by-day.png",
-		    &w, "a chart");
+		ret = emit(o, &cp, "project,day", EMIT_PNG, o->top > 8 ? 8 :
+		    o->top, price, "credits-by-day.png", &w, "a chart");
 	if (!ret)
-		ret = make_report(o, export, "day", "svg", "credits-by-day.svg",
-		    &w, "a chart");
+		ret = emit(o, &cp, "project,day", EMIT_SVG, o->top > 8 ? 8 :
+		    o->top, price, "credits-by-day.svg", &w, "a chart");
 	if (ret)
 		goto done;
 
@@ -908,9 +972,12 @@ run_exec(struct run_opts *o)
 	}
 
 	/* the summary and run.json, from the engine's exact sums */
-	ret = sums_read(&c, export, o->waste);
-	if (!ret && have_prev)
-		ret = sums_read(&p, prev_export, o->waste);
+	sums_from(&c, &cp, o->waste);
+	if (have_prev) {
+		ret = pass_read(&pp, prev_export, NULL);
+		if (!ret)
+			sums_from(&p, &pp, o->waste);
+	}
 	if (!ret)
 		ret = write_summary(o, &cur, &prev, &c, have_prev ? &p : NULL,
 		    price, &w);
@@ -945,6 +1012,8 @@ done:
 	stage_remove(o, &w);
 	sums_release(&c);
 	sums_release(&p);
+	pass_release(&cp);
+	pass_release(&pp);
 	written_release(&w);
 	free(cur.org_id);
 	free(prev.org_id);
@@ -1036,17 +1105,13 @@ cmd_run(int argc, char **argv)
 	if (o.teams == NULL && getenv("CIRCLECI_USAGE_TEAMS") != NULL &&
 	    getenv("CIRCLECI_USAGE_TEAMS")[0] != '\0')
 		o.teams = getenv("CIRCLECI_USAGE_TEAMS");
-	if (o.teams != NULL) {
-		/* a bad teams file fails now, before anything is exported */
-		struct teams *t;
-
-		if (cmdopt_teams(o.teams, &t) != 0) {
-			argv_release(&o.export_args);
-			return EXIT_USAGE;
-		}
-		teams_free(t);
+	/* a bad teams file fails now, before anything is exported */
+	if (o.teams != NULL && cmdopt_teams(o.teams, &o.tm) != 0) {
+		argv_release(&o.export_args);
+		return EXIT_USAGE;
 	}
 	ret = run_exec(&o);
+	teams_free(o.tm);
 	argv_release(&o.export_args);
 	return ret;
 }

@@ -239,6 +239,7 @@ struct file_state {
 	const char *path;
 	const char *name;	/* for messages: (stdin) for "-" */
 	uint64_t rows_read, skipped, filtered, dups, bytes;
+	uint64_t set_skipped[REPORT_MAX_SETS];
 	int32_t first, last;
 	int have_dates;
 	char *orgs[REPORT_MAX_ORGS];	/* as report_result's, unsorted */
@@ -270,6 +271,7 @@ struct shared {
 struct pending {
 	int active;
 	int have_day;
+	uint32_t day_sets;		/* the plan's */
 	int org;			/* index in the file's orgs, or -1 */
 	int32_t days;
 	struct dedup_fp fp;
@@ -378,6 +380,8 @@ struct file_plan {
 	struct usage_header h;
 	int key_idx[REPORT_MAX_KEYS];
 	int need_date;		/* a time key or a date filter */
+	uint32_t day_sets;	/* sets with a time key, when only some have
+				 * one: rows without a day skip just those */
 	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
 	    idx_status, idx_org;
 	int idx_credit[CR_COUNT];
@@ -411,7 +415,24 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 		if (key_is_time(o->keys[i].kind))
 			p->need_date = 1;
 	}
+	if (o->nsets > 0 && p->need_date) {
+		size_t s;
+		uint32_t all = 0;
+
+		for (s = 0; s < o->nsets; s++) {
+			all |= 1u << s;
+			for (i = 0; i < o->sets[s].nkeys; i++)
+				if (key_is_time(o->keys[o->sets[s].keys[i]].
+				    kind))
+					p->day_sets |= 1u << s;
+		}
+		if (p->day_sets != all)
+			p->need_date = 0;	/* decided per set */
+		else
+			p->day_sets = 0;
+	}
 	if (o->since != INT32_MIN || o->until != INT32_MAX) {
+		p->day_sets = 0;
 		p->need_date = 1;
 		if (plan_require(fs, p, COL_JOB_RUN_DATE,
 		    "by --since/--until") < 0)
@@ -719,6 +740,11 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 		uint32_t ids[REPORT_MAX_KEYS];
 		size_t n = o->sets[s].nkeys, k;
 
+		if (!pd->have_day && (pd->day_sets >> s & 1)) {
+			fs->set_skipped[s]++;
+			continue;
+		}
+
 		for (k = 0; k < n; k++)
 			ids[k] = pd->ids[o->sets[s].keys[k]];
 		g = agg_get(&w->sets[s], (const char *)ids, n * sizeof(*ids),
@@ -864,7 +890,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		return 1;
 	pd->m.jobs = 1;
 	pd->have_day = have_day;
-	pd->days = days;
+	pd->days = have_day ? days : 0;
+	pd->day_sets = p->day_sets;
 	/* the group */
 	for (i = 0; i < o->nkeys; i++) {
 		if (o->keys[i].kind == KEY_STRING) {
@@ -875,7 +902,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			pd->ids[i] = team_key_id(w, i,
 			    strtab_intern(&w->names[i], v, len));
 		} else {
-			pd->ids[i] = time_key_id(w, o->keys[i].kind, days);
+			pd->ids[i] = time_key_id(w, o->keys[i].kind,
+			    pd->days);
 		}
 	}
 	if (p->idx_id < 0) {
@@ -1156,6 +1184,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		org_merge(res, fs);
 		res->rows_read += fs->rows_read;
 		res->rows_skipped += fs->skipped;
+		for (j = 0; j < REPORT_MAX_SETS; j++)
+			res->set_skipped[j] += fs->set_skipped[j];
 		res->rows_filtered += fs->filtered;
 		res->duplicates += fs->dups;
 		res->bytes += fs->bytes;

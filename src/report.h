@@ -121,6 +121,14 @@ struct report_result {
 	int32_t first_date, last_date;	/* of counted rows */
 	int have_dates;
 	/*
+	 * With grouping sets of which only some have a time key (and no
+	 * --since/--until): a row without a usable JOB_RUN_DATE counts in the
+	 * sets without a time key and is skipped by the others, as `report`
+	 * with each set's keys alone would do.  set_skipped[s] counts the rows
+	 * set s skipped so, beyond rows_skipped.
+	 */
+	uint64_t set_skipped[REPORT_MAX_SETS];
+	/*
 	 * With want_orgs: the distinct non-empty ORGANIZATION_NAMEs of the
 	 * job runs counted (NUL-terminated, cut at a NUL byte) and how many
 	 * runs each has, most runs first, ties in order of first appearance

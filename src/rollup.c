@@ -92,7 +92,7 @@ rollup_build(struct report_opts *dsto, struct report_result *dst,
 		map[k] = rollup_key_index(&seto, dsto->keys[k].name);
 	dst->files = src->files;
 	dst->rows_read = src->rows_read;
-	dst->rows_skipped = src->rows_skipped;
+	dst->rows_skipped = src->rows_skipped + src->set_skipped[set];
 	dst->rows_filtered = src->rows_filtered;
 	dst->duplicates = src->duplicates;
 	dst->bytes = src->bytes;

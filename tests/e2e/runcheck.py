@@ -185,6 +185,17 @@ def main():
         if "previous period" not in summ or "Top projects" not in summ:
             errors.append("summary.md lacks the comparison or the top "
                           "projects")
+        for f, args in (("credits-by-project", ["--by", "project", "--top",
+                                                "10"]),
+                        ("credits-by-day", ["--by", "day", "--top", "8"])):
+            for ext in ("svg", "png"):
+                rr = rep(args + ["--format", ext, "-o",
+                                 os.path.join(tmp, "chart." + ext),
+                                 os.path.join(R, "export")])
+                if rr.returncode != 0 or open(
+                        os.path.join(tmp, "chart." + ext), "rb").read() != \
+                        open(os.path.join(R, f + "." + ext), "rb").read():
+                    errors.append("%s.%s differs from report's" % (f, ext))
         for f in ("credits-by-project.png", "credits-by-day.png"):
             if open(os.path.join(R, f), "rb").read(8) != \
                     b"\x89PNG\r\n\x1a\n":

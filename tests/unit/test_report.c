@@ -482,6 +482,71 @@ test_sets(void **state)
 	free(paths[1]);
 }
 
+/*
+ * Rows without a usable JOB_RUN_DATE: a set without a time key counts
+ * them, a set with one skips them, each exactly as a run by that set's
+ * keys alone; set_skipped says how many each set skipped beyond
+ * rows_skipped.
+ */
+static const char part_bad_dates[] = HDR
+    "web,build,test,B1,,main,success,medium,60,1,,1\n"
+    "web,build,test,B2,2026-13-45,main,failed,medium,60,2,,2\n"
+    "api,deploy,push,B3,2026-10-02,main,success,large,60,4,,4\n";
+
+static void
+test_sets_bad_dates(void **state)
+{
+	static const char *const sets[] = { "project,status", "project,day" };
+	static const size_t nkeys[] = { 2, 2 };
+	char *paths[3];
+	struct report_opts o, one;
+	struct run r, alone;
+	size_t s, i;
+
+	(void)state;
+	paths[0] = export_file("b1.csv.gz", part1, 1);
+	paths[1] = export_file("b2.csv", part2, 0);
+	paths[2] = export_file("b3.csv", part_bad_dates, 0);
+	report_opts_init(&o);
+	assert_int_equal(report_parse_sets(&o, sets, 2), 0);
+	run_paths(&o, paths, 3, &r);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.res.rows_skipped, 0);
+	assert_int_equal(r.res.set_skipped[0], 0);
+	assert_int_equal(r.res.set_skipped[1], 2);
+	for (s = 0; s < 2; s++) {
+		struct report_result set = r.res;
+		char *got, *want;
+
+		set.groups = *report_set_groups(&r.res, s);
+		memset(&set.totals, 0, sizeof(set.totals));
+		for (i = 0; i < set.groups.n; i++)
+			metrics_add(&set.totals, &set.groups.groups[i].m);
+		opts(&one, sets[s]);
+		run_paths(&one, paths, 3, &alone);
+		assert_int_equal(alone.ret, 0);
+		assert_int_equal(r.res.rows_skipped + r.res.set_skipped[s],
+		    alone.res.rows_skipped);
+		got = groups_text(&set, nkeys[s]);
+		want = groups_text(&alone.res, nkeys[s]);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		run_release(&alone);
+		report_opts_release(&one);
+	}
+	run_release(&r);
+	/* with --since, a row without a date is out of every set */
+	o.since = 0;
+	run_paths(&o, paths, 3, &r);
+	assert_int_equal(r.res.rows_skipped, 2);
+	assert_int_equal(r.res.set_skipped[0], 0);
+	run_release(&r);
+	report_opts_release(&o);
+	for (i = 0; i < 3; i++)
+		free(paths[i]);
+}
+
 /* ---- organization names ---- */
 
 #define OHDR "ORGANIZATION_NAME,PROJECT_NAME,JOB_ID,JOB_RUN_DATE," \
@@ -1480,6 +1545,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_by),
 		cmocka_unit_test(test_sets),
+		cmocka_unit_test(test_sets_bad_dates),
 		cmocka_unit_test(test_org_names),
 		cmocka_unit_test(test_org_labels),
 		cmocka_unit_test(test_groups_and_totals),

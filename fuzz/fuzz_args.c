@@ -1,0 +1,61 @@
+/*
+ * fuzz_args.c: the parsers of command-line values that carry meaning:
+ * dates and times (--start, --end, --since), relative ranges (--last),
+ * durations (--timeout) and alert rules (--alert).  The first byte picks
+ * the parser; the rest is the argument.  A date that parses must format
+ * and parse back to the same instant; a --last range must be in order and
+ * end before now; a rule that parses must have a name and an operator.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "range.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s, buf[RANGE_BUFSZ], err[256];
+	int64_t a, b, now = 1795000000000LL;	/* 2026-11-18 */
+	double secs;
+
+	if (size < 1 || size > 4096)
+		return 0;
+	s = malloc(size);
+	if (s == NULL)
+		return 0;
+	memcpy(s, data + 1, size - 1);
+	s[size - 1] = '\0';
+	switch (data[0] % 4) {
+	case 0:
+		if (range_parse_bound(s, data[0] & 4, &a) == 0 && a >= 0) {
+			range_format(a, buf);
+			if (range_parse_bound(buf, 0, &b) != 0 || a / 1000 !=
+			    b / 1000)
+				abort();
+		}
+		break;
+	case 1:
+		if (range_parse_last(s, now, &a, &b) == 0 && (a > b || b > now))
+			abort();
+		break;
+	case 2:
+		if (range_parse_duration(s, &secs) == 0 && !(secs > 0))
+			abort();
+		break;
+	default: {
+		struct alert_rule r;
+
+		memset(&r, 0, sizeof(r));
+		if (alert_parse(s, &r, err, sizeof(err)) != 0 &&
+		    err[0] == '\0')
+			abort();	/* a refusal always says why */
+		break;
+	}
+	}
+	free(s);
+	return 0;
+}
