@@ -251,7 +251,7 @@ chart_time_key(const struct report_opts *o)
 	size_t i;
 
 	for (i = 0; i < o->nkeys; i++)
-		if (o->keys[i].kind != KEY_STRING)
+		if (key_is_time(o->keys[i].kind))
 			return (int)i;
 	return -1;
 }

@@ -20,5 +20,6 @@ extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_failures_entry;
 extern const struct cmd_entry cmd_rightsize_entry;
+extern const struct cmd_entry cmd_chargeback_entry;
 
 #endif

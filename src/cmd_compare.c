@@ -28,6 +28,7 @@ static const char compare_usage[] =
 "\n"
 "Grouping and filters (applied to both sides):\n"
 CMDOPT_BY_HELP
+CMDOPT_TEAMS_HELP
 CMDOPT_FILTER_HELP
 "\n"
 "Output:\n"
@@ -44,7 +45,7 @@ CMDOPT_INPUT_HELP
 "  -h, --help            show this help\n";
 
 enum {
-	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT
+	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT, OPT_TEAMS
 };
 
 static const struct option compare_options[] = {
@@ -52,6 +53,7 @@ static const struct option compare_options[] = {
 	CMDOPT_FILTER_OPTIONS,
 	CMDOPT_INPUT_OPTIONS,
 	{ "min-change", required_argument, NULL, OPT_MIN_CHANGE },
+	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
@@ -92,7 +94,8 @@ cmd_compare_exec(int argc, char **argv)
 	struct out out;
 	enum view_format fmt = FMT_CSV;
 	int have_fmt = 0, have_prev = 0, have_cur = 0;
-	const char *output = NULL;
+	const char *output = NULL, *teams_path = NULL;
+	struct teams *teams = NULL;
 	unsigned long long top = 0;
 	dec_t min_change = 0;
 	int c, idx, ret = EXIT_USAGE;
@@ -138,6 +141,9 @@ cmd_compare_exec(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case OPT_TEAMS:
+			teams_path = optarg;
+			break;
 		case 'h':
 			fputs(compare_usage, stdout);
 			ret = EXIT_OK;
@@ -152,6 +158,10 @@ cmd_compare_exec(int argc, char **argv)
 		ret = cmdopt_usage("compare", "--since is after --until");
 		goto out;
 	}
+	if ((ret = cmdopt_teams(teams_path, &teams)) != 0)
+		goto out;
+	ret = EXIT_USAGE;
+	o.teams = teams;
 	if (argc - optind != 2) {
 		ret = cmdopt_usage("compare", "expected two inputs, PREVIOUS "
 		    "and CURRENT, got %d", argc - optind);
@@ -195,6 +205,7 @@ out:
 	if (have_prev)
 		report_result_release(&prev);
 	report_opts_release(&o);
+	teams_free(teams);
 	return ret;
 }
 

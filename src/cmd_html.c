@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chargeback.h"
 #include "chart.h"
 #include "cmd.h"
+#include "cmdopt.h"
 #include "date.h"
 #include "html.h"
 #include "out.h"
@@ -31,7 +33,8 @@
  */
 static const char *const html_sets[] = {
 	"job,resource_class,executor,status",
-	"project,day"
+	"project,day",
+	"team,project"		/* with --teams only: the last set */
 };
 #define HTML_WASTE "failed,canceled,timedout,infrastructure_fail"
 #define HTML_TOP 20
@@ -56,6 +59,10 @@ static const char html_usage[] =
 "                          its defaults)\n"
 "  --rates FILE            its rates (see rightsize --help); implies\n"
 "                          --rightsize\n"
+"  --teams FILE            the teams file (YAML): a section per team and\n"
+"                          a chargeback (default $CIRCLECI_USAGE_TEAMS)\n"
+"  --shared-costs MODE     the chargeback's shared costs: proportional\n"
+"                          (default), even or none, as for chargeback\n"
 "  --since DATE, --until DATE, --project GLOB, --branch GLOB\n"
 "                          as for report\n"
 "  --credit-price USD      price of one credit (default 0.0006)\n"
@@ -66,7 +73,8 @@ static const char html_usage[] =
 enum {
 	OPT_PREVIOUS = 256, OPT_WASTE, OPT_TOP, OPT_TITLE, OPT_SINCE,
 	OPT_UNTIL, OPT_PROJECT, OPT_BRANCH, OPT_PRICE, OPT_STRICT,
-	OPT_KEEP_DUPS, OPT_THREADS, OPT_RIGHTSIZE, OPT_RATES
+	OPT_KEEP_DUPS, OPT_THREADS, OPT_RIGHTSIZE, OPT_RATES, OPT_TEAMS,
+	OPT_SHARED
 };
 
 static const struct option html_options[] = {
@@ -85,6 +93,8 @@ static const struct option html_options[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "rightsize", no_argument, NULL, OPT_RIGHTSIZE },
 	{ "rates", required_argument, NULL, OPT_RATES },
+	{ "teams", required_argument, NULL, OPT_TEAMS },
+	{ "shared-costs", required_argument, NULL, OPT_SHARED },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -259,6 +269,8 @@ struct html_ctx {
 	const struct rightsize *rs;	/* --rightsize, or NULL */
 	struct html_head now, prev;
 	const struct chart_measure *m;
+	const struct teams *teams;	/* NULL: no team sections */
+	enum chargeback_mode shared;
 };
 
 static void
@@ -314,6 +326,59 @@ html_quality(FILE *f, const struct report_result *r)
 		    "<dt>last date</dt><dd>%s</dd>\n", a, b);
 	}
 	fputs("</dl>\n</section>\n", f);
+}
+
+/*
+ * With --teams: credits per team (a chart and a table), then the
+ * chargeback (per team, shared costs spread, projects).  Returns 0, or -1.
+ */
+static int
+html_teams(FILE *f, const struct html_ctx *x, const struct chart_opts *co)
+{
+	struct html_part team = { 0 }, team_top = { 0 }, tp = { 0 };
+	struct report_opts to;
+	struct report_result out;
+	struct chargeback cb;
+	struct view v;
+	static const char *const modes[] = {
+		"in proportion to each team's own credits",
+		"evenly across the teams", "not: they are the (shared) row"
+	};
+
+	if (html_part_make(&team, x->o, x->res, "team", NULL, 0,
+	    x->price) < 0 || html_part_make(&team_top, x->o, x->res, "team",
+	    NULL, CHART_TOP_BARS, x->price) < 0 ||
+	    rollup_build(&tp.o, &tp.r, x->o, x->res, "team,project",
+	    NULL) < 0) {
+		html_part_release(&tp);
+		html_part_release(&team_top);
+		html_part_release(&team);
+		return -1;
+	}
+	fputs("<section id=\"teams\">\n<h2>Credits per team</h2>\n", f);
+	html_chart(f, &team_top.v, co, 1000, 120 + 28 * (int)(team_top.v.n ?
+	    team_top.v.n : 1), x->m, "chart-teams");
+	html_view_table(f, &team.v, "t-teams", 0);
+	fputs("</section>\n", f);
+
+	chargeback_build(&cb, &tp.o, &tp.r, x->shared);
+	chargeback_result(&cb, &tp.r, &to, &out);
+	chargeback_view(&cb, &v, &to, &out, x->price);
+	fprintf(f, "<section id=\"chargeback\">\n<h2>Chargeback</h2>\n"
+	    "<p class=\"note\">Credits per team for billing.  The credits of "
+	    "job runs without a project are shared costs, spread %s, in "
+	    "hundredths of a credit that add up exactly.</p>\n",
+	    modes[x->shared]);
+	html_view_table(f, &v, "t-chargeback", 0);
+	fputs("</section>\n", f);
+	view_release(&v);
+	report_result_release(&out);
+	report_opts_release(&to);
+	chargeback_release(&cb);
+	html_part_release(&tp);
+	html_part_release(&team_top);
+	html_part_release(&team);
+	return 0;
 }
 
 /* The whole page.  Returns 0, or an exit code after an error. */
@@ -377,6 +442,8 @@ html_page(FILE *f, struct html_ctx *x)
 	    proj_top.v.n : 1), x->m, "chart-projects");
 	html_view_table(f, &proj.v, "t-projects", 1);
 	fputs("</section>\n", f);
+	if (x->teams != NULL && html_teams(f, x, &co) < 0)
+		goto out;
 
 	fputs("<section id=\"days\">\n<h2>Credits per day</h2>\n", f);
 	html_chart(f, &day.v, &co, 1000, 460, x->m, "chart-days");
@@ -499,7 +566,9 @@ cmd_html_exec(int argc, char **argv)
 	struct chart_measure m = { NULL, NULL };
 	struct out out;
 	const char *output = NULL, *title = NULL, *waste_list = HTML_WASTE;
-	const char **prev = NULL;
+	const char **prev = NULL, *teams_path = NULL;
+	struct teams *teams = NULL;
+	enum chargeback_mode shared = CB_PROPORTIONAL;
 	char *org = NULL;
 	size_t nprev = 0;
 	unsigned long long top = HTML_TOP, threads = 0;
@@ -584,6 +653,16 @@ cmd_html_exec(int argc, char **argv)
 			}
 			o.threads = po.threads = (int)threads;
 			break;
+		case OPT_TEAMS:
+			teams_path = optarg;
+			break;
+		case OPT_SHARED:
+			if (chargeback_mode_parse(optarg, &shared) < 0) {
+				html_usage_error("--shared-costs: expected "
+				    "proportional, even or none");
+				goto out;
+			}
+			break;
 		case 'h':
 			fputs(html_usage, stdout);
 			ret = EXIT_OK;
@@ -608,8 +687,11 @@ cmd_html_exec(int argc, char **argv)
 		    "or - for stdin");
 		goto out;
 	}
+	if ((ret = cmdopt_teams(teams_path, &teams)) != 0)
+		goto out;
+	o.teams = teams;
 	report_parse_sets(&o, html_sets, sizeof(html_sets) /
-	    sizeof(html_sets[0]));
+	    sizeof(html_sets[0]) - (teams == NULL));
 	o.want_orgs = 1;
 	if (want_rs) {
 		char err[512];
@@ -662,6 +744,8 @@ cmd_html_exec(int argc, char **argv)
 		have_rs = 1;
 		x.rs = &rs;
 	}
+	x.teams = teams;
+	x.shared = shared;
 	if (nprev > 0) {
 		x.have_prev = 1;
 		if ((ret = html_previous(&x, &po, &pin)) != 0)
@@ -693,6 +777,7 @@ out:
 	inputs_release(&in);
 	report_opts_release(&po);
 	report_opts_release(&o);
+	teams_free(teams);
 	return ret;
 }
 

@@ -60,6 +60,8 @@ static const char notify_usage[] =
 "                        (no webhook needed)\n"
 "  --webhook-file PATH   read the webhook URL from PATH (- for stdin)\n"
 "  --top N               projects listed (default 10); the rest in one line\n"
+"  --by KEY              list projects (default) or teams (with --teams)\n"
+CMDOPT_TEAMS_HELP
 "  --waste-statuses LIST the JOB_BUILD_STATUS values of failed runs, for\n"
 "                        failed_credits_pct (default\n"
 "                        " NOTIFY_WASTE ")\n"
@@ -79,7 +81,7 @@ CMDOPT_INPUT_HELP
 enum {
 	OPT_PREVIOUS = 256, OPT_ALERT, OPT_ONLY_ON_ALERT, OPT_FAIL_ON_ALERT,
 	OPT_DRY_RUN, OPT_WEBHOOK_FILE, OPT_TOP, OPT_WASTE, OPT_PRICE,
-	OPT_TITLE, OPT_TIMEOUT
+	OPT_TITLE, OPT_TIMEOUT, OPT_BY, OPT_TEAMS
 };
 
 static const struct option notify_options[] = {
@@ -96,12 +98,17 @@ static const struct option notify_options[] = {
 	{ "credit-price", required_argument, NULL, OPT_PRICE },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct notify {
 	struct report_opts o;
+	const char *by;		/* the groups listed: project, team */
+	const char *teams_path;
+	struct teams *teams;
 	const char **prev_paths;	/* --previous */
 	size_t nprev_paths;
 	struct alert_rule *rules;
@@ -539,7 +546,7 @@ notify_run(struct notify *n, const char *url, const char *what)
 	memset(&cur, 0, sizeof(cur));
 	memset(&prev, 0, sizeof(prev));
 	report_opts_init(&po);
-	report_parse_by(&po, "project");
+	report_parse_by(&po, n->by);
 	ret = notify_read(n, &n->cur_in, &cur);
 	if (ret != 0)
 		goto out;
@@ -630,6 +637,7 @@ notify_run(struct notify *n, const char *url, const char *what)
 	m.waste = n->waste_list;
 	m.projects = sp;
 	m.nprojects = ncur;
+	m.noun = strcmp(n->by, "project") == 0 ? NULL : n->by;
 	m.nall = cmp.n;
 	m.top = (size_t)n->top;
 	m.nnew = cmp.nnew;
@@ -688,6 +696,7 @@ notify_release(struct notify *n)
 	size_t i;
 
 	report_opts_release(&n->o);
+	teams_free(n->teams);
 	free(n->prev_paths);
 	free(n->rules);
 	for (i = 0; i < n->nwaste; i++)
@@ -714,6 +723,7 @@ cmd_notify_exec(int argc, char **argv)
 	n.top = 10;
 	n.timeout = 60;
 	n.waste_list = NOTIFY_WASTE;
+	n.by = "project";
 	dec_parse("0.0006", 6, &n.price);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
@@ -797,6 +807,18 @@ cmd_notify_exec(int argc, char **argv)
 		case OPT_TITLE:
 			n.title = optarg;
 			break;
+		case OPT_BY:
+			if (strcmp(optarg, "project") != 0 &&
+			    strcmp(optarg, "team") != 0) {
+				ret = cmdopt_usage("notify", "--by: expected "
+				    "project or team, got '%.100s'", optarg);
+				goto out;
+			}
+			n.by = optarg;
+			break;
+		case OPT_TEAMS:
+			n.teams_path = optarg;
+			break;
 		case OPT_TIMEOUT:
 			if (range_parse_duration(optarg, &n.timeout) < 0 ||
 			    n.timeout <= 0) {
@@ -820,6 +842,12 @@ cmd_notify_exec(int argc, char **argv)
 		ret = cmdopt_usage("notify", "--since is after --until");
 		goto out;
 	}
+	if ((ret = cmdopt_teams(n.teams_path, &n.teams)) != 0)
+		goto out;
+	ret = EXIT_USAGE;
+	n.o.teams = n.teams;
+	if (strcmp(n.by, "team") == 0)
+		report_parse_by(&n.o, "team,status");
 	if (cmdopt_list(&n.waste, &n.nwaste, n.waste_list) < 0) {
 		ret = cmdopt_usage("notify", "--waste-statuses: expected a "
 		    "comma-separated list of statuses, got '%.100s'",

@@ -11,6 +11,7 @@
 
 #include "chart.h"
 #include "cmd.h"
+#include "cmdopt.h"
 #include "date.h"
 #include "out.h"
 #include "report.h"
@@ -27,7 +28,9 @@ static const char report_usage[] =
 "Grouping and filters:\n"
 "  --by KEY[,KEY...]     group by: project (default), workflow, job, branch,\n"
 "                        resource_class, executor, os, status, org, trigger,\n"
-"                        user, day, week, month\n"
+"                        user, day, week, month; team with --teams\n"
+"  --teams FILE          the teams file (YAML) that maps projects to teams\n"
+"                        (default $CIRCLECI_USAGE_TEAMS)\n"
 "  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n"
 "  --until DATE          only job runs on or before DATE\n"
 "  --project GLOB        only projects matching GLOB (repeatable)\n"
@@ -67,7 +70,8 @@ static const char report_usage[] =
 enum {
 	OPT_BY = 256, OPT_SINCE, OPT_UNTIL, OPT_PROJECT, OPT_BRANCH,
 	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_STRICT,
-	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE
+	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE,
+	OPT_TEAMS
 };
 
 /* What --format png|svg asks for, beside the view's text formats. */
@@ -91,6 +95,7 @@ static const struct option report_options[] = {
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "height", required_argument, NULL, OPT_HEIGHT },
 	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -225,7 +230,7 @@ chart_keys(struct report_opts *o)
 	char *by;
 
 	for (i = 0; i < o->nkeys; i++)
-		if (o->keys[i].kind != KEY_STRING)
+		if (key_is_time(o->keys[i].kind))
 			ntime++;
 	if (ntime > 1)
 		return usage_error("%s", "--by: a chart takes one time key "
@@ -252,6 +257,8 @@ cmd_report_exec(int argc, char **argv)
 	int have_fmt = 0, sort_metric = VM_CREDITS + CR_TOTAL, sort_key = -1;
 	int chart_only = 0;
 	const char *output = NULL, *sort = NULL, *title = NULL;
+	const char *teams_path = NULL;
+	struct teams *teams = NULL;
 	unsigned long long top = 0, threads = 0, width = CHART_WIDTH;
 	unsigned long long height = CHART_HEIGHT;
 	size_t view_top;
@@ -329,6 +336,9 @@ cmd_report_exec(int argc, char **argv)
 			title = optarg;
 			chart_only = 1;
 			break;
+		case OPT_TEAMS:
+			teams_path = optarg;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -371,6 +381,10 @@ cmd_report_exec(int argc, char **argv)
 		ret = usage_error("%s", "--since is after --until");
 		goto out;
 	}
+	if ((ret = cmdopt_teams(teams_path, &teams)) != 0)
+		goto out;
+	ret = EXIT_USAGE;
+	o.teams = teams;
 	if (!have_fmt) {
 		if (output != NULL && strcmp(output, "-") != 0)
 			format_from_name(output, &fmt, &chart);
@@ -453,6 +467,7 @@ cmd_report_exec(int argc, char **argv)
 out:
 	inputs_release(&in);
 	report_opts_release(&o);
+	teams_free(teams);
 	return ret;
 }
 

@@ -24,6 +24,7 @@
 
 #include "chart.h"
 #include "cmd.h"
+#include "cmdopt.h"
 #include "dec.h"
 #include "inputs.h"
 #include "manifest.h"
@@ -42,7 +43,7 @@ static const char run_usage[] =
 "  export/                 the export and its manifest\n"
 "  index.html              the HTML page\n"
 "  by-KEY.csv, by-KEY.json for project, workflow, job, resource_class,\n"
-"                          status and day\n"
+"                          status and day; and team with --teams\n"
 "  credits-by-project.png|svg, credits-by-day.png|svg\n"
 "  failures.csv            the cost of failing jobs (as `failures`)\n"
 "  summary.md              a short markdown summary\n"
@@ -66,6 +67,9 @@ static const char run_usage[] =
 "  --credit-price USD      price of one credit (default 0.0006)\n"
 "  --waste-statuses LIST   statuses of failed runs (default\n"
 "                          failed,canceled,timedout,infrastructure_fail)\n"
+"  --teams FILE            the teams file (YAML): by-team.csv|json and the\n"
+"                          page's team sections (default\n"
+"                          $CIRCLECI_USAGE_TEAMS)\n"
 "  --quiet, --verbose      as for export\n"
 "  -h, --help              show this help\n";
 
@@ -73,7 +77,7 @@ enum {
 	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
 	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
 	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
-	OPT_QUIET, OPT_VERBOSE
+	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS
 };
 
 static const struct option run_options[] = {
@@ -96,6 +100,7 @@ static const struct option run_options[] = {
 	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -142,6 +147,8 @@ struct run_opts {
 	const char *waste;
 	int quiet, verbose;
 	int token_stdin;	/* --token-file -: read once, for both */
+	const char *teams;	/* --teams, or $CIRCLECI_USAGE_TEAMS */
+	struct teams *tm;	/* that file, read */
 };
 
 /* The files written, for run.json and the closing lines. */
@@ -188,7 +195,7 @@ call(const struct cmd_entry *e, struct argv *a)
  * to the byte, without reading the export once per file.
  */
 static const char *const run_sets[] = { "job,status", "resource_class",
-    "project,day" };
+    "project,day", "team" };	/* team: with --teams only, the last */
 
 struct pass {
 	struct report_opts o;
@@ -197,7 +204,7 @@ struct pass {
 };
 
 static int
-pass_read(struct pass *p, const char *export)
+pass_read(struct pass *p, const char *export, const struct teams *teams)
 {
 	struct inputs in;
 	int ret;
@@ -205,8 +212,9 @@ pass_read(struct pass *p, const char *export)
 	memset(p, 0, sizeof(*p));
 	report_opts_init(&p->o);
 	if (report_parse_sets(&p->o, run_sets, sizeof(run_sets) /
-	    sizeof(run_sets[0])) < 0)
+	    sizeof(run_sets[0]) - (teams == NULL)) < 0)
 		die(EXIT_FAILURE_OTHER, "run: bad grouping sets");
+	p->o.teams = teams;
 	p->o.want_orgs = 1;	/* for the charts' subtitles */
 	inputs_init(&in);
 	if (inputs_add(&in, export) < 0) {
@@ -877,6 +885,10 @@ run_exec(struct run_opts *o)
 		argv_add(&a, o->price);
 		argv_add(&a, "--waste-statuses");
 		argv_add(&a, o->waste);
+		if (o->teams != NULL) {
+			argv_add(&a, "--teams");
+			argv_add(&a, o->teams);
+		}
 		if (have_prev) {
 			argv_add(&a, "--previous");
 			argv_add(&a, prev_export);
@@ -893,14 +905,16 @@ run_exec(struct run_opts *o)
 	}
 
 	/* the reports per key and the charts, from one pass */
-	ret = pass_read(&cp, export);
+	ret = pass_read(&cp, export, o->tm);
 	if (ret)
 		goto done;
 	{
 		static const char *const keys[] = { "project", "workflow",
-		    "job", "resource_class", "status", "day" };
+		    "job", "resource_class", "status", "day", "team" };
+		size_t nkeys = sizeof(keys) / sizeof(keys[0]) -
+		    (o->teams == NULL);
 
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !ret; i++) {
+		for (i = 0; i < nkeys && !ret; i++) {
 			char *n1 = xasprintf("by-%s.csv", keys[i]);
 			char *n2 = xasprintf("by-%s.json", keys[i]);
 
@@ -984,7 +998,7 @@ run_exec(struct run_opts *o)
 	/* the summary and run.json, from the engine's exact sums */
 	sums_from(&c, &cp, o->waste);
 	if (have_prev) {
-		ret = pass_read(&pp, prev_export);
+		ret = pass_read(&pp, prev_export, NULL);
 		if (!ret)
 			sums_from(&p, &pp, o->waste);
 	}
@@ -1069,6 +1083,7 @@ cmd_run(int argc, char **argv)
 		case OPT_WASTE: o.waste = optarg; break;
 		case OPT_QUIET: o.quiet = 1; break;
 		case OPT_VERBOSE: o.verbose = 1; break;
+		case OPT_TEAMS: o.teams = optarg; break;
 		case 'o': o.dir = optarg; break;
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000, &n) < 0 || n == 0) {
@@ -1111,7 +1126,16 @@ cmd_run(int argc, char **argv)
 		return error("--waste-statuses: expected a list such as "
 		    "failed,canceled"), EXIT_USAGE;
 	}
+	if (o.teams == NULL && getenv("CIRCLECI_USAGE_TEAMS") != NULL &&
+	    getenv("CIRCLECI_USAGE_TEAMS")[0] != '\0')
+		o.teams = getenv("CIRCLECI_USAGE_TEAMS");
+	/* a bad teams file fails now, before anything is exported */
+	if (o.teams != NULL && cmdopt_teams(o.teams, &o.tm) != 0) {
+		argv_release(&o.export_args);
+		return EXIT_USAGE;
+	}
 	ret = run_exec(&o);
+	teams_free(o.tm);
 	argv_release(&o.export_args);
 	return ret;
 }

@@ -136,3 +136,16 @@ cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
 	}
 	return 1;
 }
+
+int
+cmdopt_teams(const char *path, struct teams **out)
+{
+	*out = NULL;
+	if (path == NULL) {
+		path = getenv("CIRCLECI_USAGE_TEAMS");
+		if (path == NULL || path[0] == '\0')
+			return 0;
+	}
+	*out = teams_load(path);
+	return *out == NULL ? EXIT_USAGE : 0;
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "report.h"
+#include "teams.h"
 #include "util.h"
 #include "view.h"
 
@@ -42,6 +43,15 @@ int cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
     const char *arg);
 
 /*
+ * The teams file of a command: `path` (its --teams), else
+ * $CIRCLECI_USAGE_TEAMS when set and not empty, else none.  Sets *out
+ * (NULL for none; free with teams_free()).  Returns 0, or EXIT_USAGE
+ * after printing the error (the file's name and line).  A malformed
+ * teams file is a usage error, as a bad option value is.
+ */
+int cmdopt_teams(const char *path, struct teams **out);
+
+/*
  * getopt_long entries for those options: each has the value
  * CMDOPT_SHARED, and the command passes the entry's name to
  * cmdopt_report() (getopt_long's longindex tells which).
@@ -64,7 +74,11 @@ int cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
 #define CMDOPT_BY_HELP \
 "  --by KEY[,KEY...]     group by: project (default), workflow, job,\n" \
 "                        branch, resource_class, executor, os, status,\n" \
-"                        org, trigger, user, day, week, month\n"
+"                        org, trigger, user, day, week, month; team\n" \
+"                        with --teams\n"
+#define CMDOPT_TEAMS_HELP \
+"  --teams FILE          the teams file (YAML) that maps projects to teams\n" \
+"                        for --by team (default $CIRCLECI_USAGE_TEAMS)\n"
 #define CMDOPT_FILTER_HELP \
 "  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n" \
 "  --until DATE          only job runs on or before DATE\n" \

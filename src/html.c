@@ -213,6 +213,10 @@ html_row(FILE *f, const struct view *v, const struct view_row *r,
 	}
 	for (m = 0; m < HTML_NMETRICS; m++)
 		html_metric_cell(f, r, html_table_metrics[m]);
+	if (v->count_name != NULL)
+		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%llu</td>",
+		    (unsigned long long)r->count,
+		    (unsigned long long)r->count);
 	fputs("</tr>\n", f);
 }
 
@@ -237,6 +241,9 @@ html_view_table(FILE *f, const struct view *v, const char *id, int filter)
 	for (m = 0; m < HTML_NMETRICS; m++)
 		fprintf(f, "<th scope=\"col\" class=\"n\">%s</th>",
 		    html_table_heads[m]);
+	if (v->count_name != NULL)
+		fprintf(f, "<th scope=\"col\" class=\"n\">%s</th>",
+		    v->count_name);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < v->n; i++)
 		if (v->rows[i].key != NULL)
@@ -249,6 +256,7 @@ html_view_table(FILE *f, const struct view *v, const char *id, int filter)
 	tot.m = v->res->totals;
 	tot.cost = v->total_cost;
 	tot.share = v->res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
+	tot.count = v->total_count;
 	html_row(f, v, &tot, "TOTAL");
 	fputs("</tfoot>\n</table></div>\n", f);
 }

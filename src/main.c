@@ -17,6 +17,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_entry,
 	&cmd_failures_entry,
 	&cmd_rightsize_entry,
+	&cmd_chargeback_entry,
 	NULL
 };
 

@@ -56,11 +56,12 @@ static const struct key_def key_defs[] = {
 	{ "day", { { "day", COL_JOB_RUN_DATE, KEY_DAY } }, 1 },
 	{ "week", { { "week", COL_JOB_RUN_DATE, KEY_WEEK } }, 1 },
 	{ "month", { { "month", COL_JOB_RUN_DATE, KEY_MONTH } }, 1 },
+	{ "team", { { "team", COL_PROJECT_NAME, KEY_TEAM } }, 1 },
 };
 
 const char *const report_key_names = "project, workflow, job, branch, "
     "resource_class, executor, os, status, org, trigger, user, day, week, "
-    "month";
+    "month, team (with --teams)";
 
 void
 report_opts_init(struct report_opts *o)
@@ -222,6 +223,17 @@ report_parse_sets(struct report_opts *o, const char *const *lists, size_t n)
 	return 0;
 }
 
+int
+report_has_team(const struct report_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nkeys; i++)
+		if (o->keys[i].kind == KEY_TEAM)
+			return 1;
+	return 0;
+}
+
 /* ---- per-file state and problems ---- */
 
 struct file_state {
@@ -291,6 +303,14 @@ struct worker {
 	struct sbuf scratch, glob;
 	int32_t month_day, month_start;	/* the last KEY_MONTH lookup */
 	int have_month;
+	/*
+	 * The team key's cache: team_of[project id] is the team id + 1 of
+	 * the project that names[team key] gave that id, 0 while unknown.
+	 * Projects repeat on most rows, so fnmatch runs once per distinct
+	 * project and worker, not once per row.
+	 */
+	uint32_t *team_of;
+	size_t team_cap;
 };
 
 /* A value shown in a message: at most 40 bytes, control bytes escaped. */
@@ -398,7 +418,7 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 		if (plan_require(fs, p, o->keys[i].col, why) < 0)
 			return -1;
 		p->key_idx[i] = p->h.idx[o->keys[i].col];
-		if (o->keys[i].kind != KEY_STRING)
+		if (key_is_time(o->keys[i].kind))
 			p->need_date = 1;
 	}
 	if (o->nsets > 0 && p->need_date) {
@@ -408,8 +428,8 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 		for (s = 0; s < o->nsets; s++) {
 			all |= 1u << s;
 			for (i = 0; i < o->sets[s].nkeys; i++)
-				if (o->keys[o->sets[s].keys[i]].kind !=
-				    KEY_STRING)
+				if (key_is_time(o->keys[o->sets[s].keys[i]].
+				    kind))
 					p->day_sets |= 1u << s;
 		}
 		if (p->day_sets != all)
@@ -527,6 +547,52 @@ time_key_text(enum key_kind kind, uint32_t id, char *buf)
 	if (kind == KEY_WEEK)
 		return date_format_week((int32_t)id, buf);
 	return date_format_month((int32_t)id, buf);
+}
+
+/*
+ * A team key's id, from the project's id in the key's string table:
+ * the team's index in the teams file, nteams for (unassigned), nteams + 1
+ * for an empty PROJECT_NAME (an empty team, as the project is empty).
+ */
+static uint32_t
+team_key_id(struct worker *w, size_t k, uint32_t pid)
+{
+	const struct teams *t = w->sh->o->teams;
+	size_t len, n;
+	const char *v;
+	uint32_t team;
+
+	if (CU_LIKELY(pid < w->team_cap && w->team_of[pid] != 0))
+		return w->team_of[pid] - 1;
+	if (pid >= w->team_cap) {
+		n = w->team_cap ? w->team_cap : 64;
+		while (n <= pid)
+			n *= 2;
+		w->team_of = xreallocarray(w->team_of, n, sizeof(*w->team_of));
+		memset(w->team_of + w->team_cap, 0, (n - w->team_cap) *
+		    sizeof(*w->team_of));
+		w->team_cap = n;
+	}
+	v = strtab_str(&w->names[k], pid, &len);
+	sbuf_reset(&w->glob);
+	if (len == 0)
+		team = (uint32_t)t->nteams + 1;
+	else if (sbuf_add(&w->glob, v, len) < 0)
+		team = (uint32_t)t->nteams;
+	else
+		team = teams_match(t, w->glob.buf);
+	w->team_of[pid] = team + 1;
+	return team;
+}
+
+/* The text of a team key id. */
+static const char *
+team_key_text(const struct teams *t, uint32_t id, size_t *len)
+{
+	const char *s = id > t->nteams ? "" : teams_name(t, id);
+
+	*len = strlen(s);
+	return s;
 }
 
 static inline uint64_t
@@ -856,6 +922,10 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		if (o->keys[i].kind == KEY_STRING) {
 			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
 			pd->ids[i] = strtab_intern(&w->names[i], v, len);
+		} else if (o->keys[i].kind == KEY_TEAM) {
+			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
+			pd->ids[i] = team_key_id(w, i,
+			    strtab_intern(&w->names[i], v, len));
 		} else {
 			pd->ids[i] = time_key_id(w, o->keys[i].kind,
 			    pd->days);
@@ -1007,7 +1077,7 @@ worker_init(struct worker *w, struct shared *sh)
 	for (k = 0; k < report_nsets(sh->o); k++)
 		agg_init(&w->sets[k]);
 	for (k = 0; k < sh->o->nkeys; k++)
-		if (sh->o->keys[k].kind == KEY_STRING)
+		if (!key_is_time(sh->o->keys[k].kind))
 			strtab_init(&w->names[k]);
 	sbuf_init(&w->scratch, MAX_RECORD);
 	sbuf_init(&w->glob, MAX_RECORD);
@@ -1043,6 +1113,11 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 				    &len);
 
 				agg_key_add(&key, v, len);
+			} else if (o->keys[c].kind == KEY_TEAM) {
+				const char *v = team_key_text(o->teams, id,
+				    &len);
+
+				agg_key_add(&key, v, len);
 			} else {
 				char text[DATE_BUFSZ];
 
@@ -1071,6 +1146,7 @@ worker_release(struct worker *w)
 			strtab_release(&w->names[k]);
 	sbuf_release(&w->scratch);
 	sbuf_release(&w->glob);
+	free(w->team_of);
 }
 
 int
@@ -1087,6 +1163,11 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	agg_init(&res->groups);
 	for (i = 1; i < report_nsets(o); i++)
 		agg_init(&res->more[i - 1]);
+	if (o->teams == NULL && report_has_team(o)) {
+		error("--by team: no teams file; give --teams FILE or set "
+		    "CIRCLECI_USAGE_TEAMS");
+		return EXIT_USAGE;
+	}
 	for (i = 0; i < in->n; i++) {
 		if (strcmp(in->paths[i], "-") == 0 && stdin_seen++) {
 			error("standard input ('-') given twice");

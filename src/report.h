@@ -12,6 +12,7 @@
 
 #include "agg.h"
 #include "inputs.h"
+#include "teams.h"
 #include "usage.h"
 #include "utilhist.h"
 
@@ -19,8 +20,16 @@ enum key_kind {
 	KEY_STRING,	/* a column's value as written */
 	KEY_DAY,	/* JOB_RUN_DATE as 2026-10-01 */
 	KEY_WEEK,	/* ISO week 2026-W40 */
-	KEY_MONTH	/* 2026-10 */
+	KEY_MONTH,	/* 2026-10 */
+	KEY_TEAM	/* PROJECT_NAME's team, through opts->teams */
 };
+
+/* Is a key a period of JOB_RUN_DATE (day, week, month)? */
+static inline int
+key_is_time(enum key_kind kind)
+{
+	return kind == KEY_DAY || kind == KEY_WEEK || kind == KEY_MONTH;
+}
 
 struct key_col {
 	const char *name;	/* output column name: project, day, ... */
@@ -52,6 +61,13 @@ struct report_opts {
 	int strict;
 	int threads;		/* 0: one per core */
 	int want_orgs;		/* note the ORGANIZATION_NAMEs (orgs[]) */
+	/*
+	 * The teams file behind the `team` key (borrowed; NULL without
+	 * --teams, when `--by team` is an error).  A row's team is its
+	 * PROJECT_NAME's: the first rule that matches, "(unassigned)" when
+	 * none does; an empty PROJECT_NAME has an empty team.
+	 */
+	const struct teams *teams;
 	/*
 	 * Grouping sets (report_parse_sets): when nsets > 0, every counted
 	 * row is summed once into each set's groups, each set grouping by
@@ -157,10 +173,17 @@ char *report_org_label(const struct report_result *r, const char *org_id);
 const struct agg *report_set_groups(const struct report_result *r, size_t s);
 
 /*
+ * Does o group by `team` anywhere (a key of its own or of a set)?  The
+ * commands ask so to require --teams.
+ */
+int report_has_team(const struct report_opts *o);
+
+/*
  * Read every input into res.  Problems with rows are reported on stderr
  * (the first few, as file:line: column: reason).  Returns 0, or an exit
  * code after printing the error: EXIT_BAD_INPUT for unreadable, corrupt or
- * truncated files, missing columns and (with strict) bad rows.
+ * truncated files, missing columns and (with strict) bad rows;
+ * EXIT_USAGE for a `team` key without opts->teams.
  */
 int report_run(const struct report_opts *o, const struct inputs *in,
     struct report_result *res);

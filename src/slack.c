@@ -337,7 +337,9 @@ slack_summary(struct sbuf *sb, const struct slack_msg *m)
 	    slack_num(m->failed_pct, 2, 0, b));
 	slack_text(sb, m->waste);
 	sbuf_addstr(sb, ")");
-	sbuf_addf(sb, "\n*Projects:* %s", slack_count(m->nprojects, a));
+	sbuf_addf(sb, "\n*%c%ss:* %s", m->noun ? m->noun[0] - 'a' + 'A' :
+	    'P', m->noun ? m->noun + 1 : "roject", slack_count(m->nprojects,
+	    a));
 	if (m->has_previous)
 		sbuf_addf(sb, " (%zu new, %zu gone)", m->nnew, m->ngone);
 }
@@ -450,8 +452,9 @@ slack_project_fold(struct sbuf *sb, const struct slack_msg *m, size_t from)
 		cost += m->projects[i].cost;
 		change += m->projects[i].change;
 	}
-	sbuf_addf(sb, "\xe2\x80\xa6" "and %zu more project%s: %s credits ($%s)",
-	    n, n == 1 ? "" : "s", slack_num(credits, 2, 0, a),
+	sbuf_addf(sb, "\xe2\x80\xa6" "and %zu more %s%s: %s credits ($%s)",
+	    n, m->noun ? m->noun : "project", n == 1 ? "" : "s",
+	    slack_num(credits, 2, 0, a),
 	    slack_num(cost, 2, 0, b));
 	if (m->has_previous)
 		sbuf_addf(sb, ", %s against the previous period",
@@ -591,8 +594,9 @@ slack_payload(const struct slack_msg *m, const struct slack_limits *lim)
 		packer_add(&pk, line.buf, 0);
 	} else {
 		shown = m->top < m->nprojects ? m->top : m->nprojects;
-		sbuf_addf(&line, "*Top projects by credits* (%zu of %s)",
-		    shown, slack_count(m->nprojects, buf));
+		sbuf_addf(&line, "*Top %ss by credits* (%zu of %s)",
+		    m->noun ? m->noun : "project", shown,
+		    slack_count(m->nprojects, buf));
 		packer_add(&pk, line.buf, SLACK_FOLD_MAX);
 		for (i = 0; i < shown; i++) {
 			sbuf_reset(&line);

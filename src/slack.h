@@ -68,6 +68,7 @@ struct slack_msg {
 	 */
 	const struct slack_project *projects;
 	size_t nprojects, nall;
+	const char *noun;	/* what they are: "project" (NULL), "team" */
 	size_t top;		/* lines for projects before the fold */
 	size_t nnew, ngone;	/* projects new, and gone, since the previous
 				   period */

@@ -318,6 +318,8 @@ write_csv(const struct view *v, FILE *f)
 		fprintf(f, "%s%s", k ? "," : "", v->o->keys[k].name);
 	for (m = 0; m < VM_COUNT; m++)
 		fprintf(f, ",%s", metric_names[m]);
+	if (v->count_name != NULL)
+		fprintf(f, ",%s", v->count_name);
 	putc('\n', f);
 	for (i = 0; i < v->n; i++) {
 		for (k = 0; k < v->o->nkeys; k++) {
@@ -332,6 +334,9 @@ write_csv(const struct view *v, FILE *f)
 			putc(',', f);
 			write_plain_metric(f, &v->rows[i], m);
 		}
+		if (v->count_name != NULL)
+			fprintf(f, ",%llu",
+			    (unsigned long long)v->rows[i].count);
 		putc('\n', f);
 	}
 }
@@ -383,6 +388,9 @@ write_json(const struct view *v, FILE *f)
 			fputs(", ", f);
 		}
 		write_json_metrics(f, &v->rows[i], 1);
+		if (v->count_name != NULL)
+			fprintf(f, ", \"%s\": %llu", v->count_name,
+			    (unsigned long long)v->rows[i].count);
 		putc('}', f);
 	}
 	fputs(v->n ? "\n  ],\n" : "],\n", f);
@@ -392,6 +400,9 @@ write_json(const struct view *v, FILE *f)
 	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
 	fputs("  \"totals\": {", f);
 	write_json_metrics(f, &tot, 1);
+	if (v->count_name != NULL)
+		fprintf(f, ", \"%s\": %llu", v->count_name,
+		    (unsigned long long)v->total_count);
 	fputs("},\n", f);
 	fprintf(f, "  \"meta\": {\"files\": %llu, \"rows_read\": %llu, "
 	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
@@ -546,7 +557,8 @@ write_human(const struct view *v, FILE *f, int md)
 {
 	const struct report_result *res = v->res;
 	int list[VM_COUNT], nm = shown_metrics(v, list);
-	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm;
+	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm +
+	    (v->count_name != NULL);
 	size_t nrow = v->n + 2;	/* header, rows, total */
 	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
 	size_t *width = xcalloc(ncol, sizeof(*width));
@@ -562,7 +574,8 @@ write_human(const struct view *v, FILE *f, int md)
 	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
 	for (j = 0; j < ncol; j++) {
 		const char *h = j < nk ? v->o->keys[j].name :
-		    metric_short[list[j - nk]];
+		    j - nk < (size_t)nm ? metric_short[list[j - nk]] :
+		    v->count_name;
 
 		cells[j].text = xstrdup(h);
 		cells[j].width = strlen(h);
@@ -587,8 +600,15 @@ write_human(const struct view *v, FILE *f, int md)
 			    NAME_MAX_COLS, md);
 			row[j].text = xstrdup(sb.buf);
 		}
-		for (j = nk; j < ncol; j++) {
+		for (j = nk; j < nk + (size_t)nm; j++) {
 			row[j].text = human_metric(r, list[j - nk]);
+			row[j].width = strlen(row[j].text);
+		}
+		if (v->count_name != NULL) {
+			char n4[32];
+
+			row[j].text = xstrdup(count_text(i < v->n ? r->count :
+			    v->total_count, n4));
 			row[j].width = strlen(row[j].text);
 		}
 	}

@@ -31,6 +31,7 @@ struct view_row {
 	size_t keylen;
 	struct metrics m;
 	dec_t cost, share;
+	uint64_t count;		/* the view's count column, if it has one */
 };
 
 struct view {
@@ -41,6 +42,13 @@ struct view {
 	dec_t price, total_cost;
 	int sort_key;		/* -1: sort by sort_metric; else key index */
 	int sort_metric;
+	/*
+	 * A whole-number column after the metrics (chargeback's
+	 * `projects`): its name, or NULL for none (view_build's default);
+	 * the rows' values are their `count`, the total's total_count.
+	 */
+	const char *count_name;
+	uint64_t total_count;
 };
 
 /*

@@ -236,7 +236,7 @@ test_parse_by(void **state)
 	assert_string_equal(err, "circleci-usage: --by: unknown key 'bogus' "
 	    "(expected a comma-separated list of: project, workflow, job, "
 	    "branch, resource_class, executor, os, status, org, trigger, "
-	    "user, day, week, month)\n");
+	    "user, day, week, month, team (with --teams))\n");
 	free(err);
 	unit_capture_begin(&cap);
 	assert_int_equal(report_parse_by(&o, "project,,day"), -1);

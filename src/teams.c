@@ -1,0 +1,305 @@
+/*
+ * teams.c: reading the teams file with libyaml's event parser, and
+ * matching projects to teams.  Every error names the file and the line
+ * and says what was expected there.
+ */
+#include "teams.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "util.h"
+
+struct teams_parser {
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int have_ev;
+	const char *name;
+	struct teams *t;
+};
+
+/* What an event is, for "found a ..." in messages. */
+static const char *
+teams_event_what(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return ev->data.scalar.length ? "a string" : "nothing";
+	case YAML_SEQUENCE_START_EVENT:
+		return "a list";
+	case YAML_MAPPING_START_EVENT:
+		return "a mapping";
+	case YAML_ALIAS_EVENT:
+		return "an alias (aliases are not supported)";
+	case YAML_STREAM_END_EVENT:
+	case YAML_DOCUMENT_END_EVENT:
+		return "the end of the file";
+	case YAML_SEQUENCE_END_EVENT:
+		return "the end of a list";
+	case YAML_MAPPING_END_EVENT:
+		return "the end of a mapping";
+	default:
+		return "another document";
+	}
+}
+
+static unsigned long
+teams_line(const struct teams_parser *tp)
+{
+	return (unsigned long)tp->ev.start_mark.line + 1;
+}
+
+/* The next event into tp->ev.  0, or -1 after an error. */
+static int
+teams_next(struct teams_parser *tp)
+{
+	if (tp->have_ev)
+		yaml_event_delete(&tp->ev);
+	tp->have_ev = 0;
+	if (!yaml_parser_parse(&tp->p, &tp->ev)) {
+		const yaml_mark_t *m = tp->p.problem_mark.line ||
+		    tp->p.problem_mark.column ? &tp->p.problem_mark :
+		    &tp->p.context_mark;
+
+		return error("%s:%lu: not valid YAML: %s%s%s", tp->name,
+		    (unsigned long)m->line + 1,
+		    tp->p.problem ? tp->p.problem : "parse error",
+		    tp->p.context ? " " : "",
+		    tp->p.context ? tp->p.context : "");
+	}
+	tp->have_ev = 1;
+	return 0;
+}
+
+/* The current event as a string, or NULL when it is not a plain one. */
+static const char *
+teams_scalar(const struct teams_parser *tp, size_t *len)
+{
+	if (tp->ev.type != YAML_SCALAR_EVENT)
+		return NULL;
+	*len = tp->ev.data.scalar.length;
+	return (const char *)tp->ev.data.scalar.value;
+}
+
+/* One team's list of patterns; the current event is its name. */
+static int
+teams_team(struct teams_parser *tp, const char *name, size_t len)
+{
+	struct teams *t = tp->t;
+	unsigned long line = teams_line(tp);
+	uint32_t idx;
+	size_t i;
+
+	if (len == 0 || memchr(name, '\0', len) != NULL)
+		return error("%s:%lu: expected a team name, found an empty "
+		    "one", tp->name, line);
+	if (strcmp(name, TEAMS_UNASSIGNED) == 0)
+		return error("%s:%lu: the team name '%s' is reserved for the "
+		    "projects no team has", tp->name, line, TEAMS_UNASSIGNED);
+	for (i = 0; i < t->nteams; i++)
+		if (strcmp(t->names[i], name) == 0)
+			return error("%s:%lu: team '%.100s' is given twice "
+			    "(expected each team once, with all its "
+			    "patterns)", tp->name, line, name);
+	idx = (uint32_t)t->nteams;
+	t->names = xreallocarray(t->names, t->nteams + 1, sizeof(*t->names));
+	t->names[t->nteams++] = xstrndup(name, len);
+	if (teams_next(tp) < 0)
+		return -1;
+	if (tp->ev.type != YAML_SEQUENCE_START_EVENT)
+		return error("%s:%lu: team '%.100s': expected a list of "
+		    "project patterns such as [api-*, web], found %s",
+		    tp->name, teams_line(tp), t->names[idx],
+		    teams_event_what(&tp->ev));
+	for (;;) {
+		const char *pat;
+		size_t plen;
+
+		if (teams_next(tp) < 0)
+			return -1;
+		if (tp->ev.type == YAML_SEQUENCE_END_EVENT)
+			return 0;
+		pat = teams_scalar(tp, &plen);
+		if (pat == NULL)
+			return error("%s:%lu: team '%.100s': expected a "
+			    "project pattern (a string), found %s", tp->name,
+			    teams_line(tp), t->names[idx],
+			    teams_event_what(&tp->ev));
+		if (plen == 0 || memchr(pat, '\0', plen) != NULL)
+			return error("%s:%lu: team '%.100s': expected a "
+			    "project pattern, found an empty one", tp->name,
+			    teams_line(tp), t->names[idx]);
+		t->rules = xreallocarray(t->rules, t->nrules + 1,
+		    sizeof(*t->rules));
+		t->rules[t->nrules].pattern = xstrndup(pat, plen);
+		t->rules[t->nrules++].team = idx;
+	}
+}
+
+/* The mapping of teams; the current event is its start. */
+static int
+teams_map(struct teams_parser *tp)
+{
+	for (;;) {
+		const char *name;
+		size_t len;
+
+		if (teams_next(tp) < 0)
+			return -1;
+		if (tp->ev.type == YAML_MAPPING_END_EVENT)
+			return 0;
+		name = teams_scalar(tp, &len);
+		if (name == NULL)
+			return error("%s:%lu: expected a team name, found %s",
+			    tp->name, teams_line(tp),
+			    teams_event_what(&tp->ev));
+		if (teams_team(tp, name, len) < 0)
+			return -1;
+	}
+}
+
+static int
+teams_document(struct teams_parser *tp)
+{
+	int seen = 0;
+
+	if (teams_next(tp) < 0 || teams_next(tp) < 0)
+		return -1;	/* the stream, then the document */
+	if (tp->ev.type != YAML_DOCUMENT_START_EVENT)
+		return error("%s:1: expected a mapping with the key 'teams', "
+		    "found an empty file", tp->name);
+	if (teams_next(tp) < 0)
+		return -1;
+	if (tp->ev.type != YAML_MAPPING_START_EVENT)
+		return error("%s:%lu: expected a mapping with the key 'teams', "
+		    "found %s", tp->name, teams_line(tp),
+		    teams_event_what(&tp->ev));
+	for (;;) {
+		const char *key;
+		size_t len;
+
+		if (teams_next(tp) < 0)
+			return -1;
+		if (tp->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		key = teams_scalar(tp, &len);
+		if (key == NULL || len != 5 || memcmp(key, "teams", 5) != 0)
+			return error("%s:%lu: expected the key 'teams', found "
+			    "%s%.100s%s", tp->name, teams_line(tp),
+			    key ? "'" : teams_event_what(&tp->ev),
+			    key ? key : "", key ? "'" : "");
+		if (seen)
+			return error("%s:%lu: the key 'teams' is given twice "
+			    "(expected it once)", tp->name, teams_line(tp));
+		seen = 1;
+		if (teams_next(tp) < 0)
+			return -1;
+		if (tp->ev.type != YAML_MAPPING_START_EVENT)
+			return error("%s:%lu: 'teams': expected a mapping of "
+			    "team names to lists of project patterns, found "
+			    "%s", tp->name, teams_line(tp),
+			    teams_event_what(&tp->ev));
+		if (teams_map(tp) < 0)
+			return -1;
+	}
+	if (!seen)
+		return error("%s:%lu: expected the key 'teams', found an empty "
+		    "mapping", tp->name, teams_line(tp));
+	if (teams_next(tp) < 0 || teams_next(tp) < 0)
+		return -1;	/* the document's end, then the stream's */
+	if (tp->ev.type != YAML_STREAM_END_EVENT)
+		return error("%s:%lu: expected one YAML document, found "
+		    "another", tp->name, teams_line(tp));
+	return 0;
+}
+
+struct teams *
+teams_parse(const char *name, const char *buf, size_t len)
+{
+	struct teams_parser tp;
+	struct teams *t = xcalloc(1, sizeof(*t));
+	int ret;
+
+	memset(&tp, 0, sizeof(tp));
+	tp.name = name;
+	tp.t = t;
+	t->path = xstrdup(name);
+	if (!yaml_parser_initialize(&tp.p))
+		die(EXIT_FAILURE_OTHER, "out of memory");
+	yaml_parser_set_input_string(&tp.p, (const unsigned char *)buf, len);
+	ret = teams_document(&tp);
+	if (tp.have_ev)
+		yaml_event_delete(&tp.ev);
+	yaml_parser_delete(&tp.p);
+	if (ret < 0) {
+		teams_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct teams *
+teams_load(const char *path)
+{
+	struct teams *t = NULL;
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		error("cannot open the teams file '%s': %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(TEAMS_MAX_FILE + 1);
+	n = fread(buf, 1, TEAMS_MAX_FILE + 1, f);
+	if (ferror(f))
+		error("cannot read the teams file '%s': %s", path,
+		    strerror(errno));
+	else if (n > TEAMS_MAX_FILE)
+		error("the teams file '%s' is larger than %d MiB", path,
+		    TEAMS_MAX_FILE >> 20);
+	else
+		t = teams_parse(path, buf, n);
+	free(buf);
+	fclose(f);
+	return t;
+}
+
+void
+teams_free(struct teams *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nteams; i++)
+		free(t->names[i]);
+	for (i = 0; i < t->nrules; i++)
+		free(t->rules[i].pattern);
+	free(t->names);
+	free(t->rules);
+	free(t->path);
+	free(t);
+}
+
+uint32_t
+teams_match(const struct teams *t, const char *project)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrules; i++)
+		if (fnmatch(t->rules[i].pattern, project, 0) == 0)
+			return t->rules[i].team;
+	return (uint32_t)t->nteams;
+}
+
+const char *
+teams_name(const struct teams *t, uint32_t i)
+{
+	return i < t->nteams ? t->names[i] : TEAMS_UNASSIGNED;
+}
