@@ -682,11 +682,15 @@ org_merge(struct report_result *res, struct file_state *fs)
 		for (j = 0; j < res->norgs; j++)
 			if (strcmp(res->orgs[j], fs->orgs[i]) == 0)
 				break;
+		/*
+		 * A name seen only on duplicates (0 jobs here) still takes
+		 * its place in the order of first appearance: which copy of
+		 * a job run counts depends on the threads, the order must
+		 * not.  Names with no job in the end go in org_drop_empty().
+		 */
 		if (j < res->norgs) {
 			res->org_jobs[j] += fs->org_jobs[i];
 			free(fs->orgs[i]);
-		} else if (fs->org_jobs[i] == 0) {
-			free(fs->orgs[i]);	/* duplicates only */
 		} else if (res->norgs == REPORT_MAX_ORGS) {
 			res->orgs_more = 1;
 			free(fs->orgs[i]);
@@ -696,6 +700,23 @@ org_merge(struct report_result *res, struct file_state *fs)
 		}
 	}
 	fs->norgs = 0;
+}
+
+/* Leave out the names that no counted job run carries. */
+static void
+org_drop_empty(struct report_result *res)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < res->norgs; i++) {
+		if (res->org_jobs[i] == 0) {
+			free(res->orgs[i]);
+			continue;
+		}
+		res->orgs[k] = res->orgs[i];
+		res->org_jobs[k++] = res->org_jobs[i];
+	}
+	res->norgs = k;
 }
 
 /* Most job runs first; a stable sort, so ties keep their order. */
@@ -1245,6 +1266,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		}
 	}
 	res->files = sh.nfiles;
+	org_drop_empty(res);
 	org_sort(res);
 	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",

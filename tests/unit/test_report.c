@@ -567,10 +567,18 @@ test_org_names(void **state)
 	    ",p1,J4,2026-10-01,1\n"
 	    "alpha,p2,J5,2026-10-01,1\n"
 	    "\"Acme, Inc. \"\"EU\"\"\",p3,J6,2026-10-01,1\n";
+	/*
+	 * J1 again, as overlapping windows repeat a row: the same row, so
+	 * whichever thread meets it first, the result is the same.
+	 */
 	static const char b[] = OHDR
 	    "alpha,p1,J7,2026-10-02,1\n"
-	    "dupe-only,p1,J1,2026-10-01,1\n"
+	    "beta,p1,J1,2026-10-01,1\n"
 	    "gamma,p9,J8,2026-10-02,1\n";
+	/* a copy that differs: which copy counts is the first one read,
+	 * deterministic with one thread only */
+	static const char c[] = OHDR
+	    "dupe-only,p1,J1,2026-10-01,1\n";
 	static const int threads[] = { 1, 2 };
 	char *paths[2], *label;
 	struct report_opts o;
@@ -600,6 +608,26 @@ test_org_names(void **state)
 		free(label);
 		run_release(&r);
 		report_opts_release(&o);
+	}
+
+	/* a name only a duplicate carries is left out */
+	{
+		char *p3[3];
+
+		p3[0] = paths[0];
+		p3[1] = paths[1];
+		p3[2] = export_file("o3.csv", c, 0);
+		opts(&o, "project");
+		o.threads = 1;
+		o.want_orgs = 1;
+		run_paths(&o, p3, 3, &r);
+		assert_int_equal(r.res.norgs, 4);
+		assert_string_equal(r.res.orgs[1], "beta");
+		for (t = 0; t < r.res.norgs; t++)
+			assert_string_not_equal(r.res.orgs[t], "dupe-only");
+		run_release(&r);
+		report_opts_release(&o);
+		free(p3[2]);
 	}
 
 	/* not asked for: nothing noted */
