@@ -46,6 +46,7 @@ static const char rightsize_usage[] =
 "                        otherwise), json (rows, meta), markdown\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
 "                        the format follows its extension when not given\n"
+"  --quiet               no note of the runs without utilization data\n"
 CMDOPT_INPUT_HELP
 "  -h, --help            show this help\n"
 "\n"
@@ -54,7 +55,7 @@ CMDOPT_INPUT_HELP
 "span from the first to the last date counted.\n";
 
 enum { OPT_MIN_RUNS = 256, OPT_UNDER, OPT_OVER, OPT_RATES, OPT_TOP,
-	OPT_FORMAT };
+	OPT_FORMAT, OPT_QUIET };
 
 static const struct option rightsize_options[] = {
 	{ "since", required_argument, NULL, CMDOPT_SHARED },
@@ -68,6 +69,7 @@ static const struct option rightsize_options[] = {
 	{ "rates", required_argument, NULL, OPT_RATES },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -150,7 +152,7 @@ cmd_rightsize_exec(int argc, char **argv)
 	struct grid g;
 	struct out out;
 	enum view_format fmt = FMT_CSV;
-	int have_fmt = 0, c, i, idx = 0, ret = EXIT_USAGE;
+	int have_fmt = 0, c, i, idx = 0, ret = EXIT_USAGE, quiet = 0;
 	const char *output = NULL, *rates_path = NULL;
 	unsigned long long top = 0, min_runs = 10;
 	char *meta, title[200], err[512];
@@ -169,6 +171,9 @@ cmd_rightsize_exec(int argc, char **argv)
 			if (cmdopt_report("rightsize", &o,
 			    rightsize_options[idx].name, optarg) != 0)
 				goto out;
+			break;
+		case OPT_QUIET:
+			quiet = 1;
 			break;
 		case OPT_MIN_RUNS:
 			if (parse_uint(optarg, 1000000000, &min_runs) < 0 ||
@@ -272,7 +277,7 @@ cmd_rightsize_exec(int argc, char **argv)
 		ret = EXIT_FAILURE_OTHER;
 		goto out;
 	}
-	if (rs.runs_without_util > 0)
+	if (rs.runs_without_util > 0 && !quiet)
 		fprintf(stderr, "%s: rightsize: %llu job run%s without "
 		    "utilization data left out\n", PROGRAM_NAME,
 		    (unsigned long long)rs.runs_without_util,

@@ -46,6 +46,7 @@ static const char run_usage[] =
 "                          status and day; and team with --teams\n"
 "  credits-by-project.png|svg, credits-by-day.png|svg\n"
 "  failures.csv            the cost of failing jobs (as `failures`)\n"
+"  rightsize.csv           rightsizing advice (as `rightsize`)\n"
 "  summary.md              a short markdown summary\n"
 "  run.json                the org, the range, the totals and the files\n"
 "With --compare, also previous/ (the previous period of the same length)\n"
@@ -881,6 +882,7 @@ run_exec(struct run_opts *o)
 		char *path = xasprintf("%s/index.html", o->stage);
 
 		argv_add(&a, "html");
+		argv_add(&a, "--rightsize");
 		argv_add(&a, "--credit-price");
 		argv_add(&a, o->price);
 		argv_add(&a, "--waste-statuses");
@@ -963,6 +965,27 @@ run_exec(struct run_opts *o)
 		if (ret)
 			goto done;
 		written_add(&w, "failures.csv", "the cost of failing jobs");
+	}
+
+	/* rightsizing */
+	{
+		struct argv a = { 0 };
+		char *path = xasprintf("%s/rightsize.csv", o->stage);
+
+		argv_add(&a, "rightsize");
+		if (o->quiet)
+			argv_add(&a, "--quiet");
+		argv_add(&a, "--format");
+		argv_add(&a, "csv");
+		argv_add(&a, "-o");
+		argv_add(&a, path);
+		argv_add(&a, export);
+		ret = call(&cmd_rightsize_entry, &a);
+		argv_release(&a);
+		free(path);
+		if (ret)
+			goto done;
+		written_add(&w, "rightsize.csv", "rightsizing advice");
 	}
 
 	/* the comparison */

@@ -92,6 +92,7 @@ def main():
             errors.append("exit %d: %s" % (r.returncode,
                                            r.stderr.decode()[-400:]))
         want = {"index.html", "summary.md", "run.json", "failures.csv",
+                "rightsize.csv",
                 "credits-by-project.png", "credits-by-project.svg",
                 "credits-by-day.png", "credits-by-day.svg"}
         for k in KEYS:
@@ -162,6 +163,18 @@ def main():
             got = None
         if fr.returncode != 0 or got != fr.stdout:
             errors.append("failures.csv differs from failures")
+        rs = subprocess.run([binary, "rightsize", "--format", "csv",
+                             os.path.join(R, "export")],
+                            capture_output=True, timeout=120)
+        try:
+            got = open(os.path.join(R, "rightsize.csv"), "rb").read()
+        except OSError:
+            got = None
+        if rs.returncode != 0 or got != rs.stdout:
+            errors.append("rightsize.csv differs from rightsize")
+        page = open(os.path.join(R, "index.html"), encoding="utf-8").read()
+        if "ightsiz" not in page:
+            errors.append("the page has no rightsizing section")
         if run is not None:
             for side, path in (("totals", "export"),
                                ("previous", "previous")):
