@@ -18,5 +18,7 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_html_entry;
 extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_ingest_entry;
+extern const struct cmd_entry cmd_db_entry;
 
 #endif

@@ -12,6 +12,7 @@
 #include "chart.h"
 #include "cmd.h"
 #include "date.h"
+#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -58,6 +59,8 @@ static const char report_usage[] =
 "  --strict              a bad row or value is an error, not a warning\n"
 "  --keep-duplicates     count every row, even a job run seen before\n"
 "  --threads N           reader threads (default: one per core)\n"
+"  --db FILE             answer from history (see ingest) instead of PATHs;\n"
+"                        FILE may be - for the default database\n"
 "  -h, --help            show this help\n"
 "\n"
 "Metrics: jobs, run_seconds, compute_credits, dlc_credits, user_credits,\n"
@@ -67,7 +70,7 @@ static const char report_usage[] =
 enum {
 	OPT_BY = 256, OPT_SINCE, OPT_UNTIL, OPT_PROJECT, OPT_BRANCH,
 	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_STRICT,
-	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE
+	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE, OPT_DB
 };
 
 /* What --format png|svg asks for, beside the view's text formats. */
@@ -91,6 +94,7 @@ static const struct option report_options[] = {
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "height", required_argument, NULL, OPT_HEIGHT },
 	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -280,6 +284,31 @@ out:
 	return ret;
 }
 
+/*
+ * The report from the history database at `path` ("-": the default one)
+ * instead of files.
+ */
+static int
+report_from_db(const char *path, const struct report_opts *o,
+    struct report_result *res)
+{
+	char *def = NULL;
+	struct db *db;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (strcmp(path, "-") == 0 && (path = def = db_default_path()) ==
+	    NULL)
+		return EXIT_USAGE;
+	db = db_open(path, 0);
+	free(def);
+	if (db == NULL)
+		return EXIT_BAD_INPUT;
+	ret = db_report(db, o, res);
+	db_close(db);
+	return ret;
+}
+
 static int
 cmd_report_exec(int argc, char **argv)
 {
@@ -294,6 +323,7 @@ cmd_report_exec(int argc, char **argv)
 	int have_fmt = 0, sort_metric = VM_CREDITS + CR_TOTAL, sort_key = -1;
 	int chart_only = 0;
 	const char *output = NULL, *sort = NULL, *title = NULL;
+	const char *db_path = NULL;
 	unsigned long long top = 0, threads = 0, width = CHART_WIDTH;
 	unsigned long long height = CHART_HEIGHT;
 	size_t view_top;
@@ -370,6 +400,9 @@ cmd_report_exec(int argc, char **argv)
 		case OPT_TITLE:
 			title = optarg;
 			chart_only = 1;
+			break;
+		case OPT_DB:
+			db_path = optarg;
 			break;
 		case 'o':
 			output = optarg;
@@ -449,7 +482,12 @@ cmd_report_exec(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind >= argc) {
+	if (db_path != NULL && optind < argc) {
+		ret = usage_error("%s", "--db answers from history: give no "
+		    "PATH with it");
+		goto out;
+	}
+	if (db_path == NULL && optind >= argc) {
 		ret = usage_error("%s", "no input: give export files or "
 		    "directories, or - for stdin");
 		goto out;
@@ -460,7 +498,10 @@ cmd_report_exec(int argc, char **argv)
 			goto out;
 		}
 	}
-	ret = report_run(&o, &in, &res);
+	if (db_path != NULL)
+		ret = report_from_db(db_path, &o, &res);
+	else
+		ret = report_run(&o, &in, &res);
 	if (ret != 0) {
 		report_result_release(&res);
 		goto out;

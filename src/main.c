@@ -15,6 +15,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_compare_entry,
 	&cmd_notify_entry,
+	&cmd_ingest_entry,
+	&cmd_db_entry,
 	NULL
 };
 
