@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,6 @@
 #include "date.h"
 #include "gz.h"
 #include "hash.h"
-#include "readahead.h"
 #include "strtab.h"
 #include "usage.h"
 #include "util.h"
@@ -76,7 +77,8 @@ static const char db_schema[] =
 " rows_new INTEGER NOT NULL, rows_present INTEGER NOT NULL);\n"
 "CREATE TABLE IF NOT EXISTS job_runs(\n"
 " id INTEGER PRIMARY KEY,\n"
-" job_id TEXT NOT NULL UNIQUE,\n"
+" job_key INTEGER NOT NULL,\n"
+" job_id TEXT NOT NULL,\n"
 " day INTEGER,\n"
 " project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
 " job INTEGER NOT NULL, status INTEGER NOT NULL,"
@@ -89,9 +91,9 @@ static const char db_schema[] =
 " lease_overage_credits, ipranges_credits, total_credits NOT NULL,\n"
 " median_cpu_pct, max_cpu_pct, median_ram_pct, max_ram_pct,\n"
 " ingest INTEGER NOT NULL);\n"
-"CREATE INDEX IF NOT EXISTS job_runs_day ON job_runs(day);\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS job_runs_job ON job_runs(job_key);\n"
 "CREATE TABLE IF NOT EXISTS daily(\n"
-" day INTEGER NOT NULL,"
+" day INTEGER,"
 " project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
 " job INTEGER NOT NULL, status INTEGER NOT NULL,"
 " resource_class INTEGER NOT NULL, executor INTEGER NOT NULL,"
@@ -100,9 +102,10 @@ static const char db_schema[] =
 " jobs INTEGER NOT NULL,\n"
 " run_seconds, compute_credits, dlc_credits, user_credits,"
 " storage_credits, network_credits, lease_credits,"
-" lease_overage_credits, ipranges_credits, total_credits,\n"
-" PRIMARY KEY(day, project, workflow, job, status, resource_class,"
-" executor, os, org, trigger_source)) WITHOUT ROWID;\n"
+" lease_overage_credits, ipranges_credits, total_credits);\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS daily_key ON daily(day, project,"
+" workflow, job, status, resource_class, executor, os, org,"
+" trigger_source);\n"
 "CREATE VIEW IF NOT EXISTS job_runs_named AS SELECT r.job_id,"
 " date(r.day * 86400, 'unixepoch') AS day,"
 " p.value AS project, w.value AS workflow, j.value AS job,"
@@ -167,6 +170,27 @@ db_column_dec(sqlite3_stmt *st, int i)
 	}
 }
 
+/*
+ * The JOB_ID's 64-bit FNV-1a hash (part of the schema: never change it).  Job runs are unique by (job_key, job_id):
+ * the same thing as unique by job_id, since job_key follows from it, but
+ * the index compares an integer first, nearly always deciding there,
+ * which makes inserting in random order much cheaper than comparing
+ * 36-character UUIDs.
+ */
+static int64_t
+db_job_key(const char *id, size_t len)
+{
+	/* FNV-1a, written here so that it never changes under the data */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)id[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (int64_t)h;
+}
+
 /* ---- opening ---- */
 
 static int
@@ -217,7 +241,8 @@ struct db *
 db_open(const char *path, int create)
 {
 	struct db *db;
-	int flags = SQLITE_OPEN_READWRITE;
+	/* one connection, used by one thread: no SQLite mutexes */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	if (create) {
 		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
@@ -240,6 +265,7 @@ db_open(const char *path, int create)
 			return NULL;
 		}
 	}
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
@@ -302,18 +328,86 @@ db_load_names(struct db *db, struct strtab *t)
 
 /* ---- ingest ---- */
 
+/*
+ * Ingest runs on two threads: a reader inflates and parses the parts into
+ * batches of plain rows (names already interned), and the caller's thread
+ * inserts them.  SQLite is the slower half, so it gets a core of its own.
+ */
+#define BATCH_ROWS 4096
+#define NBATCHES 4
+#define NVALS (1 + CR_COUNT + 4)	/* seconds, credits, utilization */
+
+struct irow {
+	int64_t job_key;
+	size_t id_off;		/* JOB_ID in the batch's text */
+	uint32_t id_len;
+	int32_t day;
+	int have_day;
+	uint32_t nulls;		/* bit v: vals[v] was NULL */
+	uint32_t texts;		/* bit v: vals[v] is stored as text */
+	uint32_t ids[DIM_COUNT];
+	dec_t vals[NVALS];
+	int64_t enc[NVALS];	/* db_dec_encode()d: nano-units, or the
+				 * offset of the text in the batch */
+};
+
+struct ibatch {
+	struct irow rows[BATCH_ROWS];
+	size_t n;
+	struct sbuf text;
+};
+
+/* A bounded queue of batches (FIFO), NULL marking the end. */
+struct iqueue {
+	struct ibatch *q[NBATCHES + 1];
+	size_t head, n;
+};
+
 struct ingest {
 	struct db *db;
+	const struct inputs *in;
 	struct db_ingest_stats *st;
-	sqlite3_stmt *ins, *name_ins;
-	struct strtab names;
+	sqlite3_stmt *ins, *name_ins, *find;
+	struct strtab names;	/* the reader's until it ends */
 	size_t names_stored;	/* names[0 .. names_stored) are in the table */
 	struct agg roll;	/* new rows by day and the daily dims */
 	struct sbuf scratch;
 	int64_t ingest_id;
 	uint64_t problems;
 	const char *file;
+	int reader_ret;		/* the reader's exit code */
+	atomic_int abort;	/* the inserter failed: stop reading */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct iqueue full, empty;
+	struct ibatch *cur;	/* being filled by the reader */
+	struct ibatch batches[NBATCHES];
 };
+
+static void
+iqueue_push(struct ingest *g, struct iqueue *q, struct ibatch *b)
+{
+	pthread_mutex_lock(&g->lock);
+	q->q[(q->head + q->n) % (NBATCHES + 1)] = b;
+	q->n++;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static struct ibatch *
+iqueue_pop(struct ingest *g, struct iqueue *q)
+{
+	struct ibatch *b;
+
+	pthread_mutex_lock(&g->lock);
+	while (q->n == 0)
+		pthread_cond_wait(&g->cond, &g->lock);
+	b = q->q[q->head];
+	q->head = (q->head + 1) % (NBATCHES + 1);
+	q->n--;
+	pthread_mutex_unlock(&g->lock);
+	return b;
+}
 
 /* The daily roll-up key: the day, then the dims' ids. */
 struct roll_key {
@@ -409,40 +503,48 @@ ingest_flush_names(struct ingest *g)
 
 /* Column positions in the INSERT below (1-based for bind). */
 enum {
-	INS_JOB_ID = 1, INS_DAY, INS_DIM0,
-	INS_SECS = INS_DIM0 + DIM_COUNT,
-	INS_CREDIT0,
-	INS_UTIL0 = INS_CREDIT0 + CR_COUNT,
-	INS_INGEST = INS_UTIL0 + 4
+	INS_JOB_KEY = 1, INS_JOB_ID, INS_DAY, INS_DIM0,
+	INS_VAL0 = INS_DIM0 + DIM_COUNT,	/* seconds, credits, util */
+	INS_INGEST = INS_VAL0 + NVALS
 };
 
 static const char ingest_sql[] =
-"INSERT INTO job_runs(job_id, day, project, workflow, job, status,"
+"INSERT INTO job_runs(job_key, job_id, day, project, workflow, job, status,"
 " resource_class, executor, os, org, trigger_source, branch, trigger_user,"
 " run_seconds, compute_credits, dlc_credits, user_credits,"
 " storage_credits, network_credits, lease_credits, lease_overage_credits,"
 " ipranges_credits, total_credits, median_cpu_pct, max_cpu_pct,"
 " median_ram_pct, max_ram_pct, ingest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?,"
-" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-" ON CONFLICT(job_id) DO NOTHING";
+" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+" ON CONFLICT(job_key) DO NOTHING";
+
+/* The reader's next free row, handing on a full batch first. */
+static struct irow *
+ingest_next_row(struct ingest *g)
+{
+	if (g->cur->n == BATCH_ROWS) {
+		iqueue_push(g, &g->full, g->cur);
+		g->cur = iqueue_pop(g, &g->empty);
+		g->cur->n = 0;
+		sbuf_reset(&g->cur->text);
+	}
+	return &g->cur->rows[g->cur->n];
+}
 
 /*
- * One data row.  Returns 0, 2 when the row is a header again, or -1 on a
- * database error (already reported).
+ * One data row, with report.c's rules (process_row with no filters):
+ * returns 0, or 2 when the row is a header again.
  */
 static int
 ingest_row(struct ingest *g, const struct usage_header *h,
     const struct csv_record *rec)
 {
 	const struct csv_field *f = rec->fields;
-	struct metrics m;
+	struct irow *r;
 	dec_t total = 0;
-	int32_t days = 0;
-	int have_day = 0, null, bad, c;
-	uint32_t ids[DIM_COUNT];
+	int null, bad, c;
 	size_t i, len;
 	const char *v;
-	sqlite3_stmt *st = g->ins;
 
 	g->st->rows_read++;
 	if (CU_UNLIKELY(rec->nfields != h->ncols)) {
@@ -477,26 +579,28 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		    "number; row skipped");
 		return 0;
 	}
-	if (h->idx[COL_JOB_RUN_DATE] >= 0 &&
-	    !csv_field_is_null(&f[h->idx[COL_JOB_RUN_DATE]])) {
-		v = csv_field_value(&f[h->idx[COL_JOB_RUN_DATE]], &g->scratch,
-		    &len);
-		have_day = date_parse(v, len, &days) == 0;
-		if (!have_day)
-			ingest_problem(g, rec->line, "JOB_RUN_DATE",
-			    "not a date (YYYY-MM-DD), counted as empty");
-	}
 	if (CU_UNLIKELY(csv_field_is_null(&f[h->idx[COL_JOB_ID]]))) {
 		g->st->rows_skipped++;
 		ingest_problem(g, rec->line, "JOB_ID", "empty; row skipped");
 		return 0;
 	}
+	r = ingest_next_row(g);
+	r->have_day = 0;
+	if (h->idx[COL_JOB_RUN_DATE] >= 0 &&
+	    !csv_field_is_null(&f[h->idx[COL_JOB_RUN_DATE]])) {
+		v = csv_field_value(&f[h->idx[COL_JOB_RUN_DATE]], &g->scratch,
+		    &len);
+		r->have_day = date_parse(v, len, &r->day) == 0;
+		if (!r->have_day)
+			ingest_problem(g, rec->line, "JOB_RUN_DATE",
+			    "not a date (YYYY-MM-DD), counted as empty");
+	}
 	v = csv_field_value(&f[h->idx[COL_JOB_ID]], &g->scratch, &len);
-	sqlite3_bind_text(st, INS_JOB_ID, v, (int)len, SQLITE_TRANSIENT);
-	if (have_day)
-		sqlite3_bind_int64(st, INS_DAY, days);
-	else
-		sqlite3_bind_null(st, INS_DAY);
+	r->job_key = db_job_key(v, len);
+	r->id_off = g->cur->text.len;
+	r->id_len = (uint32_t)len;
+	if (sbuf_add(&g->cur->text, v, len) < 0)
+		die(EXIT_FAILURE_OTHER, "out of memory");
 	for (i = 0; i < DIM_COUNT; i++) {
 		int idx = h->idx[db_dims[i].col];
 
@@ -506,71 +610,49 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 			v = "";
 			len = 0;
 		}
-		ids[i] = strtab_intern(&g->names, v, len);
-		sqlite3_bind_int64(st, INS_DIM0 + (int)i, ids[i]);
+		r->ids[i] = strtab_intern(&g->names, v, len);
 	}
-	memset(&m, 0, sizeof(m));
-	m.jobs = 1;
-	m.run_seconds = ingest_number(g, rec, h->idx[COL_JOB_RUN_SECONDS],
+	r->nulls = 0;
+	r->vals[0] = ingest_number(g, rec, h->idx[COL_JOB_RUN_SECONDS],
 	    COL_JOB_RUN_SECONDS, &null);
-	if (null)
-		sqlite3_bind_null(st, INS_SECS);
-	else
-		db_bind_dec(st, INS_SECS, m.run_seconds);
+	r->nulls |= (uint32_t)null;
 	for (c = 0; c < CR_TOTAL; c++) {
-		m.credits[c] = ingest_number(g, rec,
+		r->vals[1 + c] = ingest_number(g, rec,
 		    h->idx[COL_COMPUTE_CREDITS + c], COL_COMPUTE_CREDITS + c,
 		    &null);
-		if (null)
-			sqlite3_bind_null(st, INS_CREDIT0 + c);
-		else
-			db_bind_dec(st, INS_CREDIT0 + c, m.credits[c]);
+		r->nulls |= (uint32_t)null << (1 + c);
 	}
-	m.credits[CR_TOTAL] = total;
-	db_bind_dec(st, INS_CREDIT0 + CR_TOTAL, total);
+	r->vals[1 + CR_TOTAL] = total;
 	for (c = 0; c < 4; c++) {
-		dec_t u = ingest_number(g, rec,
+		r->vals[1 + CR_COUNT + c] = ingest_number(g, rec,
 		    h->idx[COL_MEDIAN_CPU_UTILIZATION_PCT + c],
 		    COL_MEDIAN_CPU_UTILIZATION_PCT + c, &null);
+		r->nulls |= (uint32_t)null << (1 + CR_COUNT + c);
+	}
+	/* encode here: the 128-bit divisions would slow the inserter */
+	r->texts = 0;
+	for (c = 0; c < NVALS; c++) {
+		char text[DEC_BUFSZ];
+		int is_int;
 
-		if (null)
-			sqlite3_bind_null(st, INS_UTIL0 + c);
-		else
-			db_bind_dec(st, INS_UTIL0 + c, u);
+		if (r->nulls & (1u << c))
+			continue;
+		db_dec_encode(r->vals[c], &is_int, &r->enc[c], text);
+		if (!is_int) {
+			r->texts |= 1u << c;
+			r->enc[c] = (int64_t)g->cur->text.len;
+			if (sbuf_add(&g->cur->text, text, strlen(text) + 1) < 0)
+				die(EXIT_FAILURE_OTHER, "out of memory");
+		}
 	}
-	sqlite3_bind_int64(st, INS_INGEST, g->ingest_id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return db_error(g->db, "cannot store a job run");
-	}
-	sqlite3_reset(st);
-	if (sqlite3_changes(g->db->h) == 0) {
-		g->st->rows_present++;
-		return 0;
-	}
-	g->st->rows_new++;
-	if (have_day) {
-		struct roll_key k;
-		struct agg_group *grp;
-
-		if (!g->st->have_days || days < g->st->first_day)
-			g->st->first_day = days;
-		if (!g->st->have_days || days > g->st->last_day)
-			g->st->last_day = days;
-		g->st->have_days = 1;
-		k.v[0] = (uint32_t)days;
-		memcpy(&k.v[1], ids, DIM_DAILY * sizeof(uint32_t));
-		grp = agg_get(&g->roll, (const char *)&k, sizeof(k),
-		    hash_bytes(&k, sizeof(k), 0x3c6ef372fe94f82bULL));
-		metrics_add(&grp->m, &m);
-	}
+	g->cur->n++;
 	return 0;
 }
 
 static ssize_t
 ingest_read_cb(void *ctx, void *buf, size_t len)
 {
-	return readahead_read(ctx, buf, len);
+	return gz_read(ctx, buf, len);
 }
 
 static int
@@ -602,7 +684,6 @@ ingest_file(struct ingest *g, const char *path)
 {
 	char err[512];
 	struct gz *gz;
-	struct readahead *ra;
 	struct csv_reader *csv;
 	struct csv_record rec;
 	struct usage_header h;
@@ -614,19 +695,14 @@ ingest_file(struct ingest *g, const char *path)
 		error("%s", err);
 		return EXIT_BAD_INPUT;
 	}
-	ra = readahead_start(gz);
-	csv = csv_reader_new(ingest_read_cb, ra, DB_MAX_HEADER_FIELDS,
+	csv = csv_reader_new(ingest_read_cb, gz, DB_MAX_HEADER_FIELDS,
 	    DB_MAX_RECORD);
 	r = csv_reader_next(csv, &rec);
 	if (r > 0 && (ret = ingest_header(g, &h, &rec)) == 0) {
-		while ((r = csv_reader_next(csv, &rec)) > 0) {
-			int x = ingest_row(g, &h, &rec);
-
-			if (x < 0) {
-				ret = EXIT_FAILURE_OTHER;
-				break;
-			}
-			if (x == 2 && (ret = ingest_header(g, &h, &rec)) != 0)
+		while (!atomic_load_explicit(&g->abort, memory_order_relaxed) &&
+		    (r = csv_reader_next(csv, &rec)) > 0) {
+			if (ingest_row(g, &h, &rec) == 2 &&
+			    (ret = ingest_header(g, &h, &rec)) != 0)
 				break;
 		}
 	}
@@ -638,31 +714,175 @@ ingest_file(struct ingest *g, const char *path)
 		ret = EXIT_BAD_INPUT;
 	}
 	csv_reader_free(csv);
-	readahead_stop(ra);
 	gz_close(gz);
 	return ret;
 }
 
+/* The reader thread: every part, then the end mark. */
+static void *
+ingest_reader(void *arg)
+{
+	struct ingest *g = arg;
+	size_t i;
+
+	g->cur = iqueue_pop(g, &g->empty);
+	g->cur->n = 0;
+	sbuf_reset(&g->cur->text);
+	for (i = 0; i < g->in->n && !atomic_load(&g->abort); i++) {
+		g->reader_ret = ingest_file(g, g->in->paths[i]);
+		if (g->reader_ret != 0)
+			break;
+		g->st->files++;
+	}
+	iqueue_push(g, &g->full, g->cur);
+	iqueue_push(g, &g->full, NULL);
+	return NULL;
+}
+
+/* Insert one row; a new one is added to the roll-up.  Returns 0 or -1. */
+static int
+ingest_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
+{
+	sqlite3_stmt *st = g->ins;
+	struct metrics m;
+	size_t i;
+	int v;
+	int64_t key = r->job_key;
+	const char *id = b->text.buf + r->id_off;
+
+	sqlite3_bind_text(st, INS_JOB_ID, id, (int)r->id_len, SQLITE_STATIC);
+	if (r->have_day)
+		sqlite3_bind_int64(st, INS_DAY, r->day);
+	else
+		sqlite3_bind_null(st, INS_DAY);
+	for (i = 0; i < DIM_COUNT; i++)
+		sqlite3_bind_int64(st, INS_DIM0 + (int)i, r->ids[i]);
+	for (v = 0; v < NVALS; v++) {
+		if (r->nulls & (1u << v))
+			sqlite3_bind_null(st, INS_VAL0 + v);
+		else if (r->texts & (1u << v))
+			sqlite3_bind_text(st, INS_VAL0 + v, b->text.buf +
+			    r->enc[v], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, INS_VAL0 + v, r->enc[v]);
+	}
+	sqlite3_bind_int64(st, INS_INGEST, g->ingest_id);
+	/*
+	 * job_key is unique: a conflict is this job run stored before, or,
+	 * with odds of about n^2 / 2^65, another JOB_ID with the same hash,
+	 * which then takes the next free key.
+	 */
+	for (;;) {
+		int same;
+
+		sqlite3_bind_int64(st, INS_JOB_KEY, key);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_error(g->db, "cannot store a job run");
+		}
+		sqlite3_reset(st);
+		if (sqlite3_changes(g->db->h) == 1)
+			break;
+		sqlite3_bind_int64(g->find, 1, key);
+		if (sqlite3_step(g->find) != SQLITE_ROW) {
+			sqlite3_reset(g->find);
+			return db_error(g->db, "cannot look up a job run");
+		}
+		same = (size_t)sqlite3_column_bytes(g->find, 0) == r->id_len &&
+		    memcmp(sqlite3_column_blob(g->find, 0), id,
+		    r->id_len) == 0;
+		sqlite3_reset(g->find);
+		if (same) {
+			g->st->rows_present++;
+			return 0;
+		}
+		key = (int64_t)((uint64_t)key + 1);
+	}
+	g->st->rows_new++;
+	if (r->have_day) {
+		if (!g->st->have_days || r->day < g->st->first_day)
+			g->st->first_day = r->day;
+		if (!g->st->have_days || r->day > g->st->last_day)
+			g->st->last_day = r->day;
+		g->st->have_days = 1;
+	}
+	{
+		struct roll_key k;
+		struct agg_group *grp;
+
+		/* undated rows: day UINT32_MAX, stored as NULL */
+		k.v[0] = r->have_day ? (uint32_t)r->day : UINT32_MAX;
+		memcpy(&k.v[1], r->ids, DIM_DAILY * sizeof(uint32_t));
+		grp = agg_get(&g->roll, (const char *)&k, sizeof(k),
+		    hash_bytes(&k, sizeof(k), 0x3c6ef372fe94f82bULL));
+		m.jobs = 1;
+		m.run_seconds = r->vals[0];
+		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
+		metrics_add(&grp->m, &m);
+	}
+	return 0;
+}
+
+/*
+ * Run the reader thread and insert what it hands over.  Returns 0 or an
+ * exit code (reported).
+ */
+static int
+ingest_all(struct ingest *g)
+{
+	pthread_t tid;
+	struct ibatch *b;
+	size_t i;
+	int ret = 0;
+
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	for (i = 0; i < NBATCHES; i++) {
+		sbuf_init(&g->batches[i].text, SIZE_MAX);
+		iqueue_push(g, &g->empty, &g->batches[i]);
+	}
+	if (pthread_create(&tid, NULL, ingest_reader, g) != 0)
+		die(EXIT_FAILURE_OTHER, "cannot start a thread");
+	while ((b = iqueue_pop(g, &g->full)) != NULL) {
+		for (i = 0; i < b->n && !ret; i++) {
+			if (ingest_insert(g, b, &b->rows[i]) < 0) {
+				ret = EXIT_FAILURE_OTHER;
+				atomic_store(&g->abort, 1);
+			}
+		}
+		iqueue_push(g, &g->empty, b);
+	}
+	pthread_join(tid, NULL);
+	if (!ret)
+		ret = g->reader_ret;
+	for (i = 0; i < NBATCHES; i++)
+		sbuf_release(&g->batches[i].text);
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
+	return ret;
+}
+
 static const char roll_get_sql[] =
-"SELECT jobs, run_seconds, compute_credits, dlc_credits, user_credits,"
+"SELECT rowid, jobs, run_seconds, compute_credits, dlc_credits, user_credits,"
 " storage_credits, network_credits, lease_credits, lease_overage_credits,"
-" ipranges_credits, total_credits FROM daily WHERE day = ? AND project = ?"
+" ipranges_credits, total_credits FROM daily WHERE day IS ? AND project = ?"
 " AND workflow = ? AND job = ? AND status = ? AND resource_class = ?"
 " AND executor = ? AND os = ? AND org = ? AND trigger_source = ?";
 static const char roll_put_sql[] =
-"INSERT OR REPLACE INTO daily VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+"INSERT INTO daily VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 " ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /* Add the new rows' roll-up into `daily`. */
 static int
 ingest_merge_roll(struct ingest *g)
 {
-	sqlite3_stmt *get = NULL, *put = NULL;
+	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL;
 	size_t i;
 	int k, c, ret = -1;
 
 	if (db_prepare(g->db, roll_get_sql, &get) < 0 ||
-	    db_prepare(g->db, roll_put_sql, &put) < 0)
+	    db_prepare(g->db, roll_put_sql, &put) < 0 ||
+	    db_prepare(g->db, "DELETE FROM daily WHERE rowid = ?", &del) < 0)
 		goto out;
 	for (i = 0; i < g->roll.n; i++) {
 		struct agg_group *grp = &g->roll.groups[i];
@@ -675,6 +895,11 @@ ingest_merge_roll(struct ingest *g)
 			int64_t v = k == 0 ? (int64_t)(int32_t)key.v[0] :
 			    (int64_t)key.v[k];
 
+			if (k == 0 && key.v[0] == UINT32_MAX) {
+				sqlite3_bind_null(get, 1);
+				sqlite3_bind_null(put, 1);
+				continue;
+			}
 			sqlite3_bind_int64(get, k + 1, v);
 			sqlite3_bind_int64(put, k + 1, v);
 		}
@@ -682,11 +907,20 @@ ingest_merge_roll(struct ingest *g)
 		if (rc == SQLITE_ROW) {
 			struct metrics old;
 
-			old.jobs = (uint64_t)sqlite3_column_int64(get, 0);
-			old.run_seconds = db_column_dec(get, 1);
+			/* replaced by the new sums (the day may be NULL,
+			 * which a UNIQUE index does not catch) */
+			sqlite3_bind_int64(del, 1,
+			    sqlite3_column_int64(get, 0));
+			old.jobs = (uint64_t)sqlite3_column_int64(get, 1);
+			old.run_seconds = db_column_dec(get, 2);
 			for (c = 0; c < CR_COUNT; c++)
-				old.credits[c] = db_column_dec(get, 2 + c);
+				old.credits[c] = db_column_dec(get, 3 + c);
 			metrics_add(&m, &old);
+			if (sqlite3_step(del) != SQLITE_DONE) {
+				db_error(g->db, "cannot write the roll-up");
+				goto out;
+			}
+			sqlite3_reset(del);
 		} else if (rc != SQLITE_DONE) {
 			db_error(g->db, "cannot read the roll-up");
 			goto out;
@@ -706,6 +940,7 @@ ingest_merge_roll(struct ingest *g)
 out:
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
+	sqlite3_finalize(del);
 	return ret;
 }
 
@@ -714,7 +949,6 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 {
 	struct ingest g;
 	sqlite3_stmt *log = NULL;
-	size_t i;
 	int ret = EXIT_FAILURE_OTHER;
 
 	memset(st, 0, sizeof(*st));
@@ -732,6 +966,8 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	if (db_prepare(db, ingest_sql, &g.ins) < 0 ||
 	    db_prepare(db, "INSERT INTO names(id, value) VALUES(?, ?)",
 	    &g.name_ins) < 0 ||
+	    db_prepare(db, "SELECT job_id FROM job_runs WHERE job_key = ?",
+	    &g.find) < 0 ||
 	    db_prepare(db, "INSERT INTO ingests(at, files, rows_read, "
 	    "rows_new, rows_present) VALUES(strftime('%Y-%m-%dT%H:%M:%SZ', "
 	    "'now'), 0, 0, 0, 0)", &log) < 0)
@@ -741,15 +977,11 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 		goto out_rollback;
 	}
 	g.ingest_id = sqlite3_last_insert_rowid(db->h);
-	for (i = 0; i < in->n; i++) {
-		int r = ingest_file(&g, in->paths[i]);
-
-		if (r != 0) {
-			ret = r;
-			goto out_rollback;
-		}
-		st->files++;
-	}
+	g.in = in;
+	ret = ingest_all(&g);
+	if (ret != 0)
+		goto out_rollback;
+	ret = EXIT_FAILURE_OTHER;
 	if (ingest_flush_names(&g) < 0 || ingest_merge_roll(&g) < 0)
 		goto out_rollback;
 	sqlite3_finalize(log);
@@ -782,11 +1014,14 @@ out_rollback:
 	g.ins = NULL;
 	sqlite3_finalize(g.name_ins);
 	g.name_ins = NULL;
+	sqlite3_finalize(g.find);
+	g.find = NULL;
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 out_free:
 	sqlite3_finalize(log);
 	sqlite3_finalize(g.ins);
 	sqlite3_finalize(g.name_ins);
+	sqlite3_finalize(g.find);
 	sbuf_release(&g.scratch);
 	agg_release(&g.roll);
 	strtab_release(&g.names);
@@ -1099,7 +1334,9 @@ db_report(struct db *db, const struct report_opts *o,
 	 * Branches and users are not in the roll-up (too many of them):
 	 * grouping or filtering by them reads the job runs.  Otherwise the
 	 * roll-up, plus, when no key or filter needs a date, the few job
-	 * runs without one (report counts them too).
+	 * runs without one (report counts them too), kept in the roll-up
+	 * with a NULL day.  The unary + makes the roll-up a plain scan, not
+	 * an index range with a lookup per row.
 	 */
 	if (need_runs)
 		ret = db_prepare(db, "SELECT " Q_COLS "1," Q_SUMS
@@ -1107,23 +1344,17 @@ db_report(struct db *db, const struct report_opts *o,
 		    "AND ?2 OR (?3 AND day IS NULL)", &st);
 	else
 		ret = db_prepare(db, "SELECT " Q_COLS "jobs," Q_SUMS
-		    " FROM daily WHERE day BETWEEN ?1 AND ?2", &st);
+		    " FROM daily WHERE +day BETWEEN ?1 AND ?2 OR"
+		    " (?3 AND day IS NULL)", &st);
 	if (ret < 0)
 		goto out_fail;
 	sqlite3_bind_int64(st, 1, o->since);
 	sqlite3_bind_int64(st, 2, o->until);
-	if (need_runs)
-		sqlite3_bind_int(st, 3, !need_date);
+	sqlite3_bind_int(st, 3, !need_date);
 	if (dbr_scan(db, &r, st) < 0)
 		goto out_fail;
 	sqlite3_finalize(st);
 	st = NULL;
-	if (!need_runs && !need_date) {
-		if (db_prepare(db, "SELECT " Q_COLS "1," Q_SUMS
-		    " FROM job_runs WHERE day IS NULL", &st) < 0 ||
-		    dbr_scan(db, &r, st) < 0)
-			goto out_fail;
-	}
 	for (i = 0; i < report_nsets(o); i++)
 		dbr_merge(&r, i == 0 ? &res->groups : &res->more[i - 1], i);
 	for (i = 0; i < res->groups.n; i++)
@@ -1184,14 +1415,14 @@ db_info(struct db *db, struct db_info *info)
 	if (db_exec(db, "BEGIN") < 0)
 		return -1;
 	if (db_count(db, "SELECT count(*) FROM job_runs", &info->job_runs) <
-	    0 || db_count(db, "SELECT count(*) FROM job_runs WHERE day IS "
-	    "NULL", &info->undated) < 0 ||
+	    0 || db_count(db, "SELECT coalesce(sum(jobs), 0) FROM daily "
+	    "WHERE day IS NULL", &info->undated) < 0 ||
 	    db_count(db, "SELECT count(*) FROM names", &info->names) < 0 ||
 	    db_count(db, "SELECT count(*) FROM daily", &info->daily_rows) < 0 ||
 	    db_count(db, "SELECT count(*) FROM ingests", &info->ingests) < 0 ||
-	    db_count(db, "SELECT count(day) FROM job_runs", &any) < 0 ||
-	    db_count(db, "SELECT min(day) FROM job_runs", &lo) < 0 ||
-	    db_count(db, "SELECT max(day) FROM job_runs", &hi) < 0) {
+	    db_count(db, "SELECT count(day) FROM daily", &any) < 0 ||
+	    db_count(db, "SELECT min(day) FROM daily", &lo) < 0 ||
+	    db_count(db, "SELECT max(day) FROM daily", &hi) < 0) {
 		sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
 		return -1;
 	}
