@@ -133,6 +133,7 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory circleci-usage
 	@sh bench/run.sh
+	@sh bench/ingest.sh
 	@python3 bench/download.py
 
 demo:

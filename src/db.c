@@ -1297,6 +1297,7 @@ db_report(struct db *db, const struct report_opts *o,
 	size_t i, k;
 
 	memset(res, 0, sizeof(*res));
+	res->from_db = 1;
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.res = res;

@@ -104,6 +104,7 @@ struct report_result {
 	uint64_t bytes;		/* decompressed bytes */
 	int32_t first_date, last_date;	/* of counted rows */
 	int have_dates;
+	int from_db;		/* answered from history (db.h): no files */
 	/*
 	 * With want_orgs: the distinct non-empty ORGANIZATION_NAMEs of the
 	 * job runs counted (NUL-terminated, cut at a NUL byte) and how many

@@ -24,6 +24,8 @@ sh "$dir/html.sh" "$BIN" $quick | tee "$log"
 tally "$log" html.sh
 sh "$dir/pipeline.sh" "$BIN" $quick | tee "$log"
 tally "$log" pipeline.sh
+sh "$dir/history.sh" "$BIN" | tee "$log"
+tally "$log" history.sh
 if [ -z "$quick" ]; then
 	python3 "$dir/../gen/selfcheck.py" | tee "$log"
 	tally "$log" selfcheck.py

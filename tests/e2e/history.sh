@@ -1,0 +1,158 @@
+#!/bin/sh
+# tests/e2e/history.sh BIN: the history database (`ingest`, `report --db`,
+# `db info`, `db prune`).  Covers: a first ingest says what it stored;
+# ingesting again changes nothing and says so; overlapping windows store
+# each job run once; report --db equals report on the files, to the byte,
+# for every --by key and the filters; a corrupt part after good ones and a
+# crash before the commit leave the database as it was (integrity_check
+# ok, each job run once); db info; db prune; the default path under
+# XDG_DATA_HOME; usage errors.
+BIN=$1
+. "$(dirname "$0")/lib.sh"
+DB=$T/h.db
+
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/gen" --rows 3000 \
+    --parts 3 --seed 31 --days 20 --tricky-names --dup-rows 40 \
+    --bad-rows 4 --bad-values 4 >/dev/null
+P0=$T/gen/part-000.csv.gz
+P1=$T/gen/part-001.csv.gz
+P2=$T/gen/part-002.csv.gz
+
+# the database's content, independent of rowids and order
+dump() {
+	python3 - "$1" <<'PY'
+import sqlite3, sys, hashlib
+c = sqlite3.connect(sys.argv[1])
+h = hashlib.sha256()
+for t, cols in (("job_runs", "job_key, job_id, day, project, workflow, job,"
+                 " status, resource_class, executor, os, org, trigger_source,"
+                 " branch, trigger_user, run_seconds, compute_credits,"
+                 " dlc_credits, user_credits, storage_credits, network_credits,"
+                 " lease_credits, lease_overage_credits, ipranges_credits,"
+                 " total_credits, median_cpu_pct, max_cpu_pct, median_ram_pct,"
+                 " max_ram_pct"),
+                ("daily", "*"), ("names", "*")):
+    for row in sorted(map(repr, c.execute("SELECT %s FROM %s" % (cols, t)))):
+        h.update(row.encode())
+print(h.hexdigest())
+PY
+}
+sane() {
+	python3 - "$1" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+ok = c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+n, d = c.execute("SELECT count(*), count(DISTINCT job_id) FROM job_runs").fetchone()
+j = c.execute("SELECT coalesce(sum(jobs), 0) FROM daily").fetchone()[0]
+sys.exit(0 if ok and n == d and n == j else 1)
+PY
+}
+# same_reports NAME ARGS...: report --db equals report on the files
+same_reports() {
+	name=$1
+	shift
+	"$BIN" report --format csv "$@" "$T/gen" >"$T/f.csv" 2>/dev/null &&
+	    "$BIN" report --format csv --db "$DB" "$@" >"$T/d.csv" &&
+	    cmp -s "$T/f.csv" "$T/d.csv" && ok "$name" ||
+	    ko "$name" "$(diff "$T/f.csv" "$T/d.csv" | head -5)"
+}
+
+# overlapping windows: parts 0+1, then 1+2
+run 0 "$BIN" ingest --db "$DB" "$P0" "$P1" &&
+    contains "$T/out" "read from 2 files: .* new, [0-9]* already present" &&
+    [ -f "$DB" ] && ok "first ingest creates the database and counts" ||
+    ko "first ingest creates the database and counts" "$(cat "$T/out" "$T/err")"
+n01=$(sed -n 's/.*: \([0-9]*\) new.*/\1/p' "$T/out")
+run 0 "$BIN" ingest --db "$DB" "$P1" "$P2" && ! contains "$T/out" " 0 new" &&
+    ! contains "$T/out" " 0 already present" &&
+    ok "overlapping window: some new, some already present" ||
+    ko "overlapping window: some new, some already present" "$(cat "$T/out")"
+n12=$(sed -n 's/.*: \([0-9]*\) new.*/\1/p' "$T/out")
+total=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM job_runs').fetchone()[0])" "$DB")
+[ "$total" -eq $((n01 + n12)) ] && [ "$total" -eq 3000 ] &&
+    ok "each job run stored once (3000)" ||
+    ko "each job run stored once (3000)" "$total vs $n01 + $n12"
+check "journal mode is WAL" python3 -c "import sqlite3,sys; sys.exit(sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode').fetchone()[0] != 'wal')" "$DB"
+h1=$(dump "$DB")
+run 0 "$BIN" ingest --db "$DB" "$T/gen" && contains "$T/out" ": 0 new" &&
+    contains "$T/out" "nothing changed" && [ "$(dump "$DB")" = "$h1" ] &&
+    ok "ingesting again changes nothing and says so" ||
+    ko "ingesting again changes nothing and says so" "$(cat "$T/out")"
+check "integrity_check ok, each job run once, roll-up complete" sane "$DB"
+
+for by in project workflow job branch resource_class executor os status \
+    org trigger user day week month project,day job,status,month \
+    branch,user; do
+	same_reports "report --db --by $by equals report on the files" --by "$by"
+done
+same_reports "report --db --since/--until" --since 2026-10-05 \
+    --until 2026-10-12 --by project,day
+same_reports "report --db --project glob" --project '*e*' --by job
+same_reports "report --db --branch glob" --branch 'main' --by project
+same_reports "report --db --status" --status failed,canceled --by status
+same_reports "report --db --top --sort" --by job --top 5 --sort jobs
+"$BIN" report --format markdown --by month "$T/gen" 2>/dev/null |
+    tail -n +2 >"$T/f.md" &&
+    "$BIN" report --format markdown --db "$DB" --by month >"$T/d.md" &&
+    head -n 1 "$T/d.md" | grep -q "3,000 job runs from history" &&
+    tail -n +2 "$T/d.md" | cmp -s "$T/f.md" - &&
+    ok "report --db markdown: from history, the same table" ||
+    ko "report --db markdown: from history, the same table"
+
+# a corrupt part after good ones: exit 3, nothing stored
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/new" --rows 500 \
+    --parts 1 --seed 32 --days 5 --start 2026-11-01 >/dev/null
+head -c 3000 "$T/new/part-000.csv.gz" >"$T/bad.csv.gz"
+h1=$(dump "$DB")
+run 3 "$BIN" ingest --db "$DB" "$T/new/part-000.csv.gz" "$T/bad.csv.gz" &&
+    contains "$T/err" "nothing stored" && [ "$(dump "$DB")" = "$h1" ] &&
+    sane "$DB" && ok "a corrupt part after a good one: exit 3, database unchanged" ||
+    ko "a corrupt part after a good one: exit 3, database unchanged" "$status $(cat "$T/err")"
+# killed after writing everything, before the commit
+CIRCLECI_USAGE_TEST_DIE_BEFORE_COMMIT=1 "$BIN" ingest --db "$DB" \
+    "$T/new" >/dev/null 2>&1
+st=$?
+[ "$st" -ge 128 ] && [ "$(dump "$DB")" = "$h1" ] && sane "$DB" &&
+    ok "killed before the commit: database unchanged" ||
+    ko "killed before the commit: database unchanged" "exit $st"
+# killed half-way: SIGKILL while it waits for the rest of a slow stdin
+python3 -c "
+import gzip, sys, time
+data = gzip.open(sys.argv[1]).read()
+sys.stdout.buffer.write(data[:len(data) // 2]); sys.stdout.flush()
+time.sleep(3)" "$T/new/part-000.csv.gz" | "$BIN" ingest --db "$DB" - \
+    >/dev/null 2>&1 &
+ipid=$!
+sleep 1
+kill -9 "$ipid" 2>/dev/null && killed=1 || killed=0
+wait "$ipid" 2>/dev/null
+[ "$killed" = 1 ] && [ "$(dump "$DB")" = "$h1" ] && sane "$DB" &&
+    ok "killed half-way (SIGKILL): database unchanged" ||
+    ko "killed half-way (SIGKILL): database unchanged" "killed=$killed"
+run 0 "$BIN" ingest --db "$DB" "$T/new" && contains "$T/out" ": 500 new" &&
+    ok "the same ingest, not killed, stores it" || ko "the same ingest, not killed, stores it"
+
+# db info and prune
+run 0 "$BIN" db info --db "$DB" && contains "$T/out" "span: *2026-10-01 to 2026-11-05" &&
+    contains "$T/out" "job runs: *3500" && ok "db info: span and counts" ||
+    ko "db info: span and counts" "$(cat "$T/out" "$T/err")"
+run 0 "$BIN" db prune --db "$DB" --before 2026-10-10 &&
+    contains "$T/out" "deleted" && sane "$DB" && ok "db prune --before" ||
+    ko "db prune --before" "$(cat "$T/out" "$T/err")"
+"$BIN" report --format csv --since 2026-10-10 --by day "$T/gen" "$T/new" \
+    >"$T/f.csv" 2>/dev/null
+"$BIN" report --format csv --db "$DB" --by day >"$T/d.csv"
+cmp -s "$T/f.csv" "$T/d.csv" && ok "after prune: report --db equals report --since" ||
+    ko "after prune: report --db equals report --since" "$(diff "$T/f.csv" "$T/d.csv" | head -3)"
+run 2 "$BIN" db prune --db "$DB" && ok "db prune without --before: usage error" ||
+    ko "db prune without --before: usage error"
+
+# the default database
+XDG_DATA_HOME=$T/xdg run 0 "$BIN" ingest "$P0" &&
+    [ -f "$T/xdg/circleci-usage/usage.db" ] &&
+    ok "default database under XDG_DATA_HOME" || ko "default database under XDG_DATA_HOME"
+run 2 "$BIN" report --db "$DB" "$T/gen" && ok "report --db with PATHs: usage error" ||
+    ko "report --db with PATHs: usage error"
+run 3 "$BIN" report --db "$T/none.db" && ok "report --db on a missing database: exit 3" ||
+    ko "report --db on a missing database: exit 3"
+finish
