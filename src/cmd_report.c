@@ -284,31 +284,6 @@ out:
 	return ret;
 }
 
-/*
- * The report from the history database at `path` ("-": the default one)
- * instead of files.
- */
-static int
-report_from_db(const char *path, const struct report_opts *o,
-    struct report_result *res)
-{
-	char *def = NULL;
-	struct db *db;
-	int ret;
-
-	memset(res, 0, sizeof(*res));
-	if (strcmp(path, "-") == 0 && (path = def = db_default_path()) ==
-	    NULL)
-		return EXIT_USAGE;
-	db = db_open(path, 0);
-	free(def);
-	if (db == NULL)
-		return EXIT_BAD_INPUT;
-	ret = db_report(db, o, res);
-	db_close(db);
-	return ret;
-}
-
 static int
 cmd_report_exec(int argc, char **argv)
 {
@@ -499,7 +474,7 @@ cmd_report_exec(int argc, char **argv)
 		}
 	}
 	if (db_path != NULL)
-		ret = report_from_db(db_path, &o, &res);
+		ret = db_report_path(db_path, &o, &res);
 	else
 		ret = report_run(&o, &in, &res);
 	if (ret != 0) {

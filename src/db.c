@@ -1380,6 +1380,29 @@ out:
 	return ret;
 }
 
+int
+db_report_path(const char *path, const struct report_opts *o,
+    struct report_result *res)
+{
+	char *def = NULL;
+	struct db *db;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	agg_init(&res->groups);
+	if (strcmp(path, "-") == 0 && (path = def = db_default_path()) ==
+	    NULL)
+		return EXIT_USAGE;
+	db = db_open(path, 0);
+	free(def);
+	if (db == NULL)
+		return EXIT_BAD_INPUT;
+	agg_release(&res->groups);
+	ret = db_report(db, o, res);
+	db_close(db);
+	return ret;
+}
+
 /* ---- info and prune ---- */
 
 static int

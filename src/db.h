@@ -66,6 +66,13 @@ int db_ingest(struct db *db, const struct inputs *in,
 int db_report(struct db *db, const struct report_opts *o,
     struct report_result *res);
 
+/*
+ * db_report() on the database at `path` ("-": db_default_path()), opened
+ * and closed here.  res is initialized (to be released) either way.
+ */
+int db_report_path(const char *path, const struct report_opts *o,
+    struct report_result *res);
+
 struct db_info {
 	uint64_t job_runs, undated, names, daily_rows, ingests;
 	int32_t first_day, last_day;

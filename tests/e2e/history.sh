@@ -132,6 +132,25 @@ wait "$ipid" 2>/dev/null
 run 0 "$BIN" ingest --db "$DB" "$T/new" && contains "$T/out" ": 500 new" &&
     ok "the same ingest, not killed, stores it" || ko "the same ingest, not killed, stores it"
 
+# compare --db: two periods of history as two exports
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/sep" --rows 800 \
+    --parts 1 --seed 33 --days 30 --start 2026-09-01 >/dev/null
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/oct" --rows 900 \
+    --parts 2 --seed 34 --days 31 --start 2026-10-01 >/dev/null
+"$BIN" ingest --db "$T/c.db" "$T/sep" "$T/oct" >/dev/null 2>&1
+for by in project job,status; do
+	"$BIN" compare --format csv --by "$by" "$T/sep" "$T/oct" >"$T/f.csv" 2>/dev/null &&
+	    "$BIN" compare --format csv --by "$by" --db "$T/c.db" \
+	    --previous-since 2026-09-01 --previous-until 2026-09-30 \
+	    --since 2026-10-01 --until 2026-10-31 >"$T/d.csv" &&
+	    cmp -s "$T/f.csv" "$T/d.csv" &&
+	    ok "compare --db --by $by equals compare on the two exports" ||
+	    ko "compare --db --by $by equals compare on the two exports" "$(diff "$T/f.csv" "$T/d.csv" | head -3)"
+done
+run 2 "$BIN" compare --db "$T/c.db" --since 2026-10-01 &&
+    ok "compare --db without --previous-since: usage error" ||
+    ko "compare --db without --previous-since: usage error"
+
 # db info and prune
 run 0 "$BIN" db info --db "$DB" && contains "$T/out" "span: *2026-10-01 to 2026-11-05" &&
     contains "$T/out" "job runs: *3500" && ok "db info: span and counts" ||
