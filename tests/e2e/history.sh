@@ -99,6 +99,14 @@ same_reports "report --db --top --sort" --by job --top 5 --sort jobs
     ok "report --db markdown: from history, the same table" ||
     ko "report --db markdown: from history, the same table"
 
+# html --db: the same page, but for the data-quality file count
+"$BIN" html -o "$T/f.html" "$T/gen" 2>/dev/null
+"$BIN" html --db "$DB" -o "$T/d.html" >/dev/null 2>&1 &&
+    [ "$(diff "$T/f.html" "$T/d.html" | grep -c '^[<>]')" -eq 2 ] &&
+    diff "$T/f.html" "$T/d.html" | grep -q '^> <dt>files</dt><dd>0</dd>' &&
+    ok "html --db: the page as on the files (files: 0)" ||
+    ko "html --db: the page as on the files (files: 0)" "$(diff "$T/f.html" "$T/d.html" | head -5)"
+
 # a corrupt part after good ones: exit 3, nothing stored
 python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/new" --rows 500 \
     --parts 1 --seed 32 --days 5 --start 2026-11-01 >/dev/null
@@ -131,14 +139,6 @@ wait "$ipid" 2>/dev/null
     ko "killed half-way (SIGKILL): database unchanged" "killed=$killed"
 run 0 "$BIN" ingest --db "$DB" "$T/new" && contains "$T/out" ": 500 new" &&
     ok "the same ingest, not killed, stores it" || ko "the same ingest, not killed, stores it"
-
-# html --db: the same page, but for the data-quality file count
-"$BIN" html -o "$T/f.html" "$T/gen" 2>/dev/null
-"$BIN" html --db "$DB" -o "$T/d.html" >/dev/null 2>&1 &&
-    [ "$(diff "$T/f.html" "$T/d.html" | grep -c '^[<>]')" -eq 2 ] &&
-    diff "$T/f.html" "$T/d.html" | grep -q '^> <dt>files</dt><dd>0</dd>' &&
-    ok "html --db: the page as on the files (files: 0)" ||
-    ko "html --db: the page as on the files (files: 0)" "$(diff "$T/f.html" "$T/d.html" | head -5)"
 
 # compare --db: two periods of history as two exports
 python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/sep" --rows 800 \
