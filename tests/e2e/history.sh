@@ -99,13 +99,16 @@ same_reports "report --db --top --sort" --by job --top 5 --sort jobs
     ok "report --db markdown: from history, the same table" ||
     ko "report --db markdown: from history, the same table"
 
-# html --db: the same page, but for the data-quality file count
+# html --db: the same page, but for the data-quality counts of files
+# and rows (history has no files, duplicates or unreadable rows)
 "$BIN" html -o "$T/f.html" "$T/gen" 2>/dev/null
-"$BIN" html --db "$DB" -o "$T/d.html" >/dev/null 2>&1 &&
-    [ "$(diff "$T/f.html" "$T/d.html" | grep -c '^[<>]')" -eq 2 ] &&
-    diff "$T/f.html" "$T/d.html" | grep -q '^> <dt>files</dt><dd>0</dd>' &&
-    ok "html --db: the page as on the files (files: 0)" ||
-    ko "html --db: the page as on the files (files: 0)" "$(diff "$T/f.html" "$T/d.html" | head -5)"
+"$BIN" html --db "$DB" -o "$T/d.html" >/dev/null 2>&1
+q='<dt>(files|rows read|rows skipped [(]unreadable[)]|duplicates dropped)</dt>'
+grep -v -E "$q" "$T/f.html" >"$T/f2.html"
+grep -v -E "$q" "$T/d.html" >"$T/d2.html"
+cmp -s "$T/f2.html" "$T/d2.html" && grep -q '<dt>files</dt><dd>0</dd>' "$T/d.html" &&
+    ok "html --db: the page as on the files (but files and rows read)" ||
+    ko "html --db: the page as on the files (but files and rows read)" "$(diff "$T/f2.html" "$T/d2.html" | head -5)"
 
 # a corrupt part after good ones: exit 3, nothing stored
 python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/new" --rows 500 \
