@@ -177,6 +177,13 @@ cmp -s "$T/f.csv" "$T/d.csv" && ok "after prune: report --db equals report --sin
 run 2 "$BIN" db prune --db "$DB" && ok "db prune without --before: usage error" ||
     ko "db prune without --before: usage error"
 
+# run --db ingests what it read
+run 0 "$BIN" run --quiet --from "$T/gen" --db "$T/run.db" -o "$T/run" &&
+    "$BIN" report --format csv --db "$T/run.db" --by job >"$T/d.csv" &&
+    "$BIN" report --format csv --by job "$T/gen" >"$T/f.csv" 2>/dev/null &&
+    cmp -s "$T/f.csv" "$T/d.csv" && ok "run --db ingests the export" ||
+    ko "run --db ingests the export" "$(cat "$T/err")"
+
 # the default database
 XDG_DATA_HOME=$T/xdg run 0 "$BIN" ingest "$P0" &&
     [ -f "$T/xdg/circleci-usage/usage.db" ] &&
