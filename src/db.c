@@ -518,12 +518,35 @@ static const char ingest_sql[] =
 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 " ON CONFLICT(job_key) DO NOTHING";
 
+/* By job_key, then in reading order (id_off grows with it). */
+static int
+irow_cmp(const void *pa, const void *pb)
+{
+	const struct irow *a = pa, *b = pb;
+
+	if (a->job_key != b->job_key)
+		return a->job_key < b->job_key ? -1 : 1;
+	return a->id_off < b->id_off ? -1 : a->id_off > b->id_off;
+}
+
+/*
+ * Hand a batch to the inserter, sorted by job_key: the index is then
+ * walked in order, its pages still in the CPU's caches from the row
+ * before, instead of at random.
+ */
+static void
+ingest_hand_on(struct ingest *g)
+{
+	qsort(g->cur->rows, g->cur->n, sizeof(g->cur->rows[0]), irow_cmp);
+	iqueue_push(g, &g->full, g->cur);
+}
+
 /* The reader's next free row, handing on a full batch first. */
 static struct irow *
 ingest_next_row(struct ingest *g)
 {
 	if (g->cur->n == BATCH_ROWS) {
-		iqueue_push(g, &g->full, g->cur);
+		ingest_hand_on(g);
 		g->cur = iqueue_pop(g, &g->empty);
 		g->cur->n = 0;
 		sbuf_reset(&g->cur->text);
@@ -734,7 +757,7 @@ ingest_reader(void *arg)
 			break;
 		g->st->files++;
 	}
-	iqueue_push(g, &g->full, g->cur);
+	ingest_hand_on(g);
 	iqueue_push(g, &g->full, NULL);
 	return NULL;
 }
