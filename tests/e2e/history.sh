@@ -158,6 +158,13 @@ for by in project job,status; do
 	    ok "compare --db --by $by equals compare on the two exports" ||
 	    ko "compare --db --by $by equals compare on the two exports" "$(diff "$T/f.csv" "$T/d.csv" | head -3)"
 done
+"$BIN" notify slack --dry-run --previous "$T/sep" "$T/oct" >"$T/nf.json" 2>/dev/null &&
+    "$BIN" notify slack --dry-run --db "$T/c.db" --since 2026-10-01 \
+    --until 2026-10-31 --previous-since 2026-09-01 \
+    --previous-until 2026-09-30 >"$T/nd.json" &&
+    cmp -s "$T/nf.json" "$T/nd.json" &&
+    ok "notify slack --db: the same payload as on the two exports" ||
+    ko "notify slack --db: the same payload as on the two exports"
 run 2 "$BIN" compare --db "$T/c.db" --since 2026-10-01 &&
     ok "compare --db without --previous-since: usage error" ||
     ko "compare --db without --previous-since: usage error"
