@@ -3,8 +3,9 @@
 # `db info`, `db prune`).  Covers: a first ingest says what it stored;
 # ingesting again changes nothing and says so; overlapping windows store
 # each job run once; report --db equals report on the files, to the byte,
-# for every --by key and the filters; a corrupt part after good ones and a
-# crash before the commit leave the database as it was (integrity_check
+# for every --by key and the filters; html, compare, notify and run with
+# --db; a corrupt part after good ones, a crash before the commit, a kill
+# half-way and a full disk leave the database as it was (integrity_check
 # ok, each job run once); db info; db prune; the default path under
 # XDG_DATA_HOME; usage errors.
 BIN=$1
@@ -140,6 +141,16 @@ wait "$ipid" 2>/dev/null
 [ "$killed" = 1 ] && [ "$(dump "$DB")" = "$h1" ] && sane "$DB" &&
     ok "killed half-way (SIGKILL): database unchanged" ||
     ko "killed half-way (SIGKILL): database unchanged" "killed=$killed"
+# disk full: a file-size limit (SIGXFSZ ignored, so writes fail with EFBIG)
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/big" --rows 20000 \
+    --parts 1 --seed 35 --days 10 --start 2026-12-01 >/dev/null
+sh -c 'trap "" XFSZ; ulimit -f 1200; exec "$@"' sh "$BIN" ingest --db "$DB" \
+    "$T/big" >/dev/null 2>"$T/err"
+st=$?
+[ "$st" -eq 1 ] && contains "$T/err" "nothing stored" &&
+    [ "$(dump "$DB")" = "$h1" ] && sane "$DB" &&
+    ok "disk full (file-size limit): exit 1, database unchanged" ||
+    ko "disk full (file-size limit): exit 1, database unchanged" "exit $st $(cat "$T/err")"
 run 0 "$BIN" ingest --db "$DB" "$T/new" && contains "$T/out" ": 500 new" &&
     ok "the same ingest, not killed, stores it" || ko "the same ingest, not killed, stores it"
 
