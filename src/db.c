@@ -222,6 +222,28 @@ db_prepare(struct db *db, const char *sql, sqlite3_stmt **st)
 	return 0;
 }
 
+/* Is this our database, in the schema this program knows? */
+static int
+db_check(struct db *db)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = "
+	    "'schema_version'", -1, &st, NULL) != SQLITE_OK)
+		return error("'%s' is not a circleci-usage history database",
+		    db->path);
+	ok = sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL &&
+	    strcmp((const char *)sqlite3_column_text(st, 0),
+	    DB_SCHEMA_VERSION) == 0;
+	sqlite3_finalize(st);
+	if (!ok)
+		return error("'%s': not a circleci-usage history database of "
+		    "schema version %s", db->path, DB_SCHEMA_VERSION);
+	return 0;
+}
+
 char *
 db_default_path(void)
 {
@@ -283,7 +305,7 @@ db_open(const char *path, int create)
 	 */
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	    " PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;") < 0 ||
-	    (create && db_exec(db, db_schema) < 0)) {
+	    (create && db_exec(db, db_schema) < 0) || db_check(db) < 0) {
 		db_close(db);
 		return NULL;
 	}

@@ -208,6 +208,10 @@ XDG_DATA_HOME=$T/xdg run 0 "$BIN" ingest "$P0" &&
     ok "default database under XDG_DATA_HOME" || ko "default database under XDG_DATA_HOME"
 run 2 "$BIN" report --db "$DB" "$T/gen" && ok "report --db with PATHs: usage error" ||
     ko "report --db with PATHs: usage error"
+python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TABLE t(x)')" "$T/other.db"
+run 3 "$BIN" report --db "$T/other.db" && contains "$T/err" "not a circleci-usage history database" &&
+    ok "report --db on another SQLite database: exit 3" ||
+    ko "report --db on another SQLite database: exit 3" "$(cat "$T/err")"
 run 3 "$BIN" report --db "$T/none.db" && ok "report --db on a missing database: exit 3" ||
     ko "report --db on a missing database: exit 3"
 finish
