@@ -222,6 +222,32 @@ db_prepare(struct db *db, const char *sql, sqlite3_stmt **st)
 	return 0;
 }
 
+/*
+ * Does the file hold someone else's tables (and not ours)?  Then it is
+ * left alone: not switched to WAL, no tables added.
+ */
+static int
+db_foreign(struct db *db)
+{
+	sqlite3_stmt *st;
+	int foreign = 0;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*), count(CASE WHEN "
+	    "name = 'meta' THEN 1 END) FROM sqlite_master", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		db_error(db, "cannot read the schema");
+		return 1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		foreign = sqlite3_column_int64(st, 0) > 0 &&
+		    sqlite3_column_int64(st, 1) == 0;
+	sqlite3_finalize(st);
+	if (foreign)
+		error("'%s' is another SQLite database, not a circleci-usage "
+		    "history database", db->path);
+	return foreign;
+}
+
 /* Is this our database, in the schema this program knows? */
 static int
 db_check(struct db *db)
@@ -303,7 +329,8 @@ db_open(const char *path, int create)
 	 * corrupts under WAL.  The large cache keeps the job_id index in
 	 * memory while ingesting millions of rows.
 	 */
-	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	if (db_foreign(db) || (!create && db_check(db) < 0) ||
+	    db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	    " PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;") < 0 ||
 	    (create && db_exec(db, db_schema) < 0) || db_check(db) < 0) {
 		db_close(db);

@@ -212,6 +212,11 @@ python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TAB
 run 3 "$BIN" report --db "$T/other.db" && contains "$T/err" "not a circleci-usage history database" &&
     ok "report --db on another SQLite database: exit 3" ||
     ko "report --db on another SQLite database: exit 3" "$(cat "$T/err")"
+run 1 "$BIN" ingest --db "$T/other.db" "$P0" &&
+    contains "$T/err" "another SQLite database" &&
+    python3 -c "import sqlite3,sys; sys.exit(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM sqlite_master').fetchone()[0] != 1)" "$T/other.db" &&
+    ok "ingest into another SQLite database: refused, untouched" ||
+    ko "ingest into another SQLite database: refused, untouched" "$(cat "$T/err")"
 run 3 "$BIN" report --db "$T/none.db" && ok "report --db on a missing database: exit 3" ||
     ko "report --db on a missing database: exit 3"
 finish
