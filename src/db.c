@@ -430,7 +430,7 @@ struct ingest {
 	pthread_cond_t cond;
 	struct iqueue full, empty;
 	struct ibatch *cur;	/* being filled by the reader */
-	struct ibatch batches[NBATCHES];
+	struct ibatch *batches;	/* NBATCHES, about 7 MB: on the heap */
 };
 
 static void
@@ -909,6 +909,7 @@ ingest_all(struct ingest *g)
 
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
+	g->batches = xcalloc(NBATCHES, sizeof(*g->batches));
 	for (i = 0; i < NBATCHES; i++) {
 		sbuf_init(&g->batches[i].text, SIZE_MAX);
 		iqueue_push(g, &g->empty, &g->batches[i]);
@@ -929,6 +930,8 @@ ingest_all(struct ingest *g)
 		ret = g->reader_ret;
 	for (i = 0; i < NBATCHES; i++)
 		sbuf_release(&g->batches[i].text);
+	free(g->batches);
+	g->batches = NULL;
 	pthread_cond_destroy(&g->cond);
 	pthread_mutex_destroy(&g->lock);
 	return ret;
