@@ -30,7 +30,7 @@ GZ_PKG = libisal
 GZ_DEF =
 endif
 
-PKGS = $(GZ_PKG) jansson libcurl libcrypto cairo yaml-0.1
+PKGS = $(GZ_PKG) jansson libcurl libcrypto cairo yaml-0.1 sqlite3
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lpthread -lm
@@ -133,6 +133,7 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory circleci-usage
 	@sh bench/run.sh
+	@sh bench/ingest.sh
 	@python3 bench/download.py
 
 demo:

@@ -21,5 +21,7 @@ extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_failures_entry;
 extern const struct cmd_entry cmd_rightsize_entry;
 extern const struct cmd_entry cmd_chargeback_entry;
+extern const struct cmd_entry cmd_ingest_entry;
+extern const struct cmd_entry cmd_db_entry;
 
 #endif

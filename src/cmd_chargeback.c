@@ -13,6 +13,7 @@
 #include "chargeback.h"
 #include "cmd.h"
 #include "cmdopt.h"
+#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -37,6 +38,8 @@ CMDOPT_FILTER_HELP
 "Output:\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json, markdown\n"
+"  --db FILE             answer from the history database instead of\n"
+"                        PATHs (- for the default one; see ingest)\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
 "                        the format follows its extension when not given\n"
 "  --credit-price USD    price of one credit for cost_usd (default 0.0006)\n"
@@ -46,10 +49,11 @@ CMDOPT_INPUT_HELP
 "  -h, --help            show this help\n";
 
 enum {
-	OPT_TEAMS = 256, OPT_SHARED, OPT_FORMAT, OPT_PRICE
+	OPT_TEAMS = 256, OPT_SHARED, OPT_FORMAT, OPT_PRICE, OPT_DB
 };
 
 static const struct option chargeback_options[] = {
+	{ "db", required_argument, NULL, OPT_DB },
 	CMDOPT_FILTER_OPTIONS,
 	CMDOPT_INPUT_OPTIONS,
 	{ "teams", required_argument, NULL, OPT_TEAMS },
@@ -73,7 +77,7 @@ cmd_chargeback_exec(int argc, char **argv)
 	struct teams *teams = NULL;
 	enum chargeback_mode mode = CB_PROPORTIONAL;
 	enum view_format fmt = FMT_CSV;
-	const char *output = NULL, *teams_path = NULL;
+	const char *output = NULL, *teams_path = NULL, *db_path = NULL;
 	int have_fmt = 0, c, i, idx, ret = EXIT_USAGE;
 	dec_t price;
 
@@ -99,6 +103,9 @@ cmd_chargeback_exec(int argc, char **argv)
 				    "even or none, got '%.100s'", optarg);
 				goto out;
 			}
+			break;
+		case OPT_DB:
+			db_path = optarg;
 			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {
@@ -142,7 +149,12 @@ cmd_chargeback_exec(int argc, char **argv)
 		    "FILE or set CIRCLECI_USAGE_TEAMS");
 		goto out;
 	}
-	if (optind >= argc) {
+	if (db_path != NULL && optind < argc) {
+		ret = cmdopt_usage("chargeback", "--db reads history: give "
+		    "no PATH");
+		goto out;
+	}
+	if (db_path == NULL && optind >= argc) {
 		ret = cmdopt_usage("chargeback", "no input: give export files "
 		    "or directories, or - for stdin");
 		goto out;
@@ -159,7 +171,8 @@ cmd_chargeback_exec(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (inputs_add(&in, argv[i]) < 0)
 			goto out;
-	ret = report_run(&o, &in, &res);
+	ret = db_path != NULL ? db_report_path(db_path, &o, &res) :
+	    report_run(&o, &in, &res);
 	if (ret != 0) {
 		report_result_release(&res);
 		goto out;

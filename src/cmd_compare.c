@@ -12,12 +12,16 @@
 #include "cmd.h"
 #include "cmdopt.h"
 #include "compare.h"
+#include "date.h"
+#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
 
 static const char compare_usage[] =
 "usage: circleci-usage compare [options] PREVIOUS CURRENT\n"
+"       circleci-usage compare --db FILE --previous-since DATE\n"
+"                              --previous-until DATE --since DATE [options]\n"
 "\n"
 "Compare the credits of two periods, group by group.  Each side is an\n"
 "export directory, a run directory (its export/), any folder of parts, a\n"
@@ -42,10 +46,15 @@ CMDOPT_FILTER_HELP
 "\n"
 "Input:\n"
 CMDOPT_INPUT_HELP
+"  --db FILE             both periods from history (see ingest; - for the\n"
+"                        default database): the previous period is\n"
+"                        --previous-since/--previous-until, the current\n"
+"                        one --since/--until\n"
 "  -h, --help            show this help\n";
 
 enum {
-	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT, OPT_TEAMS
+	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT, OPT_TEAMS, OPT_DB,
+	OPT_PREV_SINCE, OPT_PREV_UNTIL
 };
 
 static const struct option compare_options[] = {
@@ -56,6 +65,9 @@ static const struct option compare_options[] = {
 	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "previous-since", required_argument, NULL, OPT_PREV_SINCE },
+	{ "previous-until", required_argument, NULL, OPT_PREV_UNTIL },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -94,8 +106,9 @@ cmd_compare_exec(int argc, char **argv)
 	struct out out;
 	enum view_format fmt = FMT_CSV;
 	int have_fmt = 0, have_prev = 0, have_cur = 0;
-	const char *output = NULL, *teams_path = NULL;
+	const char *output = NULL, *teams_path = NULL, *db_path = NULL;
 	struct teams *teams = NULL;
+	int32_t prev_since = INT32_MIN, prev_until = INT32_MAX;
 	unsigned long long top = 0;
 	dec_t min_change = 0;
 	int c, idx, ret = EXIT_USAGE;
@@ -138,6 +151,20 @@ cmd_compare_exec(int argc, char **argv)
 			}
 			have_fmt = 1;
 			break;
+		case OPT_DB:
+			db_path = optarg;
+			break;
+		case OPT_PREV_SINCE:
+		case OPT_PREV_UNTIL:
+			if (strlen(optarg) != 10 || date_parse(optarg, 10,
+			    c == OPT_PREV_SINCE ? &prev_since :
+			    &prev_until) < 0) {
+				ret = cmdopt_usage("compare", "--%s: expected "
+				    "a date (YYYY-MM-DD), got '%.100s'",
+				    compare_options[idx].name, optarg);
+				goto out;
+			}
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -162,12 +189,33 @@ cmd_compare_exec(int argc, char **argv)
 		goto out;
 	ret = EXIT_USAGE;
 	o.teams = teams;
-	if (argc - optind != 2) {
+	if (db_path != NULL) {
+		if (argc != optind) {
+			ret = cmdopt_usage("compare", "--db reads both periods "
+			    "from history: give no PREVIOUS or CURRENT");
+			goto out;
+		}
+		if (prev_since == INT32_MIN || prev_until == INT32_MAX ||
+		    o.since == INT32_MIN) {
+			ret = cmdopt_usage("compare", "--db needs "
+			    "--previous-since, --previous-until and --since");
+			goto out;
+		}
+		if (prev_since > prev_until) {
+			ret = cmdopt_usage("compare", "--previous-since is "
+			    "after --previous-until");
+			goto out;
+		}
+	} else if (prev_since != INT32_MIN || prev_until != INT32_MAX) {
+		ret = cmdopt_usage("compare", "--previous-since and "
+		    "--previous-until go with --db");
+		goto out;
+	} else if (argc - optind != 2) {
 		ret = cmdopt_usage("compare", "expected two inputs, PREVIOUS "
 		    "and CURRENT, got %d", argc - optind);
 		goto out;
 	}
-	if (strcmp(argv[optind], "-") == 0 &&
+	if (db_path == NULL && strcmp(argv[optind], "-") == 0 &&
 	    strcmp(argv[optind + 1], "-") == 0) {
 		ret = cmdopt_usage("compare", "only one side can be read from "
 		    "the standard input (-)");
@@ -179,11 +227,24 @@ cmd_compare_exec(int argc, char **argv)
 		else
 			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
 	}
-	ret = compare_side(&o, argv[optind], &prev);
+	if (db_path != NULL) {
+		int32_t since = o.since, until = o.until;
+
+		o.since = prev_since;
+		o.until = prev_until;
+		ret = db_report_path(db_path, &o, &prev);
+		o.since = since;
+		o.until = until;
+	} else {
+		ret = compare_side(&o, argv[optind], &prev);
+	}
 	have_prev = 1;
 	if (ret != 0)
 		goto out;
-	ret = compare_side(&o, argv[optind + 1], &cur);
+	if (db_path != NULL)
+		ret = db_report_path(db_path, &o, &cur);
+	else
+		ret = compare_side(&o, argv[optind + 1], &cur);
 	have_cur = 1;
 	if (ret != 0)
 		goto out;

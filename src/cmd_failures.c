@@ -14,6 +14,7 @@
 #include "date.h"
 #include "failures.h"
 #include "grid.h"
+#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -37,6 +38,8 @@ static const char failures_usage[] =
 "  --top N               keep the first N rows (the totals cover all)\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json (rows, totals, meta), markdown\n"
+"  --db FILE             answer from the history database instead of\n"
+"                        PATHs (- for the default one; see ingest)\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
 "                        the format follows its extension when not given\n"
 "  --credit-price USD    price of one credit for wasted_usd (default\n"
@@ -47,9 +50,10 @@ CMDOPT_INPUT_HELP
 "Columns: project, workflow, job, runs, wasted_runs, failure_rate_pct,\n"
 "wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n";
 
-enum { OPT_WASTE = 256, OPT_TOP, OPT_FORMAT, OPT_PRICE };
+enum { OPT_WASTE = 256, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_DB };
 
 static const struct option failures_options[] = {
+	{ "db", required_argument, NULL, OPT_DB },
 	{ "since", required_argument, NULL, CMDOPT_SHARED },
 	{ "until", required_argument, NULL, CMDOPT_SHARED },
 	{ "project", required_argument, NULL, CMDOPT_SHARED },
@@ -122,6 +126,7 @@ cmd_failures_exec(int argc, char **argv)
 	enum view_format fmt = FMT_CSV;
 	int have_fmt = 0, c, i, idx = 0, ret = EXIT_USAGE;
 	const char *output = NULL, *waste_list = FAILURES_WASTE;
+	const char *db_path = NULL;
 	char **waste = NULL, *meta, title[160];
 	size_t nwaste = 0;
 	unsigned long long top = 0;
@@ -150,6 +155,9 @@ cmd_failures_exec(int argc, char **argv)
 				    "got '%.100s'", optarg);
 				goto out;
 			}
+			break;
+		case OPT_DB:
+			db_path = optarg;
 			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {
@@ -198,7 +206,12 @@ cmd_failures_exec(int argc, char **argv)
 		else
 			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
 	}
-	if (optind >= argc) {
+	if (db_path != NULL && optind < argc) {
+		ret = cmdopt_usage("failures", "--db reads history: give no "
+		    "PATH");
+		goto out;
+	}
+	if (db_path == NULL && optind >= argc) {
 		ret = cmdopt_usage("failures", "no input: give export files "
 		    "or directories, or - for stdin");
 		goto out;
@@ -211,7 +224,8 @@ cmd_failures_exec(int argc, char **argv)
 	}
 	/* one pass, by (project, workflow, job, status); rolled up below */
 	report_parse_by(&o, "job,status");
-	ret = report_run(&o, &in, &res);
+	ret = db_path != NULL ? db_report_path(db_path, &o, &res) :
+	    report_run(&o, &in, &res);
 	if (ret != 0) {
 		report_result_release(&res);
 		goto out;

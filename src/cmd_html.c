@@ -21,6 +21,7 @@
 #include "report.h"
 #include "rightsize.h"
 #include "rollup.h"
+#include "db.h"
 #include "util.h"
 #include "view.h"
 
@@ -68,18 +69,21 @@ static const char html_usage[] =
 "  --credit-price USD      price of one credit (default 0.0006)\n"
 "  --strict, --keep-duplicates, --threads N\n"
 "                          as for report\n"
+"  --db FILE               the job runs from history (see ingest; - for\n"
+"                          the default database) instead of PATHs\n"
 "  -h, --help              show this help\n";
 
 enum {
 	OPT_PREVIOUS = 256, OPT_WASTE, OPT_TOP, OPT_TITLE, OPT_SINCE,
 	OPT_UNTIL, OPT_PROJECT, OPT_BRANCH, OPT_PRICE, OPT_STRICT,
 	OPT_KEEP_DUPS, OPT_THREADS, OPT_RIGHTSIZE, OPT_RATES, OPT_TEAMS,
-	OPT_SHARED
+	OPT_SHARED, OPT_DB
 };
 
 static const struct option html_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "previous", required_argument, NULL, OPT_PREVIOUS },
+	{ "db", required_argument, NULL, OPT_DB },
 	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "title", required_argument, NULL, OPT_TITLE },
@@ -569,6 +573,7 @@ cmd_html_exec(int argc, char **argv)
 	const char **prev = NULL, *teams_path = NULL;
 	struct teams *teams = NULL;
 	enum chargeback_mode shared = CB_PROPORTIONAL;
+	const char *db_path = NULL;
 	char *org = NULL;
 	size_t nprev = 0;
 	unsigned long long top = HTML_TOP, threads = 0;
@@ -604,6 +609,9 @@ cmd_html_exec(int argc, char **argv)
 				    "number of at least 1");
 				goto out;
 			}
+			break;
+		case OPT_DB:
+			db_path = optarg;
 			break;
 		case OPT_TITLE:
 			title = optarg;
@@ -682,7 +690,11 @@ cmd_html_exec(int argc, char **argv)
 		html_usage_error("--since is after --until");
 		goto out;
 	}
-	if (optind >= argc) {
+	if (db_path != NULL && optind < argc) {
+		html_usage_error("--db reads history: give no PATH with it");
+		goto out;
+	}
+	if (db_path == NULL && optind >= argc) {
 		html_usage_error("no input: give export files or directories, "
 		    "or - for stdin");
 		goto out;
@@ -717,7 +729,10 @@ cmd_html_exec(int argc, char **argv)
 	for (i = 0; i < (int)nprev; i++)
 		if (inputs_add(&pin, prev[i]) < 0)
 			goto out;
-	ret = report_run(&o, &in, &res);
+	if (db_path != NULL)
+		ret = db_report_path(db_path, &o, &res);
+	else
+		ret = report_run(&o, &in, &res);
 	ran = 1;
 	if (ret != 0)
 		goto out;

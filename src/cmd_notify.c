@@ -24,6 +24,7 @@
 #include "cmdopt.h"
 #include "compare.h"
 #include "date.h"
+#include "db.h"
 #include "range.h"
 #include "report.h"
 #include "slack.h"
@@ -49,6 +50,10 @@ static const char notify_usage[] =
 "Options:\n"
 "  --previous PATH       the previous period's export or run directory\n"
 "                        (repeatable); instead of run.json's\n"
+"  --db FILE             both periods from history (see ingest; - for the\n"
+"                        default database) instead of PATHs: the current\n"
+"                        one is --since/--until, the previous one\n"
+"                        --previous-since/--previous-until\n"
 "  --alert EXPR          a rule, NAME OP NUMBER (repeatable): OP is >, >=,\n"
 "                        < or <=; NAME is total_credits, cost_usd, jobs,\n"
 "                        change_pct, failed_credits_pct,\n"
@@ -79,7 +84,8 @@ CMDOPT_INPUT_HELP
 "  -h, --help            show this help\n";
 
 enum {
-	OPT_PREVIOUS = 256, OPT_ALERT, OPT_ONLY_ON_ALERT, OPT_FAIL_ON_ALERT,
+	OPT_PREVIOUS = 256, OPT_NOTIFY_DB, OPT_PREV_SINCE, OPT_PREV_UNTIL,
+	OPT_ALERT, OPT_ONLY_ON_ALERT, OPT_FAIL_ON_ALERT,
 	OPT_DRY_RUN, OPT_WEBHOOK_FILE, OPT_TOP, OPT_WASTE, OPT_PRICE,
 	OPT_TITLE, OPT_TIMEOUT, OPT_BY, OPT_TEAMS
 };
@@ -88,6 +94,9 @@ static const struct option notify_options[] = {
 	CMDOPT_FILTER_OPTIONS,
 	CMDOPT_INPUT_OPTIONS,
 	{ "previous", required_argument, NULL, OPT_PREVIOUS },
+	{ "db", required_argument, NULL, OPT_NOTIFY_DB },
+	{ "previous-since", required_argument, NULL, OPT_PREV_SINCE },
+	{ "previous-until", required_argument, NULL, OPT_PREV_UNTIL },
 	{ "alert", required_argument, NULL, OPT_ALERT },
 	{ "only-on-alert", no_argument, NULL, OPT_ONLY_ON_ALERT },
 	{ "fail-on-alert", no_argument, NULL, OPT_FAIL_ON_ALERT },
@@ -128,6 +137,8 @@ struct notify {
 	int have_period, have_prev_period;
 	struct inputs cur_in, prev_in;
 	size_t nrun_prev;		/* previous exports from run.json */
+	const char *db;			/* --db: both periods from history */
+	int32_t prev_since, prev_until;	/* --previous-since/--previous-until */
 };
 
 /* One period, summed by project and status. */
@@ -410,9 +421,17 @@ notify_rollup(const struct notify *n, struct notify_side *side)
 
 static int
 notify_read(const struct notify *n, const struct inputs *in,
-    struct notify_side *side)
+    struct notify_side *side, int previous)
 {
-	int ret = report_run(&n->o, in, &side->res);
+	struct report_opts o = n->o;	/* borrowed lists: not released */
+	int ret;
+
+	if (n->db != NULL && previous) {
+		o.since = n->prev_since;
+		o.until = n->prev_until;
+	}
+	ret = n->db != NULL ? db_report_path(n->db, &o, &side->res) :
+	    report_run(&o, in, &side->res);
 
 	side->have = 1;
 	if (ret != 0) {
@@ -540,18 +559,19 @@ notify_run(struct notify *n, const char *url, const char *what)
 	struct slack_msg m;
 	struct slack_limits lim = { SLACK_MAX_BLOCKS, SLACK_MAX_TEXT };
 	size_t *order = NULL, i, ncur = 0, fired = 0;
-	int have_prev = n->prev_in.n > 0, ret, have_cmp = 0;
+	int have_prev = n->prev_in.n > 0 || (n->db != NULL &&
+	    n->prev_since != INT32_MIN), ret, have_cmp = 0;
 	char *payload = NULL;
 
 	memset(&cur, 0, sizeof(cur));
 	memset(&prev, 0, sizeof(prev));
 	report_opts_init(&po);
 	report_parse_by(&po, n->by);
-	ret = notify_read(n, &n->cur_in, &cur);
+	ret = notify_read(n, &n->cur_in, &cur, 0);
 	if (ret != 0)
 		goto out;
 	if (have_prev) {
-		ret = notify_read(n, &n->prev_in, &prev);
+		ret = notify_read(n, &n->prev_in, &prev, 1);
 	} else {
 		prev.have = 1;
 		memset(&prev.res, 0, sizeof(prev.res));
@@ -720,6 +740,8 @@ cmd_notify_exec(int argc, char **argv)
 	report_parse_by(&n.o, "project,status");
 	inputs_init(&n.cur_in);
 	inputs_init(&n.prev_in);
+	n.prev_since = INT32_MIN;
+	n.prev_until = INT32_MAX;
 	n.top = 10;
 	n.timeout = 60;
 	n.waste_list = NOTIFY_WASTE;
@@ -751,6 +773,20 @@ cmd_notify_exec(int argc, char **argv)
 			if (cmdopt_report("notify", &n.o,
 			    notify_options[idx].name, optarg) != 0)
 				goto out;
+			break;
+		case OPT_NOTIFY_DB:
+			n.db = optarg;
+			break;
+		case OPT_PREV_SINCE:
+		case OPT_PREV_UNTIL:
+			if (strlen(optarg) != 10 || date_parse(optarg, 10,
+			    c == OPT_PREV_SINCE ? &n.prev_since :
+			    &n.prev_until) < 0) {
+				ret = cmdopt_usage("notify", "--%s: expected "
+				    "a date (YYYY-MM-DD), got '%.100s'",
+				    notify_options[idx].name, optarg);
+				goto out;
+			}
 			break;
 		case OPT_PREVIOUS:
 			n.prev_paths = xreallocarray(n.prev_paths,
@@ -854,7 +890,18 @@ cmd_notify_exec(int argc, char **argv)
 		    n.waste_list);
 		goto out;
 	}
-	if (optind >= argc) {
+	if (n.db != NULL && (optind < argc || n.nprev_paths > 0)) {
+		ret = cmdopt_usage("notify", "--db reads history: give no PATH "
+		    "or --previous with it");
+		goto out;
+	}
+	if (n.db == NULL && (n.prev_since != INT32_MIN ||
+	    n.prev_until != INT32_MAX)) {
+		ret = cmdopt_usage("notify", "--previous-since and "
+		    "--previous-until go with --db");
+		goto out;
+	}
+	if (n.db == NULL && optind >= argc) {
 		ret = cmdopt_usage("notify", "no input: give a run directory "
 		    "or exports");
 		goto out;

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "cmdopt.h"
 #include "date.h"
+#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -61,6 +62,8 @@ static const char report_usage[] =
 "  --strict              a bad row or value is an error, not a warning\n"
 "  --keep-duplicates     count every row, even a job run seen before\n"
 "  --threads N           reader threads (default: one per core)\n"
+"  --db FILE             answer from history (see ingest) instead of PATHs;\n"
+"                        FILE may be - for the default database\n"
 "  -h, --help            show this help\n"
 "\n"
 "Metrics: jobs, run_seconds, compute_credits, dlc_credits, user_credits,\n"
@@ -71,7 +74,7 @@ enum {
 	OPT_BY = 256, OPT_SINCE, OPT_UNTIL, OPT_PROJECT, OPT_BRANCH,
 	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_STRICT,
 	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE,
-	OPT_TEAMS
+	OPT_TEAMS, OPT_DB
 };
 
 /* What --format png|svg asks for, beside the view's text formats. */
@@ -96,6 +99,7 @@ static const struct option report_options[] = {
 	{ "height", required_argument, NULL, OPT_HEIGHT },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "teams", required_argument, NULL, OPT_TEAMS },
+	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -259,6 +263,7 @@ cmd_report_exec(int argc, char **argv)
 	const char *output = NULL, *sort = NULL, *title = NULL;
 	const char *teams_path = NULL;
 	struct teams *teams = NULL;
+	const char *db_path = NULL;
 	unsigned long long top = 0, threads = 0, width = CHART_WIDTH;
 	unsigned long long height = CHART_HEIGHT;
 	size_t view_top;
@@ -338,6 +343,9 @@ cmd_report_exec(int argc, char **argv)
 			break;
 		case OPT_TEAMS:
 			teams_path = optarg;
+			break;
+		case OPT_DB:
+			db_path = optarg;
 			break;
 		case 'o':
 			output = optarg;
@@ -421,7 +429,12 @@ cmd_report_exec(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind >= argc) {
+	if (db_path != NULL && optind < argc) {
+		ret = usage_error("%s", "--db answers from history: give no "
+		    "PATH with it");
+		goto out;
+	}
+	if (db_path == NULL && optind >= argc) {
 		ret = usage_error("%s", "no input: give export files or "
 		    "directories, or - for stdin");
 		goto out;
@@ -432,7 +445,10 @@ cmd_report_exec(int argc, char **argv)
 			goto out;
 		}
 	}
-	ret = report_run(&o, &in, &res);
+	if (db_path != NULL)
+		ret = db_report_path(db_path, &o, &res);
+	else
+		ret = report_run(&o, &in, &res);
 	if (ret != 0) {
 		report_result_release(&res);
 		goto out;

@@ -72,13 +72,15 @@ static const char run_usage[] =
 "                          page's team sections (default\n"
 "                          $CIRCLECI_USAGE_TEAMS)\n"
 "  --quiet, --verbose      as for export\n"
+"  --db FILE               also ingest the export (and previous/) into\n"
+"                          this history database (- for the default)\n"
 "  -h, --help              show this help\n";
 
 enum {
 	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
 	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
 	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
-	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS
+	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS, OPT_DB
 };
 
 static const struct option run_options[] = {
@@ -102,6 +104,7 @@ static const struct option run_options[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "teams", required_argument, NULL, OPT_TEAMS },
+	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -147,6 +150,7 @@ struct run_opts {
 	const char *price;
 	const char *waste;
 	int quiet, verbose;
+	const char *db;		/* --db: ingest the exports there */
 	int token_stdin;	/* --token-file -: read once, for both */
 	const char *teams;	/* --teams, or $CIRCLECI_USAGE_TEAMS */
 	struct teams *tm;	/* that file, read */
@@ -876,6 +880,24 @@ run_exec(struct run_opts *o)
 	}
 	have_prev = prev_export != NULL;
 
+	/* history: what was read goes into the database first */
+	if (o->db != NULL) {
+		struct argv a = { 0 };
+
+		argv_add(&a, "ingest");
+		if (strcmp(o->db, "-") != 0) {
+			argv_add(&a, "--db");
+			argv_add(&a, o->db);
+		}
+		argv_add(&a, export);
+		if (have_prev)
+			argv_add(&a, prev_export);
+		ret = call(&cmd_ingest_entry, &a);
+		argv_release(&a);
+		if (ret)
+			goto done;
+	}
+
 	/* the page */
 	{
 		struct argv a = { 0 };
@@ -1107,6 +1129,7 @@ cmd_run(int argc, char **argv)
 		case OPT_QUIET: o.quiet = 1; break;
 		case OPT_VERBOSE: o.verbose = 1; break;
 		case OPT_TEAMS: o.teams = optarg; break;
+		case OPT_DB: o.db = optarg; break;
 		case 'o': o.dir = optarg; break;
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000, &n) < 0 || n == 0) {

@@ -18,6 +18,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_failures_entry,
 	&cmd_rightsize_entry,
 	&cmd_chargeback_entry,
+	&cmd_ingest_entry,
+	&cmd_db_entry,
 	NULL
 };
 

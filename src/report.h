@@ -136,6 +136,7 @@ struct report_result {
 	struct utilhist util;
 	uint64_t util_bad;
 	int have_dates;
+	int from_db;		/* answered from history (db.h): no files */
 	/*
 	 * With grouping sets of which only some have a time key (and no
 	 * --since/--until): a row without a usable JOB_RUN_DATE counts in the

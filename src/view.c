@@ -634,12 +634,26 @@ write_human(const struct view *v, FILE *f, int md)
 		date_format_day(res->first_date, d1);
 		date_format_day(res->last_date, d2);
 	}
-	if (md) {
+	if (md && res->from_db) {
+		fprintf(f, "**CircleCI usage%s%s%s%s**: %s job runs from "
+		    "history\n\n", res->have_dates ? " " : "",
+		    res->have_dates ? d1 : "", res->have_dates ? " to " : "",
+		    res->have_dates ? d2 : "", count_text(res->totals.jobs, n1));
+	} else if (md) {
 		fprintf(f, "**CircleCI usage%s%s%s%s**: %s job runs from "
 		    "%s file%s\n\n", res->have_dates ? " " : "",
 		    res->have_dates ? d1 : "", res->have_dates ? " to " : "",
 		    res->have_dates ? d2 : "", count_text(res->totals.jobs, n1),
 		    count_text(res->files, n2), res->files == 1 ? "" : "s");
+	} else if (res->from_db) {
+		fprintf(f, "CircleCI usage%s%s%s%s: history, %s job runs",
+		    res->have_dates ? " " : "", res->have_dates ? d1 : "",
+		    res->have_dates ? " to " : "", res->have_dates ? d2 : "",
+		    count_text(res->rows_read, n2));
+		if (res->rows_filtered)
+			fprintf(f, " (%s filtered out)",
+			    count_text(res->rows_filtered, n3));
+		fputs("\n\n", f);
 	} else {
 		fprintf(f, "CircleCI usage%s%s%s%s: %s file%s, %s rows",
 		    res->have_dates ? " " : "", res->have_dates ? d1 : "",

@@ -26,6 +26,8 @@ sh "$dir/pipeline.sh" "$BIN" $quick | tee "$log"
 tally "$log" pipeline.sh
 sh "$dir/teams.sh" "$BIN" $quick | tee "$log"
 tally "$log" teams.sh
+sh "$dir/history.sh" "$BIN" | tee "$log"
+tally "$log" history.sh
 if [ -z "$quick" ]; then
 	python3 "$dir/../gen/selfcheck.py" | tee "$log"
 	tally "$log" selfcheck.py

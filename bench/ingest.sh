@@ -1,0 +1,96 @@
+#!/bin/sh
+# bench/ingest.sh [BIN]: how fast `ingest` fills the history database, and
+# how fast `report --db --by month` answers over 10 million job runs.
+#
+#   1. sqlite3's own `.import` of the same rows as one plain CSV (the
+#      reference: text columns, no key, no checks);
+#   2. `ingest` of that CSV and of the export's gzip parts (what users
+#      run), into a new database: every row new;
+#   3. `ingest` of the parts again: every row already present;
+#   4. 10M job runs: the 1M copied nine times with SQL (new JOB_IDs,
+#      dates shifted by 31 days a copy, the roll-up copied alike), then
+#      `report --db --by month` and `--by month,project`.
+# Best of BENCH_RUNS (3) wall times.  Uses the data bench/run.sh caches
+# (run `make bench` or `sh bench/run.sh` once first).
+set -eu
+BIN=${1:-./circleci-usage}
+cache=${CIRCLECI_USAGE_BENCH_CACHE:-$HOME/.cache/circleci-usage-bench}
+data=${BENCH_DATA:-$cache/data-1m}
+runs=${BENCH_RUNS:-3}
+[ -d "$data" ] || { echo "ingest.sh: no $data: run sh bench/run.sh first" >&2; exit 2; }
+command -v sqlite3 >/dev/null || { echo "ingest.sh: needs the sqlite3 command (Debian sqlite3)" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/cu-ingest-bench.XXXXXX")
+trap 'rm -rf "$work"' 0 1 15
+
+now() { date +%s.%N; }
+# best NAME CMD...: run CMD (after a fresh `prep`), print the best wall time
+best() {
+	name=$1; shift
+	b=
+	i=0
+	while [ $i -lt "$runs" ]; do
+		prep
+		t0=$(now)
+		"$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+		t1=$(now)
+		t=$(echo "$t1 - $t0" | bc)
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+rate() { echo "scale=0; $1 / $2" | bc; }
+
+# one plain CSV: the first part's header, every part's rows
+first=1
+for f in "$data"/*.csv.gz; do
+	if [ $first = 1 ]; then gzip -dc "$f"; first=0; else gzip -dc "$f" | tail -n +2; fi
+done >"$work/all.csv"
+rows=$(($(wc -l <"$work/all.csv") - 1))
+echo "ingest bench: $rows rows, $(nproc) cores, best of $runs"
+
+prep() { rm -f "$work/ref.db"*; }
+t=$(best import sqlite3 "$work/ref.db" -cmd '.mode csv' ".import $work/all.csv job_runs")
+printf '%-44s %8.2f s %9s rows/s\n' "sqlite3 .import (plain CSV, reference)" "$t" "$(rate "$rows" "$t")"
+
+prep() { rm -f "$work/h.db"*; }
+t=$(best csv "$BIN" ingest --db "$work/h.db" "$work/all.csv")
+printf '%-44s %8.2f s %9s rows/s\n' "ingest (the same plain CSV)" "$t" "$(rate "$rows" "$t")"
+t=$(best gz "$BIN" ingest --db "$work/h.db" "$data")
+printf '%-44s %8.2f s %9s rows/s\n' "ingest (the gzip parts)" "$t" "$(rate "$rows" "$t")"
+prep() { :; }
+t=$(best again "$BIN" ingest --db "$work/h.db" "$data")
+printf '%-44s %8.2f s %9s rows/s\n' "ingest again (all already present)" "$t" "$(rate "$rows" "$t")"
+
+# 10M: nine shifted copies, by SQL (a fast path for the bench only)
+maxid=$(sqlite3 "$work/h.db" 'SELECT max(id) FROM job_runs')
+mind=$(sqlite3 "$work/h.db" 'SELECT min(day) + 31 FROM daily')
+k=1
+sql="BEGIN;"
+while [ $k -le 9 ]; do
+	sql="$sql
+INSERT INTO job_runs SELECT NULL, (job_key | ($k << 56)) - (job_key & ($k << 56)), job_id || '/$k',
+ day + 31 * $k, project, workflow, job, status, resource_class, executor, os,
+ org, trigger_source, branch, trigger_user, run_seconds, compute_credits,
+ dlc_credits, user_credits, storage_credits, network_credits, lease_credits,
+ lease_overage_credits, ipranges_credits, total_credits, median_cpu_pct,
+ max_cpu_pct, median_ram_pct, max_ram_pct, ingest FROM job_runs WHERE id <= $maxid;
+INSERT INTO daily SELECT day + 31 * $k, project, workflow, job, status,
+ resource_class, executor, os, org, trigger_source, jobs, run_seconds,
+ compute_credits, dlc_credits, user_credits, storage_credits, network_credits,
+ lease_credits, lease_overage_credits, ipranges_credits, total_credits
+ FROM daily WHERE day < $mind;"
+	k=$((k + 1))
+done
+echo "$sql COMMIT;" | sqlite3 "$work/h.db"
+n=$(sqlite3 "$work/h.db" 'SELECT count(*) FROM job_runs')
+d=$(sqlite3 "$work/h.db" 'SELECT count(*) FROM daily')
+echo "history: $n job runs, $d daily roll-up rows"
+t=$(best month "$BIN" report --db "$work/h.db" --by month --format csv)
+printf '%-44s %8.3f s\n' "report --db --by month" "$t"
+t=$(best month "$BIN" report --db "$work/h.db" --by month,project --format csv)
+printf '%-44s %8.3f s\n' "report --db --by month,project" "$t"
+t=$(best since "$BIN" report --db "$work/h.db" --since 2027-01-01 --by project --format csv)
+printf '%-44s %8.3f s\n' "report --db --since 2027-01-01 --by project" "$t"
+t=$(best branch "$BIN" report --db "$work/h.db" --by branch --format csv)
+printf '%-44s %8.3f s\n' "report --db --by branch (reads job runs)" "$t"

@@ -1,0 +1,121 @@
+/*
+ * cmd_ingest.c: `circleci-usage ingest`, load exports into the history
+ * database (db.h), each job run once, in one transaction, so that
+ * `report --db` can answer across any span later.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "date.h"
+#include "db.h"
+#include "inputs.h"
+#include "util.h"
+
+static const char ingest_usage[] =
+"usage: circleci-usage ingest [--db FILE] PATH...\n"
+"\n"
+"Load Usage API exports into the history database, each job run once\n"
+"(keyed by JOB_ID): ingesting the same or an overlapping export again\n"
+"adds only the job runs not stored yet.  All PATHs are one transaction:\n"
+"if any fails, nothing is stored.  PATH is as for report.\n"
+"\n"
+"  --db FILE     the database (default $XDG_DATA_HOME/circleci-usage/\n"
+"                usage.db, else ~/.local/share/circleci-usage/usage.db),\n"
+"                created on first use\n"
+"  -h, --help    show this help\n";
+
+static int
+ingest_usage_error(const char *msg)
+{
+	fprintf(stderr, "%s: ingest: %s\n"
+	    "Try 'circleci-usage ingest --help' for more information.\n",
+	    PROGRAM_NAME, msg);
+	return EXIT_USAGE;
+}
+
+static int
+cmd_ingest_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct inputs in;
+	struct db *db = NULL;
+	struct db_ingest_stats st;
+	char *path = NULL;
+	int c, i, ret = EXIT_USAGE;
+
+	inputs_init(&in);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			free(path);
+			path = xstrdup(optarg);
+			break;
+		case 'h':
+			fputs(ingest_usage, stdout);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			ret = ingest_usage_error("unknown option");
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		ret = ingest_usage_error("no input: give export files or "
+		    "directories, or - for stdin");
+		goto out;
+	}
+	if (path == NULL && (path = db_default_path()) == NULL)
+		goto out;
+	for (i = optind; i < argc; i++) {
+		if (inputs_add(&in, argv[i]) < 0) {
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
+	db = db_open(path, 1);
+	if (db == NULL) {
+		ret = EXIT_FAILURE_OTHER;
+		goto out;
+	}
+	ret = db_ingest(db, &in, &st);
+	if (ret != 0) {
+		fprintf(stderr, "%s: ingest: nothing stored\n", PROGRAM_NAME);
+		goto out;
+	}
+	printf("%llu job run%s read from %llu file%s: %llu new, %llu already "
+	    "present", (unsigned long long)st.rows_read,
+	    st.rows_read == 1 ? "" : "s", (unsigned long long)st.files,
+	    st.files == 1 ? "" : "s", (unsigned long long)st.rows_new,
+	    (unsigned long long)st.rows_present);
+	if (st.rows_skipped)
+		printf(", %llu skipped", (unsigned long long)st.rows_skipped);
+	if (st.rows_new == 0)
+		printf(" (nothing changed)");
+	else if (st.have_days) {
+		char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+
+		date_format_day(st.first_day, d1);
+		date_format_day(st.last_day, d2);
+		printf(" (%s to %s)", d1, d2);
+	}
+	printf("\n");
+out:
+	db_close(db);
+	free(path);
+	inputs_release(&in);
+	return ret;
+}
+
+const struct cmd_entry cmd_ingest_entry = {
+	.name = "ingest",
+	.summary = "load exports into the history database (each job once)",
+	.exec = cmd_ingest_exec,
+};

@@ -1,0 +1,97 @@
+/*
+ * db.h: history, an SQLite database of job runs (the README's "History"
+ * section documents the schema).  A job run is stored once, keyed by its
+ * JOB_ID; an ingest is one transaction; a daily roll-up table kept at
+ * ingest answers most reports without reading the job runs.
+ *
+ * Credits, seconds and utilization are exact: an INTEGER counting
+ * nano-units (1e-9) when the value is a whole number of them and fits,
+ * else the decimal as TEXT (db_dec_encode), so nothing is ever rounded.
+ */
+#ifndef CU_DB_H
+#define CU_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dec.h"
+#include "inputs.h"
+#include "report.h"
+
+struct db;
+
+/*
+ * The default database: $XDG_DATA_HOME/circleci-usage/usage.db, else
+ * $HOME/.local/share/circleci-usage/usage.db.  The caller frees it;
+ * NULL (after an error) when neither variable is set.
+ */
+char *db_default_path(void);
+
+/*
+ * Open `path`, creating it (and its directory) and the schema when
+ * `create` is set; WAL mode.  Returns NULL after printing an error.
+ */
+struct db *db_open(const char *path, int create);
+
+/* Close; db_close(NULL) does nothing. */
+void db_close(struct db *db);
+
+struct db_ingest_stats {
+	uint64_t files;
+	uint64_t rows_read;	/* data records */
+	uint64_t rows_skipped;	/* unreadable: report would not count them */
+	uint64_t rows_new;	/* job runs stored now */
+	uint64_t rows_present;	/* job runs already stored (or twice here) */
+	int32_t first_day, last_day;	/* of the new rows */
+	int have_days;
+};
+
+/*
+ * Load every input in one transaction, with the rules of `report`: a row
+ * report would skip is skipped (and reported on stderr), a bad optional
+ * number counts as 0.  Returns 0, or an exit code after printing the
+ * error (EXIT_BAD_INPUT for an unreadable file or missing column,
+ * EXIT_FAILURE_OTHER for a database error); on failure nothing is kept.
+ */
+int db_ingest(struct db *db, const struct inputs *in,
+    struct db_ingest_stats *st);
+
+/*
+ * Answer a report from history, as report_run() does from files: the
+ * same keys, grouping sets, filters and sums (with o->keep_duplicates
+ * meaningless: history holds each job run once).  res->files is 0 and
+ * res->rows_read counts the job runs looked at.  Returns 0 or an exit
+ * code after printing the error.
+ */
+int db_report(struct db *db, const struct report_opts *o,
+    struct report_result *res);
+
+/*
+ * db_report() on the database at `path` ("-": db_default_path()), opened
+ * and closed here.  res is initialized (to be released) either way.
+ */
+int db_report_path(const char *path, const struct report_opts *o,
+    struct report_result *res);
+
+struct db_info {
+	uint64_t job_runs, undated, names, daily_rows, ingests;
+	int32_t first_day, last_day;
+	int have_days;
+	uint64_t bytes;		/* database file, WAL included */
+};
+
+int db_info(struct db *db, struct db_info *info);
+
+/*
+ * Delete the job runs (and roll-up rows) dated before `before`, in one
+ * transaction; *removed counts the job runs.  Returns 0 or -1.
+ */
+int db_prune(struct db *db, int32_t before, uint64_t *removed);
+
+/*
+ * The exact encoding of a value: *is_int set and *iv the value in
+ * nano-units, or *is_int clear and text[] (DEC_BUFSZ) the decimal.
+ */
+void db_dec_encode(dec_t v, int *is_int, int64_t *iv, char *text);
+
+#endif

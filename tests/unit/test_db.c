@@ -1,0 +1,319 @@
+/*
+ * test_db.c: the history database (db.h): the exact encoding of numbers;
+ * ingesting a small export (rows report skips are skipped, duplicates
+ * stored once, undated rows kept); ingesting again changes nothing;
+ * db_report() equal to report_run() on the files for every key, grouping
+ * sets and filters; a bad part after a good one leaves the database as it
+ * was; db_info() and db_prune().
+ */
+#include "unit.h"
+
+#include "db.h"
+#include "report.h"
+
+static char *tmp;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	tmp = unit_tmpdir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unit_rmtree(tmp);
+	free(tmp);
+	return 0;
+}
+
+#define HDR "PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE," \
+	"VCS_BRANCH,JOB_BUILD_STATUS,RESOURCE_CLASS,ORGANIZATION_NAME," \
+	"JOB_RUN_SECONDS,COMPUTE_CREDITS,DLC_CREDITS,TOTAL_CREDITS\n"
+
+static const char part1[] = HDR
+    "web,build,test,U1,2026-10-01,main,success,medium,acme,60,1.5,0.25,1.75\n"
+    "web,build,lint,U2,2026-10-01,feature/x,failed,small,acme,30.5,0.1,,0.1\n"
+    "api,deploy,push,U3,2026-10-02,main,success,large,acme,120,10,\\N,10\n"
+    "api,deploy,push,U4,2026-11-05,main,canceled,large,acme,10,0.2,0,"
+    "0.000000000000000001\n"
+    "api,deploy,push,,2026-10-05,main,canceled,large,acme,10,0.2,0,0.2\n"
+    "api,deploy,push,U9,2026-10-05,main,canceled,large,acme,10,0.2,0,x\n";
+static const char part2[] = HDR
+    "web,build,test,U1,2026-10-01,main,success,medium,acme,60,1.5,0.25,1.75\n"
+    "\"mobile, ios\",build,test,U5,not-a-date,release/1.0,success,"
+    "macos.m1,acme,300,25.05,,25.05\n"
+    "api,deploy,push,U6,2026-09-30,main,SUCCESS,large,beta,1,0.01,,"
+    "12345678901.123456789\n";
+
+static char *
+write_part(const char *name, const char *text)
+{
+	char *p = unit_path(tmp, name);
+
+	unit_write_gz(p, text, strlen(text));
+	return p;
+}
+
+static void
+test_encode(void **state)
+{
+	char text[DEC_BUFSZ];
+	int is_int;
+	int64_t iv;
+
+	(void)state;
+	db_dec_encode(unit_dec("1.5"), &is_int, &iv, text);
+	assert_true(is_int);
+	assert_int_equal(iv, 1500000000);
+	db_dec_encode(unit_dec("-0.000000001"), &is_int, &iv, text);
+	assert_true(is_int);
+	assert_int_equal(iv, -1);
+	db_dec_encode(unit_dec("0.0000000001"), &is_int, &iv, text);
+	assert_false(is_int);
+	assert_string_equal(text, "0.0000000001");
+	db_dec_encode(unit_dec("10000000000000"), &is_int, &iv, text);
+	assert_false(is_int);
+	assert_string_equal(text, "10000000000000");
+}
+
+static struct db *
+ingest(const char *dbname, struct inputs *in, struct db_ingest_stats *st,
+    int want)
+{
+	char *path = unit_path(tmp, dbname);
+	struct db *db = db_open(path, 1);
+
+	assert_non_null(db);
+	assert_int_equal(db_ingest(db, in, st), want);
+	free(path);
+	return db;
+}
+
+/* The CSV of both results' groups, sorted, must match. */
+static void
+assert_same(const struct report_result *a, const struct report_result *b,
+    size_t nsets)
+{
+	size_t s, i;
+
+	assert_dec_equal(a->totals.credits[CR_TOTAL],
+	    b->totals.credits[CR_TOTAL]);
+	assert_int_equal(a->totals.jobs, b->totals.jobs);
+	for (s = 0; s < nsets; s++) {
+		const struct agg *x = report_set_groups(a, s);
+		const struct agg *y = report_set_groups(b, s);
+
+		assert_int_equal(x->n, y->n);
+		for (i = 0; i < x->n; i++) {
+			const struct agg_group *g = &x->groups[i];
+			struct agg *yy = (struct agg *)y;
+			size_t before = yy->n;
+			struct agg_group *h = agg_get(yy, g->key, g->keylen,
+			    g->hash);
+			int c;
+
+			assert_int_equal(yy->n, before);	/* was there */
+			assert_int_equal(g->m.jobs, h->m.jobs);
+			assert_dec_equal(g->m.run_seconds, h->m.run_seconds);
+			for (c = 0; c < CR_COUNT; c++)
+				assert_dec_equal(g->m.credits[c],
+				    h->m.credits[c]);
+		}
+	}
+}
+
+static void
+compare(struct db *db, struct inputs *in, const char *by,
+    void (*tweak)(struct report_opts *))
+{
+	struct report_opts o;
+	struct report_result a, b;
+
+	report_opts_init(&o);
+	o.threads = 1;
+	assert_int_equal(report_parse_by(&o, by), 0);
+	if (tweak)
+		tweak(&o);
+	assert_int_equal(report_run(&o, in, &a), 0);
+	assert_int_equal(db_report(db, &o, &b), 0);
+	assert_same(&a, &b, report_nsets(&o));
+	report_result_release(&a);
+	report_result_release(&b);
+	report_opts_release(&o);
+}
+
+static void
+since_oct2(struct report_opts *o)
+{
+	o->since = 20728;	/* 2026-10-02 */
+	o->until = 20762;	/* 2026-11-05 */
+}
+
+static void
+web_glob(struct report_opts *o)
+{
+	static const char *g[] = { "w*" };
+
+	o->projects = xcalloc(1, sizeof(*o->projects));
+	o->projects[0] = g[0];
+	o->nprojects = 1;
+}
+
+static void
+main_branch(struct report_opts *o)
+{
+	o->branches = xcalloc(1, sizeof(*o->branches));
+	o->branches[0] = "main";
+	o->nbranches = 1;
+}
+
+static void
+success_only(struct report_opts *o)
+{
+	o->statuses = xcalloc(1, sizeof(*o->statuses));
+	o->statuses[0] = xstrdup("success");
+	o->nstatuses = 1;
+}
+
+static void
+test_ingest_and_report(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db_info info;
+	struct db *db;
+	char *p1 = write_part("p1.csv.gz", part1);
+	char *p2 = write_part("p2.csv.gz", part2);
+	/* the columns the sample has (report refuses a missing one) */
+	static const char *keys[] = { "project", "workflow", "job", "branch",
+	    "resource_class", "status", "org", "day", "week", "month",
+	    "project,month", "branch,day" };
+	size_t k;
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p1), 0);
+	assert_int_equal(inputs_add(&in, p2), 0);
+	db = ingest("h.db", &in, &st, 0);
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.rows_read, 9);
+	assert_int_equal(st.rows_skipped, 2);	/* no JOB_ID, bad total */
+	assert_int_equal(st.rows_new, 6);
+	assert_int_equal(st.rows_present, 1);	/* U1 twice */
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		compare(db, &in, keys[k], NULL);
+	compare(db, &in, "project,day", since_oct2);
+	compare(db, &in, "job", web_glob);
+	compare(db, &in, "project", main_branch);
+	compare(db, &in, "project,status", success_only);
+	/* again: nothing new */
+	assert_int_equal(db_ingest(db, &in, &st), 0);
+	assert_int_equal(st.rows_new, 0);
+	assert_int_equal(st.rows_present, 7);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.job_runs, 6);
+	assert_int_equal(info.undated, 1);
+	assert_int_equal(info.ingests, 2);
+	assert_true(info.have_days);
+	db_close(db);
+	inputs_release(&in);
+	free(p1);
+	free(p2);
+}
+
+static void
+test_bad_part_changes_nothing(void **state)
+{
+	struct inputs in, in2;
+	struct db_ingest_stats st;
+	struct db_info a, b;
+	struct db *db;
+	char *p1 = write_part("g1.csv.gz", part1);
+	char *p2 = write_part("g2.csv.gz", part2);
+	char *bad = unit_path(tmp, "bad.csv.gz");
+
+	(void)state;
+	unit_write(bad, "\x1f\x8b\x08\x00garbage", 12);
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p1), 0);
+	db = ingest("b.db", &in, &st, 0);
+	assert_int_equal(db_info(db, &a), 0);
+	inputs_init(&in2);
+	assert_int_equal(inputs_add(&in2, p2), 0);
+	assert_int_equal(inputs_add(&in2, bad), 0);
+	assert_int_equal(db_ingest(db, &in2, &st), EXIT_BAD_INPUT);
+	assert_int_equal(db_info(db, &b), 0);
+	assert_int_equal(a.job_runs, b.job_runs);
+	assert_int_equal(a.names, b.names);
+	assert_int_equal(a.daily_rows, b.daily_rows);
+	assert_int_equal(a.ingests, b.ingests);
+	/* and it still takes the good part alone */
+	inputs_release(&in2);
+	inputs_init(&in2);
+	assert_int_equal(inputs_add(&in2, p2), 0);
+	assert_int_equal(db_ingest(db, &in2, &st), 0);
+	assert_int_equal(st.rows_new, 2);
+	db_close(db);
+	inputs_release(&in);
+	inputs_release(&in2);
+	free(p1);
+	free(p2);
+	free(bad);
+}
+
+static void
+test_prune(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db_info info;
+	struct db *db;
+	uint64_t removed;
+	char *p1 = write_part("r1.csv.gz", part1);
+	char *p2 = write_part("r2.csv.gz", part2);
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p1), 0);
+	assert_int_equal(inputs_add(&in, p2), 0);
+	db = ingest("p.db", &in, &st, 0);
+	/* before 2026-10-02: U1, U2 (10-01) and U6 (09-30) */
+	assert_int_equal(db_prune(db, 20728, &removed), 0);
+	assert_int_equal(removed, 3);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.job_runs, 3);	/* U3, U4, U5 (no date) */
+	assert_int_equal(info.first_day, 20728);
+	assert_int_equal(info.last_day, 20762);
+	db_close(db);
+	inputs_release(&in);
+	free(p1);
+	free(p2);
+}
+
+static void
+test_missing_db(void **state)
+{
+	char *path = unit_path(tmp, "none/x.db");
+
+	(void)state;
+	assert_null(db_open(path, 0));
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_ingest_and_report),
+		cmocka_unit_test(test_bad_part_changes_nothing),
+		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_missing_db),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
