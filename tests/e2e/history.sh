@@ -92,6 +92,23 @@ same_reports "report --db --project glob" --project '*e*' --by job
 same_reports "report --db --branch glob" --branch 'main' --by project
 same_reports "report --db --status" --status failed,canceled --by status
 same_reports "report --db --top --sort" --by job --top 5 --sort jobs
+printf 'teams:\n  mobile: ["*ios*", "*android*"]\n  ml: ["ml-*", "gpu-*"]\n' \
+    >"$T/teams.yaml"
+same_reports "report --db --by team" --teams "$T/teams.yaml" --by team
+same_reports "report --db --by month,team" --teams "$T/teams.yaml" \
+    --by month,team
+# same_cmd NAME ARGS...: COMMAND --db equals COMMAND on the files
+same_cmd() {
+	name=$1
+	shift
+	"$BIN" "$@" --format csv "$T/gen" >"$T/f.csv" 2>/dev/null &&
+	    "$BIN" "$@" --format csv --db "$DB" >"$T/d.csv" &&
+	    cmp -s "$T/f.csv" "$T/d.csv" && ok "$name" ||
+	    ko "$name" "$(diff "$T/f.csv" "$T/d.csv" | head -5)"
+}
+same_cmd "failures --db equals failures on the files" failures
+same_cmd "chargeback --db equals chargeback on the files" chargeback \
+    --teams "$T/teams.yaml"
 "$BIN" report --format markdown --by month "$T/gen" 2>/dev/null |
     tail -n +2 >"$T/f.md" &&
     "$BIN" report --format markdown --db "$DB" --by month >"$T/d.md" &&
