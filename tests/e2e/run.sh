@@ -37,6 +37,8 @@ if [ -f "$dir/truth.py" ]; then
 	tally "$log" truth.py
 fi
 if [ -z "$quick" ]; then
+	python3 "$dir/readme.py" --bin "$BIN" | tee "$log"
+	tally "$log" readme.py
 	python3 "$dir/../double/test_double.py" | tee "$log"
 	tally "$log" test_double.py
 fi
