@@ -335,7 +335,48 @@ FAULTS = [
     ("redirect-other-host", ["--fault", "redirect-other-host=2"], [], False),
     ("slow", ["--fault", "slow=400000"], ["--parallel", "2"], False),
     ("rate-limit-polls", ["--poll-limit", "3/2"], [], False),
+    # network faults that pass: retried, the result whole
+    ("api-drop", ["--fault", "api-drop=2"], [], True),
+    ("api-wrong-length", ["--fault", "api-wrong-length=2"], [], True),
+    ("api-short-length", ["--fault", "api-short-length=2"], [], False),
+    ("api-huge-body", ["--fault", "api-huge-body=2"], [], True),
+    ("dl-drop", ["--fault", "dl-drop=2"], [], True),
+    ("dl-wrong-length", ["--fault", "dl-wrong-length=2"], [], True),
 ]
+
+# network faults that never pass: `--timeout 10s` ends in exit 6 within
+# ~15 s, never a hang (the double stalls for 120 s, trickles for minutes)
+NET_PERMANENT = [
+    ("api-stall", True), ("api-trickle", True), ("api-drop", False),
+    ("api-huge-body", True), ("dl-stall", True), ("dl-trickle", False),
+    ("dl-drop", False),
+]
+
+
+def case_net_permanent(c, data, name):
+    path, truth, start, end = data["B"]
+    d = Double(c.tmp, path, FAST + ["--fault", name + "=always"],
+               "d-perm-" + name)
+    out = c.outdir()
+    errors = []
+    try:
+        r = c.export(d, out, ["--start", start, "--end", end, "--timeout",
+                              "10s"], timeout=60)
+        if r.returncode != 6:
+            errors.append("exit %d, want 6: %s" % (r.returncode, err1(r)))
+        if r.elapsed > 15:
+            errors.append("took %.1f s past a 10 s timeout" % r.elapsed)
+        if not err1(r):
+            errors.append("no message")
+        if name == "api-huge-body" and "larger than" not in err1(r):
+            errors.append("no message on the size cap: %s" % err1(r))
+        if c.token in err1(r) or c.token in r.stdout.decode("utf-8",
+                                                             "replace"):
+            errors.append("token in the output")
+    finally:
+        d.stop()
+    report("export net fault %s (permanent): exit 6 in %.1f s" %
+           (name, r.elapsed), errors)
 
 
 def case_fault(c, data, name, dargs, cargs):
@@ -604,6 +645,9 @@ def main():
         for name, dargs, cargs, quick in FAULTS:
             if quick or not a.quick:
                 case_fault(c, data, name, dargs, cargs)
+        for name, quick in NET_PERMANENT:
+            if quick or not a.quick:
+                case_net_permanent(c, data, name)
         case_kill_resume(c, data, 1)
         if not a.quick:
             case_kill_resume(c, data, 2)
