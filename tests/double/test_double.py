@@ -19,6 +19,7 @@ import http.client
 import io
 import json
 import os
+import posixpath
 import re
 import shutil
 import signal
@@ -1089,6 +1090,24 @@ def t_fault_network_download():
         head, _, body = got.partition(b"\r\n\r\n")
         check(0 < len(body) < declared(head), "stall: half a body")
         eq(get(urls[0]).status, 200, "then whole")
+
+
+@test
+def t_fault_dotdot_urls():
+    with fault_double("dotdot-urls") as d:
+        _, urls = completed_urls(d)
+        for u in urls:
+            p = urlsplit(u)
+            check("/../" in p.path and p.path.rsplit("/", 1)[1].startswith(
+                "..%2F..%2Fpart-"), "dotdot URL %s" % p.path)
+            # as a client sends it, dot segments removed (RFC 3986 5.2.4)
+            norm = posixpath.normpath(p.path)
+            check(norm.startswith("/tmp/"), "normalised %s" % norm)
+            r = get("%s://%s%s?%s" % (p.scheme, p.netloc, norm, p.query))
+            eq(r.status, 200, "served")
+            check(r.body[:2] == b"\x1f\x8b", "a gzip part")
+        jid, urls2 = completed_urls(d)
+        check("/../" not in urls2[0], "only the first poll's URLs")
 
 
 @test

@@ -186,6 +186,11 @@ FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
                            answer arrives cut short)
   api-huge-body            200, application/json, a 64 MB body
   api-trickle, dl-trickle  the body at TRICKLE bytes per second (5)
+  dotdot-urls              URLs minted by the first N completed polls climb
+                           out with ../ segments and end in an encoded
+                           ../ name: /exports/J/../../../../../../tmp/J/
+                           ..%2F..%2Fpart-NNN.csv.gz (served, signed as
+                           /tmp/J/..%2F..%2Fpart-NNN.csv.gz)
   Download faults fire only on validly signed, unexpired GETs.  A fault
   that fires is named in the request's log line ("fault"; several joined
   with ","); stay-created / fail-job are named on the create and on polls
@@ -279,7 +284,8 @@ COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
                 # network faults: "api-" on polls, "dl-" on downloads
                 "api-drop", "api-stall", "api-wrong-length",
                 "api-short-length", "api-huge-body", "api-trickle",
-                "dl-drop", "dl-stall", "dl-wrong-length", "dl-trickle")
+                "dl-drop", "dl-stall", "dl-wrong-length", "dl-trickle",
+                "dotdot-urls")
 OTHER_FAULTS = ("slow", "no-range")
 TRICKLE = 5         # bytes per second of the trickle faults
 STALL_MAX = 120     # seconds a stalled answer keeps the connection open
@@ -314,6 +320,10 @@ GET_RE = re.compile(r"/api/v2/organizations/([^/]+)/usage_export_job/"
                     r"([^/]+)\Z")
 DL_RE = re.compile(r"/exports/([^/]+)/(redirected/)?"
                    r"(part-\d{3,}\.csv(?:\.gz)?)\Z")
+# the path a dotdot URL arrives with, once the client has removed its dot
+# segments: the name is "..%2F..%2Fpart-NNN.csv.gz" (groups as DL_RE's)
+DOTDOT_RE = re.compile(r"/tmp/([^/]+)/()\.\.%2F\.\.%2F"
+                       r"(part-\d{3,}\.csv(?:\.gz)?)\Z")
 
 
 # ---------------------------------------------------------------- time
@@ -716,7 +726,7 @@ class Double:
                 (quote(cred, safe=""), date, expires,
                  self.sign(path, date, expires, cred)))
 
-    def mint(self, job, expired):
+    def mint(self, job, expired, dotdot=False):
         t = time.time()
         ttl = int(self.a.url_ttl)
         if expired:
@@ -727,7 +737,11 @@ class Double:
         urls = []
         for p in job.parts:
             path = "/exports/%s/%s" % (job.id, p.name)
-            urls.append("%s%s?%s" % (self.dl_base, path,
+            shown = path
+            if dotdot:
+                path = "/tmp/%s/..%%2F..%%2F%s" % (job.id, p.name)
+                shown = "/exports/%s/../../../../../..%s" % (job.id, path)
+            urls.append("%s%s?%s" % (self.dl_base, shown,
                                      self.signed_query(path, date, ttl,
                                                        cred)))
         return urls
@@ -1184,7 +1198,10 @@ class Handler(BaseHTTPRequestHandler):
                 expired = d.fire("expire")
                 if expired:
                     self._faults.append("expire")
-                doc["download_urls"] = d.mint(job, expired)
+                dotdot = d.fire("dotdot-urls")
+                if dotdot:
+                    self._faults.append("dotdot-urls")
+                doc["download_urls"] = d.mint(job, expired, dotdot)
         self.send_json(200, doc, rh)
 
     def control(self, path, body):
@@ -1245,7 +1262,7 @@ class Handler(BaseHTTPRequestHandler):
         bad = d.check_signature(u.path, q)
         if bad:
             return self.xml_error(403, bad[0], bad[1])
-        m = DL_RE.match(u.path)
+        m = DL_RE.match(u.path) or DOTDOT_RE.match(u.path)
         part = job = None
         if m:
             with d.lock:

@@ -148,6 +148,23 @@ run 0 "$BIN" report --format table "$T/esc.csv" &&
     ! grep -q "$(printf '\033')" "$T/out" && contains "$T/out" 'ev\\x1b\[31mil' &&
     ok "no escape sequence from data reaches the terminal" ||
     ko "no escape sequence from data reaches the terminal"
+# every table (and every diagnostic) from data with ESC, OSC, BEL and CR
+HE='PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,VCS_BRANCH,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS,COMPUTE_CREDITS,JOB_RUN_SECONDS,CPU_UTILIZATION_MEDIAN_PCT,CPU_UTILIZATION_MAX_PCT,RAM_UTILIZATION_MEDIAN_PCT,RAM_UTILIZATION_MAX_PCT'
+mkdir -p "$T/escd"
+printf '%s\n"ev\033]0;x\007il",w\033[2J,j\033[31m,00000000-0000-4000-8000-000000000001,2026-10-01,failed,main\r,medium,docker,10.5,10.5,600,5,6,5,6\np,w,j,00000000-0000-4000-8000-000000000002,2026-10-01,success,main,medium,docker,\033[31m1,1,1,1,1,1,1\n' "$HE" >"$T/escd/a.csv"
+printf 'teams:\n  t: ["*"]\n' >"$T/escteams.yaml"
+esc_ok=1
+for cmd in "report --by job,branch" failures "compare $T/escd" \
+    "rightsize --min-runs 1" "chargeback --teams $T/escteams.yaml"; do
+	# shellcheck disable=SC2086
+	"$BIN" $cmd --format table "$T/escd" >"$T/out" 2>"$T/err" || esc_ok=0
+	cat "$T/out" "$T/err" | grep -q "$(printf '\033\|\007\|\r')" && esc_ok=0
+	[ "$esc_ok" = 1 ] || { echo "  ($cmd)"; break; }
+done
+[ "$esc_ok" = 1 ] && "$BIN" failures --format table "$T/escd" >"$T/out" 2>/dev/null &&
+    grep -q 'ev\\x1b\]0;x\\x07il' "$T/out" &&
+    ok "no tables or diagnostics carry control bytes from the data" ||
+    ko "control bytes from the data reached the terminal" "$(cat -v "$T/out" "$T/err")"
 run 0 "$BIN" report --format csv "$T/esc.csv" &&
     grep -q "$(printf '\033')" "$T/out" && ok "CSV keeps names exactly" ||
     ko "CSV keeps names exactly"

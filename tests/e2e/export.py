@@ -353,6 +353,50 @@ NET_PERMANENT = [
 ]
 
 
+def files_under(top, skip=()):
+    out = set()
+    for dp, dns, fns in os.walk(top):
+        dns[:] = [x for x in dns if os.path.join(dp, x) not in skip]
+        out |= {os.path.join(dp, f) for f in fns}
+    return out
+
+
+def case_dotdot_urls(c, data):
+    """Download URLs that climb out with ../ and end in an encoded ../
+    name: the parts are still DIR/<window>/part-NNN.csv.gz and nothing
+    is written anywhere else."""
+    path, truth, start, end = data["B"]
+    d = Double(c.tmp, path, FAST + ["--fault", "dotdot-urls=always"],
+               "d-dotdot")
+    out = c.outdir()
+    before = files_under(c.tmp, {d.dir})
+    errors = []
+    try:
+        r = c.export(d, out, ["--start", start, "--end", end])
+        check_result(c, d, r, out, truth, errors, windows=1)
+        served = [x["path"] for x in d.log_lines()
+                  if x.get("server") == "download" and x.get("status") in
+                  (200, 206)]
+        if not served or not all(p.startswith("/tmp/") and "%2F" in p
+                                 for p in served):
+            errors.append("the ../ URLs were not what was served: %s" %
+                          served[:2])
+        after = files_under(c.tmp, {d.dir, out})
+        if after != before:
+            errors.append("written outside DIR: %s" %
+                          sorted(after - before)[:3])
+        for f in files_under(out):
+            rel = os.path.relpath(f, out)
+            parts = rel.split(os.sep)
+            if ".." in parts or not (rel == "manifest.json" or (
+                    len(parts) == 2 and parts[1].startswith("part-"))):
+                errors.append("unexpected file %s" % rel)
+    finally:
+        d.stop()
+    report("export: download URLs with ../ segments write only "
+           "DIR/<window>/part-NNN.csv.gz", errors)
+
+
 def case_net_permanent(c, data, name):
     path, truth, start, end = data["B"]
     d = Double(c.tmp, path, FAST + ["--fault", name + "=always"],
@@ -645,6 +689,7 @@ def main():
         for name, dargs, cargs, quick in FAULTS:
             if quick or not a.quick:
                 case_fault(c, data, name, dargs, cargs)
+        case_dotdot_urls(c, data)
         for name, quick in NET_PERMANENT:
             if quick or not a.quick:
                 case_net_permanent(c, data, name)
