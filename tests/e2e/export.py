@@ -342,6 +342,10 @@ FAULTS = [
     ("api-huge-body", ["--fault", "api-huge-body=2"], [], True),
     ("dl-drop", ["--fault", "dl-drop=2"], [], True),
     ("dl-wrong-length", ["--fault", "dl-wrong-length=2"], [], True),
+    # one stall, retried after 30 s without a byte (API) or 60 s under
+    # 1 kB/s (download, resumed): full runs only
+    ("api-stall", ["--fault", "api-stall=1"], [], False),
+    ("dl-stall", ["--fault", "dl-stall=1"], [], False),
 ]
 
 # network faults that never pass: `--timeout 10s` ends in exit 6 within
