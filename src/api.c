@@ -304,6 +304,13 @@ api_once(struct api *a, const char *method, const char *url,
 	if (a->deadline > 0 && left < timeout)
 		timeout = left > 0.05 ? left : 0.05;
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	/* a stalled answer (nothing for 30 s) is retried well before the
+	 * 120 s cap; an answer declared larger than the cap is refused
+	 * before its body is read */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)API_MAX_BODY);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
@@ -350,6 +357,23 @@ api_call(struct api *a, const char *method, const char *path,
 		char *msg;
 
 		rc = api_once(a, method, url, body, &status, &b, &h);
+		if (rc == CURLE_FILESIZE_EXCEEDED || b.over) {
+			/* a body past the cap is garbage, never read whole */
+			free(b.p);
+			if (++garbage > API_MAX_GARBAGE) {
+				error("%s: the API at %s answered with a body "
+				    "larger than %u MB, %u times", what, a->host,
+				    API_MAX_BODY >> 20, garbage);
+				ret = EXIT_UNREACHABLE;
+				break;
+			}
+			if (a->verbose || garbage >= 2)
+				warning("%s: %s answered with a body larger "
+				    "than %u MB; retrying", what, a->host,
+				    API_MAX_BODY >> 20);
+			wait = api_backoff(attempt++);
+			goto next;
+		}
 		if (a->verbose)
 			fprintf(stderr, "%s: %s %s -> %s%ld (%.3f s)\n",
 			    PROGRAM_NAME, method, shown, rc == CURLE_OK ? "" :
@@ -458,6 +482,7 @@ api_call(struct api *a, const char *method, const char *path,
 			free(msg);
 			break;
 		}
+next:
 		if (api_clock() + wait > a->deadline) {
 			error("%s: %s did not answer in time", what, a->host);
 			ret = EXIT_UNREACHABLE;

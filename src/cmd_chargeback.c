@@ -36,6 +36,8 @@ CMDOPT_TEAMS_HELP
 CMDOPT_FILTER_HELP
 "\n"
 "Output:\n"
+"  --csv-safe            in CSV, prefix text that starts with = + - @\n"
+"                        (a formula to a spreadsheet) with '\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json, markdown\n"
 "  --db FILE             answer from the history database instead of\n"
@@ -49,7 +51,8 @@ CMDOPT_INPUT_HELP
 "  -h, --help            show this help\n";
 
 enum {
-	OPT_TEAMS = 256, OPT_SHARED, OPT_FORMAT, OPT_PRICE, OPT_DB
+	OPT_TEAMS = 256, OPT_SHARED, OPT_FORMAT, OPT_CSV_SAFE, OPT_PRICE,
+	OPT_DB
 };
 
 static const struct option chargeback_options[] = {
@@ -59,6 +62,7 @@ static const struct option chargeback_options[] = {
 	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "shared-costs", required_argument, NULL, OPT_SHARED },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "csv-safe", no_argument, NULL, OPT_CSV_SAFE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "credit-price", required_argument, NULL, OPT_PRICE },
 	{ "help", no_argument, NULL, 'h' },
@@ -106,6 +110,9 @@ cmd_chargeback_exec(int argc, char **argv)
 			break;
 		case OPT_DB:
 			db_path = optarg;
+			break;
+		case OPT_CSV_SAFE:
+			o.csv_safe = 1;
 			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {
@@ -179,6 +186,7 @@ cmd_chargeback_exec(int argc, char **argv)
 	}
 	chargeback_build(&cb, &o, &res, mode);
 	chargeback_result(&cb, &res, &to, &out_res);
+	to.csv_safe = o.csv_safe;
 	chargeback_view(&cb, &v, &to, &out_res, price);
 	if (out_open(&out, output) < 0) {
 		ret = EXIT_FAILURE_OTHER;

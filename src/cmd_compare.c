@@ -39,6 +39,8 @@ CMDOPT_FILTER_HELP
 "  --min-change CREDITS  hide groups whose credits changed by less than\n"
 "                        CREDITS, either way\n"
 "  --top N               keep the first N groups, fold the rest into (other)\n"
+"  --csv-safe            in CSV, prefix text that starts with = + - @\n"
+"                        (a formula to a spreadsheet) with '\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json, markdown\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
@@ -53,7 +55,8 @@ CMDOPT_INPUT_HELP
 "  -h, --help            show this help\n";
 
 enum {
-	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT, OPT_TEAMS, OPT_DB,
+	OPT_MIN_CHANGE = 256, OPT_TOP, OPT_FORMAT, OPT_CSV_SAFE, OPT_TEAMS,
+	OPT_DB,
 	OPT_PREV_SINCE, OPT_PREV_UNTIL
 };
 
@@ -65,6 +68,7 @@ static const struct option compare_options[] = {
 	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "csv-safe", no_argument, NULL, OPT_CSV_SAFE },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "previous-since", required_argument, NULL, OPT_PREV_SINCE },
 	{ "previous-until", required_argument, NULL, OPT_PREV_UNTIL },
@@ -141,6 +145,9 @@ cmd_compare_exec(int argc, char **argv)
 				    "got '%.100s'", optarg);
 				goto out;
 			}
+			break;
+		case OPT_CSV_SAFE:
+			o.csv_safe = 1;
 			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {

@@ -36,6 +36,8 @@ static const char failures_usage[] =
 "  --project GLOB        only projects matching GLOB (repeatable)\n"
 "  --branch GLOB         only branches matching GLOB (repeatable)\n"
 "  --top N               keep the first N rows (the totals cover all)\n"
+"  --csv-safe            in CSV, prefix text that starts with = + - @\n"
+"                        (a formula to a spreadsheet) with '\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json (rows, totals, meta), markdown\n"
 "  --db FILE             answer from the history database instead of\n"
@@ -50,7 +52,8 @@ CMDOPT_INPUT_HELP
 "Columns: project, workflow, job, runs, wasted_runs, failure_rate_pct,\n"
 "wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n";
 
-enum { OPT_WASTE = 256, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_DB };
+enum { OPT_WASTE = 256, OPT_TOP, OPT_FORMAT, OPT_CSV_SAFE, OPT_PRICE,
+	OPT_DB };
 
 static const struct option failures_options[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -62,6 +65,7 @@ static const struct option failures_options[] = {
 	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "csv-safe", no_argument, NULL, OPT_CSV_SAFE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "credit-price", required_argument, NULL, OPT_PRICE },
 	{ "help", no_argument, NULL, 'h' },
@@ -159,6 +163,9 @@ cmd_failures_exec(int argc, char **argv)
 		case OPT_DB:
 			db_path = optarg;
 			break;
+		case OPT_CSV_SAFE:
+			o.csv_safe = 1;
+			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {
 				ret = cmdopt_usage("failures", "--format: "
@@ -236,6 +243,7 @@ cmd_failures_exec(int argc, char **argv)
 		goto out;
 	}
 	failures_grid(&fl, (size_t)top, &rows, &totals);
+	rows.csv_safe = totals.csv_safe = o.csv_safe;
 	meta = failures_meta(&res, waste_list);
 	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
 	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,

@@ -43,6 +43,8 @@ static const char report_usage[] =
 "  --sort METRIC         sort by a metric, largest first (default\n"
 "                        total_credits), or by a key column, ascending\n"
 "  --top N               keep the first N groups, fold the rest into (other)\n"
+"  --csv-safe            in CSV, prefix text that starts with = + - @\n"
+"                        (a formula to a spreadsheet) with '\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json, markdown; png or svg: a chart\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
@@ -72,7 +74,8 @@ static const char report_usage[] =
 
 enum {
 	OPT_BY = 256, OPT_SINCE, OPT_UNTIL, OPT_PROJECT, OPT_BRANCH,
-	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_PRICE, OPT_STRICT,
+	OPT_STATUS, OPT_SORT, OPT_TOP, OPT_FORMAT, OPT_CSV_SAFE, OPT_PRICE,
+	OPT_STRICT,
 	OPT_KEEP_DUPS, OPT_THREADS, OPT_WIDTH, OPT_HEIGHT, OPT_TITLE,
 	OPT_TEAMS, OPT_DB
 };
@@ -90,6 +93,7 @@ static const struct option report_options[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "csv-safe", no_argument, NULL, OPT_CSV_SAFE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "credit-price", required_argument, NULL, OPT_PRICE },
 	{ "strict", no_argument, NULL, OPT_STRICT },
@@ -315,6 +319,9 @@ cmd_report_exec(int argc, char **argv)
 				    optarg);
 				goto out;
 			}
+			break;
+		case OPT_CSV_SAFE:
+			o.csv_safe = 1;
 			break;
 		case OPT_FORMAT:
 			chart = parse_chart_format(optarg);

@@ -42,6 +42,8 @@ static const char rightsize_usage[] =
 "  --project GLOB        only projects matching GLOB (repeatable)\n"
 "  --branch GLOB         only branches matching GLOB (repeatable)\n"
 "  --top N               keep the first N rows\n"
+"  --csv-safe            in CSV, prefix text that starts with = + - @\n"
+"                        (a formula to a spreadsheet) with '\n"
 "  --format FMT          table (default on a terminal), csv (default\n"
 "                        otherwise), json (rows, meta), markdown\n"
 "  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
@@ -55,7 +57,7 @@ CMDOPT_INPUT_HELP
 "span from the first to the last date counted.\n";
 
 enum { OPT_MIN_RUNS = 256, OPT_UNDER, OPT_OVER, OPT_RATES, OPT_TOP,
-	OPT_FORMAT, OPT_QUIET };
+	OPT_FORMAT, OPT_CSV_SAFE, OPT_QUIET };
 
 static const struct option rightsize_options[] = {
 	{ "since", required_argument, NULL, CMDOPT_SHARED },
@@ -69,6 +71,7 @@ static const struct option rightsize_options[] = {
 	{ "rates", required_argument, NULL, OPT_RATES },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "csv-safe", no_argument, NULL, OPT_CSV_SAFE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
@@ -207,6 +210,9 @@ cmd_rightsize_exec(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_CSV_SAFE:
+			o.csv_safe = 1;
+			break;
 		case OPT_FORMAT:
 			if (cmdopt_format(optarg, &fmt) < 0) {
 				ret = cmdopt_usage("rightsize", "--format: "
@@ -288,6 +294,7 @@ cmd_rightsize_exec(int argc, char **argv)
 		    (unsigned long long)rs.bad_values,
 		    rs.bad_values == 1 ? " is" : "s are");
 	rightsize_grid(&rs, (size_t)top, &g);
+	g.csv_safe = o.csv_safe;
 	meta = rightsize_meta(&res, &rs, &ro, rates_path);
 	snprintf(title, sizeof(title), "Rightsizing: %zu groups with at least "
 	    "%llu runs; %llu runs without utilization left out", rs.n,

@@ -271,6 +271,8 @@ emit(const struct run_opts *o, const struct pass *p, const char *by,
 	int ret;
 
 	pass_rollup(p, by, &ko, &kr);
+	/* artifacts people open in spreadsheets: no formulas from names */
+	ko.csv_safe = 1;
 	if (kind == EMIT_PNG || kind == EMIT_SVG) {
 		struct chart_opts co;
 		char *org = report_org_label(&p->res, p->org_id);
@@ -976,6 +978,7 @@ run_exec(struct run_opts *o)
 		argv_add(&a, o->price);
 		argv_add(&a, "--waste-statuses");
 		argv_add(&a, o->waste);
+		argv_add(&a, "--csv-safe");
 		argv_add(&a, "--format");
 		argv_add(&a, "csv");
 		argv_add(&a, "-o");
@@ -997,6 +1000,7 @@ run_exec(struct run_opts *o)
 		argv_add(&a, "rightsize");
 		if (o->quiet)
 			argv_add(&a, "--quiet");
+		argv_add(&a, "--csv-safe");
 		argv_add(&a, "--format");
 		argv_add(&a, "csv");
 		argv_add(&a, "-o");
@@ -1023,6 +1027,7 @@ run_exec(struct run_opts *o)
 			argv_add(&a, "compare");
 			argv_add(&a, "--by");
 			argv_add(&a, "project");
+			argv_add(&a, "--csv-safe");
 			argv_add(&a, "--format");
 			argv_add(&a, fmts[i]);
 			argv_add(&a, "-o");

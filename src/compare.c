@@ -246,7 +246,7 @@ compare_write_csv(const struct compare *c, FILE *f)
 		for (k = 0; k < c->o->nkeys; k++) {
 			const char *s = compare_key_part(r, k, &len);
 
-			csv_write_field(f, s, len);
+			csv_write_text(f, s, len, c->o->csv_safe);
 			putc(',', f);
 		}
 		compare_plain(r, b[0], b[1], b[2], b[3]);

@@ -79,7 +79,8 @@ grid_write_csv(const struct grid *g, FILE *f)
 
 			if (j)
 				putc(',', f);
-			csv_write_field(f, s, strlen(s));
+			csv_write_text(f, s, strlen(s), g->csv_safe &&
+			    !g->numeric[j]);
 		}
 		putc('\n', f);
 	}

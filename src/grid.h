@@ -18,6 +18,7 @@ struct grid {
 	char **cells;			/* nrows * ncols, owned */
 	size_t nrows;
 	size_t nkeys;	/* leading key columns (cut at 48 in a table) */
+	int csv_safe;	/* CSV: neutralise formulas in text cells */
 };
 
 /* Start an empty grid; heads and numeric must outlive it. */

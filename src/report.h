@@ -84,6 +84,9 @@ struct report_opts {
 	 * those columns give runs without utilization, not an error.
 	 */
 	int want_util;
+	/* CSV output: neutralise text fields that look like formulas
+	 * (csv_write_text); off by default, on for run's artifacts */
+	int csv_safe;
 };
 
 /*

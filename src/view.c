@@ -203,6 +203,42 @@ csv_write_field(FILE *f, const char *s, size_t len)
 	putc('"', f);
 }
 
+int
+csv_needs_neutralising(const char *s, size_t len)
+{
+	size_t i = 1, digits = 0;
+
+	if (len == 0 || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
+		return 0;
+	if (s[0] != '-' && s[0] != '+')
+		return 1;
+	/* a signed decimal number is a value, not a formula */
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < len && s[i] == '.' && digits > 0) {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return !(digits > 0 && i == len);
+}
+
+void
+csv_write_text(FILE *f, const char *s, size_t len, int safe)
+{
+	char *t;
+
+	if (!safe || !csv_needs_neutralising(s, len)) {
+		csv_write_field(f, s, len);
+		return;
+	}
+	t = xmalloc(len + 1);
+	t[0] = '\'';
+	memcpy(t + 1, s, len);
+	csv_write_field(f, t, len + 1);
+	free(t);
+}
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
 static size_t
 utf8_seq(const unsigned char *s, size_t len)
@@ -328,7 +364,7 @@ write_csv(const struct view *v, FILE *f)
 
 			if (k)
 				putc(',', f);
-			csv_write_field(f, s, len);
+			csv_write_text(f, s, len, v->o->csv_safe);
 		}
 		for (m = 0; m < VM_COUNT; m++) {
 			putc(',', f);

@@ -88,6 +88,16 @@ size_t view_cell_text(struct sbuf *out, const char *s, size_t len,
 
 /* Helpers shared with other writers. */
 void csv_write_field(FILE *f, const char *s, size_t len);
+/*
+ * A text field (a name from the data): as csv_write_field, but with `safe`
+ * a field that a spreadsheet would take for a formula, one starting with
+ * '=', '+', '-', '@', a tab or a CR, gets a leading single quote ("'=1+2"),
+ * which spreadsheets show as text and do not evaluate.  A plain decimal
+ * number ("-12", "3.5") is left as it is: it is a value, not a formula.
+ */
+void csv_write_text(FILE *f, const char *s, size_t len, int safe);
+/* Whether csv_write_text would neutralise s with `safe` on. */
+int csv_needs_neutralising(const char *s, size_t len);
 void json_write_string(FILE *f, const char *s, size_t len);
 
 #endif

@@ -19,6 +19,7 @@ import http.client
 import io
 import json
 import os
+import posixpath
 import re
 import shutil
 import signal
@@ -992,6 +993,121 @@ def t_fault_redirects():
         eq(get(urls[0]).status, 302, "second redirect")
         eq(get(urls[1]).body, r2.body, "same bytes")
         eq(get(tamper_sig(loc)).status, 403, "other host checks signatures")
+
+
+def raw_poll(d, jid, timeout=10, limit=60):
+    """(head bytes, body bytes, seconds) of one raw poll read to EOF or
+    until the socket times out."""
+    p = urlsplit(d.api)
+    sock = socket.create_connection((p.hostname, p.port), timeout=timeout)
+    path = "%s/organizations/%s/usage_export_job/%s" % (p.path, ORG, jid)
+    sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nCircle-Token: %s\r\n"
+                  "\r\n" % (path, TOKEN)).encode())
+    data = b""
+    t0 = time.monotonic()
+    try:
+        while True:
+            b = sock.recv(1 << 20)
+            if not b:
+                break
+            data += b
+            if time.monotonic() - t0 > limit:
+                break
+    except (socket.timeout, ConnectionResetError):
+        pass
+    finally:
+        sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head, body, time.monotonic() - t0
+
+
+def declared(head):
+    m = re.search(rb"Content-Length: (\d+)", head)
+    return int(m.group(1)) if m else None
+
+
+@test
+def t_fault_network_api():
+    s, e = window()
+    with Double(FAST + ["--fault", "api-drop", "--fault",
+                        "api-wrong-length", "--fault", "api-short-length",
+                        "--fault", "api-huge-body", "--fault", "api-stall",
+                        "--fault", "api-trickle"]) as d:
+        jid = d.create(s, e)
+        head, body, _ = raw_poll(d, jid)
+        eq((head, body), (b"", b""), "drop: nothing")
+        head, body, _ = raw_poll(d, jid)
+        check(declared(head) > len(body), "wrong-length: %s for %d" %
+              (declared(head), len(body)))
+        head, body, _ = raw_poll(d, jid)
+        check(declared(head) < len(body) or declared(head) == len(body),
+              "short-length read")
+        check(declared(head) < len(json.dumps({"usage_export_job_id": jid})),
+              "short-length: %s" % declared(head))
+        head, body, _ = raw_poll(d, jid, 20)
+        check(len(body) > 64 << 20, "huge-body: %d bytes" % len(body))
+        head, body, secs = raw_poll(d, jid, 1.5)
+        check(0 < len(body) < declared(head) and secs >= 1.4,
+              "stall: %d of %s in %.1f s" % (len(body), declared(head),
+                                            secs))
+        head, body, secs = raw_poll(d, jid, 1.2, 1.5)
+        check(len(body) <= 12, "trickle: %d bytes in %.1f s" % (len(body),
+                                                               secs))
+        eq(d.poll(jid).status, 200, "then a normal answer")
+        eq(d.state()["faults_fired"],
+           {k: 1 for k in ("api-drop", "api-wrong-length",
+                           "api-short-length", "api-huge-body",
+                           "api-stall", "api-trickle")}, "faults_fired")
+
+
+@test
+def t_fault_network_download():
+    with Double(FAST + ["--fault", "dl-drop", "--fault", "dl-wrong-length",
+                        "--fault", "dl-stall"]) as d:
+        _, urls = completed_urls(d)
+        st, length, body, err = raw_get(urls[0])
+        eq((st, body), (None, b""), "drop")
+        st, length, body, err = raw_get(urls[0])
+        check(st == 200 and length > len(body) > 0,
+              "wrong-length %s %s %d" % (st, length, len(body)))
+        eq(length, len(body) + 1000, "declared 1000 bytes too many")
+        t0 = time.monotonic()
+        p = urlsplit(urls[0])
+        sock = socket.create_connection((p.hostname, p.port), timeout=1.5)
+        sock.sendall(("GET %s?%s HTTP/1.1\r\nHost: x\r\n\r\n" %
+                      (p.path, p.query)).encode())
+        got = b""
+        try:
+            while True:
+                b = sock.recv(65536)
+                if not b:
+                    break
+                got += b
+        except socket.timeout:
+            pass
+        sock.close()
+        check(time.monotonic() - t0 >= 1.4, "stall closed early")
+        head, _, body = got.partition(b"\r\n\r\n")
+        check(0 < len(body) < declared(head), "stall: half a body")
+        eq(get(urls[0]).status, 200, "then whole")
+
+
+@test
+def t_fault_dotdot_urls():
+    with fault_double("dotdot-urls") as d:
+        _, urls = completed_urls(d)
+        for u in urls:
+            p = urlsplit(u)
+            check("/../" in p.path and p.path.rsplit("/", 1)[1].startswith(
+                "..%2F..%2Fpart-"), "dotdot URL %s" % p.path)
+            # as a client sends it, dot segments removed (RFC 3986 5.2.4)
+            norm = posixpath.normpath(p.path)
+            check(norm.startswith("/tmp/"), "normalised %s" % norm)
+            r = get("%s://%s%s?%s" % (p.scheme, p.netloc, norm, p.query))
+            eq(r.status, 200, "served")
+            check(r.body[:2] == b"\x1f\x8b", "a gzip part")
+        jid, urls2 = completed_urls(d)
+        check("/../" not in urls2[0], "only the first poll's URLs")
 
 
 @test

@@ -176,6 +176,21 @@ FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
   slow=BYTES_PER_SECOND    every download body throttled (not a count)
   no-range                 Range ignored, always 200 with the whole file
                            (not a count)
+  Network faults (counts; "api-" ones hit polls, "dl-" ones downloads):
+  api-drop, dl-drop        close the connection before any answer
+  api-stall, dl-stall      headers and half the body, then nothing (the
+                           connection stays open until the client goes)
+  api-wrong-length,        Content-Length larger than the body, body sent,
+  dl-wrong-length          connection closed
+  api-short-length         Content-Length smaller than the body (the JSON
+                           answer arrives cut short)
+  api-huge-body            200, application/json, a 64 MB body
+  api-trickle, dl-trickle  the body at TRICKLE bytes per second (5)
+  dotdot-urls              URLs minted by the first N completed polls climb
+                           out with ../ segments and end in an encoded
+                           ../ name: /exports/J/../../../../../../tmp/J/
+                           ..%2F..%2Fpart-NNN.csv.gz (served, signed as
+                           /tmp/J/..%2F..%2Fpart-NNN.csv.gz)
   Download faults fire only on validly signed, unexpired GETs.  A fault
   that fires is named in the request's log line ("fault"; several joined
   with ","); stay-created / fail-job are named on the create and on polls
@@ -265,8 +280,15 @@ BIG_FILE = 64 << 20
 COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
                 "garbage-json", "null-urls", "missing-urls", "stay-created",
                 "fail-job", "truncate", "reset", "expire", "redirect",
-                "redirect-other-host")
+                "redirect-other-host",
+                # network faults: "api-" on polls, "dl-" on downloads
+                "api-drop", "api-stall", "api-wrong-length",
+                "api-short-length", "api-huge-body", "api-trickle",
+                "dl-drop", "dl-stall", "dl-wrong-length", "dl-trickle",
+                "dotdot-urls")
 OTHER_FAULTS = ("slow", "no-range")
+TRICKLE = 5         # bytes per second of the trickle faults
+STALL_MAX = 120     # seconds a stalled answer keeps the connection open
 
 STANDARD_HEADER = [
     "ORGANIZATION_ID", "ORGANIZATION_NAME", "ORGANIZATION_CREATED_DATE",
@@ -298,6 +320,10 @@ GET_RE = re.compile(r"/api/v2/organizations/([^/]+)/usage_export_job/"
                     r"([^/]+)\Z")
 DL_RE = re.compile(r"/exports/([^/]+)/(redirected/)?"
                    r"(part-\d{3,}\.csv(?:\.gz)?)\Z")
+# the path a dotdot URL arrives with, once the client has removed its dot
+# segments: the name is "..%2F..%2Fpart-NNN.csv.gz" (groups as DL_RE's)
+DOTDOT_RE = re.compile(r"/tmp/([^/]+)/()\.\.%2F\.\.%2F"
+                       r"(part-\d{3,}\.csv(?:\.gz)?)\Z")
 
 
 # ---------------------------------------------------------------- time
@@ -700,7 +726,7 @@ class Double:
                 (quote(cred, safe=""), date, expires,
                  self.sign(path, date, expires, cred)))
 
-    def mint(self, job, expired):
+    def mint(self, job, expired, dotdot=False):
         t = time.time()
         ttl = int(self.a.url_ttl)
         if expired:
@@ -711,7 +737,11 @@ class Double:
         urls = []
         for p in job.parts:
             path = "/exports/%s/%s" % (job.id, p.name)
-            urls.append("%s%s?%s" % (self.dl_base, path,
+            shown = path
+            if dotdot:
+                path = "/tmp/%s/..%%2F..%%2F%s" % (job.id, p.name)
+                shown = "/exports/%s/../../../../../..%s" % (job.id, path)
+            urls.append("%s%s?%s" % (self.dl_base, shown,
                                      self.signed_query(path, date, ttl,
                                                        cred)))
         return urls
@@ -885,6 +915,69 @@ class Handler(BaseHTTPRequestHandler):
             self._bytes += len(body)
             self.finish_request_log()
             self.wfile.write(body)
+
+    def net_fault(self, prefix, status, body, ctype):
+        """Serve one of the network faults named PREFIX-*, if one is armed;
+        returns True when it did (the connection is then done)."""
+        d = self.server.double
+        for kind in ("drop", "wrong-length", "short-length", "huge-body",
+                     "stall", "trickle"):
+            name = prefix + kind
+            if name in COUNT_FAULTS and d.fire(name):
+                break
+        else:
+            return False
+        self._faults.append(name)
+        self.close_connection = True
+        if callable(body):
+            body = body()
+        if kind == "drop":
+            self._status = 0
+            self.finish_request_log()
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        if kind == "huge-body":
+            body = b'{"pad":"' + b"x" * (64 << 20) + b'"}'
+        length = len(body)
+        if kind == "wrong-length":
+            length += 1000
+        elif kind == "short-length":
+            length = max(1, length // 2)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        self.finish_request_log()
+        try:
+            if kind == "stall":
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                self._bytes += len(body) // 2
+                self.connection.settimeout(1)
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < STALL_MAX:
+                    try:
+                        if self.connection.recv(4096) == b"":
+                            break   # the client gave up
+                    except socket.timeout:
+                        continue
+            elif kind == "trickle":
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    self._bytes += 1
+                    time.sleep(1.0 / TRICKLE)
+            else:
+                self.wfile.write(body[:length])
+                self._bytes += min(length, len(body))
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except (ConnectionError, BrokenPipeError, TimeoutError, OSError):
+            pass
+        return True
 
     def send_json(self, status, obj, headers=()):
         body = json.dumps(obj, separators=(",", ":")).encode()
@@ -1070,6 +1163,10 @@ class Handler(BaseHTTPRequestHandler):
         if d.fire("poll-500"):
             self._faults.append("poll-500")
             return self.error(500, MSG_500)
+        if self.net_fault("api-", 200, json.dumps(
+                {"usage_export_job_id": jid, "state": "processing",
+                 "download_urls": None}).encode(), "application/json"):
+            return
         if d.fire("garbage-json"):
             self._faults.append("garbage-json")
             return self.send_body(200, b'{"usage_export_job_id": "',
@@ -1101,7 +1198,10 @@ class Handler(BaseHTTPRequestHandler):
                 expired = d.fire("expire")
                 if expired:
                     self._faults.append("expire")
-                doc["download_urls"] = d.mint(job, expired)
+                dotdot = d.fire("dotdot-urls")
+                if dotdot:
+                    self._faults.append("dotdot-urls")
+                doc["download_urls"] = d.mint(job, expired, dotdot)
         self.send_json(200, doc, rh)
 
     def control(self, path, body):
@@ -1162,7 +1262,7 @@ class Handler(BaseHTTPRequestHandler):
         bad = d.check_signature(u.path, q)
         if bad:
             return self.xml_error(403, bad[0], bad[1])
-        m = DL_RE.match(u.path)
+        m = DL_RE.match(u.path) or DOTDOT_RE.match(u.path)
         part = job = None
         if m:
             with d.lock:
@@ -1226,6 +1326,9 @@ class Handler(BaseHTTPRequestHandler):
             if status == 206:
                 extra.append(("Content-Range", "bytes %d-%d/%d" %
                               (start, start + count - 1, size)))
+        if not head and self.net_fault("dl-", status, lambda: self.part_bytes(
+                part, start, count), part.ctype):
+            return
         self.send_response(status)
         self.send_header("Content-Type", part.ctype)
         self.send_header("Content-Length", str(count))
@@ -1265,6 +1368,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.close()
             except OSError:
                 pass
+
+    def part_bytes(self, part, start, count):
+        if part.data is not None:
+            return bytes(part.data[start:start + count])
+        with open(part.path, "rb") as f:
+            f.seek(start)
+            return f.read(count)
 
     def send_bytes(self, part, start, count, rate):
         if count <= 0:

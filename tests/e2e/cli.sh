@@ -148,9 +148,60 @@ run 0 "$BIN" report --format table "$T/esc.csv" &&
     ! grep -q "$(printf '\033')" "$T/out" && contains "$T/out" 'ev\\x1b\[31mil' &&
     ok "no escape sequence from data reaches the terminal" ||
     ko "no escape sequence from data reaches the terminal"
+# every table (and every diagnostic) from data with ESC, OSC, BEL and CR
+HE='PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,VCS_BRANCH,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS,COMPUTE_CREDITS,JOB_RUN_SECONDS,CPU_UTILIZATION_MEDIAN_PCT,CPU_UTILIZATION_MAX_PCT,RAM_UTILIZATION_MEDIAN_PCT,RAM_UTILIZATION_MAX_PCT'
+mkdir -p "$T/escd"
+printf '%s\n"ev\033]0;x\007il",w\033[2J,j\033[31m,00000000-0000-4000-8000-000000000001,2026-10-01,failed,main\r,medium,docker,10.5,10.5,600,5,6,5,6\np,w,j,00000000-0000-4000-8000-000000000002,2026-10-01,success,main,medium,docker,\033[31m1,1,1,1,1,1,1\n' "$HE" >"$T/escd/a.csv"
+printf 'teams:\n  t: ["*"]\n' >"$T/escteams.yaml"
+esc_ok=1
+for cmd in "report --by job,branch" failures "compare $T/escd" \
+    "rightsize --min-runs 1" "chargeback --teams $T/escteams.yaml"; do
+	# shellcheck disable=SC2086
+	"$BIN" $cmd --format table "$T/escd" >"$T/out" 2>"$T/err" || esc_ok=0
+	cat "$T/out" "$T/err" | grep -q "$(printf '\033\|\007\|\r')" && esc_ok=0
+	[ "$esc_ok" = 1 ] || { echo "  ($cmd)"; break; }
+done
+[ "$esc_ok" = 1 ] && "$BIN" failures --format table "$T/escd" >"$T/out" 2>/dev/null &&
+    grep -q 'ev\\x1b\]0;x\\x07il' "$T/out" &&
+    ok "no tables or diagnostics carry control bytes from the data" ||
+    ko "control bytes from the data reached the terminal" "$(cat -v "$T/out" "$T/err")"
 run 0 "$BIN" report --format csv "$T/esc.csv" &&
     grep -q "$(printf '\033')" "$T/out" && ok "CSV keeps names exactly" ||
     ko "CSV keeps names exactly"
+# -- --csv-safe: formulas in names neutralised with a leading quote where
+#    asked (and in run's artifacts); numbers, negative ones too, untouched
+HF='PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,VCS_BRANCH,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS,COMPUTE_CREDITS,JOB_RUN_SECONDS'
+mkdir -p "$T/fx1" "$T/fx2"
+printf '%s\n"=HYPERLINK(""http://x"")",w,=j,00000000-0000-4000-8000-000000000001,2026-10-01,success,main,medium,docker,10.5,10.5,600\n+evil,w,@job,00000000-0000-4000-8000-000000000002,2026-10-02,failed,dev,medium,docker,2.25,2.25,60\n-12,w,ok,00000000-0000-4000-8000-000000000003,2026-10-03,success,main,medium,docker,1,1,5\n' "$HF" >"$T/fx1/a.csv"
+sed 's/10.5,10.5/1,1/' "$T/fx1/a.csv" >"$T/fx2/a.csv"
+run 0 "$BIN" report --format csv "$T/fx1" &&
+    grep -q '^"=HYPERLINK(""http://x"")",1,' "$T/out" &&
+    grep -q '^+evil,1,' "$T/out" &&
+    ok "report CSV keeps formula-like names exactly by default" ||
+    ko "report CSV keeps formula-like names exactly by default"
+run 0 "$BIN" report --csv-safe --format csv "$T/fx1" &&
+    grep -q "^\"'=HYPERLINK(\"\"http://x\"\")\",1," "$T/out" &&
+    grep -q "^'+evil,1," "$T/out" && grep -q '^-12,1,5,' "$T/out" &&
+    ok "report --csv-safe: = + quoted, the number -12 kept" ||
+    ko "report --csv-safe" "$(cat "$T/out")"
+run 0 "$BIN" compare --csv-safe --format csv "$T/fx1" "$T/fx2" &&
+    grep -q "^\"'=HYPERLINK(\"\"http://x\"\")\",10.5,1,-9.5,-90.48,down$" "$T/out" &&
+    ok "compare --csv-safe: names quoted, negative changes stay numbers" ||
+    ko "compare --csv-safe" "$(cat "$T/out")"
+run 0 "$BIN" failures --csv-safe --format csv "$T/fx1" &&
+    grep -q "^'+evil,w,'@job,1,1,100.00," "$T/out" &&
+    printf 'teams:\n  "@t": ["*"]\n' >"$T/fxteams.yaml" &&
+    run 0 "$BIN" chargeback --teams "$T/fxteams.yaml" --csv-safe --format csv "$T/fx1" &&
+    grep -q "^'@t,3," "$T/out" &&
+    ok "failures and chargeback take --csv-safe" ||
+    ko "failures and chargeback --csv-safe" "$(cat "$T/out" "$T/err")"
+run 0 "$BIN" run --from "$T/fx1" -o "$T/fxrun" --quiet &&
+    ! grep -hq '^[=+@]\|^"[=+@-]\|,[=+@]' "$T"/fxrun/*.csv &&
+    grep -q "^'+evil,w,'@job," "$T/fxrun/by-job.csv" &&
+    grep -q "^'+evil,w,'@job," "$T/fxrun/failures.csv" &&
+    grep -q '^-12,1,5,' "$T/fxrun/by-project.csv" &&
+    ok "run's CSV artifacts are formula-safe by default" ||
+    ko "run's CSV artifacts are formula-safe" "$(cat "$T/err")"
 printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\np,1,0.1\np,2,0.2\n' >"$T/sum.csv"
 run 0 "$BIN" report --format csv "$T/sum.csv" && grep -q '^p,2,0,0,0,0,0,0,0,0,0,0.3,0.00,100.00$' "$T/out" &&
     ok "0.1 + 0.2 is exactly 0.3" || ko "0.1 + 0.2 is exactly 0.3" "$(cat "$T/out")"

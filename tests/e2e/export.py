@@ -335,7 +335,96 @@ FAULTS = [
     ("redirect-other-host", ["--fault", "redirect-other-host=2"], [], False),
     ("slow", ["--fault", "slow=400000"], ["--parallel", "2"], False),
     ("rate-limit-polls", ["--poll-limit", "3/2"], [], False),
+    # network faults that pass: retried, the result whole
+    ("api-drop", ["--fault", "api-drop=2"], [], True),
+    ("api-wrong-length", ["--fault", "api-wrong-length=2"], [], True),
+    ("api-short-length", ["--fault", "api-short-length=2"], [], False),
+    ("api-huge-body", ["--fault", "api-huge-body=2"], [], True),
+    ("dl-drop", ["--fault", "dl-drop=2"], [], True),
+    ("dl-wrong-length", ["--fault", "dl-wrong-length=2"], [], True),
+    # one stall, retried after 30 s without a byte (API) or 60 s under
+    # 1 kB/s (download, resumed): full runs only
+    ("api-stall", ["--fault", "api-stall=1"], [], False),
+    ("dl-stall", ["--fault", "dl-stall=1"], [], False),
 ]
+
+# network faults that never pass: `--timeout 10s` ends in exit 6 within
+# ~15 s, never a hang (the double stalls for 120 s, trickles for minutes)
+NET_PERMANENT = [
+    ("api-stall", True), ("api-trickle", True), ("api-drop", False),
+    ("api-huge-body", True), ("dl-stall", True), ("dl-trickle", False),
+    ("dl-drop", False),
+]
+
+
+def files_under(top, skip=()):
+    out = set()
+    for dp, dns, fns in os.walk(top):
+        dns[:] = [x for x in dns if os.path.join(dp, x) not in skip]
+        out |= {os.path.join(dp, f) for f in fns}
+    return out
+
+
+def case_dotdot_urls(c, data):
+    """Download URLs that climb out with ../ and end in an encoded ../
+    name: the parts are still DIR/<window>/part-NNN.csv.gz and nothing
+    is written anywhere else."""
+    path, truth, start, end = data["B"]
+    d = Double(c.tmp, path, FAST + ["--fault", "dotdot-urls=always"],
+               "d-dotdot")
+    out = c.outdir()
+    before = files_under(c.tmp, {d.dir})
+    errors = []
+    try:
+        r = c.export(d, out, ["--start", start, "--end", end])
+        check_result(c, d, r, out, truth, errors, windows=1)
+        served = [x["path"] for x in d.log_lines()
+                  if x.get("server") == "download" and x.get("status") in
+                  (200, 206)]
+        if not served or not all(p.startswith("/tmp/") and "%2F" in p
+                                 for p in served):
+            errors.append("the ../ URLs were not what was served: %s" %
+                          served[:2])
+        after = files_under(c.tmp, {d.dir, out})
+        if after != before:
+            errors.append("written outside DIR: %s" %
+                          sorted(after - before)[:3])
+        for f in files_under(out):
+            rel = os.path.relpath(f, out)
+            parts = rel.split(os.sep)
+            if ".." in parts or not (rel == "manifest.json" or (
+                    len(parts) == 2 and parts[1].startswith("part-"))):
+                errors.append("unexpected file %s" % rel)
+    finally:
+        d.stop()
+    report("export: download URLs with ../ segments write only "
+           "DIR/<window>/part-NNN.csv.gz", errors)
+
+
+def case_net_permanent(c, data, name):
+    path, truth, start, end = data["B"]
+    d = Double(c.tmp, path, FAST + ["--fault", name + "=always"],
+               "d-perm-" + name)
+    out = c.outdir()
+    errors = []
+    try:
+        r = c.export(d, out, ["--start", start, "--end", end, "--timeout",
+                              "10s"], timeout=60)
+        if r.returncode != 6:
+            errors.append("exit %d, want 6: %s" % (r.returncode, err1(r)))
+        if r.elapsed > 15:
+            errors.append("took %.1f s past a 10 s timeout" % r.elapsed)
+        if not err1(r):
+            errors.append("no message")
+        if name == "api-huge-body" and "larger than" not in err1(r):
+            errors.append("no message on the size cap: %s" % err1(r))
+        if c.token in err1(r) or c.token in r.stdout.decode("utf-8",
+                                                             "replace"):
+            errors.append("token in the output")
+    finally:
+        d.stop()
+    report("export net fault %s (permanent): exit 6 in %.1f s" %
+           (name, r.elapsed), errors)
 
 
 def case_fault(c, data, name, dargs, cargs):
@@ -604,6 +693,10 @@ def main():
         for name, dargs, cargs, quick in FAULTS:
             if quick or not a.quick:
                 case_fault(c, data, name, dargs, cargs)
+        case_dotdot_urls(c, data)
+        for name, quick in NET_PERMANENT:
+            if quick or not a.quick:
+                case_net_permanent(c, data, name)
         case_kill_resume(c, data, 1)
         if not a.quick:
             case_kill_resume(c, data, 2)

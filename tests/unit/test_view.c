@@ -575,6 +575,59 @@ csv_of(const char *s, size_t len)
 	return buf;
 }
 
+static char *
+csv_text_of(const char *s, int safe)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	csv_write_text(f, s, strlen(s), safe);
+	fclose(f);
+	return buf;
+}
+
+/* --csv-safe: a leading = + - @ tab or CR gets a quote; numbers do not */
+static void
+test_csv_safe(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"" },
+		{ "=1+2", "'=1+2" },
+		{ "+cmd", "'+cmd" },
+		{ "-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0" },
+		{ "@SUM(A1)", "'@SUM(A1)" },
+		{ "\tx", "'\tx" },
+		{ "\rx", "\"'\rx\"" },
+		{ "=a,b", "\"'=a,b\"" },
+		{ "-", "'-" },
+		{ "-.5", "'-.5" },
+		{ "-12", "-12" },
+		{ "-3.25", "-3.25" },
+		{ "+7", "+7" },
+		{ "a=b", "a=b" },
+		{ "", "" },
+		{ "plain", "plain" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = csv_text_of(cases[i].in, 1);
+		char *off = csv_text_of(cases[i].in, 0);
+		char *plain = csv_of(cases[i].in, strlen(cases[i].in));
+
+		assert_string_equal(got, cases[i].want);
+		/* off: exactly csv_write_field */
+		assert_string_equal(off, plain);
+		free(got);
+		free(off);
+		free(plain);
+	}
+}
+
 static void
 test_csv_fields(void **state)
 {
@@ -711,6 +764,7 @@ main(void)
 		cmocka_unit_test(test_table_cells),
 		cmocka_unit_test(test_json_strings),
 		cmocka_unit_test(test_csv_fields),
+		cmocka_unit_test(test_csv_safe),
 		cmocka_unit_test(test_report_to_csv_and_json),
 		cmocka_unit_test(test_write_error),
 	};
