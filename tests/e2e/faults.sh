@@ -2,8 +2,9 @@
 # tests/e2e/faults.sh BIN: fault injection.  Covers: write, fsync, rename,
 # fclose and close failing (the LD_PRELOAD shim tests/fault/faultshim.c,
 # counting only calls on files under the output directory) for the Nth
-# matching call during `report -o`, `html -o`, `run --from -o` and
-# `ingest --db`; a full disk (ulimit -f); malloc/calloc/realloc failing for
+# matching call during `report -o`, `html -o`, `run --from -o`,
+# `ingest --db` and `export` (against the test double: the next run must
+# resume and complete it, byte-identical); a full disk (ulimit -f); malloc/calloc/realloc failing for
 # the Nth call of `report`.  Each fault must end in a non-zero exit that is
 # not a signal with a one-line error, the earlier output byte-identical (the
 # database: integrity_check ok, row count unchanged), and no temporary or
@@ -38,6 +39,20 @@ failed_cleanly() {
 	    grep -v '^fault: ' "$T/err" | grep -q 'circleci-usage: '
 }
 
+# total CALL CMD...: how many calls of CALL on files under $O CMD makes
+# (run on a copy of the state: the caller restores what CMD changed)
+total() {
+	c=$1
+	shift
+	FAULT_CALL=$c FAULT_N=0 FAULT_COUNT=1 FAULT_PATH=$O LD_PRELOAD=$SHIM \
+	    "$@" 2>&1 >/dev/null | sed -n 's/^fault-count: [a-z]* //p'
+}
+# next N TOTAL: every N up to 10, then about 15 more spread to TOTAL
+next() {
+	if [ "$1" -lt 10 ]; then echo $(($1 + 1)); else
+		echo $(($1 + ($2 - 10) / 15 + 1)); fi
+}
+
 # attack NAME MAXN CALLS -- CMD...: for each CALL and N in 1..MAXN, the
 # command under the shim fails cleanly (or, when the fault never fired,
 # succeeds with the output unchanged)
@@ -67,7 +82,7 @@ attack() {
 				}
 				break
 			fi
-			n=$((n + 1))
+			n=$(next "$n" "$maxn")
 		done
 		[ -z "$bad" ] && ok "$name: $call fails cleanly ($fired faults)" ||
 		    ko "$name: $call fails cleanly" "$bad"
@@ -79,18 +94,18 @@ IO="write fsync rename fclose close"
 # -- report -o, over an earlier report
 run 0 "$BIN" report --format csv --by job -o "$O/r.csv" "$T/gen" &&
     ok "report -o writes the first report" || ko "report -o writes the first report"
-attack "report -o" 6 "$IO" -- "$BIN" report --format csv --by project \
+attack "report -o" 50 "$IO" -- "$BIN" report --format csv --by project \
     -o "$O/r.csv" "$T/gen"
 
 # -- html -o
 run 0 "$BIN" html -o "$O/h" "$T/gen" && ok "html -o writes the first page" ||
     ko "html -o writes the first page" "$(cat "$T/err")"
-attack "html -o" 8 "$IO" -- "$BIN" html --title other -o "$O/h" "$T/gen"
+attack "html -o" 50 "$IO" -- "$BIN" html --title other -o "$O/h" "$T/gen"
 
 # -- run --from -o
 run 0 "$BIN" run --quiet --from "$T/gen" -o "$O/run" &&
     ok "run --from writes the first run" || ko "run --from writes the first run" "$(cat "$T/err")"
-attack "run --from -o" 8 "$IO" -- "$BIN" run --quiet --from "$T/gen" \
+attack "run --from -o" 100 "$IO" -- "$BIN" run --quiet --from "$T/gen" \
     --top 3 -o "$O/run"
 
 # -- ingest --db: a second ingest of new rows fails; the first stays whole
@@ -110,8 +125,11 @@ want=$(rows)
 bad=
 fired=0
 for call in write fsync close; do
+	cp "$O/h.db" "$T/h.db.before"
+	max=$(total "$call" "$BIN" ingest --db "$O/h.db" "$T/gen2")
+	cp "$T/h.db.before" "$O/h.db"
 	n=1
-	while [ "$n" -le 6 ]; do
+	while [ "$n" -le "${max:-0}" ]; do
 		cp "$O/h.db" "$T/h.db.before"
 		FAULT_CALL=$call FAULT_N=$n FAULT_PATH=$O FAULT_LOG=1 \
 		    LD_PRELOAD=$SHIM "$BIN" ingest --db "$O/h.db" "$T/gen2" \
@@ -129,7 +147,7 @@ for call in write fsync close; do
 			    { bad="$call N=$n status $status rows '$got': $(head -c 300 "$T/err")"; break; }
 		fi
 		rm -f "$O/h.db-journal" "$O/h.db-wal" "$O/h.db-shm"
-		n=$((n + 1))
+		n=$(next "$n" "$max")
 	done
 done
 [ -z "$bad" ] && [ "$fired" -gt 0 ] &&
@@ -154,6 +172,77 @@ full "report -o" "$BIN" report --format csv --by job --top 100000 \
     -o "$O/r.csv" "$T/gen" "$T/gen2"
 full "html -o" "$BIN" html --title full -o "$O/h" "$T/gen" "$T/gen2"
 full "run --from -o" "$BIN" run --quiet --from "$T/gen2" -o "$O/run"
+
+# -- export against the test double: a fault fails the export with an
+# error naming the file, and the next run resumes and completes it with the
+# same files as an export that never failed, no .partial left
+ORG=b9291e0d-a11e-41fb-8517-c545388b5953
+start=$(python3 -c 'import datetime as d; print((d.date.today() - d.timedelta(days=9)).isoformat())')
+end=$(python3 -c 'import datetime as d; print((d.date.today() - d.timedelta(days=2)).isoformat())')
+python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/api" --rows 600 \
+    --parts 2 --start "$start" --days 7 --seed 9 >/dev/null
+echo "CCIPAT_faults_0123456789abcdef" >"$T/token"
+python3 "$(dirname "$0")/../double/usage_api.py" --data "$T/api" \
+    --token-file "$T/token" --org "$ORG" --ready-file "$T/ready.json" \
+    --processing-after 0.05 --complete-after 0.1 --poll-limit 10000/60 \
+    --create-limit 10000/3600 >"$T/double.log" 2>&1 &
+dpid=$!
+i=0
+while [ ! -f "$T/ready.json" ] && [ "$i" -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+api=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"])' \
+    "$T/ready.json" 2>/dev/null)
+# files of an export, without the manifest (its times differ)
+esums() {
+	(cd "$1" && find . -type f ! -name manifest.json | sort | xargs -r sha256sum)
+}
+if [ -z "$api" ]; then
+	ko "export: the test double starts" "$(tail -c 300 "$T/double.log")"
+else
+	CIRCLECI_API_TOKEN=$(cat "$T/token") "$BIN" export --org "$ORG" \
+	    --api-url "$api" --poll-interval 0.05 --start "$start" \
+	    --end "$end" -o "$O/exp0" >"$T/out" 2>"$T/err" &&
+	    ok "export: a first export" || ko "export: a first export" "$(cat "$T/err")"
+	want=$(esums "$O/exp0")
+	for call in write fsync rename fclose close; do
+		bad=
+		fired=0
+		n=1
+		max=20
+		while [ "$n" -le "$max" ]; do
+			e=$O/exp-$call-$n
+			before=$(sums)
+			FAULT_CALL=$call FAULT_N=$n FAULT_PATH=$e FAULT_LOG=1 \
+			    LD_PRELOAD=$SHIM CIRCLECI_API_TOKEN=$(cat "$T/token") \
+			    "$BIN" export --org "$ORG" --api-url "$api" \
+			    --poll-interval 0.05 --start "$start" --end "$end" \
+			    -o "$e" >"$T/out" 2>"$T/err"
+			status=$?
+			grep -q '^fault: ' "$T/err" || { rm -rf "$e"; break; }
+			fired=$((fired + 1))
+			# the .partial files stay after a failed export: they
+			# are what the next run resumes from (README, export)
+			if [ "$status" -ne 0 ]; then
+				failed_cleanly &&
+				    grep -q "cannot .*'$e/" "$T/err" || {
+					bad="N=$n status $status: $(head -c 300 "$T/err")"
+					break
+				}
+			fi
+			CIRCLECI_API_TOKEN=$(cat "$T/token") "$BIN" export \
+			    --org "$ORG" --api-url "$api" --poll-interval 0.05 \
+			    --start "$start" --end "$end" -o "$e" \
+			    >"$T/out" 2>"$T/err" && [ "$(esums "$e")" = "$want" ] &&
+			    clean ||
+			    { bad="N=$n: the next run did not complete it: $(head -c 300 "$T/err")"; break; }
+			rm -rf "$e"
+			n=$(next "$n" "$max")
+		done
+		[ -z "$bad" ] && ok "export: $call fails cleanly, the next run completes ($fired faults)" ||
+		    ko "export: $call fails cleanly, the next run completes" "$bad"
+	done
+fi
+kill "$dpid" 2>/dev/null
+wait "$dpid" 2>/dev/null
 
 # -- malloc: every allocation of a report may fail; never a crash
 bad=

@@ -3,12 +3,16 @@
  * fail, for tests/e2e/faults.sh.
  *
  *   FAULT_CALL   write (and pwrite64; not stdio's internal writes, which
- *                RLIMIT_FSIZE covers) | fsync | rename | fclose | close | malloc | calloc |
- *                realloc | alloc (any of the three)
- *   FAULT_N      which call fails (1 = the first); later calls succeed
+ *                RLIMIT_FSIZE covers) | fsync (and fdatasync) | rename |
+ *                fclose | close | malloc | calloc | realloc | alloc (any
+ *                of the three)
+ *   FAULT_N      which call fails (1 = the first; 0 = none); later calls
+ *                succeed
  *   FAULT_ERRNO  ENOSPC (default), EIO, EDQUOT, ENOMEM or a number
  *   FAULT_PATH   for the I/O calls: count only calls on files whose path
  *                contains this string (so stdout/stderr do not count)
+ *   FAULT_COUNT  when set, the shim writes "fault-count: CALL N" (how many
+ *                calls matched) to stderr at exit
  *   FAULT_LOG    when set, the shim writes "fault: CALL #N" to stderr when
  *                it fires, so a test can tell that it did
  *
@@ -138,6 +142,22 @@ shim_fire(const char *call, int fd, const char *path)
 	return 1;
 }
 
+__attribute__((destructor)) static void
+shim_report(void)
+{
+	char msg[80];
+	int len;
+
+	if (!shim_ready || shim_call == NULL || getenv("FAULT_COUNT") == NULL ||
+	    real_write == NULL)
+		return;
+	shim_in = 1;
+	len = snprintf(msg, sizeof(msg), "fault-count: %s %ld\n", shim_call,
+	    shim_count);
+	if (len > 0)
+		(void)real_write(2, msg, (size_t)len);
+}
+
 ssize_t
 write(int fd, const void *buf, size_t len)
 {
@@ -159,6 +179,24 @@ pwrite64(int fd, const void *buf, size_t len, off_t off)
 		return -1;
 	}
 	return real_pwrite64(fd, buf, len, off);
+}
+
+int
+fdatasync(int fd)
+{
+	static int (*real_fdatasync)(int);
+
+	shim_init();
+	if (real_fdatasync == NULL) {
+		shim_in = 1;
+		real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+		shim_in = 0;
+	}
+	if (shim_fire("fsync", fd, NULL)) {
+		errno = shim_errno;
+		return -1;
+	}
+	return real_fdatasync(fd);
 }
 
 int
