@@ -16,10 +16,15 @@
  *   FAULT_LOG    when set, the shim writes "fault: CALL #N" to stderr when
  *                it fires, so a test can tell that it did
  *
+ * Allocations are counted from the program's first setlocale() call, the
+ * first thing main() does: the thousands that the libraries' constructors
+ * make before main are not the program's to handle.
+ *
  * Without FAULT_CALL every call goes straight through.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,7 @@ static const char *shim_path;
 static int shim_log;
 static long shim_count;
 static int shim_in;		/* inside the shim: do not count */
+static int shim_main;		/* main() has begun (see setlocale) */
 
 static ssize_t (*real_write)(int, const void *, size_t);
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t);
@@ -115,6 +121,8 @@ shim_fire(const char *call, int fd, const char *path)
 
 	if (shim_in || shim_call == NULL)
 		return 0;
+	if (fd < 0 && path == NULL && !shim_main)
+		return 0;	/* an allocation before main */
 	if (strcmp(shim_call, call) != 0 && !(strcmp(shim_call, "alloc") == 0 &&
 	    (strcmp(call, "malloc") == 0 || strcmp(call, "calloc") == 0 ||
 	    strcmp(call, "realloc") == 0)))
@@ -156,6 +164,22 @@ shim_report(void)
 	    shim_count);
 	if (len > 0)
 		(void)real_write(2, msg, (size_t)len);
+}
+
+char *
+setlocale(int category, const char *locale)
+{
+	static char *(*real_setlocale)(int, const char *);
+
+	shim_init();
+	if (real_setlocale == NULL) {
+		shim_in = 1;
+		real_setlocale = (char *(*)(int, const char *))dlsym(RTLD_NEXT,
+		    "setlocale");
+		shim_in = 0;
+	}
+	shim_main = 1;
+	return real_setlocale(category, locale);
 }
 
 ssize_t
