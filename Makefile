@@ -98,8 +98,15 @@ check:
 check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
 	@sh tests/run-unit.sh build/unit $(UNIT_TESTS)
 
-check-e2e: circleci-usage
+check-e2e: circleci-usage build/faultshim.so
 	@sh tests/e2e/run.sh ./circleci-usage
+
+# the LD_PRELOAD fault injector of tests/e2e/faults.sh (no -Wpedantic:
+# dlsym returns functions as void *, as POSIX allows)
+build/faultshim.so: tests/fault/faultshim.c
+	@mkdir -p build
+	$(CC) -std=c11 -D_GNU_SOURCE $(filter-out -Wpedantic,$(WARN)) -O2 -shared -fPIC \
+	    -o $@ $< -ldl
 
 # fontconfig's process-long caches are not leaks (tests/lsan.supp)
 LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0

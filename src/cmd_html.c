@@ -5,6 +5,7 @@
  * cost of failing runs, and data quality.  The exports are read once,
  * grouped by every key the page needs, and rolled up for each section.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -773,8 +774,11 @@ cmd_html_exec(int argc, char **argv)
 	if (out_open(&out, output) < 0)
 		goto out;
 	if ((ret = html_page(out.f, &x)) != 0) {
+		int e = errno;	/* out_abort's fclose and unlink may change it */
+
 		out_abort(&out);
-		error("cannot write the page");
+		error("cannot write '%s': %s", output != NULL ? output :
+		    "standard output", strerror(e));
 		goto out;
 	}
 	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;

@@ -3,6 +3,7 @@
  * of an export's job runs grouped by any keys, as a table, CSV, JSON or
  * markdown, or as a chart (PNG or SVG).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -479,8 +480,11 @@ cmd_report_exec(int argc, char **argv)
 	} else if (out_open(&out, output) < 0) {
 		ret = EXIT_FAILURE_OTHER;
 	} else if (view_write(&v, out.f, fmt) < 0) {
+		int e = errno;	/* out_abort's fclose and unlink may change it */
+
 		out_abort(&out);
-		error("cannot write the report");
+		error("cannot write '%s': %s", output != NULL ? output :
+		    "standard output", strerror(e));
 		ret = EXIT_FAILURE_OTHER;
 	} else {
 		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;

@@ -32,6 +32,8 @@ struct xfer {
 	uint64_t have;		/* bytes already in the .partial file */
 	uint64_t got;		/* bytes this attempt */
 	char errbuf[CURL_ERROR_SIZE];
+	char werr[256];		/* why writing the .partial failed: curl
+				 * overwrites errbuf with its own words */
 	/*
 	 * The check runs on a thread of its own from the first byte: it
 	 * reads the .partial as it grows (inflating, counting rows, hashing),
@@ -196,7 +198,7 @@ xfer_write(char *data, size_t size, size_t n, void *ctx)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			snprintf(x->errbuf, sizeof(x->errbuf), "cannot write "
+			snprintf(x->werr, sizeof(x->werr), "cannot write "
 			    "'%s': %s", x->partial, strerror(errno));
 			return 0;
 		}
@@ -247,6 +249,7 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 		    strerror(errno));
 	x->got = 0;
 	x->errbuf[0] = '\0';
+	x->werr[0] = '\0';
 	if (!x->verifying && check_start(x) < 0) {
 		close(x->wfd);
 		return -1;
@@ -611,8 +614,8 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
 			rc = msg->data.result;
-			if (rc == CURLE_WRITE_ERROR && x->errbuf[0]) {
-				error("%s", x->errbuf);
+			if (rc == CURLE_WRITE_ERROR && x->werr[0]) {
+				error("%s", x->werr);
 				v = V_FAIL;
 				code = EXIT_FAILURE_OTHER;
 			} else {

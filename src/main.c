@@ -2,6 +2,7 @@
  * main.c: global options and dispatch to the subcommands.
  */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,12 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/*
+	 * A full file-size limit (ulimit -f) must be an error we report,
+	 * with the temporary file removed, not a SIGXFSZ that kills us
+	 * mid-write: write() then fails with EFBIG.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	/* UTF-8 display widths; numbers and messages stay in C */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		setlocale(LC_CTYPE, "");

@@ -29,6 +29,10 @@ tally "$log" teams.sh
 sh "$dir/history.sh" "$BIN" | tee "$log"
 tally "$log" history.sh
 if [ -z "$quick" ]; then
+	sh "$dir/faults.sh" "$BIN" | tee "$log"
+	tally "$log" faults.sh
+fi
+if [ -z "$quick" ]; then
 	python3 "$dir/../gen/selfcheck.py" | tee "$log"
 	tally "$log" selfcheck.py
 fi
