@@ -522,6 +522,10 @@ settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
 		break;
 	case V_FAIL:
 		check_stop(x);
+		/* a local failure (a disk full): give the space back, leave
+		 * no .partial; the next run starts the part again */
+		if (*code == EXIT_FAILURE_OTHER)
+			unlink(x->partial);
 		break;
 	case V_VERIFY:
 		break;
@@ -655,6 +659,9 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			check_join(&xs[i]);
 		else
 			check_stop(&xs[i]);
+		if (code == EXIT_FAILURE_OTHER && !items[i].done &&
+		    xs[i].partial != NULL)
+			unlink(xs[i].partial);
 		free(xs[i].partial);
 		pthread_mutex_destroy(&xs[i].mu);
 		pthread_cond_destroy(&xs[i].cv);

@@ -228,10 +228,11 @@ else
 			status=$?
 			grep -q '^fault: ' "$T/err" || { rm -rf "$e"; break; }
 			fired=$((fired + 1))
-			# the .partial files stay after a failed export: they
-			# are what the next run resumes from (README, export)
+			# a local failure leaves no .partial nor temporary file
+			# (a killed or cut-off export keeps its .partial files
+			# to resume from: export.py tests that)
 			if [ "$status" -ne 0 ]; then
-				failed_cleanly &&
+				failed_cleanly && clean &&
 				    grep -q "cannot .*'$e/" "$T/err" || {
 					bad="N=$n status $status: $(head -c 300 "$T/err")"
 					break
