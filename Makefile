@@ -6,6 +6,8 @@
 #   make demo         a sample export and its report, no token needed
 #   make install      PREFIX=/usr/local (binary and man page)
 #   make fuzz         longer libFuzzer runs (FUZZ_SECONDS=600)
+#   make coverage     line and branch coverage of the whole suite (lcov)
+#   make check-valgrind  unit and end-to-end tests under valgrind
 #
 # Every target that needs packages first runs scripts/deps.sh, which
 # installs what is missing (Debian).  GZ=zlib builds with zlib instead of
@@ -50,7 +52,7 @@ ASAN_OBJS = $(patsubst src/%.c,$(ASAN_BUILD)/%.o,$(SRCS))
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps check check-unit check-e2e check-asan check-fuzz bench \
-	demo install fuzz clean lint
+	demo install fuzz clean lint coverage check-valgrind
 
 all:
 	@sh scripts/deps.sh build
@@ -115,6 +117,44 @@ check-asan: $(ASAN_BUILD)/circleci-usage \
 	    $(addprefix build/unit-asan/,$(UNIT_TESTS))
 	@$(LSAN_ENV) sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
 	@$(LSAN_ENV) sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage --quick
+
+# ---- coverage (gcov + lcov) ----
+# The whole suite (unit and end-to-end, full mode) on a --coverage build;
+# build/coverage/summary.txt has the totals and the lines not covered of
+# every library module, build/coverage/html/index.html the annotated source.
+
+COV_BUILD = build/cov
+COV_FLAGS = --coverage -O0 -g
+COV_OBJS = $(patsubst src/%.c,$(COV_BUILD)/%.o,$(SRCS))
+COV_LIB_OBJS = $(patsubst src/%.c,$(COV_BUILD)/%.o,$(LIB_SRCS))
+
+$(COV_BUILD)/%.o: src/%.c $(HDRS) | $(COV_BUILD)
+	$(CC) $(BASE_CFLAGS) $(GZ_DEF) $(COV_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(COV_BUILD) build/unit-cov:
+	mkdir -p $@
+
+$(COV_BUILD)/circleci-usage: $(COV_OBJS)
+	$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(LIBS)
+
+build/unit-cov/%: tests/unit/%.c $(COV_LIB_OBJS) $(HDRS) | build/unit-cov
+	$(CC) $(TEST_CFLAGS) $(COV_FLAGS) -o $@ $< $(COV_LIB_OBJS) $(LIBS) \
+	    $(CMOCKA_LIBS)
+
+coverage:
+	@sh scripts/deps.sh coverage
+	@$(MAKE) --no-print-directory $(COV_BUILD)/circleci-usage \
+	    $(addprefix build/unit-cov/,$(UNIT_TESTS)) build/faultshim.so
+	@sh scripts/coverage.sh $(COV_BUILD) $(UNIT_TESTS)
+
+# ---- valgrind ----
+# The unit tests and the quick end-to-end suite with every run of the tool
+# under valgrind memcheck (tests/valgrind.sh wraps the binary); any error
+# or definite/indirect leak fails the run.
+
+check-valgrind: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
+	@sh scripts/deps.sh check
+	@sh tests/valgrind-check.sh $(UNIT_TESTS)
 
 # ---- fuzzing (clang's libFuzzer) ----
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, only those missing.
-#   sh scripts/deps.sh build|check|bench|demo
+#   sh scripts/deps.sh build|check|bench|demo|coverage
 # Runs `apt-get update` once (only when something must be installed), then
 # `apt-get install -y`.  Needs root (or sudo) only when a package is missing.
 set -eu
@@ -11,13 +11,15 @@ build_pkgs="gcc make pkg-config libisal-dev zlib1g-dev libjansson-dev libcurl4-o
 check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev python3 python3-yaml gzip chromium"
 bench_pkgs="$build_pkgs python3 python3-pandas isal time nodejs npm curl sqlite3"
 demo_pkgs="$build_pkgs python3"
+coverage_pkgs="$check_pkgs lcov"
 
 case $what in
 build) pkgs=$build_pkgs ;;
 check) pkgs=$check_pkgs ;;
 bench) pkgs=$bench_pkgs ;;
 demo) pkgs=$demo_pkgs ;;
-*) echo "deps.sh: unknown target '$what' (build, check, bench, demo)" >&2
+coverage) pkgs=$coverage_pkgs ;;
+*) echo "deps.sh: unknown target '$what' (build, check, bench, demo, coverage)" >&2
    exit 2 ;;
 esac
 
