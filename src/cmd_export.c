@@ -56,6 +56,8 @@ static const char export_usage[] =
 "  --poll-interval SECS  first wait between polls (default 5; doubles to 60)\n"
 "  --timeout DURATION    give up after 90s, 30m, 4h ... (default 4h)\n"
 "  --parallel N          downloads at once (default 4)\n"
+"  --max-part-size SIZE  refuse a part larger than SIZE, e.g. 500M or 16G\n"
+"                        (default 16G)\n"
 "  --force               start over, even if DIR holds an export\n"
 "  --quiet               errors only\n"
 "  --verbose             trace every request (never a secret)\n"
@@ -65,7 +67,7 @@ static const char export_usage[] =
 enum {
 	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
 	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
-	OPT_QUIET, OPT_VERBOSE, OPT_JSON
+	OPT_QUIET, OPT_VERBOSE, OPT_JSON, OPT_MAX_PART
 };
 
 static const struct option export_options[] = {
@@ -80,6 +82,7 @@ static const struct option export_options[] = {
 	{ "poll-interval", required_argument, NULL, OPT_POLL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "max-part-size", required_argument, NULL, OPT_MAX_PART },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -98,6 +101,7 @@ struct export_opts {
 	const char *token_file;
 	double poll, timeout;
 	int parallel;
+	unsigned long long max_part;
 	int force, quiet, verbose, json;
 };
 
@@ -446,6 +450,7 @@ download_window(struct run *r, struct mf_window *w,
 		k++;
 	}
 	dopt.parallel = r->o->parallel;
+	dopt.max_part = r->o->max_part;
 	dopt.deadline = r->deadline;
 	dopt.verbose = r->o->verbose;
 	dopt.quiet = r->o->quiet;
@@ -793,6 +798,7 @@ cmd_export(int argc, char **argv)
 	o.poll = 5;
 	o.timeout = 4 * 3600;
 	o.parallel = 4;
+	o.max_part = 16ULL << 30;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:h", export_options, NULL)) != -1) {
 		switch (c) {
@@ -849,6 +855,14 @@ cmd_export(int argc, char **argv)
 				    "64", optarg), EXIT_USAGE;
 			}
 			o.parallel = (int)n;
+			break;
+		case OPT_MAX_PART:
+			if (parse_size(optarg, 1ULL << 50, &o.max_part) < 0) {
+				free(o.shared);
+				return error("--max-part-size '%s': expected a "
+				    "size such as 500M or 16G", optarg),
+				    EXIT_USAGE;
+			}
 			break;
 		case OPT_FORCE:
 			o.force = 1;

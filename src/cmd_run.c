@@ -54,7 +54,8 @@ static const char run_usage[] =
 "\n"
 "Export options (as for export): --org ID, --shared-org ID, --start DATE,\n"
 "--end DATE, --last N{d|w|mo}, --api-url URL, --token-file PATH,\n"
-"--poll-interval SECONDS, --timeout DURATION, --parallel N, --force\n"
+"--poll-interval SECONDS, --timeout DURATION, --parallel N,\n"
+"--max-part-size SIZE, --force\n"
 "\n"
 "Options:\n"
 "  -o DIR                  the artifacts directory (default usage-report)\n"
@@ -80,7 +81,7 @@ enum {
 	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
 	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
 	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
-	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS, OPT_DB
+	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS, OPT_DB, OPT_MAX_PART
 };
 
 static const struct option run_options[] = {
@@ -94,6 +95,7 @@ static const struct option run_options[] = {
 	{ "poll-interval", required_argument, NULL, OPT_POLL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "max-part-size", required_argument, NULL, OPT_MAX_PART },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "compare", no_argument, NULL, OPT_COMPARE },
@@ -823,7 +825,8 @@ run_exec(struct run_opts *o)
 	char *export = NULL, *prev_export = NULL, *exp_rel = NULL;
 	char *prev_rel = NULL;
 	dec_t price = 0;
-	int ret, have_prev = 0;
+	struct stat st;
+	int ret, have_prev = 0, made_dir;
 	size_t i;
 
 	memset(&cur, 0, sizeof(cur));
@@ -835,10 +838,14 @@ run_exec(struct run_opts *o)
 	if (dec_parse(o->price, strlen(o->price), &price) < 0 || price < 0)
 		return error("--credit-price '%s': expected a price in USD "
 		    "such as 0.0006", o->price), EXIT_USAGE;
+	made_dir = stat(o->dir, &st) < 0;
 	if (mkdir_p(o->dir) < 0)
 		return EXIT_FAILURE_OTHER;
-	if (o->token_stdin && token_from_stdin() < 0)
+	if (o->token_stdin && token_from_stdin() < 0) {
+		if (made_dir)
+			rmdir(o->dir);
 		return EXIT_USAGE;
+	}
 	o->stage = xasprintf("%s/.run-%ld", o->dir, (long)getpid());
 	if (mkdir(o->stage, 0777) < 0) {
 		ret = error("cannot create directory '%s': %s", o->stage,
@@ -1084,6 +1091,9 @@ run_exec(struct run_opts *o)
 	}
 done:
 	stage_remove(o, &w);
+	/* a failure leaves no empty DIR of ours (an export to resume stays) */
+	if (ret && made_dir)
+		rmdir(o->dir);
 	sums_release(&c);
 	sums_release(&p);
 	pass_release(&cp);
@@ -1122,6 +1132,7 @@ cmd_run(int argc, char **argv)
 		case OPT_POLL: name = "--poll-interval"; break;
 		case OPT_TIMEOUT: name = "--timeout"; break;
 		case OPT_PARALLEL: name = "--parallel"; break;
+		case OPT_MAX_PART: name = "--max-part-size"; break;
 		case OPT_START: o.start = optarg; break;
 		case OPT_END: o.end = optarg; break;
 		case OPT_LAST: o.last = optarg; break;

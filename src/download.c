@@ -34,6 +34,8 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 	char werr[256];		/* why writing the .partial failed: curl
 				 * overwrites errbuf with its own words */
+	uint64_t max_part;	/* the cap on a part's size (dl_opts) */
+	int too_big;		/* the body went past max_part */
 	/*
 	 * The check runs on a thread of its own from the first byte: it
 	 * reads the .partial as it grows (inflating, counting rows, hashing),
@@ -192,6 +194,11 @@ xfer_write(char *data, size_t size, size_t n, void *ctx)
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200 && status != 206)
 		return len;
+	/* an endless body: refused at the cap, never written past it */
+	if (x->max_part > 0 && x->have + x->got + len > x->max_part) {
+		x->too_big = 1;
+		return 0;
+	}
 	while (off < len) {
 		ssize_t k = write(x->wfd, data + off, len - off);
 
@@ -250,6 +257,8 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	x->got = 0;
 	x->errbuf[0] = '\0';
 	x->werr[0] = '\0';
+	x->max_part = o->max_part;
+	x->too_big = 0;
 	if (!x->verifying && check_start(x) < 0) {
 		close(x->wfd);
 		return -1;
@@ -284,6 +293,11 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	if (x->have > 0)
 		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE,
 		    (curl_off_t)x->have);
+	/* a declared length past the cap fails at once (xfer_write caps
+	 * what is actually sent) */
+	if (o->max_part > x->have)
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)(o->max_part - x->have));
 	if (o->verbose) {
 		char *shown = api_url_display(x->it->url);
 
@@ -622,6 +636,17 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 				error("%s", x->werr);
 				v = V_FAIL;
 				code = EXIT_FAILURE_OTHER;
+			} else if (x->too_big ||
+			    rc == CURLE_FILESIZE_EXCEEDED) {
+				char b[32];
+
+				human_bytes((double)o->max_part, b, sizeof(b));
+				error("%s: the download is larger than %s "
+				    "(--max-part-size); refusing it",
+				    x->it->label, b);
+				v = V_FAIL;
+				code = EXIT_API_REJECTED;
+				unlink(x->partial);
 			} else {
 				v = xfer_finish(x, rc, o, &code);
 			}

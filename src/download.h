@@ -35,6 +35,8 @@ struct dl_opts {
 	int verbose;
 	int quiet;
 	int live;		/* stderr is a terminal: one live line */
+	uint64_t max_part;	/* bytes: a part larger than this is refused
+				 * (0: no cap) */
 };
 
 /*

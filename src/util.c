@@ -263,6 +263,39 @@ parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 }
 
 int
+parse_size(const char *s, unsigned long long max, unsigned long long *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v, mul = 1;
+	const char *u;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v == 0)
+		return -1;
+	if (*end != '\0') {
+		u = strchr(units, toupper((unsigned char)*end));
+		if (u == NULL)
+			return -1;
+		mul = 1ULL << (10 * (u - units + 1));
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (v > max / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+int
 cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

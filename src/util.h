@@ -93,6 +93,13 @@ int str_endswith(const char *s, const char *suffix);
  */
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 
+/*
+ * A size for an option: digits with an optional K, M, G or T (powers of
+ * 1024, case-insensitive, an optional trailing B or iB).  Between 1 and
+ * max, else -1 (and *out is untouched).
+ */
+int parse_size(const char *s, unsigned long long max, unsigned long long *out);
+
 /* Number of online CPUs, at least 1. */
 int cpu_count(void);
 

@@ -9,6 +9,9 @@
 # A binary that is missing, crashes, prints no summary, or exits non-zero
 # without reporting a failed test (a sanitizer report after the tests, a
 # signal) counts as one failed test.  Exits 1 if anything failed.
+#
+# UNIT_WRAPPER, when set, is a command that runs each binary (it gets the
+# binary's path as its argument): tests/valgrind-check.sh uses it.
 set -u
 
 if [ $# -lt 1 ]; then
@@ -37,7 +40,7 @@ for name in "$@"; do
 		failed=$((failed + 1))
 		continue
 	fi
-	"$bin" >"$log" 2>&1
+	${UNIT_WRAPPER:-} "$bin" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	# the last summary lines of the binary; the per-test lines

@@ -186,6 +186,10 @@ FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
                            answer arrives cut short)
   api-huge-body            200, application/json, a 64 MB body
   api-trickle, dl-trickle  the body at TRICKLE bytes per second (5)
+  dl-endless               200, no Content-Length, a valid gzip CSV (the
+                           part's header, then its first row repeated)
+                           that never ends: only a size cap stops it
+  dl-huge-length           the same, declared with a Content-Length of 1 TB
   dotdot-urls              URLs minted by the first N completed polls climb
                            out with ../ segments and end in an encoded
                            ../ name: /exports/J/../../../../../../tmp/J/
@@ -246,6 +250,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -285,7 +290,7 @@ COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
                 "api-drop", "api-stall", "api-wrong-length",
                 "api-short-length", "api-huge-body", "api-trickle",
                 "dl-drop", "dl-stall", "dl-wrong-length", "dl-trickle",
-                "dotdot-urls")
+                "dl-endless", "dl-huge-length", "dotdot-urls")
 OTHER_FAULTS = ("slow", "no-range")
 TRICKLE = 5         # bytes per second of the trickle faults
 STALL_MAX = 120     # seconds a stalled answer keeps the connection open
@@ -921,7 +926,7 @@ class Handler(BaseHTTPRequestHandler):
         returns True when it did (the connection is then done)."""
         d = self.server.double
         for kind in ("drop", "wrong-length", "short-length", "huge-body",
-                     "stall", "trickle"):
+                     "stall", "trickle", "endless", "huge-length"):
             name = prefix + kind
             if name in COUNT_FAULTS and d.fire(name):
                 break
@@ -938,6 +943,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            return True
+        if kind in ("endless", "huge-length"):
+            self.send_endless(body, ctype, kind == "huge-length")
             return True
         if kind == "huge-body":
             body = b'{"pad":"' + b"x" * (64 << 20) + b'"}'
@@ -978,6 +986,34 @@ class Handler(BaseHTTPRequestHandler):
         except (ConnectionError, BrokenPipeError, TimeoutError, OSError):
             pass
         return True
+
+    def send_endless(self, gz, ctype, declared):
+        """A gzip CSV stream that never ends: the header and first row of
+        the part GZ (whole, so the Range is ignored), then that row again
+        and again, flushed every 64 kB, until the client goes away or
+        STALL_MAX seconds pass."""
+        if len(gz) < 2 or gz[:2] != b"\x1f\x8b":
+            gz = self.part_bytes(self._part, 0, self._part.size)
+        lines = gzip.decompress(gz).split(b"\n")
+        head, row = lines[0] + b"\n", lines[1] + b"\n"
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        if declared:
+            self.send_header("Content-Length", str(1 << 40))
+        self.end_headers()
+        self.finish_request_log()
+        z = zlib.compressobj(6, zlib.DEFLATED, 31)
+        chunk = row * max(1, (64 << 10) // len(row))
+        t0 = time.monotonic()
+        try:
+            out = z.compress(head)
+            while time.monotonic() - t0 < STALL_MAX:
+                out += z.compress(chunk) + z.flush(zlib.Z_SYNC_FLUSH)
+                self.wfile.write(out)
+                self._bytes += len(out)
+                out = b""
+        except (ConnectionError, BrokenPipeError, TimeoutError, OSError):
+            pass
 
     def send_json(self, status, obj, headers=()):
         body = json.dumps(obj, separators=(",", ":")).encode()
@@ -1326,6 +1362,7 @@ class Handler(BaseHTTPRequestHandler):
             if status == 206:
                 extra.append(("Content-Range", "bytes %d-%d/%d" %
                               (start, start + count - 1, size)))
+        self._part = part
         if not head and self.net_fault("dl-", status, lambda: self.part_bytes(
                 part, start, count), part.ctype):
             return

@@ -320,4 +320,17 @@ run 1 "$BIN" report --format png -o "$T/nodir/c.png" "$T/gen" &&
     [ ! -e "$T/nodir" ] && ok "png to an unwritable place exits 1" ||
     ko "png to an unwritable place exits 1"
 
+
+# --max-part-size: a size, checked before any request (no token needed)
+for v in 0 12Q 1.5G -1 ""; do
+	run 2 "$BIN" export --max-part-size "$v" -o "$T/cap" &&
+	    contains "$T/err" "--max-part-size '$v': expected a size" &&
+	    [ ! -e "$T/cap" ] && ok "export --max-part-size '$v' is exit 2" ||
+	    ko "export --max-part-size '$v' is exit 2" "$(head -c 200 "$T/err")"
+done
+run 2 "$BIN" run --max-part-size 7X -o "$T/cap" &&
+    contains "$T/err" "--max-part-size '7X'" && [ ! -e "$T/cap" ] &&
+    ok "run --max-part-size 7X is exit 2" ||
+    ko "run --max-part-size 7X is exit 2" "$(head -c 200 "$T/err")"
+
 finish

@@ -1326,6 +1326,11 @@ report_in_child(const char *path, int threads, long long *jobs, char **why)
 		inputs_add(&in, path);
 		if (report_run(&o, &in, &res) == 0)
 			*jobs = (long long)res.totals.jobs;
+		/* everything freed, for valgrind's leak check at _exit */
+		report_result_release(&res);
+		inputs_release(&in);
+		report_opts_release(&o);
+		free(errpath);
 		if (write(fds[1], jobs, sizeof(*jobs)) != sizeof(*jobs))
 			_exit(2);
 		_exit(0);
