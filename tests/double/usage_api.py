@@ -173,6 +173,8 @@ FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
                            on the same host, signed, same bytes
   redirect-other-host      the first N downloads answer 302 to the 127.0.0.3
                            listener
+  redirect-scheme          the first N downloads answer 302 to
+                           file:///etc/passwd (a client must refuse it)
   slow=BYTES_PER_SECOND    every download body throttled (not a count)
   no-range                 Range ignored, always 200 with the whole file
                            (not a count)
@@ -285,7 +287,7 @@ BIG_FILE = 64 << 20
 COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
                 "garbage-json", "null-urls", "missing-urls", "stay-created",
                 "fail-job", "truncate", "reset", "expire", "redirect",
-                "redirect-other-host",
+                "redirect-other-host", "redirect-scheme",
                 # network faults: "api-" on polls, "dl-" on downloads
                 "api-drop", "api-stall", "api-wrong-length",
                 "api-short-length", "api-huge-body", "api-trickle",
@@ -1322,6 +1324,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._faults.append("redirect-other-host")
                 path = u.path
                 target = d.dl_other + path
+            elif d.fire("redirect-scheme"):
+                self._faults.append("redirect-scheme")
+                return self.send_body(302, b"", "application/xml",
+                                      [("Location", "file:///etc/passwd")])
             if target:
                 loc = target + "?" + d.signed_query(
                     path, q["X-Amz-Date"], q["X-Amz-Expires"],

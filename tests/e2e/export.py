@@ -460,6 +460,36 @@ def case_net_cap(c, data, name):
            "%.1f s), then completed" % (name, r.elapsed), errors)
 
 
+def case_redirect_scheme(c, data):
+    """A download redirected to file:///etc/passwd: refused (exit 6, the
+    scheme named), nothing of the file read into DIR."""
+    path, truth, start, end = data["B"]
+    d = Double(c.tmp, path, FAST + ["--fault", "redirect-scheme=always"],
+               "d-scheme")
+    out = c.outdir()
+    errors = []
+    try:
+        r = c.export(d, out, ["--start", start, "--end", end, "--timeout",
+                              "30s"], timeout=60)
+        if r.returncode != 6:
+            errors.append("exit %d, want 6: %s" % (r.returncode, err1(r)))
+        if "file" not in err1(r).lower():
+            errors.append("the refused scheme is not named: %s" %
+                          err1(r)[-200:])
+        with open("/etc/passwd", "rb") as f:
+            first = f.readline().strip()
+        for p in files_under(out):
+            with open(p, "rb") as f:
+                if first and first in f.read():
+                    errors.append("%s holds /etc/passwd" % p)
+            if p.endswith(".csv.gz"):
+                errors.append("a part was written: %s" % p)
+    finally:
+        d.stop()
+    report("export: a download redirected to file:// is refused (exit 6)",
+           errors)
+
+
 def case_fault(c, data, name, dargs, cargs):
     path, truth, start, end = data["B"]
     args = FAST + list(dargs)
@@ -710,6 +740,7 @@ def all_cases(c, data, a):
         if quick or not a.quick:
             case_fault(c, data, name, dargs, cargs)
     case_dotdot_urls(c, data)
+    case_redirect_scheme(c, data)
     for name, quick in NET_PERMANENT:
         if quick or not a.quick:
             case_net_permanent(c, data, name)
@@ -731,8 +762,9 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--only", choices=["cap"],
-                    help="run only these cases (cap: the size cap)")
+    ap.add_argument("--only", choices=["cap", "scheme"],
+                    help="run only these cases (cap: the size cap; "
+                    "scheme: a redirect to file://)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cu-export-")
     c = Ctx(a, tmp)
@@ -750,6 +782,8 @@ def main():
         if a.only == "cap":
             case_net_cap(c, data, "dl-endless")
             case_net_cap(c, data, "dl-huge-length")
+        elif a.only == "scheme":
+            case_redirect_scheme(c, data)
         else:
             all_cases(c, data, a)
     except Exception as ex:  # a broken harness is a failure, not a crash
