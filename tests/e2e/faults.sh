@@ -84,8 +84,12 @@ attack() {
 			fi
 			n=$(next "$n" "$maxn")
 		done
-		[ -z "$bad" ] && ok "$name: $call fails cleanly ($fired faults)" ||
-		    ko "$name: $call fails cleanly" "$bad"
+		# 0 faults: the command makes no such call on its outputs;
+		# stdio writes its buffers with an internal write() the shim
+		# cannot see, so the ulimit -f checks below stand for them
+		what="$name: $call fails cleanly ($fired faults)"
+		[ "$fired" -eq 0 ] && what="$name: no $call() on the output to fail (stdio's internal writes: see ulimit -f), and the run succeeds"
+		[ -z "$bad" ] && ok "$what" || ko "$what" "$bad"
 	done
 }
 
