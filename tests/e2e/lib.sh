@@ -6,7 +6,9 @@ export LC_ALL
 pass=0
 fail=0
 T=$(mktemp -d)
-trap 'if [ "$fail" -eq 0 ]; then rm -rf "$T"; else echo "temp files kept in $T"; fi' 0
+# $T goes once every check passed, unless run.sh keeps it (CU_E2E_KEEP) for
+# its secrets scan, which then removes it
+trap 'if [ "$fail" -ne 0 ]; then echo "temp files kept in $T"; elif [ -z "${CU_E2E_KEEP:-}" ]; then rm -rf "$T"; fi' 0
 trap 'exit 1' 1 2 15
 
 ok() {
@@ -27,12 +29,18 @@ check() {
 }
 
 # run EXPECTED_STATUS CMD...: runs CMD, keeps stdout in $T/out and stderr
-# in $T/err, and sets $status; returns 0 when status is as expected
+# in $T/err, and sets $status; returns 0 when status is as expected.  For
+# run.sh's secrets scan (CU_E2E_KEEP) every run's are also kept, appended
+# to $T/runs.out and $T/runs.err.
 run() {
 	want=$1
 	shift
 	"$@" >"$T/out" 2>"$T/err"
 	status=$?
+	if [ -n "${CU_E2E_KEEP:-}" ]; then
+		cat "$T/out" >>"$T/runs.out"
+		cat "$T/err" >>"$T/runs.err"
+	fi
 	[ "$status" -eq "$want" ]
 }
 
