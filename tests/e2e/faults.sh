@@ -210,7 +210,7 @@ if [ -z "$api" ]; then
 else
 	CIRCLECI_API_TOKEN=$(cat "$T/token.secret") "$BIN" export --org "$ORG" \
 	    --api-url "$api" --poll-interval 0.05 --start "$start" \
-	    --end "$end" -o "$O/exp0" >"$T/out" 2>"$T/err" &&
+	    --end "$end" -o "$O/exp0" >"$T/out" 2>"$T/err"; kept &&
 	    ok "export: a first export" || ko "export: a first export" "$(cat "$T/err")"
 	want=$(esums "$O/exp0")
 	for call in write fsync rename fclose close; do
@@ -227,6 +227,7 @@ else
 			    --poll-interval 0.05 --start "$start" --end "$end" \
 			    -o "$e" >"$T/out" 2>"$T/err"
 			status=$?
+			kept
 			grep -q '^fault: ' "$T/err" || { rm -rf "$e"; break; }
 			fired=$((fired + 1))
 			# a local failure leaves no .partial nor temporary file
@@ -242,7 +243,7 @@ else
 			CIRCLECI_API_TOKEN=$(cat "$T/token.secret") "$BIN" export \
 			    --org "$ORG" --api-url "$api" --poll-interval 0.05 \
 			    --start "$start" --end "$end" -o "$e" \
-			    >"$T/out" 2>"$T/err" && [ "$(esums "$e")" = "$want" ] &&
+			    >"$T/out" 2>"$T/err"; kept && [ "$(esums "$e")" = "$want" ] &&
 			    clean ||
 			    { bad="N=$n: the next run did not complete it: $(head -c 300 "$T/err")"; break; }
 			rm -rf "$e"

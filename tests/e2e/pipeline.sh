@@ -241,6 +241,7 @@ notify_hook() {
 	export SLACK_WEBHOOK_URL
 	"$BIN" notify slack "$@" >"$T/out" 2>"$T/err"
 	status=$?
+	kept
 	unset SLACK_WEBHOOK_URL
 	[ "$status" -eq "$want" ]
 }
