@@ -9,9 +9,10 @@ random for each run:
   CU_E2E_WEBHOOK      the secret part of the Slack webhook's URL
   CU_E2E_ARGV_SECRET  a webhook secret that one test puts in argv on
                       purpose (a misuse the tool must not echo)
-and runs them all with TMPDIR in DIR, keeping every temporary directory
-(CU_E2E_KEEP), each suite's stdout and stderr in DIR/logs, and, through a
-wrapper around the tool, the argv of each run of it in DIR/argv/PID.
+and runs them all with TMPDIR in DIR/tmp, keeping every temporary
+directory and the tool's captured outputs there (CU_E2E_KEEP: lib.sh,
+tests/e2e/scratch.py), each suite's stdout and stderr in DIR/logs, and,
+through a wrapper around the tool, the argv of each run in DIR/argv/PID.
 
 The scan: no canary is in any file under DIR nor in any file's name, as is
 or as a leak would carry it (URL-encoded, JSON-escaped, base64 as in
@@ -173,8 +174,9 @@ def scan(root):
                     continue
                 if n.endswith(".secret"):
                     exempt += 1
-                    for what, _, b in everywhere:
-                        if find(file_chunks(p), [(what, "", b)]):
+                    for var, what, _ in CANARIES:
+                        if find(file_chunks(p), [(what, "as is",
+                                                  os.environ[var].encode())]):
                             reached[what] += 1
                     continue
                 files += 1
@@ -187,7 +189,8 @@ def scan(root):
                 unreadable.append("%s: %s" % (rel, e.strerror))
                 continue
             if hit:
-                findings.append("%s (%s) in %s" % (hit + (rel,)))
+                findings.append("%s (%s) in %s" %
+                                (hit + (redact(rel, everywhere),)))
     for f in findings:
         report("secrets: a file holds a secret", [f])
     if unreadable or not findings:
@@ -266,6 +269,9 @@ def self_test():
         ("the token as is in an output", {"tmp/tmp.x/out": (
             "error: bad %s\n" % token).encode()}, "the token (as is) in "
          "tmp/tmp.x/out"),
+        ("the token in a copy of a .secret file", {
+            "tmp/cu-export-1/token.secret.bak": (token + "\n").encode()},
+         "the token (as is) in tmp/cu-export-1/token.secret.bak"),
         ("the token URL-encoded in a log", {"logs/export.py.err": (
             "GET /x?circle-token=%s\n" % quote(token, safe="")).encode()},
          "the token (URL-encoded) in logs/export.py.err"),
