@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, quote
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.append(os.path.join(ROOT, "tests", "e2e"))
-import scratch  # noqa: E402  (rmtree unless tests/e2e/run.sh keeps it)
+import scratch  # noqa: E402  (files and outputs kept for e2e/run.sh's scan)
 GEN = os.path.join(ROOT, "tests", "gen", "genexport.py")
 DOUBLE = os.path.join(HERE, "usage_api.py")
 

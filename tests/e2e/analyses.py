@@ -34,7 +34,7 @@ import sys
 import tempfile
 from decimal import Decimal, ROUND_HALF_UP
 
-import scratch  # tests/e2e/scratch.py: rmtree unless run.sh keeps it
+import scratch  # keeps files and outputs for run.sh's secrets scan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen", "genexport.py")

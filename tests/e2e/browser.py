@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-import scratch  # tests/e2e/scratch.py: rmtree unless run.sh keeps it
+import scratch  # keeps files and outputs for run.sh's secrets scan
 
 
 class Browser:

@@ -32,7 +32,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
-import scratch  # noqa: E402  (rmtree unless run.sh keeps it)
+import scratch  # noqa: E402  (files and outputs kept for run.sh's scan)
 
 BUILTIN_STEPS = {"checkout", "run", "store_artifacts", "store_test_results",
                  "persist_to_workspace", "attach_workspace", "save_cache",

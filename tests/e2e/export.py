@@ -38,7 +38,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 GEN = os.path.join(ROOT, "tests", "gen", "genexport.py")
 DOUBLE = os.path.join(ROOT, "tests", "double", "usage_api.py")
 sys.path.insert(0, HERE)
-import scratch  # noqa: E402  (rmtree unless run.sh keeps it)
+import scratch  # noqa: E402  (files and outputs kept for run.sh's scan)
 import truth as T  # noqa: E402  (compare_rows, compare_metrics)
 
 ORG = "b9291e0d-a11e-41fb-8517-c545388b5953"

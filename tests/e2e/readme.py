@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-import scratch  # tests/e2e/scratch.py: rmtree unless run.sh keeps it
+import scratch  # keeps files and outputs for run.sh's secrets scan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import scratch  # noqa: E402  (rmtree unless run.sh keeps it)
+import scratch  # noqa: E402  (files and outputs kept for run.sh's scan)
 import export as E  # noqa: E402  (Double, gen, day)
 
 KEYS = ("project", "workflow", "job", "resource_class", "status", "day")

@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "genexport.py")
 sys.path.insert(0, HERE)
 sys.path.append(os.path.join(HERE, "..", "e2e"))
-import scratch  # noqa: E402  (rmtree unless tests/e2e/run.sh keeps it)
+import scratch  # noqa: E402  (files and outputs kept for e2e/run.sh's scan)
 import genexport as G  # noqa: E402  (constants only: columns, rate table)
 
 NUM_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
