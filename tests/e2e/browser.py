@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+import scratch  # keeps files and outputs for run.sh's secrets scan
+
 
 class Browser:
     def __init__(self):
@@ -143,7 +145,7 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        shutil.rmtree(self.profile, ignore_errors=True)
+        scratch.rmtree(self.profile)
 
 
 SORT_JS = r"""

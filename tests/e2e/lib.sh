@@ -5,8 +5,10 @@ LC_ALL=C
 export LC_ALL
 pass=0
 fail=0
-T=$(mktemp -d)
-trap 'if [ "$fail" -eq 0 ]; then rm -rf "$T"; else echo "temp files kept in $T"; fi' 0
+T=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh).XXXXXX")
+# $T goes once every check passed, unless run.sh keeps it (CU_E2E_KEEP) for
+# its secrets scan, which then removes it
+trap 'if [ "$fail" -ne 0 ]; then echo "temp files kept in $T"; elif [ -z "${CU_E2E_KEEP:-}" ]; then rm -rf "$T"; fi' 0
 trap 'exit 1' 1 2 15
 
 ok() {
@@ -26,13 +28,27 @@ check() {
 	if "$@"; then ok "$name"; else ko "$name"; fi
 }
 
+# kept: for run.sh's secrets scan (CU_E2E_KEEP), appends $T/out and $T/err,
+# which the next run overwrites, to $T/runs.out and $T/runs.err; returns
+# the status it was called with
+kept() {
+	kept_status=$?
+	if [ -n "${CU_E2E_KEEP:-}" ]; then
+		cat "$T/out" >>"$T/runs.out" 2>/dev/null
+		cat "$T/err" >>"$T/runs.err" 2>/dev/null
+	fi
+	return $kept_status
+}
+
 # run EXPECTED_STATUS CMD...: runs CMD, keeps stdout in $T/out and stderr
-# in $T/err, and sets $status; returns 0 when status is as expected
+# in $T/err (and kept), and sets $status; returns 0 when status is as
+# expected
 run() {
 	want=$1
 	shift
 	"$@" >"$T/out" 2>"$T/err"
 	status=$?
+	kept
 	[ "$status" -eq "$want" ]
 }
 

@@ -182,7 +182,10 @@ run 0 "$BIN" compare --help && contains "$T/out" "usage: circleci-usage compare"
     ko "no temporary file left"
 
 # ---------------------------------------------------------------- notify
-SECRET=s3cr3tW3bh00kT0k3nZ
+# the secret part of the webhook's URL, and a CircleCI token that must not
+# travel: run.sh's canaries, which its secrets scan looks for everywhere
+SECRET=${CU_E2E_WEBHOOK:-s3cr3tW3bh00kT0k3nZ}
+TOKEN=${CU_E2E_TOKEN:-circle-token-must-not-travel}
 SECRET_PATH=/services/T0PIPE/B0PIPE/$SECRET
 hook_pid=
 
@@ -203,7 +206,7 @@ hook_stop() {
 	[ -n "$hook_pid" ] && kill "$hook_pid" 2>/dev/null && wait "$hook_pid" 2>/dev/null
 	hook_pid=
 }
-trap 'hook_stop; if [ "$fail" -eq 0 ]; then rm -rf "$T"; else echo "temp files kept in $T"; fi' 0
+trap 'hook_stop; if [ "$fail" -ne 0 ]; then echo "temp files kept in $T"; elif [ -z "${CU_E2E_KEEP:-}" ]; then rm -rf "$T"; fi' 0
 
 # requests N: the stand-in webhook got N requests
 requests() {
@@ -238,6 +241,7 @@ notify_hook() {
 	export SLACK_WEBHOOK_URL
 	"$BIN" notify slack "$@" >"$T/out" 2>"$T/err"
 	status=$?
+	kept
 	unset SLACK_WEBHOOK_URL
 	[ "$status" -eq "$want" ]
 }
@@ -427,8 +431,11 @@ run 2 "$BIN" notify slack --dry-run --timeout soon "$T/cur" && contains "$T/err"
     ok "bad --timeout: exit 2" || ko "bad --timeout: exit 2"
 run 2 "$BIN" notify slack --webhook-file "$T/nofile" "$T/cur" && contains "$T/err" "nofile" &&
     ok "missing --webhook-file: exit 2 naming it" || ko "missing --webhook-file: exit 2 naming it"
-run 2 "$BIN" notify slack --webhook-file "https://hooks.example.com$SECRET_PATH" "$T/cur" &&
-    contains "$T/err" "not the URL" && no_secret &&
+# (the one secret put in argv on purpose: run.sh's third canary, which its
+# scan looks for everywhere but in argv)
+ARGV_SECRET=${CU_E2E_ARGV_SECRET:-n0tInArgvS3cr3t}
+run 2 "$BIN" notify slack --webhook-file "https://hooks.example.com/services/T0PIPE/B0PIPE/$ARGV_SECRET" "$T/cur" &&
+    contains "$T/err" "not the URL" && ! grep -q "$ARGV_SECRET" "$T/out" "$T/err" &&
     ok "--webhook-file given the URL itself: exit 2, not echoed" ||
     ko "--webhook-file given the URL itself: exit 2, not echoed" "$(cat "$T/err")"
 run 3 "$BIN" notify slack --dry-run "$T/nowhere" && contains "$T/err" "nowhere" &&
@@ -447,7 +454,7 @@ notify_hook 2 "$T/cur" && contains "$T/err" "not one URL" && no_secret &&
     ok "a URL with a space refused, not shown" || ko "a URL with a space refused, not shown" "$(cat "$T/err")"
 
 # -- posting to the stand-in webhook
-CIRCLECI_API_TOKEN=circle-token-must-not-travel
+CIRCLECI_API_TOKEN=$TOKEN
 export CIRCLECI_API_TOKEN
 hook_start ""
 notify_hook 0 --previous "$T/prev" "$T/cur" && requests 1 && hook_ok && no_secret &&
@@ -460,17 +467,17 @@ got = json.loads(open(sys.argv[1]).readline())["body"]
 assert got == json.load(open(sys.argv[2]))
 PY
     ko "the payload posted is the --dry-run one"
-grep -q 'circle-token-must-not-travel' "$T/hook.log" && ko "the CircleCI token never sent" ||
+grep -q "$TOKEN" "$T/hook.log" && ko "the CircleCI token never sent" ||
     ok "the CircleCI token never sent"
 hook_stop
 
 hook_start ""
-printf '  %s\n\n' "$HOOK_URL" >"$T/hookfile"
-chmod 600 "$T/hookfile"
-run 0 "$BIN" notify slack --webhook-file "$T/hookfile" "$T/cur" && requests 1 && hook_ok && no_secret &&
+printf '  %s\n\n' "$HOOK_URL" >"$T/hook.secret"
+chmod 600 "$T/hook.secret"
+run 0 "$BIN" notify slack --webhook-file "$T/hook.secret" "$T/cur" && requests 1 && hook_ok && no_secret &&
     ok "--webhook-file: the URL read from a file, trimmed" ||
     ko "--webhook-file: the URL read from a file, trimmed" "$(cat "$T/err")"
-run 0 "$BIN" notify slack --webhook-file - "$T/cur" <"$T/hookfile" && requests 2 && no_secret &&
+run 0 "$BIN" notify slack --webhook-file - "$T/cur" <"$T/hook.secret" && requests 2 && no_secret &&
     ok "--webhook-file -: from stdin" || ko "--webhook-file -: from stdin" "$(cat "$T/err")"
 hook_stop
 
@@ -508,8 +515,8 @@ hook_stop
 
 hook_start ""
 good=$HOOK_URL
-HOOK_URL="${good%/*}/wrongsecret"
-notify_hook 4 "$T/cur" && requests 1 && ! grep -q wrongsecret "$T/out" "$T/err" &&
+HOOK_URL="${good%/*}/${SECRET}wrong"
+notify_hook 4 "$T/cur" && requests 1 && no_secret &&
     contains "$T/err" "refused the message (404: no_service)" &&
     ok "404 (a wrong webhook): exit 4, the URL not shown" ||
     ko "404 (a wrong webhook): exit 4, the URL not shown" "$(cat "$T/err")"

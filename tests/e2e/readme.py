@@ -11,10 +11,11 @@ import argparse
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
+
+import scratch  # keeps files and outputs for run.sh's secrets scan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -60,7 +61,7 @@ def main():
                     failed += 1
                     print("FAIL README example: %s: output differs" % line)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        scratch.rmtree(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -1,6 +1,17 @@
 #!/bin/sh
 # tests/e2e/run.sh BIN [--quick]: every end-to-end suite against BIN, with
 # one closing "N passed, M failed" line for all of them.
+#
+# Then the secrets scan (leakscan.py, its checks in the tally too): every
+# suite gets the same canaries, random for this run (CU_E2E_TOKEN, the API
+# token; CU_E2E_WEBHOOK, the secret in the Slack webhook's URL;
+# CU_E2E_ARGV_SECRET, one put in argv on purpose), and runs with TMPDIR in
+# one scratch directory whose files nothing removes (CU_E2E_KEEP: lib.sh
+# and tests/e2e/scratch.py keep the temporary directories), with its stdout
+# and stderr kept there too, and BIN wrapped by a script that records the
+# argv of each run.  No canary may be in any of it, save in files named
+# *.secret (a test's own input).  The directory goes after a clean run; it
+# is kept, and named, after a failure.
 set -u
 BIN=$1
 shift
@@ -17,44 +28,71 @@ tally() {
 	pass=$((pass + p))
 	fail=$((fail + f))
 }
-log=$(mktemp)
-sh "$dir/cli.sh" "$BIN" | tee "$log"
-tally "$log" cli.sh
-sh "$dir/html.sh" "$BIN" $quick | tee "$log"
-tally "$log" html.sh
-sh "$dir/pipeline.sh" "$BIN" $quick | tee "$log"
-tally "$log" pipeline.sh
-sh "$dir/teams.sh" "$BIN" $quick | tee "$log"
-tally "$log" teams.sh
-sh "$dir/history.sh" "$BIN" | tee "$log"
-tally "$log" history.sh
+canary() {
+	printf '%s%s' "$1" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+}
+
+S=$(mktemp -d "${TMPDIR:-/tmp}/cu-e2e.XXXXXX") || exit 1
+trap 'rm -rf "$S"; exit 1' 1 2 15
+mkdir "$S/tmp" "$S/logs" "$S/argv" "$S/bin"
+real=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+# the wrapper: records its argv (never to stderr, whatever happens: under
+# ulimit -f a write may fail), then becomes the tool, same pid
+cat >"$S/bin/circleci-usage" <<EOF
+#!/bin/sh
+trap '' XFSZ
+printf '%s\\n' "\$*" 2>/dev/null >>'$S/argv/'\$\$
+trap - XFSZ
+exec '$real' "\$@"
+EOF
+chmod +x "$S/bin/circleci-usage"
+BIN=$S/bin/circleci-usage
+TMPDIR=$S/tmp
+CU_E2E_KEEP=1
+CU_E2E_TOKEN=$(canary CCIPAT_e2eCanary_)
+CU_E2E_WEBHOOK=$(canary e2eHookCanary)
+CU_E2E_ARGV_SECRET=$(canary e2eArgvCanary)
+export TMPDIR CU_E2E_KEEP CU_E2E_TOKEN CU_E2E_WEBHOOK CU_E2E_ARGV_SECRET
+
+# suite NAME CMD...: runs CMD, its stdout and stderr shown as they come and
+# kept in $S/logs/NAME.out and .err, and tallies its result line
+suite() {
+	name=$1
+	shift
+	{ "$@" 2>&1 >&3 3>&- | tee "$S/logs/$name.err" >&2 3>&-; } 3>&1 |
+	    tee "$S/logs/$name.out"
+	tally "$S/logs/$name.out" "$name"
+}
+
+suite cli.sh sh "$dir/cli.sh" "$BIN"
+suite html.sh sh "$dir/html.sh" "$BIN" $quick
+suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
+suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
+suite history.sh sh "$dir/history.sh" "$BIN"
 if [ -z "$quick" ]; then
-	sh "$dir/faults.sh" "$BIN" | tee "$log"
-	tally "$log" faults.sh
-fi
-if [ -z "$quick" ]; then
-	python3 "$dir/../gen/selfcheck.py" | tee "$log"
-	tally "$log" selfcheck.py
+	suite faults.sh sh "$dir/faults.sh" "$BIN"
+	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
 fi
 if [ -f "$dir/truth.py" ]; then
-	python3 "$dir/truth.py" --bin "$BIN" $quick | tee "$log"
-	tally "$log" truth.py
+	suite truth.py python3 "$dir/truth.py" --bin "$BIN" $quick
 fi
 if [ -z "$quick" ]; then
-	python3 "$dir/readme.py" --bin "$BIN" | tee "$log"
-	tally "$log" readme.py
-	python3 "$dir/../double/test_double.py" | tee "$log"
-	tally "$log" test_double.py
+	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
+	suite test_double.py python3 "$dir/../double/test_double.py"
 fi
-python3 "$dir/analyses.py" --bin "$BIN" $quick | tee "$log"
-tally "$log" analyses.py
-python3 "$dir/export.py" --bin "$BIN" $quick | tee "$log"
-tally "$log" export.py
-python3 "$dir/runcheck.py" --bin "$BIN" $quick | tee "$log"
-tally "$log" runcheck.py
+suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
+suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
+suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
 # Debian's python3, for its python3-yaml
-/usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick | tee "$log"
-tally "$log" configcheck.py
-rm -f "$log"
+suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
+
+# the scan, after a self-test that shows it finds planted leaks
+suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
+suite leakscan python3 "$dir/leakscan.py" "$S"
 echo "e2e: $pass passed, $fail failed"
+if [ "$fail" -eq 0 ]; then
+	rm -rf "$S"
+else
+	echo "e2e: the suites' files, logs and argv records kept in $S"
+fi
 [ "$fail" -eq 0 ]

@@ -33,6 +33,7 @@ from decimal import Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import scratch  # noqa: E402  (files and outputs kept for run.sh's scan)
 import export as E  # noqa: E402  (Double, gen, day)
 
 KEYS = ("project", "workflow", "job", "resource_class", "status", "day")
@@ -279,7 +280,7 @@ def main():
         # ---- failures leave no artifact ----
         errors = []
         R4 = os.path.join(tmp, "R4")
-        bad = dict(env, CIRCLECI_API_TOKEN="wrong")
+        bad = dict(env, CIRCLECI_API_TOKEN=c.token + "-wrong")
         r4 = subprocess.run([binary, "run", "--org", E.ORG, "--api-url",
                              d.api_url, "--last", "1w", "-o", R4],
                             capture_output=True, env=bad)
@@ -308,7 +309,7 @@ def main():
         d.stop()
     print("%d passed, %d failed" % (passed, failed))
     if failed == 0:
-        shutil.rmtree(tmp, ignore_errors=True)
+        scratch.rmtree(tmp)
     else:
         print("temp files kept in %s" % tmp)
     return 1 if failed else 0
