@@ -1,10 +1,13 @@
 /*
  * fuzz_args.c: the parsers of command-line values that carry meaning:
  * dates and times (--start, --end, --since), relative ranges (--last),
- * durations (--timeout) and alert rules (--alert).  The first byte picks
- * the parser; the rest is the argument.  A date that parses must format
- * and parse back to the same instant; a --last range must be in order and
- * end before now; a rule that parses must have a name and an operator.
+ * durations (--timeout), alert rules (--alert) and sizes
+ * (--max-part-size).  The first byte picks the parser; the rest is the
+ * argument.  A date that parses must format and parse back to the same
+ * instant; a --last range must be in order and end before now; a
+ * duration must be positive, a size within 1 and its maximum and a count
+ * within its maximum (the three read the same text); a refused rule must
+ * say why.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "alert.h"
 #include "range.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,10 +46,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (range_parse_last(s, now, &a, &b) == 0 && (a > b || b > now))
 			abort();
 		break;
-	case 2:
+	case 2: {
+		/* amounts: durations, sizes and counts read the same text */
+		unsigned long long v, max = data[0] & 128 ? 1ULL << 50 : ~0ULL;
+
 		if (range_parse_duration(s, &secs) == 0 && !(secs > 0))
 			abort();
+		if (parse_size(s, max, &v) == 0 && (v < 1 || v > max))
+			abort();
+		if (parse_uint(s, 1000, &v) == 0 && v > 1000)
+			abort();
 		break;
+	}
 	default: {
 		struct alert_rule r;
 
