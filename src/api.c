@@ -3,6 +3,7 @@
  */
 #include "api.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,7 @@ api_url_check(const char *url, int *loopback, char *err, size_t errlen)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
+	struct in_addr v4;
 	int ret = -1;
 
 	*loopback = 0;
@@ -161,9 +163,12 @@ api_url_check(const char *url, int *loopback, char *err, size_t errlen)
 		snprintf(err, errlen, "not a URL");
 		goto out;
 	}
+	/* 127.0.0.0/8 as an address: a name such as 127.0.0.1.evil.com
+	 * is not loopback */
 	*loopback = strcasecmp(host, "localhost") == 0 ||
 	    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
-	    strncmp(host, "127.", 4) == 0;
+	    (inet_pton(AF_INET, host, &v4) == 1 &&
+	    (ntohl(v4.s_addr) >> 24) == 127);
 	if (strcasecmp(scheme, "https") == 0 ||
 	    (strcasecmp(scheme, "http") == 0 && *loopback))
 		ret = 0;

@@ -103,10 +103,18 @@ cmd_db_exec(int argc, char **argv)
 		ret = db_usage_error("expected one of: info, prune");
 		goto out;
 	}
-	if (strcmp(verb, "prune") == 0 && (before == NULL ||
-	    strlen(before) != 10 || date_parse(before, 10, &day) < 0)) {
+	if (strcmp(verb, "prune") == 0 && before == NULL) {
 		ret = db_usage_error("prune: --before DATE (YYYY-MM-DD) is "
 		    "required");
+		goto out;
+	}
+	if (strcmp(verb, "prune") == 0 && (strlen(before) != 10 ||
+	    date_parse(before, 10, &day) < 0)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "prune: --before: expected a date "
+		    "YYYY-MM-DD, got '%.100s'", before);
+		ret = db_usage_error(msg);
 		goto out;
 	}
 	if (path == NULL && (path = db_default_path()) == NULL)

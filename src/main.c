@@ -69,6 +69,11 @@ main(int argc, char **argv)
 			for (i = 0; cmd_table[i] != NULL; i++)
 				if (strcmp(cmd_table[i]->name, argv[2]) == 0)
 					return cmd_table[i]->exec(2, sub);
+			/* as `circleci-usage nope` says */
+			fprintf(stderr, "%s: unknown command '%s'\n",
+			    PROGRAM_NAME, argv[2]);
+			main_usage(stderr);
+			return EXIT_USAGE;
 		}
 		main_usage(stdout);
 		return EXIT_OK;

@@ -3,9 +3,11 @@
  */
 #include "manifest.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -189,7 +191,19 @@ manifest_save(struct manifest *m, const char *dir)
 	return ret;
 }
 
-/* Field helpers for loading: each prints an error naming the field. */
+/*
+ * Field helpers for loading: each prints an error naming the field, as
+ * "'PATH': key" at the top and "'PATH': windows[0].key" in a window.
+ */
+static int
+field_error(const char *where, const char *key, const char *what)
+{
+	size_t n = strlen(where);
+
+	return error("%s%s%s: %s", where, n && where[n - 1] == '\'' ? ": " :
+	    ".", key, what);
+}
+
 static int
 get_str(json_t *o, const char *key, const char *where, int nullable,
     char **out)
@@ -201,7 +215,7 @@ get_str(json_t *o, const char *key, const char *where, int nullable,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return error("%s.%s: expected a string", where, key);
+		return field_error(where, key, "expected a string");
 	*out = xstrdup(json_string_value(v));
 	return 0;
 }
@@ -212,7 +226,7 @@ get_time(json_t *o, const char *key, const char *where, int64_t *ms)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	if (s == NULL || range_parse_bound(s, 0, ms) < 0)
-		return error("%s.%s: expected an RFC 3339 time", where, key);
+		return field_error(where, key, "expected an RFC 3339 time");
 	return 0;
 }
 
@@ -222,7 +236,7 @@ get_u64(json_t *o, const char *key, const char *where, uint64_t *out)
 	json_t *v = json_object_get(o, key);
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return error("%s.%s: expected a number", where, key);
+		return field_error(where, key, "expected a number");
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
@@ -310,6 +324,8 @@ manifest_load(struct manifest *m, const char *dir)
 	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
 	json_error_t je;
 	json_t *root, *ws, *sh, *jw;
+	char *top = NULL;
+	struct stat st;
 	FILE *f;
 	size_t i;
 	int ret = -1;
@@ -317,8 +333,21 @@ manifest_load(struct manifest *m, const char *dir)
 	manifest_init(m);
 	f = fopen(path, "r");
 	if (f == NULL) {
+		int e = errno;
+
+		/* there but unreadable is not "none": starting over would
+		 * write a new manifest over it */
+		if (e != ENOENT)
+			error("cannot read '%s': %s", path, strerror(e));
 		free(path);
-		return 0;
+		return e == ENOENT ? 0 : -1;
+	}
+	/* jansson would read a directory as an empty file */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		error("cannot read '%s': %s", path, strerror(EISDIR));
+		fclose(f);
+		free(path);
+		return -1;
 	}
 	root = json_loadf(f, 0, &je);
 	fclose(f);
@@ -336,15 +365,16 @@ manifest_load(struct manifest *m, const char *dir)
 		error("'%s': version: expected %d", path, MANIFEST_VERSION);
 		goto out;
 	}
-	if (get_str(root, "org_id", path, 0, &m->org_id) < 0 ||
-	    get_str(root, "api_url", path, 0, &m->api_url) < 0 ||
-	    get_time(root, "start", path, &m->start) < 0 ||
-	    get_time(root, "end", path, &m->end) < 0 ||
-	    get_str(root, "created_at", path, 1, &m->created_at) < 0)
+	top = xasprintf("'%s'", path);
+	if (get_str(root, "org_id", top, 0, &m->org_id) < 0 ||
+	    get_str(root, "api_url", top, 0, &m->api_url) < 0 ||
+	    get_time(root, "start", top, &m->start) < 0 ||
+	    get_time(root, "end", top, &m->end) < 0 ||
+	    get_str(root, "created_at", top, 1, &m->created_at) < 0)
 		goto out;
 	m->requested_end = m->end;
 	if (json_object_get(root, "requested_end") != NULL &&
-	    get_time(root, "requested_end", path, &m->requested_end) < 0)
+	    get_time(root, "requested_end", top, &m->requested_end) < 0)
 		goto out;
 	m->complete = json_is_true(json_object_get(root, "complete"));
 	sh = json_object_get(root, "shared_org_ids");
@@ -381,6 +411,7 @@ manifest_load(struct manifest *m, const char *dir)
 	ret = 1;
 out:
 	json_decref(root);
+	free(top);
 	free(path);
 	if (ret < 0)
 		manifest_release(m);

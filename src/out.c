@@ -25,7 +25,9 @@ out_open(struct out *o, const char *path)
 	o->tmp = xasprintf("%s.tmp.XXXXXX", path);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
-		error("cannot create '%s': %s", o->tmp, strerror(errno));
+		/* the output's name: mkstemp leaves a random one in o->tmp,
+		 * of a file that never existed */
+		error("cannot create '%s': %s", path, strerror(errno));
 		free(o->tmp);
 		free(o->path);
 		o->tmp = o->path = NULL;

@@ -19,6 +19,8 @@ struct teams_parser {
 	yaml_event_t ev;
 	int have_ev;
 	const char *name;
+	const char *buf;	/* the file's text, for reader errors' lines */
+	size_t len;
 	struct teams *t;
 };
 
@@ -64,9 +66,15 @@ teams_next(struct teams_parser *tp)
 		const yaml_mark_t *m = tp->p.problem_mark.line ||
 		    tp->p.problem_mark.column ? &tp->p.problem_mark :
 		    &tp->p.context_mark;
+		unsigned long line = (unsigned long)m->line + 1;
+		size_t i;
 
-		return error("%s:%lu: not valid YAML: %s%s%s", tp->name,
-		    (unsigned long)m->line + 1,
+		/* a reader error (bad UTF-8) has a byte offset, no mark */
+		if (tp->p.error == YAML_READER_ERROR)
+			for (i = 0, line = 1; i < tp->p.problem_offset &&
+			    i < tp->len; i++)
+				line += tp->buf[i] == '\n';
+		return error("%s:%lu: not valid YAML: %s%s%s", tp->name, line,
 		    tp->p.problem ? tp->p.problem : "parse error",
 		    tp->p.context ? " " : "",
 		    tp->p.context ? tp->p.context : "");
@@ -226,6 +234,8 @@ teams_parse(const char *name, const char *buf, size_t len)
 
 	memset(&tp, 0, sizeof(tp));
 	tp.name = name;
+	tp.buf = buf;
+	tp.len = len;
 	tp.t = t;
 	t->path = xstrdup(name);
 	if (!yaml_parser_initialize(&tp.p))

@@ -3,7 +3,11 @@
 # version, exit codes, error messages naming the file/line/column/option,
 # atomic -o, filters, --top, formats, inputs (directories, manifest,
 # stdin), terminal safety, and charts (PNG and SVG, checked by
-# chartcheck.py).  Data is written inline or by tests/gen/genexport.py.
+# chartcheck.py: warnings, a full disk, run hours); every bad option value
+# of chargeback, rightsize, failures, html, db, ingest and export (exit 2,
+# one line naming the option, nothing written); chargeback's and html's
+# filters; db and ingest without a database or HOME.  Data is written
+# inline or by tests/gen/genexport.py.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 
@@ -33,6 +37,13 @@ run 0 "$BIN" report --help && contains "$T/out" "usage: circleci-usage report" &
     ok "report --help" || ko "report --help"
 run 2 "$BIN" frobnicate && contains "$T/err" "unknown command" &&
     ok "unknown command exits 2" || ko "unknown command exits 2"
+run 2 "$BIN" && [ ! -s "$T/out" ] && contains "$T/err" "^usage: circleci-usage <command>" &&
+    ok "no command: the usage on stderr, exit 2" || ko "no command: the usage on stderr, exit 2"
+run 0 "$BIN" help chargeback && contains "$T/out" "^usage: circleci-usage chargeback --teams FILE" &&
+    ok "help COMMAND is COMMAND --help" || ko "help COMMAND is COMMAND --help"
+run 2 "$BIN" help frobnicate && [ ! -s "$T/out" ] &&
+    contains "$T/err" "unknown command 'frobnicate'" &&
+    ok "help of an unknown command exits 2" || ko "help of an unknown command exits 2" "$(cat "$T/err")"
 run 2 "$BIN" report --by nope "$T/d" && contains "$T/err" "--by: unknown key 'nope'" &&
     ok "bad --by exits 2 naming the key" || ko "bad --by exits 2 naming the key"
 run 2 "$BIN" report --since 2026-13-01 "$T/d" && contains "$T/err" "--since" &&
@@ -332,5 +343,261 @@ run 2 "$BIN" run --max-part-size 7X -o "$T/cap" &&
     contains "$T/err" "--max-part-size '7X'" && [ ! -e "$T/cap" ] &&
     ok "run --max-part-size 7X is exit 2" ||
     ko "run --max-part-size 7X is exit 2" "$(head -c 200 "$T/err")"
+
+# -- chart warnings and write errors
+run 0 "$BIN" report --format csv --sort run_seconds "$T/gen" && cp "$T/out" "$T/rs.csv" &&
+    want=$(python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+tot = sum(int(r["run_seconds"]) for r in rows)
+r = rows[0]
+print("%s %.1f (%.1f%%)" % (r["project"], int(r["run_seconds"]) / 3600,
+                            100 * int(r["run_seconds"]) / tot))' "$T/rs.csv") &&
+    run 0 "$BIN" report --format svg --sort run_seconds "$T/gen" && cp "$T/out" "$T/rs.svg" &&
+    $CC svgtext "$T/rs.svg" "Run hours by project" && $CC svgtext "$T/rs.svg" "hours" &&
+    $CC svgtext "$T/rs.svg" "${want#* }" && $CC svgtext "$T/rs.svg" "${want%% *}" &&
+    ok "svg --sort run_seconds: drawn in hours, the largest bar report's" ||
+    ko "svg --sort run_seconds" "$want $(cat "$T/err")"
+run 0 "$BIN" report --format svg --by day --top 20 "$T/gen" &&
+    contains "$T/err" "warning: --top 20: a time chart stacks 9 groups at most" &&
+    python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$T/out" &&
+    ok "time chart: --top past the colours warns, the chart is whole" ||
+    ko "time chart: --top past the colours warns" "$(cat "$T/err")"
+run 0 "$BIN" report --format svg --by job --height 240 "$T/gen" &&
+    contains "$T/err" "warning: only 12 bars fit a chart 240 pixels high; the rest are in (other)" &&
+    contains "$T/out" "(other)" && ok "bar chart: bars that do not fit are said and folded" ||
+    ko "bar chart: bars that do not fit are said and folded" "$(cat "$T/err")"
+if [ -w /dev/full ]; then
+	run 1 sh -c '"$1" report --format svg "$2" >/dev/full' sh "$BIN" "$T/gen" &&
+	    contains "$T/err" "cannot write the chart" &&
+	    ok "svg to a full disk exits 1" || ko "svg to a full disk exits 1" "$(cat "$T/err")"
+	run 1 sh -c '"$1" report --format png "$2" >/dev/full' sh "$BIN" "$T/gen" &&
+	    contains "$T/err" "cannot write the PNG: No space left on device" &&
+	    ok "png to a full disk exits 1" || ko "png to a full disk exits 1" "$(cat "$T/err")"
+	run 1 sh -c '"$1" report --format csv "$2" >/dev/full' sh "$BIN" "$T/d" &&
+	    contains "$T/err" "cannot write to standard output: No space left on device" &&
+	    ok "csv to a full disk exits 1" || ko "csv to a full disk exits 1" "$(cat "$T/err")"
+fi
+run 1 "$BIN" report --format svg -o "$T/nodir/c.svg" "$T/gen" &&
+    [ "$(cat "$T/err")" = "circleci-usage: cannot create '$T/nodir/c.svg': No such file or directory" ] &&
+    [ ! -e "$T/nodir" ] && ok "svg to a missing directory: exit 1 naming the file" ||
+    ko "svg to a missing directory: exit 1 naming the file" "$(cat "$T/err")"
+
+# -- chargeback takes report's filters and input options
+printf 'teams:\n  front: ["w*"]\n  back: [api]\n' >"$T/cbteams.yaml"
+run 0 "$BIN" chargeback --teams "$T/cbteams.yaml" --format csv --project 'w*' \
+    --branch main "$T/d" && [ "$(wc -l <"$T/out")" -eq 2 ] &&
+    grep -q '^front,2,35,1.05,.*,1.05,0.00,100.00,1$' "$T/out" &&
+    ok "chargeback --project --branch" || ko "chargeback --project --branch" "$(cat "$T/out")"
+run 0 "$BIN" chargeback --teams "$T/cbteams.yaml" --format csv --keep-duplicates \
+    --strict --threads 2 "$T/d" && grep -q '^back,3,1260,23.25,' "$T/out" &&
+    ok "chargeback --keep-duplicates counts the repeated job run" ||
+    ko "chargeback --keep-duplicates" "$(cat "$T/out")"
+run 1 "$BIN" chargeback --teams "$T/cbteams.yaml" -o "$T/nodir/cb.csv" "$T/d" &&
+    contains "$T/err" "cannot create '$T/nodir/cb.csv'" && [ ! -e "$T/nodir" ] &&
+    ok "chargeback to a missing directory exits 1" ||
+    ko "chargeback to a missing directory exits 1" "$(cat "$T/err")"
+run 3 "$BIN" chargeback --teams "$T/cbteams.yaml" "$T/missing.csv" &&
+    contains "$T/err" "missing.csv" && ok "chargeback: a missing input exits 3" ||
+    ko "chargeback: a missing input exits 3"
+
+# -- html takes report's filters: the page's total is report's with them
+D5=$("$BIN" report --format csv --by day --sort day "$T/gen" | sed -n 6p | cut -d, -f1)
+run 0 "$BIN" report --format json --project fraud-model --branch main \
+    --since "$D5" --until 2100-12-31 "$T/gen" &&
+    tot=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]), parse_float=str)["totals"]["total_credits"])' "$T/out") &&
+    run 0 "$BIN" html --project fraud-model --branch main --since "$D5" \
+    --until 2100-12-31 --strict --keep-duplicates --threads 2 -o "$T/f.html" "$T/gen" &&
+    contains "$T/f.html" "data-exact=\"$tot\"" && ! contains "$T/f.html" "react-native-app" &&
+    ok "html --project --branch --since --until: report's total, other projects gone" ||
+    ko "html filters" "$tot $(cat "$T/err")"
+
+run 0 "$BIN" html --rates "$(dirname "$0")/../../data/resource-classes.tsv" \
+    -o "$T/r.html" "$T/gen" && contains "$T/r.html" '<h2>Rightsizing' &&
+    ok "html --rates FILE: the page has its rightsizing section" ||
+    ko "html --rates FILE: the page has its rightsizing section" "$(cat "$T/err")"
+rm -f "$T/r.html"
+run 3 "$BIN" html --rates "$T/missing-rates.tsv" -o "$T/r.html" "$T/gen" &&
+    contains "$T/err" "--rates: cannot open '$T/missing-rates.tsv': No such file or directory" &&
+    [ ! -e "$T/r.html" ] && ok "html --rates: a missing rates file exits 3 naming it" ||
+    ko "html --rates: a missing rates file" "$(cat "$T/err")"
+# -- undated job runs: the analyses' JSON has null dates, not made-up ones
+printf 'PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_BUILD_STATUS,RESOURCE_CLASS,EXECUTOR,TOTAL_CREDITS\napi,w,j,1,failed,medium,docker,1\n' >"$T/undated-runs.csv"
+run 0 "$BIN" failures --format json "$T/undated-runs.csv" &&
+    contains "$T/out" '"first_date": null, "last_date": null, "waste_statuses"' &&
+    run 0 "$BIN" rightsize --min-runs 1 --format json "$T/undated-runs.csv" &&
+    contains "$T/out" '"first_date": null, "last_date": null, "rates": null' &&
+    ok "failures, rightsize --format json: no dates, null" ||
+    ko "failures, rightsize --format json: no dates, null" "$(cat "$T/out" "$T/err")"
+
+# -- every command's bad option values: exit 2, one line naming the
+#    option (and the value), then the --help hint; nothing written
+# (not $want: run() sets it)
+usage_err() {
+	msg=$1
+	shift
+	if run 2 "$BIN" "$@" -o "$T/never.out" && [ "$(wc -l <"$T/err")" -eq 2 ] &&
+	    head -n 1 "$T/err" | grep -qF -- "$msg" &&
+	    sed -n 2p "$T/err" | grep -q "^Try 'circleci-usage $1 --help'" &&
+	    [ ! -e "$T/never.out" ] && [ ! -s "$T/out" ]; then
+		ok "$1: $msg"
+	else
+		ko "$1: $msg" "exit $status: $(cat "$T/err")"
+	fi
+}
+TY=$T/escteams.yaml
+usage_err "chargeback: --since: expected a date YYYY-MM-DD, got '2026-13-01'" \
+    chargeback --teams "$TY" --since 2026-13-01 "$T/d"
+usage_err "chargeback: --format: expected table, csv, json or markdown, got 'xml'" \
+    chargeback --teams "$TY" --format xml "$T/d"
+usage_err "chargeback: --credit-price: expected a price in USD such as 0.0006, got '-1'" \
+    chargeback --teams "$TY" --credit-price -1 "$T/d"
+usage_err "chargeback: --shared-costs: expected proportional, even or none, got 'half'" \
+    chargeback --teams "$TY" --shared-costs half "$T/d"
+usage_err "chargeback: --since is after --until" \
+    chargeback --teams "$TY" --since 2026-10-05 --until 2026-10-01 "$T/d"
+usage_err "chargeback: --db reads history: give no PATH" \
+    chargeback --teams "$TY" --db "$T/h.db" "$T/d"
+usage_err "chargeback: no input: give export files or directories" \
+    chargeback --teams "$TY"
+usage_err "chargeback: no teams file: give --teams FILE or set CIRCLECI_USAGE_TEAMS" \
+    chargeback "$T/d"
+usage_err "unrecognized option '--bogus'" chargeback --teams "$TY" --bogus "$T/d"
+usage_err "rightsize: --top: expected a whole number of at least 1, got '0'" \
+    rightsize --top 0 "$T/d"
+usage_err "rightsize: --min-runs: expected a whole number of at least 1, got 'x'" \
+    rightsize --min-runs x "$T/d"
+usage_err "rightsize: --since is after --until" \
+    rightsize --since 2026-10-05 --until 2026-10-01 "$T/d"
+usage_err "rightsize: --threads: expected a number from 1 to 64, got '65'" \
+    rightsize --threads 65 "$T/d"
+usage_err "rightsize: no input: give export files or directories" rightsize
+usage_err "unrecognized option '--status'" rightsize --status failed "$T/d"
+usage_err "unrecognized option '--bogus'" failures --bogus "$T/d"
+usage_err "failures: --credit-price: expected a price in USD such as 0.0006, got 'abc'" \
+    failures --credit-price abc "$T/d"
+usage_err "failures: --until: expected a date YYYY-MM-DD, got '20261001'" \
+    failures --until 20261001 "$T/d"
+usage_err "chargeback: --status: expected a comma-separated list of statuses, got 'failed,'" \
+    chargeback --teams "$TY" --status failed, "$T/d"
+usage_err "failures: --since is after --until" \
+    failures --since 2026-10-05 --until 2026-10-01 "$T/d"
+usage_err "failures: --db reads history: give no PATH" failures --db "$T/h.db" "$T/d"
+usage_err "html: --top: expected a whole number of at least 1" html --top 0 "$T/d"
+usage_err "html: --since: expected a date YYYY-MM-DD, got '2026-1-1'" \
+    html --since 2026-1-1 "$T/d"
+usage_err "html: --until: expected a date YYYY-MM-DD, got '2026-02-31'" \
+    html --until 2026-02-31 "$T/d"
+usage_err "html: --threads: expected a number from 1 to 64" html --threads 65 "$T/d"
+usage_err "html: --shared-costs: expected proportional, even or none" \
+    html --shared-costs some "$T/d"
+usage_err "html: --credit-price: expected a price in USD such as 0.0006" \
+    html --credit-price x "$T/d"
+usage_err "html: --since is after --until" \
+    html --since 2026-10-05 --until 2026-10-01 "$T/d"
+usage_err "html: --db reads history: give no PATH with it" html --db "$T/h.db" "$T/d"
+usage_err "html: no input: give export files or directories" html
+usage_err "unrecognized option '--bogus'" html --bogus "$T/d"
+# db and ingest take no -o
+dbusage() {
+	msg=$1
+	shift
+	if run 2 "$BIN" "$@" && grep -qF -- "$msg" "$T/err" &&
+	    tail -n 1 "$T/err" | grep -q "^Try 'circleci-usage $1 --help'" &&
+	    [ ! -e "$T/h.db" ]; then
+		ok "$1: $msg"
+	else
+		ko "$1: $msg" "exit $status: $(cat "$T/err")"
+	fi
+}
+dbusage "circleci-usage: db: expected one of: info, prune" db --db "$T/h.db"
+dbusage "circleci-usage: db: expected one of: info, prune" db --db "$T/h.db" info extra
+dbusage "circleci-usage: db: expected one of: info, prune" db --db "$T/h.db" vacuum
+dbusage "circleci-usage: db: prune: --before DATE (YYYY-MM-DD) is required" \
+    db --db "$T/h.db" prune
+dbusage "circleci-usage: db: prune: --before: expected a date YYYY-MM-DD, got '2026-02-30'" \
+    db --db "$T/h.db" prune --before 2026-02-30
+dbusage "circleci-usage: db: unknown option" db --db "$T/h.db" --bogus info
+dbusage "circleci-usage: ingest: no input: give export files or directories" \
+    ingest --db "$T/h.db"
+dbusage "circleci-usage: ingest: unknown option" ingest --db "$T/h.db" --bogus "$T/d"
+run 2 env -u HOME -u XDG_DATA_HOME "$BIN" ingest "$T/d" &&
+    contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
+    run 2 env -u HOME -u XDG_DATA_HOME "$BIN" db info &&
+    contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
+    ok "ingest, db: no HOME and no --db is a usage error" ||
+    ko "ingest, db: no HOME and no --db is a usage error" "$(cat "$T/err")"
+run 3 "$BIN" db --db "$T/h.db" info &&
+    contains "$T/err" "no database '$T/h.db': No such file or directory (run \`circleci-usage ingest\` first)" &&
+    [ ! -e "$T/h.db" ] && ok "db info: a missing database is not created" ||
+    ko "db info: a missing database is not created" "$(cat "$T/err")"
+printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\napi,U1,1\n' >"$T/undated.csv"
+run 0 "$BIN" ingest --db "$T/u.db" "$T/undated.csv" &&
+    run 0 "$BIN" db --db "$T/u.db" info &&
+    contains "$T/out" "^span:       (no dated job runs)$" &&
+    contains "$T/out" "^job runs:   1 (1 without a date)$" &&
+    ok "db info: a database of undated job runs says so" ||
+    ko "db info: a database of undated job runs" "$(cat "$T/out" "$T/err")"
+mkdir -p "$T/dbdir"
+run 1 "$BIN" ingest --db "$T/dbdir" "$T/undated.csv" &&
+    contains "$T/err" "database '$T/dbdir': cannot open" &&
+    ok "ingest into a directory exits 1 naming it" ||
+    ko "ingest into a directory exits 1 naming it" "$(cat "$T/err")"
+run 1 "$BIN" ingest --db "$T/undated.csv/sub/h.db" "$T/undated.csv" &&
+    contains "$T/err" "cannot create directory '$T/undated.csv/sub': Not a directory" &&
+    ok "ingest: a database directory that cannot be made exits 1 naming it" ||
+    ko "ingest: a database directory that cannot be made" "$(cat "$T/err")"
+# concatenated parts, each with its header: history holds what report reads
+run 0 "$BIN" ingest --db "$T/cat.db" "$T/cat.csv.gz" &&
+    contains "$T/out" "4 job runs read from 1 file: 4 new" &&
+    run 0 "$BIN" report --format csv "$T/cat.csv.gz" && cp "$T/out" "$T/cat-files.csv" &&
+    run 0 "$BIN" report --db "$T/cat.db" --format csv && cmp -s "$T/out" "$T/cat-files.csv" &&
+    ok "ingest: concatenated parts with their own headers, as report reads them" ||
+    ko "ingest: concatenated parts" "$(cat "$T/out" "$T/err")"
+run 2 env -u HOME -u XDG_DATA_HOME "$BIN" report --db - &&
+    contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
+    ok "report --db - without HOME: a usage error" ||
+    ko "report --db - without HOME" "$(cat "$T/err")"
+# export's option, range and token errors: exit 2, one line naming the
+# option, before any request (the API URL is a closed loopback port)
+ORG=00000000-0000-4000-8000-000000000000
+experr() {
+	msg=$1
+	shift
+	if run 2 env CIRCLECI_API_TOKEN=t "$BIN" export --org "$ORG" \
+	    --api-url http://127.0.0.1:9 -o "$T/exp" "$@" &&
+	    [ "$(head -n 1 "$T/err")" = "circleci-usage: $msg" ] &&
+	    [ ! -e "$T/exp/manifest.json" ]; then
+		ok "export $*: $msg"
+	else
+		ko "export $*: $msg" "exit $status: $(cat "$T/err")"
+	fi
+}
+experr "--shared-org 'nope': expected an organization UUID" --shared-org nope
+experr "--poll-interval '0': expected seconds, more than 0" --poll-interval 0
+experr "--timeout 'soon': expected a duration such as 90s, 30m or 4h" --timeout soon
+experr "--parallel '65': expected 1 to 64" --parallel 65
+experr "export takes no arguments ('extra'); the output directory is -o DIR" extra
+experr "--last cannot be combined with --start or --end" --last 7d --start 2026-10-01
+experr "a start given without an end (--end or END_DATE)" --start 2026-10-01
+experr "--end '2026-13-01': expected YYYY-MM-DD or an RFC 3339 time (2026-10-31T23:59:59Z)" \
+    --start 2026-10-01 --end 2026-13-01
+experr "the start (2100-10-01T00:00:00Z) is in the future" --start 2100-10-01 --end 2100-10-02
+experr "--token-file '$T/no-token': No such file or directory" --token-file "$T/no-token"
+printf 'a b\n' >"$T/token-sp"
+experr "the API token file holds a space or control character" --token-file "$T/token-sp"
+printf '\n' >"$T/token-empty"
+experr "the API token is empty" --token-file "$T/token-empty"
+run 2 env -u ORG_ID -u CIRCLE_ORGANIZATION_ID CIRCLECI_API_TOKEN=t "$BIN" export -o "$T/exp" &&
+    contains "$T/err" "no organization: use --org ID or set ORG_ID" &&
+    ok "export without an org: a usage error" || ko "export without an org" "$(cat "$T/err")"
+run 2 "$BIN" export --bogus && contains "$T/err" "unrecognized option '--bogus'" &&
+    contains "$T/err" "Try 'circleci-usage export --help'" &&
+    ok "export: an unknown option" || ko "export: an unknown option"
+for c in chargeback rightsize failures html db ingest export; do
+	run 0 "$BIN" $c --help && contains "$T/out" "^usage: circleci-usage $c" &&
+	    [ ! -s "$T/err" ] || { ko "$c --help"; continue; }
+	ok "$c --help: the usage on stdout, exit 0"
+done
 
 finish

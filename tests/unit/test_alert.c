@@ -109,6 +109,20 @@ test_parse_errors(void **state)
 	parse_bad("jobs < nan", "expected a number after '<', got 'nan'");
 	parse_bad("jobs < 1e400", "expected a number after '<', got '1e400'");
 	parse_bad("jobs <= 5\n", "expected a number after '<=', got '5 '");
+	/* a value that is not a number: its first 40 bytes; one longer
+	 * than any number: its length (it could be pasted garbage) */
+	parse_bad("jobs > 1111111111111111111111111111111111111111111111111111111"
+	    "11111111111111111111x", "expected a number after '>', got "
+	    "'1111111111111111111111111111111111111111'");
+	{
+		char expr[200];
+
+		memset(expr, '9', sizeof(expr));
+		memcpy(expr, "jobs > ", 7);
+		expr[7 + 130] = '\0';
+		parse_bad(expr, "expected a number after '>', got a value of "
+		    "130 characters");
+	}
 }
 
 static void

@@ -4,9 +4,13 @@
  * stored once, undated rows kept); ingesting again changes nothing;
  * db_report() equal to report_run() on the files for every key, grouping
  * sets and filters; a bad part after a good one leaves the database as it
- * was; db_info() and db_prune().
+ * was; db_info() and db_prune(); the default path; foreign files and
+ * other schema versions refused on open; parts without JOB_ID or
+ * TOTAL_CREDITS refused, malformed rows skipped.
  */
 #include "unit.h"
+
+#include <sqlite3.h>
 
 #include "db.h"
 #include "report.h"
@@ -304,6 +308,171 @@ test_missing_db(void **state)
 	free(path);
 }
 
+static void
+test_default_path(void **state)
+{
+	struct unit_capture c;
+	char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME"), *p;
+
+	(void)state;
+	xdg = xdg ? xstrdup(xdg) : NULL;
+	home = home ? xstrdup(home) : NULL;
+	setenv("XDG_DATA_HOME", "/x/data", 1);
+	setenv("HOME", "/h", 1);
+	assert_text_free(db_default_path(), "/x/data/circleci-usage/usage.db");
+	/* a relative XDG_DATA_HOME is ignored, as the spec says */
+	setenv("XDG_DATA_HOME", "rel", 1);
+	assert_text_free(db_default_path(),
+	    "/h/.local/share/circleci-usage/usage.db");
+	unsetenv("XDG_DATA_HOME");
+	assert_text_free(db_default_path(),
+	    "/h/.local/share/circleci-usage/usage.db");
+	setenv("HOME", "", 1);
+	unit_capture_begin(&c);
+	p = db_default_path();
+	assert_text_free(unit_capture_end(&c), "circleci-usage: no database: "
+	    "set XDG_DATA_HOME or HOME, or give --db FILE\n");
+	assert_null(p);
+	if (xdg != NULL)
+		setenv("XDG_DATA_HOME", xdg, 1);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	free(xdg);
+	free(home);
+}
+
+/* Not ours: refused on open with one line naming the file. */
+static void
+test_foreign_db(void **state)
+{
+	struct unit_capture c;
+	struct db *db;
+	sqlite3 *h;
+	char *path = unit_path(tmp, "empty.db"), *want;
+
+	(void)state;
+	/* an empty file (touch usage.db) is an empty SQLite database */
+	unit_writes(path, "");
+	unit_capture_begin(&c);
+	assert_null(db_open(path, 0));
+	want = xasprintf("circleci-usage: '%s' is not a circleci-usage "
+	    "history database\n", path);
+	assert_text_free(unit_capture_end(&c), want);
+	free(want);
+	free(path);
+
+	/* ours, from another version of the schema */
+	path = unit_path(tmp, "other-version.db");
+	db = db_open(path, 1);
+	assert_non_null(db);
+	db_close(db);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE meta SET value = '999' WHERE "
+	    "key = 'schema_version'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	unit_capture_begin(&c);
+	assert_null(db_open(path, 0));
+	want = xasprintf("circleci-usage: '%s': not a circleci-usage history "
+	    "database of schema version ", path);
+	{
+		char *got = unit_capture_end(&c);
+
+		assert_contains(got, want);
+		free(got);
+	}
+	free(want);
+	free(path);
+
+	/* a directory where the database should be */
+	path = unit_path(tmp, "adir.db");
+	unit_mkdir(path);
+	unit_capture_begin(&c);
+	assert_null(db_open(path, 1));
+	{
+		char *got = unit_capture_end(&c);
+
+		assert_contains(got, "database '");
+		assert_contains(got, "adir.db'");
+		free(got);
+	}
+	free(path);
+}
+
+/* A part without the columns history needs: nothing stored, exit 3. */
+static void
+test_missing_columns(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db_info info;
+	struct unit_capture c;
+	struct db *db;
+	char *nojob = write_part("nojob.csv.gz", "PROJECT_NAME,TOTAL_CREDITS\n"
+	    "web,1\n");
+	char *nocred = write_part("nocred.csv.gz", "PROJECT_NAME,JOB_ID\n"
+	    "web,U1\n");
+	char *got, *want;
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, nojob), 0);
+	unit_capture_begin(&c);
+	db = ingest("cols.db", &in, &st, EXIT_BAD_INPUT);
+	got = unit_capture_end(&c);
+	want = xasprintf("'%s' has no column JOB_ID (needed to store each "
+	    "job run once)", nojob);
+	assert_contains(got, want);
+	free(want);
+	free(got);
+	inputs_release(&in);
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, nocred), 0);
+	unit_capture_begin(&c);
+	assert_int_equal(db_ingest(db, &in, &st), EXIT_BAD_INPUT);
+	got = unit_capture_end(&c);
+	want = xasprintf("'%s' has no column TOTAL_CREDITS (needed for the "
+	    "credit totals)", nocred);
+	assert_contains(got, want);
+	free(want);
+	free(got);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.job_runs, 0);
+	assert_int_equal(info.ingests, 0);
+	db_close(db);
+	inputs_release(&in);
+	free(nojob);
+	free(nocred);
+}
+
+/* A malformed row is skipped and said, as report does; the rest kept. */
+static void
+test_malformed_row(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct unit_capture c;
+	struct db *db;
+	char *p = write_part("q.csv.gz", "PROJECT_NAME,JOB_ID,TOTAL_CREDITS\n"
+	    "web,U1,1\n\"we\"b,U2,2\napi,U3,3\n");
+	char *got;
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p), 0);
+	unit_capture_begin(&c);
+	db = ingest("q.db", &in, &st, 0);
+	got = unit_capture_end(&c);
+	assert_contains(got, "q.csv.gz:3: malformed quoted field; row skipped");
+	free(got);
+	assert_int_equal(st.rows_skipped, 1);
+	assert_int_equal(st.rows_new, 2);
+	db_close(db);
+	inputs_release(&in);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -313,6 +482,10 @@ main(void)
 		cmocka_unit_test(test_bad_part_changes_nothing),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_missing_db),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_foreign_db),
+		cmocka_unit_test(test_missing_columns),
+		cmocka_unit_test(test_malformed_row),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

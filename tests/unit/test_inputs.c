@@ -618,6 +618,73 @@ test_expected_rows(void **state)
 	free(d);
 }
 
+/* A part the walk finds but cannot open is an error, not data lost. */
+static void
+test_unreadable_part(void **state)
+{
+	char *d = fresh("danglingpart"), *link, *want;
+
+	(void)state;
+	touch(d, "a.csv", "");
+	link = unit_path(d, "b.csv.gz");
+	if (symlink("gone.csv.gz", link) != 0)
+		fail_msg("symlink: %s", strerror(errno));
+	want = xasprintf("circleci-usage: cannot read '%s': No such file or "
+	    "directory\n", link);
+	expect_add_error(d, want);
+	free(want);
+	/* a dangling link that is not a part's name is not looked at */
+	unlink(link);
+	free(link);
+	link = unit_path(d, "notes.txt");
+	if (symlink("gone.txt", link) != 0)
+		fail_msg("symlink: %s", strerror(errno));
+	{
+		struct inputs in;
+		char *prefix = xasprintf("%s/", d), *got;
+
+		inputs_init(&in);
+		assert_int_equal(inputs_add(&in, d), 0);
+		got = listing(&in, prefix);
+		assert_string_equal(got, "a.csv\n");
+		free(got);
+		free(prefix);
+		inputs_release(&in);
+	}
+	free(link);
+	free(d);
+}
+
+/* An unfinished export: the parts not done yet are not looked for. */
+static void
+test_manifest_unfinished(void **state)
+{
+	char *d = fresh("unfinished"), *prefix, *got;
+	struct unit_capture cap;
+	struct inputs in;
+
+	(void)state;
+	mkdir_in(d, "w");
+	touch(d, "w/part-000.csv.gz", "");
+	touch(d, "manifest.json", "{\"complete\": false, \"windows\": [{"
+	    "\"files\": [{\"path\": \"w/part-000.csv.gz\", \"done\": true}, "
+	    "{\"path\": \"w/part-001.csv.gz\", \"done\": false}]}]}");
+	inputs_init(&in);
+	unit_capture_begin(&cap);
+	assert_int_equal(inputs_add(&in, d), 0);
+	got = unit_capture_end(&cap);
+	assert_contains(got, "is not complete: run export again to finish "
+	    "it; reading what it has");
+	free(got);
+	prefix = xasprintf("%s/", d);
+	got = listing(&in, prefix);
+	assert_string_equal(got, "w/part-000.csv.gz\n");
+	free(got);
+	free(prefix);
+	inputs_release(&in);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -631,6 +698,8 @@ main(void)
 		cmocka_unit_test(test_missing_and_empty),
 		cmocka_unit_test(test_symlink_loop),
 		cmocka_unit_test(test_expected_rows),
+		cmocka_unit_test(test_unreadable_part),
+		cmocka_unit_test(test_manifest_unfinished),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -169,6 +169,22 @@ test_errors(void **state)
 	    "nothing");
 	assert_parse_error("teams:\n  [a]: [x]\n", "t.yaml:2: expected a team "
 	    "name, found a list");
+	/* not YAML at each step of the file: the line where it stops */
+	assert_parse_error("%YAML 9.9\nteams: {}\n", "t.yaml:1: not valid "
+	    "YAML: found incompatible YAML document");
+	assert_parse_error("]\n", "t.yaml:1: not valid YAML: did not find "
+	    "expected node content");
+	assert_parse_error("teams: 'x\n", "t.yaml:2: not valid YAML: found "
+	    "unexpected end of stream while scanning a quoted scalar");
+	assert_parse_error("teams:\n  a: 'x\n", "t.yaml:3: not valid YAML: "
+	    "found unexpected end of stream");
+	assert_parse_error("teams: {}\n]\n", "t.yaml:2: not valid YAML: did "
+	    "not find expected key");
+	/* bad UTF-8 (a Latin-1 name): the line it is on */
+	assert_parse_error("\377teams: {}\n", "t.yaml:1: not valid YAML: "
+	    "invalid leading UTF-8 octet");
+	assert_parse_error("teams:\n  a: [x]\n  b: [caf\351]\n", "t.yaml:3: "
+	    "not valid YAML: invalid trailing UTF-8 octet");
 }
 
 static void
