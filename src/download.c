@@ -684,9 +684,16 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			check_join(&xs[i]);
 		else
 			check_stop(&xs[i]);
-		if (code == EXIT_FAILURE_OTHER && !items[i].done &&
-		    xs[i].partial != NULL)
-			unlink(xs[i].partial);
+		if (!items[i].done && xs[i].partial != NULL) {
+			struct stat st;
+
+			/* a local failure gives the space back; an empty
+			 * .partial (an error page, nothing of the part) has
+			 * nothing to resume */
+			if (code == EXIT_FAILURE_OTHER ||
+			    (stat(xs[i].partial, &st) == 0 && st.st_size == 0))
+				unlink(xs[i].partial);
+		}
 		free(xs[i].partial);
 		pthread_mutex_destroy(&xs[i].mu);
 		pthread_cond_destroy(&xs[i].cv);

@@ -197,6 +197,7 @@ test_http_error(void **state)
 	    "HTTP 404\n");
 	assert_false(it.done);
 	assert_false(exists(p.path));
+	assert_false(exists(partial));	/* nothing to resume: no .partial */
 	free(url);
 
 	/* expired: handed back for a fresh URL, nothing kept */
