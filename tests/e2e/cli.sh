@@ -498,6 +498,44 @@ usage_err "html: --since is after --until" \
 usage_err "html: --db reads history: give no PATH with it" html --db "$T/h.db" "$T/d"
 usage_err "html: no input: give export files or directories" html
 usage_err "unrecognized option '--bogus'" html --bogus "$T/d"
+usage_err "report: --top: expected a whole number of at least 1, got '0'" \
+    report --top 0 "$T/d"
+usage_err "report: --sort: expected a metric (such as total_credits, cost_usd, jobs) or a --by key, got 'nope'" \
+    report --sort nope "$T/d"
+usage_err "report: --format: expected table, csv, json, markdown, png or svg, got 'xml'" \
+    report --format xml "$T/d"
+usage_err "report: --since: expected a date YYYY-MM-DD, got '2026-13-01'" \
+    report --since 2026-13-01 "$T/d"
+usage_err "report: --threads: expected a number from 1 to 64, got '0'" \
+    report --threads 0 "$T/d"
+usage_err "report: --credit-price: expected a price in USD such as 0.0006, got 'x'" \
+    report --credit-price x "$T/d"
+usage_err "compare: --top: expected a whole number of at least 1, got '0'" \
+    compare --top 0 "$T/d" "$T/d"
+usage_err "compare: --min-change: expected credits of at least 0 such as 100 or 0.5, got 'x'" \
+    compare --min-change x "$T/d" "$T/d"
+usage_err "compare: --format: expected table, csv, json or markdown, got 'xml'" \
+    compare --format xml "$T/d" "$T/d"
+usage_err "compare: expected two inputs, PREVIOUS and CURRENT, got 1" \
+    compare "$T/d"
+usage_err "notify: --alert 'bogus > 1': unknown name 'bogus'" \
+    notify slack --dry-run --alert 'bogus > 1' "$T/d"
+usage_err "notify: --top: expected a whole number of at least 1, got '0'" \
+    notify slack --dry-run --top 0 "$T/d"
+usage_err "notify: unknown target 'teams' (expected slack)" notify teams "$T/d"
+# run: one line naming the option, nothing made (not even DIR)
+run_err() {
+	msg=$1
+	shift
+	run 2 "$BIN" run -o "$T/never.dir" "$@" && grep -qF -- "$msg" "$T/err" &&
+	    [ ! -e "$T/never.dir" ] && ok "run $*: exit 2, $msg" ||
+	    ko "run $*: exit 2, $msg" "exit $status: $(cat "$T/err")"
+}
+run_err "--top '0': expected 1 to 1000" --top 0
+run_err "--credit-price 'x': expected a price in USD" --credit-price x
+run_err "--waste-statuses: expected a list" --waste-statuses ""
+run_err "--from DIR takes the range of that export" --from "$T/d" --last 7d
+run_err "run takes no arguments ('extra')" extra
 # db and ingest take no -o
 dbusage() {
 	msg=$1
