@@ -153,7 +153,11 @@ void chart_draw_release(struct chart_draw *d);
 int chart_cairo_measure_init(struct chart_measure *m);
 void chart_cairo_measure_release(struct chart_measure *m);
 
-/* Draw with cairo, write a PNG to f.  0, or -1 after printing an error. */
+/*
+ * Draw with cairo, write a PNG to f.  0; -1 after printing an error of
+ * drawing; -2 when writing to f failed (errno says why; the caller, who
+ * knows the file, says so).
+ */
 int chart_png_write(const struct chart_draw *d, FILE *f);
 
 /*

@@ -4,7 +4,9 @@
  */
 #include "chart.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "out.h"
 #include "util.h"
@@ -17,7 +19,7 @@ chart_write_file(const struct view *v, const struct chart_opts *co, int svg,
 	struct chart_draw d;
 	struct chart_measure m;
 	struct out out;
-	int ret = EXIT_FAILURE_OTHER, t = chart_time_key(v->o);
+	int ret = EXIT_FAILURE_OTHER, t = chart_time_key(v->o), r;
 
 	if (chart_cairo_measure_init(&m) < 0)
 		return EXIT_FAILURE_OTHER;
@@ -35,11 +37,20 @@ chart_write_file(const struct view *v, const struct chart_opts *co, int svg,
 	chart_layout(&d, &c, width, height, &m);
 	if (out_open(&out, output) < 0)
 		goto out;
-	if ((!svg ? chart_png_write(&d, out.f) :
-	    chart_svg_write(&d, out.f)) < 0) {
+	errno = 0;
+	r = !svg ? chart_png_write(&d, out.f) : chart_svg_write(&d, out.f);
+	if (r < 0) {
+		int e = errno, to_stdout = out.path == NULL;
+
 		out_abort(&out);
-		if (svg)
-			error("cannot write the chart");
+		/* a drawing error was said; a write error is said here,
+		 * with the file's name */
+		if ((svg || r == -2) && to_stdout)
+			error("cannot write to standard output: %s",
+			    strerror(e ? e : EIO));
+		else if (svg || r == -2)
+			error("cannot write '%s': %s", output,
+			    strerror(e ? e : EIO));
 		goto out;
 	}
 	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;

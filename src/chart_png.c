@@ -140,13 +140,19 @@ chart_cairo_draw(cairo_t *cr, const struct chart_draw *d)
 	}
 }
 
+/* why the PNG stream's last write failed (charts are written from one
+ * thread) */
+static int chart_png_errno;
+
 static cairo_status_t
 chart_png_stream(void *closure, const unsigned char *data, unsigned int len)
 {
 	FILE *f = closure;
 
-	if (fwrite(data, 1, len, f) != len)
+	if (fwrite(data, 1, len, f) != len) {
+		chart_png_errno = errno;
 		return CAIRO_STATUS_WRITE_ERROR;
+	}
 	return CAIRO_STATUS_SUCCESS;
 }
 
@@ -175,11 +181,16 @@ chart_png_write(const struct chart_draw *d, FILE *f)
 		goto out;
 	}
 	cairo_surface_flush(sf);
+	chart_png_errno = 0;
 	st = cairo_surface_write_to_png_stream(sf, chart_png_stream, f);
+	if (st == CAIRO_STATUS_WRITE_ERROR) {
+		/* the caller names the file */
+		errno = chart_png_errno ? chart_png_errno : EIO;
+		ret = -2;
+		goto out;
+	}
 	if (st != CAIRO_STATUS_SUCCESS) {
-		error("cannot write the PNG: %s",
-		    st == CAIRO_STATUS_WRITE_ERROR ? strerror(errno) :
-		    cairo_status_to_string(st));
+		error("cannot write the PNG: %s", cairo_status_to_string(st));
 		goto out;
 	}
 	ret = 0;

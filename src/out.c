@@ -14,6 +14,7 @@
 int
 out_open(struct out *o, const char *path)
 {
+	struct stat st;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
@@ -21,8 +22,42 @@ out_open(struct out *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
-	o->path = xstrdup(path);
-	o->tmp = xasprintf("%s.tmp.XXXXXX", path);
+	/*
+	 * Not a regular file (/dev/null, /dev/stdout, a FIFO, a terminal),
+	 * or anything under /dev or /proc: written in place.  Renaming a
+	 * file over it would replace the device or the link itself (as
+	 * root, even /dev/null), and /dev/stdout to a file would lose the
+	 * output.  A symbolic link elsewhere: the file it names is
+	 * replaced, atomically, and the link kept.
+	 */
+	if ((strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 ||
+	    (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) &&
+	    stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			error("cannot write '%s': it is a directory", path);
+			return -1;
+		}
+		o->f = fopen(path, "w");
+		if (o->f == NULL) {
+			error("cannot write '%s': %s", path, strerror(errno));
+			return -1;
+		}
+		o->path = xstrdup(path);
+		return 0;
+	}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		char *real = realpath(path, NULL);
+
+		if (real == NULL) {
+			error("cannot write '%s': %s", path, strerror(errno));
+			return -1;
+		}
+		o->path = xstrdup(real);
+		free(real);
+	} else {
+		o->path = xstrdup(path);
+	}
+	o->tmp = xasprintf("%s.tmp.XXXXXX", o->path);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		/* the output's name: mkstemp leaves a random one in o->tmp,
@@ -64,6 +99,20 @@ out_commit(struct out *o)
 			    strerror(errno));
 		return ret;
 	}
+	if (o->tmp == NULL) {	/* a device or a FIFO: no sync, no rename */
+		if (fflush(o->f) != 0 || ferror(o->f)) {
+			ret = error("cannot write '%s': %s", o->path,
+			    strerror(errno));
+			fclose(o->f);
+		} else if (fclose(o->f) != 0) {
+			ret = error("cannot write '%s': %s", o->path,
+			    strerror(errno));
+		}
+		free(o->path);
+		o->f = NULL;
+		o->path = NULL;
+		return ret;
+	}
 	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) < 0) {
 		ret = error("cannot write '%s': %s", o->path, strerror(errno));
 		fclose(o->f);
@@ -87,7 +136,8 @@ out_abort(struct out *o)
 {
 	if (o->path != NULL) {
 		fclose(o->f);
-		unlink(o->tmp);
+		if (o->tmp != NULL)
+			unlink(o->tmp);
 		free(o->tmp);
 		free(o->path);
 	}

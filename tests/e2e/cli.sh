@@ -369,15 +369,50 @@ run 0 "$BIN" report --format svg --by job --height 240 "$T/gen" &&
     ko "bar chart: bars that do not fit are said and folded" "$(cat "$T/err")"
 if [ -w /dev/full ]; then
 	run 1 sh -c '"$1" report --format svg "$2" >/dev/full' sh "$BIN" "$T/gen" &&
-	    contains "$T/err" "cannot write the chart" &&
+	    contains "$T/err" "cannot write to standard output: No space left on device" &&
 	    ok "svg to a full disk exits 1" || ko "svg to a full disk exits 1" "$(cat "$T/err")"
 	run 1 sh -c '"$1" report --format png "$2" >/dev/full' sh "$BIN" "$T/gen" &&
-	    contains "$T/err" "cannot write the PNG: No space left on device" &&
+	    contains "$T/err" "cannot write to standard output: No space left on device" &&
 	    ok "png to a full disk exits 1" || ko "png to a full disk exits 1" "$(cat "$T/err")"
 	run 1 sh -c '"$1" report --format csv "$2" >/dev/full' sh "$BIN" "$T/d" &&
 	    contains "$T/err" "cannot write to standard output: No space left on device" &&
 	    ok "csv to a full disk exits 1" || ko "csv to a full disk exits 1" "$(cat "$T/err")"
+	# -o on a device: written in place, never replaced by a file (as
+	# root, a rename would replace /dev/full itself)
+	for f in csv svg png; do
+		run 1 "$BIN" report --format $f -o /dev/full "$T/gen" &&
+		    contains "$T/err" "cannot write '/dev/full': No space left on device" &&
+		    [ -c /dev/full ] && ok "$f -o /dev/full: exit 1, the device left a device" ||
+		    ko "$f -o /dev/full: exit 1, the device left a device" "$(cat "$T/err")"
+	done
 fi
+# -o on /dev/null, /dev/stdout and a FIFO: written in place
+run 0 "$BIN" report --format csv -o /dev/null "$T/d" && [ -c /dev/null ] &&
+    [ ! -s "$T/out" ] && ok "-o /dev/null: written, /dev/null still a device" ||
+    ko "-o /dev/null: written, /dev/null still a device" "$(cat "$T/err")"
+run 0 "$BIN" report --format csv -o /dev/stdout "$T/d" &&
+    head -n 1 "$T/out" | grep -q '^project,jobs,' && [ -L /dev/stdout ] &&
+    ok "-o /dev/stdout: the report on stdout" ||
+    ko "-o /dev/stdout: the report on stdout" "$(cat "$T/err")"
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+cpid=$!
+run 0 "$BIN" report --format csv -o "$T/fifo" "$T/d"
+wait "$cpid"
+[ "$status" -eq 0 ] && [ -p "$T/fifo" ] && head -n 1 "$T/fifo.out" | grep -q '^project,jobs,' &&
+    ok "-o FIFO: the report through the pipe, the FIFO kept" ||
+    ko "-o FIFO: the report through the pipe, the FIFO kept" "$(cat "$T/err")"
+echo old >"$T/target.csv"
+ln -s target.csv "$T/link.csv"
+run 0 "$BIN" report --format csv -o "$T/link.csv" "$T/d" && [ -L "$T/link.csv" ] &&
+    head -n 1 "$T/target.csv" | grep -q '^project,jobs,' &&
+    [ -z "$(find "$T" -maxdepth 1 -name '*.tmp.*')" ] &&
+    ok "-o LINK: the file it names replaced, the link kept" ||
+    ko "-o LINK: the file it names replaced, the link kept" "$(cat "$T/err"; ls -la "$T/link.csv")"
+mkdir -p "$T/adir"
+run 1 "$BIN" report --format csv -o "$T/adir" "$T/d" &&
+    contains "$T/err" "cannot write '$T/adir': it is a directory" &&
+    ok "-o DIR: exit 1, it is a directory" || ko "-o DIR: exit 1, it is a directory" "$(cat "$T/err")"
 run 1 "$BIN" report --format svg -o "$T/nodir/c.svg" "$T/gen" &&
     [ "$(cat "$T/err")" = "circleci-usage: cannot create '$T/nodir/c.svg': No such file or directory" ] &&
     [ ! -e "$T/nodir" ] && ok "svg to a missing directory: exit 1 naming the file" ||

@@ -121,11 +121,13 @@ test_cannot_rename(void **state)
 	struct stat st;
 
 	(void)state;
-	/* a directory with something in it where the output should go */
+	/* a directory with something in it where the output should go,
+	 * made after the output was opened (out_open refuses one that is
+	 * there already: test_directory) */
+	assert_int_equal(out_open(&o, path), 0);
 	unit_mkdir(path);
 	inner = unit_path(path, "keep");
 	unit_writes(inner, "k");
-	assert_int_equal(out_open(&o, path), 0);
 	fputs("data\n", o.f);
 	unit_capture_begin(&c);
 	assert_int_equal(out_commit(&o), -1);
@@ -141,6 +143,33 @@ test_cannot_rename(void **state)
 	free(inner);
 	free(path);
 	free(dir);
+}
+
+/* -o DIR: refused at once, nothing made; -o a device: written in place */
+static void
+test_directory(void **state)
+{
+	struct out o;
+	struct unit_capture c;
+	char *dir = unit_tmpdir(), *err;
+	struct stat st;
+
+	(void)state;
+	unit_capture_begin(&c);
+	assert_int_equal(out_open(&o, dir), -1);
+	err = unit_capture_end(&c);
+	assert_contains(err, "': it is a directory\n");
+	free(err);
+	assert_text_free(others(dir, "-"), "");
+	unit_rmtree(dir);
+	free(dir);
+
+	assert_int_equal(out_open(&o, "/dev/null"), 0);
+	assert_null(o.tmp);
+	fputs("data\n", o.f);
+	assert_int_equal(out_commit(&o), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
 }
 
 static void
@@ -225,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_cannot_create),
 		cmocka_unit_test(test_cannot_rename),
+		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_cannot_write),
 		cmocka_unit_test(test_stdout_full),
 	};
