@@ -45,10 +45,12 @@ chart_write_file(const struct view *v, const struct chart_opts *co, int svg,
 		out_abort(&out);
 		/* a drawing error was said; a write error is said here,
 		 * with the file's name */
-		if ((svg || r == -2) && to_stdout)
+		if (!svg && r != -2)
+			goto out;
+		if (to_stdout)
 			error("cannot write to standard output: %s",
 			    strerror(e ? e : EIO));
-		else if (svg || r == -2)
+		else
 			error("cannot write '%s': %s", output,
 			    strerror(e ? e : EIO));
 		goto out;

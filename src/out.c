@@ -30,9 +30,8 @@ out_open(struct out *o, const char *path)
 	 * output.  A symbolic link elsewhere: the file it names is
 	 * replaced, atomically, and the link kept.
 	 */
-	if ((strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 ||
-	    (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) &&
-	    stat(path, &st) == 0) {
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) ||
+	    strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)) {
 		if (S_ISDIR(st.st_mode)) {
 			error("cannot write '%s': it is a directory", path);
 			return -1;
@@ -99,30 +98,19 @@ out_commit(struct out *o)
 			    strerror(errno));
 		return ret;
 	}
-	if (o->tmp == NULL) {	/* a device or a FIFO: no sync, no rename */
-		if (fflush(o->f) != 0 || ferror(o->f)) {
-			ret = error("cannot write '%s': %s", o->path,
-			    strerror(errno));
-			fclose(o->f);
-		} else if (fclose(o->f) != 0) {
-			ret = error("cannot write '%s': %s", o->path,
-			    strerror(errno));
-		}
-		free(o->path);
-		o->f = NULL;
-		o->path = NULL;
-		return ret;
-	}
-	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) < 0) {
+	/* written in place (o->tmp NULL: a device or a FIFO): no sync, no
+	 * rename */
+	if (fflush(o->f) != 0 || ferror(o->f) ||
+	    (o->tmp != NULL && fsync(fileno(o->f)) < 0)) {
 		ret = error("cannot write '%s': %s", o->path, strerror(errno));
 		fclose(o->f);
 	} else if (fclose(o->f) != 0) {
 		ret = error("cannot write '%s': %s", o->path, strerror(errno));
-	} else if (rename(o->tmp, o->path) < 0) {
+	} else if (o->tmp != NULL && rename(o->tmp, o->path) < 0) {
 		ret = error("cannot rename '%s' to '%s': %s", o->tmp, o->path,
 		    strerror(errno));
 	}
-	if (ret < 0)
+	if (ret < 0 && o->tmp != NULL)
 		unlink(o->tmp);
 	free(o->tmp);
 	free(o->path);
