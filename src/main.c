@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "range.h"
 #include "util.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -82,6 +83,8 @@ main(int argc, char **argv)
 		printf("circleci-usage %s\n", CU_VERSION);
 		return EXIT_OK;
 	}
+	if (range_now_check() < 0)
+		return EXIT_USAGE;
 	for (i = 0; cmd_table[i] != NULL; i++)
 		if (strcmp(cmd_table[i]->name, argv[1]) == 0)
 			return cmd_table[i]->exec(argc - 1, argv + 1);

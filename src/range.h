@@ -46,8 +46,16 @@ size_t range_format(int64_t ms, char *buf);
 /* `20261001T000000Z`, for directory names. */
 size_t range_format_compact(int64_t ms, char *buf);
 
-/* The current time. */
+/*
+ * The current time.  CIRCLECI_USAGE_NOW (YYYY-MM-DD or RFC 3339), when
+ * set, pins it: the tests use it so that no verdict depends on the wall
+ * clock (tests/README.md).  It is not in --help: it is for tests.
+ */
+#define RANGE_NOW_ENV "CIRCLECI_USAGE_NOW"
 int64_t range_now_ms(void);
+
+/* 0 when CIRCLECI_USAGE_NOW is unset or valid, else -1 after an error. */
+int range_now_check(void);
 
 /*
  * Split [start, end] into windows of at most WINDOW_MAX_MS; window i is

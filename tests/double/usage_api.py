@@ -33,8 +33,10 @@ OPTIONS
                           b9291e0d-a11e-41fb-8517-c545388b5953)
   --forbidden-org UUID    org answered 403 (repeatable)
   --now RFC3339           fixed "now" for the age/future checks of POST
-                          (default: real time; lifecycle and URL expiry
-                          always use real time)
+                          (default: $CIRCLECI_USAGE_NOW, the tests' pinned
+                          "now" that the tool honours too, else real
+                          time; lifecycle and URL expiry always use real
+                          time)
   --processing-after SEC  created -> processing after SEC (default 0.2)
   --complete-after SEC    processing -> completed after SEC (default 0.5)
   --url-ttl SEC           X-Amz-Expires of minted URLs (default 129600, 36 h)
@@ -1517,10 +1519,13 @@ def parse_args(argv):
                     metavar="NAME[=N]")
     a = ap.parse_args(argv)
     a.now_ns = None
+    if a.now is None and os.environ.get("CIRCLECI_USAGE_NOW"):
+        a.now = os.environ["CIRCLECI_USAGE_NOW"]
     if a.now is not None:
         a.now_ns = parse_rfc3339(a.now)
         if a.now_ns is None:
-            ap.error("--now: expected an RFC 3339 date-time")
+            ap.error("--now (or CIRCLECI_USAGE_NOW): expected an RFC 3339 "
+                     "date-time")
     if a.parts_per_job < 1:
         ap.error("--parts-per-job must be at least 1")
     for o in a.org + a.forbidden_org:
