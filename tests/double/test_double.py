@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """test_double.py: tests of the Usage API test double (usage_api.py).
 
-    python3 tests/double/test_double.py [--keep]
+    python3 tests/double/test_double.py [--keep] [--dates]
 
-"Now" is pinned: $CIRCLECI_USAGE_NOW (RFC 3339), else NOW_DEFAULT below,
-is exported to the double (which honours it as the tool does), and every
-date here is relative to it, so no verdict depends on the wall clock
-(`make check-dates` runs this at several fixed dates).
+"Now" is pinned: $CIRCLECI_USAGE_NOW (YYYY-MM-DD or RFC 3339), else
+tests/e2e/pinnow.py's NOW_DEFAULT, is exported to the double (which honours
+it as the tool does), and every date here is relative to it, so no verdict
+depends on the wall clock.  --dates runs only the tests whose verdict
+could change with that date (DATE_TESTS below): `make check-dates` runs
+them at several fixed dates (tests/check-dates.sh).
 
 Generates small exports with tests/gen/genexport.py (job runs starting
 40 days before "now"), starts the double as a subprocess on ephemeral ports
@@ -39,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.append(os.path.join(ROOT, "tests", "e2e"))
 import scratch  # noqa: E402  (files and outputs kept for e2e/run.sh's scan)
+import pinnow  # noqa: E402  (the pinned "now", exported to the double)
 GEN = os.path.join(ROOT, "tests", "gen", "genexport.py")
 DOUBLE = os.path.join(HERE, "usage_api.py")
 
@@ -112,14 +115,10 @@ def run_test(fn):
 
 # ---------------------------------------------------------------- helpers
 
-NOW_DEFAULT = "2026-12-04T12:00:00Z"
-NOW = dt.datetime.strptime(os.environ.get("CIRCLECI_USAGE_NOW") or
-                           NOW_DEFAULT, "%Y-%m-%dT%H:%M:%SZ")
-os.environ["CIRCLECI_USAGE_NOW"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def day(n):
-    return (NOW.date() + dt.timedelta(days=n)).isoformat()
+# the pinned "now" (tests/e2e/pinnow.py): $CIRCLECI_USAGE_NOW, else its
+# NOW_DEFAULT, put back in the environment for the doubles started here
+NOW = pinnow.NOW
+day = pinnow.day
 
 
 def rfc(t):
@@ -503,6 +502,30 @@ def t_fixed_now():
         r = d.post({"start": "2025-01-01T00:00:00Z",
                     "end": "2025-02-01T00:00:00.000000001Z"})
         eq((r.status, r.msg()), (400, MSG_TOO_WIDE), "31 days + 1 ns")
+
+
+@test
+def t_pinned_now_edges():
+    """The double's "now" is $CIRCLECI_USAGE_NOW: its edges, at that date."""
+    now = utcnow().replace(microsecond=0)
+    with Double(FAST) as d:
+        for what, s, e, want in (
+                ("a window ending at now",
+                 now - dt.timedelta(days=1), now, None),
+                ("1 ms past now", now - dt.timedelta(days=1),
+                 now + dt.timedelta(milliseconds=1), MSG_FUTURE),
+                ("exactly 366 days back", now - dt.timedelta(days=366),
+                 now - dt.timedelta(days=365), None),
+                ("366 days + 1 s back",
+                 now - dt.timedelta(days=366, seconds=1),
+                 now - dt.timedelta(days=365), MSG_TOO_OLD),
+                ("exactly 31 days", now - dt.timedelta(days=31), now, None),
+                ("31 days + 1 s", now - dt.timedelta(days=31, seconds=1),
+                 now, MSG_TOO_WIDE)):
+            r = d.post({"start": rfc(s), "end": rfc(e)})
+            got = (r.status, r.msg() if r.status != 201 else None)
+            eq(got, (201, None) if want is None else (400, want),
+               "%s (%s to %s)" % (what, rfc(s), rfc(e)))
 
 
 @test
@@ -1334,6 +1357,16 @@ def t_no_secret_in_logs_or_output():
 
 # ---------------------------------------------------------------- main
 
+# The tests whose verdict could change with the pinned date: the double's
+# checks against "now" and the windows cut from data placed relative to it
+# (--dates; the rest is the same at any date and runs in make check).
+DATE_TESTS = ("validation_order", "pinned_now_edges",
+              "state_progression_and_null_urls",
+              "parts_hold_exactly_the_window",
+              "parts_iso_timestamps_and_shuffled_columns",
+              "empty_window_one_header_part", "passthrough_byte_identity",
+              "no_secret_in_logs_or_output")
+
 DATA = {}
 TOKEN_FILE = None
 
@@ -1360,8 +1393,13 @@ def main():
         DATA["iso"] = gen("data-iso", "--ts", "iso", "--quote", "all")
         DATA["shuffled"] = gen("data-shuffled", "--shuffle-columns",
                                "--extra-column")
+        names = {fn.__name__[2:] for fn in TESTS}
+        if not names.issuperset(DATE_TESTS):
+            raise SystemExit("DATE_TESTS names no test: %s" %
+                             sorted(set(DATE_TESTS) - names))
         for fn in TESTS:
-            run_test(fn)
+            if "--dates" not in sys.argv[1:] or fn.__name__[2:] in DATE_TESTS:
+                run_test(fn)
     finally:
         for d in DOUBLES:
             if d.p.poll() is None:

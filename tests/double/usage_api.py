@@ -35,8 +35,8 @@ OPTIONS
   --now RFC3339           fixed "now" for the age/future checks of POST
                           (default: $CIRCLECI_USAGE_NOW, the tests' pinned
                           "now" that the tool honours too, else real
-                          time; lifecycle and URL expiry always use real
-                          time)
+                          time; YYYY-MM-DD is its 00:00:00Z; lifecycle
+                          and URL expiry always use real time)
   --processing-after SEC  created -> processing after SEC (default 0.2)
   --complete-after SEC    processing -> completed after SEC (default 0.5)
   --url-ttl SEC           X-Amz-Expires of minted URLs (default 129600, 36 h)
@@ -1522,6 +1522,9 @@ def parse_args(argv):
     if a.now is None and os.environ.get("CIRCLECI_USAGE_NOW"):
         a.now = os.environ["CIRCLECI_USAGE_NOW"]
     if a.now is not None:
+        # a date alone is its midnight, as the tool reads it
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", a.now):
+            a.now += "T00:00:00Z"
         a.now_ns = parse_rfc3339(a.now)
         if a.now_ns is None:
             ap.error("--now (or CIRCLECI_USAGE_NOW): expected an RFC 3339 "

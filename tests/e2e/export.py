@@ -39,6 +39,7 @@ GEN = os.path.join(ROOT, "tests", "gen", "genexport.py")
 DOUBLE = os.path.join(ROOT, "tests", "double", "usage_api.py")
 sys.path.insert(0, HERE)
 import scratch  # noqa: E402  (files and outputs kept for run.sh's scan)
+import pinnow  # noqa: E402  (the pinned "now", for the tool and the double)
 import truth as T  # noqa: E402  (compare_rows, compare_metrics)
 
 ORG = "b9291e0d-a11e-41fb-8517-c545388b5953"
@@ -140,6 +141,7 @@ class Ctx:
              if not k.startswith(("CIRCLE", "ORG_ID", "START_DATE",
                                   "END_DATE"))}
         e["CIRCLECI_API_TOKEN"] = self.token
+        e[pinnow.ENV] = pinnow.NOW_RFC
         e["LC_ALL"] = "C"
         if extra:
             e.update(extra)
@@ -169,10 +171,9 @@ def err1(r):
     return r.stderr.decode("utf-8", "replace").strip()
 
 
-def day(n):
-    """The UTC date n days from today, YYYY-MM-DD."""
-    return (dt.datetime.now(dt.timezone.utc).date() +
-            dt.timedelta(days=n)).isoformat()
+# The UTC date n days from the pinned "now", YYYY-MM-DD; the data and every
+# range here are placed relative to it, never to the wall clock.
+day = pinnow.day
 
 
 def gen(tmp, name, rows, parts, start, days, seed):
@@ -681,11 +682,11 @@ def case_future_end(c, data):
         if "future" not in err1(r):
             errors.append("no notice of the clamp")
         jobs = d.state()["jobs"]
-        now = dt.datetime.now(dt.timezone.utc)
-        for j in jobs:
-            e = dt.datetime.fromisoformat(j["end"].replace("Z", "+00:00"))
-            if e > now - dt.timedelta(seconds=59):
-                errors.append("end %s not clamped to now - 60 s" % j["end"])
+        clamped = pinnow.rfc(pinnow.NOW.replace(microsecond=0) -
+                             dt.timedelta(seconds=60))
+        if not jobs or jobs[-1]["end"] != clamped:
+            errors.append("end %s, not now - 60 s (%s)" %
+                          (jobs[-1]["end"] if jobs else None, clamped))
         if not jobs:
             errors.append("no job created")
     finally:
@@ -736,6 +737,109 @@ def case_verbose(c, data):
            errors)
 
 
+def want_range(how):
+    """The range the tool must export at the pinned now, worked out here on
+    its own (datetime, not the tool's arithmetic): (start, end, requested
+    end), naive UTC datetimes.  how: "default", "7d", "4w" or "3mo"."""
+    today = dt.datetime.combine(pinnow.NOW.date(), dt.time())
+    if how in ("default", "7d"):
+        start, stop = today - dt.timedelta(days=7), today
+    elif how == "4w":
+        stop = today - dt.timedelta(days=today.weekday())  # this Monday
+        start = stop - dt.timedelta(weeks=4)
+    else:
+        stop = today.replace(day=1)
+        y, m = divmod(stop.year * 12 + stop.month - 1 - 3, 12)
+        start = dt.datetime(y, m + 1, 1)
+    asked = stop - dt.timedelta(seconds=1)
+    # an end later than now less a minute becomes that (whole seconds)
+    limit = pinnow.NOW.replace(microsecond=0) - dt.timedelta(seconds=60)
+    return start, min(asked, limit), asked
+
+
+def case_dates(c, tmp):
+    """The default range, --last 7d, 4w and 3mo at the pinned now: the
+    windows asked of the API, the manifest's range, the clamp notice, and
+    the week and month keys of `report` on what came back."""
+    # 130 days of data up to yesterday: every range below lies inside
+    path, _ = gen(tmp, "dataD", 3000, 2, day(-130), 130, 13)
+    d = Double(c.tmp, path, FAST, "d-dates")
+    try:
+        for how in ("default", "7d", "4w", "3mo"):
+            errors = []
+            out = c.outdir()
+            before = len(d.state()["jobs"])
+            r = c.export(d, out, [] if how == "default" else
+                         ["--last", how])
+            start, end, asked = want_range(how)
+            name = "export %s at %s: %s to %s" % (
+                "with no range" if how == "default" else "--last " + how,
+                pinnow.NOW_RFC, pinnow.rfc(start), pinnow.rfc(end))
+            if r.returncode != 0:
+                report(name, ["exit %d: %s" % (r.returncode, err1(r))])
+                continue
+            # windows of 31 x 24 h that share their bounds, the last one
+            # ending at the (clamped) end
+            b = [start]
+            while end - b[-1] > dt.timedelta(days=31):
+                b.append(b[-1] + dt.timedelta(days=31))
+            b.append(end)
+            want = [(pinnow.rfc(x), pinnow.rfc(y)) for x, y in zip(b, b[1:])]
+            got = [(j["start"], j["end"]) for j in d.state()["jobs"][before:]]
+            if got != want:
+                errors.append("jobs %s, want %s" % (got, want))
+            man = json.load(open(os.path.join(out, "manifest.json")))
+            if (man.get("start"), man.get("end"), man.get("requested_end")) \
+                    != (pinnow.rfc(start), pinnow.rfc(end),
+                        pinnow.rfc(asked)):
+                errors.append("manifest %s to %s (asked %s)" % (
+                    man.get("start"), man.get("end"),
+                    man.get("requested_end")))
+            notice = "the end is in the future" in err1(r)
+            if notice != (end != asked):
+                errors.append("clamp notice %s, clamped %s" %
+                              (notice, end != asked))
+            # the week and month keys: the days' job counts summed by ISO
+            # week and by calendar month, here, equal report's
+            by = {}
+            for k in ("day", "week", "month"):
+                rr = subprocess.run([c.bin, "report", "--by", k, "--format",
+                                     "json", out], capture_output=True,
+                                    env=c.env(), timeout=120)
+                by[k] = {x[k]: x["jobs"] for x in
+                         json.loads(rr.stdout or b"{}").get("rows", [])}
+            weeks, months = {}, {}
+            for ds, n in by["day"].items():
+                t = dt.date.fromisoformat(ds)
+                if not start.date() <= t <= end.date():
+                    errors.append("day %s outside the range" % ds)
+                w = "%04d-W%02d" % t.isocalendar()[:2]
+                weeks[w] = weeks.get(w, 0) + n
+                months[ds[:7]] = months.get(ds[:7], 0) + n
+            if not by["day"]:
+                errors.append("no rows exported")
+            if by["week"] != weeks:
+                errors.append("weeks %s, want %s" % (by["week"], weeks))
+            if by["month"] != months:
+                errors.append("months %s, want %s" % (by["month"], months))
+            report(name, errors)
+        # the oldest start the API takes: 366 x 24 h before now, not a
+        # second more
+        oldest = pinnow.NOW.replace(microsecond=0) - dt.timedelta(days=366)
+        for n, code in ((1, 2), (0, 0)):
+            first = oldest - dt.timedelta(seconds=n)
+            out = c.outdir()
+            r = c.export(d, out, ["--start", pinnow.rfc(first), "--end",
+                                  pinnow.rfc(first + dt.timedelta(hours=1))])
+            report("export --start %s at %s: exit %d" %
+                   (pinnow.rfc(first), pinnow.NOW_RFC, code),
+                   [] if r.returncode == code else
+                   ["exit %d: %s" % (r.returncode, err1(r))])
+    finally:
+        d.stop()
+    case_future_end(c, {"B": (path, None, day(-3), None)})
+
+
 def all_cases(c, data, a):
     """Every case (--quick: the faster ones)."""
     out = case_three_windows(c, data)
@@ -765,12 +869,27 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--only", choices=["cap", "scheme"],
+    ap.add_argument("--only", choices=["cap", "scheme", "dates"],
                     help="run only these cases (cap: the size cap; "
-                    "scheme: a redirect to file://)")
+                    "scheme: a redirect to file://; dates: the ranges "
+                    "that depend on the pinned now, as make check-dates "
+                    "runs them)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cu-export-")
     c = Ctx(a, tmp)
+    if a.only == "dates":
+        try:
+            case_dates(c, tmp)
+        except Exception as ex:  # a broken harness is a failure
+            import traceback
+            traceback.print_exc()
+            report("export harness", [repr(ex)])
+        print("%d passed, %d failed" % (passed, failed))
+        if failed == 0 and not a.keep:
+            scratch.rmtree(tmp)
+        else:
+            print("temp files kept in %s" % tmp)
+        return 1 if failed else 0
     data = {}
     # A: 68 days of data in a 70-day range (three windows)
     s, e = day(-72), day(-3)
