@@ -190,8 +190,9 @@ failed_cleanly && [ "$(rows)" = "$want" ] && clean &&
 # error naming the file, and the next run resumes and completes it with the
 # same files as an export that never failed, no .partial left
 ORG=b9291e0d-a11e-41fb-8517-c545388b5953
-start=$(python3 -c 'import datetime as d; print((d.date.today() - d.timedelta(days=9)).isoformat())')
-end=$(python3 -c 'import datetime as d; print((d.date.today() - d.timedelta(days=2)).isoformat())')
+# dates relative to the pinned now (lib.sh), never the wall clock
+start=$(python3 "$(dirname "$0")/pinnow.py" -9)
+end=$(python3 "$(dirname "$0")/pinnow.py" -2)
 python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/api" --rows 600 \
     --parts 2 --start "$start" --days 7 --seed 9 >/dev/null
 # run.sh's canary (its secrets scan looks for it; *.secret holds it on purpose)

@@ -3,6 +3,10 @@
 set -u
 LC_ALL=C
 export LC_ALL
+# the pinned "now" of the tool and the test double (tests/README.md), as
+# tests/e2e/pinnow.py pins it for the Python suites
+: "${CIRCLECI_USAGE_NOW:=2026-12-04T12:00:00Z}"
+export CIRCLECI_USAGE_NOW
 pass=0
 fail=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh).XXXXXX")

@@ -12,7 +12,7 @@ suite at once (exit 2): a typo must not quietly test the wall clock.
     NOW_RFC   the same as RFC 3339 (what the environment now holds)
     day(n)    the UTC date n days after NOW's, YYYY-MM-DD
 
-Python 3 standard library only.
+`python3 pinnow.py N` prints day(N), for the shell suites.  Python 3 standard library only.
 """
 
 import datetime as dt
@@ -71,3 +71,7 @@ os.environ[ENV] = NOW_RFC
 def day(n):
     """The UTC date n days after the pinned now's, YYYY-MM-DD."""
     return (NOW.date() + dt.timedelta(days=n)).isoformat()
+
+
+if __name__ == "__main__":
+    print(day(int(sys.argv[1])) if len(sys.argv) > 1 else NOW_RFC)

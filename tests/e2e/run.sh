@@ -17,6 +17,10 @@ BIN=$1
 shift
 quick=${1:-}
 dir=$(dirname "$0")
+# the pinned "now" of every suite, the tool and the test double
+# (tests/README.md); each suite pins it too when run alone
+: "${CIRCLECI_USAGE_NOW:=2026-12-04T12:00:00Z}"
+export CIRCLECI_USAGE_NOW
 pass=0
 fail=0
 tally() {
@@ -65,6 +69,7 @@ suite() {
 }
 
 suite cli.sh sh "$dir/cli.sh" "$BIN"
+suite dates.sh sh "$dir/dates.sh" "$BIN"
 suite html.sh sh "$dir/html.sh" "$BIN" $quick
 suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 suite teams.sh sh "$dir/teams.sh" "$BIN" $quick

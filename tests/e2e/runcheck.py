@@ -124,23 +124,31 @@ def main():
                               sorted(set(run.get("files", [])) ^ want))
             if run.get("org_id") != E.ORG:
                 errors.append("org_id %r" % run.get("org_id"))
-            s = dt.datetime.fromisoformat(run["start"].replace("Z",
-                                                               "+00:00"))
-            e = dt.datetime.fromisoformat(run["end"].replace("Z", "+00:00"))
-            if s.weekday() != 0 or (e - s) != dt.timedelta(days=7,
-                                                          seconds=-1):
-                errors.append("--last 1w gave %s to %s" % (run["start"],
-                                                          run["end"]))
+            # the last complete ISO week before the pinned now, its end
+            # no later than now less a minute (a run at Monday 00:00:30
+            # ends at Sunday 23:59:30), and the previous period as long
+            monday = dt.datetime.combine(E.pinnow.NOW.date(), dt.time()) - \
+                dt.timedelta(days=E.pinnow.NOW.weekday())
+            s = monday - dt.timedelta(days=7)
+            e = min(monday - dt.timedelta(seconds=1),
+                    E.pinnow.NOW.replace(microsecond=0) -
+                    dt.timedelta(seconds=60))
+            if (run["start"], run["end"]) != (E.pinnow.rfc(s),
+                                              E.pinnow.rfc(e)):
+                errors.append("--last 1w at %s gave %s to %s, want %s to "
+                              "%s" % (E.pinnow.NOW_RFC, run["start"],
+                                      run["end"], E.pinnow.rfc(s),
+                                      E.pinnow.rfc(e)))
             p = run.get("previous") or {}
-            ps = p.get("start")
-            if ps != (s - dt.timedelta(days=7)).strftime(
-                    "%Y-%m-%dT%H:%M:%SZ") or p.get("end") != (
-                    s - dt.timedelta(seconds=1)).strftime(
-                    "%Y-%m-%dT%H:%M:%SZ"):
+            span = e - s + dt.timedelta(seconds=1)
+            if (p.get("start"), p.get("end")) != (
+                    E.pinnow.rfc(s - span),
+                    E.pinnow.rfc(s - dt.timedelta(seconds=1))):
                 errors.append("previous period %s to %s" %
-                              (ps, p.get("end")))
-        report("run --last 1w --compare: every artifact, run.json lists "
-               "them, periods of equal length", errors)
+                              (p.get("start"), p.get("end")))
+        report("run --last 1w --compare at %s: every artifact, run.json "
+               "lists them, periods of equal length" % E.pinnow.NOW_RFC,
+               errors)
 
         # ---- consistency with report ----
         errors = []
