@@ -6,6 +6,8 @@
  */
 #include "unit.h"
 
+#include <time.h>
+
 #include "range.h"
 
 /* ms of a bound the test spells out; fails if it does not parse */
@@ -103,6 +105,173 @@ test_last_and_default(void **state)
 	assert_int_equal(range_parse_last("-7d", now, &s, &e), -1);
 }
 
+/*
+ * --last and the default range where the calendar turns, written out by
+ * hand: month ends, 29 Feb 2028, 1 Jan 2027 (ISO week 2026-W53, the year
+ * 2026 having 53 weeks) and 4 Jan 2027 (2027-W01), a Monday just after
+ * midnight and a Sunday just before it.  These functions do not clamp an
+ * end to now less a minute: export does (tests/e2e/dates.sh).
+ */
+static const struct {
+	const char *now, *last, *start, *end;
+} turning[] = {
+	/* a month end, late on a Monday */
+	{ "2026-11-30T23:59:30Z", NULL,
+	    "2026-11-23T00:00:00Z", "2026-11-29T23:59:59Z" },
+	{ "2026-11-30T23:59:30Z", "7d",
+	    "2026-11-23T00:00:00Z", "2026-11-29T23:59:59Z" },
+	{ "2026-11-30T23:59:30Z", "1d",
+	    "2026-11-29T00:00:00Z", "2026-11-29T23:59:59Z" },
+	{ "2026-11-30T23:59:30Z", "1w",
+	    "2026-11-23T00:00:00Z", "2026-11-29T23:59:59Z" },
+	{ "2026-11-30T23:59:30Z", "4w",
+	    "2026-11-02T00:00:00Z", "2026-11-29T23:59:59Z" },
+	{ "2026-11-30T23:59:30Z", "1mo",
+	    "2026-10-01T00:00:00Z", "2026-10-31T23:59:59Z" },
+	{ "2026-11-30T23:59:30Z", "3mo",
+	    "2026-08-01T00:00:00Z", "2026-10-31T23:59:59Z" },
+	/* a month end on a Sunday, the last millisecond */
+	{ "2027-01-31T23:59:59.999Z", NULL,
+	    "2027-01-24T00:00:00Z", "2027-01-30T23:59:59Z" },
+	{ "2027-01-31T23:59:59.999Z", "1w",
+	    "2027-01-18T00:00:00Z", "2027-01-24T23:59:59Z" },
+	{ "2027-01-31T23:59:59.999Z", "4w",
+	    "2026-12-28T00:00:00Z", "2027-01-24T23:59:59Z" },
+	{ "2027-01-31T23:59:59.999Z", "1mo",
+	    "2026-12-01T00:00:00Z", "2026-12-31T23:59:59Z" },
+	{ "2027-01-31T23:59:59.999Z", "3mo",
+	    "2026-10-01T00:00:00Z", "2026-12-31T23:59:59Z" },
+	/* 29 Feb 2028, a Tuesday of 2028-W09 */
+	{ "2028-02-29T12:00:00Z", NULL,
+	    "2028-02-22T00:00:00Z", "2028-02-28T23:59:59Z" },
+	{ "2028-02-29T12:00:00Z", "7d",
+	    "2028-02-22T00:00:00Z", "2028-02-28T23:59:59Z" },
+	{ "2028-02-29T12:00:00Z", "1w",
+	    "2028-02-21T00:00:00Z", "2028-02-27T23:59:59Z" },
+	{ "2028-02-29T12:00:00Z", "4w",
+	    "2028-01-31T00:00:00Z", "2028-02-27T23:59:59Z" },
+	{ "2028-02-29T12:00:00Z", "1mo",
+	    "2028-01-01T00:00:00Z", "2028-01-31T23:59:59Z" },
+	{ "2028-02-29T12:00:00Z", "3mo",
+	    "2027-11-01T00:00:00Z", "2028-01-31T23:59:59Z" },
+	/* the day after: February had 29 days */
+	{ "2028-03-01T00:00:00Z", "1d",
+	    "2028-02-29T00:00:00Z", "2028-02-29T23:59:59Z" },
+	{ "2028-03-01T00:00:00Z", "1mo",
+	    "2028-02-01T00:00:00Z", "2028-02-29T23:59:59Z" },
+	{ "2028-03-01T00:00:00Z", "7d",
+	    "2028-02-23T00:00:00Z", "2028-02-29T23:59:59Z" },
+	/* 1 Jan 2027 at midnight, a Friday of 2026-W53 */
+	{ "2027-01-01T00:00:00Z", NULL,
+	    "2026-12-25T00:00:00Z", "2026-12-31T23:59:59Z" },
+	{ "2027-01-01T00:00:00Z", "1w",
+	    "2026-12-21T00:00:00Z", "2026-12-27T23:59:59Z" },
+	{ "2027-01-01T00:00:00Z", "4w",
+	    "2026-11-30T00:00:00Z", "2026-12-27T23:59:59Z" },
+	{ "2027-01-01T00:00:00Z", "1mo",
+	    "2026-12-01T00:00:00Z", "2026-12-31T23:59:59Z" },
+	{ "2027-01-01T00:00:00Z", "3mo",
+	    "2026-10-01T00:00:00Z", "2026-12-31T23:59:59Z" },
+	{ "2027-01-01T00:00:00Z", "12mo",
+	    "2026-01-01T00:00:00Z", "2026-12-31T23:59:59Z" },
+	/* 4 Jan 2027, the Monday of 2027-W01: 2026-W53 just ended */
+	{ "2027-01-04T12:00:00Z", "1w",
+	    "2026-12-28T00:00:00Z", "2027-01-03T23:59:59Z" },
+	{ "2027-01-04T12:00:00Z", "2w",
+	    "2026-12-21T00:00:00Z", "2027-01-03T23:59:59Z" },
+	{ "2027-01-04T12:00:00Z", "3mo",
+	    "2026-10-01T00:00:00Z", "2026-12-31T23:59:59Z" },
+	/* a Monday at 00:00:30 UTC, and the Sunday before at 23:59:59 */
+	{ "2026-12-07T00:00:30Z", NULL,
+	    "2026-11-30T00:00:00Z", "2026-12-06T23:59:59Z" },
+	{ "2026-12-07T00:00:30Z", "7d",
+	    "2026-11-30T00:00:00Z", "2026-12-06T23:59:59Z" },
+	{ "2026-12-07T00:00:30Z", "1w",
+	    "2026-11-30T00:00:00Z", "2026-12-06T23:59:59Z" },
+	{ "2026-12-07T00:00:30Z", "4w",
+	    "2026-11-09T00:00:00Z", "2026-12-06T23:59:59Z" },
+	{ "2026-12-07T00:00:30Z", "3mo",
+	    "2026-09-01T00:00:00Z", "2026-11-30T23:59:59Z" },
+	{ "2026-12-06T23:59:59Z", "1w",
+	    "2026-11-23T00:00:00Z", "2026-11-29T23:59:59Z" },
+	{ "2026-12-06T23:59:59Z", "7d",
+	    "2026-11-29T00:00:00Z", "2026-12-05T23:59:59Z" },
+};
+
+static void
+test_last_at_turning_dates(void **state)
+{
+	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(turning) / sizeof(turning[0]); i++) {
+		int64_t now = at(turning[i].now, 0), s = -1, e = -1;
+
+		if (turning[i].last == NULL)
+			range_default(now, &s, &e);
+		else if (range_parse_last(turning[i].last, now, &s, &e) != 0)
+			fail_msg("--last %s at %s refused", turning[i].last,
+			    turning[i].now);
+		fmt(s, b1);
+		fmt(e, b2);
+		if (strcmp(b1, turning[i].start) != 0 ||
+		    strcmp(b2, turning[i].end) != 0)
+			fail_msg("%s at %s: %s to %s, expected %s to %s",
+			    turning[i].last ? turning[i].last : "default",
+			    turning[i].now, b1, b2, turning[i].start,
+			    turning[i].end);
+	}
+}
+
+/*
+ * CIRCLECI_USAGE_NOW pins range_now_ms(): a date alone is its midnight;
+ * unset or empty, the clock; malformed, range_now_check() says so (main()
+ * then exits 2) and the clock is used.
+ */
+static void
+test_now_from_environment(void **state)
+{
+	struct unit_capture cap;
+	char *err;
+	int64_t clock_ms;
+	size_t i;
+	static const char *const bad[] = {
+		"yesterday", "2026-02-30", "2026-12-04T12:00:00",
+		"2026-12-04T24:00:00Z", "2026-12-04T12:00:00Z ", "1796400000",
+	};
+
+	(void)state;
+	for (i = 0; i < sizeof(turning) / sizeof(turning[0]); i++) {
+		setenv(RANGE_NOW_ENV, turning[i].now, 1);
+		assert_int_equal(range_now_check(), 0);
+		assert_true(range_now_ms() == at(turning[i].now, 0));
+	}
+	setenv(RANGE_NOW_ENV, "2028-02-29", 1);
+	assert_int_equal(range_now_check(), 0);
+	assert_true(range_now_ms() == at("2028-02-29T00:00:00Z", 0));
+	setenv(RANGE_NOW_ENV, "2027-01-01T01:00:00+01:00", 1);
+	assert_true(range_now_ms() == at("2027-01-01T00:00:00Z", 0));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(RANGE_NOW_ENV, bad[i], 1);
+		unit_capture_begin(&cap);
+		assert_int_equal(range_now_check(), -1);
+		err = unit_capture_end(&cap);
+		assert_contains(err, "circleci-usage: CIRCLECI_USAGE_NOW '");
+		assert_contains(err, bad[i]);
+		free(err);
+	}
+	/* unset or empty: the clock (the only look at it in the tests) */
+	clock_ms = (int64_t)time(NULL) * 1000;
+	unsetenv(RANGE_NOW_ENV);
+	assert_int_equal(range_now_check(), 0);
+	assert_true(llabs(range_now_ms() - clock_ms) < 5000);
+	setenv(RANGE_NOW_ENV, "", 1);
+	assert_int_equal(range_now_check(), 0);
+	assert_true(llabs(range_now_ms() - clock_ms) < 5000);
+	unsetenv(RANGE_NOW_ENV);
+}
+
 static void
 test_duration(void **state)
 {
@@ -166,6 +335,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_last_and_default),
+		cmocka_unit_test(test_last_at_turning_dates),
+		cmocka_unit_test(test_now_from_environment),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_split),
 	};
