@@ -390,6 +390,63 @@ test_weekday_and_week_start(void **state)
 	assert_int_equal(date_week_start(0), ymd(1969, 12, 29));
 }
 
+/*
+ * The week and month keys of `report --by week|month` (and report --db) on
+ * the days around the dates make check-dates runs at, by hand.  A key's id
+ * is the first day of its period (report.c time_key_id(), db.c
+ * dbr_time_id()) and its text that day's label: both must give the day's
+ * own label.
+ */
+static void
+test_keys_at_turning_dates(void **state)
+{
+	static const struct {
+		int y, m, d;
+		const char *week, *month;
+		int wy, wm, wd;		/* the Monday of its ISO week */
+	} k[] = {
+		{ 2026, 11, 29, "2026-W48", "2026-11", 2026, 11, 23 },
+		{ 2026, 11, 30, "2026-W49", "2026-11", 2026, 11, 30 },
+		{ 2026, 12, 1, "2026-W49", "2026-12", 2026, 11, 30 },
+		{ 2026, 12, 6, "2026-W49", "2026-12", 2026, 11, 30 },
+		{ 2026, 12, 7, "2026-W50", "2026-12", 2026, 12, 7 },
+		{ 2026, 12, 27, "2026-W52", "2026-12", 2026, 12, 21 },
+		{ 2026, 12, 28, "2026-W53", "2026-12", 2026, 12, 28 },
+		{ 2026, 12, 31, "2026-W53", "2026-12", 2026, 12, 28 },
+		{ 2027, 1, 1, "2026-W53", "2027-01", 2026, 12, 28 },
+		{ 2027, 1, 3, "2026-W53", "2027-01", 2026, 12, 28 },
+		{ 2027, 1, 4, "2027-W01", "2027-01", 2027, 1, 4 },
+		{ 2027, 1, 31, "2027-W04", "2027-01", 2027, 1, 25 },
+		{ 2027, 2, 1, "2027-W05", "2027-02", 2027, 2, 1 },
+		{ 2028, 1, 1, "2027-W52", "2028-01", 2027, 12, 27 },
+		{ 2028, 1, 3, "2028-W01", "2028-01", 2028, 1, 3 },
+		{ 2028, 2, 28, "2028-W09", "2028-02", 2028, 2, 28 },
+		{ 2028, 2, 29, "2028-W09", "2028-02", 2028, 2, 28 },
+		{ 2028, 3, 1, "2028-W09", "2028-03", 2028, 2, 28 },
+		{ 2028, 3, 5, "2028-W09", "2028-03", 2028, 2, 28 },
+		{ 2028, 3, 6, "2028-W10", "2028-03", 2028, 3, 6 },
+	};
+	char buf[DATE_BUFSZ];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		int32_t days = ymd(k[i].y, k[i].m, k[i].d);
+		int32_t monday = date_week_start(days);
+
+		assert_week(k[i].y, k[i].m, k[i].d, k[i].week);
+		if (monday != ymd(k[i].wy, k[i].wm, k[i].wd))
+			fail_msg("week of %04d-%02d-%02d starts on day %d",
+			    k[i].y, k[i].m, k[i].d, (int)monday);
+		date_format_week(monday, buf);
+		assert_string_equal(buf, k[i].week);
+		date_format_month(days, buf);
+		assert_string_equal(buf, k[i].month);
+		date_format_month(ymd(k[i].y, k[i].m, 1), buf);
+		assert_string_equal(buf, k[i].month);
+	}
+}
+
 static void
 test_month_and_day_format(void **state)
 {
@@ -427,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_iso_week_edges),
 		cmocka_unit_test(test_iso_week_sweep),
 		cmocka_unit_test(test_weekday_and_week_start),
+		cmocka_unit_test(test_keys_at_turning_dates),
 		cmocka_unit_test(test_month_and_day_format),
 	};
 
