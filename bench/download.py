@@ -33,6 +33,11 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+# the tests' pinned "now" ($CIRCLECI_USAGE_NOW, else a fixed date), which
+# the double and the tool read from the environment: the same range on
+# every day, inside the double's 366 days
+import pinnow  # noqa: E402
 ORG = "b9291e0d-a11e-41fb-8517-c545388b5953"
 
 
@@ -140,8 +145,7 @@ def measure(binary, data, runs, slow):
         with open(ready) as f:
             api = json.load(f)["api_url"]
         env = dict(os.environ, CIRCLECI_API_TOKEN=token)
-        start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 9 * 86400))
-        end = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400))
+        start, end = pinnow.day(-9), pinnow.day(-2)
 
         def urls():
             hdr = {"Circle-Token": token, "Content-Type": "application/json"}

@@ -20,7 +20,11 @@ run() {
 
 rm -rf "$dir"
 mkdir -p "$dir"
-start=$(date -u -d '-15 days' +%Y-%m-%d)
+# "now" pinned as the tests pin it (tests/README.md), for the tool and the
+# double alike: the same demo, figures and dates, on every day
+: "${CIRCLECI_USAGE_NOW:=2026-12-04T12:00:00Z}"
+export CIRCLECI_USAGE_NOW
+start=$(python3 tests/e2e/pinnow.py -15)
 echo "demo: generating $rows synthetic job runs from $start (two weeks) in $dir/data"
 python3 tests/gen/genexport.py -o "$dir/data" --rows "$rows" --parts 4 \
     --seed 7 --start "$start" --days 15 --dup-rows 25 --procs 2 \
