@@ -2,6 +2,7 @@
 #
 #   make              build ./circleci-usage
 #   make check        every test, then again under ASan+UBSan, and a fuzz run
+#   make check-dates  the date-sensitive suites at four pinned dates (in check)
 #   make bench        the speed and memory figures (see bench/README.md)
 #   make demo         a sample export and its report, no token needed
 #   make install      PREFIX=/usr/local (binary and man page)
@@ -51,8 +52,8 @@ ASAN_OBJS = $(patsubst src/%.c,$(ASAN_BUILD)/%.o,$(SRCS))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps check check-unit check-e2e check-asan check-fuzz bench \
-	demo install fuzz clean lint coverage check-valgrind
+.PHONY: all deps check check-unit check-e2e check-dates check-asan check-fuzz \
+	bench demo install fuzz clean lint coverage check-valgrind
 
 all:
 	@sh scripts/deps.sh build
@@ -94,7 +95,8 @@ build/unit-asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS) | build/unit-asan
 
 check:
 	@sh scripts/deps.sh check
-	@$(MAKE) --no-print-directory check-unit check-e2e check-asan check-fuzz
+	@$(MAKE) --no-print-directory check-unit check-e2e check-dates \
+	    check-asan check-fuzz
 	@echo "make check: all passed"
 
 check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
@@ -102,6 +104,12 @@ check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
 
 check-e2e: circleci-usage build/faultshim.so
 	@sh tests/e2e/run.sh ./circleci-usage
+
+# the suites whose verdict could depend on the date, with "now" pinned
+# (CIRCLECI_USAGE_NOW) at a month end, 29 Feb 2028, 1 Jan 2027 and a Monday
+# 00:00:30 UTC (tests/README.md); about 2 minutes
+check-dates: circleci-usage build/unit/test_range build/unit/test_date
+	@sh tests/check-dates.sh ./circleci-usage
 
 # the LD_PRELOAD fault injector of tests/e2e/faults.sh (no -Wpedantic:
 # dlsym returns functions as void *, as POSIX allows)
