@@ -394,6 +394,32 @@ inputs_add(struct inputs *in, const char *arg)
 	return 0;
 }
 
+char *
+inputs_run_previous(const char *dir)
+{
+	json_error_t jerr;
+	json_t *root;
+	const char *p;
+	char *rpath = path_join(dir, "run.json"), *ret = NULL;
+
+	root = json_load_file(rpath, 0, &jerr);
+	if (root == NULL) {
+		error("'%s' is not a run directory: %s", dir, jerr.text);
+		free(rpath);
+		return NULL;
+	}
+	p = json_string_value(json_object_get(json_object_get(root,
+	    "previous"), "dir"));
+	if (p == NULL || p[0] == '\0')
+		error("'%s': the run has no previous period (run --compare "
+		    "makes one)", rpath);
+	else
+		ret = p[0] == '/' ? xstrdup(p) : path_join(dir, p);
+	json_decref(root);
+	free(rpath);
+	return ret;
+}
+
 /* Bytes of CSV per row, a little under what exports have (650-800). */
 #define ROW_BYTES 600
 

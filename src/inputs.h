@@ -46,6 +46,14 @@ void inputs_release(struct inputs *in);
 int inputs_add(struct inputs *in, const char *arg);
 
 /*
+ * The previous period's export of the run directory dir: run.json's
+ * "previous"."dir", relative to dir or absolute.  Returns that path (the
+ * caller frees it), or NULL after an error: dir has no run.json, or its
+ * run had no previous period.
+ */
+char *inputs_run_previous(const char *dir);
+
+/*
  * About how many rows the inputs hold, from their sizes (a real export
  * row is about 170 bytes gzip, 770 bytes of CSV); 0 for stdin.  Used to
  * size tables up front, so it errs low rather than high.
