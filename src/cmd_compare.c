@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -100,6 +101,18 @@ compare_side(const struct report_opts *o, const char *path,
 	}
 	ret = report_run(o, &in, res);
 	inputs_release(&in);
+	return ret;
+}
+
+/* Does dir hold a run.json (a run directory)? */
+static int
+compare_is_run_dir(const char *dir)
+{
+	struct stat st;
+	char *p = xasprintf("%s/run.json", dir);
+	int ret = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(p);
 	return ret;
 }
 
@@ -221,7 +234,7 @@ cmd_compare_exec(int argc, char **argv)
 		ret = cmdopt_usage("compare", "--previous-since and "
 		    "--previous-until go with --db");
 		goto out;
-	} else if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
+	} else if (argc - optind == 1 && compare_is_run_dir(argv[optind])) {
 		/* a run directory: its previous period, then itself */
 		run_prev = inputs_run_previous(argv[optind]);
 		if (run_prev == NULL) {
