@@ -26,6 +26,8 @@ set -eu
 run_pkgs="libisal2 zlib1g libjansson4 libcurl4 libssl3 libcairo2 libyaml-0-2 libsqlite3-0 ca-certificates fonts-dejavu-core"
 
 what=${1:-}
+# where apt-get puts what it downloads (a variable for the tests)
+archives=${CI_TOOL_ARCHIVES:-/var/cache/apt/archives}
 case $what in
 key)
 	# names and contents, in a fixed order, so that a renamed file changes
@@ -61,8 +63,8 @@ install)
 		# shellcheck disable=SC2086
 		apt-get install -y -qq --no-install-recommends --download-only \
 		    $run_pkgs >/dev/null
-		if ls /var/cache/apt/archives/*.deb >/dev/null 2>&1; then
-			cp /var/cache/apt/archives/*.deb "$dir/debs/"
+		if ls "$archives"/*.deb >/dev/null 2>&1; then
+			cp "$archives"/*.deb "$dir/debs/"
 			dpkg -i "$dir/debs"/*.deb >/dev/null
 		fi
 		sh scripts/deps.sh build
