@@ -263,6 +263,21 @@ notify_period(json_t *obj, char *out, size_t len)
 	return 0;
 }
 
+/* Does the relative path p have a ".." component? */
+static int
+notify_dotdot(const char *p)
+{
+	while (*p) {
+		size_t k = strcspn(p, "/");
+
+		if (k == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += k;
+		p += *p == '/';
+	}
+	return 0;
+}
+
 /*
  * Read DIR/run.json: the period, the org and the previous period (whose
  * export is added to prev_in unless --previous was given).  Returns 0, or
@@ -326,9 +341,11 @@ notify_run_json(struct notify *n, const char *dir, const char *path)
 		 * absolute (an export given with --previous-from, or kept
 		 * out of the artifacts with --export-dir).
 		 */
-		if (pdir[0] == '\0') {
-			error("'%s': \"previous\": \"dir\": expected the path "
-			    "of the previous period's export", path);
+		if (pdir[0] == '\0' || (pdir[0] != '/' &&
+		    notify_dotdot(pdir))) {
+			error("'%s': \"previous\": \"dir\": expected a "
+			    "relative path inside the run directory, or an "
+			    "absolute path", path);
 			goto out;
 		}
 		if (n->nprev_paths == 0) {

@@ -248,10 +248,14 @@ inputs_add_run(struct inputs *in, const char *dir, const char *rpath,
 	root = json_load_file(rpath, 0, &jerr);
 	if (root == NULL)
 		return error("'%s' line %d: %s", rpath, jerr.line, jerr.text);
-	exp = json_string_value(json_object_get(root, "export"));
-	if (exp == NULL || exp[0] == '\0') {
-		error("'%s': \"export\": expected the path of the run's "
-		    "export", rpath);
+	/* absent (a hand-made run.json): export/, where run writes it; a
+	 * relative path may not leave the directory, as in a manifest */
+	exp = json_object_get(root, "export") == NULL ? "export" :
+	    json_string_value(json_object_get(root, "export"));
+	if (exp == NULL || exp[0] == '\0' || (exp[0] != '/' &&
+	    has_dotdot(exp))) {
+		error("'%s': \"export\": expected a relative path inside the "
+		    "run directory, or an absolute path", rpath);
 		goto out;
 	}
 	full = exp[0] == '/' ? xstrdup(exp) : path_join(dir, exp);
