@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -20,6 +21,7 @@
 
 static const char compare_usage[] =
 "usage: circleci-usage compare [options] PREVIOUS CURRENT\n"
+"       circleci-usage compare [options] RUN_DIR\n"
 "       circleci-usage compare --db FILE --previous-since DATE\n"
 "                              --previous-until DATE --since DATE [options]\n"
 "\n"
@@ -28,7 +30,8 @@ static const char compare_usage[] =
 "single part, or - for stdin (one side at most), read as `report` reads\n"
 "it.  Per group: previous_credits, current_credits, change_credits,\n"
 "change_pct (empty for a new group, -100 for a gone one) and trend (new,\n"
-"gone, up, down, same), the largest absolute change first.\n"
+"gone, up, down, same), the largest absolute change first.  With one\n"
+"RUN_DIR (made by run --compare), its previous period against its own.\n"
 "\n"
 "Grouping and filters (applied to both sides):\n"
 CMDOPT_BY_HELP
@@ -101,6 +104,18 @@ compare_side(const struct report_opts *o, const char *path,
 	return ret;
 }
 
+/* Does dir hold a run.json (a run directory)? */
+static int
+compare_is_run_dir(const char *dir)
+{
+	struct stat st;
+	char *p = xasprintf("%s/run.json", dir);
+	int ret = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(p);
+	return ret;
+}
+
 static int
 cmd_compare_exec(int argc, char **argv)
 {
@@ -111,6 +126,8 @@ cmd_compare_exec(int argc, char **argv)
 	enum view_format fmt = FMT_CSV;
 	int have_fmt = 0, have_prev = 0, have_cur = 0;
 	const char *output = NULL, *teams_path = NULL, *db_path = NULL;
+	const char *sides[2] = { NULL, NULL };
+	char *run_prev = NULL;	/* compare RUN_DIR: its previous export */
 	struct teams *teams = NULL;
 	int32_t prev_since = INT32_MIN, prev_until = INT32_MAX;
 	unsigned long long top = 0;
@@ -217,13 +234,26 @@ cmd_compare_exec(int argc, char **argv)
 		ret = cmdopt_usage("compare", "--previous-since and "
 		    "--previous-until go with --db");
 		goto out;
+	} else if (argc - optind == 1 && compare_is_run_dir(argv[optind])) {
+		/* a run directory: its previous period, then itself */
+		run_prev = inputs_run_previous(argv[optind]);
+		if (run_prev == NULL) {
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+		sides[0] = run_prev;
+		sides[1] = argv[optind];
 	} else if (argc - optind != 2) {
 		ret = cmdopt_usage("compare", "expected two inputs, PREVIOUS "
 		    "and CURRENT, got %d", argc - optind);
 		goto out;
 	}
-	if (db_path == NULL && strcmp(argv[optind], "-") == 0 &&
-	    strcmp(argv[optind + 1], "-") == 0) {
+	if (db_path == NULL && sides[0] == NULL) {
+		sides[0] = argv[optind];
+		sides[1] = argv[optind + 1];
+	}
+	if (db_path == NULL && strcmp(sides[0], "-") == 0 &&
+	    strcmp(sides[1], "-") == 0) {
 		ret = cmdopt_usage("compare", "only one side can be read from "
 		    "the standard input (-)");
 		goto out;
@@ -243,7 +273,7 @@ cmd_compare_exec(int argc, char **argv)
 		o.since = since;
 		o.until = until;
 	} else {
-		ret = compare_side(&o, argv[optind], &prev);
+		ret = compare_side(&o, sides[0], &prev);
 	}
 	have_prev = 1;
 	if (ret != 0)
@@ -251,7 +281,7 @@ cmd_compare_exec(int argc, char **argv)
 	if (db_path != NULL)
 		ret = db_report_path(db_path, &o, &cur);
 	else
-		ret = compare_side(&o, argv[optind + 1], &cur);
+		ret = compare_side(&o, sides[1], &cur);
 	have_cur = 1;
 	if (ret != 0)
 		goto out;
@@ -274,6 +304,7 @@ out:
 		report_result_release(&prev);
 	report_opts_release(&o);
 	teams_free(teams);
+	free(run_prev);
 	return ret;
 }
 

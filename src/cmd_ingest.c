@@ -97,6 +97,9 @@ cmd_ingest_exec(int argc, char **argv)
 	    (unsigned long long)st.rows_present);
 	if (st.rows_skipped)
 		printf(", %llu skipped", (unsigned long long)st.rows_skipped);
+	if (st.rows_outside)
+		printf(", %llu outside their export's range left out",
+		    (unsigned long long)st.rows_outside);
 	if (st.rows_new == 0)
 		printf(" (nothing changed)");
 	else if (st.have_days) {

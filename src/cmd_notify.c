@@ -40,9 +40,9 @@ static const char notify_usage[] =
 "Post a period's usage to Slack through an incoming webhook: total\n"
 "credits, cost and jobs, the change against the previous period, the top\n"
 "projects with their changes, and the alert rules that fired.  PATH is a\n"
-"run directory (its run.json gives the period and the previous one; its\n"
-"export is read from export/, the previous period's from run.json's\n"
-"previous.dir), or exports read as `report` reads them.\n"
+"run directory (its run.json gives the period, the export and the\n"
+"previous period's export, by paths relative to the directory or\n"
+"absolute), or exports read as `report` reads them.\n"
 "\n"
 "The webhook URL is read from SLACK_WEBHOOK_URL, or from a file with\n"
 "--webhook-file; never from the command line, and it is never printed.\n"
@@ -336,13 +336,21 @@ notify_run_json(struct notify *n, const char *dir, const char *path)
 		}
 		if (pdir == NULL)
 			pdir = "previous";
-		if (pdir[0] == '\0' || pdir[0] == '/' || notify_dotdot(pdir)) {
+		/*
+		 * Relative to the run directory (run exported it there), or
+		 * absolute (an export given with --previous-from, or kept
+		 * out of the artifacts with --export-dir).
+		 */
+		if (pdir[0] == '\0' || (pdir[0] != '/' &&
+		    notify_dotdot(pdir))) {
 			error("'%s': \"previous\": \"dir\": expected a "
-			    "relative path inside the run directory", path);
+			    "relative path inside the run directory, or an "
+			    "absolute path", path);
 			goto out;
 		}
 		if (n->nprev_paths == 0) {
-			char *full = xasprintf("%s/%s", dir, pdir);
+			char *full = pdir[0] == '/' ? xstrdup(pdir) :
+			    xasprintf("%s/%s", dir, pdir);
 			int r = inputs_add(&n->prev_in, full);
 
 			free(full);

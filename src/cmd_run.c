@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static const char run_usage[] =
 "\n"
 "Export a period from the Usage API (or take an existing export with\n"
 "--from), then write into DIR (default ./usage-report):\n"
-"  export/                 the export and its manifest\n"
+"  export/                 the export and its manifest (see --export-dir)\n"
 "  index.html              the HTML page\n"
 "  by-KEY.csv, by-KEY.json for project, workflow, job, resource_class,\n"
 "                          status and day; and team with --teams\n"
@@ -48,9 +49,12 @@ static const char run_usage[] =
 "  failures.csv            the cost of failing jobs (as `failures`)\n"
 "  rightsize.csv           rightsizing advice (as `rightsize`)\n"
 "  summary.md              a short markdown summary\n"
-"  run.json                the org, the range, the totals and the files\n"
+"  run.json                the org, the period, where the exports are,\n"
+"                          the totals and the files\n"
 "With --compare, also previous/ (the previous period of the same length)\n"
-"and compare-by-project.csv|json.\n"
+"and compare-by-project.csv|json.  Every artifact covers the period asked\n"
+"for (or the --from export's): job runs outside it are left out, with a\n"
+"warning.  DIR can be read again by report, html, compare and notify.\n"
 "\n"
 "Export options (as for export): --org ID, --shared-org ID, --start DATE,\n"
 "--end DATE, --last N{d|w|mo}, --api-url URL, --token-file PATH,\n"
@@ -59,6 +63,9 @@ static const char run_usage[] =
 "\n"
 "Options:\n"
 "  -o DIR                  the artifacts directory (default usage-report)\n"
+"  --export-dir EDIR       export into EDIR/export and EDIR/previous\n"
+"                          instead of DIR, to keep the raw exports out of\n"
+"                          the artifacts (run.json records where they are)\n"
 "  --from DIR              use this export instead of exporting\n"
 "  --compare               also export the previous period into\n"
 "                          DIR/previous and compare with it\n"
@@ -81,7 +88,7 @@ enum {
 	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
 	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
 	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
-	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS, OPT_DB, OPT_MAX_PART
+	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS, OPT_DB, OPT_MAX_PART, OPT_EXPORT_DIR
 };
 
 static const struct option run_options[] = {
@@ -107,6 +114,7 @@ static const struct option run_options[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "teams", required_argument, NULL, OPT_TEAMS },
 	{ "db", required_argument, NULL, OPT_DB },
+	{ "export-dir", required_argument, NULL, OPT_EXPORT_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -145,6 +153,7 @@ struct run_opts {
 	struct argv export_args;	/* options passed on to export */
 	const char *start, *end, *last;
 	const char *dir;
+	const char *export_dir;	/* --export-dir, or dir */
 	char *stage;		/* DIR/.run-PID: artifacts until all are made */
 	const char *from, *prev_from;
 	int compare;
@@ -309,38 +318,100 @@ emit(const struct run_opts *o, const struct pass *p, const char *by,
 	return ret;
 }
 
-/* Export into DIR/SUB; start/end override the user's range when set. */
+static const char *
+run_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * The period asked for, by export's rules (README "export"): --last;
+ * --start and --end (or START_DATE and END_DATE); else the last 7 complete
+ * days.  Returns 0, or -1 after an error naming the option.
+ */
 static int
-do_export(const struct run_opts *o, const char *sub, const char *start,
-    const char *end)
+run_range(const struct run_opts *o, int64_t *start, int64_t *end)
+{
+	const char *s = o->start ? o->start : run_env("START_DATE");
+	const char *e = o->end ? o->end : run_env("END_DATE");
+	int64_t now = range_now_ms();
+
+	if (o->last != NULL) {
+		if (o->start || o->end)
+			return error("--last cannot be combined with --start "
+			    "or --end");
+		if (range_parse_last(o->last, now, start, end) < 0)
+			return error("--last '%s': expected a count and a unit: "
+			    "7d, 4w or 3mo", o->last);
+		return 0;
+	}
+	if (s == NULL && e == NULL) {
+		range_default(now, start, end);
+		return 0;
+	}
+	if (s == NULL || e == NULL)
+		return error("%s given without %s", s ? "a start" : "an end",
+		    s ? "an end (--end or END_DATE)" :
+		    "a start (--start or START_DATE)");
+	if (range_parse_bound(s, 0, start) < 0)
+		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
+		    "(2026-10-01T00:00:00Z)", o->start ? "--start" :
+		    "START_DATE", s);
+	if (range_parse_bound(e, 1, end) < 0)
+		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
+		    "(2026-10-31T23:59:59Z)", o->end ? "--end" : "END_DATE", e);
+	return 0;
+}
+
+/*
+ * Export [start, end] into EDIR/SUB (EDIR: --export-dir, else DIR).  The
+ * range is always given explicitly, so export resumes an unfinished export
+ * of that range; one of another range (last week's, when the weekly job
+ * writes into the same DIR) is replaced, so that every artifact describes
+ * the period just asked for.
+ */
+static int
+do_export(const struct run_opts *o, const char *sub, int64_t start,
+    int64_t end)
 {
 	struct argv a = { 0 };
-	char *path = xasprintf("%s/%s", o->dir, sub);
+	struct manifest m;
+	char *path = xasprintf("%s/%s", o->export_dir, sub);
+	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
 	size_t i;
-	int ret;
+	int ret, loaded;
 
 	argv_add(&a, "export");
 	for (i = 0; i < o->export_args.n; i++)
 		argv_add(&a, o->export_args.v[i]);
-	if (start != NULL) {
-		argv_add(&a, "--start");
-		argv_add(&a, start);
-		argv_add(&a, "--end");
-		argv_add(&a, end);
-	} else {
-		if (o->start) {
-			argv_add(&a, "--start");
-			argv_add(&a, o->start);
-		}
-		if (o->end) {
-			argv_add(&a, "--end");
-			argv_add(&a, o->end);
-		}
-		if (o->last) {
-			argv_add(&a, "--last");
-			argv_add(&a, o->last);
-		}
+	range_format(start, b1);
+	range_format(end, b2);
+	argv_add(&a, "--start");
+	argv_add(&a, b1);
+	argv_add(&a, "--end");
+	argv_add(&a, b2);
+	manifest_init(&m);
+	loaded = manifest_load(&m, path);
+	if (loaded < 0) {
+		manifest_release(&m);
+		argv_release(&a);
+		free(path);
+		return EXIT_BAD_INPUT;
 	}
+	if (loaded == 1 && (m.start != start || m.requested_end != end)) {
+		char c1[RANGE_BUFSZ], c2[RANGE_BUFSZ];
+
+		range_format(m.start, c1);
+		range_format(m.requested_end, c2);
+		if (!o->quiet)
+			fprintf(stderr, "%s: %s holds the export of %s to %s; "
+			    "replacing it with %s to %s\n", PROGRAM_NAME, path,
+			    c1, c2, b1, b2);
+		argv_add(&a, "--force");
+	}
+	manifest_release(&m);
 	if (o->quiet)
 		argv_add(&a, "--quiet");
 	if (o->verbose)
@@ -709,6 +780,40 @@ write_run_json(const struct run_opts *o, const struct period *cur,
 	return 0;
 }
 
+/*
+ * The period of an export without a manifest: from its first job run's
+ * day to its last one's, whole days; left unknown when no row has a date.
+ */
+static void
+period_from_data(const struct pass *p, struct period *pd)
+{
+	if (pd->known || !p->res.have_dates)
+		return;
+	range_format((int64_t)p->res.first_date * MS_PER_DAY, pd->start);
+	range_format((int64_t)p->res.last_date * MS_PER_DAY + MS_PER_DAY -
+	    MS_PER_SEC, pd->end);
+	pd->known = 1;
+}
+
+/*
+ * How run.json names an export: "export" or "previous" when run exported
+ * it into DIR (the directory can move), else its absolute path, so that
+ * a reader finds it whatever its working directory.  The caller frees it.
+ */
+static char *
+run_json_path(const struct run_opts *o, const char *path, const char *sub)
+{
+	char buf[PATH_MAX], cwd[PATH_MAX];
+
+	if (sub != NULL && strcmp(o->export_dir, o->dir) == 0)
+		return xstrdup(sub);
+	if (realpath(path, buf) != NULL)
+		return xstrdup(buf);
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
 /* The period of an export, from its manifest. */
 static void
 period_of(const char *export, struct period *pd)
@@ -824,6 +929,7 @@ run_exec(struct run_opts *o)
 	struct pass cp, pp;
 	char *export = NULL, *prev_export = NULL, *exp_rel = NULL;
 	char *prev_rel = NULL;
+	int64_t rstart = 0, rend = 0;
 	dec_t price = 0;
 	struct stat st;
 	int ret, have_prev = 0, made_dir;
@@ -838,6 +944,8 @@ run_exec(struct run_opts *o)
 	if (dec_parse(o->price, strlen(o->price), &price) < 0 || price < 0)
 		return error("--credit-price '%s': expected a price in USD "
 		    "such as 0.0006", o->price), EXIT_USAGE;
+	if (o->from == NULL && run_range(o, &rstart, &rend) < 0)
+		return EXIT_USAGE;
 	made_dir = stat(o->dir, &st) < 0;
 	if (mkdir_p(o->dir) < 0)
 		return EXIT_FAILURE_OTHER;
@@ -857,37 +965,72 @@ run_exec(struct run_opts *o)
 	/* the data: exported, or given */
 	if (o->from != NULL) {
 		export = xstrdup(o->from);
-		exp_rel = xstrdup(o->from);
+		exp_rel = run_json_path(o, o->from, NULL);
 	} else {
-		ret = do_export(o, "export", NULL, NULL);
+		ret = do_export(o, "export", rstart, rend);
 		if (ret)
 			goto done;
-		export = xasprintf("%s/export", o->dir);
-		exp_rel = xstrdup("export");
+		export = xasprintf("%s/export", o->export_dir);
+		exp_rel = run_json_path(o, export, "export");
 	}
+	/*
+	 * One pass over the export gives every report and chart; its data
+	 * gives the period when there is no manifest to say it.  Job runs
+	 * outside the manifest's range are left out of it (inputs.h).
+	 */
 	period_of(export, &cur);
+	ret = pass_read(&cp, export, o->tm);
+	if (ret)
+		goto done;
+	period_from_data(&cp, &cur);
+	if (!cur.known) {
+		ret = error("the period of '%s' is unknown: it has no "
+		    "manifest.json and no job run with a date", export);
+		ret = EXIT_BAD_INPUT;
+		goto done;
+	}
 	if (o->prev_from != NULL) {
 		prev_export = xstrdup(o->prev_from);
-		prev_rel = xstrdup(o->prev_from);
+		prev_rel = run_json_path(o, o->prev_from, NULL);
 		period_of(prev_export, &prev);
 	} else if (o->compare) {
-		if (period_before(&cur, &prev) < 0) {
-			ret = error("--compare: the range of '%s' is unknown "
-			    "(no manifest.json); give the previous period "
-			    "with --previous-from DIR", export);
+		int64_t ps, pe;
+
+		if (period_before(&cur, &prev) < 0 ||
+		    range_parse_bound(prev.start, 0, &ps) < 0 ||
+		    range_parse_bound(prev.end, 1, &pe) < 0) {
+			ret = error("--compare: the period of '%s' is "
+			    "unknown; give the previous period with "
+			    "--previous-from DIR", export);
 			ret = EXIT_USAGE;
 			goto done;
 		}
 		if (!o->quiet)
 			fprintf(stderr, "%s: the previous period: %s to %s\n",
 			    PROGRAM_NAME, prev.start, prev.end);
-		ret = do_export(o, "previous", prev.start, prev.end);
+		ret = do_export(o, "previous", ps, pe);
 		if (ret)
 			goto done;
-		prev_export = xasprintf("%s/previous", o->dir);
-		prev_rel = xstrdup("previous");
+		prev_export = xasprintf("%s/previous", o->export_dir);
+		prev_rel = run_json_path(o, prev_export, "previous");
+		/* the manifest's org, as for the current period */
+		free(prev.org_id);
+		period_of(prev_export, &prev);
 	}
 	have_prev = prev_export != NULL;
+	if (have_prev) {
+		ret = pass_read(&pp, prev_export, NULL);
+		if (ret)
+			goto done;
+		period_from_data(&pp, &prev);
+		if (!prev.known) {
+			ret = error("the period of '%s' is unknown: it has no "
+			    "manifest.json and no job run with a date",
+			    prev_export);
+			ret = EXIT_BAD_INPUT;
+			goto done;
+		}
+	}
 
 	/* history: what was read goes into the database first */
 	if (o->db != NULL) {
@@ -937,10 +1080,7 @@ run_exec(struct run_opts *o)
 		written_add(&w, "index.html", "the HTML page");
 	}
 
-	/* the reports per key and the charts, from one pass */
-	ret = pass_read(&cp, export, o->tm);
-	if (ret)
-		goto done;
+	/* the reports per key and the charts, from the one pass */
 	{
 		static const char *const keys[] = { "project", "workflow",
 		    "job", "resource_class", "status", "day", "team" };
@@ -1054,11 +1194,8 @@ run_exec(struct run_opts *o)
 
 	/* the summary and run.json, from the engine's exact sums */
 	sums_from(&c, &cp, o->waste);
-	if (have_prev) {
-		ret = pass_read(&pp, prev_export, NULL);
-		if (!ret)
-			sums_from(&p, &pp, o->waste);
-	}
+	if (have_prev)
+		sums_from(&p, &pp, o->waste);
 	if (!ret)
 		ret = write_summary(o, &cur, &prev, &c, have_prev ? &p : NULL,
 		    price, &w);
@@ -1081,12 +1218,17 @@ run_exec(struct run_opts *o)
 			}
 			fprintf(stderr, "  %-26s %s\n", w.names[i], w.what[i]);
 		}
-		if (o->from == NULL)
+		if (o->from == NULL && strcmp(o->export_dir, o->dir) == 0)
 			fprintf(stderr, "  %-26s %s\n", "export/",
 			    "the export and its manifest");
-		if (have_prev && o->prev_from == NULL)
+		if (have_prev && o->prev_from == NULL &&
+		    strcmp(o->export_dir, o->dir) == 0)
 			fprintf(stderr, "  %-26s %s\n", "previous/",
 			    "the previous period's export");
+		if (strcmp(o->export_dir, o->dir) != 0 && o->from == NULL)
+			fprintf(stderr, "The export%s in %s/ (not among the "
+			    "artifacts).\n", have_prev && o->prev_from == NULL ?
+			    "s are" : " is", o->export_dir);
 		fprintf(stderr, "Open %s/index.html in a browser.\n", o->dir);
 	}
 done:
@@ -1146,6 +1288,7 @@ cmd_run(int argc, char **argv)
 		case OPT_VERBOSE: o.verbose = 1; break;
 		case OPT_TEAMS: o.teams = optarg; break;
 		case OPT_DB: o.db = optarg; break;
+		case OPT_EXPORT_DIR: o.export_dir = optarg; break;
 		case 'o': o.dir = optarg; break;
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000, &n) < 0 || n == 0) {
@@ -1183,6 +1326,15 @@ cmd_run(int argc, char **argv)
 		return error("--from DIR takes the range of that export; "
 		    "--start, --end and --last do not apply"), EXIT_USAGE;
 	}
+	if (o.export_dir != NULL && o.from != NULL && (o.prev_from != NULL ||
+	    !o.compare)) {
+		argv_release(&o.export_args);
+		return error("--export-dir: nothing is exported with --from "
+		    "DIR%s", o.compare ? " and --previous-from DIR" : ""),
+		    EXIT_USAGE;
+	}
+	if (o.export_dir == NULL || o.export_dir[0] == '\0')
+		o.export_dir = o.dir;
 	if (o.waste[0] == '\0') {
 		argv_release(&o.export_args);
 		return error("--waste-statuses: expected a list such as "

@@ -425,6 +425,7 @@ struct ingest {
 	int64_t ingest_id;
 	uint64_t problems;
 	const char *file;
+	const struct inputs_range *range;	/* the file's export's */
 	int reader_ret;		/* the reader's exit code */
 	atomic_int abort;	/* the inserter failed: stop reading */
 	pthread_mutex_t lock;
@@ -668,6 +669,26 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 			ingest_problem(g, rec->line, "JOB_RUN_DATE",
 			    "not a date (YYYY-MM-DD), counted as empty");
 	}
+	/* outside its export's range: not stored (as report.c) */
+	if (g->range != NULL && g->range->set) {
+		int64_t ms = 0, secs;
+		int32_t ns;
+		int have_ms = 0;
+		int idx = h->idx[COL_JOB_RUN_STARTED_AT];
+
+		if (idx >= 0 && !csv_field_is_null(&f[idx])) {
+			v = csv_field_value(&f[idx], &g->scratch, &len);
+			if (ts_parse(v, len, &secs, &ns) == 0) {
+				ms = secs * 1000 + ns / 1000000;
+				have_ms = 1;
+			}
+		}
+		if (!inputs_range_has(g->range, have_ms, ms, r->have_day,
+		    r->day)) {
+			g->st->rows_outside++;
+			return 0;	/* r is not taken: n stays */
+		}
+	}
 	v = csv_field_value(&f[h->idx[COL_JOB_ID]], &g->scratch, &len);
 	r->job_key = db_job_key(v, len);
 	r->id_off = g->cur->text.len;
@@ -802,6 +823,7 @@ ingest_reader(void *arg)
 	g->cur->n = 0;
 	sbuf_reset(&g->cur->text);
 	for (i = 0; i < g->in->n && !atomic_load(&g->abort); i++) {
+		g->range = g->in->ranges != NULL ? &g->in->ranges[i] : NULL;
 		g->reader_ret = ingest_file(g, g->in->paths[i]);
 		if (g->reader_ret != 0)
 			break;

@@ -42,6 +42,7 @@ struct db_ingest_stats {
 	uint64_t rows_skipped;	/* unreadable: report would not count them */
 	uint64_t rows_new;	/* job runs stored now */
 	uint64_t rows_present;	/* job runs already stored (or twice here) */
+	uint64_t rows_outside;	/* outside their export's range: not stored */
 	int32_t first_day, last_day;	/* of the new rows */
 	int have_days;
 };

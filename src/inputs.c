@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "range.h"
 #include "util.h"
 
 void
@@ -30,19 +31,33 @@ inputs_release(struct inputs *in)
 	for (i = 0; i < in->n; i++)
 		free(in->paths[i]);
 	free(in->paths);
+	free(in->ranges);
 	free(in->org_id);
 	memset(in, 0, sizeof(*in));
 }
 
+/* Add path (taken over), a part of an export of range r (NULL: none). */
 static void
-inputs_push(struct inputs *in, char *path)
+inputs_push_range(struct inputs *in, char *path, const struct inputs_range *r)
 {
 	if (in->n == in->cap) {
 		in->cap = in->cap ? in->cap * 2 : 16;
 		in->paths = xreallocarray(in->paths, in->cap,
 		    sizeof(*in->paths));
+		in->ranges = xreallocarray(in->ranges, in->cap,
+		    sizeof(*in->ranges));
 	}
+	if (r != NULL)
+		in->ranges[in->n] = *r;
+	else
+		memset(&in->ranges[in->n], 0, sizeof(in->ranges[in->n]));
 	in->paths[in->n++] = path;
+}
+
+static void
+inputs_push(struct inputs *in, char *path)
+{
+	inputs_push_range(in, path, NULL);
 }
 
 static int
@@ -96,6 +111,8 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 {
 	json_error_t jerr;
 	json_t *root, *windows, *w, *files, *f;
+	struct inputs_range r;
+	const char *b1, *b2;
 	size_t i, j, added = 0;
 	int ret = -1;
 
@@ -111,6 +128,22 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 	    "org_id")) != NULL)
 		in->org_id = xstrdup(json_string_value(json_object_get(root,
 		    "org_id")));
+	/*
+	 * The range: rows outside it are not the export's (a server may
+	 * send more than asked for); without one, every row counts.
+	 */
+	memset(&r, 0, sizeof(r));
+	b1 = json_string_value(json_object_get(root, "start"));
+	b2 = json_string_value(json_object_get(root, "end"));
+	if (b1 != NULL && b2 != NULL) {
+		if (range_parse_bound(b1, 0, &r.start) < 0 ||
+		    range_parse_bound(b2, 1, &r.end) < 0 || r.end < r.start) {
+			error("'%s': \"start\" and \"end\": expected a range "
+			    "of RFC 3339 times", mpath);
+			goto out;
+		}
+		r.set = 1;
+	}
 	if (json_is_false(json_object_get(root, "complete")))
 		warning("the export in '%s' is not complete: run export "
 		    "again to finish it; reading what it has", dir);
@@ -146,7 +179,7 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 				free(full);
 				goto out;
 			}
-			inputs_push(in, full);
+			inputs_push_range(in, full, &r);
 			added++;
 		}
 	}
@@ -191,6 +224,64 @@ struct walk_dir {
 	const struct walk_dir *up;
 };
 
+static int inputs_walk(struct inputs *in, const char *dir, int depth,
+    const struct walk_dir *up);
+
+/*
+ * DIR/run.json, written by `run`: its "export" names the export the run
+ * read, relative to DIR (export/ when run exported it there) or absolute
+ * (an export given with --from, or kept outside with --export-dir), so
+ * the directory reads the same from any working directory.  Returns 0
+ * with the export's parts added, or -1 after an error.
+ */
+static int
+inputs_add_run(struct inputs *in, const char *dir, const char *rpath,
+    int depth, const struct walk_dir *self)
+{
+	json_error_t jerr;
+	json_t *root;
+	const char *exp;
+	char *full = NULL;
+	struct stat st;
+	int ret = -1;
+
+	root = json_load_file(rpath, 0, &jerr);
+	if (root == NULL)
+		return error("'%s' line %d: %s", rpath, jerr.line, jerr.text);
+	/* absent (a hand-made run.json): export/, where run writes it; a
+	 * relative path may not leave the directory, as in a manifest */
+	exp = json_object_get(root, "export") == NULL ? "export" :
+	    json_string_value(json_object_get(root, "export"));
+	if (exp == NULL || exp[0] == '\0' || (exp[0] != '/' &&
+	    has_dotdot(exp))) {
+		error("'%s': \"export\": expected a relative path inside the "
+		    "run directory, or an absolute path", rpath);
+		goto out;
+	}
+	full = exp[0] == '/' ? xstrdup(exp) : path_join(dir, exp);
+	if (stat(full, &st) < 0) {
+		error("cannot open '%s', the export of the run in '%s': %s",
+		    full, dir, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		size_t before = in->n;
+
+		ret = inputs_walk(in, full, depth + 1, self);
+		if (ret == 0 && in->n == before)
+			ret = error("no export parts (*.csv.gz, *.csv) in '%s', "
+			    "the export of the run in '%s'", full, dir);
+	} else {
+		inputs_push(in, full);
+		full = NULL;
+		ret = 0;
+	}
+out:
+	free(full);
+	json_decref(root);
+	return ret;
+}
+
 /* Collect the parts below `dir`, recursively; returns -1 on error. */
 static int
 inputs_walk(struct inputs *in, const char *dir, int depth,
@@ -223,6 +314,13 @@ inputs_walk(struct inputs *in, const char *dir, int depth,
 	manifest = path_join(dir, "manifest.json");
 	if (stat(manifest, &st) == 0 && S_ISREG(st.st_mode)) {
 		ret = inputs_add_manifest(in, dir, manifest);
+		free(manifest);
+		return ret;
+	}
+	free(manifest);
+	manifest = path_join(dir, "run.json");
+	if (stat(manifest, &st) == 0 && S_ISREG(st.st_mode)) {
+		ret = inputs_add_run(in, dir, manifest, depth, &self);
 		free(manifest);
 		return ret;
 	}
@@ -298,6 +396,32 @@ inputs_add(struct inputs *in, const char *arg)
 	if (in->n == before)
 		return error("no export parts (*.csv.gz, *.csv) in '%s'", arg);
 	return 0;
+}
+
+char *
+inputs_run_previous(const char *dir)
+{
+	json_error_t jerr;
+	json_t *root;
+	const char *p;
+	char *rpath = path_join(dir, "run.json"), *ret = NULL;
+
+	root = json_load_file(rpath, 0, &jerr);
+	if (root == NULL) {
+		error("'%s' is not a run directory: %s", dir, jerr.text);
+		free(rpath);
+		return NULL;
+	}
+	p = json_string_value(json_object_get(json_object_get(root,
+	    "previous"), "dir"));
+	if (p == NULL || p[0] == '\0')
+		error("'%s': the run has no previous period (run --compare "
+		    "makes one)", rpath);
+	else
+		ret = p[0] == '/' ? xstrdup(p) : path_join(dir, p);
+	json_decref(root);
+	free(rpath);
+	return ret;
 }
 
 /* Bytes of CSV per row, a little under what exports have (650-800). */

@@ -22,6 +22,7 @@
 #include "dedup.h"
 #include "gz.h"
 #include "hash.h"
+#include "range.h"
 #include "readahead.h"
 #include "strtab.h"
 
@@ -239,7 +240,10 @@ report_has_team(const struct report_opts *o)
 struct file_state {
 	const char *path;
 	const char *name;	/* for messages: (stdin) for "-" */
+	const struct inputs_range *range;	/* its export's, or NULL */
 	uint64_t rows_read, skipped, filtered, dups, bytes;
+	uint64_t outside;	/* filtered as outside range */
+	int32_t out_first, out_last;	/* their days */
 	uint64_t set_skipped[REPORT_MAX_SETS];
 	int32_t first, last;
 	int have_dates;
@@ -389,6 +393,7 @@ struct file_plan {
 				 * one: rows without a day skip just those */
 	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
 	    idx_status, idx_org;
+	int idx_started;	/* JOB_RUN_STARTED_AT, for the export's range */
 	int idx_credit[CR_COUNT];
 	int idx_util[4];	/* want_util: the utilization columns, or -1 */
 };
@@ -460,6 +465,7 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	if (plan_require(fs, p, COL_TOTAL_CREDITS, "for the credit totals") < 0)
 		return -1;
 	p->idx_date = p->h.idx[COL_JOB_RUN_DATE];
+	p->idx_started = p->h.idx[COL_JOB_RUN_STARTED_AT];
 	p->idx_id = o->keep_duplicates ? -1 : p->h.idx[COL_JOB_ID];
 	p->idx_total = p->h.idx[COL_TOTAL_CREDITS];
 	p->idx_secs = p->h.idx[COL_JOB_RUN_SECONDS];
@@ -912,6 +918,38 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		return file_problem(w, fs, rec->line, "JOB_ID",
 		    "empty; row skipped", NULL, 0);
 	}
+	/*
+	 * The export's range: the API selects job runs by when they
+	 * started, so that decides, to the millisecond; without it, the
+	 * day.  A run with neither is kept (nothing says it is outside).
+	 */
+	if (fs->range != NULL && fs->range->set) {
+		int64_t ms = 0, secs;
+		int32_t ns;
+		int have_ms = 0;
+
+		if (p->idx_started >= 0 &&
+		    !csv_field_is_null(&f[p->idx_started])) {
+			v = csv_field_value(&f[p->idx_started], &w->scratch,
+			    &len);
+			if (ts_parse(v, len, &secs, &ns) == 0) {
+				ms = secs * 1000 + ns / 1000000;
+				have_ms = 1;
+			}
+		}
+		if (!inputs_range_has(fs->range, have_ms, ms, have_day,
+		    days)) {
+			int32_t d = have_ms ? inputs_day_of(ms) : days;
+
+			if (fs->outside == 0 || d < fs->out_first)
+				fs->out_first = d;
+			if (fs->outside == 0 || d > fs->out_last)
+				fs->out_last = d;
+			fs->outside++;
+			fs->filtered++;
+			return 0;
+		}
+	}
 	/* filters */
 	if ((have_day && (days < o->since || days > o->until)) ||
 	    (o->nprojects && !glob_any(w, o->projects, o->nprojects,
@@ -1170,6 +1208,85 @@ worker_release(struct worker *w)
 	free(w->team_of);
 }
 
+/* A range as the warnings show it: days when it is whole days. */
+static void
+outside_format(int64_t ms, int is_end, char *buf)
+{
+	int64_t in_day = ((ms % 86400000) + 86400000) % 86400000;
+
+	if ((!is_end && in_day == 0) || (is_end && in_day >= 86399000))
+		date_format_day(inputs_day_of(ms), buf);
+	else
+		range_format(ms, buf);
+}
+
+/*
+ * Warn of the rows left out as outside their export's range: once per
+ * range, and once per process, as `run` reads the same export for each
+ * of its artifacts and should say so once.
+ */
+static void
+outside_warn(const struct file_state *files, size_t n)
+{
+	static struct {
+		int64_t start, end;
+		uint64_t count;
+	} said[16];
+	static size_t nsaid;
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		const struct inputs_range *r = files[i].range;
+		uint64_t count = 0;
+		int32_t first = 0, last = 0;
+		char a[RANGE_BUFSZ], b[RANGE_BUFSZ], c[DATE_BUFSZ],
+		    d[DATE_BUFSZ];
+
+		if (r == NULL || !r->set || files[i].outside == 0)
+			continue;
+		/* the first file of this range: sum every file of it */
+		for (j = 0; j < i; j++)
+			if (files[j].range != NULL && files[j].range->set &&
+			    files[j].range->start == r->start &&
+			    files[j].range->end == r->end &&
+			    files[j].outside > 0)
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < n; j++) {
+			const struct file_state *fs = &files[j];
+
+			if (fs->range == NULL || !fs->range->set ||
+			    fs->range->start != r->start ||
+			    fs->range->end != r->end || fs->outside == 0)
+				continue;
+			if (count == 0 || fs->out_first < first)
+				first = fs->out_first;
+			if (count == 0 || fs->out_last > last)
+				last = fs->out_last;
+			count += fs->outside;
+		}
+		for (k = 0; k < nsaid; k++)
+			if (said[k].start == r->start && said[k].end ==
+			    r->end && said[k].count == count)
+				break;
+		if (k < nsaid)
+			continue;
+		if (nsaid < sizeof(said) / sizeof(said[0])) {
+			said[nsaid].start = r->start;
+			said[nsaid].end = r->end;
+			said[nsaid++].count = count;
+		}
+		outside_format(r->start, 0, a);
+		outside_format(r->end, 1, b);
+		date_format_day(first, c);
+		date_format_day(last, d);
+		warning("%llu job run%s outside %s to %s (from %s to %s) left "
+		    "out", (unsigned long long)count, count == 1 ? "" : "s",
+		    a, b, c, d);
+	}
+}
+
 int
 report_run(const struct report_opts *o, const struct inputs *in,
     struct report_result *res)
@@ -1201,6 +1318,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	sh.files = xcalloc(in->n ? in->n : 1, sizeof(*sh.files));
 	for (i = 0; i < in->n; i++) {
 		sh.files[i].path = in->paths[i];
+		sh.files[i].range = in->ranges != NULL ? &in->ranges[i] :
+		    NULL;
 		/* as gz.c names it in its errors */
 		sh.files[i].name = strcmp(in->paths[i], "-") == 0 ?
 		    "(stdin)" : in->paths[i];
@@ -1254,6 +1373,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		for (j = 0; j < REPORT_MAX_SETS; j++)
 			res->set_skipped[j] += fs->set_skipped[j];
 		res->rows_filtered += fs->filtered;
+		res->rows_outside += fs->outside;
 		res->duplicates += fs->dups;
 		res->util_bad += fs->util_bad;
 		res->bytes += fs->bytes;
@@ -1271,6 +1391,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",
 		    (unsigned long long)total_problems, MAX_PROBLEMS_SHOWN);
+	if (!ret)
+		outside_warn(sh.files, sh.nfiles);
 	if (!ret && res->rows_skipped)
 		warning("skipped %llu unreadable row%s of %llu",
 		    (unsigned long long)res->rows_skipped,

@@ -127,6 +127,11 @@ struct report_result {
 	uint64_t rows_read;	/* data records, every one */
 	uint64_t rows_skipped;	/* unreadable rows */
 	uint64_t rows_filtered;	/* left out by --since, --project ... */
+	/*
+	 * Of those, the job runs outside the range of their export (its
+	 * manifest's; inputs.h): a warning says how many, once per range.
+	 */
+	uint64_t rows_outside;
 	uint64_t duplicates;	/* job runs seen before */
 	uint64_t bytes;		/* decompressed bytes */
 	int32_t first_date, last_date;	/* of counted rows */

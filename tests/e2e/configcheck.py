@@ -8,7 +8,14 @@ the check workflow runs `make check` on pushes and not on schedules; the
 weekly-usage workflow runs on a schedule, its job uses a context, runs
 `circleci-usage run` and stores the directory that run writes as
 artifacts; the Slack step only runs when SLACK_WEBHOOK_URL is set and never
-prints it.
+prints it.  The weekly job is cheap: no apt-get of its own, a restore_cache
+and save_cache of one key made from a checksum of the source
+(scripts/ci-tool.sh key: it changes with src/ and the Makefile), the tool
+installed from that cache (ci-tool.sh install: on a hit only dpkg -i, on a
+miss a download of the run-time packages and a build, both checked with
+stand-ins for apt-get, dpkg and make); the raw exports written outside the
+stored directory and stored only under a pipeline parameter, off by
+default.
 
 Then the weekly job's own shell commands (after the build) are run as they
 are written, in a temporary directory, with CIRCLE_ORGANIZATION_ID,
@@ -23,6 +30,7 @@ Needs PyYAML (Debian python3-yaml); prints PASS/FAIL lines and
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,6 +97,161 @@ def workflow_jobs(wf):
 
 def mentions_schedule(when):
     return "scheduled_pipeline" in yaml.safe_dump(when)
+
+
+def check_cache(cfg, job, steps, cmds):
+    """restore_cache, the install from it and save_cache, one key on a
+    checksum of a file the ci-tool.sh key step writes; no apt-get."""
+    errors = []
+    names = [step_name(s) for s in steps]
+    for c in cmds:
+        if "apt-get" in c:
+            errors.append("the weekly job runs apt-get: %s" %
+                          c.strip().splitlines()[0])
+    if "restore_cache" not in names or "save_cache" not in names:
+        return errors + ["no restore_cache and save_cache"]
+    ri, si = names.index("restore_cache"), names.index("save_cache")
+    keys = step_body(steps[ri]).get("keys") or [step_body(steps[ri]).get(
+        "key")]
+    skey = step_body(steps[si]).get("key", "")
+    if skey not in keys:
+        errors.append("save_cache's key %r is not restored (%r)" % (skey,
+                                                                   keys))
+    m = re.search(r'\{\{\s*checksum\s+"([^"]+)"\s*\}\}', skey)
+    if not m:
+        return errors + ["the cache key has no checksum: %r" % skey]
+    keyfile = m.group(1)
+    before = [run_command(s) for s in steps[:ri] if step_name(s) == "run"]
+    if not any("ci-tool.sh key" in c and keyfile in c for c in before):
+        errors.append("%s is not written by ci-tool.sh key before "
+                      "restore_cache" % keyfile)
+    paths = step_body(steps[si]).get("paths", [])
+    between = [run_command(s) for s in steps[ri:si] if step_name(s) == "run"]
+    inst = [c for c in between if "ci-tool.sh install" in c]
+    if not inst:
+        errors.append("no ci-tool.sh install between restore_cache and "
+                      "save_cache")
+    elif not any(re.search(r"install\s+%s\b" % re.escape(p), inst[0])
+                 for p in paths):
+        errors.append("save_cache keeps %r, not what install fills" % paths)
+    later = [run_command(s) for s in steps[si:] if step_name(s) == "run"]
+    if not any("circleci-usage run" in c for c in later):
+        errors.append("circleci-usage run comes before the cache")
+    return errors
+
+
+def check_artifacts(cfg, job, outdir, expdir):
+    """The report stored; the exports outside it, stored only under a
+    `when` on a boolean pipeline parameter that is false by default."""
+    errors = []
+    if expdir is None:
+        return ["run keeps the exports in %s (no --export-dir)" % outdir]
+    if os.path.normpath(expdir).startswith(os.path.normpath(outdir) + "/"):
+        errors.append("the exports (%s) are inside %s" % (expdir, outdir))
+    params = cfg.get("parameters", {})
+    for s in job.get("steps", []):
+        n = step_name(s)
+        if n == "store_artifacts" and step_body(s).get("path") == expdir:
+            errors.append("the exports are always stored")
+        if n == "when":
+            cond = str(step_body(s).get("condition"))
+            m = re.search(r"pipeline\.parameters\.([A-Za-z0-9_-]+)", cond)
+            inner = [step_body(x).get("path") for x in
+                     step_body(s).get("steps", [])
+                     if step_name(x) == "store_artifacts"]
+            if expdir in inner:
+                p = params.get(m.group(1), {}) if m else {}
+                if p.get("type") != "boolean" or p.get("default") is not \
+                        False:
+                    errors.append("the exports are stored unless a "
+                                  "parameter says no (%r)" % cond)
+                else:
+                    expdir = None
+    if expdir is not None and not errors:
+        errors.append("no parameter keeps the exports (%s)" % expdir)
+    return errors
+
+
+def check_tool_script():
+    """ci-tool.sh: the key follows src/ and the Makefile; install on a hit
+    runs dpkg -i and no apt-get; on a miss it downloads the run-time
+    packages, builds, and fills DIR.  apt-get, dpkg and make are
+    stand-ins that record their arguments."""
+    errors = []
+    tmp = tempfile.mkdtemp(prefix="cu-citool-")
+    try:
+        tree = os.path.join(tmp, "tree")
+        os.makedirs(os.path.join(tree, "scripts"))
+        shutil.copytree(os.path.join(ROOT, "src"), os.path.join(tree, "src"))
+        for f in ("Makefile", "scripts/ci-tool.sh", "scripts/deps.sh"):
+            shutil.copy(os.path.join(ROOT, f), os.path.join(tree, f))
+
+        def key():
+            return subprocess.run(["sh", "scripts/ci-tool.sh", "key"],
+                                  cwd=tree, capture_output=True,
+                                  check=True).stdout
+        k0 = key()
+        if key() != k0 or len(k0.strip()) != 64:
+            errors.append("the key is not a stable checksum: %r" % k0)
+        for f in ("src/report.c", "Makefile"):
+            with open(os.path.join(tree, f), "a") as fh:
+                fh.write("\n")
+            k1 = key()
+            if k1 == k0:
+                errors.append("the key does not change with %s" % f)
+            k0 = k1
+        # the stand-ins
+        fake = os.path.join(tmp, "bin")
+        os.makedirs(fake)
+        log = os.path.join(tmp, "calls")
+        arch = os.path.join(tmp, "archives")
+        os.makedirs(arch)
+        stand = {
+            "apt-get": 'case "$*" in *download-only*) : >"%s/x_1.deb";; '
+                       'esac' % arch,
+            "dpkg": "",
+            "make": 'cp "%s" circleci-usage' % os.path.join(ROOT,
+                                                            "circleci-usage"),
+        }
+        for n, body in stand.items():
+            with open(os.path.join(fake, n), "w") as fh:
+                fh.write('#!/bin/sh\necho "%s $*" >>"%s"\n%s\n' % (n, log,
+                                                                    body))
+            os.chmod(os.path.join(fake, n), 0o755)
+        env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"],
+                   CI_TOOL_ARCHIVES=arch)
+
+        def install(what):
+            if os.path.exists(log):
+                os.unlink(log)
+            r = subprocess.run(["sh", "scripts/ci-tool.sh", "install",
+                                "cache"], cwd=tree, env=env,
+                               capture_output=True)
+            calls = open(log).read().splitlines() if os.path.exists(
+                log) else []
+            if r.returncode != 0:
+                errors.append("install (%s): exit %d: %s" % (
+                    what, r.returncode, r.stderr.decode()[-200:]))
+            return calls
+        calls = install("miss")
+        if not any(c.startswith("apt-get install") and "--download-only" in
+                   c for c in calls):
+            errors.append("a miss downloads no packages: %s" % calls)
+        if not any(c.startswith("make") for c in calls):
+            errors.append("a miss does not build")
+        for f in ("cache/circleci-usage", "cache/debs/x_1.deb",
+                  "circleci-usage"):
+            if not os.path.exists(os.path.join(tree, f)):
+                errors.append("after a miss, %s is missing" % f)
+        os.unlink(os.path.join(tree, "circleci-usage"))
+        calls = install("hit")
+        if [c for c in calls if not c.startswith("dpkg -i")] or not calls:
+            errors.append("a hit runs more than dpkg -i: %s" % calls)
+        if not os.path.exists(os.path.join(tree, "circleci-usage")):
+            errors.append("a hit does not install the binary")
+    finally:
+        scratch.rmtree(tmp)
+    return errors
 
 
 def main():
@@ -189,11 +352,21 @@ def main():
                 errors.append("the token is handled in a command line")
             run_steps = [c for c in cmds if c.strip() and
                          c.strip() not in ("make", "make check") and
-                         "apt-get" not in c]
+                         "apt-get" not in c and "ci-tool.sh" not in c]
+            m = re.search(r"--export-dir\s+(\S+)", runs[0])
+            expdir = m.group(1) if m else None
+            cache_errors = check_cache(cfg, jobs[jname], steps, cmds)
+            art_errors = check_artifacts(cfg, jobs[jname], outdir, expdir)
         if wjob is None:
             errors.append("no job of weekly-usage runs circleci-usage run")
     report("config: weekly-usage runs on a schedule, with a context, runs "
            "`circleci-usage run` and stores its artifacts", errors)
+    if wjob is not None:
+        report("config: the weekly job restores a cached build keyed on the "
+               "source, with no apt-get on a hit", cache_errors +
+               check_tool_script())
+        report("config: the weekly job stores the report, not the raw "
+               "exports (a parameter keeps them)", art_errors)
 
     # ---- the weekly job's commands, for real ----
     if a.quick or not run_steps:
@@ -221,10 +394,26 @@ def main():
                     cmd.strip().splitlines()[0], r.returncode,
                     r.stderr.decode(errors="replace")[-300:]))
                 break
-        for f in ("index.html", "run.json", "summary.md",
-                  "export/manifest.json", "previous/manifest.json"):
+        for f in ("index.html", "run.json", "summary.md"):
             if not os.path.exists(os.path.join(work, outdir, f)):
                 errors.append("%s/%s missing" % (outdir, f))
+        for f in ("export/manifest.json", "previous/manifest.json"):
+            if expdir is None:
+                errors.append("no --export-dir")
+                break
+            if not os.path.exists(os.path.join(work, expdir, f)):
+                errors.append("%s/%s missing" % (expdir, f))
+            if os.path.exists(os.path.join(work, outdir, f)):
+                errors.append("%s/%s among the artifacts" % (outdir, f))
+        # the stored directory reads as its export does
+        a1 = subprocess.run([a.bin, "report", "--format", "csv", outdir],
+                            cwd=work, env=env, capture_output=True)
+        a2 = subprocess.run([a.bin, "report", "--format", "csv",
+                             os.path.join(expdir or outdir, "export")],
+                            cwd=work, env=env, capture_output=True)
+        if a1.returncode != 0 or a1.stdout != a2.stdout:
+            errors.append("report %s: exit %d, other figures than on its "
+                          "export" % (outdir, a1.returncode))
         E.no_secret(c, os.path.join(work, outdir), [], errors)
     finally:
         d.stop()
