@@ -572,7 +572,7 @@ def case_concurrent(c, data, n):
 
 
 def case_stale_lock(c, data):
-    path, truth, _, _ = data
+    path, _, _ = data
     d = Double(c.tmp, path, NOW0,
                ["--processing-after", "0.2", "--complete-after", "1.5",
                 "--poll-limit", "1000/60"], "d-stale")
