@@ -396,8 +396,9 @@ struct run {
 	double t0;
 	double wait_t0;		/* when this run began to wait for jobs */
 	unsigned creates, polls;
-	/* the downloads of a window, while they run */
+	/* the downloads of a window, while they run (dl points to dlp) */
 	const struct dl_progress *dl;
+	struct dl_progress dlp;
 	double dl_t0;
 	size_t dl_before;	/* its parts done before they started */
 	uint64_t dl_bytes_before;
@@ -469,7 +470,9 @@ status(struct run *r, size_t i, int change)
 			    "?");
 		return;
 	}
-	progress_status(&r->prog, change, "window %zu of %zu: job %s %s, "
+	/* the job's full ID is in the "created" line: its first 8 digits
+	 * fit a terminal's line */
+	progress_status(&r->prog, change, "window %zu of %zu: job %.8s %s, "
 	    "waited %s", i + 1, r->m.nw, w->job_id ? w->job_id : "(none)",
 	    w->state ? w->state : "not created", progress_duration(now -
 	    r->wait_t0, b1));
@@ -668,7 +671,8 @@ dl_progress(void *ctx, const struct dl_progress *p)
 {
 	struct dl_ctx *c = ctx;
 
-	c->r->dl = p;
+	c->r->dlp = *p;
+	c->r->dl = &c->r->dlp;
 	status(c->r, c->cur, 0);
 }
 
@@ -683,7 +687,6 @@ download_window(struct run *r, struct mf_window *w,
 	size_t n = ja->nurls, i, k = 0;
 	struct dl_item *items;
 	char **paths, **labels, *dir;
-	struct dl_progress p0;
 	struct dl_opts dopt;
 	struct dl_ctx ctx;
 	int ret;
@@ -741,9 +744,9 @@ download_window(struct run *r, struct mf_window *w,
 	dopt.ctx = &ctx;
 	ret = 0;
 	if (k) {
-		memset(&p0, 0, sizeof(p0));
-		p0.total = k;
-		r->dl = &p0;
+		memset(&r->dlp, 0, sizeof(r->dlp));
+		r->dlp.total = k;
+		r->dl = &r->dlp;
 		r->dl_t0 = api_clock();
 		status(r, ctx.cur, 1);
 		ret = download_all(items, k, &dopt);

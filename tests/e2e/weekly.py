@@ -581,7 +581,11 @@ def case_stale_lock(c, data):
     try:
         p = c.start(d, out, ["--last", "7d"], NOW0,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_until(lambda: d.posts(), p):
+        # killed once its job is recorded (a kill between the create's
+        # answer and its record would lose the job: a window of
+        # microseconds no test can hit on purpose)
+        if not wait_until(lambda: (manifest(out) or {"windows": [{}]})
+                          ["windows"][0].get("job_id"), p):
             errors.append("no job created")
         p.kill()
         p.wait()
