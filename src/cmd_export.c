@@ -202,12 +202,11 @@ read_token(const struct export_opts *o)
 /* The range asked for on the command line or in the environment. */
 static int
 resolve_range(const struct export_opts *o, int64_t now, int64_t *start,
-    int64_t *end, int *explicit_range)
+    int64_t *end)
 {
 	const char *s = o->start ? o->start : env("START_DATE");
 	const char *e = o->end ? o->end : env("END_DATE");
 
-	*explicit_range = 0;
 	if (o->last != NULL) {
 		if (o->start || o->end)
 			return error("--last cannot be combined with --start "
@@ -232,7 +231,6 @@ resolve_range(const struct export_opts *o, int64_t now, int64_t *start,
 	if (range_parse_bound(e, 1, end) < 0)
 		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
 		    "(2026-10-31T23:59:59Z)", o->end ? "--end" : "END_DATE", e);
-	*explicit_range = 1;
 	return 0;
 }
 
@@ -1120,7 +1118,7 @@ export_run(const struct export_opts *o, const char *token)
 {
 	struct run r;
 	int64_t now = range_now_ms(), start, end;
-	int explicit_range, ret;
+	int ret;
 	const char *org = o->org ? o->org : env("ORG_ID") ? env("ORG_ID") :
 	    env("CIRCLE_ORGANIZATION_ID");
 	const char *api_url = o->api_url ? o->api_url :
@@ -1142,7 +1140,7 @@ export_run(const struct export_opts *o, const char *token)
 		return error("org ID '%s': expected the organization's UUID "
 		    "(Organization Settings > Overview), not its name", org),
 		    EXIT_USAGE;
-	if (resolve_range(o, now, &start, &end, &explicit_range) < 0)
+	if (resolve_range(o, now, &start, &end) < 0)
 		return EXIT_USAGE;
 	r.api = api_new(api_url, token, o->verbose, r.deadline);
 	if (r.api == NULL)
