@@ -385,7 +385,8 @@ load_shared(json_t *sh, const char *where, char ***out, size_t *n)
 	if (sh == NULL || json_is_null(sh))
 		return 0;
 	if (!json_is_array(sh))
-		return field_error(where, "shared_org_ids", "expected an array");
+		return field_error(where, "shared_org_ids",
+		    "expected an array");
 	*n = json_array_size(sh);
 	*out = xcalloc(*n ? *n : 1, sizeof(**out));
 	for (i = 0; i < *n; i++) {
