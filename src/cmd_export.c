@@ -1129,6 +1129,7 @@ export_run(const struct export_opts *o, const char *token)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.lock.fd = -1;
+	r.lock.path = NULL;
 	r.t0 = api_clock();
 	r.deadline = r.t0 + o->timeout;
 	progress_init(&r.prog, o->quiet, o->verbose);

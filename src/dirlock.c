@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -17,44 +18,54 @@ int
 dirlock_take(const char *dir, const char *what, struct dirlock *lk)
 {
 	char *path = xasprintf("%s/%s", dir, DIRLOCK_NAME), buf[32];
+	struct stat fst, pst;
 	int fd, len;
 	ssize_t n;
 
 	lk->fd = -1;
-	/*
-	 * The file is never removed: a process that opened it just before
-	 * an unlink would lock a file no one else can see, and two writers
-	 * would each hold "the" lock.
-	 */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error("cannot open '%s': %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-
-		if (e == EWOULDBLOCK) {
-			long pid = 0;
-
-			n = pread(fd, buf, sizeof(buf) - 1, 0);
-			buf[n > 0 ? n : 0] = '\0';
-			pid = strtol(buf, NULL, 10);
-			if (pid > 0)
-				error("'%s' is in use by another %s (process "
-				    "%ld); wait for it to end, or use another "
-				    "directory", dir, what, pid);
-			else
-				error("'%s' is in use by another %s; wait for "
-				    "it to end, or use another directory",
-				    dir, what);
-		} else {
-			error("cannot lock '%s': %s", path, strerror(e));
+	lk->path = NULL;
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			error("cannot open '%s': %s", path, strerror(errno));
+			free(path);
+			return -1;
 		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			if (e == EWOULDBLOCK) {
+				long pid;
+
+				n = pread(fd, buf, sizeof(buf) - 1, 0);
+				buf[n > 0 ? n : 0] = '\0';
+				pid = strtol(buf, NULL, 10);
+				if (pid > 0)
+					error("'%s' is in use by another %s "
+					    "(process %ld); wait for it to end, "
+					    "or use another directory", dir,
+					    what, pid);
+				else
+					error("'%s' is in use by another %s; "
+					    "wait for it to end, or use another "
+					    "directory", dir, what);
+			} else {
+				error("cannot lock '%s': %s", path,
+				    strerror(e));
+			}
+			close(fd);
+			free(path);
+			return -1;
+		}
+		/*
+		 * The holder before us removes the file as it leaves: if we
+		 * locked a file that is no longer the one at `path`, another
+		 * process may lock the new one, so start again with that.
+		 */
+		if (fstat(fd, &fst) == 0 && stat(path, &pst) == 0 &&
+		    fst.st_dev == pst.st_dev && fst.st_ino == pst.st_ino)
+			break;
 		close(fd);
-		free(path);
-		return -1;
 	}
 	/* for the message of the next one */
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -64,8 +75,8 @@ dirlock_take(const char *dir, const char *what, struct dirlock *lk)
 		free(path);
 		return -1;
 	}
-	free(path);
 	lk->fd = fd;
+	lk->path = path;
 	return 0;
 }
 
@@ -74,10 +85,10 @@ dirlock_release(struct dirlock *lk)
 {
 	if (lk->fd < 0)
 		return;
-	/* empty, so that a reader of a stale file names no process */
-	if (ftruncate(lk->fd, 0) < 0) {
-		/* the lock goes with the descriptor anyway */
-	}
+	/* removed while still held (see dirlock_take), then let go */
+	unlink(lk->path);
 	close(lk->fd);
+	free(lk->path);
 	lk->fd = -1;
+	lk->path = NULL;
 }

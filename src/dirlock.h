@@ -1,9 +1,9 @@
 /*
  * dirlock.h: one writer per output directory.  DIR/.lock (hidden, so no
  * reader takes it for data) is held with flock() for as long as a command
- * writes into DIR, the holder's process id written in it.  flock() locks
- * die with their process, so the lock of a killed holder is simply taken
- * over: nothing is stale for long.
+ * writes into DIR, the holder's process id written in it, and removed when
+ * it is released.  flock() locks die with their process, so the file a
+ * killed holder leaves is simply taken over.
  */
 #ifndef CU_DIRLOCK_H
 #define CU_DIRLOCK_H
@@ -12,6 +12,7 @@
 
 struct dirlock {
 	int fd;			/* -1: not held */
+	char *path;		/* DIR/.lock while held */
 };
 
 /*
@@ -23,7 +24,10 @@ struct dirlock {
  */
 int dirlock_take(const char *dir, const char *what, struct dirlock *lk);
 
-/* Release it (the file stays, empty).  Does nothing when not held. */
+/*
+ * Release it and remove the file.  Does nothing when not held (a struct
+ * with fd -1).
+ */
 void dirlock_release(struct dirlock *lk);
 
 #endif

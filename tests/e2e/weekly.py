@@ -274,6 +274,8 @@ def case_weekly(c, data):
             errors.append("first week: exit %d: %s" % (r.returncode,
                                                        err1(r)[-300:]))
         check_truth(c, out, NOW0, truth1, errors, "first week")
+        if os.path.exists(os.path.join(out, ".lock")):
+            errors.append("the lock file is left after a complete export")
         old = files_under(out) - {"manifest.json", ".lock"}
 
         # a week later; cut short while the new job is pending

@@ -1,8 +1,9 @@
 /*
  * test_dirlock.c: one writer per directory (dirlock.h): the lock is
  * taken, a second taker is refused at once with a message naming the
- * holder's process id, a released lock can be taken again, and an
- * unusable directory is an error naming the lock file.
+ * holder's process id, a released lock is removed and can be taken
+ * again, a file a dead holder left is taken over, and an unusable
+ * directory is an error naming the lock file.
  */
 #include "unit.h"
 
@@ -42,10 +43,28 @@ test_take_twice(void **state)
 	dirlock_release(&a);
 	assert_int_equal(a.fd, -1);
 	dirlock_release(&a);	/* twice: nothing */
-	/* released: free for the next one (the file stays) */
+	/* released: the file goes, and the next one may take it */
+	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(dirlock_take(dir, "export", &b), 0);
-	dirlock_release(&b);
 	assert_int_equal(access(path, F_OK), 0);
+	dirlock_release(&b);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+
+/* What a killed holder leaves: its pid in the file, no lock on it. */
+static void
+test_stale(void **state)
+{
+	struct dirlock a;
+	char *dir = unit_tmpdir(), *path = unit_path(dir, DIRLOCK_NAME);
+
+	(void)state;
+	unit_writes(path, "999999999\n");
+	assert_int_equal(dirlock_take(dir, "export", &a), 0);
+	dirlock_release(&a);
 	free(path);
 	unit_rmtree(dir);
 	free(dir);
@@ -75,6 +94,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_twice),
+		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_no_dir),
 	};
 
