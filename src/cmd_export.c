@@ -1105,10 +1105,15 @@ prepare(struct run *r, const char *org, const char *api_url, int64_t now,
 	if (loaded) {
 		range_format(r->m.start, b1);
 		range_format(r->m.requested_end, b2);
-		say(r, "%s holds an export of %s; replacing it with %s to %s "
-		    "(%zu of %zu window%s reused; the old files go once the "
-		    "new export is complete)", o->dir, was, b1, b2, reused,
-		    r->m.nw, r->m.nw == 1 ? "" : "s");
+		if (reused > 0)
+			say(r, "%s holds an export of %s; replacing it with %s "
+			    "to %s (%zu of %zu window%s reused; the old files "
+			    "go once the new export is complete)", o->dir, was,
+			    b1, b2, reused, r->m.nw, r->m.nw == 1 ? "" : "s");
+		else
+			say(r, "%s holds an export of %s; replacing it with %s "
+			    "to %s (the old files go once the new export is "
+			    "complete)", o->dir, was, b1, b2);
 	}
 	return save(r);
 }
