@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,10 @@
 #include "answer.h"
 #include "api.h"
 #include "cmd.h"
+#include "dirlock.h"
 #include "download.h"
 #include "manifest.h"
+#include "progress.h"
 #include "range.h"
 #include "util.h"
 
@@ -35,7 +38,9 @@ static const char export_usage[] =
 "\n"
 "Create Usage API exports for a date range, wait for them, and download\n"
 "every part into DIR/<start>_<end>/part-NNN.csv.gz, with DIR/manifest.json.\n"
-"Running it again into an unfinished export resumes it.\n"
+"Running the same request again resumes an unfinished export; another\n"
+"range or org replaces it (the old files go once the new one is complete).\n"
+"One export at a time per DIR (DIR/.lock).\n"
 "\n"
 "What:\n"
 "  --org ID              organization ID (else ORG_ID, else\n"
@@ -197,12 +202,11 @@ read_token(const struct export_opts *o)
 /* The range asked for on the command line or in the environment. */
 static int
 resolve_range(const struct export_opts *o, int64_t now, int64_t *start,
-    int64_t *end, int *explicit_range)
+    int64_t *end)
 {
 	const char *s = o->start ? o->start : env("START_DATE");
 	const char *e = o->end ? o->end : env("END_DATE");
 
-	*explicit_range = 0;
 	if (o->last != NULL) {
 		if (o->start || o->end)
 			return error("--last cannot be combined with --start "
@@ -227,7 +231,6 @@ resolve_range(const struct export_opts *o, int64_t now, int64_t *start,
 	if (range_parse_bound(e, 1, end) < 0)
 		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
 		    "(2026-10-31T23:59:59Z)", o->end ? "--end" : "END_DATE", e);
-	*explicit_range = 1;
 	return 0;
 }
 
@@ -261,39 +264,234 @@ check_range(const struct export_opts *o, int64_t now, int64_t *start,
 	return 0;
 }
 
-static void
-new_windows(struct manifest *m)
+/* Whether two sets of org IDs are equal, order and case aside. */
+static int
+same_orgs(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	size_t i, j;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb && strcasecmp(a[i], b[j]) != 0; j++)
+			;
+		if (j == nb)
+			return 0;
+	}
+	for (j = 0; j < nb; j++) {
+		for (i = 0; i < na && strcasecmp(a[i], b[j]) != 0; i++)
+			;
+		if (i == na)
+			return 0;
+	}
+	return 1;
+}
+
+/* Is `dir` the directory of a window of m, current or replaced? */
+static int
+dir_taken(const struct manifest *m, const char *dir)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->nw; i++)
+		if (m->w[i].dir != NULL && strcmp(m->w[i].dir, dir) == 0)
+			return 1;
+	for (i = 0; i < m->nold; i++)
+		for (j = 0; j < m->old[i].nw; j++)
+			if (strcmp(m->old[i].w[j].dir, dir) == 0)
+				return 1;
+	return 0;
+}
+
+/*
+ * A new window's directory: <start>_<end>, or <start>_<end>-2 ... when a
+ * replaced export (of another org, say) has a window of the same bounds,
+ * whose files must stay until the new export is complete.
+ */
+static char *
+window_dir(const struct manifest *m, int64_t start, int64_t end)
+{
+	char c1[RANGE_BUFSZ], c2[RANGE_BUFSZ], *d;
+	unsigned k;
+
+	range_format_compact(start, c1);
+	range_format_compact(end, c2);
+	d = xasprintf("%s_%s", c1, c2);
+	for (k = 2; dir_taken(m, d); k++) {
+		free(d);
+		d = xasprintf("%s_%s-%u", c1, c2, k);
+	}
+	return d;
+}
+
+/*
+ * Take over a window of a replaced export that is the window [start, end]
+ * of m's request too: the same bounds, org and shared orgs, with a job
+ * that has not failed.  Its job and its parts serve as they are: no new
+ * job.  Returns 1 with *w filled (the window leaves m->old), else 0.
+ */
+static int
+reuse_window(struct manifest *m, int64_t start, int64_t end,
+    struct mf_window *w)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->nold; i++) {
+		struct mf_replaced *g = &m->old[i];
+
+		if (strcasecmp(g->org_id, m->org_id) != 0 ||
+		    !same_orgs((const char *const *)g->shared, g->nshared,
+		    (const char *const *)m->shared, m->nshared))
+			continue;
+		for (j = 0; j < g->nw; j++) {
+			struct mf_window *ow = &g->w[j];
+
+			if (ow->start != start || ow->end != end ||
+			    ow->job_id == NULL || (ow->state != NULL &&
+			    strcmp(ow->state, "failed") == 0))
+				continue;
+			*w = *ow;
+			memmove(ow, ow + 1, (g->nw - j - 1) * sizeof(*ow));
+			g->nw--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Append the windows of [from, to] to m; returns how many were reused. */
+static size_t
+add_windows(struct manifest *m, int64_t from, int64_t to)
 {
 	int64_t *b;
-	size_t n = range_split(m->start, m->end, &b), i;
+	size_t n = range_split(from, to, &b), i, reused = 0;
 
-	m->w = xcalloc(n, sizeof(*m->w));
-	m->nw = n;
+	m->w = xreallocarray(m->w, m->nw + n, sizeof(*m->w));
 	for (i = 0; i < n; i++) {
-		char c1[RANGE_BUFSZ], c2[RANGE_BUFSZ];
+		struct mf_window *w = &m->w[m->nw];
 
-		m->w[i].start = b[i];
-		m->w[i].end = b[i + 1];
-		range_format_compact(b[i], c1);
-		range_format_compact(b[i + 1], c2);
-		m->w[i].dir = xasprintf("%s_%s", c1, c2);
+		memset(w, 0, sizeof(*w));
+		if (reuse_window(m, b[i], b[i + 1], w)) {
+			reused++;
+		} else {
+			w->start = b[i];
+			w->end = b[i + 1];
+			w->dir = window_dir(m, b[i], b[i + 1]);
+		}
+		m->nw++;
 	}
 	free(b);
+	return reused;
 }
 
 struct run {
 	const struct export_opts *o;
 	struct manifest m;
 	struct api *api;
+	struct dirlock lock;
+	struct progress prog;
 	double deadline;
 	double t0;
+	double wait_t0;		/* when this run began to wait for jobs */
 	unsigned creates, polls;
+	/* the downloads of a window, while they run (dl points to dlp) */
+	const struct dl_progress *dl;
+	struct dl_progress dlp;
+	double dl_t0;
+	size_t dl_before;	/* its parts done before they started */
+	uint64_t dl_bytes_before;
 };
 
 static int
 save(struct run *r)
 {
 	return manifest_save(&r->m, r->o->dir) < 0 ? EXIT_FAILURE_OTHER : 0;
+}
+
+/* A notice on stderr (unless --quiet), the live line cleared first. */
+static void CU_PRINTF(2, 3)
+say(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->o->quiet)
+		return;
+	progress_clear(&r->prog);
+	fprintf(stderr, "%s: ", PROGRAM_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * The status of window i: its job's state and the time waited, or where
+ * its downloads stand (parts, bytes, rate, time left).  `change`: a new
+ * state, which a log shows at once.
+ */
+static void
+status(struct run *r, size_t i, int change)
+{
+	const struct mf_window *w;
+	char b1[16], b2[16], b3[16], b4[16];
+	double now = api_clock();
+
+	if (r->prog.mode == PROGRESS_NONE || i >= r->m.nw)
+		return;
+	w = &r->m.w[i];
+	if (r->dl != NULL) {
+		const struct dl_progress *p = r->dl;
+		double el = now - r->dl_t0, rate = 0, all = (double)p->sized;
+		double done = (double)(r->dl_bytes_before + p->bytes);
+
+		if (el > 0.5)
+			rate = (double)p->received / el;
+		/* parts not begun: as large as the average of those known */
+		if (p->nsized > 0 && p->nsized < p->total)
+			all += (double)p->sized / (double)p->nsized *
+			    (double)(p->total - p->nsized);
+		all += (double)r->dl_bytes_before;
+		if (p->nsized == 0)
+			progress_status(&r->prog, change, "window %zu of %zu: "
+			    "downloading, %zu of %zu parts, %s", i + 1,
+			    r->m.nw, r->dl_before + p->done, w->nfiles,
+			    progress_bytes(done, b1));
+		else
+			progress_status(&r->prog, change, "window %zu of %zu: "
+			    "downloading, %zu of %zu parts, %s of %s%s, "
+			    "%s/s, %s left", i + 1, r->m.nw,
+			    r->dl_before + p->done, w->nfiles,
+			    progress_bytes(done, b1), p->nsized < p->total ?
+			    "about " : "", progress_bytes(all, b2),
+			    progress_bytes(rate, b3), rate > 0 && all >= done ?
+			    progress_duration((all - done) / rate, b4) :
+			    "?");
+		return;
+	}
+	/* the job's full ID is in the "created" line: its first 8 digits
+	 * fit a terminal's line */
+	progress_status(&r->prog, change, "window %zu of %zu: job %.8s %s, "
+	    "waited %s", i + 1, r->m.nw, w->job_id ? w->job_id : "(none)",
+	    w->state ? w->state : "not created", progress_duration(now -
+	    r->wait_t0, b1));
+}
+
+/* Sleep secs (never past the deadline), the status kept up to date. */
+static void
+wait_for(struct run *r, size_t cur, double secs)
+{
+	double end = api_clock() + secs;
+
+	if (end > r->deadline)
+		end = r->deadline;
+	for (;;) {
+		double left = end - api_clock();
+
+		if (left <= 0)
+			break;
+		api_sleep(left < 0.25 ? left : 0.25, r->deadline);
+		status(r, cur, 0);
+	}
 }
 
 static int
@@ -324,6 +522,7 @@ create_job(struct run *r, struct mf_window *w)
 	    r->m.org_id);
 	snprintf(what, sizeof(what), "create the export job for %s to %s",
 	    b1, b2);
+	progress_clear(&r->prog);
 	ret = api_call(r->api, "POST", path, text, what, &ans);
 	free(text);
 	r->creates++;
@@ -342,28 +541,31 @@ create_job(struct run *r, struct mf_window *w)
 	free(w->created_at);
 	w->created_at = xstrdup(manifest_now(now));
 	json_decref(ans);
-	if (!r->o->quiet)
-		fprintf(stderr, "%s: created export job %s for %s to %s\n",
-		    PROGRAM_NAME, w->job_id, b1, b2);
-	return save(r);
+	/* recorded before anything else: a kill now creates no job again */
+	ret = save(r);
+	if (!ret)
+		say(r, "created export job %s for %s to %s", w->job_id, b1, b2);
+	return ret;
 }
 
 /*
  * Poll w's job once.  Fills *ja; its urls are the download URLs when the
- * job is completed with some (nurls 0: not ready).  Returns an exit code;
- * the caller releases *ja either way.
+ * job is completed with some (nurls 0: not ready).  A new state is
+ * recorded in the manifest at once.  Returns an exit code; the caller
+ * releases *ja either way.
  */
 static int
 poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 {
 	char path[512], what[200], now[40], err[200];
 	json_t *ans;
-	int ret;
+	int ret, changed = 0;
 
 	memset(ja, 0, sizeof(*ja));
 	snprintf(path, sizeof(path), "/organizations/%s/usage_export_job/%s",
 	    r->m.org_id, w->job_id);
 	snprintf(what, sizeof(what), "poll export job %s", w->job_id);
+	progress_clear(&r->prog);
 	ret = api_call(r->api, "GET", path, NULL, what, &ans);
 	r->polls++;
 	if (ret)
@@ -377,9 +579,7 @@ poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 	if (w->state == NULL || strcmp(w->state, ja->state) != 0) {
 		free(w->state);
 		w->state = xstrdup(ja->state);
-		if (r->o->verbose)
-			fprintf(stderr, "%s: job %s is %s\n", PROGRAM_NAME,
-			    w->job_id, ja->state);
+		changed = 1;
 	}
 	if (strcmp(ja->state, "failed") == 0) {
 		free(w->error_reason);
@@ -390,8 +590,15 @@ poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 		    "create a new one", w->job_id, w->error_reason);
 		return EXIT_API_REJECTED;
 	}
-	if (ja->nurls > 0 && w->completed_at == NULL)
+	if (ja->nurls > 0 && w->completed_at == NULL) {
 		w->completed_at = xstrdup(manifest_now(now));
+		changed = 1;
+	}
+	if (changed) {
+		status(r, (size_t)(w - r->m.w), 1);
+		if (save(r))
+			return EXIT_FAILURE_OTHER;
+	}
 	return 0;
 }
 
@@ -411,6 +618,63 @@ file_valid(const struct run *r, const struct mf_file *f)
 }
 
 /*
+ * A part renamed into place but not yet recorded (a kill came between
+ * the two): it counts if it checks out.  Returns 1 when f is now done.
+ */
+static int
+file_found(const struct run *r, struct mf_file *f)
+{
+	char *p = xasprintf("%s/%s", r->o->dir, f->path), err[256];
+	struct stat st;
+	int ok;
+
+	ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+	    download_verify(p, &f->bytes, &f->rows, f->sha256, err,
+	    sizeof(err)) == 0;
+	free(p);
+	f->done = ok;
+	return ok;
+}
+
+/* The downloads of one window, for the callbacks of download_all. */
+struct dl_ctx {
+	struct run *r;
+	struct mf_window *w;
+	struct dl_item *items;
+	size_t *file;		/* items[k] is w->files[file[k]] */
+	size_t cur;		/* w's index */
+	int failed;		/* a save failed */
+};
+
+/* A part is done: record it at once, so a kill never loses it. */
+static int
+dl_done(void *ctx, size_t k)
+{
+	struct dl_ctx *c = ctx;
+	struct mf_file *f = &c->w->files[c->file[k]];
+
+	f->done = 1;
+	f->bytes = c->items[k].bytes;
+	f->rows = c->items[k].rows;
+	memcpy(f->sha256, c->items[k].sha256, 65);
+	if (save(c->r)) {
+		c->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dl_progress(void *ctx, const struct dl_progress *p)
+{
+	struct dl_ctx *c = ctx;
+
+	c->r->dlp = *p;
+	c->r->dl = &c->r->dlp;
+	status(c->r, c->cur, 0);
+}
+
+/*
  * Download w's parts from `urls` (those not already valid on disk).
  * Returns an exit code; *expired says some URL needs renewing.
  */
@@ -422,57 +686,77 @@ download_window(struct run *r, struct mf_window *w,
 	struct dl_item *items;
 	char **paths, **labels, *dir;
 	struct dl_opts dopt;
+	struct dl_ctx ctx;
 	int ret;
 
 	*expired = 0;
-	if (w->nfiles != n)
-		manifest_set_files(w, n);
 	dir = xasprintf("%s/%s", r->o->dir, w->dir);
 	if (mkdir_p(dir) < 0) {
 		free(dir);
 		return EXIT_FAILURE_OTHER;
 	}
 	free(dir);
+	if (w->nfiles != n) {
+		manifest_set_files(w, n);
+		if (save(r))
+			return EXIT_FAILURE_OTHER;
+	}
 	items = xcalloc(n, sizeof(*items));
 	paths = xcalloc(n, sizeof(*paths));
 	labels = xcalloc(n, sizeof(*labels));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.file = xcalloc(n, sizeof(*ctx.file));
+	r->dl_before = 0;
+	r->dl_bytes_before = 0;
 	for (i = 0; i < n; i++) {
 		struct mf_file *f = &w->files[i];
 
-		if (f->done && file_valid(r, f))
+		if ((f->done && file_valid(r, f)) ||
+		    (!f->done && file_found(r, f))) {
+			r->dl_before++;
+			r->dl_bytes_before += f->bytes;
 			continue;
+		}
 		f->done = 0;
 		paths[k] = xasprintf("%s/%s", r->o->dir, f->path);
 		labels[k] = xstrdup(f->path);
 		items[k].url = ja->urls[f->url_index < n ? f->url_index : i];
 		items[k].path = paths[k];
 		items[k].label = labels[k];
+		ctx.file[k] = i;
 		k++;
 	}
+	ctx.r = r;
+	ctx.w = w;
+	ctx.items = items;
+	ctx.cur = (size_t)(w - r->m.w);
+	memset(&dopt, 0, sizeof(dopt));
 	dopt.parallel = r->o->parallel;
 	dopt.max_part = r->o->max_part;
 	dopt.deadline = r->deadline;
 	dopt.verbose = r->o->verbose;
 	dopt.quiet = r->o->quiet;
-	dopt.live = !r->o->quiet && !r->o->verbose && isatty(2);
-	ret = k ? download_all(items, k, &dopt) : 0;
-	for (i = 0, k = 0; i < n; i++) {
-		struct mf_file *f = &w->files[i];
-
-		if (f->done)
-			continue;
-		if (items[k].done) {
-			f->done = 1;
-			f->bytes = items[k].bytes;
-			f->rows = items[k].rows;
-			memcpy(f->sha256, items[k].sha256, 65);
-		} else if (items[k].expired) {
-			*expired = 1;
-		}
-		free(paths[k]);
-		free(labels[k]);
-		k++;
+	dopt.live = r->prog.mode == PROGRESS_LIVE;
+	dopt.on_done = dl_done;
+	dopt.on_progress = dl_progress;
+	dopt.ctx = &ctx;
+	ret = 0;
+	if (k) {
+		memset(&r->dlp, 0, sizeof(r->dlp));
+		r->dlp.total = k;
+		r->dl = &r->dlp;
+		r->dl_t0 = api_clock();
+		status(r, ctx.cur, 1);
+		ret = download_all(items, k, &dopt);
+		r->dl = NULL;
 	}
+	for (i = 0; i < k; i++) {
+		if (!items[i].done && items[i].expired)
+			*expired = 1;
+		free(paths[i]);
+		free(labels[i]);
+	}
+	free(ctx.file);
 	free(items);
 	free(paths);
 	free(labels);
@@ -499,15 +783,16 @@ window_done(const struct run *r, const struct mf_window *w)
 static int
 finish_windows(struct run *r)
 {
-	size_t nw = r->m.nw, i, left;
-	int *done = xcalloc(nw, sizeof(*done));
-	unsigned *nulls = xcalloc(nw, sizeof(*nulls));
-	unsigned *renew = xcalloc(nw, sizeof(*renew));
+	size_t nw = r->m.nw, i, left, cur = 0;
+	int *done = xcalloc(nw ? nw : 1, sizeof(*done));
+	unsigned *nulls = xcalloc(nw ? nw : 1, sizeof(*nulls));
+	unsigned *renew = xcalloc(nw ? nw : 1, sizeof(*renew));
 	double interval = r->o->poll;
 	int ret = 0;
 
 	for (i = 0; i < nw; i++)
 		done[i] = window_done(r, &r->m.w[i]);
+	r->wait_t0 = api_clock();
 	for (;;) {
 		int progressed = 0;
 
@@ -550,10 +835,12 @@ finish_windows(struct run *r)
 					ret = EXIT_API_REJECTED;
 					break;
 				}
-				if (!r->o->quiet)
+				if (!r->o->quiet) {
+					progress_clear(&r->prog);
 					warning("download URLs of job %s have "
 					    "expired; asking for fresh ones",
 					    w->job_id);
+				}
 				left++;
 				progressed = 1;	/* poll again at once */
 				continue;
@@ -563,21 +850,22 @@ finish_windows(struct run *r)
 		}
 		if (ret || left == 0)
 			break;
+		for (cur = 0; cur < nw && done[cur]; cur++)
+			;
 		if (api_clock() >= r->deadline) {
-			for (i = 0; i < nw && done[i]; i++)
-				;
+			progress_clear(&r->prog);
 			error("timed out waiting for export job %s (still %s); "
-			    "run export again to resume", r->m.w[i].job_id,
-			    r->m.w[i].state);
+			    "run export again to resume", r->m.w[cur].job_id,
+			    r->m.w[cur].state);
 			ret = EXIT_UNREACHABLE;
 			break;
 		}
 		if (!progressed) {
 			if (api_clock() + interval > r->deadline) {
-				api_sleep(interval, r->deadline);
+				wait_for(r, cur, interval);
 				continue;	/* one last poll at the deadline */
 			}
-			api_sleep(interval, r->deadline);
+			wait_for(r, cur, interval);
 			interval *= 2;
 			if (interval > MAX_POLL_INTERVAL)
 				interval = MAX_POLL_INTERVAL;
@@ -587,37 +875,33 @@ finish_windows(struct run *r)
 			break;
 		}
 	}
+	progress_clear(&r->prog);
 	free(done);
 	free(nulls);
 	free(renew);
 	return ret;
 }
 
-static int
-same_shared(const struct manifest *m, const struct export_opts *o)
-{
-	size_t i;
-
-	if (m->nshared != o->nshared)
-		return 0;
-	for (i = 0; i < o->nshared; i++)
-		if (strcmp(m->shared[i], o->shared[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* Remove the parts an earlier export left (for --force). */
+/*
+ * Remove the files of windows (and their .partial files and directories),
+ * save those of `keep`'s current windows.
+ */
 static void
-remove_old(const struct manifest *m, const char *dir)
+remove_windows(const struct mf_window *w, size_t n, const char *dir,
+    const struct manifest *keep)
 {
-	size_t i, j;
+	size_t i, j, k;
 
-	for (i = 0; i < m->nw; i++) {
+	for (i = 0; i < n; i++) {
 		char *d;
 
-		for (j = 0; j < m->w[i].nfiles; j++) {
-			char *p = xasprintf("%s/%s", dir,
-			    m->w[i].files[j].path);
+		for (k = 0; keep != NULL && k < keep->nw; k++)
+			if (strcmp(keep->w[k].dir, w[i].dir) == 0)
+				break;
+		if (keep != NULL && k < keep->nw)
+			continue;
+		for (j = 0; j < w[i].nfiles; j++) {
+			char *p = xasprintf("%s/%s", dir, w[i].files[j].path);
 			char *q = xasprintf("%s.partial", p);
 
 			unlink(p);
@@ -625,14 +909,125 @@ remove_old(const struct manifest *m, const char *dir)
 			free(p);
 			free(q);
 		}
-		d = xasprintf("%s/%s", dir, m->w[i].dir);
+		d = xasprintf("%s/%s", dir, w[i].dir);
 		rmdir(d);
 		free(d);
 	}
 }
 
+/* Remove every file an export lists, replaced ones too (for --force). */
 static void
-summary(const struct run *r)
+remove_old(const struct manifest *m, const char *dir)
+{
+	size_t i;
+
+	remove_windows(m->w, m->nw, dir, NULL);
+	for (i = 0; i < m->nold; i++)
+		remove_windows(m->old[i].w, m->old[i].nw, dir, NULL);
+}
+
+/*
+ * The export is complete: the replaced exports' files go, then their
+ * entries (in that order: a kill between the two leaves entries whose
+ * files are gone, which the next run removes without complaint).
+ */
+static int
+remove_replaced(struct run *r)
+{
+	size_t i;
+
+	if (r->m.nold == 0)
+		return 0;
+	for (i = 0; i < r->m.nold; i++)
+		remove_windows(r->m.old[i].w, r->m.old[i].nw, r->o->dir,
+		    &r->m);
+	for (i = 0; i < r->m.nold; i++)
+		manifest_replaced_release(&r->m.old[i]);
+	free(r->m.old);
+	r->m.old = NULL;
+	r->m.nold = 0;
+	return save(r);
+}
+
+/* "A to B", and the org when it is not the one asked for, in buf. */
+static void
+describe(const struct manifest *m, const char *org, char *buf, size_t len)
+{
+	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+	size_t n;
+
+	range_format(m->start, b1);
+	range_format(m->requested_end, b2);
+	n = (size_t)snprintf(buf, len, "%s to %s", b1, b2);
+	if (n < len && strcasecmp(m->org_id, org) != 0)
+		snprintf(buf + n, len - n, " of org %s", m->org_id);
+	else if (n < len && m->nshared > 0)
+		snprintf(buf + n, len - n, " (with %zu shared org%s)",
+		    m->nshared, m->nshared == 1 ? "" : "s");
+}
+
+/*
+ * Make the new manifest r->m replace `old`, another request's export in
+ * the same directory: old's windows (and whatever it replaced itself)
+ * move to r->m.old, where add_windows may take some over.  old is left
+ * empty.
+ */
+static void
+replace_export(struct run *r, struct manifest *old)
+{
+	struct mf_replaced *g;
+	size_t i;
+
+	r->m.old = xcalloc(old->nold + 1, sizeof(*r->m.old));
+	for (i = 0; i < old->nold; i++)
+		r->m.old[r->m.nold++] = old->old[i];
+	free(old->old);
+	old->old = NULL;
+	old->nold = 0;
+	if (old->nw > 0) {
+		g = &r->m.old[r->m.nold++];
+		g->org_id = old->org_id;
+		g->shared = old->shared;
+		g->nshared = old->nshared;
+		g->start = old->start;
+		g->end = old->end;
+		g->w = old->w;
+		g->nw = old->nw;
+		old->org_id = NULL;
+		old->shared = NULL;
+		old->nshared = 0;
+		old->w = NULL;
+		old->nw = 0;
+	}
+}
+
+/*
+ * The same request as before, whose end was in the future and clamped:
+ * extend it to now (less a minute), so that a resumed export is never
+ * stale.
+ */
+static void
+extend_clamped(struct run *r, int64_t now)
+{
+	int64_t end = r->m.requested_end, clamped = now - 60 * MS_PER_SEC;
+	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+
+	clamped -= clamped % MS_PER_SEC;
+	if (end > clamped)
+		end = clamped;
+	if (end <= r->m.end)
+		return;
+	range_format(r->m.end, b1);
+	range_format(end, b2);
+	say(r, "the end asked for is still in the future: adding %s to %s "
+	    "(now less a minute)", b1, b2);
+	add_windows(&r->m, r->m.end, end);
+	r->m.end = end;
+	r->m.complete = 0;
+}
+
+static void
+summary(struct run *r)
 {
 	uint64_t bytes = 0, rows = 0;
 	size_t i, j, parts = 0;
@@ -643,11 +1038,84 @@ summary(const struct run *r)
 			bytes += r->m.w[i].files[j].bytes;
 			rows += r->m.w[i].files[j].rows;
 		}
-	fprintf(stderr, "%s: export complete in %s: %zu window%s, %zu "
-	    "part%s, %.1f MB, %llu rows, %.1f s\n", PROGRAM_NAME, r->o->dir,
-	    r->m.nw, r->m.nw == 1 ? "" : "s", parts, parts == 1 ? "" : "s",
-	    (double)bytes / 1e6, (unsigned long long)rows,
-	    api_clock() - r->t0);
+	say(r, "export complete in %s: %zu window%s, %zu part%s, %.1f MB, "
+	    "%llu rows, %.1f s", r->o->dir, r->m.nw, r->m.nw == 1 ? "" : "s",
+	    parts, parts == 1 ? "" : "s", (double)bytes / 1e6,
+	    (unsigned long long)rows, api_clock() - r->t0);
+}
+
+/* Set up r->m for the request; an exit code. */
+static int
+prepare(struct run *r, const char *org, const char *api_url, int64_t now,
+    int64_t start, int64_t end)
+{
+	const struct export_opts *o = r->o;
+	struct manifest old;
+	char was[300], b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+	int loaded;
+	size_t i, reused;
+
+	loaded = manifest_load(&old, o->dir);
+	if (loaded < 0)
+		return EXIT_BAD_INPUT;
+	if (loaded && o->force) {
+		say(r, "--force: starting over in %s", o->dir);
+		remove_old(&old, o->dir);
+		manifest_release(&old);
+		loaded = 0;
+	}
+	if (loaded && strcasecmp(old.org_id, org) == 0 &&
+	    same_orgs((const char *const *)old.shared, old.nshared,
+	    o->shared, o->nshared) && old.start == start &&
+	    old.requested_end == end) {
+		r->m = old;
+		range_format(r->m.start, b1);
+		range_format(r->m.end, b2);
+		if (r->m.complete)
+			say(r, "%s holds a complete export of %s to %s; "
+			    "checking its files", o->dir, b1, b2);
+		else
+			say(r, "resuming the export of %s to %s in %s", b1, b2,
+			    o->dir);
+		extend_clamped(r, now);
+		return save(r);
+	}
+	manifest_init(&r->m);
+	r->m.org_id = xstrdup(org);
+	r->m.nshared = o->nshared;
+	r->m.shared = xcalloc(o->nshared ? o->nshared : 1,
+	    sizeof(*r->m.shared));
+	for (i = 0; i < o->nshared; i++)
+		r->m.shared[i] = xstrdup(o->shared[i]);
+	r->m.start = start;
+	r->m.requested_end = end;
+	if (check_range(o, now, &r->m.start, &end) < 0) {
+		if (loaded)
+			manifest_release(&old);
+		return EXIT_USAGE;
+	}
+	r->m.end = end;
+	r->m.api_url = xstrdup(api_url);
+	if (loaded) {
+		describe(&old, org, was, sizeof(was));
+		replace_export(r, &old);
+		manifest_release(&old);
+	}
+	reused = add_windows(&r->m, r->m.start, r->m.end);
+	if (loaded) {
+		range_format(r->m.start, b1);
+		range_format(r->m.requested_end, b2);
+		if (reused > 0)
+			say(r, "%s holds an export of %s; replacing it with %s "
+			    "to %s (%zu of %zu window%s reused; the old files "
+			    "go once the new export is complete)", o->dir, was,
+			    b1, b2, reused, r->m.nw, r->m.nw == 1 ? "" : "s");
+		else
+			say(r, "%s holds an export of %s; replacing it with %s "
+			    "to %s (the old files go once the new export is "
+			    "complete)", o->dir, was, b1, b2);
+	}
+	return save(r);
 }
 
 static int
@@ -655,7 +1123,7 @@ export_run(const struct export_opts *o, const char *token)
 {
 	struct run r;
 	int64_t now = range_now_ms(), start, end;
-	int explicit_range, ret, loaded;
+	int ret;
 	const char *org = o->org ? o->org : env("ORG_ID") ? env("ORG_ID") :
 	    env("CIRCLE_ORGANIZATION_ID");
 	const char *api_url = o->api_url ? o->api_url :
@@ -665,8 +1133,11 @@ export_run(const struct export_opts *o, const char *token)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.lock.fd = -1;
+	r.lock.path = NULL;
 	r.t0 = api_clock();
 	r.deadline = r.t0 + o->timeout;
+	progress_init(&r.prog, o->quiet, o->verbose);
 	if (org == NULL)
 		return error("no organization: use --org ID or set ORG_ID "
 		    "(inside CircleCI, CIRCLE_ORGANIZATION_ID is set)"),
@@ -675,7 +1146,7 @@ export_run(const struct export_opts *o, const char *token)
 		return error("org ID '%s': expected the organization's UUID "
 		    "(Organization Settings > Overview), not its name", org),
 		    EXIT_USAGE;
-	if (resolve_range(o, now, &start, &end, &explicit_range) < 0)
+	if (resolve_range(o, now, &start, &end) < 0)
 		return EXIT_USAGE;
 	r.api = api_new(api_url, token, o->verbose, r.deadline);
 	if (r.api == NULL)
@@ -684,76 +1155,14 @@ export_run(const struct export_opts *o, const char *token)
 		api_free(r.api);
 		return EXIT_FAILURE_OTHER;
 	}
-
-	loaded = manifest_load(&r.m, o->dir);
-	if (loaded < 0) {
+	/* one writer: a second export into DIR would create jobs twice and
+	 * rename each other's files away */
+	if (dirlock_take(o->dir, "export", &r.lock) < 0) {
 		api_free(r.api);
-		return EXIT_BAD_INPUT;
+		return EXIT_FAILURE_OTHER;
 	}
-	if (loaded && o->force) {
-		if (!o->quiet)
-			fprintf(stderr, "%s: --force: starting over in %s\n",
-			    PROGRAM_NAME, o->dir);
-		remove_old(&r.m, o->dir);
-		manifest_release(&r.m);
-		loaded = 0;
-	}
-	if (loaded) {
-		char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+	ret = prepare(&r, org, api_url, now, start, end);
 
-		range_format(r.m.start, b1);
-		range_format(r.m.end, b2);
-		if (strcasecmp(r.m.org_id, org) != 0 ||
-		    !same_shared(&r.m, o)) {
-			error("%s holds an export of another organization "
-			    "(%s); use another -o DIR, or --force to start "
-			    "over", o->dir, r.m.org_id);
-			manifest_release(&r.m);
-			api_free(r.api);
-			return EXIT_USAGE;
-		}
-		if (explicit_range && (start != r.m.start ||
-		    end != r.m.requested_end)) {
-			error("%s holds an export of %s to %s, not the range "
-			    "asked for; use another -o DIR, or --force to "
-			    "start over", o->dir, b1, b2);
-			manifest_release(&r.m);
-			api_free(r.api);
-			return EXIT_USAGE;
-		}
-		if (r.m.complete && !o->quiet)
-			fprintf(stderr, "%s: %s holds a complete export of %s "
-			    "to %s; checking its files\n", PROGRAM_NAME,
-			    o->dir, b1, b2);
-		else if (!o->quiet)
-			fprintf(stderr, "%s: resuming the export of %s to %s in "
-			    "%s\n", PROGRAM_NAME, b1, b2, o->dir);
-	} else {
-		manifest_init(&r.m);
-		r.m.org_id = xstrdup(org);
-		r.m.nshared = o->nshared;
-		r.m.shared = xcalloc(o->nshared ? o->nshared : 1,
-		    sizeof(*r.m.shared));
-		for (i = 0; i < o->nshared; i++)
-			r.m.shared[i] = xstrdup(o->shared[i]);
-		r.m.start = start;
-		r.m.requested_end = end;
-		if (check_range(o, now, &r.m.start, &end) < 0) {
-			manifest_release(&r.m);
-			api_free(r.api);
-			return EXIT_USAGE;
-		}
-		r.m.end = end;
-		r.m.api_url = xstrdup(api_url);
-		new_windows(&r.m);
-		if (save(&r)) {
-			manifest_release(&r.m);
-			api_free(r.api);
-			return EXIT_FAILURE_OTHER;
-		}
-	}
-
-	ret = 0;
 	/* create the jobs not yet created, one after another */
 	for (i = 0; i < r.m.nw && !ret; i++)
 		if (r.m.w[i].job_id == NULL)
@@ -764,7 +1173,9 @@ export_run(const struct export_opts *o, const char *token)
 		r.m.complete = 1;
 		ret = save(&r);
 	}
-	if (!ret && !o->quiet)
+	if (!ret)
+		ret = remove_replaced(&r);
+	if (!ret)
 		summary(&r);
 	if (!ret && o->json) {
 		char *text = manifest_dump(&r.m);
@@ -776,10 +1187,12 @@ export_run(const struct export_opts *o, const char *token)
 			ret = EXIT_FAILURE_OTHER;
 		}
 	}
+	progress_clear(&r.prog);
 	if (o->verbose)
 		fprintf(stderr, "%s: %u requests to the API (%u creates, %u "
 		    "polls)\n", PROGRAM_NAME, api_requests(r.api), r.creates,
 		    r.polls);
+	dirlock_release(&r.lock);
 	api_free(r.api);
 	manifest_release(&r.m);
 	return ret;

@@ -31,6 +31,7 @@ struct xfer {
 	char *partial;
 	uint64_t have;		/* bytes already in the .partial file */
 	uint64_t got;		/* bytes this attempt */
+	uint64_t received;	/* bytes all attempts */
 	char errbuf[CURL_ERROR_SIZE];
 	char werr[256];		/* why writing the .partial failed: curl
 				 * overwrites errbuf with its own words */
@@ -212,6 +213,7 @@ xfer_write(char *data, size_t size, size_t n, void *ctx)
 		off += (size_t)k;
 	}
 	x->got += len;
+	x->received += len;
 	pthread_mutex_lock(&x->mu);
 	x->written += len;
 	pthread_cond_signal(&x->cv);
@@ -232,6 +234,14 @@ human_bytes(double b, char *buf, size_t len)
 		snprintf(buf, len, "%.0f B", b);
 }
 
+/* Clear the caller's live line before a message (see dl_opts.live). */
+static void
+unlive(const struct dl_opts *o)
+{
+	if (o->live)
+		fputs("\r\033[K", stderr);
+}
+
 static int check_start(struct xfer *x);
 
 /* Start (or resume) the transfer of x->it.  Returns 0, or -1. */
@@ -243,17 +253,21 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	char err[160];
 	CURL *c;
 
-	if (api_url_check(x->it->url, &loopback, err, sizeof(err)) < 0)
+	if (api_url_check(x->it->url, &loopback, err, sizeof(err)) < 0) {
+		unlive(o);
 		return error("%s: download URL refused: %s", x->it->label,
 		    err);
+	}
 	if (x->partial == NULL)
 		x->partial = xasprintf("%s.partial", x->it->path);
 	x->have = stat(x->partial, &st) == 0 ? (uint64_t)st.st_size : 0;
 	x->wfd = open(x->partial, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 	    (x->have ? 0 : O_TRUNC), 0644);
-	if (x->wfd < 0)
+	if (x->wfd < 0) {
+		unlive(o);
 		return error("cannot write '%s': %s", x->partial,
 		    strerror(errno));
+	}
 	x->got = 0;
 	x->errbuf[0] = '\0';
 	x->werr[0] = '\0';
@@ -349,12 +363,14 @@ xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 	if (rc == CURLE_OK && (status == 429 || status >= 500))
 		return V_RETRY;
 	if (rc == CURLE_OK && status >= 400) {
+		unlive(o);
 		error("%s: download failed: HTTP %ld", it->label, status);
 		*code = EXIT_API_REJECTED;
 		return V_FAIL;
 	}
 	if (rc == CURLE_PEER_FAILED_VERIFICATION ||
 	    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+		unlive(o);
 		error("%s: download failed: %s", it->label, x->errbuf[0] ?
 		    x->errbuf : curl_easy_strerror(rc));
 		*code = EXIT_UNREACHABLE;
@@ -445,12 +461,14 @@ verify_end(struct xfer *x, const struct dl_opts *o, int *code)
 
 	check_join(x);
 	if (x->vret < 0) {
+		unlive(o);
 		if (!o->quiet)
 			warning("%s: the download is not a complete export "
 			    "part (%s); fetching it again", it->label, x->verr);
 		return V_RESTART;
 	}
 	if (rename(x->partial, it->path) < 0) {
+		unlive(o);
 		error("cannot rename '%s' to '%s': %s", x->partial, it->path,
 		    strerror(errno));
 		*code = EXIT_FAILURE_OTHER;
@@ -460,45 +478,51 @@ verify_end(struct xfer *x, const struct dl_opts *o, int *code)
 }
 
 static void
-live_line(struct xfer *xs, size_t n, size_t done, size_t total)
+progress(struct xfer *xs, size_t n, size_t done, size_t total,
+    const struct dl_opts *o)
 {
-	char line[512], b[32];
-	size_t i, len;
+	struct dl_progress p;
+	size_t i;
 
-	len = (size_t)snprintf(line, sizeof(line), "\r%zu/%zu parts", done,
-	    total);
-	for (i = 0; i < n && len < sizeof(line) - 40; i++) {
-		curl_off_t now = 0, all = 0;
+	memset(&p, 0, sizeof(p));
+	p.done = done;
+	p.total = total;
+	for (i = 0; i < n; i++) {
+		struct xfer *x = &xs[i];
+		curl_off_t now = 0, all = -1;
 
-		if (xs[i].curl == NULL)
+		p.received += x->received;
+		if (x->it->done) {
+			p.bytes += x->it->bytes;
+			p.sized += x->it->bytes;
+			p.nsized++;
 			continue;
-		curl_easy_getinfo(xs[i].curl, CURLINFO_SIZE_DOWNLOAD_T, &now);
-		curl_easy_getinfo(xs[i].curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		}
+		if (x->curl == NULL)
+			continue;
+		curl_easy_getinfo(x->curl, CURLINFO_SIZE_DOWNLOAD_T, &now);
+		curl_easy_getinfo(x->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
 		    &all);
-		human_bytes((double)(now + (curl_off_t)xs[i].have), b,
-		    sizeof(b));
-		if (all > 0)
-			len += (size_t)snprintf(line + len, sizeof(line) - len,
-			    "  %s %s %d%%", xs[i].it->label, b,
-			    (int)(100 * (now + (curl_off_t)xs[i].have) /
-			    (all + (curl_off_t)xs[i].have)));
-		else
-			len += (size_t)snprintf(line + len, sizeof(line) - len,
-			    "  %s %s", xs[i].it->label, b);
+		p.bytes += x->have + (uint64_t)now;
+		if (all >= 0) {
+			p.sized += x->have + (uint64_t)all;
+			p.nsized++;
+		}
 	}
-	fprintf(stderr, "%s\033[K", line);
-	fflush(stderr);
+	o->on_progress(o->ctx, &p);
 }
 
 /* What to do after a transfer or a check ended with verdict v. */
 static void
-settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
-    double *not_before, size_t *done, int *code)
+settle(struct xfer *x, size_t i, enum verdict v, CURLcode rc,
+    const struct dl_opts *o, double *not_before, size_t *done, int *code)
 {
 	switch (v) {
 	case V_DONE:
 		x->it->done = 1;
 		(*done)++;
+		if (o->on_done != NULL && o->on_done(o->ctx, i) < 0 && !*code)
+			*code = EXIT_FAILURE_OTHER;
 		if (o->live)
 			fputs("\r\033[K", stderr);
 		if (!o->quiet) {
@@ -521,6 +545,7 @@ settle(struct xfer *x, enum verdict v, CURLcode rc, const struct dl_opts *o,
 		/* FALLTHROUGH */
 	case V_RETRY:
 		if (++x->it->attempts >= DL_MAX_ATTEMPTS) {
+			unlive(o);
 			error("%s: download failed %u times: %s", x->it->label,
 			    x->it->attempts, x->errbuf[0] ? x->errbuf :
 			    "incomplete or corrupt");
@@ -554,7 +579,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 	double *not_before = xcalloc(n ? n : 1, sizeof(*not_before));
 	size_t active = 0, done = 0, i, total = 0;
 	int code = 0, running = 0;
-	double last_live = 0;
+	double last_progress = 0;
 
 	if (m == NULL)
 		die(EXIT_FAILURE_OTHER, "cannot start libcurl");
@@ -582,8 +607,8 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			    atomic_load(&x->verified)) {
 				enum verdict v = verify_end(x, o, &code);
 
-				settle(x, v, CURLE_OK, o, &not_before[i], &done,
-				    &code);
+				settle(x, i, v, CURLE_OK, o, &not_before[i],
+				    &done, &code);
 			}
 			if (x->fetched)
 				checking++;
@@ -613,6 +638,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			if (soonest < 0)
 				break;		/* nothing left to do */
 			if (soonest > o->deadline) {
+				unlive(o);
 				error("downloads did not finish before the "
 				    "timeout");
 				code = EXIT_UNREACHABLE;
@@ -633,6 +659,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			    (char **)&x);
 			rc = msg->data.result;
 			if (rc == CURLE_WRITE_ERROR && x->werr[0]) {
+				unlive(o);
 				error("%s", x->werr);
 				v = V_FAIL;
 				code = EXIT_FAILURE_OTHER;
@@ -641,6 +668,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 				char b[32];
 
 				human_bytes((double)o->max_part, b, sizeof(b));
+				unlive(o);
 				error("%s: the download is larger than %s "
 				    "(--max-part-size); refusing it",
 				    x->it->label, b);
@@ -651,6 +679,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 				v = xfer_finish(x, rc, o, &code);
 			}
 			if (xfer_end(m, x) < 0 && v != V_FAIL) {
+				unlive(o);
 				error("cannot write '%s': %s", x->partial,
 				    strerror(errno));
 				v = V_FAIL;
@@ -663,15 +692,18 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 				check_finish(x);
 				continue;
 			}
-			settle(x, v, rc, o, &not_before[x - xs], &done, &code);
+			settle(x, (size_t)(x - xs), v, rc, o,
+			    &not_before[x - xs], &done, &code);
 		}
 		if (!code && api_clock() > o->deadline) {
+			unlive(o);
 			error("downloads did not finish before the timeout");
 			code = EXIT_UNREACHABLE;
 		}
-		if (o->live && api_clock() - last_live > 0.2) {
-			live_line(xs, n, done, total);
-			last_live = api_clock();
+		if (o->on_progress != NULL &&
+		    api_clock() - last_progress > 0.2) {
+			progress(xs, n, done, total, o);
+			last_progress = api_clock();
 		}
 		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}

@@ -29,19 +29,43 @@ struct dl_item {
 	unsigned attempts;
 };
 
+/* Where the downloads of one download_all() call stand. */
+struct dl_progress {
+	size_t done, total;	/* parts checked and renamed, of all asked */
+	uint64_t bytes;		/* on disk: done parts, and what the parts in
+				 * flight hold (resumed bytes included) */
+	uint64_t sized;		/* the sizes known: done parts, and parts
+				 * in flight that declared their length */
+	size_t nsized;		/* how many parts `sized` covers */
+	uint64_t received;	/* bytes received by this call (a rate) */
+};
+
 struct dl_opts {
 	int parallel;
 	double deadline;	/* api_clock() seconds */
 	int verbose;
 	int quiet;
-	int live;		/* stderr is a terminal: one live line */
+	int live;		/* a live line is on stderr: every message
+				 * clears it first (on_progress redraws it) */
 	uint64_t max_part;	/* bytes: a part larger than this is refused
 				 * (0: no cap) */
+	/*
+	 * Item i is done: renamed into place and checked (its bytes, rows
+	 * and sha256 set).  Called at once, so that the caller can record
+	 * it before anything else happens; -1 (after an error) stops the
+	 * downloads with EXIT_FAILURE_OTHER.  May be NULL.
+	 */
+	int (*on_done)(void *ctx, size_t i);
+	/* About five times a second while downloading.  May be NULL. */
+	void (*on_progress)(void *ctx, const struct dl_progress *p);
+	void *ctx;
 };
 
 /*
  * Download every item not yet done.  Returns 0 when each is done or
- * expired, else an exit code after printing the error.
+ * expired, else an exit code after printing the error.  Prints a line
+ * for each part done (unless quiet) and warnings; progress is the
+ * caller's, through on_progress.
  */
 int download_all(struct dl_item *items, size_t n, const struct dl_opts *o);
 

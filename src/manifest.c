@@ -21,8 +21,8 @@ manifest_init(struct manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void
-window_release(struct mf_window *w)
+void
+manifest_window_release(struct mf_window *w)
 {
 	size_t i;
 
@@ -39,6 +39,21 @@ window_release(struct mf_window *w)
 }
 
 void
+manifest_replaced_release(struct mf_replaced *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nshared; i++)
+		free(r->shared[i]);
+	free(r->shared);
+	for (i = 0; i < r->nw; i++)
+		manifest_window_release(&r->w[i]);
+	free(r->w);
+	free(r->org_id);
+	memset(r, 0, sizeof(*r));
+}
+
+void
 manifest_release(struct manifest *m)
 {
 	size_t i;
@@ -47,8 +62,11 @@ manifest_release(struct manifest *m)
 		free(m->shared[i]);
 	free(m->shared);
 	for (i = 0; i < m->nw; i++)
-		window_release(&m->w[i]);
+		manifest_window_release(&m->w[i]);
 	free(m->w);
+	for (i = 0; i < m->nold; i++)
+		manifest_replaced_release(&m->old[i]);
+	free(m->old);
 	free(m->org_id);
 	free(m->api_url);
 	free(m->created_at);
@@ -88,9 +106,61 @@ str_or_null(const char *s)
 }
 
 static json_t *
+window_json(const struct mf_window *w)
+{
+	json_t *jw = json_object(), *fs = json_array();
+	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+	size_t j;
+
+	range_format(w->start, b1);
+	range_format(w->end, b2);
+	json_object_set_new(jw, "start", json_string(b1));
+	json_object_set_new(jw, "end", json_string(b2));
+	json_object_set_new(jw, "dir", json_string(w->dir));
+	json_object_set_new(jw, "job_id", str_or_null(w->job_id));
+	json_object_set_new(jw, "state", str_or_null(w->state));
+	if (w->error_reason)
+		json_object_set_new(jw, "error_reason",
+		    json_string(w->error_reason));
+	json_object_set_new(jw, "created_at", str_or_null(w->created_at));
+	json_object_set_new(jw, "completed_at", str_or_null(w->completed_at));
+	for (j = 0; j < w->nfiles; j++) {
+		const struct mf_file *f = &w->files[j];
+		json_t *jf = json_object();
+
+		json_object_set_new(jf, "path", json_string(f->path));
+		json_object_set_new(jf, "url_index",
+		    json_integer(f->url_index));
+		json_object_set_new(jf, "done", json_boolean(f->done));
+		if (f->done) {
+			json_object_set_new(jf, "bytes",
+			    json_integer((json_int_t)f->bytes));
+			json_object_set_new(jf, "sha256",
+			    json_string(f->sha256));
+			json_object_set_new(jf, "rows",
+			    json_integer((json_int_t)f->rows));
+		}
+		json_array_append_new(fs, jf);
+	}
+	json_object_set_new(jw, "files", fs);
+	return jw;
+}
+
+static json_t *
+shared_json(char *const *shared, size_t n)
+{
+	json_t *sh = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(sh, json_string(shared[i]));
+	return sh;
+}
+
+static json_t *
 to_json(const struct manifest *m)
 {
-	json_t *root = json_object(), *ws = json_array(), *sh = json_array();
+	json_t *root = json_object(), *ws = json_array();
 	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
 	size_t i, j;
 
@@ -98,9 +168,8 @@ to_json(const struct manifest *m)
 	range_format(m->end, b2);
 	json_object_set_new(root, "version", json_integer(MANIFEST_VERSION));
 	json_object_set_new(root, "org_id", json_string(m->org_id));
-	for (i = 0; i < m->nshared; i++)
-		json_array_append_new(sh, json_string(m->shared[i]));
-	json_object_set_new(root, "shared_org_ids", sh);
+	json_object_set_new(root, "shared_org_ids", shared_json(m->shared,
+	    m->nshared));
 	json_object_set_new(root, "start", json_string(b1));
 	json_object_set_new(root, "end", json_string(b2));
 	range_format(m->requested_end, b2);
@@ -109,46 +178,33 @@ to_json(const struct manifest *m)
 	json_object_set_new(root, "complete", json_boolean(m->complete));
 	json_object_set_new(root, "created_at", str_or_null(m->created_at));
 	json_object_set_new(root, "updated_at", str_or_null(m->updated_at));
-	for (i = 0; i < m->nw; i++) {
-		const struct mf_window *w = &m->w[i];
-		json_t *jw = json_object(), *fs = json_array();
-
-		range_format(w->start, b1);
-		range_format(w->end, b2);
-		json_object_set_new(jw, "start", json_string(b1));
-		json_object_set_new(jw, "end", json_string(b2));
-		json_object_set_new(jw, "dir", json_string(w->dir));
-		json_object_set_new(jw, "job_id", str_or_null(w->job_id));
-		json_object_set_new(jw, "state", str_or_null(w->state));
-		if (w->error_reason)
-			json_object_set_new(jw, "error_reason",
-			    json_string(w->error_reason));
-		json_object_set_new(jw, "created_at",
-		    str_or_null(w->created_at));
-		json_object_set_new(jw, "completed_at",
-		    str_or_null(w->completed_at));
-		for (j = 0; j < w->nfiles; j++) {
-			const struct mf_file *f = &w->files[j];
-			json_t *jf = json_object();
-
-			json_object_set_new(jf, "path", json_string(f->path));
-			json_object_set_new(jf, "url_index",
-			    json_integer(f->url_index));
-			json_object_set_new(jf, "done", json_boolean(f->done));
-			if (f->done) {
-				json_object_set_new(jf, "bytes",
-				    json_integer((json_int_t)f->bytes));
-				json_object_set_new(jf, "sha256",
-				    json_string(f->sha256));
-				json_object_set_new(jf, "rows",
-				    json_integer((json_int_t)f->rows));
-			}
-			json_array_append_new(fs, jf);
-		}
-		json_object_set_new(jw, "files", fs);
-		json_array_append_new(ws, jw);
-	}
+	for (i = 0; i < m->nw; i++)
+		json_array_append_new(ws, window_json(&m->w[i]));
 	json_object_set_new(root, "windows", ws);
+	/* only while a replacement is under way: most manifests lack it */
+	if (m->nold > 0) {
+		json_t *rs = json_array();
+
+		for (i = 0; i < m->nold; i++) {
+			const struct mf_replaced *r = &m->old[i];
+			json_t *jr = json_object(), *rw = json_array();
+
+			range_format(r->start, b1);
+			range_format(r->end, b2);
+			json_object_set_new(jr, "org_id",
+			    json_string(r->org_id));
+			json_object_set_new(jr, "shared_org_ids",
+			    shared_json(r->shared, r->nshared));
+			json_object_set_new(jr, "start", json_string(b1));
+			json_object_set_new(jr, "end", json_string(b2));
+			for (j = 0; j < r->nw; j++)
+				json_array_append_new(rw,
+				    window_json(&r->w[j]));
+			json_object_set_new(jr, "windows", rw);
+			json_array_append_new(rs, jr);
+		}
+		json_object_set_new(root, "replaced", rs);
+	}
 	return root;
 }
 
@@ -318,12 +374,69 @@ load_window(json_t *jw, struct mf_window *w, const char *where)
 	return 0;
 }
 
+/* shared_org_ids: absent or null is none. */
+static int
+load_shared(json_t *sh, const char *where, char ***out, size_t *n)
+{
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (sh == NULL || json_is_null(sh))
+		return 0;
+	if (!json_is_array(sh))
+		return field_error(where, "shared_org_ids",
+		    "expected an array");
+	*n = json_array_size(sh);
+	*out = xcalloc(*n ? *n : 1, sizeof(**out));
+	for (i = 0; i < *n; i++) {
+		const char *s = json_string_value(json_array_get(sh, i));
+
+		if (s == NULL) {
+			char key[40];
+
+			snprintf(key, sizeof(key), "shared_org_ids[%zu]", i);
+			return field_error(where, key, "expected a string");
+		}
+		(*out)[i] = xstrdup(s);
+	}
+	return 0;
+}
+
+static int
+load_replaced(json_t *jr, struct mf_replaced *r, const char *where)
+{
+	json_t *ws, *jw;
+	size_t i;
+	char sub[700];
+
+	if (!json_is_object(jr))
+		return error("%s: expected an object", where);
+	if (get_str(jr, "org_id", where, 0, &r->org_id) < 0 ||
+	    get_time(jr, "start", where, &r->start) < 0 ||
+	    get_time(jr, "end", where, &r->end) < 0 ||
+	    load_shared(json_object_get(jr, "shared_org_ids"), where,
+	    &r->shared, &r->nshared) < 0)
+		return -1;
+	ws = json_object_get(jr, "windows");
+	if (!json_is_array(ws))
+		return field_error(where, "windows", "expected an array");
+	r->nw = json_array_size(ws);
+	r->w = xcalloc(r->nw ? r->nw : 1, sizeof(*r->w));
+	json_array_foreach(ws, i, jw) {
+		snprintf(sub, sizeof(sub), "%s.windows[%zu]", where, i);
+		if (load_window(jw, &r->w[i], sub) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 manifest_load(struct manifest *m, const char *dir)
 {
 	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
 	json_error_t je;
-	json_t *root, *ws, *sh, *jw;
+	json_t *root, *ws, *rs, *jw;
 	char *top = NULL;
 	struct stat st;
 	FILE *f;
@@ -377,23 +490,9 @@ manifest_load(struct manifest *m, const char *dir)
 	    get_time(root, "requested_end", top, &m->requested_end) < 0)
 		goto out;
 	m->complete = json_is_true(json_object_get(root, "complete"));
-	sh = json_object_get(root, "shared_org_ids");
-	if (json_is_array(sh)) {
-		m->nshared = json_array_size(sh);
-		m->shared = xcalloc(m->nshared ? m->nshared : 1,
-		    sizeof(*m->shared));
-		for (i = 0; i < m->nshared; i++) {
-			const char *s = json_string_value(json_array_get(sh,
-			    i));
-
-			if (s == NULL) {
-				error("'%s': shared_org_ids[%zu]: expected a "
-				    "string", path, i);
-				goto out;
-			}
-			m->shared[i] = xstrdup(s);
-		}
-	}
+	if (load_shared(json_object_get(root, "shared_org_ids"), top,
+	    &m->shared, &m->nshared) < 0)
+		goto out;
 	ws = json_object_get(root, "windows");
 	if (!json_is_array(ws)) {
 		error("'%s': windows: expected an array", path);
@@ -407,6 +506,23 @@ manifest_load(struct manifest *m, const char *dir)
 		snprintf(where, sizeof(where), "'%s': windows[%zu]", path, i);
 		if (load_window(jw, &m->w[i], where) < 0)
 			goto out;
+	}
+	rs = json_object_get(root, "replaced");
+	if (rs != NULL && !json_is_null(rs)) {
+		if (!json_is_array(rs)) {
+			error("'%s': replaced: expected an array", path);
+			goto out;
+		}
+		m->nold = json_array_size(rs);
+		m->old = xcalloc(m->nold ? m->nold : 1, sizeof(*m->old));
+		json_array_foreach(rs, i, jw) {
+			char where[600];
+
+			snprintf(where, sizeof(where), "'%s': replaced[%zu]",
+			    path, i);
+			if (load_replaced(jw, &m->old[i], where) < 0)
+				goto out;
+		}
 	}
 	ret = 1;
 out:

@@ -33,6 +33,22 @@ struct mf_window {
 	size_t nfiles;
 };
 
+/*
+ * An earlier export in the same directory, of another request, that a new
+ * one replaces.  Its windows are listed here, never in windows[], so that
+ * no reader takes them for the new range; their files stay until the new
+ * export is complete (an interrupted replacement leaves the old data
+ * intact), then they are removed and the entry goes.
+ */
+struct mf_replaced {
+	char *org_id;
+	char **shared;
+	size_t nshared;
+	int64_t start, end;
+	struct mf_window *w;
+	size_t nw;
+};
+
 struct manifest {
 	char *org_id;
 	char **shared;
@@ -44,6 +60,8 @@ struct manifest {
 	char *created_at, *updated_at;
 	struct mf_window *w;
 	size_t nw;
+	struct mf_replaced *old;	/* "replaced" */
+	size_t nold;
 };
 
 void manifest_init(struct manifest *m);
@@ -60,6 +78,10 @@ int manifest_save(struct manifest *m, const char *dir);
 
 /* The manifest as JSON text (for --json); the caller frees it. */
 char *manifest_dump(const struct manifest *m);
+
+/* Free what a window or a replaced entry holds, and zero it. */
+void manifest_window_release(struct mf_window *w);
+void manifest_replaced_release(struct mf_replaced *r);
 
 /* Set a window's files to n entries part-000 .. (all not done). */
 void manifest_set_files(struct mf_window *w, size_t n);

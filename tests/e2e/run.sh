@@ -87,6 +87,7 @@ if [ -z "$quick" ]; then
 fi
 suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
 suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
+suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 # Debian's python3, for its python3-yaml

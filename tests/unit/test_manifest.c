@@ -330,6 +330,77 @@ test_unreadable(void **state)
 	free(dir);
 }
 
+/*
+ * The windows of a replaced export ("replaced") survive a save and a
+ * load, and are not among the current windows; a manifest with none has
+ * no "replaced" key at all.
+ */
+static void
+test_replaced(void **state)
+{
+	struct manifest m, l;
+	char *dir = unit_tmpdir(), *path, *text;
+	size_t len;
+
+	(void)state;
+	manifest_init(&m);
+	m.org_id = xstrdup("5f2b9c1e-0000-4000-8000-000000000001");
+	m.start = t("2026-12-07T00:00:00Z");
+	m.end = m.requested_end = t("2026-12-13T23:59:59Z");
+	m.api_url = xstrdup("https://circleci.com/api/v2");
+	m.nw = 1;
+	m.w = xcalloc(1, sizeof(*m.w));
+	m.w[0].start = m.start;
+	m.w[0].end = m.end;
+	m.w[0].dir = xstrdup("new");
+	assert_int_equal(manifest_save(&m, dir), 0);
+	path = unit_path(dir, MANIFEST_NAME);
+	text = unit_read(path, &len);
+	assert_null(strstr(text, "replaced"));
+	free(text);
+
+	m.nold = 1;
+	m.old = xcalloc(1, sizeof(*m.old));
+	m.old[0].org_id = xstrdup("another-org");
+	m.old[0].nshared = 1;
+	m.old[0].shared = xcalloc(1, sizeof(char *));
+	m.old[0].shared[0] = xstrdup("shared-a");
+	m.old[0].start = t("2026-11-30T00:00:00Z");
+	m.old[0].end = t("2026-12-06T23:59:59Z");
+	m.old[0].nw = 1;
+	m.old[0].w = xcalloc(1, sizeof(*m.old[0].w));
+	m.old[0].w[0].start = m.old[0].start;
+	m.old[0].w[0].end = m.old[0].end;
+	m.old[0].w[0].dir = xstrdup("old");
+	m.old[0].w[0].job_id = xstrdup("j-old");
+	m.old[0].w[0].state = xstrdup("completed");
+	manifest_set_files(&m.old[0].w[0], 1);
+	m.old[0].w[0].files[0].done = 1;
+	m.old[0].w[0].files[0].bytes = 7;
+	memset(m.old[0].w[0].files[0].sha256, 'b', 64);
+	assert_int_equal(manifest_save(&m, dir), 0);
+	assert_int_equal(manifest_load(&l, dir), 1);
+	assert_int_equal(l.nw, 1);
+	assert_string_equal(l.w[0].dir, "new");
+	assert_int_equal(l.nold, 1);
+	assert_string_equal(l.old[0].org_id, "another-org");
+	assert_int_equal(l.old[0].nshared, 1);
+	assert_string_equal(l.old[0].shared[0], "shared-a");
+	assert_true(l.old[0].start == m.old[0].start);
+	assert_true(l.old[0].end == m.old[0].end);
+	assert_int_equal(l.old[0].nw, 1);
+	assert_string_equal(l.old[0].w[0].dir, "old");
+	assert_string_equal(l.old[0].w[0].job_id, "j-old");
+	assert_int_equal(l.old[0].w[0].nfiles, 1);
+	assert_true(l.old[0].w[0].files[0].done);
+	assert_string_equal(l.old[0].w[0].files[0].path, "old/part-000.csv.gz");
+	manifest_release(&l);
+	manifest_release(&m);
+	unit_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -339,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_save_error),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_replaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,94 @@
+/*
+ * dirlock.c: DIR/.lock with flock(), see dirlock.h.
+ */
+#include "dirlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+dirlock_take(const char *dir, const char *what, struct dirlock *lk)
+{
+	char *path = xasprintf("%s/%s", dir, DIRLOCK_NAME), buf[32];
+	struct stat fst, pst;
+	int fd, len;
+	ssize_t n;
+
+	lk->fd = -1;
+	lk->path = NULL;
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			error("cannot open '%s': %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			if (e == EWOULDBLOCK) {
+				long pid;
+
+				n = pread(fd, buf, sizeof(buf) - 1, 0);
+				buf[n > 0 ? n : 0] = '\0';
+				pid = strtol(buf, NULL, 10);
+				if (pid > 0)
+					error("'%s' is in use by another %s "
+					    "(process %ld); wait for it to end, "
+					    "or use another directory", dir,
+					    what, pid);
+				else
+					error("'%s' is in use by another %s; "
+					    "wait for it to end, or use another "
+					    "directory", dir, what);
+			} else {
+				error("cannot lock '%s': %s", path,
+				    strerror(e));
+			}
+			close(fd);
+			free(path);
+			return -1;
+		}
+		/*
+		 * The holder before us removes the file as it leaves: if we
+		 * locked a file that is no longer the one at `path`, another
+		 * process may lock the new one, so start again with that.
+		 */
+		if (fstat(fd, &fst) == 0 && stat(path, &pst) == 0 &&
+		    fst.st_dev == pst.st_dev && fst.st_ino == pst.st_ino)
+			break;
+		close(fd);
+	}
+	/* for the message of the next one */
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		error("cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	lk->fd = fd;
+	lk->path = path;
+	return 0;
+}
+
+void
+dirlock_release(struct dirlock *lk)
+{
+	if (lk->fd < 0)
+		return;
+	/* removed while still held (see dirlock_take), then let go */
+	unlink(lk->path);
+	close(lk->fd);
+	free(lk->path);
+	lk->fd = -1;
+	lk->path = NULL;
+}

@@ -1,0 +1,102 @@
+/*
+ * test_dirlock.c: one writer per directory (dirlock.h): the lock is
+ * taken, a second taker is refused at once with a message naming the
+ * holder's process id, a released lock is removed and can be taken
+ * again, a file a dead holder left is taken over, and an unusable
+ * directory is an error naming the lock file.
+ */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "dirlock.h"
+
+static void
+test_take_twice(void **state)
+{
+	struct dirlock a, b;
+	struct unit_capture c;
+	char *dir = unit_tmpdir(), *err, *want, *path, *text;
+
+	(void)state;
+	assert_int_equal(dirlock_take(dir, "export", &a), 0);
+	assert_true(a.fd >= 0);
+	/* the holder's pid is in the file */
+	path = unit_path(dir, DIRLOCK_NAME);
+	text = unit_read(path, NULL);
+	want = xasprintf("%ld\n", (long)getpid());
+	assert_string_equal(text, want);
+	free(text);
+	free(want);
+	/* flock() locks belong to the open file: a second open conflicts
+	 * even in the same process, as another process would */
+	unit_capture_begin(&c);
+	assert_int_equal(dirlock_take(dir, "export", &b), -1);
+	err = unit_capture_end(&c);
+	assert_int_equal(b.fd, -1);
+	want = xasprintf("'%s' is in use by another export (process %ld)", dir,
+	    (long)getpid());
+	assert_contains(err, want);
+	free(want);
+	free(err);
+	dirlock_release(&a);
+	assert_int_equal(a.fd, -1);
+	dirlock_release(&a);	/* twice: nothing */
+	/* released: the file goes, and the next one may take it */
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(dirlock_take(dir, "export", &b), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	dirlock_release(&b);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+
+/* What a killed holder leaves: its pid in the file, no lock on it. */
+static void
+test_stale(void **state)
+{
+	struct dirlock a;
+	char *dir = unit_tmpdir(), *path = unit_path(dir, DIRLOCK_NAME);
+
+	(void)state;
+	unit_writes(path, "999999999\n");
+	assert_int_equal(dirlock_take(dir, "export", &a), 0);
+	dirlock_release(&a);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_no_dir(void **state)
+{
+	struct dirlock a;
+	struct unit_capture c;
+	char *dir = unit_tmpdir(), *gone = unit_path(dir, "gone"), *err;
+
+	(void)state;
+	unit_capture_begin(&c);
+	assert_int_equal(dirlock_take(gone, "export", &a), -1);
+	err = unit_capture_end(&c);
+	assert_contains(err, "cannot open '");
+	assert_contains(err, "gone/.lock'");
+	free(err);
+	free(gone);
+	unit_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_take_twice),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_no_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
