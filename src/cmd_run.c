@@ -32,6 +32,7 @@
 #include "range.h"
 #include "report.h"
 #include "rollup.h"
+#include "sigclean.h"
 #include "util.h"
 #include "view.h"
 
@@ -758,6 +759,7 @@ stage_publish(const struct run_opts *o, const struct written *w)
 {
 	size_t i;
 
+	sigclean_hold();	/* an interruption: all moved, or none */
 	for (i = 0; i < w->n; i++) {
 		char *from = xasprintf("%s/%s", o->stage, w->names[i]);
 		char *to = xasprintf("%s/%s", o->dir, w->names[i]);
@@ -769,9 +771,10 @@ stage_publish(const struct run_opts *o, const struct written *w)
 		free(from);
 		free(to);
 		if (r < 0)
-			return EXIT_FAILURE_OTHER;
+			break;
 	}
-	return 0;
+	sigclean_release();
+	return i < w->n ? EXIT_FAILURE_OTHER : 0;
 }
 
 /* Remove what is left in the stage (everything, after a failure). */
@@ -788,6 +791,7 @@ stage_remove(struct run_opts *o, const struct written *w)
 	}
 	if (rmdir(o->stage) < 0 && errno != ENOENT)
 		warning("cannot remove '%s': %s", o->stage, strerror(errno));
+	sigclean_forget(o->stage);
 	free(o->stage);
 	o->stage = NULL;
 }
@@ -841,13 +845,15 @@ run_exec(struct run_opts *o)
 	made_dir = stat(o->dir, &st) < 0;
 	if (mkdir_p(o->dir) < 0)
 		return EXIT_FAILURE_OTHER;
+	if (made_dir)
+		sigclean_add_empty_dir(o->dir);	/* interrupted: as a failure */
 	if (o->token_stdin && token_from_stdin() < 0) {
 		if (made_dir)
 			rmdir(o->dir);
 		return EXIT_USAGE;
 	}
 	o->stage = xasprintf("%s/.run-%ld", o->dir, (long)getpid());
-	if (mkdir(o->stage, 0777) < 0) {
+	if (sigclean_mkdir(o->stage, 0777) < 0) {	/* removed if interrupted */
 		ret = error("cannot create directory '%s': %s", o->stage,
 		    strerror(errno));
 		free(o->stage);
