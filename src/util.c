@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "progress.h"
 #include "sigclean.h"
 
 static void
@@ -24,7 +25,10 @@ vreport(const char *prefix, const char *fmt, va_list ap)
 	if (sigclean_interrupted())
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* on a line of its own, not after a live progress line */
+	progress_hold();
 	fprintf(stderr, "%s: %s%s\n", PROGRAM_NAME, prefix, msg);
+	progress_release();
 }
 
 int
