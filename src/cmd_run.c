@@ -29,6 +29,7 @@
 #include "inputs.h"
 #include "manifest.h"
 #include "out.h"
+#include "progress.h"
 #include "range.h"
 #include "report.h"
 #include "rollup.h"
@@ -865,6 +866,7 @@ run_exec(struct run_opts *o)
 		export = xstrdup(o->from);
 		exp_rel = xstrdup(o->from);
 	} else {
+		progress_handover("exporting");	/* export shows its own */
 		ret = do_export(o, "export", NULL, NULL);
 		if (ret)
 			goto done;
@@ -884,6 +886,7 @@ run_exec(struct run_opts *o)
 			ret = EXIT_USAGE;
 			goto done;
 		}
+		progress_handover("exporting the previous period");
 		if (!o->quiet)
 			fprintf(stderr, "%s: the previous period: %s to %s\n",
 			    PROGRAM_NAME, prev.start, prev.end);
@@ -907,12 +910,14 @@ run_exec(struct run_opts *o)
 		argv_add(&a, export);
 		if (have_prev)
 			argv_add(&a, prev_export);
+		progress_state("ingesting into the history database");
 		ret = call(&cmd_ingest_entry, &a);
 		argv_release(&a);
 		if (ret)
 			goto done;
 	}
 
+	progress_state("writing the artifacts");
 	/* the page */
 	{
 		struct argv a = { 0 };
@@ -944,6 +949,7 @@ run_exec(struct run_opts *o)
 	}
 
 	/* the reports per key and the charts, from one pass */
+	progress_state("reading the export");
 	ret = pass_read(&cp, export, o->tm);
 	if (ret)
 		goto done;
@@ -1073,6 +1079,7 @@ run_exec(struct run_opts *o)
 		    price, exp_rel, prev_rel, &w);
 	if (!ret)
 		ret = stage_publish(o, &w);
+	progress_handover(NULL);	/* the closing lines */
 	if (!ret && !o->quiet) {
 		fprintf(stderr, "%s: wrote %zu files into %s/:\n", PROGRAM_NAME,
 		    w.n, o->dir);
@@ -1202,7 +1209,10 @@ cmd_run(int argc, char **argv)
 		argv_release(&o.export_args);
 		return EXIT_USAGE;
 	}
+	progress_init(o.quiet);
+	progress_begin("run", "starting");
 	ret = run_exec(&o);
+	progress_end();
 	teams_free(o.tm);
 	argv_release(&o.export_args);
 	return ret;
