@@ -83,6 +83,7 @@ fi
 suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
 suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
+suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
 # Debian's python3, for its python3-yaml
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
 
