@@ -25,7 +25,7 @@
 #include "dirlock.h"
 #include "download.h"
 #include "manifest.h"
-#include "progress.h"
+#include "statusline.h"
 #include "range.h"
 #include "util.h"
 
@@ -389,7 +389,7 @@ struct run {
 	struct manifest m;
 	struct api *api;
 	struct dirlock lock;
-	struct progress prog;
+	struct statusline prog;
 	double deadline;
 	double t0;
 	double wait_t0;		/* when this run began to wait for jobs */
@@ -416,7 +416,7 @@ say(struct run *r, const char *fmt, ...)
 
 	if (r->o->quiet)
 		return;
-	progress_clear(&r->prog);
+	statusline_clear(&r->prog);
 	fprintf(stderr, "%s: ", PROGRAM_NAME);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -436,7 +436,7 @@ status(struct run *r, size_t i, int change)
 	char b1[16], b2[16], b3[16], b4[16];
 	double now = api_clock();
 
-	if (r->prog.mode == PROGRESS_NONE || i >= r->m.nw)
+	if (r->prog.mode == STATUSLINE_NONE || i >= r->m.nw)
 		return;
 	w = &r->m.w[i];
 	if (r->dl != NULL) {
@@ -452,27 +452,27 @@ status(struct run *r, size_t i, int change)
 			    (double)(p->total - p->nsized);
 		all += (double)r->dl_bytes_before;
 		if (p->nsized == 0)
-			progress_status(&r->prog, change, "window %zu of %zu: "
+			statusline_status(&r->prog, change, "window %zu of %zu: "
 			    "downloading, %zu of %zu parts, %s", i + 1,
 			    r->m.nw, r->dl_before + p->done, w->nfiles,
-			    progress_bytes(done, b1));
+			    statusline_bytes(done, b1));
 		else
-			progress_status(&r->prog, change, "window %zu of %zu: "
+			statusline_status(&r->prog, change, "window %zu of %zu: "
 			    "downloading, %zu of %zu parts, %s of %s%s, "
 			    "%s/s, %s left", i + 1, r->m.nw,
 			    r->dl_before + p->done, w->nfiles,
-			    progress_bytes(done, b1), p->nsized < p->total ?
-			    "about " : "", progress_bytes(all, b2),
-			    progress_bytes(rate, b3), rate > 0 && all >= done ?
-			    progress_duration((all - done) / rate, b4) :
+			    statusline_bytes(done, b1), p->nsized < p->total ?
+			    "about " : "", statusline_bytes(all, b2),
+			    statusline_bytes(rate, b3), rate > 0 && all >= done ?
+			    statusline_duration((all - done) / rate, b4) :
 			    "?");
 		return;
 	}
 	/* the job's full ID is in the "created" line: its first 8 digits
 	 * fit a terminal's line */
-	progress_status(&r->prog, change, "window %zu of %zu: job %.8s %s, "
+	statusline_status(&r->prog, change, "window %zu of %zu: job %.8s %s, "
 	    "waited %s", i + 1, r->m.nw, w->job_id ? w->job_id : "(none)",
-	    w->state ? w->state : "not created", progress_duration(now -
+	    w->state ? w->state : "not created", statusline_duration(now -
 	    r->wait_t0, b1));
 }
 
@@ -522,7 +522,7 @@ create_job(struct run *r, struct mf_window *w)
 	    r->m.org_id);
 	snprintf(what, sizeof(what), "create the export job for %s to %s",
 	    b1, b2);
-	progress_clear(&r->prog);
+	statusline_clear(&r->prog);
 	ret = api_call(r->api, "POST", path, text, what, &ans);
 	free(text);
 	r->creates++;
@@ -565,7 +565,7 @@ poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 	snprintf(path, sizeof(path), "/organizations/%s/usage_export_job/%s",
 	    r->m.org_id, w->job_id);
 	snprintf(what, sizeof(what), "poll export job %s", w->job_id);
-	progress_clear(&r->prog);
+	statusline_clear(&r->prog);
 	ret = api_call(r->api, "GET", path, NULL, what, &ans);
 	r->polls++;
 	if (ret)
@@ -736,7 +736,7 @@ download_window(struct run *r, struct mf_window *w,
 	dopt.deadline = r->deadline;
 	dopt.verbose = r->o->verbose;
 	dopt.quiet = r->o->quiet;
-	dopt.live = r->prog.mode == PROGRESS_LIVE;
+	dopt.live = r->prog.mode == STATUSLINE_LIVE;
 	dopt.on_done = dl_done;
 	dopt.on_progress = dl_progress;
 	dopt.ctx = &ctx;
@@ -836,7 +836,7 @@ finish_windows(struct run *r)
 					break;
 				}
 				if (!r->o->quiet) {
-					progress_clear(&r->prog);
+					statusline_clear(&r->prog);
 					warning("download URLs of job %s have "
 					    "expired; asking for fresh ones",
 					    w->job_id);
@@ -853,7 +853,7 @@ finish_windows(struct run *r)
 		for (cur = 0; cur < nw && done[cur]; cur++)
 			;
 		if (api_clock() >= r->deadline) {
-			progress_clear(&r->prog);
+			statusline_clear(&r->prog);
 			error("timed out waiting for export job %s (still %s); "
 			    "run export again to resume", r->m.w[cur].job_id,
 			    r->m.w[cur].state);
@@ -875,7 +875,7 @@ finish_windows(struct run *r)
 			break;
 		}
 	}
-	progress_clear(&r->prog);
+	statusline_clear(&r->prog);
 	free(done);
 	free(nulls);
 	free(renew);
@@ -1137,7 +1137,7 @@ export_run(const struct export_opts *o, const char *token)
 	r.lock.path = NULL;
 	r.t0 = api_clock();
 	r.deadline = r.t0 + o->timeout;
-	progress_init(&r.prog, o->quiet, o->verbose);
+	statusline_init(&r.prog, o->quiet, o->verbose);
 	if (org == NULL)
 		return error("no organization: use --org ID or set ORG_ID "
 		    "(inside CircleCI, CIRCLE_ORGANIZATION_ID is set)"),
@@ -1187,7 +1187,7 @@ export_run(const struct export_opts *o, const char *token)
 			ret = EXIT_FAILURE_OTHER;
 		}
 	}
-	progress_clear(&r.prog);
+	statusline_clear(&r.prog);
 	if (o->verbose)
 		fprintf(stderr, "%s: %u requests to the API (%u creates, %u "
 		    "polls)\n", PROGRAM_NAME, api_requests(r.api), r.creates,

@@ -12,10 +12,11 @@
 #include "date.h"
 #include "db.h"
 #include "inputs.h"
+#include "progress.h"
 #include "util.h"
 
 static const char ingest_usage[] =
-"usage: circleci-usage ingest [--db FILE] PATH...\n"
+"usage: circleci-usage ingest [--db FILE] [--quiet] PATH...\n"
 "\n"
 "Load Usage API exports into the history database, each job run once\n"
 "(keyed by JOB_ID): ingesting the same or an overlapping export again\n"
@@ -25,6 +26,9 @@ static const char ingest_usage[] =
 "  --db FILE     the database (default $XDG_DATA_HOME/circleci-usage/\n"
 "                usage.db, else ~/.local/share/circleci-usage/usage.db),\n"
 "                created on first use\n"
+"  --quiet       no progress on stderr (shown for inputs that take more\n"
+"                than a second or two: a live line on a terminal, else a\n"
+"                line now and then)\n"
 "  -h, --help    show this help\n";
 
 static int
@@ -36,11 +40,36 @@ ingest_usage_error(const char *msg)
 	return EXIT_USAGE;
 }
 
+/* db_ingest's progress as the live line's detail (progress.h) */
+static void
+ingest_progress(void *ctx, const struct db_progress *p)
+{
+	char b[32], t[32];
+
+	(void)ctx;
+	if (p->stage == DB_PROGRESS_FINISHING) {
+		progress_state("storing the daily roll-up and committing "
+		    "(%llu job runs read)", (unsigned long long)p->rows);
+		return;
+	}
+	progress_bytes((double)p->bytes, b, sizeof(b));
+	if (p->bytes_total > 0) {
+		progress_bytes((double)p->bytes_total, t, sizeof(t));
+		progress_detail("%d%% (%s of %s), %llu job runs",
+		    (int)(100.0 * (double)p->bytes / (double)p->bytes_total),
+		    b, t, (unsigned long long)p->rows);
+	} else {
+		progress_detail("%s, %llu job runs", b,
+		    (unsigned long long)p->rows);
+	}
+}
+
 static int
 cmd_ingest_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -48,7 +77,7 @@ cmd_ingest_exec(int argc, char **argv)
 	struct db *db = NULL;
 	struct db_ingest_stats st;
 	char *path = NULL;
-	int c, i, ret = EXIT_USAGE;
+	int c, i, ret = EXIT_USAGE, quiet = 0;
 
 	inputs_init(&in);
 	optind = 1;
@@ -57,6 +86,9 @@ cmd_ingest_exec(int argc, char **argv)
 		case 'd':
 			free(path);
 			path = xstrdup(optarg);
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			fputs(ingest_usage, stdout);
@@ -85,11 +117,18 @@ cmd_ingest_exec(int argc, char **argv)
 		ret = EXIT_FAILURE_OTHER;
 		goto out;
 	}
+	progress_init(quiet);
+	progress_begin("ingest", "reading %zu file%s", in.n, in.n == 1 ? "" :
+	    "s");
+	db_set_progress(db, ingest_progress, NULL);
 	ret = db_ingest(db, &in, &st);
+	progress_end();
 	if (ret != 0) {
 		fprintf(stderr, "%s: ingest: nothing stored\n", PROGRAM_NAME);
 		goto out;
 	}
+	/* under run, whose live line may show on the same terminal */
+	progress_hold();
 	printf("%llu job run%s read from %llu file%s: %llu new, %llu already "
 	    "present", (unsigned long long)st.rows_read,
 	    st.rows_read == 1 ? "" : "s", (unsigned long long)st.files,
@@ -110,6 +149,8 @@ cmd_ingest_exec(int argc, char **argv)
 		printf(" (%s to %s)", d1, d2);
 	}
 	printf("\n");
+	fflush(stdout);
+	progress_release();
 out:
 	db_close(db);
 	free(path);

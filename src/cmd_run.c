@@ -30,9 +30,11 @@
 #include "inputs.h"
 #include "manifest.h"
 #include "out.h"
+#include "progress.h"
 #include "range.h"
 #include "report.h"
 #include "rollup.h"
+#include "sigclean.h"
 #include "util.h"
 #include "view.h"
 
@@ -863,6 +865,7 @@ stage_publish(const struct run_opts *o, const struct written *w)
 {
 	size_t i;
 
+	sigclean_hold();	/* an interruption: all moved, or none */
 	for (i = 0; i < w->n; i++) {
 		char *from = xasprintf("%s/%s", o->stage, w->names[i]);
 		char *to = xasprintf("%s/%s", o->dir, w->names[i]);
@@ -874,9 +877,10 @@ stage_publish(const struct run_opts *o, const struct written *w)
 		free(from);
 		free(to);
 		if (r < 0)
-			return EXIT_FAILURE_OTHER;
+			break;
 	}
-	return 0;
+	sigclean_release();
+	return i < w->n ? EXIT_FAILURE_OTHER : 0;
 }
 
 /* Remove what is left in the stage (everything, after a failure). */
@@ -893,6 +897,7 @@ stage_remove(struct run_opts *o, const struct written *w)
 	}
 	if (rmdir(o->stage) < 0 && errno != ENOENT)
 		warning("cannot remove '%s': %s", o->stage, strerror(errno));
+	sigclean_forget(o->stage);
 	free(o->stage);
 	o->stage = NULL;
 }
@@ -949,13 +954,15 @@ run_exec(struct run_opts *o)
 	made_dir = stat(o->dir, &st) < 0;
 	if (mkdir_p(o->dir) < 0)
 		return EXIT_FAILURE_OTHER;
+	if (made_dir)
+		sigclean_add_empty_dir(o->dir);	/* interrupted: as a failure */
 	if (o->token_stdin && token_from_stdin() < 0) {
 		if (made_dir)
 			rmdir(o->dir);
 		return EXIT_USAGE;
 	}
 	o->stage = xasprintf("%s/.run-%ld", o->dir, (long)getpid());
-	if (mkdir(o->stage, 0777) < 0) {
+	if (sigclean_mkdir(o->stage, 0777) < 0) {	/* removed if interrupted */
 		ret = error("cannot create directory '%s': %s", o->stage,
 		    strerror(errno));
 		free(o->stage);
@@ -967,6 +974,7 @@ run_exec(struct run_opts *o)
 		export = xstrdup(o->from);
 		exp_rel = run_json_path(o, o->from, NULL);
 	} else {
+		progress_handover("exporting");	/* export shows its own */
 		ret = do_export(o, "export", rstart, rend);
 		if (ret)
 			goto done;
@@ -979,6 +987,7 @@ run_exec(struct run_opts *o)
 	 * outside the manifest's range are left out of it (inputs.h).
 	 */
 	period_of(export, &cur);
+	progress_state("reading the export");
 	ret = pass_read(&cp, export, o->tm);
 	if (ret)
 		goto done;
@@ -1005,6 +1014,7 @@ run_exec(struct run_opts *o)
 			ret = EXIT_USAGE;
 			goto done;
 		}
+		progress_handover("exporting the previous period");
 		if (!o->quiet)
 			fprintf(stderr, "%s: the previous period: %s to %s\n",
 			    PROGRAM_NAME, prev.start, prev.end);
@@ -1044,12 +1054,14 @@ run_exec(struct run_opts *o)
 		argv_add(&a, export);
 		if (have_prev)
 			argv_add(&a, prev_export);
+		progress_state("ingesting into the history database");
 		ret = call(&cmd_ingest_entry, &a);
 		argv_release(&a);
 		if (ret)
 			goto done;
 	}
 
+	progress_state("writing the artifacts");
 	/* the page */
 	{
 		struct argv a = { 0 };
@@ -1204,6 +1216,7 @@ run_exec(struct run_opts *o)
 		    price, exp_rel, prev_rel, &w);
 	if (!ret)
 		ret = stage_publish(o, &w);
+	progress_handover(NULL);	/* the closing lines */
 	if (!ret && !o->quiet) {
 		fprintf(stderr, "%s: wrote %zu files into %s/:\n", PROGRAM_NAME,
 		    w.n, o->dir);
@@ -1348,7 +1361,10 @@ cmd_run(int argc, char **argv)
 		argv_release(&o.export_args);
 		return EXIT_USAGE;
 	}
+	progress_init(o.quiet);
+	progress_begin("run", "starting");
 	ret = run_exec(&o);
+	progress_end();
 	teams_free(o.tm);
 	argv_release(&o.export_args);
 	return ret;

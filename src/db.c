@@ -41,6 +41,8 @@
 struct db {
 	sqlite3 *h;
 	char *path;
+	void (*progress_fn)(void *, const struct db_progress *);
+	void *progress_ctx;
 };
 
 /* The key columns stored as name ids, in the tables' column order. */
@@ -428,6 +430,10 @@ struct ingest {
 	const struct inputs_range *range;	/* the file's export's */
 	int reader_ret;		/* the reader's exit code */
 	atomic_int abort;	/* the inserter failed: stop reading */
+	struct gz *gz;		/* the reader's current input */
+	uint64_t bytes_base;	/* the reader's: bytes of the inputs done */
+	_Atomic uint64_t bytes_read, rows_read;	/* for progress, per batch */
+	struct db_progress prog;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct iqueue full, empty;
@@ -588,6 +594,11 @@ irow_cmp(const void *pa, const void *pb)
 static void
 ingest_hand_on(struct ingest *g)
 {
+	/* the inserter reads these for progress: st is the reader's */
+	atomic_store_explicit(&g->bytes_read, g->bytes_base +
+	    (g->gz != NULL ? gz_raw_bytes(g->gz) : 0), memory_order_relaxed);
+	atomic_store_explicit(&g->rows_read, g->st->rows_read,
+	    memory_order_relaxed);
 	qsort(g->cur->rows, g->cur->n, sizeof(g->cur->rows[0]), irow_cmp);
 	iqueue_push(g, &g->full, g->cur);
 }
@@ -789,6 +800,7 @@ ingest_file(struct ingest *g, const char *path)
 		error("%s", err);
 		return EXIT_BAD_INPUT;
 	}
+	g->gz = gz;
 	csv = csv_reader_new(ingest_read_cb, gz, DB_MAX_HEADER_FIELDS,
 	    DB_MAX_RECORD);
 	r = csv_reader_next(csv, &rec);
@@ -808,6 +820,8 @@ ingest_file(struct ingest *g, const char *path)
 		ret = EXIT_BAD_INPUT;
 	}
 	csv_reader_free(csv);
+	g->bytes_base += gz_raw_bytes(gz);
+	g->gz = NULL;
 	gz_close(gz);
 	return ret;
 }
@@ -918,6 +932,27 @@ ingest_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
 	return 0;
 }
 
+static void
+ingest_progress(struct ingest *g, enum db_progress_stage stage)
+{
+	if (g->db->progress_fn == NULL)
+		return;
+	g->prog.stage = stage;
+	g->prog.bytes = atomic_load_explicit(&g->bytes_read,
+	    memory_order_relaxed);
+	g->prog.rows = atomic_load_explicit(&g->rows_read,
+	    memory_order_relaxed);
+	g->db->progress_fn(g->db->progress_ctx, &g->prog);
+}
+
+void
+db_set_progress(struct db *db,
+    void (*fn)(void *ctx, const struct db_progress *p), void *ctx)
+{
+	db->progress_fn = fn;
+	db->progress_ctx = ctx;
+}
+
 /*
  * Run the reader thread and insert what it hands over.  Returns 0 or an
  * exit code (reported).
@@ -947,6 +982,7 @@ ingest_all(struct ingest *g)
 			}
 		}
 		iqueue_push(g, &g->empty, b);
+		ingest_progress(g, DB_PROGRESS_READING);
 	}
 	pthread_join(tid, NULL);
 	if (!ret)
@@ -1047,6 +1083,7 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 {
 	struct ingest g;
 	sqlite3_stmt *log = NULL;
+	size_t i;
 	int ret = EXIT_FAILURE_OTHER;
 
 	memset(st, 0, sizeof(*st));
@@ -1076,9 +1113,22 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	}
 	g.ingest_id = sqlite3_last_insert_rowid(db->h);
 	g.in = in;
+	g.prog.files = in->n;
+	for (i = 0; i < in->n; i++) {
+		struct stat sb;
+
+		if (strcmp(in->paths[i], "-") == 0 ||
+		    stat(in->paths[i], &sb) < 0) {
+			g.prog.bytes_total = 0;	/* unknown */
+			break;
+		}
+		g.prog.bytes_total += (uint64_t)sb.st_size;
+	}
+	ingest_progress(&g, DB_PROGRESS_READING);
 	ret = ingest_all(&g);
 	if (ret != 0)
 		goto out_rollback;
+	ingest_progress(&g, DB_PROGRESS_FINISHING);
 	ret = EXIT_FAILURE_OTHER;
 	if (ingest_flush_names(&g) < 0 || ingest_merge_roll(&g) < 0)
 		goto out_rollback;

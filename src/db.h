@@ -47,6 +47,29 @@ struct db_ingest_stats {
 	int have_days;
 };
 
+/* How far an ingest got (db_set_progress). */
+enum db_progress_stage {
+	DB_PROGRESS_READING,	/* reading the inputs, storing job runs */
+	DB_PROGRESS_FINISHING	/* the daily roll-up, then the commit */
+};
+
+struct db_progress {
+	enum db_progress_stage stage;
+	uint64_t bytes;		/* of the inputs read so far, as stored
+				 * (compressed) */
+	uint64_t bytes_total;	/* their sizes; 0 when unknown (stdin) */
+	uint64_t rows;		/* data records read so far */
+	size_t files;		/* how many inputs */
+};
+
+/*
+ * Have db_ingest() call fn(ctx, p) as it goes: at each stage and after
+ * each batch of job runs stored (a few thousand), on the caller's thread.
+ * fn NULL: no calls (the default).  The callback must not use `db`.
+ */
+void db_set_progress(struct db *db,
+    void (*fn)(void *ctx, const struct db_progress *p), void *ctx);
+
 /*
  * Load every input in one transaction, with the rules of `report`: a row
  * report would skip is skipped (and reported on stderr), a bad optional

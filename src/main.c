@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "range.h"
+#include "sigclean.h"
 #include "util.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -47,6 +48,7 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
+	int ret;
 
 	/*
 	 * A full file-size limit (ulimit -f) must be an error we report,
@@ -85,9 +87,23 @@ main(int argc, char **argv)
 	}
 	if (range_now_check() < 0)
 		return EXIT_USAGE;
-	for (i = 0; cmd_table[i] != NULL; i++)
-		if (strcmp(cmd_table[i]->name, argv[1]) == 0)
-			return cmd_table[i]->exec(argc - 1, argv + 1);
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		if (strcmp(cmd_table[i]->name, argv[1]) != 0)
+			continue;
+		/*
+		 * Before the command starts a thread (libcurl's, ingest's
+		 * reader, the download checks): they inherit the blocked
+		 * signals.  export and run keep their downloads, so running
+		 * them again resumes; other commands start over.
+		 */
+		if (sigclean_install(strcmp(argv[1], "export") == 0 ||
+		    strcmp(argv[1], "run") == 0 ?
+		    "run the same command again to resume" : NULL) < 0)
+			return EXIT_FAILURE_OTHER;
+		ret = cmd_table[i]->exec(argc - 1, argv + 1);
+		sigclean_settle();
+		return ret;
+	}
 	fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM_NAME, argv[1]);
 	main_usage(stderr);
 	return EXIT_USAGE;

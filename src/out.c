@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sigclean.h"
 #include "util.h"
 
 int
@@ -57,7 +58,8 @@ out_open(struct out *o, const char *path)
 		o->path = xstrdup(path);
 	}
 	o->tmp = xasprintf("%s.tmp.XXXXXX", o->path);
-	fd = mkstemp(o->tmp);
+	/* registered: an interruption removes it (sigclean.h) */
+	fd = sigclean_mkstemp(o->tmp);
 	if (fd < 0) {
 		/* the output's name: mkstemp leaves a random one in o->tmp,
 		 * of a file that never existed */
@@ -79,6 +81,7 @@ out_open(struct out *o, const char *path)
 		error("cannot write '%s': %s", o->tmp, strerror(errno));
 		close(fd);
 		unlink(o->tmp);
+		sigclean_forget(o->tmp);
 		free(o->tmp);
 		free(o->path);
 		o->tmp = o->path = NULL;
@@ -106,12 +109,14 @@ out_commit(struct out *o)
 		fclose(o->f);
 	} else if (fclose(o->f) != 0) {
 		ret = error("cannot write '%s': %s", o->path, strerror(errno));
-	} else if (o->tmp != NULL && rename(o->tmp, o->path) < 0) {
+	} else if (o->tmp != NULL && sigclean_rename(o->tmp, o->path) < 0) {
 		ret = error("cannot rename '%s' to '%s': %s", o->tmp, o->path,
 		    strerror(errno));
 	}
-	if (ret < 0 && o->tmp != NULL)
+	if (ret < 0 && o->tmp != NULL) {
 		unlink(o->tmp);
+		sigclean_forget(o->tmp);
+	}
 	free(o->tmp);
 	free(o->path);
 	o->f = NULL;
@@ -124,8 +129,10 @@ out_abort(struct out *o)
 {
 	if (o->path != NULL) {
 		fclose(o->f);
-		if (o->tmp != NULL)
+		if (o->tmp != NULL) {
 			unlink(o->tmp);
+			sigclean_forget(o->tmp);
+		}
 		free(o->tmp);
 		free(o->path);
 	}

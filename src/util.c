@@ -13,13 +13,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "progress.h"
+#include "sigclean.h"
+
 static void
 vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[4096];
 
+	/* interrupted: the cleaner's one line is the last word (sigclean.h) */
+	if (sigclean_interrupted())
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* on a line of its own, not after a live progress line */
+	progress_hold();
 	fprintf(stderr, "%s: %s%s\n", PROGRAM_NAME, prefix, msg);
+	progress_release();
 }
 
 int
@@ -51,6 +60,7 @@ die(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("", fmt, ap);
 	va_end(ap);
+	sigclean_settle();
 	exit(code);
 }
 

@@ -15,6 +15,9 @@
  *                calls matched) to stderr at exit
  *   FAULT_LOG    when set, the shim writes "fault: CALL #N" to stderr when
  *                it fires, so a test can tell that it did
+ *   FAULT_STALL  a path: instead of failing, the call creates this file and
+ *                then never returns (the thread sleeps), so a test can
+ *                interrupt the program at that very point (signals.py)
  *
  * Allocations are counted from the program's first setlocale() call, the
  * first thing main() does: the thousands that the libraries' constructors
@@ -36,6 +39,7 @@ static long shim_n;
 static int shim_errno = ENOSPC;
 static const char *shim_path;
 static int shim_log;
+static const char *shim_stall;
 static long shim_count;
 static int shim_in;		/* inside the shim: do not count */
 static int shim_main;		/* main() has begun (see setlocale) */
@@ -94,6 +98,7 @@ shim_init(void)
 	}
 	shim_path = getenv("FAULT_PATH");
 	shim_log = getenv("FAULT_LOG") != NULL;
+	shim_stall = getenv("FAULT_STALL");
 	shim_in = 0;
 }
 
@@ -147,6 +152,16 @@ shim_fire(const char *call, int fd, const char *path)
 
 		if (real_write != NULL && len > 0)
 			(void)real_write(2, msg, (size_t)len);
+	}
+	if (shim_stall != NULL) {
+		FILE *f;
+
+		shim_in = 1;
+		f = fopen(shim_stall, "w");
+		if (f != NULL)
+			real_fclose(f);
+		for (;;)
+			sleep(1);
 	}
 	return 1;
 }

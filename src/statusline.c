@@ -1,0 +1,110 @@
+/*
+ * statusline.c: a live status line on a terminal, or spaced lines in a log
+ * (see statusline.h).
+ */
+#include "statusline.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "api.h"
+
+void
+statusline_init(struct statusline *p, int quiet, int verbose)
+{
+	memset(p, 0, sizeof(*p));
+	p->interval = STATUSLINE_LOG_INTERVAL;
+	p->last = -1e9;
+	if (quiet)
+		p->mode = STATUSLINE_NONE;
+	else if (verbose || !isatty(STDERR_FILENO))
+		p->mode = STATUSLINE_LOG;
+	else
+		p->mode = STATUSLINE_LIVE;
+}
+
+static size_t
+term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+void
+statusline_status(struct statusline *p, int change, const char *fmt, ...)
+{
+	char line[512];
+	double now = api_clock();
+	va_list ap;
+	size_t w;
+
+	if (p->mode == STATUSLINE_NONE)
+		return;
+	if (p->mode == STATUSLINE_LOG && !change && now - p->last < p->interval)
+		return;
+	if (p->mode == STATUSLINE_LIVE && !change && now - p->last < 0.2)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	p->last = now;
+	if (p->mode == STATUSLINE_LOG) {
+		fprintf(stderr, "%s: %s\n", PROGRAM_NAME, line);
+		return;
+	}
+	/* one character short of the width: no wrap, so \r reaches it */
+	w = term_width();
+	if (strlen(line) >= w)
+		line[w > 1 ? w - 1 : 0] = '\0';
+	fprintf(stderr, "\r%s\033[K", line);
+	fflush(stderr);
+	p->drawn = 1;
+}
+
+void
+statusline_clear(struct statusline *p)
+{
+	if (p->mode != STATUSLINE_LIVE || !p->drawn)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	p->drawn = 0;
+	p->last = -1e9;
+}
+
+const char *
+statusline_duration(double secs, char *buf)
+{
+	/* capped at 999 h: an ETA from a rate near 0 is not a date */
+	unsigned s = secs <= 0 ? 0 : secs >= 999 * 3600.0 ? 999 * 3600 :
+	    (unsigned)(secs + 0.5);
+
+	if (s >= 3600)
+		snprintf(buf, 16, "%uh%02um", (s / 3600) % 1000,
+		    (s / 60) % 60);
+	else if (s >= 60)
+		snprintf(buf, 16, "%um%02us", (s / 60) % 60, s % 60);
+	else
+		snprintf(buf, 16, "%us", s % 60);
+	return buf;
+}
+
+const char *
+statusline_bytes(double b, char *buf)
+{
+	if (b >= 1e9)
+		snprintf(buf, 16, "%.2f GB", b / 1e9);
+	else if (b >= 1e6)
+		snprintf(buf, 16, "%.1f MB", b / 1e6);
+	else if (b >= 1e3)
+		snprintf(buf, 16, "%.0f kB", b / 1e3);
+	else
+		snprintf(buf, 16, "%.0f B", b);
+	return buf;
+}
