@@ -461,8 +461,22 @@ test_run_dir(void **state)
 		free(top);
 	}
 
-	/* a gzip part of its own: a plain folder, walked whole */
+	/* with run.json, a gzip part beside export/ is still not data */
 	touch(d, "extra.csv.gz", "");
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, d), 0);
+	got = listing(&in, prefix);
+	assert_string_equal(got, "export/w1/part-000.csv.gz\n");
+	free(got);
+	inputs_release(&in);
+
+	/* without run.json, a gzip part of its own: a plain folder */
+	{
+		char *x = unit_path(d, "run.json");
+
+		unlink(x);
+		free(x);
+	}
 	inputs_init(&in);
 	assert_int_equal(inputs_add(&in, d), 0);
 	got = listing(&in, prefix);
