@@ -60,6 +60,18 @@ def report(name, errors):
         print("PASS %s" % name, flush=True)
 
 
+_ASAN = {}
+
+
+def is_asan(bin_):
+    """Is BIN an AddressSanitizer build?  (It prints ASan's flags.)"""
+    if bin_ not in _ASAN:
+        r = subprocess.run([bin_, "--version"], capture_output=True,
+                           env=env({"ASAN_OPTIONS": "help=1"}))
+        _ASAN[bin_] = b"AddressSanitizer" in r.stderr
+    return _ASAN[bin_]
+
+
 def env(extra=None):
     e = {k: v for k, v in os.environ.items()
          if not k.startswith(("CIRCLE", "FAULT_", "LD_PRELOAD"))}
@@ -121,6 +133,13 @@ def check_end(p, sig, hint, errors):
 def stalled(c, args, call, path, n, sig, hint, name, check_dir,
             before=None, after=None):
     """Run BIN ARGS stalled at the Nth CALL on PATH, signal it, check."""
+    if is_asan(c.bin):
+        # the LD_PRELOAD shim cannot stall a call under ASan, whose own
+        # interceptors must come first (as faults.sh, not run there)
+        print("SKIP %s: the fault shim does not work under ASan" % name,
+              flush=True)
+        c.n += 1
+        return
     errors = []
     marker = os.path.join(c.tmp, "stall.%d" % c.n)
     c.n += 1
