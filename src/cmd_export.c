@@ -199,41 +199,6 @@ read_token(const struct export_opts *o)
 	return tok;
 }
 
-/* The range asked for on the command line or in the environment. */
-static int
-resolve_range(const struct export_opts *o, int64_t now, int64_t *start,
-    int64_t *end)
-{
-	const char *s = o->start ? o->start : env("START_DATE");
-	const char *e = o->end ? o->end : env("END_DATE");
-
-	if (o->last != NULL) {
-		if (o->start || o->end)
-			return error("--last cannot be combined with --start "
-			    "or --end");
-		if (range_parse_last(o->last, now, start, end) < 0)
-			return error("--last '%s': expected a count and a unit: "
-			    "7d, 4w or 3mo", o->last);
-		return 0;
-	}
-	if (s == NULL && e == NULL) {
-		range_default(now, start, end);
-		return 0;
-	}
-	if (s == NULL || e == NULL)
-		return error("%s given without %s", s ? "a start" : "an end",
-		    s ? "an end (--end or END_DATE)" :
-		    "a start (--start or START_DATE)");
-	if (range_parse_bound(s, 0, start) < 0)
-		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
-		    "(2026-10-01T00:00:00Z)", o->start ? "--start" :
-		    "START_DATE", s);
-	if (range_parse_bound(e, 1, end) < 0)
-		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
-		    "(2026-10-31T23:59:59Z)", o->end ? "--end" : "END_DATE", e);
-	return 0;
-}
-
 static int
 check_range(const struct export_opts *o, int64_t now, int64_t *start,
     int64_t *end)
@@ -1146,7 +1111,7 @@ export_run(const struct export_opts *o, const char *token)
 		return error("org ID '%s': expected the organization's UUID "
 		    "(Organization Settings > Overview), not its name", org),
 		    EXIT_USAGE;
-	if (resolve_range(o, now, &start, &end) < 0)
+	if (range_resolve(o->start, o->end, o->last, now, &start, &end) < 0)
 		return EXIT_USAGE;
 	r.api = api_new(api_url, token, o->verbose, r.deadline);
 	if (r.api == NULL)

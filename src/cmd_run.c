@@ -320,53 +320,6 @@ emit(const struct run_opts *o, const struct pass *p, const char *by,
 	return ret;
 }
 
-static const char *
-run_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-/*
- * The period asked for, by export's rules (README "export"): --last;
- * --start and --end (or START_DATE and END_DATE); else the last 7 complete
- * days.  Returns 0, or -1 after an error naming the option.
- */
-static int
-run_range(const struct run_opts *o, int64_t *start, int64_t *end)
-{
-	const char *s = o->start ? o->start : run_env("START_DATE");
-	const char *e = o->end ? o->end : run_env("END_DATE");
-	int64_t now = range_now_ms();
-
-	if (o->last != NULL) {
-		if (o->start || o->end)
-			return error("--last cannot be combined with --start "
-			    "or --end");
-		if (range_parse_last(o->last, now, start, end) < 0)
-			return error("--last '%s': expected a count and a unit: "
-			    "7d, 4w or 3mo", o->last);
-		return 0;
-	}
-	if (s == NULL && e == NULL) {
-		range_default(now, start, end);
-		return 0;
-	}
-	if (s == NULL || e == NULL)
-		return error("%s given without %s", s ? "a start" : "an end",
-		    s ? "an end (--end or END_DATE)" :
-		    "a start (--start or START_DATE)");
-	if (range_parse_bound(s, 0, start) < 0)
-		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
-		    "(2026-10-01T00:00:00Z)", o->start ? "--start" :
-		    "START_DATE", s);
-	if (range_parse_bound(e, 1, end) < 0)
-		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
-		    "(2026-10-31T23:59:59Z)", o->end ? "--end" : "END_DATE", e);
-	return 0;
-}
-
 /*
  * Export [start, end] into EDIR/SUB (EDIR: --export-dir, else DIR).  The
  * range is always given explicitly, so export resumes an unfinished export
@@ -949,7 +902,8 @@ run_exec(struct run_opts *o)
 	if (dec_parse(o->price, strlen(o->price), &price) < 0 || price < 0)
 		return error("--credit-price '%s': expected a price in USD "
 		    "such as 0.0006", o->price), EXIT_USAGE;
-	if (o->from == NULL && run_range(o, &rstart, &rend) < 0)
+	if (o->from == NULL && range_resolve(o->start, o->end, o->last,
+	    range_now_ms(), &rstart, &rend) < 0)
 		return EXIT_USAGE;
 	made_dir = stat(o->dir, &st) < 0;
 	if (mkdir_p(o->dir) < 0)

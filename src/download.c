@@ -20,6 +20,7 @@
 #include "api.h"
 #include "csv.h"
 #include "gz.h"
+#include "progress.h"
 #include "util.h"
 
 #define DL_MAX_ATTEMPTS 8
@@ -219,19 +220,6 @@ xfer_write(char *data, size_t size, size_t n, void *ctx)
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
 	return len;
-}
-
-static void
-human_bytes(double b, char *buf, size_t len)
-{
-	if (b >= 1e9)
-		snprintf(buf, len, "%.2f GB", b / 1e9);
-	else if (b >= 1e6)
-		snprintf(buf, len, "%.1f MB", b / 1e6);
-	else if (b >= 1e3)
-		snprintf(buf, len, "%.1f kB", b / 1e3);
-	else
-		snprintf(buf, len, "%.0f B", b);
 }
 
 /* Clear the caller's live line before a message (see dl_opts.live). */
@@ -528,7 +516,7 @@ settle(struct xfer *x, size_t i, enum verdict v, CURLcode rc,
 		if (!o->quiet) {
 			char b[32];
 
-			human_bytes((double)x->it->bytes, b, sizeof(b));
+			progress_bytes((double)x->it->bytes, b, sizeof(b));
 			fprintf(stderr, "%s: downloaded %s (%s, %llu rows)\n",
 			    PROGRAM_NAME, x->it->path, b,
 			    (unsigned long long)x->it->rows);
@@ -667,7 +655,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			    rc == CURLE_FILESIZE_EXCEEDED) {
 				char b[32];
 
-				human_bytes((double)o->max_part, b, sizeof(b));
+				progress_bytes((double)o->max_part, b, sizeof(b));
 				unlive(o);
 				error("%s: the download is larger than %s "
 				    "(--max-part-size); refusing it",

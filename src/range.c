@@ -202,6 +202,48 @@ range_format_compact(int64_t ms, char *buf)
 	    sod % 60);
 }
 
+static const char *
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+int
+range_resolve(const char *start_opt, const char *end_opt, const char *last,
+    int64_t now, int64_t *start, int64_t *end)
+{
+	const char *s = start_opt ? start_opt : env_set("START_DATE");
+	const char *e = end_opt ? end_opt : env_set("END_DATE");
+
+	if (last != NULL) {
+		if (start_opt || end_opt)
+			return error("--last cannot be combined with --start "
+			    "or --end");
+		if (range_parse_last(last, now, start, end) < 0)
+			return error("--last '%s': expected a count and a unit: "
+			    "7d, 4w or 3mo", last);
+		return 0;
+	}
+	if (s == NULL && e == NULL) {
+		range_default(now, start, end);
+		return 0;
+	}
+	if (s == NULL || e == NULL)
+		return error("%s given without %s", s ? "a start" : "an end",
+		    s ? "an end (--end or END_DATE)" :
+		    "a start (--start or START_DATE)");
+	if (range_parse_bound(s, 0, start) < 0)
+		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
+		    "(2026-10-01T00:00:00Z)", start_opt ? "--start" :
+		    "START_DATE", s);
+	if (range_parse_bound(e, 1, end) < 0)
+		return error("%s '%s': expected YYYY-MM-DD or an RFC 3339 time "
+		    "(2026-10-31T23:59:59Z)", end_opt ? "--end" : "END_DATE", e);
+	return 0;
+}
+
 int
 range_now_check(void)
 {

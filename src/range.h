@@ -37,6 +37,16 @@ int range_parse_last(const char *s, int64_t now_ms, int64_t *start,
 /* The default range: the last 7 complete UTC days. */
 void range_default(int64_t now_ms, int64_t *start, int64_t *end);
 
+/*
+ * The range a user asked for, as export and run take it: `--last` (not
+ * with --start or --end); else --start and --end, each falling back to
+ * START_DATE and END_DATE (an empty variable is unset); else the default
+ * range.  start_opt, end_opt and last are the options' values or NULL.
+ * Returns 0, or -1 after an error naming the option or variable.
+ */
+int range_resolve(const char *start_opt, const char *end_opt,
+    const char *last, int64_t now, int64_t *start, int64_t *end);
+
 /* A duration: `90s`, `30m`, `4h`, `1d`, or seconds (fractions allowed). */
 int range_parse_duration(const char *s, double *secs);
 
