@@ -23,6 +23,7 @@ dir=$(dirname "$0")
 export CIRCLECI_USAGE_NOW
 pass=0
 fail=0
+times=
 tally() {
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
 	p=${line%% passed*}
@@ -63,9 +64,11 @@ export TMPDIR CU_E2E_KEEP CU_E2E_TOKEN CU_E2E_WEBHOOK CU_E2E_ARGV_SECRET
 suite() {
 	name=$1
 	shift
+	t0=$(date +%s)
 	{ "$@" 2>&1 >&3 3>&- | tee "$S/logs/$name.err" >&2 3>&-; } 3>&1 |
 	    tee "$S/logs/$name.out"
 	tally "$S/logs/$name.out" "$name"
+	times="$times $name:$(($(date +%s) - t0))s"
 }
 
 suite cli.sh sh "$dir/cli.sh" "$BIN"
@@ -97,6 +100,7 @@ suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
 # the scan, after a self-test that shows it finds planted leaks
 suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
 suite leakscan python3 "$dir/leakscan.py" "$S"
+echo "e2e: seconds per suite:$times"
 echo "e2e: $pass passed, $fail failed"
 if [ "$fail" -eq 0 ]; then
 	rm -rf "$S"
