@@ -1009,7 +1009,14 @@ ingest_header(struct ingest *g, struct usage_header *h,
 		    DB_MAX_HEADER_FIELDS);
 		return EXIT_BAD_INPUT;
 	}
-	usage_header_map(h, rec, &g->scratch);
+	if (usage_header_map(h, rec, &g->scratch) < 0) {
+		char *why = usage_header_dup_text(h);
+
+		error("'%s': line %llu: %s", g->file,
+		    (unsigned long long)rec->line, why);
+		free(why);
+		return EXIT_BAD_INPUT;
+	}
 	if (h->idx[COL_JOB_ID] < 0) {
 		error("'%s' has no column JOB_ID (needed to store each job run "
 		    "once)", g->file);

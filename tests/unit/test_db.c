@@ -588,6 +588,10 @@ test_missing_columns(void **state)
 	    "web,1\n");
 	char *nocred = write_part("nocred.csv.gz", "PROJECT_NAME,JOB_ID\n"
 	    "web,U1\n");
+	char *good = write_part("good.csv.gz", "PROJECT_NAME,JOB_ID,"
+	    "TOTAL_CREDITS\nweb,U1,1\n");
+	char *dup = write_part("dupcol.csv.gz", "PROJECT_NAME,JOB_ID,"
+	    "TOTAL_CREDITS,job_id\nweb,U2,1,U3\n");
 	char *got, *want;
 
 	(void)state;
@@ -612,6 +616,20 @@ test_missing_columns(void **state)
 	assert_contains(got, want);
 	free(want);
 	free(got);
+	inputs_release(&in);
+	/* a column named twice, after a good part: nothing stored */
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, good), 0);
+	assert_int_equal(inputs_add(&in, dup), 0);
+	unit_capture_begin(&c);
+	assert_int_equal(db_ingest(db, &in, &st), EXIT_BAD_INPUT);
+	got = unit_capture_end(&c);
+	want = xasprintf("'%s': line 1: the header names column JOB_ID twice "
+	    "(columns 2 and 4, names matched in any case): an export column "
+	    "may appear only once", dup);
+	assert_contains(got, want);
+	free(want);
+	free(got);
 	assert_int_equal(db_info(db, &info), 0);
 	assert_int_equal(info.job_runs, 0);
 	assert_int_equal(info.ingests, 0);
@@ -619,6 +637,8 @@ test_missing_columns(void **state)
 	inputs_release(&in);
 	free(nojob);
 	free(nocred);
+	free(good);
+	free(dup);
 }
 
 /* A malformed row is skipped and said, as report does; the rest kept. */
