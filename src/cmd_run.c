@@ -836,7 +836,9 @@ stage_publish(const struct run_opts *o, const struct written *w)
 			    strerror(errno));
 		} else {
 			r = out_inherit(fd, to);
-			close(fd);
+			if (close(fd) < 0 && r >= 0)
+				r = error("cannot close '%s': %s", from,
+				    strerror(errno));
 		}
 		free(from);
 		free(to);

@@ -400,7 +400,7 @@ db_verify(struct db *db, int allow_missing)
 	struct db_object *want = NULL, *got = NULL;
 	ssize_t nwant = -1, ngot = -1;
 	sqlite3 *mem = NULL;
-	char *seen = NULL, name[80];
+	char *seen = NULL, name[80], type[16];
 	ssize_t i, j;
 	int ret = -1;
 
@@ -428,12 +428,14 @@ db_verify(struct db *db, int allow_missing)
 			if (g->name != NULL &&
 			    strcasecmp(g->name, want[j].name) == 0)
 				break;
+		/* both from the file: printable, cut */
 		db_quote_name(g->name, name, sizeof(name));
+		db_quote_name(g->type ? g->type : "object", type,
+		    sizeof(type));
 		if (j == nwant) {
 			error("database '%s' holds %s '%s', which a "
 			    "circleci-usage history database does not have; "
-			    "refusing to use it", db->path, g->type ? g->type :
-			    "an object", name);
+			    "refusing to use it", db->path, type, name);
 			goto out;
 		}
 		if (!db_str_eq(g->type, want[j].type) ||
@@ -441,8 +443,7 @@ db_verify(struct db *db, int allow_missing)
 		    !db_str_eq(g->sql, want[j].sql)) {
 			error("database '%s': its %s '%s' is not the %s "
 			    "circleci-usage defines; refusing to use it",
-			    db->path, g->type ? g->type : "object", name,
-			    want[j].type);
+			    db->path, type, name, want[j].type);
 			goto out;
 		}
 		seen[j] = 1;
