@@ -119,7 +119,7 @@ cmd_db_exec(int argc, char **argv)
 	}
 	if (path == NULL && (path = db_default_path()) == NULL)
 		goto out;
-	db = db_open(path, 0);
+	db = db_open(path, 0, NULL);
 	if (db == NULL) {
 		ret = EXIT_BAD_INPUT;
 		goto out;

@@ -112,11 +112,9 @@ cmd_ingest_exec(int argc, char **argv)
 			goto out;
 		}
 	}
-	db = db_open(path, 1);
-	if (db == NULL) {
-		ret = EXIT_FAILURE_OTHER;
+	db = db_open(path, 1, &ret);
+	if (db == NULL)
 		goto out;
-	}
 	progress_init(quiet);
 	progress_begin("ingest", "reading %zu file%s", in.n, in.n == 1 ? "" :
 	    "s");

@@ -12,6 +12,7 @@
  * moved into place when all are made; run.json, written last, lists them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -811,19 +812,45 @@ period_before(const struct period *cur, struct period *prev)
 /*
  * Every artifact is made in the stage directory; only when all of them
  * are made do they replace the ones in DIR (one rename each), so a failed
- * run leaves the previous artifacts as they were.
+ * run leaves the previous artifacts as they were.  One replacing a file
+ * (or a symbolic link: the link is replaced, and the new file takes the
+ * mode of the file it named) keeps that file's mode, owner and group.
  */
 static int
 stage_publish(const struct run_opts *o, const struct written *w)
 {
 	size_t i;
+	int r = 0;
 
+	/*
+	 * First each artifact that replaces a file takes its mode, owner
+	 * and group (nothing in DIR changes yet), then all are moved
+	 */
+	for (i = 0; i < w->n && r >= 0; i++) {
+		char *from = xasprintf("%s/%s", o->stage, w->names[i]);
+		char *to = xasprintf("%s/%s", o->dir, w->names[i]);
+		int fd = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+		if (fd < 0) {
+			r = error("cannot open '%s': %s", from,
+			    strerror(errno));
+		} else {
+			r = out_inherit(fd, to);
+			if (close(fd) < 0 && r >= 0)
+				r = error("cannot close '%s': %s", from,
+				    strerror(errno));
+		}
+		free(from);
+		free(to);
+	}
+	if (r < 0)
+		return EXIT_FAILURE_OTHER;
 	sigclean_hold();	/* an interruption: all moved, or none */
 	for (i = 0; i < w->n; i++) {
 		char *from = xasprintf("%s/%s", o->stage, w->names[i]);
 		char *to = xasprintf("%s/%s", o->dir, w->names[i]);
-		int r = rename(from, to);
 
+		r = rename(from, to);
 		if (r < 0)
 			error("cannot rename '%s' to '%s': %s", from, to,
 			    strerror(errno));
@@ -916,7 +943,11 @@ run_exec(struct run_opts *o)
 		return EXIT_USAGE;
 	}
 	o->stage = xasprintf("%s/.run-%ld", o->dir, (long)getpid());
-	if (sigclean_mkdir(o->stage, 0777) < 0) {	/* removed if interrupted */
+	/*
+	 * 0700: an artifact that will replace a file kept from others is
+	 * not theirs to read while it waits (its mode comes at publishing)
+	 */
+	if (sigclean_mkdir(o->stage, 0700) < 0) {	/* removed if interrupted */
 		ret = error("cannot create directory '%s': %s", o->stage,
 		    strerror(errno));
 		free(o->stage);

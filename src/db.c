@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "agg.h"
@@ -251,6 +252,223 @@ db_foreign(struct db *db)
 	return foreign;
 }
 
+/*
+ * SQLite's defensive settings, before the file is read: no writing to
+ * sqlite_schema or the file's own pages through SQL (DEFENSIVE), no
+ * function with side effects run from the schema (TRUSTED_SCHEMA off),
+ * and no trigger or view ever run (our schema has no trigger, and its one
+ * view, job_runs_named, is for people, never queried here).
+ */
+static int
+db_harden(struct db *db)
+{
+	static const struct {
+		int op, value;
+		const char *name;
+	} cfg[] = {
+		{ SQLITE_DBCONFIG_DEFENSIVE, 1, "defensive mode" },
+		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, "trusted_schema off" },
+		{ SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, "triggers off" },
+		{ SQLITE_DBCONFIG_ENABLE_VIEW, 0, "views off" },
+		{ SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, "extensions off" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+		int got = -1;
+
+		if (sqlite3_db_config(db->h, cfg[i].op, cfg[i].value, &got) !=
+		    SQLITE_OK || got != cfg[i].value)
+			return error("database '%s': cannot set %s", db->path,
+			    cfg[i].name);
+	}
+	return db_exec(db, "PRAGMA trusted_schema=OFF;");
+}
+
+/* One object of a schema: a row of sqlite_schema. */
+struct db_object {
+	char *type, *name, *tbl, *sql;	/* sql NULL for automatic indexes */
+};
+
+static void
+db_objects_free(struct db_object *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(o[i].type);
+		free(o[i].name);
+		free(o[i].tbl);
+		free(o[i].sql);
+	}
+	free(o);
+}
+
+static char *
+db_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+/* Every object of h's main schema.  Returns the count, or -1. */
+static ssize_t
+db_objects(sqlite3 *h, struct db_object **out)
+{
+	struct db_object *o = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(h, "SELECT type, name, tbl_name, sql FROM "
+	    "main.sqlite_schema", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			o = xreallocarray(o, cap, sizeof(*o));
+		}
+		o[n].type = db_col_dup(st, 0);
+		o[n].name = db_col_dup(st, 1);
+		o[n].tbl = db_col_dup(st, 2);
+		o[n].sql = db_col_dup(st, 3);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_objects_free(o, n);
+		return -1;
+	}
+	*out = o;
+	return (ssize_t)n;
+}
+
+static int
+db_str_eq(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* The tables SQLite makes itself (AUTOINCREMENT, ANALYZE): no code. */
+static int
+db_internal(const struct db_object *o)
+{
+	static const char *const names[] = { "sqlite_sequence",
+	    "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (o->name != NULL && strcasecmp(o->name, names[i]) == 0)
+			return db_str_eq(o->type, "table");
+	return 0;
+}
+
+/* A name from the file, fit to quote in a message (cut, printable). */
+static void
+db_quote_name(const char *name, char *buf, size_t size)
+{
+	size_t i, k = 0;
+
+	if (name == NULL)
+		name = "";
+	for (i = 0; name[i] != '\0' && k + 4 < size; i++)
+		buf[k++] = (unsigned char)name[i] < 0x20 ||
+		    name[i] == 0x7f ? '?' : name[i];
+	if (name[i] != '\0' && k + 4 <= size) {
+		memcpy(buf + k, "...", 3);
+		k += 3;
+	}
+	buf[k] = '\0';
+}
+
+/*
+ * Is the file's schema ours, object for object?  Every table, index,
+ * view and trigger in it must be one that db_schema makes, of the same
+ * type, on the same table, with the same SQL text (compared with the
+ * schema made in memory, so SQLite's own rewriting of the text does not
+ * matter); SQLite's internal tables are allowed.  With `allow_missing`
+ * (ingest, which creates what is missing) objects may be absent; else
+ * every one must be there.  Run before anything else reads the tables,
+ * so that no trigger, view or index of someone else's is ever used.
+ * Returns 0, or -1 after an error naming the file and the object.
+ */
+static int
+db_verify(struct db *db, int allow_missing)
+{
+	struct db_object *want = NULL, *got = NULL;
+	ssize_t nwant = -1, ngot = -1;
+	sqlite3 *mem = NULL;
+	char *seen = NULL, name[80], type[16];
+	ssize_t i, j;
+	int ret = -1;
+
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_exec(mem, db_schema, NULL, NULL, NULL) == SQLITE_OK)
+		nwant = db_objects(mem, &want);
+	sqlite3_close(mem);
+	if (nwant < 0) {
+		error("cannot make the history schema in memory");
+		goto out;
+	}
+	ngot = db_objects(db->h, &got);
+	if (ngot < 0) {
+		db_error(db, "cannot read the schema");
+		goto out;
+	}
+	seen = xcalloc((size_t)nwant + 1, 1);
+	for (i = 0; i < ngot; i++) {
+		const struct db_object *g = &got[i];
+
+		if (db_internal(g))
+			continue;
+		for (j = 0; j < nwant; j++)
+			if (g->name != NULL &&
+			    strcasecmp(g->name, want[j].name) == 0)
+				break;
+		/* both from the file: printable, cut */
+		db_quote_name(g->name, name, sizeof(name));
+		db_quote_name(g->type ? g->type : "object", type,
+		    sizeof(type));
+		if (j == nwant) {
+			error("database '%s' holds %s '%s', which a "
+			    "circleci-usage history database does not have; "
+			    "refusing to use it", db->path, type, name);
+			goto out;
+		}
+		if (!db_str_eq(g->type, want[j].type) ||
+		    !db_str_eq(g->tbl, want[j].tbl) ||
+		    !db_str_eq(g->sql, want[j].sql)) {
+			error("database '%s': its %s '%s' is not the %s "
+			    "circleci-usage defines; refusing to use it",
+			    db->path, type, name, want[j].type);
+			goto out;
+		}
+		seen[j] = 1;
+	}
+	for (j = 0; j < nwant && !allow_missing; j++) {
+		if (memchr(seen, 1, (size_t)nwant) == NULL) {
+			error("'%s' is not a circleci-usage history database",
+			    db->path);
+			goto out;
+		}
+		if (!seen[j]) {
+			error("database '%s' has no %s '%s': not a whole "
+			    "circleci-usage history database", db->path,
+			    want[j].type, want[j].name);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(seen);
+	db_objects_free(want, nwant > 0 ? (size_t)nwant : 0);
+	db_objects_free(got, ngot > 0 ? (size_t)ngot : 0);
+	return ret;
+}
+
 /* Is this our database, in the schema this program knows? */
 static int
 db_check(struct db *db)
@@ -289,12 +507,15 @@ db_default_path(void)
 }
 
 struct db *
-db_open(const char *path, int create)
+db_open(const char *path, int create, int *code)
 {
 	struct db *db;
 	/* one connection, used by one thread: no SQLite mutexes */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, dummy;
 
+	if (code == NULL)
+		code = &dummy;
+	*code = EXIT_FAILURE_OTHER;
 	if (create) {
 		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 
@@ -313,6 +534,7 @@ db_open(const char *path, int create)
 		if (stat(path, &sb) < 0) {
 			error("no database '%s': %s (run `circleci-usage "
 			    "ingest` first)", path, strerror(errno));
+			*code = EXIT_BAD_INPUT;
 			return NULL;
 		}
 	}
@@ -324,7 +546,22 @@ db_open(const char *path, int create)
 		db_close(db);
 		return NULL;
 	}
+	if (db_harden(db) < 0) {
+		db_close(db);
+		return NULL;
+	}
 	sqlite3_busy_timeout(db->h, 10000);
+	/*
+	 * Someone else's file, or ours with objects we did not make (a
+	 * trigger, a view, an index, a table): refused before anything is
+	 * read from its tables or written (exit 3).
+	 */
+	if (db_foreign(db) || db_verify(db, create) < 0 ||
+	    (!create && db_check(db) < 0)) {
+		*code = EXIT_BAD_INPUT;
+		db_close(db);
+		return NULL;
+	}
 	/*
 	 * WAL: readers never block the one writer, and a killed ingest
 	 * leaves only an uncommitted tail that the next open ignores.
@@ -332,10 +569,14 @@ db_open(const char *path, int create)
 	 * corrupts under WAL.  The large cache keeps the job_id index in
 	 * memory while ingesting millions of rows.
 	 */
-	if (db_foreign(db) || (!create && db_check(db) < 0) ||
-	    db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	    " PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;") < 0 ||
-	    (create && db_exec(db, db_schema) < 0) || db_check(db) < 0) {
+	    (create && db_exec(db, db_schema) < 0)) {
+		db_close(db);
+		return NULL;
+	}
+	if ((create && db_verify(db, 0) < 0) || db_check(db) < 0) {
+		*code = EXIT_BAD_INPUT;
 		db_close(db);
 		return NULL;
 	}
@@ -769,7 +1010,14 @@ ingest_header(struct ingest *g, struct usage_header *h,
 		    DB_MAX_HEADER_FIELDS);
 		return EXIT_BAD_INPUT;
 	}
-	usage_header_map(h, rec, &g->scratch);
+	if (usage_header_map(h, rec, &g->scratch) < 0) {
+		char *why = usage_header_dup_text(h);
+
+		error("'%s': line %llu: %s", g->file,
+		    (unsigned long long)rec->line, why);
+		free(why);
+		return EXIT_BAD_INPUT;
+	}
 	if (h->idx[COL_JOB_ID] < 0) {
 		error("'%s' has no column JOB_ID (needed to store each job run "
 		    "once)", g->file);
@@ -1555,7 +1803,7 @@ db_report_path(const char *path, const struct report_opts *o,
 	if (strcmp(path, "-") == 0 && (path = def = db_default_path()) ==
 	    NULL)
 		return EXIT_USAGE;
-	db = db_open(path, 0);
+	db = db_open(path, 0, NULL);
 	free(def);
 	if (db == NULL)
 		return EXIT_BAD_INPUT;

@@ -29,9 +29,17 @@ char *db_default_path(void);
 
 /*
  * Open `path`, creating it (and its directory) and the schema when
- * `create` is set; WAL mode.  Returns NULL after printing an error.
+ * `create` is set; WAL mode.  The connection is defensive (no trigger or
+ * view runs, no function with side effects from the schema, no writing
+ * to the schema), and a file holding any table, index, view or trigger
+ * that our schema does not define, or one of ours defined otherwise, is
+ * refused before anything is read or written; without `create`, one
+ * lacking an object of ours too.  Returns NULL after printing an error;
+ * then *code (if not NULL) is EXIT_BAD_INPUT for a missing file or one
+ * that is not a history database of ours, EXIT_FAILURE_OTHER for an I/O
+ * error.
  */
-struct db *db_open(const char *path, int create);
+struct db *db_open(const char *path, int create, int *code);
 
 /* Close; db_close(NULL) does nothing. */
 void db_close(struct db *db);

@@ -20,6 +20,7 @@
 #include "api.h"
 #include "csv.h"
 #include "gz.h"
+#include "out.h"
 #include "progress.h"
 #include "util.h"
 
@@ -255,6 +256,12 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 		unlive(o);
 		return error("cannot write '%s': %s", x->partial,
 		    strerror(errno));
+	}
+	/* a part fetched again over a bad one keeps its mode and owner */
+	if (out_inherit(x->wfd, x->it->path) < 0) {
+		unlive(o);
+		close(x->wfd);
+		return -1;
 	}
 	x->got = 0;
 	x->errbuf[0] = '\0';

@@ -13,10 +13,49 @@
 #include "util.h"
 
 int
+out_inherit(int fd, const char *path)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* a new file */
+		return error("cannot read the mode of '%s': %s", path,
+		    strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;	/* not replaced by out_open; run's: a new file */
+	mode = st.st_mode & 07777;
+	/*
+	 * Owner and group first: chown clears set-user-ID and set-group-ID,
+	 * and the mode is set after it.  Without the right to give the
+	 * owner (not root), the group may still be given (a member).
+	 */
+	if (fchown(fd, st.st_uid, st.st_gid) < 0) {
+		if (errno != EPERM)
+			return error("cannot give '%s' its owner: %s", path,
+			    strerror(errno));
+		if (fchown(fd, (uid_t)-1, st.st_gid) < 0) {
+			if (errno != EPERM)
+				return error("cannot give '%s' its group: %s",
+				    path, strerror(errno));
+			/* another group: no more than others had */
+			mode = (mode & ~(mode_t)070) |
+			    (mode & (mode_t)070 & (mode << 3));
+		}
+	}
+	if (fchmod(fd, mode) < 0)
+		return error("cannot give '%s' its mode: %s", path,
+		    strerror(errno));
+	return 1;
+}
+
+int
 out_open(struct out *o, const char *path)
 {
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	memset(o, 0, sizeof(*o));
 	if (path == NULL || strcmp(path, "-") == 0) {
@@ -69,16 +108,25 @@ out_open(struct out *o, const char *path)
 		o->tmp = o->path = NULL;
 		return -1;
 	}
-	/* mkstemp makes 0600; give the result the usual umask mode */
-	{
+	/*
+	 * mkstemp makes 0600.  A file replaced: its mode, owner and group
+	 * (out_inherit), from the start, so that not even the temporary
+	 * file is more readable.  A new file: the usual umask mode.
+	 */
+	r = out_inherit(fd, o->path);
+	if (r == 0) {
 		mode_t mask = umask(022);
 
 		umask(mask);
 		(void)fchmod(fd, 0666 & ~mask);
 	}
-	o->f = fdopen(fd, "w");
+	if (r >= 0) {
+		o->f = fdopen(fd, "w");
+		if (o->f == NULL)
+			error("cannot write '%s': %s", o->tmp,
+			    strerror(errno));
+	}
 	if (o->f == NULL) {
-		error("cannot write '%s': %s", o->tmp, strerror(errno));
 		close(fd);
 		unlink(o->tmp);
 		sigclean_forget(o->tmp);

@@ -5,6 +5,10 @@
  * truncated result in place.  Without a name the output is stdout.  A
  * name that is not a regular file (/dev/null, /dev/stdout, a FIFO) is
  * written in place: it is never replaced.
+ *
+ * A file replaced keeps its permissions, and its owner and group where
+ * the process may set them (out_inherit): `-o` never lets more people read
+ * a file than could before.  A new file gets the umask's mode.
  */
 #ifndef CU_OUT_H
 #define CU_OUT_H
@@ -29,5 +33,20 @@ int out_commit(struct out *o);
 
 /* Give up: remove the temporary file, keep whatever was there before. */
 void out_abort(struct out *o);
+
+/*
+ * Make the new file open on `fd`, about to be renamed over `path`, take
+ * the place of the file `path` names now (following a symbolic link): its
+ * owner and group, then its permission bits.  An owner the process may
+ * not give (EPERM: not root) stays the process's; a group it may not give
+ * (not a member) is the process's too, and then that group gets no more
+ * than "others" had, so nobody gains access.  Nothing is changed when
+ * `path` does not exist or is not a regular file: a new file keeps the
+ * mode it was created with.  Every writer that renames a file into place
+ * calls it (out.c, run's artifacts, export's parts).  Returns 1 when the
+ * file took the old one's place, 0 when there was none, or -1 after
+ * printing an error naming `path`.
+ */
+int out_inherit(int fd, const char *path);
 
 #endif

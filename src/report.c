@@ -1032,6 +1032,18 @@ pending_flush(struct worker *w, struct file_state *fs)
 			pending_commit(w, fs, &w->pend[i]);
 }
 
+/* A header naming a column twice: the file is bad input. */
+static void
+header_dup(struct file_state *fs, const struct usage_header *h,
+    uint64_t line)
+{
+	char *why = usage_header_dup_text(h);
+
+	fs->fatal = xasprintf("'%s': line %llu: %s", fs->name,
+	    (unsigned long long)line, why);
+	free(why);
+}
+
 static void
 process_file(struct worker *w, struct file_state *fs)
 {
@@ -1064,7 +1076,10 @@ process_file(struct worker *w, struct file_state *fs)
 			    "columns", fs->name, MAX_HEADER_FIELDS);
 			goto out;
 		}
-		usage_header_map(&plan.h, &rec, &w->scratch);
+		if (usage_header_map(&plan.h, &rec, &w->scratch) < 0) {
+			header_dup(fs, &plan.h, rec.line);
+			goto out;
+		}
 		if (plan_make(&plan, w->sh->o, fs) < 0)
 			goto out;
 		while (!atomic_load_explicit(&w->sh->abort,
@@ -1083,7 +1098,11 @@ process_file(struct worker *w, struct file_state *fs)
 					break;
 				}
 				memset(&plan, 0, sizeof(plan));
-				usage_header_map(&plan.h, &rec, &w->scratch);
+				if (usage_header_map(&plan.h, &rec,
+				    &w->scratch) < 0) {
+					header_dup(fs, &plan.h, rec.line);
+					break;
+				}
 				if (plan_make(&plan, w->sh->o, fs) < 0)
 					break;
 			} else if (r) {

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util.h"
+
 static const char *const col_names[COL_COUNT] = {
 	"ORGANIZATION_ID", "ORGANIZATION_NAME", "ORGANIZATION_CREATED_DATE",
 	"PROJECT_ID", "PROJECT_NAME", "PROJECT_CREATED_DATE",
@@ -49,7 +51,7 @@ usage_col_find(const char *name, size_t len)
 	return -1;
 }
 
-void
+int
 usage_header_map(struct usage_header *h, const struct csv_record *rec,
     struct sbuf *scratch)
 {
@@ -59,6 +61,8 @@ usage_header_map(struct usage_header *h, const struct csv_record *rec,
 	for (c = 0; c < COL_COUNT; c++)
 		h->idx[c] = -1;
 	h->ncols = rec->nfields;
+	h->dup_col = -1;
+	h->dup_at[0] = h->dup_at[1] = 0;
 	n = rec->nfields;
 	for (i = 0; i < n; i++) {
 		size_t len;
@@ -70,7 +74,26 @@ usage_header_map(struct usage_header *h, const struct csv_record *rec,
 			len -= 3;
 		}
 		c = usage_col_find(v, len);
-		if (c >= 0 && h->idx[c] < 0)
-			h->idx[c] = (int)i;
+		if (c < 0)
+			continue;
+		if (h->idx[c] >= 0) {
+			/* the first repeat found, in header order */
+			h->dup_col = c;
+			h->dup_at[0] = (size_t)h->idx[c] + 1;
+			h->dup_at[1] = i + 1;
+			return -1;
+		}
+		h->idx[c] = (int)i;
 	}
+	return 0;
+}
+
+char *
+usage_header_dup_text(const struct usage_header *h)
+{
+	return xasprintf("the header names column %s twice (columns %zu and "
+	    "%zu, names matched in any case): an export column may appear "
+	    "only once",
+	    h->dup_col >= 0 ? usage_col_name(h->dup_col) : "?",
+	    h->dup_at[0], h->dup_at[1]);
 }

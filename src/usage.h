@@ -1,7 +1,8 @@
 /*
  * usage.h: the columns of a Usage API export (usage-api.md §7) and the
  * mapping of a part's header row onto them.  Columns are found by name,
- * case-insensitively, trimmed, in any order; unknown columns are ignored.
+ * case-insensitively, trimmed, in any order; unknown columns are ignored;
+ * a known column named twice is an error.
  */
 #ifndef CU_USAGE_H
 #define CU_USAGE_H
@@ -71,14 +72,32 @@ int usage_col_find(const char *name, size_t len);
 /*
  * Where each known column sits in one part: idx[col] is the field index,
  * -1 when the part has no such column.  ncols counts every header field.
+ * dup_col is a known column the header names twice (-1 when none), at
+ * columns dup_at[0] and dup_at[1] (counted from 1).
  */
 struct usage_header {
 	int idx[COL_COUNT];
 	size_t ncols;
+	int dup_col;
+	size_t dup_at[2];
 };
 
-/* Map a header record.  A UTF-8 BOM was already skipped by the reader. */
-void usage_header_map(struct usage_header *h, const struct csv_record *rec,
+/*
+ * Map a header record.  A UTF-8 BOM was already skipped by the reader
+ * (one left inside quotes is skipped here).  Returns 0, or -1 when a
+ * known column is named twice, under any of the spellings that find it
+ * (case, white space around, a BOM): which one to read would be a guess,
+ * so the part is bad input (usage_header_dup_text says why).  An unknown
+ * column named twice is ignored, like every unknown column.
+ */
+int usage_header_map(struct usage_header *h, const struct csv_record *rec,
     struct sbuf *scratch);
+
+/*
+ * The reason usage_header_map() returned -1, for an error line after the
+ * file's name and line: "the header names column X twice (columns A and
+ * B, ...)...".  The caller frees it.
+ */
+char *usage_header_dup_text(const struct usage_header *h);
 
 #endif

@@ -6,8 +6,10 @@
 # chartcheck.py: warnings, a full disk, run hours); every bad option value
 # of chargeback, rightsize, failures, html, db, ingest and export (exit 2,
 # one line naming the option, nothing written); chargeback's and html's
-# filters; db and ingest without a database or HOME.  Data is written
-# inline or by tests/gen/genexport.py.
+# filters; db and ingest without a database or HOME; a header naming a
+# known column twice (exact, in another case, with spaces, after a BOM, in
+# a header again) refused by every reader, an unknown one twice accepted.
+# Data is written inline or by tests/gen/genexport.py.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 
@@ -672,5 +674,86 @@ for c in chargeback rightsize failures html db ingest export; do
 	    [ ! -s "$T/err" ] || { ko "$c --help"; continue; }
 	ok "$c --help: the usage on stdout, exit 0"
 done
+
+
+# -- a header naming a known column twice: exit 3 naming the file, the
+#    line, the column and both positions, for every reader; nothing
+#    written over an -o file; an unknown column twice is fine
+mkdir -p "$T/dup"
+HD='PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE,JOB_BUILD_STATUS,TOTAL_CREDITS'
+ROW='api,build,test,00000000-0000-4000-8000-000000000001,2026-10-01,success,10.5'
+# dupfile NAME HEADER EXTRA: an export whose header is HEADER, its row
+# ROW,EXTRA
+dupfile() {
+	printf '%s\n%s,%s\n' "$2" "$ROW" "$3" >"$T/dup/$1.csv"
+}
+dupfile exact "$HD,TOTAL_CREDITS" 9
+dupfile case "$HD,total_credits" 9
+dupfile space "$HD, Total_Credits " 9
+printf '\357\273\277%s\n%s,9\n' "$HD,JOB_ID" "$ROW" >"$T/dup/bom.csv"
+printf '"\357\273\277JOB_ID",PROJECT_NAME,TOTAL_CREDITS,JOB_ID\n00000000-0000-4000-8000-000000000001,api,1,x\n' \
+    >"$T/dup/bomq.csv"
+dupfile unread "$HD,VCS_BRANCH,vcs_branch" main,dev
+{ printf '%s\n%s\n' "$HD" "$ROW"; printf '%s\n%s,a,b\n' "$HD,VCS_BRANCH,Vcs_Branch" \
+    "$(echo "$ROW" | sed 's/-000000000001/-000000000002/')"; } | gzip -c >"$T/dup/cat.csv.gz"
+# dupcheck NAME FILE LINE COLUMN A B CMD...
+dupcheck() {
+	n=$1 f=$2 l=$3 c=$4 a=$5 b=$6
+	shift 6
+	echo old >"$T/dup/out.csv"
+	run 3 "$@" && head -n 1 "$T/err" >"$T/err1" &&
+	    contains "$T/err1" "^circleci-usage: '$f': line $l: the header names column $c twice (columns $a and $b, names matched in any case): an export column may appear only once$" &&
+	    [ "$(cat "$T/dup/out.csv")" = old ] && ok "$n" ||
+	    ko "$n" "exit $status: $(head -c 300 "$T/err")"
+}
+D=$T/dup
+for v in "exact $D/exact.csv 1 TOTAL_CREDITS 7 8" "case $D/case.csv 1 TOTAL_CREDITS 7 8" \
+    "space $D/space.csv 1 TOTAL_CREDITS 7 8" "bom $D/bom.csv 1 JOB_ID 4 8" \
+    "bomq $D/bomq.csv 1 JOB_ID 1 4" "unread $D/unread.csv 1 VCS_BRANCH 8 9" \
+    "cat.gz $D/cat.csv.gz 3 VCS_BRANCH 8 9"; do
+	set -- $v
+	dupcheck "report: a header naming $4 twice ($1)" "$2" "$3" "$4" "$5" "$6" \
+	    "$BIN" report -o "$D/out.csv" "$2"
+done
+f=$D/exact.csv
+dupcheck "failures: a column named twice" "$f" 1 TOTAL_CREDITS 7 8 \
+    "$BIN" failures -o "$D/out.csv" "$f"
+dupcheck "rightsize: a column named twice" "$f" 1 TOTAL_CREDITS 7 8 \
+    "$BIN" rightsize -o "$D/out.csv" "$f"
+printf 'teams:\n  t: ["*"]\n' >"$D/teams.yaml"
+dupcheck "chargeback: a column named twice" "$f" 1 TOTAL_CREDITS 7 8 \
+    "$BIN" chargeback --teams "$D/teams.yaml" -o "$D/out.csv" "$f"
+dupcheck "compare: a column named twice in the previous period" "$f" 1 \
+    TOTAL_CREDITS 7 8 "$BIN" compare -o "$D/out.csv" "$f" "$T/d"
+dupcheck "compare: a column named twice in the current period" "$f" 1 \
+    TOTAL_CREDITS 7 8 "$BIN" compare -o "$D/out.csv" "$T/d" "$f"
+dupcheck "html: a column named twice" "$f" 1 TOTAL_CREDITS 7 8 \
+    "$BIN" html -o "$D/out.csv" "$f"
+dupcheck "notify slack --dry-run: a column named twice" "$f" 1 TOTAL_CREDITS 7 8 \
+    "$BIN" notify slack --dry-run "$f"
+dupcheck "ingest: a column named twice" "$f" 1 TOTAL_CREDITS 7 8 \
+    "$BIN" ingest --quiet --db "$D/h.db" "$f"
+dupcheck "ingest: a column named twice in a header again" "$D/cat.csv.gz" 3 \
+    VCS_BRANCH 8 9 "$BIN" ingest --quiet --db "$D/h.db" "$D/cat.csv.gz"
+mkdir -p "$D/ex"
+# a generated part with TOTAL_CREDITS again at the end, as total_credits
+python3 - "$T/gen/part-000.csv.gz" "$D/ex/part-000.csv.gz" <<'PY'
+import csv, gzip, io, sys
+rows = list(csv.reader(io.TextIOWrapper(gzip.open(sys.argv[1]), newline="")))
+i = rows[0].index("TOTAL_CREDITS")
+with gzip.open(sys.argv[2], "wt", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(rows[0] + ["total_credits"])
+    for r in rows[1:]:
+        w.writerow(r + [r[i]])
+PY
+run 3 "$BIN" run --from "$D/ex" -o "$D/run" --quiet &&
+    contains "$T/err" "part-000.csv.gz': line 1: the header names column TOTAL_CREDITS twice (columns" &&
+    [ ! -e "$D/run/by-project.csv" ] &&
+    ok "run: a column named twice" || ko "run: a column named twice" "exit $status: $(cat "$T/err")"
+dupfile unknown "$HD,NOTE,note, NOTE" a,b,c
+run 0 "$BIN" report --format csv "$D/unknown.csv" && grep -q '^api,1,' "$T/out" &&
+    ok "an unknown column named twice is fine" ||
+    ko "an unknown column named twice is fine" "exit $status: $(cat "$T/err")"
 
 finish

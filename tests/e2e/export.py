@@ -15,6 +15,8 @@ against it and checks what a user relies on:
     and one clear line;
   * a run killed with SIGKILL resumes without creating a job again and ends
     byte-identical to an uninterrupted run;
+  * the manifest saved again and a part fetched again over a damaged one
+    keep their mode, owner and group;
   * the token never appears in any output, file or log.
 
 Prints `PASS name` / `FAIL name: reason` and a last line `N passed, M
@@ -359,6 +361,57 @@ NET_PERMANENT = [
     ("api-huge-body", True), ("dl-stall", True), ("dl-trickle", False),
     ("dl-drop", False),
 ]
+
+
+def case_modes(c, data):
+    """A manifest saved again and a part fetched again over a damaged one
+    keep their mode, owner and group (issue 15, class 3)."""
+    path, truth, start, end = data["B"]
+    d = Double(c.tmp, path, FAST + ["--parts-per-job", "3"], "d-modes")
+    out = c.outdir()
+    errors = []
+    root = os.geteuid() == 0
+    try:
+        r = c.export(d, out, ["--start", start, "--end", end])
+        man = check_result(c, d, r, out, truth, errors, windows=1)
+        if man:
+            files = man["windows"][0]["files"]
+            mp = os.path.join(out, "manifest.json")
+            p0 = os.path.join(out, files[0]["path"])
+            p1 = os.path.join(out, files[1]["path"])
+            want = {mp: (0o600, 65534, 65533), p0: (0o640, 65534, 65533),
+                    p1: (0o604, 0, 0)}
+            if not root:
+                want = {k: (m, os.getuid(), os.getgid())
+                        for k, (m, u, g) in want.items()}
+            # damaged: p0 cut short, p1 one byte changed (same size)
+            with open(p0, "r+b") as f:
+                f.truncate(10)
+            with open(p1, "r+b") as f:
+                b = f.read(1)
+                f.seek(0)
+                f.write(bytes([b[0] ^ 1]))
+            for p, (m, u, g) in want.items():
+                if root:
+                    os.chown(p, u, g)
+                os.chmod(p, m)
+            old = os.umask(0o022)
+            try:
+                r = c.export(d, out, ["--start", start, "--end", end])
+            finally:
+                os.umask(old)
+            check_result(c, d, r, out, truth, errors, windows=1)
+            for p, w in want.items():
+                st = os.stat(p)
+                got = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+                if got != w:
+                    errors.append("%s: mode %o uid %d gid %d, want %o %d %d"
+                                  % (os.path.relpath(p, out), got[0],
+                                     got[1], got[2], w[0], w[1], w[2]))
+    finally:
+        d.stop()
+    report("export: the manifest and a part fetched again keep their mode, "
+           "owner and group", errors)
 
 
 def files_under(top, skip=()):
@@ -861,6 +914,7 @@ def all_cases(c, data, a):
     case_net_cap(c, data, "dl-endless")
     case_net_cap(c, data, "dl-huge-length")
     case_kill_resume(c, data, 1)
+    case_modes(c, data)
     if not a.quick:
         case_kill_resume(c, data, 2)
         case_kill_resume(c, data, 3)
@@ -876,9 +930,10 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--only", choices=["cap", "scheme", "dates"],
+    ap.add_argument("--only", choices=["cap", "scheme", "dates", "modes"],
                     help="run only these cases (cap: the size cap; "
-                    "scheme: a redirect to file://; dates: the ranges "
+                    "scheme: a redirect to file://; modes: the modes "
+                    "of files replaced; dates: the ranges "
                     "that depend on the pinned now, as make check-dates "
                     "runs them)")
     a = ap.parse_args()
@@ -913,6 +968,8 @@ def main():
             case_net_cap(c, data, "dl-huge-length")
         elif a.only == "scheme":
             case_redirect_scheme(c, data)
+        elif a.only == "modes":
+            case_modes(c, data)
         else:
             all_cases(c, data, a)
     except Exception as ex:  # a broken harness is a failure, not a crash

@@ -7,7 +7,11 @@
 # --db; a corrupt part after good ones, a crash before the commit, a kill
 # half-way and a full disk leave the database as it was (integrity_check
 # ok, each job run once); db info; db prune; the default path under
-# XDG_DATA_HOME; usage errors.
+# XDG_DATA_HOME; usage errors; a database holding objects our schema does
+# not define (triggers fired on ingest or prune, a recursive view named
+# like ours or in place of a table, an extra table, index or view, one of
+# ours altered or missing) refused by every reader (exit 3, at once, naming
+# the file and the object), and one after ANALYZE still used by all.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 DB=$T/h.db
@@ -270,11 +274,127 @@ python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TAB
 run 3 "$BIN" report --db "$T/other.db" && contains "$T/err" "not a circleci-usage history database" &&
     ok "report --db on another SQLite database: exit 3" ||
     ko "report --db on another SQLite database: exit 3" "$(cat "$T/err")"
-run 1 "$BIN" ingest --db "$T/other.db" "$P0" &&
+run 3 "$BIN" ingest --db "$T/other.db" "$P0" &&
     contains "$T/err" "another SQLite database" &&
     python3 -c "import sqlite3,sys; sys.exit(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM sqlite_master').fetchone()[0] != 1)" "$T/other.db" &&
     ok "ingest into another SQLite database: refused, untouched" ||
     ko "ingest into another SQLite database: refused, untouched" "$(cat "$T/err")"
 run 3 "$BIN" report --db "$T/none.db" && ok "report --db on a missing database: exit 3" ||
     ko "report --db on a missing database: exit 3"
+
+# -- a database someone else made: objects our schema does not define are
+#    refused (exit 3, naming the file and the object) before anything is
+#    read or written; SQLite's own tables (ANALYZE) are fine
+"$BIN" ingest --db "$T/base.db" "$P0" >/dev/null 2>&1
+# hostile NAME SQL: $T/NAME.db, the base database changed by SQL (by
+# Python's sqlite3, which is not defensive)
+hostile() {
+	cp "$T/base.db" "$T/$1.db"
+	python3 - "$T/$1.db" "$2" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript(sys.argv[2])
+c.commit()
+c.close()
+PY
+}
+# meta_rows DB: the number of meta rows (the triggers below add some)
+meta_rows() {
+	python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM meta').fetchone()[0])" "$1"
+}
+# refused NAME DB OBJECT CMD...: CMD exits 3 within 20 s, naming DB and OBJECT
+refused() {
+	name=$1
+	db=$2
+	obj=$3
+	shift 3
+	t0=$(date +%s)
+	run 3 timeout 20 "$@" && contains "$T/err" "'$db'" &&
+	    contains "$T/err" "'$obj'" && [ "$(grep -c . "$T/err")" -eq 1 ] &&
+	    ok "$name" ||
+	    ko "$name" "exit $status after $(($(date +%s) - t0)) s: $(head -c 300 "$T/err")"
+}
+# the daily table as a view that never ends, with daily's columns
+DAILY_COLS="day, project, workflow, job, status, resource_class, executor, os, org, trigger_source, jobs, run_seconds, compute_credits, dlc_credits, user_credits, storage_credits, network_credits, lease_credits, lease_overage_credits, ipranges_credits, total_credits"
+LOOP="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+hostile trig "CREATE TRIGGER evil AFTER INSERT ON job_runs BEGIN INSERT INTO meta VALUES('pwned-' || new.job_id, 'x'); END;"
+m0=$(meta_rows "$T/trig.db")
+refused "ingest: a trigger on job_runs is refused, never fired" \
+    "$T/trig.db" evil "$BIN" ingest --db "$T/trig.db" "$P1"
+[ "$(meta_rows "$T/trig.db")" = "$m0" ] &&
+    ok "ingest: the trigger did not fire, nothing written" ||
+    ko "ingest: the trigger did not fire" "meta: $m0 -> $(meta_rows "$T/trig.db") rows"
+hostile trig2 "CREATE TRIGGER n_evil BEFORE INSERT ON names BEGIN INSERT INTO meta VALUES('pwned-' || new.value, 'x'); END;"
+refused "ingest: a trigger on names is refused" "$T/trig2.db" n_evil \
+    "$BIN" ingest --db "$T/trig2.db" "$P1"
+hostile trig3 "CREATE TRIGGER d_evil AFTER DELETE ON job_runs BEGIN INSERT INTO meta VALUES('pruned-' || old.job_id, 'x'); END;"
+m0=$(meta_rows "$T/trig3.db")
+refused "db prune: a trigger on delete is refused, never fired" \
+    "$T/trig3.db" d_evil "$BIN" db prune --db "$T/trig3.db" --before 2030-01-01
+[ "$(meta_rows "$T/trig3.db")" = "$m0" ] &&
+    ok "db prune: nothing deleted, the trigger never fired" ||
+    ko "db prune: the trigger fired"
+hostile loopdaily "DROP TABLE daily; CREATE VIEW daily($DAILY_COLS) AS $LOOP SELECT x, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 FROM c;"
+refused "report --db: the daily table turned into a recursive view is refused at once" \
+    "$T/loopdaily.db" daily "$BIN" report --db "$T/loopdaily.db"
+refused "report --db --by branch: likewise (job_runs is not read either)" \
+    "$T/loopdaily.db" daily "$BIN" report --db "$T/loopdaily.db" --by branch
+hostile loopview "DROP VIEW job_runs_named; CREATE VIEW job_runs_named AS $LOOP SELECT x FROM c;"
+refused "report --db: a recursive view named like ours is refused" \
+    "$T/loopview.db" job_runs_named "$BIN" report --db "$T/loopview.db"
+refused "html --db: likewise" "$T/loopview.db" job_runs_named \
+    "$BIN" html --db "$T/loopview.db" -o "$T/loop.html"
+[ ! -e "$T/loop.html" ] && ok "html --db: refused, nothing written" ||
+    ko "html --db: refused, nothing written"
+hostile extra "CREATE TABLE notes(x);"
+refused "report --db: an extra table is refused" "$T/extra.db" notes \
+    "$BIN" report --db "$T/extra.db"
+refused "ingest: an extra table is refused" "$T/extra.db" notes \
+    "$BIN" ingest --db "$T/extra.db" "$P1"
+hostile index "CREATE INDEX job_runs_day ON job_runs(day);"
+refused "failures --db: an extra index is refused" "$T/index.db" \
+    job_runs_day "$BIN" failures --db "$T/index.db"
+hostile fview "CREATE VIEW v AS SELECT * FROM names;"
+refused "chargeback --db: a foreign view is refused" "$T/fview.db" v \
+    "$BIN" chargeback --teams "$T/teams.yaml" --db "$T/fview.db"
+refused "db info: a foreign view is refused" "$T/fview.db" v \
+    "$BIN" db info --db "$T/fview.db"
+hostile altered "ALTER TABLE meta ADD COLUMN extra;"
+refused "compare --db: a table of ours with another column is refused" \
+    "$T/altered.db" meta "$BIN" compare --db "$T/altered.db" \
+    --previous-since 2026-09-01 --previous-until 2026-09-30 \
+    --since 2026-10-01 --until 2026-10-31
+hostile idx2 "DROP INDEX daily_key; CREATE INDEX daily_key ON daily(day);"
+refused "notify --db: an index of ours defined otherwise is refused" \
+    "$T/idx2.db" daily_key "$BIN" notify slack --dry-run --db "$T/idx2.db" \
+    --since 2026-10-01 --until 2026-10-31 --previous-since 2026-09-01 \
+    --previous-until 2026-09-30
+hostile gone "DROP VIEW job_runs_named;"
+refused "report --db: a database lacking an object of ours is refused" \
+    "$T/gone.db" job_runs_named "$BIN" report --db "$T/gone.db"
+run 0 "$BIN" ingest --db "$T/gone.db" "$P1" &&
+    run 0 "$BIN" report --db "$T/gone.db" &&
+    ok "ingest: makes what is missing, then readers work" ||
+    ko "ingest: makes what is missing" "$(cat "$T/err")"
+# ours, after ANALYZE (sqlite_stat1): every reader and db info/prune work
+hostile stats "ANALYZE;"
+ok_all=
+run 0 "$BIN" report --db "$T/stats.db" || ok_all="$ok_all report"
+run 0 "$BIN" failures --db "$T/stats.db" || ok_all="$ok_all failures"
+run 0 "$BIN" chargeback --teams "$T/teams.yaml" --db "$T/stats.db" ||
+    ok_all="$ok_all chargeback"
+run 0 "$BIN" compare --db "$T/stats.db" --previous-since 2026-09-01 \
+    --previous-until 2026-09-30 --since 2026-10-01 --until 2026-10-31 ||
+    ok_all="$ok_all compare"
+run 0 "$BIN" html --db "$T/stats.db" -o "$T/stats.html" || ok_all="$ok_all html"
+run 0 "$BIN" notify slack --dry-run --db "$T/stats.db" --since 2026-10-01 \
+    --until 2026-10-31 --previous-since 2026-09-01 \
+    --previous-until 2026-09-30 || ok_all="$ok_all notify"
+run 0 "$BIN" db info --db "$T/stats.db" || ok_all="$ok_all info"
+run 0 "$BIN" ingest --db "$T/stats.db" "$P1" || ok_all="$ok_all ingest"
+run 0 "$BIN" db prune --db "$T/stats.db" --before 2026-10-05 ||
+    ok_all="$ok_all prune"
+[ -z "$ok_all" ] && sane "$T/stats.db" &&
+    ok "a database of ours with sqlite_stat1: every reader, ingest, db info and prune work" ||
+    ko "a database of ours with sqlite_stat1" "failed:$ok_all: $(cat "$T/err")"
 finish

@@ -5,7 +5,10 @@
  * db_report() equal to report_run() on the files for every key, grouping
  * sets and filters; a bad part after a good one leaves the database as it
  * was; db_info() and db_prune(); the default path; foreign files and
- * other schema versions refused on open; parts without JOB_ID or
+ * other schema versions refused on open, and so is a file of ours holding
+ * a trigger, view, index or table our schema does not define, or one of
+ * ours defined otherwise (exit 3, naming the object), while SQLite's own
+ * sqlite_stat1 is allowed; parts without JOB_ID or
  * TOTAL_CREDITS refused, malformed rows skipped.
  */
 #include "unit.h"
@@ -89,7 +92,7 @@ ingest(const char *dbname, struct inputs *in, struct db_ingest_stats *st,
     int want)
 {
 	char *path = unit_path(tmp, dbname);
-	struct db *db = db_open(path, 1);
+	struct db *db = db_open(path, 1, NULL);
 
 	assert_non_null(db);
 	assert_int_equal(db_ingest(db, in, st), want);
@@ -304,7 +307,7 @@ test_missing_db(void **state)
 	char *path = unit_path(tmp, "none/x.db");
 
 	(void)state;
-	assert_null(db_open(path, 0));
+	assert_null(db_open(path, 0, NULL));
 	free(path);
 }
 
@@ -356,7 +359,7 @@ test_foreign_db(void **state)
 	/* an empty file (touch usage.db) is an empty SQLite database */
 	unit_writes(path, "");
 	unit_capture_begin(&c);
-	assert_null(db_open(path, 0));
+	assert_null(db_open(path, 0, NULL));
 	want = xasprintf("circleci-usage: '%s' is not a circleci-usage "
 	    "history database\n", path);
 	assert_text_free(unit_capture_end(&c), want);
@@ -365,7 +368,7 @@ test_foreign_db(void **state)
 
 	/* ours, from another version of the schema */
 	path = unit_path(tmp, "other-version.db");
-	db = db_open(path, 1);
+	db = db_open(path, 1, NULL);
 	assert_non_null(db);
 	db_close(db);
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
@@ -373,7 +376,7 @@ test_foreign_db(void **state)
 	    "key = 'schema_version'", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	unit_capture_begin(&c);
-	assert_null(db_open(path, 0));
+	assert_null(db_open(path, 0, NULL));
 	want = xasprintf("circleci-usage: '%s': not a circleci-usage history "
 	    "database of schema version ", path);
 	{
@@ -389,7 +392,7 @@ test_foreign_db(void **state)
 	path = unit_path(tmp, "adir.db");
 	unit_mkdir(path);
 	unit_capture_begin(&c);
-	assert_null(db_open(path, 1));
+	assert_null(db_open(path, 1, NULL));
 	{
 		char *got = unit_capture_end(&c);
 
@@ -397,6 +400,178 @@ test_foreign_db(void **state)
 		assert_contains(got, "adir.db'");
 		free(got);
 	}
+	free(path);
+}
+
+/* path, a fresh database of ours (one part ingested) changed by `sql`. */
+static char *
+hostile_db(const char *name, const char *sql)
+{
+	char *path = unit_path(tmp, name), *part = write_part("h.csv.gz", part1);
+	struct db_ingest_stats st;
+	struct unit_capture c;
+	struct inputs in;
+	struct db *db;
+	sqlite3 *h;
+	char *err = NULL;
+
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, part), 0);
+	db = db_open(path, 1, NULL);
+	assert_non_null(db);
+	unit_capture_begin(&c);		/* part1's warnings */
+	assert_int_equal(db_ingest(db, &in, &st), 0);
+	free(unit_capture_end(&c));
+	db_close(db);
+	inputs_release(&in);
+	free(part);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(h);
+	return path;
+}
+
+static int64_t
+db_count_of(const char *path, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+#define LOOP "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 " \
+	"FROM c) "
+
+/*
+ * Objects our schema does not define, or ours defined otherwise: refused
+ * on open, for reading and for ingest (exit 3, one line naming the file
+ * and the object), before anything is read or written; SQLite's own
+ * tables are allowed; a missing object refused for reading, made again by
+ * ingest.
+ */
+static void
+test_hostile_schema(void **state)
+{
+	static const struct {
+		const char *name, *sql, *object, *what;
+		int ingest_ok;	/* db_open(path, 1) accepts it */
+	} cases[] = {
+		{ "trigger.db", "CREATE TRIGGER evil AFTER INSERT ON job_runs "
+		    "BEGIN INSERT INTO meta VALUES('pwned-' || new.job_id, "
+		    "'x'); END;", "evil", "holds trigger 'evil'", 0 },
+		{ "trigger2.db", "CREATE TRIGGER n BEFORE DELETE ON daily "
+		    "BEGIN SELECT 1; END;", "n", "holds trigger 'n'", 0 },
+		{ "loopview.db", "DROP VIEW job_runs_named; CREATE VIEW "
+		    "job_runs_named AS " LOOP "SELECT x FROM c;",
+		    "job_runs_named", "its view 'job_runs_named' is not the "
+		    "view", 0 },
+		{ "daily-view.db", "DROP TABLE daily; CREATE VIEW daily AS "
+		    LOOP "SELECT x AS day FROM c;", "daily", "its view "
+		    "'daily' is not the table", 0 },
+		{ "names-view.db", "DROP TABLE names; CREATE VIEW names(id, "
+		    "value) AS SELECT 1, 'x';", "names", "its view 'names' "
+		    "is not the table", 0 },
+		{ "extra.db", "CREATE TABLE notes(x);", "notes",
+		    "holds table 'notes'", 0 },
+		{ "index.db", "CREATE INDEX job_runs_day ON job_runs(day);",
+		    "job_runs_day", "holds index 'job_runs_day'", 0 },
+		{ "fview.db", "CREATE VIEW v AS SELECT * FROM names;", "v",
+		    "holds view 'v'", 0 },
+		{ "altered.db", "ALTER TABLE meta ADD COLUMN extra;", "meta",
+		    "its table 'meta' is not the table", 0 },
+		{ "idx2.db", "DROP INDEX daily_key; CREATE INDEX daily_key ON "
+		    "daily(day);", "daily_key", "its index 'daily_key' is not "
+		    "the index", 0 },
+		{ "idx3.db", "DROP INDEX job_runs_job; CREATE UNIQUE INDEX "
+		    "job_runs_job ON daily(day, project, workflow, job, status,"
+		    " resource_class, executor, os, org, trigger_source);",
+		    "job_runs_job", "its index 'job_runs_job' is not the index",
+		    0 },
+		{ "gone.db", "DROP VIEW job_runs_named;", "job_runs_named",
+		    "has no view 'job_runs_named'", 1 },
+		{ "gone2.db", "DROP INDEX daily_key;", "daily_key",
+		    "has no index 'daily_key'", 1 },
+	};
+	struct unit_capture c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = hostile_db(cases[i].name, cases[i].sql), *got;
+		int64_t meta = db_count_of(path, "SELECT count(*) FROM meta");
+		struct db *db;
+		int code = 0;
+
+		unit_capture_begin(&c);
+		assert_null(db_open(path, 0, &code));
+		got = unit_capture_end(&c);
+		assert_int_equal(code, EXIT_BAD_INPUT);
+		assert_contains(got, path);
+		assert_contains(got, cases[i].what);
+		assert_contains(got, cases[i].object);
+		/* one line */
+		assert_ptr_equal(strchr(got, '\n'), got + strlen(got) - 1);
+		free(got);
+		unit_capture_begin(&c);
+		db = db_open(path, 1, &code);
+		got = unit_capture_end(&c);
+		if (cases[i].ingest_ok) {
+			/* what is missing is made again */
+			assert_non_null(db);
+			db_close(db);
+			assert_non_null(db = db_open(path, 0, NULL));
+			db_close(db);
+		} else {
+			assert_null(db);
+			assert_int_equal(code, EXIT_BAD_INPUT);
+			assert_contains(got, cases[i].object);
+			/* nothing written: no trigger fired, no WAL switch */
+			assert_int_equal(db_count_of(path, "SELECT count(*) "
+			    "FROM meta"), meta);
+		}
+		free(got);
+		free(path);
+	}
+}
+
+/* ANALYZE's sqlite_stat1 (and AUTOINCREMENT's sqlite_sequence, were a
+ * table to use it): SQLite's own, allowed; and the defensive settings
+ * hold on the connection (no trigger fires even were one let in). */
+static void
+test_internal_tables(void **state)
+{
+	char *path = hostile_db("stats.db", "ANALYZE;");
+	struct report_opts o;
+	struct report_result res;
+	struct db_info info;
+	struct db *db;
+
+	(void)state;
+	assert_true(db_count_of(path, "SELECT count(*) FROM sqlite_schema "
+	    "WHERE name = 'sqlite_stat1'") == 1);
+	db = db_open(path, 0, NULL);
+	assert_non_null(db);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_true(info.job_runs > 0);
+	db_close(db);
+	db = db_open(path, 1, NULL);
+	assert_non_null(db);
+	db_close(db);
+	report_opts_init(&o);
+	assert_int_equal(db_report_path(path, &o, &res), 0);
+	assert_true(res.totals.jobs > 0);
+	report_result_release(&res);
+	report_opts_release(&o);
 	free(path);
 }
 
@@ -413,6 +588,10 @@ test_missing_columns(void **state)
 	    "web,1\n");
 	char *nocred = write_part("nocred.csv.gz", "PROJECT_NAME,JOB_ID\n"
 	    "web,U1\n");
+	char *good = write_part("good.csv.gz", "PROJECT_NAME,JOB_ID,"
+	    "TOTAL_CREDITS\nweb,U1,1\n");
+	char *dup = write_part("dupcol.csv.gz", "PROJECT_NAME,JOB_ID,"
+	    "TOTAL_CREDITS,job_id\nweb,U2,1,U3\n");
 	char *got, *want;
 
 	(void)state;
@@ -437,6 +616,20 @@ test_missing_columns(void **state)
 	assert_contains(got, want);
 	free(want);
 	free(got);
+	inputs_release(&in);
+	/* a column named twice, after a good part: nothing stored */
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, good), 0);
+	assert_int_equal(inputs_add(&in, dup), 0);
+	unit_capture_begin(&c);
+	assert_int_equal(db_ingest(db, &in, &st), EXIT_BAD_INPUT);
+	got = unit_capture_end(&c);
+	want = xasprintf("'%s': line 1: the header names column JOB_ID twice "
+	    "(columns 2 and 4, names matched in any case): an export column "
+	    "may appear only once", dup);
+	assert_contains(got, want);
+	free(want);
+	free(got);
 	assert_int_equal(db_info(db, &info), 0);
 	assert_int_equal(info.job_runs, 0);
 	assert_int_equal(info.ingests, 0);
@@ -444,6 +637,8 @@ test_missing_columns(void **state)
 	inputs_release(&in);
 	free(nojob);
 	free(nocred);
+	free(good);
+	free(dup);
 }
 
 /* A malformed row is skipped and said, as report does; the rest kept. */
@@ -484,6 +679,8 @@ main(void)
 		cmocka_unit_test(test_missing_db),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_foreign_db),
+		cmocka_unit_test(test_hostile_schema),
+		cmocka_unit_test(test_internal_tables),
 		cmocka_unit_test(test_missing_columns),
 		cmocka_unit_test(test_malformed_row),
 	};

@@ -4,10 +4,17 @@
  * (the file size limit, as a full disk would), or renamed into place is
  * an error naming it, leaves no temporary file and keeps what was there;
  * out_abort keeps the old output; and a failed write to standard output
- * (a full disk behind a redirection) is an error too.
+ * (a full disk behind a redirection) is an error too.  A file replaced
+ * keeps its mode (0600, 0640, 0604, 0400, even while the temporary file
+ * is being written), its owner and group (another uid and gid, as root),
+ * through a symbolic link too (the link kept, its target replaced); a
+ * process that may not give them (not root) keeps what it can, and the
+ * group it gives instead gets no more than others had (out_inherit).
  */
 #include "unit.h"
 
+#include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -246,6 +253,270 @@ test_stdout_full(void **state)
 	free(dir);
 }
 
+/* The mode of `path`'s file (links followed), and owner and group. */
+static mode_t
+mode_of(const char *path, uid_t *uid, gid_t *gid)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	if (uid != NULL)
+		*uid = st.st_uid;
+	if (gid != NULL)
+		*gid = st.st_gid;
+	return st.st_mode & 07777;
+}
+
+/* Replace `path` (made with `mode` unless it exists) with "new\n". */
+static void
+replace(const char *path, mode_t mode)
+{
+	struct out o;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		unit_writes(path, "old\n");
+		assert_int_equal(chmod(path, mode), 0);
+	}
+	assert_int_equal(out_open(&o, path), 0);
+	/* the temporary file is no more readable than the file it replaces */
+	assert_non_null(o.tmp);
+	assert_int_equal(mode_of(o.tmp, NULL, NULL), mode);
+	fputs("new\n", o.f);
+	assert_int_equal(out_commit(&o), 0);
+	assert_text_free(unit_read(path, NULL), "new\n");
+}
+
+/* A file replaced keeps its mode, whatever the umask; a new one the
+ * umask's. */
+static void
+test_keep_mode(void **state)
+{
+	static const mode_t modes[] = { 0600, 0640, 0604, 0400, 0660, 0755 };
+	char *dir = unit_tmpdir(), *path;
+	mode_t mask = umask(022);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "r%o.csv", (unsigned)modes[i]);
+		path = unit_path(dir, name);
+		replace(path, modes[i]);
+		assert_int_equal(mode_of(path, NULL, NULL), modes[i]);
+		/* and again: still the same */
+		replace(path, modes[i]);
+		assert_int_equal(mode_of(path, NULL, NULL), modes[i]);
+		free(path);
+	}
+	path = unit_path(dir, "new.csv");
+	umask(077);
+	{
+		struct out o;
+
+		assert_int_equal(out_open(&o, path), 0);
+		assert_int_equal(out_commit(&o), 0);
+	}
+	assert_int_equal(mode_of(path, NULL, NULL), 0600);
+	free(path);
+	umask(mask);
+	/* no temporary file left */
+	assert_text_free(others(dir, "-"), "new.csv\nr400.csv\nr600.csv\n"
+	    "r604.csv\nr640.csv\nr660.csv\nr755.csv\n");
+	unit_rmtree(dir);
+	free(dir);
+}
+
+/* Through a symbolic link: the link kept, its target replaced with the
+ * target's mode (relative and absolute links, a chain of two). */
+static void
+test_keep_mode_link(void **state)
+{
+	char *dir = unit_tmpdir(), *target = unit_path(dir, "t.csv");
+	char *rel = unit_path(dir, "rel.csv"), *abs = unit_path(dir, "abs.csv");
+	char *chain = unit_path(dir, "chain.csv"), buf[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	(void)state;
+	unit_writes(target, "old\n");
+	assert_int_equal(chmod(target, 0600), 0);
+	assert_int_equal(symlink("t.csv", rel), 0);
+	assert_int_equal(symlink(target, abs), 0);
+	assert_int_equal(symlink("abs.csv", chain), 0);
+	replace(rel, 0600);
+	assert_int_equal(lstat(rel, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(mode_of(target, NULL, NULL), 0600);
+	assert_int_equal(chmod(target, 0640), 0);
+	replace(abs, 0640);
+	assert_int_equal(chmod(target, 0604), 0);
+	replace(chain, 0604);
+	assert_int_equal(lstat(chain, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	n = readlink(chain, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "abs.csv");
+	assert_int_equal(mode_of(target, NULL, NULL), 0604);
+	unit_rmtree(dir);
+	free(target);
+	free(rel);
+	free(abs);
+	free(chain);
+	free(dir);
+}
+
+/* As root: another uid and gid are kept, directly and through a link. */
+static void
+test_keep_owner(void **state)
+{
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "r.csv");
+	char *link = unit_path(dir, "l.csv"), *t2 = unit_path(dir, "t2.csv");
+	uid_t uid;
+	gid_t gid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	unit_writes(path, "old\n");
+	assert_int_equal(chown(path, 65534, 65533), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	replace(path, 0640);
+	assert_int_equal(mode_of(path, &uid, &gid), 0640);
+	assert_int_equal(uid, 65534);
+	assert_int_equal(gid, 65533);
+	/* the owner only, the group kept as it was (root's) */
+	unit_writes(t2, "old\n");
+	assert_int_equal(chown(t2, 65534, 0), 0);
+	assert_int_equal(chmod(t2, 0600), 0);
+	assert_int_equal(symlink("t2.csv", link), 0);
+	replace(link, 0600);
+	assert_int_equal(mode_of(t2, &uid, &gid), 0600);
+	assert_int_equal(uid, 65534);
+	assert_int_equal(gid, 0);
+	/* set-group-ID survives: the mode is given after the owner */
+	assert_int_equal(chown(path, 0, 65533), 0);
+	assert_int_equal(chmod(path, 02750), 0);
+	replace(path, 02750);
+	assert_int_equal(mode_of(path, &uid, &gid), 02750);
+	assert_int_equal(gid, 65533);
+	unit_rmtree(dir);
+	free(path);
+	free(link);
+	free(t2);
+	free(dir);
+}
+
+/*
+ * Not root (a child as uid 65534, in group 4242 only): a file of root's
+ * cannot be given back; the owner becomes the process's, the group is
+ * kept when the process is a member, and otherwise is the process's, with
+ * no more than others had.  The child exits with the number of the check
+ * that failed.
+ */
+static void
+test_not_root(void **state)
+{
+	static const struct {
+		gid_t gid;
+		mode_t before, after;
+		gid_t gid_after;
+	} cases[] = {
+		{ 0, 0660, 0600, 65534 },	/* root's group: not given */
+		{ 0, 0664, 0644, 65534 },	/* others read: so may it */
+		{ 0, 0640, 0600, 65534 },
+		{ 4242, 0660, 0660, 4242 },	/* a member: kept */
+		{ 4242, 0600, 0600, 4242 },
+	};
+	char dir[] = "/tmp/cu-unit-XXXXXX";
+	size_t i;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	/* under /tmp, which 65534 can reach, whatever TMPDIR is */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0777), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = xasprintf("%s/r%zu.csv", dir, i);
+
+		unit_writes(p, "old\n");
+		assert_int_equal(chown(p, 0, cases[i].gid), 0);
+		assert_int_equal(chmod(p, cases[i].before), 0);
+		free(p);
+	}
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gid_t g = 4242;
+
+		if (setgroups(1, &g) < 0 || setgid(65534) < 0 ||
+		    setuid(65534) < 0)
+			_exit(100);
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char *p = xasprintf("%s/r%zu.csv", dir, i);
+			struct out o;
+
+			if (out_open(&o, p) < 0)
+				_exit(101 + (int)i);
+			fputs("new\n", o.f);
+			if (out_commit(&o) < 0)
+				_exit(111 + (int)i);
+			free(p);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = xasprintf("%s/r%zu.csv", dir, i);
+		uid_t uid;
+		gid_t gid;
+
+		assert_int_equal(mode_of(p, &uid, &gid), cases[i].after);
+		assert_int_equal(uid, 65534);
+		assert_int_equal(gid, cases[i].gid_after);
+		assert_text_free(unit_read(p, NULL), "new\n");
+		free(p);
+	}
+	unit_rmtree(dir);
+}
+
+/* out_inherit alone: nothing to take from a missing file or a FIFO. */
+static void
+test_inherit(void **state)
+{
+	char *dir = unit_tmpdir(), *a = unit_path(dir, "a");
+	char *b = unit_path(dir, "b"), *fifo = unit_path(dir, "f");
+	int fd;
+
+	(void)state;
+	unit_writes(a, "");
+	assert_int_equal(chmod(a, 0644), 0);
+	fd = open(a, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(out_inherit(fd, b), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(out_inherit(fd, fifo), 0);
+	assert_int_equal(mode_of(a, NULL, NULL), 0644);
+	unit_writes(b, "");
+	assert_int_equal(chmod(b, 0604), 0);
+	assert_int_equal(out_inherit(fd, b), 1);
+	assert_int_equal(mode_of(a, NULL, NULL), 0604);
+	close(fd);
+	unit_rmtree(dir);
+	free(a);
+	free(b);
+	free(fifo);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -257,6 +528,11 @@ main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_cannot_write),
 		cmocka_unit_test(test_stdout_full),
+		cmocka_unit_test(test_keep_mode),
+		cmocka_unit_test(test_keep_mode_link),
+		cmocka_unit_test(test_keep_owner),
+		cmocka_unit_test(test_not_root),
+		cmocka_unit_test(test_inherit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

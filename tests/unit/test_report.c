@@ -1572,6 +1572,48 @@ test_threads_agree(void **state)
 		free(paths[p]);
 }
 
+/*
+ * A known column named twice is bad input naming the file, the line and
+ * both columns: in the first header, in a header again (concatenated
+ * parts), whether or not the report reads that column; an unknown
+ * column named twice is fine.
+ */
+static void
+test_duplicate_columns(void **state)
+{
+	char *p = export_file("dup.csv", "PROJECT_NAME,JOB_ID,TOTAL_CREDITS,"
+	    " total_credits\nweb,1,1,100\n", 0);
+	char *q = export_file("dup2.csv.gz", "PROJECT_NAME,JOB_ID,"
+	    "TOTAL_CREDITS\nweb,1,1\nPROJECT_NAME,JOB_ID,TOTAL_CREDITS,"
+	    "JOB_NAME,Job_Name\nweb,2,1,a,b\n", 1);
+	char *u = export_file("dup3.csv", "PROJECT_NAME,JOB_ID,TOTAL_CREDITS,"
+	    "NOTE,NOTE\nweb,1,1,a,b\n", 0);
+	char *msg;
+	struct report_opts o;
+	struct run r;
+
+	(void)state;
+	opts(&o, "project");
+	msg = xasprintf("'%s': line 1: the header names column TOTAL_CREDITS "
+	    "twice (columns 3 and 4, names matched in any case): an export "
+	    "column may appear only once", p);
+	expect_fatal(&o, p, msg);
+	free(msg);
+	/* JOB_NAME is not read by --by project: still ambiguous input */
+	msg = xasprintf("'%s': line 3: the header names column JOB_NAME "
+	    "twice (columns 4 and 5, names matched in any case): an export "
+	    "column may appear only once", q);
+	expect_fatal(&o, q, msg);
+	free(msg);
+	run_paths(&o, &u, 1, &r);
+	assert_int_equal(r.ret, 0);
+	run_release(&r);
+	report_opts_release(&o);
+	free(p);
+	free(q);
+	free(u);
+}
+
 int
 main(void)
 {
@@ -1587,6 +1629,7 @@ main(void)
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_bad_values_messages),
 		cmocka_unit_test(test_missing_columns),
+		cmocka_unit_test(test_duplicate_columns),
 		cmocka_unit_test(test_corrupt_and_missing_files),
 		cmocka_unit_test(test_reader_errors),
 		cmocka_unit_test(test_strict_stops_read_ahead),

@@ -2,7 +2,8 @@
  * test_usage.c: export columns and header mapping (usage.h): names by
  * column, lookup in any case with white space trimmed, header rows with
  * unknown, reordered (JOB_ID / JOB_RUN_NUMBER swapped), quoted, escaped or
- * BOM-prefixed names, and missing columns.
+ * BOM-prefixed names, and missing columns; a known column named twice
+ * (in any spelling) is an error naming both columns, an unknown one not.
  */
 #include "unit.h"
 
@@ -28,20 +29,22 @@ src_read(void *ctx, void *buf, size_t len)
 }
 
 /* Map the first record of `csv` (`len` bytes) as a header. */
-static void
+static int
 map_header(const char *csv, size_t len, struct usage_header *h)
 {
 	struct src s = { csv, len, 0 };
 	struct csv_reader *r = csv_reader_new(src_read, &s, 4096, 1 << 20);
 	struct csv_record rec;
 	struct sbuf scratch;
+	int ret;
 
 	sbuf_init(&scratch, 1 << 20);
 	assert_int_equal(csv_reader_next(r, &rec), 1);
 	memset(h, 0x55, sizeof(*h));
-	usage_header_map(h, &rec, &scratch);
+	ret = usage_header_map(h, &rec, &scratch);
 	sbuf_release(&scratch);
 	csv_reader_free(r);
+	return ret;
 }
 
 static void
@@ -249,20 +252,76 @@ test_header_map_bom(void **state)
 }
 
 static void
-test_header_map_escapes_and_duplicates(void **state)
+test_header_map_escapes(void **state)
 {
 	/* an escaped name, a quoted one with doubled quotes (unknown), and
-	 * a column named twice: the first one counts */
+	 * \N (unknown) */
 	static const char hdr[] = "JOB\\_ID,\"JOB\"\"NAME\",TOTAL_CREDITS,"
-	    "total_credits,\\N\n";
+	    "\\N\n";
 	struct usage_header h;
 
 	(void)state;
-	map_header(hdr, strlen(hdr), &h);
-	assert_int_equal(h.ncols, 5);
+	assert_int_equal(map_header(hdr, strlen(hdr), &h), 0);
+	assert_int_equal(h.ncols, 4);
 	assert_int_equal(h.idx[COL_JOB_ID], 0);
 	assert_int_equal(h.idx[COL_JOB_NAME], -1);
 	assert_int_equal(h.idx[COL_TOTAL_CREDITS], 2);
+	assert_int_equal(h.dup_col, -1);
+}
+
+/*
+ * A known column named twice, under any spelling that finds it, is an
+ * error naming both columns (from 1); the first repeat in header order is
+ * the one named.  An unknown column named twice is not.
+ */
+static void
+test_header_map_duplicates(void **state)
+{
+	static const struct {
+		const char *hdr;
+		int col;
+		size_t a, b;
+	} bad[] = {
+		{ "PROJECT_NAME,TOTAL_CREDITS,JOB_ID,TOTAL_CREDITS\n",
+		    COL_TOTAL_CREDITS, 2, 4 },
+		{ "TOTAL_CREDITS,total_credits\n", COL_TOTAL_CREDITS, 1, 2 },
+		{ "JOB_ID,x, Job_Id \t\n", COL_JOB_ID, 1, 3 },
+		{ "\"PROJECT_NAME\",\"project_name\r\"\n", COL_PROJECT_NAME,
+		    1, 2 },
+		/* a BOM inside quotes on the first name, then the name */
+		{ "\"\xEF\xBB\xBFJOB_ID\",TOTAL_CREDITS,JOB_ID\n", COL_JOB_ID,
+		    1, 3 },
+		{ "JOB\\_ID,JOB_ID\n", COL_JOB_ID, 1, 2 },
+		/* three times, and another repeat later: the first pair */
+		{ "A,VCS_BRANCH,B,VCS_BRANCH,VCS_BRANCH,JOB_ID,JOB_ID\n",
+		    COL_VCS_BRANCH, 2, 4 },
+		{ "JOB_ID,TOTAL_CREDITS,MAX_RAM_UTILIZATION_PCT,X,"
+		    "max_ram_utilization_pct\n", COL_MAX_RAM_UTILIZATION_PCT,
+		    3, 5 },
+	};
+	static const char ok[] = "X,JOB_ID,X,x,,,TOTAL_CREDITS, X\n";
+	struct usage_header h;
+	char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(map_header(bad[i].hdr, strlen(bad[i].hdr),
+		    &h), -1);
+		assert_int_equal(h.dup_col, bad[i].col);
+		assert_int_equal(h.dup_at[0], bad[i].a);
+		assert_int_equal(h.dup_at[1], bad[i].b);
+	}
+	why = usage_header_dup_text(&h);
+	assert_string_equal(why, "the header names column "
+	    "MAX_RAM_UTILIZATION_PCT twice (columns 3 and 5, names matched in "
+	    "any case): an export column may appear only once");
+	free(why);
+	/* unknown columns (X, x, empty names) may repeat */
+	assert_int_equal(map_header(ok, strlen(ok), &h), 0);
+	assert_int_equal(h.dup_col, -1);
+	assert_int_equal(h.idx[COL_JOB_ID], 1);
+	assert_int_equal(h.idx[COL_TOTAL_CREDITS], 6);
 }
 
 static void
@@ -290,7 +349,8 @@ main(void)
 		cmocka_unit_test(test_header_map_case_trim_unknown),
 		cmocka_unit_test(test_header_map_full_spec_header),
 		cmocka_unit_test(test_header_map_bom),
-		cmocka_unit_test(test_header_map_escapes_and_duplicates),
+		cmocka_unit_test(test_header_map_escapes),
+		cmocka_unit_test(test_header_map_duplicates),
 		cmocka_unit_test(test_header_map_missing_all),
 	};
 
