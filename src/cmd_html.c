@@ -221,12 +221,22 @@ html_card(FILE *f, const char *id, const char *label, dec_t v, int places,
 		if (prev == 0) {
 			fputs("<div class=\"d\">no previous value</div>", f);
 		} else {
-			dec_t pct = dec_percent(v - prev, prev);
-			const char *arrow = pct > 0 ? "\xe2\x96\xb2 +" :
-			    pct < 0 ? "\xe2\x96\xbc " : "= ";
+			dec_t d, pct;
+			const char *arrow;
 
-			fprintf(f, "<div class=\"d\">%s%s%% vs the previous "
-			    "period</div>", arrow, html_dec(pct, 1, shown));
+			/* checked: a change or percentage past 10^20 is
+			 * said so, never shown wrapped */
+			if (dec_sub(v, prev, &d) < 0 ||
+			    dec_percent(d, prev, &pct) < 0) {
+				fputs("<div class=\"d\">change vs the previous "
+				    "period too large to show</div>", f);
+			} else {
+				arrow = pct > 0 ? "\xe2\x96\xb2 +" :
+				    pct < 0 ? "\xe2\x96\xbc " : "= ";
+				fprintf(f, "<div class=\"d\">%s%s%% vs the "
+				    "previous period</div>", arrow,
+				    html_dec(pct, 1, shown));
+			}
 		}
 	}
 	fputs("</div>\n", f);
@@ -238,8 +248,7 @@ html_head_of(struct html_head *h, const struct report_result *r,
 {
 	memset(h, 0, sizeof(*h));
 	h->credits = r->totals.credits[CR_TOTAL];
-	if (dec_mul_round(h->credits, price, 2, &h->cost) < 0)
-		h->cost = 0;
+	h->cost = dec_cost_or_die(h->credits, price);
 	h->hours = r->totals.run_seconds / 3600;
 	h->jobs = r->totals.jobs;
 	h->waste = waste->totals.credits[CR_TOTAL];
@@ -301,7 +310,8 @@ html_headline(FILE *f, const struct html_ctx *x)
 	    x->have_prev, dec_from_int((int64_t)p->jobs), NULL);
 	html_card(f, "h-hours", "Run hours", n->hours, 1, "", x->have_prev,
 	    p->hours, NULL);
-	html_dec(dec_percent(n->waste, n->credits), 2, share);
+	html_dec(dec_percent_or_die(n->waste, n->credits,
+	    "share of the credits wasted"), 2, share);
 	snprintf(extra, sizeof(extra), "%s%% of all credits", share);
 	html_card(f, "h-waste", "Credits on failed runs", n->waste, 2, "",
 	    x->have_prev, p->waste, extra);
