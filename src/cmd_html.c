@@ -178,7 +178,8 @@ html_part_make(struct html_part *p, const struct report_opts *so,
     const struct report_result *src, const char *by,
     const struct rollup_filter *flt, size_t top, dec_t price)
 {
-	if (rollup_build(&p->o, &p->r, so, src, by, flt) < 0)
+	if (rollup_build(&p->o, &p->r, so, src, by, flt) < 0 ||
+	    view_check(&p->r, price) < 0)
 		return -1;
 	view_build(&p->v, &p->o, &p->r, VM_CREDITS + CR_TOTAL, -1, top,
 	    price);
@@ -558,7 +559,9 @@ html_previous(struct html_ctx *x, struct report_opts *po,
 
 	flt.ctx = (void *)x->waste;
 	ret = report_run(po, pin, &pr);
-	if (ret == 0) {
+	if (ret == 0 && view_check(&pr, x->price) < 0)
+		ret = EXIT_BAD_INPUT;
+	else if (ret == 0) {
 		if (html_part_make(&pw, po, &pr, "status", &flt, 0,
 		    x->price) < 0)
 			ret = EXIT_FAILURE_OTHER;
@@ -747,6 +750,11 @@ cmd_html_exec(int argc, char **argv)
 	ran = 1;
 	if (ret != 0)
 		goto out;
+	/* costs and shares within 10^20 (view.h), before a byte is written */
+	if (view_check(&res, price) < 0) {
+		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
 	x.o = &o;
 	x.res = &res;
 	x.waste = &waste;

@@ -1385,7 +1385,10 @@ dbr_id(sqlite3_stmt *st, int col, const struct dbr *r, uint32_t *id)
 	return 0;
 }
 
-/* Sum one query's rows.  Returns 0 or -1 (reported). */
+/*
+ * Sum one query's rows.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT
+ * (a value not a number, or the rows' bound past DEC_SUM_MAX), reported.
+ */
 static int
 dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 {
@@ -1422,23 +1425,27 @@ dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 				    "range", db->path);
 		}
 		rowid = sqlite3_column_int64(st, Q_ROWID);
-		if (sqlite3_column_int64(st, Q_JOBS) < 0)
-			return error("database '%s': table %s, row %lld: jobs: "
+		if (sqlite3_column_int64(st, Q_JOBS) < 0) {
+			error("database '%s': table %s, row %lld: jobs: "
 			    "negative", db->path, r->table, (long long)rowid);
+			return EXIT_BAD_INPUT;
+		}
 		m.jobs = jobs;
 		if (db_column_dec(db, st, Q_SECS, r->table, rowid,
 		    &m.run_seconds) < 0)
-			return -1;
+			return EXIT_BAD_INPUT;
 		for (c = 0; c < CR_COUNT; c++)
 			if (db_column_dec(db, st, Q_CREDIT0 + c, r->table,
 			    rowid, &m.credits[c]) < 0)
-				return -1;
-		if ((c = metrics_add_abs(&r->bound, &m)) != 0)
-			return error("database '%s': table %s, row %lld: %s: "
-			    "the values add up, without their signs, past "
+				return EXIT_BAD_INPUT;
+		if ((c = metrics_add_abs(&r->bound, &m)) != 0) {
+			error("database '%s': table %s, row %lld: %s: the "
+			    "values add up, without their signs, past "
 			    "100000000000000000000, the largest sum kept "
 			    "exactly", db->path, r->table, (long long)rowid,
 			    metrics_column(c - 1));
+			return EXIT_BAD_INPUT;
+		}
 		if (r->org_jobs != NULL && dbr_id(st, Q_DIM0 + DIM_ORG, r,
 		    &id) == 0)
 			r->org_jobs[id] += jobs;
@@ -1635,8 +1642,10 @@ db_report(struct db *db, const struct report_opts *o,
 	sqlite3_bind_int64(st, 1, o->since);
 	sqlite3_bind_int64(st, 2, o->until);
 	sqlite3_bind_int(st, 3, !need_date);
-	if (dbr_scan(db, &r, st) < 0)
+	if ((ret = dbr_scan(db, &r, st)) < 0)
 		goto out_fail;
+	if (ret != 0)
+		goto out_end;	/* bad data: EXIT_BAD_INPUT, reported */
 	sqlite3_finalize(st);
 	st = NULL;
 	for (i = 0; i < report_nsets(o); i++)

@@ -132,6 +132,34 @@ row_derive(struct view_row *r, dec_t price, dec_t total)
 	    "share of the total credits");
 }
 
+int
+view_check(const struct report_result *res, dec_t price)
+{
+	dec_t b = 0, x, total = res->totals.credits[CR_TOTAL];
+	char a[DEC_BUFSZ], p[DEC_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < res->groups.n; i++) {
+		if (dec_abs(res->groups.groups[i].m.credits[CR_TOTAL], &x) < 0 ||
+		    dec_add(b, x, &b) < 0)
+			return error("TOTAL_CREDITS: the groups' credits add "
+			    "up past 100000000000000000000");
+	}
+	dec_format(b, a);
+	if (dec_mul_round(b, price, 2, &x) < 0) {
+		dec_format(price, p);
+		return error("the cost of %s credits at --credit-price %s "
+		    "passes 100000000000000000000, the largest kept exactly",
+		    a, p);
+	}
+	if (dec_percent(b, total, &x) < 0) {
+		dec_format(total, p);
+		return error("the share of %s credits in a total of %s passes "
+		    "100000000000000000000 %% (credits of both signs)", a, p);
+	}
+	return 0;
+}
+
 void
 view_build(struct view *v, const struct report_opts *o,
     const struct report_result *res, int sort_metric, int sort_key,

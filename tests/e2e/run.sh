@@ -74,6 +74,7 @@ suite html.sh sh "$dir/html.sh" "$BIN" $quick
 suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
 suite history.sh sh "$dir/history.sh" "$BIN"
+suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 if [ -z "$quick" ]; then
 	suite faults.sh sh "$dir/faults.sh" "$BIN"
 	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
