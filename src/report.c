@@ -323,6 +323,16 @@ struct worker {
 	 */
 	uint32_t *team_of;
 	size_t team_cap;
+	/*
+	 * The bound of the rows this worker grouped, from every file it
+	 * read (file_state.bound is per file): the worker's own tables stay
+	 * within it.  Past DEC_SUM_MAX (over), the worker groups no more
+	 * rows but reads on, so that every file's bound is whole and
+	 * report_run's check in file order, which then fails, names the
+	 * same file whatever the threads.
+	 */
+	struct metrics bound;
+	int over;
 };
 
 /* A value shown in a message: at most 40 bytes, control bytes escaped. */
@@ -1020,6 +1030,10 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	if (CU_UNLIKELY((c = metrics_add_abs(&fs->bound, &pd->m)) != 0))
 		return file_fatal(fs, rec->line, metrics_column(c - 1),
 		    SUM_PAST, NULL, 0);
+	if (CU_UNLIKELY(w->over || metrics_add_abs(&w->bound, &pd->m))) {
+		w->over = 1;
+		return 0;
+	}
 	pd->have_day = have_day;
 	pd->days = have_day ? days : 0;
 	pd->day_sets = p->day_sets;

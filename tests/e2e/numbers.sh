@@ -108,12 +108,14 @@ run 0 "$BIN" report --format csv "$T/a.csv" &&
     ok "report: 100000 rows of the largest value fit, exactly" ||
     ko "report: 100000 rows of the largest value fit, exactly" \
     "$(tail -c 300 "$T/out") $(cat "$T/err")"
-run 3 "$BIN" report "$T/a.csv" "$T/b.csv" &&
-    contains "$T/err" "b.csv: TOTAL_CREDITS: with the files before it" &&
-    [ ! -s "$T/out" ] &&
-    ok "report: two files that fit alone but not together: exit 3" ||
-    ko "report: two files that fit alone but not together: exit 3" \
-    "status $status: $(head -c 300 "$T/err") $(tail -c 200 "$T/out")"
+for th in 1 2; do
+	run 3 "$BIN" report --threads "$th" "$T/a.csv" "$T/b.csv" &&
+	    contains "$T/err" "b.csv: TOTAL_CREDITS: with the files before it" &&
+	    [ ! -s "$T/out" ] &&
+	    ok "report --threads $th: two files that fit alone but not together: exit 3" ||
+	    ko "report --threads $th: two files that fit alone but not together: exit 3" \
+	    "status $status: $(head -c 300 "$T/err") $(tail -c 200 "$T/out")"
+done
 run 3 "$BIN" report "$T/a.csv" "$T/neg.csv" &&
     contains "$T/err" "neg.csv: TOTAL_CREDITS: with the files before it" &&
     ok "report: signs cannot hide 2 * 10^20 of credits" ||
