@@ -212,4 +212,19 @@ run 3 "$BIN" report --db "$DB" --by branch &&
     ok "report --db --by branch (job runs): the same, naming the row" ||
     ko "report --db --by branch (job runs): the same, naming the row" \
     "status $status: $(cat "$T/err")"
+# a stored sum that is not a number, or past 10^20: an error, not 0
+for v in abc 1e21 -100000000000000000000.000000000000000001; do
+	rm -f "$T/s.db"
+	"$BIN" ingest --db "$T/s.db" "$T/max.csv" >/dev/null 2>&1
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE daily SET total_credits = ?", (sys.argv[2],))
+c.commit()' "$T/s.db" "$v"
+	run 3 "$BIN" report --db "$T/s.db" &&
+	    contains "$T/err" "table daily, row 1: total_credits: not a number" &&
+	    [ ! -s "$T/out" ] &&
+	    ok "report --db: a stored total '$v' is exit 3, not read as 0" ||
+	    ko "report --db: a stored total '$v' is exit 3, not read as 0" \
+	    "status $status: $(cat "$T/out" "$T/err")"
+done
 finish
