@@ -1152,6 +1152,13 @@ ingest_merge_roll(struct ingest *g)
 			goto out;
 		}
 		sqlite3_reset(get);
+		if (m.jobs > (uint64_t)INT64_MAX) {
+			/* SQLite's integers are signed 64-bit */
+			error("database '%s': table daily: jobs: the count "
+			    "passes %lld", g->db->path, (long long)INT64_MAX);
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
 		sqlite3_bind_int64(put, 2 + DIM_DAILY, (int64_t)m.jobs);
 		db_bind_dec(put, 3 + DIM_DAILY, m.run_seconds);
 		for (c = 0; c < CR_COUNT; c++)
