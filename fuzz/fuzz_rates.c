@@ -36,9 +36,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strlen(t->next));
 		if (n == NULL)
 			abort();
-		if (t->priced && n->priced && t->per_min > 0)
-			(void)rates_savings(DEC_ONE * 1000, t->per_min,
-			    n->per_min, 1 + (long)(size % 60), &s);
+		if (t->priced && n->priced && t->per_min > 0) {
+			/* credits and spans at their limits too: a result
+			 * is within DEC_SUM_MAX, or there is none */
+			static const long spans[] = { 1, 59, 3652425 };
+			dec_t credits[3] = { DEC_ONE * 1000, DEC_SUM_MAX,
+			    -DEC_SUM_MAX };
+			size_t k = size % 3;
+
+			if (rates_savings(credits[k], t->per_min, n->per_min,
+			    spans[(size / 3) % 3], &s) == 0 &&
+			    (s > DEC_SUM_MAX || s < -DEC_SUM_MAX))
+				abort();
+		}
 	}
 	rates_release(&r);
 	return 0;

@@ -10,15 +10,62 @@
 
 #define ARENA_CHUNK (64 * 1024)
 
-void
+int
 metrics_add(struct metrics *dst, const struct metrics *src)
 {
+	struct metrics r;
 	int i;
 
-	dst->jobs += src->jobs;
-	dst->run_seconds += src->run_seconds;
+	/* into a copy: dst stays as it was when a sum does not fit */
+	if (__builtin_add_overflow(dst->jobs, src->jobs, &r.jobs))
+		return 1 + METRIC_JOBS;
+	if (dec_add(dst->run_seconds, src->run_seconds, &r.run_seconds) < 0)
+		return 1 + METRIC_SECONDS;
 	for (i = 0; i < CR_COUNT; i++)
-		dst->credits[i] += src->credits[i];
+		if (dec_add(dst->credits[i], src->credits[i],
+		    &r.credits[i]) < 0)
+			return 1 + i;
+	*dst = r;
+	return 0;
+}
+
+void
+metrics_add_bounded(struct metrics *dst, const struct metrics *src)
+{
+	int which = metrics_add(dst, src);
+
+	if (which)
+		die(EXIT_BAD_INPUT, "%s: a sum passes %s (a bug: its inputs "
+		    "were checked)", metrics_column(which - 1),
+		    "100000000000000000000");
+}
+
+int
+metrics_add_abs(struct metrics *dst, const struct metrics *src)
+{
+	struct metrics a;
+	int i;
+
+	a.jobs = src->jobs;
+	if (dec_abs(src->run_seconds, &a.run_seconds) < 0)
+		return 1 + METRIC_SECONDS;
+	for (i = 0; i < CR_COUNT; i++)
+		if (dec_abs(src->credits[i], &a.credits[i]) < 0)
+			return 1 + i;
+	return metrics_add(dst, &a);
+}
+
+const char *
+metrics_column(int which)
+{
+	static const char *const names[CR_COUNT + 2] = {
+		"COMPUTE_CREDITS", "DLC_CREDITS", "USER_CREDITS",
+		"STORAGE_CREDITS", "NETWORK_CREDITS", "LEASE_CREDITS",
+		"LEASE_OVERAGE_CREDITS", "IPRANGES_CREDITS", "TOTAL_CREDITS",
+		"JOB_RUN_SECONDS", "jobs"
+	};
+
+	return which >= 0 && which < CR_COUNT + 2 ? names[which] : "?";
 }
 
 void
@@ -132,7 +179,7 @@ agg_merge(struct agg *dst, const struct agg *src)
 		const struct agg_group *s = &src->groups[i];
 		struct agg_group *d = agg_get(dst, s->key, s->keylen, s->hash);
 
-		metrics_add(&d->m, &s->m);
+		metrics_add_bounded(&d->m, &s->m);
 	}
 }
 

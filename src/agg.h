@@ -35,7 +35,33 @@ struct metrics {
 	dec_t credits[CR_COUNT];
 };
 
-void metrics_add(struct metrics *dst, const struct metrics *src);
+/* Metric indexes past the credit kinds, for metrics_add()'s result. */
+#define METRIC_SECONDS CR_COUNT
+#define METRIC_JOBS (CR_COUNT + 1)
+
+/*
+ * dst += src, every sum checked (dec_add(): at most DEC_SUM_MAX; jobs in
+ * 64 bits).  Returns 0; or 1 + the index of the first metric whose sum
+ * does not fit (a credit kind, METRIC_SECONDS or METRIC_JOBS), dst left
+ * unchanged.
+ */
+int metrics_add(struct metrics *dst, const struct metrics *src);
+
+/*
+ * metrics_add() where the sums are known to fit (report_run() and
+ * db_report() bound every sum of their groups): a failure is a bug, and
+ * ends the process with exit 3 rather than give a wrong number.
+ */
+void metrics_add_bounded(struct metrics *dst, const struct metrics *src);
+
+/*
+ * dst += |src|, metric by metric, checked as metrics_add(): the bound
+ * that makes every sum of the rows added fit, whatever their signs.
+ */
+int metrics_add_abs(struct metrics *dst, const struct metrics *src);
+
+/* The export column of a metric index: "TOTAL_CREDITS", "JOB_RUN_SECONDS". */
+const char *metrics_column(int which);
 
 struct agg_group {
 	uint64_t hash;

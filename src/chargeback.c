@@ -149,11 +149,11 @@ chargeback_build(struct chargeback *cb, const struct report_opts *o,
 		struct chargeback_team *t;
 
 		if (len == 0) {
-			metrics_add(&cb->shared, &g->m);
+			metrics_add_bounded(&cb->shared, &g->m);
 			continue;
 		}
 		t = cb_team(cb, team, len);
-		metrics_add(&t->m, &g->m);
+		metrics_add_bounded(&t->m, &g->m);
 		t->projects++;
 		cb->projects++;
 	}
@@ -179,7 +179,11 @@ chargeback_build(struct chargeback *cb, const struct report_opts *o,
 	for (c = 0; c < CR_COUNT; c++) {
 		chargeback_spread(cb->shared.credits[c], weights, cb->n, parts);
 		for (i = 0; i < cb->n; i++)
-			cb->teams[i].m.credits[c] += parts[i];
+			/* |team| + |part of shared|: within the bound of
+			 * the report's sums (report.h) */
+			cb->teams[i].m.credits[c] = dec_add_or_die(
+			    cb->teams[i].m.credits[c], parts[i],
+			    metrics_column(c));
 	}
 	free(parts);
 	free(weights);

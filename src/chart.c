@@ -457,7 +457,7 @@ build_bars(struct chart *c, const struct view *v, size_t fit)
 		if (c->metric == VM_RUN_SECONDS)
 			b->value /= 3600;
 		b->share = c->metric == VM_SHARE ? b->value :
-		    dec_percent(b->value, total);
+		    dec_percent_or_die(b->value, total, "a bar's share");
 		b->other = r->key == NULL;
 		b->label = b->other ? xstrdup("(other)") :
 		    key_label(r->key, r->keylen, v->o->nkeys, -1);
@@ -469,13 +469,14 @@ build_bars(struct chart *c, const struct view *v, size_t fit)
 		dec_t sum = 0;
 
 		for (i = fit - 1; i < n; i++) {
-			sum += c->bars[i].value;
+			sum = dec_add_or_die(sum, c->bars[i].value,
+			    "(other)");
 			free(c->bars[i].label);
 		}
 		o->label = xstrdup("(other)");
 		o->value = sum;
-		o->share = c->metric == VM_SHARE ? sum : dec_percent(sum,
-		    total);
+		o->share = c->metric == VM_SHARE ? sum :
+		    dec_percent_or_die(sum, total, "(other)'s share");
 		o->other = 1;
 		c->nbars = fit;
 	}
@@ -641,7 +642,7 @@ build_stacked(struct chart *c, const struct view *v, int t, size_t top)
 			ser[nuniq].keylen = ix[i]->slen;
 			nuniq++;
 		}
-		metrics_add(&ser[nuniq - 1].m, ix[i]->m);
+		metrics_add_bounded(&ser[nuniq - 1].m, ix[i]->m);
 		ix[i]->sidx = nuniq - 1;
 	}
 	for (i = 0; i < nuniq; i++) {
@@ -703,8 +704,8 @@ build_stacked(struct chart *c, const struct view *v, int t, size_t top)
 	/* cells: the sums of each series in each period */
 	cm = xcalloc(c->nperiods * ns + 1, sizeof(*cm));
 	for (i = 0; i < n; i++)
-		metrics_add(&cm[ix[i]->pidx * ns + ser[ix[i]->sidx].rank],
-		    ix[i]->m);
+		metrics_add_bounded(&cm[ix[i]->pidx * ns +
+		    ser[ix[i]->sidx].rank], ix[i]->m);
 	c->cells = xcalloc(c->nperiods * ns + 1, sizeof(*c->cells));
 	c->period_totals = xcalloc(c->nperiods + 1, sizeof(*c->period_totals));
 	for (i = 0; i < c->nperiods; i++)
@@ -712,7 +713,8 @@ build_stacked(struct chart *c, const struct view *v, int t, size_t top)
 			dec_t x = chart_metric(v, &cm[i * ns + j], c->metric);
 
 			c->cells[i * ns + j] = x;
-			c->period_totals[i] += x;
+			c->period_totals[i] = dec_add_or_die(
+			    c->period_totals[i], x, "a period's total");
 		}
 
 	free(cm);

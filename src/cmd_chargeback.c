@@ -180,6 +180,8 @@ cmd_chargeback_exec(int argc, char **argv)
 			goto out;
 	ret = db_path != NULL ? db_report_path(db_path, &o, &res) :
 	    report_run(&o, &in, &res);
+	if (ret == 0 && view_check(&res, price) < 0)
+		ret = EXIT_BAD_INPUT;
 	if (ret != 0) {
 		report_result_release(&res);
 		goto out;

@@ -178,7 +178,8 @@ html_part_make(struct html_part *p, const struct report_opts *so,
     const struct report_result *src, const char *by,
     const struct rollup_filter *flt, size_t top, dec_t price)
 {
-	if (rollup_build(&p->o, &p->r, so, src, by, flt) < 0)
+	if (rollup_build(&p->o, &p->r, so, src, by, flt) < 0 ||
+	    view_check(&p->r, price) < 0)
 		return -1;
 	view_build(&p->v, &p->o, &p->r, VM_CREDITS + CR_TOTAL, -1, top,
 	    price);
@@ -221,12 +222,22 @@ html_card(FILE *f, const char *id, const char *label, dec_t v, int places,
 		if (prev == 0) {
 			fputs("<div class=\"d\">no previous value</div>", f);
 		} else {
-			dec_t pct = dec_percent(v - prev, prev);
-			const char *arrow = pct > 0 ? "\xe2\x96\xb2 +" :
-			    pct < 0 ? "\xe2\x96\xbc " : "= ";
+			dec_t d, pct;
+			const char *arrow;
 
-			fprintf(f, "<div class=\"d\">%s%s%% vs the previous "
-			    "period</div>", arrow, html_dec(pct, 1, shown));
+			/* checked: a change or percentage past 10^20 is
+			 * said so, never shown wrapped */
+			if (dec_sub(v, prev, &d) < 0 ||
+			    dec_percent(d, prev, &pct) < 0) {
+				fputs("<div class=\"d\">change vs the previous "
+				    "period too large to show</div>", f);
+			} else {
+				arrow = pct > 0 ? "\xe2\x96\xb2 +" :
+				    pct < 0 ? "\xe2\x96\xbc " : "= ";
+				fprintf(f, "<div class=\"d\">%s%s%% vs the "
+				    "previous period</div>", arrow,
+				    html_dec(pct, 1, shown));
+			}
 		}
 	}
 	fputs("</div>\n", f);
@@ -238,8 +249,7 @@ html_head_of(struct html_head *h, const struct report_result *r,
 {
 	memset(h, 0, sizeof(*h));
 	h->credits = r->totals.credits[CR_TOTAL];
-	if (dec_mul_round(h->credits, price, 2, &h->cost) < 0)
-		h->cost = 0;
+	h->cost = dec_cost_or_die(h->credits, price);
 	h->hours = r->totals.run_seconds / 3600;
 	h->jobs = r->totals.jobs;
 	h->waste = waste->totals.credits[CR_TOTAL];
@@ -301,7 +311,8 @@ html_headline(FILE *f, const struct html_ctx *x)
 	    x->have_prev, dec_from_int((int64_t)p->jobs), NULL);
 	html_card(f, "h-hours", "Run hours", n->hours, 1, "", x->have_prev,
 	    p->hours, NULL);
-	html_dec(dec_percent(n->waste, n->credits), 2, share);
+	html_dec(dec_percent_or_die(n->waste, n->credits,
+	    "share of the credits wasted"), 2, share);
 	snprintf(extra, sizeof(extra), "%s%% of all credits", share);
 	html_card(f, "h-waste", "Credits on failed runs", n->waste, 2, "",
 	    x->have_prev, p->waste, extra);
@@ -548,7 +559,9 @@ html_previous(struct html_ctx *x, struct report_opts *po,
 
 	flt.ctx = (void *)x->waste;
 	ret = report_run(po, pin, &pr);
-	if (ret == 0) {
+	if (ret == 0 && view_check(&pr, x->price) < 0)
+		ret = EXIT_BAD_INPUT;
+	else if (ret == 0) {
 		if (html_part_make(&pw, po, &pr, "status", &flt, 0,
 		    x->price) < 0)
 			ret = EXIT_FAILURE_OTHER;
@@ -737,6 +750,11 @@ cmd_html_exec(int argc, char **argv)
 	ran = 1;
 	if (ret != 0)
 		goto out;
+	/* costs and shares within 10^20 (view.h), before a byte is written */
+	if (view_check(&res, price) < 0) {
+		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
 	x.o = &o;
 	x.res = &res;
 	x.waste = &waste;

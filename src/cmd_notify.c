@@ -420,9 +420,10 @@ notify_rollup(const struct notify *n, struct notify_side *side)
 		agg_key_add(&key, p, plen);
 		pg = agg_get(&side->proj.groups, key.buf, key.len,
 		    agg_hash(key.buf, key.len));
-		metrics_add(&pg->m, &g->m);
+		metrics_add_bounded(&pg->m, &g->m);
 		if (notify_is_waste(n, s, slen))
-			side->waste += g->m.credits[CR_TOTAL];
+			side->waste = dec_add_or_die(side->waste,
+			    g->m.credits[CR_TOTAL], "credits wasted");
 	}
 	sbuf_release(&key);
 }
@@ -605,8 +606,7 @@ notify_run(struct notify *n, const char *url, const char *what)
 
 		sp[i].name = agg_key_part(r->key, r->keylen, 0, &sp[i].len);
 		sp[i].credits = r->cur;
-		if (dec_mul_round(r->cur, n->price, 2, &sp[i].cost) < 0)
-			sp[i].cost = 0;
+		sp[i].cost = dec_cost_or_die(r->cur, n->price);
 		sp[i].change = r->change;
 		sp[i].pct = r->pct;
 		sp[i].has_pct = r->has_pct;
@@ -622,14 +622,13 @@ notify_run(struct notify *n, const char *url, const char *what)
 
 	memset(&facts, 0, sizeof(facts));
 	facts.total_credits = cur.res.totals.credits[CR_TOTAL];
-	if (dec_mul_round(facts.total_credits, n->price, 2,
-	    &facts.cost_usd) < 0)
-		facts.cost_usd = 0;
+	facts.cost_usd = dec_cost_or_die(facts.total_credits, n->price);
 	facts.jobs = cur.res.totals.jobs;
 	facts.has_previous = have_prev;
 	facts.has_change = have_prev && cmp.total.has_pct;
 	facts.change_pct = cmp.total.pct;
-	facts.failed_credits_pct = dec_percent(cur.waste, facts.total_credits);
+	facts.failed_credits_pct = dec_percent_or_die(cur.waste,
+	    facts.total_credits, "share of the credits wasted");
 	facts.projects = ap;
 	facts.nprojects = cmp.n;
 	outs = xcalloc(n->nrules + 1, sizeof(*outs));

@@ -467,6 +467,11 @@ cmd_report_exec(int argc, char **argv)
 		view_top = 0;
 	else if (chart != CHART_NONE && top == 0)
 		view_top = CHART_TOP_BARS;
+	if (view_check(&res, price) < 0) {
+		report_result_release(&res);
+		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
 	view_build(&v, &o, &res, sort_metric, sort_key, view_top, price);
 	if (chart != CHART_NONE) {
 		char *org = report_org_label(&res, in.org_id);

@@ -422,7 +422,8 @@ sums_from(struct sums *s, const struct pass *p, const char *waste)
 		const char *k = agg_key_part(g->key, g->keylen, 0, &len);
 
 		if (in_list(waste, k, len))
-			s->failed += g->m.credits[CR_TOTAL];
+			s->failed = dec_add_or_die(s->failed,
+			    g->m.credits[CR_TOTAL], "credits on failed runs");
 	}
 	report_result_release(&sr);
 	report_opts_release(&so);
@@ -467,14 +468,18 @@ fmt_dec(dec_t v, int places)
 	return xstrdup(buf);
 }
 
-/* change of cur against prev in percent, 2 places; 0 when prev is 0 */
+/*
+ * change of cur against prev in percent, 2 places: 0, or -1 when there is
+ * none (prev is 0, or the change or percentage passes 10^20, dec.h)
+ */
 static int
 change_pct(dec_t prev, dec_t cur, dec_t *pct)
 {
-	if (prev == 0)
+	dec_t d;
+
+	if (prev == 0 || dec_sub(cur, prev, &d) < 0)
 		return -1;
-	*pct = dec_percent(cur - prev, prev < 0 ? -prev : prev);
-	return 0;
+	return dec_percent(d, prev < 0 ? -prev : prev, pct);
 }
 
 static json_t *
@@ -490,10 +495,9 @@ static json_t *
 totals_json(const struct sums *s, dec_t price)
 {
 	const struct metrics *m = &s->by_project.totals;
-	dec_t cost = 0;
+	dec_t cost = dec_cost_or_die(m->credits[CR_TOTAL], price);
 	json_t *t = json_object();
 
-	dec_mul_round(m->credits[CR_TOTAL], price, 2, &cost);
 	json_object_set_new(t, "total_credits",
 	    json_dec(m->credits[CR_TOTAL]));
 	json_object_set_new(t, "cost_usd", json_dec(cost));
@@ -502,8 +506,8 @@ totals_json(const struct sums *s, dec_t price)
 	    m->run_seconds, 0)));
 	json_object_set_new(t, "failed_credits", json_dec(s->failed));
 	json_object_set_new(t, "failed_credits_pct", json_dec(
-	    m->credits[CR_TOTAL] ? dec_percent(s->failed,
-	    m->credits[CR_TOTAL]) : 0));
+	    dec_percent_or_die(s->failed, m->credits[CR_TOTAL],
+	    "share of the credits on failed runs")));
 	return t;
 }
 
@@ -560,7 +564,7 @@ write_summary(const struct run_opts *o, const struct period *cur,
 		return EXIT_FAILURE_OTHER;
 	}
 	f = out.f;
-	dec_mul_round(m->credits[CR_TOTAL], price, 2, &cost);
+	cost = dec_cost_or_die(m->credits[CR_TOTAL], price);
 	fprintf(f, "# CircleCI usage");
 	if (cur->known)
 		fprintf(f, ", %.10s to %.10s", cur->start, cur->end);
@@ -580,7 +584,9 @@ write_summary(const struct run_opts *o, const struct period *cur,
 	free(b);
 	if (m->credits[CR_TOTAL] != 0) {
 		a = fmt_dec(c->failed, 2);
-		b = fmt_dec(dec_percent(c->failed, m->credits[CR_TOTAL]), 2);
+		b = fmt_dec(dec_percent_or_die(c->failed,
+		    m->credits[CR_TOTAL], "share of the credits on failed "
+		    "runs"), 2);
 		fprintf(f, "- %s credits (%s%%) spent on failed runs (%s)\n",
 		    a, b, o->waste);
 		free(a);

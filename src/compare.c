@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "util.h"
 
 static const char *const compare_trend_names[] = {
 	"new", "gone", "up", "down", "same"
@@ -29,11 +30,20 @@ void
 compare_row_set(struct compare_row *r, dec_t prev, dec_t cur, int in_prev,
     int in_cur)
 {
+	char a[DEC_BUFSZ], b[DEC_BUFSZ];
+
 	r->prev = prev;
 	r->cur = cur;
-	r->change = cur - prev;
-	r->has_pct = prev != 0;
-	r->pct = r->has_pct ? dec_percent(r->change, prev) : 0;
+	/* each side is at most 10^20 (report.h), the change up to twice */
+	if (dec_sub(cur, prev, &r->change) < 0) {
+		dec_format(prev, a);
+		dec_format(cur, b);
+		die(EXIT_BAD_INPUT, "the change from %s to %s credits passes "
+		    "100000000000000000000, the largest kept exactly", a, b);
+	}
+	/* no percentage from 0, nor one past 10^20 % (from a tiny prev) */
+	r->pct = 0;
+	r->has_pct = prev != 0 && dec_percent(r->change, prev, &r->pct) == 0;
 	if (in_cur && !in_prev) {
 		r->trend = TREND_NEW;
 	} else if (in_prev && !in_cur) {
@@ -180,8 +190,9 @@ compare_limit(struct compare *c, dec_t min_change, size_t top)
 		dec_t p = 0, q = 0;
 
 		for (i = top; i < c->n; i++) {
-			p += c->rows[i].prev;
-			q += c->rows[i].cur;
+			/* sums of one report's groups: bounded */
+			p = dec_add_or_die(p, c->rows[i].prev, "(other)");
+			q = dec_add_or_die(q, c->rows[i].cur, "(other)");
 		}
 		memset(&other, 0, sizeof(other));
 		compare_row_set(&other, p, q, 1, 1);

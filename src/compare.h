@@ -31,7 +31,8 @@ struct compare_row {
 	dec_t change;		/* cur - prev */
 	dec_t pct;		/* 100 * change / prev, 2 decimals, half away
 				   from zero; -100 for a gone group */
-	int has_pct;		/* 0 when prev is 0 (a new group) */
+	int has_pct;		/* 0 when prev is 0 (a new group), or when
+				   the percentage passes 10^20 (dec.h) */
 	enum compare_trend trend;
 };
 

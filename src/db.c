@@ -155,22 +155,34 @@ db_bind_dec(sqlite3_stmt *st, int i, dec_t v)
 	return sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
 }
 
-/* A stored number as a decimal; NULL is 0. */
-static dec_t
-db_column_dec(sqlite3_stmt *st, int i)
+/*
+ * A stored number (a value or a roll-up's sum) as a decimal into *out;
+ * NULL is 0.  Returns 0, or -1 after an error naming the database, the
+ * table, the row and the column when it is not a number or passes
+ * DEC_SUM_MAX (only a database written by something else holds one).
+ */
+static int
+db_column_dec(struct db *db, sqlite3_stmt *st, int i, const char *table,
+    int64_t rowid, dec_t *out)
 {
-	dec_t v = 0;
+	const char *t;
 
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_INTEGER:
-		return (dec_t)sqlite3_column_int64(st, i) * NANO;
+		/* at most 2^63 nano-units: far below DEC_SUM_MAX */
+		*out = (dec_t)sqlite3_column_int64(st, i) * NANO;
+		return 0;
 	case SQLITE_NULL:
+		*out = 0;
 		return 0;
 	default:
-		if (dec_parse((const char *)sqlite3_column_text(st, i),
-		    (size_t)sqlite3_column_bytes(st, i), &v) < 0)
+		t = (const char *)sqlite3_column_text(st, i);
+		if (t != NULL && dec_parse_sum(t, (size_t)sqlite3_column_bytes(
+		    st, i), out) == 0)
 			return 0;
-		return v;
+		return error("database '%s': table %s, row %lld: %s: not a "
+		    "number of at most 100000000000000000000", db->path, table,
+		    (long long)rowid, sqlite3_column_name(st, i));
 	}
 }
 
@@ -667,6 +679,12 @@ struct ingest {
 	struct sbuf scratch;
 	int64_t ingest_id;
 	uint64_t problems;
+	/*
+	 * The sums of the absolute values of the rows read, in input order
+	 * (report.c's bound): the roll-up of the new rows cannot pass it.
+	 */
+	struct metrics bound;
+	int bad_input;		/* a row ended the ingest (reported) */
 	const char *file;
 	const struct inputs_range *range;	/* the file's export's */
 	int reader_ret;		/* the reader's exit code */
@@ -743,6 +761,7 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 	const char *v;
 	size_t len;
 	dec_t out = 0;
+	int r;
 
 	*null = 1;
 	if (idx < 0)
@@ -752,8 +771,18 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 		return 0;
 	*null = 0;
 	v = csv_field_value(f, &g->scratch, &len);
-	if (dec_parse(v, len, &out) == 0)
+	r = dec_parse(v, len, &out);
+	if (r == 0)
 		return out;
+	if (r == DEC_ERANGE) {
+		/* as 0 it would hide what it counts: an error (report.c) */
+		if (!g->bad_input)
+			error("%s:%llu: %s: too large (at most 15 digits before "
+			    "the point)", g->file, (unsigned long long)rec->line,
+			    usage_col_name(col));
+		g->bad_input = 1;
+		return 0;
+	}
 	ingest_problem(g, rec->line, usage_col_name(col),
 	    "not a number, counted as empty");
 	return 0;
@@ -895,6 +924,11 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		    &len);
 		bad = dec_parse(v, len, &total);
 	}
+	if (CU_UNLIKELY(bad == DEC_ERANGE)) {
+		error("%s:%llu: TOTAL_CREDITS: too large (at most 15 digits "
+		    "before the point)", g->file, (unsigned long long)rec->line);
+		return 3;
+	}
 	if (CU_UNLIKELY(bad)) {
 		if (ingest_is_header(g, rec)) {
 			g->st->rows_read--;
@@ -974,6 +1008,26 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		    h->idx[COL_MEDIAN_CPU_UTILIZATION_PCT + c],
 		    COL_MEDIAN_CPU_UTILIZATION_PCT + c, &null);
 		r->nulls |= (uint32_t)null << (1 + CR_COUNT + c);
+	}
+	if (g->bad_input)
+		return 3;
+	{
+		struct metrics m;
+		int which;
+
+		memset(&m, 0, sizeof(m));
+		m.jobs = 1;
+		m.run_seconds = r->vals[0];
+		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
+		which = metrics_add_abs(&g->bound, &m);
+		if (which) {
+			error("%s:%llu: %s: the values add up, without their "
+			    "signs, past 100000000000000000000, the largest sum "
+			    "kept exactly", g->file,
+			    (unsigned long long)rec->line,
+			    metrics_column(which - 1));
+			return 3;
+		}
 	}
 	/* encode here: the 128-bit divisions would slow the inserter */
 	r->texts = 0;
@@ -1055,8 +1109,12 @@ ingest_file(struct ingest *g, const char *path)
 	if (r > 0 && (ret = ingest_header(g, &h, &rec)) == 0) {
 		while (!atomic_load_explicit(&g->abort, memory_order_relaxed) &&
 		    (r = csv_reader_next(csv, &rec)) > 0) {
-			if (ingest_row(g, &h, &rec) == 2 &&
-			    (ret = ingest_header(g, &h, &rec)) != 0)
+			r = ingest_row(g, &h, &rec);
+			if (r == 3) {
+				ret = EXIT_BAD_INPUT;
+				break;
+			}
+			if (r == 2 && (ret = ingest_header(g, &h, &rec)) != 0)
 				break;
 		}
 	}
@@ -1175,7 +1233,8 @@ ingest_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
 		m.jobs = 1;
 		m.run_seconds = r->vals[0];
 		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-		metrics_add(&grp->m, &m);
+		/* within g->bound, checked as each row was read */
+		metrics_add_bounded(&grp->m, &m);
 	}
 	return 0;
 }
@@ -1254,7 +1313,11 @@ static const char roll_put_sql[] =
 "INSERT INTO daily VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 " ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/* Add the new rows' roll-up into `daily`. */
+/*
+ * Add the new rows' roll-up into `daily`.  Returns 0, -1 (SQLite failed)
+ * or EXIT_BAD_INPUT (a stored sum unreadable, or a sum past DEC_SUM_MAX),
+ * reported.
+ */
 static int
 ingest_merge_roll(struct ingest *g)
 {
@@ -1293,11 +1356,40 @@ ingest_merge_roll(struct ingest *g)
 			 * which a UNIQUE index does not catch) */
 			sqlite3_bind_int64(del, 1,
 			    sqlite3_column_int64(get, 0));
+			int64_t rowid = sqlite3_column_int64(get, 0);
+			int which;
+
+			if (sqlite3_column_int64(get, 1) < 0) {
+				error("database '%s': table daily, row %lld: "
+				    "jobs: negative", g->db->path,
+				    (long long)rowid);
+				ret = EXIT_BAD_INPUT;
+				goto out;
+			}
 			old.jobs = (uint64_t)sqlite3_column_int64(get, 1);
-			old.run_seconds = db_column_dec(get, 2);
+			if (db_column_dec(g->db, get, 2, "daily", rowid,
+			    &old.run_seconds) < 0) {
+				ret = EXIT_BAD_INPUT;
+				goto out;
+			}
 			for (c = 0; c < CR_COUNT; c++)
-				old.credits[c] = db_column_dec(get, 3 + c);
-			metrics_add(&m, &old);
+				if (db_column_dec(g->db, get, 3 + c, "daily",
+				    rowid, &old.credits[c]) < 0) {
+					ret = EXIT_BAD_INPUT;
+					goto out;
+				}
+			/* the stored sums and the new ones: checked, as
+			 * history grows with every ingest */
+			which = metrics_add(&m, &old);
+			if (which) {
+				error("database '%s': table daily, row %lld: "
+				    "%s: with this ingest's rows the sum "
+				    "passes 100000000000000000000, the largest "
+				    "kept exactly", g->db->path,
+				    (long long)rowid, metrics_column(which - 1));
+				ret = EXIT_BAD_INPUT;
+				goto out;
+			}
 			if (sqlite3_step(del) != SQLITE_DONE) {
 				db_error(g->db, "cannot write the roll-up");
 				goto out;
@@ -1308,6 +1400,13 @@ ingest_merge_roll(struct ingest *g)
 			goto out;
 		}
 		sqlite3_reset(get);
+		if (m.jobs > (uint64_t)INT64_MAX) {
+			/* SQLite's integers are signed 64-bit */
+			error("database '%s': table daily: jobs: the count "
+			    "passes %lld", g->db->path, (long long)INT64_MAX);
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
 		sqlite3_bind_int64(put, 2 + DIM_DAILY, (int64_t)m.jobs);
 		db_bind_dec(put, 3 + DIM_DAILY, m.run_seconds);
 		for (c = 0; c < CR_COUNT; c++)
@@ -1378,8 +1477,15 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 		goto out_rollback;
 	ingest_progress(&g, DB_PROGRESS_FINISHING);
 	ret = EXIT_FAILURE_OTHER;
-	if (ingest_flush_names(&g) < 0 || ingest_merge_roll(&g) < 0)
+	if (ingest_flush_names(&g) < 0)
 		goto out_rollback;
+	if ((ret = ingest_merge_roll(&g)) != 0) {
+		/* -1: SQLite failed; EXIT_BAD_INPUT: a sum does not fit */
+		if (ret < 0)
+			ret = EXIT_FAILURE_OTHER;
+		goto out_rollback;
+	}
+	ret = EXIT_FAILURE_OTHER;
 	sqlite3_finalize(log);
 	log = NULL;
 	if (db_prepare(db, "UPDATE ingests SET files = ?, rows_read = ?, "
@@ -1429,7 +1535,7 @@ out_free:
 /* Result columns of both report queries, in this order. */
 enum {
 	Q_DAY, Q_DIM0, Q_JOBS = Q_DIM0 + DIM_DAILY, Q_SECS, Q_CREDIT0,
-	Q_BRANCH = Q_CREDIT0 + CR_COUNT, Q_USER
+	Q_BRANCH = Q_CREDIT0 + CR_COUNT, Q_USER, Q_ROWID
 };
 
 #define Q_COLS "day, project, workflow, job, status, resource_class," \
@@ -1448,6 +1554,12 @@ struct dbr {
 	uint64_t *org_jobs;
 	int32_t month_day, month_start;
 	int have_month;
+	const char *table;	/* the one read: daily or job_runs */
+	/*
+	 * The sums of the absolute values of the rows counted (report.c's
+	 * bound): every sum made of them, groups and totals, is at most it.
+	 */
+	struct metrics bound;
 };
 
 static int
@@ -1528,7 +1640,10 @@ dbr_id(sqlite3_stmt *st, int col, const struct dbr *r, uint32_t *id)
 	return 0;
 }
 
-/* Sum one query's rows.  Returns 0 or -1 (reported). */
+/*
+ * Sum one query's rows.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT
+ * (a value not a number, or the rows' bound past DEC_SUM_MAX), reported.
+ */
 static int
 dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 {
@@ -1540,6 +1655,7 @@ dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint32_t ids[REPORT_MAX_KEYS], id;
 		struct metrics m;
+		int64_t rowid;
 		int have_day = sqlite3_column_type(st, Q_DAY) != SQLITE_NULL;
 		int32_t days = (int32_t)sqlite3_column_int64(st, Q_DAY);
 		uint64_t jobs = (uint64_t)sqlite3_column_int64(st, Q_JOBS);
@@ -1563,10 +1679,28 @@ dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 				return error("database '%s': a name id out of "
 				    "range", db->path);
 		}
+		rowid = sqlite3_column_int64(st, Q_ROWID);
+		if (sqlite3_column_int64(st, Q_JOBS) < 0) {
+			error("database '%s': table %s, row %lld: jobs: "
+			    "negative", db->path, r->table, (long long)rowid);
+			return EXIT_BAD_INPUT;
+		}
 		m.jobs = jobs;
-		m.run_seconds = db_column_dec(st, Q_SECS);
+		if (db_column_dec(db, st, Q_SECS, r->table, rowid,
+		    &m.run_seconds) < 0)
+			return EXIT_BAD_INPUT;
 		for (c = 0; c < CR_COUNT; c++)
-			m.credits[c] = db_column_dec(st, Q_CREDIT0 + c);
+			if (db_column_dec(db, st, Q_CREDIT0 + c, r->table,
+			    rowid, &m.credits[c]) < 0)
+				return EXIT_BAD_INPUT;
+		if ((c = metrics_add_abs(&r->bound, &m)) != 0) {
+			error("database '%s': table %s, row %lld: %s: the "
+			    "values add up, without their signs, past "
+			    "100000000000000000000, the largest sum kept "
+			    "exactly", db->path, r->table, (long long)rowid,
+			    metrics_column(c - 1));
+			return EXIT_BAD_INPUT;
+		}
 		if (r->org_jobs != NULL && dbr_id(st, Q_DIM0 + DIM_ORG, r,
 		    &id) == 0)
 			r->org_jobs[id] += jobs;
@@ -1587,7 +1721,7 @@ dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 			g = agg_get(&r->sets[s], (const char *)sk,
 			    n * sizeof(*sk), hash_bytes(sk, n * sizeof(*sk),
 			    0x452821e638d01377ULL));
-			metrics_add(&g->m, &m);
+			metrics_add_bounded(&g->m, &m);
 		}
 		continue;
 filtered:
@@ -1653,7 +1787,7 @@ dbr_merge(struct dbr *r, struct agg *dst, size_t set)
 			agg_key_add(&key, v, len);
 		}
 		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
-		metrics_add(&d->m, &sg->m);
+		metrics_add_bounded(&d->m, &sg->m);
 	}
 	sbuf_release(&key);
 }
@@ -1751,25 +1885,28 @@ db_report(struct db *db, const struct report_opts *o,
 	 */
 	if (need_runs)
 		ret = db_prepare(db, "SELECT " Q_COLS "1," Q_SUMS
-		    ", branch, trigger_user FROM job_runs WHERE day BETWEEN ?1 "
-		    "AND ?2 OR (?3 AND day IS NULL)", &st);
+		    ", branch, trigger_user, rowid FROM job_runs WHERE day "
+		    "BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)", &st);
 	else
 		ret = db_prepare(db, "SELECT " Q_COLS "jobs," Q_SUMS
-		    " FROM daily WHERE +day BETWEEN ?1 AND ?2 OR"
-		    " (?3 AND day IS NULL)", &st);
+		    ", NULL, NULL, rowid FROM daily WHERE +day BETWEEN ?1 AND"
+		    " ?2 OR (?3 AND day IS NULL)", &st);
+	r.table = need_runs ? "job_runs" : "daily";
 	if (ret < 0)
 		goto out_fail;
 	sqlite3_bind_int64(st, 1, o->since);
 	sqlite3_bind_int64(st, 2, o->until);
 	sqlite3_bind_int(st, 3, !need_date);
-	if (dbr_scan(db, &r, st) < 0)
+	if ((ret = dbr_scan(db, &r, st)) < 0)
 		goto out_fail;
+	if (ret != 0)
+		goto out_end;	/* bad data: EXIT_BAD_INPUT, reported */
 	sqlite3_finalize(st);
 	st = NULL;
 	for (i = 0; i < report_nsets(o); i++)
 		dbr_merge(&r, i == 0 ? &res->groups : &res->more[i - 1], i);
 	for (i = 0; i < res->groups.n; i++)
-		metrics_add(&res->totals, &res->groups.groups[i].m);
+		metrics_add_bounded(&res->totals, &res->groups.groups[i].m);
 	if (r.org_jobs != NULL)
 		dbr_orgs(&r);
 	ret = 0;

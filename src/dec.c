@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "util.h"
+
 __extension__ typedef unsigned __int128 udec_t;
 
 static const uint64_t pow10_u64[20] = {
@@ -32,16 +34,19 @@ upow10(int n)
 	return v * pow10_u64[n];
 }
 
-/* Largest magnitude we accept: 1e20 credits (fits with room for sums). */
-#define DEC_MAX_INT_DIGITS 20
+/* Value limits, in units: a value read is below 10^33 (10^15 credits),
+ * a sum at most 10^38 (DEC_SUM_MAX). */
+#define VALUE_LIMIT (upow10(DEC_VALUE_DIGITS + DEC_SCALE_DIGITS))
+#define SUM_LIMIT ((udec_t)DEC_SUM_MAX + 1)
 
 /*
  * The general parser: any number of digits and an exponent.  Significant
- * digits are collected (up to 39), then the value is scaled to 1e-18
- * units with rounding of whatever falls below.
+ * digits are collected (up to 38), then the value is scaled to 1e-18
+ * units with rounding of whatever falls below.  A magnitude of `limit`
+ * units or more is DEC_ERANGE.
  */
 static int
-dec_parse_slow(const char *s, const char *end, dec_t *out)
+dec_parse_slow(const char *s, const char *end, udec_t limit, dec_t *out)
 {
 	int neg = 0, ndig = 0, point = 0, frac = 0, any = 0;
 	long exp = 0;
@@ -79,7 +84,7 @@ dec_parse_slow(const char *s, const char *end, dec_t *out)
 		}
 	}
 	if (!any)
-		return -1;
+		return DEC_EINVAL;
 	if (s < end && (*s == 'e' || *s == 'E')) {
 		int eneg = 0, edig = 0;
 
@@ -94,12 +99,12 @@ dec_parse_slow(const char *s, const char *end, dec_t *out)
 			edig = 1;
 		}
 		if (!edig)
-			return -1;
+			return DEC_EINVAL;
 		/* the dropped digits' places add to the written exponent */
 		exp += eneg ? -e : e;
 	}
 	if (s != end)
-		return -1;
+		return DEC_EINVAL;
 	/* value = mant * 10^(exp - frac); we want mant * 10^shift units */
 	shift = (int)(DEC_SCALE_DIGITS + exp - frac);
 	if (mant == 0) {
@@ -107,9 +112,16 @@ dec_parse_slow(const char *s, const char *end, dec_t *out)
 		return 0;
 	}
 	if (shift >= 0) {
-		/* ndig significant digits, shifted left: check the size */
-		if (ndig + shift > DEC_SCALE_DIGITS + DEC_MAX_INT_DIGITS)
-			return -1;
+		/*
+		 * ndig significant digits, shifted left: below 10^(ndig +
+		 * shift) units.  With digits dropped, mant holds 38 of them
+		 * and the value is at least 10^37 units: past a value's
+		 * limit, and refused as a sum too (we never write a sum
+		 * with more than 38 digits).
+		 */
+		if (dropped || ndig + shift > 39 ||
+		    mant > ~(udec_t)0 / upow10(shift))
+			return DEC_ERANGE;
 		mant *= upow10(shift);
 	} else {
 		udec_t div, q, r;
@@ -132,12 +144,22 @@ dec_parse_slow(const char *s, const char *end, dec_t *out)
 			q++;
 		mant = q;
 	}
-	if (dropped && shift >= 0)
-		return -1;	/* more than 38 digits before the point */
-	if (mant > upow10(DEC_SCALE_DIGITS + DEC_MAX_INT_DIGITS))
-		return -1;
+	if (mant >= limit)
+		return DEC_ERANGE;
 	*out = neg ? -(dec_t)mant : (dec_t)mant;
 	return 0;
+}
+
+int
+dec_parse_sum(const char *s, size_t len, dec_t *out)
+{
+	const char *end = s + len;
+
+	while (s < end && *s == ' ')
+		s++;
+	while (end > s && end[-1] == ' ')
+		end--;
+	return dec_parse_slow(s, end, SUM_LIMIT, out);
 }
 
 int
@@ -146,6 +168,7 @@ dec_parse(const char *s, size_t len, dec_t *out)
 	const char *p, *end = s + len;
 	uint64_t v = 0;
 	int neg = 0, frac = -1, ndig = 0;
+	udec_t u;
 
 	while (s < end && *s == ' ')
 		s++;
@@ -160,7 +183,8 @@ dec_parse(const char *s, size_t len, dec_t *out)
 
 		if (d <= 9) {
 			if (ndig == 19)
-				return dec_parse_slow(s, end, out);
+				return dec_parse_slow(s, end, VALUE_LIMIT,
+				    out);
 			v = v * 10 + d;
 			ndig++;
 			if (frac >= 0)
@@ -168,18 +192,20 @@ dec_parse(const char *s, size_t len, dec_t *out)
 		} else if (*p == '.' && frac < 0) {
 			frac = 0;
 		} else {
-			return dec_parse_slow(s, end, out);
+			return dec_parse_slow(s, end, VALUE_LIMIT, out);
 		}
 	}
 	if (ndig == 0)
-		return -1;
+		return DEC_EINVAL;
 	if (frac < 0)
 		frac = 0;
 	if (frac > DEC_SCALE_DIGITS)
-		return dec_parse_slow(s, end, out);
-	*out = (dec_t)((udec_t)v * pow10_u64[DEC_SCALE_DIGITS - frac]);
-	if (neg)
-		*out = -*out;
+		return dec_parse_slow(s, end, VALUE_LIMIT, out);
+	/* v < 10^19, times at most 10^18: below 10^37, no overflow */
+	u = (udec_t)v * pow10_u64[DEC_SCALE_DIGITS - frac];
+	if (u >= VALUE_LIMIT)
+		return DEC_ERANGE;
+	*out = neg ? -(dec_t)u : (dec_t)u;
 	return 0;
 }
 
@@ -293,12 +319,14 @@ dec_mul_round(dec_t a, dec_t b, int places, dec_t *out)
 	udec_t ub = b < 0 ? (udec_t)0 - (udec_t)b : (udec_t)b;
 	udec_t one = (udec_t)DEC_ONE;
 	udec_t ah = ua / one, al = ua % one, bh = ub / one, bl = ub % one;
-	udec_t p, t, unit, limit = ~(udec_t)0 >> 2;	/* room to round */
+	udec_t p, t, unit, limit = (udec_t)DEC_SUM_MAX;
 
 	/*
 	 * a*b/1e18 = ah*b + al*bh + al*bl/1e18; the last term's fraction
 	 * (below 1e-18) only ever pushes a tie upward, so half-up rounding
 	 * of the truncated sum is exact when we round "remainder >= half".
+	 * Each partial sum stays at most `limit` (10^38), so rounding up by
+	 * at most 10^18 more cannot pass the 2^128 of udec_t.
 	 */
 	if (ah != 0 && ub > limit / ah)
 		return -1;
@@ -310,7 +338,7 @@ dec_mul_round(dec_t a, dec_t b, int places, dec_t *out)
 		return -1;
 	p += t;
 	t = al * bl;		/* al, bl < 1e18: product < 1e36 fits */
-	if (p > limit - t / one - 1)
+	if (p > limit - t / one)
 		return -1;
 	p += t / one;
 	if (places >= DEC_SCALE_DIGITS) {
@@ -328,31 +356,97 @@ dec_mul_round(dec_t a, dec_t b, int places, dec_t *out)
 		else
 			p = p / unit * unit;
 	}
+	if (p > limit)
+		return -1;
 	*out = neg ? -(dec_t)p : (dec_t)p;
 	return 0;
 }
 
-dec_t
-dec_percent(dec_t part, dec_t whole)
+/*
+ * floor(10 * *r / w) with *r < w <= 2^127, and *r becomes the remainder.
+ * Adding r ten times keeps every partial sum below 2 * w <= 2^128, where
+ * 10 * r itself could pass it.
+ */
+static unsigned
+percent_digit(udec_t *r, udec_t w)
 {
-	int neg = (part < 0) != (whole < 0);
+	udec_t acc = 0;
+	unsigned d = 0;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		acc += *r;
+		if (acc >= w) {
+			acc -= w;
+			d++;
+		}
+	}
+	*r = acc;
+	return d;
+}
+
+int
+dec_percent(dec_t part, dec_t whole, dec_t *out)
+{
+	int neg = (part < 0) != (whole < 0), i;
 	udec_t up = part < 0 ? (udec_t)0 - (udec_t)part : (udec_t)part;
 	udec_t uw = whole < 0 ? (udec_t)0 - (udec_t)whole : (udec_t)whole;
 	udec_t q, r;
+	/* the result is q hundredths of a percent, q * 10^16 units */
+	const udec_t qmax = (udec_t)DEC_SUM_MAX / pow10_u64[16];
 
-	if (whole == 0)
+	if (whole == 0) {
+		*out = 0;
 		return 0;
-	/* hundredths of a percent: part * 10000 / whole */
-	if (up > (~(udec_t)0 >> 1) / 10000) {
-		/* enormous parts: lose the tiny precision instead of overflow */
-		q = up / (uw / 10000 ? uw / 10000 : 1);
-		r = 0;
-	} else {
-		q = up * 10000 / uw;
-		r = up * 10000 % uw;
-		if (r * 2 >= uw)
-			q++;
 	}
-	q *= pow10_u64[DEC_SCALE_DIGITS - 2];
-	return neg ? -(dec_t)q : (dec_t)q;
+	/* 10000 * part / whole, long division: integer part, 4 digits */
+	q = up / uw;
+	r = up % uw;
+	if (q > qmax / 10000)
+		return -1;
+	for (i = 0; i < 4; i++)
+		q = q * 10 + percent_digit(&r, uw);
+	if (r >= uw - r)	/* 2r >= w: half, away from zero */
+		q++;
+	if (q > qmax)
+		return -1;
+	q *= pow10_u64[16];
+	*out = neg ? -(dec_t)q : (dec_t)q;
+	return 0;
+}
+
+dec_t
+dec_add_or_die(dec_t a, dec_t b, const char *what)
+{
+	dec_t r;
+
+	if (dec_add(a, b, &r) < 0)
+		die(EXIT_BAD_INPUT, "%s: a sum passes 100000000000000000000, "
+		    "the largest kept exactly", what);
+	return r;
+}
+
+dec_t
+dec_percent_or_die(dec_t part, dec_t whole, const char *what)
+{
+	dec_t r;
+
+	if (dec_percent(part, whole, &r) < 0)
+		die(EXIT_BAD_INPUT, "%s: a percentage passes "
+		    "100000000000000000000 %%", what);
+	return r;
+}
+
+dec_t
+dec_cost_or_die(dec_t credits, dec_t price)
+{
+	char a[DEC_BUFSZ], b[DEC_BUFSZ];
+	dec_t r;
+
+	if (dec_mul_round(credits, price, 2, &r) == 0)
+		return r;
+	dec_format(credits, a);
+	dec_format(price, b);
+	die(EXIT_BAD_INPUT, "the cost of %s credits at --credit-price %s "
+	    "passes 100000000000000000000, the largest kept exactly", a, b);
 }

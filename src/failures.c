@@ -82,11 +82,11 @@ failures_row_cmp(const void *pa, const void *pb)
 static void
 failures_derive(struct failures_row *r, dec_t total, dec_t price)
 {
-	r->failure_rate_pct = dec_percent(dec_from_int((int64_t)
-	    r->wasted_runs), dec_from_int((int64_t)r->runs));
-	r->wasted_share_pct = dec_percent(r->wasted_credits, total);
-	if (dec_mul_round(r->wasted_credits, price, 2, &r->wasted_usd) < 0)
-		r->wasted_usd = 0;
+	r->failure_rate_pct = dec_percent_or_die(dec_from_int((int64_t)
+	    r->wasted_runs), dec_from_int((int64_t)r->runs), "failure rate");
+	r->wasted_share_pct = dec_percent_or_die(r->wasted_credits, total,
+	    "share of the credits wasted");
+	r->wasted_usd = dec_cost_or_die(r->wasted_credits, price);
 }
 
 int
@@ -131,8 +131,12 @@ failures_build(struct failures *f, const struct report_opts *so,
 		failures_derive(r, total, price);
 		f->totals.runs += r->runs;
 		f->totals.wasted_runs += r->wasted_runs;
-		f->totals.credits += r->credits;
-		f->totals.wasted_credits += r->wasted_credits;
+		/* sums of the report's groups: bounded (report.h) */
+		f->totals.credits = dec_add_or_die(f->totals.credits,
+		    r->credits, "TOTAL_CREDITS");
+		f->totals.wasted_credits = dec_add_or_die(
+		    f->totals.wasted_credits, r->wasted_credits,
+		    "credits wasted");
 	}
 	failures_derive(&f->totals, total, price);
 	qsort(f->rows, f->n, sizeof(*f->rows), failures_row_cmp);

@@ -284,17 +284,26 @@ rates_savings(dec_t credits, dec_t from, dec_t to, long span_days,
 	neg = (credits < 0) != (from < to);
 	uc = credits < 0 ? (rates_u128)0 - (rates_u128)credits :
 	    (rates_u128)credits;
-	/* credits(1e-18 units) * diff * 30 * 100 / (from_c * span * 1e18)
-	 * gives hundredths of a credit */
-	if (diff != 0 && uc > (~(rates_u128)0 >> 2) / (diff * 3000))
+	/*
+	 * credits(1e-18 units) * diff * 30 * 100 / (from_c * span * 1e18)
+	 * gives hundredths of a credit.  Every product is checked (a rate
+	 * may have 12 digits, a span millions of days), and so is the
+	 * result against dec.h's DEC_SUM_MAX: no savings rather than a
+	 * wrapped one.
+	 */
+	if (__builtin_mul_overflow(diff, (rates_u128)3000, &num) ||
+	    __builtin_mul_overflow(uc, num, &num))
 		return -1;
-	num = uc * diff * 3000;
-	den = (rates_u128)(from / hundredth) * (rates_u128)span_days *
-	    (rates_u128)DEC_ONE;
+	if (__builtin_mul_overflow((rates_u128)(from / hundredth),
+	    (rates_u128)span_days, &den) ||
+	    __builtin_mul_overflow(den, (rates_u128)DEC_ONE, &den))
+		return -1;
 	q = num / den;
 	rem = num % den;
-	if (rem * 2 >= den)
+	if (rem >= den - rem)	/* 2 * rem >= den, which may not fit */
 		q++;
+	if (q > (rates_u128)DEC_SUM_MAX / (rates_u128)hundredth)
+		return -1;
 	*out = (dec_t)q * hundredth;
 	if (neg)
 		*out = -*out;

@@ -256,6 +256,14 @@ struct file_state {
 	size_t nproblems;
 	uint64_t problems_total;
 	uint64_t util_bad;	/* want_util: bad utilization values */
+	/*
+	 * The sums of the absolute values of every row counted (before the
+	 * duplicate filter, so the same whatever the threads): every sum
+	 * the report makes of these rows is at most this, so once the
+	 * files' bounds add up within DEC_SUM_MAX nothing later can pass
+	 * it (report_run's checks, README "Exact numbers").
+	 */
+	struct metrics bound;
 	char *fatal;
 };
 
@@ -315,6 +323,16 @@ struct worker {
 	 */
 	uint32_t *team_of;
 	size_t team_cap;
+	/*
+	 * The bound of the rows this worker grouped, from every file it
+	 * read (file_state.bound is per file): the worker's own tables stay
+	 * within it.  Past DEC_SUM_MAX (over), the worker groups no more
+	 * rows but reads on, so that every file's bound is whole and
+	 * report_run's check in file order, which then fails, names the
+	 * same file whatever the threads.
+	 */
+	struct metrics bound;
+	int over;
 };
 
 /* A value shown in a message: at most 40 bytes, control bytes escaped. */
@@ -371,6 +389,32 @@ file_problem(struct worker *w, struct file_state *fs, uint64_t line,
 		free(msg);
 	return 0;
 }
+
+/*
+ * A problem that ends the report whatever --strict says (exit 3): a value
+ * too large, or sums past DEC_SUM_MAX.  Returns 1 (stop reading).
+ */
+static int
+file_fatal(struct file_state *fs, uint64_t line, const char *column,
+    const char *reason, const char *v, size_t vlen)
+{
+	char shown[256];
+
+	free(fs->fatal);
+	if (v != NULL) {
+		show_value(shown, sizeof(shown), v, vlen);
+		fs->fatal = xasprintf("%s:%llu: %s: %s '%s'", fs->name,
+		    (unsigned long long)line, column, reason, shown);
+	} else {
+		fs->fatal = xasprintf("%s:%llu: %s: %s", fs->name,
+		    (unsigned long long)line, column, reason);
+	}
+	return 1;
+}
+
+#define TOO_LARGE "too large (at most 15 digits before the point):"
+#define SUM_PAST "the values add up, without their signs, past " \
+	"100000000000000000000, the largest sum kept exactly"
 
 static ssize_t
 gz_read_cb(void *ctx, void *buf, size_t len)
@@ -615,6 +659,7 @@ opt_number(struct worker *w, struct file_state *fs,
 	const struct csv_field *f;
 	size_t len;
 	const char *v;
+	int r;
 
 	*out = 0;
 	if (idx < 0)
@@ -623,15 +668,19 @@ opt_number(struct worker *w, struct file_state *fs,
 	if (csv_field_is_null(f))
 		return 0;
 	if (CU_LIKELY(!(f->flags & (CSV_F_ESCAPE | CSV_F_DQUOTE)))) {
-		if (CU_LIKELY(dec_parse(f->p, f->len, out) == 0))
+		if (CU_LIKELY((r = dec_parse(f->p, f->len, out)) == 0))
 			return 0;
 	} else {
 		v = csv_field_value(f, &w->scratch, &len);
-		if (dec_parse(v, len, out) == 0)
+		if ((r = dec_parse(v, len, out)) == 0)
 			return 0;
 	}
 	*out = 0;
 	v = csv_field_value(f, &w->scratch, &len);
+	/* counting a number we cannot hold as 0 would hide it: an error */
+	if (r == DEC_ERANGE)
+		return file_fatal(fs, rec->line, usage_col_name(col),
+		    TOO_LARGE, v, len);
 	return file_problem(w, fs, rec->line, usage_col_name(col),
 	    "not a number, counted as empty:", v, len);
 }
@@ -781,7 +830,7 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 	if (o->nsets == 0) {
 		g = agg_get(&w->sets[0], (const char *)pd->ids, o->nkeys *
 		    sizeof(*pd->ids), ids_hash(pd->ids, o->nkeys));
-		metrics_add(&g->m, &pd->m);
+		metrics_add_bounded(&g->m, &pd->m);
 		if (pd->util_have)
 			util_commit(w, pd, g);
 		return;
@@ -799,7 +848,7 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 			ids[k] = pd->ids[o->sets[s].keys[k]];
 		g = agg_get(&w->sets[s], (const char *)ids, n * sizeof(*ids),
 		    ids_hash(ids, n));
-		metrics_add(&g->m, &pd->m);
+		metrics_add_bounded(&g->m, &pd->m);
 		if (s == 0 && pd->util_have)
 			util_commit(w, pd, g);
 	}
@@ -877,6 +926,11 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		else if (!bad) {
 			v = csv_field_value(t, &w->scratch, &len);
 			bad = dec_parse(v, len, &total);
+		}
+		if (CU_UNLIKELY(bad == DEC_ERANGE)) {
+			v = field_text(t, &w->scratch, &len);
+			return file_fatal(fs, rec->line, "TOTAL_CREDITS",
+			    TOO_LARGE, v, len);
 		}
 		if (CU_UNLIKELY(bad)) {
 			if (is_header_row(w, rec)) {
@@ -973,6 +1027,13 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	    &pd->m.run_seconds))
 		return 1;
 	pd->m.jobs = 1;
+	if (CU_UNLIKELY((c = metrics_add_abs(&fs->bound, &pd->m)) != 0))
+		return file_fatal(fs, rec->line, metrics_column(c - 1),
+		    SUM_PAST, NULL, 0);
+	if (CU_UNLIKELY(w->over || metrics_add_abs(&w->bound, &pd->m))) {
+		w->over = 1;
+		return 0;
+	}
 	pd->have_day = have_day;
 	pd->days = have_day ? days : 0;
 	pd->day_sets = p->day_sets;
@@ -1204,7 +1265,7 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 			}
 		}
 		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
-		metrics_add(&d->m, &s->m);
+		metrics_add_bounded(&d->m, &s->m);
 		if (map != NULL)
 			map[i] = (uint32_t)(d - dst->groups);
 	}
@@ -1314,9 +1375,11 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	struct worker *workers;
 	size_t nworkers, i, j, shown = 0;
 	uint64_t total_problems = 0;
-	int ret = 0, stdin_seen = 0;
+	struct metrics bound;
+	int ret = 0, stdin_seen = 0, unbounded = 0;
 
 	memset(res, 0, sizeof(*res));
+	memset(&bound, 0, sizeof(bound));
 	agg_init(&res->groups);
 	for (i = 1; i < report_nsets(o); i++)
 		agg_init(&res->more[i - 1]);
@@ -1404,6 +1467,23 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			res->have_dates = 1;
 		}
 	}
+	/*
+	 * The files' bounds, in input order: within DEC_SUM_MAX, no sum of
+	 * any of their rows (a group, a merge of the workers' tables, the
+	 * totals, a roll-up) can pass it, so those are not checked again.
+	 */
+	for (i = 0; i < sh.nfiles && !unbounded; i++) {
+		int c = metrics_add(&bound, &sh.files[i].bound);
+
+		if (c) {
+			if (!ret)
+				error("%s: %s: with the files before it, %s",
+				    sh.files[i].name, metrics_column(c - 1),
+				    SUM_PAST);
+			ret = EXIT_BAD_INPUT;
+			unbounded = 1;
+		}
+	}
 	res->files = sh.nfiles;
 	org_drop_empty(res);
 	org_sort(res);
@@ -1424,7 +1504,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		if (o->want_util)
 			map = xcalloc(w->sets[0].n ? w->sets[0].n : 1,
 			    sizeof(*map));
-		for (j = 0; j < report_nsets(o); j++)
+		for (j = 0; !unbounded && j < report_nsets(o); j++)
 			worker_merge(j == 0 ? &res->groups : &res->more[j - 1],
 			    w, j, j == 0 ? map : NULL);
 		/* the histograms follow their groups into res->groups */
@@ -1437,8 +1517,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		free(map);
 		worker_release(w);
 	}
-	for (i = 0; i < res->groups.n; i++)
-		metrics_add(&res->totals, &res->groups.groups[i].m);
+	for (i = 0; !unbounded && i < res->groups.n; i++)
+		metrics_add_bounded(&res->totals, &res->groups.groups[i].m);
 	free(workers);
 	free(sh.files);
 	dedup_free(sh.dedup);

@@ -217,7 +217,9 @@ rightsize_build(struct rightsize *rs, const struct report_opts *so,
 		row_of[i] = (uint32_t)(ig->m.jobs - 1);
 		x = &acc[row_of[i]];
 		x->row.runs_all += g->m.jobs;
-		x->row.compute_credits += g->m.credits[CR_COMPUTE];
+		/* sums of the report's groups: bounded (report.h) */
+		x->row.compute_credits = dec_add_or_die(x->row.compute_credits,
+		    g->m.credits[CR_COMPUTE], "COMPUTE_CREDITS");
 	}
 	agg_release(&idx);
 	for (i = 0; i < res->util.n; i++) {

@@ -117,8 +117,9 @@ rollup_build(struct report_opts *dsto, struct report_result *dst,
 		}
 		d = agg_get(&dst->groups, key.buf, key.len, agg_hash(key.buf,
 		    key.len));
-		metrics_add(&d->m, &g->m);
-		metrics_add(&dst->totals, &g->m);
+		/* groups of a report or db_report: bounded (report.h) */
+		metrics_add_bounded(&d->m, &g->m);
+		metrics_add_bounded(&dst->totals, &g->m);
 	}
 	sbuf_release(&key);
 	report_opts_release(&seto);

@@ -448,9 +448,12 @@ slack_project_fold(struct sbuf *sb, const struct slack_msg *m, size_t from)
 	size_t i, n = m->nprojects - from;
 
 	for (i = from; i < m->nprojects; i++) {
-		credits += m->projects[i].credits;
-		cost += m->projects[i].cost;
-		change += m->projects[i].change;
+		credits = dec_add_or_die(credits, m->projects[i].credits,
+		    "credits of the projects folded");
+		cost = dec_add_or_die(cost, m->projects[i].cost,
+		    "cost of the projects folded");
+		change = dec_add_or_die(change, m->projects[i].change,
+		    "change of the projects folded");
 	}
 	sbuf_addf(sb, "\xe2\x80\xa6" "and %zu more %s%s: %s credits ($%s)",
 	    n, m->noun ? m->noun : "project", n == 1 ? "" : "s",

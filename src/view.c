@@ -62,17 +62,15 @@ dec_t
 view_metric_value(const struct metrics *m, int vm, dec_t price,
     dec_t total_credits)
 {
-	dec_t cost;
-
 	if (vm == VM_JOBS)
 		return dec_from_int((int64_t)m->jobs);
 	if (vm == VM_RUN_SECONDS)
 		return m->run_seconds;
 	if (vm == VM_COST)
-		return dec_mul_round(m->credits[CR_TOTAL], price, 2, &cost) < 0 ?
-		    0 : cost;
+		return dec_cost_or_die(m->credits[CR_TOTAL], price);
 	if (vm == VM_SHARE)
-		return dec_percent(m->credits[CR_TOTAL], total_credits);
+		return dec_percent_or_die(m->credits[CR_TOTAL], total_credits,
+		    "share of the total credits");
 	return m->credits[vm - VM_CREDITS];
 }
 
@@ -129,9 +127,37 @@ row_cmp(const void *pa, const void *pb)
 static void
 row_derive(struct view_row *r, dec_t price, dec_t total)
 {
-	if (dec_mul_round(r->m.credits[CR_TOTAL], price, 2, &r->cost) < 0)
-		r->cost = 0;
-	r->share = dec_percent(r->m.credits[CR_TOTAL], total);
+	r->cost = dec_cost_or_die(r->m.credits[CR_TOTAL], price);
+	r->share = dec_percent_or_die(r->m.credits[CR_TOTAL], total,
+	    "share of the total credits");
+}
+
+int
+view_check(const struct report_result *res, dec_t price)
+{
+	dec_t b = 0, x, total = res->totals.credits[CR_TOTAL];
+	char a[DEC_BUFSZ], p[DEC_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < res->groups.n; i++) {
+		if (dec_abs(res->groups.groups[i].m.credits[CR_TOTAL], &x) < 0 ||
+		    dec_add(b, x, &b) < 0)
+			return error("TOTAL_CREDITS: the groups' credits add "
+			    "up past 100000000000000000000");
+	}
+	dec_format(b, a);
+	if (dec_mul_round(b, price, 2, &x) < 0) {
+		dec_format(price, p);
+		return error("the cost of %s credits at --credit-price %s "
+		    "passes 100000000000000000000, the largest kept exactly",
+		    a, p);
+	}
+	if (dec_percent(b, total, &x) < 0) {
+		dec_format(total, p);
+		return error("the share of %s credits in a total of %s passes "
+		    "100000000000000000000 %% (credits of both signs)", a, p);
+	}
+	return 0;
 }
 
 void
@@ -166,13 +192,12 @@ view_build(struct view *v, const struct report_opts *o,
 
 		memset(&other, 0, sizeof(other));
 		for (i = top; i < v->n; i++)
-			metrics_add(&other.m, &v->rows[i].m);
+			metrics_add_bounded(&other.m, &v->rows[i].m);
 		row_derive(&other, price, total);
 		v->rows[top] = other;
 		v->n = top + 1;
 	}
-	if (dec_mul_round(total, price, 2, &v->total_cost) < 0)
-		v->total_cost = 0;
+	v->total_cost = dec_cost_or_die(total, price);
 }
 
 void

@@ -52,6 +52,17 @@ struct view {
 };
 
 /*
+ * Whether every number view_build() and the charts derive from `res` at
+ * `price` fits (dec.h's DEC_SUM_MAX): the cost and the share of the total
+ * of any set of its groups.  Checked once on the sum of the groups'
+ * absolute credits, which bounds every such set.  Returns 0, or -1 after
+ * an error saying which does not fit (the commands exit 3); view_build()
+ * on a result that fails it would exit 3 itself, never print a wrong
+ * number.
+ */
+int view_check(const struct report_result *res, dec_t price);
+
+/*
  * Build the rows of `res`: sort by `sort_metric` descending (ties by key),
  * or by key column `sort_key` ascending when it is >= 0; keep `top` rows
  * (0 for all) and fold the rest into one "(other)" row.

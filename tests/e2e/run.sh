@@ -78,6 +78,7 @@ suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
 suite history.sh sh "$dir/history.sh" "$BIN"
 suite perms.sh sh "$dir/perms.sh" "$BIN"
+suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 if [ -z "$quick" ]; then
 	suite faults.sh sh "$dir/faults.sh" "$BIN"
 	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"

@@ -288,6 +288,93 @@ test_metrics_add(void **state)
 	assert_int_equal(y.jobs, 4);
 }
 
+/*
+ * Every sum is checked: past DEC_SUM_MAX (or 2^64 jobs) metrics_add()
+ * names the metric and leaves dst as it was; never a wrapped total.
+ */
+static void
+test_metrics_add_checked(void **state)
+{
+	struct metrics x, y, keep;
+	dec_t big = unit_dec("99999999999999999999.999999999999999999");
+	int c;
+
+	(void)state;
+	for (c = 0; c < CR_COUNT; c++) {
+		memset(&x, 0, sizeof(x));
+		memset(&y, 0, sizeof(y));
+		x.credits[c] = DEC_SUM_MAX;
+		y.credits[c] = 1;	/* max + 1 ulp */
+		y.jobs = 1;
+		keep = x;
+		assert_int_equal(metrics_add(&x, &y), 1 + c);
+		assert_memory_equal(&x, &keep, sizeof(x));
+		/* the negative side too */
+		x.credits[c] = -DEC_SUM_MAX;
+		y.credits[c] = -1;
+		assert_int_equal(metrics_add(&x, &y), 1 + c);
+		/* right at the limit it fits */
+		x.credits[c] = DEC_SUM_MAX - 1;
+		y.credits[c] = 1;
+		assert_int_equal(metrics_add(&x, &y), 0);
+		assert_dec_equal(x.credits[c], DEC_SUM_MAX);
+	}
+	assert_string_equal(metrics_column(CR_TOTAL), "TOTAL_CREDITS");
+	assert_string_equal(metrics_column(CR_COMPUTE), "COMPUTE_CREDITS");
+	assert_string_equal(metrics_column(METRIC_SECONDS), "JOB_RUN_SECONDS");
+	/* run seconds and jobs */
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	x.run_seconds = DEC_SUM_MAX;
+	y.run_seconds = 1;
+	assert_int_equal(metrics_add(&x, &y), 1 + METRIC_SECONDS);
+	memset(&x, 0, sizeof(x));
+	x.jobs = UINT64_MAX;
+	y.jobs = 1;
+	y.run_seconds = 0;
+	assert_int_equal(metrics_add(&x, &y), 1 + METRIC_JOBS);
+	assert_int_equal(x.jobs, UINT64_MAX);
+	/* the issue's rows: the second one does not fit; never 3 rows'
+	 * -40282366920938463463.37 nor 4 rows' small positive total */
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	y.credits[CR_TOTAL] = big;
+	y.jobs = 1;
+	assert_int_equal(metrics_add(&x, &y), 0);
+	assert_int_equal(metrics_add(&x, &y), 1 + CR_TOTAL);
+	assert_int_equal(metrics_add(&x, &y), 1 + CR_TOTAL);
+	assert_dec_equal(x.credits[CR_TOTAL], big);
+	assert_int_equal(x.jobs, 1);
+}
+
+/* The bound: absolute values, so mixed signs cannot hide a large sum. */
+static void
+test_metrics_add_abs(void **state)
+{
+	struct metrics b, r;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	memset(&r, 0, sizeof(r));
+	r.jobs = 1;
+	r.credits[CR_TOTAL] = unit_dec("-2.5");
+	r.run_seconds = unit_dec("-3");
+	assert_int_equal(metrics_add_abs(&b, &r), 0);
+	r.credits[CR_TOTAL] = unit_dec("1.5");
+	assert_int_equal(metrics_add_abs(&b, &r), 0);
+	assert_dec_equal(b.credits[CR_TOTAL], unit_dec("4"));
+	assert_dec_equal(b.run_seconds, unit_dec("6"));
+	assert_int_equal(b.jobs, 2);
+	/* +10^20 then -1: the sum would fit, the bound does not */
+	memset(&b, 0, sizeof(b));
+	r.run_seconds = 0;
+	r.credits[CR_TOTAL] = DEC_SUM_MAX;
+	assert_int_equal(metrics_add_abs(&b, &r), 0);
+	r.credits[CR_TOTAL] = -1;
+	assert_int_equal(metrics_add_abs(&b, &r), 1 + CR_TOTAL);
+	assert_dec_equal(b.credits[CR_TOTAL], DEC_SUM_MAX);
+}
+
 static void
 test_merge(void **state)
 {
@@ -388,6 +475,8 @@ main(void)
 		cmocka_unit_test(test_hash_collisions),
 		cmocka_unit_test(test_long_and_empty_keys),
 		cmocka_unit_test(test_metrics_add),
+		cmocka_unit_test(test_metrics_add_checked),
+		cmocka_unit_test(test_metrics_add_abs),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_hash),
 	};

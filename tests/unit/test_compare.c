@@ -7,6 +7,9 @@
  */
 #include "unit.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "compare.h"
 #include "date.h"
 
@@ -503,6 +506,43 @@ test_writers(void **state)
 	side_release(&q);
 }
 
+/*
+ * Changes and percentages at their limits: a change of 2 * 10^20 does not
+ * fit (exit 3, in a child); a percentage past 10^20 % is no percentage.
+ */
+static void
+test_row_limits(void **state)
+{
+	struct compare_row r;
+	pid_t pid;
+	int st = 0;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	compare_row_set(&r, 1, unit_dec("999999999999999"), 1, 1);
+	assert_int_equal(r.has_pct, 0);
+	assert_int_equal(r.trend, TREND_UP);
+	assert_dec_equal(r.change, unit_dec("999999999999999") - 1);
+	/* 1 credit from 1e-18: exactly 10^20 % minus 100 % fits */
+	compare_row_set(&r, 1, DEC_ONE + 1, 1, 1);
+	assert_int_equal(r.has_pct, 1);
+	assert_dec_equal(r.pct, DEC_SUM_MAX);
+	compare_row_set(&r, -DEC_SUM_MAX, DEC_SUM_MAX - DEC_SUM_MAX, 1, 1);
+	assert_dec_equal(r.change, DEC_SUM_MAX);
+	assert_dec_equal(r.pct, unit_dec("-100"));	/* over prev, signed */
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		compare_row_set(&r, -DEC_SUM_MAX, DEC_SUM_MAX, 1, 1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
+}
+
 int
 main(void)
 {
@@ -514,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_min_change_and_top),
 		cmocka_unit_test(test_empty_sides),
 		cmocka_unit_test(test_writers),
+		cmocka_unit_test(test_row_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

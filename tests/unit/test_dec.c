@@ -5,6 +5,38 @@
  */
 #include "unit.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * Run expr in a child, which must end with exit status `code` (a die()),
+ * its message going to /dev/null.
+ */
+#define unit_expect_exit(expr, code)					\
+	do {								\
+		pid_t pid_;						\
+		int st_ = 0;						\
+									\
+		fflush(stdout);						\
+		fflush(stderr);						\
+		pid_ = fork();						\
+		assert_true(pid_ >= 0);					\
+		if (pid_ == 0) {					\
+			int fd_ = open("/dev/null", O_WRONLY);		\
+									\
+			signal(SIGABRT, SIG_DFL);			\
+			signal(SIGSEGV, SIG_DFL);			\
+			dup2(fd_, STDERR_FILENO);			\
+			(void)(expr);					\
+			_exit(0);					\
+		}							\
+		assert_int_equal(waitpid(pid_, &st_, 0), pid_);		\
+		assert_true(WIFEXITED(st_));				\
+		assert_int_equal(WEXITSTATUS(st_), (code));		\
+	} while (0)
+
 /* 10^n as a dec_t, n <= 38 */
 static dec_t
 pow10_dec(int n)
@@ -30,6 +62,20 @@ assert_parses(const char *s, dec_t want)
 		dec_format(want, b);
 		fail_msg("dec_parse(\"%s\") = %s, expected %s", s, a, b);
 	}
+}
+
+/* Past a value's 15 digits, within a sum's range: parsed only as a sum. */
+static void
+assert_parses_sum(const char *s, dec_t want)
+{
+	dec_t v = 12345;
+
+	if (dec_parse_sum(s, strlen(s), &v) != 0)
+		fail_msg("dec_parse_sum(\"%s\") failed", s);
+	assert_dec_equal(v, want);
+	v = 12345;
+	if (dec_parse(s, strlen(s), &v) != DEC_ERANGE || v != 12345)
+		fail_msg("dec_parse(\"%s\") did not refuse it", s);
 }
 
 static void
@@ -76,12 +122,12 @@ test_parse_integers(void **state)
 	assert_parses("+7", 7 * DEC_ONE);
 	assert_parses("-0", 0);
 	assert_parses("007", 7 * DEC_ONE);
-	assert_parses("1234567890123456789",
+	assert_parses_sum("1234567890123456789",
 	    (dec_t)1234567890123456789LL * DEC_ONE);
-	/* 20 integer digits: the largest accepted size */
-	assert_parses("99999999999999999999",
+	/* 20 integer digits: a sum's size, not a value's */
+	assert_parses_sum("99999999999999999999",
 	    (pow10_dec(20) - 1) * DEC_ONE);
-	assert_parses("-12345678901234567890",
+	assert_parses_sum("-12345678901234567890",
 	    -((dec_t)1234567890123456789LL * 10 * DEC_ONE));
 }
 
@@ -100,7 +146,7 @@ test_parse_decimals(void **state)
 	assert_parses("1.000000000000000001", DEC_ONE + 1);
 	assert_parses("50677790.11", (dec_t)5067779011LL * pow10_dec(16));
 	/* more than 19 digits in all, at most 18 after the point */
-	assert_parses("12345678901234567890.123456789012345678",
+	assert_parses_sum("12345678901234567890.123456789012345678",
 	    (dec_t)1234567890123456789LL * 10 * DEC_ONE +
 	    123456789012345678LL);
 	assert_parses("0.100000000000000000000000000000", DEC_ONE / 10);
@@ -148,7 +194,7 @@ test_parse_exponents(void **state)
 	assert_parses("-5e-19", -1);
 	assert_parses("1e-999999", 0);
 	assert_parses("0e999999", 0);
-	assert_parses("9e19", 9 * pow10_dec(19) * DEC_ONE);
+	assert_parses_sum("9e19", 9 * pow10_dec(19) * DEC_ONE);
 	assert_parses("1.23456789e8", (dec_t)123456789 * DEC_ONE);
 	assert_parses("7E-05", (dec_t)7 * pow10_dec(13));
 }
@@ -204,19 +250,138 @@ test_parse_rejects_junk(void **state)
 		assert_rejects(bad[i]);
 }
 
+/* A number too large: DEC_ERANGE, *out left alone. */
+static void
+assert_too_large(int (*parse)(const char *, size_t, dec_t *), const char *s)
+{
+	dec_t v = 12345;
+	int r = parse(s, strlen(s), &v);
+
+	if (r != DEC_ERANGE)
+		fail_msg("parsing \"%s\" gave %d, not DEC_ERANGE", s, r);
+	if (v != 12345)
+		fail_msg("parsing \"%s\" changed *out on failure", s);
+}
+
 static void
 test_parse_rejects_overflow(void **state)
 {
+	static const char *const big[] = {
+		"100000000000000000000", "-100000000000000000000",
+		"123456789012345678901", "1e20", "1e21", "1e999999",
+		"100000000000000000000.5", "0.1e22",
+		"99999999999999999999999999999999999999999999999",
+		/* the issue's value: 20 digits before the point */
+		"99999999999999999999.999999999999999999",
+		"-99999999999999999999.999999999999999999",
+		/* 2^127 - 1 and 2^128 units: no wrap to a small number */
+		"170141183460469231731.687303715884105727",
+		"340282366920938463463.374607431768211456",
+		"340282366920938463463374607431768211457e-18",
+	};
+	size_t i;
+
 	(void)state;
-	assert_rejects("100000000000000000000");		/* 21 digits */
-	assert_rejects("-100000000000000000000");
-	assert_rejects("123456789012345678901");
-	assert_rejects("1e20");
-	assert_rejects("1e21");
-	assert_rejects("1e999999");
-	assert_rejects("100000000000000000000.5");
-	assert_rejects("0.1e22");
-	assert_rejects("99999999999999999999999999999999999999999999999");
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		assert_too_large(dec_parse, big[i]);
+		/* up to 10^20 fits a sum */
+		if (i != 0 && i != 1 && i != 3 && i != 9 && i != 10)
+			assert_too_large(dec_parse_sum, big[i]);
+	}
+}
+
+/* A value read is below 10^15: 15 digits before the point at most. */
+static void
+test_parse_value_limit(void **state)
+{
+	(void)state;
+	assert_parses("999999999999999.999999999999999999",
+	    unit_dec("1e15") - 1);
+	assert_parses("-999999999999999.999999999999999999",
+	    1 - unit_dec("1e15"));
+	assert_parses("999999999999999", unit_dec("999999999999999"));
+	assert_parses("000999999999999999", unit_dec("999999999999999"));
+	assert_parses("9.99999999999999999e14",
+	    unit_dec("999999999999999.999"));
+	/* one digit more, or rounding up to 10^15 */
+	assert_too_large(dec_parse, "1000000000000000");
+	assert_too_large(dec_parse, "-1000000000000000");
+	assert_too_large(dec_parse, "0001000000000000000");
+	assert_too_large(dec_parse, "1e15");
+	assert_too_large(dec_parse, "1000000000000000.000000000000000001");
+	assert_too_large(dec_parse, "999999999999999.9999999999999999995");
+	assert_parses("999999999999999.9999999999999999994",
+	    unit_dec("1e15") - 1);
+	/* junk stays junk, not "too large" */
+	assert_rejects("1e15x");
+	assert_rejects("99999999999999999999x");
+}
+
+/* The sum parser: the same syntax, up to DEC_SUM_MAX (10^20). */
+static void
+test_parse_sum(void **state)
+{
+	dec_t v = 0;
+
+	(void)state;
+	assert_int_equal(dec_parse_sum("100000000000000000000", 21, &v), 0);
+	assert_dec_equal(v, DEC_SUM_MAX);
+	assert_int_equal(dec_parse_sum("-1e20", 5, &v), 0);
+	assert_dec_equal(v, -DEC_SUM_MAX);
+	assert_int_equal(dec_parse_sum(" 12.5 ", 6, &v), 0);
+	assert_dec_equal(v, unit_dec("12.5"));
+	assert_too_large(dec_parse_sum,
+	    "100000000000000000000.000000000000000001");
+	assert_too_large(dec_parse_sum, "1.00000000000000000001e20");
+	assert_int_equal(dec_parse_sum("x", 1, &v), DEC_EINVAL);
+}
+
+/* Checked sums: exact up to DEC_SUM_MAX, -1 past it, *out kept. */
+static void
+test_add_sub(void **state)
+{
+	__extension__ const dec_t i128_max = (dec_t)(~(unsigned __int128)0 >> 1);
+	dec_t out = 7, big = unit_dec("99999999999999999999.999999999999999999");
+
+	(void)state;
+	assert_int_equal(dec_add(DEC_SUM_MAX - 1, 1, &out), 0);
+	assert_dec_equal(out, DEC_SUM_MAX);
+	out = 7;
+	assert_int_equal(dec_add(DEC_SUM_MAX, 1, &out), -1);	/* max + ulp */
+	assert_int_equal(dec_add(-DEC_SUM_MAX, -1, &out), -1);
+	assert_int_equal(dec_sub(-DEC_SUM_MAX, 1, &out), -1);
+	assert_int_equal(dec_sub(DEC_SUM_MAX, -DEC_SUM_MAX, &out), -1);
+	/* past the 128 bits themselves: the builtin's overflow */
+	assert_int_equal(dec_add(i128_max, 1, &out), -1);
+	assert_int_equal(dec_sub(-i128_max - 1, 1, &out), -1);
+	assert_int_equal(dec_abs(-i128_max - 1, &out), -1);
+	assert_dec_equal(out, 7);
+	assert_int_equal(dec_sub(0, DEC_SUM_MAX, &out), 0);
+	assert_dec_equal(out, -DEC_SUM_MAX);
+	assert_int_equal(dec_abs(-DEC_SUM_MAX, &out), 0);
+	assert_dec_equal(out, DEC_SUM_MAX);
+	/* the issue: the second such value already does not fit */
+	assert_int_equal(dec_add(0, big, &out), 0);
+	assert_int_equal(dec_add(out, big, &out), -1);
+	assert_dec_equal(out, big);
+	/* mixed signs that end inside are fine */
+	assert_int_equal(dec_add(DEC_SUM_MAX, -DEC_SUM_MAX, &out), 0);
+	assert_dec_equal(out, 0);
+}
+
+/* The _or_die forms end the process with exit 3, not a wrong number. */
+static void
+test_or_die(void **state)
+{
+	(void)state;
+	assert_dec_equal(dec_add_or_die(DEC_SUM_MAX - 1, 1, "x"), DEC_SUM_MAX);
+	assert_dec_equal(dec_percent_or_die(1, 4, "x"), unit_dec("25"));
+	assert_dec_equal(dec_cost_or_die(unit_dec("1000"), unit_dec("0.0006")),
+	    unit_dec("0.6"));
+	unit_expect_exit(dec_add_or_die(DEC_SUM_MAX, 1, "x"), 3);
+	unit_expect_exit(dec_percent_or_die(DEC_SUM_MAX, 1, "x"), 3);
+	unit_expect_exit(dec_cost_or_die(unit_dec("1e15"), unit_dec("1e6")),
+	    3);
 }
 
 static void
@@ -381,12 +546,26 @@ test_mul_round(void **state)
 	    "12345678901234567891");
 	assert_mul("0", "12345.6789", 2, "0");
 	assert_mul("0.000000001", "0.000000001", 18, "0.000000000000000001");
-	/* too large for the 126 bits the product may use */
+	/* products past DEC_SUM_MAX: -1, *out left alone */
 	assert_int_equal(dec_mul_round(unit_dec("99999999999999999999"),
 	    unit_dec("99999999999999999999"), 2, &out), -1);
 	assert_int_equal(dec_mul_round(unit_dec("1e19"), unit_dec("1e19"), 2,
 	    &out), -1);
+	assert_int_equal(dec_mul_round(unit_dec("1e15"), unit_dec("1e6"), 2,
+	    &out), -1);
+	assert_int_equal(dec_mul_round(DEC_SUM_MAX, DEC_ONE + 1, 18, &out),
+	    -1);
+	assert_int_equal(dec_mul_round(-DEC_SUM_MAX, DEC_ONE + 1, 2, &out),
+	    -1);
+	/* cost of the largest sum at a price of 2: twice 10^20 */
+	assert_int_equal(dec_mul_round(DEC_SUM_MAX, 2 * DEC_ONE, 2, &out), -1);
 	assert_dec_equal(out, 99);
+	/* right at the limit */
+	assert_mul("1e10", "1e10", 2, "100000000000000000000");
+	assert_mul("-1e10", "1e10", 2, "-100000000000000000000");
+	assert_mul("100000000000000000000", "1", 18, "100000000000000000000");
+	assert_mul("999999999999999.999999999999999999", "0.0006", 2,
+	    "600000000000");
 }
 
 /* At 18 places, the digits below 1e-18 must round too, not truncate. */
@@ -402,35 +581,67 @@ test_mul_round_at_18_places(void **state)
 	    "-0.000000000000000002");
 }
 
+static dec_t
+percent(dec_t part, dec_t whole)
+{
+	dec_t out = 0;
+
+	if (dec_percent(part, whole, &out) != 0)
+		fail_msg("dec_percent failed");
+	return out;
+}
+
 static void
 test_percent(void **state)
 {
 	(void)state;
-	assert_dec_equal(dec_percent(unit_dec("1"), unit_dec("3")),
+	assert_dec_equal(percent(unit_dec("1"), unit_dec("3")),
 	    unit_dec("33.33"));
-	assert_dec_equal(dec_percent(unit_dec("2"), unit_dec("3")),
+	assert_dec_equal(percent(unit_dec("2"), unit_dec("3")),
 	    unit_dec("66.67"));
-	assert_dec_equal(dec_percent(unit_dec("1"), unit_dec("8")),
+	assert_dec_equal(percent(unit_dec("1"), unit_dec("8")),
 	    unit_dec("12.5"));
-	assert_dec_equal(dec_percent(unit_dec("5"), unit_dec("5")),
+	assert_dec_equal(percent(unit_dec("5"), unit_dec("5")),
 	    unit_dec("100"));
-	assert_dec_equal(dec_percent(unit_dec("1"), 0), 0);
-	assert_dec_equal(dec_percent(0, unit_dec("7")), 0);
-	assert_dec_equal(dec_percent(unit_dec("-1"), unit_dec("3")),
+	assert_dec_equal(percent(unit_dec("1"), 0), 0);
+	assert_dec_equal(percent(0, unit_dec("7")), 0);
+	assert_dec_equal(percent(unit_dec("-1"), unit_dec("3")),
 	    unit_dec("-33.33"));
-	assert_dec_equal(dec_percent(unit_dec("1"), unit_dec("-3")),
+	assert_dec_equal(percent(unit_dec("1"), unit_dec("-3")),
 	    unit_dec("-33.33"));
 	/* 0.005 %: half, up; 0.0049999 %: down */
-	assert_dec_equal(dec_percent(unit_dec("1"), unit_dec("20000")),
+	assert_dec_equal(percent(unit_dec("1"), unit_dec("20000")),
 	    unit_dec("0.01"));
-	assert_dec_equal(dec_percent(unit_dec("0.99999"), unit_dec("20000")),
+	assert_dec_equal(percent(unit_dec("0.99999"), unit_dec("20000")),
 	    0);
-	assert_dec_equal(dec_percent(unit_dec("50677790.11"),
+	assert_dec_equal(percent(unit_dec("50677790.11"),
 	    unit_dec("101355580.22")), unit_dec("50"));
-	assert_dec_equal(dec_percent(unit_dec("250"), unit_dec("100")),
+	assert_dec_equal(percent(unit_dec("250"), unit_dec("100")),
 	    unit_dec("250"));
-	assert_dec_equal(dec_percent(unit_dec("0.000000000000000001"),
+	assert_dec_equal(percent(unit_dec("0.000000000000000001"),
 	    unit_dec("0.000000000000000003")), unit_dec("33.33"));
+}
+
+/* Percentages: exact with 128-bit operands, -1 past 10^20 %. */
+static void
+test_percent_limits(void **state)
+{
+	__extension__ const dec_t i128_max = (dec_t)(~(unsigned __int128)0 >> 1);
+	dec_t out = 7;
+
+	(void)state;
+	/* 10 * remainder would not fit 128 bits here: still exact */
+	assert_dec_equal(percent((dec_t)1 << 126, i128_max), unit_dec("50"));
+	assert_dec_equal(percent(i128_max / 3, i128_max), unit_dec("33.33"));
+	assert_dec_equal(percent(DEC_SUM_MAX, DEC_SUM_MAX), unit_dec("100"));
+	assert_dec_equal(percent(-DEC_SUM_MAX, DEC_SUM_MAX), unit_dec("-100"));
+	/* 1 credit of 1e-18: 10^20 %, the largest that fits */
+	assert_dec_equal(percent(DEC_ONE, 1), DEC_SUM_MAX);
+	assert_int_equal(dec_percent(DEC_ONE + 1, 1, &out), -1);
+	assert_int_equal(dec_percent(DEC_SUM_MAX, 1, &out), -1);
+	assert_int_equal(dec_percent(-DEC_SUM_MAX, 3, &out), -1);
+	assert_int_equal(dec_percent(i128_max, 1, &out), -1);
+	assert_dec_equal(out, 7);
 }
 
 int
@@ -445,6 +656,11 @@ main(void)
 		cmocka_unit_test(test_parse_spaces_and_length),
 		cmocka_unit_test(test_parse_rejects_junk),
 		cmocka_unit_test(test_parse_rejects_overflow),
+		cmocka_unit_test(test_parse_value_limit),
+		cmocka_unit_test(test_parse_sum),
+		cmocka_unit_test(test_add_sub),
+		cmocka_unit_test(test_or_die),
+		cmocka_unit_test(test_percent_limits),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_exact_sums),
 		cmocka_unit_test(test_format_fixed),

@@ -154,6 +154,42 @@ test_rates_savings(void **state)
 	    unit_dec("100000"), unit_dec("1"), 1, &s), -1);
 }
 
+/*
+ * Products at their limits: the largest rate a file may hold (12
+ * characters), spans of 10,000 years, sums of 10^20: each product is
+ * checked, a result is within DEC_SUM_MAX or there is none.
+ */
+static void
+test_rates_savings_limits(void **state)
+{
+	dec_t s = 7;
+
+	(void)state;
+	/* den = 99999999999999 * 3652425 * 10^18 passes 2^128 */
+	assert_int_equal(rates_savings(unit_dec("1"),
+	    unit_dec("999999999999.99"), unit_dec("0.01"), 3652425, &s), -1);
+	assert_dec_equal(s, 7);
+	/* the largest sum at the widest difference: num passes 2^128 */
+	assert_int_equal(rates_savings(DEC_SUM_MAX, unit_dec("999999999999"),
+	    0, 1, &s), -1);
+	assert_int_equal(rates_savings(-DEC_SUM_MAX, unit_dec("999999999999"),
+	    0, 1, &s), -1);
+	/*
+	 * 10^20 credits at 1 -> 0 over 30 days would save exactly 10^20,
+	 * but credits * difference * 3000 passes 2^128 on the way: none
+	 * rather than a wrapped one (a group past about 10^15 credits gets
+	 * no savings figure; any real one is far below)
+	 */
+	assert_int_equal(rates_savings(DEC_SUM_MAX, DEC_ONE, 0, 30, &s), -1);
+	assert_int_equal(rates_savings(unit_dec("1e13"), DEC_ONE, 0, 30, &s),
+	    0);
+	assert_dec_equal(s, unit_dec("1e13"));
+	/* a long span keeps the result exact: 1e13 credits, 10,000 years */
+	assert_int_equal(rates_savings(unit_dec("1e13"), unit_dec("20"),
+	    unit_dec("10"), 3652425, &s), 0);
+	assert_dec_equal(s, unit_dec("41068605.10"));
+}
+
 int
 main(void)
 {
@@ -162,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_rates_errors),
 		cmocka_unit_test(test_rates_parse),
 		cmocka_unit_test(test_rates_savings),
+		cmocka_unit_test(test_rates_savings_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1614,6 +1614,144 @@ test_duplicate_columns(void **state)
 	free(u);
 }
 
+/* ---- sums at their limits (issue 15, class 4) ---- */
+
+#define MAXV "999999999999999.999999999999999999"
+
+/* n rows of TOTAL_CREDITS v (ids from `first`), as a part's text. */
+static char *
+rows_text(size_t n, size_t first, const char *v)
+{
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb, SIZE_MAX);
+	sbuf_addstr(&sb, HDR);
+	for (i = first; i < first + n; i++)
+		sbuf_addf(&sb, "web,build,test,U%zu,2026-10-01,main,success,"
+		    "medium,60,1,,%s\n", i, v);
+	return sb.buf;
+}
+
+/*
+ * A value past 15 digits is exit 3 naming file:line: column (not a
+ * skipped row nor an optional value counted as 0); the issue's 3 and 4
+ * rows never give a total.
+ */
+static void
+test_values_too_large(void **state)
+{
+	static const char *const cases[][2] = {
+		{ HDR "web,build,test,U1,2026-10-01,main,success,medium,60,1,,"
+		    "99999999999999999999.999999999999999999\n"
+		    "web,build,test,U2,2026-10-01,main,success,medium,60,1,,"
+		    "99999999999999999999.999999999999999999\n"
+		    "web,build,test,U3,2026-10-01,main,success,medium,60,1,,"
+		    "99999999999999999999.999999999999999999\n",
+		    "big.csv:2: TOTAL_CREDITS: too large" },
+		{ HDR "web,build,test,U1,2026-10-01,main,success,medium,60,1,,1\n"
+		    "web,build,test,U2,2026-10-01,main,success,medium,60,1e15,,1\n",
+		    "big.csv:3: COMPUTE_CREDITS: too large" },
+		{ HDR "web,build,test,U1,2026-10-01,main,success,medium,"
+		    "1000000000000000,1,,1\n",
+		    "big.csv:2: JOB_RUN_SECONDS: too large" },
+		{ HDR "web,build,test,U1,2026-10-01,main,success,medium,60,1,,"
+		    "-1000000000000000\n",
+		    "big.csv:2: TOTAL_CREDITS: too large" },
+	};
+	struct report_opts o;
+	struct run r;
+	size_t i;
+	int strict;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (strict = 0; strict < 2; strict++) {
+			char *p = export_file("big.csv", cases[i][0], 0);
+
+			opts(&o, "project");
+			o.strict = strict;
+			run_paths(&o, &p, 1, &r);
+			assert_int_equal(r.ret, EXIT_BAD_INPUT);
+			assert_contains(r.err, cases[i][1]);
+			run_release(&r);
+			report_opts_release(&o);
+			free(p);
+		}
+	}
+	/* at the limit: exact */
+	{
+		char *text = rows_text(1, 0, MAXV);
+		char *p = export_file("max.csv", text, 0);
+
+		opts(&o, "project");
+		run_paths(&o, &p, 1, &r);
+		assert_int_equal(r.ret, 0);
+		assert_dec_equal(r.res.totals.credits[CR_TOTAL], unit_dec(MAXV));
+		run_release(&r);
+		report_opts_release(&o);
+		free(p);
+		free(text);
+	}
+}
+
+/*
+ * Rows whose values add up past 10^20: the row is named, the same with 1
+ * or 4 threads and with duplicates kept or not; files that fit alone but
+ * not together: the file is named.  100000 rows of the largest value fit.
+ */
+static void
+test_sums_past_limit(void **state)
+{
+	char *t1 = rows_text(100001, 0, MAXV), *t2 = rows_text(60000, 0, MAXV);
+	char *t3 = rows_text(60000, 60000, MAXV);
+	char *paths[2];
+	struct report_opts o;
+	struct run r;
+	int threads[] = { 1, 4 }, k;
+
+	(void)state;
+	paths[0] = export_file("many.csv", t1, 1);
+	for (k = 0; k < 4; k++) {
+		opts(&o, "project");
+		o.threads = threads[k % 2];
+		o.keep_duplicates = k / 2;
+		run_paths(&o, paths, 1, &r);
+		assert_int_equal(r.ret, EXIT_BAD_INPUT);
+		assert_contains(r.err, "many.csv:100002: TOTAL_CREDITS: the "
+		    "values add up, without their signs, past "
+		    "100000000000000000000");
+		run_release(&r);
+		report_opts_release(&o);
+	}
+	free(paths[0]);
+	paths[0] = export_file("a.csv", t2, 0);
+	paths[1] = export_file("b.csv", t3, 1);
+	for (k = 0; k < 2; k++) {
+		opts(&o, "project");
+		o.threads = threads[k];
+		run_paths(&o, paths, 2, &r);
+		assert_int_equal(r.ret, EXIT_BAD_INPUT);
+		assert_contains(r.err, "b.csv: TOTAL_CREDITS: with the files "
+		    "before it");
+		run_release(&r);
+		report_opts_release(&o);
+	}
+	/* alone, one fits: 60000 * MAXV exactly */
+	opts(&o, "project");
+	run_paths(&o, paths, 1, &r);
+	assert_int_equal(r.ret, 0);
+	assert_dec_equal(r.res.totals.credits[CR_TOTAL],
+	    unit_dec(MAXV) * 60000);
+	run_release(&r);
+	report_opts_release(&o);
+	free(paths[0]);
+	free(paths[1]);
+	free(t1);
+	free(t2);
+	free(t3);
+}
+
 int
 main(void)
 {
@@ -1640,6 +1778,8 @@ main(void)
 		cmocka_unit_test(test_wide_header_row_again),
 		cmocka_unit_test(test_last_row_at_buffer_end),
 		cmocka_unit_test(test_threads_agree),
+		cmocka_unit_test(test_values_too_large),
+		cmocka_unit_test(test_sums_past_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

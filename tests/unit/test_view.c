@@ -750,6 +750,42 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * view_check: costs and shares of any set of groups within 10^20, or an
+ * error before anything is built (the commands exit 3).
+ */
+static void
+test_view_check_limits(void **state)
+{
+	struct fixture fx;
+	struct unit_capture cap;
+	char *err;
+
+	(void)state;
+	fixture_init(&fx, "project");
+	add_group(&fx, "a", NULL, 1, "60", "0", "0",
+	    "999999999999999.999999999999999999");
+	fixture_sum(&fx);
+	assert_int_equal(view_check(&fx.res, unit_dec("0.0006")), 0);
+	/* 10^15 credits at 10^5: exactly 10^20 fits; at 10^5 + ulp not */
+	assert_int_equal(view_check(&fx.res, unit_dec("100000")), 0);
+	unit_capture_begin(&cap);
+	assert_int_equal(view_check(&fx.res, unit_dec("1000000")), -1);
+	err = unit_capture_end(&cap);
+	assert_contains(err, "--credit-price 1000000 passes");
+	free(err);
+	/* mixed signs: the share of a tiny total does not fit */
+	add_group(&fx, "b", NULL, 1, "60", "0", "0",
+	    "-999999999999999.999999999999999998");
+	fixture_sum(&fx);
+	unit_capture_begin(&cap);
+	assert_int_equal(view_check(&fx.res, unit_dec("0.0006")), -1);
+	err = unit_capture_end(&cap);
+	assert_contains(err, "share of");
+	free(err);
+	fixture_release(&fx);
+}
+
 int
 main(void)
 {
@@ -767,6 +803,7 @@ main(void)
 		cmocka_unit_test(test_csv_safe),
 		cmocka_unit_test(test_report_to_csv_and_json),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_view_check_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

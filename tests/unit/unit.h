@@ -33,8 +33,9 @@ unit_dec(const char *s)
 {
 	dec_t v = 0;
 
-	if (dec_parse(s, strlen(s), &v) != 0)
-		fail_msg("dec_parse(\"%s\") failed", s);
+	/* the sum parser: tests build values up to DEC_SUM_MAX */
+	if (dec_parse_sum(s, strlen(s), &v) != 0)
+		fail_msg("dec_parse_sum(\"%s\") failed", s);
 	return v;
 }
 
