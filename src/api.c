@@ -361,8 +361,8 @@ api_path_ok(const char *path)
 			seg[36] = '\0';
 			if (!str_is_uuid(seg))
 				return 0;
-		} else if (n == 0 || strspn(path, "abcdefghijklmnopqrstuvwxyz_") !=
-		    n) {
+		} else if (n == 0 ||
+		    strspn(path, "abcdefghijklmnopqrstuvwxyz_") != n) {
 			return 0;
 		}
 		path += n;

@@ -386,7 +386,7 @@ say(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	notice("%s", text);	/* escaped: it may quote a path or a job id */
+	notice("%s", text);	/* escaped: it may quote a path */
 }
 
 /*

@@ -341,8 +341,8 @@ check_strings(const json_t *j, struct sbuf *where, const char *file)
 		size_t n = json_string_length(j);
 
 		if (n > MANIFEST_MAX_TEXT)
-			return error("'%s': %s: expected at most %d bytes", file,
-			    where->buf, MANIFEST_MAX_TEXT);
+			return error("'%s': %s: expected at most %d bytes",
+			    file, where->buf, MANIFEST_MAX_TEXT);
 		if (strlen(s) != n || str_has_control(s, n))
 			return error("'%s': %s: expected text without control "
 			    "characters", file, where->buf);
@@ -391,15 +391,21 @@ manifest_read_json(const char *path)
 	json_error_t jerr;
 	struct stat st;
 	json_t *root;
-	FILE *f = fopen(path, "r");
+	FILE *f;
 
+	f = fopen(path, "r");
 	if (f == NULL) {
 		error("cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		error("cannot read '%s': %s", path, strerror(S_ISDIR(st.st_mode) ?
-		    EISDIR : errno));
+	/* jansson would read a directory as an empty file */
+	if (fstat(fileno(f), &st) < 0) {
+		/* no size to check: read it as it comes */
+		st.st_mode = 0;
+		st.st_size = 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		error("cannot read '%s': %s", path, strerror(EISDIR));
 		fclose(f);
 		return NULL;
 	}
@@ -540,8 +546,8 @@ load_window(json_t *jw, struct mf_window *w, const char *where,
 		    get_u64(jf, "url_index", sub, &ui) < 0)
 			return -1;
 		if (ui >= w->nfiles)
-			return error("%s.url_index: expected a number below %zu",
-			    sub, w->nfiles);
+			return error("%s.url_index: expected a number below "
+			    "%zu", sub, w->nfiles);
 		f->url_index = (unsigned)ui;
 		f->done = json_is_true(json_object_get(jf, "done"));
 		if (!f->done)
@@ -820,8 +826,8 @@ manifest_load(struct manifest *m, const char *dir)
 			goto out;
 		}
 		if (json_array_size(rs) > MANIFEST_MAX_REPLACED) {
-			error("'%s': replaced: expected at most %d entries, not "
-			    "%zu", path, MANIFEST_MAX_REPLACED,
+			error("'%s': replaced: expected at most %d entries, "
+			    "not %zu", path, MANIFEST_MAX_REPLACED,
 			    json_array_size(rs));
 			goto out;
 		}

@@ -23,7 +23,7 @@
  * for it: a manifest past these is refused, not read slowly.
  */
 #define MANIFEST_MAX_BYTES	(4u << 20)	/* manifest.json's size */
-#define MANIFEST_MAX_PARTS	1000	/* files in a window (download URLs) */
+#define MANIFEST_MAX_PARTS	1000	/* files in a window (its URLs) */
 #define MANIFEST_MAX_FILES	10000	/* files in all (about 2.5 MB) */
 #define MANIFEST_MAX_REPLACED	16	/* "replaced" entries */
 #define MANIFEST_MAX_SHARED	64	/* shared_org_ids */

@@ -133,7 +133,8 @@ str_escape_one(const unsigned char *u, size_t n, char *esc)
 	if (n == 2)
 		cp = (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu);
 	else if (n == 3)
-		cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu);
+		cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 |
+		    (u[2] & 0x3fu);
 	else
 		return 0;
 	/* C1 controls (CSI is U+009B), and what reorders a line's text */
