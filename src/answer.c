@@ -93,9 +93,10 @@ answer_parse_create(const json_t *j, struct job_answer *a, char *err,
 		snprintf(err, errlen, "the answer is not a JSON object");
 		return -1;
 	}
+	/* a UUID, as the API documents it: it goes into a URL's path */
 	id = json_string_value(json_object_get(j, "usage_export_job_id"));
-	if (id == NULL || id[0] == '\0' || strlen(id) > 128 ||
-	    strspn(id, "0123456789abcdefABCDEF-") != strlen(id)) {
+	if (id == NULL || !str_is_uuid(id) || json_string_length(
+	    json_object_get(j, "usage_export_job_id")) != 36) {
 		snprintf(err, errlen, "the answer has no usable "
 		    "usage_export_job_id");
 		return -1;

@@ -22,7 +22,8 @@ struct job_answer {
 /*
  * Read a create (201) or poll (200) answer into *a (zeroed first).
  * Returns 0, or -1 with the reason in err[errlen]: not an object, no
- * usable job id (create), no state, a download URL that is not a string.
+ * usable job id (create: a UUID), no state, a download URL that is not a
+ * string.
  * A `completed` answer whose download_urls is null, missing or empty has
  * nurls 0: not ready yet.
  */

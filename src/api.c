@@ -343,16 +343,49 @@ is_tls_error(CURLcode rc)
 	    rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+/*
+ * Is path one the API client may request: "/"-separated segments, each a
+ * name of ours (lowercase letters and '_') or a UUID (an org, a job)?
+ * Ids come from answers and manifests and are checked there; this is the
+ * last line, so that no id can add a segment, a query or a fragment.
+ */
+static int
+api_path_ok(const char *path)
+{
+	while (*path == '/') {
+		size_t n = strcspn(++path, "/");
+		char seg[37];
+
+		if (n == 36) {
+			memcpy(seg, path, 36);
+			seg[36] = '\0';
+			if (!str_is_uuid(seg))
+				return 0;
+		} else if (n == 0 ||
+		    strspn(path, "abcdefghijklmnopqrstuvwxyz_") != n) {
+			return 0;
+		}
+		path += n;
+	}
+	return *path == '\0';
+}
+
 int
 api_call(struct api *a, const char *method, const char *path,
     const char *body, const char *what, json_t **out)
 {
-	char *url = xasprintf("%s%s", a->base, path);
-	char *shown = api_url_display(url);
+	char *url, *shown;
 	unsigned attempt = 0, garbage = 0, limited = 0;
 	int ret = EXIT_FAILURE_OTHER;
 
 	*out = NULL;
+	if (!api_path_ok(path)) {
+		error("%s: refusing to request '%s': expected a path of names "
+		    "and UUIDs", what, path);
+		return EXIT_BAD_INPUT;
+	}
+	url = xasprintf("%s%s", a->base, path);
+	shown = api_url_display(url);
 	for (;;) {
 		struct body b = { NULL, 0, 0, 0 };
 		struct hdrs h = { -1 };
@@ -380,8 +413,8 @@ api_call(struct api *a, const char *method, const char *path,
 			goto next;
 		}
 		if (a->verbose)
-			fprintf(stderr, "%s: %s %s -> %s%ld (%.3f s)\n",
-			    PROGRAM_NAME, method, shown, rc == CURLE_OK ? "" :
+			notice("%s %s -> %s%ld (%.3f s)",
+			    method, shown, rc == CURLE_OK ? "" :
 			    "error ", rc == CURLE_OK ? status : (long)rc,
 			    api_clock() - t0);
 		if (rc == CURLE_OK && status >= 200 && status < 300) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "date.h"
 #include "db.h"
 #include "util.h"
@@ -27,10 +28,7 @@ static const char db_usage[] =
 static int
 db_usage_error(const char *msg)
 {
-	fprintf(stderr, "%s: db: %s\n"
-	    "Try 'circleci-usage db --help' for more information.\n",
-	    PROGRAM_NAME, msg);
-	return EXIT_USAGE;
+	return cmdopt_usage("db", "%s", msg);
 }
 
 static int

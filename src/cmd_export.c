@@ -377,16 +377,16 @@ save(struct run *r)
 static void CU_PRINTF(2, 3)
 say(struct run *r, const char *fmt, ...)
 {
+	char text[2048];
 	va_list ap;
 
 	if (r->o->quiet)
 		return;
 	statusline_clear(&r->prog);
-	fprintf(stderr, "%s: ", PROGRAM_NAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	notice("%s", text);	/* escaped: it may quote a path */
 }
 
 /*
@@ -524,6 +524,7 @@ poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 {
 	char path[512], what[200], now[40], err[200];
 	json_t *ans;
+	size_t i, total;
 	int ret, changed = 0;
 
 	memset(ja, 0, sizeof(*ja));
@@ -539,6 +540,16 @@ poll_job(struct run *r, struct mf_window *w, struct job_answer *ja)
 	json_decref(ans);
 	if (ret < 0) {
 		error("%s: %s", what, err);
+		return EXIT_API_REJECTED;
+	}
+	/* no more parts than a manifest may list (manifest.h) */
+	for (i = 0, total = ja->nurls; i < r->m.nw; i++)
+		if (&r->m.w[i] != w)
+			total += r->m.w[i].nfiles;
+	if (ja->nurls > MANIFEST_MAX_PARTS || total > MANIFEST_MAX_FILES) {
+		error("%s: the answer lists %zu download URLs, more than an "
+		    "export may hold (%d a window, %d in all)", what,
+		    ja->nurls, MANIFEST_MAX_PARTS, MANIFEST_MAX_FILES);
 		return EXIT_API_REJECTED;
 	}
 	if (w->state == NULL || strcmp(w->state, ja->state) != 0) {
@@ -969,19 +980,30 @@ replace_export(struct run *r, struct manifest *old)
 /*
  * The same request as before, whose end was in the future and clamped:
  * extend it to now (less a minute), so that a resumed export is never
- * stale.
+ * stale.  Each extension is a window more: past what a manifest may hold
+ * (manifest_max_windows), an error.  0, or an exit code.
  */
-static void
+static int
 extend_clamped(struct run *r, int64_t now)
 {
 	int64_t end = r->m.requested_end, clamped = now - 60 * MS_PER_SEC;
 	char b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
+	int64_t *b;
+	size_t n;
 
 	clamped -= clamped % MS_PER_SEC;
 	if (end > clamped)
 		end = clamped;
 	if (end <= r->m.end)
-		return;
+		return 0;
+	n = range_split(r->m.end, end, &b);
+	free(b);
+	if (r->m.nw + n > manifest_max_windows(r->m.start, end)) {
+		error("the export in %s has been extended too often (%zu "
+		    "windows); run export with --force to start over",
+		    r->o->dir, r->m.nw);
+		return EXIT_BAD_INPUT;
+	}
 	range_format(r->m.end, b1);
 	range_format(end, b2);
 	say(r, "the end asked for is still in the future: adding %s to %s "
@@ -989,6 +1011,7 @@ extend_clamped(struct run *r, int64_t now)
 	add_windows(&r->m, r->m.end, end);
 	r->m.end = end;
 	r->m.complete = 0;
+	return 0;
 }
 
 static void
@@ -1017,7 +1040,7 @@ prepare(struct run *r, const char *org, const char *api_url, int64_t now,
 	const struct export_opts *o = r->o;
 	struct manifest old;
 	char was[300], b1[RANGE_BUFSZ], b2[RANGE_BUFSZ];
-	int loaded;
+	int loaded, ret;
 	size_t i, reused;
 
 	loaded = manifest_load(&old, o->dir);
@@ -1042,7 +1065,8 @@ prepare(struct run *r, const char *org, const char *api_url, int64_t now,
 		else
 			say(r, "resuming the export of %s to %s in %s", b1, b2,
 			    o->dir);
-		extend_clamped(r, now);
+		if ((ret = extend_clamped(r, now)) != 0)
+			return ret;
 		return save(r);
 	}
 	manifest_init(&r->m);
@@ -1061,6 +1085,14 @@ prepare(struct run *r, const char *org, const char *api_url, int64_t now,
 	}
 	r->m.end = end;
 	r->m.api_url = xstrdup(api_url);
+	/* each interrupted replacement leaves one entry: no more than a
+	 * manifest may hold */
+	if (loaded && old.nold + 1 > MANIFEST_MAX_REPLACED) {
+		error("%s holds %zu unfinished replacements; run export with "
+		    "--force to start over", o->dir, old.nold);
+		manifest_release(&old);
+		return EXIT_BAD_INPUT;
+	}
 	if (loaded) {
 		describe(&old, org, was, sizeof(was));
 		replace_export(r, &old);

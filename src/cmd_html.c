@@ -107,10 +107,7 @@ static const struct option html_options[] = {
 static int
 html_usage_error(const char *msg)
 {
-	fprintf(stderr, "%s: html: %s\n"
-	    "Try 'circleci-usage html --help' for more information.\n",
-	    PROGRAM_NAME, msg);
-	return EXIT_USAGE;
+	return cmdopt_usage("html", "%s", msg);
 }
 
 /* The waste set: statuses, any case. */

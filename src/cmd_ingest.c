@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "date.h"
 #include "db.h"
 #include "inputs.h"
@@ -34,10 +35,7 @@ static const char ingest_usage[] =
 static int
 ingest_usage_error(const char *msg)
 {
-	fprintf(stderr, "%s: ingest: %s\n"
-	    "Try 'circleci-usage ingest --help' for more information.\n",
-	    PROGRAM_NAME, msg);
-	return EXIT_USAGE;
+	return cmdopt_usage("ingest", "%s", msg);
 }
 
 /* db_ingest's progress as the live line's detail (progress.h) */

@@ -263,21 +263,6 @@ notify_period(json_t *obj, char *out, size_t len)
 	return 0;
 }
 
-/* Does the relative path p have a ".." component? */
-static int
-notify_dotdot(const char *p)
-{
-	while (*p) {
-		size_t k = strcspn(p, "/");
-
-		if (k == 2 && p[0] == '.' && p[1] == '.')
-			return 1;
-		p += k;
-		p += *p == '/';
-	}
-	return 0;
-}
-
 /*
  * Read DIR/run.json: the period, the org and the previous period (whose
  * export is added to prev_in unless --previous was given).  Returns 0, or
@@ -286,20 +271,14 @@ notify_dotdot(const char *p)
 static int
 notify_run_json(struct notify *n, const char *dir, const char *path)
 {
-	json_error_t jerr;
 	json_t *root, *prev, *org;
 	const char *pdir;
 	int ret = EXIT_BAD_INPUT;
 
-	root = json_load_file(path, 0, &jerr);
-	if (root == NULL) {
-		error("'%s' line %d: %s", path, jerr.line, jerr.text);
+	/* every string checked: no control character reaches a message */
+	root = inputs_run_load(path);
+	if (root == NULL)
 		return EXIT_BAD_INPUT;
-	}
-	if (!json_is_object(root)) {
-		error("'%s': expected a JSON object", path);
-		goto out;
-	}
 	if (!n->have_period) {
 		if (notify_period(root, n->period, sizeof(n->period)) < 0) {
 			error("'%s': \"start\" and \"end\": expected dates "
@@ -337,22 +316,19 @@ notify_run_json(struct notify *n, const char *dir, const char *path)
 		if (pdir == NULL)
 			pdir = "previous";
 		/*
-		 * Relative to the run directory (run exported it there), or
-		 * absolute (an export given with --previous-from, or kept
-		 * out of the artifacts with --export-dir).
+		 * Relative to the run directory (run exported it there), and
+		 * inside it once resolved, or absolute (an export given with
+		 * --previous-from, or kept out of the artifacts with
+		 * --export-dir).
 		 */
-		if (pdir[0] == '\0' || (pdir[0] != '/' &&
-		    notify_dotdot(pdir))) {
-			error("'%s': \"previous\": \"dir\": expected a "
-			    "relative path inside the run directory, or an "
-			    "absolute path", path);
-			goto out;
-		}
 		if (n->nprev_paths == 0) {
-			char *full = pdir[0] == '/' ? xstrdup(pdir) :
-			    xasprintf("%s/%s", dir, pdir);
-			int r = inputs_add(&n->prev_in, full);
+			char *full = inputs_run_path(dir, path, "previous.dir",
+			    pdir);
+			int r;
 
+			if (full == NULL)
+				goto out;
+			r = inputs_add(&n->prev_in, full);
 			free(full);
 			if (r < 0)
 				goto out;
@@ -545,9 +521,8 @@ notify_report_alerts(const struct notify *n, const struct slack_msg *m,
 			if (alert_name_is_pct(r->name))
 				sbuf_addch(&sb, '%');
 		}
-		fprintf(stderr, "%s: notify: alert fired: %s %s %s (%s)\n",
-		    PROGRAM_NAME, alert_name_text(r->name),
-		    alert_op_text(r->op), v, sb.buf);
+		notice("notify: alert fired: %s %s %s (%s)",
+		    alert_name_text(r->name), alert_op_text(r->op), v, sb.buf);
 	}
 	sbuf_release(&sb);
 	sbuf_release(&name);

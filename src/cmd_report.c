@@ -115,10 +115,7 @@ usage_error(const char *fmt, const char *arg)
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), fmt, arg);
-	fprintf(stderr, "%s: report: %s\n"
-	    "Try 'circleci-usage report --help' for more information.\n",
-	    PROGRAM_NAME, msg);
-	return EXIT_USAGE;
+	return cmdopt_usage("report", "%s", msg);
 }
 
 static int

@@ -362,9 +362,8 @@ do_export(const struct run_opts *o, const char *sub, int64_t start,
 		range_format(m.start, c1);
 		range_format(m.requested_end, c2);
 		if (!o->quiet)
-			fprintf(stderr, "%s: %s holds the export of %s to %s; "
-			    "replacing it with %s to %s\n", PROGRAM_NAME, path,
-			    c1, c2, b1, b2);
+			notice("%s holds the export of %s to %s; replacing "
+			    "it with %s to %s", path, c1, c2, b1, b2);
 		argv_add(&a, "--force");
 	}
 	manifest_release(&m);
@@ -1007,8 +1006,8 @@ run_exec(struct run_opts *o)
 		}
 		progress_handover("exporting the previous period");
 		if (!o->quiet)
-			fprintf(stderr, "%s: the previous period: %s to %s\n",
-			    PROGRAM_NAME, prev.start, prev.end);
+			notice("the previous period: %s to %s", prev.start,
+			    prev.end);
 		ret = do_export(o, "previous", ps, pe);
 		if (ret)
 			goto done;
@@ -1209,8 +1208,11 @@ run_exec(struct run_opts *o)
 		ret = stage_publish(o, &w);
 	progress_handover(NULL);	/* the closing lines */
 	if (!ret && !o->quiet) {
+		/* the directories as given, escaped: a name is outside text */
+		char *dir = xescape(o->dir), *edir = xescape(o->export_dir);
+
 		fprintf(stderr, "%s: wrote %zu files into %s/:\n", PROGRAM_NAME,
-		    w.n, o->dir);
+		    w.n, dir);
 		for (i = 0; i < w.n; i++) {
 			if (strcmp(w.what[i], "a report") == 0) {
 				if (strcmp(w.names[i], "by-project.csv") == 0)
@@ -1232,8 +1234,10 @@ run_exec(struct run_opts *o)
 		if (strcmp(o->export_dir, o->dir) != 0 && o->from == NULL)
 			fprintf(stderr, "The export%s in %s/ (not among the "
 			    "artifacts).\n", have_prev && o->prev_from == NULL ?
-			    "s are" : " is", o->export_dir);
-		fprintf(stderr, "Open %s/index.html in a browser.\n", o->dir);
+			    "s are" : " is", edir);
+		fprintf(stderr, "Open %s/index.html in a browser.\n", dir);
+		free(dir);
+		free(edir);
 	}
 done:
 	stage_remove(o, &w);

@@ -13,12 +13,14 @@
 int
 cmdopt_usage(const char *cmd, const char *fmt, ...)
 {
-	char msg[1024];
+	char text[1024], msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* an option's value is quoted: shown escaped, on one line */
+	str_escape(msg, sizeof(msg), text, strlen(text));
 	fprintf(stderr, "%s: %s: %s\n"
 	    "Try 'circleci-usage %s --help' for more information.\n",
 	    PROGRAM_NAME, cmd, msg, cmd);

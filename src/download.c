@@ -310,8 +310,7 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	if (o->verbose) {
 		char *shown = api_url_display(x->it->url);
 
-		fprintf(stderr, "%s: GET %s%s\n", PROGRAM_NAME, shown,
-		    x->have ? " (resuming)" : "");
+		notice("GET %s%s", shown, x->have ? " (resuming)" : "");
 		free(shown);
 	}
 	curl_multi_add_handle(m, c);
@@ -343,9 +342,9 @@ xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (o->verbose)
-		fprintf(stderr, "%s: %s -> %ld%s%s\n", PROGRAM_NAME, it->label,
-		    status, rc != CURLE_OK ? ", " : "", rc != CURLE_OK ?
-		    (x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc)) : "");
+		notice("%s -> %ld%s%s", it->label, status, rc != CURLE_OK ?
+		    ", " : "", rc != CURLE_OK ? (x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(rc)) : "");
 	if (rc == CURLE_RANGE_ERROR || (rc == CURLE_OK && x->have > 0 &&
 	    status == 200)) {
 		/* the server sent the whole file again, or refused the range */
@@ -524,8 +523,7 @@ settle(struct xfer *x, size_t i, enum verdict v, CURLcode rc,
 			char b[32];
 
 			progress_bytes((double)x->it->bytes, b, sizeof(b));
-			fprintf(stderr, "%s: downloaded %s (%s, %llu rows)\n",
-			    PROGRAM_NAME, x->it->path, b,
+			notice("downloaded %s (%s, %llu rows)", x->it->path, b,
 			    (unsigned long long)x->it->rows);
 		}
 		break;

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "manifest.h"
 #include "range.h"
 #include "util.h"
 
@@ -104,21 +106,24 @@ has_dotdot(const char *p)
 
 /*
  * The files a manifest lists: windows[].files[].path, relative to the
- * directory.  A path may not leave the directory.
+ * directory.  A path may not leave the directory, even through a symbolic
+ * link, nor be listed twice; the counts are those export could write.
  */
 static int
 inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 {
-	json_error_t jerr;
 	json_t *root, *windows, *w, *files, *f;
 	struct inputs_range r;
 	const char *b1, *b2;
-	size_t i, j, added = 0;
+	const char **paths = NULL;
+	size_t i, j, npaths = 0, cap = 0, maxw, a, b, *pos = NULL;
 	int ret = -1;
 
-	root = json_load_file(mpath, 0, &jerr);
+	root = manifest_read_json(mpath);
 	if (root == NULL)
-		return error("'%s' line %d: %s", mpath, jerr.line, jerr.text);
+		return -1;
+	if (manifest_check_strings(root, mpath) < 0)
+		goto out;
 	windows = json_object_get(root, "windows");
 	if (!json_is_array(windows)) {
 		error("'%s': expected an array \"windows\"", mpath);
@@ -144,6 +149,14 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 		}
 		r.set = 1;
 	}
+	/* without a range (a hand-made manifest), the longest export's */
+	maxw = r.set ? manifest_max_windows(r.start, r.end) :
+	    manifest_max_windows(0, RANGE_MAX_AGE_DAYS * MS_PER_DAY);
+	if (json_array_size(windows) > maxw) {
+		error("'%s': windows: expected at most %zu windows for its "
+		    "range, not %zu", mpath, maxw, json_array_size(windows));
+		goto out;
+	}
 	if (json_is_false(json_object_get(root, "complete")))
 		warning("the export in '%s' is not complete: run export "
 		    "again to finish it; reading what it has", dir);
@@ -156,11 +169,18 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 			    mpath, i);
 			goto out;
 		}
+		if (json_array_size(files) > MANIFEST_MAX_PARTS ||
+		    npaths + json_array_size(files) > MANIFEST_MAX_FILES) {
+			error("'%s': windows[%zu].files: expected at most %d "
+			    "files in a window, %d in all", mpath, i,
+			    MANIFEST_MAX_PARTS, MANIFEST_MAX_FILES);
+			goto out;
+		}
 		json_array_foreach(files, j, f) {
 			const char *p = json_string_value(json_object_get(f,
 			    "path"));
-			struct stat st;
-			char *full;
+			char why[PATH_MAX + 200];
+			int inside;
 
 			if (p == NULL || p[0] == '\0' || p[0] == '/' ||
 			    has_dotdot(p)) {
@@ -169,6 +189,43 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 				    "directory", mpath, i, j);
 				goto out;
 			}
+			inside = path_inside(dir, p, why, sizeof(why));
+			if (inside < 0)
+				goto out;
+			if (inside == 0) {
+				error("'%s': windows[%zu].files[%zu].path: "
+				    "expected a path inside the directory: %s",
+				    mpath, i, j, why);
+				goto out;
+			}
+			if (npaths == cap) {
+				cap = cap ? cap * 2 : 64;
+				paths = xreallocarray(paths, cap,
+				    sizeof(*paths));
+				pos = xreallocarray(pos, cap, 2 * sizeof(*pos));
+			}
+			paths[npaths] = p;
+			pos[2 * npaths] = i;
+			pos[2 * npaths + 1] = j;
+			npaths++;
+		}
+	}
+	/* a part listed twice would be read, and counted, twice */
+	if (manifest_find_duplicate(paths, npaths, &a, &b) < 0) {
+		error("'%s': windows[%zu].files[%zu].path: expected a file "
+		    "listed once, not again after windows[%zu].files[%zu]",
+		    mpath, pos[2 * b], pos[2 * b + 1], pos[2 * a],
+		    pos[2 * a + 1]);
+		goto out;
+	}
+	json_array_foreach(windows, i, w) {
+		files = json_object_get(w, "files");
+		json_array_foreach(files, j, f) {
+			const char *p = json_string_value(json_object_get(f,
+			    "path"));
+			struct stat st;
+			char *full;
+
 			/* an unfinished export lists parts still to come */
 			if (json_is_false(json_object_get(f, "done")))
 				continue;
@@ -180,14 +237,58 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 				goto out;
 			}
 			inputs_push_range(in, full, &r);
-			added++;
 		}
 	}
-	(void)added;
 	ret = 0;
 out:
+	free(paths);
+	free(pos);
 	json_decref(root);
 	return ret;
+}
+
+json_t *
+inputs_run_load(const char *rpath)
+{
+	json_t *root = manifest_read_json(rpath);
+
+	if (root == NULL)
+		return NULL;
+	if (!json_is_object(root)) {
+		error("'%s': expected a JSON object", rpath);
+		json_decref(root);
+		return NULL;
+	}
+	if (manifest_check_strings(root, rpath) < 0) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+char *
+inputs_run_path(const char *dir, const char *rpath, const char *key,
+    const char *p)
+{
+	char why[PATH_MAX + 200];
+	int inside;
+
+	if (p[0] == '/')
+		return xstrdup(p);
+	if (p[0] == '\0' || has_dotdot(p)) {
+		error("'%s': %s: expected a relative path inside the run "
+		    "directory, or an absolute path", rpath, key);
+		return NULL;
+	}
+	inside = path_inside(dir, p, why, sizeof(why));
+	if (inside < 0)
+		return NULL;
+	if (inside == 0) {
+		error("'%s': %s: expected a path inside the run directory: %s",
+		    rpath, key, why);
+		return NULL;
+	}
+	return path_join(dir, p);
 }
 
 /*
@@ -238,27 +339,27 @@ static int
 inputs_add_run(struct inputs *in, const char *dir, const char *rpath,
     int depth, const struct walk_dir *self)
 {
-	json_error_t jerr;
 	json_t *root;
 	const char *exp;
 	char *full = NULL;
 	struct stat st;
 	int ret = -1;
 
-	root = json_load_file(rpath, 0, &jerr);
+	root = inputs_run_load(rpath);
 	if (root == NULL)
-		return error("'%s' line %d: %s", rpath, jerr.line, jerr.text);
+		return -1;
 	/* absent (a hand-made run.json): export/, where run writes it; a
 	 * relative path may not leave the directory, as in a manifest */
 	exp = json_object_get(root, "export") == NULL ? "export" :
 	    json_string_value(json_object_get(root, "export"));
-	if (exp == NULL || exp[0] == '\0' || (exp[0] != '/' &&
-	    has_dotdot(exp))) {
-		error("'%s': \"export\": expected a relative path inside the "
+	if (exp == NULL) {
+		error("'%s': export: expected a relative path inside the "
 		    "run directory, or an absolute path", rpath);
 		goto out;
 	}
-	full = exp[0] == '/' ? xstrdup(exp) : path_join(dir, exp);
+	full = inputs_run_path(dir, rpath, "export", exp);
+	if (full == NULL)
+		goto out;
 	if (stat(full, &st) < 0) {
 		error("cannot open '%s', the export of the run in '%s': %s",
 		    full, dir, strerror(errno));
@@ -401,14 +502,19 @@ inputs_add(struct inputs *in, const char *arg)
 char *
 inputs_run_previous(const char *dir)
 {
-	json_error_t jerr;
 	json_t *root;
 	const char *p;
 	char *rpath = path_join(dir, "run.json"), *ret = NULL;
+	struct stat st;
 
-	root = json_load_file(rpath, 0, &jerr);
+	if (stat(rpath, &st) < 0) {
+		error("'%s' is not a run directory: no run.json: %s", dir,
+		    strerror(errno));
+		free(rpath);
+		return NULL;
+	}
+	root = inputs_run_load(rpath);
 	if (root == NULL) {
-		error("'%s' is not a run directory: %s", dir, jerr.text);
 		free(rpath);
 		return NULL;
 	}
@@ -418,7 +524,7 @@ inputs_run_previous(const char *dir)
 		error("'%s': the run has no previous period (run --compare "
 		    "makes one)", rpath);
 	else
-		ret = p[0] == '/' ? xstrdup(p) : path_join(dir, p);
+		ret = inputs_run_path(dir, rpath, "previous.dir", p);
 	json_decref(root);
 	free(rpath);
 	return ret;

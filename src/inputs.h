@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /*
  * The range of the export a part belongs to: its manifest's "start" and
  * "end" (ms since the epoch, both inclusive, as the API's).  A reader
@@ -52,6 +54,25 @@ int inputs_add(struct inputs *in, const char *arg);
  * run had no previous period.
  */
 char *inputs_run_previous(const char *dir);
+
+/*
+ * A run directory's run.json (at rpath), read back: at most
+ * MANIFEST_MAX_BYTES, a JSON object, every string without control
+ * characters.  Returns it (the caller decrefs it), or NULL after an error
+ * naming the file.
+ */
+json_t *inputs_run_load(const char *rpath);
+
+/*
+ * The folder run.json's field `key` ("export", "previous.dir") names, p:
+ * an absolute path is used as it is (run records one for an export from
+ * elsewhere); a relative one is under the run directory dir and must
+ * stay inside it once resolved on the disk (no "..", no symbolic link
+ * leading out).  Returns the path to read (the caller frees it), or NULL
+ * after an error naming rpath, the field and what was expected.
+ */
+char *inputs_run_path(const char *dir, const char *rpath, const char *key,
+    const char *p);
 
 /*
  * About how many rows the inputs hold, from their sizes (a real export

@@ -73,8 +73,7 @@ main(int argc, char **argv)
 				if (strcmp(cmd_table[i]->name, argv[2]) == 0)
 					return cmd_table[i]->exec(2, sub);
 			/* as `circleci-usage nope` says */
-			fprintf(stderr, "%s: unknown command '%s'\n",
-			    PROGRAM_NAME, argv[2]);
+			error("unknown command '%s'", argv[2]);
 			main_usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -104,7 +103,7 @@ main(int argc, char **argv)
 		sigclean_settle();
 		return ret;
 	}
-	fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM_NAME, argv[1]);
+	error("unknown command '%s'", argv[1]);
 	main_usage(stderr);
 	return EXIT_USAGE;
 }

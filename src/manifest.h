@@ -11,8 +11,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define MANIFEST_NAME "manifest.json"
 #define MANIFEST_VERSION 1
+
+/*
+ * What a manifest may hold.  A manifest comes back from disk, maybe from
+ * a CI artifact someone else made, so every count is bounded by what
+ * export itself would write, and checked before anything is allocated
+ * for it: a manifest past these is refused, not read slowly.
+ */
+#define MANIFEST_MAX_BYTES	(4u << 20)	/* manifest.json's size */
+#define MANIFEST_MAX_PARTS	1000	/* files in a window (its URLs) */
+#define MANIFEST_MAX_FILES	10000	/* files in all (about 2.5 MB) */
+#define MANIFEST_MAX_REPLACED	16	/* "replaced" entries */
+#define MANIFEST_MAX_SHARED	64	/* shared_org_ids */
+#define MANIFEST_MAX_TEXT	4096	/* bytes in any string */
+/*
+ * Windows beyond the range's own (one per 31 days): a resumed export whose
+ * end is still in the future gains a window each time it is resumed.
+ */
+#define MANIFEST_MAX_RESUMES	256
 
 struct mf_file {
 	char *path;		/* relative to the export directory */
@@ -72,6 +92,35 @@ void manifest_release(struct manifest *m);
  * -1 after printing an error (unreadable or malformed: naming the field).
  */
 int manifest_load(struct manifest *m, const char *dir);
+
+/*
+ * The most windows a range may have: one per 31 days (range_split), and
+ * MANIFEST_MAX_RESUMES more.
+ */
+size_t manifest_max_windows(int64_t start, int64_t end);
+
+/*
+ * Check every string in a JSON document read back from disk (a manifest,
+ * a run.json), keys too: at most MANIFEST_MAX_TEXT bytes, and no control
+ * character (str_has_control).  Returns 0, or -1 after an error naming
+ * `file` and the field ("'F': windows[2].job_id: expected text without
+ * control characters").
+ */
+int manifest_check_strings(const json_t *root, const char *file);
+
+/*
+ * Read the JSON document at `path` for a reader: refused (NULL, after an
+ * error naming it) when it is larger than MANIFEST_MAX_BYTES, unreadable
+ * or not JSON.
+ */
+json_t *manifest_read_json(const char *path);
+
+/*
+ * Check that no two entries of paths[n] are the same string.  Returns -1
+ * with *a < *b the positions of a pair that is, else 0.  Sorts a copy.
+ */
+int manifest_find_duplicate(const char *const *paths, size_t n, size_t *a,
+    size_t *b);
 
 /* Write it atomically (updated_at is set).  0, or -1 after an error. */
 int manifest_save(struct manifest *m, const char *dir);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /*
  * Work shorter than this shows nothing: a small input's output stays as it
  * was.  A log waits a little longer than a terminal, where a line that is
@@ -179,6 +181,20 @@ progress_init(int quiet)
 	pthread_mutex_unlock(&pg_mu);
 }
 
+/*
+ * Format into dst[cap] with every control character escaped: a state
+ * or a detail may name a file, whose name must not reach the terminal
+ * as it is (an escape sequence, a newline breaking the line in place).
+ */
+static void
+pg_vformat(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	char text[PG_TEXT];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	str_escape(dst, cap, text, strlen(text));
+}
+
 /* A new state on top of the stack.  pg_mu held. */
 static void
 pg_set_state(int handover, const char *fmt, va_list ap)
@@ -187,7 +203,7 @@ pg_set_state(int handover, const char *fmt, va_list ap)
 
 	t->handover = handover;
 	if (fmt != NULL)
-		vsnprintf(t->state, sizeof(t->state), fmt, ap);
+		pg_vformat(t->state, sizeof(t->state), fmt, ap);
 	else
 		t->state[0] = '\0';
 	pg_detail[0] = '\0';
@@ -260,7 +276,7 @@ progress_detail(const char *fmt, ...)
 	pthread_mutex_lock(&pg_mu);
 	if (pg_mode != PG_NONE && pg_depth > 0) {
 		va_start(ap, fmt);
-		vsnprintf(pg_detail, sizeof(pg_detail), fmt, ap);
+		pg_vformat(pg_detail, sizeof(pg_detail), fmt, ap);
 		va_end(ap);
 	}
 	pthread_mutex_unlock(&pg_mu);

@@ -339,22 +339,10 @@ struct worker {
 static void
 show_value(char *out, size_t outlen, const char *v, size_t len)
 {
-	size_t i, n = 0;
+	size_t n = str_escape(out, outlen - 3, v, len < 40 ? len : 40);
 
-	for (i = 0; i < len && n + 5 < outlen; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (i == 40) {
-			n += (size_t)snprintf(out + n, outlen - n, "...");
-			break;
-		}
-		if (c < 0x20 || c == 0x7f)
-			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x",
-			    c);
-		else
-			out[n++] = (char)c;
-	}
-	out[n] = '\0';
+	if (len > 40)
+		memcpy(out + n, "...", 4);
 }
 
 /*
@@ -1438,8 +1426,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 
 		for (j = 0; j < fs->nproblems; j++) {
 			if (shown < MAX_PROBLEMS_SHOWN && !ret)
-				fprintf(stderr, "%s: %s\n", PROGRAM_NAME,
-				    fs->problems[j]);
+				notice("%s", fs->problems[j]);
 			shown++;
 			free(fs->problems[j]);
 		}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "util.h"
 
 void
 statusline_init(struct statusline *p, int quiet, int verbose)
@@ -39,7 +40,7 @@ term_width(void)
 void
 statusline_status(struct statusline *p, int change, const char *fmt, ...)
 {
-	char line[512];
+	char text[512], line[1024];
 	double now = api_clock();
 	va_list ap;
 	size_t w;
@@ -51,8 +52,10 @@ statusline_status(struct statusline *p, int change, const char *fmt, ...)
 	if (p->mode == STATUSLINE_LIVE && !change && now - p->last < 0.2)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* a part's name, a job's state: one line, no escape sequence */
+	str_escape(line, sizeof(line), text, strlen(text));
 	p->last = now;
 	if (p->mode == STATUSLINE_LOG) {
 		fprintf(stderr, "%s: %s\n", PROGRAM_NAME, line);

@@ -16,18 +16,22 @@
 #include "progress.h"
 #include "sigclean.h"
 
+static CU_NORETURN void oom(size_t size);
+
 static void
 vreport(const char *prefix, const char *fmt, va_list ap)
 {
-	char msg[4096];
+	char msg[4096], shown[8192];
 
 	/* interrupted: the cleaner's one line is the last word (sigclean.h) */
 	if (sigclean_interrupted())
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* a quoted file name or server text: one line, no escape sequence */
+	str_escape(shown, sizeof(shown), msg, strlen(msg));
 	/* on a line of its own, not after a live progress line */
 	progress_hold();
-	fprintf(stderr, "%s: %s%s\n", PROGRAM_NAME, prefix, msg);
+	fprintf(stderr, "%s: %s%s\n", PROGRAM_NAME, prefix, shown);
 	progress_release();
 }
 
@@ -53,6 +57,16 @@ warning(const char *fmt, ...)
 }
 
 void
+notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+}
+
+void
 die(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -62,6 +76,149 @@ die(int code, const char *fmt, ...)
 	va_end(ap);
 	sigclean_settle();
 	exit(code);
+}
+
+size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	size_t n, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * The escape for the character of n bytes at u (n 0: one bad byte), into
+ * esc[16]; 0 when it is shown as it is.
+ */
+static size_t
+str_escape_one(const unsigned char *u, size_t n, char *esc)
+{
+	unsigned cp;
+
+	if (n == 0)
+		return (size_t)snprintf(esc, 16, "\\x%02x", u[0]);
+	if (n == 1) {
+		if (u[0] == '\n')
+			return (size_t)snprintf(esc, 16, "\\n");
+		if (u[0] == '\r')
+			return (size_t)snprintf(esc, 16, "\\r");
+		if (u[0] == '\t')
+			return (size_t)snprintf(esc, 16, "\\t");
+		if (u[0] < 0x20 || u[0] == 0x7f)
+			return (size_t)snprintf(esc, 16, "\\x%02x", u[0]);
+		return 0;
+	}
+	if (n == 2)
+		cp = (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu);
+	else if (n == 3)
+		cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 |
+		    (u[2] & 0x3fu);
+	else
+		return 0;
+	/* C1 controls (CSI is U+009B), and what reorders a line's text */
+	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return (size_t)snprintf(esc, 16, "\\u%04x", cp);
+	return 0;
+}
+
+size_t
+str_escape(char *out, size_t cap, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq(u + i, len - i), elen;
+		char esc[16];
+		const char *piece;
+
+		elen = str_escape_one(u + i, n, esc);
+		if (elen > 0) {
+			piece = esc;
+		} else {
+			piece = s + i;
+			elen = n;
+		}
+		if (o + elen >= cap)
+			break;
+		memcpy(out + o, piece, elen);
+		o += elen;
+		i += n ? n : 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+char *
+xescape(const char *s)
+{
+	size_t len = strlen(s), cap;
+	char *out;
+
+	/* an escape is at most 6 bytes for a 1-byte ("\x1b") or 2-byte
+	 * ("\u009b") character, 6 for a 3-byte one */
+	if (len > (SIZE_MAX - 1) / 6)
+		oom(SIZE_MAX);
+	cap = len * 6 + 1;
+	out = xmalloc(cap);
+	str_escape(out, cap, s, len);
+	return out;
+}
+
+int
+str_has_control(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	char esc[16];
+
+	while (i < len) {
+		size_t n = utf8_seq(u + i, len - i);
+
+		if (str_escape_one(u + i, n, esc) > 0)
+			return 1;
+		i += n;
+	}
+	return 0;
+}
+
+int
+str_is_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return s[36] == '\0';
 }
 
 static CU_NORETURN void
@@ -335,5 +492,74 @@ mkdir_p(const char *path)
 		}
 	}
 	free(p);
+	return ret;
+}
+
+int
+path_inside(const char *root, const char *rel, char *why, size_t whylen)
+{
+	char *rroot, *full = NULL, *res = NULL;
+	size_t rlen, base, end;
+	const char *c;
+	struct stat st;
+	int ret = 0;
+
+	for (c = rel; *c; c += *c == '/') {
+		size_t n = strcspn(c, "/");
+
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			break;
+		c += n;
+	}
+	if (rel[0] == '\0' || rel[0] == '/' || *c != '\0') {
+		snprintf(why, whylen, "expected a relative path with no '..'");
+		return 0;
+	}
+	rroot = realpath(root, NULL);
+	if (rroot == NULL)
+		return error("cannot resolve '%s': %s", root, strerror(errno));
+	rlen = strlen(rroot);
+	full = xasprintf("%s/%s", root, rel);
+	base = strlen(root) + 1;	/* where rel starts in full */
+	end = strlen(full);
+	/* the longest part of rel that exists, resolved */
+	for (;;) {
+		full[end] = '\0';
+		res = realpath(full, NULL);
+		if (res != NULL)
+			break;
+		if (errno == ELOOP) {
+			snprintf(why, whylen, "'%s' is a symbolic link loop",
+			    full + base);
+			goto out;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			snprintf(why, whylen, "cannot resolve '%s': %s",
+			    full + base, strerror(errno));
+			goto out;
+		}
+		if (lstat(full, &st) == 0) {
+			snprintf(why, whylen, "'%s' is a symbolic link to "
+			    "nothing", full + base);
+			goto out;
+		}
+		while (end > base && full[end] != '/')
+			end--;
+		if (end <= base) {
+			/* nothing of rel exists: root itself */
+			res = xstrdup(rroot);
+			break;
+		}
+	}
+	if ((rlen == 1 && res[0] == '/') || (strncmp(res, rroot, rlen) == 0 &&
+	    (res[rlen] == '\0' || res[rlen] == '/')))
+		ret = 1;
+	else
+		snprintf(why, whylen, "'%s' leads out of the directory, to "
+		    "'%s'", full + base, res);
+out:
+	free(res);
+	free(full);
+	free(rroot);
 	return ret;
 }

@@ -41,13 +41,42 @@ enum cu_exit {
 /*
  * Print "circleci-usage: <message>" on stderr and return -1, so that
  * callers can write `return error(...)`.  Messages are lowercase, carry
- * no full stop and say what is wrong first.
+ * no full stop and say what is wrong first.  The formatted message is
+ * printed through str_escape(): a file name or a server's text quoted in
+ * it cannot move the cursor, retitle the terminal or start a new line.
  */
 int error(const char *fmt, ...) CU_PRINTF(1, 2);
 /* As error(), prefixed "warning: "; returns nothing. */
 void warning(const char *fmt, ...) CU_PRINTF(1, 2);
 /* Print the message and exit with `code`.  Only for cmd_* and main. */
 CU_NORETURN void die(int code, const char *fmt, ...) CU_PRINTF(2, 3);
+/* As error(), for a notice that is not an error ("circleci-usage: ..."). */
+void notice(const char *fmt, ...) CU_PRINTF(1, 2);
+
+/*
+ * Text from outside the program (a file name, a server's message, a field
+ * of a manifest) made safe to print on a terminal, on one line: control
+ * bytes become \n, \r, \t or \xNN, the C1 controls U+0080..U+009F and the
+ * bidirectional overrides (U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069) \uNNNN, bytes that are not UTF-8 \xNN; anything else
+ * is copied.  A backslash is left as it is, so that escaped text escapes
+ * to itself.  Writes at most cap - 1 bytes and a NUL into out (cap > 0),
+ * never half an escape or half a character; returns the length written.
+ */
+size_t str_escape(char *out, size_t cap, const char *s, size_t len);
+/* str_escape() into a new string, however long; the caller frees it. */
+char *xescape(const char *s);
+/* Does s hold a byte str_escape() would change (a control, bad UTF-8)? */
+int str_has_control(const char *s, size_t len);
+
+/*
+ * The length of the UTF-8 sequence at s (1 to 4), or 0 when the bytes
+ * there are not valid UTF-8 (overlong, a surrogate, past U+10FFFF, cut).
+ */
+size_t utf8_seq(const unsigned char *s, size_t len);
+
+/* Is s a UUID, 8-4-4-4-12 hex digits (either case)? */
+int str_is_uuid(const char *s);
 
 /*
  * Allocation that never returns NULL: out of memory ends the process with
@@ -105,5 +134,17 @@ int cpu_count(void);
 
 /* mkdir -p: create PATH and its parents.  0, or -1 after an error. */
 int mkdir_p(const char *path);
+
+/*
+ * Does the relative path rel, under the directory root, stay inside root
+ * once resolved on the disk (symbolic links followed, as realpath does)?
+ * The part of rel that exists must resolve inside root (root itself
+ * counts); the rest must not exist yet (a symbolic link to nothing is
+ * refused: what it leads to could be made later).  rel must be relative
+ * with no ".." component (checked too).  Returns 1 inside, 0 not, with
+ * the reason in why[whylen] ("'a/b' is a symbolic link leading out of
+ * it"), or -1 after an error (root unreadable).
+ */
+int path_inside(const char *root, const char *rel, char *why, size_t whylen);
 
 #endif

@@ -155,6 +155,9 @@ RATE LIMITS
 FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
   create-429, poll-429     the first N creates / polls answer 429
   create-500, poll-500     the first N answer 500 "Internal server error."
+  esc-message              the first N creates answer 400 with a message
+                           holding terminal escapes (ESC ]0;...BEL, ESC [31m)
+                           and CR LF, as a hostile server might
   garbage-json             the first N polls answer 200 with a body that is
                            not JSON (truncated JSON, application/json)
   null-urls                the first N polls that would answer completed
@@ -276,6 +279,8 @@ MSG_NO_ORG = "Organization does not exist."
 MSG_NO_JOB = "Usage export job not found."
 MSG_RATE = "Rate limit exceeded."
 MSG_500 = "Internal server error."
+MSG_ESC = ("bad \x1b]0;pwned\x07title \x1b[31mred\x1b[0m\r\n"
+           "X-Injected: 1\x9b2J")
 MSG_NOT_FOUND = "Not found."
 MSG_METHOD = "Method not allowed."
 FAIL_REASON = "the date range is too large"
@@ -287,6 +292,7 @@ MAX_WINDOW_NS = 31 * DAY_NS
 BIG_FILE = 64 << 20
 
 COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
+                "esc-message",
                 "garbage-json", "null-urls", "missing-urls", "stay-created",
                 "fail-job", "truncate", "reset", "expire", "redirect",
                 "redirect-other-host", "redirect-scheme",
@@ -1127,6 +1133,9 @@ class Handler(BaseHTTPRequestHandler):
         if d.fire("create-500"):
             self._faults.append("create-500")
             return self.error(500, MSG_500)
+        if d.fire("esc-message"):
+            self._faults.append("esc-message")
+            return self.error(400, MSG_ESC)
         rh = self.limited(d.create_rl, org, "create")
         if rh is None:
             return

@@ -95,6 +95,7 @@ suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
 suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
+suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
 # Debian's python3, for its python3-yaml
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick

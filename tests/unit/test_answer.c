@@ -47,11 +47,13 @@ test_create(void **state)
 	assert_null(a.id);
 	assert_null(a.state);
 
-	/* a state is optional in a create answer (the job exists anyway) */
+	/* a state is optional in a create answer (the job exists anyway);
+	 * a UUID in capitals is still one */
 	assert_int_equal(parse(answer_parse_create,
-	    "{\"usage_export_job_id\": \"ABCDEF-0123\"}", &a, err,
+	    "{\"usage_export_job_id\": "
+	    "\"0B1C2D3E-4F50-6172-8394-A5B6C7D8E9F0\"}", &a, err,
 	    sizeof(err)), 0);
-	assert_string_equal(a.id, "ABCDEF-0123");
+	assert_string_equal(a.id, "0B1C2D3E-4F50-6172-8394-A5B6C7D8E9F0");
 	assert_null(a.state);
 	answer_release(&a);
 }
@@ -73,6 +75,22 @@ test_create_refused(void **state)
 		"{\"usage_export_job_id\": \"../../orgs\"}",
 		"{\"usage_export_job_id\": \"abc?x=1\"}",
 		"{\"usage_export_job_id\": \"abc def\"}",
+		/* issue 15: only a UUID goes into the poll's URL */
+		"{\"usage_export_job_id\": \"ABCDEF-0123\"}",
+		"{\"usage_export_job_id\": "
+		    "\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\\r\\nX: y\"}",
+		"{\"usage_export_job_id\": "
+		    "\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0?x\"}",
+		"{\"usage_export_job_id\": "
+		    "\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f\"}",
+		"{\"usage_export_job_id\": "
+		    "\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f00\"}",
+		"{\"usage_export_job_id\": "
+		    "\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\\u0000\"}",
+		"{\"usage_export_job_id\": "
+		    "\"0b1c2d3e-4f50-6172-8394+a5b6c7d8e9f0\"}",
+		"{\"usage_export_job_id\": "
+		    "\"../../../../evil?x=1#\"}",
 	};
 	struct job_answer a;
 	char err[200], *longid, *text;
@@ -94,20 +112,13 @@ test_create_refused(void **state)
 		assert_null(a.id);
 		answer_release(&a);
 	}
-	/* 128 hex digits is an id, 129 is not */
+	/* 128 hex digits were an id before issue 15: no more */
 	longid = xmalloc(130);
-	memset(longid, 'a', 129);
-	longid[129] = '\0';
-	text = xasprintf("{\"usage_export_job_id\": \"%s\"}", longid);
-	assert_int_equal(parse(answer_parse_create, text, &a, err,
-	    sizeof(err)), -1);
-	free(text);
+	memset(longid, 'a', 128);
 	longid[128] = '\0';
 	text = xasprintf("{\"usage_export_job_id\": \"%s\"}", longid);
 	assert_int_equal(parse(answer_parse_create, text, &a, err,
-	    sizeof(err)), 0);
-	assert_string_equal(a.id, longid);
-	answer_release(&a);
+	    sizeof(err)), -1);
 	free(text);
 	free(longid);
 }

@@ -446,11 +446,54 @@ test_backoff_and_display(void **state)
 	free(s);
 }
 
+/*
+ * Issue 15: an id that is not a UUID never reaches a URL's path, whatever
+ * a caller passes; refused before any request (port 9 would refuse the
+ * connection: that would be exit 6, not 3).
+ */
+static void
+test_path_refused(void **state)
+{
+	static const char *bad[] = {
+		"/organizations/../../evil",
+		"/organizations/x?y=1",
+		"/organizations/5f2b9c1e-0000-4000-8000-000000000001/"
+		    "usage_export_job/../../../../evil?x=1#",
+		"/organizations/5f2b9c1e-0000-4000-8000-000000000001/"
+		    "usage_export_job/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f\r\n",
+		"/organizations//usage_export_job",
+		"/organizations/%2e%2e",
+		"organizations",
+	};
+	struct unit_capture c;
+	struct api *a;
+	json_t *j = NULL;
+	char *err;
+	size_t i;
+
+	(void)state;
+	a = api_new("http://127.0.0.1:9/api/v2", "t", 0, api_clock() + 5);
+	assert_non_null(a);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unit_capture_begin(&c);
+		assert_int_equal(api_call(a, "GET", bad[i], NULL, "poll", &j),
+		    EXIT_BAD_INPUT);
+		err = unit_capture_end(&c);
+		assert_contains(err, "poll: refusing to request '");
+		assert_null(strchr(err, '\r'));
+		free(err);
+		assert_null(j);
+	}
+	assert_int_equal(api_requests(a), 0);
+	api_free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok),
+		cmocka_unit_test(test_path_refused),
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_no_redirect),
 		cmocka_unit_test(test_retried),

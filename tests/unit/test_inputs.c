@@ -4,7 +4,9 @@
  * *.csv and *.csv.gz (any case) and skipping hidden entries, manifests
  * listing relative paths (absolute and `..` refused), and the errors for
  * missing paths, bad manifests and empty directories; run directories
- * read through their export/ folder.
+ * read through their export/ folder.  Issue 15: a manifest's or a
+ * run.json's paths resolved on the disk (no symbolic link out), each part
+ * listed once, counts bounded, no control characters.
  */
 #include "unit.h"
 
@@ -699,6 +701,124 @@ test_manifest_unfinished(void **state)
 	free(d);
 }
 
+/* inputs_add(arg) must fail with a message holding `want`. */
+static void
+expect_add_refused(const char *arg, const char *want)
+{
+	struct inputs in;
+	struct unit_capture cap;
+	char *err;
+
+	inputs_init(&in);
+	unit_capture_begin(&cap);
+	if (inputs_add(&in, arg) != -1)
+		fail_msg("inputs_add(%s) accepted; wanted: %s", arg, want);
+	err = unit_capture_end(&cap);
+	assert_contains(err, want);
+	/* one line, and no escape sequence in it */
+	assert_null(strchr(err, '\x1b'));
+	assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+	free(err);
+	inputs_release(&in);
+}
+
+static void
+test_untrusted(void **state)
+{
+	char *d = fresh("untrusted"), *out = fresh("untrusted-out"), *p;
+	char *r, *prev;
+	struct sbuf sb;
+	size_t i;
+
+	(void)state;
+	touch(out, "secret.csv", "x\n");
+	mkdir_in(d, "w");
+	touch(d, "w/a.csv", "x\n");
+	/* the same part twice */
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": [{\"path\": "
+	    "\"w/a.csv\"}]}, {\"files\": [{\"path\": \"w/a.csv\"}]}]}");
+	expect_add_refused(d, "manifest.json': windows[1].files[0].path: "
+	    "expected a file listed once, not again after "
+	    "windows[0].files[0]");
+	/* a part that is a link out, and one under a link out */
+	p = unit_path(out, "secret.csv");
+	r = unit_path(d, "w/link.csv");
+	assert_int_equal(symlink(p, r), 0);
+	free(p);
+	free(r);
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": [{\"path\": "
+	    "\"w/link.csv\"}]}]}");
+	expect_add_refused(d, "windows[0].files[0].path: expected a path "
+	    "inside the directory: 'w/link.csv' leads out of the directory");
+	r = unit_path(d, "v");
+	assert_int_equal(symlink(out, r), 0);
+	free(r);
+	touch(d, "manifest.json", "{\"windows\": [{\"files\": [{\"path\": "
+	    "\"v/secret.csv\"}]}]}");
+	expect_add_refused(d, "'v/secret.csv' leads out of the directory");
+	/* control characters anywhere */
+	touch(d, "manifest.json", "{\"org_id\": \"\\u001b]0;x\\u0007\", "
+	    "\"windows\": []}");
+	expect_add_refused(d, "manifest.json': org_id: expected text without "
+	    "control characters");
+	/* more windows than the range allows: refused before reading them */
+	sbuf_init(&sb, 1 << 24);
+	sbuf_addstr(&sb, "{\"start\": \"2026-10-01T00:00:00Z\", \"end\": "
+	    "\"2026-10-02T00:00:00Z\", \"windows\": [");
+	for (i = 0; i < 4000; i++)
+		sbuf_addf(&sb, "%s{\"files\": [{\"path\": \"w/a.csv\"}]}",
+		    i ? "," : "");
+	sbuf_addstr(&sb, "]}");
+	touch(d, "manifest.json", sb.buf);
+	sbuf_release(&sb);
+	expect_add_refused(d, "manifest.json': windows: expected at most 257 "
+	    "windows for its range, not 4000");
+
+	/* run.json: export and previous.dir resolved inside the run dir */
+	r = fresh("untrusted-run");
+	mkdir_in(r, "export");
+	touch(r, "export/a.csv", "x\n");
+	p = unit_path(r, "previous");
+	assert_int_equal(symlink(out, p), 0);
+	free(p);
+	touch(r, "run.json", "{\"export\": \"export\", \"previous\": "
+	    "{\"dir\": \"previous\"}}");
+	{
+		struct unit_capture cap;
+		char *err;
+
+		unit_capture_begin(&cap);
+		prev = inputs_run_previous(r);
+		err = unit_capture_end(&cap);
+		assert_null(prev);
+		assert_contains(err, "run.json': previous.dir: expected a path "
+		    "inside the run directory: 'previous' leads out of the "
+		    "directory");
+		free(err);
+	}
+	touch(r, "run.json", "{\"export\": \"previous\"}");
+	expect_add_refused(r, "run.json': export: expected a path inside the "
+	    "run directory: 'previous' leads out");
+	touch(r, "run.json", "{\"export\": \"export\\r\\n\"}");
+	expect_add_refused(r, "run.json': export: expected text without "
+	    "control characters");
+	/* an absolute path is still taken: run writes one for --from */
+	p = xasprintf("{\"export\": \"%s/export\"}", r);
+	touch(r, "run.json", p);
+	free(p);
+	{
+		struct inputs in;
+
+		inputs_init(&in);
+		assert_int_equal(inputs_add(&in, r), 0);
+		assert_int_equal(in.n, 1);
+		inputs_release(&in);
+	}
+	free(r);
+	free(out);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -714,6 +834,7 @@ main(void)
 		cmocka_unit_test(test_expected_rows),
 		cmocka_unit_test(test_unreadable_part),
 		cmocka_unit_test(test_manifest_unfinished),
+		cmocka_unit_test(test_untrusted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
