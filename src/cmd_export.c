@@ -27,6 +27,7 @@
 #include "manifest.h"
 #include "statusline.h"
 #include "range.h"
+#include "redact.h"
 #include "util.h"
 
 #define MAX_NULL_URL_POLLS 10	/* `completed` without URLs, then give up */
@@ -1060,7 +1061,8 @@ prepare(struct run *r, const char *org, const char *api_url, int64_t now,
 		return EXIT_USAGE;
 	}
 	r->m.end = end;
-	r->m.api_url = xstrdup(api_url);
+	/* never user information, nor a query string, in the manifest */
+	r->m.api_url = api_url_display(api_url);
 	if (loaded) {
 		describe(&old, org, was, sizeof(was));
 		replace_export(r, &old);
@@ -1094,7 +1096,11 @@ export_run(const struct export_opts *o, const char *token)
 	const char *api_url = o->api_url ? o->api_url :
 	    env("CIRCLECI_API_URL") ? env("CIRCLECI_API_URL") :
 	    "https://circleci.com/api/v2";
+	const char *api_src = o->api_url ? "--api-url" :
+	    env("CIRCLECI_API_URL") ? "CIRCLECI_API_URL" : "the API URL";
+	char err[200];
 	size_t i;
+	int loopback;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -1113,17 +1119,28 @@ export_run(const struct export_opts *o, const char *token)
 		    EXIT_USAGE;
 	if (range_resolve(o->start, o->end, o->last, now, &start, &end) < 0)
 		return EXIT_USAGE;
+	/* before any request; shown with its user information masked */
+	if (api_url_check(api_url, &loopback, err, sizeof(err)) < 0 ||
+	    api_base_check(api_url, err, sizeof(err)) < 0) {
+		char *shown = api_url_display(api_url);
+
+		error("%s '%s': %s", api_src, shown, err);
+		free(shown);
+		return EXIT_USAGE;
+	}
 	r.api = api_new(api_url, token, o->verbose, r.deadline);
 	if (r.api == NULL)
 		return EXIT_USAGE;
 	if (mkdir_p(o->dir) < 0) {
 		api_free(r.api);
+		redact_clear();
 		return EXIT_FAILURE_OTHER;
 	}
 	/* one writer: a second export into DIR would create jobs twice and
 	 * rename each other's files away */
 	if (dirlock_take(o->dir, "export", &r.lock) < 0) {
 		api_free(r.api);
+		redact_clear();
 		return EXIT_FAILURE_OTHER;
 	}
 	ret = prepare(&r, org, api_url, now, start, end);
@@ -1159,6 +1176,7 @@ export_run(const struct export_opts *o, const char *token)
 		    r.polls);
 	dirlock_release(&r.lock);
 	api_free(r.api);
+	redact_clear();
 	manifest_release(&r.m);
 	return ret;
 }

@@ -28,6 +28,7 @@
 #include "range.h"
 #include "report.h"
 #include "slack.h"
+#include "redact.h"
 #include "util.h"
 #include "view.h"
 
@@ -927,6 +928,8 @@ cmd_notify_exec(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out;
 		}
+		/* a webhook's answer is printed with it masked */
+		redact_add_url(url);
 	}
 	for (i = optind; i < argc; i++) {
 		ret = notify_add_path(&n, argv[i]);
@@ -948,6 +951,7 @@ out:
 		explicit_bzero(url, strlen(url));
 		free(url);
 	}
+	redact_clear();
 	notify_release(&n);
 	return ret;
 }

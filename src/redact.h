@@ -9,7 +9,8 @@
  * goes through redact_text(), which masks each secret in any encoding a
  * server may echo it in, and cuts the text to a bounded length.
  *
- * The registry is global and not locked: register before starting threads.
+ * The registry is global and not locked, and redact_text() works in space
+ * kept with each secret: use them from one thread at a time.
  */
 #ifndef CU_REDACT_H
 #define CU_REDACT_H
