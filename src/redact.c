@@ -471,42 +471,43 @@ utf8_len(const unsigned char *p, size_t left)
 	return len;
 }
 
-char *
-redact_text(const char *s, size_t n, int more)
+/*
+ * One pass: t[0..n) with every secret masked, made printable, cut at max
+ * bytes (*full set if it was).  `cut`: the text goes on past n.
+ */
+static char *
+redact_pass(const unsigned char *t, size_t n, int cut, size_t max,
+    int *full)
 {
-	const unsigned char *t = (const unsigned char *)(s ? s : "");
-	size_t scan = n > REDACT_SCAN ? REDACT_SCAN : n, i, j, end, len;
-	unsigned char *mask;
+	size_t i, j, end, len;
+	unsigned char *mask = xcalloc(n + 1, 1);
+	unsigned long work = REDACT_WORK;
 	struct sbuf out;
 	char *ret;
-	unsigned long work = REDACT_WORK;
-	int cut = more || scan < n, full = 0;
 
-	if (s == NULL)
-		scan = n = 0;
-	mask = xcalloc(scan + 1, 1);
-	for (i = 0; i < scan; i++)
+	for (i = 0; i < n; i++)
 		for (j = 0; j < nsecrets; j++) {
-			int m = match_at(t, i, scan, cut, &secrets[j], &end,
+			int m = match_at(t, i, n, cut, &secrets[j], &end,
 			    &work);
 
 			if (m < 0) {
 				/* too much work: the rest is masked */
-				memset(mask + i, 1, scan - i);
-				i = scan;
+				memset(mask + i, 1, n - i);
+				i = n;
 				break;
 			}
 			if (m && end > i)
 				memset(mask + i, 1, end - i);
 		}
-	sbuf_init(&out, REDACT_MAX + 16);
-	for (i = 0; i < scan; i += len) {
+	*full = 0;
+	sbuf_init(&out, max + 16);
+	for (i = 0; i < n; i += len) {
 		const char *piece;
 		char c[5];
 		size_t plen;
 
 		if (mask[i]) {
-			for (len = 0; i + len < scan && mask[i + len]; len++)
+			for (len = 0; i + len < n && mask[i + len]; len++)
 				;
 			piece = REDACT_MASK;
 			plen = strlen(piece);
@@ -514,7 +515,7 @@ redact_text(const char *s, size_t n, int more)
 			len = 1;
 			piece = " ";
 			plen = 1;
-		} else if ((len = utf8_len(t + i, scan - i)) == 0) {
+		} else if ((len = utf8_len(t + i, n - i)) == 0) {
 			/* not UTF-8, or a character cut off by the end */
 			len = 1;
 			piece = "?";
@@ -528,17 +529,39 @@ redact_text(const char *s, size_t n, int more)
 			piece = c;
 			plen = len;
 		}
-		if (out.len + plen > REDACT_MAX) {
-			full = 1;
+		if (out.len + plen > max) {
+			*full = 1;
 			break;
 		}
 		sbuf_add(&out, piece, plen);
 	}
-	if (full || cut)
-		sbuf_addstr(&out, "\xe2\x80\xa6");
 	free(mask);
 	ret = xstrdup(out.buf);
 	sbuf_release(&out);
+	return ret;
+}
+
+char *
+redact_text(const char *s, size_t n, int more)
+{
+	size_t scan = n > REDACT_SCAN ? REDACT_SCAN : n;
+	int full, again;
+	char *once, *ret;
+
+	if (s == NULL)
+		scan = n = 0;
+	once = redact_pass((const unsigned char *)(s ? s : ""), scan,
+	    more || scan < n, REDACT_MAX, &full);
+	/* once more over what is printed: a secret that only a blanked
+	 * control character or a '?' for a bad byte made is masked too */
+	ret = redact_pass((const unsigned char *)once, strlen(once), 0,
+	    REDACT_MAX, &again);
+	free(once);
+	if (full || more || scan < n) {
+		once = xasprintf("%s\xe2\x80\xa6", ret);
+		free(ret);
+		ret = once;
+	}
 	return ret;
 }
 
