@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "redact.h"
 #include "util.h"
 
 char *
@@ -19,15 +20,14 @@ answer_clean(const char *s, size_t n)
 	return ret;
 }
 
+/* A text of the answer, as it may be printed and kept: every secret
+ * masked, control characters blanked, cut short (redact.h). */
 static char *
-text_of(const json_t *v, size_t max)
+text_of(const json_t *v)
 {
-	size_t n;
-
 	if (!json_is_string(v))
 		return NULL;
-	n = json_string_length(v);
-	return answer_clean(json_string_value(v), n < max ? n : max);
+	return redact_text(json_string_value(v), json_string_length(v), 0);
 }
 
 void
@@ -52,14 +52,13 @@ parse_common(const json_t *j, struct job_answer *a, int need_state,
 	const json_t *u;
 	size_t i, n;
 
-	a->state = text_of(json_object_get(j, "state"), 64);
+	a->state = text_of(json_object_get(j, "state"));
 	if (a->state == NULL && need_state) {
 		snprintf(err, errlen, "the answer has no state");
 		return -1;
 	}
 	if (a->state != NULL && strcmp(a->state, "failed") == 0)
-		a->error_reason = text_of(json_object_get(j, "error_reason"),
-		    1000);
+		a->error_reason = text_of(json_object_get(j, "error_reason"));
 	u = json_object_get(j, "download_urls");
 	if (a->state == NULL || strcmp(a->state, "completed") != 0 ||
 	    !json_is_array(u) || json_array_size(u) == 0)

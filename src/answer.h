@@ -1,7 +1,8 @@
 /*
  * answer.h: what the Usage API's answers say, read from their JSON with
- * every field checked, and every text that may reach a terminal made safe
- * (control characters blanked).  Kept apart from the client so that it
+ * every field checked, and every text that may reach a terminal or the
+ * manifest made safe: secrets masked, control characters blanked, cut to
+ * REDACT_MAX bytes (redact.h).  Kept apart from the client so that it
  * can be tested and fuzzed on its own.
  */
 #ifndef CU_ANSWER_H

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "redact.h"
 #include "util.h"
 
 #define API_MAX_BODY (4u << 20)	/* an answer larger than this is garbage */
@@ -143,9 +144,7 @@ api_backoff(unsigned n)
 char *
 api_url_display(const char *url)
 {
-	size_t n = strcspn(url, "?#");
-
-	return xstrndup(url, n);
+	return redact_url(url, 0);
 }
 
 int
@@ -157,6 +156,12 @@ api_url_check(const char *url, int *loopback, char *err, size_t errlen)
 	int ret = -1;
 
 	*loopback = 0;
+	/* curl would send it as Basic auth (and print it in its traces) */
+	if (redact_url_has_userinfo(url)) {
+		snprintf(err, errlen, "user information (user:password@) is "
+		    "refused in a URL");
+		goto out;
+	}
 	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
@@ -201,6 +206,18 @@ url_host(const char *url)
 	return ret;
 }
 
+int
+api_base_check(const char *url, char *err, size_t errlen)
+{
+	if (strpbrk(url, "?#") != NULL) {
+		snprintf(err, errlen, "a query string or fragment is refused "
+		    "(the API base is scheme://host/path; the token goes in "
+		    "CIRCLECI_API_TOKEN)");
+		return -1;
+	}
+	return 0;
+}
+
 struct api *
 api_new(const char *base_url, const char *token, int verbose,
     double deadline)
@@ -210,8 +227,11 @@ api_new(const char *base_url, const char *token, int verbose,
 	size_t n;
 	int loopback;
 
-	if (api_url_check(base_url, &loopback, err, sizeof(err)) < 0) {
-		error("--api-url '%s': %s", base_url, err);
+	if (api_url_check(base_url, &loopback, err, sizeof(err)) < 0 ||
+	    api_base_check(base_url, err, sizeof(err)) < 0) {
+		h = api_url_display(base_url);
+		error("--api-url '%s': %s", h, err);
+		free(h);
 		return NULL;
 	}
 	a = xcalloc(1, sizeof(*a));
@@ -223,6 +243,8 @@ api_new(const char *base_url, const char *token, int verbose,
 	while (n > 0 && a->base[n - 1] == '/')
 		a->base[--n] = '\0';
 	a->token = xstrdup(token);
+	/* whatever the API answers is printed with the token masked */
+	redact_add_secret(token);
 	a->host = url_host(base_url);
 	a->verbose = verbose;
 	a->loopback = loopback;
@@ -262,28 +284,31 @@ api_requests(const struct api *a)
 	return a->requests;
 }
 
-/* The "message" of an error answer, or a short excerpt of it. */
+/*
+ * The "message" of an error answer, or the start of its body: server
+ * text, so with every secret masked and cut short (redact.h).
+ */
 static char *
 answer_message(const struct body *b)
 {
 	json_t *j = b->p ? json_loadb(b->p, b->len, 0, NULL) : NULL;
-	const char *m = j ? json_string_value(json_object_get(j, "message")) :
-	    NULL;
+	json_t *m = j ? json_object_get(j, "message") : NULL;
 	char *ret;
-	size_t i, n;
 
-	if (m != NULL) {
-		ret = xstrdup(m);
-	} else {
-		n = b->len < 200 ? b->len : 200;
-		ret = xstrndup(b->p ? b->p : "", n);
-	}
+	if (json_is_string(m))
+		ret = redact_text(json_string_value(m), json_string_length(m),
+		    0);
+	else
+		ret = redact_text(b->p, b->p ? b->len : 0, 0);
 	json_decref(j);
-	/* one line, nothing a terminal would act on */
-	for (i = 0; ret[i]; i++)
-		if ((unsigned char)ret[i] < 0x20 || ret[i] == 0x7f)
-			ret[i] = ' ';
 	return ret;
+}
+
+/* curl's words for a failure, which may quote what a server sent. */
+static char *
+api_curl_error(const struct api *a, CURLcode rc)
+{
+	return redact(a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc));
 }
 
 /* One request; fills status and body.  Returns the curl code. */
@@ -440,24 +465,25 @@ api_call(struct api *a, const char *method, const char *path,
 			wait = api_backoff(attempt++);
 		} else if (rc != CURLE_OK) {
 			free(b.p);
+			msg = api_curl_error(a, rc);
 			if (is_tls_error(rc)) {
 				error("%s: TLS error with %s: %s", what, a->host,
-				    a->errbuf[0] ? a->errbuf :
-				    curl_easy_strerror(rc));
+				    msg);
+				free(msg);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
 			if (api_clock() >= a->deadline) {
 				error("%s: cannot reach %s before the timeout: "
-				    "%s", what, a->host, a->errbuf[0] ?
-				    a->errbuf : curl_easy_strerror(rc));
+				    "%s", what, a->host, msg);
+				free(msg);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
 			if (a->verbose || attempt >= 2)
 				warning("%s: %s: %s; retrying", what, a->host,
-				    a->errbuf[0] ? a->errbuf :
-				    curl_easy_strerror(rc));
+				    msg);
+			free(msg);
 			wait = api_backoff(attempt++);
 		} else if (status == 429 || status >= 500) {
 			msg = answer_message(&b);

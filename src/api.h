@@ -18,7 +18,8 @@ struct api;
 /*
  * A client of the API at base_url (`https://circleci.com/api/v2`); plain
  * http only for loopback hosts.  Returns NULL after printing an error.
- * The token is copied (and wiped on api_free()).
+ * The token is copied (and wiped on api_free()), and registered with
+ * redact_add_secret() (the caller's redact_clear() wipes that copy).
  */
 struct api *api_new(const char *base_url, const char *token, int verbose,
     double deadline);
@@ -38,9 +39,17 @@ unsigned api_requests(const struct api *a);
 
 /*
  * Is url allowed: https, or http to a loopback host (127.0.0.0/8, ::1,
- * localhost)?  Sets *loopback.  Returns 0, or -1 (with a reason in err).
+ * localhost), with no user information (user:password@)?  Sets
+ * *loopback.  Returns 0, or -1 (with a reason in err, which never quotes
+ * the URL).
  */
 int api_url_check(const char *url, int *loopback, char *err, size_t errlen);
+
+/*
+ * Is url fit as the API base: no query string, no fragment (the paths
+ * are appended to it)?  Returns 0, or -1 with a reason in err.
+ */
+int api_base_check(const char *url, char *err, size_t errlen);
 
 /* The monotonic clock, in seconds. */
 double api_clock(void);
@@ -59,7 +68,8 @@ double api_backoff(unsigned n);
  */
 double api_retry_after(const char *line, size_t len);
 
-/* The URL without its query string, for traces and messages. */
+/* The URL for traces and messages: no query string (a download URL's
+ * is a credential), no fragment, user information masked (redact_url). */
 char *api_url_display(const char *url);
 
 #endif

@@ -27,6 +27,7 @@
 #include "manifest.h"
 #include "statusline.h"
 #include "range.h"
+#include "redact.h"
 #include "util.h"
 
 #define MAX_NULL_URL_POLLS 10	/* `completed` without URLs, then give up */
@@ -55,7 +56,8 @@ static const char export_usage[] =
 "Where and how:\n"
 "  -o, --output DIR      export directory (default ./usage-export)\n"
 "  --api-url URL         API base (else CIRCLECI_API_URL, else\n"
-"                        https://circleci.com/api/v2)\n"
+"                        https://circleci.com/api/v2); no user:password@\n"
+"                        and no query string in it\n"
 "  --token-file PATH     read the API token from PATH (- for stdin); else\n"
 "                        CIRCLECI_API_TOKEN, CIRCLECI_TOKEN, CIRCLE_TOKEN\n"
 "  --poll-interval SECS  first wait between polls (default 5; doubles to 60)\n"
@@ -1084,7 +1086,8 @@ prepare(struct run *r, const char *org, const char *api_url, int64_t now,
 		return EXIT_USAGE;
 	}
 	r->m.end = end;
-	r->m.api_url = xstrdup(api_url);
+	/* never user information, nor a query string, in the manifest */
+	r->m.api_url = api_url_display(api_url);
 	/* each interrupted replacement leaves one entry: no more than a
 	 * manifest may hold */
 	if (loaded && old.nold + 1 > MANIFEST_MAX_REPLACED) {
@@ -1126,7 +1129,11 @@ export_run(const struct export_opts *o, const char *token)
 	const char *api_url = o->api_url ? o->api_url :
 	    env("CIRCLECI_API_URL") ? env("CIRCLECI_API_URL") :
 	    "https://circleci.com/api/v2";
+	const char *api_src = o->api_url ? "--api-url" :
+	    env("CIRCLECI_API_URL") ? "CIRCLECI_API_URL" : "the API URL";
+	char err[200];
 	size_t i;
+	int loopback;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -1145,17 +1152,28 @@ export_run(const struct export_opts *o, const char *token)
 		    EXIT_USAGE;
 	if (range_resolve(o->start, o->end, o->last, now, &start, &end) < 0)
 		return EXIT_USAGE;
+	/* before any request; shown with its user information masked */
+	if (api_url_check(api_url, &loopback, err, sizeof(err)) < 0 ||
+	    api_base_check(api_url, err, sizeof(err)) < 0) {
+		char *shown = api_url_display(api_url);
+
+		error("%s '%s': %s", api_src, shown, err);
+		free(shown);
+		return EXIT_USAGE;
+	}
 	r.api = api_new(api_url, token, o->verbose, r.deadline);
 	if (r.api == NULL)
 		return EXIT_USAGE;
 	if (mkdir_p(o->dir) < 0) {
 		api_free(r.api);
+		redact_clear();
 		return EXIT_FAILURE_OTHER;
 	}
 	/* one writer: a second export into DIR would create jobs twice and
 	 * rename each other's files away */
 	if (dirlock_take(o->dir, "export", &r.lock) < 0) {
 		api_free(r.api);
+		redact_clear();
 		return EXIT_FAILURE_OTHER;
 	}
 	ret = prepare(&r, org, api_url, now, start, end);
@@ -1191,6 +1209,7 @@ export_run(const struct export_opts *o, const char *token)
 		    r.polls);
 	dirlock_release(&r.lock);
 	api_free(r.api);
+	redact_clear();
 	manifest_release(&r.m);
 	return ret;
 }

@@ -28,6 +28,7 @@
 #include "range.h"
 #include "report.h"
 #include "slack.h"
+#include "redact.h"
 #include "util.h"
 #include "view.h"
 
@@ -45,7 +46,8 @@ static const char notify_usage[] =
 "absolute), or exports read as `report` reads them.\n"
 "\n"
 "The webhook URL is read from SLACK_WEBHOOK_URL, or from a file with\n"
-"--webhook-file; never from the command line, and it is never printed.\n"
+"--webhook-file; never from the command line, and it is never printed\n"
+"(nor is it accepted with a user:password@ in it).\n"
 "\n"
 "Options:\n"
 "  --previous PATH       the previous period's export or run directory\n"
@@ -901,6 +903,8 @@ cmd_notify_exec(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out;
 		}
+		/* a webhook's answer is printed with it masked */
+		redact_add_url(url);
 	}
 	for (i = optind; i < argc; i++) {
 		ret = notify_add_path(&n, argv[i]);
@@ -922,6 +926,7 @@ out:
 		explicit_bzero(url, strlen(url));
 		free(url);
 	}
+	redact_clear();
 	notify_release(&n);
 	return ret;
 }

@@ -22,6 +22,7 @@
 #include "gz.h"
 #include "out.h"
 #include "progress.h"
+#include "redact.h"
 #include "util.h"
 
 #define DL_MAX_ATTEMPTS 8
@@ -651,6 +652,13 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
 			rc = msg->data.result;
+			/* curl's words may quote a server: printed masked */
+			if (x->errbuf[0]) {
+				char *why = redact(x->errbuf);
+
+				snprintf(x->errbuf, sizeof(x->errbuf), "%s", why);
+				free(why);
+			}
 			if (rc == CURLE_WRITE_ERROR && x->werr[0]) {
 				unlive(o);
 				error("%s", x->werr);

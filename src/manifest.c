@@ -15,6 +15,7 @@
 
 #include "out.h"
 #include "range.h"
+#include "redact.h"
 #include "util.h"
 
 void
@@ -159,6 +160,22 @@ shared_json(char *const *shared, size_t n)
 	return sh;
 }
 
+/* The API URL as the manifest keeps it: never with user information (nor
+ * a query string, which only a URL with user information could bring). */
+static json_t *
+api_url_json(const char *url)
+{
+	json_t *j;
+	char *shown;
+
+	if (url == NULL || !redact_url_has_userinfo(url))
+		return json_string(url);
+	shown = redact_url(url, 0);
+	j = json_string(shown);
+	free(shown);
+	return j;
+}
+
 static json_t *
 to_json(const struct manifest *m)
 {
@@ -176,7 +193,7 @@ to_json(const struct manifest *m)
 	json_object_set_new(root, "end", json_string(b2));
 	range_format(m->requested_end, b2);
 	json_object_set_new(root, "requested_end", json_string(b2));
-	json_object_set_new(root, "api_url", json_string(m->api_url));
+	json_object_set_new(root, "api_url", api_url_json(m->api_url));
 	json_object_set_new(root, "complete", json_boolean(m->complete));
 	json_object_set_new(root, "created_at", str_or_null(m->created_at));
 	json_object_set_new(root, "updated_at", str_or_null(m->updated_at));
@@ -788,6 +805,18 @@ manifest_load(struct manifest *m, const char *dir)
 	if (m->end < m->start) {
 		field_error(top, "end", "expected a time after the start");
 		goto out;
+	}
+	/* written by a version that kept user information in it: never
+	 * shown or written again as it is */
+	if (redact_url_has_userinfo(m->api_url)) {
+		char *shown = redact_url(m->api_url, 0);
+
+		warning("'%s': api_url holds user information (user:password@); "
+		    "read as '%s' (and so written back by export)", path,
+		    shown);
+		explicit_bzero(m->api_url, strlen(m->api_url));
+		free(m->api_url);
+		m->api_url = shown;
 	}
 	m->requested_end = m->end;
 	if (json_object_get(root, "requested_end") != NULL &&

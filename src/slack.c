@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "redact.h"
 
 #define SLACK_LINE_MAX 4096	/* one line, before it is cut to fit */
 #define SLACK_FOLD_MAX 400	/* the longest fold line we write */
@@ -662,15 +663,30 @@ slack_url_check(const char *url, const char *what)
 	char err[200];
 	int loopback;
 
+	if (redact_url_has_userinfo(url)) {
+		/* its path is a secret too: the origin only */
+		char *shown = redact_url(url, 1);
+
+		error("the webhook URL from %s holds user information (%s): "
+		    "notify sends no credential; remove the user:password@",
+		    what, shown);
+		free(shown);
+		return -1;
+	}
 	if (api_url_check(url, &loopback, err, sizeof(err)) < 0)
 		return error("the webhook URL from %s: %s", what, err);
 	return 0;
 }
 
+/* What of an answer's body is kept for messages: enough to mask a
+ * secret it echoes whole before the text is cut to REDACT_MAX. */
+#define SLACK_ANSWER_KEEP 4096
+
 struct slack_answer {
-	char buf[256];		/* the start of the body, for messages */
+	char buf[SLACK_ANSWER_KEEP];	/* the start of the body */
 	size_t len, total;
 	double retry_after;
+	char *text;			/* the body fit to print */
 };
 
 static size_t
@@ -702,22 +718,16 @@ slack_header_cb(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* The answer's text, one short printable line. */
+/*
+ * The answer's text, one short printable line with the webhook (and any
+ * other secret) masked in every encoding (redact.h); a body longer than
+ * what was kept may hold a secret across the end of it.
+ */
 static void
 slack_answer_text(struct slack_answer *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->len; i++)
-		if ((unsigned char)a->buf[i] < 0x20 ||
-		    (unsigned char)a->buf[i] >= 0x7f)
-			a->buf[i] = ' ';
-	if (a->len > 100) {
-		a->buf[100] = '\0';
-		a->len = 100;
-	}
-	if (a->len == 0)
-		snprintf(a->buf, sizeof(a->buf), "no message");
+	a->text = a->len == 0 ? xstrdup("no message") :
+	    redact_text(a->buf, a->len, a->total > a->len);
 }
 
 int
@@ -739,6 +749,8 @@ slack_post(const char *url, const char *what, const char *payload,
 	c = curl_easy_init();
 	if (c == NULL)
 		return error("cannot start libcurl"), EXIT_FAILURE_OTHER;
+	/* what the webhook answers is printed with the URL masked */
+	redact_add_url(url);
 	host = slack_host(url);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
@@ -778,47 +790,55 @@ slack_post(const char *url, const char *what, const char *payload,
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		slack_answer_text(&a);
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
+			free(a.text);
 			ret = 0;
 			break;
 		}
 		if (rc != CURLE_OK) {
 			/* curl's messages name the host, never the path;
-			 * errbuf is dropped if it ever held the URL */
-			const char *why = errbuf[0] && strstr(errbuf, url) ==
-			    NULL ? errbuf : curl_easy_strerror(rc);
+			 * masked all the same, should one ever quote it */
+			char *why = redact(errbuf[0] ? errbuf :
+			    curl_easy_strerror(rc));
 
 			wait = api_backoff(attempt++);
 			if (api_clock() + wait > deadline) {
 				error("cannot post to the webhook at %s before "
 				    "the timeout: %s", host, why);
+				free(why);
+				free(a.text);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
 			warning("the webhook at %s: %s; retrying", host, why);
+			free(why);
 		} else if (status == 429 || status >= 500) {
 			wait = status == 429 && a.retry_after >= 0 ?
 			    a.retry_after : api_backoff(attempt++);
 			if (api_clock() + wait > deadline) {
 				error("the webhook at %s answered %ld (%s) "
-				    "until the timeout", host, status, a.buf);
+				    "until the timeout", host, status, a.text);
+				free(a.text);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
 			warning("the webhook at %s answered %ld (%s); retrying "
-			    "in %.1f s", host, status, a.buf, wait);
+			    "in %.1f s", host, status, a.text, wait);
 		} else if (status == 400) {
 			error("the webhook at %s rejected the message "
-			    "(400: %s)", host, a.buf);
+			    "(400: %s)", host, a.text);
+			free(a.text);
 			ret = EXIT_API_REJECTED;
 			break;
 		} else {
 			error("the webhook at %s refused the message "
 			    "(%ld: %s); check the webhook URL in %s", host,
-			    status, a.buf, what);
+			    status, a.text, what);
+			free(a.text);
 			ret = status == 401 || status == 403 || status == 404 ||
 			    status == 410 ? EXIT_API_AUTH : EXIT_API_REJECTED;
 			break;
 		}
+		free(a.text);
 		api_sleep(wait, deadline);
 	}
 	curl_slist_free_all(hdrs);

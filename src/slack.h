@@ -98,7 +98,9 @@ char *slack_payload(const struct slack_msg *m, const struct slack_limits *lim);
  * passed: 429 is retried after its Retry-After, 5xx and network errors
  * with exponential backoff.  `what` names the URL's source in messages
  * ("SLACK_WEBHOOK_URL").  Returns 0, or an exit code after printing an
- * error that names the host only: EXIT_API_REJECTED for 400,
+ * error that names the host only, and quotes the answer with the URL and
+ * its parts masked (it registers them with redact_add_url(); the caller's
+ * redact_clear() wipes them): EXIT_API_REJECTED for 400,
  * EXIT_API_AUTH for 401, 403, 404 and 410, EXIT_UNREACHABLE for the rest.
  * Sets *attempts to the number of requests made.
  */
@@ -107,8 +109,9 @@ int slack_post(const char *url, const char *what, const char *payload,
 
 /*
  * Is `url` a webhook URL we may post to: https, or http to a loopback
- * host?  Returns 0, or -1 after printing an error naming `what`, never
- * the URL.
+ * host, with no user information (user:password@)?  Returns 0, or -1
+ * after printing an error naming `what`, never the URL (of one with user
+ * information, its scheme and host only, the rest masked).
  */
 int slack_url_check(const char *url, const char *what);
 

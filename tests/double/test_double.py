@@ -851,6 +851,45 @@ def t_fault_create_429_and_500():
 
 
 @test
+def t_fault_echo():
+    """The echo-* faults spell the token as asked, and nothing else of the
+    double (its log) holds it.  Verdicts only: a failure never prints it."""
+    sys.path.insert(0, os.path.dirname(DOUBLE))
+    import usage_api
+    s, e = window()
+    for form in ("url-lower", "json-U", "html"):
+        with Double(FAST + ["--fault", "echo-400", "--fault", "echo-429",
+                            "--fault", "echo-body", "--fault", "echo-reason",
+                            "--fault", "echo-state", "--echo-form", form,
+                            "--echo-pad", "7"]) as d:
+            want = usage_api.echo_encode(TOKEN, form)
+            r = d.post({"start": s, "end": e})
+            eq(r.status, 400, form + ": echo-400 status")
+            if r.msg() != "Invalid token xxxxxxx%s provided." % want:
+                raise Fail(form + ": echo-400 message not as spelled")
+            r = d.post({"start": s, "end": e})
+            eq((r.status, r.headers.get("Retry-After")), (429, "1"),
+               form + ": echo-429")
+            r = d.post({"start": s, "end": e})
+            eq(r.status, 400, form + ": echo-body status")
+            if want not in r.body.decode() or r.body.startswith(b"{"):
+                raise Fail(form + ": echo-body not an HTML echo")
+            jid = d.create(s, e)
+            time.sleep(0.3)
+            r = d.poll(jid)
+            if r.json()["state"] != want:
+                raise Fail(form + ": echo-state not as spelled")
+            r = d.poll(jid)
+            eq(r.json()["state"], "failed", form + ": echo-reason fails")
+            if want not in r.json()["error_reason"]:
+                raise Fail(form + ": echo-reason not as spelled")
+            with open(d.logpath, "rb") as f:
+                log = f.read()
+            if TOKEN.encode() in log or want.encode() in log:
+                raise Fail(form + ": the token is in the log")
+
+
+@test
 def t_fault_poll_429_500_garbage():
     s, e = window()
     with Double(FAST + ["--fault", "poll-429", "--fault", "poll-500=2",

@@ -48,6 +48,24 @@ OPTIONS
   --retry-after SEC       Retry-After of injected 429 faults (default 1)
   --strict-download-auth  download requests carrying credentials get 400
   --fault NAME[=N]        inject a fault (repeatable; list below)
+  --echo-form FORM        how the echo-* faults spell the token (ECHO
+                          FORMS below; default raw)
+  --echo-pad N            filler bytes before the echoed token (default 0)
+
+ECHO FORMS (--echo-form, for the echo-* faults; default raw)
+  raw, upper, lower        as is, or case changed
+  url, url-lower           every byte %XX, upper or lower hex
+  url-mixed                bytes as is, %XX and %xx in turn
+  url-twice                every byte %25XX
+  form                     form-encoded (+ for a space, %2B for +)
+  json-u, json-U           every byte \\u00xx, lower or upper hex
+  json-slash               / written \\/ (the rest as is)
+  html                     &#N; and &#xN; in turn
+  mixed                    per byte in turn: raw, url-lower, json-U, html,
+                           url-twice, json-u, url, upper
+  (the message is a JSON string: jansson reads the escapes back as text)
+  --echo-pad N puts N bytes of filler before the token, so that it
+  straddles a client's cut of long messages.
 
 READY FILE
   {"api_url": "http://127.0.0.1:P/api/v2", "download_base":
@@ -197,6 +215,16 @@ FAULTS  (--fault NAME[=N]; N fires, default 1, "always" = unlimited)
                            part's header, then its first row repeated)
                            that never ends: only a size cap stops it
   dl-huge-length           the same, declared with a Content-Length of 1 TB
+  echo-400, echo-401,      the first N creates answer that status with a
+  echo-429, echo-500       message that echoes the token, spelled as
+                           --echo-form says, after --echo-pad bytes of
+                           filler (a 429 with Retry-After = --retry-after)
+  echo-body                the first N creates answer 400 with an HTML
+                           (not JSON) body echoing the token so
+  echo-reason              the first N jobs created end failed, with an
+                           error_reason echoing the token so
+  echo-state               the first N polls answer a state that is the
+                           token so (then the job goes on as it would)
   dotdot-urls              URLs minted by the first N completed polls climb
                            out with ../ segments and end in an encoded
                            ../ name: /exports/J/../../../../../../tmp/J/
@@ -300,7 +328,53 @@ COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
                 "api-drop", "api-stall", "api-wrong-length",
                 "api-short-length", "api-huge-body", "api-trickle",
                 "dl-drop", "dl-stall", "dl-wrong-length", "dl-trickle",
-                "dl-endless", "dl-huge-length", "dotdot-urls")
+                "dl-endless", "dl-huge-length", "dotdot-urls",
+                "echo-400", "echo-401", "echo-429", "echo-500", "echo-body",
+                "echo-reason", "echo-state")
+ECHO_FORMS = ("raw", "upper", "lower", "url", "url-lower", "url-mixed",
+              "url-twice", "form", "json-u", "json-U", "json-slash", "html",
+              "mixed")
+ECHO_MIX = ("raw", "url-lower", "json-U", "html", "url-twice", "json-u",
+            "url", "upper")
+
+
+def echo_encode(secret, form):
+    """secret spelled in one of ECHO_FORMS (see ECHO FORMS above)."""
+    def url(b, i=0):
+        return ("%%%02x" if i else "%%%02X") % b
+    out = []
+    for i, b in enumerate(secret.encode()):
+        c = chr(b)
+        if form == "raw":
+            out.append(c)
+        elif form == "upper":
+            out.append(c.upper())
+        elif form == "lower":
+            out.append(c.lower())
+        elif form == "url":
+            out.append(url(b))
+        elif form == "url-lower":
+            out.append(url(b, 1))
+        elif form == "url-mixed":
+            out.append(c if i % 3 == 0 else url(b, i % 2))
+        elif form == "url-twice":
+            out.append("%%25%02X" % b)
+        elif form == "form":
+            out.append("+" if c == " " else url(b) if c in "+/%&=?#"
+                       else c)
+        elif form == "json-u":
+            out.append("\\u%04x" % b)
+        elif form == "json-U":
+            out.append("\\u%04X" % b)
+        elif form == "json-slash":
+            out.append("\\/" if c == "/" else c)
+        elif form == "html":
+            out.append(("&#%d;" if i % 2 else "&#x%x;") % b)
+        elif form == "mixed":
+            out.append(echo_encode(c, ECHO_MIX[i % len(ECHO_MIX)]))
+        else:
+            raise ValueError("unknown echo form %r" % form)
+    return "".join(out)
 OTHER_FAULTS = ("slow", "no-range")
 TRICKLE = 5         # bytes per second of the trickle faults
 STALL_MAX = 120     # seconds a stalled answer keeps the connection open
@@ -693,6 +767,12 @@ class Double:
                 raise ValueError("fault %s: N must not be negative" % name)
         with self.lock:
             self.faults_left[name] = self.faults_left.get(name, 0) + n
+
+    def echo_text(self, before="Invalid token", after="provided."):
+        """A message echoing the token, per --echo-form and --echo-pad."""
+        return "%s %s%s %s" % (before, "x" * self.a.echo_pad,
+                               echo_encode(self.token, self.a.echo_form),
+                               after)
 
     def fire(self, name):
         with self.lock:
@@ -1136,6 +1216,18 @@ class Handler(BaseHTTPRequestHandler):
         if d.fire("esc-message"):
             self._faults.append("esc-message")
             return self.error(400, MSG_ESC)
+        for st in (400, 401, 429, 500):
+            if d.fire("echo-%d" % st):
+                self._faults.append("echo-%d" % st)
+                ra = str(max(0, int(math.ceil(d.a.retry_after))))
+                return self.error(st, d.echo_text(), [("Retry-After", ra)]
+                                  if st == 429 else [])
+        if d.fire("echo-body"):
+            self._faults.append("echo-body")
+            return self.send_body(400, ("<html><body><h1>400</h1><p>%s</p>"
+                                        "</body></html>" % d.echo_text(
+                                            "token", "refused")).encode(),
+                                  "text/html")
         rh = self.limited(d.create_rl, org, "create")
         if rh is None:
             return
@@ -1185,10 +1277,12 @@ class Handler(BaseHTTPRequestHandler):
         if end_ns - start_ns > MAX_WINDOW_NS:
             return self.error(400, MSG_TOO_WIDE, rh)
         faults = set()
-        for f in ("stay-created", "fail-job"):
+        for f in ("stay-created", "fail-job", "echo-reason"):
             if d.fire(f):
                 faults.add(f)
                 self._faults.append(f)
+        if "echo-reason" in faults:
+            faults.add("fail-job")
         start, end = format_rfc3339(start_ns), format_rfc3339(end_ns)
         job = Job(str(uuid.uuid4()), org, start_ns, end_ns, start, end,
                   faults)
@@ -1235,8 +1329,14 @@ class Handler(BaseHTTPRequestHandler):
             self._faults.extend(sorted(job.faults))
         doc = {"usage_export_job_id": job.id, "state": st,
                "download_urls": None}
+        if d.fire("echo-state"):
+            self._faults.append("echo-state")
+            doc["state"] = echo_encode(d.token, d.a.echo_form)
+            return self.send_json(200, doc, rh)
         if st == "failed":
-            doc["error_reason"] = FAIL_REASON
+            doc["error_reason"] = (d.echo_text("the token", "is refused")
+                                   if "echo-reason" in job.faults else
+                                   FAIL_REASON)
         elif st == "completed":
             if d.fire("null-urls"):
                 self._faults.append("null-urls")
@@ -1524,6 +1624,8 @@ def parse_args(argv):
                     metavar="N/SECONDS")
     ap.add_argument("--retry-after", type=float, default=1, metavar="SEC")
     ap.add_argument("--strict-download-auth", action="store_true")
+    ap.add_argument("--echo-form", choices=ECHO_FORMS, default="raw")
+    ap.add_argument("--echo-pad", type=int, default=0, metavar="N")
     ap.add_argument("--fault", action="append", default=[],
                     metavar="NAME[=N]")
     a = ap.parse_args(argv)

@@ -16,7 +16,9 @@ through a wrapper around the tool, the argv of each run in DIR/argv/PID.
 
 The scan: no canary is in any file under DIR nor in any file's name, as is
 or as a leak would carry it (URL-encoded, JSON-escaped, base64 as in
-`Authorization: Basic`; inside gzip files too); nor is the token or the
+`Authorization: Basic`; upper or lower case, percent-encoded or
+\\u-escaped byte by byte in either case of hex, HTML references, as a
+server echoing it would; inside gzip files too); nor is the token or the
 webhook in any argv record.  The one exemption, by name: a file whose name
 ends in `.secret` holds a secret on purpose, as the test's own input (a
 token file for --token-file or for the double, a webhook file, an env
@@ -68,7 +70,19 @@ def forms(secret):
     s = secret.encode()
     out = [("as is", s),
            ("URL-encoded", quote(secret, safe="").encode()),
-           ("JSON-escaped", json.dumps(secret)[1:-1].encode())]
+           ("JSON-escaped", json.dumps(secret)[1:-1].encode()),
+           # as a server may echo it back (tests/e2e/secrets.py)
+           ("upper case", secret.upper().encode()),
+           ("lower case", secret.lower().encode()),
+           ("percent-encoded byte by byte",
+            "".join("%%%02X" % b for b in s).encode()),
+           ("percent-encoded byte by byte, lower hex",
+            "".join("%%%02x" % b for b in s).encode()),
+           ("\\u-escaped byte by byte",
+            "".join("\\u%04x" % b for b in s).encode()),
+           ("\\u-escaped byte by byte, upper hex",
+            "".join("\\u%04X" % b for b in s).encode()),
+           ("HTML references", "".join("&#%d;" % b for b in s).encode())]
     # base64 of anything holding the secret (say "token:" for Basic auth)
     # holds, for one of the three alignments, the groups made of the
     # secret's bytes alone
@@ -281,6 +295,18 @@ def self_test():
         ("the token JSON-escaped in a manifest", {"tmp/o/manifest.json":
          json.dumps({"auth": token}).encode()},
          "the token (JSON-escaped) in tmp/o/manifest.json"),
+        ("the token percent-encoded byte by byte in a log", {
+            "logs/secrets.py.err": ("400: %s\n" % "".join(
+                "%%%02x" % b for b in token.encode())).encode()},
+         "the token (percent-encoded byte by byte, lower hex) in "
+         "logs/secrets.py.err"),
+        ("the webhook \\u-escaped in an output", {"tmp/tmp.x/out": (
+            "404: %s\n" % "".join("\\u%04X" % b for b in hook.encode())
+        ).encode()}, "the webhook (\\u-escaped byte by byte, upper hex) in "
+         "tmp/tmp.x/out"),
+        ("the webhook in upper case", {"tmp/tmp.x/out": (
+            "no_service %s\n" % hook.upper()).encode()},
+         "the webhook (upper case) in tmp/tmp.x/out"),
         ("the webhook in a gzip file", {"tmp/o/w/part-001.csv.gz":
          gzip.compress(("x,%s\n" % hook).encode())},
          "the webhook (as is, gzipped) in tmp/o/w/part-001.csv.gz"),

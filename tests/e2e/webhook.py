@@ -16,6 +16,13 @@ list of `200`, `400`, `404`, `500` or `429:SECONDS` (a 429 with that
 Retry-After); a trailing `*` repeats the last answer for ever; once the
 script is used up every answer is 200 `ok`.
 
+--echo FORM makes every answer but a 200 echo the secret in its body
+(after --echo-pad N bytes of filler), spelled in FORM (the test double's
+ECHO FORMS: raw, upper, url, url-lower, json-u, json-slash, html, mixed,
+...): with --echo-part path (the default) the webhook's path, secret its
+last segment, url the whole URL, as a server that quotes the request
+would.
+
 Each request becomes one JSON line in --log: method, path_ok, status (the
 answer), content_type, error (why it was refused, if it was), blocks,
 longest_text, authorization (any Authorization or Circle-Token header),
@@ -33,6 +40,9 @@ import sys
 import time
 
 SECRET = os.environ.get("WEBHOOK_PATH", "")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "double"))
+from usage_api import ECHO_FORMS, echo_encode  # noqa: E402
 
 
 def argv_has_secret():
@@ -80,6 +90,18 @@ def check_payload(raw):
 class State:
     script = []
     log = None
+    echo = None         # (form, part, pad) or None
+    port = 0
+
+
+def echo(body):
+    """body, then the secret spelled as --echo asks (if it does)."""
+    if State.echo is None:
+        return body
+    form, part, pad = State.echo
+    secret = {"path": SECRET, "secret": SECRET.rsplit("/", 1)[-1],
+              "url": "http://127.0.0.1:%d%s" % (State.port, SECRET)}[part]
+    return "%s: %s%s" % (body, "x" * pad, echo_encode(secret, form))
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -135,6 +157,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = {200: "ok", 400: "invalid_payload",
                         404: "no_service", 500: "server_error"}.get(
                             status, "error")
+        if status != 200:
+            body = echo(body)
         rec["status"] = status
         rec["error"] = err
         try:
@@ -151,13 +175,20 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--script", default="")
+    ap.add_argument("--echo", choices=ECHO_FORMS)
+    ap.add_argument("--echo-part", choices=("path", "secret", "url"),
+                    default="path")
+    ap.add_argument("--echo-pad", type=int, default=0)
     a = ap.parse_args()
+    if a.echo:
+        State.echo = (a.echo, a.echo_part, a.echo_pad)
     if not SECRET.startswith("/"):
         sys.exit("webhook.py: set WEBHOOK_PATH to the webhook's path")
     State.script = [s for s in a.script.split(",") if s]
     State.log = a.log
     open(a.log, "w").close()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    State.port = srv.server_address[1]
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(srv.server_address[1]))

@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include "answer.h"
+#include "redact.h"
 
 /* Parse `text` (JSON) with `fn`; returns its result, err in err[]. */
 static int
@@ -253,7 +254,7 @@ test_failed(void **state)
 	assert_null(a.error_reason);
 	answer_release(&a);
 
-	/* a reason is cut at 1000 bytes, a state at 64 */
+	/* a reason and a state are cut at REDACT_MAX bytes and an ellipsis */
 	reason = xmalloc(3001);
 	memset(reason, 'r', 3000);
 	reason[3000] = '\0';
@@ -261,16 +262,30 @@ test_failed(void **state)
 	    reason);
 	assert_int_equal(parse(answer_parse_poll, text, &a, err, sizeof(err)),
 	    0);
-	assert_int_equal(strlen(a.error_reason), 1000);
+	assert_int_equal(strlen(a.error_reason), REDACT_MAX + 3);
 	answer_release(&a);
 	free(text);
 	text = xasprintf("{\"state\": \"%s\"}", reason);
 	assert_int_equal(parse(answer_parse_poll, text, &a, err, sizeof(err)),
 	    0);
-	assert_int_equal(strlen(a.state), 64);
+	assert_int_equal(strlen(a.state), REDACT_MAX + 3);
 	answer_release(&a);
 	free(text);
 	free(reason);
+
+	/* the token echoed in a reason or a state, in any encoding, is
+	 * masked: they are printed and kept in the manifest */
+	redact_add_secret("CCIPAT_tok/en");
+	assert_int_equal(parse(answer_parse_poll, "{\"state\": \"failed\", "
+	    "\"error_reason\": \"token CCIPAT_tok\\u002fen, ccipat_tok%2Fen, "
+	    "CCIPAT_tok\\\\/en\"}", &a, err, sizeof(err)), 0);
+	assert_string_equal(a.error_reason, "token ***, ***, ***");
+	answer_release(&a);
+	assert_int_equal(parse(answer_parse_poll, "{\"state\": "
+	    "\"x%43CIPAT_tok%2fen\"}", &a, err, sizeof(err)), 0);
+	assert_string_equal(a.state, "x***");
+	answer_release(&a);
+	redact_clear();
 }
 
 static void

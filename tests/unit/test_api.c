@@ -6,13 +6,18 @@
  * (the token goes to the API host only); 5xx and 429 are retried (after
  * Retry-After) until the deadline, then exit 6; answers that are not a
  * JSON object or are too large are not taken; TLS and connection
- * failures.  And the pure helpers: URLs allowed, Retry-After in seconds
- * or as a date, the backoff's bounds, URLs shown without their query.
+ * failures; a token the server echoes in any spelling is masked.  And the
+ * pure helpers: URLs allowed (never with user information), Retry-After
+ * in seconds or as a date, the backoff's bounds, URLs shown without their
+ * query or user information.
  */
 #include "unit.h"
 #include "loopback.h"
 
 #include "api.h"
+#include "redact.h"
+
+#define USERINFO "user information (user:password@) is refused in a URL"
 
 static char *
 base_url(const char *scheme, int port)
@@ -328,6 +333,84 @@ test_tls_and_network(void **state)
 #define PLAIN "plain http is refused except to a loopback host " \
 	"(127.0.0.1, ::1, localhost); use https"
 
+/*
+ * A server that echoes the token in its error answers, in each spelling:
+ * the message printed has it masked (and a 429's and a 5xx's too).
+ */
+static void
+test_token_echoed(void **state)
+{
+	static const struct canned a400[] = {
+		{ HTTP("400 Bad Request", "", "{\"message\": \"bad "
+		    "s3cr3t-token, S3CR3T-TOKEN, s3cr3t%2Dtoken, "
+		    "%73%33%63%72%33%74%2d%74%6f%6b%65%6e, "
+		    "\\\\u0073\\\\u0033cr3t-token, s3cr3t\\u002dtoken\"}"), 0 },
+	};
+	static const struct canned a401[] = {
+		{ HTTP("401 Unauthorized", "", "<html>token s3&#x63;r3t-token "
+		    "refused</html>"), 0 },
+	};
+	static const struct canned a500[] = {
+		{ HTTP("500 Internal Server Error", "",
+		    "{\"message\": \"boom s3cr3t-token\"}"), 0 },
+	};
+	/* the token past the first 200 bytes of a long message */
+	char a404body[600];
+	struct canned a404[1];
+	char *big;
+	struct server s;
+	json_t *j = NULL;
+	unsigned nreq;
+	char *url, *err;
+
+	(void)state;
+	server_start(&s, a400, 1);
+	url = base_url("http", s.port);
+	assert_int_equal(call(url, 10, "POST", "{}", &j, &nreq, &err),
+	    EXIT_API_REJECTED);
+	free(server_stop(&s));
+	assert_text_free(err, "circleci-usage: create the export job: the API "
+	    "rejected the request (400: bad ***, ***, ***, ***, ***, ***); "
+	    "it was sent: {}\n");
+	free(url);
+
+	server_start(&s, a401, 1);
+	url = base_url("http", s.port);
+	assert_int_equal(call(url, 10, "GET", NULL, &j, &nreq, &err),
+	    EXIT_API_AUTH);
+	free(server_stop(&s));
+	assert_contains(err, "(401: <html>token *** refused</html>)");
+	free(err);
+	free(url);
+
+	server_start(&s, a500, 1);
+	url = base_url("http", s.port);
+	assert_int_equal(call(url, 1.5, "GET", NULL, &j, &nreq, &err),
+	    EXIT_UNREACHABLE);
+	free(server_stop(&s));
+	assert_contains(err, "answered 500 (boom ***) until the timeout");
+	assert_null(strstr(err, "s3cr3t"));
+	free(err);
+	free(url);
+
+	memset(a404body, 'x', sizeof(a404body));
+	big = xasprintf("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n"
+	    "%.190s s3cr3t-token", a404body);
+	a404[0].data = big;
+	a404[0].len = 0;
+	server_start(&s, a404, 1);
+	url = base_url("http", s.port);
+	assert_int_equal(call(url, 10, "GET", NULL, &j, &nreq, &err),
+	    EXIT_API_AUTH);
+	free(server_stop(&s));
+	assert_null(strstr(err, "s3c"));
+	assert_contains(err, "xxx ***; check the org ID");
+	free(err);
+	free(url);
+	free(big);
+	redact_clear();
+}
+
 static void
 test_url_check(void **state)
 {
@@ -353,6 +436,13 @@ test_url_check(void **state)
 		{ "file:///etc/passwd", -1, 0, "not a URL" },
 		{ "circleci.com/api/v2", -1, 0, "not a URL" },
 		{ "", -1, 0, "not a URL" },
+		/* user information: curl would send it as Basic auth */
+		{ "http://user:PASS@127.0.0.1:8080/api/v2", -1, 1, USERINFO },
+		{ "https://user@circleci.com/api/v2", -1, 0, USERINFO },
+		{ "https://:PASS@circleci.com/", -1, 0, USERINFO },
+		{ "https://@circleci.com/", -1, 0, USERINFO },
+		{ "https://u;x=PASS@circleci.com/", -1, 0, USERINFO },
+		{ "https://circleci.com/a@b", 0, 0, "" },
 	};
 	char err[160];
 	size_t i;
@@ -383,7 +473,29 @@ test_api_new_refuses(void **state)
 	assert_text_free(err, "circleci-usage: --api-url "
 	    "'http://circleci.com/api/v2': plain http is refused except to a "
 	    "loopback host (127.0.0.1, ::1, localhost); use https\n");
+	/* user information: refused, shown masked */
+	unit_capture_begin(&c);
+	assert_null(api_new("http://user:PASS@127.0.0.1:9/api/v2", "t", 0,
+	    0));
+	err = unit_capture_end(&c);
+	assert_text_free(err, "circleci-usage: --api-url "
+	    "'http://***@127.0.0.1:9/api/v2': " USERINFO "\n");
+	unit_capture_begin(&c);
+	assert_null(api_new("http://user:PA/SS@127.0.0.1:9/api/v2", "t", 0,
+	    0));
+	err = unit_capture_end(&c);
+	assert_text_free(err, "circleci-usage: --api-url "
+	    "'http://***@127.0.0.1:9/api/v2': not a URL\n");
+	/* a query string: the token does not go there */
+	unit_capture_begin(&c);
+	assert_null(api_new("https://circleci.com/api/v2?circle-token=T", "t",
+	    0, 0));
+	err = unit_capture_end(&c);
+	assert_contains(err, "'https://circleci.com/api/v2': a query string");
+	assert_null(strstr(err, "circle-token=T"));
+	free(err);
 	api_free(NULL);
+	redact_clear();
 }
 
 static void
@@ -444,6 +556,9 @@ test_backoff_and_display(void **state)
 	s = api_url_display("https://s3/x#frag");
 	assert_string_equal(s, "https://s3/x");
 	free(s);
+	s = api_url_display("https://AKIA:SECRET@s3/x.csv.gz?sig=abc");
+	assert_string_equal(s, "https://***@s3/x.csv.gz");
+	free(s);
 }
 
 /*
@@ -472,7 +587,8 @@ test_path_refused(void **state)
 	size_t i;
 
 	(void)state;
-	a = api_new("http://127.0.0.1:9/api/v2", "t", 0, api_clock() + 5);
+	a = api_new("http://127.0.0.1:9/api/v2", "path-test-token", 0,
+	    api_clock() + 5);
 	assert_non_null(a);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unit_capture_begin(&c);
@@ -486,6 +602,7 @@ test_path_refused(void **state)
 	}
 	assert_int_equal(api_requests(a), 0);
 	api_free(a);
+	redact_clear();
 }
 
 int
@@ -500,6 +617,7 @@ main(void)
 		cmocka_unit_test(test_until_deadline),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_tls_and_network),
+		cmocka_unit_test(test_token_echoed),
 		cmocka_unit_test(test_url_check),
 		cmocka_unit_test(test_api_new_refuses),
 		cmocka_unit_test(test_retry_after),
