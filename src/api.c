@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "net.h"
 #include "util.h"
 
 #define API_MAX_BODY (4u << 20)	/* an answer larger than this is garbage */
@@ -26,6 +27,7 @@ struct api {
 	struct curl_slist *headers;
 	int verbose;
 	int loopback;
+	struct net_guard guard;	/* the rule of net.h, on every request */
 	double deadline;
 	unsigned requests;
 	char errbuf[CURL_ERROR_SIZE];
@@ -256,6 +258,12 @@ api_free(struct api *a)
 	free(a);
 }
 
+int
+api_loopback(const struct api *a)
+{
+	return a->loopback;
+}
+
 unsigned
 api_requests(const struct api *a)
 {
@@ -299,11 +307,10 @@ api_once(struct api *a, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, a->headers);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PROGRAM_NAME "/" CU_VERSION);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* no redirect is followed: the token goes to the API host only */
+	net_guard_setup(&a->guard, c, a->loopback, 0);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, a->loopback ?
-	    "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 	if (a->deadline > 0 && left < timeout)
@@ -358,6 +365,7 @@ api_call(struct api *a, const char *method, const char *path,
 		struct hdrs h = { -1 };
 		long status;
 		double t0 = api_clock(), wait;
+		const char *target;
 		CURLcode rc;
 		char *msg;
 
@@ -384,6 +392,27 @@ api_call(struct api *a, const char *method, const char *path,
 			    PROGRAM_NAME, method, shown, rc == CURLE_OK ? "" :
 			    "error ", rc == CURLE_OK ? status : (long)rc,
 			    api_clock() - t0);
+		if (rc == CURLE_ABORTED_BY_CALLBACK && a->guard.why[0]) {
+			/* the connection broke the rule: nothing was sent */
+			free(b.p);
+			error("%s: request refused: %s", what, a->guard.why);
+			ret = EXIT_REFUSED;
+			break;
+		}
+		if (rc == CURLE_OK && net_redirect_target(a->curl, status,
+		    &target)) {
+			char *to = target ? net_url_display(target, 0) :
+			    xstrdup("an unreadable Location");
+
+			free(b.p);
+			error("%s: the API at %s answered %ld, a redirect to %s; "
+			    "refused: API calls follow no redirect (the token "
+			    "goes to the API host only)", what, a->host, status,
+			    to);
+			free(to);
+			ret = EXIT_REFUSED;
+			break;
+		}
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
 			json_error_t je;
 			json_t *j = b.p ? json_loadb(b.p, b.len, 0, &je) :
