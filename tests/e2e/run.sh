@@ -91,6 +91,9 @@ suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
+# every hop of every request; it needs tests/netns.sh's namespace (and
+# re-runs itself in one when started outside)
+suite redirects.py python3 "$dir/redirects.py" --bin "$BIN" $quick
 # Debian's python3, for its python3-yaml
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
 
