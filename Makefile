@@ -99,17 +99,23 @@ check:
 	    check-asan check-fuzz
 	@echo "make check: all passed"
 
+# Every suite that talks to a server (the unit tests of the API client
+# and the downloads too) runs in a network namespace with only loopback
+# (tests/netns.sh; it fails rather than run them outside one), so that no
+# test can reach beyond the machine.
+NETNS = sh tests/netns.sh
+
 check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
-	@sh tests/run-unit.sh build/unit $(UNIT_TESTS)
+	@$(NETNS) sh tests/run-unit.sh build/unit $(UNIT_TESTS)
 
 check-e2e: circleci-usage build/faultshim.so
-	@sh tests/e2e/run.sh ./circleci-usage
+	@$(NETNS) sh tests/e2e/run.sh ./circleci-usage
 
 # the suites whose verdict could depend on the date, with "now" pinned
 # (CIRCLECI_USAGE_NOW) at a month end, 29 Feb 2028, 1 Jan 2027 and a Monday
 # 00:00:30 UTC (tests/README.md); about 2 minutes
 check-dates: circleci-usage build/unit/test_range build/unit/test_date
-	@sh tests/check-dates.sh ./circleci-usage
+	@$(NETNS) sh tests/check-dates.sh ./circleci-usage
 
 # the LD_PRELOAD fault injector of tests/e2e/faults.sh (no -Wpedantic:
 # dlsym returns functions as void *, as POSIX allows)
@@ -123,8 +129,9 @@ LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppression
 
 check-asan: $(ASAN_BUILD)/circleci-usage \
 	    $(addprefix build/unit-asan/,$(UNIT_TESTS))
-	@$(LSAN_ENV) sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
-	@$(LSAN_ENV) sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage --quick
+	@$(LSAN_ENV) $(NETNS) sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
+	@$(LSAN_ENV) $(NETNS) sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage \
+	    --quick
 
 # ---- coverage (gcov + lcov) ----
 # The whole suite (unit and end-to-end, full mode) on a --coverage build;
@@ -153,7 +160,7 @@ coverage:
 	@sh scripts/deps.sh coverage
 	@$(MAKE) --no-print-directory $(COV_BUILD)/circleci-usage \
 	    $(addprefix build/unit-cov/,$(UNIT_TESTS)) build/faultshim.so
-	@sh scripts/coverage.sh $(COV_BUILD) $(UNIT_TESTS)
+	@$(NETNS) sh scripts/coverage.sh $(COV_BUILD) $(UNIT_TESTS)
 
 # ---- valgrind ----
 # The unit tests and the quick end-to-end suite with every run of the tool
@@ -162,7 +169,7 @@ coverage:
 
 check-valgrind: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
 	@sh scripts/deps.sh check
-	@sh tests/valgrind-check.sh $(UNIT_TESTS)
+	@$(NETNS) sh tests/valgrind-check.sh $(UNIT_TESTS)
 
 # ---- fuzzing (clang's libFuzzer) ----
 

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "net.h"
 #include "redact.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@ struct api {
 	struct curl_slist *headers;
 	int verbose;
 	int loopback;
+	struct net_guard guard;	/* the rule of net.h, on every request */
 	double deadline;
 	unsigned requests;
 	char errbuf[CURL_ERROR_SIZE];
@@ -152,7 +154,6 @@ api_url_check(const char *url, int *loopback, char *err, size_t errlen)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
-	struct in_addr v4;
 	int ret = -1;
 
 	*loopback = 0;
@@ -168,12 +169,7 @@ api_url_check(const char *url, int *loopback, char *err, size_t errlen)
 		snprintf(err, errlen, "not a URL");
 		goto out;
 	}
-	/* 127.0.0.0/8 as an address: a name such as 127.0.0.1.evil.com
-	 * is not loopback */
-	*loopback = strcasecmp(host, "localhost") == 0 ||
-	    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
-	    (inet_pton(AF_INET, host, &v4) == 1 &&
-	    (ntohl(v4.s_addr) >> 24) == 127);
+	*loopback = net_host_loopback(host);
 	if (strcasecmp(scheme, "https") == 0 ||
 	    (strcasecmp(scheme, "http") == 0 && *loopback))
 		ret = 0;
@@ -278,6 +274,12 @@ api_free(struct api *a)
 	free(a);
 }
 
+int
+api_loopback(const struct api *a)
+{
+	return a->loopback;
+}
+
 unsigned
 api_requests(const struct api *a)
 {
@@ -324,11 +326,10 @@ api_once(struct api *a, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, a->headers);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PROGRAM_NAME "/" CU_VERSION);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* no redirect is followed: the token goes to the API host only */
+	net_guard_setup(&a->guard, c, a->loopback, 0);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, a->loopback ?
-	    "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 	if (a->deadline > 0 && left < timeout)
@@ -416,6 +417,7 @@ api_call(struct api *a, const char *method, const char *path,
 		struct hdrs h = { -1 };
 		long status;
 		double t0 = api_clock(), wait;
+		const char *target;
 		CURLcode rc;
 		char *msg;
 
@@ -442,6 +444,27 @@ api_call(struct api *a, const char *method, const char *path,
 			    method, shown, rc == CURLE_OK ? "" :
 			    "error ", rc == CURLE_OK ? status : (long)rc,
 			    api_clock() - t0);
+		if (rc == CURLE_ABORTED_BY_CALLBACK && a->guard.why[0]) {
+			/* the connection broke the rule: nothing was sent */
+			free(b.p);
+			error("%s: request refused: %s", what, a->guard.why);
+			ret = EXIT_REFUSED;
+			break;
+		}
+		if (rc == CURLE_OK && net_redirect_target(a->curl, status,
+		    &target)) {
+			char *to = target ? net_url_display(target, 0) :
+			    xstrdup("an unreadable Location");
+
+			free(b.p);
+			error("%s: the API at %s answered %ld, a redirect to %s; "
+			    "refused: API calls follow no redirect (the token "
+			    "goes to the API host only)", what, a->host, status,
+			    to);
+			free(to);
+			ret = EXIT_REFUSED;
+			break;
+		}
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
 			json_error_t je;
 			json_t *j = b.p ? json_loadb(b.p, b.len, 0, &je) :

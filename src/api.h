@@ -4,7 +4,8 @@
  * 5xx and network errors with exponential backoff and jitter, until a
  * deadline.  Each failure becomes one line with a hint and the exit code
  * of util.h.  The token is never printed and goes to the API host only:
- * API calls do not follow redirects.
+ * API calls follow no redirect (a 3xx is refused, EXIT_REFUSED), and each
+ * request passes the rule of net.h once connected.
  */
 #ifndef CU_API_H
 #define CU_API_H
@@ -33,6 +34,13 @@ void api_free(struct api *a);
  */
 int api_call(struct api *a, const char *method, const char *path,
     const char *body, const char *what, json_t **out);
+
+/*
+ * Is the API's host loopback?  Only then may its download URLs be plain
+ * http (to a loopback host): an https API handing out http URLs is
+ * refused (net.h).
+ */
+int api_loopback(const struct api *a);
 
 /* Number of requests made, and of those answered 429. */
 unsigned api_requests(const struct api *a);

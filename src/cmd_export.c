@@ -711,6 +711,9 @@ download_window(struct run *r, struct mf_window *w,
 	memset(&dopt, 0, sizeof(dopt));
 	dopt.parallel = r->o->parallel;
 	dopt.max_part = r->o->max_part;
+	/* plain http download URLs only from an API on loopback (the
+	 * tests): an https API handing out http URLs is refused */
+	dopt.allow_http = api_loopback(r->api);
 	dopt.deadline = r->deadline;
 	dopt.verbose = r->o->verbose;
 	dopt.quiet = r->o->quiet;

@@ -21,6 +21,7 @@
 #include "csv.h"
 #include "gz.h"
 #include "out.h"
+#include "net.h"
 #include "progress.h"
 #include "redact.h"
 #include "util.h"
@@ -30,6 +31,10 @@
 struct xfer {
 	struct dl_item *it;
 	CURL *curl;
+	struct net_guard guard;	/* net.h's rule, on every connection */
+	char *url;		/* the hop being fetched: a redirect's target,
+				 * or NULL for it->url */
+	unsigned hops;		/* redirects followed this attempt */
 	int wfd;		/* the .partial, appended to by the transfer */
 	char *partial;
 	uint64_t have;		/* bytes already in the .partial file */
@@ -234,19 +239,25 @@ unlive(const struct dl_opts *o)
 
 static int check_start(struct xfer *x);
 
-/* Start (or resume) the transfer of x->it.  Returns 0, or -1. */
+/*
+ * Start (or resume) the transfer of x->it, at its current hop.  Returns
+ * 0, or an exit code after printing the error.
+ */
 static int
 xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 {
+	const char *url = x->url ? x->url : x->it->url;
 	struct stat st;
-	int loopback;
-	char err[160];
+	char err[sizeof(x->guard.why)];
 	CURL *c;
 
-	if (api_url_check(x->it->url, &loopback, err, sizeof(err)) < 0) {
+	/* the URL the API handed out: the rule of every hop (net.h);
+	 * redirect targets were checked as they came (xfer_finish) */
+	if (net_hop_check(url, NULL, o->allow_http, 1, err, sizeof(err)) <
+	    0) {
 		unlive(o);
-		return error("%s: download URL refused: %s", x->it->label,
-		    err);
+		error("%s: download URL refused: %s", x->it->label, err);
+		return EXIT_REFUSED;
 	}
 	if (x->partial == NULL)
 		x->partial = xasprintf("%s.partial", x->it->path);
@@ -255,14 +266,14 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	    (x->have ? 0 : O_TRUNC), 0644);
 	if (x->wfd < 0) {
 		unlive(o);
-		return error("cannot write '%s': %s", x->partial,
-		    strerror(errno));
+		error("cannot write '%s': %s", x->partial, strerror(errno));
+		return EXIT_FAILURE_OTHER;
 	}
 	/* a part fetched again over a bad one keeps its mode and owner */
 	if (out_inherit(x->wfd, x->it->path) < 0) {
 		unlive(o);
 		close(x->wfd);
-		return -1;
+		return EXIT_FAILURE_OTHER;
 	}
 	x->got = 0;
 	x->errbuf[0] = '\0';
@@ -271,23 +282,20 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 	x->too_big = 0;
 	if (!x->verifying && check_start(x) < 0) {
 		close(x->wfd);
-		return -1;
+		return EXIT_FAILURE_OTHER;
 	}
 	c = x->curl = curl_easy_init();
 	if (c == NULL)
 		die(EXIT_FAILURE_OTHER, "cannot start libcurl");
-	curl_easy_setopt(c, CURLOPT_URL, x->it->url);
+	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PROGRAM_NAME "/" CU_VERSION);
 	/* pre-signed: no credentials of ours, ever, on any hop */
 	curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_NONE);
 	curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" :
-	    "https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, loopback ?
-	    "http,https" : "https");
+	/* redirects are followed here, one hop at a time, each target
+	 * checked before any connection to it (xfer_finish) */
+	net_guard_setup(&x->guard, c, o->allow_http, 1);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -309,7 +317,7 @@ xfer_start(CURLM *m, struct xfer *x, const struct dl_opts *o)
 		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
 		    (curl_off_t)(o->max_part - x->have));
 	if (o->verbose) {
-		char *shown = api_url_display(x->it->url);
+		char *shown = net_url_display(url, 1);
 
 		notice("GET %s%s", shown, x->have ? " (resuming)" : "");
 		free(shown);
@@ -333,12 +341,45 @@ xfer_end(CURLM *m, struct xfer *x)
 	return ret;
 }
 
-enum verdict { V_DONE, V_VERIFY, V_RETRY, V_RESTART, V_EXPIRED, V_FAIL };
+enum verdict {
+	V_DONE, V_VERIFY, V_RETRY, V_RESTART, V_EXPIRED, V_FAIL, V_REDIRECT
+};
+
+/*
+ * A redirect to `target` (NULL: no Location libcurl could read): the next
+ * hop, if the rule allows it and there have not been too many.  Nothing
+ * is sent to a refused target, not even a connection.
+ */
+static enum verdict
+xfer_redirect(struct xfer *x, long status, const char *target,
+    const struct dl_opts *o, int *code)
+{
+	char err[sizeof(x->guard.why)];
+
+	if (target == NULL)
+		snprintf(err, sizeof(err), "no Location that can be read");
+	else if (x->hops >= NET_MAX_REDIRECTS)
+		snprintf(err, sizeof(err), "more than %d redirects",
+		    NET_MAX_REDIRECTS);
+	else if (net_hop_check(target, NULL, o->allow_http, 1, err,
+	    sizeof(err)) == 0) {
+		free(x->url);
+		x->url = xstrdup(target);
+		x->hops++;
+		return V_REDIRECT;
+	}
+	unlive(o);
+	error("%s: download refused: redirect %u (%ld) to %s", x->it->label,
+	    x->hops + 1, status, err);
+	*code = EXIT_REFUSED;
+	return V_FAIL;
+}
 
 static enum verdict
 xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 {
 	struct dl_item *it = x->it;
+	const char *target;
 	long status = 0;
 
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -346,6 +387,15 @@ xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 		notice("%s -> %ld%s%s", it->label, status, rc != CURLE_OK ?
 		    ", " : "", rc != CURLE_OK ? (x->errbuf[0] ? x->errbuf :
 		    curl_easy_strerror(rc)) : "");
+	if (rc == CURLE_ABORTED_BY_CALLBACK && x->guard.why[0]) {
+		/* connected somewhere the rule refuses: nothing was sent */
+		unlive(o);
+		error("%s: download refused: %s", it->label, x->guard.why);
+		*code = EXIT_REFUSED;
+		return V_FAIL;
+	}
+	if (rc == CURLE_OK && net_redirect_target(x->curl, status, &target))
+		return xfer_redirect(x, status, target, o, code);
 	if (rc == CURLE_RANGE_ERROR || (rc == CURLE_OK && x->have > 0 &&
 	    status == 200)) {
 		/* the server sent the whole file again, or refused the range */
@@ -357,7 +407,7 @@ xfer_finish(struct xfer *x, CURLcode rc, const struct dl_opts *o, int *code)
 		return V_EXPIRED;
 	if (rc == CURLE_OK && (status == 429 || status >= 500))
 		return V_RETRY;
-	if (rc == CURLE_OK && status >= 400) {
+	if (rc == CURLE_OK && status >= 300) {
 		unlive(o);
 		error("%s: download failed: HTTP %ld", it->label, status);
 		*code = EXIT_API_REJECTED;
@@ -512,7 +562,16 @@ static void
 settle(struct xfer *x, size_t i, enum verdict v, CURLcode rc,
     const struct dl_opts *o, double *not_before, size_t *done, int *code)
 {
+	if (v != V_REDIRECT && v != V_VERIFY) {
+		/* a new attempt starts at the URL the API handed out */
+		free(x->url);
+		x->url = NULL;
+		x->hops = 0;
+	}
 	switch (v) {
+	case V_REDIRECT:
+		*not_before = 0;	/* the next hop, at once */
+		break;
 	case V_DONE:
 		x->it->done = 1;
 		(*done)++;
@@ -620,10 +679,8 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 					soonest = not_before[i];
 				continue;
 			}
-			if (xfer_start(m, x, o) < 0) {
-				code = EXIT_FAILURE_OTHER;
+			if ((code = xfer_start(m, x, o)) != 0)
 				break;
-			}
 			active++;
 		}
 		if (code && checking == 0)
@@ -728,6 +785,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 				unlink(xs[i].partial);
 		}
 		free(xs[i].partial);
+		free(xs[i].url);
 		pthread_mutex_destroy(&xs[i].mu);
 		pthread_cond_destroy(&xs[i].cv);
 	}

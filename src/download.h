@@ -1,7 +1,10 @@
 /*
  * download.h: fetch an export's parts, several at once (libcurl's multi
  * interface).  The URLs are pre-signed: requests carry no token and no
- * Authorization header, also after redirects.  Each part is written as
+ * Authorization header, also after redirects.  Redirects are followed
+ * here, at most NET_MAX_REDIRECTS, each target checked against the rule
+ * of net.h before any connection to it; a refused URL or hop stops the
+ * downloads with EXIT_REFUSED.  Each part is written as
  * `<path>.partial`, checked to be a complete gzip stream of CSV (CRC and
  * length, read through the report's own reader), then renamed to <path>.
  * A truncated or failed transfer is resumed with a Range request where the
@@ -49,6 +52,9 @@ struct dl_opts {
 				 * clears it first (on_progress redraws it) */
 	uint64_t max_part;	/* bytes: a part larger than this is refused
 				 * (0: no cap) */
+	int allow_http;		/* plain http to a loopback host allowed, on
+				 * every hop (net.h): only when the API is
+				 * on loopback itself (the tests) */
 	/*
 	 * Item i is done: renamed into place and checked (its bytes, rows
 	 * and sha256 set).  Called at once, so that the caller can record

@@ -41,7 +41,8 @@ main_usage(FILE *f)
 		    cmd_table[i]->summary);
 	fprintf(f, "\nExit codes: 0 success, 1 failure, 2 usage error, 3 bad "
 	    "input data,\n4 API refused access, 5 API rejected the request, "
-	    "6 timeout or network,\n7 an alert fired with --fail-on-alert.\n");
+	    "6 timeout or network,\n7 an alert fired with --fail-on-alert, "
+	    "8 a server redirected where\nno request may go.\n");
 }
 
 int

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "net.h"
 #include "redact.h"
 
 #define SLACK_LINE_MAX 4096	/* one line, before it is cut to fit */
@@ -757,6 +758,8 @@ slack_post(const char *url, const char *what, const char *payload,
 	for (;;) {
 		struct slack_answer a;
 		double left = deadline - api_clock();
+		struct net_guard guard;
+		const char *target;
 		long status = 0;
 		CURLcode rc;
 
@@ -769,11 +772,11 @@ slack_post(const char *url, const char *what, const char *payload,
 		    PROGRAM_NAME "/" CU_VERSION);
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+		/* no redirect is followed (the webhook URL is the one
+		 * place the message goes); net.h's rule once connected */
+		net_guard_setup(&guard, c, loopback, 0);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ?
-		    "http,https" : "https");
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
@@ -789,6 +792,23 @@ slack_post(const char *url, const char *what, const char *payload,
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		slack_answer_text(&a);
+		if (rc == CURLE_ABORTED_BY_CALLBACK && guard.why[0]) {
+			error("the webhook at %s: request refused: %s", host,
+			    guard.why);
+			ret = EXIT_REFUSED;
+			break;
+		}
+		if (rc == CURLE_OK && net_redirect_target(c, status, &target)) {
+			char *to = target ? net_url_display(target, 0) :
+			    xstrdup("an unreadable Location");
+
+			error("the webhook at %s answered %ld, a redirect to %s; "
+			    "refused: the message goes to the webhook URL only",
+			    host, status, to);
+			free(to);
+			ret = EXIT_REFUSED;
+			break;
+		}
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
 			free(a.text);
 			ret = 0;

@@ -18,7 +18,10 @@ enum cu_exit {
 	EXIT_API_AUTH = 4,	/* 401, 403, 404 */
 	EXIT_API_REJECTED = 5,	/* 400, or the export failed */
 	EXIT_UNREACHABLE = 6,	/* timeout, rate limited, network, TLS */
-	EXIT_ALERT = 7		/* an alert fired and --fail-on-alert */
+	EXIT_ALERT = 7,		/* an alert fired and --fail-on-alert */
+	EXIT_REFUSED = 8	/* a server sent us where we may not go: a
+				 * redirect or a download URL off the rule
+				 * of net.h (plain http off loopback...) */
 };
 
 #define PROGRAM_NAME "circleci-usage"

@@ -27,6 +27,10 @@ OPTIONS
   --token-file FILE       the valid token (trailing newline stripped)
   --port N                API port (default 0)
   --download-port N       download port (default 0)
+  --download-base URL     the scheme://host:port minted into download URLs
+                          instead of the download listener's (a test's own
+                          server there: a redirector in front of the
+                          listener, or a host the client must refuse)
   --ready-file FILE       written atomically (tmp + rename) once listening
   --log FILE              one JSON line per request (shape below)
   --org UUID              known org (repeatable; default
@@ -836,7 +840,8 @@ class Double:
             if dotdot:
                 path = "/tmp/%s/..%%2F..%%2F%s" % (job.id, p.name)
                 shown = "/exports/%s/../../../../../..%s" % (job.id, path)
-            urls.append("%s%s?%s" % (self.dl_base, shown,
+            urls.append("%s%s?%s" % (self.a.download_base or self.dl_base,
+                                     shown,
                                      self.signed_query(path, date, ttl,
                                                        cred)))
         return urls
@@ -1605,6 +1610,7 @@ def parse_args(argv):
     ap.add_argument("--token-file", required=True, metavar="FILE")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--download-port", type=int, default=0)
+    ap.add_argument("--download-base", metavar="URL")
     ap.add_argument("--ready-file", metavar="FILE")
     ap.add_argument("--log", metavar="FILE")
     ap.add_argument("--org", action="append", default=[], metavar="UUID")

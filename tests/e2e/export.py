@@ -518,7 +518,7 @@ def case_net_cap(c, data, name):
 
 
 def case_redirect_scheme(c, data):
-    """A download redirected to file:///etc/passwd: refused (exit 6, the
+    """A download redirected to file:///etc/passwd: refused (exit 8, the
     scheme named), nothing of the file read into DIR."""
     path, truth, start, end = data["B"]
     d = Double(c.tmp, path, FAST + ["--fault", "redirect-scheme=always"],
@@ -528,8 +528,8 @@ def case_redirect_scheme(c, data):
     try:
         r = c.export(d, out, ["--start", start, "--end", end, "--timeout",
                               "30s"], timeout=60)
-        if r.returncode != 6:
-            errors.append("exit %d, want 6: %s" % (r.returncode, err1(r)))
+        if r.returncode != 8:
+            errors.append("exit %d, want 8: %s" % (r.returncode, err1(r)))
         if "file" not in err1(r).lower():
             errors.append("the refused scheme is not named: %s" %
                           err1(r)[-200:])
@@ -543,7 +543,7 @@ def case_redirect_scheme(c, data):
                 errors.append("a part was written: %s" % p)
     finally:
         d.stop()
-    report("export: a download redirected to file:// is refused (exit 6)",
+    report("export: a download redirected to file:// is refused (exit 8)",
            errors)
 
 

@@ -98,6 +98,9 @@ suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
 suite secrets.py python3 "$dir/secrets.py" --bin "$BIN" $quick
+# every hop of every request; it needs tests/netns.sh's namespace (and
+# re-runs itself in one when started outside)
+suite redirects.py python3 "$dir/redirects.py" --bin "$BIN" $quick
 # Debian's python3, for its python3-yaml
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
 

@@ -153,10 +153,11 @@ test_no_redirect(void **state)
 	server_start(&s, ans, 1);
 	url = base_url("http", s.port);
 	assert_int_equal(call(url, 10, "GET", NULL, &j, &nreq, &err),
-	    EXIT_API_REJECTED);
+	    EXIT_REFUSED);
 	got = server_stop(&s);
 	assert_int_equal(nreq, 1);
-	assert_contains(err, "the API rejected the request (302: {})");
+	assert_contains(err, "the API at 127.0.0.1 answered 302, a redirect "
+	    "to http://127.0.0.2:1; refused: API calls follow no redirect");
 	free(got);
 	free(err);
 	free(url);

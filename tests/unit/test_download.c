@@ -82,6 +82,9 @@ on_progress(void *ctx, const struct dl_progress *pr)
 }
 
 /* Download one item from `url` into p->path; *err is its stderr. */
+/* dl_opts.allow_http of fetch(): an API on loopback, as the tests' */
+static int fetch_allow_http = 1;
+
 static int
 fetch(struct part *p, const char *url, double secs, int live,
     struct dl_item *it, char **err)
@@ -96,6 +99,7 @@ fetch(struct part *p, const char *url, double secs, int live,
 	it->label = "w1/part-000";
 	memset(&o, 0, sizeof(o));
 	o.parallel = 2;
+	o.allow_http = fetch_allow_http;
 	o.deadline = api_clock() + secs;
 	o.live = live;
 	o.on_done = on_done;
@@ -187,15 +191,79 @@ test_refused(void **state)
 	(void)state;
 	part_init(&p);
 	assert_int_equal(fetch(&p, "http://example.com/part-000.csv.gz", 20, 0,
-	    &it, &err), EXIT_FAILURE_OTHER);
+	    &it, &err), EXIT_REFUSED);
 	assert_text_free(err, "circleci-usage: w1/part-000: download URL "
-	    "refused: plain http is refused except to a loopback host "
-	    "(127.0.0.1, ::1, localhost); use https\n");
+	    "refused: http://example.com/part-000.csv.gz: plain http is "
+	    "refused except to a loopback host (127.0.0.1, ::1, localhost)\n");
 	assert_false(it.done);
 	assert_false(exists(p.path));
 	partial = partial_of(&p);
 	assert_false(exists(partial));
 	free(partial);
+	part_release(&p);
+}
+
+/*
+ * Every hop passes the rule of the first URL (net.h): a redirect off it
+ * is refused before any connection (exit 8, not retried, not "expired");
+ * a plain http URL is refused when the API is not on loopback.
+ */
+static void
+test_redirect_refused(void **state)
+{
+	static const struct canned ans[] = {
+		{ HTTP("302 Found", "Location: http://192.0.2.1:9/p?X-Amz-"
+		    "Signature=s3cr3t\r\n", ""), 0 },
+	};
+	static const struct canned user[] = {
+		{ HTTP("307 Temporary Redirect", "Location: http://u:pw@"
+		    "127.0.0.1:9/p\r\n", ""), 0 },
+	};
+	struct part p;
+	struct server s;
+	struct dl_item it;
+	char *url, *err, *got;
+
+	(void)state;
+	part_init(&p);
+	server_start(&s, ans, 1);
+	url = xasprintf("http://127.0.0.1:%d/p", s.port);
+	assert_int_equal(fetch(&p, url, 20, 0, &it, &err), EXIT_REFUSED);
+	got = server_stop(&s);
+	/* one request: no retry */
+	assert_null(strstr(strstr(got, "GET /p") + 1, "GET /p"));
+	free(got);
+	assert_text_free(err, "circleci-usage: w1/part-000: download refused: "
+	    "redirect 1 (302) to http://192.0.2.1:9/p: plain http is refused "
+	    "except to a loopback host (127.0.0.1, ::1, localhost)\n");
+	assert_false(it.done);
+	assert_false(it.expired);
+	free(url);
+
+	server_start(&s, user, 1);
+	url = xasprintf("http://127.0.0.1:%d/p", s.port);
+	assert_int_equal(fetch(&p, url, 20, 0, &it, &err), EXIT_REFUSED);
+	free(server_stop(&s));
+	assert_text_free(err, "circleci-usage: w1/part-000: download refused: "
+	    "redirect 1 (307) to http://127.0.0.1:9/p: a URL with user "
+	    "information is refused\n");
+	free(url);
+
+	/* an API off loopback: its plain http URLs are refused, even to
+	 * a loopback host, and nothing is requested */
+	server_start(&s, ans, 1);
+	url = xasprintf("http://127.0.0.1:%d/p", s.port);
+	fetch_allow_http = 0;
+	assert_int_equal(fetch(&p, url, 20, 0, &it, &err), EXIT_REFUSED);
+	fetch_allow_http = 1;
+	got = server_stop(&s);
+	assert_string_equal(got, "");
+	free(got);
+	assert_non_null(strstr(err, "download URL refused: http://127.0.0.1:"));
+	assert_non_null(strstr(err, "/p: plain http is refused here; use "
+	    "https\n"));
+	free(err);
+	free(url);
 	part_release(&p);
 }
 
@@ -326,6 +394,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_redirect_refused),
 		cmocka_unit_test(test_http_error),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_verify),
