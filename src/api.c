@@ -3,7 +3,6 @@
  */
 #include "api.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
