@@ -109,7 +109,7 @@ check-unit: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
 	@$(NETNS) sh tests/run-unit.sh build/unit $(UNIT_TESTS)
 
 check-e2e: circleci-usage build/faultshim.so
-	@$(NETNS) sh tests/e2e/run.sh ./circleci-usage
+	@$(NETNS) bash tests/e2e/run.sh ./circleci-usage
 
 # the suites whose verdict could depend on the date, with "now" pinned
 # (CIRCLECI_USAGE_NOW) at a month end, 29 Feb 2028, 1 Jan 2027 and a Monday
@@ -130,7 +130,7 @@ LSAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppression
 check-asan: $(ASAN_BUILD)/circleci-usage \
 	    $(addprefix build/unit-asan/,$(UNIT_TESTS))
 	@$(LSAN_ENV) $(NETNS) sh tests/run-unit.sh build/unit-asan $(UNIT_TESTS)
-	@$(LSAN_ENV) $(NETNS) sh tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage \
+	@$(LSAN_ENV) $(NETNS) bash tests/e2e/run.sh $(ASAN_BUILD)/circleci-usage \
 	    --quick
 
 # ---- coverage (gcov + lcov) ----

@@ -17,7 +17,7 @@ fail=0
 sh tests/run-unit.sh build/unit-cov "$@" >"$out/unit.log" 2>&1 || fail=1
 tail -n 1 "$out/unit.log"
 # end-to-end, full mode
-sh tests/e2e/run.sh "$cov/circleci-usage" >"$out/e2e.log" 2>&1 || fail=1
+bash tests/e2e/run.sh "$cov/circleci-usage" >"$out/e2e.log" 2>&1 || fail=1
 tail -n 1 "$out/e2e.log"
 [ "$fail" -eq 0 ] || echo "coverage: some tests failed (see $out/*.log); figures are still written"
 

@@ -38,7 +38,7 @@ unit=$(tail -n 1 "$vg/unit.log")
 echo "$unit"
 
 # the quick suite: its time limits hold under valgrind's slowdown
-sh "$here/tests/e2e/run.sh" "$vg/bin/circleci-usage" --quick \
+bash "$here/tests/e2e/run.sh" "$vg/bin/circleci-usage" --quick \
     >"$vg/e2e.log" 2>&1 || fail=1
 grep -E '^FAIL' "$vg/e2e.log"
 e2e=$(tail -n 1 "$vg/e2e.log")

@@ -1,6 +1,13 @@
-#!/bin/sh
+#!/bin/bash
 # tests/e2e/run.sh BIN [--quick]: every end-to-end suite against BIN, with
 # one closing "N passed, M failed" line for all of them.
+#
+# The suites run E2E_JOBS at a time (default 3: most of their time is spent
+# waiting on servers, timeouts and signals, not on the CPU), the longest
+# first; each one's output is shown, whole, when it ends, then the seconds
+# each took.  E2E_JOBS=1 runs them one after another.  Every suite is
+# independent of the others: its own servers on ports the kernel picks,
+# its own temporary directories.
 #
 # Then the secrets scan (leakscan.py, its checks in the tally too): every
 # suite gets the same canaries, random for this run (CU_E2E_TOKEN, the API
@@ -38,7 +45,7 @@ canary() {
 }
 
 S=$(mktemp -d "${TMPDIR:-/tmp}/cu-e2e.XXXXXX") || exit 1
-trap 'rm -rf "$S"; exit 1' 1 2 15
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$S"; exit 1' 1 2 15
 mkdir "$S/tmp" "$S/logs" "$S/argv" "$S/bin"
 real=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 # the wrapper: records its argv (never to stderr, whatever happens: under
@@ -59,54 +66,81 @@ CU_E2E_WEBHOOK=$(canary e2eHookCanary)
 CU_E2E_ARGV_SECRET=$(canary e2eArgvCanary)
 export TMPDIR CU_E2E_KEEP CU_E2E_TOKEN CU_E2E_WEBHOOK CU_E2E_ARGV_SECRET
 
-# suite NAME CMD...: runs CMD, its stdout and stderr shown as they come and
-# kept in $S/logs/NAME.out and .err, and tallies its result line
+# suite NAME CMD...: starts CMD in the background, its stdout and stderr
+# kept in $S/logs/NAME.out and .err; no more than E2E_JOBS at once
+jobs_max=${E2E_JOBS:-3}
+declare -A running=()
 suite() {
-	name=$1
+	local name=$1
 	shift
-	t0=$(date +%s)
-	{ "$@" 2>&1 >&3 3>&- | tee "$S/logs/$name.err" >&2 3>&-; } 3>&1 |
-	    tee "$S/logs/$name.out"
+	while [ "${#running[@]}" -ge "$jobs_max" ]; do
+		reap
+	done
+	(
+		t0=$(date +%s)
+		"$@" >"$S/logs/$name.out" 2>"$S/logs/$name.err" </dev/null
+		echo "$(($(date +%s) - t0))" >"$S/logs/$name.secs"
+	) &
+	running[$!]=$name
+}
+# reap: waits for one suite to end, shows its output and tallies it
+reap() {
+	local pid name
+	wait -n -p pid "${!running[@]}"
+	name=${running[$pid]}
+	unset "running[$pid]"
+	echo "==== $name"
+	cat "$S/logs/$name.out"
+	cat "$S/logs/$name.err" >&2
 	tally "$S/logs/$name.out" "$name"
-	times="$times $name:$(($(date +%s) - t0))s"
+	times="$times $name:$(cat "$S/logs/$name.secs" 2>/dev/null || echo '?')s"
+}
+drain() {
+	while [ "${#running[@]}" -gt 0 ]; do
+		reap
+	done
 }
 
-suite cli.sh sh "$dir/cli.sh" "$BIN"
-suite dates.sh sh "$dir/dates.sh" "$BIN"
-suite html.sh sh "$dir/html.sh" "$BIN" $quick
-suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
-suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
-suite history.sh sh "$dir/history.sh" "$BIN"
-suite perms.sh sh "$dir/perms.sh" "$BIN"
-suite numbers.sh sh "$dir/numbers.sh" "$BIN"
-if [ -z "$quick" ]; then
-	suite faults.sh sh "$dir/faults.sh" "$BIN"
-	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
-fi
+# the longest first (seconds on 2 cores, one at a time: export.py 300,
+# secrets.py 260, weekly.py 190, truth.py 160, faults.sh 110, ...)
+suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
+suite secrets.py python3 "$dir/secrets.py" --bin "$BIN" $quick
+suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
 if [ -f "$dir/truth.py" ]; then
 	suite truth.py python3 "$dir/truth.py" --bin "$BIN" $quick
 fi
 if [ -z "$quick" ]; then
-	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
+	suite faults.sh sh "$dir/faults.sh" "$BIN"
 	suite test_double.py python3 "$dir/../double/test_double.py"
 fi
-suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
-suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
-suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
-suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
-suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
-suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
+suite history.sh sh "$dir/history.sh" "$BIN"
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
-suite secrets.py python3 "$dir/secrets.py" --bin "$BIN" $quick
+suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 # every hop of every request; it needs tests/netns.sh's namespace (and
 # re-runs itself in one when started outside)
 suite redirects.py python3 "$dir/redirects.py" --bin "$BIN" $quick
+suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
+suite perms.sh sh "$dir/perms.sh" "$BIN"
+suite numbers.sh sh "$dir/numbers.sh" "$BIN"
+suite cli.sh sh "$dir/cli.sh" "$BIN"
+suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
+if [ -z "$quick" ]; then
+	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
+	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
+fi
 # Debian's python3, for its python3-yaml
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
-
-# the scan, after a self-test that shows it finds planted leaks
+suite html.sh sh "$dir/html.sh" "$BIN" $quick
+suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
+suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
+suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
+suite dates.sh sh "$dir/dates.sh" "$BIN"
 suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
+drain
+
+# the scan, once every suite has ended
 suite leakscan python3 "$dir/leakscan.py" "$S"
+drain
 echo "e2e: seconds per suite:$times"
 echo "e2e: $pass passed, $fail failed"
 if [ "$fail" -eq 0 ]; then
