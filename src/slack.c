@@ -795,6 +795,7 @@ slack_post(const char *url, const char *what, const char *payload,
 		if (rc == CURLE_ABORTED_BY_CALLBACK && guard.why[0]) {
 			error("the webhook at %s: request refused: %s", host,
 			    guard.why);
+			free(a.text);
 			ret = EXIT_REFUSED;
 			break;
 		}
@@ -806,6 +807,7 @@ slack_post(const char *url, const char *what, const char *payload,
 			    "refused: the message goes to the webhook URL only",
 			    host, status, to);
 			free(to);
+			free(a.text);
 			ret = EXIT_REFUSED;
 			break;
 		}
