@@ -530,7 +530,7 @@ def case_interrupt(c, data, sig, moment):
 def case_concurrent(c, data, n):
     path, _, _ = data
     d = Double(c.tmp, path, NOW0,
-               ["--processing-after", "0.2", "--complete-after", "2",
+               ["--processing-after", "0.2", "--complete-after", "4",
                 "--poll-limit", "1000/60"], "d-conc%d" % n)
     out = c.outdir()
     errors = []
@@ -562,8 +562,12 @@ def case_concurrent(c, data, n):
                        "process %d" % ok[0][0].pid not in e):
                 errors.append("message does not name process %d: %s" %
                               (ok[0][0].pid, e[-200:]))
-            if el > 1.5:
-                errors.append("a second export waited (%.1f s)" % el)
+            # "at once" without a clock bound (a loaded machine may be
+            # slow to start any process): the job takes 4 s to complete,
+            # so one that waited for the lock ends after the winner
+            if ok and el > ok[0][3] - 1.0:
+                errors.append("a second export waited (%.1f s, the "
+                              "one that ran %.1f s)" % (el, ok[0][3]))
         if len(d.posts()) != 1:
             errors.append("%d jobs created for 1 window" % len(d.posts()))
         check_parts(d, out, errors)
