@@ -13,7 +13,8 @@
 # rows and values).  The outputs: report for each --by key and format
 # (table, csv, json, markdown, png, svg), several keys at once, from files
 # and from the history database; compare, failures, chargeback, rightsize,
-# html and run --from.  "now" is pinned; run.json, which records paths
+# html and run --from (--quiet: no progress lines, which come and go
+# with the machine's load).  "now" is pinned; run.json, which records paths
 # and seconds, is left out of the hashes.  GOLDEN_ROWS sets the size of
 # the bench set (default 1000000).
 set -u
@@ -102,14 +103,14 @@ out report-filters.csv "$BIN" report --by job,status --since 2026-10-05 \
     --until 2026-10-20 --project 'sdk-*' --project 'ios-*' --branch main \
     --status failed,success --sort jobs --top 12 --credit-price 0.0005 "$cur"
 out report-keepdup.csv "$BIN" report --keep-duplicates --by day "$hostile"
-out report-strict.csv "$BIN" report --strict "$hostile"
+out report-strict.csv "$BIN" report --strict --threads 1 "$hostile"
 out report-threads1.csv "$BIN" report --threads 1 --by resource_class "$cur"
 
 # the history database
 db=$OUT/history.db
-out ingest-cur "$BIN" ingest --db "$db" "$cur"
-out ingest-prev "$BIN" ingest --db "$db" "$prev"
-out ingest-hostile "$BIN" ingest --db "$db" "$hostile"
+out ingest-cur "$BIN" ingest --quiet --db "$db" "$cur"
+out ingest-prev "$BIN" ingest --quiet --db "$db" "$prev"
+out ingest-hostile "$BIN" ingest --quiet --db "$db" "$hostile"
 for k in project job branch day week month status; do
 	out "db-report-$k.csv" "$BIN" report --db "$db" --by "$k" \
 	    --format csv
@@ -147,9 +148,9 @@ out html-hostile.html "$BIN" html --rightsize "$hostile"
 out html-db.html "$BIN" html --db "$db" --since 2026-10-01 \
     --until 2026-10-31
 
-out run "$BIN" run --from "$cur" --previous-from "$prev" --teams "$T" \
+out run "$BIN" run --quiet --from "$cur" --previous-from "$prev" --teams "$T" \
     --top 8 -o "$OUT/run"
-out run-hostile "$BIN" run --from "$hostile" -o "$OUT/run-hostile"
+out run-hostile "$BIN" run --quiet --from "$hostile" -o "$OUT/run-hostile"
 
 # the hashes: every output but the run records, paths made relative
 cd "$OUT" || exit 1
