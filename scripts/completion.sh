@@ -50,7 +50,7 @@ $1 == "command" {
 	operands[$2] = $4 == "-" ? "" : $4
 	next
 }
-$1 == "option" && $7 != "hidden" {
+$1 == "option" && $6 != "hidden" {
 	c = $2
 	n = ++nopt[c]
 	long[c, n] = $3
