@@ -134,8 +134,8 @@ cmdopt_format_from_name(const char *path, enum view_format *fmt)
 }
 
 /*
- * Check a value against its option's kind into *val.  `name` is the
- * option as the table names it (an old name as given).  Returns 0, or
+ * Check an option's value against its kind, into *val; the message of a
+ * bad one names the option as given (an old name too).  Returns 0, or
  * EXIT_USAGE after the error.
  */
 static int

@@ -229,13 +229,13 @@ int cmdopt_teams(const char *path, struct teams **out);
  */
 int cmdopt_list(char ***list, size_t *n, const char *arg);
 
-/* ---- for export, run, html and notify until they use cmdopt_next() ---- */
-
 /* table, csv, json, markdown (or md).  Returns 0, or -1. */
 int cmdopt_format(const char *s, enum view_format *fmt);
 
 /* The format an output name asks for (.csv .json .md .txt), or -1. */
 int cmdopt_format_from_name(const char *path, enum view_format *fmt);
+
+/* ---- for export, run, html and notify until they use cmdopt_next() ---- */
 
 /*
  * One of the options shared with report, by name without its dashes
