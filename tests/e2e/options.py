@@ -14,7 +14,8 @@ each command, the set of its options is read from:
   - the parser: `BIN CMD --opt=x --zz-probe` must not call --opt
     unrecognized (--zz-probe stops it before it does anything),
 and every one must equal the table's.  Then each old name works with a
-warning naming the new one, and every option a README example gives a
+warning naming the new one, --last is --since and --until of the days it
+names (and not given with them), and every option a README example gives a
 command (```sh and ```console blocks, `$ circleci-usage` lines) is one the
 command takes.  The commands whose own parsers do not use the table yet
 have the gaps listed in KNOWN_GAPS; a gap that closes fails too, so that
@@ -316,6 +317,44 @@ def main():
                 errors if any(o["flags"] == "hidden" for c in cmds.values()
                               for o in c["opts"].values()) else
                 ["no old names in the table"])
+
+    # --last: the last N complete days before the pinned now, as
+    # --since and --until of them; with either, a usage error
+    env = dict(os.environ, CIRCLECI_USAGE_NOW="2026-12-04T12:00:00Z")
+    csv = os.path.join(tmp, "last.csv")
+    with open(csv, "w") as f:
+        f.write("PROJECT_NAME,JOB_ID,JOB_RUN_DATE,TOTAL_CREDITS\n"
+                "a,1,2026-11-26,1\na,2,2026-11-27,2\na,3,2026-12-03,4\n"
+                "a,4,2026-12-04,8\n")
+    errors = []
+    for name in ("report", "compare"):
+        extra = [csv] if name == "compare" else []
+        last = run([binary, name, "--last", "7d", "--format", "csv", csv] +
+                   extra, env=env)
+        dates = run([binary, name, "--since", "2026-11-27", "--until",
+                     "2026-12-03", "--format", "csv", csv] + extra, env=env)
+        if last.returncode or last.stdout != dates.stdout:
+            errors.append("%s --last 7d: %r, not %r" % (name, last.stdout,
+                                                         dates.stdout))
+    r = run([binary, "report", "--last", "7d", "--format", "csv", csv],
+            env=env)
+    if ",2,0,0,0,0,0,0,0,0,0,6," not in r.stdout:
+        errors.append("report --last 7d: not 2 jobs, 6 credits: %r"
+                      % r.stdout)
+    r = run([binary, "report", "--last", "7d", "--until", "2026-12-01", csv],
+            env=env)
+    if r.returncode != 2 or r.stderr != (
+            "circleci-usage: report: --last cannot be combined with --since "
+            "or --until\nTry 'circleci-usage report --help' for more "
+            "information.\n"):
+        errors.append("--last --until: exit %d, %r" % (r.returncode,
+                                                        r.stderr))
+    r = run([binary, "rightsize", "--last", "2x", csv], env=env)
+    if r.returncode != 2 or "--last: expected a count and a unit such as " \
+            "7d, 4w or 3mo, got '2x'" not in r.stderr:
+        errors.append("--last 2x: exit %d, %r" % (r.returncode, r.stderr))
+    suite.check("--last N: the last N complete days, as --since/--until",
+                errors)
 
     # the README's examples take only options their commands take
     examples = readme_examples(open(README, encoding="utf-8").read())
