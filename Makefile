@@ -5,7 +5,7 @@
 #   make check-dates  the date-sensitive suites at four pinned dates (in check)
 #   make bench        the speed and memory figures (see bench/README.md)
 #   make demo         a sample export and its report, no token needed
-#   make install      PREFIX=/usr/local (binary and man page)
+#   make install      PREFIX=/usr/local (binary, man page, completions)
 #   make fuzz         longer libFuzzer runs (FUZZ_SECONDS=600)
 #   make coverage     line and branch coverage of the whole suite (lcov)
 #   make check-valgrind  unit and end-to-end tests under valgrind
@@ -53,11 +53,11 @@ ASAN_OBJS = $(patsubst src/%.c,$(ASAN_BUILD)/%.o,$(SRCS))
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps check check-unit check-e2e check-dates check-asan check-fuzz \
-	bench demo install fuzz clean lint coverage check-valgrind
+	bench demo install fuzz clean lint coverage check-valgrind completions
 
 all:
 	@sh scripts/deps.sh build
-	@$(MAKE) --no-print-directory circleci-usage
+	@$(MAKE) --no-print-directory circleci-usage completions
 
 deps:
 	@sh scripts/deps.sh build
@@ -203,7 +203,24 @@ demo:
 	@$(MAKE) --no-print-directory circleci-usage
 	@sh scripts/demo.sh
 
-install: circleci-usage
+# The bash and zsh completions, made from the option table
+# (src/cmdopt_table.c) as the binary prints it.
+COMPLETIONS = build/completion/circleci-usage.bash \
+	      build/completion/_circleci-usage
+
+completions: $(COMPLETIONS)
+
+build/completion/circleci-usage.bash: circleci-usage scripts/completion.sh
+	@mkdir -p build/completion
+	./circleci-usage --dump-options | sh scripts/completion.sh bash >$@.tmp
+	mv $@.tmp $@
+
+build/completion/_circleci-usage: circleci-usage scripts/completion.sh
+	@mkdir -p build/completion
+	./circleci-usage --dump-options | sh scripts/completion.sh zsh >$@.tmp
+	mv $@.tmp $@
+
+install: circleci-usage $(COMPLETIONS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 circleci-usage $(DESTDIR)$(PREFIX)/bin/circleci-usage
 	install -m 644 doc/circleci-usage.1 \
@@ -211,6 +228,12 @@ install: circleci-usage
 	install -d $(DESTDIR)$(PREFIX)/share/circleci-usage
 	install -m 644 data/resource-classes.tsv \
 	    $(DESTDIR)$(PREFIX)/share/circleci-usage/resource-classes.tsv
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	install -m 644 build/completion/circleci-usage.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/circleci-usage
+	install -m 644 build/completion/_circleci-usage \
+	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_circleci-usage
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|atoi|atol|gets|strtok)\(' \

@@ -135,8 +135,8 @@ for f in table csv json markdown; do
 	out "chargeback-even.$f" "$BIN" chargeback --teams "$T" \
 	    --shared-costs even --format "$f" "$hostile"
 	out "rightsize.$f" "$BIN" rightsize --format "$f" "$cur"
-	out "rightsize-hostile.$f" "$BIN" rightsize --min-runs 3 --under 30 \
-	    --over 80 --format "$f" "$hostile"
+	out "rightsize-hostile.$f" "$BIN" rightsize --min-runs 3 --over-below 30 \
+	    --under-from 80 --format "$f" "$hostile"
 done
 out failures-db.csv "$BIN" failures --db "$db" --format csv
 out chargeback-db.csv "$BIN" chargeback --db "$db" --teams "$T" \

@@ -1,15 +1,19 @@
 /*
  * cmd.h: the subcommand table.  Each src/cmd_<name>.c defines one entry;
- * main.c dispatches on the name.  A command's exec parses its own options
- * and returns an exit code (util.h).
+ * main.c dispatches on the name.  A command's exec parses its options
+ * (cmdopt.h) and returns an exit code (util.h).
  */
 #ifndef CU_CMD_H
 #define CU_CMD_H
+
+struct cmdopt_cmd;
 
 struct cmd_entry {
 	const char *name;
 	const char *summary;	/* one line for `circleci-usage --help` */
 	int (*exec)(int argc, char **argv);
+	/* its options (cmdopt.h); NULL while its own parser has them */
+	const struct cmdopt_cmd *opts;
 };
 
 extern const struct cmd_entry cmd_report_entry;

@@ -3,7 +3,6 @@
  * database: what span and how many job runs it holds, and deleting the
  * job runs before a date (in one transaction).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +13,23 @@
 #include "db.h"
 #include "util.h"
 
-static const char db_usage[] =
+static const struct cmdopt_use db_opts[] = {
+	CMDOPT_HELP(CO_DB, "the database (default as for ingest)"),
+	CMDOPT(CO_BEFORE), CMDOPT(CO_HELP),
+	CMDOPT_END
+};
+
+static const struct cmdopt_cmd db_cmd = {
+	.name = "db",
+	.usage =
 "usage: circleci-usage db info [--db FILE]\n"
 "       circleci-usage db prune --before DATE [--db FILE]\n"
 "\n"
 "info: the history database's span, row counts and size.\n"
-"prune: delete the job runs dated before DATE (YYYY-MM-DD), atomically.\n"
-"\n"
-"  --db FILE       the database (default as for ingest)\n"
-"  --before DATE   prune: keep job runs on or after DATE\n"
-"  -h, --help      show this help\n";
-
-static int
-db_usage_error(const char *msg)
-{
-	return cmdopt_usage("db", "%s", msg);
-}
+"prune: delete the job runs dated before DATE (YYYY-MM-DD), atomically.\n",
+	.opts = db_opts,
+	.operands = "info prune",
+};
 
 static int
 cmd_db_info(struct db *db, const char *path)
@@ -60,62 +60,40 @@ cmd_db_info(struct db *db, const char *path)
 static int
 cmd_db_exec(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "before", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct db *db = NULL;
+	struct cmdopt co;
+	struct cmdopt_value val;
 	char *path = NULL;
 	const char *before = NULL, *verb;
 	int32_t day = 0;
 	uint64_t removed;
-	int c, ret = EXIT_USAGE;
+	int id, ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			free(path);
-			path = xstrdup(optarg);
-			break;
-		case 'b':
-			before = optarg;
-			break;
-		case 'h':
-			fputs(db_usage, stdout);
-			ret = EXIT_OK;
-			goto out;
-		default:
-			ret = db_usage_error("unknown option");
-			goto out;
+	cmdopt_init(&co, &db_cmd, NULL);
+	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
+		if (id == CO_BEFORE) {
+			before = val.str;
+			day = val.day;
 		}
 	}
-	if (optind + 1 != argc) {
-		ret = db_usage_error("expected one of: info, prune");
+	if (id < 0) {
+		ret = co.status;
 		goto out;
 	}
-	verb = argv[optind];
+	ret = EXIT_USAGE;
+	verb = optind + 1 == argc ? argv[optind] : "";
 	if (strcmp(verb, "info") != 0 && strcmp(verb, "prune") != 0) {
-		ret = db_usage_error("expected one of: info, prune");
+		cmdopt_usage("db", "expected one of: info, prune");
 		goto out;
 	}
 	if (strcmp(verb, "prune") == 0 && before == NULL) {
-		ret = db_usage_error("prune: --before DATE (YYYY-MM-DD) is "
+		cmdopt_usage("db", "prune: --before DATE (YYYY-MM-DD) is "
 		    "required");
 		goto out;
 	}
-	if (strcmp(verb, "prune") == 0 && (strlen(before) != 10 ||
-	    date_parse(before, 10, &day) < 0)) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "prune: --before: expected a date "
-		    "YYYY-MM-DD, got '%.100s'", before);
-		ret = db_usage_error(msg);
-		goto out;
-	}
-	if (path == NULL && (path = db_default_path()) == NULL)
+	if (co.db != NULL)
+		path = xstrdup(co.db);
+	else if ((path = db_default_path()) == NULL)
 		goto out;
 	db = db_open(path, 0, NULL);
 	if (db == NULL) {
@@ -135,6 +113,7 @@ cmd_db_exec(int argc, char **argv)
 out:
 	db_close(db);
 	free(path);
+	cmdopt_release(&co);
 	return ret;
 }
 
@@ -142,4 +121,5 @@ const struct cmd_entry cmd_db_entry = {
 	.name = "db",
 	.summary = "the history database: info, prune --before DATE",
 	.exec = cmd_db_exec,
+	.opts = &db_cmd,
 };

@@ -3,11 +3,9 @@
  * project, workflow and job, the runs, the wasted (failed, canceled ...)
  * runs and the credits they spent, most wasted credits first.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "cmdopt.h"
@@ -19,57 +17,38 @@
 #include "report.h"
 #include "util.h"
 
-static const char failures_usage[] =
+static const struct cmdopt_use failures_opts[] = {
+	CMDOPT_HEADING("Options:"),
+	CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values of "
+	    "wasted runs (default " FAILURES_WASTE "; any case)"),
+	CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST),
+	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH),
+	CMDOPT_HELP(CO_TOP, "keep the first N rows (the totals cover all)"),
+	CMDOPT(CO_CSV_SAFE),
+	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
+	    "(default otherwise), json (rows, totals, meta), markdown"),
+	CMDOPT(CO_DB), CMDOPT(CO_OUTPUT),
+	CMDOPT_HELP(CO_CREDIT_PRICE, "price of one credit for "
+	    "wasted_usd (default " CMDOPT_CREDIT_PRICE ")"),
+	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
+	CMDOPT(CO_HELP),
+	CMDOPT_END
+};
+
+static const struct cmdopt_cmd failures_cmd = {
+	.name = "failures",
+	.usage =
 "usage: circleci-usage failures [options] PATH...\n"
+"       circleci-usage failures --db FILE [options]\n"
 "\n"
 "The cost of failing jobs: per project, workflow and job, the runs, the\n"
 "wasted runs (whose status is in --waste-statuses), the failure rate, and\n"
 "the credits the wasted runs spent, with their share of all credits and\n"
-"their cost; most wasted credits first.  PATH is as for `report`.\n"
-"\n"
-"Options:\n"
-"  --waste-statuses LIST the JOB_BUILD_STATUS values of wasted runs\n"
-"                        (default failed,canceled,timedout,\n"
-"                        infrastructure_fail; any case)\n"
-"  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n"
-"  --until DATE          only job runs on or before DATE\n"
-"  --project GLOB        only projects matching GLOB (repeatable)\n"
-"  --branch GLOB         only branches matching GLOB (repeatable)\n"
-"  --top N               keep the first N rows (the totals cover all)\n"
-"  --csv-safe            in CSV, prefix text that starts with = + - @\n"
-"                        (a formula to a spreadsheet) with '\n"
-"  --format FMT          table (default on a terminal), csv (default\n"
-"                        otherwise), json (rows, totals, meta), markdown\n"
-"  --db FILE             answer from the history database instead of\n"
-"                        PATHs (- for the default one; see ingest)\n"
-"  -o, --output FILE     write to FILE (atomically) instead of stdout;\n"
-"                        the format follows its extension when not given\n"
-"  --credit-price USD    price of one credit for wasted_usd (default\n"
-"                        0.0006)\n"
-CMDOPT_INPUT_HELP
-"  -h, --help            show this help\n"
-"\n"
+"their cost; most wasted credits first.  PATH is as for `report`.\n",
+	.opts = failures_opts,
+	.epilog =
 "Columns: project, workflow, job, runs, wasted_runs, failure_rate_pct,\n"
-"wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n";
-
-enum { OPT_WASTE = 256, OPT_TOP, OPT_FORMAT, OPT_CSV_SAFE, OPT_PRICE,
-	OPT_DB };
-
-static const struct option failures_options[] = {
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "since", required_argument, NULL, CMDOPT_SHARED },
-	{ "until", required_argument, NULL, CMDOPT_SHARED },
-	{ "project", required_argument, NULL, CMDOPT_SHARED },
-	{ "branch", required_argument, NULL, CMDOPT_SHARED },
-	CMDOPT_INPUT_OPTIONS,
-	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "csv-safe", no_argument, NULL, OPT_CSV_SAFE },
-	{ "output", required_argument, NULL, 'o' },
-	{ "credit-price", required_argument, NULL, OPT_PRICE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+"wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n",
 };
 
 /* The JSON meta object of a run.  The caller frees it. */
@@ -127,130 +106,47 @@ cmd_failures_exec(int argc, char **argv)
 	struct failures fl;
 	struct grid rows, totals;
 	struct out out;
-	enum view_format fmt = FMT_CSV;
-	int have_fmt = 0, c, i, idx = 0, ret = EXIT_USAGE;
-	const char *output = NULL, *waste_list = FAILURES_WASTE;
-	const char *db_path = NULL;
+	struct cmdopt co;
+	struct cmdopt_value val;
+	const char *waste_list = FAILURES_WASTE;
 	char **waste = NULL, *meta, title[160];
-	size_t nwaste = 0;
-	unsigned long long top = 0;
-	dec_t price;
+	size_t nwaste = 0, i;
+	int id, have_res = 0, ret;
 
 	report_opts_init(&o);
 	inputs_init(&in);
-	dec_parse("0.0006", 6, &price);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", failures_options,
-	    &idx)) != -1) {
-		switch (c) {
-		case CMDOPT_SHARED:
-			if (cmdopt_report("failures", &o,
-			    failures_options[idx].name, optarg) != 0)
-				goto out;
-			break;
-		case OPT_WASTE:
-			waste_list = optarg;
-			break;
-		case OPT_TOP:
-			if (parse_uint(optarg, 1000000000, &top) < 0 ||
-			    top == 0) {
-				ret = cmdopt_usage("failures", "--top: "
-				    "expected a whole number of at least 1, "
-				    "got '%.100s'", optarg);
-				goto out;
-			}
-			break;
-		case OPT_DB:
-			db_path = optarg;
-			break;
-		case OPT_CSV_SAFE:
-			o.csv_safe = 1;
-			break;
-		case OPT_FORMAT:
-			if (cmdopt_format(optarg, &fmt) < 0) {
-				ret = cmdopt_usage("failures", "--format: "
-				    "expected table, csv, json or markdown, "
-				    "got '%.100s'", optarg);
-				goto out;
-			}
-			have_fmt = 1;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case OPT_PRICE:
-			if (dec_parse(optarg, strlen(optarg), &price) < 0 ||
-			    price < 0) {
-				ret = cmdopt_usage("failures",
-				    "--credit-price: expected a price in USD "
-				    "such as 0.0006, got '%.100s'", optarg);
-				goto out;
-			}
-			break;
-		case 'h':
-			fputs(failures_usage, stdout);
-			ret = EXIT_OK;
-			goto out;
-		default:
-			fprintf(stderr, "Try 'circleci-usage failures --help' "
-			    "for more information.\n");
-			goto out;
-		}
-	}
-	if (cmdopt_list(&waste, &nwaste, waste_list) < 0) {
-		ret = cmdopt_usage("failures", "--waste-statuses: expected a "
-		    "comma-separated list of statuses, got '%.100s'",
-		    waste_list);
+	cmdopt_init(&co, &failures_cmd, &o);
+	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0)
+		if (id == CO_WASTE_STATUSES)
+			waste_list = val.str;
+	if (id < 0) {
+		ret = co.status;
 		goto out;
 	}
-	if (o.since > o.until) {
-		ret = cmdopt_usage("failures", "--since is after --until");
+	cmdopt_list(&waste, &nwaste, waste_list);
+	if ((ret = cmdopt_finish(&co)) != 0 ||
+	    (ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
 		goto out;
-	}
-	if (!have_fmt) {
-		if (output != NULL && strcmp(output, "-") != 0)
-			cmdopt_format_from_name(output, &fmt);
-		else
-			fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_CSV;
-	}
-	if (db_path != NULL && optind < argc) {
-		ret = cmdopt_usage("failures", "--db reads history: give no "
-		    "PATH");
-		goto out;
-	}
-	if (db_path == NULL && optind >= argc) {
-		ret = cmdopt_usage("failures", "no input: give export files "
-		    "or directories, or - for stdin");
-		goto out;
-	}
-	for (i = optind; i < argc; i++) {
-		if (inputs_add(&in, argv[i]) < 0) {
-			ret = EXIT_BAD_INPUT;
-			goto out;
-		}
-	}
 	/* one pass, by (project, workflow, job, status); rolled up below */
 	report_parse_by(&o, "job,status");
-	ret = db_path != NULL ? db_report_path(db_path, &o, &res) :
+	ret = co.db != NULL ? db_report_path(co.db, &o, &res) :
 	    report_run(&o, &in, &res);
-	if (ret != 0) {
-		report_result_release(&res);
+	have_res = 1;
+	if (ret != 0)
 		goto out;
-	}
 	ret = EXIT_FAILURE_OTHER;
-	if (failures_build(&fl, &o, &res, waste, nwaste, price) < 0) {
-		report_result_release(&res);
+	if (failures_build(&fl, &o, &res, waste, nwaste, co.price) < 0)
 		goto out;
-	}
-	failures_grid(&fl, (size_t)top, &rows, &totals);
+	failures_grid(&fl, (size_t)co.top, &rows, &totals);
 	rows.csv_safe = totals.csv_safe = o.csv_safe;
 	meta = failures_meta(&res, waste_list);
 	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
 	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,
 	    (unsigned long long)fl.totals.runs);
-	if (out_open(&out, output) < 0) {
+	if (out_open(&out, co.output) < 0) {
 		ret = EXIT_FAILURE_OTHER;
-	} else if (grid_write(&rows, &totals, title, meta, out.f, fmt) < 0) {
+	} else if (grid_write(&rows, &totals, title, meta, out.f,
+	    co.fmt) < 0) {
 		out_abort(&out);
 		error("cannot write the failures");
 	} else {
@@ -260,12 +156,14 @@ cmd_failures_exec(int argc, char **argv)
 	grid_release(&rows);
 	grid_release(&totals);
 	failures_release(&fl);
-	report_result_release(&res);
 out:
-	for (i = 0; i < (int)nwaste; i++)
+	if (have_res)
+		report_result_release(&res);
+	for (i = 0; i < nwaste; i++)
 		free(waste[i]);
 	free(waste);
 	inputs_release(&in);
+	cmdopt_release(&co);
 	report_opts_release(&o);
 	return ret;
 }
@@ -274,4 +172,5 @@ const struct cmd_entry cmd_failures_entry = {
 	.name = "failures",
 	.summary = "the cost of failing jobs: wasted runs and credits",
 	.exec = cmd_failures_exec,
+	.opts = &failures_cmd,
 };

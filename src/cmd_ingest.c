@@ -3,7 +3,6 @@
  * database (db.h), each job run once, in one transaction, so that
  * `report --db` can answer across any span later.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,27 +15,30 @@
 #include "progress.h"
 #include "util.h"
 
-static const char ingest_usage[] =
+static const struct cmdopt_use ingest_opts[] = {
+	CMDOPT_HELP(CO_DB, "the database (default "
+	    "$XDG_DATA_HOME/circleci-usage/usage.db, else "
+	    "~/.local/share/circleci-usage/usage.db), created on first "
+	    "use"),
+	CMDOPT_HELP(CO_QUIET, "no progress on stderr (shown for inputs "
+	    "that take more than a second or two: a live line on a "
+	    "terminal, else a line now and then)"),
+	CMDOPT(CO_HELP),
+	CMDOPT_END
+};
+
+static const struct cmdopt_cmd ingest_cmd = {
+	.name = "ingest",
+	.usage =
 "usage: circleci-usage ingest [--db FILE] [--quiet] PATH...\n"
 "\n"
 "Load Usage API exports into the history database, each job run once\n"
 "(keyed by JOB_ID): ingesting the same or an overlapping export again\n"
 "adds only the job runs not stored yet.  All PATHs are one transaction:\n"
-"if any fails, nothing is stored.  PATH is as for report.\n"
-"\n"
-"  --db FILE     the database (default $XDG_DATA_HOME/circleci-usage/\n"
-"                usage.db, else ~/.local/share/circleci-usage/usage.db),\n"
-"                created on first use\n"
-"  --quiet       no progress on stderr (shown for inputs that take more\n"
-"                than a second or two: a live line on a terminal, else a\n"
-"                line now and then)\n"
-"  -h, --help    show this help\n";
-
-static int
-ingest_usage_error(const char *msg)
-{
-	return cmdopt_usage("ingest", "%s", msg);
-}
+"if any fails, nothing is stored.  PATH is as for report.\n",
+	.opts = ingest_opts,
+	.flags = CMDOPT_DB_TARGET,
+};
 
 /* db_ingest's progress as the live line's detail (progress.h) */
 static void
@@ -65,51 +67,30 @@ ingest_progress(void *ctx, const struct db_progress *p)
 static int
 cmd_ingest_exec(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct inputs in;
 	struct db *db = NULL;
 	struct db_ingest_stats st;
+	struct cmdopt co;
+	struct cmdopt_value val;
 	char *path = NULL;
-	int c, i, ret = EXIT_USAGE, quiet = 0;
+	int id, ret, quiet = 0;
 
 	inputs_init(&in);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			free(path);
-			path = xstrdup(optarg);
-			break;
-		case 'q':
+	cmdopt_init(&co, &ingest_cmd, NULL);
+	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0)
+		if (id == CO_QUIET)
 			quiet = 1;
-			break;
-		case 'h':
-			fputs(ingest_usage, stdout);
-			ret = EXIT_OK;
-			goto out;
-		default:
-			ret = ingest_usage_error("unknown option");
-			goto out;
-		}
-	}
-	if (optind >= argc) {
-		ret = ingest_usage_error("no input: give export files or "
-		    "directories, or - for stdin");
+	if (id < 0) {
+		ret = co.status;
 		goto out;
 	}
-	if (path == NULL && (path = db_default_path()) == NULL)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
 		goto out;
-	for (i = optind; i < argc; i++) {
-		if (inputs_add(&in, argv[i]) < 0) {
-			ret = EXIT_BAD_INPUT;
-			goto out;
-		}
-	}
+	ret = EXIT_USAGE;
+	if (co.db != NULL)
+		path = xstrdup(co.db);
+	else if ((path = db_default_path()) == NULL)
+		goto out;
 	db = db_open(path, 1, &ret);
 	if (db == NULL)
 		goto out;
@@ -151,6 +132,7 @@ out:
 	db_close(db);
 	free(path);
 	inputs_release(&in);
+	cmdopt_release(&co);
 	return ret;
 }
 
@@ -158,4 +140,5 @@ const struct cmd_entry cmd_ingest_entry = {
 	.name = "ingest",
 	.summary = "load exports into the history database (each job once)",
 	.exec = cmd_ingest_exec,
+	.opts = &ingest_cmd,
 };

@@ -1,24 +1,233 @@
 /*
- * cmdopt.h: option parsing shared by the commands that read exports the
- * way `report` does (compare, notify): the same --by, filters and formats,
- * and the same usage errors (one line naming the option, then a hint).
+ * cmdopt.h: the option layer.  Every option is declared once, in the
+ * table of cmdopt_table.c (its long name, short letter, argument, kind,
+ * help and completions); a command lists the ones it takes in a struct
+ * cmdopt_cmd, as tmux's cmd_entry lists its getopt letters.  From that
+ * list come its parsing (cmdopt_next), its --help (cmdopt_help), the
+ * man page's check and the bash and zsh completions (cmdopt_dump).
+ *
+ * The options every reader of exports shares (--by, the dates and
+ * filters, --format, -o, --credit-price, --db, --teams, --top, --csv-safe,
+ * --threads, --strict, --keep-duplicates, --help) are parsed here, into
+ * struct cmdopt, with one message per mistake; a command sees only its own
+ * options, each value already checked against its kind.
  */
 #ifndef CU_CMDOPT_H
 #define CU_CMDOPT_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "dec.h"
+#include "inputs.h"
 #include "report.h"
 #include "teams.h"
 #include "util.h"
 #include "view.h"
 
+/* The price of one credit in USD when --credit-price is not given. */
+#define CMDOPT_CREDIT_PRICE "0.0006"
+
+/* Every option of every command: cmdopt_table.c declares each one. */
+enum cmdopt_id {
+	CO_NONE = 0,
+	CO_HEADING,		/* in a command's list: a --help heading */
+	/* shared by the readers: cmdopt_next() handles them */
+	CO_BY, CO_TEAMS, CO_SINCE, CO_UNTIL, CO_LAST, CO_PROJECT,
+	CO_BRANCH, CO_STATUS, CO_TOP, CO_CSV_SAFE, CO_FORMAT, CO_OUTPUT,
+	CO_CREDIT_PRICE, CO_STRICT, CO_KEEP_DUPLICATES, CO_THREADS, CO_DB,
+	CO_HELP,
+	/* a command's own: cmdopt_next() returns them */
+	CO_SORT, CO_WIDTH, CO_HEIGHT, CO_TITLE, CO_WASTE_STATUSES,
+	CO_MIN_RUNS, CO_OVER_BELOW, CO_UNDER_FROM, CO_UNDER, CO_OVER,
+	CO_RATES, CO_QUIET, CO_SHARED_COSTS, CO_MIN_CHANGE,
+	CO_PREVIOUS_SINCE, CO_PREVIOUS_UNTIL, CO_BEFORE,
+	/* those of export, run, html and notify (their own parsers still) */
+	CO_ORG, CO_SHARED_ORG, CO_START, CO_END, CO_API_URL,
+	CO_TOKEN_FILE, CO_POLL_INTERVAL, CO_TIMEOUT, CO_PARALLEL,
+	CO_MAX_PART_SIZE, CO_FORCE, CO_VERBOSE, CO_JSON, CO_FROM,
+	CO_COMPARE, CO_PREVIOUS_FROM, CO_EXPORT_DIR, CO_PREVIOUS,
+	CO_RIGHTSIZE, CO_ALERT, CO_ONLY_ON_ALERT, CO_FAIL_ON_ALERT,
+	CO_DRY_RUN, CO_WEBHOOK_FILE,
+	CO_COUNT
+};
+
+/* How a value is checked; a bad one is "--NAME: expected <expect>". */
+enum cmdopt_kind {
+	CO_K_FLAG,		/* no argument */
+	CO_K_TEXT,		/* any text: value.str */
+	CO_K_COUNT,		/* 1 to 1000000000: value.num */
+	CO_K_DATE,		/* YYYY-MM-DD: value.day */
+	CO_K_AMOUNT,		/* a decimal of at least 0: value.dec */
+	CO_K_PCT,		/* a decimal from 0 to 100: value.dec */
+	CO_K_PIXELS,		/* CHART_SIZE_MIN to CHART_SIZE_MAX: value.num */
+	CO_K_THREADS,		/* 1 to 64: value.num */
+	CO_K_LAST,		/* 7d, 4w, 3mo */
+	CO_K_LIST		/* comma-separated, none empty: value.str */
+};
+
+#define CO_REPEAT 0x1		/* may be given more than once */
+#define CO_HIDDEN 0x2		/* an old name: not in --help */
+
+struct cmdopt_def {
+	const char *name;	/* the long name, without its dashes */
+	char letter;		/* the short option, or 0 */
+	const char *arg;	/* the argument's name; NULL for a flag */
+	enum cmdopt_kind kind;
+	const char *expect;	/* what a bad value is told it should be */
+	const char *help;	/* --help's text, one paragraph (wrapped) */
+	const char *values;	/* completion words, or NULL: files (or none
+				 * for a flag) */
+	unsigned flags;		/* CO_REPEAT, CO_HIDDEN */
+	enum cmdopt_id alias_of;	/* CO_HIDDEN: the new name, or 0 */
+};
+
+/* The table, indexed by enum cmdopt_id. */
+extern const struct cmdopt_def cmdopt_table[CO_COUNT];
+
 /*
- * Print "circleci-usage: CMD: <message>" and the --help hint on stderr;
- * returns EXIT_USAGE, so that callers can write `return cmdopt_usage(...)`.
+ * One entry of a command's list: an option, with the command's own
+ * wording of its help and name of its argument where the table's do not
+ * fit (NULL: the table's); or a heading (CO_HEADING, help its text).  The
+ * list ends with CO_NONE.
+ */
+struct cmdopt_use {
+	enum cmdopt_id id;
+	const char *help;
+	const char *arg;
+};
+#define CMDOPT(id) { id, NULL, NULL }
+#define CMDOPT_HELP(id, help) { id, help, NULL }
+#define CMDOPT_ARG(id, help, arg) { id, help, arg }
+#define CMDOPT_HEADING(text) { CO_HEADING, text, NULL }
+#define CMDOPT_END { CO_NONE, NULL, NULL }
+
+#define CMDOPT_CHARTS 0x1	/* --format takes png and svg too */
+#define CMDOPT_DB_TARGET 0x2	/* --db is where PATHs go (ingest), not
+				 * what is read instead of them */
+
+/* A command's options and its --help around them. */
+struct cmdopt_cmd {
+	const char *name;
+	const char *usage;	/* the usage lines and what it does */
+	const struct cmdopt_use *opts;
+	const char *epilog;	/* after the options, or NULL */
+	const char *operands;	/* completions of the first operand, or
+				 * NULL: files */
+	unsigned flags;		/* CMDOPT_CHARTS, CMDOPT_DB_TARGET */
+};
+
+/* What a --format or an output name asks for. */
+enum cmdopt_chart { CMDOPT_NO_CHART, CMDOPT_PNG, CMDOPT_SVG };
+
+/* The value of the option cmdopt_next() returned, as its kind reads it. */
+struct cmdopt_value {
+	const char *str;	/* as given */
+	unsigned long long num;
+	dec_t dec;
+	int32_t day;
+};
+
+/*
+ * What the shared options set.  cmdopt_init() fills in the defaults:
+ * --credit-price CMDOPT_CREDIT_PRICE, --top 0 (none), format csv; `ro`,
+ * the engine's options that --by, the dates, the filters, --csv-safe,
+ * --strict, --keep-duplicates and --threads set, is the caller's.
+ */
+struct cmdopt {
+	const struct cmdopt_cmd *cmd;
+	struct report_opts *ro;
+	const char *output, *db, *teams_path, *last;
+	enum view_format fmt;
+	enum cmdopt_chart chart;
+	int have_fmt;
+	unsigned long long top;
+	dec_t price;
+	struct teams *teams;	/* cmdopt_finish(): --teams, loaded */
+	int status;		/* the exit code when cmdopt_next() stops */
+	/* the parser's */
+	struct option *longopts;
+	char shortopts[16];
+};
+
+void cmdopt_init(struct cmdopt *co, const struct cmdopt_cmd *cmd,
+    struct report_opts *ro);
+
+/*
+ * The next option of argv that is the command's own: returns its id, with
+ * its checked value in *val.  The shared ones are handled on the way.
+ * Returns CO_NONE at the first operand (optind is getopt's), or -1 when
+ * the command is to stop with co->status: EXIT_OK after --help printed
+ * the help on stdout, EXIT_USAGE after a usage error.
+ */
+int cmdopt_next(struct cmdopt *co, int argc, char **argv,
+    struct cmdopt_value *val);
+
+/*
+ * After the options: --last turned into --since and --until, the
+ * checks between options (--since after --until), the teams file loaded
+ * (--teams, else $CIRCLECI_USAGE_TEAMS) when the command takes --teams,
+ * and the format that -o's name asks for, else table on a terminal and
+ * csv otherwise.  Returns 0, or EXIT_USAGE after the error.
+ */
+int cmdopt_finish(struct cmdopt *co);
+
+/*
+ * The operands of a reader: none with --db, at least one without; each
+ * added to `in`.  Returns 0, EXIT_USAGE or EXIT_BAD_INPUT after the error.
+ */
+int cmdopt_inputs(struct cmdopt *co, int argc, char **argv,
+    struct inputs *in);
+
+/* Free what cmdopt_init() and the parsing made (the teams too). */
+void cmdopt_release(struct cmdopt *co);
+
+/* Print the command's --help to f. */
+void cmdopt_help(const struct cmdopt_cmd *cmd, FILE *f);
+
+/*
+ * The option table of the commands, one tab-separated record a line, for
+ * the completion generator and the tests (`circleci-usage --dump-options`):
+ *   command NAME SUMMARY OPERANDS
+ *   option COMMAND --LONG -S ARG FLAGS VALUES
+ * with - for an empty field; FLAGS is a comma-separated list of repeat,
+ * hidden (then the last field names the new option) or -.
+ */
+void cmdopt_dump(const struct cmdopt_cmd *cmd, const char *summary,
+    FILE *f);
+
+/*
+ * The option lists of the commands whose own parsers do not use the table
+ * yet (export, run, html, notify): for cmdopt_dump() and the tests; NULL
+ * for any other name.
+ */
+const struct cmdopt_cmd *cmdopt_pending(const char *name);
+
+/*
+ * The one usage error: "circleci-usage: CMD: <message>" and the --help
+ * hint on stderr.  Returns EXIT_USAGE, so that callers can write `return
+ * cmdopt_usage(...)`.  Text in the message is printed escaped.
  */
 int cmdopt_usage(const char *cmd, const char *fmt, ...) CU_PRINTF(2, 3);
+
+/* The hint alone, after an error printed elsewhere.  Returns EXIT_USAGE. */
+int cmdopt_hint(const char *cmd);
+
+/*
+ * The --teams file of a command: `path`, else $CIRCLECI_USAGE_TEAMS when
+ * set and not empty, else none (*out NULL).  Returns 0, or EXIT_USAGE
+ * after the error (a malformed teams file is a usage error, as a bad
+ * option value is).  Free *out with teams_free().
+ */
+int cmdopt_teams(const char *path, struct teams **out);
+
+/*
+ * Append each value of a comma-separated list to *list (copied; the
+ * caller frees them).  Returns 0, or -1 on an empty value.
+ */
+int cmdopt_list(char ***list, size_t *n, const char *arg);
 
 /* table, csv, json, markdown (or md).  Returns 0, or -1. */
 int cmdopt_format(const char *s, enum view_format *fmt);
@@ -26,36 +235,18 @@ int cmdopt_format(const char *s, enum view_format *fmt);
 /* The format an output name asks for (.csv .json .md .txt), or -1. */
 int cmdopt_format_from_name(const char *path, enum view_format *fmt);
 
-/*
- * Append the values of a comma-separated list to *list (each copied; the
- * caller frees them).  Returns 0, or -1 on an empty value.
- */
-int cmdopt_list(char ***list, size_t *n, const char *arg);
+/* ---- for export, run, html and notify until they use cmdopt_next() ---- */
 
 /*
- * Handle one of the options every export-reading command shares with
- * `report`: --by, --since, --until, --project, --branch, --status,
- * --strict, --keep-duplicates, --threads (`name` without its dashes).
+ * One of the options shared with report, by name without its dashes
+ * (getopt_long's longindex tells which): --by, --since, --until,
+ * --project, --branch, --status, --strict, --keep-duplicates, --threads.
  * Returns 0 when handled, 1 when `name` is not one of them, or
- * EXIT_USAGE after printing the error.
+ * EXIT_USAGE after the error.
  */
 int cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
     const char *arg);
 
-/*
- * The teams file of a command: `path` (its --teams), else
- * $CIRCLECI_USAGE_TEAMS when set and not empty, else none.  Sets *out
- * (NULL for none; free with teams_free()).  Returns 0, or EXIT_USAGE
- * after printing the error (the file's name and line).  A malformed
- * teams file is a usage error, as a bad option value is.
- */
-int cmdopt_teams(const char *path, struct teams **out);
-
-/*
- * getopt_long entries for those options: each has the value
- * CMDOPT_SHARED, and the command passes the entry's name to
- * cmdopt_report() (getopt_long's longindex tells which).
- */
 #define CMDOPT_SHARED 0x1000
 #define CMDOPT_BY_OPTIONS \
 	{ "by", required_argument, NULL, CMDOPT_SHARED }
@@ -70,12 +261,6 @@ int cmdopt_teams(const char *path, struct teams **out);
 	{ "keep-duplicates", no_argument, NULL, CMDOPT_SHARED }, \
 	{ "threads", required_argument, NULL, CMDOPT_SHARED }
 
-/* Their lines in a --help text. */
-#define CMDOPT_BY_HELP \
-"  --by KEY[,KEY...]     group by: project (default), workflow, job,\n" \
-"                        branch, resource_class, executor, os, status,\n" \
-"                        org, trigger, user, day, week, month; team\n" \
-"                        with --teams\n"
 #define CMDOPT_TEAMS_HELP \
 "  --teams FILE          the teams file (YAML) that maps projects to teams\n" \
 "                        for --by team (default $CIRCLECI_USAGE_TEAMS)\n"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "range.h"
 #include "sigclean.h"
 #include "util.h"
@@ -45,6 +46,25 @@ main_usage(FILE *f)
 	    "8 a server redirected where\nno request may go.\n");
 }
 
+/*
+ * `circleci-usage --dump-options`, not in --help: every command's options
+ * from the table (cmdopt_dump), for scripts/completion.sh and the tests.
+ */
+static void
+main_dump_options(void)
+{
+	const struct cmdopt_cmd *opts;
+	size_t i;
+
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		opts = cmd_table[i]->opts;
+		if (opts == NULL)
+			opts = cmdopt_pending(cmd_table[i]->name);
+		if (opts != NULL)
+			cmdopt_dump(opts, cmd_table[i]->summary, stdout);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -79,6 +99,10 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--dump-options") == 0) {
+		main_dump_options();
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {

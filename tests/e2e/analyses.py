@@ -402,8 +402,9 @@ def rightsize_checks(suite, binary, T, quick):
                 r.stderr else ["exit %d: %r" % (r.returncode, r.stderr)])
 
     errors = []
-    for args in (["--min-runs", "0"], ["--under", "101"],
-                 ["--under", "95", "--over", "90"], ["--format", "svg"]):
+    for args in (["--min-runs", "0"], ["--over-below", "101"],
+                 ["--over-below", "95", "--under-from", "90"],
+                 ["--format", "svg"]):
         r = run(binary, "rightsize", *args, gen, check=False)
         if r.returncode != 2:
             errors.append("%s: exit %d" % (args, r.returncode))

@@ -590,12 +590,12 @@ dbusage "circleci-usage: db: expected one of: info, prune" db --db "$T/h.db" inf
 dbusage "circleci-usage: db: expected one of: info, prune" db --db "$T/h.db" vacuum
 dbusage "circleci-usage: db: prune: --before DATE (YYYY-MM-DD) is required" \
     db --db "$T/h.db" prune
-dbusage "circleci-usage: db: prune: --before: expected a date YYYY-MM-DD, got '2026-02-30'" \
+dbusage "circleci-usage: db: --before: expected a date YYYY-MM-DD, got '2026-02-30'" \
     db --db "$T/h.db" prune --before 2026-02-30
-dbusage "circleci-usage: db: unknown option" db --db "$T/h.db" --bogus info
+dbusage "circleci-usage: db: unrecognized option '--bogus'" db --db "$T/h.db" --bogus info
 dbusage "circleci-usage: ingest: no input: give export files or directories" \
     ingest --db "$T/h.db"
-dbusage "circleci-usage: ingest: unknown option" ingest --db "$T/h.db" --bogus "$T/d"
+dbusage "circleci-usage: ingest: unrecognized option '--bogus'" ingest --db "$T/h.db" --bogus "$T/d"
 run 2 env -u HOME -u XDG_DATA_HOME "$BIN" ingest "$T/d" &&
     contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
     run 2 env -u HOME -u XDG_DATA_HOME "$BIN" db info &&

@@ -123,6 +123,7 @@ suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
 suite perms.sh sh "$dir/perms.sh" "$BIN"
 suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 suite cli.sh sh "$dir/cli.sh" "$BIN"
+suite options.py python3 "$dir/options.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 if [ -z "$quick" ]; then
 	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
