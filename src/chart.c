@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "utf8.h"
 #include "util.h"
 
 static const uint32_t chart_palette[CHART_MAX_SERIES] = {
@@ -119,42 +120,6 @@ chart_format_value(dec_t v, int metric, char *buf)
 
 /* ---- text ---- */
 
-/*
- * Decode the UTF-8 sequence at s: its length (1-4) and *cp, or 0 when it
- * is not valid (overlong, a surrogate, past U+10FFFF, cut short).
- */
-static size_t
-chart_utf8_next(const unsigned char *s, size_t len, unsigned *cp)
-{
-	unsigned c = s[0], v;
-	size_t n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, v = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (n == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 char *
 chart_safe_text(const char *s, size_t len)
 {
@@ -167,7 +132,7 @@ chart_safe_text(const char *s, size_t len)
 	sbuf_init(&sb, SIZE_MAX);
 	while (i < len) {
 		unsigned cp = 0;
-		size_t n = chart_utf8_next(u + i, len - i, &cp);
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
 		if (n == 0) {
 			sbuf_addstr(&sb, REPLACEMENT);
@@ -210,7 +175,7 @@ chart_ellipsize(const char *s, double maxw, double size, int bold,
 	pos = xcalloc(len + 1, sizeof(*pos));
 	while (i < len) {
 		unsigned cp;
-		size_t n = chart_utf8_next(u + i, len - i, &cp);
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
 		pos[npos++] = i;
 		i += n ? n : 1;

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "utf8.h"
 #include "net.h"
 #include "redact.h"
 
@@ -28,36 +29,6 @@
 #define SLACK_MAX_ANSWER 65536
 
 /* ---- text ---- */
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t
-slack_utf8(const unsigned char *s, size_t len)
-{
-	unsigned c = s[0], cp;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 int
 slack_name(struct sbuf *sb, const char *s, size_t len)
@@ -70,7 +41,7 @@ slack_name(struct sbuf *sb, const char *s, size_t len)
 		return sbuf_addstr(sb, "`(none)`");
 	ret |= sbuf_addch(sb, '`');
 	while (i < len) {
-		size_t n = slack_utf8(u + i, len - i);
+		size_t n = utf8_decode(u + i, len - i, NULL);
 
 		if (chars == SLACK_MAX_NAME - 1 && i + (n ? n : 1) < len) {
 			ret |= sbuf_addstr(sb, "\xe2\x80\xa6");	/* … */
@@ -498,7 +469,8 @@ slack_header(const struct slack_msg *m)
 		sbuf_addf(&t, "CircleCI usage %s", m->period);
 	sbuf_init(&sb, SLACK_LINE_MAX);
 	while (i < t.len) {
-		size_t n = slack_utf8((unsigned char *)t.buf + i, t.len - i);
+		size_t n = utf8_decode((unsigned char *)t.buf + i, t.len - i,
+		    NULL);
 
 		if (sb.len + (n ? n : 3) > SLACK_MAX_HEADER - 3 &&
 		    i + (n ? n : 1) < t.len) {

@@ -10,6 +10,7 @@
 #include <wchar.h>
 
 #include "date.h"
+#include "utf8.h"
 
 static const char *const metric_names[VM_COUNT] = {
 	"jobs", "run_seconds", "compute_credits", "dlc_credits",
@@ -295,7 +296,7 @@ json_write_string(FILE *f, const char *s, size_t len)
 			/* safe to embed in an HTML script block */
 			fputs("\\u003c", f);
 			i++;
-		} else if ((n = utf8_seq(u + i, len - i)) == 0) {
+		} else if ((n = utf8_decode(u + i, len - i, NULL)) == 0) {
 			fputs("\\ufffd", f);	/* not UTF-8 */
 			i++;
 		} else {
@@ -461,7 +462,7 @@ view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
 	sbuf_reset(out);
 	while (i < len) {
 		unsigned char c = u[i];
-		size_t n = utf8_seq(u + i, len - i), w = 1;
+		size_t n = utf8_decode(u + i, len - i, NULL), w = 1;
 		char esc[16];
 		const char *piece = NULL;
 		size_t plen = 0;
