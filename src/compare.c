@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvw.h"
 #include "date.h"
+#include "jsonw.h"
 #include "util.h"
 
 static const char *const compare_trend_names[] = {
@@ -257,7 +259,7 @@ compare_write_csv(const struct compare *c, FILE *f)
 		for (k = 0; k < c->o->nkeys; k++) {
 			const char *s = compare_key_part(r, k, &len);
 
-			csv_write_text(f, s, len, c->o->csv_safe);
+			csvw_text(f, s, len, c->o->csv_safe);
 			putc(',', f);
 		}
 		compare_plain(r, b[0], b[1], b[2], b[3]);
@@ -326,7 +328,7 @@ compare_write_json(const struct compare *c, FILE *f)
 			const char *s = compare_key_part(r, k, &len);
 
 			fprintf(f, "\"%s\": ", c->o->keys[k].name);
-			json_write_string(f, s, len);
+			jsonw_string(f, s, len);
 			fputs(", ", f);
 		}
 		compare_json_values(f, r, 1);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvw.h"
 #include "grid.h"
+#include "jsonw.h"
 #include "util.h"
 
 #define GRID_NAME_COLS 48
@@ -79,7 +81,7 @@ grid_write_csv(const struct grid *g, FILE *f)
 
 			if (j)
 				putc(',', f);
-			csv_write_text(f, s, strlen(s), g->csv_safe &&
+			csvw_text(f, s, strlen(s), g->csv_safe &&
 			    !g->numeric[j]);
 		}
 		putc('\n', f);
@@ -98,7 +100,7 @@ grid_json_object(const struct grid *g, size_t i, size_t from, FILE *f)
 
 		fprintf(f, "%s\"%s\": ", j > from ? ", " : "", g->heads[j]);
 		if (!g->numeric[j])
-			json_write_string(f, s, strlen(s));
+			jsonw_string(f, s, strlen(s));
 		else
 			fputs(*s ? s : "null", f);
 	}

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "csvw.h"
 #include "date.h"
+#include "jsonw.h"
 #include "utf8.h"
 
 static const char *const metric_names[VM_COUNT] = {
@@ -208,105 +210,6 @@ view_release(struct view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* ---- CSV and JSON ---- */
-
-void
-csv_write_field(FILE *f, const char *s, size_t len)
-{
-	size_t i;
-
-	if (memchr(s, ',', len) == NULL && memchr(s, '"', len) == NULL &&
-	    memchr(s, '\n', len) == NULL && memchr(s, '\r', len) == NULL) {
-		fwrite(s, 1, len, f);
-		return;
-	}
-	putc('"', f);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
-			putc('"', f);
-		putc(s[i], f);
-	}
-	putc('"', f);
-}
-
-int
-csv_needs_neutralising(const char *s, size_t len)
-{
-	size_t i = 1, digits = 0;
-
-	if (len == 0 || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
-		return 0;
-	if (s[0] != '-' && s[0] != '+')
-		return 1;
-	/* a signed decimal number is a value, not a formula */
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++, digits++;
-	if (i < len && s[i] == '.' && digits > 0) {
-		i++;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	return !(digits > 0 && i == len);
-}
-
-void
-csv_write_text(FILE *f, const char *s, size_t len, int safe)
-{
-	char *t;
-
-	if (!safe || !csv_needs_neutralising(s, len)) {
-		csv_write_field(f, s, len);
-		return;
-	}
-	t = xmalloc(len + 1);
-	t[0] = '\'';
-	memcpy(t + 1, s, len);
-	csv_write_field(f, t, len + 1);
-	free(t);
-}
-
-void
-json_write_string(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-
-	putc('"', f);
-	while (i < len) {
-		unsigned char c = u[i];
-		size_t n;
-
-		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc(c, f);
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f);
-			i++;
-		} else if (c == '\r') {
-			fputs("\\r", f);
-			i++;
-		} else if (c == '\t') {
-			fputs("\\t", f);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
-			i++;
-		} else if (c == '<') {
-			/* safe to embed in an HTML script block */
-			fputs("\\u003c", f);
-			i++;
-		} else if ((n = utf8_decode(u + i, len - i, NULL)) == 0) {
-			fputs("\\ufffd", f);	/* not UTF-8 */
-			i++;
-		} else {
-			fwrite(u + i, 1, n, f);
-			i += n;
-		}
-	}
-	putc('"', f);
-}
-
 /* A metric as CSV/JSON writes it: exact credits, cents for money. */
 static void
 write_plain_metric(FILE *f, const struct view_row *r, int vm)
@@ -359,7 +262,7 @@ write_csv(const struct view *v, FILE *f)
 
 			if (k)
 				putc(',', f);
-			csv_write_text(f, s, len, v->o->csv_safe);
+			csvw_text(f, s, len, v->o->csv_safe);
 		}
 		for (m = 0; m < VM_COUNT; m++) {
 			putc(',', f);
@@ -415,7 +318,7 @@ write_json(const struct view *v, FILE *f)
 			const char *s = row_key_part(v, &v->rows[i], k, &len);
 
 			fprintf(f, "\"%s\": ", v->o->keys[k].name);
-			json_write_string(f, s, len);
+			jsonw_string(f, s, len);
 			fputs(", ", f);
 		}
 		write_json_metrics(f, &v->rows[i], 1);
