@@ -10,34 +10,7 @@
 #include <string.h>
 
 #include "util.h"
-
-void
-html_escape(FILE *f, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			putc(s[i], f);
-		}
-	}
-}
+#include "xmlw.h"
 
 /* A name from the data: display-safe (chart_safe_text), then escaped. */
 static void
@@ -45,7 +18,7 @@ html_name(FILE *f, const char *s, size_t len)
 {
 	char *safe = chart_safe_text(s, len);
 
-	html_escape(f, safe, strlen(safe));
+	xmlw_escape(f, safe, strlen(safe));
 	free(safe);
 }
 
@@ -150,7 +123,7 @@ html_begin(FILE *f, const char *title)
 	    "default-src 'none'; style-src 'unsafe-inline'; "
 	    "script-src 'unsafe-inline'; img-src data:\">\n"
 	    "<link rel=\"icon\" href=\"data:,\">\n<title>", f);
-	html_escape(f, title, strlen(title));
+	xmlw_escape(f, title, strlen(title));
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
 	    html_css);
 }
@@ -204,7 +177,7 @@ html_row(FILE *f, const struct view *v, const struct view_row *r,
 		fputs("<td class=\"t\">", f);
 		if (label != NULL) {
 			if (k == 0)
-				html_escape(f, label, strlen(label));
+				xmlw_escape(f, label, strlen(label));
 		} else {
 			p = agg_key_part(r->key, r->keylen, k, &len);
 			html_name(f, p, len);

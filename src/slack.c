@@ -30,10 +30,19 @@
 
 /* ---- text ---- */
 
+/* mrkdwn's three entities: the one for c, or NULL when c stands as it is. */
+static const char *
+slack_entity(unsigned char c)
+{
+	return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" :
+	    NULL;
+}
+
 int
 slack_name(struct sbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	const char *e;
 	size_t i = 0, chars = 0;
 	int ret = 0;
 
@@ -53,12 +62,8 @@ slack_name(struct sbuf *sb, const char *s, size_t len)
 		} else if (u[i] < 0x20 || u[i] == 0x7f ||
 		    (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
 			ret |= sbuf_addch(sb, ' ');
-		} else if (u[i] == '&') {
-			ret |= sbuf_addstr(sb, "&amp;");
-		} else if (u[i] == '<') {
-			ret |= sbuf_addstr(sb, "&lt;");
-		} else if (u[i] == '>') {
-			ret |= sbuf_addstr(sb, "&gt;");
+		} else if ((e = slack_entity(u[i])) != NULL) {
+			ret |= sbuf_addstr(sb, e);
 		} else if (u[i] == '`') {
 			ret |= sbuf_addstr(sb, "\xcb\x8b");	/* U+02CB */
 		} else {
@@ -76,13 +81,11 @@ slack_name(struct sbuf *sb, const char *s, size_t len)
 static void
 slack_text(struct sbuf *sb, const char *s)
 {
+	const char *e;
+
 	for (; *s; s++) {
-		if (*s == '&')
-			sbuf_addstr(sb, "&amp;");
-		else if (*s == '<')
-			sbuf_addstr(sb, "&lt;");
-		else if (*s == '>')
-			sbuf_addstr(sb, "&gt;");
+		if ((e = slack_entity((unsigned char)*s)) != NULL)
+			sbuf_addstr(sb, e);
 		else
 			sbuf_addch(sb, *s);
 	}
