@@ -30,8 +30,11 @@ grid_release(struct grid *g)
 	for (i = 0; i < g->nrows * g->ncols; i++)
 		free(g->cells[i]);
 	free(g->cells);
+	free(g->lens);
 	g->cells = NULL;
+	g->lens = NULL;
 	g->nrows = 0;
+	g->cap = 0;
 }
 
 size_t
@@ -39,10 +42,18 @@ grid_row(struct grid *g)
 {
 	size_t i;
 
-	g->cells = xreallocarray(g->cells, (g->nrows + 1) * g->ncols,
-	    sizeof(*g->cells));
-	for (i = 0; i < g->ncols; i++)
+	/* doubling: a report of many groups appends them in linear time */
+	if (g->nrows == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->cells = xreallocarray(g->cells, g->cap * g->ncols,
+		    sizeof(*g->cells));
+		g->lens = xreallocarray(g->lens, g->cap * g->ncols,
+		    sizeof(*g->lens));
+	}
+	for (i = 0; i < g->ncols; i++) {
 		g->cells[g->nrows * g->ncols + i] = xstrdup("");
+		g->lens[g->nrows * g->ncols + i] = 0;
+	}
 	return g->nrows++;
 }
 
@@ -52,7 +63,10 @@ grid_set(struct grid *g, size_t row, size_t col, const char *s, size_t len)
 	char **c = &g->cells[row * g->ncols + col];
 
 	free(*c);
-	*c = xstrndup(s, len);
+	*c = xmalloc(len + 1);
+	memcpy(*c, s, len);
+	(*c)[len] = '\0';
+	g->lens[row * g->ncols + col] = len;
 }
 
 void
@@ -61,9 +75,11 @@ grid_setstr(struct grid *g, size_t row, size_t col, const char *s)
 	grid_set(g, row, col, s, strlen(s));
 }
 
+/* Cell (row, col) and its length. */
 static const char *
-grid_cell(const struct grid *g, size_t row, size_t col)
+grid_cell(const struct grid *g, size_t row, size_t col, size_t *len)
 {
+	*len = g->lens[row * g->ncols + col];
 	return g->cells[row * g->ncols + col];
 }
 
@@ -77,11 +93,12 @@ grid_write_csv(const struct grid *g, FILE *f)
 	putc('\n', f);
 	for (i = 0; i < g->nrows; i++) {
 		for (j = 0; j < g->ncols; j++) {
-			const char *s = grid_cell(g, i, j);
+			size_t len;
+			const char *s = grid_cell(g, i, j, &len);
 
 			if (j)
 				putc(',', f);
-			csvw_text(f, s, strlen(s), g->csv_safe &&
+			csvw_text(f, s, len, g->csv_safe &&
 			    !g->numeric[j]);
 		}
 		putc('\n', f);
@@ -96,11 +113,12 @@ grid_json_object(const struct grid *g, size_t i, size_t from, FILE *f)
 
 	putc('{', f);
 	for (j = from; j < g->ncols; j++) {
-		const char *s = grid_cell(g, i, j);
+		size_t len;
+		const char *s = grid_cell(g, i, j, &len);
 
 		fprintf(f, "%s\"%s\": ", j > from ? ", " : "", g->heads[j]);
 		if (!g->numeric[j])
-			jsonw_string(f, s, strlen(s));
+			jsonw_string(f, s, len);
 		else
 			fputs(*s ? s : "null", f);
 	}
@@ -159,12 +177,11 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			size_t len;
 
 			if (i == 0)
-				s = g->heads[j];
+				s = g->heads[j], len = strlen(s);
 			else if (i <= g->nrows)
-				s = grid_cell(g, i - 1, j);
+				s = grid_cell(g, i - 1, j, &len);
 			else
-				s = grid_cell(totals, 0, j);
-			len = strlen(s);
+				s = grid_cell(totals, 0, j, &len);
 			if (len == 0 && i > 0 && i <= g->nrows && j < g->nkeys)
 				s = "(none)", len = 6;
 			if (i == 0) {	/* our names, shown as they are */
@@ -198,6 +215,9 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			size_t pad = width[j] - w[i * ncol + j];
 			int left = !g->numeric[j];
 
+			if (!md && g->trim_last && j + 1 == ncol &&
+			    w[i * ncol + j] == 0)
+				break;	/* no trailing blanks */
 			if (md)
 				putc(' ', f);
 			else if (j)

@@ -11,6 +11,7 @@
 
 #include "csvw.h"
 #include "date.h"
+#include "grid.h"
 #include "jsonw.h"
 #include "utf8.h"
 
@@ -352,8 +353,6 @@ write_json(const struct view *v, FILE *f)
 
 /* ---- table and markdown ---- */
 
-#define NAME_MAX_COLS 48
-
 /* The contract is in view.h. */
 size_t
 view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
@@ -427,11 +426,6 @@ view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
 	return cols;
 }
 
-struct cell {
-	char *text;
-	size_t width;
-};
-
 /* The metrics the human formats show: the non-zero credit kinds. */
 static int
 shown_metrics(const struct view *v, int *list)
@@ -486,83 +480,12 @@ count_text(uint64_t n, char *buf)
 	return buf;
 }
 
+/* The title above the table or markdown. */
 static void
-write_human(const struct view *v, FILE *f, int md)
+write_title(const struct view *v, FILE *f, int md)
 {
 	const struct report_result *res = v->res;
-	int list[VM_COUNT], nm = shown_metrics(v, list);
-	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm +
-	    (v->count_name != NULL);
-	size_t nrow = v->n + 2;	/* header, rows, total */
-	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
-	size_t *width = xcalloc(ncol, sizeof(*width));
-	struct sbuf sb;
-	struct view_row tot;
 	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], n1[32], n2[32], n3[32];
-	size_t i, j;
-
-	sbuf_init(&sb, 1 << 20);
-	memset(&tot, 0, sizeof(tot));
-	tot.m = res->totals;
-	tot.cost = v->total_cost;
-	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
-	for (j = 0; j < ncol; j++) {
-		const char *h = j < nk ? v->o->keys[j].name :
-		    j - nk < (size_t)nm ? metric_short[list[j - nk]] :
-		    v->count_name;
-
-		cells[j].text = xstrdup(h);
-		cells[j].width = strlen(h);
-	}
-	for (i = 0; i <= v->n; i++) {
-		const struct view_row *r = i < v->n ? &v->rows[i] : &tot;
-		struct cell *row = &cells[(i + 1) * ncol];
-
-		for (j = 0; j < nk; j++) {
-			size_t len;
-			const char *s;
-
-			if (i == v->n) {
-				s = j == 0 ? "TOTAL" : "";
-				len = strlen(s);
-			} else {
-				s = row_key_part(v, r, j, &len);
-			}
-			if (len == 0 && i < v->n)
-				s = "(none)", len = 6;
-			row[j].width = view_cell_text(&sb, s, len, md ? 0 :
-			    NAME_MAX_COLS, md);
-			row[j].text = xstrdup(sb.buf);
-		}
-		for (j = nk; j < nk + (size_t)nm; j++) {
-			row[j].text = human_metric(r, list[j - nk]);
-			row[j].width = strlen(row[j].text);
-		}
-		if (v->count_name != NULL) {
-			char n4[32];
-
-			row[j].text = xstrdup(count_text(i < v->n ? r->count :
-			    v->total_count, n4));
-			row[j].width = strlen(row[j].text);
-		}
-	}
-	if (md) {
-		/* the total row is bold */
-		for (j = 0; j < ncol; j++) {
-			struct cell *t = &cells[(nrow - 1) * ncol + j];
-			char *b;
-
-			if (t->width == 0)
-				continue;
-			b = xasprintf("**%s**", t->text);
-			free(t->text);
-			t->text = b;
-			t->width += 4;
-		}
-	}
-	for (i = 0; i < nrow * ncol; i++)
-		if (cells[i].width > width[i % ncol])
-			width[i % ncol] = cells[i].width;
 
 	if (res->have_dates) {
 		date_format_day(res->first_date, d1);
@@ -601,65 +524,74 @@ write_human(const struct view *v, FILE *f, int md)
 			    count_text(res->rows_filtered, n3));
 		fputs("\n\n", f);
 	}
-	for (i = 0; i < nrow; i++) {
-		struct cell *row = &cells[i * ncol];
-		int total_row = i == nrow - 1;
+}
 
-		if (md)
-			fputs("|", f);
-		if (!md && total_row) {
-			size_t all = 0;
+/* Row r's metrics and count into row `row` of g, from column nk on. */
+static void
+grid_metrics(struct grid *g, size_t row, const struct view_row *r,
+    const int *list, int nm, int count, uint64_t n)
+{
+	size_t nk = g->nkeys;
+	char buf[32];
+	int m;
 
-			for (j = 0; j < ncol; j++)
-				all += width[j] + (j ? 2 : 0);
-			for (j = 0; j < all; j++)
-				putc('-', f);
-			putc('\n', f);
-		}
-		for (j = 0; j < ncol; j++) {
-			size_t pad = width[j] - row[j].width, k;
-			int left = j < nk;
+	for (m = 0; m < nm; m++) {
+		char *t = human_metric(r, list[m]);
 
-			if (md)
-				putc(' ', f);
-			else if (j)
-				fputs("  ", f);
-			if (!left)
-				for (k = 0; k < pad; k++)
-					putc(' ', f);
-			fputs(row[j].text, f);
-			if (left && (md || j + 1 < ncol))
-				for (k = 0; k < pad; k++)
-					putc(' ', f);
-			if (md)
-				fputs(" |", f);
-		}
-		putc('\n', f);
-		if (i == 0 && md) {
-			fputs("|", f);
-			for (j = 0; j < ncol; j++) {
-				fputs(j < nk ? " :" : " ", f);
-				for (size_t k = 0; k < width[j] - 1 ; k++)
-					putc('-', f);
-				fputs(j < nk ? " |" : ": |", f);
-			}
-			putc('\n', f);
-		}
-		if (i == 0 && !md) {
-			size_t all = 0;
-
-			for (j = 0; j < ncol; j++)
-				all += width[j] + (j ? 2 : 0);
-			for (j = 0; j < all; j++)
-				putc('-', f);
-			putc('\n', f);
-		}
+		grid_setstr(g, row, nk + (size_t)m, t);
+		free(t);
 	}
-	for (i = 0; i < nrow * ncol; i++)
-		free(cells[i].text);
-	free(cells);
-	free(width);
-	sbuf_release(&sb);
+	if (count)
+		grid_setstr(g, row, nk + (size_t)nm, count_text(n, buf));
+}
+
+/* The table and markdown: a grid (grid.h) of the rows and the total. */
+static void
+write_human(const struct view *v, FILE *f, int md)
+{
+	const struct report_result *res = v->res;
+	int list[VM_COUNT], nm = shown_metrics(v, list);
+	int count = v->count_name != NULL;
+	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm + (size_t)count;
+	const char **heads = xcalloc(ncol, sizeof(*heads));
+	int *numeric = xcalloc(ncol, sizeof(*numeric));
+	struct grid g, totals;
+	struct view_row tot;
+	size_t i, j, row;
+
+	for (j = 0; j < ncol; j++) {
+		heads[j] = j < nk ? v->o->keys[j].name :
+		    j - nk < (size_t)nm ? metric_short[list[j - nk]] :
+		    v->count_name;
+		numeric[j] = j >= nk;
+	}
+	grid_init(&g, heads, numeric, ncol, nk);
+	grid_init(&totals, heads, numeric, ncol, nk);
+	for (i = 0; i < v->n; i++) {
+		row = grid_row(&g);
+		for (j = 0; j < nk; j++) {
+			size_t len;
+			const char *s = row_key_part(v, &v->rows[i], j, &len);
+
+			grid_set(&g, row, j, s, len);
+		}
+		grid_metrics(&g, row, &v->rows[i], list, nm, count,
+		    v->rows[i].count);
+	}
+	memset(&tot, 0, sizeof(tot));
+	tot.m = res->totals;
+	tot.cost = v->total_cost;
+	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
+	row = grid_row(&totals);
+	if (nk > 0)
+		grid_setstr(&totals, row, 0, "TOTAL");
+	grid_metrics(&totals, row, &tot, list, nm, count, v->total_count);
+	write_title(v, f, md);
+	grid_write(&g, &totals, NULL, NULL, f, md ? FMT_MARKDOWN : FMT_TABLE);
+	grid_release(&g);
+	grid_release(&totals);
+	free(heads);
+	free(numeric);
 }
 
 int
