@@ -59,27 +59,6 @@ compare_row_set(struct compare_row *r, dec_t prev, dec_t cur, int in_prev,
 	}
 }
 
-/* Keys column by column, bytewise; the same order as report's ties. */
-static int
-compare_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
-    size_t nkeys)
-{
-	size_t i;
-
-	for (i = 0; i < nkeys; i++) {
-		size_t na, nb;
-		const char *pa = agg_key_part(ka, la, i, &na);
-		const char *pb = agg_key_part(kb, lb, i, &nb);
-		int c = memcmp(pa, pb, na < nb ? na : nb);
-
-		if (c != 0)
-			return c;
-		if (na != nb)
-			return na < nb ? -1 : 1;
-	}
-	return 0;
-}
-
 /* qsort has no context argument in C11: sorts run on one thread. */
 static size_t compare_nkeys;
 
@@ -89,7 +68,7 @@ compare_group_cmp(const void *pa, const void *pb)
 	const struct agg_group *a = *(const struct agg_group *const *)pa;
 	const struct agg_group *b = *(const struct agg_group *const *)pb;
 
-	return compare_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
 	    compare_nkeys);
 }
 
@@ -101,7 +80,7 @@ compare_row_cmp(const void *pa, const void *pb)
 
 	if (x != y)
 		return x > y ? -1 : 1;
-	return compare_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
 	    compare_nkeys);
 }
 
@@ -144,7 +123,7 @@ compare_build(struct compare *c, const struct report_opts *o,
 		else if (j == nq)
 			d = -1;
 		else
-			d = compare_key_cmp(p[i]->key, p[i]->keylen,
+			d = view_key_cmp(p[i]->key, p[i]->keylen,
 			    q[j]->key, q[j]->keylen, o->nkeys);
 		if (d < 0) {
 			r->key = p[i]->key;
@@ -401,8 +380,8 @@ static void
 compare_write_human(const struct compare *c, FILE *f, int md)
 {
 	size_t nk = c->o->nkeys, ncol = nk + 5;
-	const char **heads = xcalloc(ncol, sizeof(*heads));
-	int *numeric = xcalloc(ncol, sizeof(*numeric));
+	const char *heads[REPORT_MAX_KEYS + 5] = { NULL };
+	int numeric[REPORT_MAX_KEYS + 5] = { 0 };
 	static const char *const value_heads[] = {
 		"previous", "current", "change", "change_pct", "trend"
 	};
@@ -449,26 +428,16 @@ compare_write_human(const struct compare *c, FILE *f, int md)
 	grid_write(&g, &totals, NULL, NULL, f, md ? FMT_MARKDOWN : FMT_TABLE);
 	grid_release(&g);
 	grid_release(&totals);
-	free(heads);
-	free(numeric);
 }
 
 int
 compare_write(const struct compare *c, FILE *f, enum view_format fmt)
 {
-	switch (fmt) {
-	case FMT_CSV:
+	if (fmt == FMT_CSV)
 		compare_write_csv(c, f);
-		break;
-	case FMT_JSON:
+	else if (fmt == FMT_JSON)
 		compare_write_json(c, f);
-		break;
-	case FMT_TABLE:
-		compare_write_human(c, f, 0);
-		break;
-	case FMT_MARKDOWN:
-		compare_write_human(c, f, 1);
-		break;
-	}
+	else
+		compare_write_human(c, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
 }

@@ -258,19 +258,11 @@ int
 grid_write(const struct grid *g, const struct grid *totals,
     const char *title, const char *json_meta, FILE *f, enum view_format fmt)
 {
-	switch (fmt) {
-	case FMT_CSV:
+	if (fmt == FMT_CSV)
 		grid_write_csv(g, f);
-		break;
-	case FMT_JSON:
+	else if (fmt == FMT_JSON)
 		grid_write_json(g, totals, json_meta, f);
-		break;
-	case FMT_TABLE:
-		grid_write_human(g, totals, title, f, 0);
-		break;
-	case FMT_MARKDOWN:
-		grid_write_human(g, totals, title, f, 1);
-		break;
-	}
+	else
+		grid_write_human(g, totals, title, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
 }

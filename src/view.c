@@ -78,22 +78,31 @@ view_metric_value(const struct metrics *m, int vm, dec_t price,
 	return m->credits[vm - VM_CREDITS];
 }
 
-static int
-key_cmp(const struct view_row *a, const struct view_row *b, size_t nkeys)
+/* The contract is in view.h. */
+int
+view_key_part_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t i)
+{
+	size_t na, nb;
+	const char *pa = agg_key_part(ka, la, i, &na);
+	const char *pb = agg_key_part(kb, lb, i, &nb);
+	int c = memcmp(pa, pb, na < nb ? na : nb);
+
+	if (c != 0)
+		return c;
+	return na == nb ? 0 : na < nb ? -1 : 1;
+}
+
+int
+view_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t nkeys)
 {
 	size_t i;
+	int c;
 
-	for (i = 0; i < nkeys; i++) {
-		size_t la, lb;
-		const char *pa = agg_key_part(a->key, a->keylen, i, &la);
-		const char *pb = agg_key_part(b->key, b->keylen, i, &lb);
-		int c = memcmp(pa, pb, la < lb ? la : lb);
-
-		if (c != 0)
+	for (i = 0; i < nkeys; i++)
+		if ((c = view_key_part_cmp(ka, la, kb, lb, i)) != 0)
 			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
-	}
 	return 0;
 }
 
@@ -107,17 +116,11 @@ row_cmp(const void *pa, const void *pb)
 	const struct view *v = sort_view;
 
 	if (v->sort_key >= 0) {
-		size_t la, lb;
-		const char *ka = agg_key_part(a->key, a->keylen,
-		    (size_t)v->sort_key, &la);
-		const char *kb = agg_key_part(b->key, b->keylen,
-		    (size_t)v->sort_key, &lb);
-		int c = memcmp(ka, kb, la < lb ? la : lb);
+		int c = view_key_part_cmp(a->key, a->keylen, b->key, b->keylen,
+		    (size_t)v->sort_key);
 
 		if (c != 0)
 			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
 	} else {
 		dec_t x = view_row_metric(a, v->sort_metric);
 		dec_t y = view_row_metric(b, v->sort_metric);
@@ -125,7 +128,8 @@ row_cmp(const void *pa, const void *pb)
 		if (x != y)
 			return x > y ? -1 : 1;
 	}
-	return key_cmp(a, b, v->o->nkeys);
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	    v->o->nkeys);
 }
 
 static void
@@ -553,8 +557,8 @@ write_human(const struct view *v, FILE *f, int md)
 	int list[VM_COUNT], nm = shown_metrics(v, list);
 	int count = v->count_name != NULL;
 	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm + (size_t)count;
-	const char **heads = xcalloc(ncol, sizeof(*heads));
-	int *numeric = xcalloc(ncol, sizeof(*numeric));
+	const char *heads[REPORT_MAX_KEYS + VM_COUNT + 1] = { NULL };
+	int numeric[REPORT_MAX_KEYS + VM_COUNT + 1] = { 0 };
 	struct grid g, totals;
 	struct view_row tot;
 	size_t i, j, row;
@@ -590,26 +594,16 @@ write_human(const struct view *v, FILE *f, int md)
 	grid_write(&g, &totals, NULL, NULL, f, md ? FMT_MARKDOWN : FMT_TABLE);
 	grid_release(&g);
 	grid_release(&totals);
-	free(heads);
-	free(numeric);
 }
 
 int
 view_write(const struct view *v, FILE *f, enum view_format fmt)
 {
-	switch (fmt) {
-	case FMT_CSV:
+	if (fmt == FMT_CSV)
 		write_csv(v, f);
-		break;
-	case FMT_JSON:
+	else if (fmt == FMT_JSON)
 		write_json(v, f);
-		break;
-	case FMT_TABLE:
-		write_human(v, f, 0);
-		break;
-	case FMT_MARKDOWN:
-		write_human(v, f, 1);
-		break;
-	}
+	else
+		write_human(v, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
 }

@@ -84,6 +84,16 @@ dec_t view_metric_value(const struct metrics *m, int vm, dec_t price,
 /* A row's metric `vm`, as the writers show it. */
 dec_t view_row_metric(const struct view_row *r, int vm);
 
+/*
+ * The order of two agg keys (agg.h) in the rows: column i alone, or the
+ * first nkeys columns in turn; each bytewise, a prefix first.  Returns
+ * <0, 0 or >0 as memcmp.
+ */
+int view_key_part_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t i);
+int view_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t nkeys);
+
 /* Write the view in `fmt`.  Returns 0, or -1 on a write error. */
 int view_write(const struct view *v, FILE *f, enum view_format fmt);
 
