@@ -617,22 +617,6 @@ slack_payload(const struct slack_msg *m, const struct slack_limits *lim)
 
 /* ---- posting ---- */
 
-static char *
-slack_host(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL, *ret;
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		ret = xstrdup("(unknown host)");
-	else
-		ret = xstrdup(host);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ret;
-}
-
 int
 slack_url_check(const char *url, const char *what)
 {
@@ -727,7 +711,7 @@ slack_post(const char *url, const char *what, const char *payload,
 		return error("cannot start libcurl"), EXIT_FAILURE_OTHER;
 	/* what the webhook answers is printed with the URL masked */
 	redact_add_url(url);
-	host = slack_host(url);
+	host = net_url_host(url);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	for (;;) {
