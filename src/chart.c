@@ -725,12 +725,8 @@ chart_release(struct chart *c)
 	for (i = 0; i < c->nbars; i++)
 		free(c->bars[i].label);
 	free(c->bars);
-	for (i = 0; i < c->nseries; i++)
-		free(c->series[i]);
-	free(c->series);
-	for (i = 0; i < c->nperiods; i++)
-		free(c->periods[i]);
-	free(c->periods);
+	strv_free(c->series, c->nseries);
+	strv_free(c->periods, c->nperiods);
 	free(c->cells);
 	free(c->period_totals);
 	memset(c, 0, sizeof(*c));

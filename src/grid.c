@@ -25,11 +25,7 @@ grid_init(struct grid *g, const char *const *heads, const int *numeric,
 void
 grid_release(struct grid *g)
 {
-	size_t i;
-
-	for (i = 0; i < g->nrows * g->ncols; i++)
-		free(g->cells[i]);
-	free(g->cells);
+	strv_free(g->cells, g->nrows * g->ncols);
 	free(g->lens);
 	g->cells = NULL;
 	g->lens = NULL;
@@ -63,9 +59,7 @@ grid_set(struct grid *g, size_t row, size_t col, const char *s, size_t len)
 	char **c = &g->cells[row * g->ncols + col];
 
 	free(*c);
-	*c = xmalloc(len + 1);
-	memcpy(*c, s, len);
-	(*c)[len] = '\0';
+	*c = xstrndup(s, len);	/* all len bytes, a NUL among them too */
 	g->lens[row * g->ncols + col] = len;
 }
 
@@ -246,9 +240,7 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			grid_rule(f, width, ncol);
 		}
 	}
-	for (i = 0; i < nrow * ncol; i++)
-		free(text[i]);
-	free(text);
+	strv_free(text, nrow * ncol);
 	free(w);
 	free(width);
 	sbuf_release(&sb);

@@ -270,6 +270,16 @@ xasprintf(const char *fmt, ...)
 }
 
 void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
 sbuf_init(struct sbuf *sb, size_t max)
 {
 	sb->cap = 64;

@@ -87,6 +87,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Return a newly allocated string formatted like printf. */
 char *xasprintf(const char *fmt, ...) CU_PRINTF(1, 2);
+/* Free the n strings of v, then v itself (v may be NULL when n is 0). */
+void strv_free(char **v, size_t n);
 
 /*
  * A growable byte buffer.  `buf` is always NUL-terminated and never NULL
