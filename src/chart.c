@@ -227,32 +227,28 @@ static const char *const credit_titles[CR_COUNT] = {
 	"IP ranges credits", "Credits"
 };
 
-static const char *
-metric_title(int vm)
-{
-	if (vm == VM_JOBS)
-		return "Jobs";
-	if (vm == VM_RUN_SECONDS)
-		return "Run hours";
-	if (vm == VM_COST)
-		return "Cost";
-	if (vm == VM_SHARE)
-		return "Share of credits";
-	return credit_titles[vm - VM_CREDITS];
-}
+/* The metrics that are not credits: their titles and units. */
+static const struct {
+	int vm;
+	const char *title, *unit;
+} metric_texts[] = {
+	{ VM_JOBS, "Jobs", "jobs" },
+	{ VM_RUN_SECONDS, "Run hours", "hours" },
+	{ VM_COST, "Cost", "USD" },
+	{ VM_SHARE, "Share of credits", "% of credits" },
+};
 
+/* Metric vm's title (a chart's), or with `unit` its unit (an axis's). */
 static const char *
-metric_unit(int vm)
+metric_text(int vm, int unit)
 {
-	if (vm == VM_JOBS)
-		return "jobs";
-	if (vm == VM_RUN_SECONDS)
-		return "hours";
-	if (vm == VM_COST)
-		return "USD";
-	if (vm == VM_SHARE)
-		return "% of credits";
-	return "credits";
+	size_t i;
+
+	for (i = 0; i < sizeof(metric_texts) / sizeof(metric_texts[0]); i++)
+		if (metric_texts[i].vm == vm)
+			return unit ? metric_texts[i].unit :
+			    metric_texts[i].title;
+	return unit ? "credits" : credit_titles[vm - VM_CREDITS];
 }
 
 /* The drawn value of sums m: hours instead of seconds. */
@@ -315,7 +311,7 @@ chart_titles(struct chart *c, const struct view *v,
 	if (opts->title != NULL) {
 		c->title = chart_safe_text(opts->title, strlen(opts->title));
 	} else {
-		sbuf_addstr(&sb, metric_title(c->metric));
+		sbuf_addstr(&sb, metric_text(c->metric, 0));
 		if (c->metric == VM_COST)
 			sbuf_addstr(&sb, " (USD)");
 		if (t >= 0)
@@ -702,7 +698,7 @@ chart_build(struct chart *c, const struct view *v,
 	memset(c, 0, sizeof(*c));
 	c->kind = t >= 0 ? CHART_STACKED : CHART_BARS;
 	c->metric = v->sort_key >= 0 ? VM_CREDITS + CR_TOTAL : v->sort_metric;
-	c->unit = metric_unit(c->metric);
+	c->unit = metric_text(c->metric, 1);
 	c->empty = v->n == 0;
 	chart_titles(c, v, opts, t);
 	frame_make(&f, width, height);
