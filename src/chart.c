@@ -745,31 +745,33 @@ shape_push(struct chart_draw *d, enum chart_shape_kind kind)
 	return s;
 }
 
-static void
-draw_rect(struct chart_draw *d, double x, double y, double w, double h,
-    uint32_t rgb)
+/* A shape of `kind` at (x, y), w by h, in rgb; the rest zero. */
+static struct chart_shape *
+shape_place(struct chart_draw *d, enum chart_shape_kind kind, double x,
+    double y, double w, double h, uint32_t rgb)
 {
-	struct chart_shape *s = shape_push(d, CS_RECT);
+	struct chart_shape *s = shape_push(d, kind);
 
 	s->x = x;
 	s->y = y;
 	s->w = w;
 	s->h = h;
 	s->rgb = rgb;
+	return s;
+}
+
+static void
+draw_rect(struct chart_draw *d, double x, double y, double w, double h,
+    uint32_t rgb)
+{
+	shape_place(d, CS_RECT, x, y, w, h, rgb);
 }
 
 static void
 draw_line(struct chart_draw *d, double x1, double y1, double x2, double y2,
     double width, uint32_t rgb)
 {
-	struct chart_shape *s = shape_push(d, CS_LINE);
-
-	s->x = x1;
-	s->y = y1;
-	s->w = x2 - x1;
-	s->h = y2 - y1;
-	s->size = width;
-	s->rgb = rgb;
+	shape_place(d, CS_LINE, x1, y1, x2 - x1, y2 - y1, rgb)->size = width;
 }
 
 /* Draw text, taking ownership of `text`; nothing for "". */
@@ -783,14 +785,11 @@ draw_text(struct chart_draw *d, double x, double y, char *text, double size,
 		free(text);
 		return;
 	}
-	s = shape_push(d, CS_TEXT);
-	s->x = x;
-	s->y = y;
+	s = shape_place(d, CS_TEXT, x, y, 0, 0, rgb);
 	s->text = text;
 	s->size = size;
 	s->bold = bold;
 	s->anchor = anchor;
-	s->rgb = rgb;
 }
 
 /* Begin a group; takes ownership of name, value and tip. */

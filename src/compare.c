@@ -396,7 +396,7 @@ compare_write_human(const struct compare *c, FILE *f, int md)
 	}
 	grid_init(&g, heads, numeric, ncol, nk);
 	grid_init(&totals, heads, numeric, ncol, nk);
-	g.trim_last = 1;	/* the total's empty trend: no trailing blanks */
+	g.trim_last = 1;	/* the total's trend: no trailing blanks */
 	for (i = 0; i < c->n; i++) {
 		row = grid_row(&g);
 		for (j = 0; j < nk; j++) {

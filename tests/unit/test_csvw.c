@@ -107,7 +107,8 @@ test_needs_neutralising(void **state)
 	assert_true(csvw_needs_neutralising("-x", 2));
 	assert_false(csvw_needs_neutralising("-12", 3));
 	assert_false(csvw_needs_neutralising("-1.5", 4));
-	assert_false(csvw_needs_neutralising("-1.", 3));	/* "-1." is -1 */
+	/* "-1." is the number -1 */
+	assert_false(csvw_needs_neutralising("-1.", 3));
 	assert_false(csvw_needs_neutralising("", 0));
 	assert_false(csvw_needs_neutralising("\0=", 2));
 	/* "-12x" cut to 3 bytes is the number -12 */
