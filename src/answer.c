@@ -33,14 +33,10 @@ text_of(const json_t *v)
 void
 answer_release(struct job_answer *a)
 {
-	size_t i;
-
 	free(a->id);
 	free(a->state);
 	free(a->error_reason);
-	for (i = 0; i < a->nurls; i++)
-		free(a->urls[i]);
-	free(a->urls);
+	strv_free(a->urls, a->nurls);
 	memset(a, 0, sizeof(*a));
 }
 

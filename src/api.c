@@ -185,22 +185,6 @@ out:
 	return ret;
 }
 
-static char *
-url_host(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL, *ret;
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		ret = xstrdup("(unknown host)");
-	else
-		ret = xstrdup(host);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ret;
-}
-
 int
 api_base_check(const char *url, char *err, size_t errlen)
 {
@@ -240,7 +224,7 @@ api_new(const char *base_url, const char *token, int verbose,
 	a->token = xstrdup(token);
 	/* whatever the API answers is printed with the token masked */
 	redact_add_secret(token);
-	a->host = url_host(base_url);
+	a->host = net_url_host(base_url);
 	a->verbose = verbose;
 	a->loopback = loopback;
 	a->deadline = deadline;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "utf8.h"
 #include "util.h"
 
 static const uint32_t chart_palette[CHART_MAX_SERIES] = {
@@ -119,42 +120,6 @@ chart_format_value(dec_t v, int metric, char *buf)
 
 /* ---- text ---- */
 
-/*
- * Decode the UTF-8 sequence at s: its length (1-4) and *cp, or 0 when it
- * is not valid (overlong, a surrogate, past U+10FFFF, cut short).
- */
-static size_t
-chart_utf8_next(const unsigned char *s, size_t len, unsigned *cp)
-{
-	unsigned c = s[0], v;
-	size_t n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, v = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (n == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 char *
 chart_safe_text(const char *s, size_t len)
 {
@@ -167,7 +132,7 @@ chart_safe_text(const char *s, size_t len)
 	sbuf_init(&sb, SIZE_MAX);
 	while (i < len) {
 		unsigned cp = 0;
-		size_t n = chart_utf8_next(u + i, len - i, &cp);
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
 		if (n == 0) {
 			sbuf_addstr(&sb, REPLACEMENT);
@@ -210,7 +175,7 @@ chart_ellipsize(const char *s, double maxw, double size, int bold,
 	pos = xcalloc(len + 1, sizeof(*pos));
 	while (i < len) {
 		unsigned cp;
-		size_t n = chart_utf8_next(u + i, len - i, &cp);
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
 		pos[npos++] = i;
 		i += n ? n : 1;
@@ -262,32 +227,28 @@ static const char *const credit_titles[CR_COUNT] = {
 	"IP ranges credits", "Credits"
 };
 
-static const char *
-metric_title(int vm)
-{
-	if (vm == VM_JOBS)
-		return "Jobs";
-	if (vm == VM_RUN_SECONDS)
-		return "Run hours";
-	if (vm == VM_COST)
-		return "Cost";
-	if (vm == VM_SHARE)
-		return "Share of credits";
-	return credit_titles[vm - VM_CREDITS];
-}
+/* The metrics that are not credits: their titles and units. */
+static const struct {
+	int vm;
+	const char *title, *unit;
+} metric_texts[] = {
+	{ VM_JOBS, "Jobs", "jobs" },
+	{ VM_RUN_SECONDS, "Run hours", "hours" },
+	{ VM_COST, "Cost", "USD" },
+	{ VM_SHARE, "Share of credits", "% of credits" },
+};
 
+/* Metric vm's title (a chart's), or with `unit` its unit (an axis's). */
 static const char *
-metric_unit(int vm)
+metric_text(int vm, int unit)
 {
-	if (vm == VM_JOBS)
-		return "jobs";
-	if (vm == VM_RUN_SECONDS)
-		return "hours";
-	if (vm == VM_COST)
-		return "USD";
-	if (vm == VM_SHARE)
-		return "% of credits";
-	return "credits";
+	size_t i;
+
+	for (i = 0; i < sizeof(metric_texts) / sizeof(metric_texts[0]); i++)
+		if (metric_texts[i].vm == vm)
+			return unit ? metric_texts[i].unit :
+			    metric_texts[i].title;
+	return unit ? "credits" : credit_titles[vm - VM_CREDITS];
 }
 
 /* The drawn value of sums m: hours instead of seconds. */
@@ -350,7 +311,7 @@ chart_titles(struct chart *c, const struct view *v,
 	if (opts->title != NULL) {
 		c->title = chart_safe_text(opts->title, strlen(opts->title));
 	} else {
-		sbuf_addstr(&sb, metric_title(c->metric));
+		sbuf_addstr(&sb, metric_text(c->metric, 0));
 		if (c->metric == VM_COST)
 			sbuf_addstr(&sb, " (USD)");
 		if (t >= 0)
@@ -737,7 +698,7 @@ chart_build(struct chart *c, const struct view *v,
 	memset(c, 0, sizeof(*c));
 	c->kind = t >= 0 ? CHART_STACKED : CHART_BARS;
 	c->metric = v->sort_key >= 0 ? VM_CREDITS + CR_TOTAL : v->sort_metric;
-	c->unit = metric_unit(c->metric);
+	c->unit = metric_text(c->metric, 1);
 	c->empty = v->n == 0;
 	chart_titles(c, v, opts, t);
 	frame_make(&f, width, height);
@@ -760,12 +721,8 @@ chart_release(struct chart *c)
 	for (i = 0; i < c->nbars; i++)
 		free(c->bars[i].label);
 	free(c->bars);
-	for (i = 0; i < c->nseries; i++)
-		free(c->series[i]);
-	free(c->series);
-	for (i = 0; i < c->nperiods; i++)
-		free(c->periods[i]);
-	free(c->periods);
+	strv_free(c->series, c->nseries);
+	strv_free(c->periods, c->nperiods);
 	free(c->cells);
 	free(c->period_totals);
 	memset(c, 0, sizeof(*c));
@@ -788,31 +745,33 @@ shape_push(struct chart_draw *d, enum chart_shape_kind kind)
 	return s;
 }
 
-static void
-draw_rect(struct chart_draw *d, double x, double y, double w, double h,
-    uint32_t rgb)
+/* A shape of `kind` at (x, y), w by h, in rgb; the rest zero. */
+static struct chart_shape *
+shape_place(struct chart_draw *d, enum chart_shape_kind kind, double x,
+    double y, double w, double h, uint32_t rgb)
 {
-	struct chart_shape *s = shape_push(d, CS_RECT);
+	struct chart_shape *s = shape_push(d, kind);
 
 	s->x = x;
 	s->y = y;
 	s->w = w;
 	s->h = h;
 	s->rgb = rgb;
+	return s;
+}
+
+static void
+draw_rect(struct chart_draw *d, double x, double y, double w, double h,
+    uint32_t rgb)
+{
+	shape_place(d, CS_RECT, x, y, w, h, rgb);
 }
 
 static void
 draw_line(struct chart_draw *d, double x1, double y1, double x2, double y2,
     double width, uint32_t rgb)
 {
-	struct chart_shape *s = shape_push(d, CS_LINE);
-
-	s->x = x1;
-	s->y = y1;
-	s->w = x2 - x1;
-	s->h = y2 - y1;
-	s->size = width;
-	s->rgb = rgb;
+	shape_place(d, CS_LINE, x1, y1, x2 - x1, y2 - y1, rgb)->size = width;
 }
 
 /* Draw text, taking ownership of `text`; nothing for "". */
@@ -826,14 +785,11 @@ draw_text(struct chart_draw *d, double x, double y, char *text, double size,
 		free(text);
 		return;
 	}
-	s = shape_push(d, CS_TEXT);
-	s->x = x;
-	s->y = y;
+	s = shape_place(d, CS_TEXT, x, y, 0, 0, rgb);
 	s->text = text;
 	s->size = size;
 	s->bold = bold;
 	s->anchor = anchor;
-	s->rgb = rgb;
 }
 
 /* Begin a group; takes ownership of name, value and tip. */

@@ -10,32 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Text for XML content and attribute values: the five special bytes. */
-static void
-svg_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			putc(*s, f);
-		}
-	}
-}
+#include "xmlw.h"
 
 /* A coordinate: 2 decimals at most, no trailing zeros ("12.5", "3"). */
 static const char *
@@ -78,7 +53,7 @@ svg_text(FILE *f, const struct chart_shape *s)
 	fputs(" fill=\"", f);
 	svg_color(f, s->rgb);
 	fputs("\">", f);
-	svg_escape(f, s->text);
+	xmlw_escape(f, s->text, strlen(s->text));
 	fputs("</text>\n", f);
 }
 
@@ -94,7 +69,7 @@ svg_write(const struct chart_draw *d, FILE *f, const char *id)
 	    "aria-labelledby=\"%s\" font-family=\"%s\">\n"
 	    "<title id=\"%s\">", d->width, d->height, d->width, d->height, id,
 	    CHART_FONT_CSS, id);
-	svg_escape(f, d->desc);
+	xmlw_escape(f, d->desc, strlen(d->desc));
 	fprintf(f, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"",
 	    d->width, d->height);
 	svg_color(f, d->background);
@@ -133,18 +108,18 @@ svg_write(const struct chart_draw *d, FILE *f, const char *id)
 			fprintf(f, "<g class=\"%s\"", s->cls);
 			if (s->name != NULL) {
 				fputs(" data-name=\"", f);
-				svg_escape(f, s->name);
+				xmlw_escape(f, s->name, strlen(s->name));
 				putc('"', f);
 			}
 			if (s->value != NULL) {
 				fputs(" data-value=\"", f);
-				svg_escape(f, s->value);
+				xmlw_escape(f, s->value, strlen(s->value));
 				putc('"', f);
 			}
 			putc('>', f);
 			if (s->text != NULL) {
 				fputs("<title>", f);
-				svg_escape(f, s->text);
+				xmlw_escape(f, s->text, strlen(s->text));
 				fputs("</title>", f);
 			}
 			putc('\n', f);

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvw.h"
 #include "date.h"
+#include "grid.h"
+#include "jsonw.h"
 #include "util.h"
 
 static const char *const compare_trend_names[] = {
@@ -56,27 +59,6 @@ compare_row_set(struct compare_row *r, dec_t prev, dec_t cur, int in_prev,
 	}
 }
 
-/* Keys column by column, bytewise; the same order as report's ties. */
-static int
-compare_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
-    size_t nkeys)
-{
-	size_t i;
-
-	for (i = 0; i < nkeys; i++) {
-		size_t na, nb;
-		const char *pa = agg_key_part(ka, la, i, &na);
-		const char *pb = agg_key_part(kb, lb, i, &nb);
-		int c = memcmp(pa, pb, na < nb ? na : nb);
-
-		if (c != 0)
-			return c;
-		if (na != nb)
-			return na < nb ? -1 : 1;
-	}
-	return 0;
-}
-
 /* qsort has no context argument in C11: sorts run on one thread. */
 static size_t compare_nkeys;
 
@@ -86,7 +68,7 @@ compare_group_cmp(const void *pa, const void *pb)
 	const struct agg_group *a = *(const struct agg_group *const *)pa;
 	const struct agg_group *b = *(const struct agg_group *const *)pb;
 
-	return compare_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
 	    compare_nkeys);
 }
 
@@ -98,7 +80,7 @@ compare_row_cmp(const void *pa, const void *pb)
 
 	if (x != y)
 		return x > y ? -1 : 1;
-	return compare_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
 	    compare_nkeys);
 }
 
@@ -141,7 +123,7 @@ compare_build(struct compare *c, const struct report_opts *o,
 		else if (j == nq)
 			d = -1;
 		else
-			d = compare_key_cmp(p[i]->key, p[i]->keylen,
+			d = view_key_cmp(p[i]->key, p[i]->keylen,
 			    q[j]->key, q[j]->keylen, o->nkeys);
 		if (d < 0) {
 			r->key = p[i]->key;
@@ -257,7 +239,7 @@ compare_write_csv(const struct compare *c, FILE *f)
 		for (k = 0; k < c->o->nkeys; k++) {
 			const char *s = compare_key_part(r, k, &len);
 
-			csv_write_text(f, s, len, c->o->csv_safe);
+			csvw_text(f, s, len, c->o->csv_safe);
 			putc(',', f);
 		}
 		compare_plain(r, b[0], b[1], b[2], b[3]);
@@ -326,7 +308,7 @@ compare_write_json(const struct compare *c, FILE *f)
 			const char *s = compare_key_part(r, k, &len);
 
 			fprintf(f, "\"%s\": ", c->o->keys[k].name);
-			json_write_string(f, s, len);
+			jsonw_string(f, s, len);
 			fputs(", ", f);
 		}
 		compare_json_values(f, r, 1);
@@ -346,13 +328,6 @@ compare_write_json(const struct compare *c, FILE *f)
 }
 
 /* ---- table and markdown ---- */
-
-#define NAME_MAX_COLS 48
-
-struct cell {
-	char *text;
-	size_t width;
-};
 
 /* `v` with 2 decimals and thousands separators; `sign`: a + for gains. */
 static char *
@@ -379,74 +354,63 @@ compare_period(const struct report_result *r, char *buf, size_t len)
 	snprintf(buf, len, "%s to %s", d1, d2);
 }
 
+/* Row r's values and trend into row `row` of g, after its nk keys. */
+static void
+compare_grid_values(struct grid *g, size_t row, const struct compare_row *r,
+    int trend)
+{
+	size_t nk = g->nkeys;
+	char *t[4];
+	size_t k;
+
+	t[0] = compare_human_dec(r->prev, 0, "");
+	t[1] = compare_human_dec(r->cur, 0, "");
+	t[2] = compare_human_dec(r->change, 1, "");
+	t[3] = r->has_pct ? compare_human_dec(r->pct, 1, "%") : xstrdup("");
+	for (k = 0; k < 4; k++) {
+		grid_setstr(g, row, nk + k, t[k]);
+		free(t[k]);
+	}
+	if (trend)
+		grid_setstr(g, row, nk + 4, compare_trend_name(r->trend));
+}
+
+/* The table and markdown: a grid (grid.h) of the rows and the total. */
 static void
 compare_write_human(const struct compare *c, FILE *f, int md)
 {
-	size_t nk = c->o->nkeys, ncol = nk + 5, nrow = c->n + 2;
-	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
-	size_t *width = xcalloc(ncol, sizeof(*width));
-	static const char *const heads[] = {
+	size_t nk = c->o->nkeys, ncol = nk + 5;
+	const char *heads[REPORT_MAX_KEYS + 5] = { NULL };
+	int numeric[REPORT_MAX_KEYS + 5] = { 0 };
+	static const char *const value_heads[] = {
 		"previous", "current", "change", "change_pct", "trend"
 	};
 	char pp[64], cp[64];
-	struct sbuf sb;
-	size_t i, j, k;
+	struct grid g, totals;
+	size_t i, j, k, row;
 
-	sbuf_init(&sb, 1 << 20);
 	for (j = 0; j < ncol; j++) {
-		const char *h = j < nk ? c->o->keys[j].name : heads[j - nk];
-
-		cells[j].text = xstrdup(h);
-		cells[j].width = strlen(h);
+		heads[j] = j < nk ? c->o->keys[j].name : value_heads[j - nk];
+		/* keys and the trend left, the numbers right */
+		numeric[j] = j >= nk && j + 1 < ncol;
 	}
-	for (i = 0; i <= c->n; i++) {
-		const struct compare_row *r = i < c->n ? &c->rows[i] :
-		    &c->total;
-		struct cell *row = &cells[(i + 1) * ncol];
-
+	grid_init(&g, heads, numeric, ncol, nk);
+	grid_init(&totals, heads, numeric, ncol, nk);
+	g.trim_last = 1;	/* the total's trend: no trailing blanks */
+	for (i = 0; i < c->n; i++) {
+		row = grid_row(&g);
 		for (j = 0; j < nk; j++) {
 			size_t len;
-			const char *s;
+			const char *s = compare_key_part(&c->rows[i], j, &len);
 
-			if (i == c->n) {
-				s = j == 0 ? "TOTAL" : "";
-				len = strlen(s);
-			} else {
-				s = compare_key_part(r, j, &len);
-				if (len == 0)
-					s = "(none)", len = 6;
-			}
-			row[j].width = view_cell_text(&sb, s, len, md ? 0 :
-			    NAME_MAX_COLS, md);
-			row[j].text = xstrdup(sb.buf);
+			grid_set(&g, row, j, s, len);
 		}
-		row[nk].text = compare_human_dec(r->prev, 0, "");
-		row[nk + 1].text = compare_human_dec(r->cur, 0, "");
-		row[nk + 2].text = compare_human_dec(r->change, 1, "");
-		row[nk + 3].text = r->has_pct ?
-		    compare_human_dec(r->pct, 1, "%") : xstrdup("");
-		row[nk + 4].text = xstrdup(i == c->n ? "" :
-		    compare_trend_name(r->trend));
-		for (j = nk; j < ncol; j++)
-			row[j].width = strlen(row[j].text);
+		compare_grid_values(&g, row, &c->rows[i], 1);
 	}
-	if (md) {
-		/* the total row is bold */
-		for (j = 0; j < ncol; j++) {
-			struct cell *t = &cells[(nrow - 1) * ncol + j];
-			char *b;
-
-			if (t->width == 0)
-				continue;
-			b = xasprintf("**%s**", t->text);
-			free(t->text);
-			t->text = b;
-			t->width += 4;
-		}
-	}
-	for (i = 0; i < nrow * ncol; i++)
-		if (cells[i].width > width[i % ncol])
-			width[i % ncol] = cells[i].width;
+	row = grid_row(&totals);
+	if (nk > 0)
+		grid_setstr(&totals, row, 0, "TOTAL");
+	compare_grid_values(&totals, row, &c->total, 0);
 
 	compare_period(c->prev, pp, sizeof(pp));
 	compare_period(c->cur, cp, sizeof(cp));
@@ -461,80 +425,19 @@ compare_write_human(const struct compare *c, FILE *f, int md)
 	if (c->folded)
 		fprintf(f, ", %zu folded into (other)", c->folded);
 	fputs("\n\n", f);
-	for (i = 0; i < nrow; i++) {
-		struct cell *row = &cells[i * ncol];
-		size_t all = 0;
-
-		for (j = 0; j < ncol; j++)
-			all += width[j] + (j ? 2 : 0);
-		if (!md && i == nrow - 1) {
-			for (j = 0; j < all; j++)
-				putc('-', f);
-			putc('\n', f);
-		}
-		if (md)
-			putc('|', f);
-		for (j = 0; j < ncol; j++) {
-			size_t pad = width[j] - row[j].width;
-			int left = j < nk || j == ncol - 1;
-
-			if (!md && j + 1 == ncol && row[j].width == 0)
-				break;	/* no trailing blanks */
-			if (md)
-				putc(' ', f);
-			else if (j)
-				fputs("  ", f);
-			if (!left)
-				for (k = 0; k < pad; k++)
-					putc(' ', f);
-			fputs(row[j].text, f);
-			if (left && (md || j + 1 < ncol))
-				for (k = 0; k < pad; k++)
-					putc(' ', f);
-			if (md)
-				fputs(" |", f);
-		}
-		putc('\n', f);
-		if (i == 0 && md) {
-			putc('|', f);
-			for (j = 0; j < ncol; j++) {
-				int left = j < nk || j == ncol - 1;
-
-				fputs(left ? " :" : " ", f);
-				for (k = 0; k + 1 < width[j]; k++)
-					putc('-', f);
-				fputs(left ? " |" : ": |", f);
-			}
-			putc('\n', f);
-		} else if (i == 0) {
-			for (j = 0; j < all; j++)
-				putc('-', f);
-			putc('\n', f);
-		}
-	}
-	for (i = 0; i < nrow * ncol; i++)
-		free(cells[i].text);
-	free(cells);
-	free(width);
-	sbuf_release(&sb);
+	grid_write(&g, &totals, NULL, NULL, f, md ? FMT_MARKDOWN : FMT_TABLE);
+	grid_release(&g);
+	grid_release(&totals);
 }
 
 int
 compare_write(const struct compare *c, FILE *f, enum view_format fmt)
 {
-	switch (fmt) {
-	case FMT_CSV:
+	if (fmt == FMT_CSV)
 		compare_write_csv(c, f);
-		break;
-	case FMT_JSON:
+	else if (fmt == FMT_JSON)
 		compare_write_json(c, f);
-		break;
-	case FMT_TABLE:
-		compare_write_human(c, f, 0);
-		break;
-	case FMT_MARKDOWN:
-		compare_write_human(c, f, 1);
-		break;
-	}
+	else
+		compare_write_human(c, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
 }

@@ -29,6 +29,7 @@
 #include "gz.h"
 #include "hash.h"
 #include "strtab.h"
+#include "timekey.h"
 #include "usage.h"
 #include "teams.h"
 #include "util.h"
@@ -1552,8 +1553,7 @@ struct dbr {
 	int qcol[REPORT_MAX_KEYS];	/* each string key's query column */
 	struct agg sets[REPORT_MAX_SETS];
 	uint64_t *org_jobs;
-	int32_t month_day, month_start;
-	int have_month;
+	struct timekey_cache month;	/* the last KEY_MONTH lookup */
 	const char *table;	/* the one read: daily or job_runs */
 	/*
 	 * The sums of the absolute values of the rows counted (report.c's
@@ -1572,24 +1572,6 @@ dbr_dim_column(enum usage_col col)
 			return i < DIM_DAILY ? Q_DIM0 + (int)i :
 			    i == DIM_BRANCH ? Q_BRANCH : Q_USER;
 	return -1;
-}
-
-static uint32_t
-dbr_time_id(struct dbr *r, enum key_kind kind, int32_t days)
-{
-	int y, m, d;
-
-	if (kind == KEY_DAY)
-		return (uint32_t)days;
-	if (kind == KEY_WEEK)
-		return (uint32_t)date_week_start(days);
-	if (!r->have_month || r->month_day != days) {
-		date_to_ymd(days, &y, &m, &d);
-		r->month_day = days;
-		r->month_start = date_from_ymd(y, m, 1);
-		r->have_month = 1;
-	}
-	return (uint32_t)r->month_start;
 }
 
 /* Does name `id` pass a filter (cached per id in ok[])? */
@@ -1674,7 +1656,8 @@ dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 			goto filtered;
 		for (k = 0; k < o->nkeys; k++) {
 			if (key_is_time(o->keys[k].kind))
-				ids[k] = dbr_time_id(r, o->keys[k].kind, days);
+				ids[k] = timekey_id(&r->month, o->keys[k].kind,
+				    days);
 			else if (dbr_id(st, r->qcol[k], r, &ids[k]) < 0)
 				return error("database '%s': a name id out of "
 				    "range", db->path);
@@ -1771,16 +1754,8 @@ dbr_merge(struct dbr *r, struct agg *dst, size_t set)
 				free(proj);
 				break;
 			}
-			case KEY_DAY:
-				len = date_format_day((int32_t)id, text);
-				v = text;
-				break;
-			case KEY_WEEK:
-				len = date_format_week((int32_t)id, text);
-				v = text;
-				break;
 			default:
-				len = date_format_month((int32_t)id, text);
+				len = timekey_text(o->keys[c].kind, id, text);
 				v = text;
 				break;
 			}

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvw.h"
 #include "grid.h"
+#include "jsonw.h"
 #include "util.h"
 
 #define GRID_NAME_COLS 48
@@ -23,13 +25,12 @@ grid_init(struct grid *g, const char *const *heads, const int *numeric,
 void
 grid_release(struct grid *g)
 {
-	size_t i;
-
-	for (i = 0; i < g->nrows * g->ncols; i++)
-		free(g->cells[i]);
-	free(g->cells);
+	strv_free(g->cells, g->nrows * g->ncols);
+	free(g->lens);
 	g->cells = NULL;
+	g->lens = NULL;
 	g->nrows = 0;
+	g->cap = 0;
 }
 
 size_t
@@ -37,10 +38,18 @@ grid_row(struct grid *g)
 {
 	size_t i;
 
-	g->cells = xreallocarray(g->cells, (g->nrows + 1) * g->ncols,
-	    sizeof(*g->cells));
-	for (i = 0; i < g->ncols; i++)
+	/* doubling: a report of many groups appends them in linear time */
+	if (g->nrows == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->cells = xreallocarray(g->cells, g->cap * g->ncols,
+		    sizeof(*g->cells));
+		g->lens = xreallocarray(g->lens, g->cap * g->ncols,
+		    sizeof(*g->lens));
+	}
+	for (i = 0; i < g->ncols; i++) {
 		g->cells[g->nrows * g->ncols + i] = xstrdup("");
+		g->lens[g->nrows * g->ncols + i] = 0;
+	}
 	return g->nrows++;
 }
 
@@ -50,7 +59,8 @@ grid_set(struct grid *g, size_t row, size_t col, const char *s, size_t len)
 	char **c = &g->cells[row * g->ncols + col];
 
 	free(*c);
-	*c = xstrndup(s, len);
+	*c = xstrndup(s, len);	/* all len bytes, a NUL among them too */
+	g->lens[row * g->ncols + col] = len;
 }
 
 void
@@ -59,9 +69,11 @@ grid_setstr(struct grid *g, size_t row, size_t col, const char *s)
 	grid_set(g, row, col, s, strlen(s));
 }
 
+/* Cell (row, col) and its length. */
 static const char *
-grid_cell(const struct grid *g, size_t row, size_t col)
+grid_cell(const struct grid *g, size_t row, size_t col, size_t *len)
 {
+	*len = g->lens[row * g->ncols + col];
 	return g->cells[row * g->ncols + col];
 }
 
@@ -75,11 +87,12 @@ grid_write_csv(const struct grid *g, FILE *f)
 	putc('\n', f);
 	for (i = 0; i < g->nrows; i++) {
 		for (j = 0; j < g->ncols; j++) {
-			const char *s = grid_cell(g, i, j);
+			size_t len;
+			const char *s = grid_cell(g, i, j, &len);
 
 			if (j)
 				putc(',', f);
-			csv_write_text(f, s, strlen(s), g->csv_safe &&
+			csvw_text(f, s, len, g->csv_safe &&
 			    !g->numeric[j]);
 		}
 		putc('\n', f);
@@ -94,11 +107,12 @@ grid_json_object(const struct grid *g, size_t i, size_t from, FILE *f)
 
 	putc('{', f);
 	for (j = from; j < g->ncols; j++) {
-		const char *s = grid_cell(g, i, j);
+		size_t len;
+		const char *s = grid_cell(g, i, j, &len);
 
 		fprintf(f, "%s\"%s\": ", j > from ? ", " : "", g->heads[j]);
 		if (!g->numeric[j])
-			json_write_string(f, s, strlen(s));
+			jsonw_string(f, s, len);
 		else
 			fputs(*s ? s : "null", f);
 	}
@@ -157,12 +171,11 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			size_t len;
 
 			if (i == 0)
-				s = g->heads[j];
+				s = g->heads[j], len = strlen(s);
 			else if (i <= g->nrows)
-				s = grid_cell(g, i - 1, j);
+				s = grid_cell(g, i - 1, j, &len);
 			else
-				s = grid_cell(totals, 0, j);
-			len = strlen(s);
+				s = grid_cell(totals, 0, j, &len);
 			if (len == 0 && i > 0 && i <= g->nrows && j < g->nkeys)
 				s = "(none)", len = 6;
 			if (i == 0) {	/* our names, shown as they are */
@@ -196,6 +209,9 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			size_t pad = width[j] - w[i * ncol + j];
 			int left = !g->numeric[j];
 
+			if (!md && g->trim_last && j + 1 == ncol &&
+			    w[i * ncol + j] == 0)
+				break;	/* no trailing blanks */
 			if (md)
 				putc(' ', f);
 			else if (j)
@@ -224,9 +240,7 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			grid_rule(f, width, ncol);
 		}
 	}
-	for (i = 0; i < nrow * ncol; i++)
-		free(text[i]);
-	free(text);
+	strv_free(text, nrow * ncol);
 	free(w);
 	free(width);
 	sbuf_release(&sb);
@@ -236,19 +250,11 @@ int
 grid_write(const struct grid *g, const struct grid *totals,
     const char *title, const char *json_meta, FILE *f, enum view_format fmt)
 {
-	switch (fmt) {
-	case FMT_CSV:
+	if (fmt == FMT_CSV)
 		grid_write_csv(g, f);
-		break;
-	case FMT_JSON:
+	else if (fmt == FMT_JSON)
 		grid_write_json(g, totals, json_meta, f);
-		break;
-	case FMT_TABLE:
-		grid_write_human(g, totals, title, f, 0);
-		break;
-	case FMT_MARKDOWN:
-		grid_write_human(g, totals, title, f, 1);
-		break;
-	}
+	else
+		grid_write_human(g, totals, title, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
 }

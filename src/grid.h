@@ -1,8 +1,13 @@
 /*
- * grid.h: a small table of text cells written as a table, CSV, JSON or
- * markdown, for the analyses (failures, rightsize) whose columns are not
- * report metrics.  Cells are copied; numeric columns are right-aligned in
- * tables and unquoted in JSON (an empty numeric cell is JSON null).
+ * grid.h: a table of text cells written as a table, CSV, JSON or markdown.
+ * It is the one table renderer: the report's and compare's tables and
+ * markdown are grids, and so are all four formats of the analyses
+ * (failures, rightsize) whose columns are not report metrics.  Cells are
+ * copied, with their length (a name from the data may hold a NUL byte);
+ * numeric columns are right-aligned in tables and unquoted in JSON (an
+ * empty numeric cell is JSON null).  In a table and markdown every cell
+ * but the header goes through view_cell_text(): control bytes and invalid
+ * UTF-8 are escaped, key columns are cut at 48 columns in a table.
  */
 #ifndef CU_GRID_H
 #define CU_GRID_H
@@ -15,10 +20,13 @@ struct grid {
 	const char *const *heads;	/* column names, borrowed */
 	const int *numeric;		/* per column: 1 for a number */
 	size_t ncols;
-	char **cells;			/* nrows * ncols, owned */
-	size_t nrows;
+	char **cells;			/* nrows * ncols, owned, NUL-ended */
+	size_t *lens;			/* each cell's length (may hold NUL) */
+	size_t nrows, cap;		/* rows used and allocated */
 	size_t nkeys;	/* leading key columns (cut at 48 in a table) */
 	int csv_safe;	/* CSV: neutralise formulas in text cells */
+	int trim_last;	/* table: an empty last cell ends its line there,
+			 * with no blanks before it */
 };
 
 /* Start an empty grid; heads and numeric must outlive it. */

@@ -10,34 +10,7 @@
 #include <string.h>
 
 #include "util.h"
-
-void
-html_escape(FILE *f, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			putc(s[i], f);
-		}
-	}
-}
+#include "xmlw.h"
 
 /* A name from the data: display-safe (chart_safe_text), then escaped. */
 static void
@@ -45,7 +18,7 @@ html_name(FILE *f, const char *s, size_t len)
 {
 	char *safe = chart_safe_text(s, len);
 
-	html_escape(f, safe, strlen(safe));
+	xmlw_escape(f, safe, strlen(safe));
 	free(safe);
 }
 
@@ -150,7 +123,7 @@ html_begin(FILE *f, const char *title)
 	    "default-src 'none'; style-src 'unsafe-inline'; "
 	    "script-src 'unsafe-inline'; img-src data:\">\n"
 	    "<link rel=\"icon\" href=\"data:,\">\n<title>", f);
-	html_escape(f, title, strlen(title));
+	xmlw_escape(f, title, strlen(title));
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
 	    html_css);
 }
@@ -162,24 +135,68 @@ html_end(FILE *f)
 	    html_js);
 }
 
-/* One metric cell: the exact value to sort by, the value to read. */
+/*
+ * A number cell: the exact value to sort by, the value to read with
+ * `places` decimals and thousands separators, then `suffix`.
+ */
+static void
+html_dec_cell(FILE *f, dec_t v, int places, const char *suffix)
+{
+	char exact[DEC_BUFSZ], shown[64];
+
+	dec_format(v, exact);
+	fprintf(f, "<td class=\"n\" data-v=\"%s\">%s%s</td>", exact,
+	    html_dec(v, places, shown), suffix);
+}
+
+/* A count's cell, as html_dec_cell. */
+static void
+html_count_cell(FILE *f, uint64_t n)
+{
+	html_dec_cell(f, dec_from_int((int64_t)n), 0, "");
+}
+
+/* The cells of a key's first n columns: names from the data. */
+static void
+html_key_cells(FILE *f, const char *key, size_t keylen, size_t n)
+{
+	size_t k, len;
+	const char *p;
+
+	for (k = 0; k < n; k++) {
+		p = agg_key_part(key, keylen, k, &len);
+		fputs("<td class=\"t\">", f);
+		html_name(f, p, len);
+		fputs("</td>", f);
+	}
+}
+
+/* A sortable table's start, to <tbody>: `numeric` columns align right. */
+static void
+html_table_begin(FILE *f, const char *id, const char *const *heads,
+    const int *numeric, size_t n)
+{
+	size_t k;
+
+	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
+	    "<thead><tr>", id);
+	for (k = 0; k < n; k++)
+		fprintf(f, "<th scope=\"col\"%s>%s</th>", numeric[k] ?
+		    " class=\"n\"" : "", heads[k]);
+	fputs("</tr></thead>\n<tbody>\n", f);
+}
+
+/* One metric cell of a view row. */
 static void
 html_metric_cell(FILE *f, const struct view_row *r, int vm)
 {
-	char exact[DEC_BUFSZ], shown[64];
 	dec_t v = view_row_metric(r, vm);
 
 	if (vm == VM_RUN_SECONDS)
-		v /= 3600;
-	dec_format(v, exact);
-	if (vm == VM_JOBS)
-		html_dec(v, 0, shown);
-	else if (vm == VM_RUN_SECONDS)
-		html_dec(v, 1, shown);
+		html_dec_cell(f, v / 3600, 1, "");
 	else
-		html_dec(v, 2, shown);
-	fprintf(f, "<td class=\"n\" data-v=\"%s\">%s%s</td>", exact, shown,
-	    vm == VM_SHARE ? "%" : "");
+		html_dec_cell(f, v, vm == VM_JOBS ? 0 : 2,
+		    vm == VM_SHARE ? "%" : "");
 }
 
 static const int html_table_metrics[] = {
@@ -197,18 +214,12 @@ html_row(FILE *f, const struct view *v, const struct view_row *r,
 	size_t k, m;
 
 	fputs("<tr>", f);
-	for (k = 0; k < v->o->nkeys; k++) {
-		size_t len;
-		const char *p;
-
+	if (label == NULL)
+		html_key_cells(f, r->key, r->keylen, v->o->nkeys);
+	for (k = 0; label != NULL && k < v->o->nkeys; k++) {
 		fputs("<td class=\"t\">", f);
-		if (label != NULL) {
-			if (k == 0)
-				html_escape(f, label, strlen(label));
-		} else {
-			p = agg_key_part(r->key, r->keylen, k, &len);
-			html_name(f, p, len);
-		}
+		if (k == 0)
+			xmlw_escape(f, label, strlen(label));
 		fputs("</td>", f);
 	}
 	for (m = 0; m < HTML_NMETRICS; m++)
@@ -269,15 +280,10 @@ html_failures_table(FILE *f, const struct failures *fl, size_t top,
 		"project", "workflow", "job", "failed runs", "runs",
 		"failure rate", "credits on failed runs", "cost (USD)"
 	};
-	char exact[DEC_BUFSZ], shown[64];
-	size_t i, k, shown_rows = 0;
+	static const int numeric[] = { 0, 0, 0, 1, 1, 1, 1, 1 };
+	size_t i, shown_rows = 0;
 
-	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
-	    "<thead><tr>", id);
-	for (k = 0; k < 8; k++)
-		fprintf(f, "<th scope=\"col\"%s>%s</th>", k < 3 ? "" :
-		    " class=\"n\"", heads[k]);
-	fputs("</tr></thead>\n<tbody>\n", f);
+	html_table_begin(f, id, heads, numeric, 8);
 	for (i = 0; i < fl->n && (top == 0 || shown_rows < top); i++) {
 		const struct failures_row *r = &fl->rows[i];
 
@@ -285,35 +291,16 @@ html_failures_table(FILE *f, const struct failures *fl, size_t top,
 			continue;
 		shown_rows++;
 		fputs("<tr>", f);
-		for (k = 0; k < 3; k++) {
-			size_t len;
-			const char *p = agg_key_part(r->key, r->keylen, k,
-			    &len);
-
-			fputs("<td class=\"t\">", f);
-			html_name(f, p, len);
-			fputs("</td>", f);
-		}
-		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
-		    (unsigned long long)r->wasted_runs,
-		    html_dec(dec_from_int((int64_t)r->wasted_runs), 0, shown));
-		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
-		    (unsigned long long)r->runs,
-		    html_dec(dec_from_int((int64_t)r->runs), 0, shown));
-		dec_format(r->failure_rate_pct, exact);
-		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s%%</td>", exact,
-		    html_dec(r->failure_rate_pct, 2, shown));
-		dec_format(r->wasted_credits, exact);
-		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>", exact,
-		    html_dec(r->wasted_credits, 2, shown));
-		dec_format(r->wasted_usd, exact);
-		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>", exact,
-		    html_dec(r->wasted_usd, 2, shown));
+		html_key_cells(f, r->key, r->keylen, 3);
+		html_count_cell(f, r->wasted_runs);
+		html_count_cell(f, r->runs);
+		html_dec_cell(f, r->failure_rate_pct, 2, "%");
+		html_dec_cell(f, r->wasted_credits, 2, "");
+		html_dec_cell(f, r->wasted_usd, 2, "");
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);
 }
-
 
 void
 html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
@@ -327,32 +314,17 @@ html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
 	};
 	static const int numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
 	    1 };
-	char exact[DEC_BUFSZ], shown[64];
+	char exact[DEC_BUFSZ];
 	size_t i, k, n = top && top < rs->n ? top : rs->n;
 
-	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
-	    "<thead><tr>", id);
-	for (k = 0; k < 13; k++)
-		fprintf(f, "<th scope=\"col\"%s>%s</th>", numeric[k] ?
-		    " class=\"n\"" : "", heads[k]);
-	fputs("</tr></thead>\n<tbody>\n", f);
+	html_table_begin(f, id, heads, numeric, 13);
 	for (i = 0; i < n; i++) {
 		const struct rightsize_row *r = &rs->rows[i];
 		const char *v = rightsize_verdict_name(r->verdict);
 
 		fputs("<tr>", f);
-		for (k = 0; k < 5; k++) {
-			size_t len;
-			const char *p = agg_key_part(r->key, r->keylen, k,
-			    &len);
-
-			fputs("<td class=\"t\">", f);
-			html_name(f, p, len);
-			fputs("</td>", f);
-		}
-		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%s</td>",
-		    (unsigned long long)r->runs,
-		    html_dec(dec_from_int((int64_t)r->runs), 0, shown));
+		html_key_cells(f, r->key, r->keylen, 5);
+		html_count_cell(f, r->runs);
 		for (k = 0; k < RS_NCOLS; k++) {
 			if (!r->have[k]) {
 				fputs("<td class=\"n\"></td>", f);
@@ -368,9 +340,7 @@ html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
 			    strlen(r->suggested->resource_class));
 		fputs("</td>", f);
 		if (r->have_savings) {
-			dec_format(r->savings, exact);
-			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>",
-			    exact, html_dec(r->savings, 2, shown));
+			html_dec_cell(f, r->savings, 2, "");
 		} else {
 			fputs("<td class=\"n\"></td>", f);
 		}

@@ -28,11 +28,7 @@ inputs_init(struct inputs *in)
 void
 inputs_release(struct inputs *in)
 {
-	size_t i;
-
-	for (i = 0; i < in->n; i++)
-		free(in->paths[i]);
-	free(in->paths);
+	strv_free(in->paths, in->n);
 	free(in->ranges);
 	free(in->org_id);
 	memset(in, 0, sizeof(*in));
@@ -448,9 +444,7 @@ inputs_walk(struct inputs *in, const char *dir, int depth,
 
 		ret = inputs_walk(in, exp, depth + 1, &self);
 		free(exp);
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
+		strv_free(names, n);
 		return ret;
 	}
 	for (i = 0; i < n; i++) {

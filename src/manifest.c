@@ -24,14 +24,34 @@ manifest_init(struct manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void
-manifest_window_release(struct mf_window *w)
+/* Free a window's files; it has none after. */
+static void
+mf_files_release(struct mf_window *w)
 {
 	size_t i;
 
 	for (i = 0; i < w->nfiles; i++)
 		free(w->files[i].path);
 	free(w->files);
+	w->files = NULL;
+	w->nfiles = 0;
+}
+
+/* Release the n windows of w, then free w. */
+static void
+mf_windows_free(struct mf_window *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		manifest_window_release(&w[i]);
+	free(w);
+}
+
+void
+manifest_window_release(struct mf_window *w)
+{
+	mf_files_release(w);
 	free(w->dir);
 	free(w->job_id);
 	free(w->state);
@@ -44,14 +64,8 @@ manifest_window_release(struct mf_window *w)
 void
 manifest_replaced_release(struct mf_replaced *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nshared; i++)
-		free(r->shared[i]);
-	free(r->shared);
-	for (i = 0; i < r->nw; i++)
-		manifest_window_release(&r->w[i]);
-	free(r->w);
+	strv_free(r->shared, r->nshared);
+	mf_windows_free(r->w, r->nw);
 	free(r->org_id);
 	memset(r, 0, sizeof(*r));
 }
@@ -61,12 +75,8 @@ manifest_release(struct manifest *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->nshared; i++)
-		free(m->shared[i]);
-	free(m->shared);
-	for (i = 0; i < m->nw; i++)
-		manifest_window_release(&m->w[i]);
-	free(m->w);
+	strv_free(m->shared, m->nshared);
+	mf_windows_free(m->w, m->nw);
 	for (i = 0; i < m->nold; i++)
 		manifest_replaced_release(&m->old[i]);
 	free(m->old);
@@ -91,9 +101,7 @@ manifest_set_files(struct mf_window *w, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < w->nfiles; i++)
-		free(w->files[i].path);
-	free(w->files);
+	mf_files_release(w);
 	w->files = xcalloc(n ? n : 1, sizeof(*w->files));
 	w->nfiles = n;
 	for (i = 0; i < n; i++) {

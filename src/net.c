@@ -73,6 +73,22 @@ net_parse(const char *url)
 }
 
 char *
+net_url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *ret;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		ret = xstrdup("(unknown host)");
+	else
+		ret = xstrdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+char *
 net_url_display(const char *url, int with_path)
 {
 	CURLU *u = net_parse(url);

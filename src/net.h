@@ -56,6 +56,13 @@ int net_ip_loopback(const char *ip);
 char *net_url_display(const char *url, int with_path);
 
 /*
+ * The host of `url` as libcurl reads it (a supported scheme only), or
+ * "(unknown host)"; the caller frees it.  For messages and the API's
+ * host, not for the rule: net_hop_check() is that.
+ */
+char *net_url_host(const char *url);
+
+/*
  * Set handle c up for the rule: protocols (https, or http and https when
  * allow_http), no redirect followed by libcurl, and the per-request check
  * of the connection.  g must outlive the transfer; it is cleared here.

@@ -51,6 +51,23 @@ out_inherit(int fd, const char *path)
 	return 1;
 }
 
+/*
+ * Forget the output, its stream closed or never opened: with `remove`,
+ * the temporary file is deleted (and no longer left to sigclean).
+ */
+static void
+out_drop(struct out *o, int remove)
+{
+	if (remove && o->tmp != NULL) {
+		unlink(o->tmp);
+		sigclean_forget(o->tmp);
+	}
+	free(o->tmp);
+	free(o->path);
+	o->f = NULL;
+	o->tmp = o->path = NULL;
+}
+
 int
 out_open(struct out *o, const char *path)
 {
@@ -103,9 +120,7 @@ out_open(struct out *o, const char *path)
 		/* the output's name: mkstemp leaves a random one in o->tmp,
 		 * of a file that never existed */
 		error("cannot create '%s': %s", path, strerror(errno));
-		free(o->tmp);
-		free(o->path);
-		o->tmp = o->path = NULL;
+		out_drop(o, 0);
 		return -1;
 	}
 	/*
@@ -128,11 +143,7 @@ out_open(struct out *o, const char *path)
 	}
 	if (o->f == NULL) {
 		close(fd);
-		unlink(o->tmp);
-		sigclean_forget(o->tmp);
-		free(o->tmp);
-		free(o->path);
-		o->tmp = o->path = NULL;
+		out_drop(o, 1);
 		return -1;
 	}
 	return 0;
@@ -161,29 +172,14 @@ out_commit(struct out *o)
 		ret = error("cannot rename '%s' to '%s': %s", o->tmp, o->path,
 		    strerror(errno));
 	}
-	if (ret < 0 && o->tmp != NULL) {
-		unlink(o->tmp);
-		sigclean_forget(o->tmp);
-	}
-	free(o->tmp);
-	free(o->path);
-	o->f = NULL;
-	o->tmp = o->path = NULL;
+	out_drop(o, ret < 0);
 	return ret;
 }
 
 void
 out_abort(struct out *o)
 {
-	if (o->path != NULL) {
+	if (o->path != NULL)
 		fclose(o->f);
-		if (o->tmp != NULL) {
-			unlink(o->tmp);
-			sigclean_forget(o->tmp);
-		}
-		free(o->tmp);
-		free(o->path);
-	}
-	o->f = NULL;
-	o->tmp = o->path = NULL;
+	out_drop(o, 1);
 }

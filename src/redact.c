@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "util.h"
+#include "utf8.h"
 
 /* Bytes of a text looked at: what lies past them is cut off unread. */
 #define REDACT_SCAN (64u << 10)
@@ -437,40 +438,6 @@ redact_clear(void)
 	nsecrets = 0;
 }
 
-/* The length of the UTF-8 character at p (left bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
-{
-	size_t len, j;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > left)
-		return 0;
-	for (j = 1; j < len; j++) {
-		if ((p[j] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[j] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /*
  * One pass: t[0..n) with every secret masked, made printable, cut at max
  * bytes (*full set if it was).  `cut`: the text goes on past n.
@@ -515,7 +482,7 @@ redact_pass(const unsigned char *t, size_t n, int cut, size_t max,
 			len = 1;
 			piece = " ";
 			plen = 1;
-		} else if ((len = utf8_len(t + i, n - i)) == 0) {
+		} else if ((len = utf8_decode(t + i, n - i, NULL)) == 0) {
 			/* not UTF-8, or a character cut off by the end */
 			len = 1;
 			piece = "?";

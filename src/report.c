@@ -25,6 +25,7 @@
 #include "range.h"
 #include "readahead.h"
 #include "strtab.h"
+#include "timekey.h"
 
 #define MAX_PROBLEMS_PER_FILE 5
 #define MAX_PROBLEMS_SHOWN 5
@@ -313,8 +314,7 @@ struct worker {
 	struct pending pend[2];
 	int cur;			/* pend[cur] is being filled */
 	struct sbuf scratch, glob;
-	int32_t month_day, month_start;	/* the last KEY_MONTH lookup */
-	int have_month;
+	struct timekey_cache month;	/* the last KEY_MONTH lookup */
 	/*
 	 * The team key's cache: team_of[project id] is the team id + 1 of
 	 * the project that names[team key] gave that id, 0 while unknown.
@@ -551,40 +551,6 @@ status_any(char *const *list, size_t n, struct sbuf *scratch,
 		if (str_ieq(v, len, list[i]))
 			return 1;
 	return 0;
-}
-
-/*
- * A time key's id: the first day of its period (the day itself, the
- * Monday of its ISO week, the first of its month), so that two days share
- * an id exactly when they share the key's text.
- */
-static uint32_t
-time_key_id(struct worker *w, enum key_kind kind, int32_t days)
-{
-	int y, m, d;
-
-	if (kind == KEY_DAY)
-		return (uint32_t)days;
-	if (kind == KEY_WEEK)
-		return (uint32_t)date_week_start(days);
-	if (!w->have_month || w->month_day != days) {
-		date_to_ymd(days, &y, &m, &d);
-		w->month_day = days;
-		w->month_start = date_from_ymd(y, m, 1);
-		w->have_month = 1;
-	}
-	return (uint32_t)w->month_start;
-}
-
-/* The text of a time key id, as time_key_id() made it. */
-static size_t
-time_key_text(enum key_kind kind, uint32_t id, char *buf)
-{
-	if (kind == KEY_DAY)
-		return date_format_day((int32_t)id, buf);
-	if (kind == KEY_WEEK)
-		return date_format_week((int32_t)id, buf);
-	return date_format_month((int32_t)id, buf);
 }
 
 /*
@@ -1035,8 +1001,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			pd->ids[i] = team_key_id(w, i,
 			    strtab_intern(&w->names[i], v, len));
 		} else {
-			pd->ids[i] = time_key_id(w, o->keys[i].kind,
-			    pd->days);
+			pd->ids[i] = timekey_id(&w->month,
+			    o->keys[i].kind, pd->days);
 		}
 	}
 	pd->util_have = 0;
@@ -1248,7 +1214,7 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 			} else {
 				char text[DATE_BUFSZ];
 
-				len = time_key_text(o->keys[c].kind, id, text);
+				len = timekey_text(o->keys[c].kind, id, text);
 				agg_key_add(&key, text, len);
 			}
 		}

@@ -85,7 +85,7 @@ struct report_opts {
 	 */
 	int want_util;
 	/* CSV output: neutralise text fields that look like formulas
-	 * (csv_write_text); off by default, on for run's artifacts */
+	 * (csvw_text); off by default, on for run's artifacts */
 	int csv_safe;
 };
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "utf8.h"
 #include "net.h"
 #include "redact.h"
 
@@ -29,40 +30,19 @@
 
 /* ---- text ---- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t
-slack_utf8(const unsigned char *s, size_t len)
+/* mrkdwn's three entities: the one for c, or NULL when c stands as it is. */
+static const char *
+slack_entity(unsigned char c)
 {
-	unsigned c = s[0], cp;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
+	return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" :
+	    NULL;
 }
 
 int
 slack_name(struct sbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	const char *e;
 	size_t i = 0, chars = 0;
 	int ret = 0;
 
@@ -70,7 +50,7 @@ slack_name(struct sbuf *sb, const char *s, size_t len)
 		return sbuf_addstr(sb, "`(none)`");
 	ret |= sbuf_addch(sb, '`');
 	while (i < len) {
-		size_t n = slack_utf8(u + i, len - i);
+		size_t n = utf8_decode(u + i, len - i, NULL);
 
 		if (chars == SLACK_MAX_NAME - 1 && i + (n ? n : 1) < len) {
 			ret |= sbuf_addstr(sb, "\xe2\x80\xa6");	/* … */
@@ -82,12 +62,8 @@ slack_name(struct sbuf *sb, const char *s, size_t len)
 		} else if (u[i] < 0x20 || u[i] == 0x7f ||
 		    (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
 			ret |= sbuf_addch(sb, ' ');
-		} else if (u[i] == '&') {
-			ret |= sbuf_addstr(sb, "&amp;");
-		} else if (u[i] == '<') {
-			ret |= sbuf_addstr(sb, "&lt;");
-		} else if (u[i] == '>') {
-			ret |= sbuf_addstr(sb, "&gt;");
+		} else if ((e = slack_entity(u[i])) != NULL) {
+			ret |= sbuf_addstr(sb, e);
 		} else if (u[i] == '`') {
 			ret |= sbuf_addstr(sb, "\xcb\x8b");	/* U+02CB */
 		} else {
@@ -105,13 +81,11 @@ slack_name(struct sbuf *sb, const char *s, size_t len)
 static void
 slack_text(struct sbuf *sb, const char *s)
 {
+	const char *e;
+
 	for (; *s; s++) {
-		if (*s == '&')
-			sbuf_addstr(sb, "&amp;");
-		else if (*s == '<')
-			sbuf_addstr(sb, "&lt;");
-		else if (*s == '>')
-			sbuf_addstr(sb, "&gt;");
+		if ((e = slack_entity((unsigned char)*s)) != NULL)
+			sbuf_addstr(sb, e);
 		else
 			sbuf_addch(sb, *s);
 	}
@@ -498,7 +472,8 @@ slack_header(const struct slack_msg *m)
 		sbuf_addf(&t, "CircleCI usage %s", m->period);
 	sbuf_init(&sb, SLACK_LINE_MAX);
 	while (i < t.len) {
-		size_t n = slack_utf8((unsigned char *)t.buf + i, t.len - i);
+		size_t n = utf8_decode((unsigned char *)t.buf + i, t.len - i,
+		    NULL);
 
 		if (sb.len + (n ? n : 3) > SLACK_MAX_HEADER - 3 &&
 		    i + (n ? n : 1) < t.len) {
@@ -642,22 +617,6 @@ slack_payload(const struct slack_msg *m, const struct slack_limits *lim)
 
 /* ---- posting ---- */
 
-static char *
-slack_host(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL, *ret;
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		ret = xstrdup("(unknown host)");
-	else
-		ret = xstrdup(host);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ret;
-}
-
 int
 slack_url_check(const char *url, const char *what)
 {
@@ -752,7 +711,7 @@ slack_post(const char *url, const char *what, const char *payload,
 		return error("cannot start libcurl"), EXIT_FAILURE_OTHER;
 	/* what the webhook answers is printed with the URL masked */
 	redact_add_url(url);
-	host = slack_host(url);
+	host = net_url_host(url);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	for (;;) {

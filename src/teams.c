@@ -55,6 +55,22 @@ teams_line(const struct teams_parser *tp)
 	return (unsigned long)tp->ev.start_mark.line + 1;
 }
 
+/* An error at the current event's line: "NAME:LINE: " and the message. */
+static int teams_error(const struct teams_parser *tp, const char *fmt, ...)
+    CU_PRINTF(2, 3);
+
+static int
+teams_error(const struct teams_parser *tp, const char *fmt, ...)
+{
+	char msg[1024];	/* names are cut at 100 bytes (%.100s) */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error("%s:%lu: %s", tp->name, teams_line(tp), msg);
+}
+
 /* The next event into tp->ev.  0, or -1 after an error. */
 static int
 teams_next(struct teams_parser *tp)
@@ -98,31 +114,29 @@ static int
 teams_team(struct teams_parser *tp, const char *name, size_t len)
 {
 	struct teams *t = tp->t;
-	unsigned long line = teams_line(tp);
 	uint32_t idx;
 	size_t i;
 
 	if (len == 0 || memchr(name, '\0', len) != NULL)
-		return error("%s:%lu: expected a team name, found an empty "
-		    "one", tp->name, line);
+		return teams_error(tp, "expected a team name, found an empty "
+		    "one");
 	if (strcmp(name, TEAMS_UNASSIGNED) == 0)
-		return error("%s:%lu: the team name '%s' is reserved for the "
-		    "projects no team has", tp->name, line, TEAMS_UNASSIGNED);
+		return teams_error(tp, "the team name '%s' is reserved for "
+		    "the projects no team has", TEAMS_UNASSIGNED);
 	for (i = 0; i < t->nteams; i++)
 		if (strcmp(t->names[i], name) == 0)
-			return error("%s:%lu: team '%.100s' is given twice "
+			return teams_error(tp, "team '%.100s' is given twice "
 			    "(expected each team once, with all its "
-			    "patterns)", tp->name, line, name);
+			    "patterns)", name);
 	idx = (uint32_t)t->nteams;
 	t->names = xreallocarray(t->names, t->nteams + 1, sizeof(*t->names));
 	t->names[t->nteams++] = xstrndup(name, len);
 	if (teams_next(tp) < 0)
 		return -1;
 	if (tp->ev.type != YAML_SEQUENCE_START_EVENT)
-		return error("%s:%lu: team '%.100s': expected a list of "
+		return teams_error(tp, "team '%.100s': expected a list of "
 		    "project patterns such as [api-*, web], found %s",
-		    tp->name, teams_line(tp), t->names[idx],
-		    teams_event_what(&tp->ev));
+		    t->names[idx], teams_event_what(&tp->ev));
 	for (;;) {
 		const char *pat;
 		size_t plen;
@@ -133,14 +147,13 @@ teams_team(struct teams_parser *tp, const char *name, size_t len)
 			return 0;
 		pat = teams_scalar(tp, &plen);
 		if (pat == NULL)
-			return error("%s:%lu: team '%.100s': expected a "
-			    "project pattern (a string), found %s", tp->name,
-			    teams_line(tp), t->names[idx],
-			    teams_event_what(&tp->ev));
+			return teams_error(tp, "team '%.100s': expected a "
+			    "project pattern (a string), found %s",
+			    t->names[idx], teams_event_what(&tp->ev));
 		if (plen == 0 || memchr(pat, '\0', plen) != NULL)
-			return error("%s:%lu: team '%.100s': expected a "
-			    "project pattern, found an empty one", tp->name,
-			    teams_line(tp), t->names[idx]);
+			return teams_error(tp, "team '%.100s': expected a "
+			    "project pattern, found an empty one",
+			    t->names[idx]);
 		t->rules = xreallocarray(t->rules, t->nrules + 1,
 		    sizeof(*t->rules));
 		t->rules[t->nrules].pattern = xstrndup(pat, plen);
@@ -162,8 +175,7 @@ teams_map(struct teams_parser *tp)
 			return 0;
 		name = teams_scalar(tp, &len);
 		if (name == NULL)
-			return error("%s:%lu: expected a team name, found %s",
-			    tp->name, teams_line(tp),
+			return teams_error(tp, "expected a team name, found %s",
 			    teams_event_what(&tp->ev));
 		if (teams_team(tp, name, len) < 0)
 			return -1;
@@ -183,9 +195,8 @@ teams_document(struct teams_parser *tp)
 	if (teams_next(tp) < 0)
 		return -1;
 	if (tp->ev.type != YAML_MAPPING_START_EVENT)
-		return error("%s:%lu: expected a mapping with the key 'teams', "
-		    "found %s", tp->name, teams_line(tp),
-		    teams_event_what(&tp->ev));
+		return teams_error(tp, "expected a mapping with the key "
+		    "'teams', found %s", teams_event_what(&tp->ev));
 	for (;;) {
 		const char *key;
 		size_t len;
@@ -196,32 +207,31 @@ teams_document(struct teams_parser *tp)
 			break;
 		key = teams_scalar(tp, &len);
 		if (key == NULL || len != 5 || memcmp(key, "teams", 5) != 0)
-			return error("%s:%lu: expected the key 'teams', found "
-			    "%s%.100s%s", tp->name, teams_line(tp),
+			return teams_error(tp, "expected the key 'teams', "
+			    "found %s%.100s%s",
 			    key ? "'" : teams_event_what(&tp->ev),
 			    key ? key : "", key ? "'" : "");
 		if (seen)
-			return error("%s:%lu: the key 'teams' is given twice "
-			    "(expected it once)", tp->name, teams_line(tp));
+			return teams_error(tp, "the key 'teams' is given twice "
+			    "(expected it once)");
 		seen = 1;
 		if (teams_next(tp) < 0)
 			return -1;
 		if (tp->ev.type != YAML_MAPPING_START_EVENT)
-			return error("%s:%lu: 'teams': expected a mapping of "
+			return teams_error(tp, "'teams': expected a mapping of "
 			    "team names to lists of project patterns, found "
-			    "%s", tp->name, teams_line(tp),
-			    teams_event_what(&tp->ev));
+			    "%s", teams_event_what(&tp->ev));
 		if (teams_map(tp) < 0)
 			return -1;
 	}
 	if (!seen)
-		return error("%s:%lu: expected the key 'teams', found an empty "
-		    "mapping", tp->name, teams_line(tp));
+		return teams_error(tp, "expected the key 'teams', found an "
+		    "empty mapping");
 	if (teams_next(tp) < 0 || teams_next(tp) < 0)
 		return -1;	/* the document's end, then the stream's */
 	if (tp->ev.type != YAML_STREAM_END_EVENT)
-		return error("%s:%lu: expected one YAML document, found "
-		    "another", tp->name, teams_line(tp));
+		return teams_error(tp, "expected one YAML document, found "
+		    "another");
 	return 0;
 }
 

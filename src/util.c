@@ -3,6 +3,7 @@
  * growable buffer.
  */
 #include "util.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -78,45 +79,13 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-size_t
-utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned c = s[0];
-	size_t n, i;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /*
- * The escape for the character of n bytes at u (n 0: one bad byte), into
- * esc[16]; 0 when it is shown as it is.
+ * The escape for the character of n bytes at u, code point cp (n 0: one
+ * bad byte), into esc[16]; 0 when it is shown as it is.
  */
 static size_t
-str_escape_one(const unsigned char *u, size_t n, char *esc)
+str_escape_one(const unsigned char *u, size_t n, unsigned cp, char *esc)
 {
-	unsigned cp;
-
 	if (n == 0)
 		return (size_t)snprintf(esc, 16, "\\x%02x", u[0]);
 	if (n == 1) {
@@ -130,13 +99,6 @@ str_escape_one(const unsigned char *u, size_t n, char *esc)
 			return (size_t)snprintf(esc, 16, "\\x%02x", u[0]);
 		return 0;
 	}
-	if (n == 2)
-		cp = (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu);
-	else if (n == 3)
-		cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 |
-		    (u[2] & 0x3fu);
-	else
-		return 0;
 	/* C1 controls (CSI is U+009B), and what reorders a line's text */
 	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
 	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
@@ -151,11 +113,12 @@ str_escape(char *out, size_t cap, const char *s, size_t len)
 	size_t i = 0, o = 0;
 
 	while (i < len) {
-		size_t n = utf8_seq(u + i, len - i), elen;
+		unsigned cp = 0;
+		size_t n = utf8_decode(u + i, len - i, &cp), elen;
 		char esc[16];
 		const char *piece;
 
-		elen = str_escape_one(u + i, n, esc);
+		elen = str_escape_one(u + i, n, cp, esc);
 		if (elen > 0) {
 			piece = esc;
 		} else {
@@ -196,9 +159,10 @@ str_has_control(const char *s, size_t len)
 	char esc[16];
 
 	while (i < len) {
-		size_t n = utf8_seq(u + i, len - i);
+		unsigned cp = 0;
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
-		if (str_escape_one(u + i, n, esc) > 0)
+		if (str_escape_one(u + i, n, cp, esc) > 0)
 			return 1;
 		i += n;
 	}
@@ -303,6 +267,16 @@ xasprintf(const char *fmt, ...)
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void

@@ -72,12 +72,6 @@ char *xescape(const char *s);
 /* Does s hold a byte str_escape() would change (a control, bad UTF-8)? */
 int str_has_control(const char *s, size_t len);
 
-/*
- * The length of the UTF-8 sequence at s (1 to 4), or 0 when the bytes
- * there are not valid UTF-8 (overlong, a surrogate, past U+10FFFF, cut).
- */
-size_t utf8_seq(const unsigned char *s, size_t len);
-
 /* Is s a UUID, 8-4-4-4-12 hex digits (either case)? */
 int str_is_uuid(const char *s);
 
@@ -93,6 +87,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Return a newly allocated string formatted like printf. */
 char *xasprintf(const char *fmt, ...) CU_PRINTF(1, 2);
+/* Free the n strings of v, then v itself (v may be NULL when n is 0). */
+void strv_free(char **v, size_t n);
 
 /*
  * A growable byte buffer.  `buf` is always NUL-terminated and never NULL

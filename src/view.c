@@ -9,7 +9,11 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "csvw.h"
 #include "date.h"
+#include "grid.h"
+#include "jsonw.h"
+#include "utf8.h"
 
 static const char *const metric_names[VM_COUNT] = {
 	"jobs", "run_seconds", "compute_credits", "dlc_credits",
@@ -74,22 +78,31 @@ view_metric_value(const struct metrics *m, int vm, dec_t price,
 	return m->credits[vm - VM_CREDITS];
 }
 
-static int
-key_cmp(const struct view_row *a, const struct view_row *b, size_t nkeys)
+/* The contract is in view.h. */
+int
+view_key_part_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t i)
+{
+	size_t na, nb;
+	const char *pa = agg_key_part(ka, la, i, &na);
+	const char *pb = agg_key_part(kb, lb, i, &nb);
+	int c = memcmp(pa, pb, na < nb ? na : nb);
+
+	if (c != 0)
+		return c;
+	return na == nb ? 0 : na < nb ? -1 : 1;
+}
+
+int
+view_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
+    size_t nkeys)
 {
 	size_t i;
+	int c;
 
-	for (i = 0; i < nkeys; i++) {
-		size_t la, lb;
-		const char *pa = agg_key_part(a->key, a->keylen, i, &la);
-		const char *pb = agg_key_part(b->key, b->keylen, i, &lb);
-		int c = memcmp(pa, pb, la < lb ? la : lb);
-
-		if (c != 0)
+	for (i = 0; i < nkeys; i++)
+		if ((c = view_key_part_cmp(ka, la, kb, lb, i)) != 0)
 			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
-	}
 	return 0;
 }
 
@@ -103,17 +116,11 @@ row_cmp(const void *pa, const void *pb)
 	const struct view *v = sort_view;
 
 	if (v->sort_key >= 0) {
-		size_t la, lb;
-		const char *ka = agg_key_part(a->key, a->keylen,
-		    (size_t)v->sort_key, &la);
-		const char *kb = agg_key_part(b->key, b->keylen,
-		    (size_t)v->sort_key, &lb);
-		int c = memcmp(ka, kb, la < lb ? la : lb);
+		int c = view_key_part_cmp(a->key, a->keylen, b->key, b->keylen,
+		    (size_t)v->sort_key);
 
 		if (c != 0)
 			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
 	} else {
 		dec_t x = view_row_metric(a, v->sort_metric);
 		dec_t y = view_row_metric(b, v->sort_metric);
@@ -121,7 +128,8 @@ row_cmp(const void *pa, const void *pb)
 		if (x != y)
 			return x > y ? -1 : 1;
 	}
-	return key_cmp(a, b, v->o->nkeys);
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	    v->o->nkeys);
 }
 
 static void
@@ -207,105 +215,6 @@ view_release(struct view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* ---- CSV and JSON ---- */
-
-void
-csv_write_field(FILE *f, const char *s, size_t len)
-{
-	size_t i;
-
-	if (memchr(s, ',', len) == NULL && memchr(s, '"', len) == NULL &&
-	    memchr(s, '\n', len) == NULL && memchr(s, '\r', len) == NULL) {
-		fwrite(s, 1, len, f);
-		return;
-	}
-	putc('"', f);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
-			putc('"', f);
-		putc(s[i], f);
-	}
-	putc('"', f);
-}
-
-int
-csv_needs_neutralising(const char *s, size_t len)
-{
-	size_t i = 1, digits = 0;
-
-	if (len == 0 || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
-		return 0;
-	if (s[0] != '-' && s[0] != '+')
-		return 1;
-	/* a signed decimal number is a value, not a formula */
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++, digits++;
-	if (i < len && s[i] == '.' && digits > 0) {
-		i++;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	return !(digits > 0 && i == len);
-}
-
-void
-csv_write_text(FILE *f, const char *s, size_t len, int safe)
-{
-	char *t;
-
-	if (!safe || !csv_needs_neutralising(s, len)) {
-		csv_write_field(f, s, len);
-		return;
-	}
-	t = xmalloc(len + 1);
-	t[0] = '\'';
-	memcpy(t + 1, s, len);
-	csv_write_field(f, t, len + 1);
-	free(t);
-}
-
-void
-json_write_string(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-
-	putc('"', f);
-	while (i < len) {
-		unsigned char c = u[i];
-		size_t n;
-
-		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc(c, f);
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f);
-			i++;
-		} else if (c == '\r') {
-			fputs("\\r", f);
-			i++;
-		} else if (c == '\t') {
-			fputs("\\t", f);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
-			i++;
-		} else if (c == '<') {
-			/* safe to embed in an HTML script block */
-			fputs("\\u003c", f);
-			i++;
-		} else if ((n = utf8_seq(u + i, len - i)) == 0) {
-			fputs("\\ufffd", f);	/* not UTF-8 */
-			i++;
-		} else {
-			fwrite(u + i, 1, n, f);
-			i += n;
-		}
-	}
-	putc('"', f);
-}
-
 /* A metric as CSV/JSON writes it: exact credits, cents for money. */
 static void
 write_plain_metric(FILE *f, const struct view_row *r, int vm)
@@ -358,7 +267,7 @@ write_csv(const struct view *v, FILE *f)
 
 			if (k)
 				putc(',', f);
-			csv_write_text(f, s, len, v->o->csv_safe);
+			csvw_text(f, s, len, v->o->csv_safe);
 		}
 		for (m = 0; m < VM_COUNT; m++) {
 			putc(',', f);
@@ -414,7 +323,7 @@ write_json(const struct view *v, FILE *f)
 			const char *s = row_key_part(v, &v->rows[i], k, &len);
 
 			fprintf(f, "\"%s\": ", v->o->keys[k].name);
-			json_write_string(f, s, len);
+			jsonw_string(f, s, len);
 			fputs(", ", f);
 		}
 		write_json_metrics(f, &v->rows[i], 1);
@@ -448,8 +357,6 @@ write_json(const struct view *v, FILE *f)
 
 /* ---- table and markdown ---- */
 
-#define NAME_MAX_COLS 48
-
 /* The contract is in view.h. */
 size_t
 view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
@@ -461,7 +368,7 @@ view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
 	sbuf_reset(out);
 	while (i < len) {
 		unsigned char c = u[i];
-		size_t n = utf8_seq(u + i, len - i), w = 1;
+		size_t n = utf8_decode(u + i, len - i, NULL), w = 1;
 		char esc[16];
 		const char *piece = NULL;
 		size_t plen = 0;
@@ -523,11 +430,6 @@ view_cell_text(struct sbuf *out, const char *s, size_t len, size_t maxcols,
 	return cols;
 }
 
-struct cell {
-	char *text;
-	size_t width;
-};
-
 /* The metrics the human formats show: the non-zero credit kinds. */
 static int
 shown_metrics(const struct view *v, int *list)
@@ -582,83 +484,12 @@ count_text(uint64_t n, char *buf)
 	return buf;
 }
 
+/* The title above the table or markdown. */
 static void
-write_human(const struct view *v, FILE *f, int md)
+write_title(const struct view *v, FILE *f, int md)
 {
 	const struct report_result *res = v->res;
-	int list[VM_COUNT], nm = shown_metrics(v, list);
-	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm +
-	    (v->count_name != NULL);
-	size_t nrow = v->n + 2;	/* header, rows, total */
-	struct cell *cells = xcalloc(nrow * ncol, sizeof(*cells));
-	size_t *width = xcalloc(ncol, sizeof(*width));
-	struct sbuf sb;
-	struct view_row tot;
 	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], n1[32], n2[32], n3[32];
-	size_t i, j;
-
-	sbuf_init(&sb, 1 << 20);
-	memset(&tot, 0, sizeof(tot));
-	tot.m = res->totals;
-	tot.cost = v->total_cost;
-	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
-	for (j = 0; j < ncol; j++) {
-		const char *h = j < nk ? v->o->keys[j].name :
-		    j - nk < (size_t)nm ? metric_short[list[j - nk]] :
-		    v->count_name;
-
-		cells[j].text = xstrdup(h);
-		cells[j].width = strlen(h);
-	}
-	for (i = 0; i <= v->n; i++) {
-		const struct view_row *r = i < v->n ? &v->rows[i] : &tot;
-		struct cell *row = &cells[(i + 1) * ncol];
-
-		for (j = 0; j < nk; j++) {
-			size_t len;
-			const char *s;
-
-			if (i == v->n) {
-				s = j == 0 ? "TOTAL" : "";
-				len = strlen(s);
-			} else {
-				s = row_key_part(v, r, j, &len);
-			}
-			if (len == 0 && i < v->n)
-				s = "(none)", len = 6;
-			row[j].width = view_cell_text(&sb, s, len, md ? 0 :
-			    NAME_MAX_COLS, md);
-			row[j].text = xstrdup(sb.buf);
-		}
-		for (j = nk; j < nk + (size_t)nm; j++) {
-			row[j].text = human_metric(r, list[j - nk]);
-			row[j].width = strlen(row[j].text);
-		}
-		if (v->count_name != NULL) {
-			char n4[32];
-
-			row[j].text = xstrdup(count_text(i < v->n ? r->count :
-			    v->total_count, n4));
-			row[j].width = strlen(row[j].text);
-		}
-	}
-	if (md) {
-		/* the total row is bold */
-		for (j = 0; j < ncol; j++) {
-			struct cell *t = &cells[(nrow - 1) * ncol + j];
-			char *b;
-
-			if (t->width == 0)
-				continue;
-			b = xasprintf("**%s**", t->text);
-			free(t->text);
-			t->text = b;
-			t->width += 4;
-		}
-	}
-	for (i = 0; i < nrow * ncol; i++)
-		if (cells[i].width > width[i % ncol])
-			width[i % ncol] = cells[i].width;
 
 	if (res->have_dates) {
 		date_format_day(res->first_date, d1);
@@ -697,83 +528,82 @@ write_human(const struct view *v, FILE *f, int md)
 			    count_text(res->rows_filtered, n3));
 		fputs("\n\n", f);
 	}
-	for (i = 0; i < nrow; i++) {
-		struct cell *row = &cells[i * ncol];
-		int total_row = i == nrow - 1;
+}
 
-		if (md)
-			fputs("|", f);
-		if (!md && total_row) {
-			size_t all = 0;
+/* Row r's metrics and count into row `row` of g, from column nk on. */
+static void
+grid_metrics(struct grid *g, size_t row, const struct view_row *r,
+    const int *list, int nm, int count, uint64_t n)
+{
+	size_t nk = g->nkeys;
+	char buf[32];
+	int m;
 
-			for (j = 0; j < ncol; j++)
-				all += width[j] + (j ? 2 : 0);
-			for (j = 0; j < all; j++)
-				putc('-', f);
-			putc('\n', f);
-		}
-		for (j = 0; j < ncol; j++) {
-			size_t pad = width[j] - row[j].width, k;
-			int left = j < nk;
+	for (m = 0; m < nm; m++) {
+		char *t = human_metric(r, list[m]);
 
-			if (md)
-				putc(' ', f);
-			else if (j)
-				fputs("  ", f);
-			if (!left)
-				for (k = 0; k < pad; k++)
-					putc(' ', f);
-			fputs(row[j].text, f);
-			if (left && (md || j + 1 < ncol))
-				for (k = 0; k < pad; k++)
-					putc(' ', f);
-			if (md)
-				fputs(" |", f);
-		}
-		putc('\n', f);
-		if (i == 0 && md) {
-			fputs("|", f);
-			for (j = 0; j < ncol; j++) {
-				fputs(j < nk ? " :" : " ", f);
-				for (size_t k = 0; k < width[j] - 1 ; k++)
-					putc('-', f);
-				fputs(j < nk ? " |" : ": |", f);
-			}
-			putc('\n', f);
-		}
-		if (i == 0 && !md) {
-			size_t all = 0;
-
-			for (j = 0; j < ncol; j++)
-				all += width[j] + (j ? 2 : 0);
-			for (j = 0; j < all; j++)
-				putc('-', f);
-			putc('\n', f);
-		}
+		grid_setstr(g, row, nk + (size_t)m, t);
+		free(t);
 	}
-	for (i = 0; i < nrow * ncol; i++)
-		free(cells[i].text);
-	free(cells);
-	free(width);
-	sbuf_release(&sb);
+	if (count)
+		grid_setstr(g, row, nk + (size_t)nm, count_text(n, buf));
+}
+
+/* The table and markdown: a grid (grid.h) of the rows and the total. */
+static void
+write_human(const struct view *v, FILE *f, int md)
+{
+	const struct report_result *res = v->res;
+	int list[VM_COUNT], nm = shown_metrics(v, list);
+	int count = v->count_name != NULL;
+	size_t nk = v->o->nkeys, ncol = nk + (size_t)nm + (size_t)count;
+	const char *heads[REPORT_MAX_KEYS + VM_COUNT + 1] = { NULL };
+	int numeric[REPORT_MAX_KEYS + VM_COUNT + 1] = { 0 };
+	struct grid g, totals;
+	struct view_row tot;
+	size_t i, j, row;
+
+	for (j = 0; j < ncol; j++) {
+		heads[j] = j < nk ? v->o->keys[j].name :
+		    j - nk < (size_t)nm ? metric_short[list[j - nk]] :
+		    v->count_name;
+		numeric[j] = j >= nk;
+	}
+	grid_init(&g, heads, numeric, ncol, nk);
+	grid_init(&totals, heads, numeric, ncol, nk);
+	for (i = 0; i < v->n; i++) {
+		row = grid_row(&g);
+		for (j = 0; j < nk; j++) {
+			size_t len;
+			const char *s = row_key_part(v, &v->rows[i], j, &len);
+
+			grid_set(&g, row, j, s, len);
+		}
+		grid_metrics(&g, row, &v->rows[i], list, nm, count,
+		    v->rows[i].count);
+	}
+	memset(&tot, 0, sizeof(tot));
+	tot.m = res->totals;
+	tot.cost = v->total_cost;
+	tot.share = res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
+	row = grid_row(&totals);
+	if (nk > 0)
+		grid_setstr(&totals, row, 0, "TOTAL");
+	grid_metrics(&totals, row, &tot, list, nm, count, v->total_count);
+	write_title(v, f, md);
+	grid_write(&g, &totals, NULL, NULL, f, md ? FMT_MARKDOWN : FMT_TABLE);
+	grid_release(&g);
+	grid_release(&totals);
 }
 
 int
 view_write(const struct view *v, FILE *f, enum view_format fmt)
 {
-	switch (fmt) {
-	case FMT_CSV:
+	if (fmt == FMT_CSV)
 		write_csv(v, f);
-		break;
-	case FMT_JSON:
+	else if (fmt == FMT_JSON)
 		write_json(v, f);
-		break;
-	case FMT_TABLE:
-		write_human(v, f, 0);
-		break;
-	case FMT_MARKDOWN:
-		write_human(v, f, 1);
-		break;
-	}
+	else
+		write_human(v, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
 }

@@ -628,8 +628,8 @@ test_svg_escapes_names(void **state)
 	chart_build(&c, &fx.v, &co, 1200, 700);
 	chart_layout(&d, &c, 1200, 700, &fixed);
 	svg = write_to_memory(&d, 0, &len);
-	assert_contains(svg, "data-name=\"a&lt;&amp;&quot;&apos;b\"");
-	assert_contains(svg, ">a&lt;&amp;&quot;&apos;b</text>");
+	assert_contains(svg, "data-name=\"a&lt;&amp;&quot;&#39;b\"");
+	assert_contains(svg, ">a&lt;&amp;&quot;&#39;b</text>");
 	assert_contains(svg, "&lt;script&gt;&amp;");
 	assert_null(strstr(svg, "<script"));
 	assert_null(strstr(svg, "a<&"));

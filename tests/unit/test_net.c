@@ -108,6 +108,32 @@ sink(char *d, size_t sz, size_t n, void *ctx)
  * sent on it.  Only inside that namespace, so that nothing can leave the
  * machine.
  */
+/* The one host reader of the API client and the webhook. */
+static void
+test_url_host(void **state)
+{
+	static const struct {
+		const char *url, *want;
+	} cases[] = {
+		{ "https://circleci.com/api/v2", "circleci.com" },
+		{ "http://127.0.0.1:8080/x", "127.0.0.1" },
+		{ "https://user:pw@hooks.slack.com/services/T/B/x",
+		    "hooks.slack.com" },
+		{ "https://[::1]:9/", "[::1]" },
+		{ "not a url", "(unknown host)" },
+		{ "", "(unknown host)" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *h = net_url_host(cases[i].url);
+
+		assert_string_equal(h, cases[i].want);
+		free(h);
+	}
+}
+
 static void
 test_prereq(void **state)
 {
@@ -180,6 +206,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hop_rule),
 		cmocka_unit_test(test_display_and_ip),
+		cmocka_unit_test(test_url_host),
 		cmocka_unit_test(test_prereq),
 	};
 
