@@ -126,7 +126,7 @@ pass_read(struct pass *p, const char *export, const struct teams *teams)
 	report_opts_init(&p->o);
 	if (report_parse_sets(&p->o, run_sets, sizeof(run_sets) /
 	    sizeof(run_sets[0]) - (teams == NULL)) < 0)
-		die(EXIT_FAILURE_OTHER, "run: bad grouping sets");
+		return error("run: bad grouping sets"), EXIT_FAILURE_OTHER;
 	p->o.teams = teams;
 	p->o.want_orgs = 1;	/* for the charts' subtitles */
 	return job_read(&p->o, export, &p->res, &p->org_id);
@@ -141,27 +141,31 @@ pass_release(struct pass *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* The roll-up of p by `by`; the caller releases both. */
-static void
+/* The roll-up of p by `by`; the caller releases both, even on -1. */
+static int
 pass_rollup(const struct pass *p, const char *by, struct report_opts *ko,
     struct report_result *kr)
 {
 	if (rollup_build(ko, kr, &p->o, &p->res, by, NULL) < 0)
-		die(EXIT_FAILURE_OTHER, "run: cannot roll up by %s", by);
+		return error("run: cannot roll up by %s", by);
+	return 0;
 }
 
 /* The sums of p: per project, and the credits on failed runs. */
-static void
+static int
 sums_from(struct sums *s, const struct pass *p, const struct run_config *cfg)
 {
 	struct report_opts so;
 	struct report_result sr;
 	size_t i;
+	int ret;
 
 	memset(s, 0, sizeof(*s));
-	pass_rollup(p, "project", &s->po, &s->by_project);
-	pass_rollup(p, "status", &so, &sr);
-	for (i = 0; i < sr.groups.n; i++) {
+	s->have = 1;
+	if (pass_rollup(p, "project", &s->po, &s->by_project) < 0)
+		return -1;
+	ret = pass_rollup(p, "status", &so, &sr);
+	for (i = 0; ret == 0 && i < sr.groups.n; i++) {
 		const struct agg_group *g = &sr.groups.groups[i];
 		size_t len;
 		const char *k = agg_key_part(g->key, g->keylen, 0, &len);
@@ -172,7 +176,7 @@ sums_from(struct sums *s, const struct pass *p, const struct run_config *cfg)
 	}
 	report_result_release(&sr);
 	report_opts_release(&so);
-	s->have = 1;
+	return ret;
 }
 
 static void
@@ -543,7 +547,10 @@ job_emit(struct job *j, const char *by, enum emit_kind kind, size_t top,
 	struct view v;
 	int ret;
 
-	pass_rollup(p, by, &ko, &kr);
+	if (pass_rollup(p, by, &ko, &kr) < 0) {
+		ret = EXIT_FAILURE_OTHER;
+		goto out;
+	}
 	/* artifacts people open in spreadsheets: no formulas from names */
 	ko.csv_safe = 1;
 	if (kind == EMIT_PNG || kind == EMIT_SVG) {
@@ -568,6 +575,7 @@ job_emit(struct job *j, const char *by, enum emit_kind kind, size_t top,
 		    kind == EMIT_CSV ? FMT_CSV : FMT_JSON, NULL);
 	}
 	view_release(&v);
+out:
 	report_result_release(&kr);
 	report_opts_release(&ko);
 	return ret;
@@ -903,9 +911,10 @@ job_summary_writer(FILE *f, const void *obj, enum view_format fmt)
 static int
 job_summary(struct job *j)
 {
-	sums_from(&j->cur.sums, &j->cur.pass, j->cfg);
-	if (j->have_prev)
-		sums_from(&j->prev.sums, &j->prev.pass, j->cfg);
+	if (sums_from(&j->cur.sums, &j->cur.pass, j->cfg) < 0 ||
+	    (j->have_prev && sums_from(&j->prev.sums, &j->prev.pass,
+	    j->cfg) < 0))
+		return EXIT_FAILURE_OTHER;
 	return job_write(j, "summary.md", "a markdown summary",
 	    job_summary_writer, j, FMT_MARKDOWN, NULL);
 }
