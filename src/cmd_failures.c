@@ -9,11 +9,9 @@
 
 #include "cmd.h"
 #include "cmdopt.h"
-#include "date.h"
 #include "failures.h"
 #include "grid.h"
 #include "db.h"
-#include "out.h"
 #include "report.h"
 #include "util.h"
 
@@ -51,65 +49,17 @@ static const struct cmdopt_cmd failures_cmd = {
 "wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n",
 };
 
-/* The JSON meta object of a run.  The caller frees it. */
-static char *
-failures_meta(const struct report_result *r, const char *waste)
-{
-	char d1[DATE_BUFSZ] = "", d2[DATE_BUFSZ] = "";
-	struct sbuf sb;
-	char *s;
-
-	if (r->have_dates) {
-		date_format_day(r->first_date, d1);
-		date_format_day(r->last_date, d2);
-	}
-	sbuf_init(&sb, 1 << 20);
-	sbuf_addf(&sb, "{\"files\": %llu, \"rows_read\": %llu, "
-	    "\"rows_skipped\": %llu, \"rows_filtered\": %llu, "
-	    "\"duplicates\": %llu, ",
-	    (unsigned long long)r->files, (unsigned long long)r->rows_read,
-	    (unsigned long long)r->rows_skipped,
-	    (unsigned long long)r->rows_filtered,
-	    (unsigned long long)r->duplicates);
-	if (r->have_dates)
-		sbuf_addf(&sb, "\"first_date\": \"%s\", "
-		    "\"last_date\": \"%s\", ", d1, d2);
-	else
-		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
-	sbuf_addstr(&sb, "\"waste_statuses\": [");
-	{
-		const char *p = waste;
-
-		for (;;) {
-			const char *e = strchr(p, ',');
-			size_t len = e ? (size_t)(e - p) : strlen(p);
-
-			sbuf_addf(&sb, "%s\"%.*s\"", p == waste ? "" : ", ",
-			    (int)len, p);
-			if (e == NULL)
-				break;
-			p = e + 1;
-		}
-	}
-	sbuf_addstr(&sb, "]}");
-	s = xstrdup(sb.buf);
-	sbuf_release(&sb);
-	return s;
-}
-
 static int
 cmd_failures_exec(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
 	struct inputs in;
-	struct failures fl;
-	struct grid rows, totals;
-	struct out out;
+	struct grid_out dst;
 	struct cmdopt co;
 	struct cmdopt_value val;
 	const char *waste_list = FAILURES_WASTE;
-	char **waste = NULL, *meta, title[160];
+	char **waste = NULL;
 	size_t nwaste = 0, i;
 	int id, have_res = 0, ret;
 
@@ -134,28 +84,12 @@ cmd_failures_exec(int argc, char **argv)
 	have_res = 1;
 	if (ret != 0)
 		goto out;
-	ret = EXIT_FAILURE_OTHER;
-	if (failures_build(&fl, &o, &res, waste, nwaste, co.price) < 0)
-		goto out;
-	failures_grid(&fl, (size_t)co.top, &rows, &totals);
-	rows.csv_safe = totals.csv_safe = o.csv_safe;
-	meta = failures_meta(&res, waste_list);
-	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
-	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,
-	    (unsigned long long)fl.totals.runs);
-	if (out_open(&out, co.output) < 0) {
-		ret = EXIT_FAILURE_OTHER;
-	} else if (grid_write(&rows, &totals, title, meta, out.f,
-	    co.fmt) < 0) {
-		out_abort(&out);
-		error("cannot write the failures");
-	} else {
-		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
-	}
-	free(meta);
-	grid_release(&rows);
-	grid_release(&totals);
-	failures_release(&fl);
+	dst.path = co.output;
+	dst.fmt = co.fmt;
+	dst.top = (size_t)co.top;
+	dst.csv_safe = o.csv_safe;
+	ret = failures_write(&o, &res, waste, nwaste, co.price, &dst) < 0 ?
+	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:
 	if (have_res)
 		report_result_release(&res);

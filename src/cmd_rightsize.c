@@ -9,9 +9,7 @@
 
 #include "cmd.h"
 #include "cmdopt.h"
-#include "date.h"
 #include "grid.h"
-#include "out.h"
 #include "rates.h"
 #include "report.h"
 #include "rightsize.h"
@@ -53,63 +51,6 @@ static const struct cmdopt_cmd rightsize_cmd = {
 "span from the first to the last date counted.\n",
 };
 
-/* The JSON meta object.  The caller frees it. */
-static char *
-rightsize_meta(const struct report_result *r, const struct rightsize *rs,
-    const struct rightsize_opts *ro, const char *rates_path)
-{
-	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], u[DEC_BUFSZ], o[DEC_BUFSZ];
-	struct sbuf sb;
-	char *s;
-
-	sbuf_init(&sb, 1 << 20);
-	dec_format(ro->under, u);
-	dec_format(ro->over, o);
-	sbuf_addf(&sb, "{\"files\": %llu, \"rows_read\": %llu, "
-	    "\"rows_skipped\": %llu, \"duplicates\": %llu, "
-	    "\"runs_without_utilization\": %llu, "
-	    "\"groups_below_min_runs\": %llu, \"bad_values\": %llu, "
-	    "\"min_runs\": %llu, \"under_pct\": %s, \"over_pct\": %s, "
-	    "\"span_days\": %ld, ",
-	    (unsigned long long)r->files, (unsigned long long)r->rows_read,
-	    (unsigned long long)r->rows_skipped,
-	    (unsigned long long)r->duplicates,
-	    (unsigned long long)rs->runs_without_util,
-	    (unsigned long long)rs->groups_below_min,
-	    (unsigned long long)rs->bad_values,
-	    (unsigned long long)ro->min_runs, u, o, rs->span_days);
-	if (r->have_dates) {
-		date_format_day(r->first_date, d1);
-		date_format_day(r->last_date, d2);
-		sbuf_addf(&sb, "\"first_date\": \"%s\", "
-		    "\"last_date\": \"%s\", ", d1, d2);
-	} else {
-		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
-	}
-	sbuf_addstr(&sb, "\"rates\": ");
-	if (rates_path == NULL) {
-		sbuf_addstr(&sb, "null}");
-	} else {
-		/* through json_write_string, to a memory stream */
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-
-		if (m != NULL) {
-			json_write_string(m, rates_path, strlen(rates_path));
-			fclose(m);
-			sbuf_add(&sb, buf, len);
-		} else {
-			sbuf_addstr(&sb, "null");
-		}
-		free(buf);
-		sbuf_addch(&sb, '}');
-	}
-	s = xstrdup(sb.buf);
-	sbuf_release(&sb);
-	return s;
-}
-
 static int
 cmd_rightsize_exec(int argc, char **argv)
 {
@@ -117,23 +58,18 @@ cmd_rightsize_exec(int argc, char **argv)
 	struct report_result res;
 	struct inputs in;
 	struct rates rates;
-	struct rightsize rs;
 	struct rightsize_opts ro;
-	struct grid g;
-	struct out out;
+	struct grid_out dst;
 	struct cmdopt co;
 	struct cmdopt_value val;
 	const char *rates_path = NULL;
-	unsigned long long min_runs = 10;
-	char *meta, title[200], err[512];
+	char err[512];
 	int id, have_res = 0, quiet = 0, ret;
 
 	report_opts_init(&o);
 	inputs_init(&in);
 	rates_init(&rates);
-	memset(&ro, 0, sizeof(ro));
-	ro.under = 40 * DEC_ONE;
-	ro.over = 90 * DEC_ONE;
+	rightsize_opts_init(&ro, &rates);
 	cmdopt_init(&co, &rightsize_cmd, &o);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		switch (id) {
@@ -141,7 +77,7 @@ cmd_rightsize_exec(int argc, char **argv)
 			quiet = 1;
 			break;
 		case CO_MIN_RUNS:
-			min_runs = val.num;
+			ro.min_runs = val.num;
 			break;
 		case CO_OVER_BELOW:
 			ro.under = val.dec;
@@ -176,45 +112,17 @@ cmd_rightsize_exec(int argc, char **argv)
 		ret = EXIT_FAILURE_OTHER;
 		goto out;
 	}
-	ro.rates = &rates;
-	ro.min_runs = min_runs;
 	rightsize_report_opts(&o);
 	ret = report_run(&o, &in, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
-	if (rightsize_build(&rs, &o, &res, &ro) < 0) {
-		ret = EXIT_FAILURE_OTHER;
-		goto out;
-	}
-	if (rs.runs_without_util > 0 && !quiet)
-		fprintf(stderr, "%s: rightsize: %llu job run%s without "
-		    "utilization data left out\n", PROGRAM_NAME,
-		    (unsigned long long)rs.runs_without_util,
-		    rs.runs_without_util == 1 ? "" : "s");
-	if (rs.bad_values > 0)
-		warning("rightsize: %llu utilization value%s not a number "
-		    "of at least 0, taken as no data",
-		    (unsigned long long)rs.bad_values,
-		    rs.bad_values == 1 ? " is" : "s are");
-	rightsize_grid(&rs, (size_t)co.top, &g);
-	g.csv_safe = o.csv_safe;
-	meta = rightsize_meta(&res, &rs, &ro, rates_path);
-	snprintf(title, sizeof(title), "Rightsizing: %zu groups with at least "
-	    "%llu runs; %llu runs without utilization left out", rs.n,
-	    min_runs, (unsigned long long)rs.runs_without_util);
-	ret = EXIT_FAILURE_OTHER;
-	if (out_open(&out, co.output) < 0) {
-		ret = EXIT_FAILURE_OTHER;
-	} else if (grid_write(&g, NULL, title, meta, out.f, co.fmt) < 0) {
-		out_abort(&out);
-		error("cannot write the rightsizing");
-	} else {
-		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
-	}
-	free(meta);
-	grid_release(&g);
-	rightsize_release(&rs);
+	dst.path = co.output;
+	dst.fmt = co.fmt;
+	dst.top = (size_t)co.top;
+	dst.csv_safe = o.csv_safe;
+	ret = rightsize_write(&o, &res, &ro, rates_path, quiet, &dst) < 0 ?
+	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:
 	if (have_res)
 		report_result_release(&res);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "date.h"
 #include "failures.h"
 #include "rollup.h"
 #include "util.h"
@@ -196,4 +197,67 @@ failures_grid(const struct failures *f, size_t top, struct grid *rows,
 	for (i = 0; i < n; i++)
 		failures_grid_row(rows, &f->rows[i]);
 	failures_grid_row(totals, &f->totals);
+}
+
+/* The JSON meta object of `failures`.  The caller frees it. */
+static char *
+failures_meta(const struct report_result *r, char *const *waste,
+    size_t nwaste)
+{
+	char d1[DATE_BUFSZ] = "", d2[DATE_BUFSZ] = "";
+	struct sbuf sb;
+	size_t i;
+	char *s;
+
+	if (r->have_dates) {
+		date_format_day(r->first_date, d1);
+		date_format_day(r->last_date, d2);
+	}
+	sbuf_init(&sb, 1 << 20);
+	sbuf_addf(&sb, "{\"files\": %llu, \"rows_read\": %llu, "
+	    "\"rows_skipped\": %llu, \"rows_filtered\": %llu, "
+	    "\"duplicates\": %llu, ",
+	    (unsigned long long)r->files, (unsigned long long)r->rows_read,
+	    (unsigned long long)r->rows_skipped,
+	    (unsigned long long)r->rows_filtered,
+	    (unsigned long long)r->duplicates);
+	if (r->have_dates)
+		sbuf_addf(&sb, "\"first_date\": \"%s\", "
+		    "\"last_date\": \"%s\", ", d1, d2);
+	else
+		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
+	sbuf_addstr(&sb, "\"waste_statuses\": [");
+	for (i = 0; i < nwaste; i++)
+		sbuf_addf(&sb, "%s\"%s\"", i == 0 ? "" : ", ", waste[i]);
+	sbuf_addstr(&sb, "]}");
+	s = xstrdup(sb.buf);
+	sbuf_release(&sb);
+	return s;
+}
+
+int
+failures_write(const struct report_opts *so, const struct report_result *src,
+    char *const *waste, size_t nwaste, dec_t price,
+    const struct grid_out *dst)
+{
+	struct failures fl;
+	struct grid rows, totals;
+	char *meta, title[160];
+	int ret;
+
+	if (failures_build(&fl, so, src, waste, nwaste, price) < 0)
+		return -1;
+	failures_grid(&fl, dst->top, &rows, &totals);
+	rows.csv_safe = totals.csv_safe = dst->csv_safe;
+	meta = failures_meta(src, waste, nwaste);
+	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
+	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,
+	    (unsigned long long)fl.totals.runs);
+	ret = grid_write_file(&rows, &totals, title, meta, dst,
+	    "the failures");
+	free(meta);
+	grid_release(&rows);
+	grid_release(&totals);
+	failures_release(&fl);
+	return ret;
 }

@@ -57,4 +57,14 @@ void failures_release(struct failures *f);
 void failures_grid(const struct failures *f, size_t top, struct grid *rows,
     struct grid *totals);
 
+/*
+ * The `failures` report of `src` (as failures_build() takes it) written
+ * to dst: its first dst->top rows and the totals; JSON's meta gives src's
+ * counts and dates and the waste list.  `failures` and `run` both write
+ * it.  Returns 0, or -1 after printing an error.
+ */
+int failures_write(const struct report_opts *so,
+    const struct report_result *src, char *const *waste, size_t nwaste,
+    dec_t price, const struct grid_out *dst);
+
 #endif

@@ -7,6 +7,7 @@
 #include "csvw.h"
 #include "grid.h"
 #include "jsonw.h"
+#include "out.h"
 #include "util.h"
 
 #define GRID_NAME_COLS 48
@@ -257,4 +258,20 @@ grid_write(const struct grid *g, const struct grid *totals,
 	else
 		grid_write_human(g, totals, title, f, fmt == FMT_MARKDOWN);
 	return ferror(f) ? -1 : 0;
+}
+
+int
+grid_write_file(const struct grid *g, const struct grid *totals,
+    const char *title, const char *json_meta, const struct grid_out *dst,
+    const char *what)
+{
+	struct out out;
+
+	if (out_open(&out, dst->path) < 0)
+		return -1;
+	if (grid_write(g, totals, title, json_meta, out.f, dst->fmt) < 0) {
+		out_abort(&out);
+		return error("cannot write %s", what);
+	}
+	return out_commit(&out);
 }

@@ -51,4 +51,20 @@ void grid_setstr(struct grid *g, size_t row, size_t col, const char *s);
 int grid_write(const struct grid *g, const struct grid *totals,
     const char *title, const char *json_meta, FILE *f, enum view_format fmt);
 
+/* Where and how an analysis (failures, rightsize) writes its grid. */
+struct grid_out {
+	const char *path;	/* NULL or "-": stdout */
+	enum view_format fmt;
+	size_t top;		/* the first rows only; 0: all */
+	int csv_safe;		/* the grid's csv_safe */
+};
+
+/*
+ * grid_write() to dst->path, all or nothing (out.h).  Returns 0, or -1
+ * after printing an error ("cannot write WHAT" when a write fails).
+ */
+int grid_write_file(const struct grid *g, const struct grid *totals,
+    const char *title, const char *json_meta, const struct grid_out *dst,
+    const char *what);
+
 #endif

@@ -2,10 +2,12 @@
  * rightsize.c: medians of utilization per job and resource class, from
  * the engine's grouping sets (the design is in rightsize.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agg.h"
+#include "date.h"
 #include "rightsize.h"
 #include "util.h"
 
@@ -22,6 +24,16 @@ static const int rs_numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1 };
 static const char *const rs_key_names[RS_NKEYS] = {
 	"project", "workflow", "job", "resource_class", "executor"
 };
+
+void
+rightsize_opts_init(struct rightsize_opts *ro, const struct rates *rates)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->min_runs = 10;
+	ro->under = 40 * DEC_ONE;
+	ro->over = 90 * DEC_ONE;
+	ro->rates = rates;
+}
 
 int
 rightsize_enable(struct report_opts *o)
@@ -304,4 +316,96 @@ rightsize_grid(const struct rightsize *rs, size_t top, struct grid *g)
 			grid_setstr(g, row, 12, buf);
 		}
 	}
+}
+
+/* The JSON meta object of `rightsize`.  The caller frees it. */
+static char *
+rightsize_meta(const struct report_result *r, const struct rightsize *rs,
+    const struct rightsize_opts *ro, const char *rates_path)
+{
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], u[DEC_BUFSZ], o[DEC_BUFSZ];
+	struct sbuf sb;
+	char *s;
+
+	sbuf_init(&sb, 1 << 20);
+	dec_format(ro->under, u);
+	dec_format(ro->over, o);
+	sbuf_addf(&sb, "{\"files\": %llu, \"rows_read\": %llu, "
+	    "\"rows_skipped\": %llu, \"duplicates\": %llu, "
+	    "\"runs_without_utilization\": %llu, "
+	    "\"groups_below_min_runs\": %llu, \"bad_values\": %llu, "
+	    "\"min_runs\": %llu, \"under_pct\": %s, \"over_pct\": %s, "
+	    "\"span_days\": %ld, ",
+	    (unsigned long long)r->files, (unsigned long long)r->rows_read,
+	    (unsigned long long)r->rows_skipped,
+	    (unsigned long long)r->duplicates,
+	    (unsigned long long)rs->runs_without_util,
+	    (unsigned long long)rs->groups_below_min,
+	    (unsigned long long)rs->bad_values,
+	    (unsigned long long)ro->min_runs, u, o, rs->span_days);
+	if (r->have_dates) {
+		date_format_day(r->first_date, d1);
+		date_format_day(r->last_date, d2);
+		sbuf_addf(&sb, "\"first_date\": \"%s\", "
+		    "\"last_date\": \"%s\", ", d1, d2);
+	} else {
+		sbuf_addstr(&sb, "\"first_date\": null, \"last_date\": null, ");
+	}
+	sbuf_addstr(&sb, "\"rates\": ");
+	if (rates_path == NULL) {
+		sbuf_addstr(&sb, "null}");
+	} else {
+		/* through json_write_string, to a memory stream */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m != NULL) {
+			json_write_string(m, rates_path, strlen(rates_path));
+			fclose(m);
+			sbuf_add(&sb, buf, len);
+		} else {
+			sbuf_addstr(&sb, "null");
+		}
+		free(buf);
+		sbuf_addch(&sb, '}');
+	}
+	s = xstrdup(sb.buf);
+	sbuf_release(&sb);
+	return s;
+}
+
+int
+rightsize_write(const struct report_opts *so, const struct report_result *res,
+    const struct rightsize_opts *ro, const char *rates_path, int quiet,
+    const struct grid_out *dst)
+{
+	struct rightsize rs;
+	struct grid g;
+	char *meta, title[200];
+	int ret;
+
+	if (rightsize_build(&rs, so, res, ro) < 0)
+		return -1;
+	if (rs.runs_without_util > 0 && !quiet)
+		notice("rightsize: %llu job run%s without utilization data "
+		    "left out", (unsigned long long)rs.runs_without_util,
+		    rs.runs_without_util == 1 ? "" : "s");
+	if (rs.bad_values > 0)
+		warning("rightsize: %llu utilization value%s not a number "
+		    "of at least 0, taken as no data",
+		    (unsigned long long)rs.bad_values,
+		    rs.bad_values == 1 ? " is" : "s are");
+	rightsize_grid(&rs, dst->top, &g);
+	g.csv_safe = dst->csv_safe;
+	meta = rightsize_meta(res, &rs, ro, rates_path);
+	snprintf(title, sizeof(title), "Rightsizing: %zu groups with at least "
+	    "%llu runs; %llu runs without utilization left out", rs.n,
+	    (unsigned long long)ro->min_runs,
+	    (unsigned long long)rs.runs_without_util);
+	ret = grid_write_file(&g, NULL, title, meta, dst, "the rightsizing");
+	free(meta);
+	grid_release(&g);
+	rightsize_release(&rs);
+	return ret;
 }

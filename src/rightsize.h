@@ -60,6 +60,9 @@ struct rightsize {
 	long span_days;		/* first to last date, inclusive, or 0 */
 };
 
+/* The defaults of `rightsize`: 10 runs, under 40%, over 90%; `rates`. */
+void rightsize_opts_init(struct rightsize_opts *ro, const struct rates *rates);
+
 /*
  * Set o's keys and grouping sets for the pass rightsize_build() reads
  * (filters and input options are left as they are).
@@ -102,5 +105,18 @@ int rightsize_median(struct rightsize_bin *bins, size_t n, dec_t *out);
 
 /* The rows as a grid (grid.h); the caller releases it. */
 void rightsize_grid(const struct rightsize *rs, size_t top, struct grid *g);
+
+/*
+ * The `rightsize` report of `res` (a pass set up by
+ * rightsize_report_opts()) written to dst: rightsize_build() with ro, a
+ * notice of the runs without utilization data (unless `quiet`) and a
+ * warning of the bad values, then the first dst->top rows; JSON's meta
+ * gives res's counts, ro and `rates_path` (NULL: the compiled-in rates).
+ * `rightsize` and `run` both write it.  Returns 0, or -1 after printing
+ * an error.
+ */
+int rightsize_write(const struct report_opts *so,
+    const struct report_result *res, const struct rightsize_opts *ro,
+    const char *rates_path, int quiet, const struct grid_out *dst);
 
 #endif

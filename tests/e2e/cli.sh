@@ -215,6 +215,15 @@ run 0 "$BIN" run --from "$T/fx1" -o "$T/fxrun" --quiet &&
     grep -q '^-12,1,5,' "$T/fxrun/by-project.csv" &&
     ok "run's CSV artifacts are formula-safe by default" ||
     ko "run's CSV artifacts are formula-safe" "$(cat "$T/err")"
+# --output DIR is -o DIR's long form: the same artifacts, as --help says
+run 0 "$BIN" run --from "$T/fx1" --output "$T/fxrun-long" --quiet &&
+    [ -f "$T/fxrun-long/run.json" ] &&
+    (cd "$T/fxrun" && for f in *; do [ "$f" = run.json ] ||
+        cmp -s "$f" "../fxrun-long/$f" || exit 1; done) &&
+    [ "$(ls "$T/fxrun")" = "$(ls "$T/fxrun-long")" ] &&
+    run 0 "$BIN" run --help && grep -q '^  -o, --output DIR  ' "$T/out" &&
+    ok "run --output DIR: the artifacts of -o DIR, and --help names it" ||
+    ko "run --output DIR" "$(ls "$T/fxrun-long" 2>&1; cat "$T/err")"
 printf 'PROJECT_NAME,JOB_ID,TOTAL_CREDITS\np,1,0.1\np,2,0.2\n' >"$T/sum.csv"
 run 0 "$BIN" report --format csv "$T/sum.csv" && grep -q '^p,2,0,0,0,0,0,0,0,0,0,0.3,0.00,100.00$' "$T/out" &&
     ok "0.1 + 0.2 is exactly 0.3" || ko "0.1 + 0.2 is exactly 0.3" "$(cat "$T/out")"
