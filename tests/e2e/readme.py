@@ -21,6 +21,7 @@ Checks, each a PASS or FAIL line, then `N passed, M failed`:
   - README.md has examples, the files have some, and no fenced block other
     than `console` shows a `$ circleci-usage` line followed by output, so
     no example escapes the check by its info string;
+  - every relative link resolves to a file, and its #anchor to a heading;
   - each command line the demo prints is accepted by `sh -n`, and sh reads
     it back, creating no file, as the argv the demo ran (recorded by a
     wrapper), the same words as Python's shlex;
@@ -119,6 +120,56 @@ def examples(path):
             elif cur is not None:
                 cur[2].append(line)
     return found, stray
+
+
+def slug(heading):
+    """GitHub's anchor of a heading."""
+    h = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return h.replace(" ", "-")
+
+
+def anchors(path):
+    """The anchors of a markdown file's headings (not those in blocks)."""
+    out = set()
+    seen = {}
+    inside = None
+    for line in open(path, encoding="utf-8").read().split("\n"):
+        m = FENCE.match(line)
+        if m and (inside is None or line.strip().startswith(inside)):
+            inside = None if inside else m.group(2)
+            continue
+        h = re.match(r"^#{1,6} (.*)", line)
+        if h and inside is None:
+            a = slug(h.group(1))
+            n = seen.get(a, 0)
+            seen[a] = n + 1
+            out.add(a if n == 0 else "%s-%d" % (a, n))
+    return out
+
+
+def check_links(files):
+    """Every relative link resolves to a file, and its #anchor to a
+    heading of it."""
+    bad = []
+    count = 0
+    for f in files:
+        text = open(f, encoding="utf-8").read()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            count += 1
+            path, _, frag = target.partition("#")
+            dest = os.path.normpath(os.path.join(os.path.dirname(f), path)) \
+                if path else f
+            if not os.path.exists(dest):
+                bad.append("%s: %s: no such file" %
+                           (os.path.relpath(f, ROOT), target))
+            elif frag and dest.endswith(".md") and \
+                    frag not in anchors(dest):
+                bad.append("%s: %s: no such heading" %
+                           (os.path.relpath(f, ROOT), target))
+    report(not bad and count > 0, "%d links resolve" % count,
+           "\n".join(bad))
 
 
 def pattern(want):
@@ -270,6 +321,7 @@ def main():
                 os.path.dirname(f) == ROOT:
             report(len(ex) > 0, "README.md has examples (%d)" % len(ex))
     report(total > 0, "%d examples in %d files" % (total, len(files)))
+    check_links(files)
 
     tmp = tempfile.mkdtemp(prefix="cu-readme-")
     try:
