@@ -294,6 +294,15 @@ def check_quote(where):
            "demo.sh --quote: plain words stay unquoted")
 
 
+def link_or_copy(src, dst):
+    """A hard link where it can (the tool replaces files by rename, so
+    an example never changes another file's copy), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -365,7 +374,8 @@ def main():
             os.makedirs(os.path.join(work, "build"))
             shutil.copytree(os.path.join(demo, "build", "demo"),
                             os.path.join(work, "build", "demo"),
-                            symlinks=True, ignore=skip)
+                            symlinks=True, ignore=skip,
+                            copy_function=link_or_copy)
             for lineno, cmd, want in ex:
                 run_example(work, env, f, lineno, cmd, want)
     finally:
