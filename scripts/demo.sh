@@ -4,17 +4,47 @@
 # synthetic usage, runs `circleci-usage run --last 7d --compare` against it
 # (two exports, the page, reports, charts, summary), shows the summary, the
 # Slack message it would post (`notify slack --dry-run`) and where the page
-# is.
-#   sh scripts/demo.sh            (DEMO_DIR=build/demo, DEMO_ROWS=100000)
+# is.  It leaves build/demo/ (the export, the run directory, a teams file),
+# the data README.md's examples run on (tests/e2e/readme.py runs them).
+#   sh scripts/demo.sh            (DEMO_DIR=build/demo, DEMO_ROWS=100000,
+#                                  DEMO_BIN=./circleci-usage)
+#   sh scripts/demo.sh --quote WORD...   the words as one shell-quoted line
+# Each command is printed before it runs as a line that a POSIX shell reads
+# back as the same words, so it can be pasted as it is.
 set -eu
 
-bin=./circleci-usage
+# quote WORD...: the words on one line, each as a shell reads it back: a
+# word of only these characters as it is, any other in single quotes (a '
+# inside as '\''), the empty word as ''
+quote() {
+	line=
+	for w in "$@"; do
+		case $w in
+		'') w="''" ;;
+		*[!A-Za-z0-9_./:@%+,-]*)
+			# the x keeps trailing newlines from $(...)
+			w=$(printf '%sx' "$w" | sed "s/'/'\\\\''/g")
+			w="'${w%x}'" ;;
+		esac
+		line="$line${line:+ }$w"
+	done
+	printf '%s\n' "$line"
+}
+
+if [ "${1:-}" = --quote ]; then
+	shift
+	quote "$@"
+	exit 0
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${DEMO_BIN:-./circleci-usage}
 dir=${DEMO_DIR:-build/demo}
 rows=${DEMO_ROWS:-100000}
 org=b9291e0d-a11e-41fb-8517-c545388b5953
 
 run() {
-	printf '\n$ %s\n' "$*"
+	printf '\n$ %s\n' "$(quote "$@")"
 	"$@"
 }
 
@@ -24,15 +54,25 @@ mkdir -p "$dir"
 # double alike: the same demo, figures and dates, on every day
 : "${CIRCLECI_USAGE_NOW:=2026-12-04T12:00:00Z}"
 export CIRCLECI_USAGE_NOW
-start=$(python3 tests/e2e/pinnow.py -15)
+start=$(python3 "$root/tests/e2e/pinnow.py" -15)
 echo "demo: generating $rows synthetic job runs from $start (two weeks) in $dir/data"
-python3 tests/gen/genexport.py -o "$dir/data" --rows "$rows" --parts 4 \
-    --seed 7 --start "$start" --days 15 --dup-rows 25 --procs 2 \
+python3 "$root/tests/gen/genexport.py" -o "$dir/data" --rows "$rows" \
+    --parts 4 --seed 7 --start "$start" --days 15 --dup-rows 25 --procs 2 \
     --truth "$dir/truth.json"
+
+# who owns which project, for `chargeback` and `--by team` (README.md)
+cat >"$dir/teams.yaml" <<'TEAMS'
+# which team owns which project: the first pattern that matches wins
+teams:
+  mobile: [wearables-android, "ios-*", mobile-ios, tv-app, firmware-arm]
+  ml: [gpu-inference, "ml-*", fraud-model, video-transcoder]
+  data: [data-pipeline, analytics-etl, reporting-service]
+  platform: ["acme/*", "*-service", edge-proxy, "sdk-*"]
+TEAMS
 
 # the test double of the Usage API, on loopback, serving that data
 echo "demo-token-$$" >"$dir/token"
-python3 tests/double/usage_api.py --data "$dir/data" --org "$org" \
+python3 "$root/tests/double/usage_api.py" --data "$dir/data" --org "$org" \
     --token-file "$dir/token" --ready-file "$dir/double.json" \
     --processing-after 1 --complete-after 2 --parts-per-job 4 \
     --poll-limit 100/60 --log "$dir/double-log.jsonl" 2>"$dir/double.err" &
@@ -64,4 +104,5 @@ run "$bin" notify slack --dry-run --alert 'change_pct > 10' \
     --alert 'failed_credits_pct > 5' "$dir/report"
 
 printf '\ndemo: the page is %s/report/index.html (open it in a browser);\n' "$dir"
-printf 'demo: every artifact of the weekly job is in %s/report/.\n' "$dir"
+printf 'demo: every artifact of the weekly job is in %s/report/;\n' "$dir"
+printf 'demo: README.md has an example of each command on this data.\n'

@@ -112,6 +112,8 @@ fi
 if [ -z "$quick" ]; then
 	suite faults.sh sh "$dir/faults.sh" "$BIN"
 	suite test_double.py python3 "$dir/../double/test_double.py"
+	# the docs' examples on make demo's data, and the demo's quoting (90 s)
+	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
 fi
 suite history.sh sh "$dir/history.sh" "$BIN"
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
@@ -127,7 +129,6 @@ suite options.py python3 "$dir/options.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 if [ -z "$quick" ]; then
 	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
-	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
 fi
 # Debian's python3, for its python3-yaml
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
