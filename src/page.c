@@ -148,6 +148,15 @@ page_part_release(struct page_part *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A bar chart of a part: 28 pixels a bar (at least one) below the title. */
+static void
+page_bar_chart(FILE *f, const struct page *pg, const struct page_part *p,
+    const struct chart_opts *co, const char *id)
+{
+	html_chart(f, &p->v, co, 1000, 120 + 28 * (int)(p->v.n ? p->v.n : 1),
+	    &pg->m, id);
+}
+
 static void
 page_card(FILE *f, const char *id, const char *label, dec_t v, int places,
     const char *unit, int have_prev, dec_t prev, const char *extra)
@@ -276,6 +285,7 @@ page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 	struct report_result out;
 	struct chargeback cb;
 	struct view v;
+	int ret = -1;
 	static const char *const modes[] = {
 		"in proportion to each team's own credits",
 		"evenly across the teams", "not: they are the (shared) row"
@@ -285,15 +295,10 @@ page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 	    pg->price) < 0 || page_part_make(&team_top, &pg->o, &pg->res,
 	    "team", NULL, CHART_TOP_BARS, pg->price) < 0 ||
 	    rollup_build(&tp.o, &tp.r, &pg->o, &pg->res, "team,project",
-	    NULL) < 0) {
-		page_part_release(&tp);
-		page_part_release(&team_top);
-		page_part_release(&team);
-		return -1;
-	}
+	    NULL) < 0)
+		goto out;
 	fputs("<section id=\"teams\">\n<h2>Credits per team</h2>\n", f);
-	html_chart(f, &team_top.v, co, 1000, 120 + 28 * (int)(team_top.v.n ?
-	    team_top.v.n : 1), &pg->m, "chart-teams");
+	page_bar_chart(f, pg, &team_top, co, "chart-teams");
 	html_view_table(f, &team.v, "t-teams", 0);
 	fputs("</section>\n", f);
 
@@ -311,15 +316,39 @@ page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 	report_result_release(&out);
 	report_opts_release(&to);
 	chargeback_release(&cb);
+	ret = 0;
+out:
 	page_part_release(&tp);
 	page_part_release(&team_top);
 	page_part_release(&team);
-	return 0;
+	return ret;
 }
 
-/* Every roll-up the page shows, from the one pass. */
+/* The roll-ups of the sections, from the one pass. */
+enum page_part_id {
+	PP_PROJECT, PP_PROJECT_TOP, PP_DAY, PP_RC, PP_RC_TOP, PP_EXECUTOR,
+	PP_WORKFLOW, PP_JOB, PP_WASTE, PP_COUNT
+};
+
+/* Each one's keys and rows (0: all; -1: the page's top). */
+static const struct {
+	const char *by;
+	int top;
+	int waste;	/* only the runs whose status is in the waste set */
+} page_part_specs[PP_COUNT] = {
+	[PP_PROJECT] = { "project", 0, 0 },
+	[PP_PROJECT_TOP] = { "project", CHART_TOP_BARS, 0 },
+	[PP_DAY] = { "project,day", 0, 0 },
+	[PP_RC] = { "resource_class", 0, 0 },
+	[PP_RC_TOP] = { "resource_class", 10, 0 },
+	[PP_EXECUTOR] = { "executor", 0, 0 },
+	[PP_WORKFLOW] = { "workflow", -1, 0 },
+	[PP_JOB] = { "job", -1, 0 },
+	[PP_WASTE] = { "job", -1, 1 },
+};
+
 struct page_parts {
-	struct page_part proj, proj_top, day, rc, rc_top, ex, wf, job, waste;
+	struct page_part part[PP_COUNT];
 	struct failures fl;
 	int have_fl;
 };
@@ -328,31 +357,20 @@ struct page_parts {
 static int
 page_parts_make(struct page *pg, struct page_parts *pp)
 {
-	struct rollup_filter wf_waste = { page_is_waste, NULL, "status" };
-	const struct report_opts *o = &pg->o;
-	const struct report_result *r = &pg->res;
-	dec_t price = pg->price;
+	struct rollup_filter waste = { page_is_waste, NULL, "status" };
+	size_t i;
 
 	memset(pp, 0, sizeof(*pp));
-	wf_waste.ctx = pg;
-	if (page_part_make(&pp->proj, o, r, "project", NULL, 0, price) < 0 ||
-	    page_part_make(&pp->proj_top, o, r, "project", NULL,
-	    CHART_TOP_BARS, price) < 0 ||
-	    page_part_make(&pp->day, o, r, "project,day", NULL, 0,
-	    price) < 0 ||
-	    page_part_make(&pp->rc, o, r, "resource_class", NULL, 0,
-	    price) < 0 ||
-	    page_part_make(&pp->rc_top, o, r, "resource_class", NULL, 10,
-	    price) < 0 ||
-	    page_part_make(&pp->ex, o, r, "executor", NULL, 0, price) < 0 ||
-	    page_part_make(&pp->wf, o, r, "workflow", NULL, pg->top,
-	    price) < 0 ||
-	    page_part_make(&pp->job, o, r, "job", NULL, pg->top, price) < 0 ||
-	    page_part_make(&pp->waste, o, r, "job", &wf_waste, pg->top,
-	    price) < 0)
-		return -1;
+	waste.ctx = pg;
+	for (i = 0; i < PP_COUNT; i++)
+		if (page_part_make(&pp->part[i], &pg->o, &pg->res,
+		    page_part_specs[i].by, page_part_specs[i].waste ? &waste :
+		    NULL, page_part_specs[i].top < 0 ? pg->top :
+		    (size_t)page_part_specs[i].top, pg->price) < 0)
+			return -1;
 	/* the same rows as `circleci-usage failures` */
-	if (failures_build(&pp->fl, o, r, pg->waste, pg->nwaste, price) < 0)
+	if (failures_build(&pp->fl, &pg->o, &pg->res, pg->waste, pg->nwaste,
+	    pg->price) < 0)
 		return -1;
 	pp->have_fl = 1;
 	return 0;
@@ -361,17 +379,12 @@ page_parts_make(struct page *pg, struct page_parts *pp)
 static void
 page_parts_release(struct page_parts *pp)
 {
+	size_t i;
+
 	if (pp->have_fl)
 		failures_release(&pp->fl);
-	page_part_release(&pp->waste);
-	page_part_release(&pp->job);
-	page_part_release(&pp->wf);
-	page_part_release(&pp->ex);
-	page_part_release(&pp->rc_top);
-	page_part_release(&pp->rc);
-	page_part_release(&pp->day);
-	page_part_release(&pp->proj_top);
-	page_part_release(&pp->proj);
+	for (i = PP_COUNT; i-- > 0;)
+		page_part_release(&pp->part[i]);
 }
 
 /* <!DOCTYPE html> to the header: the title, the org and the period. */
@@ -403,22 +416,21 @@ page_breakdowns(FILE *f, const struct page *pg, const struct page_parts *pp,
     const struct chart_opts *co)
 {
 	fputs("<section id=\"days\">\n<h2>Credits per day</h2>\n", f);
-	html_chart(f, &pp->day.v, co, 1000, 460, &pg->m, "chart-days");
+	html_chart(f, &pp->part[PP_DAY].v, co, 1000, 460, &pg->m,
+	    "chart-days");
 	fputs("</section>\n", f);
 
 	fputs("<section id=\"resources\">\n<h2>By resource class</h2>\n", f);
-	html_chart(f, &pp->rc_top.v, co, 1000, 120 + 28 *
-	    (int)(pp->rc_top.v.n ? pp->rc_top.v.n : 1), &pg->m,
-	    "chart-resources");
-	html_view_table(f, &pp->rc.v, "t-resources", 0);
+	page_bar_chart(f, pg, &pp->part[PP_RC_TOP], co, "chart-resources");
+	html_view_table(f, &pp->part[PP_RC].v, "t-resources", 0);
 	fputs("<h2>By executor</h2>\n", f);
-	html_view_table(f, &pp->ex.v, "t-executors", 0);
+	html_view_table(f, &pp->part[PP_EXECUTOR].v, "t-executors", 0);
 	fputs("</section>\n", f);
 
 	fprintf(f, "<section id=\"workflows\">\n<h2>Top workflows</h2>\n");
-	html_view_table(f, &pp->wf.v, "t-workflows", 1);
+	html_view_table(f, &pp->part[PP_WORKFLOW].v, "t-workflows", 1);
 	fputs("</section>\n<section id=\"jobs\">\n<h2>Top jobs</h2>\n", f);
-	html_view_table(f, &pp->job.v, "t-jobs", 1);
+	html_view_table(f, &pp->part[PP_JOB].v, "t-jobs", 1);
 	fputs("</section>\n", f);
 }
 
@@ -462,15 +474,13 @@ page_write(struct page *pg, FILE *f)
 
 	if (page_parts_make(pg, &pp) < 0)
 		goto out;
-	page_head_of(&pg->now, &pg->res, &pp.waste.r, pg->price);
+	page_head_of(&pg->now, &pg->res, &pp.part[PP_WASTE].r, pg->price);
 	page_header(f, pg, title);
 	page_headline(f, pg);
 
 	fputs("<section id=\"projects\">\n<h2>Credits per project</h2>\n", f);
-	html_chart(f, &pp.proj_top.v, &co, 1000, 120 + 28 *
-	    (int)(pp.proj_top.v.n ? pp.proj_top.v.n : 1), &pg->m,
-	    "chart-projects");
-	html_view_table(f, &pp.proj.v, "t-projects", 1);
+	page_bar_chart(f, pg, &pp.part[PP_PROJECT_TOP], &co, "chart-projects");
+	html_view_table(f, &pp.part[PP_PROJECT].v, "t-projects", 1);
 	fputs("</section>\n", f);
 	if (pg->teams != NULL && page_teams(f, pg, &co) < 0)
 		goto out;
