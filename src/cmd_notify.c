@@ -299,7 +299,7 @@ cmd_notify_exec(int argc, char **argv)
 	struct notify_result res;
 	const char *what = NULL;
 	char *url = NULL;
-	int i, first, ret, built = 0;
+	int i, first, ret;
 
 	memset(&nc, 0, sizeof(nc));
 	notify_init(&nc.n);
@@ -347,7 +347,6 @@ cmd_notify_exec(int argc, char **argv)
 			goto out;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	built = 1;
 	if ((ret = notify_build(&nc.n, &res)) != 0)
 		goto out_curl;
 	if (nc.only_on_alert && res.fired == 0) {
@@ -359,10 +358,9 @@ cmd_notify_exec(int argc, char **argv)
 	if ((ret = notify_send(&nc, &res, url, what)) == 0)
 		ret = nc.fail_on_alert && res.fired ? EXIT_ALERT : EXIT_OK;
 out_curl:
+	notify_result_release(&res);
 	curl_global_cleanup();
 out:
-	if (built)
-		notify_result_release(&res);
 	if (url != NULL) {
 		explicit_bzero(url, strlen(url));
 		free(url);
