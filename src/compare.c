@@ -343,15 +343,8 @@ compare_human_dec(dec_t v, int sign, const char *suffix)
 static void
 compare_period(const struct report_result *r, char *buf, size_t len)
 {
-	char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
-
-	if (!r->have_dates) {
-		snprintf(buf, len, "(no dates)");
-		return;
-	}
-	date_format_day(r->first_date, d1);
-	date_format_day(r->last_date, d2);
-	snprintf(buf, len, "%s to %s", d1, d2);
+	date_format_period(r->have_dates, r->first_date, r->last_date,
+	    "(no dates)", buf, len);
 }
 
 /* Row r's values and trend into row `row` of g, after its nk keys. */

@@ -190,6 +190,21 @@ date_format_day(int32_t days, char *buf)
 	return (size_t)snprintf(buf, DATE_BUFSZ, "%04d-%02d-%02d", y, m, d);
 }
 
+void
+date_format_period(int have, int32_t first, int32_t last, const char *none,
+    char *buf, size_t len)
+{
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
+
+	if (!have) {
+		snprintf(buf, len, "%s", none);
+		return;
+	}
+	date_format_day(first, a);
+	date_format_day(last, b);
+	snprintf(buf, len, "%s to %s", a, b);
+}
+
 int
 date_weekday(int32_t days)
 {

@@ -40,6 +40,12 @@ int bool_parse(const char *s, size_t len, int *out);
 
 /* `2026-10-01` */
 size_t date_format_day(int32_t days, char *buf);
+/*
+ * A period as messages and pages show it, "2026-10-01 to 2026-10-31",
+ * into buf[len] (cut to fit); `none` when `have` is 0 (no dates).
+ */
+void date_format_period(int have, int32_t first, int32_t last,
+    const char *none, char *buf, size_t len);
 /* ISO 8601 week of the date's ISO week-numbering year: `2026-W40` */
 size_t date_format_week(int32_t days, char *buf);
 /* `2026-10` */

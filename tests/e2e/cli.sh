@@ -683,6 +683,12 @@ for c in chargeback rightsize failures html db ingest export; do
 	    [ ! -s "$T/err" ] || { ko "$c --help"; continue; }
 	ok "$c --help: the usage on stdout, exit 0"
 done
+# notify --help names the options of --db's previous period (it left
+# them out)
+run 0 "$BIN" notify --help && contains "$T/out" "^  --previous-since DATE" &&
+    contains "$T/out" "^  --previous-until DATE" &&
+    ok "notify --help: --previous-since and --previous-until" ||
+    ko "notify --help: --previous-since and --previous-until"
 
 
 # -- a header naming a known column twice: exit 3 naming the file, the

@@ -1,0 +1,616 @@
+/*
+ * notify.c: the workflow of `notify slack` (notify.h): run directories
+ * and exports in, both periods summed, compared and judged by the alert
+ * rules, and the Slack message out.  The webhook URL is a secret: it is
+ * read here from the environment or a file and never put in a message.
+ */
+#include "notify.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "date.h"
+#include "db.h"
+#include "failures.h"
+#include "range.h"
+#include "util.h"
+#include "view.h"
+
+#define NOTIFY_MAX_URL 4096
+
+void
+notify_init(struct notify *n)
+{
+	memset(n, 0, sizeof(*n));
+	report_opts_init(&n->o);
+	report_parse_by(&n->o, "project,status");
+	inputs_init(&n->cur_in);
+	inputs_init(&n->prev_in);
+	n->prev_since = INT32_MIN;
+	n->prev_until = INT32_MAX;
+	n->top = 10;
+	n->waste_list = FAILURES_WASTE;
+	n->by = "project";
+	dec_parse("0.0006", 6, &n->price);
+}
+
+void
+notify_release(struct notify *n)
+{
+	size_t i;
+
+	report_opts_release(&n->o);
+	teams_free(n->teams);
+	free(n->rules);
+	for (i = 0; i < n->nwaste; i++)
+		free(n->waste[i]);
+	free(n->waste);
+	free(n->org);
+	inputs_release(&n->cur_in);
+	inputs_release(&n->prev_in);
+}
+
+/* ---- the webhook URL ---- */
+
+/* The URL from the file --webhook-file names, untrimmed; NULL: error. */
+static char *
+notify_webhook_file(const char *path)
+{
+	FILE *f;
+	char *url;
+	size_t len;
+
+	if (strstr(path, "://") != NULL) {
+		/* the URL itself: do not echo the secret */
+		error("--webhook-file takes a file that holds the webhook URL, "
+		    "not the URL (which must never be an argument)");
+		return NULL;
+	}
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL) {
+		error("--webhook-file '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	url = xcalloc(1, NOTIFY_MAX_URL + 1);
+	len = fread(url, 1, NOTIFY_MAX_URL, f);
+	if (ferror(f) || (len == NOTIFY_MAX_URL && !feof(f))) {
+		error("--webhook-file '%s': %s", path, ferror(f) ?
+		    strerror(errno) : "longer than a URL can be");
+		explicit_bzero(url, NOTIFY_MAX_URL);
+		free(url);
+		url = NULL;
+	} else {
+		url[len] = '\0';
+	}
+	if (f != stdin)
+		fclose(f);
+	return url;
+}
+
+char *
+notify_webhook(const struct notify *n, const char **what)
+{
+	char *url;
+	size_t len, i;
+
+	if (n->webhook_file != NULL) {
+		*what = "--webhook-file";
+		url = notify_webhook_file(n->webhook_file);
+		if (url == NULL)
+			return NULL;
+	} else {
+		const char *e = getenv("SLACK_WEBHOOK_URL");
+
+		*what = "SLACK_WEBHOOK_URL";
+		if (e == NULL || *e == '\0') {
+			error("notify: no webhook: set SLACK_WEBHOOK_URL or "
+			    "use --webhook-file PATH (or --dry-run to print "
+			    "the message)");
+			return NULL;
+		}
+		url = xstrdup(e);
+	}
+	/* trim the blanks and the newline a file ends with */
+	len = strlen(url);
+	while (len > 0 && strchr(" \t\r\n", url[len - 1]) != NULL)
+		url[--len] = '\0';
+	i = strspn(url, " \t\r\n");
+	memmove(url, url + i, len - i + 1);
+	len -= i;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			break;
+	if (len == 0 || i < len) {
+		error("the webhook URL from %s is %s", *what, len == 0 ?
+		    "empty" : "not one URL (it holds a space or a control "
+		    "character)");
+		goto fail;
+	}
+	if (slack_url_check(url, *what) < 0)
+		goto fail;
+	return url;
+fail:
+	explicit_bzero(url, len);
+	free(url);
+	return NULL;
+}
+
+/* ---- run directories ---- */
+
+/* A bound of run.json as its day, "2026-10-01". */
+static int
+notify_day(const char *s, int is_end, char *buf)
+{
+	int64_t ms;
+	int64_t days;
+
+	if (s == NULL || range_parse_bound(s, is_end, &ms) < 0)
+		return -1;
+	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	date_format_day((int32_t)days, buf);
+	return 0;
+}
+
+/* "start to end" from two run.json bounds. */
+static int
+notify_period(json_t *obj, char *out, size_t len)
+{
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
+
+	if (notify_day(json_string_value(json_object_get(obj, "start")), 0,
+	    a) < 0 || notify_day(json_string_value(json_object_get(obj,
+	    "end")), 1, b) < 0)
+		return -1;
+	snprintf(out, len, "%s to %s", a, b);
+	return 0;
+}
+
+/*
+ * run.json's "previous" (an object): its period, unless --previous was
+ * given, and its export, added to prev_in.  0, or -1 after an error.
+ */
+static int
+notify_run_previous(struct notify *n, json_t *prev, const char *dir,
+    const char *path)
+{
+	const char *pdir;
+	char *full;
+	int r;
+
+	if (!n->have_prev_period && !n->previous_given) {
+		if (notify_period(prev, n->prev_period,
+		    sizeof(n->prev_period)) < 0)
+			return error("'%s': \"previous\": \"start\" and "
+			    "\"end\": expected dates (YYYY-MM-DD or RFC "
+			    "3339)", path);
+		n->have_prev_period = 1;
+	}
+	pdir = json_string_value(json_object_get(prev, "dir"));
+	if (json_object_get(prev, "dir") != NULL && pdir == NULL)
+		return error("'%s': \"previous\": \"dir\": expected a string",
+		    path);
+	if (pdir == NULL)
+		pdir = "previous";
+	if (n->previous_given)
+		return 0;
+	/*
+	 * Relative to the run directory (run exported it there), and inside
+	 * it once resolved, or absolute (an export given with
+	 * --previous-from, or kept out of the artifacts with --export-dir).
+	 */
+	full = inputs_run_path(dir, path, "previous.dir", pdir);
+	if (full == NULL)
+		return -1;
+	r = inputs_add(&n->prev_in, full);
+	free(full);
+	return r;
+}
+
+/*
+ * Read DIR/run.json: the period, the org and the previous period.
+ * Returns 0, or EXIT_BAD_INPUT after an error naming the file and the
+ * field.
+ */
+static int
+notify_run_json(struct notify *n, const char *dir, const char *path)
+{
+	json_t *root, *prev, *org;
+	int ret = EXIT_BAD_INPUT;
+
+	/* every string checked: no control character reaches a message */
+	root = inputs_run_load(path);
+	if (root == NULL)
+		return EXIT_BAD_INPUT;
+	if (!n->have_period) {
+		if (notify_period(root, n->period, sizeof(n->period)) < 0) {
+			error("'%s': \"start\" and \"end\": expected dates "
+			    "(YYYY-MM-DD or RFC 3339)", path);
+			goto out;
+		}
+		n->have_period = 1;
+		org = json_object_get(root, "org_id");
+		if (json_is_string(org) && n->org == NULL)
+			n->org = xstrdup(json_string_value(org));
+	}
+	prev = json_object_get(root, "previous");
+	if (prev != NULL && !json_is_null(prev)) {
+		if (!json_is_object(prev)) {
+			error("'%s': \"previous\": expected an object or null",
+			    path);
+			goto out;
+		}
+		if (notify_run_previous(n, prev, dir, path) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+int
+notify_add_path(struct notify *n, const char *arg)
+{
+	struct stat st;
+	char *rj;
+	int ret = 0;
+
+	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		rj = xasprintf("%s/run.json", arg);
+		if (stat(rj, &st) == 0 && S_ISREG(st.st_mode))
+			ret = notify_run_json(n, arg, rj);
+		free(rj);
+		if (ret != 0)
+			return ret;
+	}
+	return inputs_add(&n->cur_in, arg) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+int
+notify_add_previous(struct notify *n, const char *arg)
+{
+	return inputs_add(&n->prev_in, arg) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+/* ---- the periods ---- */
+
+/* side->res (by project, status) rolled up by project into side->proj. */
+static void
+notify_rollup(const struct notify *n, struct notify_side *side)
+{
+	struct sbuf key;
+	size_t i;
+
+	sbuf_init(&key, 1 << 20);
+	side->proj = side->res;
+	agg_init(&side->proj.groups);
+	side->waste = 0;
+	for (i = 0; i < side->res.groups.n; i++) {
+		const struct agg_group *g = &side->res.groups.groups[i];
+		struct agg_group *pg;
+		size_t plen, slen;
+		const char *p = agg_key_part(g->key, g->keylen, 0, &plen);
+		const char *s = agg_key_part(g->key, g->keylen, 1, &slen);
+
+		sbuf_reset(&key);
+		agg_key_add(&key, p, plen);
+		pg = agg_get(&side->proj.groups, key.buf, key.len,
+		    agg_hash(key.buf, key.len));
+		metrics_add_bounded(&pg->m, &g->m);
+		if (failures_is_waste(n->waste, n->nwaste, s, slen))
+			side->waste = dec_add_or_die(side->waste,
+			    g->m.credits[CR_TOTAL], "credits wasted");
+	}
+	sbuf_release(&key);
+}
+
+/* One period, from the exports `in` or from history.  0, or exit code. */
+static int
+notify_read_side(const struct notify *n, const struct inputs *in,
+    struct notify_side *side, int previous)
+{
+	struct report_opts o = n->o;	/* borrowed lists: not released */
+	int ret;
+
+	if (n->db != NULL && previous) {
+		o.since = n->prev_since;
+		o.until = n->prev_until;
+	}
+	ret = n->db != NULL ? db_report_path(n->db, &o, &side->res) :
+	    report_run(&o, in, &side->res);
+
+	side->have = 1;
+	if (ret != 0) {
+		agg_init(&side->proj.groups);
+		return ret;
+	}
+	notify_rollup(n, side);
+	return 0;
+}
+
+static void
+notify_side_release(struct notify_side *side)
+{
+	if (!side->have)
+		return;
+	report_result_release(&side->res);
+	agg_release(&side->proj.groups);
+}
+
+/* Both periods; without a previous one, an empty side.  0, or exit code. */
+static int
+notify_read(const struct notify *n, struct notify_result *r)
+{
+	int ret;
+
+	ret = notify_read_side(n, &n->cur_in, &r->cur, 0);
+	if (ret != 0)
+		return ret;
+	if (r->have_prev)
+		return notify_read_side(n, &n->prev_in, &r->prev, 1);
+	r->prev.have = 1;
+	agg_init(&r->prev.res.groups);
+	agg_init(&r->prev.proj.groups);
+	return 0;
+}
+
+/* ---- the comparison ---- */
+
+/* Projects for the message: current ones by credits, then gone ones. */
+static const struct compare_row *notify_sort_rows;
+
+static int
+notify_project_cmp(const void *pa, const void *pb)
+{
+	const struct compare_row *a = &notify_sort_rows[*(const size_t *)pa];
+	const struct compare_row *b = &notify_sort_rows[*(const size_t *)pb];
+	int ga = a->trend == TREND_GONE, gb = b->trend == TREND_GONE;
+	size_t la, lb;
+	const char *ka, *kb;
+	int c;
+
+	if (ga != gb)
+		return ga - gb;
+	if (a->cur != b->cur)
+		return a->cur > b->cur ? -1 : 1;
+	ka = agg_key_part(a->key, a->keylen, 0, &la);
+	kb = agg_key_part(b->key, b->keylen, 0, &lb);
+	c = memcmp(ka, kb, la < lb ? la : lb);
+	return c != 0 ? c : la < lb ? -1 : la > lb;
+}
+
+/* The periods compared, and each project as the message and rules see it. */
+static void
+notify_compare(const struct notify *n, struct notify_result *r)
+{
+	size_t i, nrows;
+
+	report_parse_by(&r->po, n->by);
+	compare_build(&r->cmp, &r->po, &r->prev.proj, &r->cur.proj);
+	r->have_cmp = 1;
+	nrows = r->cmp.n;
+	r->order = xcalloc(nrows + 1, sizeof(*r->order));
+	for (i = 0; i < nrows; i++)
+		r->order[i] = i;
+	notify_sort_rows = r->cmp.rows;
+	if (nrows > 1)
+		qsort(r->order, nrows, sizeof(*r->order), notify_project_cmp);
+	notify_sort_rows = NULL;
+	r->projects = xcalloc(nrows + 1, sizeof(*r->projects));
+	r->aprojects = xcalloc(nrows + 1, sizeof(*r->aprojects));
+	for (i = 0; i < nrows; i++) {
+		const struct compare_row *row = &r->cmp.rows[r->order[i]];
+		struct slack_project *sp = &r->projects[i];
+		struct alert_project *ap = &r->aprojects[i];
+
+		sp->name = agg_key_part(row->key, row->keylen, 0, &sp->len);
+		sp->credits = row->cur;
+		sp->cost = dec_cost_or_die(row->cur, n->price);
+		sp->change = row->change;
+		sp->pct = row->pct;
+		sp->has_pct = row->has_pct;
+		sp->trend = row->trend;
+		ap->name = sp->name;
+		ap->len = sp->len;
+		ap->credits = row->cur;
+		ap->in_cur = row->trend != TREND_GONE;
+		ap->pct = row->pct;
+		ap->has_pct = r->have_prev && row->has_pct;
+		r->ncur += row->trend != TREND_GONE;
+	}
+}
+
+/* ---- the rules ---- */
+
+/* The facts the rules look at, then each rule's outcome. */
+static void
+notify_evaluate(const struct notify *n, struct notify_result *r)
+{
+	struct alert_facts *f = &r->facts;
+	size_t i;
+
+	f->total_credits = r->cur.res.totals.credits[CR_TOTAL];
+	f->cost_usd = dec_cost_or_die(f->total_credits, n->price);
+	f->jobs = r->cur.res.totals.jobs;
+	f->has_previous = r->have_prev;
+	f->has_change = r->have_prev && r->cmp.total.has_pct;
+	f->change_pct = r->cmp.total.pct;
+	f->failed_credits_pct = dec_percent_or_die(r->cur.waste,
+	    f->total_credits, "share of the credits wasted");
+	f->projects = r->aprojects;
+	f->nprojects = r->cmp.n;
+	r->outcomes = xcalloc(n->nrules + 1, sizeof(*r->outcomes));
+	r->alerts = xcalloc(n->nrules + 1, sizeof(*r->alerts));
+	r->nrules = n->nrules;
+	for (i = 0; i < n->nrules; i++) {
+		alert_eval(&n->rules[i], f, &r->outcomes[i]);
+		r->alerts[i].rule = &n->rules[i];
+		r->alerts[i].outcome = &r->outcomes[i];
+		r->fired += r->outcomes[i].fired;
+	}
+}
+
+/* What a fired rule matched: "3 projects: a, b, c", or its value. */
+static void
+notify_alert_what(const struct notify_result *r, const struct alert_rule *rule,
+    const struct alert_outcome *o, struct sbuf *sb, struct sbuf *name)
+{
+	size_t j;
+
+	if (alert_name_is_project(rule->name)) {
+		sbuf_addf(sb, "%zu project%s:", o->nmatches,
+		    o->nmatches == 1 ? "" : "s");
+		for (j = 0; j < o->nmatches && j < 5; j++) {
+			const struct slack_project *p =
+			    &r->projects[o->matches[j]];
+
+			view_cell_text(name, p->name, p->len, 40, 0);
+			sbuf_addf(sb, "%s %s", j ? "," : "", name->buf);
+		}
+		if (o->nmatches > 5)
+			sbuf_addf(sb, " and %zu more", o->nmatches - 5);
+	} else {
+		char a[DEC_BUFSZ + 16];
+
+		dec_format_fixed(o->value, rule->name == ALERT_JOBS ? 0 : 2, 0,
+		    a);
+		sbuf_addstr(sb, a);
+		if (alert_name_is_pct(rule->name))
+			sbuf_addch(sb, '%');
+	}
+}
+
+/* A line on stderr for each rule that fired or could not be told. */
+static void
+notify_report_alerts(const struct notify *n, const struct notify_result *r)
+{
+	struct sbuf sb, name;
+	size_t i;
+
+	sbuf_init(&sb, 1 << 16);
+	sbuf_init(&name, 1 << 16);
+	for (i = 0; i < n->nrules; i++) {
+		const struct alert_rule *rule = &n->rules[i];
+		const struct alert_outcome *o = &r->outcomes[i];
+		char v[DEC_BUFSZ];
+
+		dec_format(rule->value, v);
+		if (!o->evaluated) {
+			warning("alert '%s %s %s' not evaluated: there is no "
+			    "previous period to compare with",
+			    alert_name_text(rule->name),
+			    alert_op_text(rule->op), v);
+			continue;
+		}
+		if (!o->fired)
+			continue;
+		sbuf_reset(&sb);
+		notify_alert_what(r, rule, o, &sb, &name);
+		notice("notify: alert fired: %s %s %s (%s)",
+		    alert_name_text(rule->name), alert_op_text(rule->op), v,
+		    sb.buf);
+	}
+	sbuf_release(&sb);
+	sbuf_release(&name);
+}
+
+/* ---- the message ---- */
+
+static void
+notify_message(const struct notify *n, struct notify_result *r)
+{
+	struct slack_msg *m = &r->msg;
+	const struct report_result *cur = &r->cur.res;
+	const struct report_result *prev = &r->prev.res;
+
+	if (n->have_period)
+		snprintf(r->period, sizeof(r->period), "%s", n->period);
+	else
+		date_format_period(cur->have_dates, cur->first_date,
+		    cur->last_date, "(no dates)", r->period,
+		    sizeof(r->period));
+	if (n->have_prev_period)
+		snprintf(r->prev_period, sizeof(r->prev_period), "%s",
+		    n->prev_period);
+	else if (r->have_prev)
+		date_format_period(prev->have_dates, prev->first_date,
+		    prev->last_date, "(no dates)", r->prev_period,
+		    sizeof(r->prev_period));
+	m->title = n->title;
+	m->org = n->org;
+	m->period = r->period;
+	m->prev_period = r->have_prev ? r->prev_period : NULL;
+	m->credits = r->facts.total_credits;
+	m->cost = r->facts.cost_usd;
+	m->price = n->price;
+	m->jobs = r->facts.jobs;
+	m->has_previous = r->have_prev;
+	m->prev_credits = r->cmp.total.prev;
+	m->change = r->cmp.total.change;
+	m->pct = r->cmp.total.pct;
+	m->has_pct = r->cmp.total.has_pct;
+	m->failed_credits = r->cur.waste;
+	m->failed_pct = r->facts.failed_credits_pct;
+	m->waste = n->waste_list;
+	m->projects = r->projects;
+	m->nprojects = r->ncur;
+	m->noun = strcmp(n->by, "project") == 0 ? NULL : n->by;
+	m->nall = r->cmp.n;
+	m->top = (size_t)n->top;
+	m->nnew = r->cmp.nnew;
+	m->ngone = r->cmp.ngone;
+	m->alerts = r->alerts;
+	m->nalerts = n->nrules;
+}
+
+int
+notify_build(const struct notify *n, struct notify_result *r)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	report_opts_init(&r->po);
+	r->have_prev = n->prev_in.n > 0 || (n->db != NULL &&
+	    n->prev_since != INT32_MIN);
+	ret = notify_read(n, r);
+	if (ret != 0)
+		return ret;
+	notify_compare(n, r);
+	notify_evaluate(n, r);
+	notify_message(n, r);
+	notify_report_alerts(n, r);
+	return 0;
+}
+
+void
+notify_result_release(struct notify_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrules; i++)
+		alert_outcome_release(&r->outcomes[i]);
+	free(r->outcomes);
+	free(r->alerts);
+	free(r->projects);
+	free(r->aprojects);
+	free(r->order);
+	if (r->have_cmp)
+		compare_release(&r->cmp);
+	notify_side_release(&r->prev);
+	notify_side_release(&r->cur);
+	report_opts_release(&r->po);
+}
+
+char *
+notify_payload(const struct notify_result *r)
+{
+	struct slack_limits lim = { SLACK_MAX_BLOCKS, SLACK_MAX_TEXT };
+
+	return slack_payload(&r->msg, &lim);
+}

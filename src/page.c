@@ -1,0 +1,564 @@
+/*
+ * page.c: the workflow of `html` (page.h): one read of the exports,
+ * grouped by every key the page needs, rolled up for each section, and
+ * the page written from html.h's pieces.
+ */
+#include "page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "db.h"
+#include "failures.h"
+#include "html.h"
+#include "rollup.h"
+#include "util.h"
+#include "view.h"
+
+/*
+ * The grouping sets of the one pass every section is rolled up from: per
+ * job (project, workflow, job), resource class, executor and status; and
+ * per project and day.  Separate sets, not one grouping by all seven
+ * columns, whose cross product has twenty times the groups (and made the
+ * page 1.4 times as slow as `report`).
+ */
+static const char *const page_sets[] = {
+	"job,resource_class,executor,status",
+	"project,day",
+	"team,project"		/* with --teams only: the last set */
+};
+
+void
+page_init(struct page *pg)
+{
+	memset(pg, 0, sizeof(*pg));
+	report_opts_init(&pg->o);
+	report_opts_init(&pg->po);
+	inputs_init(&pg->in);
+	inputs_init(&pg->pin);
+	rates_init(&pg->rates);
+	pg->top = 20;
+	pg->shared = CB_PROPORTIONAL;
+	dec_parse("0.0006", 6, &pg->price);
+}
+
+void
+page_release(struct page *pg)
+{
+	size_t i;
+
+	if (pg->have_rs)
+		rightsize_release(&pg->rs);
+	rates_release(&pg->rates);
+	chart_cairo_measure_release(&pg->m);
+	if (pg->have_res)
+		report_result_release(&pg->res);
+	for (i = 0; i < pg->nwaste; i++)
+		free(pg->waste[i]);
+	free(pg->waste);
+	free(pg->org);
+	inputs_release(&pg->pin);
+	inputs_release(&pg->in);
+	report_opts_release(&pg->po);
+	report_opts_release(&pg->o);
+	teams_free(pg->teams);
+}
+
+int
+page_add_input(struct page *pg, const char *arg)
+{
+	return inputs_add(&pg->in, arg) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+int
+page_add_previous(struct page *pg, const char *arg)
+{
+	pg->have_prev = 1;
+	return inputs_add(&pg->pin, arg) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+int
+page_prepare(struct page *pg)
+{
+	char err[512];
+
+	pg->o.teams = pg->teams;
+	report_parse_sets(&pg->o, page_sets, sizeof(page_sets) /
+	    sizeof(page_sets[0]) - (pg->teams == NULL));
+	pg->o.want_orgs = 1;
+	if (pg->want_rs) {
+		/* the same pass: histograms beside the page's first grouping */
+		if (rightsize_enable(&pg->o) < 0)
+			return EXIT_FAILURE_OTHER;
+		if (pg->rates_path != NULL ? rates_load(&pg->rates,
+		    pg->rates_path, err, sizeof(err)) < 0 :
+		    rates_load_default(&pg->rates) < 0) {
+			if (pg->rates_path != NULL)
+				error("--rates: %s", err);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	report_parse_by(&pg->po, "status");
+	return 0;
+}
+
+/* rollup filter: a group whose status is in the waste set */
+static int
+page_is_waste(void *ctx, const struct report_opts *so, const char *key,
+    size_t keylen)
+{
+	const struct page *pg = ctx;
+	int k = rollup_key_index(so, "status");
+	size_t len;
+	const char *s = agg_key_part(key, keylen, (size_t)k, &len);
+
+	return failures_is_waste(pg->waste, pg->nwaste, s, len);
+}
+
+/* A roll-up and its view, as each section needs. */
+struct page_part {
+	struct report_opts o;
+	struct report_result r;
+	struct view v;
+	int built;
+};
+
+static int
+page_part_make(struct page_part *p, const struct report_opts *so,
+    const struct report_result *src, const char *by,
+    const struct rollup_filter *flt, size_t top, dec_t price)
+{
+	if (rollup_build(&p->o, &p->r, so, src, by, flt) < 0 ||
+	    view_check(&p->r, price) < 0)
+		return -1;
+	view_build(&p->v, &p->o, &p->r, VM_CREDITS + CR_TOTAL, -1, top,
+	    price);
+	p->built = 1;
+	return 0;
+}
+
+static void
+page_part_release(struct page_part *p)
+{
+	if (p->built)
+		view_release(&p->v);
+	report_result_release(&p->r);
+	report_opts_release(&p->o);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A bar chart of a part: 28 pixels a bar (at least one) below the title. */
+static void
+page_bar_chart(FILE *f, const struct page *pg, const struct page_part *p,
+    const struct chart_opts *co, const char *id)
+{
+	html_chart(f, &p->v, co, 1000, 120 + 28 * (int)(p->v.n ? p->v.n : 1),
+	    &pg->m, id);
+}
+
+static void
+page_card(FILE *f, const char *id, const char *label, dec_t v, int places,
+    const char *unit, int have_prev, dec_t prev, const char *extra)
+{
+	char exact[DEC_BUFSZ], shown[64];
+
+	dec_format(v, exact);
+	fprintf(f, "<div class=\"card\" id=\"%s\"><div class=\"k\">%s</div>"
+	    "<div class=\"v\" data-exact=\"%s\">%s%s%s</div>", id, label,
+	    exact, unit[0] == '$' ? "$" : "", html_dec(v, places, shown),
+	    unit[0] == '$' ? "" : unit);
+	if (extra != NULL)
+		fprintf(f, "<div class=\"d\">%s</div>", extra);
+	if (have_prev) {
+		if (prev == 0) {
+			fputs("<div class=\"d\">no previous value</div>", f);
+		} else {
+			dec_t d, pct;
+			const char *arrow;
+
+			/* checked: a change or percentage past 10^20 is
+			 * said so, never shown wrapped */
+			if (dec_sub(v, prev, &d) < 0 ||
+			    dec_percent(d, prev, &pct) < 0) {
+				fputs("<div class=\"d\">change vs the previous "
+				    "period too large to show</div>", f);
+			} else {
+				arrow = pct > 0 ? "\xe2\x96\xb2 +" :
+				    pct < 0 ? "\xe2\x96\xbc " : "= ";
+				fprintf(f, "<div class=\"d\">%s%s%% vs the "
+				    "previous period</div>", arrow,
+				    html_dec(pct, 1, shown));
+			}
+		}
+	}
+	fputs("</div>\n", f);
+}
+
+static void
+page_head_of(struct page_head *h, const struct report_result *r,
+    const struct report_result *waste, dec_t price)
+{
+	memset(h, 0, sizeof(*h));
+	h->credits = r->totals.credits[CR_TOTAL];
+	h->cost = dec_cost_or_die(h->credits, price);
+	h->hours = r->totals.run_seconds / 3600;
+	h->jobs = r->totals.jobs;
+	h->waste = waste->totals.credits[CR_TOTAL];
+	h->first = r->first_date;
+	h->last = r->last_date;
+	h->have_dates = r->have_dates;
+}
+
+static void
+page_period(char *buf, size_t len, const struct page_head *h)
+{
+	date_format_period(h->have_dates, h->first, h->last, "no dates", buf,
+	    len);
+}
+
+static void
+page_headline(FILE *f, const struct page *pg)
+{
+	char per[64], share[64], extra[160];
+	const struct page_head *n = &pg->now, *p = &pg->prev;
+
+	page_period(per, sizeof(per), n);
+	fprintf(f, "<section id=\"headline\">\n<div class=\"cards\">\n"
+	    "<div class=\"card\" id=\"h-period\"><div class=\"k\">Period</div>"
+	    "<div class=\"v\">%s</div>", per);
+	if (pg->have_prev) {
+		page_period(per, sizeof(per), p);
+		fprintf(f, "<div class=\"d\">previous: %s</div>", per);
+	}
+	fputs("</div>\n", f);
+	page_card(f, "h-credits", "Total credits", n->credits, 2, "",
+	    pg->have_prev, p->credits, NULL);
+	page_card(f, "h-cost", "Cost (USD)", n->cost, 2, "$", pg->have_prev,
+	    p->cost, NULL);
+	page_card(f, "h-jobs", "Jobs", dec_from_int((int64_t)n->jobs), 0, "",
+	    pg->have_prev, dec_from_int((int64_t)p->jobs), NULL);
+	page_card(f, "h-hours", "Run hours", n->hours, 1, "", pg->have_prev,
+	    p->hours, NULL);
+	html_dec(dec_percent_or_die(n->waste, n->credits,
+	    "share of the credits wasted"), 2, share);
+	snprintf(extra, sizeof(extra), "%s%% of all credits", share);
+	page_card(f, "h-waste", "Credits on failed runs", n->waste, 2, "",
+	    pg->have_prev, p->waste, extra);
+	fputs("</div>\n</section>\n", f);
+}
+
+static void
+page_quality(FILE *f, const struct report_result *r)
+{
+	char a[64], b[64];
+
+	fputs("<section id=\"quality\">\n<h2>Data quality</h2>\n<dl>\n", f);
+	fprintf(f, "<dt>files</dt><dd>%s</dd>\n", html_dec(dec_from_int(
+	    (int64_t)r->files), 0, a));
+	fprintf(f, "<dt>rows read</dt><dd id=\"q-rows\">%s</dd>\n",
+	    html_dec(dec_from_int((int64_t)r->rows_read), 0, a));
+	fprintf(f, "<dt>rows skipped (unreadable)</dt><dd>%s</dd>\n",
+	    html_dec(dec_from_int((int64_t)r->rows_skipped), 0, a));
+	fprintf(f, "<dt>duplicates dropped</dt><dd>%s</dd>\n",
+	    html_dec(dec_from_int((int64_t)r->duplicates), 0, a));
+	fprintf(f, "<dt>rows filtered out</dt><dd>%s</dd>\n",
+	    html_dec(dec_from_int((int64_t)r->rows_filtered), 0, a));
+	if (r->have_dates) {
+		date_format_day(r->first_date, a);
+		date_format_day(r->last_date, b);
+		fprintf(f, "<dt>first date</dt><dd>%s</dd>\n"
+		    "<dt>last date</dt><dd>%s</dd>\n", a, b);
+	}
+	fputs("</dl>\n</section>\n", f);
+}
+
+/*
+ * With --teams: credits per team (a chart and a table), then the
+ * chargeback (per team, shared costs spread, projects).  Returns 0, or -1.
+ */
+static int
+page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
+{
+	struct page_part team = { 0 }, team_top = { 0 }, tp = { 0 };
+	struct report_opts to;
+	struct report_result out;
+	struct chargeback cb;
+	struct view v;
+	int ret = -1;
+	static const char *const modes[] = {
+		"in proportion to each team's own credits",
+		"evenly across the teams", "not: they are the (shared) row"
+	};
+
+	if (page_part_make(&team, &pg->o, &pg->res, "team", NULL, 0,
+	    pg->price) < 0 || page_part_make(&team_top, &pg->o, &pg->res,
+	    "team", NULL, CHART_TOP_BARS, pg->price) < 0 ||
+	    rollup_build(&tp.o, &tp.r, &pg->o, &pg->res, "team,project",
+	    NULL) < 0)
+		goto out;
+	fputs("<section id=\"teams\">\n<h2>Credits per team</h2>\n", f);
+	page_bar_chart(f, pg, &team_top, co, "chart-teams");
+	html_view_table(f, &team.v, "t-teams", 0);
+	fputs("</section>\n", f);
+
+	chargeback_build(&cb, &tp.o, &tp.r, pg->shared);
+	chargeback_result(&cb, &tp.r, &to, &out);
+	chargeback_view(&cb, &v, &to, &out, pg->price);
+	fprintf(f, "<section id=\"chargeback\">\n<h2>Chargeback</h2>\n"
+	    "<p class=\"note\">Credits per team for billing.  The credits of "
+	    "job runs without a project are shared costs, spread %s, in "
+	    "hundredths of a credit that add up exactly.</p>\n",
+	    modes[pg->shared]);
+	html_view_table(f, &v, "t-chargeback", 0);
+	fputs("</section>\n", f);
+	view_release(&v);
+	report_result_release(&out);
+	report_opts_release(&to);
+	chargeback_release(&cb);
+	ret = 0;
+out:
+	page_part_release(&tp);
+	page_part_release(&team_top);
+	page_part_release(&team);
+	return ret;
+}
+
+/* The roll-ups of the sections, from the one pass. */
+enum page_part_id {
+	PP_PROJECT, PP_PROJECT_TOP, PP_DAY, PP_RC, PP_RC_TOP, PP_EXECUTOR,
+	PP_WORKFLOW, PP_JOB, PP_WASTE, PP_COUNT
+};
+
+/* Each one's keys and rows (0: all; -1: the page's top). */
+static const struct {
+	const char *by;
+	int top;
+	int waste;	/* only the runs whose status is in the waste set */
+} page_part_specs[PP_COUNT] = {
+	[PP_PROJECT] = { "project", 0, 0 },
+	[PP_PROJECT_TOP] = { "project", CHART_TOP_BARS, 0 },
+	[PP_DAY] = { "project,day", 0, 0 },
+	[PP_RC] = { "resource_class", 0, 0 },
+	[PP_RC_TOP] = { "resource_class", 10, 0 },
+	[PP_EXECUTOR] = { "executor", 0, 0 },
+	[PP_WORKFLOW] = { "workflow", -1, 0 },
+	[PP_JOB] = { "job", -1, 0 },
+	[PP_WASTE] = { "job", -1, 1 },
+};
+
+struct page_parts {
+	struct page_part part[PP_COUNT];
+	struct failures fl;
+	int have_fl;
+};
+
+/* Make them all.  Returns 0, or -1 after an error (release pp anyway). */
+static int
+page_parts_make(struct page *pg, struct page_parts *pp)
+{
+	struct rollup_filter waste = { page_is_waste, NULL, "status" };
+	size_t i;
+
+	memset(pp, 0, sizeof(*pp));
+	waste.ctx = pg;
+	for (i = 0; i < PP_COUNT; i++)
+		if (page_part_make(&pp->part[i], &pg->o, &pg->res,
+		    page_part_specs[i].by, page_part_specs[i].waste ? &waste :
+		    NULL, page_part_specs[i].top < 0 ? pg->top :
+		    (size_t)page_part_specs[i].top, pg->price) < 0)
+			return -1;
+	/* the same rows as `circleci-usage failures` */
+	if (failures_build(&pp->fl, &pg->o, &pg->res, pg->waste, pg->nwaste,
+	    pg->price) < 0)
+		return -1;
+	pp->have_fl = 1;
+	return 0;
+}
+
+static void
+page_parts_release(struct page_parts *pp)
+{
+	size_t i;
+
+	if (pp->have_fl)
+		failures_release(&pp->fl);
+	for (i = PP_COUNT; i-- > 0;)
+		page_part_release(&pp->part[i]);
+}
+
+/* <!DOCTYPE html> to the header: the title, the org and the period. */
+static void
+page_header(FILE *f, const struct page *pg, const char *title)
+{
+	char per[64];
+
+	html_begin(f, title);
+	fputs("<header><h1>", f);
+	html_escape(f, title, strlen(title));
+	page_period(per, sizeof(per), &pg->now);
+	fputs("</h1><p class=\"sub\">", f);
+	if (pg->org != NULL) {
+		char *org = chart_safe_text(pg->org, strlen(pg->org));
+
+		fputs("<span id=\"h-org\">", f);
+		html_escape(f, org, strlen(org));
+		fputs("</span> \xc2\xb7 ", f);
+		free(org);
+	}
+	html_escape(f, per, strlen(per));
+	fputs("</p></header>\n", f);
+}
+
+/* Days, resource classes and executors, workflows and jobs. */
+static void
+page_breakdowns(FILE *f, const struct page *pg, const struct page_parts *pp,
+    const struct chart_opts *co)
+{
+	fputs("<section id=\"days\">\n<h2>Credits per day</h2>\n", f);
+	html_chart(f, &pp->part[PP_DAY].v, co, 1000, 460, &pg->m,
+	    "chart-days");
+	fputs("</section>\n", f);
+
+	fputs("<section id=\"resources\">\n<h2>By resource class</h2>\n", f);
+	page_bar_chart(f, pg, &pp->part[PP_RC_TOP], co, "chart-resources");
+	html_view_table(f, &pp->part[PP_RC].v, "t-resources", 0);
+	fputs("<h2>By executor</h2>\n", f);
+	html_view_table(f, &pp->part[PP_EXECUTOR].v, "t-executors", 0);
+	fputs("</section>\n", f);
+
+	fprintf(f, "<section id=\"workflows\">\n<h2>Top workflows</h2>\n");
+	html_view_table(f, &pp->part[PP_WORKFLOW].v, "t-workflows", 1);
+	fputs("</section>\n<section id=\"jobs\">\n<h2>Top jobs</h2>\n", f);
+	html_view_table(f, &pp->part[PP_JOB].v, "t-jobs", 1);
+	fputs("</section>\n", f);
+}
+
+/* The cost of failing jobs, and with --rightsize the rightsizing. */
+static void
+page_waste(FILE *f, const struct page *pg, const struct page_parts *pp)
+{
+	size_t i;
+
+	fputs("<section id=\"failing\">\n<h2>The cost of failing jobs</h2>\n"
+	    "<p class=\"note\">Runs whose status is ", f);
+	for (i = 0; i < pg->nwaste; i++) {
+		fputs(i == 0 ? "" : i + 1 == pg->nwaste ? " or " : ", ", f);
+		html_escape(f, pg->waste[i], strlen(pg->waste[i]));
+	}
+	fputs(": the jobs that spend the most credits on them.</p>\n", f);
+	html_failures_table(f, &pp->fl, pg->top, "t-failing");
+	fputs("</section>\n", f);
+
+	if (pg->have_rs) {
+		fputs("<section id=\"rightsizing\">\n<h2>Rightsizing</h2>\n"
+		    "<p class=\"note\">Jobs with at least 10 runs with "
+		    "utilization data: the median over runs of each "
+		    "utilization column.  <b>over</b>: the medians of max CPU "
+		    "and max RAM are both under 40%, with the next smaller "
+		    "class and the credits it would save per 30 days; "
+		    "<b>under</b>: either is at least 90%.</p>\n", f);
+		html_rightsize_table(f, &pg->rs, pg->top, "t-rightsizing");
+		fputs("</section>\n", f);
+	}
+}
+
+int
+page_write(struct page *pg, FILE *f)
+{
+	struct page_parts pp;
+	struct chart_opts co = { 0, NULL, pg->org };
+	const char *title = pg->title != NULL ? pg->title : "CircleCI usage";
+	char price[DEC_BUFSZ];
+	int ret = EXIT_FAILURE_OTHER;
+
+	if (page_parts_make(pg, &pp) < 0)
+		goto out;
+	page_head_of(&pg->now, &pg->res, &pp.part[PP_WASTE].r, pg->price);
+	page_header(f, pg, title);
+	page_headline(f, pg);
+
+	fputs("<section id=\"projects\">\n<h2>Credits per project</h2>\n", f);
+	page_bar_chart(f, pg, &pp.part[PP_PROJECT_TOP], &co, "chart-projects");
+	html_view_table(f, &pp.part[PP_PROJECT].v, "t-projects", 1);
+	fputs("</section>\n", f);
+	if (pg->teams != NULL && page_teams(f, pg, &co) < 0)
+		goto out;
+	page_breakdowns(f, pg, &pp, &co);
+	page_waste(f, pg, &pp);
+	page_quality(f, &pg->res);
+	dec_format(pg->price, price);
+	fprintf(f, "<footer>circleci-usage %s \xc2\xb7 credits at $%s each"
+	    "</footer>\n", CU_VERSION, price);
+	html_end(f);
+	ret = ferror(f) ? EXIT_FAILURE_OTHER : 0;
+out:
+	page_parts_release(&pp);
+	return ret;
+}
+
+/* The previous period's headline: the same filters but the dates. */
+static int
+page_read_previous(struct page *pg)
+{
+	struct report_result pr;
+	struct page_part pw = { 0 };
+	struct rollup_filter flt = { page_is_waste, NULL, "status" };
+	int ret;
+
+	flt.ctx = pg;
+	ret = report_run(&pg->po, &pg->pin, &pr);
+	if (ret == 0 && view_check(&pr, pg->price) < 0)
+		ret = EXIT_BAD_INPUT;
+	else if (ret == 0) {
+		if (page_part_make(&pw, &pg->po, &pr, "status", &flt, 0,
+		    pg->price) < 0)
+			ret = EXIT_FAILURE_OTHER;
+		else
+			page_head_of(&pg->prev, &pr, &pw.r, pg->price);
+		page_part_release(&pw);
+	}
+	report_result_release(&pr);
+	return ret;
+}
+
+
+/* The rightsizing section's rows, as `rightsize` with its defaults. */
+static int
+page_rightsize(struct page *pg)
+{
+	struct rightsize_opts ro;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.min_runs = 10;
+	ro.under = 40 * DEC_ONE;
+	ro.over = 90 * DEC_ONE;
+	ro.rates = &pg->rates;
+	if (rightsize_build(&pg->rs, &pg->o, &pg->res, &ro) < 0)
+		return EXIT_FAILURE_OTHER;
+	pg->have_rs = 1;
+	return 0;
+}
+
+int
+page_read(struct page *pg)
+{
+	int ret;
+
+	ret = pg->db != NULL ? db_report_path(pg->db, &pg->o, &pg->res) :
+	    report_run(&pg->o, &pg->in, &pg->res);
+	pg->have_res = 1;
+	if (ret != 0)
+		return ret;
+	/* costs and shares within 10^20 (view.h), before a byte is written */
+	if (view_check(&pg->res, pg->price) < 0)
+		return EXIT_BAD_INPUT;
+	pg->org = report_org_label(&pg->res, pg->in.org_id);
+	if (pg->want_rs && (ret = page_rightsize(pg)) != 0)
+		return ret;
+	if (pg->have_prev && (ret = page_read_previous(pg)) != 0)
+		return ret;
+	if (chart_cairo_measure_init(&pg->m) < 0)
+		return EXIT_FAILURE_OTHER;
+	return 0;
+}

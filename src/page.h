@@ -1,0 +1,95 @@
+/*
+ * page.h: the workflow of `html`, the one self-contained page: the
+ * exports (or history) read once, grouped by every key the page needs,
+ * rolled up for each section (headline, projects, teams and chargeback,
+ * days, resource classes and executors, workflows, jobs, failing jobs,
+ * rightsizing, data quality) and written with html.h's pieces.  It
+ * prints nothing but its errors (util.h); the page goes to a FILE.
+ */
+#ifndef CU_PAGE_H
+#define CU_PAGE_H
+
+#include <stdio.h>
+
+#include "chargeback.h"
+#include "chart.h"
+#include "inputs.h"
+#include "rates.h"
+#include "report.h"
+#include "rightsize.h"
+#include "teams.h"
+
+/* What the headline compares: now, and the previous period. */
+struct page_head {
+	dec_t credits, cost, hours, waste;
+	uint64_t jobs;
+	int32_t first, last;
+	int have_dates;
+};
+
+/*
+ * The page: the command sets the options (page_init() gives the
+ * defaults) and the inputs, page_prepare() and page_read() make the rest.
+ * Strings marked borrowed must outlive the struct.
+ */
+struct page {
+	struct report_opts o;	/* the current period's filters, input
+				   options; its grouping sets are the page's */
+	struct report_opts po;	/* the previous period's: the same but the
+				   dates */
+	const char *title;	/* borrowed; NULL: "CircleCI usage" */
+	char **waste;		/* the waste statuses (owned) */
+	size_t nwaste;
+	unsigned long long top;	/* rows in the workflow, job, failing and
+				   rightsizing tables */
+	dec_t price;
+	int want_rs;		/* a rightsizing section */
+	const char *rates_path;	/* its rates (borrowed), or NULL: built in */
+	struct teams *teams;	/* owned; NULL: no team sections */
+	enum chargeback_mode shared;
+	const char *db;		/* the job runs from history (borrowed) */
+	struct inputs in, pin;	/* the exports, and the previous period's */
+	int have_prev;		/* a previous period was added */
+
+	/* made by page_read() */
+	struct report_result res;
+	int have_res;
+	char *org;		/* the org label, or NULL */
+	struct rates rates;
+	struct rightsize rs;
+	int have_rs;
+	struct page_head now, prev;
+	struct chart_measure m;
+};
+
+/* The defaults: top 20, 0.0006 per credit, shared costs proportional. */
+void page_init(struct page *p);
+void page_release(struct page *p);
+
+/* Add an export (or run directory) to read.  0, or EXIT_BAD_INPUT. */
+int page_add_input(struct page *p, const char *arg);
+/* Add one of the previous period's.  0, or EXIT_BAD_INPUT. */
+int page_add_previous(struct page *p, const char *arg);
+
+/*
+ * Once the options are set (teams included): the grouping sets of the
+ * one pass, and with want_rs the utilization histograms and the rates.
+ * Returns 0, or an exit code after an error (a rates file that does not
+ * load: EXIT_BAD_INPUT).
+ */
+int page_prepare(struct page *p);
+
+/*
+ * Read the exports (or history) once, check the costs fit, build the
+ * rightsizing, read the previous period's headline, and set up the text
+ * measures of the charts.  Returns 0, or an exit code after an error.
+ */
+int page_read(struct page *p);
+
+/*
+ * Write the page to f.  Returns 0, or EXIT_FAILURE_OTHER on an error
+ * (a write error: look at errno; the caller names the output).
+ */
+int page_write(struct page *p, FILE *f);
+
+#endif
