@@ -190,8 +190,7 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
  * The commands whose own parsers (cmd_export.c, cmd_run.c, cmd_html.c,
  * cmd_notify.c) do not use the table yet: what they take, for the
  * completions and the tests.  Each moves into its command's file when it
- * does.  run's -o (without --output, which the table's CO_OUTPUT would
- * give it) is not here: tests/e2e/options.py knows that gap.
+ * does.
  */
 static const struct cmdopt_use export_opts[] = {
 	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
@@ -210,6 +209,8 @@ static const struct cmdopt_use run_opts[] = {
 	CMDOPT(CO_END), CMDOPT(CO_LAST), CMDOPT(CO_API_URL),
 	CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL), CMDOPT(CO_TIMEOUT),
 	CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
+	CMDOPT_ARG(CO_OUTPUT, "the artifacts directory (default "
+	    "usage-report)", "DIR"),
 	CMDOPT(CO_EXPORT_DIR), CMDOPT(CO_FROM), CMDOPT(CO_COMPARE),
 	CMDOPT(CO_PREVIOUS_FROM), CMDOPT(CO_TOP), CMDOPT(CO_CREDIT_PRICE),
 	CMDOPT(CO_WASTE_STATUSES), CMDOPT(CO_TEAMS), CMDOPT(CO_QUIET),

@@ -42,13 +42,8 @@ GEN = os.path.join(ROOT, "scripts", "completion.sh")
 # is in the source and not in the table; "-X", in the table and not in
 # the source.
 KNOWN_GAPS = {
-    # run takes -o DIR but not --output, while the table's -o is
-    # "-o, --output": run's list in the table leaves -o out
-    ("run", "help"): {"+-o"},
-    ("run", "man synopsis"): {"+-o"},
-    ("run", "man options"): {"+-o"},
-    # notify --help leaves out --previous-since and --previous-until
-    ("notify", "help"): {"---previous-since", "---previous-until"},
+    # none left: run takes --output, notify --help names
+    # --previous-since and --previous-until
 }
 
 
@@ -364,8 +359,6 @@ def main():
             errors.append("%s: no command %s" % (line, name))
             continue
         known = table_set(cmds[name])
-        if name == "run":
-            known = known | {"-o"}	# KNOWN_GAPS
         for o in opts:
             if o not in known:
                 errors.append("%s: %s takes no %s" % (line, name, o))
