@@ -74,6 +74,7 @@ agg_init(struct agg *a)
 	memset(a, 0, sizeof(*a));
 	a->nslots = 64;
 	a->slots = xcalloc(a->nslots, sizeof(*a->slots));
+	a->max = AGG_MAX;
 }
 
 void
@@ -152,8 +153,13 @@ agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
 			return g;
 		j = (j + 1) & (a->nslots - 1);
 	}
-	if (a->n >= UINT32_MAX - 1)
-		die(EXIT_FAILURE_OTHER, "too many groups");
+	if (a->n >= a->max) {
+		/* the caller reports it once the table is filled */
+		a->full = 1;
+		memset(&a->spill, 0, sizeof(a->spill));
+		a->spill.key = "";
+		return &a->spill;
+	}
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 64;
 		a->groups = xreallocarray(a->groups, a->cap,
@@ -168,6 +174,12 @@ agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
 	if (a->n * 2 > a->nslots)
 		agg_rehash(a);
 	return &a->groups[a->n - 1];
+}
+
+int
+agg_check(const struct agg *a)
+{
+	return a->full ? error("too many groups") : 0;
 }
 
 void

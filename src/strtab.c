@@ -23,6 +23,7 @@ strtab_init(struct strtab *t)
 	memset(t, 0, sizeof(*t));
 	t->nslots = 64;
 	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+	t->max = STRTAB_MAX;
 }
 
 void
@@ -95,8 +96,12 @@ strtab_intern(struct strtab *t, const char *s, size_t len)
 			return v - 1;
 		j = (j + 1) & (t->nslots - 1);
 	}
-	if (t->n >= UINT32_MAX - 1 || len > UINT32_MAX)
-		die(EXIT_FAILURE_OTHER, "too many distinct values");
+	if ((t->n >= t->max && t->n > 0) || len > UINT32_MAX) {
+		/* the caller reports it once the table is filled; an id it
+		 * may use meanwhile (the empty string's, made if need be) */
+		t->full = 1;
+		return t->n > 0 ? 0 : strtab_intern(t, "", 0);
+	}
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->ents = xreallocarray(t->ents, t->cap, sizeof(*t->ents));
@@ -109,4 +114,10 @@ strtab_intern(struct strtab *t, const char *s, size_t len)
 	if (t->n * 2 > t->nslots)
 		strtab_rehash(t);
 	return (uint32_t)(t->n - 1);
+}
+
+int
+strtab_check(const struct strtab *t)
+{
+	return t->full ? error("too many distinct values") : 0;
 }

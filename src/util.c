@@ -1,6 +1,6 @@
 /*
- * util.c: error reporting, allocation that cannot fail, and a capped
- * growable buffer.
+ * util.c: error reporting (through the reporter the command installed,
+ * reporter.h), allocation that cannot fail, and a capped growable buffer.
  */
 #include "util.h"
 
@@ -13,13 +13,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "reporter.h"
 #include "sigclean.h"
 
 static CU_NORETURN void oom(size_t size);
 
+static const struct reporter *util_reporter;
+
+void
+reporter_set(const struct reporter *r)
+{
+	util_reporter = r;
+}
+
+const struct reporter *
+reporter_get(void)
+{
+	return util_reporter;
+}
+
 static void
-vreport(const char *prefix, const char *fmt, va_list ap)
+vreport(enum report_level level, const char *fmt, va_list ap)
 {
 	char msg[4096], shown[8192];
 
@@ -29,10 +43,8 @@ vreport(const char *prefix, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* a quoted file name or server text: one line, no escape sequence */
 	str_escape(shown, sizeof(shown), msg, strlen(msg));
-	/* on a line of its own, not after a live progress line */
-	progress_hold();
-	fprintf(stderr, "%s: %s%s\n", PROGRAM_NAME, prefix, shown);
-	progress_release();
+	if (util_reporter != NULL && util_reporter->message != NULL)
+		util_reporter->message(level, shown);
 }
 
 int
@@ -41,7 +53,7 @@ error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport(REPORT_ERROR, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -52,7 +64,7 @@ warning(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
+	vreport(REPORT_WARNING, fmt, ap);
 	va_end(ap);
 }
 
@@ -62,7 +74,7 @@ notice(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport(REPORT_NOTICE, fmt, ap);
 	va_end(ap);
 }
 
@@ -72,10 +84,10 @@ die(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport(REPORT_ERROR, fmt, ap);
 	va_end(ap);
 	sigclean_settle();
-	exit(code);
+	exit(code);	/* the library's one exit (util.h) */
 }
 
 size_t
@@ -221,12 +233,11 @@ str_is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
+/* Out of memory: die() with no allocation on the way. */
 static CU_NORETURN void
 oom(size_t size)
 {
-	fprintf(stderr, "%s: out of memory (allocating %zu bytes)\n",
-	    PROGRAM_NAME, size);
-	exit(EXIT_FAILURE_OTHER);
+	die(EXIT_FAILURE_OTHER, "out of memory (allocating %zu bytes)", size);
 }
 
 void *

@@ -42,16 +42,22 @@ enum cu_exit {
 #endif
 
 /*
- * Print "circleci-usage: <message>" on stderr and return -1, so that
- * callers can write `return error(...)`.  Messages are lowercase, carry
- * no full stop and say what is wrong first.  The formatted message is
- * printed through str_escape(): a file name or a server's text quoted in
- * it cannot move the cursor, retitle the terminal or start a new line.
+ * Report an error and return -1, so that callers can write
+ * `return error(...)`: the reporter the command installed (reporter.h)
+ * shows it (term.c: "circleci-usage: <message>" on stderr).  Messages are
+ * lowercase, carry no full stop and say what is wrong first.  The
+ * formatted message goes through str_escape(): a file name or a server's
+ * text quoted in it cannot move the cursor, retitle the terminal or start
+ * a new line.  Silent once an interruption is being handled (sigclean.h).
  */
 int error(const char *fmt, ...) CU_PRINTF(1, 2);
-/* As error(), prefixed "warning: "; returns nothing. */
+/* As error(), a warning (term.c: prefixed "warning: "); returns nothing. */
 void warning(const char *fmt, ...) CU_PRINTF(1, 2);
-/* Print the message and exit with `code`.  Only for cmd_* and main. */
+/*
+ * Report the message as error() does and exit with `code`: the only exit
+ * in the library, for what no caller can recover from (out of memory, a
+ * thread or a library that cannot start).  Input errors return errors.
+ */
 CU_NORETURN void die(int code, const char *fmt, ...) CU_PRINTF(2, 3);
 /* As error(), for a notice that is not an error ("circleci-usage: ..."). */
 void notice(const char *fmt, ...) CU_PRINTF(1, 2);
