@@ -8,8 +8,6 @@
 
 #include "hash.h"
 
-#define ARENA_CHUNK (64 * 1024)
-
 int
 metrics_add(struct metrics *dst, const struct metrics *src)
 {
@@ -80,11 +78,7 @@ agg_init(struct agg *a)
 void
 agg_release(struct agg *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nchunks; i++)
-		free(a->chunks[i]);
-	free(a->chunks);
+	arena_release(&a->keys);
 	free(a->groups);
 	free(a->slots);
 	memset(a, 0, sizeof(*a));
@@ -94,28 +88,6 @@ uint64_t
 agg_hash(const char *key, size_t len)
 {
 	return hash_bytes(key, len, 0x452821e638d01377ULL);
-}
-
-static const char *
-agg_store_key(struct agg *a, const char *key, size_t len)
-{
-	char *p;
-
-	if (a->arena == NULL || a->arena_cap - a->arena_used < len) {
-		size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
-
-		a->arena = xmalloc(cap);
-		a->arena_cap = cap;
-		a->arena_used = 0;
-		a->chunks = xreallocarray(a->chunks, a->nchunks + 1,
-		    sizeof(*a->chunks));
-		a->chunks[a->nchunks++] = a->arena;
-	}
-	p = a->arena + a->arena_used;
-	if (len)
-		memcpy(p, key, len);
-	a->arena_used += len;
-	return p;
 }
 
 static void
@@ -168,7 +140,7 @@ agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
 	g = &a->groups[a->n];
 	memset(g, 0, sizeof(*g));
 	g->hash = hash;
-	g->key = agg_store_key(a, key, len);
+	g->key = arena_store(&a->keys, key, len);
 	g->keylen = (uint32_t)len;
 	a->slots[j] = (uint32_t)(++a->n);
 	if (a->n * 2 > a->nslots)

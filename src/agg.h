@@ -75,10 +75,7 @@ struct agg {
 	size_t n, cap;
 	uint32_t *slots;	/* group index + 1; 0 is empty */
 	size_t nslots;
-	char *arena;		/* current key chunk */
-	size_t arena_used, arena_cap;
-	char **chunks;
-	size_t nchunks;
+	struct arena keys;	/* the groups' keys */
 	size_t max;		/* groups at most (agg_init: AGG_MAX) */
 	int full;		/* a group past max was asked for */
 	struct agg_group spill;	/* what agg_get() gives then */

@@ -14,7 +14,6 @@
 #include "hash.h"
 #include "util.h"
 
-#define STRTAB_CHUNK (64 * 1024)
 #define STRTAB_SEED 0x3c6ef372fe94f82bULL
 
 void
@@ -29,36 +28,10 @@ strtab_init(struct strtab *t)
 void
 strtab_release(struct strtab *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->nchunks; i++)
-		free(t->chunks[i]);
-	free(t->chunks);
+	arena_release(&t->strs);
 	free(t->ents);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
-}
-
-static const char *
-strtab_store(struct strtab *t, const char *s, size_t len)
-{
-	char *p;
-
-	if (t->arena == NULL || t->arena_cap - t->arena_used < len) {
-		size_t cap = len > STRTAB_CHUNK ? len : STRTAB_CHUNK;
-
-		t->arena = xmalloc(cap);
-		t->arena_cap = cap;
-		t->arena_used = 0;
-		t->chunks = xreallocarray(t->chunks, t->nchunks + 1,
-		    sizeof(*t->chunks));
-		t->chunks[t->nchunks++] = t->arena;
-	}
-	p = t->arena + t->arena_used;
-	if (len)
-		memcpy(p, s, len);
-	t->arena_used += len;
-	return p;
 }
 
 static void
@@ -108,7 +81,7 @@ strtab_intern(struct strtab *t, const char *s, size_t len)
 	}
 	e = &t->ents[t->n];
 	e->hash = h;
-	e->s = strtab_store(t, s, len);
+	e->s = arena_store(&t->strs, s, len);
 	e->len = (uint32_t)len;
 	t->slots[j] = (uint32_t)(++t->n);
 	if (t->n * 2 > t->nslots)

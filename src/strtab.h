@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct strtab_ent {
 	uint64_t hash;
 	const char *s;		/* in the table's arena, not NUL-terminated */
@@ -22,10 +24,7 @@ struct strtab {
 	size_t n, cap;
 	uint32_t *slots;	/* id + 1; 0 is empty */
 	size_t nslots;
-	char *arena;		/* current chunk */
-	size_t arena_used, arena_cap;
-	char **chunks;
-	size_t nchunks;
+	struct arena strs;	/* the strings */
 	size_t max;		/* ids at most (strtab_init: STRTAB_MAX) */
 	int full;		/* a string past max, or of 4 GiB, was asked for */
 };

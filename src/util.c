@@ -403,6 +403,41 @@ sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
+#define ARENA_CHUNK (64 * 1024)
+
+const char *
+arena_store(struct arena *a, const void *p, size_t len)
+{
+	char *q;
+
+	if (a->cur == NULL || a->cap - a->used < len) {
+		size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+
+		a->cur = xmalloc(cap);
+		a->cap = cap;
+		a->used = 0;
+		a->chunks = xreallocarray(a->chunks, a->nchunks + 1,
+		    sizeof(*a->chunks));
+		a->chunks[a->nchunks++] = a->cur;
+	}
+	q = a->cur + a->used;
+	if (len)
+		memcpy(q, p, len);
+	a->used += len;
+	return q;
+}
+
+void
+arena_release(struct arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	memset(a, 0, sizeof(*a));
+}
+
 int
 str_ieq(const char *a, size_t alen, const char *b)
 {

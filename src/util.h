@@ -120,6 +120,22 @@ int sbuf_addch(struct sbuf *sb, int c);
 int sbuf_addf(struct sbuf *sb, const char *fmt, ...) CU_PRINTF(2, 3);
 void sbuf_reset(struct sbuf *sb);
 
+/*
+ * Bytes kept until the arena goes, never freed one by one: in chunks of
+ * 64 KiB (a larger piece gets a chunk of its own).  A zeroed struct is an
+ * empty arena.
+ */
+struct arena {
+	char *cur;		/* the chunk being filled */
+	size_t used, cap;
+	char **chunks;
+	size_t nchunks;
+};
+/* A copy of the len bytes at p in the arena (no NUL added). */
+const char *arena_store(struct arena *a, const void *p, size_t len);
+/* Free every chunk; the arena is empty again. */
+void arena_release(struct arena *a);
+
 /* Case-insensitive ASCII comparison of a counted string with a C string. */
 int str_ieq(const char *a, size_t alen, const char *b);
 /* Does the string end with `suffix`? */
