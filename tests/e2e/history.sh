@@ -149,15 +149,21 @@ run 3 "$BIN" ingest --db "$DB" "$T/new/part-000.csv.gz" "$T/bad.csv.gz" &&
     contains "$T/err" "nothing stored" && [ "$(dump "$DB")" = "$h1" ] &&
     sane "$DB" && ok "a corrupt part after a good one: exit 3, database unchanged" ||
     ko "a corrupt part after a good one: exit 3, database unchanged" "$status $(cat "$T/err")"
-# killed after writing everything, before the commit
-FAULT_CALL=commit FAULT_LOG=1 LD_PRELOAD=$SHIM \
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-    "$BIN" ingest --db "$DB" "$T/new" >/dev/null 2>"$T/err"
-st=$?
-[ "$st" -ge 128 ] && grep -q '^fault: commit #1' "$T/err" &&
-    [ "$(dump "$DB")" = "$h1" ] && sane "$DB" &&
-    ok "killed before the commit: database unchanged" ||
-    ko "killed before the commit: database unchanged" "exit $st: $(cat "$T/err")"
+# killed after writing everything, before the commit (the fault shim; not
+# in an ASan build, whose allocator the shim's would replace: faults.sh
+# runs only on the release build too)
+if ASAN_OPTIONS=help=1 "$BIN" --version 2>&1 | grep -q AddressSanitizer; then
+	ok "killed before the commit: not checked in an ASan build (the fault shim)"
+else
+	FAULT_CALL=commit FAULT_LOG=1 LD_PRELOAD=$SHIM \
+	    "$BIN" ingest --db "$DB" "$T/new" >/dev/null 2>"$T/err"
+	st=$?
+	[ "$st" -ge 128 ] && grep -q '^fault: commit #1' "$T/err" &&
+	    [ "$(dump "$DB")" = "$h1" ] && sane "$DB" &&
+	    ok "killed before the commit: database unchanged" ||
+	    ko "killed before the commit: database unchanged" \
+	    "exit $st: $(cat "$T/err")"
+fi
 # killed half-way: SIGKILL while it waits for the rest of a slow stdin
 python3 -c "
 import gzip, sys, time
