@@ -1,7 +1,9 @@
 # circleci-usage: a plain Makefile with pkg-config.
 #
 #   make              build ./circleci-usage
-#   make check        every test, then again under ASan+UBSan, and a fuzz run
+#   make check        lint, every test, then again under ASan+UBSan, and a
+#                     fuzz run
+#   make lint         banned functions; no library file prints or exits
 #   make check-dates  the date-sensitive suites at four pinned dates (in check)
 #   make bench        the speed and memory figures (see bench/README.md)
 #   make demo         a sample export and its report, no token needed
@@ -95,7 +97,7 @@ build/unit-asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS) | build/unit-asan
 
 check:
 	@sh scripts/deps.sh check
-	@$(MAKE) --no-print-directory check-unit check-e2e check-dates \
+	@$(MAKE) --no-print-directory lint check-unit check-e2e check-dates \
 	    check-asan check-fuzz
 	@echo "make check: all passed"
 
@@ -235,9 +237,14 @@ install: circleci-usage $(COMPLETIONS)
 	install -m 644 build/completion/_circleci-usage \
 	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_circleci-usage
 
+# No banned function anywhere; no library file prints or exits
+# (scripts/lint.sh: which files are the command layer, what is allowed),
+# and the check itself fails on a planted offence.
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|atoi|atol|gets|strtok)\(' \
 	    src/*.c || (echo "banned function used" && false)
+	@sh scripts/lint.sh src
+	@sh scripts/lint.sh --self-test
 
 clean:
 	rm -rf build circleci-usage

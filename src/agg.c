@@ -8,8 +8,6 @@
 
 #include "hash.h"
 
-#define ARENA_CHUNK (64 * 1024)
-
 int
 metrics_add(struct metrics *dst, const struct metrics *src)
 {
@@ -74,16 +72,13 @@ agg_init(struct agg *a)
 	memset(a, 0, sizeof(*a));
 	a->nslots = 64;
 	a->slots = xcalloc(a->nslots, sizeof(*a->slots));
+	a->max = AGG_MAX;
 }
 
 void
 agg_release(struct agg *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nchunks; i++)
-		free(a->chunks[i]);
-	free(a->chunks);
+	arena_release(&a->keys);
 	free(a->groups);
 	free(a->slots);
 	memset(a, 0, sizeof(*a));
@@ -93,28 +88,6 @@ uint64_t
 agg_hash(const char *key, size_t len)
 {
 	return hash_bytes(key, len, 0x452821e638d01377ULL);
-}
-
-static const char *
-agg_store_key(struct agg *a, const char *key, size_t len)
-{
-	char *p;
-
-	if (a->arena == NULL || a->arena_cap - a->arena_used < len) {
-		size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
-
-		a->arena = xmalloc(cap);
-		a->arena_cap = cap;
-		a->arena_used = 0;
-		a->chunks = xreallocarray(a->chunks, a->nchunks + 1,
-		    sizeof(*a->chunks));
-		a->chunks[a->nchunks++] = a->arena;
-	}
-	p = a->arena + a->arena_used;
-	if (len)
-		memcpy(p, key, len);
-	a->arena_used += len;
-	return p;
 }
 
 static void
@@ -152,8 +125,13 @@ agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
 			return g;
 		j = (j + 1) & (a->nslots - 1);
 	}
-	if (a->n >= UINT32_MAX - 1)
-		die(EXIT_FAILURE_OTHER, "too many groups");
+	if (a->n >= a->max) {
+		/* the caller reports it once the table is filled */
+		a->full = 1;
+		memset(&a->spill, 0, sizeof(a->spill));
+		a->spill.key = "";
+		return &a->spill;
+	}
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 64;
 		a->groups = xreallocarray(a->groups, a->cap,
@@ -162,12 +140,18 @@ agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
 	g = &a->groups[a->n];
 	memset(g, 0, sizeof(*g));
 	g->hash = hash;
-	g->key = agg_store_key(a, key, len);
+	g->key = arena_store(&a->keys, key, len);
 	g->keylen = (uint32_t)len;
 	a->slots[j] = (uint32_t)(++a->n);
 	if (a->n * 2 > a->nslots)
 		agg_rehash(a);
 	return &a->groups[a->n - 1];
+}
+
+int
+agg_check(const struct agg *a)
+{
+	return a->full ? error("too many groups") : 0;
 }
 
 void

@@ -75,23 +75,35 @@ struct agg {
 	size_t n, cap;
 	uint32_t *slots;	/* group index + 1; 0 is empty */
 	size_t nslots;
-	char *arena;		/* current key chunk */
-	size_t arena_used, arena_cap;
-	char **chunks;
-	size_t nchunks;
+	struct arena keys;	/* the groups' keys */
+	size_t max;		/* groups at most (agg_init: AGG_MAX) */
+	int full;		/* a group past max was asked for */
+	struct agg_group spill;	/* what agg_get() gives then */
 };
+
+#define AGG_MAX ((size_t)UINT32_MAX - 1)
 
 void agg_init(struct agg *a);
 void agg_release(struct agg *a);
 
 /*
  * The group with this key, created (with zero metrics) if new.  The
- * pointer is valid until the next agg_get() on the same table.
+ * pointer is valid until the next agg_get() on the same table.  A new
+ * group past a->max is not made: a->full is set and a spare group, not in
+ * the table, is returned, so that the caller goes on and, once the table
+ * is filled, reports the table full ("too many groups", exit 1) instead
+ * of using it.
  */
 struct agg_group *agg_get(struct agg *a, const char *key, size_t len,
     uint64_t hash);
 
-/* Add every group of src into dst. */
+/*
+ * 0, or -1 after reporting "too many groups" when the table is full (the
+ * caller fails with EXIT_FAILURE_OTHER).
+ */
+int agg_check(const struct agg *a);
+
+/* Add every group of src into dst (dst->full if it cannot hold them). */
 void agg_merge(struct agg *dst, const struct agg *src);
 
 /* Key building: append one column value; split a key back into values. */

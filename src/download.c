@@ -24,6 +24,7 @@
 #include "net.h"
 #include "progress.h"
 #include "redact.h"
+#include "statusline.h"
 #include "util.h"
 
 #define DL_MAX_ATTEMPTS 8
@@ -234,7 +235,7 @@ static void
 unlive(const struct dl_opts *o)
 {
 	if (o->live)
-		fputs("\r\033[K", stderr);
+		statusline_erase();
 }
 
 static int check_start(struct xfer *x);
@@ -577,8 +578,7 @@ settle(struct xfer *x, size_t i, enum verdict v, CURLcode rc,
 		(*done)++;
 		if (o->on_done != NULL && o->on_done(o->ctx, i) < 0 && !*code)
 			*code = EXIT_FAILURE_OTHER;
-		if (o->live)
-			fputs("\r\033[K", stderr);
+		unlive(o);
 		if (!o->quiet) {
 			char b[32];
 
@@ -765,8 +765,7 @@ download_all(struct dl_item *items, size_t n, const struct dl_opts *o)
 		}
 		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
-	if (o->live)
-		fputs("\r\033[K", stderr);
+	unlive(o);
 	for (i = 0; i < n; i++) {
 		if (xs[i].curl != NULL)
 			xfer_end(m, &xs[i]);

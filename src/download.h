@@ -48,8 +48,9 @@ struct dl_opts {
 	double deadline;	/* api_clock() seconds */
 	int verbose;
 	int quiet;
-	int live;		/* a live line is on stderr: every message
-				 * clears it first (on_progress redraws it) */
+	int live;		/* the caller shows a live status line
+				 * (statusline.h): every message clears it
+				 * first (on_progress redraws it) */
 	uint64_t max_part;	/* bytes: a part larger than this is refused
 				 * (0: no cap) */
 	int allow_http;		/* plain http to a loopback host allowed, on
@@ -69,8 +70,8 @@ struct dl_opts {
 
 /*
  * Download every item not yet done.  Returns 0 when each is done or
- * expired, else an exit code after printing the error.  Prints a line
- * for each part done (unless quiet) and warnings; progress is the
+ * expired, else an exit code after reporting the error.  Reports a line
+ * for each part done (unless quiet) and warnings (util.h); progress is the
  * caller's, through on_progress.
  */
 int download_all(struct dl_item *items, size_t n, const struct dl_opts *o);

@@ -10,6 +10,7 @@
 #include "cmdopt.h"
 #include "range.h"
 #include "sigclean.h"
+#include "term.h"
 #include "util.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -71,6 +72,7 @@ main(int argc, char **argv)
 	size_t i;
 	int ret;
 
+	term_install();	/* the library's messages and progress, on stderr */
 	/*
 	 * A full file-size limit (ulimit -f) must be an error we report,
 	 * with the temporary file removed, not a SIGXFSZ that kills us

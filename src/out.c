@@ -68,6 +68,15 @@ out_drop(struct out *o, int remove)
 	o->tmp = o->path = NULL;
 }
 
+/* The command's standard output (out_set_stdout). */
+static FILE *out_std;
+
+void
+out_set_stdout(FILE *f)
+{
+	out_std = f;
+}
+
 int
 out_open(struct out *o, const char *path)
 {
@@ -76,7 +85,9 @@ out_open(struct out *o, const char *path)
 
 	memset(o, 0, sizeof(*o));
 	if (path == NULL || strcmp(path, "-") == 0) {
-		o->f = stdout;
+		if (out_std == NULL)
+			return error("no standard output to write to");
+		o->f = out_std;
 		return 0;
 	}
 	/*

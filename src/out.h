@@ -22,7 +22,17 @@ struct out {
 			 * not a regular file, written in place */
 };
 
-/* Open `path` (NULL or "-" for stdout).  -1 after printing an error. */
+/*
+ * The stream NULL or "-" names: the command's standard output, which the
+ * command layer supplies (term_install(): stdout), the library never
+ * choosing it itself.
+ */
+void out_set_stdout(FILE *f);
+
+/*
+ * Open `path` (NULL or "-" for the stream of out_set_stdout()).  -1 after
+ * reporting an error.
+ */
 int out_open(struct out *o, const char *path);
 
 /*

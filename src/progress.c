@@ -1,185 +1,17 @@
 /*
- * progress.c: the live status line on a terminal, the occasional line in
- * a log (progress.h).  One thread (the ticker) does all the drawing, so
- * that a state shows on time even while the command is busy elsewhere.
+ * progress.c: the progress calls of progress.h, their text formatted and
+ * made safe to show, handed to the reporter (reporter.h); term.c draws.
  */
 #include "progress.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "reporter.h"
 #include "util.h"
 
-/*
- * Work shorter than this shows nothing: a small input's output stays as it
- * was.  A log waits a little longer than a terminal, where a line that is
- * drawn and then cleared leaves no trace.
- */
-#define PG_DELAY_TTY	1.0
-#define PG_DELAY_LOG	2.0
-#define PG_EVERY_LOG	30.0	/* at most one line per state this often */
-#define PG_TICK_NS	100000000L	/* redraw at most ten times a second */
-#define PG_DEPTH	4
-#define PG_TEXT		200
-
-enum pg_mode { PG_NONE, PG_TTY, PG_LOG };
-
-struct pg_task {
-	const char *task;
-	char state[PG_TEXT];
-	int handover;		/* another part shows this state's progress */
-};
-
-static pthread_mutex_t pg_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pg_cv = PTHREAD_COND_INITIALIZER;
-static enum pg_mode pg_mode = PG_NONE;
-static struct pg_task pg_stack[PG_DEPTH];
-static int pg_depth;		/* begun and not ended; may pass PG_DEPTH */
-static char pg_detail[PG_TEXT];
-static int pg_state_shown;	/* log: the current state's line printed */
-static int pg_printed;		/* log: some line printed this session */
-static int pg_drawn;		/* terminal: the live line is showing */
-static int pg_held;
-static double pg_t_session, pg_t_state, pg_t_line;
-static double pg_every = PG_EVERY_LOG;
-static pthread_t pg_ticker;
-
-static double
-pg_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static struct pg_task *
-pg_top(void)
-{
-	return &pg_stack[(pg_depth > PG_DEPTH ? PG_DEPTH : pg_depth) - 1];
-}
-
-/* One write(2), so that no other output lands inside the line. */
-static void
-pg_write(const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(STDERR_FILENO, s, len);
-
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-static size_t
-pg_format(char *buf, size_t cap, double elapsed, int with_time)
-{
-	const struct pg_task *t = pg_top();
-	int n;
-
-	n = snprintf(buf, cap, "%s: %s: %s%s%s", PROGRAM_NAME, t->task,
-	    t->state, pg_detail[0] ? ": " : "", pg_detail);
-	if (n >= 0 && (size_t)n < cap && with_time)
-		n += snprintf(buf + n, cap - (size_t)n, " (%.0f s)", elapsed);
-	if (n < 0)
-		return 0;
-	return (size_t)n < cap ? (size_t)n : cap - 1;
-}
-
-/* Draw or print what is due now.  pg_mu held. */
-static void
-pg_tick(double now)
-{
-	char line[PG_TEXT * 3];
-	size_t len;
-
-	if (pg_held || pg_depth == 0)
-		return;
-	if (pg_mode == PG_TTY) {
-		struct winsize ws;
-		size_t width = 80;
-
-		if (pg_top()->handover || now - pg_t_session < PG_DELAY_TTY)
-			return;
-		if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
-			width = ws.ws_col;
-		line[0] = '\r';
-		len = 1 + pg_format(line + 1, sizeof(line) - 5, now - pg_t_state,
-		    1);
-		/* never wider than the terminal: a wrapped line cannot be
-		 * redrawn in place (bytes, so a multi-byte name may show
-		 * shorter) */
-		if (len > width)
-			len = width;
-		memcpy(line + len, "\033[K", 3);
-		pg_write(line, len + 3);
-		pg_drawn = 1;
-		return;
-	}
-	if (now - pg_t_session < PG_DELAY_LOG)
-		return;
-	if (!pg_state_shown) {
-		pg_state_shown = 1;
-		if (pg_top()->state[0] == '\0')
-			return;	/* a handover with no state of its own */
-		len = pg_format(line, sizeof(line) - 1, 0, 0);
-	} else if (now - pg_t_line >= pg_every && pg_top()->state[0] != '\0') {
-		len = pg_format(line, sizeof(line) - 1, now - pg_t_state, 1);
-	} else {
-		return;
-	}
-	line[len++] = '\n';
-	pg_write(line, len);
-	pg_t_line = now;
-	pg_printed = 1;
-}
-
-static void *
-pg_ticker_main(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&pg_mu);
-	while (pg_depth > 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += PG_TICK_NS;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&pg_cv, &pg_mu, &ts);
-		pg_tick(pg_now());
-	}
-	pthread_mutex_unlock(&pg_mu);
-	return NULL;
-}
-
-void
-progress_init(int quiet)
-{
-	const char *e;
-
-	pthread_mutex_lock(&pg_mu);
-	if (pg_depth == 0) {
-		if (quiet)
-			pg_mode = PG_NONE;
-		else
-			pg_mode = isatty(STDERR_FILENO) ? PG_TTY : PG_LOG;
-		/* tests: the log's interval, to see it without waiting */
-		e = getenv("CIRCLECI_USAGE_TEST_PROGRESS_EVERY");
-		pg_every = e != NULL && atof(e) > 0 ? atof(e) : PG_EVERY_LOG;
-	}
-	pthread_mutex_unlock(&pg_mu);
-}
+#define PG_TEXT		200	/* a state or a detail, before escaping */
 
 /*
  * Format into dst[cap] with every control character escaped: a state
@@ -195,49 +27,42 @@ pg_vformat(char *dst, size_t cap, const char *fmt, va_list ap)
 	str_escape(dst, cap, text, strlen(text));
 }
 
-/* A new state on top of the stack.  pg_mu held. */
-static void
-pg_set_state(int handover, const char *fmt, va_list ap)
+void
+progress_init(int quiet)
 {
-	struct pg_task *t = pg_top();
+	const struct reporter *r = reporter_get();
 
-	t->handover = handover;
-	if (fmt != NULL)
-		pg_vformat(t->state, sizeof(t->state), fmt, ap);
-	else
-		t->state[0] = '\0';
-	pg_detail[0] = '\0';
-	pg_state_shown = 0;
-	pg_t_state = pg_now();
-	if (handover && pg_drawn) {
-		pg_write("\r\033[K", 4);
-		pg_drawn = 0;
-	}
-	pthread_cond_signal(&pg_cv);	/* a state shows at once */
+	if (r != NULL && r->progress_init != NULL)
+		r->progress_init(quiet);
 }
 
 void
 progress_begin(const char *task, const char *fmt, ...)
 {
+	const struct reporter *r = reporter_get();
+	char state[PG_TEXT];
 	va_list ap;
 
-	pthread_mutex_lock(&pg_mu);
-	if (pg_mode == PG_NONE) {
-		pthread_mutex_unlock(&pg_mu);
+	if (r == NULL || r->progress_begin == NULL)
 		return;
-	}
-	if (++pg_depth == 1) {
-		pg_t_session = pg_now();
-		pg_printed = pg_drawn = 0;
-		if (pthread_create(&pg_ticker, NULL, pg_ticker_main, NULL) != 0)
-			pg_mode = PG_NONE;	/* no progress, the work goes on */
-	}
-	if (pg_depth <= PG_DEPTH)
-		pg_top()->task = task;
 	va_start(ap, fmt);
-	pg_set_state(0, fmt, ap);
+	pg_vformat(state, sizeof(state), fmt, ap);
 	va_end(ap);
-	pthread_mutex_unlock(&pg_mu);
+	r->progress_begin(task, state);
+}
+
+/* A new state, or a handover (fmt NULL: with no state line). */
+static void
+pg_state(int handover, const char *fmt, va_list ap)
+{
+	const struct reporter *r = reporter_get();
+	char state[PG_TEXT];
+
+	if (r == NULL || r->progress_state == NULL)
+		return;
+	if (fmt != NULL)
+		pg_vformat(state, sizeof(state), fmt, ap);
+	r->progress_state(handover, fmt != NULL ? state : NULL);
 }
 
 void
@@ -245,13 +70,9 @@ progress_state(const char *fmt, ...)
 {
 	va_list ap;
 
-	pthread_mutex_lock(&pg_mu);
-	if (pg_mode != PG_NONE && pg_depth > 0) {
-		va_start(ap, fmt);
-		pg_set_state(0, fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&pg_mu);
+	va_start(ap, fmt);
+	pg_state(0, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -259,84 +80,51 @@ progress_handover(const char *fmt, ...)
 {
 	va_list ap;
 
-	pthread_mutex_lock(&pg_mu);
-	if (pg_mode != PG_NONE && pg_depth > 0) {
-		va_start(ap, fmt);
-		pg_set_state(1, fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&pg_mu);
+	va_start(ap, fmt);
+	pg_state(1, fmt, ap);
+	va_end(ap);
 }
 
 void
 progress_detail(const char *fmt, ...)
 {
+	const struct reporter *r = reporter_get();
+	char detail[PG_TEXT];
 	va_list ap;
 
-	pthread_mutex_lock(&pg_mu);
-	if (pg_mode != PG_NONE && pg_depth > 0) {
-		va_start(ap, fmt);
-		pg_vformat(pg_detail, sizeof(pg_detail), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&pg_mu);
+	if (r == NULL || r->progress_detail == NULL)
+		return;
+	va_start(ap, fmt);
+	pg_vformat(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	r->progress_detail(detail);
 }
 
 void
 progress_end(void)
 {
-	pthread_t tid;
+	const struct reporter *r = reporter_get();
 
-	pthread_mutex_lock(&pg_mu);
-	if (pg_mode == PG_NONE || pg_depth == 0) {
-		pthread_mutex_unlock(&pg_mu);
-		return;
-	}
-	if (--pg_depth > 0) {
-		/* the caller's state again: shown already, and its detail was
-		 * the nested task's */
-		pg_detail[0] = '\0';
-		pg_state_shown = 1;
-		pthread_mutex_unlock(&pg_mu);
-		return;
-	}
-	if (pg_drawn)
-		pg_write("\r\033[K", 4);
-	pg_drawn = 0;
-	if (pg_mode == PG_LOG && pg_printed) {
-		char line[PG_TEXT];
-		int n = snprintf(line, sizeof(line), "%s: %s: done in %.0f s\n",
-		    PROGRAM_NAME, pg_stack[0].task, pg_now() - pg_t_session);
-
-		if (n > 0)
-			pg_write(line, (size_t)n < sizeof(line) ? (size_t)n :
-			    sizeof(line) - 1);
-	}
-	tid = pg_ticker;
-	pthread_cond_signal(&pg_cv);
-	pthread_mutex_unlock(&pg_mu);
-	pthread_join(tid, NULL);
+	if (r != NULL && r->progress_end != NULL)
+		r->progress_end();
 }
 
 void
 progress_hold(void)
 {
-	pthread_mutex_lock(&pg_mu);
-	pg_held++;
-	if (pg_drawn) {
-		pg_write("\r\033[K", 4);
-		pg_drawn = 0;
-	}
-	pthread_mutex_unlock(&pg_mu);
+	const struct reporter *r = reporter_get();
+
+	if (r != NULL && r->progress_hold != NULL)
+		r->progress_hold(1);
 }
 
 void
 progress_release(void)
 {
-	pthread_mutex_lock(&pg_mu);
-	if (pg_held > 0)
-		pg_held--;
-	pthread_mutex_unlock(&pg_mu);
+	const struct reporter *r = reporter_get();
+
+	if (r != NULL && r->progress_hold != NULL)
+		r->progress_hold(0);
 }
 
 void

@@ -1,7 +1,9 @@
 /*
- * progress.h: what a long command is doing, on stderr, for a person to
- * watch.  On a terminal: one live line, redrawn in place (at most ten
- * times a second, never wider than the terminal) and cleared at the end.
+ * progress.h: what a long command is doing, for a person to watch.  The
+ * calls format the text and hand it to the reporter (reporter.h); term.c
+ * shows it on stderr.  On a terminal: one live line, redrawn in place (at
+ * most ten times a second, never wider than the terminal) and cleared at
+ * the end.
  * Not on a terminal (a CI log): a line at each change of state and at
  * most one line every 30 seconds while a state lasts, then a closing
  * "done" line.  Nothing at all with --quiet, and nothing for work that
@@ -10,7 +12,7 @@
  * Lines read "circleci-usage: TASK: STATE[: DETAIL]" (TASK: the command,
  * "ingest", "run"; STATE: what it is doing now, "reading 3 files
  * (85.3 MB)"; DETAIL: how far it got, "45%, 1,234,567 rows").  A thread of
- * the module draws, so a state shows (and its time counts) even while the
+ * term.c draws, so a state shows (and its time counts) even while the
  * command makes no call; the calls only record text, and are cheap.
  *
  * Sessions nest: a command called in-process by another (ingest under

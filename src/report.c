@@ -1177,6 +1177,25 @@ worker_init(struct worker *w, struct shared *sh)
 }
 
 /*
+ * Tables that could not hold what the input gave them (agg.h, strtab.h):
+ * reported, and EXIT_FAILURE_OTHER; else 0.  names may be NULL.
+ */
+static int
+report_full(const struct agg *sets, size_t nsets, const struct strtab *names,
+    size_t nkeys)
+{
+	size_t k;
+
+	for (k = 0; names != NULL && k < nkeys; k++)
+		if (strtab_check(&names[k]) < 0)
+			return EXIT_FAILURE_OTHER;
+	for (k = 0; k < nsets; k++)
+		if (agg_check(&sets[k]) < 0)
+			return EXIT_FAILURE_OTHER;
+	return 0;
+}
+
+/*
  * Add a worker's groups of set `set` into dst, their keys made from ids
  * into what agg_key_add() makes of the names, in the worker's order.
  */
@@ -1450,6 +1469,9 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		    (unsigned long long)res->rows_skipped,
 		    res->rows_skipped == 1 ? "" : "s",
 		    (unsigned long long)res->rows_read);
+	for (i = 0; i < nworkers && !ret; i++)
+		ret = report_full(workers[i].sets, report_nsets(o),
+		    workers[i].names, o->nkeys);
 	for (i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
 		uint32_t *map = NULL;
@@ -1470,6 +1492,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		free(map);
 		worker_release(w);
 	}
+	if (!ret && (ret = report_full(&res->groups, 1, NULL, 0)) == 0)
+		ret = report_full(res->more, report_nsets(o) - 1, NULL, 0);
 	for (i = 0; !unbounded && i < res->groups.n; i++)
 		metrics_add_bounded(&res->totals, &res->groups.groups[i].m);
 	free(workers);

@@ -1,6 +1,7 @@
 /*
  * sigclean.c: remove our temporary files and stage directories when the
- * process is interrupted, say so in one line, exit 128 + the signal.
+ * process is interrupted; the reporter says so in one line and exits
+ * 128 + the signal (term.c).
  */
 #include "sigclean.h"
 
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reporter.h"
 #include "util.h"
 
 enum sigclean_kind { SC_FILE, SC_TREE, SC_EMPTY_DIR };
@@ -219,28 +221,18 @@ sigclean_sweep(void)
 	}
 }
 
-static void
-sigclean_put(char *buf, size_t *len, size_t cap, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > cap - *len)
-		n = cap - *len;
-	memcpy(buf + *len, s, n);
-	*len += n;
-}
-
 /*
  * The thread that takes the signals.  It runs as ordinary code, so it may
  * allocate and read directories; what it must not do is wait for a lock
  * that a thread about to be cut off might hold for good: stdio's, for one.
- * The line goes out with one write(2).
+ * The reporter says so and ends the process (reporter.h); without one,
+ * the signal's own action does.
  */
 static void *
 sigclean_main(void *arg)
 {
-	char line[512];
-	size_t len = 0;
+	const struct reporter *r = reporter_get();
+	sigset_t one;
 	int sig = 0;
 
 	(void)arg;
@@ -251,18 +243,14 @@ sigclean_main(void *arg)
 	sigclean_sweep();
 	/* a stage directory's file that a thread was making meanwhile */
 	sigclean_sweep();
-	/* over a live progress line (and the terminal's ^C) */
-	if (isatty(STDERR_FILENO))
-		sigclean_put(line, &len, sizeof(line) - 1, "\r\033[K");
-	sigclean_put(line, &len, sizeof(line) - 1, PROGRAM_NAME
-	    ": interrupted");
-	if (sigclean_hint != NULL) {
-		sigclean_put(line, &len, sizeof(line) - 1, ": ");
-		sigclean_put(line, &len, sizeof(line) - 1, sigclean_hint);
-	}
-	line[len++] = '\n';
-	(void)!write(STDERR_FILENO, line, len);
-	_exit(128 + sig);
+	if (r != NULL && r->interrupted != NULL)
+		r->interrupted(sig, sigclean_hint);
+	signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	return NULL;
 }
 
 int

@@ -1,8 +1,9 @@
 /*
  * sigclean.h: a clean interruption.  On SIGINT, SIGTERM or SIGHUP every
- * temporary file and stage directory registered here is removed, one line
- * says what happened ("circleci-usage: interrupted: <hint>"), and the
- * process exits 128 + the signal's number (130, 143, 129).  What is not
+ * temporary file and stage directory registered here is removed, and the
+ * reporter (reporter.h; term.c) says what happened in one line
+ * ("circleci-usage: interrupted: <hint>") and exits 128 + the signal's
+ * number (130, 143, 129).  What is not
  * registered is left as it is: outputs already in place, an export's
  * resumable .partial downloads, a history database (an ingest is one
  * SQLite transaction, which a process ending half-way never commits).

@@ -1,40 +1,32 @@
 /*
  * statusline.c: a live status line on a terminal, or spaced lines in a log
- * (see statusline.h).
+ * (see statusline.h), drawn by the reporter (reporter.h).
  */
 #include "statusline.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "api.h"
+#include "reporter.h"
 #include "util.h"
 
 void
 statusline_init(struct statusline *p, int quiet, int verbose)
 {
+	const struct reporter *r = reporter_get();
+
 	memset(p, 0, sizeof(*p));
 	p->interval = STATUSLINE_LOG_INTERVAL;
 	p->last = -1e9;
-	if (quiet)
+	if (quiet || r == NULL || r->status == NULL)
 		p->mode = STATUSLINE_NONE;
-	else if (verbose || !isatty(STDERR_FILENO))
+	else if (verbose || r->status_terminal == NULL ||
+	    !r->status_terminal())
 		p->mode = STATUSLINE_LOG;
 	else
 		p->mode = STATUSLINE_LIVE;
-}
-
-static size_t
-term_width(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return 80;
 }
 
 void
@@ -43,7 +35,6 @@ statusline_status(struct statusline *p, int change, const char *fmt, ...)
 	char text[512], line[1024];
 	double now = api_clock();
 	va_list ap;
-	size_t w;
 
 	if (p->mode == STATUSLINE_NONE)
 		return;
@@ -57,17 +48,9 @@ statusline_status(struct statusline *p, int change, const char *fmt, ...)
 	/* a part's name, a job's state: one line, no escape sequence */
 	str_escape(line, sizeof(line), text, strlen(text));
 	p->last = now;
-	if (p->mode == STATUSLINE_LOG) {
-		fprintf(stderr, "%s: %s\n", PROGRAM_NAME, line);
-		return;
-	}
-	/* one character short of the width: no wrap, so \r reaches it */
-	w = term_width();
-	if (strlen(line) >= w)
-		line[w > 1 ? w - 1 : 0] = '\0';
-	fprintf(stderr, "\r%s\033[K", line);
-	fflush(stderr);
-	p->drawn = 1;
+	reporter_get()->status(p->mode == STATUSLINE_LIVE, line);
+	if (p->mode == STATUSLINE_LIVE)
+		p->drawn = 1;
 }
 
 void
@@ -75,10 +58,18 @@ statusline_clear(struct statusline *p)
 {
 	if (p->mode != STATUSLINE_LIVE || !p->drawn)
 		return;
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
+	statusline_erase();
 	p->drawn = 0;
 	p->last = -1e9;
+}
+
+void
+statusline_erase(void)
+{
+	const struct reporter *r = reporter_get();
+
+	if (r != NULL && r->status != NULL)
+		r->status(1, NULL);
 }
 
 const char *

@@ -2,7 +2,8 @@
  * statusline.h: what a long command shows while it waits.  On a terminal,
  * one status line redrawn in place and cleared at the end; otherwise (a
  * CI log) a line at each change and at most one every 30 s in between;
- * with --quiet nothing.  Used by export; the library never prints it.
+ * with --quiet nothing.  Used by export; the reporter (reporter.h) draws
+ * it, on stderr in term.c.
  */
 #ifndef CU_STATUSLINE_H
 #define CU_STATUSLINE_H
@@ -21,8 +22,9 @@ struct statusline {
 };
 
 /*
- * Choose the mode: none when quiet; a log when verbose (the trace is a
- * log already) or when stderr is not a terminal; else live.
+ * Choose the mode: none when quiet (or no reporter draws status lines); a
+ * log when verbose (the trace is a log already) or when the reporter has
+ * no terminal; else live.
  */
 void statusline_init(struct statusline *p, int quiet, int verbose);
 
@@ -37,6 +39,13 @@ void statusline_status(struct statusline *p, int change, const char *fmt, ...)
 
 /* Clear the live line (before any other message, and at the end). */
 void statusline_clear(struct statusline *p);
+
+/*
+ * Clear whatever live status line the caller may show, drawn or not: for
+ * a module that prints while its caller's line is up (download.c, when
+ * dl_opts.live).
+ */
+void statusline_erase(void);
 
 /* "1m05s", "2h03m", "12s" for a number of seconds, in buf[16]. */
 const char *statusline_duration(double secs, char *buf);

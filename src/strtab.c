@@ -14,7 +14,6 @@
 #include "hash.h"
 #include "util.h"
 
-#define STRTAB_CHUNK (64 * 1024)
 #define STRTAB_SEED 0x3c6ef372fe94f82bULL
 
 void
@@ -23,41 +22,16 @@ strtab_init(struct strtab *t)
 	memset(t, 0, sizeof(*t));
 	t->nslots = 64;
 	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+	t->max = STRTAB_MAX;
 }
 
 void
 strtab_release(struct strtab *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->nchunks; i++)
-		free(t->chunks[i]);
-	free(t->chunks);
+	arena_release(&t->strs);
 	free(t->ents);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
-}
-
-static const char *
-strtab_store(struct strtab *t, const char *s, size_t len)
-{
-	char *p;
-
-	if (t->arena == NULL || t->arena_cap - t->arena_used < len) {
-		size_t cap = len > STRTAB_CHUNK ? len : STRTAB_CHUNK;
-
-		t->arena = xmalloc(cap);
-		t->arena_cap = cap;
-		t->arena_used = 0;
-		t->chunks = xreallocarray(t->chunks, t->nchunks + 1,
-		    sizeof(*t->chunks));
-		t->chunks[t->nchunks++] = t->arena;
-	}
-	p = t->arena + t->arena_used;
-	if (len)
-		memcpy(p, s, len);
-	t->arena_used += len;
-	return p;
 }
 
 static void
@@ -95,18 +69,28 @@ strtab_intern(struct strtab *t, const char *s, size_t len)
 			return v - 1;
 		j = (j + 1) & (t->nslots - 1);
 	}
-	if (t->n >= UINT32_MAX - 1 || len > UINT32_MAX)
-		die(EXIT_FAILURE_OTHER, "too many distinct values");
+	if ((t->n >= t->max && t->n > 0) || len > UINT32_MAX) {
+		/* the caller reports it once the table is filled; an id it
+		 * may use meanwhile (the empty string's, made if need be) */
+		t->full = 1;
+		return t->n > 0 ? 0 : strtab_intern(t, "", 0);
+	}
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->ents = xreallocarray(t->ents, t->cap, sizeof(*t->ents));
 	}
 	e = &t->ents[t->n];
 	e->hash = h;
-	e->s = strtab_store(t, s, len);
+	e->s = arena_store(&t->strs, s, len);
 	e->len = (uint32_t)len;
 	t->slots[j] = (uint32_t)(++t->n);
 	if (t->n * 2 > t->nslots)
 		strtab_rehash(t);
 	return (uint32_t)(t->n - 1);
+}
+
+int
+strtab_check(const struct strtab *t)
+{
+	return t->full ? error("too many distinct values") : 0;
 }

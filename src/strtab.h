@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct strtab_ent {
 	uint64_t hash;
 	const char *s;		/* in the table's arena, not NUL-terminated */
@@ -22,11 +24,12 @@ struct strtab {
 	size_t n, cap;
 	uint32_t *slots;	/* id + 1; 0 is empty */
 	size_t nslots;
-	char *arena;		/* current chunk */
-	size_t arena_used, arena_cap;
-	char **chunks;
-	size_t nchunks;
+	struct arena strs;	/* the strings */
+	size_t max;		/* ids at most (strtab_init: STRTAB_MAX) */
+	int full;		/* a string past max, or of 4 GiB, was asked for */
 };
+
+#define STRTAB_MAX ((size_t)UINT32_MAX - 1)
 
 void strtab_init(struct strtab *t);
 void strtab_release(struct strtab *t);
@@ -34,9 +37,18 @@ void strtab_release(struct strtab *t);
 /*
  * The id of the `len` bytes at s (any bytes, NUL included), a copy added
  * if they are new.  Ids are dense: the table holds ids 0 to t->n - 1.
- * Dies (exit 1) past UINT32_MAX - 1 distinct strings or a string of 4 GiB.
+ * A new string past t->max distinct ones (or one of 4 GiB) is not added:
+ * t->full is set and the id of another string given, so that the caller
+ * goes on and then reports the table full ("too many distinct values",
+ * exit 1) instead of using it.
  */
 uint32_t strtab_intern(struct strtab *t, const char *s, size_t len);
+
+/*
+ * 0, or -1 after reporting "too many distinct values" when the table is
+ * full (the caller fails with EXIT_FAILURE_OTHER).
+ */
+int strtab_check(const struct strtab *t);
 
 /* The string of an id below t->n: its bytes (borrowed), length in *len. */
 static inline const char *

@@ -1,6 +1,6 @@
 /*
- * util.c: error reporting, allocation that cannot fail, and a capped
- * growable buffer.
+ * util.c: error reporting (through the reporter the command installed,
+ * reporter.h), allocation that cannot fail, and a capped growable buffer.
  */
 #include "util.h"
 #include "utf8.h"
@@ -14,13 +14,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "reporter.h"
 #include "sigclean.h"
 
 static CU_NORETURN void oom(size_t size);
 
+static const struct reporter *util_reporter;
+
+void
+reporter_set(const struct reporter *r)
+{
+	util_reporter = r;
+}
+
+const struct reporter *
+reporter_get(void)
+{
+	return util_reporter;
+}
+
 static void
-vreport(const char *prefix, const char *fmt, va_list ap)
+vreport(enum report_level level, const char *fmt, va_list ap)
 {
 	char msg[4096], shown[8192];
 
@@ -30,10 +44,8 @@ vreport(const char *prefix, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* a quoted file name or server text: one line, no escape sequence */
 	str_escape(shown, sizeof(shown), msg, strlen(msg));
-	/* on a line of its own, not after a live progress line */
-	progress_hold();
-	fprintf(stderr, "%s: %s%s\n", PROGRAM_NAME, prefix, shown);
-	progress_release();
+	if (util_reporter != NULL && util_reporter->message != NULL)
+		util_reporter->message(level, shown);
 }
 
 int
@@ -42,7 +54,7 @@ error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport(REPORT_ERROR, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -53,7 +65,7 @@ warning(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
+	vreport(REPORT_WARNING, fmt, ap);
 	va_end(ap);
 }
 
@@ -63,7 +75,7 @@ notice(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport(REPORT_NOTICE, fmt, ap);
 	va_end(ap);
 }
 
@@ -73,10 +85,10 @@ die(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport(REPORT_ERROR, fmt, ap);
 	va_end(ap);
 	sigclean_settle();
-	exit(code);
+	exit(code);	/* the library's one exit (util.h) */
 }
 
 /*
@@ -185,12 +197,11 @@ str_is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
+/* Out of memory: die() with no allocation on the way. */
 static CU_NORETURN void
 oom(size_t size)
 {
-	fprintf(stderr, "%s: out of memory (allocating %zu bytes)\n",
-	    PROGRAM_NAME, size);
-	exit(EXIT_FAILURE_OTHER);
+	die(EXIT_FAILURE_OTHER, "out of memory (allocating %zu bytes)", size);
 }
 
 void *
@@ -364,6 +375,41 @@ sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	sb->len += (size_t)n;
 	return 0;
+}
+
+#define ARENA_CHUNK (64 * 1024)
+
+const char *
+arena_store(struct arena *a, const void *p, size_t len)
+{
+	char *q;
+
+	if (a->cur == NULL || a->cap - a->used < len) {
+		size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+
+		a->cur = xmalloc(cap);
+		a->cap = cap;
+		a->used = 0;
+		a->chunks = xreallocarray(a->chunks, a->nchunks + 1,
+		    sizeof(*a->chunks));
+		a->chunks[a->nchunks++] = a->cur;
+	}
+	q = a->cur + a->used;
+	if (len)
+		memcpy(q, p, len);
+	a->used += len;
+	return q;
+}
+
+void
+arena_release(struct arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	memset(a, 0, sizeof(*a));
 }
 
 int

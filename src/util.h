@@ -42,16 +42,22 @@ enum cu_exit {
 #endif
 
 /*
- * Print "circleci-usage: <message>" on stderr and return -1, so that
- * callers can write `return error(...)`.  Messages are lowercase, carry
- * no full stop and say what is wrong first.  The formatted message is
- * printed through str_escape(): a file name or a server's text quoted in
- * it cannot move the cursor, retitle the terminal or start a new line.
+ * Report an error and return -1, so that callers can write
+ * `return error(...)`: the reporter the command installed (reporter.h)
+ * shows it (term.c: "circleci-usage: <message>" on stderr).  Messages are
+ * lowercase, carry no full stop and say what is wrong first.  The
+ * formatted message goes through str_escape(): a file name or a server's
+ * text quoted in it cannot move the cursor, retitle the terminal or start
+ * a new line.  Silent once an interruption is being handled (sigclean.h).
  */
 int error(const char *fmt, ...) CU_PRINTF(1, 2);
-/* As error(), prefixed "warning: "; returns nothing. */
+/* As error(), a warning (term.c: prefixed "warning: "); returns nothing. */
 void warning(const char *fmt, ...) CU_PRINTF(1, 2);
-/* Print the message and exit with `code`.  Only for cmd_* and main. */
+/*
+ * Report the message as error() does and exit with `code`: the only exit
+ * in the library, for what no caller can recover from (out of memory, a
+ * thread or a library that cannot start).  Input errors return errors.
+ */
 CU_NORETURN void die(int code, const char *fmt, ...) CU_PRINTF(2, 3);
 /* As error(), for a notice that is not an error ("circleci-usage: ..."). */
 void notice(const char *fmt, ...) CU_PRINTF(1, 2);
@@ -109,6 +115,22 @@ int sbuf_addstr(struct sbuf *sb, const char *s);
 int sbuf_addch(struct sbuf *sb, int c);
 int sbuf_addf(struct sbuf *sb, const char *fmt, ...) CU_PRINTF(2, 3);
 void sbuf_reset(struct sbuf *sb);
+
+/*
+ * Bytes kept until the arena goes, never freed one by one: in chunks of
+ * 64 KiB (a larger piece gets a chunk of its own).  A zeroed struct is an
+ * empty arena.
+ */
+struct arena {
+	char *cur;		/* the chunk being filled */
+	size_t used, cap;
+	char **chunks;
+	size_t nchunks;
+};
+/* A copy of the len bytes at p in the arena (no NUL added). */
+const char *arena_store(struct arena *a, const void *p, size_t len);
+/* Free every chunk; the arena is empty again. */
+void arena_release(struct arena *a);
 
 /* Case-insensitive ASCII comparison of a counted string with a C string. */
 int str_ieq(const char *a, size_t alen, const char *b);

@@ -5,7 +5,7 @@
  *   FAULT_CALL   write (and pwrite64; not stdio's internal writes, which
  *                RLIMIT_FSIZE covers) | fsync (and fdatasync) | rename |
  *                fclose | close | malloc | calloc | realloc | alloc (any
- *                of the three)
+ *                of the three) | commit (below)
  *   FAULT_N      which call fails (1 = the first; 0 = none); later calls
  *                succeed
  *   FAULT_ERRNO  ENOSPC (default), EIO, EDQUOT, ENOMEM or a number
@@ -18,6 +18,10 @@
  *   FAULT_STALL  a path: instead of failing, the call creates this file and
  *                then never returns (the thread sleeps), so a test can
  *                interrupt the program at that very point (signals.py)
+ *
+ * FAULT_CALL=commit kills the process (abort) at the Nth "COMMIT" that
+ * SQLite is given through sqlite3_exec (db.c's), everything written but
+ * nothing committed: history.sh checks that the database is unchanged.
  *
  * Allocations are counted from the program's first setlocale() call, the
  * first thing main() does: the thousands that the libraries' constructors
@@ -301,6 +305,31 @@ close(int fd)
 		return -1;
 	}
 	return real_close(fd);
+}
+
+/* SQLite's, declared here: the shim does not build against it */
+int sqlite3_exec(void *db, const char *sql, int (*cb)(void *, int, char **,
+    char **), void *arg, char **errmsg);
+
+int
+sqlite3_exec(void *db, const char *sql, int (*cb)(void *, int, char **,
+    char **), void *arg, char **errmsg)
+{
+	static int (*real_exec)(void *, const char *, int (*)(void *, int,
+	    char **, char **), void *, char **);
+
+	shim_init();
+	if (real_exec == NULL) {
+		shim_in = 1;
+		real_exec = (int (*)(void *, const char *, int (*)(void *, int,
+		    char **, char **), void *, char **))dlsym(RTLD_NEXT,
+		    "sqlite3_exec");
+		shim_in = 0;
+	}
+	if (sql != NULL && strcmp(sql, "COMMIT") == 0 &&
+	    shim_fire("commit", -1, NULL))
+		abort();	/* killed with everything written */
+	return real_exec(db, sql, cb, arg, errmsg);
 }
 
 static int

@@ -1,7 +1,8 @@
 /*
  * test_agg.c: the table of groups (agg.h): length-prefixed keys that keep
  * ("a,b", "c") apart from ("a", "b,c"), lookups that survive growth and
- * hash collisions, long keys, exact metric sums and merging tables.
+ * hash collisions, a full table, long keys, exact metric sums and merging
+ * tables.
  */
 #include "unit.h"
 
@@ -223,6 +224,46 @@ test_hash_collisions(void **state)
 	}
 	assert_int_equal(agg_get(&a, "k1\0", 3, 42)->m.jobs, 7777);
 	assert_int_equal(a.n, n + 1);
+	agg_release(&a);
+}
+
+/*
+ * A table at its cap: the group past it is not made, the table says it is
+ * full, and agg_check() reports it (the caller exits 1); nothing exits.
+ */
+static void
+test_full(void **state)
+{
+	struct unit_capture c;
+	struct agg a, b;
+	struct agg_group *g;
+	char *err;
+
+	(void)state;
+	agg_init(&a);
+	a.max = 2;
+	agg_get(&a, "a", 1, agg_hash("a", 1))->m.jobs = 1;
+	agg_get(&a, "b", 1, agg_hash("b", 1))->m.jobs = 2;
+	assert_false(a.full);
+	assert_int_equal(agg_check(&a), 0);
+	g = agg_get(&a, "c", 1, agg_hash("c", 1));
+	g->m.jobs = 3;		/* the caller may write it: nowhere */
+	assert_true(a.full);
+	assert_int_equal(a.n, 2);
+	/* the groups made are still there, and found */
+	assert_int_equal(agg_get(&a, "b", 1, agg_hash("b", 1))->m.jobs, 2);
+	assert_int_equal(a.n, 2);
+	unit_capture_begin(&c);
+	assert_int_equal(agg_check(&a), -1);
+	err = unit_capture_end(&c);
+	assert_text_free(err, "circleci-usage: too many groups\n");
+	/* a merge into a table that cannot hold it */
+	agg_init(&b);
+	b.max = 1;
+	agg_merge(&b, &a);
+	assert_true(b.full);
+	assert_int_equal(b.n, 1);
+	agg_release(&b);
 	agg_release(&a);
 }
 
@@ -473,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_same_key_same_group),
 		cmocka_unit_test(test_many_groups),
 		cmocka_unit_test(test_hash_collisions),
+		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_long_and_empty_keys),
 		cmocka_unit_test(test_metrics_add),
 		cmocka_unit_test(test_metrics_add_checked),

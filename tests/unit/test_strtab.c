@@ -1,7 +1,7 @@
 /*
  * test_strtab.c: the string table (strtab.h): dense ids in order of first
  * appearance, the same id for the same bytes (NUL and empty included),
- * growth past many rehashes and arena chunks; and hash.h's word-load
+ * growth past many rehashes and arena chunks, a full table; and hash.h's word-load
  * helpers against the byte-by-byte code they replace.
  */
 #include "unit.h"
@@ -157,12 +157,43 @@ test_hash_helpers(void **state)
 	}
 }
 
+/*
+ * A table at its cap: the string past it is not added, the table says it
+ * is full, an id in range is given meanwhile, and strtab_check() reports
+ * it (the caller exits 1); nothing exits.
+ */
+static void
+test_full(void **state)
+{
+	struct unit_capture c;
+	struct strtab t;
+	char *err;
+
+	(void)state;
+	strtab_init(&t);
+	t.max = 2;
+	assert_int_equal(intern(&t, "a"), 0);
+	assert_int_equal(intern(&t, "b"), 1);
+	assert_false(t.full);
+	assert_int_equal(strtab_check(&t), 0);
+	assert_true(intern(&t, "c") < t.n);
+	assert_true(t.full);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(intern(&t, "b"), 1);
+	unit_capture_begin(&c);
+	assert_int_equal(strtab_check(&t), -1);
+	err = unit_capture_end(&c);
+	assert_text_free(err, "circleci-usage: too many distinct values\n");
+	strtab_release(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_hash_helpers),
 	};
 

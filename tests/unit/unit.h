@@ -1,7 +1,7 @@
 /*
  * unit.h: what the cmocka unit tests share: the cmocka includes, temporary
- * directories and files, running gzip, capturing stderr, and assertions on
- * exact decimals.  Header-only; each test_*.c is its own binary.
+ * directories and files, running gzip, the reporter, capturing stderr, and
+ * assertions on exact decimals.  Header-only; each test_*.c is its own binary.
  */
 #ifndef CU_UNIT_H
 #define CU_UNIT_H
@@ -23,7 +23,20 @@
 #include <unistd.h>
 
 #include "dec.h"
+#include "term.h"
 #include "util.h"
+
+/* ---- the reporter ---- */
+
+/*
+ * Messages and progress on stderr, as the program shows them (term.c),
+ * before any test runs: the tests that capture stderr read them there.
+ */
+__attribute__((constructor)) static void
+unit_reporter(void)
+{
+	term_install();
+}
 
 /* ---- decimals ---- */
 
