@@ -84,18 +84,19 @@ export_token_read(const char *token_file)
 	n = strlen(tok);
 	for (i = 0; i < n; i++)
 		if ((unsigned char)tok[i] < 0x21 || tok[i] == 0x7f) {
-			explicit_bzero(tok, n);
-			free(tok);
 			error("the API token %s holds a space or control "
 			    "character", token_file ? "file" : "variable");
-			return NULL;
+			goto fail;
 		}
 	if (n == 0) {
-		free(tok);
 		error("the API token is empty");
-		return NULL;
+		goto fail;
 	}
 	return tok;
+fail:
+	explicit_bzero(tok, n);
+	free(tok);
+	return NULL;
 }
 
 /* Whether two sets of org IDs are equal, order and case aside. */
