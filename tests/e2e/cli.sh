@@ -658,6 +658,10 @@ experr() {
 	fi
 }
 experr "--shared-org 'nope': expected an organization UUID" --shared-org nope
+# after a good one (under ASan, LeakSanitizer fails the run if the first
+# one's array is not freed on this usage error)
+experr "--shared-org 'nope': expected an organization UUID" \
+    --shared-org 00000000-0000-4000-8000-000000000001 --shared-org nope
 experr "--poll-interval '0': expected seconds, more than 0" --poll-interval 0
 experr "--timeout 'soon': expected a duration such as 90s, 30m or 4h" --timeout soon
 experr "--parallel '65': expected 1 to 64" --parallel 65
