@@ -24,7 +24,8 @@ VERSION := 0.1.0
 
 WARN = -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes \
        -Wmissing-prototypes -Wvla -Wwrite-strings -Wshadow
-BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DCU_VERSION='"$(VERSION)"' $(WARN)
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DCU_VERSION='"$(VERSION)"' $(WARN) \
+	      -Isrc -Isrc/cmd
 OPT ?= -O2 -g
 
 ifeq ($(GZ),zlib)
@@ -40,9 +41,11 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
-SRCS = $(wildcard src/*.c)
-LIB_SRCS = $(filter-out src/main.c,$(SRCS))
-HDRS = $(wildcard src/*.h)
+# src/cmd/: the commands, their option layer, main() and the reporter that
+# writes to the terminal; src/: the library (it never prints: make lint)
+SRCS = $(wildcard src/*.c src/cmd/*.c)
+LIB_SRCS = $(filter-out src/cmd/main.c,$(SRCS))
+HDRS = $(wildcard src/*.h src/cmd/*.h)
 
 BUILD = build/rel
 OBJS = $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
@@ -68,9 +71,11 @@ circleci-usage: $(OBJS)
 	$(CC) $(OPT) -o $@ $(OBJS) $(LIBS)
 
 $(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(GZ_DEF) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
 
 $(ASAN_BUILD)/%.o: src/%.c $(HDRS) | $(ASAN_BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(GZ_DEF) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD) $(ASAN_BUILD) build/unit build/unit-asan:
@@ -146,6 +151,7 @@ COV_OBJS = $(patsubst src/%.c,$(COV_BUILD)/%.o,$(SRCS))
 COV_LIB_OBJS = $(patsubst src/%.c,$(COV_BUILD)/%.o,$(LIB_SRCS))
 
 $(COV_BUILD)/%.o: src/%.c $(HDRS) | $(COV_BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(GZ_DEF) $(COV_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(COV_BUILD) build/unit-cov:
@@ -178,7 +184,7 @@ check-valgrind: circleci-usage $(addprefix build/unit/,$(UNIT_TESTS))
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_SECONDS ?= 600
-FUZZ_LIB_SRCS = $(filter-out src/main.c src/cmd_%.c,$(LIB_SRCS))
+FUZZ_LIB_SRCS = $(filter-out src/cmd/%.c,$(LIB_SRCS))
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
 	@mkdir -p build/fuzz
@@ -206,7 +212,7 @@ demo:
 	@sh scripts/demo.sh
 
 # The bash and zsh completions, made from the option table
-# (src/cmdopt_table.c) as the binary prints it.
+# (src/cmd/cmdopt_table.c) as the binary prints it.
 COMPLETIONS = build/completion/circleci-usage.bash \
 	      build/completion/_circleci-usage
 
@@ -242,7 +248,7 @@ install: circleci-usage $(COMPLETIONS)
 # and the check itself fails on a planted offence.
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|atoi|atol|gets|strtok)\(' \
-	    src/*.c || (echo "banned function used" && false)
+	    src/*.c src/cmd/*.c || (echo "banned function used" && false)
 	@sh scripts/lint.sh src
 	@sh scripts/lint.sh --self-test
 

@@ -26,7 +26,7 @@ lcov -q --capture --rc lcov_branch_coverage=1 --directory "$cov" \
 lcov -q --rc lcov_branch_coverage=1 --extract "$out/all.info" "$PWD/src/*" \
     --output-file "$out/coverage.info" 2>>"$out/lcov.log"
 lcov -q --rc lcov_branch_coverage=1 --remove "$out/coverage.info" \
-    "$PWD/src/main.c" "$PWD/src/cmd_*.c" \
+    "$PWD/src/cmd/*" \
     --output-file "$out/library.info" 2>>"$out/lcov.log"
 genhtml -q --branch-coverage --legend -o "$out/html" "$out/coverage.info" \
     >>"$out/lcov.log" 2>&1

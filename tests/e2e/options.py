@@ -2,7 +2,7 @@
 """options.py --bin BIN: --help, the man page, the completions and the
 README agree with the option table on every command's options.
 
-The table is what `BIN --dump-options` prints (src/cmdopt_table.c).  For
+The table is what `BIN --dump-options` prints (src/cmd/cmdopt_table.c).  For
 each command, the set of its options is read from:
   - the table (hidden old names aside: they are checked apart),
   - `BIN CMD --help` (lines that start with an option),

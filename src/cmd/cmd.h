@@ -1,5 +1,5 @@
 /*
- * cmd.h: the subcommand table.  Each src/cmd_<name>.c defines one entry;
+ * cmd.h: the subcommand table.  Each src/cmd/cmd_<name>.c defines one entry;
  * main.c dispatches on the name.  A command's exec parses its options
  * (cmdopt.h) and returns an exit code (util.h).
  */
