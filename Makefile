@@ -192,7 +192,7 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS)
 	    $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LIBS)
 
 check-fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
-	@sh fuzz/run.sh 30 $(FUZZ_TARGETS)
+	@sh fuzz/run.sh 20 $(FUZZ_TARGETS)
 
 fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
