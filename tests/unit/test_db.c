@@ -18,24 +18,7 @@
 #include "db.h"
 #include "report.h"
 
-static char *tmp;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	tmp = unit_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	unit_rmtree(tmp);
-	free(tmp);
-	return 0;
-}
+UNIT_TMPDIR_FIXTURE
 
 #define HDR "PROJECT_NAME,WORKFLOW_NAME,JOB_NAME,JOB_ID,JOB_RUN_DATE," \
 	"VCS_BRANCH,JOB_BUILD_STATUS,RESOURCE_CLASS,ORGANIZATION_NAME," \

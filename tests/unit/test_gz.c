@@ -9,24 +9,7 @@
 
 #include "gz.h"
 
-static char *tmp;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	tmp = unit_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	unit_rmtree(tmp);
-	free(tmp);
-	return 0;
-}
+UNIT_TMPDIR_FIXTURE
 
 /*
  * Read the whole stream `len` bytes at a time.  Returns the bytes (free()

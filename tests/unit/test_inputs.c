@@ -12,24 +12,7 @@
 
 #include "inputs.h"
 
-static char *tmp;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	tmp = unit_tmpdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	unit_rmtree(tmp);
-	free(tmp);
-	return 0;
-}
+UNIT_TMPDIR_FIXTURE
 
 /* Create `rel` under `dir` (parents must exist) holding `text`. */
 static void

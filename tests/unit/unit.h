@@ -99,6 +99,30 @@ unit_rmtree(const char *dir)
 		nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * The fixture of a suite whose tests share one fresh directory, `tmp`:
+ * cmocka's setup() makes it, teardown() removes it.
+ */
+#define UNIT_TMPDIR_FIXTURE						\
+static char *tmp;							\
+									\
+static int								\
+setup(void **state)							\
+{									\
+	(void)state;							\
+	tmp = unit_tmpdir();						\
+	return 0;							\
+}									\
+									\
+static int								\
+teardown(void **state)							\
+{									\
+	(void)state;							\
+	unit_rmtree(tmp);						\
+	free(tmp);							\
+	return 0;							\
+}
+
 /* `dir`/`name`; free() the result. */
 static inline char *
 unit_path(const char *dir, const char *name)
