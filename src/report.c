@@ -86,6 +86,35 @@ report_opts_release(struct report_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* Append s (borrowed) to a list of globs. */
+static void
+report_opts_push(const char ***list, size_t *n, const char *s)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+void
+report_opts_copy_filters(struct report_opts *dst,
+    const struct report_opts *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->nprojects; i++)
+		report_opts_push(&dst->projects, &dst->nprojects,
+		    src->projects[i]);
+	for (i = 0; i < src->nbranches; i++)
+		report_opts_push(&dst->branches, &dst->nbranches,
+		    src->branches[i]);
+	dst->statuses = xreallocarray(dst->statuses, dst->nstatuses +
+	    src->nstatuses + 1, sizeof(*dst->statuses));
+	for (i = 0; i < src->nstatuses; i++)
+		dst->statuses[dst->nstatuses++] = xstrdup(src->statuses[i]);
+	dst->strict = src->strict;
+	dst->keep_duplicates = src->keep_duplicates;
+	dst->threads = src->threads;
+}
+
 void
 report_result_release(struct report_result *r)
 {

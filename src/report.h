@@ -168,6 +168,13 @@ struct report_result {
 
 void report_opts_init(struct report_opts *o);
 void report_opts_release(struct report_opts *o);
+/*
+ * Give dst (initialized) the filters and input options of src: --project,
+ * --branch and --status (copied), --strict, --keep-duplicates and
+ * --threads; not the dates, keys or sets.
+ */
+void report_opts_copy_filters(struct report_opts *dst,
+    const struct report_opts *src);
 void report_result_release(struct report_result *r);
 
 /*

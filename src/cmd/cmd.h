@@ -1,6 +1,6 @@
 /*
- * cmd.h: the subcommand table.  Each src/cmd/cmd_<name>.c defines one entry;
- * main.c dispatches on the name.  A command's exec parses its options
+ * cmd.h: the subcommands.  Each src/cmd/cmd_<name>.c defines cmd_<name>()
+ * and <name>_cmd, its options; main.c's table holds them.  A command's exec parses its options
  * (cmdopt.h) and returns an exit code (util.h).
  */
 #ifndef CU_CMD_H
@@ -8,24 +8,29 @@
 
 struct cmdopt_cmd;
 
+/*
+ * A command: its options and --help (cmdopt.h; the name and summary too)
+ * and what runs it.
+ */
 struct cmd_entry {
-	const char *name;
-	const char *summary;	/* one line for `circleci-usage --help` */
-	int (*exec)(int argc, char **argv);
-	/* its options (cmdopt.h); NULL while its own parser has them */
 	const struct cmdopt_cmd *opts;
+	int (*exec)(int argc, char **argv);
 };
 
-extern const struct cmd_entry cmd_report_entry;
-extern const struct cmd_entry cmd_export_entry;
-extern const struct cmd_entry cmd_run_entry;
-extern const struct cmd_entry cmd_html_entry;
-extern const struct cmd_entry cmd_compare_entry;
-extern const struct cmd_entry cmd_notify_entry;
-extern const struct cmd_entry cmd_failures_entry;
-extern const struct cmd_entry cmd_rightsize_entry;
-extern const struct cmd_entry cmd_chargeback_entry;
-extern const struct cmd_entry cmd_ingest_entry;
-extern const struct cmd_entry cmd_db_entry;
+#define CMD(name) \
+	extern const struct cmdopt_cmd name##_cmd; \
+	int cmd_##name(int argc, char **argv)
+CMD(report);
+CMD(export);
+CMD(run);
+CMD(html);
+CMD(compare);
+CMD(notify);
+CMD(failures);
+CMD(rightsize);
+CMD(chargeback);
+CMD(ingest);
+CMD(db);
+#undef CMD
 
 #endif

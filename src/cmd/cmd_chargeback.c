@@ -32,8 +32,9 @@ static const struct cmdopt_use chargeback_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd chargeback_cmd = {
+const struct cmdopt_cmd chargeback_cmd = {
 	.name = "chargeback",
+	.summary = "credits per team, shared costs spread exactly",
 	.usage =
 "usage: circleci-usage chargeback --teams FILE [options] PATH...\n"
 "       circleci-usage chargeback --teams FILE --db FILE [options]\n"
@@ -47,8 +48,8 @@ static const struct cmdopt_cmd chargeback_cmd = {
 	.opts = chargeback_opts,
 };
 
-static int
-cmd_chargeback_exec(int argc, char **argv)
+int
+cmd_chargeback(int argc, char **argv)
 {
 	struct report_opts o, to;
 	struct report_result res, out_res;
@@ -120,10 +121,3 @@ out:
 	report_opts_release(&o);
 	return ret;
 }
-
-const struct cmd_entry cmd_chargeback_entry = {
-	.name = "chargeback",
-	.summary = "credits per team, shared costs spread exactly",
-	.exec = cmd_chargeback_exec,
-	.opts = &chargeback_cmd,
-};

@@ -35,8 +35,9 @@ static const struct cmdopt_use compare_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd compare_cmd = {
+const struct cmdopt_cmd compare_cmd = {
 	.name = "compare",
+	.summary = "what changed between two periods, group by group",
 	.usage =
 "usage: circleci-usage compare [options] PREVIOUS CURRENT\n"
 "       circleci-usage compare [options] RUN_DIR\n"
@@ -135,8 +136,8 @@ compare_db_check(int argc, const struct report_opts *o, int32_t prev_since,
 	return 0;
 }
 
-static int
-cmd_compare_exec(int argc, char **argv)
+int
+cmd_compare(int argc, char **argv)
 {
 	struct report_opts o, po;
 	struct report_result prev, cur;
@@ -218,10 +219,3 @@ out:
 	free(run_prev);
 	return ret;
 }
-
-const struct cmd_entry cmd_compare_entry = {
-	.name = "compare",
-	.summary = "what changed between two periods, group by group",
-	.exec = cmd_compare_exec,
-	.opts = &compare_cmd,
-};

@@ -19,8 +19,9 @@ static const struct cmdopt_use db_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd db_cmd = {
+const struct cmdopt_cmd db_cmd = {
 	.name = "db",
+	.summary = "the history database: info, prune --before DATE",
 	.usage =
 "usage: circleci-usage db info [--db FILE]\n"
 "       circleci-usage db prune --before DATE [--db FILE]\n"
@@ -57,8 +58,8 @@ cmd_db_info(struct db *db, const char *path)
 	return EXIT_OK;
 }
 
-static int
-cmd_db_exec(int argc, char **argv)
+int
+cmd_db(int argc, char **argv)
 {
 	struct db *db = NULL;
 	struct cmdopt co;
@@ -116,10 +117,3 @@ out:
 	cmdopt_release(&co);
 	return ret;
 }
-
-const struct cmd_entry cmd_db_entry = {
-	.name = "db",
-	.summary = "the history database: info, prune --before DATE",
-	.exec = cmd_db_exec,
-	.opts = &db_cmd,
-};

@@ -147,7 +147,7 @@ out:
 	return ret;
 }
 
-static int
+int
 cmd_export(int argc, char **argv)
 {
 	struct export_request req;
@@ -260,9 +260,3 @@ out:
 	free(shared);
 	return ret;
 }
-
-const struct cmd_entry cmd_export_entry = {
-	.name = "export",
-	.summary = "create Usage API exports and download every part",
-	.exec = cmd_export,
-};

@@ -33,8 +33,9 @@ static const struct cmdopt_use failures_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd failures_cmd = {
+const struct cmdopt_cmd failures_cmd = {
 	.name = "failures",
+	.summary = "the cost of failing jobs: wasted runs and credits",
 	.usage =
 "usage: circleci-usage failures [options] PATH...\n"
 "       circleci-usage failures --db FILE [options]\n"
@@ -49,8 +50,8 @@ static const struct cmdopt_cmd failures_cmd = {
 "wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n",
 };
 
-static int
-cmd_failures_exec(int argc, char **argv)
+int
+cmd_failures(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
@@ -101,10 +102,3 @@ out:
 	report_opts_release(&o);
 	return ret;
 }
-
-const struct cmd_entry cmd_failures_entry = {
-	.name = "failures",
-	.summary = "the cost of failing jobs: wasted runs and credits",
-	.exec = cmd_failures_exec,
-	.opts = &failures_cmd,
-};

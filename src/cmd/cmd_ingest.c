@@ -27,8 +27,9 @@ static const struct cmdopt_use ingest_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd ingest_cmd = {
+const struct cmdopt_cmd ingest_cmd = {
 	.name = "ingest",
+	.summary = "load exports into the history database (each job once)",
 	.usage =
 "usage: circleci-usage ingest [--db FILE] [--quiet] PATH...\n"
 "\n"
@@ -64,8 +65,8 @@ ingest_progress(void *ctx, const struct db_progress *p)
 	}
 }
 
-static int
-cmd_ingest_exec(int argc, char **argv)
+int
+cmd_ingest(int argc, char **argv)
 {
 	struct inputs in;
 	struct db *db = NULL;
@@ -135,10 +136,3 @@ out:
 	cmdopt_release(&co);
 	return ret;
 }
-
-const struct cmd_entry cmd_ingest_entry = {
-	.name = "ingest",
-	.summary = "load exports into the history database (each job once)",
-	.exec = cmd_ingest_exec,
-	.opts = &ingest_cmd,
-};

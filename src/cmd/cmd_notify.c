@@ -292,8 +292,8 @@ notify_send(const struct notify_cmd *nc, const struct notify_result *r,
 	return ret;
 }
 
-static int
-cmd_notify_exec(int argc, char **argv)
+int
+cmd_notify(int argc, char **argv)
 {
 	struct notify_cmd nc;
 	struct notify_result res;
@@ -370,9 +370,3 @@ out:
 	notify_release(&nc.n);
 	return ret;
 }
-
-const struct cmd_entry cmd_notify_entry = {
-	.name = "notify",
-	.summary = "post a period's usage and alerts to Slack",
-	.exec = cmd_notify_exec,
-};

@@ -39,8 +39,9 @@ static const struct cmdopt_use report_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd report_cmd = {
+const struct cmdopt_cmd report_cmd = {
 	.name = "report",
+	.summary = "sum exports' credits by project, job, day, ... (exact)",
 	.usage =
 "usage: circleci-usage report [options] PATH...\n"
 "       circleci-usage report --db FILE [options]\n"
@@ -131,8 +132,8 @@ report_write(struct cmdopt *co, struct view *v, const struct chart_opts *co2,
 	return out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
 }
 
-static int
-cmd_report_exec(int argc, char **argv)
+int
+cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
@@ -229,10 +230,3 @@ out:
 	report_opts_release(&o);
 	return ret;
 }
-
-const struct cmd_entry cmd_report_entry = {
-	.name = "report",
-	.summary = "sum exports' credits by project, job, day, ... (exact)",
-	.exec = cmd_report_exec,
-	.opts = &report_cmd,
-};

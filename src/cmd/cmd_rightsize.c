@@ -31,8 +31,9 @@ static const struct cmdopt_use rightsize_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd rightsize_cmd = {
+const struct cmdopt_cmd rightsize_cmd = {
 	.name = "rightsize",
+	.summary = "resource classes too big or too small, and the savings",
 	.usage =
 "usage: circleci-usage rightsize [options] PATH...\n"
 "\n"
@@ -51,8 +52,8 @@ static const struct cmdopt_cmd rightsize_cmd = {
 "span from the first to the last date counted.\n",
 };
 
-static int
-cmd_rightsize_exec(int argc, char **argv)
+int
+cmd_rightsize(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
@@ -132,10 +133,3 @@ out:
 	report_opts_release(&o);
 	return ret;
 }
-
-const struct cmd_entry cmd_rightsize_entry = {
-	.name = "rightsize",
-	.summary = "resource classes too big or too small, and the savings",
-	.exec = cmd_rightsize_exec,
-	.opts = &rightsize_cmd,
-};

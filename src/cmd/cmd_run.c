@@ -135,11 +135,11 @@ argv_release(struct argv *a)
 
 /* Call a command with argv a, then release a; returns its exit code. */
 static int
-argv_call(const struct cmd_entry *e, struct argv *a)
+argv_call(int (*cmd)(int, char **), struct argv *a)
 {
 	int ret;
 
-	ret = e->exec((int)a->n, a->v);
+	ret = cmd((int)a->n, a->v);
 	optind = 0;
 	argv_release(a);
 	return ret;
@@ -189,7 +189,7 @@ run_export(void *ctx, const char *dir, int64_t start, int64_t end,
 		argv_add(&a, "--verbose");
 	argv_add(&a, "-o");
 	argv_add(&a, dir);
-	return argv_call(&cmd_export_entry, &a);
+	return argv_call(cmd_export, &a);
 }
 
 /* hooks->ingest: `ingest [--db FILE] EXPORT [PREVIOUS]` */
@@ -207,7 +207,7 @@ run_ingest(void *ctx, const char *export, const char *prev)
 	argv_add(&a, export);
 	if (prev != NULL)
 		argv_add(&a, prev);
-	return argv_call(&cmd_ingest_entry, &a);
+	return argv_call(cmd_ingest, &a);
 }
 
 /* hooks->page: `html --rightsize ... -o PATH EXPORT` */
@@ -234,7 +234,7 @@ run_page(void *ctx, const char *path, const char *export, const char *prev)
 	argv_add(&a, "-o");
 	argv_add(&a, path);
 	argv_add(&a, export);
-	return argv_call(&cmd_html_entry, &a);
+	return argv_call(cmd_html, &a);
 }
 
 /* The closing lines: the files written, and where the exports are. */
@@ -326,7 +326,7 @@ run_start(const struct run_opts *o)
 	return ret;
 }
 
-static int
+int
 cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -432,9 +432,3 @@ cmd_run(int argc, char **argv)
 	argv_release(&o.export_args);
 	return ret;
 }
-
-const struct cmd_entry cmd_run_entry = {
-	.name = "run",
-	.summary = "export, then write the page, reports, charts and summary",
-	.exec = cmd_run,
-};

@@ -547,11 +547,11 @@ cmdopt_help(const struct cmdopt_cmd *cmd, FILE *f)
 }
 
 void
-cmdopt_dump(const struct cmdopt_cmd *cmd, const char *summary, FILE *f)
+cmdopt_dump(const struct cmdopt_cmd *cmd, FILE *f)
 {
 	const struct cmdopt_use *u;
 
-	fprintf(f, "command\t%s\t%s\t%s\n", cmd->name, summary,
+	fprintf(f, "command\t%s\t%s\t%s\n", cmd->name, cmd->summary,
 	    cmd->operands != NULL ? cmd->operands : "-");
 	for (u = cmd->opts; u->id != CO_NONE; u++) {
 		const struct cmdopt_def *d = &cmdopt_table[u->id];

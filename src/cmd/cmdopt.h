@@ -111,6 +111,7 @@ struct cmdopt_use {
 /* A command's options and its --help around them. */
 struct cmdopt_cmd {
 	const char *name;
+	const char *summary;	/* one line for `circleci-usage --help` */
 	const char *usage;	/* the usage lines and what it does */
 	const struct cmdopt_use *opts;
 	const char *epilog;	/* after the options, or NULL */
@@ -195,15 +196,8 @@ void cmdopt_help(const struct cmdopt_cmd *cmd, FILE *f);
  * with - for an empty field; FLAGS is a comma-separated list of repeat,
  * hidden (then the last field names the new option) or -.
  */
-void cmdopt_dump(const struct cmdopt_cmd *cmd, const char *summary,
-    FILE *f);
+void cmdopt_dump(const struct cmdopt_cmd *cmd, FILE *f);
 
-/*
- * The option lists of the commands whose own parsers do not use the table
- * yet (export, run, html, notify): for cmdopt_dump() and the tests; NULL
- * for any other name.
- */
-const struct cmdopt_cmd *cmdopt_pending(const char *name);
 
 /*
  * The one usage error: "circleci-usage: CMD: <message>" and the --help

@@ -218,17 +218,6 @@ static const struct cmdopt_use run_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_use html_opts[] = {
-	CMDOPT(CO_OUTPUT), CMDOPT(CO_PREVIOUS), CMDOPT(CO_WASTE_STATUSES),
-	CMDOPT(CO_TOP), CMDOPT(CO_TITLE), CMDOPT(CO_RIGHTSIZE),
-	CMDOPT(CO_RATES), CMDOPT(CO_TEAMS), CMDOPT(CO_SHARED_COSTS),
-	CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_PROJECT),
-	CMDOPT(CO_BRANCH), CMDOPT(CO_CREDIT_PRICE), CMDOPT(CO_STRICT),
-	CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS), CMDOPT(CO_DB),
-	CMDOPT(CO_HELP),
-	CMDOPT_END
-};
-
 static const struct cmdopt_use notify_opts[] = {
 	CMDOPT(CO_PREVIOUS), CMDOPT(CO_DB), CMDOPT(CO_PREVIOUS_SINCE),
 	CMDOPT(CO_PREVIOUS_UNTIL), CMDOPT(CO_ALERT), CMDOPT(CO_ONLY_ON_ALERT),
@@ -242,20 +231,21 @@ static const struct cmdopt_use notify_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_cmd pending[] = {
-	{ "export", NULL, export_opts, NULL, NULL, 0 },
-	{ "run", NULL, run_opts, NULL, NULL, 0 },
-	{ "html", NULL, html_opts, NULL, NULL, 0 },
-	{ "notify", NULL, notify_opts, NULL, "slack", 0 },
+const struct cmdopt_cmd export_cmd = {
+	.name = "export",
+	.summary = "create Usage API exports and download every part",
+	.opts = export_opts,
 };
 
-const struct cmdopt_cmd *
-cmdopt_pending(const char *name)
-{
-	size_t i;
+const struct cmdopt_cmd run_cmd = {
+	.name = "run",
+	.summary = "export, then write the page, reports, charts and summary",
+	.opts = run_opts,
+};
 
-	for (i = 0; i < sizeof(pending) / sizeof(pending[0]); i++)
-		if (strcmp(pending[i].name, name) == 0)
-			return &pending[i];
-	return NULL;
-}
+const struct cmdopt_cmd notify_cmd = {
+	.name = "notify",
+	.summary = "post a period's usage and alerts to Slack",
+	.opts = notify_opts,
+	.operands = "slack",
+};

@@ -13,19 +13,19 @@
 #include "term.h"
 #include "util.h"
 
-static const struct cmd_entry *const cmd_table[] = {
-	&cmd_report_entry,
-	&cmd_export_entry,
-	&cmd_html_entry,
-	&cmd_run_entry,
-	&cmd_compare_entry,
-	&cmd_notify_entry,
-	&cmd_failures_entry,
-	&cmd_rightsize_entry,
-	&cmd_chargeback_entry,
-	&cmd_ingest_entry,
-	&cmd_db_entry,
-	NULL
+static const struct cmd_entry cmd_table[] = {
+	{ &report_cmd, cmd_report },
+	{ &export_cmd, cmd_export },
+	{ &html_cmd, cmd_html },
+	{ &run_cmd, cmd_run },
+	{ &compare_cmd, cmd_compare },
+	{ &notify_cmd, cmd_notify },
+	{ &failures_cmd, cmd_failures },
+	{ &rightsize_cmd, cmd_rightsize },
+	{ &chargeback_cmd, cmd_chargeback },
+	{ &ingest_cmd, cmd_ingest },
+	{ &db_cmd, cmd_db },
+	{ NULL, NULL }
 };
 
 static void
@@ -38,9 +38,9 @@ main_usage(FILE *f)
 	    "       circleci-usage --version\n\n"
 	    "Where an organization's CircleCI credits go, from the Usage "
 	    "API.\n\nCommands:\n");
-	for (i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-12s %s\n", cmd_table[i]->name,
-		    cmd_table[i]->summary);
+	for (i = 0; cmd_table[i].opts != NULL; i++)
+		fprintf(f, "  %-12s %s\n", cmd_table[i].opts->name,
+		    cmd_table[i].opts->summary);
 	fprintf(f, "\nExit codes: 0 success, 1 failure, 2 usage error, 3 bad "
 	    "input data,\n4 API refused access, 5 API rejected the request, "
 	    "6 timeout or network,\n7 an alert fired with --fail-on-alert, "
@@ -54,16 +54,10 @@ main_usage(FILE *f)
 static void
 main_dump_options(void)
 {
-	const struct cmdopt_cmd *opts;
 	size_t i;
 
-	for (i = 0; cmd_table[i] != NULL; i++) {
-		opts = cmd_table[i]->opts;
-		if (opts == NULL)
-			opts = cmdopt_pending(cmd_table[i]->name);
-		if (opts != NULL)
-			cmdopt_dump(opts, cmd_table[i]->summary, stdout);
-	}
+	for (i = 0; cmd_table[i].opts != NULL; i++)
+		cmdopt_dump(cmd_table[i].opts, stdout);
 }
 
 int
@@ -92,9 +86,9 @@ main(int argc, char **argv)
 			static char help_opt[] = "--help";
 			char *sub[] = { argv[2], help_opt, NULL };
 
-			for (i = 0; cmd_table[i] != NULL; i++)
-				if (strcmp(cmd_table[i]->name, argv[2]) == 0)
-					return cmd_table[i]->exec(2, sub);
+			for (i = 0; cmd_table[i].opts != NULL; i++)
+				if (strcmp(cmd_table[i].opts->name, argv[2]) == 0)
+					return cmd_table[i].exec(2, sub);
 			/* as `circleci-usage nope` says */
 			error("unknown command '%s'", argv[2]);
 			main_usage(stderr);
@@ -113,8 +107,8 @@ main(int argc, char **argv)
 	}
 	if (range_now_check() < 0)
 		return EXIT_USAGE;
-	for (i = 0; cmd_table[i] != NULL; i++) {
-		if (strcmp(cmd_table[i]->name, argv[1]) != 0)
+	for (i = 0; cmd_table[i].opts != NULL; i++) {
+		if (strcmp(cmd_table[i].opts->name, argv[1]) != 0)
 			continue;
 		/*
 		 * Before the command starts a thread (libcurl's, ingest's
@@ -126,7 +120,7 @@ main(int argc, char **argv)
 		    strcmp(argv[1], "run") == 0 ?
 		    "run the same command again to resume" : NULL) < 0)
 			return EXIT_FAILURE_OTHER;
-		ret = cmd_table[i]->exec(argc - 1, argv + 1);
+		ret = cmd_table[i].exec(argc - 1, argv + 1);
 		sigclean_settle();
 		return ret;
 	}

@@ -541,7 +541,7 @@ usage_err "html: --credit-price: expected a price in USD such as 0.0006" \
     html --credit-price x "$T/d"
 usage_err "html: --since is after --until" \
     html --since 2026-10-05 --until 2026-10-01 "$T/d"
-usage_err "html: --db reads history: give no PATH with it" html --db "$T/h.db" "$T/d"
+usage_err "html: --db reads history: give no PATH" html --db "$T/h.db" "$T/d"
 usage_err "html: no input: give export files or directories" html
 usage_err "unrecognized option '--bogus'" html --bogus "$T/d"
 usage_err "report: --top: expected a whole number of at least 1, got '0'" \
