@@ -6,7 +6,6 @@
  * and is never printed; the CircleCI token is never read.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,83 +37,56 @@ static const char notify_usage[] =
 "\n"
 "The webhook URL is read from SLACK_WEBHOOK_URL, or from a file with\n"
 "--webhook-file; never from the command line, and it is never printed\n"
-"(nor is it accepted with a user:password@ in it).\n"
-"\n"
-"Options:\n"
-"  --previous PATH       the previous period's export or run directory\n"
-"                        (repeatable); instead of run.json's\n"
-"  --db FILE             both periods from history (see ingest; - for the\n"
-"                        default database) instead of PATHs: the current\n"
-"                        one is --since/--until, the previous one\n"
-"                        --previous-since/--previous-until\n"
-"  --previous-since DATE the previous period's first day (YYYY-MM-DD),\n"
-"                        with --db\n"
-"  --previous-until DATE its last day, with --db\n"
-"  --alert EXPR          a rule, NAME OP NUMBER (repeatable): OP is >, >=,\n"
-"                        < or <=; NAME is total_credits, cost_usd, jobs,\n"
-"                        change_pct, failed_credits_pct,\n"
-"                        project.total_credits or project.change_pct (fires\n"
-"                        when any project matches); e.g. 'change_pct > 20'\n"
-"  --only-on-alert       post only when a rule fires\n"
-"  --fail-on-alert       exit 7 when a rule fired (after posting)\n"
-"  --dry-run             print the message's JSON payload, post nothing\n"
-"                        (no webhook needed)\n"
-"  --webhook-file PATH   read the webhook URL from PATH (- for stdin)\n"
-"  --top N               projects listed (default 10); the rest in one line\n"
-"  --by KEY              list projects (default) or teams (with --teams)\n"
-CMDOPT_TEAMS_HELP
-"  --waste-statuses LIST the JOB_BUILD_STATUS values of failed runs, for\n"
-"                        failed_credits_pct (default\n"
-"                        " FAILURES_WASTE ")\n"
-"  --credit-price USD    price of one credit for the cost (default 0.0006)\n"
-"  --title TEXT          the message's header (default: CircleCI usage and\n"
-"                        the period)\n"
-"  --timeout DURATION    give up posting after this long: 90s, 5m (default\n"
-"                        60s); 429 and 5xx answers are retried until then\n"
-"\n"
-"Filters (both periods):\n"
-CMDOPT_FILTER_HELP
-"\n"
-"Input:\n"
-CMDOPT_INPUT_HELP
-"  -h, --help            show this help\n";
+"(nor is it accepted with a user:password@ in it).\n";
 
-enum {
-	OPT_PREVIOUS = 256, OPT_NOTIFY_DB, OPT_PREV_SINCE, OPT_PREV_UNTIL,
-	OPT_ALERT, OPT_ONLY_ON_ALERT, OPT_FAIL_ON_ALERT,
-	OPT_DRY_RUN, OPT_WEBHOOK_FILE, OPT_TOP, OPT_WASTE, OPT_PRICE,
-	OPT_TITLE, OPT_TIMEOUT, OPT_BY, OPT_TEAMS
+static const struct cmdopt_use notify_opts[] = {
+	CMDOPT_HEADING("Options:"),
+	CMDOPT_HELP(CO_PREVIOUS, "the previous period's export or run "
+	    "directory (repeatable); instead of run.json's"),
+	CMDOPT_HELP(CO_DB, "both periods from history (see ingest; - for the "
+	    "default database) instead of PATHs: the current one is "
+	    "--since/--until, the previous one --previous-since/"
+	    "--previous-until"),
+	CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL),
+	CMDOPT_HELP(CO_ALERT, "a rule, NAME OP NUMBER (repeatable): OP is >, "
+	    ">=, < or <=; NAME is total_credits, cost_usd, jobs, change_pct, "
+	    "failed_credits_pct, project.total_credits or project.change_pct "
+	    "(fires when any project matches); e.g. 'change_pct > 20'"),
+	CMDOPT(CO_ONLY_ON_ALERT), CMDOPT(CO_FAIL_ON_ALERT),
+	CMDOPT_HELP(CO_DRY_RUN, "print the message's JSON payload, post "
+	    "nothing (no webhook needed)"),
+	CMDOPT(CO_WEBHOOK_FILE),
+	CMDOPT_HELP(CO_TOP, "projects listed (default 10); the rest in one "
+	    "line"),
+	CMDOPT(CO_LIST_BY), CMDOPT(CO_TEAMS),
+	CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values of failed "
+	    "runs, for failed_credits_pct (default " FAILURES_WASTE ")"),
+	CMDOPT(CO_CREDIT_PRICE),
+	CMDOPT_HELP(CO_TITLE, "the message's header (default: CircleCI usage "
+	    "and the period)"),
+	CMDOPT_HELP(CO_TIMEOUT, "give up posting after this long: 90s, 5m "
+	    "(default 60s); 429 and 5xx answers are retried until then"),
+	CMDOPT_HEADING("Filters (both periods):"),
+	CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST),
+	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH), CMDOPT(CO_STATUS),
+	CMDOPT_HEADING("Input:"),
+	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
+	CMDOPT(CO_HELP),
+	CMDOPT_END
 };
 
-static const struct option notify_options[] = {
-	CMDOPT_FILTER_OPTIONS,
-	CMDOPT_INPUT_OPTIONS,
-	{ "previous", required_argument, NULL, OPT_PREVIOUS },
-	{ "db", required_argument, NULL, OPT_NOTIFY_DB },
-	{ "previous-since", required_argument, NULL, OPT_PREV_SINCE },
-	{ "previous-until", required_argument, NULL, OPT_PREV_UNTIL },
-	{ "alert", required_argument, NULL, OPT_ALERT },
-	{ "only-on-alert", no_argument, NULL, OPT_ONLY_ON_ALERT },
-	{ "fail-on-alert", no_argument, NULL, OPT_FAIL_ON_ALERT },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "webhook-file", required_argument, NULL, OPT_WEBHOOK_FILE },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
-	{ "credit-price", required_argument, NULL, OPT_PRICE },
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "teams", required_argument, NULL, OPT_TEAMS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+const struct cmdopt_cmd notify_cmd = {
+	.name = "notify",
+	.summary = "post a period's usage and alerts to Slack",
+	.usage = notify_usage,
+	.opts = notify_opts,
+	.operands = "slack",
 };
 
 /* The command's own settings, beside the workflow's. */
 struct notify_cmd {
 	struct notify n;
-	const char **prev_paths;	/* --previous */
-	size_t nprev_paths;
-	const char *teams_path;
+	struct cmdopt co;
 	int only_on_alert, fail_on_alert, dry_run;
 	double timeout;
 };
@@ -123,144 +95,118 @@ struct notify_cmd {
 #define NOTIFY_GO_ON (-1)
 
 /*
- * One option (getopt_long's c, idx and optarg).  Returns NOTIFY_GO_ON, or
- * the exit code to end with: EXIT_OK after --help, EXIT_USAGE after the
- * error.
+ * One of notify's own options.  Returns NOTIFY_GO_ON, or EXIT_USAGE after
+ * the error.
  */
 static int
-notify_option(struct notify_cmd *nc, int c, int idx, const char *arg)
+notify_option(struct notify_cmd *nc, int id, const struct cmdopt_value *val)
 {
 	struct notify *n = &nc->n;
+	char err[512];
+	int ret;
 
-	switch (c) {
-	case CMDOPT_SHARED:
-		if (cmdopt_report("notify", &n->o, notify_options[idx].name,
-		    arg) != 0)
-			return EXIT_USAGE;
+	switch (id) {
+	case CO_PREVIOUS_SINCE:
+		n->prev_since = val->day;
 		break;
-	case OPT_NOTIFY_DB:
-		n->db = arg;
+	case CO_PREVIOUS_UNTIL:
+		n->prev_until = val->day;
 		break;
-	case OPT_PREV_SINCE:
-	case OPT_PREV_UNTIL:
-		if (strlen(arg) != 10 || date_parse(arg, 10,
-		    c == OPT_PREV_SINCE ? &n->prev_since :
-		    &n->prev_until) < 0)
-			return cmdopt_usage("notify", "--%s: expected a date "
-			    "(YYYY-MM-DD), got '%.100s'",
-			    notify_options[idx].name, arg);
+	case CO_PREVIOUS:
+		if ((ret = notify_add_previous(n, val->str)) != 0)
+			return ret;
+		n->previous_given = 1;
 		break;
-	case OPT_PREVIOUS:
-		nc->prev_paths = xreallocarray(nc->prev_paths,
-		    nc->nprev_paths + 1, sizeof(*nc->prev_paths));
-		nc->prev_paths[nc->nprev_paths++] = arg;
-		break;
-	case OPT_ALERT: {
-		char err[512];
-
+	case CO_ALERT:
 		n->rules = xreallocarray(n->rules, n->nrules + 1,
 		    sizeof(*n->rules));
-		if (alert_parse(arg, &n->rules[n->nrules], err,
+		if (alert_parse(val->str, &n->rules[n->nrules], err,
 		    sizeof(err)) < 0)
 			return cmdopt_usage("notify", "--alert '%.100s': %s",
-			    arg, err);
+			    val->str, err);
 		n->nrules++;
 		break;
-	}
-	case OPT_ONLY_ON_ALERT:
+	case CO_ONLY_ON_ALERT:
 		nc->only_on_alert = 1;
 		break;
-	case OPT_FAIL_ON_ALERT:
+	case CO_FAIL_ON_ALERT:
 		nc->fail_on_alert = 1;
 		break;
-	case OPT_DRY_RUN:
+	case CO_DRY_RUN:
 		nc->dry_run = 1;
 		break;
-	case OPT_WEBHOOK_FILE:
-		n->webhook_file = arg;
+	case CO_WEBHOOK_FILE:
+		n->webhook_file = val->str;
 		break;
-	case OPT_TOP:
-		if (parse_uint(arg, 1000000, &n->top) < 0 || n->top == 0)
-			return cmdopt_usage("notify", "--top: expected a whole "
-			    "number of at least 1, got '%.100s'", arg);
+	case CO_WASTE_STATUSES:
+		n->waste_list = val->str;
 		break;
-	case OPT_WASTE:
-		n->waste_list = arg;
+	case CO_TITLE:
+		n->title = val->str;
 		break;
-	case OPT_PRICE:
-		if (dec_parse(arg, strlen(arg), &n->price) < 0 || n->price < 0)
-			return cmdopt_usage("notify", "--credit-price: "
-			    "expected a price in USD such as 0.0006, got "
-			    "'%.100s'", arg);
-		break;
-	case OPT_TITLE:
-		n->title = arg;
-		break;
-	case OPT_BY:
-		if (strcmp(arg, "project") != 0 && strcmp(arg, "team") != 0)
+	case CO_LIST_BY:
+		if (strcmp(val->str, "project") != 0 &&
+		    strcmp(val->str, "team") != 0)
 			return cmdopt_usage("notify", "--by: expected project "
-			    "or team, got '%.100s'", arg);
-		n->by = arg;
+			    "or team, got '%.100s'", val->str);
+		n->by = val->str;
 		break;
-	case OPT_TEAMS:
-		nc->teams_path = arg;
-		break;
-	case OPT_TIMEOUT:
-		if (range_parse_duration(arg, &nc->timeout) < 0 ||
+	case CO_TIMEOUT:
+		if (range_parse_duration(val->str, &nc->timeout) < 0 ||
 		    nc->timeout <= 0)
 			return cmdopt_usage("notify", "--timeout: expected a "
-			    "duration such as 90s or 5m, got '%.100s'", arg);
+			    "duration such as 90s or 5m, got '%.100s'",
+			    val->str);
 		break;
-	case 'h':
-		fputs(notify_usage, stdout);
-		return EXIT_OK;
-	default:
-		fprintf(stderr, "Try 'circleci-usage notify --help' for more "
-		    "information.\n");
-		return EXIT_USAGE;
 	}
 	return NOTIFY_GO_ON;
 }
 
 /*
- * The options after `notify slack`, and what they allow together.
- * Returns NOTIFY_GO_ON with nc set and *first the index of the first
- * PATH, or the exit code to end with (EXIT_OK after --help).
+ * The options after `notify slack`, what they allow together, and the
+ * PATHs.  Returns NOTIFY_GO_ON with nc set, or the exit code to end with
+ * (EXIT_OK after --help).
  */
 static int
-notify_parse(struct notify_cmd *nc, int argc, char **argv, int *first)
+notify_parse(struct notify_cmd *nc, int argc, char **argv)
 {
 	struct notify *n = &nc->n;
-	int c, idx, ret;
+	struct cmdopt *co = &nc->co;
+	struct cmdopt_value val;
+	int id, ret, i;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", notify_options,
-	    &idx)) != -1)
-		if ((ret = notify_option(nc, c, idx, optarg)) != NOTIFY_GO_ON)
+	while ((id = cmdopt_next(co, argc, argv, &val)) > 0)
+		if ((ret = notify_option(nc, id, &val)) != NOTIFY_GO_ON)
 			return ret;
-	*first = optind;
-	if (n->o.since > n->o.until)
-		return cmdopt_usage("notify", "--since is after --until");
-	if ((ret = cmdopt_teams(nc->teams_path, &n->teams)) != 0)
+	if (id < 0)
+		return co->status;
+	if ((ret = cmdopt_finish(co)) != 0)
 		return ret;
-	n->o.teams = n->teams;
+	n->teams = co->teams;	/* the workflow's now */
+	co->teams = NULL;
 	if (strcmp(n->by, "team") == 0)
 		report_parse_by(&n->o, "team,status");
 	if (cmdopt_list(&n->waste, &n->nwaste, n->waste_list) < 0)
 		return cmdopt_usage("notify", "--waste-statuses: expected a "
 		    "comma-separated list of statuses, got '%.100s'",
 		    n->waste_list);
-	if (n->db != NULL && (optind < argc || nc->nprev_paths > 0))
+	if (co->db != NULL && (optind < argc || n->previous_given))
 		return cmdopt_usage("notify", "--db reads history: give no "
 		    "PATH or --previous with it");
-	if (n->db == NULL && (n->prev_since != INT32_MIN ||
+	if (co->db == NULL && (n->prev_since != INT32_MIN ||
 	    n->prev_until != INT32_MAX))
 		return cmdopt_usage("notify", "--previous-since and "
 		    "--previous-until go with --db");
-	if (n->db == NULL && optind >= argc)
+	if (co->db == NULL && optind >= argc)
 		return cmdopt_usage("notify", "no input: give a run directory "
 		    "or exports");
-	n->previous_given = nc->nprev_paths > 0;
+	n->db = co->db;
+	n->price = co->price;
+	if (co->top != 0)
+		n->top = co->top;
+	for (i = optind; i < argc; i++)
+		if ((ret = notify_add_path(n, argv[i])) != 0)
+			return ret;
 	return NOTIFY_GO_ON;
 }
 
@@ -299,14 +245,15 @@ cmd_notify(int argc, char **argv)
 	struct notify_result res;
 	const char *what = NULL;
 	char *url = NULL;
-	int i, first, ret;
+	int ret;
 
 	memset(&nc, 0, sizeof(nc));
 	notify_init(&nc.n);
+	cmdopt_init(&nc.co, &notify_cmd, &nc.n.o);
 	nc.timeout = 60;
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
-		fputs(notify_usage, stdout);
+		cmdopt_help(&notify_cmd, stdout);
 		ret = EXIT_OK;
 		goto out;
 	}
@@ -320,8 +267,7 @@ cmd_notify(int argc, char **argv)
 		    "(expected slack)", argv[1]);
 		goto out;
 	}
-	ret = notify_parse(&nc, argc - 1, argv + 1, &first);
-	if (ret != NOTIFY_GO_ON)
+	if ((ret = notify_parse(&nc, argc - 1, argv + 1)) != NOTIFY_GO_ON)
 		goto out;
 	/* the webhook URL must never reach a core file */
 	{
@@ -339,12 +285,6 @@ cmd_notify(int argc, char **argv)
 		/* a webhook's answer is printed with it masked */
 		redact_add_url(url);
 	}
-	for (i = first; i < argc - 1; i++)
-		if ((ret = notify_add_path(&nc.n, argv[i + 1])) != 0)
-			goto out;
-	for (i = 0; i < (int)nc.nprev_paths; i++)
-		if ((ret = notify_add_previous(&nc.n, nc.prev_paths[i])) != 0)
-			goto out;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((ret = notify_build(&nc.n, &res)) != 0)
@@ -366,7 +306,7 @@ out:
 		free(url);
 	}
 	redact_clear();
-	free(nc.prev_paths);
+	cmdopt_release(&nc.co);
 	notify_release(&nc.n);
 	return ret;
 }

@@ -182,6 +182,9 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "exit 7 when a rule fired (after posting)", NULL, 0, 0 },
 	[CO_DRY_RUN] = { "dry-run", 0, NULL, CO_K_FLAG, NULL,
 	    "print the message's JSON payload, post nothing", NULL, 0, 0 },
+	[CO_LIST_BY] = { "by", 0, "KEY", CO_K_TEXT, NULL,
+	    "list projects (default) or teams (with --teams)",
+	    "project team", 0, 0 },
 	[CO_WEBHOOK_FILE] = { "webhook-file", 0, "PATH", CO_K_TEXT, NULL,
 	    "read the webhook URL from PATH (- for stdin)", NULL, 0, 0 },
 };
@@ -218,19 +221,6 @@ static const struct cmdopt_use run_opts[] = {
 	CMDOPT_END
 };
 
-static const struct cmdopt_use notify_opts[] = {
-	CMDOPT(CO_PREVIOUS), CMDOPT(CO_DB), CMDOPT(CO_PREVIOUS_SINCE),
-	CMDOPT(CO_PREVIOUS_UNTIL), CMDOPT(CO_ALERT), CMDOPT(CO_ONLY_ON_ALERT),
-	CMDOPT(CO_FAIL_ON_ALERT), CMDOPT(CO_DRY_RUN), CMDOPT(CO_WEBHOOK_FILE),
-	CMDOPT(CO_TOP), CMDOPT(CO_BY), CMDOPT(CO_TEAMS),
-	CMDOPT(CO_WASTE_STATUSES), CMDOPT(CO_CREDIT_PRICE), CMDOPT(CO_TITLE),
-	CMDOPT(CO_TIMEOUT), CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL),
-	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH), CMDOPT(CO_STATUS),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
-	CMDOPT(CO_HELP),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd export_cmd = {
 	.name = "export",
 	.summary = "create Usage API exports and download every part",
@@ -241,11 +231,4 @@ const struct cmdopt_cmd run_cmd = {
 	.name = "run",
 	.summary = "export, then write the page, reports, charts and summary",
 	.opts = run_opts,
-};
-
-const struct cmdopt_cmd notify_cmd = {
-	.name = "notify",
-	.summary = "post a period's usage and alerts to Slack",
-	.opts = notify_opts,
-	.operands = "slack",
 };
