@@ -21,7 +21,6 @@
 #include "date.h"
 #include "failures.h"
 #include "notify.h"
-#include "range.h"
 #include "redact.h"
 #include "util.h"
 
@@ -152,11 +151,7 @@ notify_option(struct notify_cmd *nc, int id, const struct cmdopt_value *val)
 		n->by = val->str;
 		break;
 	case CO_TIMEOUT:
-		if (range_parse_duration(val->str, &nc->timeout) < 0 ||
-		    nc->timeout <= 0)
-			return cmdopt_usage("notify", "--timeout: expected a "
-			    "duration such as 90s or 5m, got '%.100s'",
-			    val->str);
+		nc->timeout = val->secs;
 		break;
 	}
 	return NOTIFY_GO_ON;

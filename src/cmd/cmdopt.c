@@ -143,7 +143,8 @@ cmdopt_check(const char *cmd, enum cmdopt_id id, const char *arg,
     struct cmdopt_value *val)
 {
 	const struct cmdopt_def *d = &cmdopt_table[id];
-	int64_t start, end;
+	int64_t start, stop;
+	char *end;
 	int ok = 1;
 
 	memset(val, 0, sizeof(*val));
@@ -175,10 +176,22 @@ cmdopt_check(const char *cmd, enum cmdopt_id id, const char *arg,
 		    val->dec >= 0 && val->dec <= 100 * DEC_ONE;
 		break;
 	case CO_K_LAST:
-		ok = range_parse_last(arg, range_now_ms(), &start, &end) == 0;
+		ok = range_parse_last(arg, range_now_ms(), &start, &stop) == 0;
 		break;
 	case CO_K_LIST:
 		ok = cmdopt_list_ok(arg);
+		break;
+	case CO_K_DURATION:
+		ok = range_parse_duration(arg, &val->secs) == 0 &&
+		    val->secs > 0;
+		break;
+	case CO_K_SECONDS:
+		val->secs = strtod(arg, &end);
+		ok = end != arg && *end == '\0' && val->secs > 0 &&
+		    val->secs <= 3600;
+		break;
+	case CO_K_SIZE:
+		ok = parse_size(arg, 1ULL << 50, &val->num) == 0;
 		break;
 	}
 	if (ok)

@@ -65,7 +65,10 @@ enum cmdopt_kind {
 	CO_K_PIXELS,		/* CHART_SIZE_MIN to CHART_SIZE_MAX: value.num */
 	CO_K_THREADS,		/* 1 to 64: value.num */
 	CO_K_LAST,		/* 7d, 4w, 3mo */
-	CO_K_LIST		/* comma-separated, none empty: value.str */
+	CO_K_LIST,		/* comma-separated, none empty: value.str */
+	CO_K_DURATION,		/* 90s, 30m, 4h, more than 0: value.secs */
+	CO_K_SECONDS,		/* more than 0, at most 3600: value.secs */
+	CO_K_SIZE		/* 500M, 16G, at most 1 PiB: value.num */
 };
 
 #define CO_REPEAT 0x1		/* may be given more than once */
@@ -129,6 +132,7 @@ struct cmdopt_value {
 	unsigned long long num;
 	dec_t dec;
 	int32_t day;
+	double secs;
 };
 
 /*

@@ -141,14 +141,18 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "https://circleci.com/api/v2)", NULL, 0, 0 },
 	[CO_TOKEN_FILE] = { "token-file", 0, "PATH", CO_K_TEXT, NULL,
 	    "read the API token from PATH (- for stdin)", NULL, 0, 0 },
-	[CO_POLL_INTERVAL] = { "poll-interval", 0, "SECS", CO_K_TEXT, NULL,
+	[CO_POLL_INTERVAL] = { "poll-interval", 0, "SECS", CO_K_SECONDS,
+	    "seconds, more than 0 and at most 3600",
 	    "first wait between polls (default 5; doubles to 60)", NULL, 0,
 	    0 },
-	[CO_TIMEOUT] = { "timeout", 0, "DURATION", CO_K_TEXT, NULL,
+	[CO_TIMEOUT] = { "timeout", 0, "DURATION", CO_K_DURATION,
+	    "a duration such as 90s, 30m or 4h",
 	    "give up after 90s, 30m, 4h ...", NULL, 0, 0 },
-	[CO_PARALLEL] = { "parallel", 0, "N", CO_K_TEXT, NULL,
+	[CO_PARALLEL] = { "parallel", 0, "N", CO_K_THREADS,
+	    "a number from 1 to 64",
 	    "downloads at once (default 4)", NULL, 0, 0 },
-	[CO_MAX_PART_SIZE] = { "max-part-size", 0, "SIZE", CO_K_TEXT, NULL,
+	[CO_MAX_PART_SIZE] = { "max-part-size", 0, "SIZE", CO_K_SIZE,
+	    "a size such as 500M or 16G",
 	    "refuse a part larger than SIZE, e.g. 500M or 16G (default 16G)",
 	    NULL, 0, 0 },
 	[CO_FORCE] = { "force", 0, NULL, CO_K_FLAG, NULL,
@@ -195,18 +199,6 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
  * completions and the tests.  Each moves into its command's file when it
  * does.
  */
-static const struct cmdopt_use export_opts[] = {
-	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
-	CMDOPT(CO_END), CMDOPT(CO_LAST),
-	CMDOPT_ARG(CO_OUTPUT, "export directory (default "
-	    "./usage-export)", "DIR"),
-	CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL),
-	CMDOPT(CO_TIMEOUT), CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE),
-	CMDOPT(CO_FORCE), CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
-	CMDOPT(CO_JSON), CMDOPT(CO_HELP),
-	CMDOPT_END
-};
-
 static const struct cmdopt_use run_opts[] = {
 	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
 	CMDOPT(CO_END), CMDOPT(CO_LAST), CMDOPT(CO_API_URL),
@@ -219,12 +211,6 @@ static const struct cmdopt_use run_opts[] = {
 	CMDOPT(CO_WASTE_STATUSES), CMDOPT(CO_TEAMS), CMDOPT(CO_QUIET),
 	CMDOPT(CO_VERBOSE), CMDOPT(CO_DB), CMDOPT(CO_HELP),
 	CMDOPT_END
-};
-
-const struct cmdopt_cmd export_cmd = {
-	.name = "export",
-	.summary = "create Usage API exports and download every part",
-	.opts = export_opts,
 };
 
 const struct cmdopt_cmd run_cmd = {
