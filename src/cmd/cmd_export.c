@@ -26,19 +26,12 @@ static const struct cmdopt_use export_opts[] = {
 	CMDOPT_HEADING("What:"),
 	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
 	CMDOPT(CO_END),
-	CMDOPT_HELP(CO_LAST, "the last N complete UTC days, ISO weeks or "
-	    "months (default: the last 7 complete days)"),
+	CMDOPT_HELP(CO_LAST, CMDOPT_LAST_RANGE),
 	CMDOPT_HEADING("Where and how:"),
 	CMDOPT_ARG(CO_OUTPUT, "export directory (default ./usage-export)",
 	    "DIR"),
-	CMDOPT_HELP(CO_API_URL, "API base (else CIRCLECI_API_URL, else "
-	    "https://circleci.com/api/v2); no user:password@ and no query "
-	    "string in it"),
-	CMDOPT_HELP(CO_TOKEN_FILE, "read the API token from PATH (- for "
-	    "stdin); else CIRCLECI_API_TOKEN, CIRCLECI_TOKEN, CIRCLE_TOKEN"),
-	CMDOPT(CO_POLL_INTERVAL),
-	CMDOPT_HELP(CO_TIMEOUT, "give up after 90s, 30m, 4h ... (default "
-	    "4h)"),
+	CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL),
+	CMDOPT(CO_TIMEOUT),
 	CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE),
 	CMDOPT(CO_FORCE), CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
 	CMDOPT(CO_JSON), CMDOPT(CO_HELP),

@@ -7,7 +7,6 @@
  * ingest and html are still called in-process with their own options,
  * through the hooks runjob.h asks for.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,70 +38,45 @@ static const char run_usage[] =
 "With --compare, also previous/ (the previous period of the same length)\n"
 "and compare-by-project.csv|json.  Every artifact covers the period asked\n"
 "for (or the --from export's): job runs outside it are left out, with a\n"
-"warning.  DIR can be read again by report, html, compare and notify.\n"
-"\n"
-"Export options (as for export): --org ID, --shared-org ID, --start DATE,\n"
-"--end DATE, --last N{d|w|mo}, --api-url URL, --token-file PATH,\n"
-"--poll-interval SECONDS, --timeout DURATION, --parallel N,\n"
-"--max-part-size SIZE, --force\n"
-"\n"
-"Options:\n"
-"  -o, --output DIR        the artifacts directory (default usage-report)\n"
-"  --export-dir EDIR       export into EDIR/export and EDIR/previous\n"
-"                          instead of DIR, to keep the raw exports out of\n"
-"                          the artifacts (run.json records where they are)\n"
-"  --from DIR              use this export instead of exporting\n"
-"  --compare               also export the previous period into\n"
-"                          DIR/previous and compare with it\n"
-"  --previous-from DIR     the previous period from this export (implies\n"
-"                          --compare; nothing more is exported)\n"
-"  --top N                 projects in the charts and the summary\n"
-"                          (default 10)\n"
-"  --credit-price USD      price of one credit (default 0.0006)\n"
-"  --waste-statuses LIST   statuses of failed runs (default\n"
-"                          failed,canceled,timedout,infrastructure_fail)\n"
-"  --teams FILE            the teams file (YAML): by-team.csv|json and the\n"
-"                          page's team sections (default\n"
-"                          $CIRCLECI_USAGE_TEAMS)\n"
-"  --quiet, --verbose      as for export\n"
-"  --db FILE               also ingest the export (and previous/) into\n"
-"                          this history database (- for the default)\n"
-"  -h, --help              show this help\n";
+"warning.  DIR can be read again by report, html, compare and notify.\n";
 
-enum {
-	OPT_ORG = 256, OPT_SHARED, OPT_START, OPT_END, OPT_LAST, OPT_API_URL,
-	OPT_TOKEN_FILE, OPT_POLL, OPT_TIMEOUT, OPT_PARALLEL, OPT_FORCE,
-	OPT_FROM, OPT_COMPARE, OPT_PREV_FROM, OPT_TOP, OPT_PRICE, OPT_WASTE,
-	OPT_QUIET, OPT_VERBOSE, OPT_TEAMS, OPT_DB, OPT_MAX_PART, OPT_EXPORT_DIR
+static const struct cmdopt_use run_opts[] = {
+	CMDOPT_HEADING("Export options:"),
+	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
+	CMDOPT(CO_END), CMDOPT_HELP(CO_LAST, CMDOPT_LAST_RANGE),
+	CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL),
+	CMDOPT(CO_TIMEOUT),
+	CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
+	CMDOPT_HEADING("Options:"),
+	CMDOPT_ARG(CO_OUTPUT, "the artifacts directory (default "
+	    "usage-report)", "DIR"),
+	CMDOPT_HELP(CO_EXPORT_DIR, "export into EDIR/export and "
+	    "EDIR/previous instead of DIR, to keep the raw exports out of the "
+	    "artifacts (run.json records where they are)"),
+	CMDOPT(CO_FROM),
+	CMDOPT_HELP(CO_COMPARE, "also export the previous period into "
+	    "DIR/previous and compare with it"),
+	CMDOPT_HELP(CO_PREVIOUS_FROM, "the previous period from this export "
+	    "(implies --compare; nothing more is exported)"),
+	CMDOPT_HELP(CO_TOP, "projects in the charts and the summary, 1 to "
+	    "1000 (default 10)"),
+	CMDOPT(CO_CREDIT_PRICE),
+	CMDOPT_HELP(CO_WASTE_STATUSES, "statuses of failed runs (default "
+	    FAILURES_WASTE ")"),
+	CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): by-team.csv|json and "
+	    "the page's team sections (default $CIRCLECI_USAGE_TEAMS)"),
+	CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
+	CMDOPT_HELP(CO_DB, "also ingest the export (and previous/) into this "
+	    "history database (- for the default)"),
+	CMDOPT(CO_HELP),
+	CMDOPT_END
 };
 
-static const struct option run_options[] = {
-	{ "org", required_argument, NULL, OPT_ORG },
-	{ "shared-org", required_argument, NULL, OPT_SHARED },
-	{ "start", required_argument, NULL, OPT_START },
-	{ "end", required_argument, NULL, OPT_END },
-	{ "last", required_argument, NULL, OPT_LAST },
-	{ "api-url", required_argument, NULL, OPT_API_URL },
-	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-	{ "poll-interval", required_argument, NULL, OPT_POLL },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "parallel", required_argument, NULL, OPT_PARALLEL },
-	{ "max-part-size", required_argument, NULL, OPT_MAX_PART },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "compare", no_argument, NULL, OPT_COMPARE },
-	{ "previous-from", required_argument, NULL, OPT_PREV_FROM },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "credit-price", required_argument, NULL, OPT_PRICE },
-	{ "waste-statuses", required_argument, NULL, OPT_WASTE },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "teams", required_argument, NULL, OPT_TEAMS },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "export-dir", required_argument, NULL, OPT_EXPORT_DIR },
-	{ "output", required_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+const struct cmdopt_cmd run_cmd = {
+	.name = "run",
+	.summary = "export, then write the page, reports, charts and summary",
+	.usage = run_usage,
+	.opts = run_opts,
 };
 
 /* A growing argv for a command called in-process. */
@@ -153,8 +127,11 @@ struct run_opts {
 	const char *from, *prev_from;
 	int compare;
 	unsigned top;
-	const char *price;
-	const char *waste;
+	const char *price;	/* as given, for html */
+	dec_t price_dec;
+	const char *waste;	/* as given, for html */
+	char **waste_st;	/* that list (owned) */
+	size_t nwaste;
 	int quiet, verbose;
 	const char *db;		/* --db: ingest the exports there */
 	int token_stdin;	/* --token-file -: read once, for both */
@@ -284,24 +261,13 @@ run_start(const struct run_opts *o)
 	    (void *)o };
 	struct run_config cfg;
 	struct run_files w = { 0 };
-	char **waste = NULL;
-	size_t i, nwaste = 0;
 	int ret;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (dec_parse(o->price, strlen(o->price), &cfg.price) < 0 ||
-	    cfg.price < 0)
-		return error("--credit-price '%s': expected a price in USD "
-		    "such as 0.0006", o->price), EXIT_USAGE;
 	if (o->from == NULL && range_resolve(o->start, o->end, o->last,
 	    range_now_ms(), &cfg.start, &cfg.end) < 0)
 		return EXIT_USAGE;
-	/* a list html rejects: the page, made first, says so */
-	if (cmdopt_list(&waste, &nwaste, o->waste) < 0) {
-		for (i = 0; i < nwaste; i++)
-			free(waste[i]);
-		nwaste = 0;
-	}
+	cfg.price = o->price_dec;
 	cfg.dir = o->dir;
 	cfg.export_dir = o->export_dir;
 	cfg.from = o->from;
@@ -310,8 +276,8 @@ run_start(const struct run_opts *o)
 	cfg.top = o->top;
 	cfg.price_text = o->price;
 	cfg.waste = o->waste;
-	cfg.waste_st = waste;
-	cfg.nwaste = nwaste;
+	cfg.waste_st = o->waste_st;
+	cfg.nwaste = o->nwaste;
 	cfg.teams = o->tm;
 	cfg.ingest = o->db != NULL;
 	cfg.quiet = o->quiet;
@@ -320,115 +286,113 @@ run_start(const struct run_opts *o)
 	if (!ret && !o->quiet)
 		run_closing(o, &w);
 	run_files_release(&w);
-	for (i = 0; i < nwaste; i++)
-		free(waste[i]);
-	free(waste);
 	return ret;
+}
+
+/* What run_parse() returns to say "go on" rather than an exit code. */
+#define RUN_GO_ON (-1)
+
+/* One of run's own options into o, those of export into its argv. */
+static int
+run_option(struct run_opts *o, int id, const struct cmdopt_value *val)
+{
+	switch (id) {
+	case CO_ORG: case CO_SHARED_ORG: case CO_API_URL:
+	case CO_POLL_INTERVAL: case CO_TIMEOUT: case CO_PARALLEL:
+	case CO_MAX_PART_SIZE: case CO_TOKEN_FILE: {
+		char name[64];
+
+		if (id == CO_TOKEN_FILE && strcmp(val->str, "-") == 0) {
+			o->token_stdin = 1;
+			break;
+		}
+		snprintf(name, sizeof(name), "--%s", cmdopt_table[id].name);
+		argv_add(&o->export_args, name);
+		argv_add(&o->export_args, val->str);
+		break;
+	}
+	case CO_FORCE: argv_add(&o->export_args, "--force"); break;
+	case CO_START: o->start = val->str; break;
+	case CO_END: o->end = val->str; break;
+	case CO_FROM: o->from = val->str; break;
+	case CO_COMPARE: o->compare = 1; break;
+	case CO_PREVIOUS_FROM: o->prev_from = val->str; o->compare = 1; break;
+	case CO_WASTE_STATUSES: o->waste = val->str; break;
+	case CO_QUIET: o->quiet = 1; break;
+	case CO_VERBOSE: o->verbose = 1; break;
+	case CO_EXPORT_DIR: o->export_dir = val->str; break;
+	}
+	return RUN_GO_ON;
+}
+
+/*
+ * The options into o, and what they allow together.  Returns RUN_GO_ON,
+ * or the exit code to end with (EXIT_OK after --help).
+ */
+static int
+run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
+{
+	struct cmdopt_value val;
+	int id, ret;
+
+	o->waste = FAILURES_WASTE;
+	cmdopt_init(co, &run_cmd, NULL);
+	while ((id = cmdopt_next(co, argc, argv, &val)) > 0)
+		run_option(o, id, &val);
+	if (id < 0)
+		return co->status;
+	if (optind < argc)
+		return cmdopt_usage("run", "takes no arguments ('%.100s'); "
+		    "the artifacts directory is -o DIR", argv[optind]);
+	if (co->top > 1000)
+		return cmdopt_usage("run", "--top: expected 1 to 1000, got "
+		    "%llu", co->top);
+	o->dir = co->output != NULL ? co->output : "usage-report";
+	o->top = co->top != 0 ? (unsigned)co->top : 10;
+	o->price = co->price_text;
+	o->price_dec = co->price;
+	o->last = co->last;
+	o->db = co->db;
+	if (o->from != NULL && (o->start || o->end || o->last))
+		return cmdopt_usage("run", "--from DIR takes the range of that "
+		    "export; --start, --end and --last do not apply");
+	if (o->export_dir != NULL && o->from != NULL &&
+	    (o->prev_from != NULL || !o->compare))
+		return cmdopt_usage("run", "--export-dir: nothing is exported "
+		    "with --from DIR%s", o->compare ? " and --previous-from "
+		    "DIR" : "");
+	if (o->export_dir == NULL || o->export_dir[0] == '\0')
+		o->export_dir = o->dir;
+	if (cmdopt_list(&o->waste_st, &o->nwaste, o->waste) < 0)
+		return cmdopt_usage("run", "--waste-statuses: expected a list "
+		    "such as failed,canceled, got '%.100s'", o->waste);
+	/* a bad teams file fails now, before anything is exported */
+	if ((ret = cmdopt_finish(co)) != 0)
+		return ret;
+	o->teams = co->teams_path;
+	o->tm = co->teams;
+	return RUN_GO_ON;
 }
 
 int
 cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
-	unsigned long long n;
-	int c, ret;
+	struct cmdopt co;
+	size_t i;
+	int ret;
 
 	memset(&o, 0, sizeof(o));
-	o.dir = "usage-report";
-	o.top = 10;
-	o.price = "0.0006";
-	o.waste = FAILURES_WASTE;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:h", run_options, NULL)) != -1) {
-		const char *name = NULL;
-
-		switch (c) {
-		case OPT_ORG: name = "--org"; break;
-		case OPT_SHARED: name = "--shared-org"; break;
-		case OPT_API_URL: name = "--api-url"; break;
-		case OPT_TOKEN_FILE: name = "--token-file"; break;
-		case OPT_POLL: name = "--poll-interval"; break;
-		case OPT_TIMEOUT: name = "--timeout"; break;
-		case OPT_PARALLEL: name = "--parallel"; break;
-		case OPT_MAX_PART: name = "--max-part-size"; break;
-		case OPT_START: o.start = optarg; break;
-		case OPT_END: o.end = optarg; break;
-		case OPT_LAST: o.last = optarg; break;
-		case OPT_FORCE: argv_add(&o.export_args, "--force"); break;
-		case OPT_FROM: o.from = optarg; break;
-		case OPT_COMPARE: o.compare = 1; break;
-		case OPT_PREV_FROM: o.prev_from = optarg; o.compare = 1; break;
-		case OPT_PRICE: o.price = optarg; break;
-		case OPT_WASTE: o.waste = optarg; break;
-		case OPT_QUIET: o.quiet = 1; break;
-		case OPT_VERBOSE: o.verbose = 1; break;
-		case OPT_TEAMS: o.teams = optarg; break;
-		case OPT_DB: o.db = optarg; break;
-		case OPT_EXPORT_DIR: o.export_dir = optarg; break;
-		case 'o': o.dir = optarg; break;
-		case OPT_TOP:
-			if (parse_uint(optarg, 1000, &n) < 0 || n == 0) {
-				argv_release(&o.export_args);
-				return error("--top '%s': expected 1 to 1000",
-				    optarg), EXIT_USAGE;
-			}
-			o.top = (unsigned)n;
-			break;
-		case 'h':
-			fputs(run_usage, stdout);
-			argv_release(&o.export_args);
-			return EXIT_OK;
-		default:
-			argv_release(&o.export_args);
-			fputs("Try 'circleci-usage run --help'.\n", stderr);
-			return EXIT_USAGE;
-		}
-		if (c == OPT_TOKEN_FILE && strcmp(optarg, "-") == 0) {
-			o.token_stdin = 1;
-			name = NULL;
-		}
-		if (name != NULL) {
-			argv_add(&o.export_args, name);
-			argv_add(&o.export_args, optarg);
-		}
+	if ((ret = run_parse(&o, &co, argc, argv)) == RUN_GO_ON) {
+		progress_init(o.quiet);
+		progress_begin("run", "starting");
+		ret = run_start(&o);
+		progress_end();
 	}
-	if (optind < argc) {
-		argv_release(&o.export_args);
-		return error("run takes no arguments ('%s'); the artifacts "
-		    "directory is -o DIR", argv[optind]), EXIT_USAGE;
-	}
-	if (o.from != NULL && (o.start || o.end || o.last)) {
-		argv_release(&o.export_args);
-		return error("--from DIR takes the range of that export; "
-		    "--start, --end and --last do not apply"), EXIT_USAGE;
-	}
-	if (o.export_dir != NULL && o.from != NULL && (o.prev_from != NULL ||
-	    !o.compare)) {
-		argv_release(&o.export_args);
-		return error("--export-dir: nothing is exported with --from "
-		    "DIR%s", o.compare ? " and --previous-from DIR" : ""),
-		    EXIT_USAGE;
-	}
-	if (o.export_dir == NULL || o.export_dir[0] == '\0')
-		o.export_dir = o.dir;
-	if (o.waste[0] == '\0') {
-		argv_release(&o.export_args);
-		return error("--waste-statuses: expected a list such as "
-		    "failed,canceled"), EXIT_USAGE;
-	}
-	if (o.teams == NULL && getenv("CIRCLECI_USAGE_TEAMS") != NULL &&
-	    getenv("CIRCLECI_USAGE_TEAMS")[0] != '\0')
-		o.teams = getenv("CIRCLECI_USAGE_TEAMS");
-	/* a bad teams file fails now, before anything is exported */
-	if (o.teams != NULL && cmdopt_teams(o.teams, &o.tm) != 0) {
-		argv_release(&o.export_args);
-		return EXIT_USAGE;
-	}
-	progress_init(o.quiet);
-	progress_begin("run", "starting");
-	ret = run_start(&o);
-	progress_end();
-	teams_free(o.tm);
+	for (i = 0; i < o.nwaste; i++)
+		free(o.waste_st[i]);
+	free(o.waste_st);
 	argv_release(&o.export_args);
+	cmdopt_release(&co);
 	return ret;
 }

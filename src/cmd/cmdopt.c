@@ -273,6 +273,7 @@ cmdopt_shared(struct cmdopt *co, const char *cmd, enum cmdopt_id id,
 		return 0;
 	case CO_CREDIT_PRICE:
 		co->price = val->dec;
+		co->price_text = val->str;
 		return 0;
 	case CO_DB:
 		co->db = val->str;
@@ -297,8 +298,8 @@ cmdopt_init(struct cmdopt *co, const struct cmdopt_cmd *cmd,
 	co->cmd = cmd;
 	co->ro = ro;
 	co->fmt = FMT_CSV;
-	dec_parse(CMDOPT_CREDIT_PRICE, strlen(CMDOPT_CREDIT_PRICE),
-	    &co->price);
+	co->price_text = CMDOPT_CREDIT_PRICE;
+	dec_parse(co->price_text, strlen(co->price_text), &co->price);
 }
 
 /* getopt_long's tables from the command's list. */
@@ -433,7 +434,7 @@ cmdopt_finish(struct cmdopt *co)
 	int64_t start, end;
 	int ret;
 
-	if (co->last != NULL) {
+	if (co->last != NULL && ro != NULL) {
 		if (ro->since != INT32_MIN || ro->until != INT32_MAX)
 			return cmdopt_usage(cmd, "--last cannot be combined "
 			    "with --since or --until");
@@ -446,7 +447,8 @@ cmdopt_finish(struct cmdopt *co)
 	if (cmdopt_takes(co->cmd, CO_TEAMS)) {
 		if ((ret = cmdopt_teams(co->teams_path, &co->teams)) != 0)
 			return ret;
-		ro->teams = co->teams;
+		if (ro != NULL)
+			ro->teams = co->teams;
 	}
 	if (co->have_fmt || !cmdopt_takes(co->cmd, CO_FORMAT))
 		return 0;
@@ -593,34 +595,4 @@ cmdopt_dump(const struct cmdopt_cmd *cmd, FILE *f)
 			fputs(d->values, f);
 		fprintf(f, "\t%s\n", u->help != NULL ? u->help : d->help);
 	}
-}
-
-/* ---- for the commands that still parse with their own getopt tables ---- */
-
-int
-cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
-    const char *arg)
-{
-	static const enum cmdopt_id shared[] = {
-		CO_BY, CO_SINCE, CO_UNTIL, CO_PROJECT, CO_BRANCH,
-		CO_STATUS, CO_STRICT, CO_KEEP_DUPLICATES, CO_THREADS
-	};
-	struct cmdopt co;
-	struct cmdopt_value val;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
-		if (strcmp(cmdopt_table[shared[i]].name, name) == 0)
-			break;
-	if (i == sizeof(shared) / sizeof(shared[0]))
-		return 1;
-	memset(&co, 0, sizeof(co));
-	memset(&val, 0, sizeof(val));
-	co.ro = o;
-	if (cmdopt_table[shared[i]].arg != NULL &&
-	    (ret = cmdopt_check(cmd, shared[i], arg, &val)) != 0)
-		return ret;
-	val.str = arg;
-	return cmdopt_shared(&co, cmd, shared[i], &val) < 0 ? co.status : 0;
 }

@@ -30,6 +30,10 @@
 /* The price of one credit in USD when --credit-price is not given. */
 #define CMDOPT_CREDIT_PRICE "0.0006"
 
+/* --last's help where it sets an export's range (export, run) */
+#define CMDOPT_LAST_RANGE "the last N complete UTC days, ISO weeks or " \
+	"months (default: the last 7 complete days)"
+
 /* Every option of every command: cmdopt_table.c declares each one. */
 enum cmdopt_id {
 	CO_NONE = 0,
@@ -44,7 +48,7 @@ enum cmdopt_id {
 	CO_MIN_RUNS, CO_OVER_BELOW, CO_UNDER_FROM, CO_UNDER, CO_OVER,
 	CO_RATES, CO_QUIET, CO_SHARED_COSTS, CO_MIN_CHANGE,
 	CO_PREVIOUS_SINCE, CO_PREVIOUS_UNTIL, CO_BEFORE,
-	/* those of export, run, html and notify (their own parsers still) */
+	/* those of export, run, html and notify */
 	CO_ORG, CO_SHARED_ORG, CO_START, CO_END, CO_API_URL,
 	CO_TOKEN_FILE, CO_POLL_INTERVAL, CO_TIMEOUT, CO_PARALLEL,
 	CO_MAX_PART_SIZE, CO_FORCE, CO_VERBOSE, CO_JSON, CO_FROM,
@@ -150,6 +154,7 @@ struct cmdopt {
 	int have_fmt;
 	unsigned long long top;
 	dec_t price;
+	const char *price_text;	/* as given, or CMDOPT_CREDIT_PRICE */
 	struct teams *teams;	/* cmdopt_finish(): --teams, loaded */
 	int status;		/* the exit code when cmdopt_next() stops */
 	/* the parser's */
@@ -232,45 +237,5 @@ int cmdopt_format(const char *s, enum view_format *fmt);
 
 /* The format an output name asks for (.csv .json .md .txt), or -1. */
 int cmdopt_format_from_name(const char *path, enum view_format *fmt);
-
-/* ---- for export, run, html and notify until they use cmdopt_next() ---- */
-
-/*
- * One of the options shared with report, by name without its dashes
- * (getopt_long's longindex tells which): --by, --since, --until,
- * --project, --branch, --status, --strict, --keep-duplicates, --threads.
- * Returns 0 when handled, 1 when `name` is not one of them, or
- * EXIT_USAGE after the error.
- */
-int cmdopt_report(const char *cmd, struct report_opts *o, const char *name,
-    const char *arg);
-
-#define CMDOPT_SHARED 0x1000
-#define CMDOPT_BY_OPTIONS \
-	{ "by", required_argument, NULL, CMDOPT_SHARED }
-#define CMDOPT_FILTER_OPTIONS \
-	{ "since", required_argument, NULL, CMDOPT_SHARED }, \
-	{ "until", required_argument, NULL, CMDOPT_SHARED }, \
-	{ "project", required_argument, NULL, CMDOPT_SHARED }, \
-	{ "branch", required_argument, NULL, CMDOPT_SHARED }, \
-	{ "status", required_argument, NULL, CMDOPT_SHARED }
-#define CMDOPT_INPUT_OPTIONS \
-	{ "strict", no_argument, NULL, CMDOPT_SHARED }, \
-	{ "keep-duplicates", no_argument, NULL, CMDOPT_SHARED }, \
-	{ "threads", required_argument, NULL, CMDOPT_SHARED }
-
-#define CMDOPT_TEAMS_HELP \
-"  --teams FILE          the teams file (YAML) that maps projects to teams\n" \
-"                        for --by team (default $CIRCLECI_USAGE_TEAMS)\n"
-#define CMDOPT_FILTER_HELP \
-"  --since DATE          only job runs on or after DATE (YYYY-MM-DD)\n" \
-"  --until DATE          only job runs on or before DATE\n" \
-"  --project GLOB        only projects matching GLOB (repeatable)\n" \
-"  --branch GLOB         only branches matching GLOB (repeatable)\n" \
-"  --status LIST         only these JOB_BUILD_STATUS values (repeatable)\n"
-#define CMDOPT_INPUT_HELP \
-"  --strict              a bad row or value is an error, not a warning\n" \
-"  --keep-duplicates     count every row, even a job run seen before\n" \
-"  --threads N           reader threads (default: one per core)\n"
 
 #endif

@@ -138,16 +138,18 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "inclusive", NULL, 0, 0 },
 	[CO_API_URL] = { "api-url", 0, "URL", CO_K_TEXT, NULL,
 	    "API base (else CIRCLECI_API_URL, else "
-	    "https://circleci.com/api/v2)", NULL, 0, 0 },
+	    "https://circleci.com/api/v2); no user:password@ and no query "
+	    "string in it", NULL, 0, 0 },
 	[CO_TOKEN_FILE] = { "token-file", 0, "PATH", CO_K_TEXT, NULL,
-	    "read the API token from PATH (- for stdin)", NULL, 0, 0 },
+	    "read the API token from PATH (- for stdin); else "
+	    "CIRCLECI_API_TOKEN, CIRCLECI_TOKEN, CIRCLE_TOKEN", NULL, 0, 0 },
 	[CO_POLL_INTERVAL] = { "poll-interval", 0, "SECS", CO_K_SECONDS,
 	    "seconds, more than 0 and at most 3600",
 	    "first wait between polls (default 5; doubles to 60)", NULL, 0,
 	    0 },
 	[CO_TIMEOUT] = { "timeout", 0, "DURATION", CO_K_DURATION,
 	    "a duration such as 90s, 30m or 4h",
-	    "give up after 90s, 30m, 4h ...", NULL, 0, 0 },
+	    "give up after 90s, 30m, 4h ... (default 4h)", NULL, 0, 0 },
 	[CO_PARALLEL] = { "parallel", 0, "N", CO_K_THREADS,
 	    "a number from 1 to 64",
 	    "downloads at once (default 4)", NULL, 0, 0 },
@@ -191,30 +193,4 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "project team", 0, 0 },
 	[CO_WEBHOOK_FILE] = { "webhook-file", 0, "PATH", CO_K_TEXT, NULL,
 	    "read the webhook URL from PATH (- for stdin)", NULL, 0, 0 },
-};
-
-/*
- * The commands whose own parsers (cmd_export.c, cmd_run.c, cmd_html.c,
- * cmd_notify.c) do not use the table yet: what they take, for the
- * completions and the tests.  Each moves into its command's file when it
- * does.
- */
-static const struct cmdopt_use run_opts[] = {
-	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
-	CMDOPT(CO_END), CMDOPT(CO_LAST), CMDOPT(CO_API_URL),
-	CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL), CMDOPT(CO_TIMEOUT),
-	CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
-	CMDOPT_ARG(CO_OUTPUT, "the artifacts directory (default "
-	    "usage-report)", "DIR"),
-	CMDOPT(CO_EXPORT_DIR), CMDOPT(CO_FROM), CMDOPT(CO_COMPARE),
-	CMDOPT(CO_PREVIOUS_FROM), CMDOPT(CO_TOP), CMDOPT(CO_CREDIT_PRICE),
-	CMDOPT(CO_WASTE_STATUSES), CMDOPT(CO_TEAMS), CMDOPT(CO_QUIET),
-	CMDOPT(CO_VERBOSE), CMDOPT(CO_DB), CMDOPT(CO_HELP),
-	CMDOPT_END
-};
-
-const struct cmdopt_cmd run_cmd = {
-	.name = "run",
-	.summary = "export, then write the page, reports, charts and summary",
-	.opts = run_opts,
 };

@@ -577,11 +577,13 @@ run_err() {
 	    [ ! -e "$T/never.dir" ] && ok "run $*: exit 2, $msg" ||
 	    ko "run $*: exit 2, $msg" "exit $status: $(cat "$T/err")"
 }
-run_err "--top '0': expected 1 to 1000" --top 0
-run_err "--credit-price 'x': expected a price in USD" --credit-price x
-run_err "--waste-statuses: expected a list" --waste-statuses ""
+run_err "run: --top: expected a whole number of at least 1, got '0'" --top 0
+run_err "run: --top: expected 1 to 1000, got 1001" --top 1001
+run_err "run: --credit-price: expected a price in USD such as 0.0006, got 'x'" --credit-price x
+run_err "run: --waste-statuses: expected a comma-separated list of statuses, got ''" --waste-statuses ""
+run_err "run: --waste-statuses: expected a comma-separated list of statuses, got 'failed,,canceled'" --waste-statuses failed,,canceled
 run_err "--from DIR takes the range of that export" --from "$T/d" --last 7d
-run_err "run takes no arguments ('extra')" extra
+run_err "run: takes no arguments ('extra')" extra
 # db and ingest take no -o
 dbusage() {
 	msg=$1
