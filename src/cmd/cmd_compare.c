@@ -19,19 +19,17 @@
 
 static const struct cmdopt_use compare_opts[] = {
 	CMDOPT_HEADING("Grouping and filters (applied to both sides):"),
-	CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL),
-	CMDOPT(CO_LAST), CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH),
-	CMDOPT(CO_STATUS),
+	CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
 	CMDOPT_HEADING("Output:"),
 	CMDOPT(CO_MIN_CHANGE), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
 	CMDOPT(CO_FORMAT), CMDOPT(CO_OUTPUT),
 	CMDOPT_HEADING("Input:"),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
+	CMDOPT_INPUT,
 	CMDOPT_HELP(CO_DB, "both periods from history (see ingest; - "
 	    "for the default database): the previous period is "
 	    "--previous-since/--previous-until, the current one "
 	    "--since/--until"),
-	CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL), CMDOPT(CO_HELP),
+	CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL),
 	CMDOPT_END
 };
 

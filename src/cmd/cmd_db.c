@@ -15,7 +15,7 @@
 
 static const struct cmdopt_use db_opts[] = {
 	CMDOPT_HELP(CO_DB, "the database (default as for ingest)"),
-	CMDOPT(CO_BEFORE), CMDOPT(CO_HELP),
+	CMDOPT(CO_BEFORE),
 	CMDOPT_END
 };
 

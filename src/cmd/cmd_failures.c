@@ -19,8 +19,7 @@ static const struct cmdopt_use failures_opts[] = {
 	CMDOPT_HEADING("Options:"),
 	CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values of "
 	    "wasted runs (default " FAILURES_WASTE "; any case)"),
-	CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST),
-	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH),
+	CMDOPT_FILTERS,
 	CMDOPT_HELP(CO_TOP, "keep the first N rows (the totals cover all)"),
 	CMDOPT(CO_CSV_SAFE),
 	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
@@ -28,8 +27,7 @@ static const struct cmdopt_use failures_opts[] = {
 	CMDOPT(CO_DB), CMDOPT(CO_OUTPUT),
 	CMDOPT_HELP(CO_CREDIT_PRICE, "price of one credit for "
 	    "wasted_usd (default " CMDOPT_CREDIT_PRICE ")"),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
-	CMDOPT(CO_HELP),
+	CMDOPT_INPUT,
 	CMDOPT_END
 };
 

@@ -39,11 +39,10 @@ static const struct cmdopt_use html_opts[] = {
 	    "proportional (default), even or none, as for chargeback"),
 	CMDOPT(CO_CREDIT_PRICE),
 	CMDOPT_HEADING("Filters (the previous period too, but the dates):"),
-	CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST),
-	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH), CMDOPT(CO_STATUS),
+	CMDOPT_FILTERS,
 	CMDOPT_HEADING("Input:"),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
-	CMDOPT(CO_DB), CMDOPT(CO_HELP),
+	CMDOPT_INPUT,
+	CMDOPT(CO_DB),
 	CMDOPT_END
 };
 

@@ -23,7 +23,6 @@ static const struct cmdopt_use ingest_opts[] = {
 	CMDOPT_HELP(CO_QUIET, "no progress on stderr (shown for inputs "
 	    "that take more than a second or two: a live line on a "
 	    "terminal, else a line now and then)"),
-	CMDOPT(CO_HELP),
 	CMDOPT_END
 };
 

@@ -66,11 +66,9 @@ static const struct cmdopt_use notify_opts[] = {
 	CMDOPT_HELP(CO_TIMEOUT, "give up posting after this long: 90s, 5m "
 	    "(default 60s); 429 and 5xx answers are retried until then"),
 	CMDOPT_HEADING("Filters (both periods):"),
-	CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST),
-	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH), CMDOPT(CO_STATUS),
+	CMDOPT_FILTERS,
 	CMDOPT_HEADING("Input:"),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
-	CMDOPT(CO_HELP),
+	CMDOPT_INPUT,
 	CMDOPT_END
 };
 

@@ -21,9 +21,7 @@
 
 static const struct cmdopt_use report_opts[] = {
 	CMDOPT_HEADING("Grouping and filters:"),
-	CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL),
-	CMDOPT(CO_LAST), CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH),
-	CMDOPT(CO_STATUS),
+	CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
 	CMDOPT_HEADING("Output:"),
 	CMDOPT(CO_SORT), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
 	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
@@ -34,8 +32,8 @@ static const struct cmdopt_use report_opts[] = {
 	CMDOPT_HELP(CO_TITLE, "the chart's title (default: the metric "
 	    "and the keys)"),
 	CMDOPT_HEADING("Input:"),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
-	CMDOPT(CO_DB), CMDOPT(CO_HELP),
+	CMDOPT_INPUT,
+	CMDOPT(CO_DB),
 	CMDOPT_END
 };
 

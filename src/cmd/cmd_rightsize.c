@@ -19,15 +19,13 @@ static const struct cmdopt_use rightsize_opts[] = {
 	CMDOPT_HEADING("Options:"),
 	CMDOPT(CO_MIN_RUNS), CMDOPT(CO_OVER_BELOW), CMDOPT(CO_UNDER_FROM),
 	CMDOPT(CO_UNDER), CMDOPT(CO_OVER),	/* old names, with a warning */
-	CMDOPT(CO_RATES), CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST),
-	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH),
+	CMDOPT(CO_RATES), CMDOPT_FILTERS,
 	CMDOPT_HELP(CO_TOP, "keep the first N rows"), CMDOPT(CO_CSV_SAFE),
 	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
 	    "(default otherwise), json (rows, meta), markdown"),
 	CMDOPT(CO_OUTPUT),
 	CMDOPT_HELP(CO_QUIET, "no note of the runs without utilization data"),
-	CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), CMDOPT(CO_THREADS),
-	CMDOPT(CO_HELP),
+	CMDOPT_INPUT,
 	CMDOPT_END
 };
 

@@ -68,7 +68,6 @@ static const struct cmdopt_use run_opts[] = {
 	CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
 	CMDOPT_HELP(CO_DB, "also ingest the export (and previous/) into this "
 	    "history database (- for the default)"),
-	CMDOPT(CO_HELP),
 	CMDOPT_END
 };
 

@@ -109,7 +109,13 @@ struct cmdopt_use {
 #define CMDOPT_HELP(id, help) { id, help, NULL }
 #define CMDOPT_ARG(id, help, arg) { id, help, arg }
 #define CMDOPT_HEADING(text) { CO_HEADING, text, NULL }
-#define CMDOPT_END { CO_NONE, NULL, NULL }
+/* the filters every reader takes, the options of its input, and the end
+ * of a list (--help, which every command takes) */
+#define CMDOPT_FILTERS CMDOPT(CO_SINCE), CMDOPT(CO_UNTIL), CMDOPT(CO_LAST), \
+	CMDOPT(CO_PROJECT), CMDOPT(CO_BRANCH), CMDOPT(CO_STATUS)
+#define CMDOPT_INPUT CMDOPT(CO_STRICT), CMDOPT(CO_KEEP_DUPLICATES), \
+	CMDOPT(CO_THREADS)
+#define CMDOPT_END CMDOPT(CO_HELP), { CO_NONE, NULL, NULL }
 
 #define CMDOPT_CHARTS 0x1	/* --format takes png and svg too */
 #define CMDOPT_DB_TARGET 0x2	/* --db is where PATHs go (ingest), not
