@@ -17,18 +17,6 @@
 #include "util.h"
 #include "view.h"
 
-static const struct cmdopt_use chargeback_opts[] = {
-	CMDOPT_HELP(CO_TEAMS, "the teams file (YAML) that maps "
-	    "projects to teams (default $CIRCLECI_USAGE_TEAMS)"),
-	CMDOPT(CO_SHARED_COSTS), CMDOPT_FILTERS,
-	CMDOPT_HEADING("Output:"),
-	CMDOPT(CO_CSV_SAFE), CMDOPT(CO_FORMAT), CMDOPT(CO_DB), CMDOPT(CO_OUTPUT),
-	CMDOPT(CO_CREDIT_PRICE),
-	CMDOPT_HEADING("Input:"),
-	CMDOPT_INPUT,
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd chargeback_cmd = {
 	.name = "chargeback",
 	.summary = "credits per team, shared costs spread exactly",
@@ -42,7 +30,16 @@ const struct cmdopt_cmd chargeback_cmd = {
 "no team matches are (unassigned).  Job runs without a PROJECT_NAME are\n"
 "shared costs, spread across the teams in hundredths of a credit that add\n"
 "up exactly; the totals are report's.\n",
-	.opts = chargeback_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML) that maps "
+		    "projects to teams (default $CIRCLECI_USAGE_TEAMS)"),
+		CMDOPT(CO_SHARED_COSTS), CMDOPT_FILTERS,
+		CMDOPT_HEADING("Output:"),
+		CMDOPT(CO_CSV_SAFE), CMDOPT(CO_FORMAT), CMDOPT(CO_DB),
+		CMDOPT(CO_OUTPUT), CMDOPT(CO_CREDIT_PRICE),
+		CMDOPT_HEADING("Input:"),
+		CMDOPT_INPUT, CMDOPT_END
+	},
 };
 
 int
@@ -65,9 +62,9 @@ cmd_chargeback(int argc, char **argv)
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		if (id == CO_SHARED_COSTS &&
 		    chargeback_mode_parse(val.str, &mode) < 0) {
-			co.status = cmdopt_usage("chargeback", "--shared-costs: "
-			    "expected proportional, even or none, got "
-			    "'%.100s'", val.str);
+			co.status = cmdopt_usage("chargeback",
+			    "--shared-costs: expected proportional, even or "
+			    "none, got '%.100s'", val.str);
 			id = -1;
 			break;
 		}

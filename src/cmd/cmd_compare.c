@@ -17,22 +17,6 @@
 #include "report.h"
 #include "util.h"
 
-static const struct cmdopt_use compare_opts[] = {
-	CMDOPT_HEADING("Grouping and filters (applied to both sides):"),
-	CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
-	CMDOPT_HEADING("Output:"),
-	CMDOPT(CO_MIN_CHANGE), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
-	CMDOPT(CO_FORMAT), CMDOPT(CO_OUTPUT),
-	CMDOPT_HEADING("Input:"),
-	CMDOPT_INPUT,
-	CMDOPT_HELP(CO_DB, "both periods from history (see ingest; - "
-	    "for the default database): the previous period is "
-	    "--previous-since/--previous-until, the current one "
-	    "--since/--until"),
-	CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd compare_cmd = {
 	.name = "compare",
 	.summary = "what changed between two periods, group by group",
@@ -49,7 +33,21 @@ const struct cmdopt_cmd compare_cmd = {
 "change_pct (empty for a new group, -100 for a gone one) and trend (new,\n"
 "gone, up, down, same), the largest absolute change first.  With one\n"
 "RUN_DIR (made by run --compare), its previous period against its own.\n",
-	.opts = compare_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Grouping and filters (applied to both sides):"),
+		CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
+		CMDOPT_HEADING("Output:"),
+		CMDOPT(CO_MIN_CHANGE), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
+		CMDOPT(CO_FORMAT), CMDOPT(CO_OUTPUT),
+		CMDOPT_HEADING("Input:"),
+		CMDOPT_INPUT,
+		CMDOPT_HELP(CO_DB, "both periods from history (see ingest; - "
+		    "for the default database): the previous period is "
+		    "--previous-since/--previous-until, the current one "
+		    "--since/--until"),
+		CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL),
+		CMDOPT_END
+	},
 };
 
 /*

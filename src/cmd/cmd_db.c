@@ -13,12 +13,6 @@
 #include "db.h"
 #include "util.h"
 
-static const struct cmdopt_use db_opts[] = {
-	CMDOPT_HELP(CO_DB, "the database (default as for ingest)"),
-	CMDOPT(CO_BEFORE),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd db_cmd = {
 	.name = "db",
 	.summary = "the history database: info, prune --before DATE",
@@ -28,7 +22,10 @@ const struct cmdopt_cmd db_cmd = {
 "\n"
 "info: the history database's span, row counts and size.\n"
 "prune: delete the job runs dated before DATE (YYYY-MM-DD), atomically.\n",
-	.opts = db_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HELP(CO_DB, "the database (default as for ingest)"),
+		CMDOPT(CO_BEFORE), CMDOPT_END
+	},
 	.operands = "info prune",
 };
 

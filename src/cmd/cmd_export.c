@@ -22,22 +22,6 @@
 #include "statusline.h"
 #include "util.h"
 
-static const struct cmdopt_use export_opts[] = {
-	CMDOPT_HEADING("What:"),
-	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
-	CMDOPT(CO_END),
-	CMDOPT_HELP(CO_LAST, CMDOPT_LAST_RANGE),
-	CMDOPT_HEADING("Where and how:"),
-	CMDOPT_ARG(CO_OUTPUT, "export directory (default ./usage-export)",
-	    "DIR"),
-	CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL),
-	CMDOPT(CO_TIMEOUT),
-	CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE),
-	CMDOPT(CO_FORCE), CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
-	CMDOPT(CO_JSON),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd export_cmd = {
 	.name = "export",
 	.summary = "create Usage API exports and download every part",
@@ -49,7 +33,20 @@ const struct cmdopt_cmd export_cmd = {
 "Running the same request again resumes an unfinished export; another\n"
 "range or org replaces it (the old files go once the new one is complete).\n"
 "One export at a time per DIR (DIR/.lock).\n",
-	.opts = export_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("What:"),
+		CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
+		CMDOPT(CO_END),
+		CMDOPT_HELP(CO_LAST, CMDOPT_LAST_RANGE),
+		CMDOPT_HEADING("Where and how:"),
+		CMDOPT_ARG(CO_OUTPUT, "export directory (default "
+		    "./usage-export)", "DIR"),
+		CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE),
+		CMDOPT(CO_POLL_INTERVAL), CMDOPT(CO_TIMEOUT),
+		CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
+		CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE), CMDOPT(CO_JSON),
+		CMDOPT_END
+	},
 };
 
 /* What export_parse() returns to say "go on" rather than an exit code. */

@@ -15,22 +15,6 @@
 #include "report.h"
 #include "util.h"
 
-static const struct cmdopt_use failures_opts[] = {
-	CMDOPT_HEADING("Options:"),
-	CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values of "
-	    "wasted runs (default " FAILURES_WASTE "; any case)"),
-	CMDOPT_FILTERS,
-	CMDOPT_HELP(CO_TOP, "keep the first N rows (the totals cover all)"),
-	CMDOPT(CO_CSV_SAFE),
-	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
-	    "(default otherwise), json (rows, totals, meta), markdown"),
-	CMDOPT(CO_DB), CMDOPT(CO_OUTPUT),
-	CMDOPT_HELP(CO_CREDIT_PRICE, "price of one credit for "
-	    "wasted_usd (default " CMDOPT_CREDIT_PRICE ")"),
-	CMDOPT_INPUT,
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd failures_cmd = {
 	.name = "failures",
 	.summary = "the cost of failing jobs: wasted runs and credits",
@@ -42,7 +26,21 @@ const struct cmdopt_cmd failures_cmd = {
 "wasted runs (whose status is in --waste-statuses), the failure rate, and\n"
 "the credits the wasted runs spent, with their share of all credits and\n"
 "their cost; most wasted credits first.  PATH is as for `report`.\n",
-	.opts = failures_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Options:"),
+		CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values "
+		    "of wasted runs (default " FAILURES_WASTE "; any case)"),
+		CMDOPT_FILTERS,
+		CMDOPT_HELP(CO_TOP, "keep the first N rows (the totals cover "
+		    "all)"),
+		CMDOPT(CO_CSV_SAFE),
+		CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
+		    "(default otherwise), json (rows, totals, meta), markdown"),
+		CMDOPT(CO_DB), CMDOPT(CO_OUTPUT),
+		CMDOPT_HELP(CO_CREDIT_PRICE, "price of one credit for "
+		    "wasted_usd (default " CMDOPT_CREDIT_PRICE ")"),
+		CMDOPT_INPUT, CMDOPT_END
+	},
 	.epilog =
 "Columns: project, workflow, job, runs, wasted_runs, failure_rate_pct,\n"
 "wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n",

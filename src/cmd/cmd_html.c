@@ -18,34 +18,6 @@
 #include "page.h"
 #include "util.h"
 
-static const struct cmdopt_use html_opts[] = {
-	CMDOPT_HEADING("Options:"),
-	CMDOPT_HELP(CO_OUTPUT, "write to FILE (atomically) instead of "
-	    "stdout"),
-	CMDOPT_HELP(CO_PREVIOUS, "an export of the previous period, to "
-	    "compare with (repeatable)"),
-	CMDOPT_HELP(CO_WASTE_STATUSES, "the statuses of failed runs (default "
-	    FAILURES_WASTE ")"),
-	CMDOPT_HELP(CO_TOP, "rows in the workflow and job tables (default "
-	    "20)"),
-	CMDOPT_HELP(CO_TITLE, "the page's title"),
-	CMDOPT_HELP(CO_RIGHTSIZE, "add a rightsizing section (as `rightsize` "
-	    "with its defaults)"),
-	CMDOPT_HELP(CO_RATES, "its rates (see rightsize --help); implies "
-	    "--rightsize"),
-	CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): a section per team and "
-	    "a chargeback (default $CIRCLECI_USAGE_TEAMS)"),
-	CMDOPT_HELP(CO_SHARED_COSTS, "the chargeback's shared costs: "
-	    "proportional (default), even or none, as for chargeback"),
-	CMDOPT(CO_CREDIT_PRICE),
-	CMDOPT_HEADING("Filters (the previous period too, but the dates):"),
-	CMDOPT_FILTERS,
-	CMDOPT_HEADING("Input:"),
-	CMDOPT_INPUT,
-	CMDOPT(CO_DB),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd html_cmd = {
 	.name = "html",
 	.summary = "one self-contained HTML page: headline, charts, tables",
@@ -58,7 +30,32 @@ const struct cmdopt_cmd html_cmd = {
 "project and per day, resource classes and executors, the top workflows\n"
 "and jobs, the cost of failing jobs, and data quality.  Inline CSS, SVG\n"
 "and a little script; no request to any other file or host.\n",
-	.opts = html_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Options:"),
+		CMDOPT_HELP(CO_OUTPUT, "write to FILE (atomically) instead of "
+		    "stdout"),
+		CMDOPT_HELP(CO_PREVIOUS, "an export of the previous period, "
+		    "to compare with (repeatable)"),
+		CMDOPT_HELP(CO_WASTE_STATUSES, "the statuses of failed runs "
+		    "(default " FAILURES_WASTE ")"),
+		CMDOPT_HELP(CO_TOP, "rows in the workflow and job tables "
+		    "(default 20)"),
+		CMDOPT_HELP(CO_TITLE, "the page's title"),
+		CMDOPT_HELP(CO_RIGHTSIZE, "add a rightsizing section (as "
+		    "`rightsize` with its defaults)"),
+		CMDOPT_HELP(CO_RATES, "its rates (see rightsize --help); "
+		    "implies --rightsize"),
+		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): a section per "
+		    "team and a chargeback (default $CIRCLECI_USAGE_TEAMS)"),
+		CMDOPT_HELP(CO_SHARED_COSTS, "the chargeback's shared costs: "
+		    "proportional (default), even or none, as for chargeback"),
+		CMDOPT(CO_CREDIT_PRICE),
+		CMDOPT_HEADING("Filters (the previous period too, but the "
+		    "dates):"),
+		CMDOPT_FILTERS,
+		CMDOPT_HEADING("Input:"),
+		CMDOPT_INPUT, CMDOPT(CO_DB), CMDOPT_END
+	},
 };
 
 /* What html_parse() returns to say "go on" rather than an exit code. */

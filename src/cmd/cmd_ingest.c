@@ -15,17 +15,6 @@
 #include "progress.h"
 #include "util.h"
 
-static const struct cmdopt_use ingest_opts[] = {
-	CMDOPT_HELP(CO_DB, "the database (default "
-	    "$XDG_DATA_HOME/circleci-usage/usage.db, else "
-	    "~/.local/share/circleci-usage/usage.db), created on first "
-	    "use"),
-	CMDOPT_HELP(CO_QUIET, "no progress on stderr (shown for inputs "
-	    "that take more than a second or two: a live line on a "
-	    "terminal, else a line now and then)"),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd ingest_cmd = {
 	.name = "ingest",
 	.summary = "load exports into the history database (each job once)",
@@ -36,7 +25,16 @@ const struct cmdopt_cmd ingest_cmd = {
 "(keyed by JOB_ID): ingesting the same or an overlapping export again\n"
 "adds only the job runs not stored yet.  All PATHs are one transaction:\n"
 "if any fails, nothing is stored.  PATH is as for report.\n",
-	.opts = ingest_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HELP(CO_DB, "the database (default "
+		    "$XDG_DATA_HOME/circleci-usage/usage.db, else "
+		    "~/.local/share/circleci-usage/usage.db), created on "
+		    "first use"),
+		CMDOPT_HELP(CO_QUIET, "no progress on stderr (shown for "
+		    "inputs that take more than a second or two: a live line "
+		    "on a terminal, else a line now and then)"),
+		CMDOPT_END
+	},
 	.flags = CMDOPT_DB_TARGET,
 };
 

@@ -38,45 +38,45 @@ static const char notify_usage[] =
 "--webhook-file; never from the command line, and it is never printed\n"
 "(nor is it accepted with a user:password@ in it).\n";
 
-static const struct cmdopt_use notify_opts[] = {
-	CMDOPT_HEADING("Options:"),
-	CMDOPT_HELP(CO_PREVIOUS, "the previous period's export or run "
-	    "directory (repeatable); instead of run.json's"),
-	CMDOPT_HELP(CO_DB, "both periods from history (see ingest; - for the "
-	    "default database) instead of PATHs: the current one is "
-	    "--since/--until, the previous one --previous-since/"
-	    "--previous-until"),
-	CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL),
-	CMDOPT_HELP(CO_ALERT, "a rule, NAME OP NUMBER (repeatable): OP is >, "
-	    ">=, < or <=; NAME is total_credits, cost_usd, jobs, change_pct, "
-	    "failed_credits_pct, project.total_credits or project.change_pct "
-	    "(fires when any project matches); e.g. 'change_pct > 20'"),
-	CMDOPT(CO_ONLY_ON_ALERT), CMDOPT(CO_FAIL_ON_ALERT),
-	CMDOPT_HELP(CO_DRY_RUN, "print the message's JSON payload, post "
-	    "nothing (no webhook needed)"),
-	CMDOPT(CO_WEBHOOK_FILE),
-	CMDOPT_HELP(CO_TOP, "projects listed (default 10); the rest in one "
-	    "line"),
-	CMDOPT(CO_LIST_BY), CMDOPT(CO_TEAMS),
-	CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values of failed "
-	    "runs, for failed_credits_pct (default " FAILURES_WASTE ")"),
-	CMDOPT(CO_CREDIT_PRICE),
-	CMDOPT_HELP(CO_TITLE, "the message's header (default: CircleCI usage "
-	    "and the period)"),
-	CMDOPT_HELP(CO_TIMEOUT, "give up posting after this long: 90s, 5m "
-	    "(default 60s); 429 and 5xx answers are retried until then"),
-	CMDOPT_HEADING("Filters (both periods):"),
-	CMDOPT_FILTERS,
-	CMDOPT_HEADING("Input:"),
-	CMDOPT_INPUT,
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd notify_cmd = {
 	.name = "notify",
 	.summary = "post a period's usage and alerts to Slack",
 	.usage = notify_usage,
-	.opts = notify_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Options:"),
+		CMDOPT_HELP(CO_PREVIOUS, "the previous period's export or run "
+		    "directory (repeatable); instead of run.json's"),
+		CMDOPT_HELP(CO_DB, "both periods from history (see ingest; - "
+		    "for the default database) instead of PATHs: the current "
+		    "one is --since/--until, the previous one "
+		    "--previous-since/--previous-until"),
+		CMDOPT(CO_PREVIOUS_SINCE), CMDOPT(CO_PREVIOUS_UNTIL),
+		CMDOPT_HELP(CO_ALERT, "a rule, NAME OP NUMBER (repeatable): "
+		    "OP is >, >=, < or <=; NAME is total_credits, cost_usd, "
+		    "jobs, change_pct, failed_credits_pct, "
+		    "project.total_credits or project.change_pct (fires when "
+		    "any project matches); e.g. 'change_pct > 20'"),
+		CMDOPT(CO_ONLY_ON_ALERT), CMDOPT(CO_FAIL_ON_ALERT),
+		CMDOPT_HELP(CO_DRY_RUN, "print the message's JSON payload, "
+		    "post nothing (no webhook needed)"),
+		CMDOPT(CO_WEBHOOK_FILE),
+		CMDOPT_HELP(CO_TOP, "projects listed (default 10); the rest "
+		    "in one line"),
+		CMDOPT(CO_LIST_BY), CMDOPT(CO_TEAMS),
+		CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values "
+		    "of failed runs, for failed_credits_pct (default "
+		    FAILURES_WASTE ")"),
+		CMDOPT(CO_CREDIT_PRICE),
+		CMDOPT_HELP(CO_TITLE, "the message's header (default: "
+		    "CircleCI usage and the period)"),
+		CMDOPT_HELP(CO_TIMEOUT, "give up posting after this long: "
+		    "90s, 5m (default 60s); 429 and 5xx answers are retried "
+		    "until then"),
+		CMDOPT_HEADING("Filters (both periods):"),
+		CMDOPT_FILTERS,
+		CMDOPT_HEADING("Input:"),
+		CMDOPT_INPUT, CMDOPT_END
+	},
 	.operands = "slack",
 };
 

@@ -19,24 +19,6 @@
 #include "util.h"
 #include "view.h"
 
-static const struct cmdopt_use report_opts[] = {
-	CMDOPT_HEADING("Grouping and filters:"),
-	CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
-	CMDOPT_HEADING("Output:"),
-	CMDOPT(CO_SORT), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
-	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
-	    "(default otherwise), json, markdown; png or svg: a chart"),
-	CMDOPT(CO_OUTPUT), CMDOPT(CO_CREDIT_PRICE),
-	CMDOPT_HEADING("Charts (--format png or svg):"),
-	CMDOPT(CO_WIDTH), CMDOPT(CO_HEIGHT),
-	CMDOPT_HELP(CO_TITLE, "the chart's title (default: the metric "
-	    "and the keys)"),
-	CMDOPT_HEADING("Input:"),
-	CMDOPT_INPUT,
-	CMDOPT(CO_DB),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd report_cmd = {
 	.name = "report",
 	.summary = "sum exports' credits by project, job, day, ... (exact)",
@@ -47,7 +29,21 @@ const struct cmdopt_cmd report_cmd = {
 "Sum the job runs of Usage API exports, grouped by any keys.  PATH is an\n"
 "export part (gzip or plain CSV), a directory (every *.csv.gz and *.csv\n"
 "below it, or the files its manifest.json lists), or - for stdin.\n",
-	.opts = report_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Grouping and filters:"),
+		CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
+		CMDOPT_HEADING("Output:"),
+		CMDOPT(CO_SORT), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
+		CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
+		    "(default otherwise), json, markdown; png or svg: a chart"),
+		CMDOPT(CO_OUTPUT), CMDOPT(CO_CREDIT_PRICE),
+		CMDOPT_HEADING("Charts (--format png or svg):"),
+		CMDOPT(CO_WIDTH), CMDOPT(CO_HEIGHT),
+		CMDOPT_HELP(CO_TITLE, "the chart's title (default: the metric "
+		    "and the keys)"),
+		CMDOPT_HEADING("Input:"),
+		CMDOPT_INPUT, CMDOPT(CO_DB), CMDOPT_END
+	},
 	.epilog =
 "A chart with a time key in --by (day, week, month) stacks the top groups\n"
 "of the other keys (or projects) per period, --top 8 by default; any other\n"
@@ -121,7 +117,8 @@ report_write(struct cmdopt *co, struct view *v, const struct chart_opts *co2,
 	if (out_open(&out, co->output) < 0)
 		return EXIT_FAILURE_OTHER;
 	if (view_write(v, out.f, co->fmt) < 0) {
-		e = errno;	/* out_abort's fclose and unlink may change it */
+		/* out_abort's fclose and unlink may change errno */
+		e = errno;
 		out_abort(&out);
 		error("cannot write '%s': %s", co->output != NULL ?
 		    co->output : "standard output", strerror(e));

@@ -15,20 +15,6 @@
 #include "rightsize.h"
 #include "util.h"
 
-static const struct cmdopt_use rightsize_opts[] = {
-	CMDOPT_HEADING("Options:"),
-	CMDOPT(CO_MIN_RUNS), CMDOPT(CO_OVER_BELOW), CMDOPT(CO_UNDER_FROM),
-	CMDOPT(CO_UNDER), CMDOPT(CO_OVER),	/* old names, with a warning */
-	CMDOPT(CO_RATES), CMDOPT_FILTERS,
-	CMDOPT_HELP(CO_TOP, "keep the first N rows"), CMDOPT(CO_CSV_SAFE),
-	CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
-	    "(default otherwise), json (rows, meta), markdown"),
-	CMDOPT(CO_OUTPUT),
-	CMDOPT_HELP(CO_QUIET, "no note of the runs without utilization data"),
-	CMDOPT_INPUT,
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd rightsize_cmd = {
 	.name = "rightsize",
 	.summary = "resource classes too big or too small, and the savings",
@@ -43,7 +29,20 @@ const struct cmdopt_cmd rightsize_cmd = {
 "executor and family and the credits it would save per 30 days; `under`\n"
 "when either is at least --under-from percent; else `ok`.  Runs without\n"
 "utilization data are left out and counted.  PATH is as for `report`.\n",
-	.opts = rightsize_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Options:"),
+		CMDOPT(CO_MIN_RUNS), CMDOPT(CO_OVER_BELOW), CMDOPT(CO_UNDER_FROM),
+		CMDOPT(CO_UNDER), CMDOPT(CO_OVER),	/* old names: a warning */
+		CMDOPT(CO_RATES), CMDOPT_FILTERS,
+		CMDOPT_HELP(CO_TOP, "keep the first N rows"),
+		CMDOPT(CO_CSV_SAFE),
+		CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
+		    "(default otherwise), json (rows, meta), markdown"),
+		CMDOPT(CO_OUTPUT),
+		CMDOPT_HELP(CO_QUIET, "no note of the runs without "
+		    "utilization data"),
+		CMDOPT_INPUT, CMDOPT_END
+	},
 	.epilog =
 "Savings: the group's billed minutes (its compute credits over the\n"
 "class's rate) times the difference of the two rates, per 30 days of the\n"

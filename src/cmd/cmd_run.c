@@ -40,42 +40,42 @@ static const char run_usage[] =
 "for (or the --from export's): job runs outside it are left out, with a\n"
 "warning.  DIR can be read again by report, html, compare and notify.\n";
 
-static const struct cmdopt_use run_opts[] = {
-	CMDOPT_HEADING("Export options:"),
-	CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
-	CMDOPT(CO_END), CMDOPT_HELP(CO_LAST, CMDOPT_LAST_RANGE),
-	CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE), CMDOPT(CO_POLL_INTERVAL),
-	CMDOPT(CO_TIMEOUT),
-	CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
-	CMDOPT_HEADING("Options:"),
-	CMDOPT_ARG(CO_OUTPUT, "the artifacts directory (default "
-	    "usage-report)", "DIR"),
-	CMDOPT_HELP(CO_EXPORT_DIR, "export into EDIR/export and "
-	    "EDIR/previous instead of DIR, to keep the raw exports out of the "
-	    "artifacts (run.json records where they are)"),
-	CMDOPT(CO_FROM),
-	CMDOPT_HELP(CO_COMPARE, "also export the previous period into "
-	    "DIR/previous and compare with it"),
-	CMDOPT_HELP(CO_PREVIOUS_FROM, "the previous period from this export "
-	    "(implies --compare; nothing more is exported)"),
-	CMDOPT_HELP(CO_TOP, "projects in the charts and the summary, 1 to "
-	    "1000 (default 10)"),
-	CMDOPT(CO_CREDIT_PRICE),
-	CMDOPT_HELP(CO_WASTE_STATUSES, "statuses of failed runs (default "
-	    FAILURES_WASTE ")"),
-	CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): by-team.csv|json and "
-	    "the page's team sections (default $CIRCLECI_USAGE_TEAMS)"),
-	CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
-	CMDOPT_HELP(CO_DB, "also ingest the export (and previous/) into this "
-	    "history database (- for the default)"),
-	CMDOPT_END
-};
-
 const struct cmdopt_cmd run_cmd = {
 	.name = "run",
 	.summary = "export, then write the page, reports, charts and summary",
 	.usage = run_usage,
-	.opts = run_opts,
+	.opts = (const struct cmdopt_use[]){
+		CMDOPT_HEADING("Export options:"),
+		CMDOPT(CO_ORG), CMDOPT(CO_SHARED_ORG), CMDOPT(CO_START),
+		CMDOPT(CO_END),
+		CMDOPT_HELP(CO_LAST, CMDOPT_LAST_RANGE),
+		CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE),
+		CMDOPT(CO_POLL_INTERVAL), CMDOPT(CO_TIMEOUT),
+		CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
+		CMDOPT_HEADING("Options:"),
+		CMDOPT_ARG(CO_OUTPUT, "the artifacts directory (default "
+		    "usage-report)", "DIR"),
+		CMDOPT_HELP(CO_EXPORT_DIR, "export into EDIR/export and "
+		    "EDIR/previous instead of DIR, to keep the raw exports "
+		    "out of the artifacts (run.json records where they are)"),
+		CMDOPT(CO_FROM),
+		CMDOPT_HELP(CO_COMPARE, "also export the previous period into "
+		    "DIR/previous and compare with it"),
+		CMDOPT_HELP(CO_PREVIOUS_FROM, "the previous period from this "
+		    "export (implies --compare; nothing more is exported)"),
+		CMDOPT_HELP(CO_TOP, "projects in the charts and the summary, "
+		    "1 to 1000 (default 10)"),
+		CMDOPT(CO_CREDIT_PRICE),
+		CMDOPT_HELP(CO_WASTE_STATUSES, "statuses of failed runs "
+		    "(default " FAILURES_WASTE ")"),
+		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): "
+		    "by-team.csv|json and the page's team sections (default "
+		    "$CIRCLECI_USAGE_TEAMS)"),
+		CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
+		CMDOPT_HELP(CO_DB, "also ingest the export (and previous/) "
+		    "into this history database (- for the default)"),
+		CMDOPT_END
+	},
 };
 
 /* A growing argv for a command called in-process. */
