@@ -31,8 +31,10 @@ const struct cmdopt_cmd rightsize_cmd = {
 "utilization data are left out and counted.  PATH is as for `report`.\n",
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Options:"),
-		CMDOPT(CO_MIN_RUNS), CMDOPT(CO_OVER_BELOW), CMDOPT(CO_UNDER_FROM),
-		CMDOPT(CO_UNDER), CMDOPT(CO_OVER),	/* old names: a warning */
+		CMDOPT(CO_MIN_RUNS), CMDOPT(CO_OVER_BELOW),
+		CMDOPT(CO_UNDER_FROM),
+		/* the old names of those two, with a warning */
+		CMDOPT(CO_UNDER), CMDOPT(CO_OVER),
 		CMDOPT(CO_RATES), CMDOPT_FILTERS,
 		CMDOPT_HELP(CO_TOP, "keep the first N rows"),
 		CMDOPT(CO_CSV_SAFE),

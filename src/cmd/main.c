@@ -28,6 +28,18 @@ static const struct cmd_entry cmd_table[] = {
 	{ NULL, NULL }
 };
 
+/* The command of that name, or NULL. */
+static const struct cmd_entry *
+main_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; cmd_table[i].opts != NULL; i++)
+		if (strcmp(cmd_table[i].opts->name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
 static void
 main_usage(FILE *f)
 {
@@ -63,7 +75,7 @@ main_dump_options(void)
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	const struct cmd_entry *e;
 	int ret;
 
 	term_install();	/* the library's messages and progress, on stderr */
@@ -86,9 +98,8 @@ main(int argc, char **argv)
 			static char help_opt[] = "--help";
 			char *sub[] = { argv[2], help_opt, NULL };
 
-			for (i = 0; cmd_table[i].opts != NULL; i++)
-				if (strcmp(cmd_table[i].opts->name, argv[2]) == 0)
-					return cmd_table[i].exec(2, sub);
+			if ((e = main_find(argv[2])) != NULL)
+				return e->exec(2, sub);
 			/* as `circleci-usage nope` says */
 			error("unknown command '%s'", argv[2]);
 			main_usage(stderr);
@@ -107,24 +118,21 @@ main(int argc, char **argv)
 	}
 	if (range_now_check() < 0)
 		return EXIT_USAGE;
-	for (i = 0; cmd_table[i].opts != NULL; i++) {
-		if (strcmp(cmd_table[i].opts->name, argv[1]) != 0)
-			continue;
-		/*
-		 * Before the command starts a thread (libcurl's, ingest's
-		 * reader, the download checks): they inherit the blocked
-		 * signals.  export and run keep their downloads, so running
-		 * them again resumes; other commands start over.
-		 */
-		if (sigclean_install(strcmp(argv[1], "export") == 0 ||
-		    strcmp(argv[1], "run") == 0 ?
-		    "run the same command again to resume" : NULL) < 0)
-			return EXIT_FAILURE_OTHER;
-		ret = cmd_table[i].exec(argc - 1, argv + 1);
-		sigclean_settle();
-		return ret;
+	if ((e = main_find(argv[1])) == NULL) {
+		error("unknown command '%s'", argv[1]);
+		main_usage(stderr);
+		return EXIT_USAGE;
 	}
-	error("unknown command '%s'", argv[1]);
-	main_usage(stderr);
-	return EXIT_USAGE;
+	/*
+	 * Before the command starts a thread (libcurl's, ingest's reader,
+	 * the download checks): they inherit the blocked signals.  export
+	 * and run keep their downloads, so running them again resumes; other
+	 * commands start over.
+	 */
+	if (sigclean_install(e->exec == cmd_export || e->exec == cmd_run ?
+	    "run the same command again to resume" : NULL) < 0)
+		return EXIT_FAILURE_OTHER;
+	ret = e->exec(argc - 1, argv + 1);
+	sigclean_settle();
+	return ret;
 }
