@@ -253,8 +253,7 @@ failures_write(const struct report_opts *so, const struct report_result *src,
 	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
 	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,
 	    (unsigned long long)fl.totals.runs);
-	ret = grid_write_file(&rows, &totals, title, meta, dst,
-	    "the failures");
+	ret = grid_write_file(&rows, &totals, title, meta, dst);
 	free(meta);
 	grid_release(&rows);
 	grid_release(&totals);

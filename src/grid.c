@@ -262,16 +262,12 @@ grid_write(const struct grid *g, const struct grid *totals,
 
 int
 grid_write_file(const struct grid *g, const struct grid *totals,
-    const char *title, const char *json_meta, const struct grid_out *dst,
-    const char *what)
+    const char *title, const char *json_meta, const struct grid_out *dst)
 {
 	struct out out;
 
 	if (out_open(&out, dst->path) < 0)
 		return -1;
-	if (grid_write(g, totals, title, json_meta, out.f, dst->fmt) < 0) {
-		out_abort(&out);
-		return error("cannot write %s", what);
-	}
-	return out_commit(&out);
+	return out_close(&out, grid_write(g, totals, title, json_meta, out.f,
+	    dst->fmt) < 0);
 }

@@ -61,10 +61,9 @@ struct grid_out {
 
 /*
  * grid_write() to dst->path, all or nothing (out.h).  Returns 0, or -1
- * after printing an error ("cannot write WHAT" when a write fails).
+ * after printing an error (out_close()'s when a write fails).
  */
 int grid_write_file(const struct grid *g, const struct grid *totals,
-    const char *title, const char *json_meta, const struct grid_out *dst,
-    const char *what);
+    const char *title, const char *json_meta, const struct grid_out *dst);
 
 #endif

@@ -77,8 +77,8 @@ out_set_stdout(FILE *f)
 	out_std = f;
 }
 
-int
-out_open(struct out *o, const char *path)
+static int
+out_open_any(struct out *o, const char *path)
 {
 	struct stat st;
 	int fd, r;
@@ -161,6 +161,15 @@ out_open(struct out *o, const char *path)
 }
 
 int
+out_open(struct out *o, const char *path)
+{
+	if (out_open_any(o, path) < 0)
+		return -1;
+	errno = 0;	/* what out_close() names is the writer's */
+	return 0;
+}
+
+int
 out_commit(struct out *o)
 {
 	int ret = 0;
@@ -193,4 +202,20 @@ out_abort(struct out *o)
 	if (o->path != NULL)
 		fclose(o->f);
 	out_drop(o, 1);
+}
+
+int
+out_close(struct out *o, int failed)
+{
+	int e = errno != 0 ? errno : EIO;	/* before fclose and unlink */
+	char *what;
+
+	if (!failed)
+		return out_commit(o);
+	what = o->path != NULL ? xasprintf("'%s'", o->path) :
+	    xstrdup("to standard output");
+	out_abort(o);
+	error("cannot write %s: %s", what, strerror(e));
+	free(what);
+	return -1;
 }

@@ -31,7 +31,7 @@ void out_set_stdout(FILE *f);
 
 /*
  * Open `path` (NULL or "-" for the stream of out_set_stdout()).  -1 after
- * reporting an error.
+ * reporting an error; else 0, with errno 0 for out_close().
  */
 int out_open(struct out *o, const char *path);
 
@@ -43,6 +43,14 @@ int out_commit(struct out *o);
 
 /* Give up: remove the temporary file, keep whatever was there before. */
 void out_abort(struct out *o);
+
+/*
+ * After the writing: out_commit() when it went well (failed 0), else
+ * out_abort() and "cannot write 'PATH': <errno's reason>" (EIO's when
+ * errno is 0), or "cannot write to standard output: ...".  Returns 0, or
+ * -1 after the error.
+ */
+int out_close(struct out *o, int failed);
 
 /*
  * Make the new file open on `fd`, about to be renamed over `path`, take

@@ -403,7 +403,7 @@ rightsize_write(const struct report_opts *so, const struct report_result *res,
 	    "%llu runs; %llu runs without utilization left out", rs.n,
 	    (unsigned long long)ro->min_runs,
 	    (unsigned long long)rs.runs_without_util);
-	ret = grid_write_file(&g, NULL, title, meta, dst, "the rightsizing");
+	ret = grid_write_file(&g, NULL, title, meta, dst);
 	free(meta);
 	grid_release(&g);
 	rightsize_release(&rs);

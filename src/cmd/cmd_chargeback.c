@@ -94,15 +94,9 @@ cmd_chargeback(int argc, char **argv)
 	chargeback_result(&cb, &res, &to, &out_res);
 	to.csv_safe = o.csv_safe;
 	chargeback_view(&cb, &v, &to, &out_res, co.price);
-	if (out_open(&out, co.output) < 0) {
-		ret = EXIT_FAILURE_OTHER;
-	} else if (view_write(&v, out.f, co.fmt) < 0) {
-		out_abort(&out);
-		error("cannot write the chargeback");
-		ret = EXIT_FAILURE_OTHER;
-	} else {
-		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
-	}
+	ret = out_open(&out, co.output) < 0 || out_close(&out,
+	    view_write(&v, out.f, co.fmt) < 0) < 0 ? EXIT_FAILURE_OTHER :
+	    EXIT_OK;
 	view_release(&v);
 	report_result_release(&out_res);
 	report_opts_release(&to);

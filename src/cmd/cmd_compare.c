@@ -195,15 +195,9 @@ cmd_compare(int argc, char **argv)
 		goto out;
 	compare_build(&cmp, &o, &prev, &cur);
 	compare_limit(&cmp, min_change, (size_t)co.top);
-	if (out_open(&out, co.output) < 0) {
-		ret = EXIT_FAILURE_OTHER;
-	} else if (compare_write(&cmp, out.f, co.fmt) < 0) {
-		out_abort(&out);
-		error("cannot write the comparison");
-		ret = EXIT_FAILURE_OTHER;
-	} else {
-		ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
-	}
+	ret = out_open(&out, co.output) < 0 || out_close(&out,
+	    compare_write(&cmp, out.f, co.fmt) < 0) < 0 ? EXIT_FAILURE_OTHER :
+	    EXIT_OK;
 	compare_release(&cmp);
 out:
 	if (have_cur)

@@ -5,7 +5,6 @@
  * cost of failing runs, and data quality.  The exports are read once,
  * grouped by every key the page needs, and rolled up for each section.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,19 +129,8 @@ cmd_html(int argc, char **argv)
 	if ((ret = html_parse(&pg, &co, &output, argc, argv)) != HTML_GO_ON ||
 	    (ret = page_prepare(&pg)) != 0 || (ret = page_read(&pg)) != 0)
 		goto out;
-	ret = EXIT_FAILURE_OTHER;
-	if (out_open(&out, output) < 0)
-		goto out;
-	if ((ret = page_write(&pg, out.f)) != 0) {
-		/* out_abort's fclose and unlink may change errno */
-		int e = errno;
-
-		out_abort(&out);
-		error("cannot write '%s': %s", output != NULL ? output :
-		    "standard output", strerror(e));
-		goto out;
-	}
-	ret = out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+	ret = out_open(&out, output) < 0 || out_close(&out,
+	    page_write(&pg, out.f) != 0) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
 out:
 	cmdopt_release(&co);
 	page_release(&pg);

@@ -3,7 +3,6 @@
  * of an export's job runs grouped by any keys, as a table, CSV, JSON or
  * markdown, or as a chart (PNG or SVG).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,22 +108,13 @@ report_write(struct cmdopt *co, struct view *v, const struct chart_opts *co2,
     int width, int height)
 {
 	struct out out;
-	int e;
 
 	if (co->chart != CMDOPT_NO_CHART)
 		return chart_write_file(v, co2, co->chart == CMDOPT_SVG, width,
 		    height, co->output);
-	if (out_open(&out, co->output) < 0)
-		return EXIT_FAILURE_OTHER;
-	if (view_write(v, out.f, co->fmt) < 0) {
-		/* out_abort's fclose and unlink may change errno */
-		e = errno;
-		out_abort(&out);
-		error("cannot write '%s': %s", co->output != NULL ?
-		    co->output : "standard output", strerror(e));
-		return EXIT_FAILURE_OTHER;
-	}
-	return out_commit(&out) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+	return out_open(&out, co->output) < 0 || out_close(&out,
+	    view_write(v, out.f, co->fmt) < 0) < 0 ? EXIT_FAILURE_OTHER :
+	    EXIT_OK;
 }
 
 int

@@ -396,6 +396,16 @@ if [ -w /dev/full ]; then
 		    [ -c /dev/full ] && ok "$f -o /dev/full: exit 1, the device left a device" ||
 		    ko "$f -o /dev/full: exit 1, the device left a device" "$(cat "$T/err")"
 	done
+	# every writer names the file and the reason (out_close)
+	printf 'teams:\n  t: ["*"]\n' >"$T/fullteams.yaml"
+	for c in "chargeback --teams $T/fullteams.yaml" "compare $T/gen" html \
+	    failures "rightsize --min-runs 1"; do
+		# shellcheck disable=SC2086
+		run 1 "$BIN" $c -o /dev/full "$T/gen" &&
+		    contains "$T/err" "cannot write '/dev/full': No space left on device" &&
+		    [ -c /dev/full ] && ok "${c%% *} -o /dev/full: exit 1, named" ||
+		    ko "${c%% *} -o /dev/full: exit 1, named" "$(cat "$T/err")"
+	done
 fi
 # -o on /dev/null, /dev/stdout and a FIFO: written in place
 run 0 "$BIN" report --format csv -o /dev/null "$T/d" && [ -c /dev/null ] &&
@@ -518,7 +528,7 @@ usage_err "rightsize: --since is after --until" \
 usage_err "rightsize: --threads: expected a number from 1 to 64, got '65'" \
     rightsize --threads 65 "$T/d"
 usage_err "rightsize: no input: give export files or directories" rightsize
-usage_err "unrecognized option '--status'" rightsize --status failed "$T/d"
+usage_err "unrecognized option '--db'" rightsize --db x.db "$T/d"
 usage_err "unrecognized option '--bogus'" failures --bogus "$T/d"
 usage_err "failures: --credit-price: expected a price in USD such as 0.0006, got 'abc'" \
     failures --credit-price abc "$T/d"

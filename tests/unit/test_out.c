@@ -218,6 +218,45 @@ test_cannot_write(void **state)
 	free(dir);
 }
 
+/* A writer that failed: out_close() aborts and names the file and why. */
+static void
+test_close_failed(void **state)
+{
+	struct out o;
+	struct unit_capture c;
+	char *dir = unit_tmpdir(), *path = unit_path(dir, "r.csv"), *err;
+
+	(void)state;
+	unit_writes(path, "old\n");
+	assert_int_equal(out_open(&o, path), 0);
+	assert_int_equal(errno, 0);
+	fputs("half a", o.f);
+	errno = ENOSPC;		/* as a writer's failed write leaves it */
+	unit_capture_begin(&c);
+	assert_int_equal(out_close(&o, 1), -1);
+	err = unit_capture_end(&c);
+	assert_contains(err, "circleci-usage: cannot write '");
+	assert_contains(err, "/r.csv': No space left on device\n");
+	free(err);
+	assert_text_free(unit_read(path, NULL), "old\n");
+	assert_text_free(others(dir, "r.csv"), "");
+	/* no errno (a writer's own failure): EIO's reason */
+	assert_int_equal(out_open(&o, path), 0);
+	unit_capture_begin(&c);
+	assert_int_equal(out_close(&o, 1), -1);
+	err = unit_capture_end(&c);
+	assert_contains(err, "/r.csv': Input/output error\n");
+	free(err);
+	/* and when it went well, the commit */
+	assert_int_equal(out_open(&o, path), 0);
+	fputs("new\n", o.f);
+	assert_int_equal(out_close(&o, 0), 0);
+	assert_text_free(unit_read(path, NULL), "new\n");
+	unit_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 static void
 test_stdout_full(void **state)
 {
@@ -528,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_cannot_write),
 		cmocka_unit_test(test_stdout_full),
+		cmocka_unit_test(test_close_failed),
 		cmocka_unit_test(test_keep_mode),
 		cmocka_unit_test(test_keep_mode_link),
 		cmocka_unit_test(test_keep_owner),
