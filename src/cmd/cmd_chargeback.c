@@ -11,7 +11,6 @@
 #include "chargeback.h"
 #include "cmd.h"
 #include "cmdopt.h"
-#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -73,8 +72,6 @@ cmd_chargeback(int argc, char **argv)
 		ret = co.status;
 		goto out;
 	}
-	if ((ret = cmdopt_finish(&co)) != 0)
-		goto out;
 	if (co.teams == NULL) {
 		ret = cmdopt_usage("chargeback", "no teams file: give --teams "
 		    "FILE or set CIRCLECI_USAGE_TEAMS");
@@ -83,8 +80,7 @@ cmd_chargeback(int argc, char **argv)
 	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
 		goto out;
 	report_parse_by(&o, "team,project");
-	ret = co.db != NULL ? db_report_path(co.db, &o, &res) :
-	    report_run(&o, &in, &res);
+	ret = cmdopt_read(&co, &in, &res);
 	have_res = 1;
 	if (ret == 0 && view_check(&res, co.price) < 0)
 		ret = EXIT_BAD_INPUT;

@@ -163,8 +163,6 @@ cmd_compare(int argc, char **argv)
 		ret = co.status;
 		goto out;
 	}
-	if ((ret = cmdopt_finish(&co)) != 0)
-		goto out;
 	if (co.db != NULL)
 		ret = compare_db_check(argc, &o, prev_since, prev_until);
 	else if (prev_since != INT32_MIN || prev_until != INT32_MAX)

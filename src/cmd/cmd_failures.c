@@ -11,7 +11,6 @@
 #include "cmdopt.h"
 #include "failures.h"
 #include "grid.h"
-#include "db.h"
 #include "report.h"
 #include "util.h"
 
@@ -71,20 +70,15 @@ cmd_failures(int argc, char **argv)
 		goto out;
 	}
 	cmdopt_list(&waste, &nwaste, waste_list);
-	if ((ret = cmdopt_finish(&co)) != 0 ||
-	    (ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
 		goto out;
 	/* one pass, by (project, workflow, job, status); rolled up below */
 	report_parse_by(&o, "job,status");
-	ret = co.db != NULL ? db_report_path(co.db, &o, &res) :
-	    report_run(&o, &in, &res);
+	ret = cmdopt_read(&co, &in, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
-	dst.path = co.output;
-	dst.fmt = co.fmt;
-	dst.top = (size_t)co.top;
-	dst.csv_safe = o.csv_safe;
+	cmdopt_grid_out(&co, &dst);
 	ret = failures_write(&o, &res, waste, nwaste, co.price, &dst) < 0 ?
 	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:

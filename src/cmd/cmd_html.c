@@ -102,8 +102,7 @@ html_parse(struct page *pg, struct cmdopt *co, const char **output,
 	if (id < 0)
 		return co->status;
 	cmdopt_list(&pg->waste, &pg->nwaste, waste_list);
-	if ((ret = cmdopt_finish(co)) != 0 ||
-	    (ret = cmdopt_inputs(co, argc, argv, &pg->in)) != 0)
+	if ((ret = cmdopt_inputs(co, argc, argv, &pg->in)) != 0)
 		return ret;
 	*output = co->output;
 	pg->db = co->db;

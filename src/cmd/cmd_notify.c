@@ -173,8 +173,6 @@ notify_parse(struct notify_cmd *nc, int argc, char **argv)
 			return ret;
 	if (id < 0)
 		return co->status;
-	if ((ret = cmdopt_finish(co)) != 0)
-		return ret;
 	n->teams = co->teams;	/* the workflow's now */
 	co->teams = NULL;
 	if (strcmp(n->by, "team") == 0)

@@ -12,7 +12,6 @@
 #include "cmd.h"
 #include "cmdopt.h"
 #include "date.h"
-#include "db.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -161,8 +160,6 @@ cmd_report(int argc, char **argv)
 		ret = co.status;
 		goto out;
 	}
-	if ((ret = cmdopt_finish(&co)) != 0)
-		goto out;
 	ret = EXIT_USAGE;
 	if (chart_only && co.chart == CMDOPT_NO_CHART) {
 		cmdopt_usage("report", "--width, --height and --title are for "
@@ -181,10 +178,7 @@ cmd_report(int argc, char **argv)
 	if (report_sort(&o, sort, &sort_metric, &sort_key) != 0 ||
 	    (ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
 		goto out;
-	if (co.db != NULL)
-		ret = db_report_path(co.db, &o, &res);
-	else
-		ret = report_run(&o, &in, &res);
+	ret = cmdopt_read(&co, &in, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;

@@ -99,8 +99,7 @@ cmd_rightsize(int argc, char **argv)
 		cmdopt_usage("rightsize", "--over-below is above --under-from");
 		goto out;
 	}
-	if ((ret = cmdopt_finish(&co)) != 0 ||
-	    (ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
 		goto out;
 	if (rates_path != NULL) {
 		if (rates_load(&rates, rates_path, err, sizeof(err)) < 0) {
@@ -113,14 +112,11 @@ cmd_rightsize(int argc, char **argv)
 		goto out;
 	}
 	rightsize_report_opts(&o);
-	ret = report_run(&o, &in, &res);
+	ret = cmdopt_read(&co, &in, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
-	dst.path = co.output;
-	dst.fmt = co.fmt;
-	dst.top = (size_t)co.top;
-	dst.csv_safe = o.csv_safe;
+	cmdopt_grid_out(&co, &dst);
 	ret = rightsize_write(&o, &res, &ro, rates_path, quiet, &dst) < 0 ?
 	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:

@@ -332,7 +332,7 @@ static int
 run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 {
 	struct cmdopt_value val;
-	int id, ret;
+	int id;
 
 	o->waste = FAILURES_WASTE;
 	cmdopt_init(co, &run_cmd, NULL);
@@ -365,9 +365,7 @@ run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 	if (cmdopt_list(&o->waste_st, &o->nwaste, o->waste) < 0)
 		return cmdopt_usage("run", "--waste-statuses: expected a list "
 		    "such as failed,canceled, got '%.100s'", o->waste);
-	/* a bad teams file fails now, before anything is exported */
-	if ((ret = cmdopt_finish(co)) != 0)
-		return ret;
+	/* a bad teams file failed in cmdopt_next(), before any export */
 	o->teams = co->teams_path;
 	o->tm = co->teams;
 	return RUN_GO_ON;

@@ -14,6 +14,7 @@
 
 #include "chart.h"
 #include "date.h"
+#include "db.h"
 #include "range.h"
 
 /* getopt_long's value for an option: its id, above any short letter */
@@ -372,6 +373,8 @@ cmdopt_bad_option(const struct cmdopt *co, int c, const char *word)
 	    word);
 }
 
+static int cmdopt_finish(struct cmdopt *co);
+
 int
 cmdopt_next(struct cmdopt *co, int argc, char **argv,
     struct cmdopt_value *val)
@@ -391,7 +394,8 @@ cmdopt_next(struct cmdopt *co, int argc, char **argv,
 		opterr = 1;
 		memset(val, 0, sizeof(*val));
 		if (c == -1)
-			return CO_NONE;
+			return (co->status = cmdopt_finish(co)) != 0 ? -1 :
+			    CO_NONE;
 		if (c == '?' || c == ':') {
 			co->status = cmdopt_bad_option(co, c,
 			    argv[optind - 1]);
@@ -426,7 +430,14 @@ cmdopt_takes(const struct cmdopt_cmd *cmd, enum cmdopt_id id)
 	return 0;
 }
 
-int
+/*
+ * After the options: --last turned into --since and --until, the
+ * checks between options (--since after --until), the teams file loaded
+ * (--teams, else $CIRCLECI_USAGE_TEAMS) when the command takes --teams,
+ * and the format that -o's name asks for, else table on a terminal and
+ * csv otherwise.  Returns 0, or EXIT_USAGE after the error.
+ */
+static int
 cmdopt_finish(struct cmdopt *co)
 {
 	const char *cmd = co->cmd->name;
@@ -481,6 +492,23 @@ cmdopt_inputs(struct cmdopt *co, int argc, char **argv, struct inputs *in)
 		if (inputs_add(in, argv[i]) < 0)
 			return EXIT_BAD_INPUT;
 	return 0;
+}
+
+int
+cmdopt_read(const struct cmdopt *co, const struct inputs *in,
+    struct report_result *res)
+{
+	return co->db != NULL ? db_report_path(co->db, co->ro, res) :
+	    report_run(co->ro, in, res);
+}
+
+void
+cmdopt_grid_out(const struct cmdopt *co, struct grid_out *dst)
+{
+	dst->path = co->output;
+	dst->fmt = co->fmt;
+	dst->top = (size_t)co->top;
+	dst->csv_safe = co->ro->csv_safe;
 }
 
 void

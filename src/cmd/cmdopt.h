@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "dec.h"
+#include "grid.h"
 #include "inputs.h"
 #include "report.h"
 #include "teams.h"
@@ -161,7 +162,7 @@ struct cmdopt {
 	unsigned long long top;
 	dec_t price;
 	const char *price_text;	/* as given, or CMDOPT_CREDIT_PRICE */
-	struct teams *teams;	/* cmdopt_finish(): --teams, loaded */
+	struct teams *teams;	/* --teams, loaded at the end of the options */
 	int status;		/* the exit code when cmdopt_next() stops */
 	/* the parser's */
 	struct option *longopts;
@@ -174,21 +175,16 @@ void cmdopt_init(struct cmdopt *co, const struct cmdopt_cmd *cmd,
 /*
  * The next option of argv that is the command's own: returns its id, with
  * its checked value in *val.  The shared ones are handled on the way.
- * Returns CO_NONE at the first operand (optind is getopt's), or -1 when
- * the command is to stop with co->status: EXIT_OK after --help printed
- * the help on stdout, EXIT_USAGE after a usage error.
+ * Returns CO_NONE at the first operand (optind is getopt's), once what
+ * the options ask together is settled: --last turned into --since and
+ * --until, --since not after --until, the teams file loaded (--teams,
+ * else $CIRCLECI_USAGE_TEAMS) when the command takes --teams, the format
+ * that -o's name asks for (else table on a terminal, csv otherwise).  Or
+ * -1 when the command is to stop with co->status: EXIT_OK after --help
+ * printed the help on stdout, EXIT_USAGE after a usage error.
  */
 int cmdopt_next(struct cmdopt *co, int argc, char **argv,
     struct cmdopt_value *val);
-
-/*
- * After the options: --last turned into --since and --until, the
- * checks between options (--since after --until), the teams file loaded
- * (--teams, else $CIRCLECI_USAGE_TEAMS) when the command takes --teams,
- * and the format that -o's name asks for, else table on a terminal and
- * csv otherwise.  Returns 0, or EXIT_USAGE after the error.
- */
-int cmdopt_finish(struct cmdopt *co);
 
 /*
  * The operands of a reader: none with --db, at least one without; each
@@ -196,6 +192,17 @@ int cmdopt_finish(struct cmdopt *co);
  */
 int cmdopt_inputs(struct cmdopt *co, int argc, char **argv,
     struct inputs *in);
+
+/*
+ * The job runs a reader asked for, summed as co->ro says: from the
+ * history database (--db), else from `in`.  res is initialized (to be
+ * released) either way.  Returns 0, or an exit code after the error.
+ */
+int cmdopt_read(const struct cmdopt *co, const struct inputs *in,
+    struct report_result *res);
+
+/* Where and how a table goes: -o, --format, --top and --csv-safe. */
+void cmdopt_grid_out(const struct cmdopt *co, struct grid_out *dst);
 
 /* Free what cmdopt_init() and the parsing made (the teams too). */
 void cmdopt_release(struct cmdopt *co);

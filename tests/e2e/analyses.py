@@ -182,7 +182,7 @@ def failures_checks(suite, binary, T, quick):
 
     errors = []
     for args in (["--waste-statuses", ","], ["--top", "0"],
-                 ["--format", "png"], ["--status", "failed"]):
+                 ["--format", "png"], ["--rates", "x.tsv"]):
         r = run(binary, "failures", *args, gen, check=False)
         if r.returncode != 2:
             errors.append("%s: exit %d" % (args, r.returncode))
