@@ -47,7 +47,6 @@ cmd_chargeback(int argc, char **argv)
 	struct report_opts o, to;
 	struct report_result res, out_res;
 	struct chargeback cb;
-	struct inputs in;
 	struct view v;
 	struct out out;
 	struct cmdopt co;
@@ -56,7 +55,6 @@ cmd_chargeback(int argc, char **argv)
 	int id, have_res = 0, ret;
 
 	report_opts_init(&o);
-	inputs_init(&in);
 	cmdopt_init(&co, &chargeback_cmd, &o);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		if (id == CO_SHARED_COSTS &&
@@ -77,10 +75,10 @@ cmd_chargeback(int argc, char **argv)
 		    "FILE or set CIRCLECI_USAGE_TEAMS");
 		goto out;
 	}
-	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
 	report_parse_by(&o, "team,project");
-	ret = cmdopt_read(&co, &in, &res);
+	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret == 0 && view_check(&res, co.price) < 0)
 		ret = EXIT_BAD_INPUT;
@@ -100,7 +98,6 @@ cmd_chargeback(int argc, char **argv)
 out:
 	if (have_res)
 		report_result_release(&res);
-	inputs_release(&in);
 	cmdopt_release(&co);
 	report_opts_release(&o);
 	return ret;

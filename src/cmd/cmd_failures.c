@@ -50,7 +50,6 @@ cmd_failures(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
-	struct inputs in;
 	struct grid_out dst;
 	struct cmdopt co;
 	struct cmdopt_value val;
@@ -60,7 +59,6 @@ cmd_failures(int argc, char **argv)
 	int id, have_res = 0, ret;
 
 	report_opts_init(&o);
-	inputs_init(&in);
 	cmdopt_init(&co, &failures_cmd, &o);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0)
 		if (id == CO_WASTE_STATUSES)
@@ -70,11 +68,11 @@ cmd_failures(int argc, char **argv)
 		goto out;
 	}
 	cmdopt_list(&waste, &nwaste, waste_list);
-	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
 	/* one pass, by (project, workflow, job, status); rolled up below */
 	report_parse_by(&o, "job,status");
-	ret = cmdopt_read(&co, &in, &res);
+	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
@@ -87,7 +85,6 @@ out:
 	for (i = 0; i < nwaste; i++)
 		free(waste[i]);
 	free(waste);
-	inputs_release(&in);
 	cmdopt_release(&co);
 	report_opts_release(&o);
 	return ret;

@@ -65,7 +65,6 @@ ingest_progress(void *ctx, const struct db_progress *p)
 int
 cmd_ingest(int argc, char **argv)
 {
-	struct inputs in;
 	struct db *db = NULL;
 	struct db_ingest_stats st;
 	struct cmdopt co;
@@ -73,7 +72,6 @@ cmd_ingest(int argc, char **argv)
 	char *path = NULL;
 	int id, ret, quiet = 0;
 
-	inputs_init(&in);
 	cmdopt_init(&co, &ingest_cmd, NULL);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0)
 		if (id == CO_QUIET)
@@ -82,7 +80,7 @@ cmd_ingest(int argc, char **argv)
 		ret = co.status;
 		goto out;
 	}
-	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
 	ret = EXIT_USAGE;
 	if (co.db != NULL)
@@ -93,10 +91,10 @@ cmd_ingest(int argc, char **argv)
 	if (db == NULL)
 		goto out;
 	progress_init(quiet);
-	progress_begin("ingest", "reading %zu file%s", in.n, in.n == 1 ? "" :
+	progress_begin("ingest", "reading %zu file%s", co.in.n, co.in.n == 1 ? "" :
 	    "s");
 	db_set_progress(db, ingest_progress, NULL);
-	ret = db_ingest(db, &in, &st);
+	ret = db_ingest(db, &co.in, &st);
 	progress_end();
 	if (ret != 0) {
 		fprintf(stderr, "%s: ingest: nothing stored\n", PROGRAM_NAME);
@@ -129,7 +127,6 @@ cmd_ingest(int argc, char **argv)
 out:
 	db_close(db);
 	free(path);
-	inputs_release(&in);
 	cmdopt_release(&co);
 	return ret;
 }

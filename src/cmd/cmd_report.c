@@ -121,7 +121,6 @@ cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
-	struct inputs in;
 	struct view v;
 	struct cmdopt co;
 	struct cmdopt_value val;
@@ -134,7 +133,6 @@ cmd_report(int argc, char **argv)
 	int ret = EXIT_USAGE;
 
 	report_opts_init(&o);
-	inputs_init(&in);
 	report_parse_by(&o, "project");
 	cmdopt_init(&co, &report_cmd, &o);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
@@ -176,9 +174,9 @@ cmd_report(int argc, char **argv)
 		goto out;
 	o.want_orgs = co.chart != CMDOPT_NO_CHART;	/* for the subtitle */
 	if (report_sort(&o, sort, &sort_metric, &sort_key) != 0 ||
-	    (ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	    (ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
-	ret = cmdopt_read(&co, &in, &res);
+	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
@@ -194,7 +192,7 @@ cmd_report(int argc, char **argv)
 	}
 	view_build(&v, &o, &res, sort_metric, sort_key, view_top, co.price);
 	org = co.chart != CMDOPT_NO_CHART ? report_org_label(&res,
-	    in.org_id) : NULL;
+	    co.in.org_id) : NULL;
 	chart.top = (size_t)co.top;
 	chart.title = title;
 	chart.org = org;
@@ -204,7 +202,6 @@ cmd_report(int argc, char **argv)
 out:
 	if (have_res)
 		report_result_release(&res);
-	inputs_release(&in);
 	cmdopt_release(&co);
 	report_opts_release(&o);
 	return ret;

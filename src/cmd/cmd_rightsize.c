@@ -56,7 +56,6 @@ cmd_rightsize(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report_result res;
-	struct inputs in;
 	struct rates rates;
 	struct rightsize_opts ro;
 	struct grid_out dst;
@@ -67,7 +66,6 @@ cmd_rightsize(int argc, char **argv)
 	int id, have_res = 0, quiet = 0, ret;
 
 	report_opts_init(&o);
-	inputs_init(&in);
 	rates_init(&rates);
 	rightsize_opts_init(&ro, &rates);
 	cmdopt_init(&co, &rightsize_cmd, &o);
@@ -99,7 +97,7 @@ cmd_rightsize(int argc, char **argv)
 		cmdopt_usage("rightsize", "--over-below is above --under-from");
 		goto out;
 	}
-	if ((ret = cmdopt_inputs(&co, argc, argv, &in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
 	if (rates_path != NULL) {
 		if (rates_load(&rates, rates_path, err, sizeof(err)) < 0) {
@@ -112,7 +110,7 @@ cmd_rightsize(int argc, char **argv)
 		goto out;
 	}
 	rightsize_report_opts(&o);
-	ret = cmdopt_read(&co, &in, &res);
+	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
@@ -123,7 +121,6 @@ out:
 	if (have_res)
 		report_result_release(&res);
 	rates_release(&rates);
-	inputs_release(&in);
 	cmdopt_release(&co);
 	report_opts_release(&o);
 	return ret;

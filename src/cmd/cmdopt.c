@@ -299,6 +299,7 @@ cmdopt_init(struct cmdopt *co, const struct cmdopt_cmd *cmd,
 	co->cmd = cmd;
 	co->ro = ro;
 	co->fmt = FMT_CSV;
+	inputs_init(&co->in);
 	co->price_text = CMDOPT_CREDIT_PRICE;
 	dec_parse(co->price_text, strlen(co->price_text), &co->price);
 }
@@ -495,11 +496,10 @@ cmdopt_inputs(struct cmdopt *co, int argc, char **argv, struct inputs *in)
 }
 
 int
-cmdopt_read(const struct cmdopt *co, const struct inputs *in,
-    struct report_result *res)
+cmdopt_read(const struct cmdopt *co, struct report_result *res)
 {
 	return co->db != NULL ? db_report_path(co->db, co->ro, res) :
-	    report_run(co->ro, in, res);
+	    report_run(co->ro, &co->in, res);
 }
 
 void
@@ -518,6 +518,7 @@ cmdopt_release(struct cmdopt *co)
 	co->longopts = NULL;
 	teams_free(co->teams);
 	co->teams = NULL;
+	inputs_release(&co->in);
 }
 
 /*

@@ -163,6 +163,7 @@ struct cmdopt {
 	dec_t price;
 	const char *price_text;	/* as given, or CMDOPT_CREDIT_PRICE */
 	struct teams *teams;	/* --teams, loaded at the end of the options */
+	struct inputs in;	/* a reader's PATHs (cmdopt_inputs) */
 	int status;		/* the exit code when cmdopt_next() stops */
 	/* the parser's */
 	struct option *longopts;
@@ -188,23 +189,23 @@ int cmdopt_next(struct cmdopt *co, int argc, char **argv,
 
 /*
  * The operands of a reader: none with --db, at least one without; each
- * added to `in`.  Returns 0, EXIT_USAGE or EXIT_BAD_INPUT after the error.
+ * added to `in` (co->in for a reader that reads with cmdopt_read()).
+ * Returns 0, EXIT_USAGE or EXIT_BAD_INPUT after the error.
  */
 int cmdopt_inputs(struct cmdopt *co, int argc, char **argv,
     struct inputs *in);
 
 /*
  * The job runs a reader asked for, summed as co->ro says: from the
- * history database (--db), else from `in`.  res is initialized (to be
+ * history database (--db), else from co->in.  res is initialized (to be
  * released) either way.  Returns 0, or an exit code after the error.
  */
-int cmdopt_read(const struct cmdopt *co, const struct inputs *in,
-    struct report_result *res);
+int cmdopt_read(const struct cmdopt *co, struct report_result *res);
 
 /* Where and how a table goes: -o, --format, --top and --csv-safe. */
 void cmdopt_grid_out(const struct cmdopt *co, struct grid_out *dst);
 
-/* Free what cmdopt_init() and the parsing made (the teams too). */
+/* Free what cmdopt_init() and the parsing made (the teams and co->in too). */
 void cmdopt_release(struct cmdopt *co);
 
 /* Print the command's --help to f. */
