@@ -15,11 +15,6 @@
 #include "view.h"
 #include "xmlw.h"
 
-/*
- * The old name of xmlw_escape, for cmd_html.c: to be removed when the
- * commands move.
- */
-#define html_escape(f, s, len) xmlw_escape(f, s, len)
 
 /* <!DOCTYPE html> to <main>, with the page's CSS; `title` escaped. */
 void html_begin(FILE *f, const char *title);

@@ -395,18 +395,18 @@ page_header(FILE *f, const struct page *pg, const char *title)
 
 	html_begin(f, title);
 	fputs("<header><h1>", f);
-	html_escape(f, title, strlen(title));
+	xmlw_escape(f, title, strlen(title));
 	page_period(per, sizeof(per), &pg->now);
 	fputs("</h1><p class=\"sub\">", f);
 	if (pg->org != NULL) {
 		char *org = chart_safe_text(pg->org, strlen(pg->org));
 
 		fputs("<span id=\"h-org\">", f);
-		html_escape(f, org, strlen(org));
+		xmlw_escape(f, org, strlen(org));
 		fputs("</span> \xc2\xb7 ", f);
 		free(org);
 	}
-	html_escape(f, per, strlen(per));
+	xmlw_escape(f, per, strlen(per));
 	fputs("</p></header>\n", f);
 }
 
@@ -444,7 +444,7 @@ page_waste(FILE *f, const struct page *pg, const struct page_parts *pp)
 	    "<p class=\"note\">Runs whose status is ", f);
 	for (i = 0; i < pg->nwaste; i++) {
 		fputs(i == 0 ? "" : i + 1 == pg->nwaste ? " or " : ", ", f);
-		html_escape(f, pg->waste[i], strlen(pg->waste[i]));
+		xmlw_escape(f, pg->waste[i], strlen(pg->waste[i]));
 	}
 	fputs(": the jobs that spend the most credits on them.</p>\n", f);
 	html_failures_table(f, &pp->fl, pg->top, "t-failing");

@@ -58,8 +58,9 @@ size_t range_format_compact(int64_t ms, char *buf);
 
 /*
  * The current time.  CIRCLECI_USAGE_NOW (YYYY-MM-DD or RFC 3339), when
- * set, pins it: the tests use it so that no verdict depends on the wall
- * clock (tests/README.md).  It is not in --help: it is for tests.
+ * set, pins it: to run a past week's job again as it ran then (the man
+ * page's ENVIRONMENT), and in the tests, so that no verdict depends on
+ * the wall clock (tests/README.md).
  */
 #define RANGE_NOW_ENV "CIRCLECI_USAGE_NOW"
 int64_t range_now_ms(void);

@@ -355,13 +355,13 @@ rightsize_meta(const struct report_result *r, const struct rightsize *rs,
 	if (rates_path == NULL) {
 		sbuf_addstr(&sb, "null}");
 	} else {
-		/* through json_write_string, to a memory stream */
+		/* through jsonw_string, to a memory stream */
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
 
 		if (m != NULL) {
-			json_write_string(m, rates_path, strlen(rates_path));
+			jsonw_string(m, rates_path, strlen(rates_path));
 			fclose(m);
 			sbuf_add(&sb, buf, len);
 		} else {

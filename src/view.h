@@ -108,10 +108,4 @@ int view_write(const struct view *v, FILE *f, enum view_format fmt);
 size_t view_cell_text(struct sbuf *out, const char *s, size_t len,
     size_t maxcols, int md);
 
-/*
- * The old names of jsonw.h's writer, for the command files not yet moved
- * to it: to be removed when the commands move.
- */
-#define json_write_string(f, s, len) jsonw_string(f, s, len)
-
 #endif

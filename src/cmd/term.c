@@ -184,8 +184,9 @@ term_progress_init(int quiet)
 			pg_mode = PG_NONE;
 		else
 			pg_mode = isatty(STDERR_FILENO) ? PG_TTY : PG_LOG;
-		/* tests: the log's interval, to see it without waiting */
-		e = getenv("CIRCLECI_USAGE_TEST_PROGRESS_EVERY");
+		/* a log's interval, seconds (a CI log may want more, or
+		 * fewer to see a slow step move) */
+		e = getenv("CIRCLECI_USAGE_PROGRESS_EVERY");
 		pg_every = e != NULL && atof(e) > 0 ? atof(e) : PG_EVERY_LOG;
 	}
 	pthread_mutex_unlock(&pg_mu);

@@ -424,7 +424,7 @@ def case_progress(c, part, quick):
     db = os.path.join(c.tmp, "p3.db")
     feed = subprocess.Popen(slow_feeder(part, 4, 8), stdout=subprocess.PIPE)
     r = subprocess.run([c.bin, "ingest", "--db", db, "-"], env=env(
-        {"CIRCLECI_USAGE_TEST_PROGRESS_EVERY": "1"}), stdin=feed.stdout,
+        {"CIRCLECI_USAGE_PROGRESS_EVERY": "1"}), stdin=feed.stdout,
         capture_output=True)
     feed.wait()
     lines = [x for x in r.stderr.decode().splitlines() if "job runs (" in x]
