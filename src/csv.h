@@ -84,4 +84,18 @@ csv_field_is_null(const struct csv_field *f)
 const char *csv_field_value(const struct csv_field *f, struct sbuf *scratch,
     size_t *len);
 
+/*
+ * The field as text: csv_field_value(), but a NULL field (see
+ * csv_field_is_null) is "" rather than the two bytes `\N`.
+ */
+static inline const char *
+csv_field_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
+{
+	if (csv_field_is_null(f)) {
+		*len = 0;
+		return "";
+	}
+	return csv_field_value(f, scratch, len);
+}
+
 #endif

@@ -744,16 +744,6 @@ ingest_problem(struct ingest *g, uint64_t line, const char *column,
 		    column ? column : "", column ? ": " : "", reason);
 }
 
-static inline const char *
-ingest_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
-{
-	if (csv_field_is_null(f)) {
-		*len = 0;
-		return "";
-	}
-	return csv_field_value(f, scratch, len);
-}
-
 /*
  * An optional number (as report.c's opt_number): *null set when absent;
  * a bad value is 0 with a warning.
@@ -791,26 +781,6 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 	ingest_problem(g, rec->line, usage_col_name(col),
 	    "not a number, counted as empty");
 	return 0;
-}
-
-static int
-ingest_is_header(struct ingest *g, const struct csv_record *rec)
-{
-	size_t i, len, n = rec->nfields < DB_MAX_HEADER_FIELDS ?
-	    rec->nfields : DB_MAX_HEADER_FIELDS;
-	int seen = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *v = csv_field_value(&rec->fields[i], &g->scratch,
-		    &len);
-		int c = usage_col_find(v, len);
-
-		if (c == COL_PROJECT_NAME)
-			seen |= 1;
-		else if (c == COL_TOTAL_CREDITS)
-			seen |= 2;
-	}
-	return seen == 3;
 }
 
 /* Store the names interned since the last call. */
@@ -908,7 +878,8 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 
 	g->st->rows_read++;
 	if (CU_UNLIKELY(rec->nfields != h->ncols)) {
-		if (ingest_is_header(g, rec)) {
+		if (usage_header_again(rec, DB_MAX_HEADER_FIELDS,
+		    &g->scratch)) {
 			g->st->rows_read--;
 			return 2;
 		}
@@ -935,7 +906,8 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		return 3;
 	}
 	if (CU_UNLIKELY(bad)) {
-		if (ingest_is_header(g, rec)) {
+		if (usage_header_again(rec, DB_MAX_HEADER_FIELDS,
+		    &g->scratch)) {
 			g->st->rows_read--;
 			return 2;
 		}
@@ -962,17 +934,13 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	}
 	/* outside its export's range: not stored (as report.c) */
 	if (g->range != NULL && g->range->set) {
-		int64_t ms = 0, secs;
-		int32_t ns;
+		int64_t ms = 0;
 		int have_ms = 0;
 		int idx = h->idx[COL_JOB_RUN_STARTED_AT];
 
 		if (idx >= 0 && !csv_field_is_null(&f[idx])) {
 			v = csv_field_value(&f[idx], &g->scratch, &len);
-			if (ts_parse(v, len, &secs, &ns) == 0) {
-				ms = secs * 1000 + ns / 1000000;
-				have_ms = 1;
-			}
+			have_ms = ts_parse_ms(v, len, &ms) == 0;
 		}
 		if (!inputs_range_has(g->range, have_ms, ms, r->have_day,
 		    r->day)) {
@@ -990,7 +958,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		int idx = h->idx[db_dims[i].col];
 
 		if (idx >= 0)
-			v = ingest_text(&f[idx], &g->scratch, &len);
+			v = csv_field_text(&f[idx], &g->scratch, &len);
 		else {
 			v = "";
 			len = 0;
@@ -1778,7 +1746,7 @@ static void
 dbr_orgs(struct dbr *r)
 {
 	struct report_result *res = r->res;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < r->names.n; i++) {
 		size_t len;
@@ -1797,17 +1765,7 @@ dbr_orgs(struct dbr *r)
 		res->orgs[res->norgs] = xstrndup(s, len);
 		res->org_jobs[res->norgs++] = r->org_jobs[i];
 	}
-	for (i = 1; i < res->norgs; i++) {
-		char *name = res->orgs[i];
-		uint64_t jobs = res->org_jobs[i];
-
-		for (j = i; j > 0 && res->org_jobs[j - 1] < jobs; j--) {
-			res->orgs[j] = res->orgs[j - 1];
-			res->org_jobs[j] = res->org_jobs[j - 1];
-		}
-		res->orgs[j] = name;
-		res->org_jobs[j] = jobs;
-	}
+	report_sort_orgs(res);
 }
 
 int

@@ -542,23 +542,12 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	return 0;
 }
 
-/* A field as a string: NULL is "", escapes undone (maybe in scratch). */
-static inline const char *
-field_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
-{
-	if (csv_field_is_null(f)) {
-		*len = 0;
-		return "";
-	}
-	return csv_field_value(f, scratch, len);
-}
-
 static int
 glob_any(struct worker *w, const char *const *globs, size_t n,
     const struct csv_field *f)
 {
 	size_t len, i;
-	const char *v = field_text(f, &w->scratch, &len);
+	const char *v = csv_field_text(f, &w->scratch, &len);
 
 	sbuf_reset(&w->glob);
 	if (sbuf_add(&w->glob, v, len) < 0)
@@ -574,7 +563,7 @@ status_any(char *const *list, size_t n, struct sbuf *scratch,
     const struct csv_field *f)
 {
 	size_t len, i;
-	const char *v = field_text(f, scratch, &len);
+	const char *v = csv_field_text(f, scratch, &len);
 
 	for (i = 0; i < n; i++)
 		if (str_ieq(v, len, list[i]))
@@ -757,9 +746,9 @@ org_drop_empty(struct report_result *res)
 	res->norgs = k;
 }
 
-/* Most job runs first; a stable sort, so ties keep their order. */
-static void
-org_sort(struct report_result *res)
+/* A stable insertion sort: there are at most REPORT_MAX_ORGS names. */
+void
+report_sort_orgs(struct report_result *res)
 {
 	size_t i, j;
 
@@ -838,31 +827,6 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 }
 
 /*
- * Is this row a header row again, as in parts concatenated into one file
- * (`cat part-*.csv.gz > all.csv.gz`)?  It names both PROJECT_NAME and
- * TOTAL_CREDITS.  Asked only of rows that failed to parse.
- */
-static int
-is_header_row(struct worker *w, const struct csv_record *rec)
-{
-	size_t i, len, n = rec->nfields < MAX_HEADER_FIELDS ? rec->nfields :
-	    MAX_HEADER_FIELDS;
-	int seen = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *v = csv_field_value(&rec->fields[i], &w->scratch,
-		    &len);
-		int c = usage_col_find(v, len);
-
-		if (c == COL_PROJECT_NAME)
-			seen |= 1;
-		else if (c == COL_TOTAL_CREDITS)
-			seen |= 2;
-	}
-	return seen == 3;
-}
-
-/*
  * One data row.  Returns 0, 1 to stop reading (strict mode found a
  * problem), or 2 when the row is a header again (the caller maps it).
  */
@@ -884,7 +848,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	if (CU_UNLIKELY(rec->nfields != p->h.ncols)) {
 		char why[96];
 
-		if (is_header_row(w, rec)) {
+		if (usage_header_again(rec, MAX_HEADER_FIELDS,
+		    &w->scratch)) {
 			fs->rows_read--;
 			return 2;
 		}
@@ -911,17 +876,18 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			bad = dec_parse(v, len, &total);
 		}
 		if (CU_UNLIKELY(bad == DEC_ERANGE)) {
-			v = field_text(t, &w->scratch, &len);
+			v = csv_field_text(t, &w->scratch, &len);
 			return file_fatal(fs, rec->line, "TOTAL_CREDITS",
 			    TOO_LARGE, v, len);
 		}
 		if (CU_UNLIKELY(bad)) {
-			if (is_header_row(w, rec)) {
+			if (usage_header_again(rec, MAX_HEADER_FIELDS,
+			    &w->scratch)) {
 				fs->rows_read--;
 				return 2;
 			}
 			fs->skipped++;
-			v = field_text(t, &w->scratch, &len);
+			v = csv_field_text(t, &w->scratch, &len);
 			return file_problem(w, fs, rec->line, "TOTAL_CREDITS",
 			    csv_field_is_null(t) ? "empty; row skipped" :
 			    "not a number; row skipped:",
@@ -943,7 +909,7 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		}
 		if (!have_day && p->need_date) {
 			fs->skipped++;
-			v = field_text(d, &w->scratch, &len);
+			v = csv_field_text(d, &w->scratch, &len);
 			return file_problem(w, fs, rec->line, "JOB_RUN_DATE",
 			    len ? "not a date (YYYY-MM-DD); row skipped:" :
 			    "empty; row skipped", len ? v : NULL, len);
@@ -961,18 +927,14 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	 * day.  A run with neither is kept (nothing says it is outside).
 	 */
 	if (fs->range != NULL && fs->range->set) {
-		int64_t ms = 0, secs;
-		int32_t ns;
+		int64_t ms = 0;
 		int have_ms = 0;
 
 		if (p->idx_started >= 0 &&
 		    !csv_field_is_null(&f[p->idx_started])) {
 			v = csv_field_value(&f[p->idx_started], &w->scratch,
 			    &len);
-			if (ts_parse(v, len, &secs, &ns) == 0) {
-				ms = secs * 1000 + ns / 1000000;
-				have_ms = 1;
-			}
+			have_ms = ts_parse_ms(v, len, &ms) == 0;
 		}
 		if (!inputs_range_has(fs->range, have_ms, ms, have_day,
 		    days)) {
@@ -1023,10 +985,12 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	/* the group */
 	for (i = 0; i < o->nkeys; i++) {
 		if (o->keys[i].kind == KEY_STRING) {
-			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
+			v = csv_field_text(&f[p->key_idx[i]], &w->scratch,
+			    &len);
 			pd->ids[i] = strtab_intern(&w->names[i], v, len);
 		} else if (o->keys[i].kind == KEY_TEAM) {
-			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
+			v = csv_field_text(&f[p->key_idx[i]], &w->scratch,
+			    &len);
 			pd->ids[i] = team_key_id(w, i,
 			    strtab_intern(&w->names[i], v, len));
 		} else {
@@ -1487,7 +1451,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	}
 	res->files = sh.nfiles;
 	org_drop_empty(res);
-	org_sort(res);
+	report_sort_orgs(res);
 	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",
 		    (unsigned long long)total_problems, MAX_PROBLEMS_SHOWN);

@@ -185,6 +185,13 @@ void report_result_release(struct report_result *r);
  */
 char *report_org_label(const struct report_result *r, const char *org_id);
 
+/*
+ * Put r->orgs in the order the result promises: most job runs first,
+ * ties in the order they are in.  report_run() and db_report() both end
+ * so.
+ */
+void report_sort_orgs(struct report_result *r);
+
 /* The groups of grouping set s (report_nsets() of the run's opts). */
 const struct agg *report_set_groups(const struct report_result *r, size_t s);
 
