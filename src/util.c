@@ -308,6 +308,16 @@ sbuf_release(struct sbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+char *
+sbuf_detach(struct sbuf *sb)
+{
+	char *s = sb->buf;
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
 void
 sbuf_reset(struct sbuf *sb)
 {
