@@ -76,11 +76,7 @@ report_opts_init(struct report_opts *o)
 void
 report_opts_release(struct report_opts *o)
 {
-	size_t i;
-
-	for (i = 0; i < o->nstatuses; i++)
-		free(o->statuses[i]);
-	free(o->statuses);
+	strv_free(o->statuses, o->nstatuses);
 	free(o->projects);
 	free(o->branches);
 	memset(o, 0, sizeof(*o));

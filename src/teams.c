@@ -297,11 +297,9 @@ teams_free(struct teams *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nteams; i++)
-		free(t->names[i]);
+	strv_free(t->names, t->nteams);
 	for (i = 0; i < t->nrules; i++)
 		free(t->rules[i].pattern);
-	free(t->names);
 	free(t->rules);
 	free(t->path);
 	free(t);

@@ -414,11 +414,7 @@ arena_store(struct arena *a, const void *p, size_t len)
 void
 arena_release(struct arena *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nchunks; i++)
-		free(a->chunks[i]);
-	free(a->chunks);
+	strv_free(a->chunks, a->nchunks);
 	memset(a, 0, sizeof(*a));
 }
 
