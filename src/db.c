@@ -1955,38 +1955,43 @@ db_info(struct db *db, struct db_info *info)
 	return 0;
 }
 
+/*
+ * Run `sql`, a DELETE of the rows of days before `before` (its one
+ * parameter); *n, when n is not NULL, is how many went.  0, or -1 after
+ * an error that says `what` failed.
+ */
+static int
+db_delete_before(struct db *db, const char *sql, int32_t before,
+    const char *what, uint64_t *n)
+{
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	if (db_prepare(db, sql, &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = db_error(db, what);
+	else if (n != NULL)
+		*n = (uint64_t)sqlite3_changes(db->h);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int
 db_prune(struct db *db, int32_t before, uint64_t *removed)
 {
-	sqlite3_stmt *st = NULL;
-
 	*removed = 0;
 	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
 		return -1;
-	if (db_prepare(db, "DELETE FROM job_runs WHERE day < ?", &st) < 0)
-		goto fail;
-	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(db, "cannot delete job runs");
-		goto fail;
+	if (db_delete_before(db, "DELETE FROM job_runs WHERE day < ?", before,
+	    "cannot delete job runs", removed) < 0 ||
+	    db_delete_before(db, "DELETE FROM daily WHERE day < ?", before,
+	    "cannot delete roll-up rows", NULL) < 0 ||
+	    db_exec(db, "COMMIT") < 0) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		*removed = 0;
+		return -1;
 	}
-	*removed = (uint64_t)sqlite3_changes(db->h);
-	sqlite3_finalize(st);
-	if (db_prepare(db, "DELETE FROM daily WHERE day < ?", &st) < 0)
-		goto fail;
-	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(db, "cannot delete roll-up rows");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (db_exec(db, "COMMIT") < 0)
-		goto fail;
 	return 0;
-fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	*removed = 0;
-	return -1;
 }
