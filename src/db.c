@@ -759,10 +759,7 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 	int r;
 
 	*null = 1;
-	if (idx < 0)
-		return 0;
-	f = &rec->fields[idx];
-	if (csv_field_is_null(f))
+	if ((f = csv_field_opt(rec, idx)) == NULL)
 		return 0;
 	*null = 0;
 	v = csv_field_value(f, &g->scratch, &len);
@@ -869,7 +866,7 @@ static int
 ingest_row(struct ingest *g, const struct usage_header *h,
     const struct csv_record *rec)
 {
-	const struct csv_field *f = rec->fields;
+	const struct csv_field *f = rec->fields, *d;
 	struct irow *r;
 	dec_t total = 0;
 	int null, bad, c;
@@ -923,10 +920,8 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	}
 	r = ingest_next_row(g);
 	r->have_day = 0;
-	if (h->idx[COL_JOB_RUN_DATE] >= 0 &&
-	    !csv_field_is_null(&f[h->idx[COL_JOB_RUN_DATE]])) {
-		v = csv_field_value(&f[h->idx[COL_JOB_RUN_DATE]], &g->scratch,
-		    &len);
+	if ((d = csv_field_opt(rec, h->idx[COL_JOB_RUN_DATE])) != NULL) {
+		v = csv_field_value(d, &g->scratch, &len);
 		r->have_day = date_parse(v, len, &r->day) == 0;
 		if (!r->have_day)
 			ingest_problem(g, rec->line, "JOB_RUN_DATE",
@@ -936,10 +931,10 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	if (g->range != NULL && g->range->set) {
 		int64_t ms = 0;
 		int have_ms = 0;
-		int idx = h->idx[COL_JOB_RUN_STARTED_AT];
 
-		if (idx >= 0 && !csv_field_is_null(&f[idx])) {
-			v = csv_field_value(&f[idx], &g->scratch, &len);
+		d = csv_field_opt(rec, h->idx[COL_JOB_RUN_STARTED_AT]);
+		if (d != NULL) {
+			v = csv_field_value(d, &g->scratch, &len);
 			have_ms = ts_parse_ms(v, len, &ms) == 0;
 		}
 		if (!inputs_range_has(g->range, have_ms, ms, r->have_day,
@@ -1689,56 +1684,25 @@ filtered:
 	return 0;
 }
 
-/* Turn set s's id tuples into the report's text keys. */
-static void
-dbr_merge(struct dbr *r, struct agg *dst, size_t set)
+/*
+ * The history's name of id for key column c (report_merge_ids): the
+ * names table's; a team is its project's team, found here.
+ */
+static const char *
+dbr_key_name(void *ctx, size_t c, uint32_t id, size_t *len)
 {
-	const struct report_opts *o = r->o;
-	const struct agg *src = &r->sets[set];
-	struct sbuf key;
-	size_t i, k, n = o->nsets ? o->sets[set].nkeys : o->nkeys, len;
+	const struct dbr *r = ctx;
+	const struct teams *t = r->o->teams;
+	const char *v = strtab_str(&r->names, id, len);
+	char *proj;
 
-	sbuf_init(&key, SIZE_MAX);
-	for (i = 0; i < src->n; i++) {
-		const struct agg_group *sg = &src->groups[i];
-		struct agg_group *d;
-		uint32_t id;
-
-		sbuf_reset(&key);
-		for (k = 0; k < n; k++) {
-			size_t c = o->nsets ? o->sets[set].keys[k] : k;
-			char text[DATE_BUFSZ];
-			const char *v;
-
-			memcpy(&id, sg->key + k * sizeof(id), sizeof(id));
-			switch (o->keys[c].kind) {
-			case KEY_STRING:
-				v = strtab_str(&r->names, id, &len);
-				break;
-			case KEY_TEAM: {
-				char *proj;
-
-				v = strtab_str(&r->names, id, &len);
-				if (len == 0 || o->teams == NULL)
-					break;	/* no project: no team */
-				proj = xstrndup(v, len);
-				v = teams_name(o->teams, teams_match(o->teams,
-				    proj));
-				len = strlen(v);
-				free(proj);
-				break;
-			}
-			default:
-				len = timekey_text(o->keys[c].kind, id, text);
-				v = text;
-				break;
-			}
-			agg_key_add(&key, v, len);
-		}
-		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
-		metrics_add_bounded(&d->m, &sg->m);
-	}
-	sbuf_release(&key);
+	if (r->o->keys[c].kind != KEY_TEAM || *len == 0 || t == NULL)
+		return v;	/* a team key without a project: no team */
+	proj = xstrndup(v, *len);
+	v = teams_name(t, teams_match(t, proj));
+	*len = strlen(v);
+	free(proj);
+	return v;
 }
 
 /* The organizations, most job runs first, as report_run() gives them. */
@@ -1847,7 +1811,7 @@ db_report(struct db *db, const struct report_opts *o,
 
 		if (agg_check(&r.sets[i]) < 0)
 			goto out_fail;
-		dbr_merge(&r, dst, i);
+		report_merge_ids(dst, &r.sets[i], o, i, dbr_key_name, &r, NULL);
 		if (agg_check(dst) < 0)
 			goto out_fail;
 	}

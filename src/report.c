@@ -630,10 +630,7 @@ opt_number(struct worker *w, struct file_state *fs,
 	int r;
 
 	*out = 0;
-	if (idx < 0)
-		return 0;
-	f = &rec->fields[idx];
-	if (csv_field_is_null(f))
+	if ((f = csv_field_opt(rec, idx)) == NULL)
 		return 0;
 	if (CU_LIKELY(!(f->flags & (CSV_F_ESCAPE | CSV_F_DQUOTE)))) {
 		if (CU_LIKELY((r = dec_parse(f->p, f->len, out)) == 0))
@@ -923,13 +920,12 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	 * day.  A run with neither is kept (nothing says it is outside).
 	 */
 	if (fs->range != NULL && fs->range->set) {
+		const struct csv_field *t = csv_field_opt(rec, p->idx_started);
 		int64_t ms = 0;
 		int have_ms = 0;
 
-		if (p->idx_started >= 0 &&
-		    !csv_field_is_null(&f[p->idx_started])) {
-			v = csv_field_value(&f[p->idx_started], &w->scratch,
-			    &len);
+		if (t != NULL) {
+			v = csv_field_value(t, &w->scratch, &len);
 			have_ms = ts_parse_ms(v, len, &ms) == 0;
 		}
 		if (!inputs_range_has(fs->range, have_ms, ms, have_day,
@@ -1184,16 +1180,12 @@ report_full(const struct agg *sets, size_t nsets, const struct strtab *names,
 	return 0;
 }
 
-/*
- * Add a worker's groups of set `set` into dst, their keys made from ids
- * into what agg_key_add() makes of the names, in the worker's order.
- */
-static void
-worker_merge(struct agg *dst, const struct worker *w, size_t set,
-    uint32_t *map)
+void
+report_merge_ids(struct agg *dst, const struct agg *src,
+    const struct report_opts *o, size_t set,
+    const char *(*name)(void *ctx, size_t c, uint32_t id, size_t *len),
+    void *ctx, uint32_t *map)
 {
-	const struct report_opts *o = w->sh->o;
-	const struct agg *src = &w->sets[set];
 	struct sbuf key;
 	size_t i, k, n, len;
 
@@ -1207,24 +1199,17 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 		sbuf_reset(&key);
 		for (k = 0; k < n; k++) {
 			size_t c = o->nsets ? o->sets[set].keys[k] : k;
+			char text[DATE_BUFSZ];
+			const char *v;
 
 			memcpy(&id, s->key + k * sizeof(id), sizeof(id));
-			if (o->keys[c].kind == KEY_STRING) {
-				const char *v = strtab_str(&w->names[c], id,
-				    &len);
-
-				agg_key_add(&key, v, len);
-			} else if (o->keys[c].kind == KEY_TEAM) {
-				const char *v = team_key_text(o->teams, id,
-				    &len);
-
-				agg_key_add(&key, v, len);
-			} else {
-				char text[DATE_BUFSZ];
-
+			if (key_is_time(o->keys[c].kind)) {
 				len = timekey_text(o->keys[c].kind, id, text);
-				agg_key_add(&key, text, len);
+				v = text;
+			} else {
+				v = name(ctx, c, id, &len);
 			}
+			agg_key_add(&key, v, len);
 		}
 		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
 		metrics_add_bounded(&d->m, &s->m);
@@ -1232,6 +1217,17 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 			map[i] = (uint32_t)(d - dst->groups);
 	}
 	sbuf_release(&key);
+}
+
+/* A worker's name of id for key column c: its strtab's, or a team's. */
+static const char *
+worker_key_name(void *ctx, size_t c, uint32_t id, size_t *len)
+{
+	const struct worker *w = ctx;
+
+	if (w->sh->o->keys[c].kind == KEY_TEAM)
+		return team_key_text(w->sh->o->teams, id, len);
+	return strtab_str(&w->names[c], id, len);
 }
 
 static void
@@ -1469,8 +1465,9 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			map = xcalloc(w->sets[0].n ? w->sets[0].n : 1,
 			    sizeof(*map));
 		for (j = 0; !unbounded && j < report_nsets(o); j++)
-			worker_merge(j == 0 ? &res->groups : &res->more[j - 1],
-			    w, j, j == 0 ? map : NULL);
+			report_merge_ids(j == 0 ? &res->groups :
+			    &res->more[j - 1], &w->sets[j], o, j,
+			    worker_key_name, w, j == 0 ? map : NULL);
 		/* the histograms follow their groups into res->groups */
 		for (j = 0; map != NULL && j < w->util.n; j++) {
 			const struct utilhist_bin *b = &w->util.bins[j];
