@@ -198,16 +198,6 @@ static const char *const compare_value_names[] = {
 	"trend"
 };
 
-static const char *
-compare_key_part(const struct compare_row *r, size_t i, size_t *len)
-{
-	if (r->key == NULL) {
-		*len = 7;
-		return "(other)";
-	}
-	return agg_key_part(r->key, r->keylen, i, len);
-}
-
 /* The exact figures CSV and JSON write; pct into its own buffer. */
 static void
 compare_plain(const struct compare_row *r, char *prev, char *cur,
@@ -237,7 +227,8 @@ compare_write_csv(const struct compare *c, FILE *f)
 		const struct compare_row *r = &c->rows[i];
 
 		for (k = 0; k < c->o->nkeys; k++) {
-			const char *s = compare_key_part(r, k, &len);
+			const char *s = view_key_part(r->key, r->keylen, k,
+			    &len);
 
 			csvw_text(f, s, len, c->o->csv_safe);
 			putc(',', f);
@@ -249,31 +240,10 @@ compare_write_csv(const struct compare *c, FILE *f)
 }
 
 static void
-compare_json_date(FILE *f, int have, int32_t days)
-{
-	char buf[DATE_BUFSZ];
-
-	if (!have) {
-		fputs("null", f);
-		return;
-	}
-	date_format_day(days, buf);
-	fprintf(f, "\"%s\"", buf);
-}
-
-static void
 compare_json_side(FILE *f, const char *name, const struct report_result *r)
 {
-	fprintf(f, "\"%s\": {\"files\": %llu, \"rows_read\": %llu, "
-	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
-	    name, (unsigned long long)r->files,
-	    (unsigned long long)r->rows_read,
-	    (unsigned long long)r->rows_skipped,
-	    (unsigned long long)r->duplicates);
-	compare_json_date(f, r->have_dates, r->first_date);
-	fputs(", \"last_date\": ", f);
-	compare_json_date(f, r->have_dates, r->last_date);
-	putc('}', f);
+	fprintf(f, "\"%s\": ", name);
+	view_json_counts(f, r);
 }
 
 static void
@@ -305,7 +275,8 @@ compare_write_json(const struct compare *c, FILE *f)
 
 		fputs(i ? ",\n    {" : "\n    {", f);
 		for (k = 0; k < c->o->nkeys; k++) {
-			const char *s = compare_key_part(r, k, &len);
+			const char *s = view_key_part(r->key, r->keylen, k,
+			    &len);
 
 			fprintf(f, "\"%s\": ", c->o->keys[k].name);
 			jsonw_string(f, s, len);
@@ -392,12 +363,7 @@ compare_write_human(const struct compare *c, FILE *f, int md)
 	g.trim_last = 1;	/* the total's trend: no trailing blanks */
 	for (i = 0; i < c->n; i++) {
 		row = grid_row(&g);
-		for (j = 0; j < nk; j++) {
-			size_t len;
-			const char *s = compare_key_part(&c->rows[i], j, &len);
-
-			grid_set(&g, row, j, s, len);
-		}
+		grid_set_key(&g, row, c->rows[i].key, c->rows[i].keylen, nk);
 		compare_grid_values(&g, row, &c->rows[i], 1);
 	}
 	row = grid_row(&totals);

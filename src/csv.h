@@ -77,11 +77,38 @@ csv_field_is_null(const struct csv_field *f)
 }
 
 /*
+ * Field idx of rec when it holds a value: NULL when idx < 0 (the part has
+ * no such column, usage.h's -1) or when the field is NULL.  For the
+ * optional columns, which both the report and ingest read per row.
+ */
+static inline const struct csv_field *
+csv_field_opt(const struct csv_record *rec, int idx)
+{
+	if (idx < 0 || csv_field_is_null(&rec->fields[idx]))
+		return NULL;
+	return &rec->fields[idx];
+}
+
+/*
  * The field's value with quoting and escapes undone.  Returns a pointer to
  * the value (the field's own bytes when nothing needs undoing, else
  * scratch's buffer, which is overwritten) and sets *len.
  */
 const char *csv_field_value(const struct csv_field *f, struct sbuf *scratch,
     size_t *len);
+
+/*
+ * The field as text: csv_field_value(), but a NULL field (see
+ * csv_field_is_null) is "" rather than the two bytes `\N`.
+ */
+static inline const char *
+csv_field_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
+{
+	if (csv_field_is_null(f)) {
+		*len = 0;
+		return "";
+	}
+	return csv_field_value(f, scratch, len);
+}
 
 #endif

@@ -33,6 +33,23 @@ int date_parse(const char *s, size_t len, int32_t *days);
 int ts_parse(const char *s, size_t len, int64_t *secs, int32_t *nsec);
 
 /*
+ * The same timestamp as milliseconds since the epoch, the fraction cut
+ * (the unit of export's ranges).  Returns 0 and sets *ms, or -1.  Inline:
+ * report and ingest ask it of every row when the export has a range.
+ */
+static inline int
+ts_parse_ms(const char *s, size_t len, int64_t *ms)
+{
+	int64_t secs;
+	int32_t ns;
+
+	if (ts_parse(s, len, &secs, &ns) < 0)
+		return -1;
+	*ms = secs * 1000 + ns / 1000000;
+	return 0;
+}
+
+/*
  * Parse a boolean: true/false, t/f, yes/no, y/n, 1/0 in any case.  Returns
  * 0 and sets *out to 0 or 1, or -1.
  */

@@ -744,16 +744,6 @@ ingest_problem(struct ingest *g, uint64_t line, const char *column,
 		    column ? column : "", column ? ": " : "", reason);
 }
 
-static inline const char *
-ingest_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
-{
-	if (csv_field_is_null(f)) {
-		*len = 0;
-		return "";
-	}
-	return csv_field_value(f, scratch, len);
-}
-
 /*
  * An optional number (as report.c's opt_number): *null set when absent;
  * a bad value is 0 with a warning.
@@ -769,10 +759,7 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 	int r;
 
 	*null = 1;
-	if (idx < 0)
-		return 0;
-	f = &rec->fields[idx];
-	if (csv_field_is_null(f))
+	if ((f = csv_field_opt(rec, idx)) == NULL)
 		return 0;
 	*null = 0;
 	v = csv_field_value(f, &g->scratch, &len);
@@ -791,26 +778,6 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 	ingest_problem(g, rec->line, usage_col_name(col),
 	    "not a number, counted as empty");
 	return 0;
-}
-
-static int
-ingest_is_header(struct ingest *g, const struct csv_record *rec)
-{
-	size_t i, len, n = rec->nfields < DB_MAX_HEADER_FIELDS ?
-	    rec->nfields : DB_MAX_HEADER_FIELDS;
-	int seen = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *v = csv_field_value(&rec->fields[i], &g->scratch,
-		    &len);
-		int c = usage_col_find(v, len);
-
-		if (c == COL_PROJECT_NAME)
-			seen |= 1;
-		else if (c == COL_TOTAL_CREDITS)
-			seen |= 2;
-	}
-	return seen == 3;
 }
 
 /* Store the names interned since the last call. */
@@ -899,7 +866,7 @@ static int
 ingest_row(struct ingest *g, const struct usage_header *h,
     const struct csv_record *rec)
 {
-	const struct csv_field *f = rec->fields;
+	const struct csv_field *f = rec->fields, *d;
 	struct irow *r;
 	dec_t total = 0;
 	int null, bad, c;
@@ -908,7 +875,8 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 
 	g->st->rows_read++;
 	if (CU_UNLIKELY(rec->nfields != h->ncols)) {
-		if (ingest_is_header(g, rec)) {
+		if (usage_header_again(rec, DB_MAX_HEADER_FIELDS,
+		    &g->scratch)) {
 			g->st->rows_read--;
 			return 2;
 		}
@@ -935,7 +903,8 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		return 3;
 	}
 	if (CU_UNLIKELY(bad)) {
-		if (ingest_is_header(g, rec)) {
+		if (usage_header_again(rec, DB_MAX_HEADER_FIELDS,
+		    &g->scratch)) {
 			g->st->rows_read--;
 			return 2;
 		}
@@ -951,10 +920,8 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	}
 	r = ingest_next_row(g);
 	r->have_day = 0;
-	if (h->idx[COL_JOB_RUN_DATE] >= 0 &&
-	    !csv_field_is_null(&f[h->idx[COL_JOB_RUN_DATE]])) {
-		v = csv_field_value(&f[h->idx[COL_JOB_RUN_DATE]], &g->scratch,
-		    &len);
+	if ((d = csv_field_opt(rec, h->idx[COL_JOB_RUN_DATE])) != NULL) {
+		v = csv_field_value(d, &g->scratch, &len);
 		r->have_day = date_parse(v, len, &r->day) == 0;
 		if (!r->have_day)
 			ingest_problem(g, rec->line, "JOB_RUN_DATE",
@@ -962,17 +929,13 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	}
 	/* outside its export's range: not stored (as report.c) */
 	if (g->range != NULL && g->range->set) {
-		int64_t ms = 0, secs;
-		int32_t ns;
+		int64_t ms = 0;
 		int have_ms = 0;
-		int idx = h->idx[COL_JOB_RUN_STARTED_AT];
 
-		if (idx >= 0 && !csv_field_is_null(&f[idx])) {
-			v = csv_field_value(&f[idx], &g->scratch, &len);
-			if (ts_parse(v, len, &secs, &ns) == 0) {
-				ms = secs * 1000 + ns / 1000000;
-				have_ms = 1;
-			}
+		d = csv_field_opt(rec, h->idx[COL_JOB_RUN_STARTED_AT]);
+		if (d != NULL) {
+			v = csv_field_value(d, &g->scratch, &len);
+			have_ms = ts_parse_ms(v, len, &ms) == 0;
 		}
 		if (!inputs_range_has(g->range, have_ms, ms, r->have_day,
 		    r->day)) {
@@ -990,7 +953,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		int idx = h->idx[db_dims[i].col];
 
 		if (idx >= 0)
-			v = ingest_text(&f[idx], &g->scratch, &len);
+			v = csv_field_text(&f[idx], &g->scratch, &len);
 		else {
 			v = "";
 			len = 0;
@@ -1721,56 +1684,25 @@ filtered:
 	return 0;
 }
 
-/* Turn set s's id tuples into the report's text keys. */
-static void
-dbr_merge(struct dbr *r, struct agg *dst, size_t set)
+/*
+ * The history's name of id for key column c (report_merge_ids): the
+ * names table's; a team is its project's team, found here.
+ */
+static const char *
+dbr_key_name(void *ctx, size_t c, uint32_t id, size_t *len)
 {
-	const struct report_opts *o = r->o;
-	const struct agg *src = &r->sets[set];
-	struct sbuf key;
-	size_t i, k, n = o->nsets ? o->sets[set].nkeys : o->nkeys, len;
+	const struct dbr *r = ctx;
+	const struct teams *t = r->o->teams;
+	const char *v = strtab_str(&r->names, id, len);
+	char *proj;
 
-	sbuf_init(&key, SIZE_MAX);
-	for (i = 0; i < src->n; i++) {
-		const struct agg_group *sg = &src->groups[i];
-		struct agg_group *d;
-		uint32_t id;
-
-		sbuf_reset(&key);
-		for (k = 0; k < n; k++) {
-			size_t c = o->nsets ? o->sets[set].keys[k] : k;
-			char text[DATE_BUFSZ];
-			const char *v;
-
-			memcpy(&id, sg->key + k * sizeof(id), sizeof(id));
-			switch (o->keys[c].kind) {
-			case KEY_STRING:
-				v = strtab_str(&r->names, id, &len);
-				break;
-			case KEY_TEAM: {
-				char *proj;
-
-				v = strtab_str(&r->names, id, &len);
-				if (len == 0 || o->teams == NULL)
-					break;	/* no project: no team */
-				proj = xstrndup(v, len);
-				v = teams_name(o->teams, teams_match(o->teams,
-				    proj));
-				len = strlen(v);
-				free(proj);
-				break;
-			}
-			default:
-				len = timekey_text(o->keys[c].kind, id, text);
-				v = text;
-				break;
-			}
-			agg_key_add(&key, v, len);
-		}
-		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
-		metrics_add_bounded(&d->m, &sg->m);
-	}
-	sbuf_release(&key);
+	if (r->o->keys[c].kind != KEY_TEAM || *len == 0 || t == NULL)
+		return v;	/* a team key without a project: no team */
+	proj = xstrndup(v, *len);
+	v = teams_name(t, teams_match(t, proj));
+	*len = strlen(v);
+	free(proj);
+	return v;
 }
 
 /* The organizations, most job runs first, as report_run() gives them. */
@@ -1778,7 +1710,7 @@ static void
 dbr_orgs(struct dbr *r)
 {
 	struct report_result *res = r->res;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < r->names.n; i++) {
 		size_t len;
@@ -1797,17 +1729,7 @@ dbr_orgs(struct dbr *r)
 		res->orgs[res->norgs] = xstrndup(s, len);
 		res->org_jobs[res->norgs++] = r->org_jobs[i];
 	}
-	for (i = 1; i < res->norgs; i++) {
-		char *name = res->orgs[i];
-		uint64_t jobs = res->org_jobs[i];
-
-		for (j = i; j > 0 && res->org_jobs[j - 1] < jobs; j--) {
-			res->orgs[j] = res->orgs[j - 1];
-			res->org_jobs[j] = res->org_jobs[j - 1];
-		}
-		res->orgs[j] = name;
-		res->org_jobs[j] = jobs;
-	}
+	report_sort_orgs(res);
 }
 
 int
@@ -1889,7 +1811,7 @@ db_report(struct db *db, const struct report_opts *o,
 
 		if (agg_check(&r.sets[i]) < 0)
 			goto out_fail;
-		dbr_merge(&r, dst, i);
+		report_merge_ids(dst, &r.sets[i], o, i, dbr_key_name, &r, NULL);
 		if (agg_check(dst) < 0)
 			goto out_fail;
 	}
@@ -1997,38 +1919,43 @@ db_info(struct db *db, struct db_info *info)
 	return 0;
 }
 
+/*
+ * Run `sql`, a DELETE of the rows of days before `before` (its one
+ * parameter); *n, when n is not NULL, is how many went.  0, or -1 after
+ * an error that says `what` failed.
+ */
+static int
+db_delete_before(struct db *db, const char *sql, int32_t before,
+    const char *what, uint64_t *n)
+{
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	if (db_prepare(db, sql, &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = db_error(db, what);
+	else if (n != NULL)
+		*n = (uint64_t)sqlite3_changes(db->h);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int
 db_prune(struct db *db, int32_t before, uint64_t *removed)
 {
-	sqlite3_stmt *st = NULL;
-
 	*removed = 0;
 	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
 		return -1;
-	if (db_prepare(db, "DELETE FROM job_runs WHERE day < ?", &st) < 0)
-		goto fail;
-	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(db, "cannot delete job runs");
-		goto fail;
+	if (db_delete_before(db, "DELETE FROM job_runs WHERE day < ?", before,
+	    "cannot delete job runs", removed) < 0 ||
+	    db_delete_before(db, "DELETE FROM daily WHERE day < ?", before,
+	    "cannot delete roll-up rows", NULL) < 0 ||
+	    db_exec(db, "COMMIT") < 0) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		*removed = 0;
+		return -1;
 	}
-	*removed = (uint64_t)sqlite3_changes(db->h);
-	sqlite3_finalize(st);
-	if (db_prepare(db, "DELETE FROM daily WHERE day < ?", &st) < 0)
-		goto fail;
-	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(db, "cannot delete roll-up rows");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (db_exec(db, "COMMIT") < 0)
-		goto fail;
 	return 0;
-fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	*removed = 0;
-	return -1;
 }

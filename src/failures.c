@@ -10,6 +10,7 @@
 #include "failures.h"
 #include "rollup.h"
 #include "util.h"
+#include "view.h"
 
 static const char *const failures_heads[] = {
 	"project", "workflow", "job", "runs", "wasted_runs",
@@ -50,25 +51,6 @@ failures_keep(void *ctx, const struct report_opts *so, const char *key,
 }
 
 static int
-failures_key_cmp(const struct failures_row *a, const struct failures_row *b)
-{
-	size_t i;
-
-	for (i = 0; i < FAILURES_NKEYS; i++) {
-		size_t la, lb;
-		const char *pa = agg_key_part(a->key, a->keylen, i, &la);
-		const char *pb = agg_key_part(b->key, b->keylen, i, &lb);
-		int c = memcmp(pa, pb, la < lb ? la : lb);
-
-		if (c != 0)
-			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
-	}
-	return 0;
-}
-
-static int
 failures_row_cmp(const void *pa, const void *pb)
 {
 	const struct failures_row *a = pa, *b = pb;
@@ -77,7 +59,8 @@ failures_row_cmp(const void *pa, const void *pb)
 		return a->wasted_credits > b->wasted_credits ? -1 : 1;
 	if (a->wasted_runs != b->wasted_runs)
 		return a->wasted_runs > b->wasted_runs ? -1 : 1;
-	return failures_key_cmp(a, b);
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
+	    FAILURES_NKEYS);
 }
 
 static void
@@ -207,7 +190,6 @@ failures_meta(const struct report_result *r, char *const *waste,
 	char d1[DATE_BUFSZ] = "", d2[DATE_BUFSZ] = "";
 	struct sbuf sb;
 	size_t i;
-	char *s;
 
 	if (r->have_dates) {
 		date_format_day(r->first_date, d1);
@@ -230,9 +212,7 @@ failures_meta(const struct report_result *r, char *const *waste,
 	for (i = 0; i < nwaste; i++)
 		sbuf_addf(&sb, "%s\"%s\"", i == 0 ? "" : ", ", waste[i]);
 	sbuf_addstr(&sb, "]}");
-	s = xstrdup(sb.buf);
-	sbuf_release(&sb);
-	return s;
+	return sbuf_detach(&sb);
 }
 
 int

@@ -70,6 +70,19 @@ grid_setstr(struct grid *g, size_t row, size_t col, const char *s)
 	grid_set(g, row, col, s, strlen(s));
 }
 
+void
+grid_set_key(struct grid *g, size_t row, const char *key, size_t keylen,
+    size_t nkeys)
+{
+	size_t j, len;
+
+	for (j = 0; j < nkeys; j++) {
+		const char *s = view_key_part(key, keylen, j, &len);
+
+		grid_set(g, row, j, s, len);
+	}
+}
+
 /* Cell (row, col) and its length. */
 static const char *
 grid_cell(const struct grid *g, size_t row, size_t col, size_t *len)

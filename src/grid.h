@@ -40,6 +40,12 @@ size_t grid_row(struct grid *g);
 void grid_set(struct grid *g, size_t row, size_t col, const char *s,
     size_t len);
 void grid_setstr(struct grid *g, size_t row, size_t col, const char *s);
+/*
+ * Set the first nkeys cells of row to the columns of an agg key (agg.h),
+ * "(other)" in the first for a NULL key: a view's or compare's row.
+ */
+void grid_set_key(struct grid *g, size_t row, const char *key,
+    size_t keylen, size_t nkeys);
 
 /*
  * Write the grid in `fmt`.  `title` (may be NULL) is a line above tables

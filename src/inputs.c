@@ -85,21 +85,6 @@ path_join(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-/* Does the relative path p have a ".." component? */
-static int
-has_dotdot(const char *p)
-{
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return 1;
-		p += n;
-		p += *p == '/';
-	}
-	return 0;
-}
-
 /*
  * The files a manifest lists: windows[].files[].path, relative to the
  * directory.  A path may not leave the directory, even through a symbolic
@@ -178,8 +163,7 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 			char why[PATH_MAX + 200];
 			int inside;
 
-			if (p == NULL || p[0] == '\0' || p[0] == '/' ||
-			    has_dotdot(p)) {
+			if (p == NULL || !manifest_path_safe(p)) {
 				error("'%s': windows[%zu].files[%zu].path: "
 				    "expected a relative path inside the "
 				    "directory", mpath, i, j);
@@ -271,7 +255,7 @@ inputs_run_path(const char *dir, const char *rpath, const char *key,
 
 	if (p[0] == '/')
 		return xstrdup(p);
-	if (p[0] == '\0' || has_dotdot(p)) {
+	if (!manifest_path_safe(p)) {
 		error("'%s': %s: expected a relative path inside the run "
 		    "directory, or an absolute path", rpath, key);
 		return NULL;

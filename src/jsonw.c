@@ -3,6 +3,7 @@
  */
 #include "jsonw.h"
 
+#include "date.h"
 #include "utf8.h"
 
 void
@@ -45,4 +46,17 @@ jsonw_string(FILE *f, const char *s, size_t len)
 		}
 	}
 	putc('"', f);
+}
+
+void
+jsonw_date(FILE *f, int have, int32_t days)
+{
+	char buf[DATE_BUFSZ];
+
+	if (!have) {
+		fputs("null", f);
+		return;
+	}
+	date_format_day(days, buf);
+	fprintf(f, "\"%s\"", buf);
 }

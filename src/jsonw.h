@@ -6,6 +6,7 @@
 #ifndef CU_JSONW_H
 #define CU_JSONW_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -16,5 +17,8 @@
  * Valid UTF-8 is copied as it is.
  */
 void jsonw_string(FILE *f, const char *s, size_t len);
+
+/* Write a day (date.h) as "2026-10-01", or null when `have` is 0. */
+void jsonw_date(FILE *f, int have, int32_t days);
 
 #endif

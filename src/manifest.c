@@ -324,8 +324,8 @@ get_u64(json_t *o, const char *key, const char *where, uint64_t *out)
 	return 0;
 }
 
-static int
-safe_rel(const char *p)
+int
+manifest_path_safe(const char *p)
 {
 	const char *s = p;
 
@@ -524,7 +524,7 @@ load_window(json_t *jw, struct mf_window *w, const char *where,
 	    get_str(jw, "created_at", where, 1, &w->created_at) < 0 ||
 	    get_str(jw, "completed_at", where, 1, &w->completed_at) < 0)
 		return -1;
-	if (!safe_rel(w->dir) || strchr(w->dir, '/') ||
+	if (!manifest_path_safe(w->dir) || strchr(w->dir, '/') ||
 	    strcmp(w->dir, ".") == 0)
 		return error("%s.dir: expected a directory name", where);
 	if (check_inside(dir, w->dir, where, "dir") < 0)
@@ -562,7 +562,7 @@ load_window(json_t *jw, struct mf_window *w, const char *where,
 			return error("%s: expected an object", sub);
 		if (get_str(jf, "path", sub, 0, &f->path) < 0)
 			return -1;
-		if (!safe_rel(f->path))
+		if (!manifest_path_safe(f->path))
 			return error("%s.path: expected a relative path inside "
 			    "the export", sub);
 		if (check_inside(dir, f->path, sub, "path") < 0)

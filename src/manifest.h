@@ -122,6 +122,13 @@ json_t *manifest_read_json(const char *path);
 int manifest_find_duplicate(const char *const *paths, size_t n, size_t *a,
     size_t *b);
 
+/*
+ * Does the text of p keep it inside its directory: not empty, not
+ * absolute, no ".." component?  A symbolic link may still lead out: the
+ * readers check that on the disk (path_inside in inputs.c).
+ */
+int manifest_path_safe(const char *p);
+
 /* Write it atomically (updated_at is set).  0, or -1 after an error. */
 int manifest_save(struct manifest *m, const char *dir);
 

@@ -42,14 +42,10 @@ notify_init(struct notify *n)
 void
 notify_release(struct notify *n)
 {
-	size_t i;
-
 	report_opts_release(&n->o);
 	teams_free(n->teams);
 	free(n->rules);
-	for (i = 0; i < n->nwaste; i++)
-		free(n->waste[i]);
-	free(n->waste);
+	strv_free(n->waste, n->nwaste);
 	free(n->org);
 	inputs_release(&n->cur_in);
 	inputs_release(&n->prev_in);

@@ -46,17 +46,13 @@ page_init(struct page *pg)
 void
 page_release(struct page *pg)
 {
-	size_t i;
-
 	if (pg->have_rs)
 		rightsize_release(&pg->rs);
 	rates_release(&pg->rates);
 	chart_cairo_measure_release(&pg->m);
 	if (pg->have_res)
 		report_result_release(&pg->res);
-	for (i = 0; i < pg->nwaste; i++)
-		free(pg->waste[i]);
-	free(pg->waste);
+	strv_free(pg->waste, pg->nwaste);
 	free(pg->org);
 	inputs_release(&pg->pin);
 	inputs_release(&pg->in);

@@ -450,7 +450,6 @@ redact_pass(const unsigned char *t, size_t n, int cut, size_t max,
 	unsigned char *mask = xcalloc(n + 1, 1);
 	unsigned long work = REDACT_WORK;
 	struct sbuf out;
-	char *ret;
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < nsecrets; j++) {
@@ -503,9 +502,7 @@ redact_pass(const unsigned char *t, size_t n, int cut, size_t max,
 		sbuf_add(&out, piece, plen);
 	}
 	free(mask);
-	ret = xstrdup(out.buf);
-	sbuf_release(&out);
-	return ret;
+	return sbuf_detach(&out);
 }
 
 char *
@@ -589,7 +586,6 @@ redact_url(const char *url, int origin_only)
 	const char *a = url_authority(url), *at = NULL, *rest, *p;
 	size_t alen = strcspn(a, "/?#"), n;
 	struct sbuf out;
-	char *ret;
 	int userinfo, parsed = url_parse(url, &userinfo);
 
 	if (memchr(a, '@', alen) != NULL)
@@ -618,7 +614,5 @@ redact_url(const char *url, int origin_only)
 	} else {
 		sbuf_add(&out, rest, n);
 	}
-	ret = xstrdup(out.buf);
-	sbuf_release(&out);
-	return ret;
+	return sbuf_detach(&out);
 }

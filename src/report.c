@@ -76,11 +76,7 @@ report_opts_init(struct report_opts *o)
 void
 report_opts_release(struct report_opts *o)
 {
-	size_t i;
-
-	for (i = 0; i < o->nstatuses; i++)
-		free(o->statuses[i]);
-	free(o->statuses);
+	strv_free(o->statuses, o->nstatuses);
 	free(o->projects);
 	free(o->branches);
 	memset(o, 0, sizeof(*o));
@@ -542,23 +538,12 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	return 0;
 }
 
-/* A field as a string: NULL is "", escapes undone (maybe in scratch). */
-static inline const char *
-field_text(const struct csv_field *f, struct sbuf *scratch, size_t *len)
-{
-	if (csv_field_is_null(f)) {
-		*len = 0;
-		return "";
-	}
-	return csv_field_value(f, scratch, len);
-}
-
 static int
 glob_any(struct worker *w, const char *const *globs, size_t n,
     const struct csv_field *f)
 {
 	size_t len, i;
-	const char *v = field_text(f, &w->scratch, &len);
+	const char *v = csv_field_text(f, &w->scratch, &len);
 
 	sbuf_reset(&w->glob);
 	if (sbuf_add(&w->glob, v, len) < 0)
@@ -574,7 +559,7 @@ status_any(char *const *list, size_t n, struct sbuf *scratch,
     const struct csv_field *f)
 {
 	size_t len, i;
-	const char *v = field_text(f, scratch, &len);
+	const char *v = csv_field_text(f, scratch, &len);
 
 	for (i = 0; i < n; i++)
 		if (str_ieq(v, len, list[i]))
@@ -645,10 +630,7 @@ opt_number(struct worker *w, struct file_state *fs,
 	int r;
 
 	*out = 0;
-	if (idx < 0)
-		return 0;
-	f = &rec->fields[idx];
-	if (csv_field_is_null(f))
+	if ((f = csv_field_opt(rec, idx)) == NULL)
 		return 0;
 	if (CU_LIKELY(!(f->flags & (CSV_F_ESCAPE | CSV_F_DQUOTE)))) {
 		if (CU_LIKELY((r = dec_parse(f->p, f->len, out)) == 0))
@@ -757,9 +739,9 @@ org_drop_empty(struct report_result *res)
 	res->norgs = k;
 }
 
-/* Most job runs first; a stable sort, so ties keep their order. */
-static void
-org_sort(struct report_result *res)
+/* A stable insertion sort: there are at most REPORT_MAX_ORGS names. */
+void
+report_sort_orgs(struct report_result *res)
 {
 	size_t i, j;
 
@@ -838,31 +820,6 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 }
 
 /*
- * Is this row a header row again, as in parts concatenated into one file
- * (`cat part-*.csv.gz > all.csv.gz`)?  It names both PROJECT_NAME and
- * TOTAL_CREDITS.  Asked only of rows that failed to parse.
- */
-static int
-is_header_row(struct worker *w, const struct csv_record *rec)
-{
-	size_t i, len, n = rec->nfields < MAX_HEADER_FIELDS ? rec->nfields :
-	    MAX_HEADER_FIELDS;
-	int seen = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *v = csv_field_value(&rec->fields[i], &w->scratch,
-		    &len);
-		int c = usage_col_find(v, len);
-
-		if (c == COL_PROJECT_NAME)
-			seen |= 1;
-		else if (c == COL_TOTAL_CREDITS)
-			seen |= 2;
-	}
-	return seen == 3;
-}
-
-/*
  * One data row.  Returns 0, 1 to stop reading (strict mode found a
  * problem), or 2 when the row is a header again (the caller maps it).
  */
@@ -884,7 +841,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	if (CU_UNLIKELY(rec->nfields != p->h.ncols)) {
 		char why[96];
 
-		if (is_header_row(w, rec)) {
+		if (usage_header_again(rec, MAX_HEADER_FIELDS,
+		    &w->scratch)) {
 			fs->rows_read--;
 			return 2;
 		}
@@ -911,17 +869,18 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			bad = dec_parse(v, len, &total);
 		}
 		if (CU_UNLIKELY(bad == DEC_ERANGE)) {
-			v = field_text(t, &w->scratch, &len);
+			v = csv_field_text(t, &w->scratch, &len);
 			return file_fatal(fs, rec->line, "TOTAL_CREDITS",
 			    TOO_LARGE, v, len);
 		}
 		if (CU_UNLIKELY(bad)) {
-			if (is_header_row(w, rec)) {
+			if (usage_header_again(rec, MAX_HEADER_FIELDS,
+			    &w->scratch)) {
 				fs->rows_read--;
 				return 2;
 			}
 			fs->skipped++;
-			v = field_text(t, &w->scratch, &len);
+			v = csv_field_text(t, &w->scratch, &len);
 			return file_problem(w, fs, rec->line, "TOTAL_CREDITS",
 			    csv_field_is_null(t) ? "empty; row skipped" :
 			    "not a number; row skipped:",
@@ -943,7 +902,7 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		}
 		if (!have_day && p->need_date) {
 			fs->skipped++;
-			v = field_text(d, &w->scratch, &len);
+			v = csv_field_text(d, &w->scratch, &len);
 			return file_problem(w, fs, rec->line, "JOB_RUN_DATE",
 			    len ? "not a date (YYYY-MM-DD); row skipped:" :
 			    "empty; row skipped", len ? v : NULL, len);
@@ -961,18 +920,13 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	 * day.  A run with neither is kept (nothing says it is outside).
 	 */
 	if (fs->range != NULL && fs->range->set) {
-		int64_t ms = 0, secs;
-		int32_t ns;
+		const struct csv_field *t = csv_field_opt(rec, p->idx_started);
+		int64_t ms = 0;
 		int have_ms = 0;
 
-		if (p->idx_started >= 0 &&
-		    !csv_field_is_null(&f[p->idx_started])) {
-			v = csv_field_value(&f[p->idx_started], &w->scratch,
-			    &len);
-			if (ts_parse(v, len, &secs, &ns) == 0) {
-				ms = secs * 1000 + ns / 1000000;
-				have_ms = 1;
-			}
+		if (t != NULL) {
+			v = csv_field_value(t, &w->scratch, &len);
+			have_ms = ts_parse_ms(v, len, &ms) == 0;
 		}
 		if (!inputs_range_has(fs->range, have_ms, ms, have_day,
 		    days)) {
@@ -1023,10 +977,12 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 	/* the group */
 	for (i = 0; i < o->nkeys; i++) {
 		if (o->keys[i].kind == KEY_STRING) {
-			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
+			v = csv_field_text(&f[p->key_idx[i]], &w->scratch,
+			    &len);
 			pd->ids[i] = strtab_intern(&w->names[i], v, len);
 		} else if (o->keys[i].kind == KEY_TEAM) {
-			v = field_text(&f[p->key_idx[i]], &w->scratch, &len);
+			v = csv_field_text(&f[p->key_idx[i]], &w->scratch,
+			    &len);
 			pd->ids[i] = team_key_id(w, i,
 			    strtab_intern(&w->names[i], v, len));
 		} else {
@@ -1224,16 +1180,12 @@ report_full(const struct agg *sets, size_t nsets, const struct strtab *names,
 	return 0;
 }
 
-/*
- * Add a worker's groups of set `set` into dst, their keys made from ids
- * into what agg_key_add() makes of the names, in the worker's order.
- */
-static void
-worker_merge(struct agg *dst, const struct worker *w, size_t set,
-    uint32_t *map)
+void
+report_merge_ids(struct agg *dst, const struct agg *src,
+    const struct report_opts *o, size_t set,
+    const char *(*name)(void *ctx, size_t c, uint32_t id, size_t *len),
+    void *ctx, uint32_t *map)
 {
-	const struct report_opts *o = w->sh->o;
-	const struct agg *src = &w->sets[set];
 	struct sbuf key;
 	size_t i, k, n, len;
 
@@ -1247,24 +1199,17 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 		sbuf_reset(&key);
 		for (k = 0; k < n; k++) {
 			size_t c = o->nsets ? o->sets[set].keys[k] : k;
+			char text[DATE_BUFSZ];
+			const char *v;
 
 			memcpy(&id, s->key + k * sizeof(id), sizeof(id));
-			if (o->keys[c].kind == KEY_STRING) {
-				const char *v = strtab_str(&w->names[c], id,
-				    &len);
-
-				agg_key_add(&key, v, len);
-			} else if (o->keys[c].kind == KEY_TEAM) {
-				const char *v = team_key_text(o->teams, id,
-				    &len);
-
-				agg_key_add(&key, v, len);
-			} else {
-				char text[DATE_BUFSZ];
-
+			if (key_is_time(o->keys[c].kind)) {
 				len = timekey_text(o->keys[c].kind, id, text);
-				agg_key_add(&key, text, len);
+				v = text;
+			} else {
+				v = name(ctx, c, id, &len);
 			}
+			agg_key_add(&key, v, len);
 		}
 		d = agg_get(dst, key.buf, key.len, agg_hash(key.buf, key.len));
 		metrics_add_bounded(&d->m, &s->m);
@@ -1272,6 +1217,17 @@ worker_merge(struct agg *dst, const struct worker *w, size_t set,
 			map[i] = (uint32_t)(d - dst->groups);
 	}
 	sbuf_release(&key);
+}
+
+/* A worker's name of id for key column c: its strtab's, or a team's. */
+static const char *
+worker_key_name(void *ctx, size_t c, uint32_t id, size_t *len)
+{
+	const struct worker *w = ctx;
+
+	if (w->sh->o->keys[c].kind == KEY_TEAM)
+		return team_key_text(w->sh->o->teams, id, len);
+	return strtab_str(&w->names[c], id, len);
 }
 
 static void
@@ -1487,7 +1443,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	}
 	res->files = sh.nfiles;
 	org_drop_empty(res);
-	org_sort(res);
+	report_sort_orgs(res);
 	if (!ret && total_problems > MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",
 		    (unsigned long long)total_problems, MAX_PROBLEMS_SHOWN);
@@ -1509,8 +1465,9 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			map = xcalloc(w->sets[0].n ? w->sets[0].n : 1,
 			    sizeof(*map));
 		for (j = 0; !unbounded && j < report_nsets(o); j++)
-			worker_merge(j == 0 ? &res->groups : &res->more[j - 1],
-			    w, j, j == 0 ? map : NULL);
+			report_merge_ids(j == 0 ? &res->groups :
+			    &res->more[j - 1], &w->sets[j], o, j,
+			    worker_key_name, w, j == 0 ? map : NULL);
 		/* the histograms follow their groups into res->groups */
 		for (j = 0; map != NULL && j < w->util.n; j++) {
 			const struct utilhist_bin *b = &w->util.bins[j];

@@ -185,6 +185,27 @@ void report_result_release(struct report_result *r);
  */
 char *report_org_label(const struct report_result *r, const char *org_id);
 
+/*
+ * Put r->orgs in the order the result promises: most job runs first,
+ * ties in the order they are in.  report_run() and db_report() both end
+ * so.
+ */
+void report_sort_orgs(struct report_result *r);
+
+/*
+ * Add the groups of src, keyed by tuples of 32-bit ids (one a key of
+ * grouping set `set` of o), into dst under text keys as agg_key_add()
+ * makes them, in src's order.  A time key's id is a period (timekey.h);
+ * any other's text is name(ctx, c, id, &len), c its index in o->keys,
+ * valid until the next call.  map, when not NULL, gets the index in dst
+ * of each group of src.  report_run() merges its workers so, db_report()
+ * the history's groups.
+ */
+void report_merge_ids(struct agg *dst, const struct agg *src,
+    const struct report_opts *o, size_t set,
+    const char *(*name)(void *ctx, size_t c, uint32_t id, size_t *len),
+    void *ctx, uint32_t *map);
+
 /* The groups of grouping set s (report_nsets() of the run's opts). */
 const struct agg *report_set_groups(const struct report_result *r, size_t s);
 

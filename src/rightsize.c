@@ -10,6 +10,7 @@
 #include "date.h"
 #include "rightsize.h"
 #include "util.h"
+#include "view.h"
 
 #define RS_NKEYS 5
 
@@ -115,25 +116,6 @@ struct rs_acc {
 	size_t nbins[RS_NCOLS];
 };
 
-static int
-rs_key_cmp(const struct rightsize_row *a, const struct rightsize_row *b)
-{
-	size_t i;
-
-	for (i = 0; i < RS_NKEYS; i++) {
-		size_t la, lb;
-		const char *pa = agg_key_part(a->key, a->keylen, i, &la);
-		const char *pb = agg_key_part(b->key, b->keylen, i, &lb);
-		int c = memcmp(pa, pb, la < lb ? la : lb);
-
-		if (c != 0)
-			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
-	}
-	return 0;
-}
-
 /* Largest savings first; then over, under, ok; then the keys. */
 static int
 rs_row_cmp(const void *pa, const void *pb)
@@ -147,7 +129,7 @@ rs_row_cmp(const void *pa, const void *pb)
 		return a->savings > b->savings ? -1 : 1;
 	if (a->verdict != b->verdict)
 		return rank[a->verdict] < rank[b->verdict] ? -1 : 1;
-	return rs_key_cmp(a, b);
+	return view_key_cmp(a->key, a->keylen, b->key, b->keylen, RS_NKEYS);
 }
 
 static void
@@ -325,7 +307,6 @@ rightsize_meta(const struct report_result *r, const struct rightsize *rs,
 {
 	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], u[DEC_BUFSZ], o[DEC_BUFSZ];
 	struct sbuf sb;
-	char *s;
 
 	sbuf_init(&sb, 1 << 20);
 	dec_format(ro->under, u);
@@ -370,9 +351,7 @@ rightsize_meta(const struct report_result *r, const struct rightsize *rs,
 		free(buf);
 		sbuf_addch(&sb, '}');
 	}
-	s = xstrdup(sb.buf);
-	sbuf_release(&sb);
-	return s;
+	return sbuf_detach(&sb);
 }
 
 int

@@ -99,6 +99,19 @@ teams_next(struct teams_parser *tp)
 	return 0;
 }
 
+/*
+ * The next entry of the open list or mapping, into tp->ev: 1 when there
+ * is one, 0 at the list's or mapping's end (an `end` event), -1 after an
+ * error.
+ */
+static int
+teams_entry(struct teams_parser *tp, yaml_event_type_t end)
+{
+	if (teams_next(tp) < 0)
+		return -1;
+	return tp->ev.type != end;
+}
+
 /* The current event as a string, or NULL when it is not a plain one. */
 static const char *
 teams_scalar(const struct teams_parser *tp, size_t *len)
@@ -116,6 +129,7 @@ teams_team(struct teams_parser *tp, const char *name, size_t len)
 	struct teams *t = tp->t;
 	uint32_t idx;
 	size_t i;
+	int r;
 
 	if (len == 0 || memchr(name, '\0', len) != NULL)
 		return teams_error(tp, "expected a team name, found an empty "
@@ -137,14 +151,10 @@ teams_team(struct teams_parser *tp, const char *name, size_t len)
 		return teams_error(tp, "team '%.100s': expected a list of "
 		    "project patterns such as [api-*, web], found %s",
 		    t->names[idx], teams_event_what(&tp->ev));
-	for (;;) {
+	while ((r = teams_entry(tp, YAML_SEQUENCE_END_EVENT)) > 0) {
 		const char *pat;
 		size_t plen;
 
-		if (teams_next(tp) < 0)
-			return -1;
-		if (tp->ev.type == YAML_SEQUENCE_END_EVENT)
-			return 0;
 		pat = teams_scalar(tp, &plen);
 		if (pat == NULL)
 			return teams_error(tp, "team '%.100s': expected a "
@@ -159,20 +169,19 @@ teams_team(struct teams_parser *tp, const char *name, size_t len)
 		t->rules[t->nrules].pattern = xstrndup(pat, plen);
 		t->rules[t->nrules++].team = idx;
 	}
+	return r;
 }
 
 /* The mapping of teams; the current event is its start. */
 static int
 teams_map(struct teams_parser *tp)
 {
-	for (;;) {
+	int r;
+
+	while ((r = teams_entry(tp, YAML_MAPPING_END_EVENT)) > 0) {
 		const char *name;
 		size_t len;
 
-		if (teams_next(tp) < 0)
-			return -1;
-		if (tp->ev.type == YAML_MAPPING_END_EVENT)
-			return 0;
 		name = teams_scalar(tp, &len);
 		if (name == NULL)
 			return teams_error(tp, "expected a team name, found %s",
@@ -180,12 +189,13 @@ teams_map(struct teams_parser *tp)
 		if (teams_team(tp, name, len) < 0)
 			return -1;
 	}
+	return r;
 }
 
 static int
 teams_document(struct teams_parser *tp)
 {
-	int seen = 0;
+	int seen = 0, r;
 
 	if (teams_next(tp) < 0 || teams_next(tp) < 0)
 		return -1;	/* the stream, then the document */
@@ -197,14 +207,10 @@ teams_document(struct teams_parser *tp)
 	if (tp->ev.type != YAML_MAPPING_START_EVENT)
 		return teams_error(tp, "expected a mapping with the key "
 		    "'teams', found %s", teams_event_what(&tp->ev));
-	for (;;) {
+	while ((r = teams_entry(tp, YAML_MAPPING_END_EVENT)) > 0) {
 		const char *key;
 		size_t len;
 
-		if (teams_next(tp) < 0)
-			return -1;
-		if (tp->ev.type == YAML_MAPPING_END_EVENT)
-			break;
 		key = teams_scalar(tp, &len);
 		if (key == NULL || len != 5 || memcmp(key, "teams", 5) != 0)
 			return teams_error(tp, "expected the key 'teams', "
@@ -224,6 +230,8 @@ teams_document(struct teams_parser *tp)
 		if (teams_map(tp) < 0)
 			return -1;
 	}
+	if (r < 0)
+		return -1;
 	if (!seen)
 		return teams_error(tp, "expected the key 'teams', found an "
 		    "empty mapping");
@@ -297,11 +305,9 @@ teams_free(struct teams *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nteams; i++)
-		free(t->names[i]);
+	strv_free(t->names, t->nteams);
 	for (i = 0; i < t->nrules; i++)
 		free(t->rules[i].pattern);
-	free(t->names);
 	free(t->rules);
 	free(t->path);
 	free(t);

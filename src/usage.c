@@ -97,3 +97,23 @@ usage_header_dup_text(const struct usage_header *h)
 	    h->dup_col >= 0 ? usage_col_name(h->dup_col) : "?",
 	    h->dup_at[0], h->dup_at[1]);
 }
+
+int
+usage_header_again(const struct csv_record *rec, size_t kept,
+    struct sbuf *scratch)
+{
+	size_t i, len, n = rec->nfields < kept ? rec->nfields : kept;
+	int seen = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *v = csv_field_value(&rec->fields[i], scratch,
+		    &len);
+		int c = usage_col_find(v, len);
+
+		if (c == COL_PROJECT_NAME)
+			seen |= 1;
+		else if (c == COL_TOTAL_CREDITS)
+			seen |= 2;
+	}
+	return seen == 3;
+}

@@ -100,4 +100,14 @@ int usage_header_map(struct usage_header *h, const struct csv_record *rec,
  */
 char *usage_header_dup_text(const struct usage_header *h);
 
+/*
+ * Is this record a header row again, as in parts concatenated into one
+ * file (`cat part-*.csv.gz > all.csv.gz`)?  It names both PROJECT_NAME
+ * and TOTAL_CREDITS.  kept is how many fields the reader keeps (its
+ * max_fields): only those are looked at.  Readers ask so only of rows
+ * that failed to parse, to map the new header rather than skip it.
+ */
+int usage_header_again(const struct csv_record *rec, size_t kept,
+    struct sbuf *scratch);
+
 #endif

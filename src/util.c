@@ -308,6 +308,16 @@ sbuf_release(struct sbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+char *
+sbuf_detach(struct sbuf *sb)
+{
+	char *s = sb->buf;
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
 void
 sbuf_reset(struct sbuf *sb)
 {
@@ -404,11 +414,7 @@ arena_store(struct arena *a, const void *p, size_t len)
 void
 arena_release(struct arena *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nchunks; i++)
-		free(a->chunks[i]);
-	free(a->chunks);
+	strv_free(a->chunks, a->nchunks);
 	memset(a, 0, sizeof(*a));
 }
 

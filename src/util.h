@@ -110,6 +110,11 @@ struct sbuf {
 };
 void sbuf_init(struct sbuf *sb, size_t max);
 void sbuf_release(struct sbuf *sb);
+/*
+ * Hand over the text built: returns buf (the caller frees it) and leaves
+ * sb released, as sbuf_release() does.
+ */
+char *sbuf_detach(struct sbuf *sb);
 int sbuf_add(struct sbuf *sb, const void *data, size_t len);
 int sbuf_addstr(struct sbuf *sb, const char *s);
 int sbuf_addch(struct sbuf *sb, int c);

@@ -235,16 +235,14 @@ write_plain_metric(FILE *f, const struct view_row *r, int vm)
 	}
 }
 
-static const char *
-row_key_part(const struct view *v, const struct view_row *r, size_t i,
-    size_t *len)
+const char *
+view_key_part(const char *key, size_t keylen, size_t i, size_t *len)
 {
-	(void)v;
-	if (r->key == NULL) {
+	if (key == NULL) {
 		*len = 7;
 		return "(other)";
 	}
-	return agg_key_part(r->key, r->keylen, i, len);
+	return agg_key_part(key, keylen, i, len);
 }
 
 static void
@@ -263,7 +261,8 @@ write_csv(const struct view *v, FILE *f)
 	for (i = 0; i < v->n; i++) {
 		for (k = 0; k < v->o->nkeys; k++) {
 			size_t len;
-			const char *s = row_key_part(v, &v->rows[i], k, &len);
+			const char *s = view_key_part(v->rows[i].key,
+			    v->rows[i].keylen, k, &len);
 
 			if (k)
 				putc(',', f);
@@ -292,17 +291,18 @@ write_json_metrics(FILE *f, const struct view_row *r, int first)
 	}
 }
 
-static void
-json_date(FILE *f, int have, int32_t days)
+void
+view_json_counts(FILE *f, const struct report_result *r)
 {
-	char buf[DATE_BUFSZ];
-
-	if (!have) {
-		fputs("null", f);
-		return;
-	}
-	date_format_day(days, buf);
-	fprintf(f, "\"%s\"", buf);
+	fprintf(f, "{\"files\": %llu, \"rows_read\": %llu, "
+	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
+	    (unsigned long long)r->files, (unsigned long long)r->rows_read,
+	    (unsigned long long)r->rows_skipped,
+	    (unsigned long long)r->duplicates);
+	jsonw_date(f, r->have_dates, r->first_date);
+	fputs(", \"last_date\": ", f);
+	jsonw_date(f, r->have_dates, r->last_date);
+	putc('}', f);
 }
 
 static void
@@ -320,7 +320,8 @@ write_json(const struct view *v, FILE *f)
 		fputs(i ? ",\n    {" : "\n    {", f);
 		for (k = 0; k < v->o->nkeys; k++) {
 			size_t len;
-			const char *s = row_key_part(v, &v->rows[i], k, &len);
+			const char *s = view_key_part(v->rows[i].key,
+			    v->rows[i].keylen, k, &len);
 
 			fprintf(f, "\"%s\": ", v->o->keys[k].name);
 			jsonw_string(f, s, len);
@@ -343,16 +344,9 @@ write_json(const struct view *v, FILE *f)
 		fprintf(f, ", \"%s\": %llu", v->count_name,
 		    (unsigned long long)v->total_count);
 	fputs("},\n", f);
-	fprintf(f, "  \"meta\": {\"files\": %llu, \"rows_read\": %llu, "
-	    "\"rows_skipped\": %llu, \"duplicates\": %llu, \"first_date\": ",
-	    (unsigned long long)res->files,
-	    (unsigned long long)res->rows_read,
-	    (unsigned long long)res->rows_skipped,
-	    (unsigned long long)res->duplicates);
-	json_date(f, res->have_dates, res->first_date);
-	fputs(", \"last_date\": ", f);
-	json_date(f, res->have_dates, res->last_date);
-	fputs("}\n}\n", f);
+	fputs("  \"meta\": ", f);
+	view_json_counts(f, res);
+	fputs("\n}\n", f);
 }
 
 /* ---- table and markdown ---- */
@@ -573,12 +567,7 @@ write_human(const struct view *v, FILE *f, int md)
 	grid_init(&totals, heads, numeric, ncol, nk);
 	for (i = 0; i < v->n; i++) {
 		row = grid_row(&g);
-		for (j = 0; j < nk; j++) {
-			size_t len;
-			const char *s = row_key_part(v, &v->rows[i], j, &len);
-
-			grid_set(&g, row, j, s, len);
-		}
+		grid_set_key(&g, row, v->rows[i].key, v->rows[i].keylen, nk);
 		grid_metrics(&g, row, &v->rows[i], list, nm, count,
 		    v->rows[i].count);
 	}

@@ -94,6 +94,21 @@ int view_key_part_cmp(const char *ka, size_t la, const char *kb, size_t lb,
 int view_key_cmp(const char *ka, size_t la, const char *kb, size_t lb,
     size_t nkeys);
 
+/*
+ * Column i of a shown row's key (agg_key_part), or "(other)" for the row
+ * the rest was folded into, whose key is NULL.  compare's rows are keyed
+ * so too.
+ */
+const char *view_key_part(const char *key, size_t keylen, size_t i,
+    size_t *len);
+
+/*
+ * Write what r read as a JSON object: files, rows_read, rows_skipped,
+ * duplicates, first_date and last_date (null without dates).  It is the
+ * "meta" of report's JSON and each side of compare's.
+ */
+void view_json_counts(FILE *f, const struct report_result *r);
+
 /* Write the view in `fmt`.  Returns 0, or -1 on a write error. */
 int view_write(const struct view *v, FILE *f, enum view_format fmt);
 
