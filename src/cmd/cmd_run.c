@@ -118,24 +118,15 @@ argv_call(int (*cmd)(int, char **), struct argv *a)
 	return ret;
 }
 
+/* The job's configuration (runjob.h), and what only the hooks need. */
 struct run_opts {
+	struct run_config cfg;	/* its range set by run_start() */
 	struct argv export_args;	/* options passed on to export */
 	const char *start, *end, *last;
-	const char *dir;
-	const char *export_dir;	/* --export-dir, or dir */
-	const char *from, *prev_from;
-	int compare;
-	unsigned top;
-	const char *price;	/* as given, for html */
-	dec_t price_dec;
-	const char *waste;	/* as given, for html */
-	char **waste_st;	/* that list (owned) */
-	size_t nwaste;
-	int quiet, verbose;
+	char **waste_st;	/* cfg.waste, split (owned) */
+	int verbose;
 	const char *db;		/* --db: ingest the exports there */
-	int token_stdin;	/* --token-file -: read once, for both */
-	const char *teams;	/* --teams, or $CIRCLECI_USAGE_TEAMS */
-	struct teams *tm;	/* that file, read */
+	const char *teams;	/* --teams, or NULL: $CIRCLECI_USAGE_TEAMS */
 };
 
 /* hooks->export: `export` with run's export options and the range */
@@ -159,7 +150,7 @@ run_export(void *ctx, const char *dir, int64_t start, int64_t end,
 	argv_add(&a, b2);
 	if (force)
 		argv_add(&a, "--force");
-	if (o->quiet)
+	if (o->cfg.quiet)
 		argv_add(&a, "--quiet");
 	if (o->verbose)
 		argv_add(&a, "--verbose");
@@ -196,9 +187,9 @@ run_page(void *ctx, const char *path, const char *export, const char *prev)
 	argv_add(&a, "html");
 	argv_add(&a, "--rightsize");
 	argv_add(&a, "--credit-price");
-	argv_add(&a, o->price);
+	argv_add(&a, o->cfg.price_text);
 	argv_add(&a, "--waste-statuses");
-	argv_add(&a, o->waste);
+	argv_add(&a, o->cfg.waste);
 	if (o->teams != NULL) {
 		argv_add(&a, "--teams");
 		argv_add(&a, o->teams);
@@ -218,8 +209,8 @@ static void
 run_closing(const struct run_opts *o, const struct run_files *w)
 {
 	/* the directories as given, escaped: a name is outside text */
-	char *dir = xescape(o->dir), *edir = xescape(o->export_dir);
-	int here = strcmp(o->export_dir, o->dir) == 0;
+	char *dir = xescape(o->cfg.dir), *edir = xescape(o->cfg.export_dir);
+	int here = strcmp(o->cfg.export_dir, o->cfg.dir) == 0;
 	size_t i;
 
 	fprintf(stderr, "%s: wrote %zu files into %s/:\n", PROGRAM_NAME,
@@ -237,16 +228,16 @@ run_closing(const struct run_opts *o, const struct run_files *w)
 		}
 		fprintf(stderr, "  %-26s %s\n", f->name, f->what);
 	}
-	if (o->from == NULL && here)
+	if (o->cfg.from == NULL && here)
 		fprintf(stderr, "  %-26s %s\n", "export/",
 		    "the export and its manifest");
-	if (o->compare && o->prev_from == NULL && here)
+	if (o->cfg.compare && o->cfg.prev_from == NULL && here)
 		fprintf(stderr, "  %-26s %s\n", "previous/",
 		    "the previous period's export");
-	if (!here && o->from == NULL)
+	if (!here && o->cfg.from == NULL)
 		fprintf(stderr, "The export%s in %s/ (not among the "
-		    "artifacts).\n", o->compare && o->prev_from == NULL ?
-		    "s are" : " is", edir);
+		    "artifacts).\n", o->cfg.compare &&
+		    o->cfg.prev_from == NULL ? "s are" : " is", edir);
 	fprintf(stderr, "Open %s/index.html in a browser.\n", dir);
 	free(dir);
 	free(edir);
@@ -254,35 +245,18 @@ run_closing(const struct run_opts *o, const struct run_files *w)
 
 /* The options checked that need the clock, then the job. */
 static int
-run_start(const struct run_opts *o)
+run_start(struct run_opts *o)
 {
 	const struct run_hooks hooks = { run_export, run_ingest, run_page,
-	    (void *)o };
-	struct run_config cfg;
+	    o };
 	struct run_files w = { 0 };
 	int ret;
 
-	memset(&cfg, 0, sizeof(cfg));
-	if (o->from == NULL && range_resolve(o->start, o->end, o->last,
-	    range_now_ms(), &cfg.start, &cfg.end) < 0)
+	if (o->cfg.from == NULL && range_resolve(o->start, o->end, o->last,
+	    range_now_ms(), &o->cfg.start, &o->cfg.end) < 0)
 		return EXIT_USAGE;
-	cfg.price = o->price_dec;
-	cfg.dir = o->dir;
-	cfg.export_dir = o->export_dir;
-	cfg.from = o->from;
-	cfg.prev_from = o->prev_from;
-	cfg.compare = o->compare;
-	cfg.top = o->top;
-	cfg.price_text = o->price;
-	cfg.waste = o->waste;
-	cfg.waste_st = o->waste_st;
-	cfg.nwaste = o->nwaste;
-	cfg.teams = o->tm;
-	cfg.ingest = o->db != NULL;
-	cfg.quiet = o->quiet;
-	cfg.token_stdin = o->token_stdin;
-	ret = run_job(&cfg, &hooks, &w);
-	if (!ret && !o->quiet)
+	ret = run_job(&o->cfg, &hooks, &w);
+	if (!ret && !o->cfg.quiet)
 		run_closing(o, &w);
 	run_files_release(&w);
 	return ret;
@@ -302,7 +276,7 @@ run_option(struct run_opts *o, int id, const struct cmdopt_value *val)
 		char name[64];
 
 		if (id == CO_TOKEN_FILE && strcmp(val->str, "-") == 0) {
-			o->token_stdin = 1;
+			o->cfg.token_stdin = 1;
 			break;
 		}
 		snprintf(name, sizeof(name), "--%s", cmdopt_table[id].name);
@@ -313,13 +287,16 @@ run_option(struct run_opts *o, int id, const struct cmdopt_value *val)
 	case CO_FORCE: argv_add(&o->export_args, "--force"); break;
 	case CO_START: o->start = val->str; break;
 	case CO_END: o->end = val->str; break;
-	case CO_FROM: o->from = val->str; break;
-	case CO_COMPARE: o->compare = 1; break;
-	case CO_PREVIOUS_FROM: o->prev_from = val->str; o->compare = 1; break;
-	case CO_WASTE_STATUSES: o->waste = val->str; break;
-	case CO_QUIET: o->quiet = 1; break;
+	case CO_FROM: o->cfg.from = val->str; break;
+	case CO_COMPARE: o->cfg.compare = 1; break;
+	case CO_PREVIOUS_FROM:
+		o->cfg.prev_from = val->str;
+		o->cfg.compare = 1;
+		break;
+	case CO_WASTE_STATUSES: o->cfg.waste = val->str; break;
+	case CO_QUIET: o->cfg.quiet = 1; break;
 	case CO_VERBOSE: o->verbose = 1; break;
-	case CO_EXPORT_DIR: o->export_dir = val->str; break;
+	case CO_EXPORT_DIR: o->cfg.export_dir = val->str; break;
 	}
 	return RUN_GO_ON;
 }
@@ -334,7 +311,7 @@ run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 	struct cmdopt_value val;
 	int id;
 
-	o->waste = FAILURES_WASTE;
+	o->cfg.waste = FAILURES_WASTE;
 	cmdopt_init(co, &run_cmd, NULL);
 	while ((id = cmdopt_next(co, argc, argv, &val)) > 0)
 		run_option(o, id, &val);
@@ -346,28 +323,30 @@ run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 	if (co->top > 1000)
 		return cmdopt_usage("run", "--top: expected 1 to 1000, got "
 		    "%llu", co->top);
-	o->dir = co->output != NULL ? co->output : "usage-report";
-	o->top = co->top != 0 ? (unsigned)co->top : 10;
-	o->price = co->price_text;
-	o->price_dec = co->price;
+	o->cfg.dir = co->output != NULL ? co->output : "usage-report";
+	o->cfg.top = co->top != 0 ? (unsigned)co->top : 10;
+	o->cfg.price_text = co->price_text;
+	o->cfg.price = co->price;
+	o->cfg.ingest = co->db != NULL;
 	o->last = co->last;
 	o->db = co->db;
-	if (o->from != NULL && (o->start || o->end || o->last))
+	if (o->cfg.from != NULL && (o->start || o->end || o->last))
 		return cmdopt_usage("run", "--from DIR takes the range of that "
 		    "export; --start, --end and --last do not apply");
-	if (o->export_dir != NULL && o->from != NULL &&
-	    (o->prev_from != NULL || !o->compare))
+	if (o->cfg.export_dir != NULL && o->cfg.from != NULL &&
+	    (o->cfg.prev_from != NULL || !o->cfg.compare))
 		return cmdopt_usage("run", "--export-dir: nothing is exported "
-		    "with --from DIR%s", o->compare ? " and --previous-from "
-		    "DIR" : "");
-	if (o->export_dir == NULL || o->export_dir[0] == '\0')
-		o->export_dir = o->dir;
-	if (cmdopt_list(&o->waste_st, &o->nwaste, o->waste) < 0)
+		    "with --from DIR%s", o->cfg.compare ?
+		    " and --previous-from DIR" : "");
+	if (o->cfg.export_dir == NULL || o->cfg.export_dir[0] == '\0')
+		o->cfg.export_dir = o->cfg.dir;
+	if (cmdopt_list(&o->waste_st, &o->cfg.nwaste, o->cfg.waste) < 0)
 		return cmdopt_usage("run", "--waste-statuses: expected a list "
-		    "such as failed,canceled, got '%.100s'", o->waste);
+		    "such as failed,canceled, got '%.100s'", o->cfg.waste);
+	o->cfg.waste_st = o->waste_st;
 	/* a bad teams file failed in cmdopt_next(), before any export */
 	o->teams = co->teams_path;
-	o->tm = co->teams;
+	o->cfg.teams = co->teams;
 	return RUN_GO_ON;
 }
 
@@ -381,12 +360,12 @@ cmd_run(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	if ((ret = run_parse(&o, &co, argc, argv)) == RUN_GO_ON) {
-		progress_init(o.quiet);
+		progress_init(o.cfg.quiet);
 		progress_begin("run", "starting");
 		ret = run_start(&o);
 		progress_end();
 	}
-	for (i = 0; i < o.nwaste; i++)
+	for (i = 0; i < o.cfg.nwaste; i++)
 		free(o.waste_st[i]);
 	free(o.waste_st);
 	argv_release(&o.export_args);
