@@ -44,7 +44,7 @@ const struct cmdopt_cmd chargeback_cmd = {
 int
 cmd_chargeback(int argc, char **argv)
 {
-	struct report_opts o, to;
+	struct report_opts to;
 	struct report_result res, out_res;
 	struct chargeback cb;
 	struct view v;
@@ -54,8 +54,7 @@ cmd_chargeback(int argc, char **argv)
 	enum chargeback_mode mode = CB_PROPORTIONAL;
 	int id, have_res = 0, ret;
 
-	report_opts_init(&o);
-	cmdopt_init(&co, &chargeback_cmd, &o);
+	cmdopt_init(&co, &chargeback_cmd, NULL);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		if (id == CO_SHARED_COSTS &&
 		    chargeback_mode_parse(val.str, &mode) < 0) {
@@ -77,16 +76,16 @@ cmd_chargeback(int argc, char **argv)
 	}
 	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
-	report_parse_by(&o, "team,project");
+	report_parse_by(&co.o, "team,project");
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret == 0 && view_check(&res, co.price) < 0)
 		ret = EXIT_BAD_INPUT;
 	if (ret != 0)
 		goto out;
-	chargeback_build(&cb, &o, &res, mode);
+	chargeback_build(&cb, &co.o, &res, mode);
 	chargeback_result(&cb, &res, &to, &out_res);
-	to.csv_safe = o.csv_safe;
+	to.csv_safe = co.o.csv_safe;
 	chargeback_view(&cb, &v, &to, &out_res, co.price);
 	ret = out_open(&out, co.output) < 0 || out_close(&out,
 	    view_write(&v, out.f, co.fmt) < 0) < 0 ? EXIT_FAILURE_OTHER :
@@ -99,6 +98,5 @@ out:
 	if (have_res)
 		report_result_release(&res);
 	cmdopt_release(&co);
-	report_opts_release(&o);
 	return ret;
 }

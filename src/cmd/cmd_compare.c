@@ -135,7 +135,7 @@ compare_db_check(int argc, const struct report_opts *o, int32_t prev_since,
 int
 cmd_compare(int argc, char **argv)
 {
-	struct report_opts o, po;
+	struct report_opts po;
 	struct report_result prev, cur;
 	struct compare cmp;
 	struct out out;
@@ -148,9 +148,8 @@ cmd_compare(int argc, char **argv)
 	dec_t min_change = 0;
 	int id, ret;
 
-	report_opts_init(&o);
-	report_parse_by(&o, "project");
-	cmdopt_init(&co, &compare_cmd, &o);
+	cmdopt_init(&co, &compare_cmd, NULL);
+	report_parse_by(&co.o, "project");
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		if (id == CO_MIN_CHANGE)
 			min_change = val.dec;
@@ -164,7 +163,7 @@ cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	if (co.db != NULL)
-		ret = compare_db_check(argc, &o, prev_since, prev_until);
+		ret = compare_db_check(argc, &co.o, prev_since, prev_until);
 	else if (prev_since != INT32_MIN || prev_until != INT32_MAX)
 		ret = cmdopt_usage("compare", "--previous-since and "
 		    "--previous-until go with --db");
@@ -174,24 +173,24 @@ cmd_compare(int argc, char **argv)
 		goto out;
 	if (co.db != NULL) {
 		/* the previous period: the options, another span */
-		po = o;
+		po = co.o;
 		po.since = prev_since;
 		po.until = prev_until;
 		ret = db_report_path(co.db, &po, &prev);
 	} else {
-		ret = compare_side(&o, sides[0], &prev);
+		ret = compare_side(&co.o, sides[0], &prev);
 	}
 	have_prev = 1;
 	if (ret != 0)
 		goto out;
 	if (co.db != NULL)
-		ret = db_report_path(co.db, &o, &cur);
+		ret = db_report_path(co.db, &co.o, &cur);
 	else
-		ret = compare_side(&o, sides[1], &cur);
+		ret = compare_side(&co.o, sides[1], &cur);
 	have_cur = 1;
 	if (ret != 0)
 		goto out;
-	compare_build(&cmp, &o, &prev, &cur);
+	compare_build(&cmp, &co.o, &prev, &cur);
 	compare_limit(&cmp, min_change, (size_t)co.top);
 	ret = out_open(&out, co.output) < 0 || out_close(&out,
 	    compare_write(&cmp, out.f, co.fmt) < 0) < 0 ? EXIT_FAILURE_OTHER :
@@ -203,7 +202,6 @@ out:
 	if (have_prev)
 		report_result_release(&prev);
 	cmdopt_release(&co);
-	report_opts_release(&o);
 	free(run_prev);
 	return ret;
 }

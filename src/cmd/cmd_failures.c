@@ -48,7 +48,6 @@ const struct cmdopt_cmd failures_cmd = {
 int
 cmd_failures(int argc, char **argv)
 {
-	struct report_opts o;
 	struct report_result res;
 	struct grid_out dst;
 	struct cmdopt co;
@@ -58,8 +57,7 @@ cmd_failures(int argc, char **argv)
 	size_t nwaste = 0, i;
 	int id, have_res = 0, ret;
 
-	report_opts_init(&o);
-	cmdopt_init(&co, &failures_cmd, &o);
+	cmdopt_init(&co, &failures_cmd, NULL);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0)
 		if (id == CO_WASTE_STATUSES)
 			waste_list = val.str;
@@ -71,13 +69,13 @@ cmd_failures(int argc, char **argv)
 	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
 	/* one pass, by (project, workflow, job, status); rolled up below */
-	report_parse_by(&o, "job,status");
+	report_parse_by(&co.o, "job,status");
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
 	cmdopt_grid_out(&co, &dst);
-	ret = failures_write(&o, &res, waste, nwaste, co.price, &dst) < 0 ?
+	ret = failures_write(&co.o, &res, waste, nwaste, co.price, &dst) < 0 ?
 	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:
 	if (have_res)
@@ -86,6 +84,5 @@ out:
 		free(waste[i]);
 	free(waste);
 	cmdopt_release(&co);
-	report_opts_release(&o);
 	return ret;
 }

@@ -91,8 +91,8 @@ cmd_ingest(int argc, char **argv)
 	if (db == NULL)
 		goto out;
 	progress_init(quiet);
-	progress_begin("ingest", "reading %zu file%s", co.in.n, co.in.n == 1 ? "" :
-	    "s");
+	progress_begin("ingest", "reading %zu file%s", co.in.n,
+	    co.in.n == 1 ? "" : "s");
 	db_set_progress(db, ingest_progress, NULL);
 	ret = db_ingest(db, &co.in, &st);
 	progress_end();

@@ -119,7 +119,6 @@ report_write(struct cmdopt *co, struct view *v, const struct chart_opts *co2,
 int
 cmd_report(int argc, char **argv)
 {
-	struct report_opts o;
 	struct report_result res;
 	struct view v;
 	struct cmdopt co;
@@ -132,9 +131,8 @@ cmd_report(int argc, char **argv)
 	char *org;
 	int ret = EXIT_USAGE;
 
-	report_opts_init(&o);
-	report_parse_by(&o, "project");
-	cmdopt_init(&co, &report_cmd, &o);
+	cmdopt_init(&co, &report_cmd, NULL);
+	report_parse_by(&co.o, "project");
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		switch (id) {
 		case CO_SORT:
@@ -170,10 +168,10 @@ cmd_report(int argc, char **argv)
 		    "image to a terminal; give -o FILE or redirect the output");
 		goto out;
 	}
-	if (co.chart != CMDOPT_NO_CHART && chart_keys(&o) != 0)
+	if (co.chart != CMDOPT_NO_CHART && chart_keys(&co.o) != 0)
 		goto out;
-	o.want_orgs = co.chart != CMDOPT_NO_CHART;	/* for the subtitle */
-	if (report_sort(&o, sort, &sort_metric, &sort_key) != 0 ||
+	co.o.want_orgs = co.chart != CMDOPT_NO_CHART;	/* for the subtitle */
+	if (report_sort(&co.o, sort, &sort_metric, &sort_key) != 0 ||
 	    (ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
 	ret = cmdopt_read(&co, &res);
@@ -182,7 +180,7 @@ cmd_report(int argc, char **argv)
 		goto out;
 	/* a time chart folds groups itself: a folded row has no period */
 	view_top = (size_t)co.top;
-	if (co.chart != CMDOPT_NO_CHART && chart_time_key(&o) >= 0)
+	if (co.chart != CMDOPT_NO_CHART && chart_time_key(&co.o) >= 0)
 		view_top = 0;
 	else if (co.chart != CMDOPT_NO_CHART && co.top == 0)
 		view_top = CHART_TOP_BARS;
@@ -190,7 +188,7 @@ cmd_report(int argc, char **argv)
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
-	view_build(&v, &o, &res, sort_metric, sort_key, view_top, co.price);
+	view_build(&v, &co.o, &res, sort_metric, sort_key, view_top, co.price);
 	org = co.chart != CMDOPT_NO_CHART ? report_org_label(&res,
 	    co.in.org_id) : NULL;
 	chart.top = (size_t)co.top;
@@ -203,6 +201,5 @@ out:
 	if (have_res)
 		report_result_release(&res);
 	cmdopt_release(&co);
-	report_opts_release(&o);
 	return ret;
 }

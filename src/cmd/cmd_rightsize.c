@@ -54,7 +54,6 @@ const struct cmdopt_cmd rightsize_cmd = {
 int
 cmd_rightsize(int argc, char **argv)
 {
-	struct report_opts o;
 	struct report_result res;
 	struct rates rates;
 	struct rightsize_opts ro;
@@ -65,10 +64,9 @@ cmd_rightsize(int argc, char **argv)
 	char err[512];
 	int id, have_res = 0, quiet = 0, ret;
 
-	report_opts_init(&o);
 	rates_init(&rates);
 	rightsize_opts_init(&ro, &rates);
-	cmdopt_init(&co, &rightsize_cmd, &o);
+	cmdopt_init(&co, &rightsize_cmd, NULL);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		switch (id) {
 		case CO_QUIET:
@@ -109,19 +107,18 @@ cmd_rightsize(int argc, char **argv)
 		ret = EXIT_FAILURE_OTHER;
 		goto out;
 	}
-	rightsize_report_opts(&o);
+	rightsize_report_opts(&co.o);
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
 	cmdopt_grid_out(&co, &dst);
-	ret = rightsize_write(&o, &res, &ro, rates_path, quiet, &dst) < 0 ?
+	ret = rightsize_write(&co.o, &res, &ro, rates_path, quiet, &dst) < 0 ?
 	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:
 	if (have_res)
 		report_result_release(&res);
 	rates_release(&rates);
 	cmdopt_release(&co);
-	report_opts_release(&o);
 	return ret;
 }

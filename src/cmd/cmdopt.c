@@ -297,7 +297,8 @@ cmdopt_init(struct cmdopt *co, const struct cmdopt_cmd *cmd,
 {
 	memset(co, 0, sizeof(*co));
 	co->cmd = cmd;
-	co->ro = ro;
+	report_opts_init(&co->o);
+	co->ro = ro != NULL ? ro : &co->o;
 	co->fmt = FMT_CSV;
 	inputs_init(&co->in);
 	co->price_text = CMDOPT_CREDIT_PRICE;
@@ -519,6 +520,7 @@ cmdopt_release(struct cmdopt *co)
 	teams_free(co->teams);
 	co->teams = NULL;
 	inputs_release(&co->in);
+	report_opts_release(&co->o);
 }
 
 /*

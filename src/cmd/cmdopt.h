@@ -163,6 +163,8 @@ struct cmdopt {
 	dec_t price;
 	const char *price_text;	/* as given, or CMDOPT_CREDIT_PRICE */
 	struct teams *teams;	/* --teams, loaded at the end of the options */
+	struct report_opts o;	/* the engine's options, when ro is not the
+				 * caller's: ro is &o */
 	struct inputs in;	/* a reader's PATHs (cmdopt_inputs) */
 	int status;		/* the exit code when cmdopt_next() stops */
 	/* the parser's */

@@ -122,8 +122,8 @@ pg_tick(double now)
 			return;
 		width = term_width();
 		line[0] = '\r';
-		len = 1 + pg_format(line + 1, sizeof(line) - 5, now - pg_t_state,
-		    1);
+		len = 1 + pg_format(line + 1, sizeof(line) - 5,
+		    now - pg_t_state, 1);
 		/* never wider than the terminal: a wrapped line cannot be
 		 * redrawn in place (bytes, so a multi-byte name may show
 		 * shorter) */
@@ -221,8 +221,9 @@ term_progress_begin(const char *task, const char *state)
 	if (++pg_depth == 1) {
 		pg_t_session = pg_now();
 		pg_printed = pg_drawn = 0;
+		/* without a ticker, no progress: the work goes on */
 		if (pthread_create(&pg_ticker, NULL, pg_ticker_main, NULL) != 0)
-			pg_mode = PG_NONE;	/* no progress, the work goes on */
+			pg_mode = PG_NONE;
 	}
 	if (pg_depth <= PG_DEPTH)
 		pg_top()->task = task;
