@@ -415,26 +415,33 @@ dec_percent(dec_t part, dec_t whole, dec_t *out)
 	return 0;
 }
 
+/* r, when ret (a checked operation's) is 0; else "what: passes", exit 3 */
+static dec_t
+dec_or_die(int ret, dec_t r, const char *what, const char *passes)
+{
+	if (ret < 0)
+		die(EXIT_BAD_INPUT, "%s: %s", what, passes);
+	return r;
+}
+
 dec_t
 dec_add_or_die(dec_t a, dec_t b, const char *what)
 {
-	dec_t r;
+	dec_t r = 0;
+	int ret = dec_add(a, b, &r);
 
-	if (dec_add(a, b, &r) < 0)
-		die(EXIT_BAD_INPUT, "%s: a sum passes 100000000000000000000, "
-		    "the largest kept exactly", what);
-	return r;
+	return dec_or_die(ret, r, what, "a sum passes "
+	    "100000000000000000000, the largest kept exactly");
 }
 
 dec_t
 dec_percent_or_die(dec_t part, dec_t whole, const char *what)
 {
-	dec_t r;
+	dec_t r = 0;
+	int ret = dec_percent(part, whole, &r);
 
-	if (dec_percent(part, whole, &r) < 0)
-		die(EXIT_BAD_INPUT, "%s: a percentage passes "
-		    "100000000000000000000 %%", what);
-	return r;
+	return dec_or_die(ret, r, what,
+	    "a percentage passes 100000000000000000000 %");
 }
 
 dec_t

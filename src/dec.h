@@ -53,30 +53,34 @@ int dec_parse_sum(const char *s, size_t len, dec_t *out);
 
 /*
  * Checked arithmetic: *out = a + b (a - b), returning 0; or -1, *out left
- * alone, when the result's magnitude passes DEC_SUM_MAX.
+ * alone, when the result's magnitude passes DEC_SUM_MAX.  dec_bound() is
+ * their check: r, computed with `overflow` set when it did not fit.
  */
 static inline int
-dec_add(dec_t a, dec_t b, dec_t *out)
+dec_bound(int overflow, dec_t r, dec_t *out)
 {
-	dec_t r;
-
-	if (__builtin_add_overflow(a, b, &r) || r > DEC_SUM_MAX ||
-	    r < -DEC_SUM_MAX)
+	if (overflow || r > DEC_SUM_MAX || r < -DEC_SUM_MAX)
 		return -1;
 	*out = r;
 	return 0;
 }
 
 static inline int
+dec_add(dec_t a, dec_t b, dec_t *out)
+{
+	dec_t r;
+	int overflow = __builtin_add_overflow(a, b, &r);
+
+	return dec_bound(overflow, r, out);
+}
+
+static inline int
 dec_sub(dec_t a, dec_t b, dec_t *out)
 {
 	dec_t r;
+	int overflow = __builtin_sub_overflow(a, b, &r);
 
-	if (__builtin_sub_overflow(a, b, &r) || r > DEC_SUM_MAX ||
-	    r < -DEC_SUM_MAX)
-		return -1;
-	*out = r;
-	return 0;
+	return dec_bound(overflow, r, out);
 }
 
 /* *out = |v|, 0 or -1 as dec_add() (|v| may pass DEC_SUM_MAX). */
