@@ -12,13 +12,12 @@
 #include "util.h"
 #include "view.h"
 
+/* the columns after the keys */
 static const char *const failures_heads[] = {
-	"project", "workflow", "job", "runs", "wasted_runs",
-	"failure_rate_pct", "wasted_credits", "wasted_share_pct", "wasted_usd"
+	"runs", "wasted_runs", "failure_rate_pct", "wasted_credits",
+	"wasted_usd", "waste_share_pct", "own_waste_pct"
 };
-static const int failures_numeric[] = { 0, 0, 0, 1, 1, 1, 1, 1, 1 };
-#define FAILURES_NCOLS 9
-#define FAILURES_NKEYS 3
+#define FAILURES_NMETRICS 7
 
 int
 failures_is_waste(char *const *waste, size_t nwaste, const char *s,
@@ -50,6 +49,8 @@ failures_keep(void *ctx, const struct report_opts *so, const char *key,
 	return failures_is_waste(l->st, l->n, s, len);
 }
 
+static size_t failures_nkeys;	/* for failures_row_cmp, qsort's */
+
 static int
 failures_row_cmp(const void *pa, const void *pb)
 {
@@ -60,39 +61,41 @@ failures_row_cmp(const void *pa, const void *pb)
 	if (a->wasted_runs != b->wasted_runs)
 		return a->wasted_runs > b->wasted_runs ? -1 : 1;
 	return view_key_cmp(a->key, a->keylen, b->key, b->keylen,
-	    FAILURES_NKEYS);
+	    failures_nkeys);
 }
 
+/* The rates and shares of r: all_waste is every group's wasted credits. */
 static void
-failures_derive(struct failures_row *r, dec_t total, dec_t price)
+failures_derive(struct failures_row *r, dec_t all_waste, dec_t price)
 {
 	r->failure_rate_pct = dec_percent_or_die(dec_from_int((int64_t)
 	    r->wasted_runs), dec_from_int((int64_t)r->runs), "failure rate");
-	r->wasted_share_pct = dec_percent_or_die(r->wasted_credits, total,
-	    "share of the credits wasted");
 	r->wasted_usd = dec_cost_or_die(r->wasted_credits, price);
+	r->waste_share_pct = dec_percent_or_die(r->wasted_credits, all_waste,
+	    "share of the credits wasted");
+	r->own_waste_pct = dec_percent_or_die(r->wasted_credits, r->credits,
+	    "share of a group's credits wasted");
 }
 
 int
 failures_build(struct failures *f, const struct report_opts *so,
-    const struct report_result *src, char *const *waste, size_t nwaste,
-    dec_t price)
+    const struct report_result *src, const char *by, char *const *waste,
+    size_t nwaste, dec_t price)
 {
 	struct failures_list list = { waste, nwaste };
 	struct rollup_filter flt = { failures_keep, NULL, "status" };
 	struct report_opts wo;
 	struct report_result wr;
-	dec_t total = src->totals.credits[CR_TOTAL];
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
 	flt.ctx = &list;
 	/* a failed rollup_build still leaves opts and result to release */
-	if (rollup_build(&f->o, &f->all, so, src, "job", NULL) < 0) {
+	if (rollup_build(&f->o, &f->all, so, src, by, NULL) < 0) {
 		failures_release(f);
 		return -1;
 	}
-	if (rollup_build(&wo, &wr, so, src, "job", &flt) < 0) {
+	if (rollup_build(&wo, &wr, so, src, by, &flt) < 0) {
 		report_result_release(&wr);
 		report_opts_release(&wo);
 		failures_release(f);
@@ -112,7 +115,6 @@ failures_build(struct failures *f, const struct report_opts *so,
 		w = agg_get(&wr.groups, g->key, g->keylen, g->hash);
 		r->wasted_runs = w->m.jobs;
 		r->wasted_credits = w->m.credits[CR_TOTAL];
-		failures_derive(r, total, price);
 		f->totals.runs += r->runs;
 		f->totals.wasted_runs += r->wasted_runs;
 		/* sums of the report's groups: bounded (report.h) */
@@ -122,8 +124,16 @@ failures_build(struct failures *f, const struct report_opts *so,
 		    f->totals.wasted_credits, r->wasted_credits,
 		    "credits wasted");
 	}
-	failures_derive(&f->totals, total, price);
+	for (i = 0; i < f->n; i++)
+		failures_derive(&f->rows[i], f->totals.wasted_credits, price);
+	failures_derive(&f->totals, f->totals.wasted_credits, price);
+	failures_nkeys = f->o.nkeys;
 	qsort(f->rows, f->n, sizeof(*f->rows), failures_row_cmp);
+	for (i = 0; i < f->o.nkeys + FAILURES_NMETRICS; i++) {
+		f->heads[i] = i < f->o.nkeys ? f->o.keys[i].name :
+		    failures_heads[i - f->o.nkeys];
+		f->numeric[i] = i >= f->o.nkeys;
+	}
 	report_result_release(&wr);
 	report_opts_release(&wo);
 	return 0;
@@ -141,42 +151,30 @@ failures_release(struct failures *f)
 static void
 failures_grid_row(struct grid *g, const struct failures_row *r)
 {
-	size_t row = grid_row(g), k;
-	char buf[DEC_BUFSZ + 8];
+	size_t row = grid_row(g), c = g->nkeys;
 
-	for (k = 0; r->key != NULL && k < FAILURES_NKEYS; k++) {
-		size_t len;
-		const char *s = agg_key_part(r->key, r->keylen, k, &len);
-
-		grid_set(g, row, k, s, len);
-	}
-	if (r->key == NULL)
+	if (r->key != NULL)
+		grid_set_key(g, row, r->key, r->keylen, g->nkeys);
+	else if (g->nkeys > 0)
 		grid_setstr(g, row, 0, "TOTAL");
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->runs);
-	grid_setstr(g, row, 3, buf);
-	snprintf(buf, sizeof(buf), "%llu",
-	    (unsigned long long)r->wasted_runs);
-	grid_setstr(g, row, 4, buf);
-	dec_format_fixed(r->failure_rate_pct, 2, 0, buf);
-	grid_setstr(g, row, 5, buf);
-	dec_format(r->wasted_credits, buf);
-	grid_setstr(g, row, 6, buf);
-	dec_format_fixed(r->wasted_share_pct, 2, 0, buf);
-	grid_setstr(g, row, 7, buf);
-	dec_format_fixed(r->wasted_usd, 2, 0, buf);
-	grid_setstr(g, row, 8, buf);
+	grid_set_num(g, row, c++, GN_COUNT, dec_from_int((int64_t)r->runs));
+	grid_set_num(g, row, c++, GN_COUNT,
+	    dec_from_int((int64_t)r->wasted_runs));
+	grid_set_num(g, row, c++, GN_PCT, r->failure_rate_pct);
+	grid_set_num(g, row, c++, GN_CREDITS, r->wasted_credits);
+	grid_set_num(g, row, c++, GN_USD, r->wasted_usd);
+	grid_set_num(g, row, c++, GN_PCT, r->waste_share_pct);
+	grid_set_num(g, row, c, GN_PCT, r->own_waste_pct);
 }
 
 void
 failures_grid(const struct failures *f, size_t top, struct grid *rows,
     struct grid *totals)
 {
-	size_t i, n = top && top < f->n ? top : f->n;
+	size_t i, n = top && top < f->n ? top : f->n, nk = f->o.nkeys;
 
-	grid_init(rows, failures_heads, failures_numeric, FAILURES_NCOLS,
-	    FAILURES_NKEYS);
-	grid_init(totals, failures_heads, failures_numeric, FAILURES_NCOLS,
-	    FAILURES_NKEYS);
+	grid_init(rows, f->heads, f->numeric, nk + FAILURES_NMETRICS, nk);
+	grid_init(totals, f->heads, f->numeric, nk + FAILURES_NMETRICS, nk);
 	for (i = 0; i < n; i++)
 		failures_grid_row(rows, &f->rows[i]);
 	failures_grid_row(totals, &f->totals);
@@ -217,22 +215,23 @@ failures_meta(const struct report_result *r, char *const *waste,
 
 int
 failures_write(const struct report_opts *so, const struct report_result *src,
-    char *const *waste, size_t nwaste, dec_t price,
+    const char *by, char *const *waste, size_t nwaste, dec_t price,
     const struct grid_out *dst)
 {
 	struct failures fl;
 	struct grid rows, totals;
-	char *meta, title[160];
+	char *meta, title[160], n1[DEC_BUFSZ + 16], n2[DEC_BUFSZ + 16];
 	int ret;
 
-	if (failures_build(&fl, so, src, waste, nwaste, price) < 0)
+	if (failures_build(&fl, so, src, by, waste, nwaste, price) < 0)
 		return -1;
 	failures_grid(&fl, dst->top, &rows, &totals);
 	rows.csv_safe = totals.csv_safe = dst->csv_safe;
 	meta = failures_meta(src, waste, nwaste);
-	snprintf(title, sizeof(title), "The cost of failing jobs: %llu of "
-	    "%llu runs wasted", (unsigned long long)fl.totals.wasted_runs,
-	    (unsigned long long)fl.totals.runs);
+	snprintf(title, sizeof(title), "The cost of failing jobs: %s of %s "
+	    "runs wasted", grid_num_text(GN_COUNT, dec_from_int((int64_t)
+	    fl.totals.wasted_runs), 1, n1), grid_num_text(GN_COUNT,
+	    dec_from_int((int64_t)fl.totals.runs), 1, n2));
 	ret = grid_write_file(&rows, &totals, title, meta, dst);
 	free(meta);
 	grid_release(&rows);

@@ -1,9 +1,10 @@
 /*
- * failures.h: the cost of failing jobs.  Per project, workflow and job:
- * the runs, the runs whose status is in a waste set (failed, canceled
- * ...), and the credits those wasted runs spent, from a report grouped by
- * job and status.  `failures` and the HTML page's section both use it, so
- * their numbers are the same.
+ * failures.h: the cost of failing jobs.  Per group of any --by keys
+ * (project, workflow and job by default): the runs, the runs whose status
+ * is in a waste set (failed, canceled ...), the failure rate, and the
+ * credits those wasted runs spent, from a report grouped by the keys and
+ * status.  `failures` and the HTML page's section both use it, so their
+ * numbers are the same.
  */
 #ifndef CU_FAILURES_H
 #define CU_FAILURES_H
@@ -16,22 +17,29 @@
 /* The default waste set of failures, html, notify and run. */
 #define FAILURES_WASTE "failed,canceled,timedout,infrastructure_fail"
 
+/* The default grouping: project, workflow and job. */
+#define FAILURES_BY "job"
+
 struct failures_row {
-	const char *key;	/* project, workflow, job (agg key in `all`) */
+	const char *key;	/* the group's agg key in `all` */
 	size_t keylen;
 	uint64_t runs, wasted_runs;
 	dec_t credits, wasted_credits;
 	dec_t failure_rate_pct;	/* wasted_runs / runs, 2 decimals */
-	dec_t wasted_share_pct;	/* of every credit, 2 decimals */
 	dec_t wasted_usd;	/* wasted_credits at the price, cents */
+	dec_t waste_share_pct;	/* of all wasted credits, 2 decimals */
+	dec_t own_waste_pct;	/* of the group's own credits */
 };
 
 struct failures {
-	struct report_opts o;		/* keys: project, workflow, job */
+	struct report_opts o;		/* the keys of `by` */
 	struct report_result all;	/* per job, every status */
 	struct failures_row *rows;	/* most wasted credits first */
 	size_t n;
 	struct failures_row totals;	/* key NULL */
+	/* the grid's column names and kinds (failures_grid) */
+	const char *heads[REPORT_MAX_KEYS + 7];
+	int numeric[REPORT_MAX_KEYS + 7];
 };
 
 /* Is the status s[0..len) in the waste list (any case)? */
@@ -40,14 +48,14 @@ int failures_is_waste(char *const *waste, size_t nwaste, const char *s,
 
 /*
  * Build f from `src`, a report (opts `so`) whose keys or one of whose
- * grouping sets include project, workflow, job and status: one row per
- * job, sorted by wasted credits (largest first), then wasted runs, then
- * the keys.  Shares are of src's total credits.  Returns 0, or -1 after
- * printing an error (src lacks a key).  Release with failures_release().
+ * grouping sets include those of `by` (a --by list) and status: one row
+ * per group, sorted by wasted credits (largest first), then wasted runs,
+ * then the keys.  Returns 0, or -1 after printing an error (src lacks a
+ * key).  Release with failures_release().
  */
 int failures_build(struct failures *f, const struct report_opts *so,
-    const struct report_result *src, char *const *waste, size_t nwaste,
-    dec_t price);
+    const struct report_result *src, const char *by, char *const *waste,
+    size_t nwaste, dec_t price);
 void failures_release(struct failures *f);
 
 /*
@@ -64,7 +72,7 @@ void failures_grid(const struct failures *f, size_t top, struct grid *rows,
  * it.  Returns 0, or -1 after printing an error.
  */
 int failures_write(const struct report_opts *so,
-    const struct report_result *src, char *const *waste, size_t nwaste,
-    dec_t price, const struct grid_out *dst);
+    const struct report_result *src, const char *by, char *const *waste,
+    size_t nwaste, dec_t price, const struct grid_out *dst);
 
 #endif

@@ -27,8 +27,10 @@ void
 grid_release(struct grid *g)
 {
 	strv_free(g->cells, g->nrows * g->ncols);
+	strv_free(g->human, g->nrows * g->ncols);
 	free(g->lens);
 	g->cells = NULL;
+	g->human = NULL;
 	g->lens = NULL;
 	g->nrows = 0;
 	g->cap = 0;
@@ -44,11 +46,14 @@ grid_row(struct grid *g)
 		g->cap = g->cap ? g->cap * 2 : 16;
 		g->cells = xreallocarray(g->cells, g->cap * g->ncols,
 		    sizeof(*g->cells));
+		g->human = xreallocarray(g->human, g->cap * g->ncols,
+		    sizeof(*g->human));
 		g->lens = xreallocarray(g->lens, g->cap * g->ncols,
 		    sizeof(*g->lens));
 	}
 	for (i = 0; i < g->ncols; i++) {
 		g->cells[g->nrows * g->ncols + i] = xstrdup("");
+		g->human[g->nrows * g->ncols + i] = NULL;
 		g->lens[g->nrows * g->ncols + i] = 0;
 	}
 	return g->nrows++;
@@ -70,6 +75,46 @@ grid_setstr(struct grid *g, size_t row, size_t col, const char *s)
 	grid_set(g, row, col, s, strlen(s));
 }
 
+char *
+grid_num_text(enum grid_num kind, dec_t v, int human, char *buf)
+{
+	char sep = human ? ',' : 0;
+	size_t n;
+
+	switch (kind) {
+	case GN_COUNT:
+		dec_format_fixed(v, 0, sep, buf);
+		break;
+	case GN_CREDITS:
+		if (human)
+			dec_format_fixed(v, 2, sep, buf);
+		else
+			dec_format(v, buf);
+		break;
+	case GN_USD:
+		dec_format_fixed(v, 2, sep, buf);
+		break;
+	case GN_PCT:
+		n = dec_format_fixed(v, 2, 0, buf);
+		if (human)
+			memcpy(buf + n, "%", 2);
+		break;
+	}
+	return buf;
+}
+
+void
+grid_set_num(struct grid *g, size_t row, size_t col, enum grid_num kind,
+    dec_t v)
+{
+	char buf[DEC_BUFSZ + 16];
+	char **h = &g->human[row * g->ncols + col];
+
+	grid_setstr(g, row, col, grid_num_text(kind, v, 0, buf));
+	free(*h);
+	*h = xstrdup(grid_num_text(kind, v, 1, buf));
+}
+
 void
 grid_set_key(struct grid *g, size_t row, const char *key, size_t keylen,
     size_t nkeys)
@@ -89,6 +134,18 @@ grid_cell(const struct grid *g, size_t row, size_t col, size_t *len)
 {
 	*len = g->lens[row * g->ncols + col];
 	return g->cells[row * g->ncols + col];
+}
+
+/* The same, as the table and markdown show it. */
+static const char *
+grid_cell_human(const struct grid *g, size_t row, size_t col, size_t *len)
+{
+	const char *h = g->human[row * g->ncols + col];
+
+	if (h == NULL)
+		return grid_cell(g, row, col, len);
+	*len = strlen(h);
+	return h;
 }
 
 static void
@@ -187,9 +244,9 @@ grid_write_human(const struct grid *g, const struct grid *totals,
 			if (i == 0)
 				s = g->heads[j], len = strlen(s);
 			else if (i <= g->nrows)
-				s = grid_cell(g, i - 1, j, &len);
+				s = grid_cell_human(g, i - 1, j, &len);
 			else
-				s = grid_cell(totals, 0, j, &len);
+				s = grid_cell_human(totals, 0, j, &len);
 			if (len == 0 && i > 0 && i <= g->nrows && j < g->nkeys)
 				s = "(none)", len = 6;
 			if (i == 0) {	/* our names, shown as they are */

@@ -21,6 +21,9 @@ struct grid {
 	const int *numeric;		/* per column: 1 for a number */
 	size_t ncols;
 	char **cells;			/* nrows * ncols, owned, NUL-ended */
+	char **human;			/* the same: a number's table and
+					 * markdown text (grid_set_num), or
+					 * NULL: the cell's */
 	size_t *lens;			/* each cell's length (may hold NUL) */
 	size_t nrows, cap;		/* rows used and allocated */
 	size_t nkeys;	/* leading key columns (cut at 48 in a table) */
@@ -40,6 +43,29 @@ size_t grid_row(struct grid *g);
 void grid_set(struct grid *g, size_t row, size_t col, const char *s,
     size_t len);
 void grid_setstr(struct grid *g, size_t row, size_t col, const char *s);
+
+/*
+ * The kinds of number a cell holds.  CSV and JSON get the exact text;
+ * the table and markdown report's: counts and money with thousands
+ * separators, credits and money rounded to cents, a percentage to
+ * hundredths with its sign.
+ */
+enum grid_num {
+	GN_COUNT,	/* a whole number: 12345 | 12,345 */
+	GN_CREDITS,	/* exact decimals | 1,234.57 */
+	GN_USD,		/* cents | 1,234.57 */
+	GN_PCT		/* hundredths | 12.34% */
+};
+
+/*
+ * v as `kind` writes it, human (table, markdown) or exact, into buf
+ * (DEC_BUFSZ + 16 bytes).  Returns buf.
+ */
+char *grid_num_text(enum grid_num kind, dec_t v, int human, char *buf);
+
+/* Set a number cell: its exact and human texts. */
+void grid_set_num(struct grid *g, size_t row, size_t col,
+    enum grid_num kind, dec_t v);
 /*
  * Set the first nkeys cells of row to the columns of an agg key (agg.h),
  * "(other)" in the first for a NULL key: a view's or compare's row.

@@ -365,8 +365,8 @@ page_parts_make(struct page *pg, struct page_parts *pp)
 		    (size_t)page_part_specs[i].top, pg->price) < 0)
 			return -1;
 	/* the same rows as `circleci-usage failures` */
-	if (failures_build(&pp->fl, &pg->o, &pg->res, pg->waste, pg->nwaste,
-	    pg->price) < 0)
+	if (failures_build(&pp->fl, &pg->o, &pg->res, FAILURES_BY, pg->waste,
+	    pg->nwaste, pg->price) < 0)
 		return -1;
 	pp->have_fl = 1;
 	return 0;

@@ -45,6 +45,8 @@ static const struct key_def key_defs[] = {
 	{ "job", { { "project", COL_PROJECT_NAME, KEY_STRING },
 	    { "workflow", COL_WORKFLOW_NAME, KEY_STRING },
 	    { "job", COL_JOB_NAME, KEY_STRING } }, 3 },
+	/* the job's name alone, across projects and workflows */
+	{ "job_name", { { "job_name", COL_JOB_NAME, KEY_STRING } }, 1 },
 	{ "branch", { { "branch", COL_VCS_BRANCH, KEY_STRING } }, 1 },
 	{ "resource_class", { { "resource_class", COL_RESOURCE_CLASS,
 	    KEY_STRING } }, 1 },
@@ -61,7 +63,8 @@ static const struct key_def key_defs[] = {
 	{ "team", { { "team", COL_PROJECT_NAME, KEY_TEAM } }, 1 },
 };
 
-const char *const report_key_names = "project, workflow, job, branch, "
+const char *const report_key_names = "project, workflow, job, job_name, "
+    "branch, "
     "resource_class, executor, os, status, org, trigger, user, day, week, "
     "month, team (with --teams)";
 

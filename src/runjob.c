@@ -661,8 +661,8 @@ job_analysis(struct job *j, int rightsize)
 		goto out;
 	dst.path = path = xasprintf("%s/%s", j->stage, name);
 	if ((rightsize ? rightsize_write(&o, &res, &ro, NULL, cfg->quiet,
-	    &dst) : failures_write(&o, &res, cfg->waste_st, cfg->nwaste,
-	    cfg->price, &dst)) < 0) {
+	    &dst) : failures_write(&o, &res, FAILURES_BY, cfg->waste_st,
+	    cfg->nwaste, cfg->price, &dst)) < 0) {
 		ret = EXIT_FAILURE_OTHER;
 		goto out;
 	}

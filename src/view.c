@@ -446,18 +446,15 @@ human_metric(const struct view_row *r, int vm)
 {
 	char buf[DEC_BUFSZ + 16];
 
-	if (vm == VM_JOBS) {
-		dec_format_fixed(dec_from_int((int64_t)r->m.jobs), 0, ',', buf);
-	} else if (vm == VM_RUN_SECONDS) {
+	if (vm == VM_JOBS)
+		grid_num_text(GN_COUNT, dec_from_int((int64_t)r->m.jobs), 1,
+		    buf);
+	else if (vm == VM_RUN_SECONDS)	/* hours, to tenths */
 		dec_format_fixed(r->m.run_seconds / 3600, 1, ',', buf);
-	} else if (vm == VM_SHARE) {
-		size_t n = dec_format_fixed(r->share, 2, 0, buf);
-
-		buf[n] = '%';
-		buf[n + 1] = '\0';
-	} else {
-		dec_format_fixed(view_row_metric(r, vm), 2, ',', buf);
-	}
+	else if (vm == VM_SHARE)
+		grid_num_text(GN_PCT, r->share, 1, buf);
+	else
+		grid_num_text(GN_CREDITS, view_row_metric(r, vm), 1, buf);
 	return xstrdup(buf);
 }
 

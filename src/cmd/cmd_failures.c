@@ -21,12 +21,17 @@ const struct cmdopt_cmd failures_cmd = {
 "usage: circleci-usage failures [options] PATH...\n"
 "       circleci-usage failures --db FILE [options]\n"
 "\n"
-"The cost of failing jobs: per project, workflow and job, the runs, the\n"
-"wasted runs (whose status is in --waste-statuses), the failure rate, and\n"
-"the credits the wasted runs spent, with their share of all credits and\n"
-"their cost; most wasted credits first.  PATH is as for `report`.\n",
+"The cost of failing jobs: per group (project, workflow and job, or the\n"
+"keys of --by), the runs, the wasted runs (whose status is in\n"
+"--waste-statuses), the failure rate, and the credits the wasted runs\n"
+"spent, their cost, their share of all wasted credits and of the group's\n"
+"own credits; most wasted credits first.  PATH is as for `report`.\n",
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Options:"),
+		CMDOPT_HELP(CO_BY, "group by these keys, as report's (default "
+		    "job: project, workflow and job); e.g. project, or "
+		    "job_name: a job across projects"),
+		CMDOPT(CO_TEAMS),
 		CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values "
 		    "of wasted runs (default " FAILURES_WASTE "; any case)"),
 		CMDOPT_FILTERS,
@@ -41,8 +46,9 @@ const struct cmdopt_cmd failures_cmd = {
 		CMDOPT_INPUT, CMDOPT_END
 	},
 	.epilog =
-"Columns: project, workflow, job, runs, wasted_runs, failure_rate_pct,\n"
-"wasted_credits, wasted_share_pct (of all credits), wasted_usd.\n",
+"Columns: the keys, runs, wasted_runs, failure_rate_pct, wasted_credits,\n"
+"wasted_usd, waste_share_pct (of all wasted credits), own_waste_pct (of\n"
+"the group's own credits).\n",
 };
 
 int
@@ -52,8 +58,8 @@ cmd_failures(int argc, char **argv)
 	struct grid_out dst;
 	struct cmdopt co;
 	struct cmdopt_value val;
-	const char *waste_list = FAILURES_WASTE;
-	char **waste = NULL;
+	const char *waste_list = FAILURES_WASTE, *by;
+	char **waste = NULL, *pass = NULL;
 	size_t nwaste = 0, i;
 	int id, have_res = 0, ret;
 
@@ -68,16 +74,22 @@ cmd_failures(int argc, char **argv)
 	cmdopt_list(&waste, &nwaste, waste_list);
 	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
 		goto out;
-	/* one pass, by (project, workflow, job, status); rolled up below */
-	report_parse_by(&co.o, "job,status");
+	/* one pass, by the keys and status; rolled up below */
+	by = co.by != NULL ? co.by : FAILURES_BY;
+	pass = xasprintf("%s,status", by);
+	if (report_parse_by(&co.o, pass) < 0) {
+		ret = cmdopt_hint("failures");
+		goto out;
+	}
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
 	cmdopt_grid_out(&co, &dst);
-	ret = failures_write(&co.o, &res, waste, nwaste, co.price, &dst) < 0 ?
-	    EXIT_FAILURE_OTHER : EXIT_OK;
+	ret = failures_write(&co.o, &res, by, waste, nwaste, co.price,
+	    &dst) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
 out:
+	free(pass);
 	if (have_res)
 		report_result_release(&res);
 	for (i = 0; i < nwaste; i++)

@@ -221,6 +221,7 @@ cmdopt_shared(struct cmdopt *co, const char *cmd, enum cmdopt_id id,
 
 	switch (id) {
 	case CO_BY:
+		co->by = val->str;
 		if (report_parse_by(ro, val->str) == 0)
 			return 0;
 		co->status = cmdopt_hint(cmd);

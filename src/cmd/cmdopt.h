@@ -156,6 +156,7 @@ struct cmdopt {
 	const struct cmdopt_cmd *cmd;
 	struct report_opts *ro;
 	const char *output, *db, *teams_path, *last;
+	const char *by;		/* --by as given, or NULL */
 	enum view_format fmt;
 	enum cmdopt_chart chart;
 	int have_fmt;

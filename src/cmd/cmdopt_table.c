@@ -13,17 +13,18 @@
 
 #define WASTE_HELP "the JOB_BUILD_STATUS values of failed runs, any case " \
 	"(default " FAILURES_WASTE ")"
-#define BY_KEYS "project workflow job branch resource_class executor os " \
-	"status org trigger user day week month team"
+#define BY_KEYS "project workflow job job_name branch resource_class " \
+	"executor os status org trigger user day week month team"
 #define COUNT "a whole number of at least 1"
 #define DATE "a date YYYY-MM-DD"
 #define STATUSES "a comma-separated list of statuses"
 
 const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	[CO_BY] = { "by", 0, "KEY[,KEY...]", CO_K_TEXT, NULL,
-	    "group by: project (default), workflow, job, branch, "
-	    "resource_class, executor, os, status, org, trigger, user, day, "
-	    "week, month; team with --teams", BY_KEYS, 0, 0 },
+	    "group by: project (default), workflow, job, job_name (across "
+	    "projects), branch, resource_class, executor, os, status, org, "
+	    "trigger, user, day, week, month; team with --teams", BY_KEYS, 0,
+	    0 },
 	[CO_TEAMS] = { "teams", 0, "FILE", CO_K_TEXT, NULL,
 	    "the teams file (YAML) that maps projects to teams, for --by team "
 	    "(default $CIRCLECI_USAGE_TEAMS)", NULL, 0, 0 },

@@ -99,24 +99,68 @@ def failures_checks(suite, binary, T, quick):
 
     doc = json.loads(run(binary, "failures", "--format", "json",
                          gen).stdout, parse_float=Decimal)
-    errors = []
-    if len(doc["rows"]) != len(truth["rows"]):
-        errors.append("%d rows, truth %d" % (len(doc["rows"]),
-                                             len(truth["rows"])))
-    for got, want in zip(doc["rows"], truth["rows"]):
+    all_waste = sum(Decimal(r["wasted_credits"]) for r in truth["rows"])
+
+    def expect(want, keys):
         wc = Decimal(want["wasted_credits"])
-        exp = {"project": want["project"], "workflow": want["workflow"],
-               "job": want["job"], "runs": want["runs"],
-               "wasted_runs": want["wasted_runs"],
-               "failure_rate_pct": pct(want["wasted_runs"], want["runs"]),
-               "wasted_credits": wc, "wasted_share_pct": pct(wc, total),
-               "wasted_usd": (wc * price).quantize(CENT, ROUND_HALF_UP)}
-        for k, v in exp.items():
-            if got.get(k) != v:
-                errors.append("%s/%s/%s %s: %r, truth %r" % (
-                    want["project"], want["workflow"], want["job"], k,
-                    got.get(k), v))
-    suite.check("failures equal the generator's truth, row by row", errors)
+        exp = dict((k, want[k]) for k in keys)
+        exp.update({"runs": want["runs"], "wasted_runs": want["wasted_runs"],
+                    "failure_rate_pct": pct(want["wasted_runs"],
+                                            want["runs"]),
+                    "wasted_credits": wc,
+                    "wasted_usd": (wc * price).quantize(CENT, ROUND_HALF_UP),
+                    "waste_share_pct": pct(wc, all_waste),
+                    "own_waste_pct": pct(wc, Decimal(want["credits"]))})
+        return exp
+
+    def compare_rows(doc, want_rows, keys, what):
+        errors = []
+        if len(doc["rows"]) != len(want_rows):
+            errors.append("%d rows, truth %d" % (len(doc["rows"]),
+                                                 len(want_rows)))
+        for got, want in zip(doc["rows"], want_rows):
+            for k, v in expect(want, keys).items():
+                if got.get(k) != v:
+                    errors.append("%s %s: %r, truth %r" % (
+                        "/".join(str(want[x]) for x in keys), k, got.get(k),
+                        v))
+        suite.check(what, errors)
+
+    compare_rows(doc, truth["rows"], ("project", "workflow", "job"),
+                 "failures equal the generator's truth, row by row")
+
+    # --by project and --by job_name: the truth's rows summed
+    for by, keyf in (("project", lambda r: r["project"]),
+                     ("job_name", lambda r: r["job"])):
+        groups = {}
+        for r in truth["rows"]:
+            g = groups.setdefault(keyf(r), {by: keyf(r), "runs": 0,
+                                            "wasted_runs": 0,
+                                            "wasted_credits": Decimal(0),
+                                            "credits": Decimal(0)})
+            g["runs"] += r["runs"]
+            g["wasted_runs"] += r["wasted_runs"]
+            g["wasted_credits"] += Decimal(r["wasted_credits"])
+            g["credits"] += Decimal(r["credits"])
+        want_rows = sorted(groups.values(), key=lambda g: (
+            -g["wasted_credits"], -g["wasted_runs"], g[by]))
+        got = json.loads(run(binary, "failures", "--by", by, "--format",
+                             "json", gen).stdout, parse_float=Decimal)
+        compare_rows(got, want_rows, (by,),
+                     "failures --by %s equals the truth's rows summed" % by)
+
+    # the same answers from the history database
+    db = os.path.join(T, "f.db")
+    run(binary, "ingest", "--quiet", "--db", db, gen)
+    errors = []
+    for by in ("job", "project", "job_name"):
+        a = run(binary, "failures", "--by", by, "--format", "csv",
+                gen).stdout
+        b = run(binary, "failures", "--by", by, "--format", "csv", "--db",
+                db).stdout
+        if a != b:
+            errors.append("--by %s differs" % by)
+    suite.check("failures --by from history equals from the files", errors)
 
     errors = []
     t = doc["totals"]
@@ -124,7 +168,8 @@ def failures_checks(suite, binary, T, quick):
     wr = sum(r["wasted_runs"] for r in truth["rows"])
     wc = sum(Decimal(r["wasted_credits"]) for r in truth["rows"])
     for k, v in (("runs", runs), ("wasted_runs", wr), ("wasted_credits", wc),
-                 ("wasted_share_pct", pct(wc, total)),
+                 ("waste_share_pct", Decimal("100.00")),
+                 ("own_waste_pct", pct(wc, total)),
                  ("failure_rate_pct", pct(wr, runs))):
         if t.get(k) != v:
             errors.append("totals %s: %r, truth %r" % (k, t.get(k), v))
@@ -154,8 +199,8 @@ def failures_checks(suite, binary, T, quick):
     rows = list(csv.reader(io.StringIO(r.stdout.decode())))
     errors = []
     if rows[0] != ["project", "workflow", "job", "runs", "wasted_runs",
-                   "failure_rate_pct", "wasted_credits",
-                   "wasted_share_pct", "wasted_usd"]:
+                   "failure_rate_pct", "wasted_credits", "wasted_usd",
+                   "waste_share_pct", "own_waste_pct"]:
         errors.append("header %r" % rows[0])
     if len(rows) - 1 != len(doc["rows"]):
         errors.append("csv rows %d" % (len(rows) - 1))
@@ -170,7 +215,15 @@ def failures_checks(suite, binary, T, quick):
                   gen).stdout.decode()
         if "TOTAL" not in out or doc["rows"][0]["job"] not in out:
             errors.append(fmt)
-    suite.check("failures table and markdown", errors)
+        # report's formats: thousands separators, cents, a sign on a rate
+        cents = "{:,.2f}".format(doc["totals"]["wasted_credits"])
+        runs_sep = "{:,}".format(doc["totals"]["runs"])
+        rate = "%s%%" % doc["totals"]["failure_rate_pct"]
+        for want in (cents, runs_sep, rate):
+            if want not in out:
+                errors.append("%s: no %s" % (fmt, want))
+    suite.check("failures table and markdown, formatted as report's",
+                errors)
 
     o = os.path.join(T, "fail.json")
     run(binary, "failures", "-o", o, gen)

@@ -67,7 +67,7 @@ test_failures_build(void **state)
 
 	(void)state;
 	setup_src(&so, &src);
-	assert_int_equal(failures_build(&f, &so, &src, waste, 2,
+	assert_int_equal(failures_build(&f, &so, &src, FAILURES_BY, waste, 2,
 	    unit_dec("0.0006")), 0);
 	assert_int_equal(f.n, 3);
 	/* 21.5 each: e2e (1 wasted run) after test (3 wasted runs) */
@@ -76,14 +76,16 @@ test_failures_build(void **state)
 	assert_int_equal(f.rows[0].wasted_runs, 3);
 	assert_dec_equal(f.rows[0].wasted_credits, unit_dec("21.5"));
 	assert_dec_equal(f.rows[0].failure_rate_pct, unit_dec("30"));
-	/* 21.5 / 220 = 9.7727...% */
-	assert_dec_equal(f.rows[0].wasted_share_pct, unit_dec("9.77"));
+	/* half of all wasted credits (43); 21.5 of its own 91.5 */
+	assert_dec_equal(f.rows[0].waste_share_pct, unit_dec("50"));
+	assert_dec_equal(f.rows[0].own_waste_pct, unit_dec("23.5"));
 	/* 21.5 * 0.0006 = 0.0129 -> 0.01 */
 	assert_dec_equal(f.rows[0].wasted_usd, unit_dec("0.01"));
 	key_is(&f.rows[1], "e2e");
 	assert_int_equal(f.rows[1].runs, 3);
 	assert_int_equal(f.rows[1].wasted_runs, 1);	/* timedout is not */
 	assert_dec_equal(f.rows[1].failure_rate_pct, unit_dec("33.33"));
+	assert_dec_equal(f.rows[1].own_waste_pct, unit_dec("17.13"));
 	key_is(&f.rows[2], "lint");
 	assert_int_equal(f.rows[2].wasted_runs, 0);
 	assert_dec_equal(f.rows[2].wasted_credits, 0);
@@ -91,8 +93,44 @@ test_failures_build(void **state)
 	assert_int_equal(f.totals.wasted_runs, 4);
 	assert_dec_equal(f.totals.wasted_credits, unit_dec("43"));
 	assert_dec_equal(f.totals.failure_rate_pct, unit_dec("25"));
-	assert_dec_equal(f.totals.wasted_share_pct, unit_dec("19.55"));
+	assert_dec_equal(f.totals.waste_share_pct, unit_dec("100"));
+	/* 43 of every credit (220) */
+	assert_dec_equal(f.totals.own_waste_pct, unit_dec("19.55"));
 	assert_dec_equal(f.totals.wasted_usd, unit_dec("0.03"));
+	failures_release(&f);
+	report_result_release(&src);
+	report_opts_release(&so);
+}
+
+/* --by project: the jobs of a project summed, shares of the same total */
+static void
+test_failures_by_project(void **state)
+{
+	struct report_opts so;
+	struct report_result src;
+	struct failures f;
+	size_t len;
+	const char *s;
+
+	(void)state;
+	setup_src(&so, &src);
+	assert_int_equal(failures_build(&f, &so, &src, "project", waste, 2,
+	    unit_dec("0.0006")), 0);
+	assert_int_equal(f.n, 2);
+	assert_int_equal(f.o.nkeys, 1);
+	s = agg_key_part(f.rows[0].key, f.rows[0].keylen, 0, &len);
+	/* 21.5 each: api (3 wasted runs) before web (1) */
+	assert_int_equal(len, 3);
+	assert_memory_equal(s, "api", 3);
+	assert_int_equal(f.rows[0].runs, 13);
+	assert_int_equal(f.rows[0].wasted_runs, 3);
+	assert_dec_equal(f.rows[0].failure_rate_pct, unit_dec("23.08"));
+	/* 21.5 of api's 94.5 */
+	assert_dec_equal(f.rows[0].own_waste_pct, unit_dec("22.75"));
+	assert_int_equal(f.rows[1].runs, 3);
+	assert_dec_equal(f.totals.wasted_credits, unit_dec("43"));
+	assert_string_equal(f.heads[0], "project");
+	assert_string_equal(f.heads[1], "runs");
 	failures_release(&f);
 	report_result_release(&src);
 	report_opts_release(&so);
@@ -124,7 +162,7 @@ test_failures_no_status_key(void **state)
 	memset(&src, 0, sizeof(src));
 	agg_init(&src.groups);
 	unit_capture_begin(&cap);
-	assert_int_equal(failures_build(&f, &so, &src, waste, 2, 0), -1);
+	assert_int_equal(failures_build(&f, &so, &src, FAILURES_BY, waste, 2, 0), -1);
 	err = unit_capture_end(&cap);
 	assert_contains(err, "status");
 	free(err);
@@ -156,15 +194,16 @@ test_failures_grid(void **state)
 
 	(void)state;
 	setup_src(&so, &src);
-	assert_int_equal(failures_build(&f, &so, &src, waste, 2,
+	assert_int_equal(failures_build(&f, &so, &src, FAILURES_BY, waste, 2,
 	    unit_dec("0.0006")), 0);
 	failures_grid(&f, 2, &g, &t);
 	assert_int_equal(g.nrows, 2);
 	s = write_fmt(&g, &t, FMT_CSV);
 	assert_string_equal(s, "project,workflow,job,runs,wasted_runs,"
-	    "failure_rate_pct,wasted_credits,wasted_share_pct,wasted_usd\n"
-	    "api,ci,test,10,3,30.00,21.5,9.77,0.01\n"
-	    "web,ci,e2e,3,1,33.33,21.5,9.77,0.01\n");
+	    "failure_rate_pct,wasted_credits,wasted_usd,waste_share_pct,"
+	    "own_waste_pct\n"
+	    "api,ci,test,10,3,30.00,21.5,0.01,50.00,23.50\n"
+	    "web,ci,e2e,3,1,33.33,21.5,0.01,50.00,17.13\n");
 	free(s);
 	s = write_fmt(&g, &t, FMT_JSON);
 	assert_contains(s, "\"totals\": {\"runs\": 16, \"wasted_runs\": 4, "
@@ -176,6 +215,8 @@ test_failures_grid(void **state)
 	free(s);
 	s = write_fmt(&g, &t, FMT_TABLE);
 	assert_contains(s, "TOTAL");
+	/* report's formats: cents, percentages with their sign */
+	assert_contains(s, "   30.00%           21.50        0.01");
 	free(s);
 	grid_release(&g);
 	grid_release(&t);
@@ -189,6 +230,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failures_build),
+		cmocka_unit_test(test_failures_by_project),
 		cmocka_unit_test(test_failures_is_waste),
 		cmocka_unit_test(test_failures_no_status_key),
 		cmocka_unit_test(test_failures_grid),
