@@ -1,7 +1,8 @@
 /*
  * alert.c: the alert rule grammar and its evaluation.
  *
- *	rule   = space* name space* op space* number [ "%" ] space*
+ *	rule   = term ( space+ "and" space+ term )*
+ *	term   = space* name space* op space* number [ "%" ] space*
  *	name   = total_credits | cost_usd | jobs | change_pct
  *	       | failed_credits_pct | project.total_credits
  *	       | project.change_pct
@@ -77,8 +78,9 @@ alert_excerpt(char *buf, size_t len, const char *s)
 	buf[n] = '\0';
 }
 
-int
-alert_parse(const char *expr, struct alert_rule *r, char *err,
+/* One term: expr is one, up to its NUL (an "and" cut it out). */
+static int
+alert_parse_term(const char *expr, struct alert_term *r, char *err,
     size_t errlen)
 {
 	const char *p = expr, *start;
@@ -178,8 +180,64 @@ alert_parse(const char *expr, struct alert_rule *r, char *err,
 	return 0;
 }
 
+/* Where the next " and " (any case, blanks around) starts, or NULL. */
+static const char *
+alert_next_and(const char *p)
+{
+	for (; *p != '\0'; p++)
+		if (alert_is_space(p[0]) && (p[1] == 'a' || p[1] == 'A') &&
+		    (p[2] == 'n' || p[2] == 'N') &&
+		    (p[3] == 'd' || p[3] == 'D') && alert_is_space(p[4]))
+			return p;
+	return NULL;
+}
+
 int
-alert_test(const struct alert_rule *r, dec_t v)
+alert_parse(const char *expr, struct alert_rule *r, char *err,
+    size_t errlen)
+{
+	const char *p = expr, *and;
+	char *term;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		if (r->n == ALERT_MAX_TERMS) {
+			snprintf(err, errlen, "at most %d terms joined by "
+			    "'and'", ALERT_MAX_TERMS);
+			return -1;
+		}
+		and = alert_next_and(p);
+		term = and != NULL ? xstrndup(p, (size_t)(and - p)) :
+		    xstrdup(p);
+		ret = alert_parse_term(term, &r->t[r->n], err, errlen);
+		free(term);
+		if (ret < 0)
+			return -1;
+		r->has_project |= alert_name_is_project(r->t[r->n].name);
+		r->n++;
+		if (and == NULL)
+			return 0;
+		p = and + 5;
+	}
+}
+
+void
+alert_rule_text(const struct alert_rule *r, struct sbuf *buf)
+{
+	char v[DEC_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		dec_format(r->t[i].value, v);
+		sbuf_addf(buf, "%s%s %s %s%s", i ? " and " : "",
+		    alert_names[r->t[i].name], alert_ops[r->t[i].op], v,
+		    alert_name_is_pct(r->t[i].name) ? "%" : "");
+	}
+}
+
+int
+alert_test(const struct alert_term *r, dec_t v)
 {
 	switch (r->op) {
 	case ALERT_GT:
@@ -194,60 +252,80 @@ alert_test(const struct alert_rule *r, dec_t v)
 	return 0;
 }
 
+/* Does project p hold every project term of r? */
+static int
+alert_project_holds(const struct alert_rule *r, const struct alert_project *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct alert_term *t = &r->t[i];
+
+		if (t->name == ALERT_PROJECT_TOTAL_CREDITS &&
+		    !(p->in_cur && alert_test(t, p->credits)))
+			return 0;
+		if (t->name == ALERT_PROJECT_CHANGE_PCT &&
+		    !(p->has_pct && alert_test(t, p->pct)))
+			return 0;
+	}
+	return 1;
+}
+
+/* A total term's value in *v: 1, or 0 when it cannot be told. */
+static int
+alert_total_value(const struct alert_term *t, const struct alert_facts *f,
+    dec_t *v)
+{
+	switch (t->name) {
+	case ALERT_TOTAL_CREDITS:
+		*v = f->total_credits;
+		return 1;
+	case ALERT_COST_USD:
+		*v = f->cost_usd;
+		return 1;
+	case ALERT_JOBS:
+		*v = dec_from_int((int64_t)f->jobs);
+		return 1;
+	case ALERT_FAILED_CREDITS_PCT:
+		*v = f->failed_credits_pct;
+		return 1;
+	case ALERT_CHANGE_PCT:
+		*v = f->change_pct;
+		return f->has_change;
+	default:
+		return 0;
+	}
+}
+
 void
 alert_eval(const struct alert_rule *r, const struct alert_facts *f,
     struct alert_outcome *out)
 {
+	int totals_hold = 1;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	out->evaluated = 1;
-	switch (r->name) {
-	case ALERT_TOTAL_CREDITS:
-		out->value = f->total_credits;
-		break;
-	case ALERT_COST_USD:
-		out->value = f->cost_usd;
-		break;
-	case ALERT_JOBS:
-		out->value = dec_from_int((int64_t)f->jobs);
-		break;
-	case ALERT_FAILED_CREDITS_PCT:
-		out->value = f->failed_credits_pct;
-		break;
-	case ALERT_CHANGE_PCT:
-		if (!f->has_change) {
-			out->evaluated = 0;
-			return;
-		}
-		out->value = f->change_pct;
-		break;
-	case ALERT_PROJECT_TOTAL_CREDITS:
-	case ALERT_PROJECT_CHANGE_PCT:
-		if (r->name == ALERT_PROJECT_CHANGE_PCT && !f->has_previous) {
-			out->evaluated = 0;
-			return;
-		}
-		out->matches = xcalloc(f->nprojects + 1,
-		    sizeof(*out->matches));
-		for (i = 0; i < f->nprojects; i++) {
-			const struct alert_project *p = &f->projects[i];
-			int hit;
+	for (i = 0; i < r->n; i++) {
+		const struct alert_term *t = &r->t[i];
 
-			if (r->name == ALERT_PROJECT_TOTAL_CREDITS)
-				hit = p->in_cur && alert_test(r, p->credits);
-			else
-				hit = p->has_pct && alert_test(r, p->pct);
-			if (hit)
-				out->matches[out->nmatches++] = i;
-		}
-		out->fired = out->nmatches > 0;
-		return;
-	case ALERT_NAME_COUNT:
-		out->evaluated = 0;
-		return;
+		if (t->name == ALERT_PROJECT_CHANGE_PCT && !f->has_previous)
+			out->evaluated = 0;
+		else if (alert_name_is_project(t->name))
+			continue;
+		else if (!alert_total_value(t, f, &out->value[i]))
+			out->evaluated = 0;
+		else if (!alert_test(t, out->value[i]))
+			totals_hold = 0;
 	}
-	out->fired = alert_test(r, out->value);
+	if (!out->evaluated)
+		return;
+	out->matches = xcalloc(f->nprojects + 1, sizeof(*out->matches));
+	if (r->has_project && totals_hold)
+		for (i = 0; i < f->nprojects; i++)
+			if (alert_project_holds(r, &f->projects[i]))
+				out->matches[out->nmatches++] = i;
+	out->fired = totals_hold && (!r->has_project || out->nmatches > 0);
 }
 
 void

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dec.h"
+#include "util.h"
 
 enum alert_name {
 	ALERT_TOTAL_CREDITS,
@@ -28,10 +29,23 @@ enum alert_name {
 
 enum alert_op { ALERT_GT, ALERT_GE, ALERT_LT, ALERT_LE };
 
-struct alert_rule {
+/* One comparison: name op value. */
+struct alert_term {
 	enum alert_name name;
 	enum alert_op op;
 	dec_t value;
+};
+
+#define ALERT_MAX_TERMS 8
+
+/*
+ * A rule: its terms joined by "and", all of which must hold.  The project
+ * terms hold for a project when each holds for that same project.
+ */
+struct alert_rule {
+	struct alert_term t[ALERT_MAX_TERMS];
+	size_t n;		/* at least 1 */
+	int has_project;	/* a project term among them */
 };
 
 /* "total_credits", ..., "project.change_pct". */
@@ -43,16 +57,17 @@ int alert_name_is_project(enum alert_name n);
 int alert_name_is_pct(enum alert_name n);
 
 /*
- * Parse `expr` ("total_credits > 50000", "project.change_pct>=25%";
- * spaces anywhere between the parts, names in any case).  Returns 0, or
- * -1 with what was expected written into err (errlen bytes), e.g.
+ * Parse `expr` ("total_credits > 50000", "project.change_pct>=25%",
+ * "project.change_pct > 50 and project.total_credits > 10000"; spaces
+ * anywhere between the parts, names and "and" in any case).  Returns 0,
+ * or -1 with what was expected written into err (errlen bytes), e.g.
  * "expected an operator (>, >=, < or <=) after 'jobs'".
  */
 int alert_parse(const char *expr, struct alert_rule *r, char *err,
     size_t errlen);
 
 /* Does `v` OP the rule's number? */
-int alert_test(const struct alert_rule *r, dec_t v);
+int alert_test(const struct alert_term *t, dec_t v);
 
 /* One project, as the rules see it. */
 struct alert_project {
@@ -80,16 +95,24 @@ struct alert_facts {
 struct alert_outcome {
 	int evaluated;		/* 0: change_pct without a previous period */
 	int fired;
-	dec_t value;		/* a total rule's value */
-	size_t *matches;	/* a project rule's matching projects */
+	dec_t value[ALERT_MAX_TERMS];	/* each total term's value */
+	size_t *matches;	/* the projects every project term holds for */
 	size_t nmatches;
 };
 
 /*
+ * The rule as text, its terms joined by " and " ("change_pct > 20 and
+ * total_credits >= 1000"; a percentage with its sign), into buf.
+ */
+void alert_rule_text(const struct alert_rule *r, struct sbuf *buf);
+
+/*
  * Evaluate `r` on `f` into `out` (release it with alert_outcome_release).
- * A total rule fires when its value matches.  project.total_credits looks
- * at the projects of the current period; project.change_pct at those with
- * a percentage (a gone project's is -100, a new one has none).
+ * A rule fires when each of its total terms holds and, when it has
+ * project terms, at least one project holds them all.
+ * project.total_credits looks at the projects of the current period;
+ * project.change_pct at those with a percentage (a gone project's is
+ * -100, a new one has none).
  */
 void alert_eval(const struct alert_rule *r, const struct alert_facts *f,
     struct alert_outcome *out);

@@ -452,68 +452,72 @@ notify_evaluate(const struct notify *n, struct notify_result *r)
 	}
 }
 
-/* What a fired rule matched: "3 projects: a, b, c", or its value. */
+/*
+ * What a fired rule matched: its total terms' values, then "3 projects:
+ * a, b, c" when it has project terms.
+ */
 static void
 notify_alert_what(const struct notify_result *r, const struct alert_rule *rule,
     const struct alert_outcome *o, struct sbuf *sb, struct sbuf *name)
 {
-	size_t j;
+	const char *sep = "";
+	size_t i, j;
 
-	if (alert_name_is_project(rule->name)) {
-		sbuf_addf(sb, "%zu project%s:", o->nmatches,
-		    o->nmatches == 1 ? "" : "s");
-		for (j = 0; j < o->nmatches && j < 5; j++) {
-			const struct slack_project *p =
-			    &r->projects[o->matches[j]];
-
-			view_cell_text(name, p->name, p->len, 40, 0);
-			sbuf_addf(sb, "%s %s", j ? "," : "", name->buf);
-		}
-		if (o->nmatches > 5)
-			sbuf_addf(sb, " and %zu more", o->nmatches - 5);
-	} else {
+	for (i = 0; i < rule->n; i++) {
+		enum alert_name n = rule->t[i].name;
 		char a[DEC_BUFSZ + 16];
 
-		dec_format_fixed(o->value, rule->name == ALERT_JOBS ? 0 : 2, 0,
-		    a);
-		sbuf_addstr(sb, a);
-		if (alert_name_is_pct(rule->name))
-			sbuf_addch(sb, '%');
+		if (alert_name_is_project(n))
+			continue;
+		dec_format_fixed(o->value[i], n == ALERT_JOBS ? 0 : 2, 0, a);
+		sbuf_addf(sb, "%s%s%s", sep, a, alert_name_is_pct(n) ? "%" :
+		    "");
+		sep = ", ";
 	}
+	if (!rule->has_project)
+		return;
+	sbuf_addf(sb, "%s%zu project%s:", *sep ? "; " : "", o->nmatches,
+	    o->nmatches == 1 ? "" : "s");
+	for (j = 0; j < o->nmatches && j < 5; j++) {
+		const struct slack_project *p = &r->projects[o->matches[j]];
+
+		view_cell_text(name, p->name, p->len, 40, 0);
+		sbuf_addf(sb, "%s %s", j ? "," : "", name->buf);
+	}
+	if (o->nmatches > 5)
+		sbuf_addf(sb, " and %zu more", o->nmatches - 5);
 }
 
 /* A line on stderr for each rule that fired or could not be told. */
 static void
 notify_report_alerts(const struct notify *n, const struct notify_result *r)
 {
-	struct sbuf sb, name;
+	struct sbuf sb, name, text;
 	size_t i;
 
 	sbuf_init(&sb, 1 << 16);
 	sbuf_init(&name, 1 << 16);
+	sbuf_init(&text, 1 << 16);
 	for (i = 0; i < n->nrules; i++) {
 		const struct alert_rule *rule = &n->rules[i];
 		const struct alert_outcome *o = &r->outcomes[i];
-		char v[DEC_BUFSZ];
 
-		dec_format(rule->value, v);
+		sbuf_reset(&text);
+		alert_rule_text(rule, &text);
 		if (!o->evaluated) {
-			warning("alert '%s %s %s' not evaluated: there is no "
-			    "previous period to compare with",
-			    alert_name_text(rule->name),
-			    alert_op_text(rule->op), v);
+			warning("alert '%s' not evaluated: there is no "
+			    "previous period to compare with", text.buf);
 			continue;
 		}
 		if (!o->fired)
 			continue;
 		sbuf_reset(&sb);
 		notify_alert_what(r, rule, o, &sb, &name);
-		notice("notify: alert fired: %s %s %s (%s)",
-		    alert_name_text(rule->name), alert_op_text(rule->op), v,
-		    sb.buf);
+		notice("notify: alert fired: %s (%s)", text.buf, sb.buf);
 	}
 	sbuf_release(&sb);
 	sbuf_release(&name);
+	sbuf_release(&text);
 }
 
 /* ---- the message ---- */
@@ -539,6 +543,8 @@ notify_message(const struct notify *n, struct notify_result *r)
 		    prev->last_date, "(no dates)", r->prev_period,
 		    sizeof(r->prev_period));
 	m->title = n->title;
+	m->link = n->link;
+	m->link_text = n->link_text;
 	m->org = n->org;
 	m->period = r->period;
 	m->prev_period = r->have_prev ? r->prev_period : NULL;

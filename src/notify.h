@@ -36,6 +36,9 @@ struct notify {
 	const char *waste_list;	/* as given, for the text (borrowed) */
 	const char *webhook_file;	/* --webhook-file (borrowed) */
 	const char *title;	/* --title (borrowed), or NULL */
+	const char *link;	/* --link, or $CIRCLE_BUILD_URL (borrowed,
+				   checked), or NULL */
+	const char *link_text;
 	unsigned long long top;	/* projects listed */
 	dec_t price;
 	const char *db;		/* --db: both periods from history */

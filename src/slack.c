@@ -320,16 +320,18 @@ slack_summary(struct sbuf *sb, const struct slack_msg *m)
 		sbuf_addf(sb, " (%zu new, %zu gone)", m->nnew, m->ngone);
 }
 
-/* "`total_credits &gt; 5000`" */
+/* "`total_credits &gt; 5000 and ...`" */
 static void
 slack_rule(struct sbuf *sb, const struct alert_rule *r)
 {
-	char v[DEC_BUFSZ];
+	struct sbuf text;
 
-	dec_format(r->value, v);
-	sbuf_addf(sb, "`%s ", alert_name_text(r->name));
-	slack_text(sb, alert_op_text(r->op));
-	sbuf_addf(sb, " %s%s`", v, alert_name_is_pct(r->name) ? "%" : "");
+	sbuf_init(&text, 1 << 16);
+	alert_rule_text(r, &text);
+	sbuf_addch(sb, '`');
+	slack_text(sb, text.buf);
+	sbuf_addch(sb, '`');
+	sbuf_release(&text);
 }
 
 static void
@@ -357,35 +359,48 @@ slack_value(struct sbuf *sb, enum alert_name n, dec_t v)
 	}
 }
 
-/* One rule's line. */
+/* One rule's line: its total terms' values, then the projects. */
 static void
 slack_alert_line(struct sbuf *sb, const struct slack_msg *m,
     const struct slack_alert *a)
 {
+	const struct alert_rule *r = a->rule;
 	const struct alert_outcome *o = a->outcome;
-	size_t i;
+	const char *sep = "";
+	size_t i, k;
 
 	sbuf_addstr(sb, o->fired ? ":rotating_light: " : "");
-	slack_rule(sb, a->rule);
+	slack_rule(sb, r);
 	if (!o->evaluated) {
 		sbuf_addstr(sb, " was not evaluated: there is no previous "
 		    "period to compare with");
 		return;
 	}
 	sbuf_addstr(sb, ": ");
-	if (!alert_name_is_project(a->rule->name)) {
-		slack_value(sb, a->rule->name, o->value);
-		return;
+	for (k = 0; k < r->n; k++) {
+		if (alert_name_is_project(r->t[k].name))
+			continue;
+		sbuf_addstr(sb, sep);
+		slack_value(sb, r->t[k].name, o->value[k]);
+		sep = ", ";
 	}
+	if (!r->has_project)
+		return;
+	if (*sep)
+		sbuf_addstr(sb, "; ");
 	for (i = 0; i < o->nmatches && i < SLACK_NAMES_SHOWN; i++) {
 		const struct slack_project *p = &m->projects[o->matches[i]];
 
 		sbuf_addstr(sb, i ? ", " : "");
 		slack_name(sb, p->name, p->len);
-		sbuf_addch(sb, ' ');
-		slack_value(sb, a->rule->name,
-		    a->rule->name == ALERT_PROJECT_CHANGE_PCT ? p->pct :
-		    p->credits);
+		for (k = 0; k < r->n; k++) {
+			if (!alert_name_is_project(r->t[k].name))
+				continue;
+			sbuf_addch(sb, ' ');
+			slack_value(sb, r->t[k].name,
+			    r->t[k].name == ALERT_PROJECT_CHANGE_PCT ? p->pct :
+			    p->credits);
+		}
 	}
 	if (o->nmatches > SLACK_NAMES_SHOWN)
 		sbuf_addf(sb, " and %zu more project%s", o->nmatches -
@@ -494,6 +509,33 @@ slack_header(const struct slack_msg *m)
 	return sb.buf;
 }
 
+int
+slack_link_check(const char *url, char *err, size_t errlen)
+{
+	const char *p, *host;
+	size_t hostlen;
+
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		return snprintf(err, errlen, "expected an http or https URL"),
+		    -1;
+	hostlen = strcspn(host, "/?#");
+	if (hostlen == 0)
+		return snprintf(err, errlen, "no host in the URL"), -1;
+	if (memchr(host, '@', hostlen) != NULL)
+		return snprintf(err, errlen, "no user information may be in "
+		    "a link (it would be posted)"), -1;
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
+		    strchr("<>|", *p) != NULL)
+			return snprintf(err, errlen, "a link holds no blank, "
+			    "control character, <, > or |"), -1;
+	return 0;
+}
+
 char *
 slack_payload(const struct slack_msg *m, const struct slack_limits *lim)
 {
@@ -594,8 +636,22 @@ slack_payload(const struct slack_msg *m, const struct slack_limits *lim)
 		}
 	}
 	packer_end(&pk);
-	slack_context(blocks, "circleci-usage " CU_VERSION ": exact sums of "
-	    "the CircleCI Usage API export");
+	sbuf_reset(&line);
+	sbuf_addstr(&line, "circleci-usage " CU_VERSION ": exact sums of the "
+	    "CircleCI Usage API export");
+	if (m->link != NULL) {
+		/* checked: & is the one character left to escape */
+		sbuf_addstr(&line, " \xc2\xb7 <");
+		for (i = 0; m->link[i] != '\0'; i++)
+			if (m->link[i] == '&')
+				sbuf_addstr(&line, "&amp;");
+			else
+				sbuf_addch(&line, m->link[i]);
+		sbuf_addch(&line, '|');
+		slack_text(&line, m->link_text);
+		sbuf_addch(&line, '>');
+	}
+	slack_context(blocks, line.buf);
 
 	s = slack_fallback(m, fired);
 	json_object_set_new(root, "text", json_string(s));

@@ -74,7 +74,17 @@ struct slack_msg {
 				   period */
 	const struct slack_alert *alerts;	/* every rule, in order */
 	size_t nalerts;
+	const char *link;	/* a link in the footer (slack_link_check),
+				   or NULL */
+	const char *link_text;	/* its text */
 };
+
+/*
+ * Is `url` a link the message may carry: http or https, no blank or
+ * control character, no user information, none of < > | (mrkdwn's link
+ * syntax)?  Returns 0, or -1 with why in err.
+ */
+int slack_link_check(const char *url, char *err, size_t errlen);
 
 /* Limits below 6 blocks and 1,000 bytes are raised to those. */
 struct slack_limits {

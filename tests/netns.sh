@@ -49,6 +49,8 @@ if [ "${CU_NETNS_INSIDE:-}" = 1 ]; then
 	CU_NETNS_ADDR=192.0.2.1
 	CU_NETNS_ADDR6=2001:db8::1
 	export CU_NETNS CU_NETNS_ADDR CU_NETNS_ADDR6
+	# the CI job's own link (notify) would change every message
+	unset CIRCLE_BUILD_URL
 	exec "$@"
 fi
 

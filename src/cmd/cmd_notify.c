@@ -22,6 +22,7 @@
 #include "failures.h"
 #include "notify.h"
 #include "redact.h"
+#include "slack.h"
 #include "util.h"
 
 static const char notify_usage[] =
@@ -57,6 +58,7 @@ const struct cmdopt_cmd notify_cmd = {
 		    "project.total_credits or project.change_pct (fires when "
 		    "any project matches); e.g. 'change_pct > 20'"),
 		CMDOPT(CO_ONLY_ON_ALERT), CMDOPT(CO_FAIL_ON_ALERT),
+		CMDOPT(CO_LINK),
 		CMDOPT_HELP(CO_DRY_RUN, "print the message's JSON payload, "
 		    "post nothing (no webhook needed)"),
 		CMDOPT(CO_WEBHOOK_FILE),
@@ -141,6 +143,13 @@ notify_option(struct notify_cmd *nc, int id, const struct cmdopt_value *val)
 	case CO_TITLE:
 		n->title = val->str;
 		break;
+	case CO_LINK:
+		if (slack_link_check(val->str, err, sizeof(err)) < 0)
+			return cmdopt_usage("notify", "--link '%.100s': %s",
+			    val->str, err);
+		n->link = val->str;
+		n->link_text = "the report";
+		break;
 	case CO_LIST_BY:
 		if (strcmp(val->str, "project") != 0 &&
 		    strcmp(val->str, "team") != 0)
@@ -166,6 +175,8 @@ notify_parse(struct notify_cmd *nc, int argc, char **argv)
 	struct notify *n = &nc->n;
 	struct cmdopt *co = &nc->co;
 	struct cmdopt_value val;
+	const char *e;
+	char err[256];
 	int id, ret, i;
 
 	while ((id = cmdopt_next(co, argc, argv, &val)) > 0)
@@ -173,6 +184,16 @@ notify_parse(struct notify_cmd *nc, int argc, char **argv)
 			return ret;
 	if (id < 0)
 		return co->status;
+	if (n->link == NULL && (e = getenv("CIRCLE_BUILD_URL")) != NULL &&
+	    *e != '\0') {
+		if (slack_link_check(e, err, sizeof(err)) < 0) {
+			warning("notify: CIRCLE_BUILD_URL not linked: %s", err);
+		} else {
+			n->link = e;
+			n->link_text = "the CI job (its Artifacts tab has the "
+			    "page)";
+		}
+	}
 	n->teams = co->teams;	/* the workflow's now */
 	co->teams = NULL;
 	if (strcmp(n->by, "team") == 0)

@@ -192,6 +192,10 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	[CO_LIST_BY] = { "by", 0, "KEY", CO_K_TEXT, NULL,
 	    "list projects (default) or teams (with --teams)",
 	    "project team", 0, 0 },
+	[CO_LINK] = { "link", 0, "URL", CO_K_TEXT, NULL,
+	    "a link at the foot of the message, e.g. to the page (default "
+	    "inside CircleCI: the job, $CIRCLE_BUILD_URL, whose Artifacts "
+	    "tab has the run's files)", NULL, 0, 0 },
 	[CO_WEBHOOK_FILE] = { "webhook-file", 0, "PATH", CO_K_TEXT, NULL,
 	    "read the webhook URL from PATH (- for stdin)", NULL, 0, 0 },
 };

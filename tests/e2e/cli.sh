@@ -579,6 +579,37 @@ usage_err "notify: --alert 'bogus > 1': unknown name 'bogus'" \
 usage_err "notify: --top: expected a whole number of at least 1, got '0'" \
     notify slack --dry-run --top 0 "$T/d"
 usage_err "notify: unknown target 'teams' (expected slack)" notify teams "$T/d"
+usage_err "notify: --link 'ftp://x/r': expected an http or https URL" \
+    notify slack --dry-run --link ftp://x/r "$T/d"
+usage_err "notify: --link 'https://u:p@x/r': no user information may be in a link (it would be posted)" \
+    notify slack --dry-run --link https://u:p@x/r "$T/d"
+usage_err "notify: --link 'https://x/a|b': a link holds no blank, control character, <, > or |" \
+    notify slack --dry-run --link 'https://x/a|b' "$T/d"
+usage_err "notify: --alert 'jobs > 1 and': expected a number after '>', got '1 and'" \
+    notify slack --dry-run --alert 'jobs > 1 and' "$T/d"
+# --link, else the CI job's URL, at the foot of the message
+run 0 "$BIN" notify slack --dry-run --link 'https://ci.example/r?a=1&b=2' \
+    "$T/d" && contains "$T/out" '<https://ci.example/r?a=1&amp;b=2|the report>' &&
+    ok "notify --link: a link at the foot, & escaped" ||
+    ko "notify --link" "$(cat "$T/out" "$T/err")"
+run 0 env CIRCLE_BUILD_URL=https://circleci.com/gh/o/r/42 "$BIN" notify slack \
+    --dry-run "$T/d" &&
+    contains "$T/out" '<https://circleci.com/gh/o/r/42|the CI job (its Artifacts tab has the page)>' &&
+    ok "notify inside CircleCI: the job linked" ||
+    ko "notify inside CircleCI: the job linked" "$(cat "$T/out" "$T/err")"
+run 0 env CIRCLE_BUILD_URL=https://circleci.com/gh/o/r/42 "$BIN" notify slack \
+    --dry-run --link https://pages.example/w41/ "$T/d" &&
+    contains "$T/out" '<https://pages.example/w41/|the report>' &&
+    ! contains "$T/out" 'gh/o/r/42' && ok "notify --link wins over CIRCLE_BUILD_URL" ||
+    ko "notify --link wins over CIRCLE_BUILD_URL" "$(cat "$T/out")"
+# rules joined by "and": each term must hold
+run 0 "$BIN" notify slack --dry-run --alert 'total_credits > 0 and jobs > 0' \
+    --alert 'total_credits > 0 and jobs > 1000000000' "$T/d" &&
+    contains "$T/out" '1 of 2 alert rules fired' &&
+    contains "$T/out" 'total_credits &gt; 0 and jobs &gt; 0' &&
+    contains "$T/err" 'alert fired: total_credits > 0 and jobs > 0 (' &&
+    ok "notify: rules joined by and" ||
+    ko "notify: rules joined by and" "$(cat "$T/out" "$T/err")"
 # run: one line naming the option, nothing made (not even DIR)
 run_err() {
 	msg=$1

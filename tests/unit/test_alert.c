@@ -18,9 +18,10 @@ parse_ok(const char *expr, enum alert_name name, enum alert_op op,
 
 	if (alert_parse(expr, &r, err, sizeof(err)) != 0)
 		fail_msg("'%s': %s", expr, err);
-	assert_int_equal(r.name, name);
-	assert_int_equal(r.op, op);
-	assert_dec_equal(r.value, unit_dec(value));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.t[0].name, name);
+	assert_int_equal(r.t[0].op, op);
+	assert_dec_equal(r.t[0].value, unit_dec(value));
 }
 
 static void
@@ -100,8 +101,17 @@ test_parse_errors(void **state)
 	    "'5 000'");
 	parse_bad("jobs > 1,000", "expected a number after '>', got "
 	    "'1,000'");
-	parse_bad("jobs > 5 and cost_usd > 1", "expected a number after '>', "
-	    "got '5 and cost_usd > 1'");
+	/* "and" joins terms; each term is checked as a rule alone */
+	parse_bad("jobs > 5 and", "expected a number after '>', got '5 "
+	    "and'");
+	parse_bad("jobs > 5 and cost_usd", "expected an operator (>, >=, < "
+	    "or <=) after 'cost_usd'");
+	parse_bad("jobs > 5 and and jobs > 1", "unknown name 'and' (expected "
+	    "total_credits, cost_usd, jobs, change_pct, failed_credits_pct, "
+	    "project.total_credits or project.change_pct)");
+	parse_bad("jobs > 1 and jobs > 2 and jobs > 3 and jobs > 4 and "
+	    "jobs > 5 and jobs > 6 and jobs > 7 and jobs > 8 and jobs > 9",
+	    "at most 8 terms joined by 'and'");
 	parse_bad("cost_usd > $5", "expected a number after '>', got '$5'");
 	parse_bad("change_pct > %", "expected a number after '>', got '%'");
 	parse_bad("total_credits > 5%", "'%' after a number is only for "
@@ -138,7 +148,7 @@ test_names(void **state)
 
 		snprintf(expr, sizeof(expr), "%s <= 1", alert_name_text(n));
 		assert_int_equal(alert_parse(expr, &r, err, sizeof(err)), 0);
-		assert_int_equal(r.name, n);
+		assert_int_equal(r.t[0].name, n);
 	}
 	assert_string_equal(alert_op_text(ALERT_GT), ">");
 	assert_string_equal(alert_op_text(ALERT_GE), ">=");
@@ -278,9 +288,57 @@ test_projects(void **state)
 	assert_int_equal(eval("project.total_credits > 9000", &f), 0);
 	assert_int_equal(eval("project.total_credits >= 9000", &f), 1);
 
+	/* "and": the project terms hold for the same project */
+	assert_int_equal(alert_parse("project.change_pct > 50 AND "
+	    "project.total_credits > 1000", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 2);
+	alert_eval(&r, &f, &o);
+	assert_true(o.fired);
+	assert_int_equal(o.nmatches, 1);	/* api; web has 700 credits */
+	assert_int_equal(o.matches[0], 0);
+	alert_outcome_release(&o);
+	assert_int_equal(eval("project.change_pct >= 50 and "
+	    "project.total_credits < 1000", &f), 1);	/* web */
+	assert_int_equal(eval("project.change_pct > 60 and "
+	    "project.total_credits < 1000", &f), 0);
+	/* a total term must hold too; its value is kept */
+	f.total_credits = unit_dec("14701");
+	assert_int_equal(alert_parse("total_credits > 10000 and "
+	    "project.change_pct > 60", &r, err, sizeof(err)), 0);
+	alert_eval(&r, &f, &o);
+	assert_true(o.fired);
+	assert_dec_equal(o.value[0], unit_dec("14701"));
+	assert_int_equal(o.nmatches, 1);
+	alert_outcome_release(&o);
+	assert_int_equal(eval("total_credits > 20000 and "
+	    "project.change_pct > 60", &f), 0);
+	assert_int_equal(eval("total_credits > 10000 and jobs > 0", &f), 0);
+	assert_int_equal(eval("total_credits > 10000 and jobs < 1", &f), 1);
+	/* a term that cannot be told: the rule is not evaluated */
+	assert_int_equal(eval("total_credits > 10000 and change_pct > 1", &f),
+	    -1);
+
 	/* no projects at all: nothing fires */
 	f.nprojects = 0;
 	assert_int_equal(eval("project.total_credits >= 0", &f), 0);
+}
+
+/* The rule as text: its terms, a percentage with its sign. */
+static void
+test_text(void **state)
+{
+	struct alert_rule r;
+	struct sbuf sb;
+	char err[256];
+
+	(void)state;
+	sbuf_init(&sb, 1 << 16);
+	assert_int_equal(alert_parse("  Project.Change_Pct>=25%   and  "
+	    "TOTAL_CREDITS > 1e3", &r, err, sizeof(err)), 0);
+	alert_rule_text(&r, &sb);
+	assert_string_equal(sb.buf, "project.change_pct >= 25% and "
+	    "total_credits > 1000");
+	sbuf_release(&sb);
 }
 
 int
@@ -292,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_projects),
+		cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -126,7 +126,7 @@ test_notify_two_periods(void **state)
 	assert_int_equal(r.outcomes[1].nmatches, 2);
 	assert_false(r.outcomes[2].fired);
 	assert_contains(err, "circleci-usage: notify: alert fired: change_pct "
-	    "> 10 (12.50%)\n");
+	    "> 10% (12.50%)\n");
 	assert_contains(err, "circleci-usage: notify: alert fired: "
 	    "project.total_credits >= 30 (2 projects: web, api)\n");
 	assert_null(strstr(err, "failed_credits_pct"));
@@ -160,7 +160,7 @@ test_notify_no_previous(void **state)
 	assert_int_equal(r.fired, 0);
 	assert_false(r.outcomes[0].evaluated);
 	assert_text_free(err, "circleci-usage: warning: alert 'change_pct > "
-	    "10' not evaluated: there is no previous period to compare "
+	    "10%' not evaluated: there is no previous period to compare "
 	    "with\n");
 	payload = notify_payload(&r);
 	assert_contains(payload, "\"blocks\"");

@@ -116,9 +116,11 @@ fixture_init(struct fixture *f, size_t n, size_t namelen, char fill,
 	f->outs = xcalloc(nalerts + 1, sizeof(*f->outs));
 	f->alerts = xcalloc(nalerts + 1, sizeof(*f->alerts));
 	for (i = 0; i < nalerts; i++) {
-		f->rules[i].name = ALERT_PROJECT_TOTAL_CREDITS;
-		f->rules[i].op = ALERT_GT;
-		f->rules[i].value = dec_from_int((int64_t)i);
+		f->rules[i].n = 1;
+		f->rules[i].has_project = 1;
+		f->rules[i].t[0].name = ALERT_PROJECT_TOTAL_CREDITS;
+		f->rules[i].t[0].op = ALERT_GT;
+		f->rules[i].t[0].value = dec_from_int((int64_t)i);
 		f->outs[i].evaluated = 1;
 		f->outs[i].fired = 1;
 		f->outs[i].matches = xcalloc(n + 1, sizeof(size_t));
@@ -366,14 +368,15 @@ test_header_and_alert_texts(void **state)
 	f.m.title = title;
 	memset(r, 0, sizeof(r));
 	memset(o, 0, sizeof(o));
-	r[0].name = ALERT_COST_USD, r[0].op = ALERT_GE;
-	r[0].value = unit_dec("0.5");
-	o[0].evaluated = o[0].fired = 1, o[0].value = unit_dec("0.6");
-	r[1].name = ALERT_CHANGE_PCT, r[1].op = ALERT_LT;
-	r[1].value = unit_dec("-10");
+	r[0].n = 1, r[0].t[0].name = ALERT_COST_USD, r[0].t[0].op = ALERT_GE;
+	r[0].t[0].value = unit_dec("0.5");
+	o[0].evaluated = o[0].fired = 1, o[0].value[0] = unit_dec("0.6");
+	r[1].n = 1, r[1].t[0].name = ALERT_CHANGE_PCT, r[1].t[0].op = ALERT_LT;
+	r[1].t[0].value = unit_dec("-10");
 	o[1].evaluated = 0;
-	r[2].name = ALERT_JOBS, r[2].op = ALERT_LE, r[2].value = 0;
-	o[2].evaluated = 1, o[2].value = dec_from_int(12345);
+	r[2].n = 1, r[2].t[0].name = ALERT_JOBS, r[2].t[0].op = ALERT_LE;
+	r[2].t[0].value = 0;
+	o[2].evaluated = 1, o[2].value[0] = dec_from_int(12345);
 	a[0].rule = &r[0], a[0].outcome = &o[0];
 	a[1].rule = &r[1], a[1].outcome = &o[1];
 	a[2].rule = &r[2], a[2].outcome = &o[2];
@@ -400,10 +403,40 @@ test_header_and_alert_texts(void **state)
 	fixture_release(&f);
 }
 
+/* What a link may be: http(s), a host, no user, no mrkdwn syntax. */
+static void
+test_link_check(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(slack_link_check("https://ci.example/x?a=1&b=2",
+	    err, sizeof(err)), 0);
+	assert_int_equal(slack_link_check("http://127.0.0.1:8080/", err,
+	    sizeof(err)), 0);
+	assert_int_equal(slack_link_check("https://u@x/", err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "no user information may be in a link (it "
+	    "would be posted)");
+	/* an @ in the path is not user information */
+	assert_int_equal(slack_link_check("https://x/@me", err, sizeof(err)),
+	    0);
+	assert_int_equal(slack_link_check("https:///p", err, sizeof(err)), -1);
+	assert_int_equal(slack_link_check("javascript:alert(1)", err,
+	    sizeof(err)), -1);
+	assert_int_equal(slack_link_check("https://x/a b", err, sizeof(err)),
+	    -1);
+	assert_int_equal(slack_link_check("https://x/a>b", err, sizeof(err)),
+	    -1);
+	assert_int_equal(slack_link_check("https://x/\n", err, sizeof(err)),
+	    -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_link_check),
 		cmocka_unit_test(test_name_escaping),
 		cmocka_unit_test(test_small_message),
 		cmocka_unit_test(test_fold_at_the_limits),
