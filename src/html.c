@@ -310,14 +310,14 @@ html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
 		"project", "workflow", "job", "resource class", "executor",
 		"runs", "CPU median %", "CPU max %", "RAM median %",
 		"RAM max %", "verdict", "suggested class",
-		"credits saved / 30 days"
+		"credits saved / 30 days", "USD saved / 30 days", "why n/a"
 	};
 	static const int numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
-	    1 };
+	    1, 1, 0 };
 	char exact[DEC_BUFSZ];
 	size_t i, k, n = top && top < rs->n ? top : rs->n;
 
-	html_table_begin(f, id, heads, numeric, 13);
+	html_table_begin(f, id, heads, numeric, 15);
 	for (i = 0; i < n; i++) {
 		const struct rightsize_row *r = &rs->rows[i];
 		const char *v = rightsize_verdict_name(r->verdict);
@@ -341,10 +341,14 @@ html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
 		fputs("</td>", f);
 		if (r->have_savings) {
 			html_dec_cell(f, r->savings, 2, "");
+			html_dec_cell(f, r->savings_usd, 2, "");
 		} else {
-			fputs("<td class=\"n\"></td>", f);
+			fputs("<td class=\"n\"></td><td class=\"n\"></td>", f);
 		}
-		fputs("</tr>\n", f);
+		fputs("<td class=\"t\">", f);
+		if (r->reason != NULL)
+			html_name(f, r->reason, strlen(r->reason));
+		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);
 }

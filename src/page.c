@@ -525,11 +525,8 @@ page_rightsize(struct page *pg)
 {
 	struct rightsize_opts ro;
 
-	memset(&ro, 0, sizeof(ro));
-	ro.min_runs = 10;
-	ro.under = 40 * DEC_ONE;
-	ro.over = 90 * DEC_ONE;
-	ro.rates = &pg->rates;
+	rightsize_opts_init(&ro, &pg->rates);
+	ro.price = pg->price;
 	if (rightsize_build(&pg->rs, &pg->o, &pg->res, &ro) < 0)
 		return EXIT_FAILURE_OTHER;
 	pg->have_rs = 1;

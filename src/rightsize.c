@@ -17,10 +17,12 @@
 static const char *const rs_heads[] = {
 	"project", "workflow", "job", "resource_class", "executor", "runs",
 	"cpu_median_pct", "cpu_max_pct", "ram_median_pct", "ram_max_pct",
-	"verdict", "suggested_class", "monthly_savings_credits"
+	"verdict", "suggested_class", "monthly_savings_credits",
+	"monthly_savings_usd", "reason"
 };
-static const int rs_numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1 };
-#define RS_GRID_COLS 13
+static const int rs_numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1,
+	0 };
+#define RS_GRID_COLS 15
 
 static const char *const rs_key_names[RS_NKEYS] = {
 	"project", "workflow", "job", "resource_class", "executor"
@@ -34,6 +36,7 @@ rightsize_opts_init(struct rightsize_opts *ro, const struct rates *rates)
 	ro->under = 40 * DEC_ONE;
 	ro->over = 90 * DEC_ONE;
 	ro->rates = rates;
+	ro->price = DEC_ONE / 10000 * 6;	/* 0.0006, the default */
 }
 
 int
@@ -65,7 +68,8 @@ rightsize_report_opts(struct report_opts *o)
 const char *
 rightsize_verdict_name(enum rightsize_verdict v)
 {
-	return v == RS_OVER ? "over" : v == RS_UNDER ? "under" : "ok";
+	return v == RS_OVER ? "over" : v == RS_UNDER ? "under" :
+	    v == RS_NA ? "n/a" : "ok";
 }
 
 enum rightsize_verdict
@@ -121,7 +125,7 @@ static int
 rs_row_cmp(const void *pa, const void *pb)
 {
 	const struct rightsize_row *a = pa, *b = pb;
-	static const int rank[] = { 2, 0, 1 };	/* ok, over, under */
+	static const int rank[] = { 2, 0, 1, 3 };	/* ok over under n/a */
 
 	if (a->have_savings != b->have_savings)
 		return a->have_savings ? -1 : 1;
@@ -130,6 +134,28 @@ rs_row_cmp(const void *pa, const void *pb)
 	if (a->verdict != b->verdict)
 		return rank[a->verdict] < rank[b->verdict] ? -1 : 1;
 	return view_key_cmp(a->key, a->keylen, b->key, b->keylen, RS_NKEYS);
+}
+
+/* The class one step up from cur in its family: whose next is cur. */
+static const struct rate *
+rs_larger(const struct rates *rates, const struct rate *cur)
+{
+	size_t i;
+
+	for (i = 0; i < rates->n; i++)
+		if (rates->v[i].next != NULL &&
+		    strcmp(rates->v[i].executor, cur->executor) == 0 &&
+		    strcmp(rates->v[i].next, cur->resource_class) == 0)
+			return &rates->v[i];
+	return NULL;
+}
+
+/* Say n/a, and why. */
+static void
+rs_na(struct rightsize_row *r, const char *reason)
+{
+	r->verdict = RS_NA;
+	r->reason = reason;
 }
 
 static void
@@ -147,21 +173,37 @@ rs_judge(struct rightsize_row *r, const struct rightsize_opts *ro,
 	else if ((r->have[RS_CPU_MAX] && r->median[RS_CPU_MAX] >= ro->over) ||
 	    (r->have[RS_RAM_MAX] && r->median[RS_RAM_MAX] >= ro->over))
 		r->verdict = RS_UNDER;
-	if (r->verdict != RS_OVER || ro->rates == NULL)
+	if (r->verdict == RS_OK || ro->rates == NULL)
 		return;
 	rc = agg_key_part(r->key, r->keylen, 3, &rcl);
 	ex = agg_key_part(r->key, r->keylen, 4, &exl);
 	cur = rates_find(ro->rates, ex, exl, rc, rcl);
-	if (cur == NULL || cur->next == NULL)
+	if (cur == NULL) {
+		rs_na(r, str_ieq(ex, exl, "runner") ? "a self-hosted runner: "
+		    "sized on the runner, not by class" : "a class not in the "
+		    "rates table");
 		return;
-	r->suggested = rates_find(ro->rates, ex, exl, cur->next,
-	    strlen(cur->next));
-	if (r->suggested == NULL || !cur->priced || !r->suggested->priced ||
-	    span_days <= 0)
+	}
+	if (r->verdict == RS_OVER) {
+		r->suggested = cur->next == NULL ? NULL : rates_find(ro->rates,
+		    ex, exl, cur->next, strlen(cur->next));
+		if (r->suggested == NULL) {
+			rs_na(r, "no smaller class of the same executor and "
+			    "family");
+			return;
+		}
+	} else if ((r->suggested = rs_larger(ro->rates, cur)) == NULL) {
+		rs_na(r, "no larger class of the same executor and family");
 		return;
+	}
+	if (!cur->priced || !r->suggested->priced || span_days <= 0)
+		return;
+	/* moving up: the savings are below 0, the extra cost */
 	if (rates_savings(r->compute_credits, cur->per_min,
-	    r->suggested->per_min, span_days, &r->savings) == 0)
+	    r->suggested->per_min, span_days, &r->savings) == 0) {
 		r->have_savings = 1;
+		r->savings_usd = dec_cost_or_die(r->savings, ro->price);
+	}
 }
 
 int
@@ -271,6 +313,7 @@ rightsize_grid(const struct rightsize *rs, size_t top, struct grid *g)
 	char buf[DEC_BUFSZ + 8];
 
 	grid_init(g, rs_heads, rs_numeric, RS_GRID_COLS, RS_NKEYS);
+	g->trim_last = 1;	/* the reason, when there is none */
 	for (i = 0; i < n; i++) {
 		const struct rightsize_row *r = &rs->rows[i];
 		size_t row = grid_row(g);
@@ -294,9 +337,11 @@ rightsize_grid(const struct rightsize *rs, size_t top, struct grid *g)
 		if (r->suggested != NULL)
 			grid_setstr(g, row, 11, r->suggested->resource_class);
 		if (r->have_savings) {
-			dec_format_fixed(r->savings, 2, 0, buf);
-			grid_setstr(g, row, 12, buf);
+			grid_set_num(g, row, 12, GN_USD, r->savings);
+			grid_set_num(g, row, 13, GN_USD, r->savings_usd);
 		}
+		if (r->reason != NULL)
+			grid_setstr(g, row, 14, r->reason);
 	}
 }
 

@@ -24,7 +24,13 @@
 #include "rates.h"
 #include "report.h"
 
-enum rightsize_verdict { RS_OK, RS_OVER, RS_UNDER };
+/*
+ * ok; over (a smaller class of the same executor and family would do);
+ * under (a larger one is needed); n/a: the utilization says over or under
+ * but no class to move to exists (a self-hosted runner, a GPU, the
+ * smallest or largest of a family, a class without a known rate).
+ */
+enum rightsize_verdict { RS_OK, RS_OVER, RS_UNDER, RS_NA };
 
 /* The utilization columns, in output order. */
 enum rightsize_col { RS_CPU_MEDIAN, RS_CPU_MAX, RS_RAM_MEDIAN, RS_RAM_MAX,
@@ -35,6 +41,7 @@ struct rightsize_opts {
 	dec_t under;		/* over-provisioned: both maxima below */
 	dec_t over;		/* under-provisioned: either max at least */
 	const struct rates *rates;
+	dec_t price;		/* of a credit, for the savings in USD */
 };
 
 struct rightsize_row {
@@ -47,8 +54,11 @@ struct rightsize_row {
 	dec_t compute_credits;	/* every run's */
 	enum rightsize_verdict verdict;
 	const struct rate *suggested;	/* in opts' rates; or NULL */
-	dec_t savings;		/* monthly_savings_credits */
+	dec_t savings;		/* monthly_savings_credits: below 0, the
+				   extra cost of moving up */
+	dec_t savings_usd;	/* the same at opts' price, cents */
 	int have_savings;
+	const char *reason;	/* why n/a, or NULL */
 };
 
 struct rightsize {

@@ -646,6 +646,7 @@ job_analysis(struct job *j, int rightsize)
 		if (rates_load_default(&rates) < 0)
 			goto out;
 		rightsize_opts_init(&ro, &rates);
+		ro.price = cfg->price;
 		rightsize_report_opts(&o);
 	} else {
 		ret = EXIT_USAGE;

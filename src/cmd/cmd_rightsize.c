@@ -23,12 +23,17 @@ const struct cmdopt_cmd rightsize_cmd = {
 "\n"
 "Per project, workflow, job, resource class and executor with at least\n"
 "--min-runs runs: the median over runs of MEDIAN_CPU, MAX_CPU, MEDIAN_RAM\n"
-"and MAX_RAM utilization (the lower median), and a verdict: `over`\n"
-"(over-provisioned) when the medians of MAX_CPU and MAX_RAM are both\n"
-"below --over-below percent, with the next smaller class of the same\n"
-"executor and family and the credits it would save per 30 days; `under`\n"
-"when either is at least --under-from percent; else `ok`.  Runs without\n"
-"utilization data are left out and counted.  PATH is as for `report`.\n",
+"and MAX_RAM utilization (the lower median), and a verdict:\n"
+"  over   the medians of MAX_CPU and MAX_RAM are both below --over-below\n"
+"         percent: the next smaller class of the same executor and\n"
+"         family, and what it would save per 30 days;\n"
+"  under  either is at least --under-from percent: the next larger\n"
+"         class, and what it would cost more (negative savings);\n"
+"  n/a    over or under, but there is no class to move to (a\n"
+"         self-hosted runner, a GPU, the end of a family): the reason;\n"
+"  ok     else.\n"
+"Runs without utilization data are left out and counted.  PATH is as\n"
+"for `report`.\n",
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Options:"),
 		CMDOPT(CO_MIN_RUNS), CMDOPT(CO_OVER_BELOW),
@@ -41,6 +46,8 @@ const struct cmdopt_cmd rightsize_cmd = {
 		CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
 		    "(default otherwise), json (rows, meta), markdown"),
 		CMDOPT(CO_OUTPUT),
+		CMDOPT_HELP(CO_CREDIT_PRICE, "price of one credit for "
+		    "monthly_savings_usd (default " CMDOPT_CREDIT_PRICE ")"),
 		CMDOPT_HELP(CO_QUIET, "no note of the runs without "
 		    "utilization data"),
 		CMDOPT_INPUT, CMDOPT_END
@@ -48,7 +55,9 @@ const struct cmdopt_cmd rightsize_cmd = {
 	.epilog =
 "Savings: the group's billed minutes (its compute credits over the\n"
 "class's rate) times the difference of the two rates, per 30 days of the\n"
-"span from the first to the last date counted.\n",
+"span from the first to the last date counted; in USD at\n"
+"--credit-price.  Columns: the keys, runs, the four medians, verdict,\n"
+"suggested_class, monthly_savings_credits, monthly_savings_usd, reason.\n",
 };
 
 int
@@ -113,6 +122,7 @@ cmd_rightsize(int argc, char **argv)
 	if (ret != 0)
 		goto out;
 	cmdopt_grid_out(&co, &dst);
+	ro.price = co.price;
 	ret = rightsize_write(&co.o, &res, &ro, rates_path, quiet, &dst) < 0 ?
 	    EXIT_FAILURE_OTHER : EXIT_OK;
 out:

@@ -303,25 +303,34 @@ def rightsize_checks(suite, binary, T, quick):
         if g["runs"] != t["runs"]:
             errors.append("%s runs %s, truth %s" % (t["job"], g["runs"],
                                                     t["runs"]))
-        if g["verdict"] != t["case"]:
-            errors.append("%s verdict %s, set %s" % (t["job"],
-                                                     g["verdict"],
-                                                     t["case"]))
+        # the class to move to: the next smaller (over) or the one whose
+        # next smaller this is (under); none: n/a, with the reason
+        ex, rc = t["executor"], t["resource_class"]
         if t["case"] == "over":
             nover += 1
-            nxt = rates[(t["executor"], t["resource_class"])][1]
-            if g["suggested_class"] != nxt:
-                errors.append("%s suggested %r, want %r" % (
-                    t["job"], g["suggested_class"], nxt))
+            nxt = rates[(ex, rc)][1] if (ex, rc) in rates else None
+            reason = "no smaller class of the same executor and family"
         else:
             nunder += 1
-            if g["suggested_class"] != "":
-                errors.append("%s under but suggested" % t["job"])
+            ups = [c for (e, c), v in rates.items() if e == ex and
+                   v[1] == rc]
+            nxt = ups[0] if ups else None
+            reason = "no larger class of the same executor and family"
+        if (ex, rc) not in rates:
+            reason = ("a self-hosted runner: sized on the runner, not by "
+                      "class" if ex == "runner" else
+                      "a class not in the rates table")
+        want = (t["case"], nxt or "", "") if nxt else ("n/a", "", reason)
+        have = (g["verdict"], g["suggested_class"], g["reason"])
+        if have != want:
+            errors.append("%s %s/%s: %r, want %r" % (t["job"], ex, rc, have,
+                                                     want))
     if nover == 0 or nunder == 0:
         errors.append("no over (%d) or under (%d) case checked" %
                       (nover, nunder))
     suite.check("rightsize: jobs set on purpose get their verdict, medians "
-                "and next smaller class (%d over, %d under)" %
+                "and the class to move to, or n/a and why (%d over, %d "
+                "under)" %
                 (nover, nunder), errors)
 
     # savings: compute credits / rate * (rate - next) * 30 / span
@@ -334,18 +343,23 @@ def rightsize_checks(suite, binary, T, quick):
     errors = []
     checked = 0
     for k, g in got.items():
-        if g["verdict"] != "over" or g["suggested_class"] == "":
+        if g["verdict"] not in ("over", "under") or \
+                g["suggested_class"] == "":
             continue
         cur = rates[(k[4], k[3])][0]
         new = rates[(k[4], g["suggested_class"])][0]
         if cur is None or new is None:
             continue
+        # moving up: below 0, the extra cost
         want = (comp[k] / cur * (cur - new) * 30 / span).quantize(
             CENT, ROUND_HALF_UP)
+        usd = (want * Decimal("0.0006")).quantize(CENT, ROUND_HALF_UP)
         checked += 1
-        if g["monthly_savings_credits"] != want:
-            errors.append("%s: %s, want %s" % (k[2],
-                          g["monthly_savings_credits"], want))
+        if (g["monthly_savings_credits"], g["monthly_savings_usd"]) != \
+                (want, usd):
+            errors.append("%s %s: %s $%s, want %s $%s" % (
+                k[2], g["verdict"], g["monthly_savings_credits"],
+                g["monthly_savings_usd"], want, usd))
     if not checked:
         errors.append("no savings checked")
     suite.check("rightsize: monthly savings exact (%d groups)" % checked,
@@ -403,8 +417,11 @@ def rightsize_checks(suite, binary, T, quick):
                 errors.append("row %s: %s" % (d["job"], cells))
             sv = re.findall(r'data-v="([^"]*)"', tr)
             if d["monthly_savings_credits"] is not None and \
-                    Decimal(sv[-1]) != d["monthly_savings_credits"]:
-                errors.append("savings %s: %s" % (d["job"], sv[-1]))
+                    (Decimal(sv[-2]), Decimal(sv[-1])) != \
+                    (d["monthly_savings_credits"], d["monthly_savings_usd"]):
+                errors.append("savings %s: %s" % (d["job"], sv[-2:]))
+            if cells[14] != d["reason"]:
+                errors.append("reason %s: %r" % (d["job"], cells[14]))
     run(binary, "html", "-o", page, gen)
     with open(page, encoding="utf-8") as f:
         if "t-rightsizing" in f.read():
@@ -469,7 +486,8 @@ def rightsize_checks(suite, binary, T, quick):
         if fmt == "csv" and not out.startswith(
                 "project,workflow,job,resource_class,executor,runs,"
                 "cpu_median_pct,cpu_max_pct,ram_median_pct,ram_max_pct,"
-                "verdict,suggested_class,monthly_savings_credits\n"):
+                "verdict,suggested_class,monthly_savings_credits,"
+                "monthly_savings_usd,reason\n"):
             errors.append("csv header")
         if "over" not in out:
             errors.append(fmt)

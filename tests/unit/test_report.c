@@ -212,14 +212,19 @@ test_parse_by(void **state)
 	assert_int_equal(o.keys[7].col, COL_ORGANIZATION_NAME);
 	assert_int_equal(o.keys[8].col, COL_PIPELINE_TRIGGER_SOURCE);
 	assert_int_equal(o.keys[9].col, COL_PIPELINE_TRIGGER_USER_ID);
+	/* a job's name alone, across projects and workflows */
+	assert_int_equal(report_parse_by(&o, "job_name"), 0);
+	assert_int_equal(o.nkeys, 1);
+	assert_string_equal(o.keys[0].name, "job_name");
+	assert_int_equal(o.keys[0].col, COL_JOB_NAME);
 	/* unknown and empty keys */
 	unit_capture_begin(&cap);
 	assert_int_equal(report_parse_by(&o, "project,bogus"), -1);
 	err = unit_capture_end(&cap);
 	assert_string_equal(err, "circleci-usage: --by: unknown key 'bogus' "
 	    "(expected a comma-separated list of: project, workflow, job, "
-	    "branch, resource_class, executor, os, status, org, trigger, "
-	    "user, day, week, month, team (with --teams))\n");
+	    "job_name, branch, resource_class, executor, os, status, org, "
+	    "trigger, user, day, week, month, team (with --teams))\n");
 	free(err);
 	unit_capture_begin(&cap);
 	assert_int_equal(report_parse_by(&o, "project,,day"), -1);

@@ -157,20 +157,20 @@ test_rightsize_build(void **state)
 	/* small: over-provisioned but nothing smaller */
 	g = group(&r, "tiny", "small", "docker", 10, "5");
 	util(&r, g, "1", "1", 10);
+	/* a self-hosted runner at 99%: no class to move to */
+	g = group(&r, "self", "acme/big", "runner", 10, "0");
+	util(&r, g, "99", "99", 10);
 
 	rates_init(&rates);
 	assert_int_equal(rates_load_default(&rates), 0);
-	memset(&ro, 0, sizeof(ro));
-	ro.min_runs = 10;
-	ro.under = unit_dec("40");
-	ro.over = unit_dec("90");
-	ro.rates = &rates;
+	rightsize_opts_init(&ro, &rates);	/* 10 runs, 40 %, 90 % */
+	assert_dec_equal(ro.price, unit_dec("0.0006"));
 	assert_int_equal(rightsize_build(&rs, &so, &r, &ro), 0);
 	assert_int_equal(rs.span_days, 15);
 	assert_int_equal(rs.runs_without_util, 5);	/* 3 + 2 */
 	assert_int_equal(rs.bad_values, 8);
 	assert_int_equal(rs.groups_below_min, 1);
-	assert_int_equal(rs.n, 3);
+	assert_int_equal(rs.n, 4);
 
 	/* savings first: 260 credits / 20 * 5 * 30 / 15 = 130 */
 	assert_string_equal(row_job(&rs.rows[0]), "big");
@@ -182,19 +182,35 @@ test_rightsize_build(void **state)
 	assert_string_equal(rs.rows[0].suggested->resource_class, "medium+");
 	assert_true(rs.rows[0].have_savings);
 	assert_dec_equal(rs.rows[0].savings, unit_dec("130"));
-	/* then over without a smaller class, then under */
-	assert_string_equal(row_job(&rs.rows[1]), "tiny");
-	assert_int_equal(rs.rows[1].verdict, RS_OVER);
-	assert_null(rs.rows[1].suggested);
-	assert_false(rs.rows[1].have_savings);
-	assert_string_equal(row_job(&rs.rows[2]), "hot");
-	assert_int_equal(rs.rows[2].verdict, RS_UNDER);
-	assert_dec_equal(rs.rows[2].median[RS_CPU_MAX], unit_dec("95"));
+	assert_dec_equal(rs.rows[0].savings_usd, unit_dec("0.08"));
+	assert_null(rs.rows[0].reason);
+	/* then under, with the extra cost of the next larger class:
+	 * 20 credits / 10 * (10 - 15) * 30 / 15 = -20 */
+	assert_string_equal(row_job(&rs.rows[1]), "hot");
+	assert_int_equal(rs.rows[1].verdict, RS_UNDER);
+	assert_dec_equal(rs.rows[1].median[RS_CPU_MAX], unit_dec("95"));
+	assert_string_equal(rs.rows[1].suggested->resource_class, "medium+");
+	assert_true(rs.rows[1].have_savings);
+	assert_dec_equal(rs.rows[1].savings, unit_dec("-20"));
+	assert_dec_equal(rs.rows[1].savings_usd, unit_dec("-0.01"));
+	/* then n/a, each with why: nothing smaller, a runner */
+	assert_string_equal(row_job(&rs.rows[2]), "self");
+	assert_int_equal(rs.rows[2].verdict, RS_NA);
+	assert_null(rs.rows[2].suggested);
+	assert_string_equal(rs.rows[2].reason, "a self-hosted runner: sized "
+	    "on the runner, not by class");
+	assert_string_equal(row_job(&rs.rows[3]), "tiny");
+	assert_int_equal(rs.rows[3].verdict, RS_NA);
+	assert_null(rs.rows[3].suggested);
+	assert_false(rs.rows[3].have_savings);
+	assert_string_equal(rs.rows[3].reason, "no smaller class of the same "
+	    "executor and family");
+	assert_string_equal(rightsize_verdict_name(RS_NA), "n/a");
 	rightsize_release(&rs);
 
 	ro.min_runs = 1;
 	assert_int_equal(rightsize_build(&rs, &so, &r, &ro), 0);
-	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.n, 5);
 	assert_int_equal(rs.groups_below_min, 0);
 	rightsize_release(&rs);
 
