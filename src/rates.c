@@ -59,6 +59,19 @@ rates_find(const struct rates *r, const char *ex, size_t exlen,
 	return NULL;
 }
 
+const struct rate *
+rates_larger(const struct rates *r, const struct rate *cur)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].next != NULL &&
+		    strcmp(r->v[i].executor, cur->executor) == 0 &&
+		    strcmp(r->v[i].next, cur->resource_class) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
 static int
 rates_fail(char *err, size_t errlen, const char *name, size_t line,
     const char *fmt, ...)

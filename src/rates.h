@@ -48,6 +48,13 @@ int rates_load(struct rates *r, const char *path, char *err, size_t errlen);
  */
 int rates_load_default(struct rates *r);
 
+/*
+ * The class one step up from `cur` in its family: the one whose next
+ * smaller class it is (same executor), or NULL.
+ */
+const struct rate *rates_larger(const struct rates *r,
+    const struct rate *cur);
+
 /* The class (executor, rc), or NULL.  Names compare exactly. */
 const struct rate *rates_find(const struct rates *r, const char *ex,
     size_t exlen, const char *rc, size_t rclen);

@@ -85,8 +85,7 @@ report_opts_release(struct report_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Append s (borrowed) to a list of globs. */
-static void
+void
 report_opts_push(const char ***list, size_t *n, const char *s)
 {
 	*list = xreallocarray(*list, *n + 1, sizeof(**list));

@@ -168,6 +168,9 @@ struct report_result {
 
 void report_opts_init(struct report_opts *o);
 void report_opts_release(struct report_opts *o);
+/* Append s (borrowed) to a list of globs (projects, branches). */
+void report_opts_push(const char ***list, size_t *n, const char *s);
+
 /*
  * Give dst (initialized) the filters and input options of src: --project,
  * --branch and --status (copied), --strict, --keep-duplicates and

@@ -136,20 +136,6 @@ rs_row_cmp(const void *pa, const void *pb)
 	return view_key_cmp(a->key, a->keylen, b->key, b->keylen, RS_NKEYS);
 }
 
-/* The class one step up from cur in its family: whose next is cur. */
-static const struct rate *
-rs_larger(const struct rates *rates, const struct rate *cur)
-{
-	size_t i;
-
-	for (i = 0; i < rates->n; i++)
-		if (rates->v[i].next != NULL &&
-		    strcmp(rates->v[i].executor, cur->executor) == 0 &&
-		    strcmp(rates->v[i].next, cur->resource_class) == 0)
-			return &rates->v[i];
-	return NULL;
-}
-
 /* Say n/a, and why. */
 static void
 rs_na(struct rightsize_row *r, const char *reason)
@@ -192,7 +178,7 @@ rs_judge(struct rightsize_row *r, const struct rightsize_opts *ro,
 			    "family");
 			return;
 		}
-	} else if ((r->suggested = rs_larger(ro->rates, cur)) == NULL) {
+	} else if ((r->suggested = rates_larger(ro->rates, cur)) == NULL) {
 		rs_na(r, "no larger class of the same executor and family");
 		return;
 	}

@@ -458,21 +458,12 @@ human_metric(const struct view_row *r, int vm)
 	return xstrdup(buf);
 }
 
-/* n with thousands separators, in buf[32]. */
+/* n with thousands separators (grid_num_text), in buf[VIEW_NUMBUF]. */
+#define VIEW_NUMBUF (DEC_BUFSZ + 16)
 static const char *
 count_text(uint64_t n, char *buf)
 {
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)n);
-	int i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
-	return buf;
+	return grid_num_text(GN_COUNT, dec_from_int((int64_t)n), 1, buf);
 }
 
 /* The title above the table or markdown. */
@@ -480,7 +471,8 @@ static void
 write_title(const struct view *v, FILE *f, int md)
 {
 	const struct report_result *res = v->res;
-	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], n1[32], n2[32], n3[32];
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], n1[VIEW_NUMBUF], n2[VIEW_NUMBUF],
+	    n3[VIEW_NUMBUF];
 
 	if (res->have_dates) {
 		date_format_day(res->first_date, d1);
@@ -527,7 +519,7 @@ grid_metrics(struct grid *g, size_t row, const struct view_row *r,
     const int *list, int nm, int count, uint64_t n)
 {
 	size_t nk = g->nkeys;
-	char buf[32];
+	char buf[VIEW_NUMBUF];
 	int m;
 
 	for (m = 0; m < nm; m++) {

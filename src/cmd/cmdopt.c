@@ -201,13 +201,6 @@ cmdopt_check(const char *cmd, enum cmdopt_id id, const char *arg,
 	    d->expect, arg);
 }
 
-static void
-cmdopt_push(const char ***list, size_t *n, const char *s)
-{
-	*list = xreallocarray(*list, *n + 1, sizeof(**list));
-	(*list)[(*n)++] = s;
-}
-
 /*
  * Apply a shared option.  Returns 0 when done, 1 when `id` is a command's
  * own, or -1 to stop with co->status.
@@ -236,10 +229,10 @@ cmdopt_shared(struct cmdopt *co, const char *cmd, enum cmdopt_id id,
 		co->last = val->str;
 		return 0;
 	case CO_PROJECT:
-		cmdopt_push(&ro->projects, &ro->nprojects, val->str);
+		report_opts_push(&ro->projects, &ro->nprojects, val->str);
 		return 0;
 	case CO_BRANCH:
-		cmdopt_push(&ro->branches, &ro->nbranches, val->str);
+		report_opts_push(&ro->branches, &ro->nbranches, val->str);
 		return 0;
 	case CO_STATUS:
 		cmdopt_list(&ro->statuses, &ro->nstatuses, val->str);

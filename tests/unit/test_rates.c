@@ -50,6 +50,16 @@ test_rates_default(void **state)
 	assert_false(t->priced);
 	assert_null(rates_find(&d, "docker", 6, "medium", 5));
 	assert_null(rates_find(&d, "runner", 6, "medium", 6));
+	/* one step up: the class whose next smaller class it is */
+	t = rates_larger(&d, rates_find(&d, "docker", 6, "medium", 6));
+	assert_string_equal(t->resource_class, "medium+");
+	t = rates_larger(&d, rates_find(&d, "machine", 7, "medium", 6));
+	assert_string_equal(t->executor, "machine");
+	assert_string_equal(t->resource_class, "large");
+	assert_null(rates_larger(&d, rates_find(&d, "machine", 7,
+	    "gpu.nvidia.small", 16)));
+	assert_null(rates_larger(&d, rates_find(&d, "docker", 6,
+	    "2xlarge+", 8)));
 	rates_release(&d);
 	rates_release(&f);
 }
