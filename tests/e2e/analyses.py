@@ -35,25 +35,12 @@ import tempfile
 from decimal import Decimal, ROUND_HALF_UP
 
 import scratch  # keeps files and outputs for run.sh's secrets scan
+from tally import Suite  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen", "genexport.py")
 RATES = os.path.join(HERE, "..", "..", "data", "resource-classes.tsv")
 CENT = Decimal("0.01")
-
-
-class Suite:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, errors):
-        if errors:
-            self.failed += 1
-            print("FAIL %s: %s" % (name, "; ".join(str(e) for e in
-                                                   errors[:5])))
-        else:
-            self.passed += 1
-            print("PASS %s" % name)
 
 
 def run(binary, *args, check=True):
@@ -513,7 +500,7 @@ def main():
             print("temp files kept in %s" % T)
         else:
             scratch.rmtree(T)
-    print("%d passed, %d failed" % (suite.passed, suite.failed))
+    suite.summary()
     return 1 if suite.failed else 0
 
 

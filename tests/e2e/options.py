@@ -30,6 +30,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from tally import Suite
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -45,19 +46,6 @@ KNOWN_GAPS = {
     # none left: run takes --output, notify --help names
     # --previous-since and --previous-until
 }
-
-
-class Suite:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, errors):
-        if errors:
-            self.failed += 1
-            print("FAIL %s: %s" % (name, "; ".join(errors)))
-        else:
-            self.passed += 1
-            print("PASS %s" % name)
 
 
 def run(args, **kw):
@@ -245,7 +233,7 @@ def main():
                 all(c["opts"] for c in cmds.values()) else
                 ["%d commands, %d options" % (len(cmds), nopts)])
     if not cmds:
-        print("%d passed, %d failed" % (suite.passed, suite.failed))
+        suite.summary()
         return 1
 
     tmp = tempfile.mkdtemp(prefix="cu-options-")
@@ -367,7 +355,7 @@ def main():
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)
-    print("%d passed, %d failed" % (suite.passed, suite.failed))
+    suite.summary()
     return 1 if suite.failed else 0
 
 

@@ -26,6 +26,7 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 
 import scratch  # keeps files and outputs for run.sh's secrets scan
+from tally import Suite  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen", "genexport.py")
@@ -89,31 +90,6 @@ CASES = [
     ("large-quote-all", ["--quote", "all", "--tricky-names", "--crlf",
                          "--multi-member"], False, 30000, 2),
 ]
-
-
-class Suite:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def ok(self, name):
-        self.passed += 1
-        print("PASS %s" % name, flush=True)
-
-    def ko(self, name, why):
-        self.failed += 1
-        why = why.replace("\n", " | ")
-        if len(why) > 600:
-            why = why[:600] + "..."
-        print("FAIL %s: %s" % (name, why), flush=True)
-
-    def check(self, name, errors):
-        if errors:
-            self.ko(name, "; ".join(errors[:4]) +
-                    (" (+%d more)" % (len(errors) - 4)
-                     if len(errors) > 4 else ""))
-        else:
-            self.ok(name)
 
 
 class Run:
@@ -309,7 +285,7 @@ def main():
     suite = Suite()
     if not os.access(BIN, os.X_OK):
         suite.ko("binary", "%s is not executable" % BIN)
-        print("%d passed, %d failed" % (suite.passed, suite.failed))
+        suite.summary()
         return 1
     tmp = tempfile.mkdtemp(prefix="cu-truth.")
     pool = concurrent.futures.ThreadPoolExecutor(max(1, a.jobs))
@@ -321,7 +297,7 @@ def main():
             print("temp files kept in %s" % tmp)
         else:
             scratch.rmtree(tmp)
-    print("%d passed, %d failed" % (suite.passed, suite.failed))
+    suite.summary()
     return 1 if suite.failed else 0
 
 

@@ -34,6 +34,7 @@ GEN = os.path.join(HERE, "genexport.py")
 sys.path.insert(0, HERE)
 sys.path.append(os.path.join(HERE, "..", "e2e"))
 import scratch  # noqa: E402  (files and outputs kept for e2e/run.sh's scan)
+from tally import Suite  # noqa: E402
 import genexport as G  # noqa: E402  (constants only: columns, rate table)
 
 NUM_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -52,23 +53,6 @@ KEYS = {
     "day": ("@day",), "week": ("@week",), "month": ("@month",),
     "project,resource_class": ("PROJECT_NAME", "RESOURCE_CLASS"),
 }
-
-
-class Suite:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, errors):
-        if errors:
-            self.failed += 1
-            msg = "; ".join(str(e) for e in errors[:5])
-            if len(errors) > 5:
-                msg += " (+%d more)" % (len(errors) - 5)
-            print("FAIL %s: %s" % (name, msg.replace("\n", "\\n")[:800]))
-        else:
-            self.passed += 1
-            print("PASS %s" % name)
-        sys.stdout.flush()
 
 
 # ------------------------------------------------------------ reading back
@@ -574,7 +558,7 @@ def main():
                     t1 == t4 else [])
     finally:
         scratch.rmtree(tmp)
-    print("%d passed, %d failed" % (suite.passed, suite.failed))
+    suite.summary()
     return 1 if suite.failed else 0
 
 
