@@ -198,10 +198,8 @@ notify_parse(struct notify_cmd *nc, int argc, char **argv)
 	co->teams = NULL;
 	if (strcmp(n->by, "team") == 0)
 		report_parse_by(&n->o, "team,status");
-	if (cmdopt_list(&n->waste, &n->nwaste, n->waste_list) < 0)
-		return cmdopt_usage("notify", "--waste-statuses: expected a "
-		    "comma-separated list of statuses, got '%.100s'",
-		    n->waste_list);
+	/* a list the option's kind checked (or the default) */
+	cmdopt_list(&n->waste, &n->nwaste, n->waste_list);
 	if (co->db != NULL && (optind < argc || n->previous_given))
 		return cmdopt_usage("notify", "--db reads history: give no "
 		    "PATH or --previous with it");

@@ -340,9 +340,8 @@ run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 		    " and --previous-from DIR" : "");
 	if (o->cfg.export_dir == NULL || o->cfg.export_dir[0] == '\0')
 		o->cfg.export_dir = o->cfg.dir;
-	if (cmdopt_list(&o->waste_st, &o->cfg.nwaste, o->cfg.waste) < 0)
-		return cmdopt_usage("run", "--waste-statuses: expected a list "
-		    "such as failed,canceled, got '%.100s'", o->cfg.waste);
+	/* a list the option's kind checked (or the default) */
+	cmdopt_list(&o->waste_st, &o->cfg.nwaste, o->cfg.waste);
 	o->cfg.waste_st = o->waste_st;
 	/* a bad teams file failed in cmdopt_next(), before any export */
 	o->teams = co->teams_path;
