@@ -441,7 +441,7 @@ cmdopt_finish(struct cmdopt *co)
 	int64_t start, end;
 	int ret;
 
-	if (co->last != NULL && ro != NULL) {
+	if (co->last != NULL) {
 		if (ro->since != INT32_MIN || ro->until != INT32_MAX)
 			return cmdopt_usage(cmd, "--last cannot be combined "
 			    "with --since or --until");
@@ -449,13 +449,12 @@ cmdopt_finish(struct cmdopt *co)
 		ro->since = (int32_t)(start / MS_PER_DAY);
 		ro->until = (int32_t)(end / MS_PER_DAY);
 	}
-	if (ro != NULL && ro->since > ro->until)
+	if (ro->since > ro->until)
 		return cmdopt_usage(cmd, "--since is after --until");
 	if (cmdopt_takes(co->cmd, CO_TEAMS)) {
 		if ((ret = cmdopt_teams(co->teams_path, &co->teams)) != 0)
 			return ret;
-		if (ro != NULL)
-			ro->teams = co->teams;
+		ro->teams = co->teams;
 	}
 	if (co->have_fmt || !cmdopt_takes(co->cmd, CO_FORMAT))
 		return 0;

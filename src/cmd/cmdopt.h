@@ -150,7 +150,9 @@ struct cmdopt_value {
  * What the shared options set.  cmdopt_init() fills in the defaults:
  * --credit-price CMDOPT_CREDIT_PRICE, --top 0 (none), format csv; `ro`,
  * the engine's options that --by, the dates, the filters, --csv-safe,
- * --strict, --keep-duplicates and --threads set, is the caller's.
+ * --strict, --keep-duplicates and --threads set, is the caller's (a
+ * workflow's own, as html's page), or &o when cmdopt_init() is given
+ * NULL: never NULL.
  */
 struct cmdopt {
 	const struct cmdopt_cmd *cmd;
