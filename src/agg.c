@@ -108,23 +108,43 @@ agg_rehash(struct agg *a)
 	a->nslots = n;
 }
 
-struct agg_group *
-agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
+/* The slot of `key`: its group's, or the empty one it would take. */
+static size_t
+agg_slot(const struct agg *a, const char *key, size_t len, uint64_t hash)
 {
 	size_t j = (size_t)hash & (a->nslots - 1);
-	struct agg_group *g;
 
 	for (;;) {
 		uint32_t s = a->slots[j];
+		const struct agg_group *g;
 
 		if (s == 0)
-			break;
+			return j;
 		g = &a->groups[s - 1];
 		if (g->hash == hash && g->keylen == len &&
 		    hash_equal(g->key, key, len))
-			return g;
+			return j;
 		j = (j + 1) & (a->nslots - 1);
 	}
+}
+
+const struct agg_group *
+agg_find(const struct agg *a, const char *key, size_t len)
+{
+	uint64_t hash = agg_hash(key, len);
+	uint32_t s = a->nslots ? a->slots[agg_slot(a, key, len, hash)] : 0;
+
+	return s ? &a->groups[s - 1] : NULL;
+}
+
+struct agg_group *
+agg_get(struct agg *a, const char *key, size_t len, uint64_t hash)
+{
+	size_t j = agg_slot(a, key, len, hash);
+	struct agg_group *g;
+
+	if (a->slots[j] != 0)
+		return &a->groups[a->slots[j] - 1];
 	if (a->n >= a->max) {
 		/* the caller reports it once the table is filled */
 		a->full = 1;

@@ -97,6 +97,10 @@ void agg_release(struct agg *a);
 struct agg_group *agg_get(struct agg *a, const char *key, size_t len,
     uint64_t hash);
 
+/* The group with this key, or NULL: a lookup that adds nothing. */
+const struct agg_group *agg_find(const struct agg *a, const char *key,
+    size_t len);
+
 /*
  * 0, or -1 after reporting "too many groups" when the table is full (the
  * caller fails with EXIT_FAILURE_OTHER).

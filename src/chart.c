@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "inputs.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -368,6 +369,12 @@ chart_titles(struct chart *c, const struct view *v,
 	}
 }
 
+/*
+ * The value axis reaches at least this times the largest value, so that
+ * the tallest bar never touches the top of the plot.
+ */
+#define HEADROOM 1.05
+
 /* Layout geometry shared by chart_build() (to fit bars) and the layout. */
 struct frame {
 	double s;		/* scale of every size */
@@ -378,9 +385,10 @@ struct frame {
 };
 
 static void
-frame_make(struct frame *f, int width, int height)
+frame_make(struct frame *f, const struct chart *c, int width, int height)
 {
-	double s = fmin(width / 1200.0, height / 700.0);
+	double s = c->scale > 0 ? c->scale : fmin(width / 1200.0,
+	    height / 700.0);
 
 	if (s < 0.75)
 		s = 0.75;
@@ -551,8 +559,52 @@ period_text(enum key_kind kind, int64_t ord)
 	return xstrdup(buf);
 }
 
+/* The first and last day of period `ord` of a time key of `kind`. */
 static void
-build_stacked(struct chart *c, const struct view *v, int t, size_t top)
+period_days(enum key_kind kind, int64_t ord, int32_t *first, int32_t *last)
+{
+	int y = (int)(ord / 12), m = (int)(ord % 12) + 1;
+
+	if (kind == KEY_DAY) {
+		*first = *last = (int32_t)ord;
+	} else if (kind == KEY_WEEK) {
+		*first = (int32_t)(date_week_start(0) + ord * 7);
+		*last = *first + 6;
+	} else {
+		*first = date_from_ymd(y, m, 1);
+		*last = date_from_ymd(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1,
+		    1) - 1;
+	}
+}
+
+/*
+ * Mark the periods (ordinals from `first`) the span does not wholly
+ * cover: " *" after their text.
+ */
+static void
+mark_partial(struct chart *c, enum key_kind kind, int64_t first,
+    const struct chart_opts *opts)
+{
+	const int64_t day_ms = 86400000;
+	int32_t d0, d1;
+	size_t i;
+
+	for (i = 0; opts->have_span && i < c->nperiods; i++) {
+		period_days(kind, first + (int64_t)i, &d0, &d1);
+		if (opts->span_start > d0 * day_ms ||
+		    opts->span_end < (d1 + 1) * day_ms - 1) {
+			char *t = xasprintf("%s *", c->periods[i]);
+
+			free(c->periods[i]);
+			c->periods[i] = t;
+			c->npartial++;
+		}
+	}
+}
+
+static void
+build_stacked(struct chart *c, const struct view *v, int t, size_t top,
+    const struct chart_opts *opts)
 {
 	const struct report_opts *o = v->o;
 	enum key_kind kind = o->keys[t].kind;
@@ -653,6 +705,7 @@ build_stacked(struct chart *c, const struct view *v, int t, size_t top)
 			c->periods[i] = period_text(kind, first + (int64_t)i);
 		for (i = 0; i < n; i++)
 			ix[i]->pidx = (size_t)(ord[ix[i]->pidx] - first);
+		mark_partial(c, kind, first, opts);
 	} else {
 		c->nperiods = nper;
 		c->periods = xcalloc(nper ? nper : 1, sizeof(*c->periods));
@@ -701,12 +754,55 @@ chart_build(struct chart *c, const struct view *v,
 	c->unit = metric_text(c->metric, 1);
 	c->empty = v->n == 0;
 	chart_titles(c, v, opts, t);
-	frame_make(&f, width, height);
+	c->scale = opts->scale;
+	frame_make(&f, c, width, height);
 	if (c->kind == CHART_BARS)
 		build_bars(c, v, (size_t)((f.bottom - f.top) / ROW_MIN(&f)));
 	else
 		build_stacked(c, v, t, opts->top ? opts->top :
-		    CHART_TOP_SERIES);
+		    CHART_TOP_SERIES, opts);
+	if (c->npartial > 0) {	/* the axis says what the mark means */
+		char *a = xasprintf("%s (* partial %s: the data cover part "
+		    "of it)", c->time_axis, v->o->keys[t].name);
+
+		free(c->time_axis);
+		c->time_axis = a;
+	}
+}
+
+void
+chart_set_span(struct chart_opts *co, const struct inputs *in,
+    const struct report_opts *o, const struct report_result *r)
+{
+	const int64_t day_ms = 86400000;
+	size_t i;
+
+	co->have_span = in != NULL && in->n > 0;
+	for (i = 0; co->have_span && i < in->n; i++) {
+		const struct inputs_range *g = &in->ranges[i];
+
+		if (!g->set) {
+			co->have_span = 0;
+		} else if (i == 0) {
+			co->span_start = g->start;
+			co->span_end = g->end;
+		} else {
+			co->span_start = g->start < co->span_start ?
+			    g->start : co->span_start;
+			co->span_end = g->end > co->span_end ? g->end :
+			    co->span_end;
+		}
+	}
+	if (!co->have_span && r->have_dates) {
+		co->have_span = 1;
+		co->span_start = r->first_date * day_ms;
+		co->span_end = ((int64_t)r->last_date + 1) * day_ms - 1;
+	}
+	if (o->since != INT32_MIN && co->span_start < o->since * day_ms)
+		co->span_start = o->since * day_ms;
+	if (o->until != INT32_MAX && co->span_end >
+	    ((int64_t)o->until + 1) * day_ms - 1)
+		co->span_end = ((int64_t)o->until + 1) * day_ms - 1;
 }
 
 void
@@ -906,7 +1002,8 @@ layout_bars(struct chart_draw *d, const struct chart *c,
 
 	/* as many ticks as fit with a gap between their labels */
 	for (target = 7; target >= 1; target--) {
-		nt = chart_ticks(maxv, target, ticks, MAX_TICKS, &step);
+		nt = chart_ticks(maxv * HEADROOM, target, ticks, MAX_TICKS,
+		    &step);
 		if (nt < 2 || (x1 - x0) / (double)(nt - 1) >= ticks_width(m,
 		    ticks, nt, step, f->tick_size) + 12 * s)
 			break;
@@ -994,7 +1091,7 @@ layout_stacked(struct chart_draw *d, const struct chart *c,
 	target = (int)(plot_h / (3.2 * f->tick_size));
 	if (target > 10)
 		target = 10;
-	nt = chart_ticks(maxv, target, ticks, MAX_TICKS, &step);
+	nt = chart_ticks(maxv * HEADROOM, target, ticks, MAX_TICKS, &step);
 	axis_max = ticks[nt - 1];
 	tw = ticks_width(m, ticks, nt, step, f->tick_size);
 	left = f->pad + f->axis_size + 8 * s + tw + 6 * s;
@@ -1091,7 +1188,7 @@ chart_layout(struct chart_draw *d, const struct chart *c, int width,
 	d->background = COLOR_BG;
 	d->desc = c->subtitle[0] ? xasprintf("%s" DOT "%s", c->title,
 	    c->subtitle) : xstrdup(c->title);
-	frame_make(&f, width, height);
+	frame_make(&f, c, width, height);
 	layout_titles(d, c, &f, m);
 	if (c->empty || (c->kind == CHART_BARS && c->nbars == 0) ||
 	    (c->kind == CHART_STACKED && c->nperiods == 0)) {

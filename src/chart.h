@@ -48,6 +48,7 @@ struct chart {
 	char *value_axis;	/* the value axis' label, with the unit */
 	char *time_axis;	/* CHART_STACKED: "day (UTC)", "week", ... */
 	int empty;		/* no job runs: a message instead of bars */
+	double scale;		/* chart_opts' (0: from the size) */
 
 	/* CHART_BARS */
 	struct chart_bar *bars;
@@ -62,8 +63,9 @@ struct chart {
 	char **series;
 	size_t nseries;
 	int series_other;	/* the last series is (other) */
-	char **periods;
+	char **periods;		/* a partial one ends in " *" */
 	size_t nperiods;
+	size_t npartial;	/* periods marked partial */
 	dec_t *cells;
 	dec_t *period_totals;
 };
@@ -73,7 +75,30 @@ struct chart_opts {
 	const char *title;	/* --title, or NULL for the default */
 	const char *org;	/* the organization as the subtitle shows it
 				 * (report_org_label()), or NULL */
+	/*
+	 * The time the data cover (chart_set_span()), ms since the epoch,
+	 * both inclusive: a period of a time chart not wholly inside is
+	 * marked partial.  have_span 0: none known, nothing marked.
+	 */
+	int have_span;
+	int64_t span_start, span_end;
+	/*
+	 * The scale of every text and margin (1: 12 px labels); 0: from the
+	 * size (a 1200 x 700 chart is 1).  A chart drawn for a phone sets 1
+	 * at about the phone's width, so that its labels read at 10 px and
+	 * more.
+	 */
+	double scale;
 };
+
+struct inputs;
+/*
+ * The time the data of `r` cover, into co: the exports' range (their
+ * manifests') when every input has one, else the days of r's job runs;
+ * within o's --since and --until.  Nothing when neither is known.
+ */
+void chart_set_span(struct chart_opts *co, const struct inputs *in,
+    const struct report_opts *o, const struct report_result *r);
 
 /* The index of the view's time key (day, week, month), or -1. */
 int chart_time_key(const struct report_opts *o);
@@ -168,11 +193,12 @@ int chart_png_write(const struct chart_draw *d, FILE *f);
 int chart_svg_write(const struct chart_draw *d, FILE *f);
 
 /*
- * The same <svg> element for an HTML page: no XML declaration, and its
- * title's id is `id` (so that several charts on one page differ).
+ * The same <svg> element for an HTML page: no XML declaration, its
+ * title's id is `id` (so that several charts on one page differ) and its
+ * class `cls` (NULL: none).
  */
 int chart_svg_write_inline(const struct chart_draw *d, FILE *f,
-    const char *id);
+    const char *id, const char *cls);
 
 /* ---- helpers, exposed for the tests ---- */
 

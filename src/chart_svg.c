@@ -57,14 +57,21 @@ svg_text(FILE *f, const struct chart_shape *s)
 	fputs("</text>\n", f);
 }
 
-/* The <svg> element; `id` names its title (unique within a page). */
+/*
+ * The <svg> element; `id` names its title (unique within a page), `cls`
+ * (or NULL) is its class.
+ */
 static int
-svg_write(const struct chart_draw *d, FILE *f, const char *id)
+svg_write(const struct chart_draw *d, FILE *f, const char *id,
+    const char *cls)
 {
 	char a[32], b[32], c[32], e[32];
 	size_t i;
 
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+	fputs("<svg ", f);
+	if (cls != NULL)
+		fprintf(f, "class=\"%s\" ", cls);
+	fprintf(f, "xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
 	    "aria-labelledby=\"%s\" font-family=\"%s\">\n"
 	    "<title id=\"%s\">", d->width, d->height, d->width, d->height, id,
@@ -137,11 +144,12 @@ int
 chart_svg_write(const struct chart_draw *d, FILE *f)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-	return svg_write(d, f, "chart-title");
+	return svg_write(d, f, "chart-title", NULL);
 }
 
 int
-chart_svg_write_inline(const struct chart_draw *d, FILE *f, const char *id)
+chart_svg_write_inline(const struct chart_draw *d, FILE *f, const char *id,
+    const char *cls)
 {
-	return svg_write(d, f, id);
+	return svg_write(d, f, id, cls);
 }

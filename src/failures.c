@@ -129,6 +129,10 @@ failures_build(struct failures *f, const struct report_opts *so,
 	failures_derive(&f->totals, f->totals.wasted_credits, price);
 	failures_nkeys = f->o.nkeys;
 	qsort(f->rows, f->n, sizeof(*f->rows), failures_row_cmp);
+	f->row_of = xcalloc(f->n ? f->n : 1, sizeof(*f->row_of));
+	for (i = 0; i < f->n; i++)	/* a row's key is its group's */
+		f->row_of[agg_find(&f->all.groups, f->rows[i].key,
+		    f->rows[i].keylen) - f->all.groups.groups] = i;
 	for (i = 0; i < f->o.nkeys + FAILURES_NMETRICS; i++) {
 		f->heads[i] = i < f->o.nkeys ? f->o.keys[i].name :
 		    failures_heads[i - f->o.nkeys];
@@ -139,9 +143,19 @@ failures_build(struct failures *f, const struct report_opts *so,
 	return 0;
 }
 
+const struct failures_row *
+failures_find(const struct failures *f, const char *key, size_t keylen)
+{
+	const struct agg_group *g = agg_find(&f->all.groups, key, keylen);
+
+	return g != NULL ? &f->rows[f->row_of[g - f->all.groups.groups]] :
+	    NULL;
+}
+
 void
 failures_release(struct failures *f)
 {
+	free(f->row_of);
 	free(f->rows);
 	report_result_release(&f->all);
 	report_opts_release(&f->o);

@@ -37,6 +37,7 @@ struct failures {
 	struct failures_row *rows;	/* most wasted credits first */
 	size_t n;
 	struct failures_row totals;	/* key NULL */
+	size_t *row_of;		/* group i of all.groups is rows[row_of[i]] */
 	/* the grid's column names and kinds (failures_grid) */
 	const char *heads[REPORT_MAX_KEYS + 7];
 	int numeric[REPORT_MAX_KEYS + 7];
@@ -57,6 +58,10 @@ int failures_build(struct failures *f, const struct report_opts *so,
     const struct report_result *src, const char *by, char *const *waste,
     size_t nwaste, dec_t price);
 void failures_release(struct failures *f);
+
+/* The row of the group with this key (an agg key of f's keys), or NULL. */
+const struct failures_row *failures_find(const struct failures *f,
+    const char *key, size_t keylen);
 
 /*
  * The rows as a grid (grid.h): the first `top` rows (0: all) and a

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "util.h"
 #include "xmlw.h"
 
-/* A name from the data: display-safe (chart_safe_text), then escaped. */
-static void
+void
 html_name(FILE *f, const char *s, size_t len)
 {
 	char *safe = chart_safe_text(s, len);
@@ -37,7 +37,7 @@ static const char html_css[] =
 "*{box-sizing:border-box}\n"
 "body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 "
 "system-ui,-apple-system,\"Segoe UI\",Roboto,\"DejaVu Sans\",sans-serif}\n"
-"main{max-width:1100px;margin:0 auto;padding:16px}\n"
+"main{max-width:1400px;margin:0 auto;padding:16px}\n"
 "h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;"
 "border-bottom:1px solid var(--line);padding-bottom:.2em}\n"
 ".sub,.note{color:var(--muted)}\n"
@@ -49,15 +49,27 @@ static const char html_css[] =
 ".card .v{font-size:1.45em;font-weight:600;font-variant-numeric:"
 "tabular-nums;overflow-wrap:anywhere}\n"
 ".card .d{font-size:.85em;color:var(--muted)}\n"
-".chart{margin:.5em 0;overflow-x:auto}.chart svg{width:100%;"
-"min-width:640px;height:auto;border-radius:6px;border:1px solid "
-"var(--line)}\n"
+".chart{margin:.5em 0;max-width:1000px}.chart svg{width:100%;"
+"height:auto;border-radius:6px;border:1px solid var(--line)}\n"
+".chart .narrow{display:none}\n"
+"@media (max-width:700px){.chart .wide{display:none}"
+".chart .narrow{display:block}}\n"
 ".tw{overflow-x:auto}\n"
 "table{border-collapse:collapse;width:100%;font-variant-numeric:"
 "tabular-nums;font-size:.92em}\n"
 "th,td{padding:4px 8px;border-bottom:1px solid var(--line);"
 "text-align:left;white-space:nowrap}\n"
-"td.t{white-space:normal;overflow-wrap:anywhere;min-width:8em}\n"
+"th{white-space:normal;vertical-align:bottom}\n"
+"td.t{white-space:normal;overflow-wrap:anywhere;min-width:7em}\n"
+"table[data-fold]:not(.open):not(.q) tbody tr.x{display:none}\n"
+"button.more{font:inherit;font-size:.9em;margin:.4em 0;padding:3px 10px;"
+"background:var(--card);color:var(--fg);border:1px solid var(--line);"
+"border-radius:6px;cursor:pointer}\n"
+".movers{margin:.8em 0 0;padding:0;list-style:none}"
+".movers li{margin:.15em 0}.up{color:#b35806}.down{color:#1b7837}\n"
+"@media (prefers-color-scheme:dark){.up{color:#f1a340}"
+".down{color:#7fbf7b}}\n"
+".files a{color:var(--accent)}\n"
 ".n{text-align:right}\n"
 "thead th{cursor:pointer;user-select:none;position:sticky;top:0;"
 "background:var(--bg)}\n"
@@ -72,7 +84,8 @@ static const char html_css[] =
 "dt{color:var(--muted)}dd{margin:0;font-variant-numeric:tabular-nums}\n"
 "footer{margin-top:2em;color:var(--muted);font-size:.85em}\n"
 "@media print{:root{--bg:#fff;--fg:#000;--card:#fff;--line:#bbb}"
-"input{display:none}.tw{overflow:visible}section{break-inside:avoid}"
+"input,button.more{display:none}.tw{overflow:visible}"
+"tr.x{display:table-row!important}section{break-inside:avoid}"
 "thead th{position:static}}\n";
 
 /*
@@ -84,6 +97,9 @@ static const char html_js[] =
 "(function(){\n"
 "function val(c){var v=c.getAttribute('data-v');"
 "return v===null?c.textContent.toLowerCase():parseFloat(v);}\n"
+"function fold(t){var n=parseInt(t.getAttribute('data-fold'),10);"
+"if(!n)return;Array.prototype.forEach.call(t.tBodies[0].rows,"
+"function(r,i){r.classList.toggle('x',i>=n);});}\n"
 "document.querySelectorAll('table.sortable').forEach(function(t){\n"
 " var hs=t.tHead.rows[0].cells,b=t.tBodies[0];\n"
 " Array.prototype.forEach.call(hs,function(h,i){\n"
@@ -98,15 +114,24 @@ static const char html_js[] =
 "   Array.prototype.forEach.call(hs,function(o){"
 "o.removeAttribute('aria-sort');});\n"
 "   h.setAttribute('aria-sort',asc?'ascending':'descending');\n"
+"   fold(t);\n"
 "  }\n"
 "  h.addEventListener('click',go);\n"
 "  h.addEventListener('keydown',function(e){if(e.key==='Enter'||"
 "e.key===' '){e.preventDefault();go();}});\n"
 " });\n"
 "});\n"
+"document.querySelectorAll('button.more').forEach(function(m){\n"
+" var t=document.getElementById(m.getAttribute('data-for')),"
+"all=m.getAttribute('data-all');\n"
+" m.addEventListener('click',function(){var o=t.classList.toggle('open');"
+"m.setAttribute('aria-expanded',o?'true':'false');"
+"m.textContent=o?'Show the top '+t.getAttribute('data-fold'):all;});\n"
+"});\n"
 "document.querySelectorAll('input[data-filter]').forEach(function(s){\n"
 " var t=document.getElementById(s.getAttribute('data-filter'));\n"
-" s.addEventListener('input',function(){var q=s.value.toLowerCase();\n"
+" s.addEventListener('input',function(){var q=s.value.toLowerCase();"
+"t.classList.toggle('q',q!=='');\n"
 "  Array.prototype.forEach.call(t.tBodies[0].rows,function(r){"
 "r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});\n"
 "});\n"
@@ -171,21 +196,6 @@ html_key_cells(FILE *f, const char *key, size_t keylen, size_t n)
 	}
 }
 
-/* A sortable table's start, to <tbody>: `numeric` columns align right. */
-static void
-html_table_begin(FILE *f, const char *id, const char *const *heads,
-    const int *numeric, size_t n)
-{
-	size_t k;
-
-	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
-	    "<thead><tr>", id);
-	for (k = 0; k < n; k++)
-		fprintf(f, "<th scope=\"col\"%s>%s</th>", numeric[k] ?
-		    " class=\"n\"" : "", heads[k]);
-	fputs("</tr></thead>\n<tbody>\n", f);
-}
-
 /* One metric cell of a view row. */
 static void
 html_metric_cell(FILE *f, const struct view_row *r, int vm)
@@ -199,21 +209,55 @@ html_metric_cell(FILE *f, const struct view_row *r, int vm)
 		    vm == VM_SHARE ? "%" : "");
 }
 
+/* A change's cell: its sign always shown, "+1,234.50". */
+static void
+html_signed_cell(FILE *f, dec_t v, int places, const char *suffix)
+{
+	char exact[DEC_BUFSZ], shown[64];
+
+	dec_format(v, exact);
+	fprintf(f, "<td class=\"n\" data-v=\"%s\">%s%s%s</td>", exact,
+	    v > 0 ? "+" : "", html_dec(v, places, shown), suffix);
+}
+
+void
+html_change_cells(FILE *f, dec_t prev, dec_t cur, int in_prev)
+{
+	struct compare_row c;
+
+	compare_row_set(&c, prev, cur, in_prev, 1);
+	html_dec_cell(f, prev, 2, "");
+	html_signed_cell(f, c.change, 2, "");
+	if (c.trend == TREND_NEW)	/* sorts above every percentage */
+		fputs("<td class=\"n\" data-v=\"Infinity\">new</td>", f);
+	else if (!c.has_pct)
+		fputs("<td class=\"n\" data-v=\"0\">\xe2\x80\x94</td>", f);
+	else
+		html_signed_cell(f, c.pct, 2, "%");
+}
+
+/* The metrics after the keys: credits first, as people read them. */
 static const int html_table_metrics[] = {
-	VM_JOBS, VM_RUN_SECONDS, VM_CREDITS + CR_TOTAL, VM_COST, VM_SHARE
+	VM_CREDITS + CR_TOTAL, VM_COST, VM_SHARE, VM_JOBS, VM_RUN_SECONDS
 };
 static const char *const html_table_heads[] = {
-	"jobs", "run hours", "credits", "cost (USD)", "share"
+	"credits", "cost (USD)", "share", "jobs", "run hours"
 };
 #define HTML_NMETRICS 5
 
+/* The previous period's credits of a row, beside its current ones. */
+struct html_chg {
+	dec_t prev;
+	int in_prev;
+};
+
 static void
 html_row(FILE *f, const struct view *v, const struct view_row *r,
-    const char *label)
+    const char *label, const struct html_chg *chg, const char *cls)
 {
 	size_t k, m;
 
-	fputs("<tr>", f);
+	fprintf(f, "<tr%s>", cls);
 	if (label == NULL)
 		html_key_cells(f, r->key, r->keylen, v->o->nkeys);
 	for (k = 0; label != NULL && k < v->o->nkeys; k++) {
@@ -222,8 +266,12 @@ html_row(FILE *f, const struct view *v, const struct view_row *r,
 			xmlw_escape(f, label, strlen(label));
 		fputs("</td>", f);
 	}
-	for (m = 0; m < HTML_NMETRICS; m++)
+	for (m = 0; m < HTML_NMETRICS; m++) {
 		html_metric_cell(f, r, html_table_metrics[m]);
+		if (m == 0 && chg != NULL)
+			html_change_cells(f, chg->prev,
+			    r->m.credits[CR_TOTAL], chg->in_prev);
+	}
 	if (v->count_name != NULL)
 		fprintf(f, "<td class=\"n\" data-v=\"%llu\">%llu</td>",
 		    (unsigned long long)r->count,
@@ -231,131 +279,239 @@ html_row(FILE *f, const struct view *v, const struct view_row *r,
 	fputs("</tr>\n", f);
 }
 
+const char *
+html_fold_class(size_t i, size_t n)
+{
+	return n > HTML_FOLD + HTML_FOLD_SLACK && i >= HTML_FOLD ?
+	    " class=\"x\"" : "";
+}
+
+/* A table's start, to <tbody>; folded when its body has many rows. */
+static void
+html_table_open(FILE *f, const char *id, size_t nrows)
+{
+	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\"",
+	    id);
+	if (*html_fold_class(HTML_FOLD, nrows) != '\0')
+		fprintf(f, " data-fold=\"%d\"", HTML_FOLD);
+	fputs(">\n<thead><tr>", f);
+}
+
+/* A table's end, after <tbody>, with the button that unfolds it. */
+static void
+html_table_close(FILE *f, const char *id, size_t nrows)
+{
+	char n[64];
+
+	fputs("</table></div>\n", f);
+	if (*html_fold_class(HTML_FOLD, nrows) != '\0')
+		fprintf(f, "<button type=\"button\" class=\"more\" "
+		    "data-for=\"%s\" aria-expanded=\"false\" data-all=\"Show "
+		    "all %s rows\">Show all %s rows</button>\n", id,
+		    html_dec(dec_from_int((int64_t)nrows), 0, n), n);
+}
+
+/* A column head; underscores in a key's name read as spaces. */
+static void
+html_head(FILE *f, const char *name, int numeric)
+{
+	fprintf(f, "<th scope=\"col\"%s>", numeric ? " class=\"n\"" : "");
+	for (const char *p = name; *p; p++)
+		putc(*p == '_' ? ' ' : *p, f);
+	fputs("</th>", f);
+}
+
 void
-html_view_table(FILE *f, const struct view *v, const char *id, int filter)
+html_view_table(FILE *f, const struct view *v,
+    const struct report_result *prev, const char *id, int filter)
 {
 	struct view_row tot;
-	size_t i, k, m;
+	struct html_chg chg = { 0, 0 };
+	dec_t shown_prev = 0;
+	size_t i, k, m, nbody = 0, body = 0;
 
+	for (i = 0; i < v->n; i++)
+		nbody += v->rows[i].key != NULL;
 	if (filter)
 		fprintf(f, "<input type=\"search\" data-filter=\"%s\" "
 		    "placeholder=\"Filter\" aria-label=\"Filter the table\">\n",
 		    id);
-	fprintf(f, "<div class=\"tw\"><table id=\"%s\" class=\"sortable\">\n"
-	    "<thead><tr>", id);
-	for (k = 0; k < v->o->nkeys; k++) {
-		fputs("<th scope=\"col\">", f);
-		for (const char *p = v->o->keys[k].name; *p; p++)
-			putc(*p == '_' ? ' ' : *p, f);
-		fputs("</th>", f);
+	html_table_open(f, id, nbody);
+	for (k = 0; k < v->o->nkeys; k++)
+		html_head(f, v->o->keys[k].name, 0);
+	for (m = 0; m < HTML_NMETRICS; m++) {
+		html_head(f, html_table_heads[m], 1);
+		if (m == 0 && prev != NULL) {
+			html_head(f, "previous", 1);
+			html_head(f, "change", 1);
+			html_head(f, "change %", 1);
+		}
 	}
-	for (m = 0; m < HTML_NMETRICS; m++)
-		fprintf(f, "<th scope=\"col\" class=\"n\">%s</th>",
-		    html_table_heads[m]);
 	if (v->count_name != NULL)
-		fprintf(f, "<th scope=\"col\" class=\"n\">%s</th>",
-		    v->count_name);
+		html_head(f, v->count_name, 1);
 	fputs("</tr></thead>\n<tbody>\n", f);
-	for (i = 0; i < v->n; i++)
-		if (v->rows[i].key != NULL)
-			html_row(f, v, &v->rows[i], NULL);
+	for (i = 0; i < v->n; i++) {
+		const struct view_row *r = &v->rows[i];
+		const struct agg_group *g;
+
+		if (r->key == NULL)
+			continue;
+		if (prev != NULL) {
+			g = agg_find(&prev->groups, r->key, r->keylen);
+			chg.prev = g != NULL ? g->m.credits[CR_TOTAL] : 0;
+			chg.in_prev = g != NULL;
+			shown_prev = dec_add_or_die(shown_prev, chg.prev,
+			    "the previous period's credits");
+		}
+		html_row(f, v, r, NULL, prev != NULL ? &chg : NULL,
+		    html_fold_class(body++, nbody));
+	}
 	fputs("</tbody>\n<tfoot>\n", f);
+	if (prev != NULL)	/* the rest of the previous period */
+		chg.prev = dec_add_or_die(prev->totals.credits[CR_TOTAL],
+		    -shown_prev, "the previous period's credits");
+	chg.in_prev = 1;
 	for (i = 0; i < v->n; i++)
 		if (v->rows[i].key == NULL)
-			html_row(f, v, &v->rows[i], "(other)");
+			html_row(f, v, &v->rows[i], "(other)", prev != NULL ?
+			    &chg : NULL, "");
 	memset(&tot, 0, sizeof(tot));
 	tot.m = v->res->totals;
 	tot.cost = v->total_cost;
 	tot.share = v->res->totals.credits[CR_TOTAL] != 0 ? 100 * DEC_ONE : 0;
 	tot.count = v->total_count;
-	html_row(f, v, &tot, "TOTAL");
-	fputs("</tfoot>\n</table></div>\n", f);
+	if (prev != NULL)
+		chg.prev = prev->totals.credits[CR_TOTAL];
+	html_row(f, v, &tot, "TOTAL", prev != NULL ? &chg : NULL, "");
+	fputs("</tfoot>\n", f);
+	html_table_close(f, id, nbody);
 }
 
 void
-html_failures_table(FILE *f, const struct failures *fl, size_t top,
-    const char *id)
+html_failures_table(FILE *f, const struct failures *fl,
+    const struct failures *prev, size_t top, const char *id)
 {
 	static const char *const heads[] = {
-		"project", "workflow", "job", "failed runs", "runs",
-		"failure rate", "credits on failed runs", "cost (USD)"
+		"project", "workflow", "job", "credits on failed runs",
+		"cost (USD)", "failure rate", "failed runs", "runs"
 	};
-	static const int numeric[] = { 0, 0, 0, 1, 1, 1, 1, 1 };
-	size_t i, shown_rows = 0;
+	size_t i, k, nbody = 0, body = 0;
 
-	html_table_begin(f, id, heads, numeric, 8);
-	for (i = 0; i < fl->n && (top == 0 || shown_rows < top); i++) {
-		const struct failures_row *r = &fl->rows[i];
+	for (i = 0; i < fl->n && (top == 0 || nbody < top); i++)
+		nbody += fl->rows[i].wasted_runs != 0;
+	html_table_open(f, id, nbody);
+	for (k = 0; k < 8; k++) {
+		html_head(f, heads[k], k >= 3);
+		if (k == 3 && prev != NULL) {
+			html_head(f, "previous", 1);
+			html_head(f, "change", 1);
+			html_head(f, "change %", 1);
+		}
+	}
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < fl->n && body < nbody; i++) {
+		const struct failures_row *r = &fl->rows[i], *p;
 
 		if (r->wasted_runs == 0)
 			continue;
-		shown_rows++;
-		fputs("<tr>", f);
+		fprintf(f, "<tr%s>", html_fold_class(body++, nbody));
 		html_key_cells(f, r->key, r->keylen, 3);
+		html_dec_cell(f, r->wasted_credits, 2, "");
+		if (prev != NULL) {
+			p = failures_find(prev, r->key, r->keylen);
+			html_change_cells(f, p != NULL ? p->wasted_credits : 0,
+			    r->wasted_credits, p != NULL &&
+			    p->wasted_runs != 0);
+		}
+		html_dec_cell(f, r->wasted_usd, 2, "");
+		html_dec_cell(f, r->failure_rate_pct, 2, "%");
 		html_count_cell(f, r->wasted_runs);
 		html_count_cell(f, r->runs);
-		html_dec_cell(f, r->failure_rate_pct, 2, "%");
-		html_dec_cell(f, r->wasted_credits, 2, "");
-		html_dec_cell(f, r->wasted_usd, 2, "");
 		fputs("</tr>\n", f);
 	}
-	fputs("</tbody>\n</table></div>\n", f);
+	fputs("</tbody>\n", f);
+	html_table_close(f, id, nbody);
+}
+
+/* A rightsizing row's utilization cells, empty where there is no data. */
+static void
+html_util_cells(FILE *f, const struct rightsize_row *r)
+{
+	char exact[DEC_BUFSZ];
+	size_t k;
+
+	for (k = 0; k < RS_NCOLS; k++) {
+		if (!r->have[k]) {
+			fputs("<td class=\"n\"></td>", f);
+			continue;
+		}
+		dec_format(r->median[k], exact);
+		fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>", exact,
+		    exact);
+	}
+}
+
+/* A text cell of a name from the data, or empty for NULL. */
+static void
+html_text_cell(FILE *f, const char *s)
+{
+	fputs("<td class=\"t\">", f);
+	if (s != NULL)
+		html_name(f, s, strlen(s));
+	fputs("</td>", f);
 }
 
 void
 html_rightsize_table(FILE *f, const struct rightsize *rs, size_t top,
     const char *id)
 {
+	/* what to do first: the job, its verdict and the saving */
 	static const char *const heads[] = {
-		"project", "workflow", "job", "resource class", "executor",
-		"runs", "CPU median %", "CPU max %", "RAM median %",
-		"RAM max %", "verdict", "suggested class",
-		"credits saved / 30 days", "USD saved / 30 days", "why n/a"
+		"project", "workflow", "job", "resource class", "verdict",
+		"suggested class", "credits saved / 30 days",
+		"USD saved / 30 days", "runs", "CPU median %", "CPU max %",
+		"RAM median %", "RAM max %", "executor", "why n/a"
 	};
-	static const int numeric[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
-	    1, 1, 0 };
-	char exact[DEC_BUFSZ];
-	size_t i, k, n = top && top < rs->n ? top : rs->n;
+	size_t i, k, len, n = top && top < rs->n ? top : rs->n;
+	const char *p;
 
-	html_table_begin(f, id, heads, numeric, 15);
+	html_table_open(f, id, n);
+	for (k = 0; k < 15; k++)
+		html_head(f, heads[k], (k >= 6 && k <= 12));
+	fputs("</tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < n; i++) {
 		const struct rightsize_row *r = &rs->rows[i];
-		const char *v = rightsize_verdict_name(r->verdict);
 
-		fputs("<tr>", f);
-		html_key_cells(f, r->key, r->keylen, 5);
-		html_count_cell(f, r->runs);
-		for (k = 0; k < RS_NCOLS; k++) {
-			if (!r->have[k]) {
-				fputs("<td class=\"n\"></td>", f);
-				continue;
-			}
-			dec_format(r->median[k], exact);
-			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>",
-			    exact, exact);
-		}
-		fprintf(f, "<td class=\"t\">%s</td><td class=\"t\">", v);
-		if (r->suggested != NULL)
-			html_name(f, r->suggested->resource_class,
-			    strlen(r->suggested->resource_class));
-		fputs("</td>", f);
+		fprintf(f, "<tr%s>", html_fold_class(i, n));
+		html_key_cells(f, r->key, r->keylen, 4);
+		fprintf(f, "<td class=\"t\">%s</td>",
+		    rightsize_verdict_name(r->verdict));
+		html_text_cell(f, r->suggested != NULL ?
+		    r->suggested->resource_class : NULL);
 		if (r->have_savings) {
 			html_dec_cell(f, r->savings, 2, "");
 			html_dec_cell(f, r->savings_usd, 2, "");
 		} else {
 			fputs("<td class=\"n\"></td><td class=\"n\"></td>", f);
 		}
+		html_count_cell(f, r->runs);
+		html_util_cells(f, r);
+		p = agg_key_part(r->key, r->keylen, 4, &len);
 		fputs("<td class=\"t\">", f);
-		if (r->reason != NULL)
-			html_name(f, r->reason, strlen(r->reason));
-		fputs("</td></tr>\n", f);
+		html_name(f, p, len);
+		fputs("</td>", f);
+		html_text_cell(f, r->reason);
+		fputs("</tr>\n", f);
 	}
-	fputs("</tbody>\n</table></div>\n", f);
+	fputs("</tbody>\n", f);
+	html_table_close(f, id, n);
 }
 
-int
-html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
-    int width, int height, const struct chart_measure *m, const char *id)
+/* One drawing of a chart, as an <svg> of class `cls`. */
+static int
+html_svg(FILE *f, const struct view *v, const struct chart_opts *co,
+    int width, int height, const struct chart_measure *m, const char *id,
+    const char *cls)
 {
 	struct chart c;
 	struct chart_draw d;
@@ -363,10 +519,29 @@ html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
 
 	chart_build(&c, v, co, width, height);
 	chart_layout(&d, &c, width, height, m);
-	fputs("<div class=\"chart\">", f);
-	ret = chart_svg_write_inline(&d, f, id);
-	fputs("</div>\n", f);
+	ret = chart_svg_write_inline(&d, f, id, cls);
 	chart_draw_release(&d);
 	chart_release(&c);
+	return ret;
+}
+
+int
+html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
+    int width, int height, int phone_height, const struct chart_measure *m,
+    const char *id)
+{
+	struct chart_opts wide = *co, phone = *co;
+	char *pid = xasprintf("%s-phone", id);
+	int ret;
+
+	/* 12 px labels at either size, drawn 1:1 or a little smaller */
+	wide.scale = phone.scale = 1;
+	fputs("<div class=\"chart\">", f);
+	ret = html_svg(f, v, &wide, width, height, m, id, "wide");
+	if (ret == 0)
+		ret = html_svg(f, v, &phone, HTML_PHONE_WIDTH, phone_height, m,
+		    pid, "narrow");
+	fputs("</div>\n", f);
+	free(pid);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "date.h"
 #include "db.h"
 #include "failures.h"
@@ -52,6 +53,8 @@ page_release(struct page *pg)
 	chart_cairo_measure_release(&pg->m);
 	if (pg->have_res)
 		report_result_release(&pg->res);
+	if (pg->have_pres)
+		report_result_release(&pg->pres);
 	strv_free(pg->waste, pg->nwaste);
 	free(pg->org);
 	inputs_release(&pg->pin);
@@ -95,7 +98,10 @@ page_prepare(struct page *pg)
 			return EXIT_BAD_INPUT;
 		}
 	}
-	report_parse_by(&pg->po, "status");
+	/* the previous period grouped as this one: each table's change */
+	pg->po.teams = pg->teams;
+	report_parse_sets(&pg->po, page_sets, sizeof(page_sets) /
+	    sizeof(page_sets[0]) - (pg->teams == NULL));
 	return 0;
 }
 
@@ -144,13 +150,18 @@ page_part_release(struct page_part *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* A bar chart of a part: 28 pixels a bar (at least one) below the title. */
+/*
+ * A bar chart of a part: 28 pixels a bar (at least one) below the title,
+ * 26 on a phone.
+ */
 static void
 page_bar_chart(FILE *f, const struct page *pg, const struct page_part *p,
     const struct chart_opts *co, const char *id)
 {
-	html_chart(f, &p->v, co, 1000, 120 + 28 * (int)(p->v.n ? p->v.n : 1),
-	    &pg->m, id);
+	int n = (int)(p->v.n ? p->v.n : 1);
+
+	html_chart(f, &p->v, co, 1000, 120 + 28 * n, 110 + 26 * n, &pg->m,
+	    id);
 }
 
 static void
@@ -182,9 +193,11 @@ page_card(FILE *f, const char *id, const char *label, dec_t v, int places,
 			} else {
 				arrow = pct > 0 ? "\xe2\x96\xb2 +" :
 				    pct < 0 ? "\xe2\x96\xbc " : "= ";
+				/* 2 decimals, as computed: rounding
+				   them again to 1 could be off by one */
 				fprintf(f, "<div class=\"d\">%s%s%% vs the "
 				    "previous period</div>", arrow,
-				    html_dec(pct, 1, shown));
+				    html_dec(pct, 2, shown));
 			}
 		}
 	}
@@ -241,7 +254,7 @@ page_headline(FILE *f, const struct page *pg)
 	snprintf(extra, sizeof(extra), "%s%% of all credits", share);
 	page_card(f, "h-waste", "Credits on failed runs", n->waste, 2, "",
 	    pg->have_prev, p->waste, extra);
-	fputs("</div>\n</section>\n", f);
+	fputs("</div>\n", f);
 }
 
 static void
@@ -277,6 +290,7 @@ static int
 page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 {
 	struct page_part team = { 0 }, team_top = { 0 }, tp = { 0 };
+	struct page_part pteam = { 0 };
 	struct report_opts to;
 	struct report_result out;
 	struct chargeback cb;
@@ -291,11 +305,13 @@ page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 	    pg->price) < 0 || page_part_make(&team_top, &pg->o, &pg->res,
 	    "team", NULL, CHART_TOP_BARS, pg->price) < 0 ||
 	    rollup_build(&tp.o, &tp.r, &pg->o, &pg->res, "team,project",
-	    NULL) < 0)
+	    NULL) < 0 || (pg->have_pres && page_part_make(&pteam, &pg->po,
+	    &pg->pres, "team", NULL, 0, pg->price) < 0))
 		goto out;
 	fputs("<section id=\"teams\">\n<h2>Credits per team</h2>\n", f);
 	page_bar_chart(f, pg, &team_top, co, "chart-teams");
-	html_view_table(f, &team.v, "t-teams", 0);
+	html_view_table(f, &team.v, pteam.built ? &pteam.r : NULL, "t-teams",
+	    0);
 	fputs("</section>\n", f);
 
 	chargeback_build(&cb, &tp.o, &tp.r, pg->shared);
@@ -306,7 +322,7 @@ page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 	    "job runs without a project are shared costs, spread %s, in "
 	    "hundredths of a credit that add up exactly.</p>\n",
 	    modes[pg->shared]);
-	html_view_table(f, &v, "t-chargeback", 0);
+	html_view_table(f, &v, NULL, "t-chargeback", 0);
 	fputs("</section>\n", f);
 	view_release(&v);
 	report_result_release(&out);
@@ -314,6 +330,7 @@ page_teams(FILE *f, const struct page *pg, const struct chart_opts *co)
 	chargeback_release(&cb);
 	ret = 0;
 out:
+	page_part_release(&pteam);
 	page_part_release(&tp);
 	page_part_release(&team_top);
 	page_part_release(&team);
@@ -347,28 +364,56 @@ struct page_parts {
 	struct page_part part[PP_COUNT];
 	struct failures fl;
 	int have_fl;
+	/* with a previous period: the same roll-ups of it */
+	struct page_part prev[PP_COUNT];
+	struct failures pfl;
+	int have_pfl;
 };
+
+/* The previous period's roll-up of part i (NULL: no previous period). */
+static const struct report_result *
+page_prev(const struct page_parts *pp, enum page_part_id i)
+{
+	return pp->prev[i].built ? &pp->prev[i].r : NULL;
+}
+
+/* The roll-ups of one period (res, grouped by so) into part[]. */
+static int
+page_parts_of(struct page *pg, struct page_part *part,
+    const struct report_opts *so, const struct report_result *res)
+{
+	struct rollup_filter waste = { page_is_waste, NULL, "status" };
+	size_t i;
+
+	waste.ctx = pg;
+	for (i = 0; i < PP_COUNT; i++)
+		if (page_part_make(&part[i], so, res, page_part_specs[i].by,
+		    page_part_specs[i].waste ? &waste : NULL,
+		    page_part_specs[i].top < 0 ? pg->top :
+		    (size_t)page_part_specs[i].top, pg->price) < 0)
+			return -1;
+	return 0;
+}
 
 /* Make them all.  Returns 0, or -1 after an error (release pp anyway). */
 static int
 page_parts_make(struct page *pg, struct page_parts *pp)
 {
-	struct rollup_filter waste = { page_is_waste, NULL, "status" };
-	size_t i;
-
 	memset(pp, 0, sizeof(*pp));
-	waste.ctx = pg;
-	for (i = 0; i < PP_COUNT; i++)
-		if (page_part_make(&pp->part[i], &pg->o, &pg->res,
-		    page_part_specs[i].by, page_part_specs[i].waste ? &waste :
-		    NULL, page_part_specs[i].top < 0 ? pg->top :
-		    (size_t)page_part_specs[i].top, pg->price) < 0)
-			return -1;
+	if (page_parts_of(pg, pp->part, &pg->o, &pg->res) < 0)
+		return -1;
 	/* the same rows as `circleci-usage failures` */
 	if (failures_build(&pp->fl, &pg->o, &pg->res, FAILURES_BY, pg->waste,
 	    pg->nwaste, pg->price) < 0)
 		return -1;
 	pp->have_fl = 1;
+	if (!pg->have_pres)
+		return 0;
+	if (page_parts_of(pg, pp->prev, &pg->po, &pg->pres) < 0 ||
+	    failures_build(&pp->pfl, &pg->po, &pg->pres, FAILURES_BY,
+	    pg->waste, pg->nwaste, pg->price) < 0)
+		return -1;
+	pp->have_pfl = 1;
 	return 0;
 }
 
@@ -377,10 +422,93 @@ page_parts_release(struct page_parts *pp)
 {
 	size_t i;
 
+	if (pp->have_pfl)
+		failures_release(&pp->pfl);
 	if (pp->have_fl)
 		failures_release(&pp->fl);
-	for (i = PP_COUNT; i-- > 0;)
+	for (i = PP_COUNT; i-- > 0;) {
+		page_part_release(&pp->prev[i]);
 		page_part_release(&pp->part[i]);
+	}
+}
+
+/* How many projects the headline names as the biggest movers. */
+#define PAGE_MOVERS 3
+
+/*
+ * With a previous period: the projects whose credits changed most (either
+ * way), as `compare` ranks them.
+ */
+static void
+page_movers(FILE *f, const struct page_parts *pp)
+{
+	const struct page_part *cur = &pp->part[PP_PROJECT];
+	struct compare c;
+	char a[64], b[64];
+	size_t i, shown = 0;
+
+	if (!pp->prev[PP_PROJECT].built)
+		return;
+	compare_build(&c, &cur->o, &pp->prev[PP_PROJECT].r, &cur->r);
+	fputs("<h2 id=\"movers\">Biggest movers</h2>\n"
+	    "<ul class=\"movers\" id=\"h-movers\">\n", f);
+	for (i = 0; i < c.n && shown < PAGE_MOVERS; i++) {
+		const struct compare_row *r = &c.rows[i];
+		size_t len;
+		const char *name;
+
+		if (r->key == NULL || r->change == 0)
+			continue;
+		shown++;
+		name = agg_key_part(r->key, r->keylen, 0, &len);
+		html_dec(r->change, 2, a);
+		fprintf(f, "<li><span class=\"%s\">%s%s%s credits</span> ",
+		    r->change > 0 ? "up" : "down", r->change > 0 ?
+		    "\xe2\x96\xb2 " : "\xe2\x96\xbc ", r->change > 0 ? "+" : "",
+		    a);
+		if (r->trend == TREND_NEW)
+			fputs("(new)", f);
+		else if (r->trend == TREND_GONE)
+			fputs("(gone)", f);
+		else if (r->has_pct)
+			fprintf(f, "(%s%s%%)", r->pct > 0 ? "+" : "",
+			    html_dec(r->pct, 2, b));
+		fputs(" <b>", f);
+		html_name(f, name, len);
+		fprintf(f, "</b>: %s", html_dec(r->prev, 2, a));
+		fprintf(f, " \xe2\x86\x92 %s</li>\n", html_dec(r->cur, 2, b));
+	}
+	if (shown == 0)
+		fputs("<li>no project's credits changed</li>\n", f);
+	fputs("</ul>\n", f);
+	compare_release(&c);
+}
+
+/*
+ * In a run directory: the files beside the page, linked by their names
+ * (relative, so the links work wherever the directory is copied).
+ */
+static void
+page_files(FILE *f, const struct page *pg)
+{
+	size_t i;
+
+	if (pg->nlinks == 0)
+		return;
+	fputs("<section id=\"files\">\n<h2>Files</h2>\n"
+	    "<ul class=\"files\">\n", f);
+	for (i = 0; i < pg->nlinks; i++) {
+		const struct page_link *l = &pg->links[i];
+
+		fputs("<li><a href=\"", f);
+		xmlw_escape(f, l->name, strlen(l->name));
+		fputs("\">", f);
+		xmlw_escape(f, l->name, strlen(l->name));
+		fputs("</a>: ", f);
+		xmlw_escape(f, l->what, strlen(l->what));
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n</section>\n", f);
 }
 
 /* <!DOCTYPE html> to the header: the title, the org and the period. */
@@ -411,22 +539,29 @@ static void
 page_breakdowns(FILE *f, const struct page *pg, const struct page_parts *pp,
     const struct chart_opts *co)
 {
+	struct chart_opts days = *co;
+
+	chart_set_span(&days, &pg->in, &pg->o, &pg->res);
 	fputs("<section id=\"days\">\n<h2>Credits per day</h2>\n", f);
-	html_chart(f, &pp->part[PP_DAY].v, co, 1000, 460, &pg->m,
+	html_chart(f, &pp->part[PP_DAY].v, &days, 1000, 460, 420, &pg->m,
 	    "chart-days");
 	fputs("</section>\n", f);
 
 	fputs("<section id=\"resources\">\n<h2>By resource class</h2>\n", f);
 	page_bar_chart(f, pg, &pp->part[PP_RC_TOP], co, "chart-resources");
-	html_view_table(f, &pp->part[PP_RC].v, "t-resources", 0);
+	html_view_table(f, &pp->part[PP_RC].v, page_prev(pp, PP_RC),
+	    "t-resources", 0);
 	fputs("<h2>By executor</h2>\n", f);
-	html_view_table(f, &pp->part[PP_EXECUTOR].v, "t-executors", 0);
+	html_view_table(f, &pp->part[PP_EXECUTOR].v, page_prev(pp,
+	    PP_EXECUTOR), "t-executors", 0);
 	fputs("</section>\n", f);
 
 	fprintf(f, "<section id=\"workflows\">\n<h2>Top workflows</h2>\n");
-	html_view_table(f, &pp->part[PP_WORKFLOW].v, "t-workflows", 1);
+	html_view_table(f, &pp->part[PP_WORKFLOW].v, page_prev(pp,
+	    PP_WORKFLOW), "t-workflows", 1);
 	fputs("</section>\n<section id=\"jobs\">\n<h2>Top jobs</h2>\n", f);
-	html_view_table(f, &pp->part[PP_JOB].v, "t-jobs", 1);
+	html_view_table(f, &pp->part[PP_JOB].v, page_prev(pp, PP_JOB),
+	    "t-jobs", 1);
 	fputs("</section>\n", f);
 }
 
@@ -443,7 +578,8 @@ page_waste(FILE *f, const struct page *pg, const struct page_parts *pp)
 		xmlw_escape(f, pg->waste[i], strlen(pg->waste[i]));
 	}
 	fputs(": the jobs that spend the most credits on them.</p>\n", f);
-	html_failures_table(f, &pp->fl, pg->top, "t-failing");
+	html_failures_table(f, &pp->fl, pp->have_pfl ? &pp->pfl : NULL,
+	    pg->top, "t-failing");
 	fputs("</section>\n", f);
 
 	if (pg->have_rs) {
@@ -463,7 +599,7 @@ int
 page_write(struct page *pg, FILE *f)
 {
 	struct page_parts pp;
-	struct chart_opts co = { 0, NULL, pg->org };
+	struct chart_opts co = { .org = pg->org };
 	const char *title = pg->title != NULL ? pg->title : "CircleCI usage";
 	char price[DEC_BUFSZ];
 	int ret = EXIT_FAILURE_OTHER;
@@ -473,16 +609,20 @@ page_write(struct page *pg, FILE *f)
 	page_head_of(&pg->now, &pg->res, &pp.part[PP_WASTE].r, pg->price);
 	page_header(f, pg, title);
 	page_headline(f, pg);
+	page_movers(f, &pp);
+	fputs("</section>\n", f);
 
 	fputs("<section id=\"projects\">\n<h2>Credits per project</h2>\n", f);
 	page_bar_chart(f, pg, &pp.part[PP_PROJECT_TOP], &co, "chart-projects");
-	html_view_table(f, &pp.part[PP_PROJECT].v, "t-projects", 1);
+	html_view_table(f, &pp.part[PP_PROJECT].v, page_prev(&pp, PP_PROJECT),
+	    "t-projects", 1);
 	fputs("</section>\n", f);
 	if (pg->teams != NULL && page_teams(f, pg, &co) < 0)
 		goto out;
 	page_breakdowns(f, pg, &pp, &co);
 	page_waste(f, pg, &pp);
 	page_quality(f, &pg->res);
+	page_files(f, pg);
 	dec_format(pg->price, price);
 	fprintf(f, "<footer>circleci-usage %s \xc2\xb7 credits at $%s each"
 	    "</footer>\n", CU_VERSION, price);
@@ -493,31 +633,32 @@ out:
 	return ret;
 }
 
-/* The previous period's headline: the same filters but the dates. */
+/*
+ * The previous period, read with the same filters but the dates and
+ * grouped as this one, and its headline.
+ */
 static int
 page_read_previous(struct page *pg)
 {
-	struct report_result pr;
 	struct page_part pw = { 0 };
 	struct rollup_filter flt = { page_is_waste, NULL, "status" };
 	int ret;
 
 	flt.ctx = pg;
-	ret = report_run(&pg->po, &pg->pin, &pr);
-	if (ret == 0 && view_check(&pr, pg->price) < 0)
+	ret = report_run(&pg->po, &pg->pin, &pg->pres);
+	pg->have_pres = 1;
+	if (ret == 0 && view_check(&pg->pres, pg->price) < 0)
 		ret = EXIT_BAD_INPUT;
 	else if (ret == 0) {
-		if (page_part_make(&pw, &pg->po, &pr, "status", &flt, 0,
+		if (page_part_make(&pw, &pg->po, &pg->pres, "status", &flt, 0,
 		    pg->price) < 0)
 			ret = EXIT_FAILURE_OTHER;
 		else
-			page_head_of(&pg->prev, &pr, &pw.r, pg->price);
+			page_head_of(&pg->prev, &pg->pres, &pw.r, pg->price);
 		page_part_release(&pw);
 	}
-	report_result_release(&pr);
 	return ret;
 }
-
 
 /* The rightsizing section's rows, as `rightsize` with its defaults. */
 static int

@@ -27,6 +27,12 @@ struct page_head {
 	int have_dates;
 };
 
+/* A file beside the page that it links to (a run directory's). */
+struct page_link {
+	const char *name;	/* relative to the page: "by-project.csv" */
+	const char *what;	/* "a report", "the cost of failing jobs" */
+};
+
 /*
  * The page: the command sets the options (page_init() gives the
  * defaults) and the inputs, page_prepare() and page_read() make the rest.
@@ -50,10 +56,15 @@ struct page {
 	const char *db;		/* the job runs from history (borrowed) */
 	struct inputs in, pin;	/* the exports, and the previous period's */
 	int have_prev;		/* a previous period was added */
+	const struct page_link *links;	/* borrowed; the files beside */
+	size_t nlinks;
 
 	/* made by page_read() */
 	struct report_result res;
 	int have_res;
+	struct report_result pres;	/* the previous period's, grouped as
+					   res (with have_prev) */
+	int have_pres;
 	char *org;		/* the org label, or NULL */
 	struct rates rates;
 	struct rightsize rs;

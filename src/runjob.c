@@ -43,6 +43,7 @@ struct pass {
 	struct report_opts o;
 	struct report_result res;
 	char *org_id;		/* the manifest's, or NULL */
+	struct chart_opts span;	/* the time it covers (chart_set_span) */
 };
 
 /* The sums of an export: totals, per project, and on failed runs. */
@@ -99,10 +100,13 @@ run_files_release(struct run_files *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Read `export` with the options `o` into res (released by the caller). */
+/*
+ * Read `export` with the options `o` into res (released by the caller);
+ * with `span`, the time it covers too.
+ */
 static int
 job_read(struct report_opts *o, const char *export,
-    struct report_result *res, char **org_id)
+    struct report_result *res, char **org_id, struct chart_opts *span)
 {
 	struct inputs in;
 	int ret = EXIT_BAD_INPUT;
@@ -112,6 +116,8 @@ job_read(struct report_opts *o, const char *export,
 	if (inputs_add(&in, export) < 0)
 		goto out;
 	ret = report_run(o, &in, res);
+	if (ret == 0 && span != NULL)
+		chart_set_span(span, &in, o, res);
 	if (org_id != NULL && in.org_id != NULL)
 		*org_id = xstrdup(in.org_id);
 out:
@@ -129,7 +135,7 @@ pass_read(struct pass *p, const char *export, const struct teams *teams)
 		return error("run: bad grouping sets"), EXIT_FAILURE_OTHER;
 	p->o.teams = teams;
 	p->o.want_orgs = 1;	/* for the charts' subtitles */
-	return job_read(&p->o, export, &p->res, &p->org_id);
+	return job_read(&p->o, export, &p->res, &p->org_id, &p->span);
 }
 
 static void
@@ -473,15 +479,29 @@ job_ingest(struct job *j)
 	    j->have_prev ? j->prev.export : NULL);
 }
 
+/*
+ * The page, once every other artifact but the two job_finish() writes is
+ * made: it links to them all (run.json and summary.md too, written after
+ * it but published with it, or none is).
+ */
 static int
 job_page(struct job *j)
 {
 	char *path = xasprintf("%s/index.html", j->stage);
+	struct run_files links = j->w;
 	int ret;
 
-	progress_state("writing the artifacts");
+	links.v = xreallocarray(NULL, j->w.n + 2, sizeof(*links.v));
+	memcpy(links.v, j->w.v, j->w.n * sizeof(*links.v));
+	links.v[links.n].name = xstrdup("summary.md");
+	links.v[links.n++].what = "the summary";
+	links.v[links.n].name = xstrdup("run.json");
+	links.v[links.n++].what = "the record of this run";
 	ret = j->hooks->page(j->hooks->ctx, path, j->cur.export,
-	    j->have_prev ? j->prev.export : NULL);
+	    j->have_prev ? j->prev.export : NULL, &links);
+	free(links.v[j->w.n].name);
+	free(links.v[j->w.n + 1].name);
+	free(links.v);
 	free(path);
 	if (!ret)
 		job_wrote(j, "index.html", "the HTML page");
@@ -558,7 +578,7 @@ job_emit(struct job *j, const char *by, enum emit_kind kind, size_t top,
 		char *org = report_org_label(&p->res, p->org_id);
 		char *path = xasprintf("%s/%s", j->stage, name);
 
-		memset(&co, 0, sizeof(co));
+		co = p->span;
 		co.top = top;
 		co.org = org;
 		view_build(&v, &ko, &kr, VM_CREDITS + CR_TOTAL, -1,
@@ -603,6 +623,7 @@ job_reports(struct job *j)
 	size_t top = j->cfg->top, daytop = top > 8 ? 8 : top;
 	int ret = 0;
 
+	progress_state("writing the artifacts");
 	for (i = 0; i < nkeys && !ret; i++) {
 		char *n1 = xasprintf("by-%s.csv", keys[i]);
 		char *n2 = xasprintf("by-%s.json", keys[i]);
@@ -657,7 +678,7 @@ job_analysis(struct job *j, int rightsize)
 		}
 		report_parse_by(&o, "job,status");
 	}
-	ret = job_read(&o, j->cur.export, &res, NULL);
+	ret = job_read(&o, j->cur.export, &res, NULL, NULL);
 	if (ret)
 		goto out;
 	dst.path = path = xasprintf("%s/%s", j->stage, name);
@@ -711,9 +732,9 @@ job_compare_one(struct job *j, enum view_format fmt, const char *name)
 	report_parse_by(&o, "project");
 	o.csv_safe = 1;
 	memset(&cur, 0, sizeof(cur));
-	ret = job_read(&o, j->prev.export, &prev, NULL);
+	ret = job_read(&o, j->prev.export, &prev, NULL, NULL);
 	if (!ret)
-		ret = job_read(&o, j->cur.export, &cur, NULL);
+		ret = job_read(&o, j->cur.export, &cur, NULL, NULL);
 	if (!ret) {
 		compare_build(&cmp, &o, &prev, &cur);
 		compare_limit(&cmp, 0, 0);
@@ -1111,8 +1132,8 @@ job_finish(struct job *j)
 
 /* The steps, in order: each returns an exit code; the first not 0 ends */
 static int (*const job_steps[])(struct job *) = {
-	job_open, job_current, job_previous, job_ingest, job_page,
-	job_reports, job_failures, job_rightsize, job_compare, job_finish
+	job_open, job_current, job_previous, job_ingest, job_reports,
+	job_failures, job_rightsize, job_compare, job_page, job_finish
 };
 
 int

@@ -29,6 +29,17 @@
 
 struct teams;
 
+/* A file written into dir. */
+struct run_file {
+	char *name;
+	const char *what;	/* "a report", "a chart", "the HTML page" ... */
+};
+
+struct run_files {
+	struct run_file *v;
+	size_t n;
+};
+
 /* The steps run calls back for; each returns an exit code (util.h). */
 struct run_hooks {
 	/*
@@ -39,9 +50,12 @@ struct run_hooks {
 	    int force);
 	/* Ingest `export`, and `prev` unless NULL, into the history. */
 	int (*ingest)(void *ctx, const char *export, const char *prev);
-	/* Write the HTML page of `export` (and `prev`) to `path`. */
+	/*
+	 * Write the HTML page of `export` (and `prev`) to `path`, linking
+	 * to `files` (the other artifacts, beside it).
+	 */
 	int (*page)(void *ctx, const char *path, const char *export,
-	    const char *prev);
+	    const char *prev, const struct run_files *files);
 	void *ctx;
 };
 
@@ -63,17 +77,6 @@ struct run_config {
 	int ingest;		/* call hooks->ingest */
 	int quiet;		/* no notices; rightsize without its note */
 	int token_stdin;	/* read the token from stdin, once (below) */
-};
-
-/* A file written into dir. */
-struct run_file {
-	char *name;
-	const char *what;	/* "a report", "a chart", "the HTML page" ... */
-};
-
-struct run_files {
-	struct run_file *v;
-	size_t n;
 };
 
 /*

@@ -6,6 +6,8 @@
 #ifndef CU_CMD_H
 #define CU_CMD_H
 
+#include <stddef.h>
+
 struct cmdopt_cmd;
 
 /*
@@ -32,5 +34,13 @@ CMD(chargeback);
 CMD(ingest);
 CMD(db);
 #undef CMD
+
+struct page_link;
+/*
+ * The files the next cmd_html() page links to (a run directory's, beside
+ * it; borrowed until that call returns), or (NULL, 0): none.  `run`
+ * calls html in-process and sets them so.
+ */
+void cmd_html_links(const struct page_link *links, size_t n);
 
 #endif

@@ -115,6 +115,16 @@ html_parse(struct page *pg, struct cmdopt *co, const char **output,
 	return HTML_GO_ON;
 }
 
+static const struct page_link *html_links;
+static size_t html_nlinks;
+
+void
+cmd_html_links(const struct page_link *links, size_t n)
+{
+	html_links = links;
+	html_nlinks = n;
+}
+
 int
 cmd_html(int argc, char **argv)
 {
@@ -125,6 +135,8 @@ cmd_html(int argc, char **argv)
 	int ret;
 
 	page_init(&pg);
+	pg.links = html_links;
+	pg.nlinks = html_nlinks;
 	if ((ret = html_parse(&pg, &co, &output, argc, argv)) != HTML_GO_ON ||
 	    (ret = page_prepare(&pg)) != 0 || (ret = page_read(&pg)) != 0)
 		goto out;

@@ -191,6 +191,8 @@ cmd_report(int argc, char **argv)
 	view_build(&v, &co.o, &res, sort_metric, sort_key, view_top, co.price);
 	org = co.chart != CMDOPT_NO_CHART ? report_org_label(&res,
 	    co.in.org_id) : NULL;
+	memset(&chart, 0, sizeof(chart));
+	chart_set_span(&chart, &co.in, &co.o, &res);
 	chart.top = (size_t)co.top;
 	chart.title = title;
 	chart.org = org;

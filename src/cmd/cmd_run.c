@@ -15,6 +15,7 @@
 #include "cmdopt.h"
 #include "dec.h"
 #include "failures.h"
+#include "page.h"
 #include "progress.h"
 #include "range.h"
 #include "runjob.h"
@@ -179,10 +180,19 @@ run_ingest(void *ctx, const char *export, const char *prev)
 
 /* hooks->page: `html --rightsize ... -o PATH EXPORT` */
 static int
-run_page(void *ctx, const char *path, const char *export, const char *prev)
+run_page(void *ctx, const char *path, const char *export, const char *prev,
+    const struct run_files *files)
 {
 	const struct run_opts *o = ctx;
 	struct argv a = { 0 };
+	struct page_link *links = xcalloc(files->n + 1, sizeof(*links));
+	size_t i;
+	int ret;
+
+	for (i = 0; i < files->n; i++) {
+		links[i].name = files->v[i].name;
+		links[i].what = files->v[i].what;
+	}
 
 	argv_add(&a, "html");
 	argv_add(&a, "--rightsize");
@@ -201,7 +211,11 @@ run_page(void *ctx, const char *path, const char *export, const char *prev)
 	argv_add(&a, "-o");
 	argv_add(&a, path);
 	argv_add(&a, export);
-	return argv_call(cmd_html, &a);
+	cmd_html_links(links, files->n);
+	ret = argv_call(cmd_html, &a);
+	cmd_html_links(NULL, 0);
+	free(links);
+	return ret;
 }
 
 /* The closing lines: the files written, and where the exports are. */

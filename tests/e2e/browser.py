@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """browser.py: the page `circleci-usage html` writes, in headless Chromium.
 
-    browser.py PAGE TOTAL SHOTDIR
+    browser.py PAGE TOTAL SHOTDIR [WIDE_PAGE]
 
 Loads PAGE (a file) in Debian's Chromium, driven through the DevTools
 protocol over --remote-debugging-pipe (no WebSocket library needed), and
 checks: no console error or exception, no network request but the page
 itself, the headline total reads TOTAL (exact), a click on a table header
 sorts its rows (numbers largest first, then smallest first; text A to Z),
-the filter box hides the rows without its text.  Saves screenshots of the
-whole page on a laptop, on a phone and in dark mode into SHOTDIR.
+the filter box hides the rows without its text, a long table shows its
+top 10 rows and the rest at a click (also after sorting, and to the
+filter).  Saves screenshots of the whole page on a laptop, on a phone and
+in dark mode into SHOTDIR.
+
+With WIDE_PAGE (a page with every table and column: --previous and
+--rightsize), on it: at 1400 px no table scrolls sideways; on a 390 px
+phone the page does not, the phone's charts are the ones shown and their
+smallest text reads at 10 px or more; the change column sorts.
 
 Prints PASS or FAIL lines and "N passed, M failed".  Python 3 standard
 library only.
@@ -118,6 +125,15 @@ class Browser:
             raise RuntimeError("script error: %s" % r["exceptionDetails"])
         return r["result"].get("value")
 
+    def open(self, url):
+        self.send("Page.navigate", {"url": url})
+        self.wait_event("Page.loadEventFired")
+
+    def viewport(self, width, mobile=False):
+        self.send("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": 800, "deviceScaleFactor": 1,
+            "mobile": mobile})
+
     def screenshot(self, path, width, mobile=False, dark=False):
         self.send("Emulation.setEmulatedMedia", {"features": [
             {"name": "prefers-color-scheme",
@@ -150,15 +166,62 @@ class Browser:
 
 SORT_JS = r"""
 (function(){
- var t=document.getElementById('t-projects'), th=t.tHead.rows[0].cells;
+ var t=document.getElementById('%s'), th=t.tHead.rows[0].cells;
+ var c=Array.prototype.map.call(th,function(h){return h.textContent;})
+   .indexOf('%s');
  function col(i){return Array.prototype.map.call(t.tBodies[0].rows,
    function(r){return r.cells[i].getAttribute('data-v')||
    r.cells[i].textContent;});}
- th[3].click(); var down=col(3).map(Number);
- th[3].click(); var up=col(3).map(Number);
+ th[c].click(); var down=col(c).map(Number);
+ th[c].click(); var up=col(c).map(Number);
  th[0].click(); var names=col(0);
  return JSON.stringify({down:down, up:up, names:names,
    aria:th[0].getAttribute('aria-sort')});
+})()
+"""
+
+# shown rows of t-projects: at first, unfolded, folded again, after a
+# sort, and with a filter that matches its last row only
+FOLD_JS = r"""
+(function(){
+ var t=document.getElementById('t-projects'), b=t.tBodies[0];
+ var m=document.querySelector('button.more[data-for="t-projects"]');
+ function shown(){return Array.prototype.filter.call(b.rows,
+   function(r){return r.offsetParent!==null;}).length;}
+ var r={n:b.rows.length, first:shown()};
+ m.click(); r.open=shown(); r.text=m.textContent;
+ r.expanded=m.getAttribute('aria-expanded');
+ m.click(); r.closed=shown();
+ t.tHead.rows[0].cells[0].click(); r.sorted=shown();
+ var s=document.querySelector('input[data-filter="t-projects"]');
+ var last=b.rows[b.rows.length-1].cells[0].textContent;
+ s.value=last; s.dispatchEvent(new Event('input'));
+ r.filtered=Array.prototype.filter.call(b.rows,function(x){
+   return x.offsetParent!==null&&x.cells[0].textContent===last;}).length;
+ s.value=''; s.dispatchEvent(new Event('input'));
+ return JSON.stringify(r);
+})()
+"""
+
+# tables that scroll sideways: [id, scrollWidth, clientWidth]
+WIDE_JS = r"""
+JSON.stringify(Array.prototype.filter.call(
+ document.querySelectorAll('.tw'),function(d){
+  return d.scrollWidth>d.clientWidth+1;}).map(function(d){
+  return [d.firstElementChild.id,d.scrollWidth,d.clientWidth];}))
+"""
+
+# the charts shown, and the smallest text in them as drawn, in px
+CHART_JS = r"""
+(function(){
+ var min=1e9, shown=[];
+ document.querySelectorAll('.chart svg').forEach(function(s){
+  var r=s.getBoundingClientRect(); if(!r.width) return;
+  shown.push(s.getAttribute('class'));
+  var k=r.width/s.viewBox.baseVal.width;
+  s.querySelectorAll('text').forEach(function(t){
+   min=Math.min(min,parseFloat(t.getAttribute('font-size'))*k);});});
+ return JSON.stringify({min:min, shown:shown});
 })()
 """
 
@@ -178,8 +241,38 @@ FILTER_JS = r"""
 """
 
 
+def wide_checks(b, page, check):
+    """The page with every table and column, at 1400 px and on a phone."""
+    b.send("Emulation.setEmulatedMedia", {"features": [
+        {"name": "prefers-color-scheme", "value": "light"}]})
+    b.viewport(1400)
+    b.open("file://" + os.path.abspath(page))
+    n = b.eval("document.querySelectorAll('.tw').length")
+    r = json.loads(b.eval(WIDE_JS))
+    check("browser: at 1400 px none of %d tables scrolls sideways" % n,
+          n >= 7 and r == [], str(r))
+    c = json.loads(b.eval(CHART_JS))
+    check("browser: at 1400 px the wide charts, text 10 px or more",
+          c["shown"] and set(c["shown"]) == {"wide"} and c["min"] >= 10,
+          str(c))
+    r = json.loads(b.eval(SORT_JS % ("t-projects", "change")))
+    check("browser: the change column sorts", r["down"] ==
+          sorted(r["down"], reverse=True) and r["up"] == sorted(r["up"])
+          and len(r["up"]) > 1, str(r)[:200])
+    b.viewport(390, mobile=True)
+    b.open("file://" + os.path.abspath(page))
+    w = b.eval("document.documentElement.scrollWidth")
+    check("browser: on a 390 px phone the page does not scroll sideways",
+          w <= 390, "page is %s px wide" % w)
+    c = json.loads(b.eval(CHART_JS))
+    check("browser: on a 390 px phone the phone's charts, text 10 px or "
+          "more", c["shown"] and set(c["shown"]) == {"narrow"} and
+          c["min"] >= 10, str(c))
+
+
 def main():
     page, total, shots = sys.argv[1], sys.argv[2], sys.argv[3]
+    wide = sys.argv[4] if len(sys.argv) > 4 else None
     url = "file://" + os.path.abspath(page)
     results = []
 
@@ -226,7 +319,7 @@ def main():
                      ".getAttribute('data-exact')")
         check("browser: the headline total is the report's", got == total,
               "%s, report %s" % (got, total))
-        r = json.loads(b.eval(SORT_JS))
+        r = json.loads(b.eval(SORT_JS % ("t-projects", "credits")))
         check("browser: a click sorts numbers largest first, then "
               "smallest first", r["down"] == sorted(r["down"], reverse=True)
               and r["up"] == sorted(r["up"]) and len(r["up"]) > 1,
@@ -238,6 +331,14 @@ def main():
         r = json.loads(b.eval(FILTER_JS))
         check("browser: the filter box hides other rows",
               1 <= r["shown"] < r["n"] and r["all"] == r["n"], str(r))
+        r = json.loads(b.eval(FOLD_JS))
+        check("browser: a long table shows 10 rows, the rest at a click",
+              r["n"] > 12 and r["first"] == 10 and r["open"] == r["n"] and
+              r["closed"] == 10 and r["expanded"] == "true" and
+              r["text"] == "Show the top 10", str(r))
+        check("browser: a sorted long table still shows 10 rows, and the "
+              "filter finds a folded one", r["sorted"] == 10 and
+              r["filtered"] == 1, str(r))
         os.makedirs(shots, exist_ok=True)
         w = b.screenshot(os.path.join(shots, "html-laptop.png"), 1280)
         check("browser: laptop screenshot, no sideways scroll", w <= 1280,
@@ -250,6 +351,8 @@ def main():
         bg = b.eval("getComputedStyle(document.body).backgroundColor")
         check("browser: dark mode is dark", bg in ("rgb(13, 17, 23)",),
               bg)
+        if wide is not None:
+            wide_checks(b, wide, check)
     except Exception as e:  # noqa: BLE001 - any failure is a FAIL line
         check("browser: the page could be driven", False, repr(e))
     finally:

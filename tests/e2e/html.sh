@@ -3,10 +3,14 @@
 # page (nothing loaded from elsewhere), numbers equal to `report`'s
 # (headline, the per-project table, the top jobs), names escaped in the
 # markup, the organization in the headline (names from the data, or the
-# manifest's org_id), the same bytes twice, --previous, usage errors;
-# and, unless --quick, the page in headless Chromium (browser.py): no
-# console error, no request, the total shown, sorting and filtering work,
-# and screenshots (laptop, phone, dark) saved in build/screenshots.
+# manifest's org_id), the same bytes twice, --previous (each table's
+# previous, change and change % as the two reports', the biggest movers),
+# long tables folded to their top 10 rows, usage errors; and, unless
+# --quick, the page in headless Chromium (browser.py): no console error,
+# no request, the total shown, sorting, filtering and unfolding work, no
+# table scrolls sideways at 1400 px, the charts read at 10 px or more on
+# a 390 px phone, and screenshots (laptop, phone, dark) saved in
+# build/screenshots.
 BIN=$1
 quick=${2:-}
 . "$(dirname "$0")/lib.sh"
@@ -85,11 +89,34 @@ run 0 "$BIN" html -o "$T/om.html" "$T/om" &&
     ok "headline: no ORGANIZATION_NAME, the manifest's org_id" ||
     ko "headline: no ORGANIZATION_NAME, the manifest's org_id" "$r $(cat "$T/err")"
 
-run 0 "$BIN" html --previous "$T/prev" -o "$T/pp.html" "$T/gen" &&
+run 0 "$BIN" html --previous "$T/prev" --rightsize -o "$T/pp.html" "$T/gen" &&
     contains "$T/pp.html" "vs the previous period" &&
     contains "$T/pp.html" "previous: 2026-09-01 to" &&
     ok "--previous: the change against the previous period" ||
     ko "--previous: the change against the previous period" "$(cat "$T/err")"
+# every table's previous, change and change % against the two reports
+"$BIN" report --format csv "$T/prev" >"$T/pproj.csv"
+r=$($HC change "$T/pp.html" t-projects "$T/pproj.csv" "$T/proj.csv") &&
+    ok "--previous: projects' previous, change, change % as the reports'" ||
+    ko "--previous: projects' previous, change, change % as the reports'" "$r"
+"$BIN" report --format csv --by job "$T/prev" >"$T/pjob.csv"
+r=$($HC change "$T/pp.html" t-jobs "$T/pjob.csv" "$T/job.csv" 3) &&
+    ok "--previous: top jobs' change as the reports'" ||
+    ko "--previous: top jobs' change as the reports'" "$r"
+"$BIN" report --format csv --by resource_class "$T/prev" >"$T/prc.csv"
+r=$($HC change "$T/pp.html" t-resources "$T/prc.csv" "$T/rc.csv") &&
+    ok "--previous: resource classes' change as the reports'" ||
+    ko "--previous: resource classes' change as the reports'" "$r"
+r=$($HC table "$T/pp.html" t-projects "$T/proj.csv") &&
+    ok "--previous: the projects' credits unchanged by the new columns" ||
+    ko "--previous: the projects' credits unchanged by the new columns" "$r"
+contains "$T/pp.html" 'id="h-movers"' && ! contains "$T/p.html" 'id="h-movers"' &&
+    ok "--previous: the biggest movers in the headline, only then" ||
+    ko "--previous: the biggest movers in the headline, only then"
+r=$($HC fold "$T/p.html" t-projects) && r=$($HC fold "$T/p.html" t-executors) &&
+    r=$($HC fold "$T/pp.html" t-jobs) && r=$($HC fold "$T/pp.html" t-rightsizing) &&
+    ok "long tables: the top 10 rows, the rest one click away" ||
+    ko "long tables: the top 10 rows, the rest one click away" "$r"
 run 0 "$BIN" html --waste-statuses failed -o "$T/f.html" "$T/gen" &&
     "$BIN" report --format json --status failed "$T/gen" >"$T/wf.json" &&
     r=$($HC totals "$T/f.html" "$T/r.json" "$T/wf.json") &&
@@ -106,7 +133,7 @@ if [ -z "$quick" ]; then
 		total=$(python3 -c 'import json, sys
 print(json.load(open(sys.argv[1]))["totals"]["total_credits"])' "$T/r.json")
 		python3 "$(dirname "$0")/browser.py" "$T/p.html" "$total" \
-		    "$SHOTS" >"$T/browser.log" 2>&1
+		    "$SHOTS" "$T/pp.html" >"$T/browser.log" 2>&1
 		cat "$T/browser.log"
 		pass=$((pass + $(grep -c '^PASS' "$T/browser.log")))
 		fail=$((fail + $(grep -c '^FAIL' "$T/browser.log")))

@@ -1,10 +1,21 @@
 #!/usr/bin/env python3
 """htmlcheck.py: look inside the page `circleci-usage html` writes.
 
-    htmlcheck.py self-contained FILE
+    htmlcheck.py self-contained FILE [DIR]
         nothing refers to another file or host: no src, href, action or
         url() but data: and #fragments, no <link> but the data: icon, and a
-        Content-Security-Policy that allows no request
+        Content-Security-Policy that allows no request; with DIR (a run
+        directory's page), <a href> may name a file of DIR, and every file
+        of DIR but the page itself is linked
+    htmlcheck.py change FILE ID PREV_CSV CUR_CSV [KEYS]
+        the table ID's previous, change and change % columns: each row's
+        previous credits are PREV_CSV's for its keys (0 and "new" when it
+        has none), its change is credits less previous, its change % that
+        over previous rounded half away from zero to 2 decimals; its
+        credits are CUR_CSV's
+    htmlcheck.py fold FILE ID
+        the table ID shows its first 10 body rows, the rest (class x) one
+        click away (a button naming how many), when it has more than 12
     htmlcheck.py totals FILE REPORT_JSON WASTE_JSON
         the headline's exact total credits and jobs equal the report's
         totals, and its credits on failed runs equal those of the report
@@ -23,9 +34,10 @@ Python 3 standard library only.
 
 import csv
 import json
+import os
 import re
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from html.parser import HTMLParser
 
 
@@ -71,8 +83,23 @@ def load(path):
     return p
 
 
-def check_self_contained(path):
+def linked_file(tag, name, v, files):
+    """An <a href> to a file of the run directory (files: its names)."""
+    return (files is not None and tag == "a" and name == "href" and
+            v in files)
+
+
+def check_self_contained(path, run_dir=None):
     p = load(path)
+    files = None
+    if run_dir is not None:
+        files = set(n for n in os.listdir(run_dir)
+                    if os.path.isfile(os.path.join(run_dir, n)))
+        linked = set(a.get("href") for t, a, _ in p.elements if t == "a")
+        missing = files - linked - {os.path.basename(path)}
+        if missing:
+            fail("files of the run directory not linked: %s" %
+                 ", ".join(sorted(missing)))
     csp = [a.get("content", "") for t, a, _ in p.elements
            if t == "meta" and a.get("http-equiv", "").lower() ==
            "content-security-policy"]
@@ -83,7 +110,8 @@ def check_self_contained(path):
                      "xlink:href", "formaction"):
             v = attrs.get(name)
             if v is not None and not (v.startswith("#") or
-                                      v.startswith("data:")):
+                                      v.startswith("data:") or
+                                      linked_file(tag, name, v, files)):
                 fail("<%s %s=%r> refers elsewhere" % (tag, name, v))
         if tag in ("iframe", "object", "embed", "base", "form"):
             fail("<%s> in the page" % tag)
@@ -143,23 +171,120 @@ def table_rows(p, table_id):
     return rows
 
 
-def check_table(path, table_id, csv_path, nkeys):
-    p = load(path)
-    rows = table_rows(p, table_id)
+def table_heads(p, table_id):
+    """The column heads of the table, in order."""
+    i = find(p, table_id)
+    heads = []
+    for tag, attrs, text in p.elements[i + 1:]:
+        if tag == "th":
+            heads.append(text)
+        elif tag == "tbody":
+            return heads
+    fail("table %s has no body" % table_id)
+
+
+def column(p, table_id, name):
+    heads = table_heads(p, table_id)
+    if name not in heads:
+        fail("table %s has no column %r: %r" % (table_id, name, heads))
+    return heads.index(name)
+
+
+def read_report(csv_path, nkeys):
+    """A report's CSV: {keys: total_credits}, rows in order."""
     with open(csv_path, newline="") as f:
         want = list(csv.reader(f))
     head, want = want[0], [r for r in want[1:] if r[0] != "(other)"]
     credits = head.index("total_credits")
+    return [(tuple(r[:nkeys]), Decimal(r[credits])) for r in want]
+
+
+def row_names(row, nkeys):
+    return tuple(c[0] if c[0] != "(none)" else "" for c in row[:nkeys])
+
+
+def check_table(path, table_id, csv_path, nkeys):
+    p = load(path)
+    rows = table_rows(p, table_id)
+    credits = column(p, table_id, "credits")
+    want = read_report(csv_path, nkeys)
     if len(rows) != len(want):
         fail("%d rows on the page, %d in the report" % (len(rows),
                                                         len(want)))
-    for got, w in zip(rows, want):
-        names = [c[0] if c[0] != "(none)" else "" for c in got[:nkeys]]
-        if names != w[:nkeys]:
-            fail("row %r, report %r" % (names, w[:nkeys]))
-        if Decimal(got[nkeys + 2][1]) != Decimal(w[credits]):
-            fail("%s: %s credits, report %s" % (names, got[nkeys + 2][1],
-                                                w[credits]))
+    for got, (keys, w) in zip(rows, want):
+        names = row_names(got, nkeys)
+        if names != keys:
+            fail("row %r, report %r" % (names, keys))
+        if Decimal(got[credits][1]) != w:
+            fail("%s: %s credits, report %s" % (names, got[credits][1], w))
+
+
+def pct(change, prev):
+    """100 * change / prev to 2 decimals, half away from zero."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (change * 100 / prev).quantize(Decimal("0.01"),
+                                              rounding=ROUND_HALF_UP)
+
+
+def check_change(path, table_id, prev_csv, cur_csv, nkeys):
+    p = load(path)
+    rows = table_rows(p, table_id)
+    c = {n: column(p, table_id, n) for n in ("credits", "previous",
+                                             "change", "change %")}
+    prev = dict(read_report(prev_csv, nkeys))
+    cur = dict(read_report(cur_csv, nkeys))
+    if not rows:
+        fail("table %s has no rows" % table_id)
+    for got in rows:
+        keys = row_names(got, nkeys)
+        credits = Decimal(got[c["credits"]][1])
+        before = Decimal(got[c["previous"]][1])
+        change = Decimal(got[c["change"]][1])
+        if credits != cur.get(keys):
+            fail("%s: %s credits, report %s" % (keys, credits,
+                                                 cur.get(keys)))
+        if before != prev.get(keys, Decimal(0)):
+            fail("%s: previous %s, the previous report %s" % (
+                keys, before, prev.get(keys)))
+        if change != credits - before:
+            fail("%s: change %s, not %s" % (keys, change, credits - before))
+        shown = got[c["change %"]][0]
+        if keys not in prev:
+            if shown != "new":
+                fail("%s: not in the previous period, but %r" % (keys,
+                                                                 shown))
+        elif before != 0:
+            want = pct(change, before)
+            text = ("+" if want > 0 else "") + "{:,}".format(want) + "%"
+            if shown != text:
+                fail("%s: change %% %r, not %r" % (keys, shown, text))
+
+
+def check_fold(path, table_id):
+    p = load(path)
+    i = find(p, table_id)
+    rows = []
+    for tag, attrs, text in p.elements[i + 1:]:
+        if tag in ("tfoot", "table"):
+            break
+        if tag == "tr":
+            rows.append("x" in attrs.get("class", "").split())
+    body = rows[1:]     # the head's row first
+    folded = len(body) > 12
+    if folded != ("data-fold" in p.elements[i][1]):
+        fail("%d rows: data-fold %r" % (len(body),
+                                        p.elements[i][1].get("data-fold")))
+    want = [folded and k >= 10 for k in range(len(body))]
+    if body != want:
+        fail("%d rows, folded %r" % (len(body), body))
+    buttons = [(a, t) for tag, a, t in p.elements
+               if tag == "button" and a.get("data-for") == table_id]
+    if folded and (len(buttons) != 1 or buttons[0][1] !=
+                   "Show all {:,} rows".format(len(body))):
+        fail("button %r" % buttons)
+    if not folded and buttons:
+        fail("a button for %d rows" % len(body))
 
 
 def check_text(path, text):
@@ -177,8 +302,13 @@ def check_idtext(path, el_id, text):
 
 def main():
     a = sys.argv[1:]
-    if len(a) == 2 and a[0] == "self-contained":
-        check_self_contained(a[1])
+    if len(a) in (2, 3) and a[0] == "self-contained":
+        check_self_contained(*a[1:])
+    elif len(a) in (5, 6) and a[0] == "change":
+        check_change(a[1], a[2], a[3], a[4], int(a[5]) if len(a) == 6
+                     else 1)
+    elif len(a) == 3 and a[0] == "fold":
+        check_fold(a[1], a[2])
     elif len(a) == 4 and a[0] == "totals":
         check_totals(a[1], a[2], a[3])
     elif len(a) in (4, 5) and a[0] == "table":
