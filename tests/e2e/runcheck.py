@@ -9,7 +9,9 @@ Against the test double serving two weeks of generated usage:
     exactly the files written;
   * every by-KEY file equals what `report` writes for the same export
     (failures.csv what `failures` writes), and
-    run.json's totals (and the previous period's) equal report's;
+    run.json's totals (and the previous period's) equal report's; the
+    page links every other file of the directory by its relative name
+    (and nothing else), and has change columns;
   * the previous period has the same length and ends where the current one
     starts; change_pct is exact;
   * `--from DIR` exports nothing; `--token-file -` feeds both exports;
@@ -184,6 +186,15 @@ def main():
         page = open(os.path.join(R, "index.html"), encoding="utf-8").read()
         if "ightsiz" not in page:
             errors.append("the page has no rightsizing section")
+        # the page links every file beside it, by relative names only
+        hc = subprocess.run([sys.executable, os.path.join(HERE,
+                             "htmlcheck.py"), "self-contained",
+                             os.path.join(R, "index.html"), R],
+                            capture_output=True, text=True, timeout=60)
+        if hc.returncode != 0:
+            errors.append("the page's links: %s" % hc.stdout.strip())
+        if has_compare and ">change %</th>" not in page:
+            errors.append("the page has no change columns")
         if run is not None:
             for side, path in (("totals", "export"),
                                ("previous", "previous")):

@@ -93,7 +93,7 @@ fixture_release(struct fixture *fx)
 	report_opts_release(&fx->o);
 }
 
-static const struct chart_opts no_opts = { 0, NULL, NULL };
+static const struct chart_opts no_opts = { .top = 0 };
 
 /* ---- numbers ---- */
 
@@ -281,7 +281,7 @@ test_bars_metric_title_org(void **state)
 {
 	struct fixture fx;
 	struct chart c;
-	struct chart_opts co = { 0, NULL, "acme\tlabs and <B>" };
+	struct chart_opts co = { .org = "acme\tlabs and <B>" };
 
 	(void)state;
 	fixture_init(&fx, "project,resource_class");
@@ -342,7 +342,7 @@ test_stacked_sums(void **state)
 {
 	struct fixture fx;
 	struct chart c;
-	struct chart_opts co = { 1, NULL, NULL };
+	struct chart_opts co = { .top = 1 };
 
 	(void)state;
 	fixture_init(&fx, "project,day");
@@ -394,7 +394,7 @@ test_stacked_weeks_months_and_cap(void **state)
 {
 	struct fixture fx;
 	struct chart c;
-	struct chart_opts co = { 50, NULL, NULL };
+	struct chart_opts co = { .top = 50 };
 	char name[16];
 	size_t i;
 
@@ -431,6 +431,79 @@ test_stacked_weeks_months_and_cap(void **state)
 	assert_string_equal(c.series[0], "api");
 	assert_dec_equal(c.period_totals[1], unit_dec("12"));	/* jobs */
 	assert_string_equal(c.unit, "jobs");
+	chart_release(&c);
+	fixture_release(&fx);
+}
+
+/* ms since the epoch of a day's 00:00:00 (UTC), plus `ms`. */
+static int64_t
+day_ms(const char *day, int64_t ms)
+{
+	int32_t d;
+
+	if (date_parse(day, strlen(day), &d) < 0)
+		fail_msg("date_parse(%s)", day);
+	return (int64_t)d * 86400000 + ms;
+}
+
+/*
+ * A period the data do not wholly cover is marked " *", and the time
+ * axis says what the mark means; a wholly covered one is not; no span, no
+ * mark.
+ */
+static void
+test_stacked_partial_periods(void **state)
+{
+	struct fixture fx;
+	struct chart c;
+	struct chart_opts co = { .have_span = 1 };
+
+	(void)state;
+	/* Wednesday 2026-11-04 to Tuesday 2026-11-24, in ISO weeks */
+	co.span_start = day_ms("2026-11-04", 0);
+	co.span_end = day_ms("2026-11-24", 86400000 - 1);
+	fixture_init(&fx, "week,project");
+	add_group(&fx, "2026-W45", "api", "1");
+	add_group(&fx, "2026-W46", "api", "2");
+	add_group(&fx, "2026-W48", "api", "3");
+	fixture_view(&fx, VM_CREDITS + CR_TOTAL, 0);
+	chart_build(&c, &fx.v, &co, 1200, 700);
+	assert_int_equal(c.nperiods, 4);
+	assert_string_equal(c.periods[0], "2026-W45 *");
+	assert_string_equal(c.periods[1], "2026-W46");
+	assert_string_equal(c.periods[2], "2026-W47");
+	assert_string_equal(c.periods[3], "2026-W48 *");
+	assert_int_equal(c.npartial, 2);
+	assert_non_null(strstr(c.time_axis, "* partial week"));
+	chart_release(&c);
+	chart_build(&c, &fx.v, &no_opts, 1200, 700);
+	assert_int_equal(c.npartial, 0);
+	assert_string_equal(c.periods[0], "2026-W45");
+	assert_null(strstr(c.time_axis, "partial"));
+	chart_release(&c);
+	fixture_release(&fx);
+
+	/* months: November whole, December to the 4th at noon */
+	co.span_start = day_ms("2026-11-01", 0);
+	co.span_end = day_ms("2026-12-04", 43200000);
+	fixture_init(&fx, "month");
+	add_group(&fx, "2026-11", NULL, "1");
+	add_group(&fx, "2026-12", NULL, "1");
+	fixture_view(&fx, VM_CREDITS + CR_TOTAL, 0);
+	chart_build(&c, &fx.v, &co, 1200, 700);
+	assert_string_equal(c.periods[0], "2026-11");
+	assert_string_equal(c.periods[1], "2026-12 *");
+	chart_release(&c);
+	fixture_release(&fx);
+
+	/* days: the last one ends at noon (an export clamped to now) */
+	fixture_init(&fx, "day");
+	add_group(&fx, "2026-12-03", NULL, "1");
+	add_group(&fx, "2026-12-04", NULL, "1");
+	fixture_view(&fx, VM_CREDITS + CR_TOTAL, 0);
+	chart_build(&c, &fx.v, &co, 1200, 700);
+	assert_string_equal(c.periods[0], "2026-12-03");
+	assert_string_equal(c.periods[1], "2026-12-04 *");
 	chart_release(&c);
 	fixture_release(&fx);
 }
@@ -534,6 +607,76 @@ test_layout_bars(void **state)
 	fixture_release(&fx);
 }
 
+/*
+ * The top of the tallest bar (a "seg" or "bar" group's rectangle) and
+ * the reach of the value axis (the farthest grid line), as y for a
+ * stacked chart, x for bars.
+ */
+static void
+tallest_and_axis(const struct chart_draw *d, int vertical, double *bar,
+    double *axis)
+{
+	const char *cls = NULL;
+	size_t i;
+
+	*bar = vertical ? 1e9 : 0;
+	*axis = vertical ? 1e9 : 0;
+	for (i = 0; i < d->n; i++) {
+		const struct chart_shape *s = &d->s[i];
+
+		if (s->kind == CS_GROUP)
+			cls = s->cls;
+		else if (s->kind == CS_RECT && cls != NULL &&
+		    (strcmp(cls, "seg") == 0 || strcmp(cls, "bar") == 0))
+			*bar = vertical ? fmin(*bar, s->y) : fmax(*bar,
+			    s->x + s->w);
+		else if (s->kind == CS_LINE && s->rgb != 0 && (vertical ?
+		    s->h == 0 : s->w == 0))
+			*axis = vertical ? fmin(*axis, s->y) : fmax(*axis,
+			    s->x);
+	}
+}
+
+/*
+ * The value axis reaches past the tallest bar, even when that bar's value
+ * is a round number the ticks would stop at (100 here).
+ */
+static void
+test_layout_headroom(void **state)
+{
+	struct fixture fx;
+	struct chart c;
+	struct chart_draw d;
+	double bar, axis;
+
+	(void)state;
+	fixture_init(&fx, "day,project");
+	add_group(&fx, "2026-11-02", "api", "60");
+	add_group(&fx, "2026-11-02", "web", "40");
+	add_group(&fx, "2026-11-03", "api", "10");
+	fixture_view(&fx, VM_CREDITS + CR_TOTAL, 0);
+	chart_build(&c, &fx.v, &no_opts, 1200, 700);
+	chart_layout(&d, &c, 1200, 700, &fixed);
+	tallest_and_axis(&d, 1, &bar, &axis);
+	assert_true(bar < 1e9 && axis < 1e9);
+	assert_true(bar - axis >= 10);	/* y grows downwards */
+	chart_draw_release(&d);
+	chart_release(&c);
+	fixture_release(&fx);
+
+	fixture_init(&fx, "project");
+	add_group(&fx, "api", NULL, "100");
+	add_group(&fx, "web", NULL, "20");
+	fixture_view(&fx, VM_CREDITS + CR_TOTAL, 0);
+	chart_build(&c, &fx.v, &no_opts, 1200, 700);
+	chart_layout(&d, &c, 1200, 700, &fixed);
+	tallest_and_axis(&d, 0, &bar, &axis);
+	assert_true(bar > 0 && axis - bar >= 10);
+	chart_draw_release(&d);
+	chart_release(&c);
+	fixture_release(&fx);
+}
+
 static void
 test_layout_stacked_thins_labels(void **state)
 {
@@ -616,7 +759,7 @@ test_svg_escapes_names(void **state)
 	struct fixture fx;
 	struct chart c;
 	struct chart_draw d;
-	struct chart_opts co = { 0, "<script>&", NULL };
+	struct chart_opts co = { .title = "<script>&" };
 	char *svg;
 	size_t len;
 
@@ -709,6 +852,8 @@ main(void)
 		cmocka_unit_test(test_bars_fold_to_fit),
 		cmocka_unit_test(test_stacked_sums),
 		cmocka_unit_test(test_stacked_weeks_months_and_cap),
+		cmocka_unit_test(test_stacked_partial_periods),
+		cmocka_unit_test(test_layout_headroom),
 		cmocka_unit_test(test_layout_bars),
 		cmocka_unit_test(test_layout_stacked_thins_labels),
 		cmocka_unit_test(test_layout_empty),
