@@ -141,9 +141,15 @@ users_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
+	char *p;
+
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* one line: jansson quotes the text near its error */
+	for (p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 
