@@ -379,9 +379,28 @@ api_path_ok(const char *path)
 	return *path == '\0';
 }
 
+void
+api_set_deadline(struct api *a, double deadline)
+{
+	a->deadline = deadline;
+}
+
+double
+api_deadline(const struct api *a)
+{
+	return a->deadline;
+}
+
 int
 api_call(struct api *a, const char *method, const char *path,
     const char *body, const char *what, json_t **out)
+{
+	return api_call_flags(a, method, path, body, what, 0, out);
+}
+
+int
+api_call_flags(struct api *a, const char *method, const char *path,
+    const char *body, const char *what, unsigned flags, json_t **out)
 {
 	char *url, *shown;
 	unsigned attempt = 0, garbage = 0, limited = 0;
@@ -529,7 +548,10 @@ api_call(struct api *a, const char *method, const char *path,
 		} else {
 			msg = answer_message(&b);
 			free(b.p);
-			if (status == 401) {
+			if (status == 404 && (flags & API_QUIET_404)) {
+				/* the caller's "no such thing", not an error */
+				ret = API_NOT_FOUND;
+			} else if (status == 401) {
 				error("%s: the API refused the token (401: %s); "
 				    "use a personal API token (User Settings > "
 				    "Personal API Tokens; tokens made before "

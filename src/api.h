@@ -36,6 +36,24 @@ int api_call(struct api *a, const char *method, const char *path,
     const char *body, const char *what, json_t **out);
 
 /*
+ * api_call() with flags: API_QUIET_404 makes a 404 answer return
+ * API_NOT_FOUND without printing anything (a user who is gone is an
+ * answer, not an error); every other answer is as api_call()'s.
+ */
+#define API_QUIET_404 0x1
+#define API_NOT_FOUND (-2)
+int api_call_flags(struct api *a, const char *method, const char *path,
+    const char *body, const char *what, unsigned flags, json_t **out);
+
+/*
+ * The deadline (api_clock() seconds) past which no call waits or retries:
+ * api_new()'s, until changed.  A caller that makes optional calls (user
+ * names) gives them a shorter one, then puts the old one back.
+ */
+void api_set_deadline(struct api *a, double deadline);
+double api_deadline(const struct api *a);
+
+/*
  * Is the API's host loopback?  Only then may its download URLs be plain
  * http (to a loopback host): an https API handing out http URLs is
  * refused (net.h).

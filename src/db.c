@@ -31,6 +31,7 @@
 #include "strtab.h"
 #include "timekey.h"
 #include "usage.h"
+#include "users.h"
 #include "teams.h"
 #include "util.h"
 
@@ -111,6 +112,9 @@ static const char db_schema[] =
 "CREATE UNIQUE INDEX IF NOT EXISTS daily_key ON daily(day, project,"
 " workflow, job, status, resource_class, executor, os, org,"
 " trigger_source);\n"
+/* user names (users.h): added later, so an older database lacks it */
+"CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, login TEXT,"
+" name TEXT, fetched_at TEXT);\n"
 "CREATE VIEW IF NOT EXISTS job_runs_named AS SELECT r.job_id,"
 " date(r.day * 86400, 'unixepoch') AS day,"
 " p.value AS project, w.value AS workflow, j.value AS job,"
@@ -378,6 +382,17 @@ db_internal(const struct db_object *o)
 	return 0;
 }
 
+/*
+ * May an object of the schema be missing from a database that is read?
+ * The users table (and its index) came after the first databases: a
+ * reader treats it as empty, ingest creates it.
+ */
+static int
+db_optional(const struct db_object *o)
+{
+	return o->tbl != NULL && strcmp(o->tbl, "users") == 0;
+}
+
 /* A name from the file, fit to quote in a message (cut, printable). */
 static void
 db_quote_name(const char *name, char *buf, size_t size)
@@ -467,7 +482,7 @@ db_verify(struct db *db, int allow_missing)
 			    db->path);
 			goto out;
 		}
-		if (!seen[j]) {
+		if (!seen[j] && !db_optional(&want[j])) {
 			error("database '%s' has no %s '%s': not a whole "
 			    "circleci-usage history database", db->path,
 			    want[j].type, want[j].name);
@@ -1857,6 +1872,121 @@ db_report_path(const char *path, const struct report_opts *o,
 	agg_release(&res->groups);
 	ret = db_report(db, o, res);
 	db_close(db);
+	return ret;
+}
+
+/* ---- user names ---- */
+
+int
+db_users_store(struct db *db, const struct users *u)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (u->n == 0)
+		return 0;
+	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (db_prepare(db, "INSERT OR REPLACE INTO users(id, login, name, "
+	    "fetched_at) VALUES(?, ?, ?, ?)", &st) < 0)
+		goto fail;
+	for (i = 0; i < u->n; i++) {
+		const struct user *e = &u->v[i];
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+		if (e->login != NULL)
+			sqlite3_bind_text(st, 2, e->login, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		if (e->name != NULL)
+			sqlite3_bind_text(st, 3, e->name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		if (e->fetched_at != NULL)
+			sqlite3_bind_text(st, 4, e->fetched_at, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_error(db, "cannot store the user names");
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	return db_exec(db, "COMMIT");
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Column i of a users row: NULL, or text within max bytes, printable. */
+static int
+db_users_text(sqlite3_stmt *st, int i, size_t max, int nullable,
+    const char **out)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	size_t len = (size_t)sqlite3_column_bytes(st, i);
+
+	*out = NULL;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return nullable ? 0 : -1;
+	if (sqlite3_column_type(st, i) != SQLITE_TEXT || t == NULL ||
+	    len == 0 || len > max || strlen(t) != len ||
+	    str_has_control(t, len))
+		return -1;
+	*out = t;
+	return 0;
+}
+
+int
+db_users_load(struct db *db, struct users *u)
+{
+	sqlite3_stmt *st = NULL;
+	struct users t;
+	int64_t row = 0;
+	int rc, ret = -1;
+
+	users_init(&t);
+	if (db_prepare(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "type = 'table' AND name = 'users'", &st) < 0)
+		return -1;
+	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	if (!rc)
+		return 0;	/* a database from before user names */
+	if (db_prepare(db, "SELECT id, login, name, fetched_at FROM users "
+	    "ORDER BY id LIMIT ?", &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)USERS_MAX + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id, *login, *name, *at;
+
+		if (++row > USERS_MAX ||
+		    db_users_text(st, 0, USERS_MAX_ID, 0, &id) < 0 ||
+		    db_users_text(st, 1, USERS_MAX_LOGIN, 1, &login) < 0 ||
+		    db_users_text(st, 2, USERS_MAX_NAME, 1, &name) < 0 ||
+		    db_users_text(st, 3, USERS_MAX_TIME, 1, &at) < 0) {
+			warning("database '%s': table users, row %lld: "
+			    "expected an ID, a login, a name and a time as "
+			    "text within their limits; user names not shown",
+			    db->path, (long long)row);
+			goto out;
+		}
+		users_set(&t, id, login, name, at);
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(db, "cannot read the user names");
+		goto out;
+	}
+	for (row = 0; (size_t)row < t.n; row++)
+		users_set(u, t.v[row].id, t.v[row].login, t.v[row].name,
+		    t.v[row].fetched_at);
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	users_release(&t);
 	return ret;
 }
 

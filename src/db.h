@@ -19,6 +19,7 @@
 #include "report.h"
 
 struct db;
+struct users;
 
 /*
  * The default database: $XDG_DATA_HOME/circleci-usage/usage.db, else
@@ -113,6 +114,21 @@ struct db_info {
 };
 
 int db_info(struct db *db, struct db_info *info);
+
+/*
+ * Store every user of u (users.h) in the users table, replacing those of
+ * the same ID, in one transaction.  Needs a database opened to write
+ * (db_open(path, 1, ...), which creates the table in an older one).
+ * Returns 0, or -1 after the error.
+ */
+int db_users_store(struct db *db, const struct users *u);
+
+/*
+ * Add the users table's names to u.  A database from before user names
+ * has none: 0, u unchanged.  A row that is not what db_users_store()
+ * writes leaves u unchanged after a warning and returns -1.
+ */
+int db_users_load(struct db *db, struct users *u);
 
 /*
  * Delete the job runs (and roll-up rows) dated before `before`, in one

@@ -1152,6 +1152,12 @@ export_requests(const struct export *e, unsigned *creates, unsigned *polls)
 	return e->api != NULL ? api_requests(e->api) : 0;
 }
 
+struct api *
+export_api(struct export *e)
+{
+	return e->api;
+}
+
 void
 export_free(struct export *e)
 {

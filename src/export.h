@@ -39,6 +39,8 @@ struct export_request {
 	int parallel;		/* downloads at once */
 	unsigned long long max_part;	/* bytes: a larger part is refused */
 	int force;		/* start over, even if DIR holds an export */
+	int names;		/* --names: cache the users' login names
+				 * (users.h) once the export is complete */
 	int quiet, verbose;
 	struct statusline *status;	/* the caller's, initialised; not
 					 * NULL */
@@ -101,6 +103,9 @@ char *export_manifest_text(const struct export *e);
 /* Requests made to the API; job creations and polls among them. */
 unsigned export_requests(const struct export *e, unsigned *creates,
     unsigned *polls);
+
+/* The export's API client (borrowed), or NULL before export_open(). */
+struct api *export_api(struct export *e);
 
 /*
  * Release the lock, the API client (and the token's redaction) and the

@@ -29,6 +29,7 @@ void
 inputs_release(struct inputs *in)
 {
 	strv_free(in->paths, in->n);
+	strv_free(in->dirs, in->ndirs);
 	free(in->ranges);
 	free(in->org_id);
 	memset(in, 0, sizeof(*in));
@@ -105,6 +106,8 @@ inputs_add_manifest(struct inputs *in, const char *dir, const char *mpath)
 		return -1;
 	if (manifest_check_strings(root, mpath) < 0)
 		goto out;
+	in->dirs = xreallocarray(in->dirs, in->ndirs + 1, sizeof(*in->dirs));
+	in->dirs[in->ndirs++] = xstrdup(dir);
 	windows = json_object_get(root, "windows");
 	if (!json_is_array(windows)) {
 		error("'%s': expected an array \"windows\"", mpath);

@@ -35,6 +35,10 @@ struct inputs {
 	struct inputs_range *ranges;	/* one per path */
 	size_t n, cap;
 	char *org_id;	/* the first manifest's org_id, or NULL */
+	/* the export directories (with a manifest.json) read, in order;
+	 * their users.json is the cache of user names (users.h) */
+	char **dirs;
+	size_t ndirs;
 };
 
 void inputs_init(struct inputs *in);

@@ -20,6 +20,7 @@
 #include "export.h"
 #include "range.h"
 #include "statusline.h"
+#include "users.h"
 #include "util.h"
 
 const struct cmdopt_cmd export_cmd = {
@@ -45,6 +46,10 @@ const struct cmdopt_cmd export_cmd = {
 		CMDOPT(CO_POLL_INTERVAL), CMDOPT(CO_TIMEOUT),
 		CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
 		CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE), CMDOPT(CO_JSON),
+		CMDOPT_HELP(CO_NAMES, "then look up the login names of the "
+		    "export's PIPELINE_TRIGGER_USER_IDs (GET /user/{id}, at most "
+		    "4 a second) into DIR/users.json, asking only for those not "
+		    "there yet, so that --by user shows names"),
 		CMDOPT_END
 	},
 };
@@ -138,6 +143,7 @@ export_parse(struct export_request *req, const char ***shared,
 	if (co.output != NULL)
 		req->dir = co.output;
 	req->last = co.last;
+	req->names = co.names;
 	cmdopt_release(&co);
 	return ret;
 }
@@ -180,6 +186,10 @@ export_exec(struct export_request *req, const char *token_file, int json)
 		ret = export_wait(e);
 	if (!ret)
 		ret = export_finish(e);
+	if (!ret && req->names) {
+		statusline_clear(&status);
+		ret = users_export_dir(req->dir, export_api(e), req->quiet);
+	}
 	if (!ret && json) {
 		text = export_manifest_text(e);
 		puts(text);

@@ -31,7 +31,7 @@ const struct cmdopt_cmd failures_cmd = {
 		CMDOPT_HELP(CO_BY, "group by these keys, as report's (default "
 		    "job: project, workflow and job); e.g. project, or "
 		    "job_name: a job across projects"),
-		CMDOPT(CO_TEAMS),
+		CMDOPT(CO_TEAMS), CMDOPT(CO_NAMES),
 		CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values "
 		    "of wasted runs (default " FAILURES_WASTE "; any case)"),
 		CMDOPT_FILTERS,

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "inputs.h"
 #include "progress.h"
+#include "users.h"
 #include "util.h"
 
 const struct cmdopt_cmd ingest_cmd = {
@@ -62,6 +63,34 @@ ingest_progress(void *ctx, const struct db_progress *p)
 	}
 }
 
+/*
+ * The user names cached in the export directories ingested (users.json,
+ * users.h) into the database's users table; a bad cache is ignored with
+ * a warning.  An exit code.
+ */
+static int
+ingest_names(struct db *db, const struct inputs *in)
+{
+	struct users u;
+	char err[256];
+	size_t i;
+	int ret = 0;
+
+	users_init(&u);
+	for (i = 0; i < in->ndirs; i++) {
+		char *path = xasprintf("%s/%s", in->dirs[i], USERS_FILE);
+
+		if (users_load(&u, path, err, sizeof(err)) < 0)
+			warning("'%s': %s; its user names not stored", path,
+			    err);
+		free(path);
+	}
+	if (db_users_store(db, &u) < 0)
+		ret = EXIT_FAILURE_OTHER;
+	users_release(&u);
+	return ret;
+}
+
 int
 cmd_ingest(int argc, char **argv)
 {
@@ -100,6 +129,8 @@ cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "%s: ingest: nothing stored\n", PROGRAM_NAME);
 		goto out;
 	}
+	if ((ret = ingest_names(db, &co.in)) != 0)
+		goto out;
 	/* under run, whose live line may show on the same terminal */
 	progress_hold();
 	printf("%llu job run%s read from %llu file%s: %llu new, %llu already "

@@ -29,7 +29,8 @@ const struct cmdopt_cmd report_cmd = {
 "below it, or the files its manifest.json lists), or - for stdin.\n",
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Grouping and filters:"),
-		CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT_FILTERS,
+		CMDOPT(CO_BY), CMDOPT(CO_TEAMS), CMDOPT(CO_NAMES),
+		CMDOPT_FILTERS,
 		CMDOPT_HEADING("Output:"),
 		CMDOPT(CO_SORT), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
 		CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "

@@ -273,6 +273,9 @@ cmdopt_shared(struct cmdopt *co, const char *cmd, enum cmdopt_id id,
 	case CO_DB:
 		co->db = val->str;
 		return 0;
+	case CO_NAMES:
+		co->names = 1;
+		return 0;
 	case CO_TEAMS:
 		co->teams_path = val->str;
 		return 0;
@@ -492,8 +495,12 @@ cmdopt_inputs(struct cmdopt *co, int argc, char **argv, struct inputs *in)
 int
 cmdopt_read(const struct cmdopt *co, struct report_result *res)
 {
-	return co->db != NULL ? db_report_path(co->db, co->ro, res) :
+	int ret = co->db != NULL ? db_report_path(co->db, co->ro, res) :
 	    report_run(co->ro, &co->in, res);
+
+	if (ret == 0)
+		cmdopt_names(co, res);
+	return ret;
 }
 
 void

@@ -55,7 +55,7 @@ enum cmdopt_id {
 	CO_MAX_PART_SIZE, CO_FORCE, CO_VERBOSE, CO_JSON, CO_FROM,
 	CO_COMPARE, CO_PREVIOUS_FROM, CO_EXPORT_DIR, CO_PREVIOUS,
 	CO_RIGHTSIZE, CO_ALERT, CO_ONLY_ON_ALERT, CO_FAIL_ON_ALERT,
-	CO_DRY_RUN, CO_WEBHOOK_FILE, CO_LIST_BY, CO_LINK,
+	CO_DRY_RUN, CO_WEBHOOK_FILE, CO_LIST_BY, CO_LINK, CO_NAMES,
 	CO_COUNT
 };
 
@@ -169,6 +169,7 @@ struct cmdopt {
 	struct report_opts o;	/* the engine's options, when ro is not the
 				 * caller's: ro is &o */
 	struct inputs in;	/* a reader's PATHs (cmdopt_inputs) */
+	int names;		/* --names */
 	int status;		/* the exit code when cmdopt_next() stops */
 	/* the parser's */
 	struct option *longopts;
@@ -206,6 +207,15 @@ int cmdopt_inputs(struct cmdopt *co, int argc, char **argv,
  * released) either way.  Returns 0, or an exit code after the error.
  */
 int cmdopt_read(const struct cmdopt *co, struct report_result *res);
+
+/*
+ * With a `user` key in co->ro: show res's user IDs as login names
+ * (users.h), from the cache beside the inputs (export directories'
+ * users.json, or the --db database's users table); with --names and a
+ * token, the missing ones asked of the API and cached.  Problems are
+ * warnings: the IDs stay.  cmdopt_read() calls it.
+ */
+void cmdopt_names(const struct cmdopt *co, struct report_result *res);
 
 /* Where and how a table goes: -o, --format, --top and --csv-safe. */
 void cmdopt_grid_out(const struct cmdopt *co, struct grid_out *dst);

@@ -196,6 +196,11 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "a link at the foot of the message, e.g. to the page (default "
 	    "inside CircleCI: the job, $CIRCLE_BUILD_URL, whose Artifacts "
 	    "tab has the run's files)", NULL, 0, 0 },
+	[CO_NAMES] = { "names", 0, NULL, CO_K_FLAG, NULL,
+	    "show login names for --by user: those cached in the export "
+	    "directory's users.json (or the database) are always shown; "
+	    "with a token (CIRCLECI_API_TOKEN), ask the API for the others "
+	    "and cache them", NULL, 0, 0 },
 	[CO_WEBHOOK_FILE] = { "webhook-file", 0, "PATH", CO_K_TEXT, NULL,
 	    "read the webhook URL from PATH (- for stdin)", NULL, 0, 0 },
 };

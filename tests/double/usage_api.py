@@ -10,6 +10,7 @@ SERVERS (threaded, HTTP/1.1 keep-alive, accept backlog 128)
   API        http://127.0.0.1:PORT      (--port, default 0 = ephemeral)
     POST /api/v2/organizations/{org}/usage_export_job
     GET  /api/v2/organizations/{org}/usage_export_job/{id}
+    GET  /api/v2/user/{id}   a user: {"id", "login", "name"} (USERS below)
     GET  /_double/state      inspection, no auth (shape below)
     POST /_double/fault      arm a fault at run time, body {"fault":"NAME[=N]"}
   Download   http://127.0.0.2:PORT2     (--download-port, default 0)
@@ -55,6 +56,16 @@ OPTIONS
   --echo-form FORM        how the echo-* faults spell the token (ECHO
                           FORMS below; default raw)
   --echo-pad N            filler bytes before the echoed token (default 0)
+
+USERS (GET /api/v2/user/{id}, auth as the other API routes)
+  A UUID's user follows from it (user_of(), so tests compute the truth):
+  h = sha256("user:" + id lowered); h[:2] as a number divisible by 8 ->
+  404 {"message": "User not found."} (a deleted or unregistered user);
+  else {"id": id, "login": "dev-" + h[2:8], "name": "Dev " + h[2:6]
+  upper}.  --users FILE overrides: a JSON object {id: {"login", "name"}
+  or null (404)}.  Not a UUID -> 404 too.  Rate-limited per token by
+  --user-limit (default off); faults user-429 and user-500.  Counted in
+  /_double/state: "user_requests" and "user_ids" (id -> requests).
 
 ECHO FORMS (--echo-form, for the echo-* faults; default raw)
   raw, upper, lower        as is, or case changed
@@ -334,7 +345,7 @@ COUNT_FAULTS = ("create-429", "poll-429", "create-500", "poll-500",
                 "dl-drop", "dl-stall", "dl-wrong-length", "dl-trickle",
                 "dl-endless", "dl-huge-length", "dotdot-urls",
                 "echo-400", "echo-401", "echo-429", "echo-500", "echo-body",
-                "echo-reason", "echo-state")
+                "echo-reason", "echo-state", "user-429", "user-500")
 ECHO_FORMS = ("raw", "upper", "lower", "url", "url-lower", "url-mixed",
               "url-twice", "form", "json-u", "json-U", "json-slash", "html",
               "mixed")
@@ -409,6 +420,8 @@ CSV_TS_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})"
                        r"(?::(\d{2})(?:\.(\d+))?)?)?"
                        r"(Z|[+-]\d{2}:?\d{2})?\Z", re.ASCII)
 CREATE_RE = re.compile(r"/api/v2/organizations/([^/]+)/usage_export_job\Z")
+USER_RE = re.compile(r"/api/v2/user/([^/]+)\Z")
+MSG_NO_USER = "User not found."
 GET_RE = re.compile(r"/api/v2/organizations/([^/]+)/usage_export_job/"
                     r"([^/]+)\Z")
 DL_RE = re.compile(r"/exports/([^/]+)/(redirected/)?"
@@ -681,6 +694,19 @@ class Dataset:
 
 # ---------------------------------------------------------------- state
 
+def user_of(uid, overrides=None):
+    """The user the double answers for uid: (login, name), or None (404)."""
+    if not UUID_RE.match(uid):
+        return None
+    if overrides is not None and uid.lower() in overrides:
+        u = overrides[uid.lower()]
+        return None if u is None else (u.get("login"), u.get("name"))
+    h = hashlib.sha256(("user:" + uid.lower()).encode()).hexdigest()
+    if int(h[:2], 16) % 8 == 0:
+        return None
+    return "dev-" + h[2:8], "Dev " + h[2:6].upper()
+
+
 class RateLimiter:
     def __init__(self, spec):
         self.off = spec is None
@@ -726,6 +752,14 @@ class Double:
         self.window_creates = collections.Counter()
         self.creates = self.polls = self.downloads = self.api_requests = 0
         self.download_auth_seen = self.download_token_seen = False
+        self.user_requests = 0
+        self.user_ids = collections.Counter()
+        self.user_times = []
+        self.users = None
+        if a.users:
+            with open(a.users, encoding="utf-8") as f:
+                self.users = {k.lower(): v for k, v in json.load(f).items()}
+        self.user_rl = RateLimiter(a.user_limit)
         self.create_rl = RateLimiter(a.create_limit)
         self.poll_rl = RateLimiter(a.poll_limit)
         self.faults_left = {}
@@ -888,6 +922,9 @@ class Double:
                 "download_auth_seen": self.download_auth_seen,
                 "download_token_seen": self.download_token_seen,
                 "api_requests": self.api_requests,
+                "user_requests": self.user_requests,
+                "user_ids": dict(self.user_ids),
+                "user_times": list(self.user_times),
                 "faults_fired": dict(self.faults_fired),
                 "faults_left": {k: ("always" if v == math.inf else v)
                                 for k, v in self.faults_left.items()},
@@ -1144,6 +1181,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(path, body)
         with d.lock:
             d.api_requests += 1
+        mu = USER_RE.match(path)
+        if mu:
+            return self.user(u, unquote(mu.group(1)))
         mc, mg = CREATE_RE.match(path), GET_RE.match(path)
         if not mc and not mg:
             return self.error(404, MSG_NOT_FOUND)
@@ -1169,6 +1209,34 @@ class Handler(BaseHTTPRequestHandler):
         if mc:
             return self.create(org, body)
         return self.poll(org, unquote(mg.group(2)))
+
+    def user(self, u, uid):
+        """GET /api/v2/user/{id}: counted, authenticated, maybe faulted."""
+        d = self.server.double
+        if self.command != "GET":
+            return self.error(405, MSG_METHOD, [("Allow", "GET")])
+        with d.lock:
+            d.user_requests += 1
+            d.user_ids[uid] += 1
+            d.user_times.append(time.monotonic())
+        if any(k.lower() == "circle-token"
+               for k, _ in parse_qsl(u.query, keep_blank_values=True)):
+            return self.error(401, MSG_QUERY_TOKEN)
+        if not self.authorised():
+            return self.error(401, MSG_BAD_TOKEN)
+        if d.fire("user-429"):
+            return self.injected_429("user-429", d.user_rl)
+        if d.fire("user-500"):
+            self._faults.append("user-500")
+            return self.error(500, MSG_500)
+        if self.limited(d.user_rl, "token", "user") is None:
+            return
+        found = user_of(uid, d.users)
+        if found is None:
+            return self.error(404, MSG_NO_USER)
+        login, name = found
+        return self.send_json(200, {"id": uid, "login": login,
+                                    "name": name})
 
     def authorised(self):
         tok = self.server.double.token
@@ -1628,6 +1696,9 @@ def parse_args(argv):
                     default=(10, 3600.0), metavar="N/SECONDS")
     ap.add_argument("--poll-limit", type=parse_limit, default=(10, 60.0),
                     metavar="N/SECONDS")
+    ap.add_argument("--user-limit", type=parse_limit, default=None,
+                    metavar="N/SECONDS")
+    ap.add_argument("--users", metavar="FILE")
     ap.add_argument("--retry-after", type=float, default=1, metavar="SEC")
     ap.add_argument("--strict-download-auth", action="store_true")
     ap.add_argument("--echo-form", choices=ECHO_FORMS, default="raw")

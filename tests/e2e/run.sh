@@ -127,6 +127,7 @@ suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 suite cli.sh sh "$dir/cli.sh" "$BIN"
 suite options.py python3 "$dir/options.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
+suite names.py python3 "$dir/names.py" --bin "$BIN" $quick
 if [ -z "$quick" ]; then
 	suite selfcheck.py python3 "$dir/../gen/selfcheck.py"
 fi
