@@ -95,7 +95,7 @@ echo "demo: the test double of the Usage API listens at $api"
 # what the weekly CircleCI job runs (.circleci/config.yml), with the org and
 # the API given explicitly instead of CIRCLE_ORGANIZATION_ID
 run "$bin" run --org "$org" --api-url "$api" --token-file "$dir/token" \
-    --last 7d --compare --poll-interval 1 -o "$dir/report"
+    --last 7d --compare --names --poll-interval 1 -o "$dir/report"
 
 run cat "$dir/report/summary.md"
 run "$bin" report --format table --by resource_class "$dir/report"

@@ -27,7 +27,8 @@
 static const char *const page_sets[] = {
 	"job,resource_class,executor,status",
 	"project,day",
-	"team,project"		/* with --teams only: the last set */
+	"user",			/* with login names only (page.h) */
+	"team,project"		/* with --teams only */
 };
 
 void
@@ -39,6 +40,7 @@ page_init(struct page *pg)
 	inputs_init(&pg->in);
 	inputs_init(&pg->pin);
 	rates_init(&pg->rates);
+	users_init(&pg->users);
 	pg->top = 20;
 	pg->shared = CB_PROPORTIONAL;
 	dec_parse("0.0006", 6, &pg->price);
@@ -57,6 +59,7 @@ page_release(struct page *pg)
 		report_result_release(&pg->pres);
 	strv_free(pg->waste, pg->nwaste);
 	free(pg->org);
+	users_release(&pg->users);
 	inputs_release(&pg->pin);
 	inputs_release(&pg->in);
 	report_opts_release(&pg->po);
@@ -77,14 +80,65 @@ page_add_previous(struct page *pg, const char *arg)
 	return inputs_add(&pg->pin, arg) < 0 ? EXIT_BAD_INPUT : 0;
 }
 
+/*
+ * The login names cached beside the inputs of both periods, or in the
+ * database; a bad cache is warned of and left out.
+ */
+static void
+page_load_users(struct page *pg)
+{
+	const struct inputs *in[] = { &pg->in, &pg->pin };
+	char err[256];
+	size_t i, k;
+
+	if (pg->db != NULL) {
+		char *path = strcmp(pg->db, "-") == 0 ? db_default_path() :
+		    xstrdup(pg->db);
+		struct db *db = path != NULL ? db_open(path, 0, NULL) : NULL;
+
+		if (db != NULL)
+			db_users_load(db, &pg->users);
+		db_close(db);
+		free(path);
+		return;
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < in[k]->ndirs; i++) {
+			char *path = xasprintf("%s/%s", in[k]->dirs[i],
+			    USERS_FILE);
+
+			if (users_load(&pg->users, path, err, sizeof(err)) < 0)
+				warning("'%s': %s; ignoring it", path, err);
+			free(path);
+		}
+}
+
+/* The page's grouping sets: the user set with names, the team's with teams. */
+static void
+page_parse_sets(const struct page *pg, struct report_opts *o)
+{
+	const char *sets[sizeof(page_sets) / sizeof(page_sets[0])];
+	size_t n = 0;
+
+	sets[n++] = page_sets[0];
+	sets[n++] = page_sets[1];
+	if (pg->want_users)
+		sets[n++] = page_sets[2];
+	if (pg->teams != NULL)
+		sets[n++] = page_sets[3];
+	o->teams = pg->teams;
+	report_parse_sets(o, sets, n);
+}
+
 int
 page_prepare(struct page *pg)
 {
 	char err[512];
 
-	pg->o.teams = pg->teams;
-	report_parse_sets(&pg->o, page_sets, sizeof(page_sets) /
-	    sizeof(page_sets[0]) - (pg->teams == NULL));
+	page_load_users(pg);
+	pg->want_users = pg->users.n > 0;
+	users_finish(&pg->users);
+	page_parse_sets(pg, &pg->o);
 	pg->o.want_orgs = 1;
 	if (pg->want_rs) {
 		/* the same pass: histograms beside the page's first grouping */
@@ -99,9 +153,7 @@ page_prepare(struct page *pg)
 		}
 	}
 	/* the previous period grouped as this one: each table's change */
-	pg->po.teams = pg->teams;
-	report_parse_sets(&pg->po, page_sets, sizeof(page_sets) /
-	    sizeof(page_sets[0]) - (pg->teams == NULL));
+	page_parse_sets(pg, &pg->po);
 	return 0;
 }
 
@@ -340,7 +392,7 @@ out:
 /* The roll-ups of the sections, from the one pass. */
 enum page_part_id {
 	PP_PROJECT, PP_PROJECT_TOP, PP_DAY, PP_RC, PP_RC_TOP, PP_EXECUTOR,
-	PP_WORKFLOW, PP_JOB, PP_WASTE, PP_COUNT
+	PP_WORKFLOW, PP_JOB, PP_WASTE, PP_USER, PP_COUNT
 };
 
 /* Each one's keys and rows (0: all; -1: the page's top). */
@@ -358,6 +410,7 @@ static const struct {
 	[PP_WORKFLOW] = { "workflow", -1, 0 },
 	[PP_JOB] = { "job", -1, 0 },
 	[PP_WASTE] = { "job", -1, 1 },
+	[PP_USER] = { "user", -1, 0 },	/* with want_users only */
 };
 
 struct page_parts {
@@ -387,7 +440,8 @@ page_parts_of(struct page *pg, struct page_part *part,
 
 	waste.ctx = pg;
 	for (i = 0; i < PP_COUNT; i++)
-		if (page_part_make(&part[i], so, res, page_part_specs[i].by,
+		if ((i != PP_USER || pg->want_users) &&
+		    page_part_make(&part[i], so, res, page_part_specs[i].by,
 		    page_part_specs[i].waste ? &waste : NULL,
 		    page_part_specs[i].top < 0 ? pg->top :
 		    (size_t)page_part_specs[i].top, pg->price) < 0)
@@ -563,6 +617,15 @@ page_breakdowns(FILE *f, const struct page *pg, const struct page_parts *pp,
 	html_view_table(f, &pp->part[PP_JOB].v, page_prev(pp, PP_JOB),
 	    "t-jobs", 1);
 	fputs("</section>\n", f);
+	if (!pp->part[PP_USER].built)
+		return;
+	fputs("<section id=\"users\">\n<h2>Top users</h2>\n<p class=\"note\">"
+	    "Who triggered the pipelines (PIPELINE_TRIGGER_USER_ID): by "
+	    "login where <code>export --names</code> found one, else by "
+	    "ID.</p>\n", f);
+	html_view_table(f, &pp->part[PP_USER].v, page_prev(pp, PP_USER),
+	    "t-users", 1);
+	fputs("</section>\n", f);
 }
 
 /* The cost of failing jobs, and with --rightsize the rightsizing. */
@@ -647,6 +710,8 @@ page_read_previous(struct page *pg)
 	flt.ctx = pg;
 	ret = report_run(&pg->po, &pg->pin, &pg->pres);
 	pg->have_pres = 1;
+	if (ret == 0 && pg->want_users)
+		users_rename(&pg->users, &pg->po, &pg->pres);
 	if (ret == 0 && view_check(&pg->pres, pg->price) < 0)
 		ret = EXIT_BAD_INPUT;
 	else if (ret == 0) {
@@ -684,6 +749,8 @@ page_read(struct page *pg)
 	pg->have_res = 1;
 	if (ret != 0)
 		return ret;
+	if (pg->want_users)	/* summed by ID; shown by name */
+		users_rename(&pg->users, &pg->o, &pg->res);
 	/* costs and shares within 10^20 (view.h), before a byte is written */
 	if (view_check(&pg->res, pg->price) < 0)
 		return EXIT_BAD_INPUT;

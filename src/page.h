@@ -18,6 +18,7 @@
 #include "report.h"
 #include "rightsize.h"
 #include "teams.h"
+#include "users.h"
 
 /* What the headline compares: now, and the previous period. */
 struct page_head {
@@ -58,6 +59,14 @@ struct page {
 	int have_prev;		/* a previous period was added */
 	const struct page_link *links;	/* borrowed; the files beside */
 	size_t nlinks;
+
+	/*
+	 * The login names cached beside the inputs (users.json, from
+	 * `export --names`) or in the database: with any, the page has a
+	 * section per user (page_prepare()), whose IDs read as names.
+	 */
+	struct users users;
+	int want_users;
 
 	/* made by page_read() */
 	struct report_result res;

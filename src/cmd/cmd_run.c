@@ -53,6 +53,9 @@ const struct cmdopt_cmd run_cmd = {
 		CMDOPT(CO_API_URL), CMDOPT(CO_TOKEN_FILE),
 		CMDOPT(CO_POLL_INTERVAL), CMDOPT(CO_TIMEOUT),
 		CMDOPT(CO_PARALLEL), CMDOPT(CO_MAX_PART_SIZE), CMDOPT(CO_FORCE),
+		CMDOPT_HELP(CO_NAMES, "then look up the login names of the "
+		    "users who triggered pipelines (as export --names), so "
+		    "that the page shows them"),
 		CMDOPT_HEADING("Options:"),
 		CMDOPT_ARG(CO_OUTPUT, "the artifacts directory (default "
 		    "usage-report)", "DIR"),
@@ -342,6 +345,8 @@ run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 	o->cfg.price_text = co->price_text;
 	o->cfg.price = co->price;
 	o->cfg.ingest = co->db != NULL;
+	if (co->names)	/* the option layer keeps it; export needs it */
+		argv_add(&o->export_args, "--names");
 	o->last = co->last;
 	o->db = co->db;
 	if (o->cfg.from != NULL && (o->start || o->end || o->last))

@@ -195,6 +195,33 @@ def run(c, a, tmp):
             errors.append("two rows share a key")
         S.check("report --by project,user keeps one row per ID", errors)
 
+        # the page: a section per user, by name, as report's top 20
+        page = os.path.join(tmp, "page.html")
+        top = os.path.join(tmp, "top-users.csv")
+        r = subprocess.run([c.bin, "html", "-o", page, out],
+                           capture_output=True, env=c.env(), timeout=300)
+        outputs += [r.stdout, r.stderr]
+        errors = []
+        if r.returncode != 0:
+            errors.append("html: exit %d: %s" % (r.returncode,
+                                                 r.stderr[-300:]))
+        else:
+            with open(top, "wb") as f:
+                f.write(subprocess.run(
+                    [c.bin, "report", "--by", "user", "--top", "20",
+                     "--format", "csv", out], capture_output=True,
+                    env=c.env(), timeout=300).stdout)
+            hc = subprocess.run([sys.executable, os.path.join(
+                HERE, "htmlcheck.py"), "table", page, "t-users", top],
+                capture_output=True, text=True, timeout=60)
+            if hc.returncode != 0:
+                errors.append("t-users: " + hc.stdout.strip())
+            text = open(page, encoding="utf-8").read()
+            if not any(n in text for n in shown.values()):
+                errors.append("no login on the page")
+        S.check("html: the top users by login, as report --by user's",
+                errors)
+
         # a re-run asks for nothing; a cache with two removed asks for two
         before = d.state()["user_requests"]
         r = c.export(d, out, ["--start", start, "--end", end, "--names"])
@@ -237,6 +264,13 @@ def run(c, a, tmp):
         if b"no API token" not in r.stderr or r.stderr.count(b"\n") != 1:
             errors.append("not one warning: %r" % r.stderr[-200:])
         S.check("no token: IDs as before, no request, one warning", errors)
+        r = subprocess.run([c.bin, "html", "-o", os.path.join(tmp, "bare.html"),
+                            bare], capture_output=True, env=env, timeout=300)
+        outputs += [r.stdout, r.stderr]
+        S.check("html without names: no section per user", [] if
+                r.returncode == 0 and 'id="t-users"' not in open(
+                    os.path.join(tmp, "bare.html"), encoding="utf-8").read()
+                else ["exit %d, or a users table" % r.returncode])
 
         # a reader with --names and a token fills the bare export's cache
         r = report(c, bare, names=True, env=c.env(
