@@ -222,6 +222,24 @@ def run(c, a, tmp):
         S.check("html: the top users by login, as report --by user's",
                 errors)
 
+        # run --names: export's look-ups, then the page by login
+        R = os.path.join(tmp, "R")
+        r = subprocess.run([c.bin, "run", "--org", ORG, "--api-url",
+                            d.api_url, "--start", start, "--end", end,
+                            "--names", "--poll-interval", "0.05", "-o", R],
+                           capture_output=True, env=c.env(), timeout=300)
+        outputs += [r.stdout, r.stderr]
+        errors = []
+        if r.returncode != 0:
+            errors.append("exit %d: %s" % (r.returncode, r.stderr[-300:]))
+        elif not os.path.exists(os.path.join(R, "export", "users.json")):
+            errors.append("no export/users.json")
+        elif 'id="t-users"' not in open(os.path.join(R, "index.html"),
+                                         encoding="utf-8").read():
+            errors.append("the page has no users section")
+        S.check("run --names: the export's names cached, the page by login",
+                errors)
+
         # a re-run asks for nothing; a cache with two removed asks for two
         before = d.state()["user_requests"]
         r = c.export(d, out, ["--start", start, "--end", end, "--names"])
