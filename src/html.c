@@ -1,8 +1,9 @@
 /*
  * html.c: the HTML page's document, tables and charts.  The CSS adapts to
- * phones (tables scroll sideways, cards wrap), dark mode and print; the
- * script only sorts and filters tables.  A Content-Security-Policy forbids
- * any request, so the page cannot reach another file or host.
+ * phones (tables scroll sideways inside their box, cards wrap, each chart
+ * drawn a second time at a phone's width), dark mode and print; the script
+ * only sorts, filters and unfolds tables.  A Content-Security-Policy
+ * forbids any request, so the page cannot reach another file or host.
  */
 #include "html.h"
 

@@ -1,9 +1,11 @@
 /*
  * page.h: the workflow of `html`, the one self-contained page: the
  * exports (or history) read once, grouped by every key the page needs,
- * rolled up for each section (headline, projects, teams and chargeback,
- * days, resource classes and executors, workflows, jobs, failing jobs,
- * rightsizing, data quality) and written with html.h's pieces.  It
+ * rolled up for each section (headline and biggest movers, projects,
+ * teams and chargeback, days, resource classes and executors, workflows,
+ * jobs, users, failing jobs, rightsizing, data quality, the files beside)
+ * and written with html.h's pieces; with a previous period, read the same
+ * way, each table's change.  It
  * prints nothing but its errors (util.h); the page goes to a FILE.
  */
 #ifndef CU_PAGE_H
