@@ -577,10 +577,7 @@ period_days(enum key_kind kind, int64_t ord, int32_t *first, int32_t *last)
 	}
 }
 
-/*
- * Mark the periods (ordinals from `first`) the span does not wholly
- * cover: " *" after their text.
- */
+/* Mark the periods (ordinals from `first`) the span does not wholly cover. */
 static void
 mark_partial(struct chart *c, enum key_kind kind, int64_t first,
     const struct chart_opts *opts)
@@ -593,10 +590,7 @@ mark_partial(struct chart *c, enum key_kind kind, int64_t first,
 		period_days(kind, first + (int64_t)i, &d0, &d1);
 		if (opts->span_start > d0 * day_ms ||
 		    opts->span_end < (d1 + 1) * day_ms - 1) {
-			char *t = xasprintf("%s *", c->periods[i]);
-
-			free(c->periods[i]);
-			c->periods[i] = t;
+			c->partial[i] = 1;
 			c->npartial++;
 		}
 	}
@@ -705,6 +699,7 @@ build_stacked(struct chart *c, const struct view *v, int t, size_t top,
 			c->periods[i] = period_text(kind, first + (int64_t)i);
 		for (i = 0; i < n; i++)
 			ix[i]->pidx = (size_t)(ord[ix[i]->pidx] - first);
+		c->partial = xcalloc(c->nperiods, 1);
 		mark_partial(c, kind, first, opts);
 	} else {
 		c->nperiods = nper;
@@ -819,6 +814,7 @@ chart_release(struct chart *c)
 	free(c->bars);
 	strv_free(c->series, c->nseries);
 	strv_free(c->periods, c->nperiods);
+	free(c->partial);
 	free(c->cells);
 	free(c->period_totals);
 	memset(c, 0, sizeof(*c));
@@ -1065,6 +1061,13 @@ series_color(const struct chart *c, size_t i)
 	return chart_palette[i % CHART_MAX_SERIES];
 }
 
+/* `mark` for a partial period i, else "". */
+static const char *
+period_mark(const struct chart *c, size_t i, const char *mark)
+{
+	return c->partial != NULL && c->partial[i] ? mark : "";
+}
+
 static void
 layout_stacked(struct chart_draw *d, const struct chart *c,
     const struct frame *f, const struct chart_measure *m)
@@ -1082,7 +1085,10 @@ layout_stacked(struct chart_draw *d, const struct chart *c,
 	lw = fmin(lw, 0.22 * W);
 	lx = W - f->pad - sw - 6 * s - lw;
 	for (i = 0; i < c->nperiods; i++) {
-		pw = fmax(pw, text_width(m, c->periods[i], f->tick_size, 0));
+		/* a partial period's label has " *" more (about "00") */
+		pw = fmax(pw, text_width(m, c->periods[i], f->tick_size, 0) +
+		    (c->partial != NULL && c->partial[i] ?
+		    text_width(m, " *", f->tick_size, 0) : 0));
 		maxv = fmax(maxv, chart_dec_double(c->period_totals[i]));
 	}
 	right = lx - fmax(16 * s, pw / 2 + 6 * s);
@@ -1125,8 +1131,8 @@ layout_stacked(struct chart_draw *d, const struct chart *c,
 		char *val = value_with_unit(c, c->period_totals[i]);
 
 		draw_group(d, "period", xstrdup(c->periods[i]),
-		    dec_text(c->period_totals[i]), xasprintf("%s: %s",
-		    c->periods[i], val));
+		    dec_text(c->period_totals[i]), xasprintf("%s%s: %s",
+		    c->periods[i], period_mark(c, i, " (partial)"), val));
 		free(val);
 		for (j = 0; j < c->nseries; j++) {
 			dec_t v = c->cells[i * c->nseries + j];
@@ -1154,8 +1160,9 @@ layout_stacked(struct chart_draw *d, const struct chart *c,
 		every = 1;
 	for (i = 0; i < c->nperiods; i += every)
 		draw_text(d, left + ((double)i + 0.5) * slot,
-		    f->bottom + 6 * s + f->tick_size, xstrdup(c->periods[i]),
-		    f->tick_size, 0, CA_MIDDLE, COLOR_MUTED);
+		    f->bottom + 6 * s + f->tick_size, xasprintf("%s%s",
+		    c->periods[i], period_mark(c, i, " *")), f->tick_size, 0,
+		    CA_MIDDLE, COLOR_MUTED);
 	draw_text(d, (left + right) / 2, H - f->pad, xstrdup(c->time_axis),
 	    f->axis_size, 0, CA_MIDDLE, COLOR_TEXT);
 

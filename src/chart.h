@@ -63,9 +63,11 @@ struct chart {
 	char **series;
 	size_t nseries;
 	int series_other;	/* the last series is (other) */
-	char **periods;		/* a partial one ends in " *" */
+	char **periods;
 	size_t nperiods;
-	size_t npartial;	/* periods marked partial */
+	/* partial[p]: the data cover period p only in part (marked "*") */
+	unsigned char *partial;
+	size_t npartial;
 	dec_t *cells;
 	dec_t *period_totals;
 };

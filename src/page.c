@@ -82,9 +82,11 @@ page_add_previous(struct page *pg, const char *arg)
 
 /*
  * The login names cached beside the inputs of both periods, or in the
- * database; a bad cache is warned of and left out.
+ * database; a bad cache is warned of and left out.  Returns 0, or the
+ * exit code after an error: the database does not open (then the page
+ * would not read it either).
  */
-static void
+static int
 page_load_users(struct page *pg)
 {
 	const struct inputs *in[] = { &pg->in, &pg->pin };
@@ -94,13 +96,16 @@ page_load_users(struct page *pg)
 	if (pg->db != NULL) {
 		char *path = strcmp(pg->db, "-") == 0 ? db_default_path() :
 		    xstrdup(pg->db);
-		struct db *db = path != NULL ? db_open(path, 0, NULL) : NULL;
+		/* no default path: db_default_path() said why */
+		int code = path == NULL ? EXIT_USAGE : EXIT_BAD_INPUT;
+		struct db *db = path != NULL ? db_open(path, 0, &code) : NULL;
 
-		if (db != NULL)
-			db_users_load(db, &pg->users);
-		db_close(db);
 		free(path);
-		return;
+		if (db == NULL)
+			return code;
+		db_users_load(db, &pg->users);
+		db_close(db);
+		return 0;
 	}
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < in[k]->ndirs; i++) {
@@ -111,6 +116,7 @@ page_load_users(struct page *pg)
 				warning("'%s': %s; ignoring it", path, err);
 			free(path);
 		}
+	return 0;
 }
 
 /* The page's grouping sets: the user set with names, the team's with teams. */
@@ -134,8 +140,10 @@ int
 page_prepare(struct page *pg)
 {
 	char err[512];
+	int ret;
 
-	page_load_users(pg);
+	if ((ret = page_load_users(pg)) != 0)
+		return ret;
 	pg->want_users = pg->users.n > 0;
 	users_finish(&pg->users);
 	page_parse_sets(pg, &pg->o);

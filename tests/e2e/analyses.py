@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 from decimal import Decimal, ROUND_HALF_UP
+from html import unescape as html_unescape
 
 import scratch  # keeps files and outputs for run.sh's secrets scan
 from tally import Suite  # noqa: E402
@@ -236,23 +237,47 @@ def failures_checks(suite, binary, T, quick):
     run(binary, "html", "-o", page, gen)
     with open(page, encoding="utf-8") as f:
         html = f.read()
-    m = re.search(r'<table id="t-failing".*?<tbody>(.*?)</tbody>', html,
-                  re.S)
+    rows = page_table(html, "t-failing")
     errors = []
-    if not m:
+    if rows is None:
         errors.append("no t-failing table")
     else:
-        trs = re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S)
         shown = [r for r in doc["rows"] if r["wasted_runs"] > 0]
-        if not trs:
+        if not rows:
             errors.append("empty table")
-        for tr, d in zip(trs, shown):
-            v = re.findall(r'data-v="([^"]*)"', tr)
-            if (int(v[0]), int(v[1]), Decimal(v[3]), Decimal(v[4])) != (
+        if len(rows) != min(20, len(shown)):
+            errors.append("%d rows, failures %d" % (len(rows), len(shown)))
+        for row, d in zip(rows, shown):
+            v = {k: c[1] for k, c in row.items()}
+            if (int(v["failed runs"]), int(v["runs"]),
+                    Decimal(v["credits on failed runs"]),
+                    Decimal(v["cost (USD)"])) != (
                     d["wasted_runs"], d["runs"], d["wasted_credits"],
                     d["wasted_usd"]):
                 errors.append("row %s differs: %s" % (d["job"], v))
     suite.check("html's failing jobs table equals failures", errors)
+
+
+def page_table(html, table_id):
+    """The body rows of a page's table, each {head: (text, data-v)}; None
+    without the table.  Folded rows (class x) count: they are the page's."""
+    m = re.search(r'<table id="%s"[^>]*>(.*?)</table>' % re.escape(table_id),
+                  html, re.S)
+    if not m:
+        return None
+    heads = [re.sub(r"<[^>]+>", "", h) for h in
+             re.findall(r"<th[^>]*>(.*?)</th>", m.group(1), re.S)]
+    body = re.search(r"<tbody>(.*?)</tbody>", m.group(1), re.S).group(1)
+    rows = []
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = re.findall(r'<td([^>]*)>(.*?)</td>', tr, re.S)
+        row = {}
+        for h, (attrs, text) in zip(heads, cells):
+            dv = re.search(r'data-v="([^"]*)"', attrs)
+            row[h] = (html_unescape(re.sub(r"<[^>]+>", "", text)),
+                      dv.group(1) if dv else None)
+        rows.append(row)
+    return rows
 
 
 def rightsize_checks(suite, binary, T, quick):
@@ -385,30 +410,28 @@ def rightsize_checks(suite, binary, T, quick):
     run(binary, "html", "--rightsize", "-o", page, gen)
     with open(page, encoding="utf-8") as f:
         html = f.read()
-    m = re.search(r'<table id="t-rightsizing".*?<tbody>(.*?)</tbody>', html,
-                  re.S)
+    rows = page_table(html, "t-rightsizing")
     errors = []
-    if not m:
+    if rows is None:
         errors.append("no t-rightsizing table")
     else:
-        trs = re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S)
-        if len(trs) != min(20, len(doc["rows"])):
-            errors.append("%d rows" % len(trs))
-        for tr, d in zip(trs, doc["rows"]):
-            cells = [re.sub(r"<[^>]+>", "", c) for c in
-                     re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        if len(rows) != min(20, len(doc["rows"])):
+            errors.append("%d rows" % len(rows))
+        for row, d in zip(rows, doc["rows"]):
+            t = {k: c[0] for k, c in row.items()}
+            keys = ("project", "workflow", "job", "resource class",
+                    "executor", "verdict", "suggested class", "why n/a")
             want = [d["project"], d["workflow"], d["job"],
-                    d["resource_class"], d["executor"]]
-            if cells[:5] != want or cells[10] != d["verdict"] or \
-                    cells[11] != d["suggested_class"]:
-                errors.append("row %s: %s" % (d["job"], cells))
-            sv = re.findall(r'data-v="([^"]*)"', tr)
+                    d["resource_class"], d["executor"], d["verdict"],
+                    d["suggested_class"], d["reason"]]
+            if [t.get(k) for k in keys] != want:
+                errors.append("row %s: %s" % (d["job"], t))
+            sv = (row["credits saved / 30 days"][1],
+                  row["USD saved / 30 days"][1])
             if d["monthly_savings_credits"] is not None and \
-                    (Decimal(sv[-2]), Decimal(sv[-1])) != \
+                    (Decimal(sv[0]), Decimal(sv[1])) != \
                     (d["monthly_savings_credits"], d["monthly_savings_usd"]):
-                errors.append("savings %s: %s" % (d["job"], sv[-2:]))
-            if cells[14] != d["reason"]:
-                errors.append("reason %s: %r" % (d["job"], cells[14]))
+                errors.append("savings %s: %s" % (d["job"], sv))
     run(binary, "html", "-o", page, gen)
     with open(page, encoding="utf-8") as f:
         if "t-rightsizing" in f.read():
