@@ -278,12 +278,13 @@ html_failures_table(FILE *f, const struct failures *fl, size_t top,
 {
 	static const char *const heads[] = {
 		"project", "workflow", "job", "failed runs", "runs",
-		"failure rate", "credits on failed runs", "cost (USD)"
+		"failure rate", "credits on failed runs", "cost (USD)",
+		"retried runs", "credits on retried runs"
 	};
-	static const int numeric[] = { 0, 0, 0, 1, 1, 1, 1, 1 };
+	static const int numeric[] = { 0, 0, 0, 1, 1, 1, 1, 1, 1, 1 };
 	size_t i, shown_rows = 0;
 
-	html_table_begin(f, id, heads, numeric, 8);
+	html_table_begin(f, id, heads, numeric, 10);
 	for (i = 0; i < fl->n && (top == 0 || shown_rows < top); i++) {
 		const struct failures_row *r = &fl->rows[i];
 
@@ -297,6 +298,13 @@ html_failures_table(FILE *f, const struct failures *fl, size_t top,
 		html_dec_cell(f, r->failure_rate_pct, 2, "%");
 		html_dec_cell(f, r->wasted_credits, 2, "");
 		html_dec_cell(f, r->wasted_usd, 2, "");
+		if (fl->have_retry) {
+			html_count_cell(f, r->retried_runs);
+			html_dec_cell(f, r->retry_credits, 2, "");
+		} else {
+			/* from history: unknown (failures.h) */
+			fputs("<td class=\"n\"></td><td class=\"n\"></td>", f);
+		}
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);

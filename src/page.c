@@ -83,6 +83,8 @@ page_prepare(struct page *pg)
 	report_parse_sets(&pg->o, page_sets, sizeof(page_sets) /
 	    sizeof(page_sets[0]) - (pg->teams == NULL));
 	pg->o.want_orgs = 1;
+	/* the failing jobs' retry cost, as `failures` has it */
+	failures_want_retry(&pg->o, pg->waste, pg->nwaste);
 	if (pg->want_rs) {
 		/* the same pass: histograms beside the page's first grouping */
 		if (rightsize_enable(&pg->o) < 0)

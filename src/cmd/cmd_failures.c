@@ -81,6 +81,8 @@ cmd_failures(int argc, char **argv)
 		ret = cmdopt_hint("failures");
 		goto out;
 	}
+	/* the retry cost: from exports only (failures.h) */
+	failures_want_retry(&co.o, waste, nwaste);
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
