@@ -907,17 +907,17 @@ retry_of_row(struct worker *w, const struct file_plan *p,
 			    &len);
 		h = retry_key_add(h, v, len);
 	}
-	f = csv_field_opt(rec, p->idx_started);
-	order = f == NULL ? RETRY_NONE : retry_order_time(csv_field_value(f,
-	    &w->scratch, &len), len);
-	if (order == RETRY_NONE && (f = csv_field_opt(rec, p->idx_queued)) !=
-	    NULL)
-		order = retry_order_time(csv_field_value(f, &w->scratch, &len),
-		    len);
-	if (order == RETRY_NONE && (f = csv_field_opt(rec, p->idx_runnum)) !=
-	    NULL)
-		order = retry_order_number(csv_field_value(f, &w->scratch,
-		    &len), len);
+	/* JOB_RUN_STARTED_AT, else JOB_RUN_QUEUED_AT, else the number */
+	order = RETRY_NONE;
+	for (i = 0; i < 3 && order == RETRY_NONE; i++) {
+		f = csv_field_opt(rec, i == 0 ? p->idx_started : i == 1 ?
+		    p->idx_queued : p->idx_runnum);
+		if (f == NULL)
+			continue;
+		v = csv_field_value(f, &w->scratch, &len);
+		order = i < 2 ? retry_order_time(v, len) :
+		    retry_order_number(v, len);
+	}
 	if (order == RETRY_NONE)
 		return;
 	pd->retry = kind;
