@@ -1358,14 +1358,14 @@ worker_release(struct worker *w)
 }
 
 /*
- * The wasted runs of one worker that a success of `ok` (every worker's)
- * retried, summed into res->retry under their group's key in res->groups
+ * The wasted runs of one worker that a success of ok[0..nok) (each
+ * worker's) retried, summed into res->retry under their group's key in res->groups
  * (map: the worker's group index -> res's).  Exact sums: the result does
  * not depend on which worker holds which row.
  */
 static void
 retry_resolve(struct report_result *res, const struct retry *ok,
-    const struct retry *wr, const uint32_t *map)
+    size_t nok, const struct retry *wr, const uint32_t *map)
 {
 	struct metrics m;
 	size_t i;
@@ -1378,7 +1378,8 @@ retry_resolve(struct report_result *res, const struct retry *ok,
 		struct agg_group *d;
 
 		/* a full table (reported by the caller) maps elsewhere */
-		if (map[e->group] >= res->groups.n || !retry_is_retried(ok, e))
+		if (map[e->group] >= res->groups.n ||
+		    !retry_is_retried(ok, nok, e))
 			continue;
 		g = &res->groups.groups[map[e->group]];
 		d = agg_get(&res->retry, g->key, g->keylen, g->hash);
@@ -1473,7 +1474,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 {
 	struct shared sh;
 	struct worker *workers;
-	struct retry ok;
+	struct retry *ok;
 	size_t nworkers, i, j, shown = 0;
 	uint64_t total_problems = 0;
 	struct metrics bound;
@@ -1601,10 +1602,11 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	for (i = 0; i < nworkers && !ret; i++)
 		ret = report_full(workers[i].sets, report_nsets(o),
 		    workers[i].names, o->nkeys);
-	/* every worker's latest successes, then each one's wasted runs */
-	retry_init(&ok);
+	/* every worker's latest successes, kept apart, then each one's
+	 * wasted runs resolved against all of them */
+	ok = xcalloc(nworkers, sizeof(*ok));
 	for (i = 0; o->want_retry && i < nworkers; i++)
-		retry_merge_successes(&ok, &workers[i].retry);
+		retry_merge_successes(&ok[i], &workers[i].retry);
 	for (i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
 		uint32_t *map = NULL;
@@ -1624,7 +1626,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			    b->value, b->count);
 		}
 		if (!unbounded)
-			retry_resolve(res, &ok, &w->retry, map);
+			retry_resolve(res, ok, nworkers, &w->retry, map);
 		free(map);
 		worker_release(w);
 	}
@@ -1633,7 +1635,9 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	for (i = 0; !unbounded && i < res->groups.n; i++)
 		metrics_add_bounded(&res->totals, &res->groups.groups[i].m);
 	res->have_retry = o->want_retry;
-	retry_release(&ok);
+	for (i = 0; i < nworkers; i++)
+		retry_release(&ok[i]);
+	free(ok);
 	free(workers);
 	free(sh.files);
 	dedup_free(sh.dedup);

@@ -99,27 +99,38 @@ retry_release(struct retry *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The slot of key: its own, or the empty one where it would go. */
+/*
+ * The slot of key: its own, or the empty one where it would go.  Linear
+ * probing from the key's place in [0, nslots) (its high bits scaled, so
+ * that the size need not be a power of 2: see retry_grow).
+ */
 static struct retry_slot *
 retry_find(const struct retry *r, uint64_t key)
 {
-	size_t mask = r->nslots - 1, i = (size_t)(key ^ key >> 29) & mask;
+	__extension__ unsigned __int128 x = (unsigned __int128)key *
+	    r->nslots;
+	size_t i = (size_t)(x >> 64);
 
 	while (r->slots[i].key != 0 && r->slots[i].key != key)
-		i = (i + 1) & mask;
+		if (++i == r->nslots)
+			i = 0;
 	return &r->slots[i];
 }
 
-/* Room for one more key: the table is at most 3/4 full. */
+/*
+ * Room for one more key: the table is at most 4/5 full, and grows by
+ * half, so that it is 53 to 80 % full (a power of 2 would leave it as
+ * little as 40 % full: this table is the retry cost's largest part).
+ */
 static void
 retry_grow(struct retry *r)
 {
 	struct retry_slot *old = r->slots;
 	size_t n = r->nslots, i;
 
-	if (r->nslots != 0 && (r->nok + 1) * 4 <= r->nslots * 3)
+	if (r->nslots != 0 && (r->nok + 1) * 5 <= r->nslots * 4)
 		return;
-	r->nslots = n ? n * 2 : 1024;
+	r->nslots = n ? n + n / 2 : 1024;
 	r->slots = xcalloc(r->nslots, sizeof(*r->slots));
 	for (i = 0; i < n; i++)
 		if (old[i].key != 0)
@@ -154,7 +165,8 @@ retry_note_waste(struct retry *r, uint64_t key, int64_t order,
 	if (key == 0 || order == RETRY_NONE)
 		return;
 	if (r->nwaste == r->capwaste) {
-		r->capwaste = r->capwaste ? r->capwaste * 2 : 256;
+		r->capwaste = r->capwaste ? r->capwaste + r->capwaste / 2 :
+		    256;
 		r->waste = xreallocarray(r->waste, r->capwaste,
 		    sizeof(*r->waste));
 	}
@@ -207,9 +219,16 @@ retry_latest(const struct retry *r, uint64_t key)
 }
 
 int
-retry_is_retried(const struct retry *r, const struct retry_waste *w)
+retry_is_retried(const struct retry *ok, size_t n,
+    const struct retry_waste *w)
 {
-	int64_t latest = retry_latest(r, w->key);
+	size_t i;
 
-	return latest != RETRY_NONE && latest > w->order;
+	for (i = 0; i < n; i++) {
+		int64_t latest = retry_latest(&ok[i], w->key);
+
+		if (latest != RETRY_NONE && latest > w->order)
+			return 1;
+	}
+	return 0;
 }

@@ -17,10 +17,10 @@
  * started in the same millisecond does not retry it.
  *
  * Memory: 16 bytes per distinct key with a success (a hash table key ->
- * latest success) and 40 bytes per wasted run; nothing per other run.
- * The answer is resolved at the end, once every worker's successes are
- * merged (by maximum, so in any order), and does not depend on the order
- * of the rows, the files or the threads.  Two keys whose 64-bit hashes
+ * latest success, 53 to 80 % full) and 40 bytes per wasted run; nothing
+ * per other run.  The answer is resolved at the end, against every
+ * worker's successes (a maximum, so in any order), and does not depend on
+ * the order of the rows, the files or the threads.  Two keys whose 64-bit hashes
  * collide are taken as one (about one chance in 10^8 with 10^6 keys).
  */
 #ifndef CU_RETRY_H
@@ -109,8 +109,13 @@ void retry_merge_successes(struct retry *dst, struct retry *src);
 /* The latest success on key in r, or RETRY_NONE. */
 int64_t retry_latest(const struct retry *r, uint64_t key);
 
-/* Is the wasted run w retried by a success of r? */
-int retry_is_retried(const struct retry *r, const struct retry_waste *w);
+/*
+ * Is the wasted run w retried by a success of any of ok[0..n)?  The
+ * scanner keeps each worker's table apart rather than merge them
+ * (retry_merge_successes), which would hold both sizes at once.
+ */
+int retry_is_retried(const struct retry *ok, size_t n,
+    const struct retry_waste *w);
 
 /* The credits of w. */
 dec_t retry_waste_credits(const struct retry_waste *w);

@@ -54,7 +54,7 @@ static uint64_t
 resolve(const struct row *rows, size_t n, const size_t *perm, size_t nw,
     const size_t *merge, dec_t *credits)
 {
-	struct retry w[4], ok;
+	struct retry w[4], apart[4], ok;
 	uint64_t runs = 0;
 	size_t i, k;
 
@@ -66,19 +66,34 @@ resolve(const struct row *rows, size_t n, const size_t *perm, size_t nw,
 
 		note(&w[j % nw], &rows[j]);
 	}
+	/* each worker's table copied apart, then merged in `merge`'s order */
+	for (k = 0; k < nw; k++) {
+		retry_init(&apart[k]);
+		for (i = 0; i < w[k].nslots; i++)
+			retry_note_success(&apart[k], w[k].slots[i].key,
+			    w[k].slots[i].order);
+	}
 	retry_init(&ok);
 	for (k = 0; k < nw; k++)
 		retry_merge_successes(&ok, &w[merge ? merge[k] : k]);
 	*credits = 0;
 	for (k = 0; k < nw; k++) {
 		for (i = 0; i < w[k].nwaste; i++) {
-			if (!retry_is_retried(&ok, &w[k].waste[i]))
+			int merged = retry_is_retried(&ok, 1,
+			    &w[k].waste[i]);
+
+			/* the scanner's way: the tables kept apart */
+			assert_int_equal(retry_is_retried(apart, nw,
+			    &w[k].waste[i]), merged);
+			if (!merged)
 				continue;
 			runs++;
 			*credits += retry_waste_credits(&w[k].waste[i]);
 		}
 		retry_release(&w[k]);
 	}
+	for (k = 0; k < nw; k++)
+		retry_release(&apart[k]);
 	retry_release(&ok);
 	return runs;
 }
