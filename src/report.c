@@ -1485,7 +1485,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	agg_init(&res->groups);
 	for (i = 1; i < report_nsets(o); i++)
 		agg_init(&res->more[i - 1]);
-	agg_init(&res->retry);
+	if (o->want_retry)
+		agg_init(&res->retry);
 	if (o->teams == NULL && report_has_team(o)) {
 		error("--by team: no teams file; give --teams FILE or set "
 		    "CIRCLECI_USAGE_TEAMS");
