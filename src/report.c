@@ -1359,9 +1359,9 @@ worker_release(struct worker *w)
 
 /*
  * The wasted runs of one worker that a success of ok[0..nok) (each
- * worker's) retried, summed into res->retry under their group's key in res->groups
- * (map: the worker's group index -> res's).  Exact sums: the result does
- * not depend on which worker holds which row.
+ * worker's) retried, summed into res->retry under their group's key in
+ * res->groups (map: the worker's group index -> res's).  Exact sums: the
+ * result does not depend on which worker holds which row.
  */
 static void
 retry_resolve(struct report_result *res, const struct retry *ok,

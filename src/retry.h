@@ -20,8 +20,9 @@
  * latest success, 53 to 80 % full) and 40 bytes per wasted run; nothing
  * per other run.  The answer is resolved at the end, against every
  * worker's successes (a maximum, so in any order), and does not depend on
- * the order of the rows, the files or the threads.  Two keys whose 64-bit hashes
- * collide are taken as one (about one chance in 10^8 with 10^6 keys).
+ * the order of the rows, the files or the threads.  Two keys whose 64-bit
+ * hashes collide are taken as one (about one chance in 10^8 with 10^6
+ * keys).
  */
 #ifndef CU_RETRY_H
 #define CU_RETRY_H
