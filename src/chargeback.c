@@ -215,6 +215,8 @@ chargeback_result(const struct chargeback *cb,
 	memset(out->more, 0, sizeof(out->more));
 	memset(out->orgs, 0, sizeof(out->orgs));
 	out->norgs = 0;
+	memset(&out->retry, 0, sizeof(out->retry));
+	out->have_retry = 0;
 	agg_init(&out->groups);
 	sbuf_init(&key, SIZE_MAX);
 	for (i = 0; i < cb->n; i++) {

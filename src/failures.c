@@ -15,9 +15,11 @@
 /* the columns after the keys */
 static const char *const failures_heads[] = {
 	"runs", "wasted_runs", "failure_rate_pct", "wasted_credits",
-	"wasted_usd", "waste_share_pct", "own_waste_pct"
+	"wasted_usd", "waste_share_pct", "own_waste_pct",
+	/* last, so that the columns before keep their places */
+	"retried_runs", "retry_credits", "retry_usd"
 };
-#define FAILURES_NMETRICS 7
+#define FAILURES_NMETRICS 10
 
 int
 failures_is_waste(char *const *waste, size_t nwaste, const char *s,
@@ -75,6 +77,54 @@ failures_derive(struct failures_row *r, dec_t all_waste, dec_t price)
 	    "share of the credits wasted");
 	r->own_waste_pct = dec_percent_or_die(r->wasted_credits, r->credits,
 	    "share of a group's credits wasted");
+	r->retry_usd = dec_cost_or_die(r->retry_credits, price);
+}
+
+void
+failures_want_retry(struct report_opts *so, char *const *waste,
+    size_t nwaste)
+{
+	so->want_retry = 1;
+	so->retry_waste = waste;
+	so->nretry_waste = nwaste;
+}
+
+/*
+ * The retry cost of f's rows, from src->retry (keyed as src's first
+ * grouping) rolled up by `by` as f->all was.  Returns 0, or -1 after an
+ * error (the first grouping lacks a key of `by`).
+ */
+static int
+failures_retry(struct failures *f, const struct report_opts *so,
+    const struct report_result *src, const char *by)
+{
+	struct report_opts s0o, ro;
+	struct report_result tmp, rr;
+	size_t i;
+	int ret;
+
+	/* src->retry as a report of its own: the groups only, borrowed */
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.groups = src->retry;
+	report_set_opts(so, 0, &s0o);
+	ret = rollup_build(&ro, &rr, &s0o, &tmp, by, NULL);
+	for (i = 0; ret == 0 && i < f->n; i++) {
+		struct failures_row *r = &f->rows[i];
+		const struct agg_group *g = agg_get(&rr.groups, r->key,
+		    r->keylen, agg_hash(r->key, r->keylen));
+
+		r->retried_runs = g->m.jobs;
+		r->retry_credits = g->m.credits[CR_TOTAL];
+		f->totals.retried_runs += r->retried_runs;
+		/* parts of the wasted credits: bounded as they are */
+		f->totals.retry_credits = dec_add_or_die(
+		    f->totals.retry_credits, r->retry_credits,
+		    "credits on retried runs");
+	}
+	report_result_release(&rr);
+	report_opts_release(&ro);
+	report_opts_release(&s0o);
+	return ret;
 }
 
 int
@@ -124,6 +174,17 @@ failures_build(struct failures *f, const struct report_opts *so,
 		    f->totals.wasted_credits, r->wasted_credits,
 		    "credits wasted");
 	}
+	f->have_retry = src->have_retry;
+	if (f->have_retry && failures_retry(f, so, src, by) < 0) {
+		report_result_release(&wr);
+		report_opts_release(&wo);
+		failures_release(f);
+		return -1;
+	}
+	if (src->from_db)
+		notice("the retry cost needs the export files (the history "
+		    "keeps no pipeline id or start time): retried_runs, "
+		    "retry_credits and retry_usd left empty");
 	for (i = 0; i < f->n; i++)
 		failures_derive(&f->rows[i], f->totals.wasted_credits, price);
 	failures_derive(&f->totals, f->totals.wasted_credits, price);
@@ -163,7 +224,8 @@ failures_release(struct failures *f)
 }
 
 static void
-failures_grid_row(struct grid *g, const struct failures_row *r)
+failures_grid_row(struct grid *g, const struct failures_row *r,
+    int have_retry)
 {
 	size_t row = grid_row(g), c = g->nkeys;
 
@@ -178,7 +240,13 @@ failures_grid_row(struct grid *g, const struct failures_row *r)
 	grid_set_num(g, row, c++, GN_CREDITS, r->wasted_credits);
 	grid_set_num(g, row, c++, GN_USD, r->wasted_usd);
 	grid_set_num(g, row, c++, GN_PCT, r->waste_share_pct);
-	grid_set_num(g, row, c, GN_PCT, r->own_waste_pct);
+	grid_set_num(g, row, c++, GN_PCT, r->own_waste_pct);
+	if (!have_retry)
+		return;		/* empty cells: unknown */
+	grid_set_num(g, row, c++, GN_COUNT,
+	    dec_from_int((int64_t)r->retried_runs));
+	grid_set_num(g, row, c++, GN_CREDITS, r->retry_credits);
+	grid_set_num(g, row, c, GN_USD, r->retry_usd);
 }
 
 void
@@ -190,8 +258,8 @@ failures_grid(const struct failures *f, size_t top, struct grid *rows,
 	grid_init(rows, f->heads, f->numeric, nk + FAILURES_NMETRICS, nk);
 	grid_init(totals, f->heads, f->numeric, nk + FAILURES_NMETRICS, nk);
 	for (i = 0; i < n; i++)
-		failures_grid_row(rows, &f->rows[i]);
-	failures_grid_row(totals, &f->totals);
+		failures_grid_row(rows, &f->rows[i], f->have_retry);
+	failures_grid_row(totals, &f->totals, f->have_retry);
 }
 
 /* The JSON meta object of `failures`.  The caller frees it. */

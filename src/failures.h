@@ -29,6 +29,10 @@ struct failures_row {
 	dec_t wasted_usd;	/* wasted_credits at the price, cents */
 	dec_t waste_share_pct;	/* of all wasted credits, 2 decimals */
 	dec_t own_waste_pct;	/* of the group's own credits */
+	/* the retry cost (retry.h), when failures.have_retry */
+	uint64_t retried_runs;	/* wasted runs a later success retried */
+	dec_t retry_credits;	/* their credits */
+	dec_t retry_usd;	/* at the price, cents */
 };
 
 struct failures {
@@ -38,9 +42,14 @@ struct failures {
 	size_t n;
 	struct failures_row totals;	/* key NULL */
 	size_t *row_of;		/* group i of all.groups is rows[row_of[i]] */
+	/*
+	 * The retry columns are known (the report was read from exports
+	 * with want_retry); else they are empty cells (JSON null).
+	 */
+	int have_retry;
 	/* the grid's column names and kinds (failures_grid) */
-	const char *heads[REPORT_MAX_KEYS + 7];
-	int numeric[REPORT_MAX_KEYS + 7];
+	const char *heads[REPORT_MAX_KEYS + 10];
+	int numeric[REPORT_MAX_KEYS + 10];
 };
 
 /* Is the status s[0..len) in the waste list (any case)? */
@@ -48,11 +57,21 @@ int failures_is_waste(char *const *waste, size_t nwaste, const char *s,
     size_t len);
 
 /*
+ * Set so (a report's opts about to be read for failures) to find the
+ * retry cost of the waste set (borrowed: it must outlive the read).
+ */
+void failures_want_retry(struct report_opts *so, char *const *waste,
+    size_t nwaste);
+
+/*
  * Build f from `src`, a report (opts `so`) whose keys or one of whose
  * grouping sets include those of `by` (a --by list) and status: one row
  * per group, sorted by wasted credits (largest first), then wasted runs,
- * then the keys.  Returns 0, or -1 after printing an error (src lacks a
- * key).  Release with failures_release().
+ * then the keys.  With src->have_retry (failures_want_retry() with the
+ * same waste set), the retry cost of each group too, rolled up from src's
+ * first grouping, which must have every key of `by`; a report from
+ * history has none, and a notice says so.  Returns 0, or -1 after
+ * printing an error (src lacks a key).  Release with failures_release().
  */
 int failures_build(struct failures *f, const struct report_opts *so,
     const struct report_result *src, const char *by, char *const *waste,

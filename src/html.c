@@ -394,14 +394,15 @@ html_failures_table(FILE *f, const struct failures *fl,
 {
 	static const char *const heads[] = {
 		"project", "workflow", "job", "credits on failed runs",
-		"cost (USD)", "failure rate", "failed runs", "runs"
+		"cost (USD)", "failure rate", "failed runs", "runs",
+		"retried runs", "credits on retried runs"
 	};
 	size_t i, k, nbody = 0, body = 0;
 
 	for (i = 0; i < fl->n && (top == 0 || nbody < top); i++)
 		nbody += fl->rows[i].wasted_runs != 0;
 	html_table_open(f, id, nbody);
-	for (k = 0; k < 8; k++) {
+	for (k = 0; k < 10; k++) {
 		html_head(f, heads[k], k >= 3);
 		if (k == 3 && prev != NULL) {
 			html_head(f, "previous", 1);
@@ -428,6 +429,13 @@ html_failures_table(FILE *f, const struct failures *fl,
 		html_dec_cell(f, r->failure_rate_pct, 2, "%");
 		html_count_cell(f, r->wasted_runs);
 		html_count_cell(f, r->runs);
+		if (fl->have_retry) {
+			html_count_cell(f, r->retried_runs);
+			html_dec_cell(f, r->retry_credits, 2, "");
+		} else {
+			/* from history: unknown (failures.h) */
+			fputs("<td class=\"n\"></td><td class=\"n\"></td>", f);
+		}
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n", f);

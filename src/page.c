@@ -148,6 +148,8 @@ page_prepare(struct page *pg)
 	users_finish(&pg->users);
 	page_parse_sets(pg, &pg->o);
 	pg->o.want_orgs = 1;
+	/* the failing jobs' retry cost, as `failures` has it */
+	failures_want_retry(&pg->o, pg->waste, pg->nwaste);
 	if (pg->want_rs) {
 		/* the same pass: histograms beside the page's first grouping */
 		if (rightsize_enable(&pg->o) < 0)

@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "range.h"
 #include "readahead.h"
+#include "retry.h"
 #include "strtab.h"
 #include "timekey.h"
 
@@ -121,6 +122,8 @@ report_result_release(struct report_result *r)
 	agg_release(&r->groups);
 	for (i = 0; i < REPORT_MAX_SETS - 1; i++)
 		agg_release(&r->more[i]);
+	agg_release(&r->retry);
+	r->have_retry = 0;
 	utilhist_release(&r->util);
 	for (i = 0; i < r->norgs; i++)
 		free(r->orgs[i]);
@@ -321,6 +324,9 @@ struct pending {
 	uint32_t ids[REPORT_MAX_KEYS];	/* the group, as key value ids */
 	unsigned util_have;		/* want_util: bit c, util[c] is set */
 	int64_t util[4];
+	int retry;			/* want_retry: 1 waste, 2 success */
+	uint64_t retry_key;
+	int64_t retry_order;
 };
 
 /*
@@ -337,6 +343,7 @@ struct worker {
 	struct shared *sh;
 	struct agg sets[REPORT_MAX_SETS];	/* keyed by a set's ids */
 	struct utilhist util;		/* want_util: groups of sets[0] */
+	struct retry retry;		/* want_retry: groups of sets[0] */
 	struct strtab names[REPORT_MAX_KEYS];
 	struct pending pend[2];
 	int cur;			/* pend[cur] is being filled */
@@ -453,6 +460,8 @@ struct file_plan {
 	int idx_date, idx_id, idx_total, idx_secs, idx_project, idx_branch,
 	    idx_status, idx_org;
 	int idx_started;	/* JOB_RUN_STARTED_AT, for the export's range */
+	/* want_retry: PIPELINE_ID (-1: no retries in this file), ... */
+	int idx_pipeline, idx_wfname, idx_job, idx_queued, idx_runnum;
 	int idx_credit[CR_COUNT];
 	int idx_util[4];	/* want_util: the utilization columns, or -1 */
 };
@@ -537,6 +546,20 @@ plan_make(struct file_plan *p, const struct report_opts *o,
 	for (c = 0; c < 4; c++)
 		p->idx_util[c] = o->want_util ?
 		    p->h.idx[COL_MEDIAN_CPU_UTILIZATION_PCT + c] : -1;
+	/*
+	 * Retries need the pipeline, the workflow's and the job's names and
+	 * the status; a file without one of them has none (not an error:
+	 * the columns of a part may vary).
+	 */
+	p->idx_pipeline = -1;
+	if (o->want_retry && p->h.idx[COL_PIPELINE_ID] >= 0 &&
+	    p->h.idx[COL_WORKFLOW_NAME] >= 0 && p->h.idx[COL_JOB_NAME] >= 0 &&
+	    p->idx_status >= 0)
+		p->idx_pipeline = p->h.idx[COL_PIPELINE_ID];
+	p->idx_wfname = p->h.idx[COL_WORKFLOW_NAME];
+	p->idx_job = p->h.idx[COL_JOB_NAME];
+	p->idx_queued = p->h.idx[COL_JOB_RUN_QUEUED_AT];
+	p->idx_runnum = p->h.idx[COL_JOB_RUN_NUMBER];
 	return 0;
 }
 
@@ -773,6 +796,18 @@ util_commit(struct worker *w, const struct pending *pd,
 			utilhist_add(&w->util, gi, c, pd->util[c], 1);
 }
 
+/* A wasted run, to be resolved at the end, in its group g of sets[0]. */
+static void
+retry_commit(struct worker *w, const struct pending *pd,
+    const struct agg_group *g)
+{
+	/* a group past the table's max is the spare: not in the table */
+	if (w->sets[0].full && g == &w->sets[0].spill)
+		return;
+	retry_note_waste(&w->retry, pd->retry_key, pd->retry_order,
+	    pd->m.credits[CR_TOTAL], (uint32_t)(g - w->sets[0].groups));
+}
+
 static void
 pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 {
@@ -794,12 +829,16 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 			fs->last = pd->days;
 		fs->have_dates = 1;
 	}
+	if (pd->retry == 2)
+		retry_note_success(&w->retry, pd->retry_key, pd->retry_order);
 	if (o->nsets == 0) {
 		g = agg_get(&w->sets[0], (const char *)pd->ids, o->nkeys *
 		    sizeof(*pd->ids), ids_hash(pd->ids, o->nkeys));
 		metrics_add_bounded(&g->m, &pd->m);
 		if (pd->util_have)
 			util_commit(w, pd, g);
+		if (pd->retry == 1)
+			retry_commit(w, pd, g);
 		return;
 	}
 	for (s = 0; s < o->nsets; s++) {
@@ -818,7 +857,72 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 		metrics_add_bounded(&g->m, &pd->m);
 		if (s == 0 && pd->util_have)
 			util_commit(w, pd, g);
+		if (s == 0 && pd->retry == 1)
+			retry_commit(w, pd, g);
 	}
+}
+
+/*
+ * want_retry: is the row a wasted run (1), a success (2) or neither (0)
+ * for the retry cost, and its retry key and order (retry.h).  A row
+ * without a PIPELINE_ID, or with neither a time nor a run number, is
+ * neither.  Fields are read one at a time: their texts share w->scratch.
+ */
+static void
+retry_of_row(struct worker *w, const struct file_plan *p,
+    const struct csv_record *rec, struct pending *pd)
+{
+	const struct report_opts *o = w->sh->o;
+	const int parts[3] = { p->idx_project, p->idx_wfname, p->idx_job };
+	const struct csv_field *f;
+	const char *v;
+	size_t len, i;
+	uint64_t h;
+	int64_t order;
+	int kind;
+
+	pd->retry = 0;
+	if (p->idx_pipeline < 0)
+		return;
+	v = csv_field_text(&rec->fields[p->idx_status], &w->scratch, &len);
+	for (i = 0, kind = 0; i < o->nretry_waste && !kind; i++)
+		kind = str_ieq(v, len, o->retry_waste[i]);
+	if (kind)
+		kind = 1;
+	else if (str_ieq(v, len, "success"))
+		kind = 2;
+	else
+		return;
+	if ((f = csv_field_opt(rec, p->idx_pipeline)) == NULL)
+		return;
+	v = csv_field_value(f, &w->scratch, &len);
+	if (len == 0)
+		return;
+	h = retry_key_add(RETRY_KEY_SEED, v, len);
+	for (i = 0; i < 3; i++) {
+		len = 0;
+		v = "";
+		if (parts[i] >= 0)
+			v = csv_field_text(&rec->fields[parts[i]], &w->scratch,
+			    &len);
+		h = retry_key_add(h, v, len);
+	}
+	/* JOB_RUN_STARTED_AT, else JOB_RUN_QUEUED_AT, else the number */
+	order = RETRY_NONE;
+	for (i = 0; i < 3 && order == RETRY_NONE; i++) {
+		f = csv_field_opt(rec, i == 0 ? p->idx_started : i == 1 ?
+		    p->idx_queued : p->idx_runnum);
+		if (f == NULL)
+			continue;
+		v = csv_field_value(f, &w->scratch, &len);
+		order = i < 2 ? retry_order_time(v, len) :
+		    retry_order_number(v, len);
+	}
+	if (order == RETRY_NONE)
+		return;
+	pd->retry = kind;
+	pd->retry_key = retry_key_end(h);
+	pd->retry_order = order;
 }
 
 /*
@@ -992,6 +1096,10 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 			    o->keys[i].kind, pd->days);
 		}
 	}
+	if (o->want_retry)
+		retry_of_row(w, p, rec, pd);
+	else
+		pd->retry = 0;
 	pd->util_have = 0;
 	for (c = 0; o->want_util && c < 4; c++) {
 		const struct csv_field *u;
@@ -1240,12 +1348,45 @@ worker_release(struct worker *w)
 	for (k = 0; k < REPORT_MAX_SETS; k++)
 		agg_release(&w->sets[k]);
 	utilhist_release(&w->util);
+	retry_release(&w->retry);
 	for (k = 0; k < REPORT_MAX_KEYS; k++)
 		if (w->names[k].slots != NULL)
 			strtab_release(&w->names[k]);
 	sbuf_release(&w->scratch);
 	sbuf_release(&w->glob);
 	free(w->team_of);
+}
+
+/*
+ * The wasted runs of one worker that a success of ok[0..nok) (each
+ * worker's) retried, summed into res->retry under their group's key in
+ * res->groups (map: the worker's group index -> res's).  Exact sums: the
+ * result does not depend on which worker holds which row.
+ */
+static void
+retry_resolve(struct report_result *res, const struct retry *ok,
+    size_t nok, const struct retry *wr, const uint32_t *map)
+{
+	struct metrics m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.jobs = 1;
+	for (i = 0; i < wr->nwaste; i++) {
+		const struct retry_waste *e = &wr->waste[i];
+		const struct agg_group *g;
+		struct agg_group *d;
+
+		/* a full table (reported by the caller) maps elsewhere */
+		if (map[e->group] >= res->groups.n ||
+		    !retry_is_retried(ok, nok, e))
+			continue;
+		g = &res->groups.groups[map[e->group]];
+		d = agg_get(&res->retry, g->key, g->keylen, g->hash);
+		m.credits[CR_TOTAL] = retry_waste_credits(e);
+		/* a part of the group's own sums: bounded as they are */
+		metrics_add_bounded(&d->m, &m);
+	}
 }
 
 /* A range as the warnings show it: days when it is whole days. */
@@ -1333,6 +1474,7 @@ report_run(const struct report_opts *o, const struct inputs *in,
 {
 	struct shared sh;
 	struct worker *workers;
+	struct retry *ok;
 	size_t nworkers, i, j, shown = 0;
 	uint64_t total_problems = 0;
 	struct metrics bound;
@@ -1343,6 +1485,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	agg_init(&res->groups);
 	for (i = 1; i < report_nsets(o); i++)
 		agg_init(&res->more[i - 1]);
+	if (o->want_retry)
+		agg_init(&res->retry);
 	if (o->teams == NULL && report_has_team(o)) {
 		error("--by team: no teams file; give --teams FILE or set "
 		    "CIRCLECI_USAGE_TEAMS");
@@ -1459,11 +1603,16 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	for (i = 0; i < nworkers && !ret; i++)
 		ret = report_full(workers[i].sets, report_nsets(o),
 		    workers[i].names, o->nkeys);
+	/* every worker's latest successes, kept apart, then each one's
+	 * wasted runs resolved against all of them */
+	ok = xcalloc(nworkers, sizeof(*ok));
+	for (i = 0; o->want_retry && i < nworkers; i++)
+		retry_merge_successes(&ok[i], &workers[i].retry);
 	for (i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
 		uint32_t *map = NULL;
 
-		if (o->want_util)
+		if (o->want_util || o->want_retry)
 			map = xcalloc(w->sets[0].n ? w->sets[0].n : 1,
 			    sizeof(*map));
 		for (j = 0; !unbounded && j < report_nsets(o); j++)
@@ -1477,6 +1626,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			utilhist_add(&res->util, map[b->group], b->col,
 			    b->value, b->count);
 		}
+		if (!unbounded)
+			retry_resolve(res, ok, nworkers, &w->retry, map);
 		free(map);
 		worker_release(w);
 	}
@@ -1484,6 +1635,10 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		ret = report_full(res->more, report_nsets(o) - 1, NULL, 0);
 	for (i = 0; !unbounded && i < res->groups.n; i++)
 		metrics_add_bounded(&res->totals, &res->groups.groups[i].m);
+	res->have_retry = o->want_retry;
+	for (i = 0; i < nworkers; i++)
+		retry_release(&ok[i]);
+	free(ok);
 	free(workers);
 	free(sh.files);
 	dedup_free(sh.dedup);

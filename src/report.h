@@ -87,6 +87,17 @@ struct report_opts {
 	/* CSV output: neutralise text fields that look like formulas
 	 * (csvw_text); off by default, on for run's artifacts */
 	int csv_safe;
+	/*
+	 * For failures (retry.h): also find the wasted runs, those whose
+	 * JOB_BUILD_STATUS is in retry_waste[] (borrowed; any case), that a
+	 * later `success` on the same project, pipeline, workflow name and
+	 * job retried, and sum them per group of the first grouping
+	 * (report_result.retry).  Only the rows counted take part (after the
+	 * filters and the duplicate filter).  Off, nothing is kept.
+	 */
+	int want_retry;
+	char *const *retry_waste;
+	size_t nretry_waste;
 };
 
 /*
@@ -164,6 +175,14 @@ struct report_result {
 	uint64_t org_jobs[REPORT_MAX_ORGS];
 	size_t norgs;
 	int orgs_more;
+	/*
+	 * With want_retry (have_retry set; never from history, which keeps
+	 * no pipeline id or start time): the retried wasted runs per group
+	 * of `groups` that has any, under the same key: jobs is the runs,
+	 * credits[CR_TOTAL] their TOTAL_CREDITS (nothing else is summed).
+	 */
+	struct agg retry;
+	int have_retry;
 };
 
 void report_opts_init(struct report_opts *o);

@@ -677,6 +677,7 @@ job_analysis(struct job *j, int rightsize)
 			goto out;
 		}
 		report_parse_by(&o, "job,status");
+		failures_want_retry(&o, cfg->waste_st, cfg->nwaste);
 	}
 	ret = job_read(&o, j->cur.export, &res, NULL, NULL);
 	if (ret)

@@ -25,7 +25,9 @@ const struct cmdopt_cmd failures_cmd = {
 "keys of --by), the runs, the wasted runs (whose status is in\n"
 "--waste-statuses), the failure rate, and the credits the wasted runs\n"
 "spent, their cost, their share of all wasted credits and of the group's\n"
-"own credits; most wasted credits first.  PATH is as for `report`.\n",
+"own credits; and the retry cost: the wasted runs that a later success of\n"
+"the same job on the same pipeline and workflow name retried, and their\n"
+"credits.  Most wasted credits first.  PATH is as for `report`.\n",
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Options:"),
 		CMDOPT_HELP(CO_BY, "group by these keys, as report's (default "
@@ -48,7 +50,12 @@ const struct cmdopt_cmd failures_cmd = {
 	.epilog =
 "Columns: the keys, runs, wasted_runs, failure_rate_pct, wasted_credits,\n"
 "wasted_usd, waste_share_pct (of all wasted credits), own_waste_pct (of\n"
-"the group's own credits).\n",
+"the group's own credits), retried_runs, retry_credits, retry_usd.\n"
+"A wasted run is retried when a run with status success of the same\n"
+"project, PIPELINE_ID, WORKFLOW_NAME and JOB_NAME started later\n"
+"(JOB_RUN_STARTED_AT, else JOB_RUN_QUEUED_AT, else JOB_RUN_NUMBER; the\n"
+"same millisecond is not later).  The retry cost needs the export files:\n"
+"with --db its columns are empty (JSON null).\n",
 };
 
 int
@@ -81,6 +88,8 @@ cmd_failures(int argc, char **argv)
 		ret = cmdopt_hint("failures");
 		goto out;
 	}
+	/* the retry cost: from exports only (failures.h) */
+	failures_want_retry(&co.o, waste, nwaste);
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)

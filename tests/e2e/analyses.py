@@ -73,12 +73,16 @@ def load_rates(path):
     return rates
 
 
+RETRY_COLS = ["retried_runs", "retry_credits", "retry_usd"]
+
+
 def failures_checks(suite, binary, T, quick):
     gen = os.path.join(T, "f")
     truth_path = os.path.join(T, "f.json")
     subprocess.run([sys.executable, GEN, "-o", gen, "--rows",
                     "3000" if quick else "20000", "--seed", "7",
-                    "--failures-truth", truth_path], check=True,
+                    "--job-reruns", "--failures-truth", truth_path],
+                   check=True,
                    capture_output=True)
     with open(truth_path) as f:
         truth = json.load(f)
@@ -98,7 +102,11 @@ def failures_checks(suite, binary, T, quick):
                     "wasted_credits": wc,
                     "wasted_usd": (wc * price).quantize(CENT, ROUND_HALF_UP),
                     "waste_share_pct": pct(wc, all_waste),
-                    "own_waste_pct": pct(wc, Decimal(want["credits"]))})
+                    "own_waste_pct": pct(wc, Decimal(want["credits"])),
+                    "retried_runs": want["retried_runs"],
+                    "retry_credits": Decimal(want["retry_credits"]),
+                    "retry_usd": (Decimal(want["retry_credits"]) *
+                                  price).quantize(CENT, ROUND_HALF_UP)})
         return exp
 
     def compare_rows(doc, want_rows, keys, what):
@@ -125,7 +133,11 @@ def failures_checks(suite, binary, T, quick):
             g = groups.setdefault(keyf(r), {by: keyf(r), "runs": 0,
                                             "wasted_runs": 0,
                                             "wasted_credits": Decimal(0),
-                                            "credits": Decimal(0)})
+                                            "credits": Decimal(0),
+                                            "retried_runs": 0,
+                                            "retry_credits": Decimal(0)})
+            g["retried_runs"] += r["retried_runs"]
+            g["retry_credits"] += Decimal(r["retry_credits"])
             g["runs"] += r["runs"]
             g["wasted_runs"] += r["wasted_runs"]
             g["wasted_credits"] += Decimal(r["wasted_credits"])
@@ -137,18 +149,64 @@ def failures_checks(suite, binary, T, quick):
         compare_rows(got, want_rows, (by,),
                      "failures --by %s equals the truth's rows summed" % by)
 
-    # the same answers from the history database
+    # the same answers from the history database, but the retry cost:
+    # the history keeps no pipeline id or start time, so its three
+    # columns are empty there, with a notice
     db = os.path.join(T, "f.db")
     run(binary, "ingest", "--quiet", "--db", db, gen)
     errors = []
     for by in ("job", "project", "job_name"):
         a = run(binary, "failures", "--by", by, "--format", "csv",
-                gen).stdout
-        b = run(binary, "failures", "--by", by, "--format", "csv", "--db",
-                db).stdout
-        if a != b:
+                gen).stdout.decode()
+        rb = run(binary, "failures", "--by", by, "--format", "csv", "--db",
+                 db)
+        b = rb.stdout.decode()
+        ra = list(csv.reader(io.StringIO(a)))
+        rb_rows = list(csv.reader(io.StringIO(b)))
+        if ra[0] != rb_rows[0] or ra[0][-3:] != RETRY_COLS:
+            errors.append("--by %s: headers %r, %r" % (by, ra[0],
+                                                      rb_rows[0]))
+        if [x[:-3] for x in ra] != [x[:-3] for x in rb_rows]:
             errors.append("--by %s differs" % by)
-    suite.check("failures --by from history equals from the files", errors)
+        if any(x[-3:] != ["", "", ""] for x in rb_rows[1:]):
+            errors.append("--by %s: retry columns not empty from "
+                          "history" % by)
+        if b"retry cost needs the export files" not in rb.stderr:
+            errors.append("--by %s: no notice" % by)
+    suite.check("failures --by from history equals from the files "
+                "(the retry columns empty, with a notice)", errors)
+    j = json.loads(run(binary, "failures", "--format", "json", "--db",
+                       db).stdout)
+    suite.check("failures from history: retry columns null in json",
+                [] if j["totals"]["retried_runs"] is None and
+                all(r["retry_credits"] is None for r in j["rows"])
+                else ["not null"])
+
+    # the retry cost itself: there are retried runs (a re-run of the
+    # workflow, a new WORKFLOW_ID; a re-run of the job, the same one),
+    # counted whatever the threads and the order of the files
+    errors = []
+    if truth["retried_runs"] == 0:
+        errors.append("the generator made no retries")
+    if doc["totals"]["retried_runs"] != truth["retried_runs"] or \
+            doc["totals"]["retry_credits"] != \
+            Decimal(truth["retry_credits"]):
+        errors.append("totals %s %s, truth %s %s" % (
+            doc["totals"]["retried_runs"], doc["totals"]["retry_credits"],
+            truth["retried_runs"], truth["retry_credits"]))
+    parts = sorted(os.path.join(gen, n) for n in os.listdir(gen)
+                   if n.startswith("part-"))
+    want = run(binary, "failures", "--format", "csv", gen).stdout
+    for args in (["--threads", "1"] + parts, ["--threads", "2"] + parts,
+                 ["--threads", "4"] + parts[::-1]):
+        if run(binary, "failures", "--format", "csv", *args).stdout != want:
+            errors.append("differs with %s" % " ".join(args[:2]))
+    rep = run(binary, "report", "--format", "csv", gen).stdout.decode()
+    if "retr" in rep:
+        errors.append("report shows a retry column")
+    suite.check("failures: failed runs that a later success retried, "
+                "their credits, whatever the threads and file order",
+                errors)
 
     errors = []
     t = doc["totals"]
@@ -156,6 +214,8 @@ def failures_checks(suite, binary, T, quick):
     wr = sum(r["wasted_runs"] for r in truth["rows"])
     wc = sum(Decimal(r["wasted_credits"]) for r in truth["rows"])
     for k, v in (("runs", runs), ("wasted_runs", wr), ("wasted_credits", wc),
+                 ("retried_runs", truth["retried_runs"]),
+                 ("retry_credits", Decimal(truth["retry_credits"])),
                  ("waste_share_pct", Decimal("100.00")),
                  ("own_waste_pct", pct(wc, total)),
                  ("failure_rate_pct", pct(wr, runs))):
@@ -188,7 +248,7 @@ def failures_checks(suite, binary, T, quick):
     errors = []
     if rows[0] != ["project", "workflow", "job", "runs", "wasted_runs",
                    "failure_rate_pct", "wasted_credits", "wasted_usd",
-                   "waste_share_pct", "own_waste_pct"]:
+                   "waste_share_pct", "own_waste_pct"] + RETRY_COLS:
         errors.append("header %r" % rows[0])
     if len(rows) - 1 != len(doc["rows"]):
         errors.append("csv rows %d" % (len(rows) - 1))
@@ -251,9 +311,10 @@ def failures_checks(suite, binary, T, quick):
             v = {k: c[1] for k, c in row.items()}
             if (int(v["failed runs"]), int(v["runs"]),
                     Decimal(v["credits on failed runs"]),
-                    Decimal(v["cost (USD)"])) != (
+                    Decimal(v["cost (USD)"]), int(v["retried runs"]),
+                    Decimal(v["credits on retried runs"])) != (
                     d["wasted_runs"], d["runs"], d["wasted_credits"],
-                    d["wasted_usd"]):
+                    d["wasted_usd"], d["retried_runs"], d["retry_credits"]):
                 errors.append("row %s differs: %s" % (d["job"], v))
     suite.check("html's failing jobs table equals failures", errors)
 

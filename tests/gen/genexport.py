@@ -628,6 +628,7 @@ class PartState:
         self.part = part
         self.jobs = 0
         self.pipes = 0
+        self.retry_rng = None       # --job-reruns: their own draws
 
 
 def make_pipeline(rng, W, F, st):
@@ -712,6 +713,19 @@ def make_pipeline(rng, W, F, st):
                     ok = False
                 if s0 < end_ms:
                     rows.append((T, ti, q, s0, stop, si, secs))
+                rr = st.retry_rng
+                if si and rr is not None and rr.random() < 0.5:
+                    # --job-reruns: "rerun job" in the same workflow (the
+                    # same WORKFLOW_ID), later; drawn from its own rng so
+                    # that without the option nothing changes
+                    q2 = stop + rr.randrange(30000, 1800000)
+                    s2 = q2 + rr.randrange(300, 45000)
+                    si2 = 0 if rr.random() < 0.8 else 1
+                    secs2 = int(base * (1 if si2 == 0 else
+                                        rr.uniform(0.1, 1.0))) + 1
+                    if s2 < end_ms:
+                        rows.append((T, ti, q2, s2, s2 + secs2 * 1000 +
+                                     rr.randrange(0, 1000), si2, secs2))
                 if si and rng.random() < 0.7:
                     break           # downstream jobs never run
                 if rng.random() < 0.55:
@@ -872,8 +886,27 @@ def gen_part(task):
     F = Fmt(o["ts"], o["bools"])
     E = Encoder(o["quote"], o["null"])
     st = PartState(part)
+    if o.get("job_reruns"):
+        st.retry_rng = random.Random("%s:reruns:%d" % (seed, part))
     perm = layout["perm"]               # value indices, extras >= NCOL
     present = set(layout["present"])
+    # the retry cost's truth (failures): a part without PIPELINE_ID, or
+    # with no time and no run number, has no retries.  Runs of one key are
+    # in one part, and every order the tool may use (start, queued, run
+    # number) agrees with the order they were made in (the run number).
+    retry_ok = CI["PIPELINE_ID"] in present and any(
+        CI[c] in present for c in ("JOB_RUN_STARTED_AT",
+                                   "JOB_RUN_QUEUED_AT", "JOB_RUN_NUMBER"))
+    retry_runs = {}     # key -> [(number, status, template, credits)]
+
+    def note_retry(vals, k1, c):
+        if not retry_ok:
+            return
+        key = (vals[CI["PROJECT_NAME"]], vals[CI["PIPELINE_ID"]],
+               vals[CI["WORKFLOW_NAME"]], vals[CI["JOB_NAME"]])
+        retry_runs.setdefault(key, []).append(
+            (int(vals[CI["JOB_RUN_NUMBER"]]), STATUSES[k1[2]], k1[0], c[9]))
+
     nfields = len(perm)
     zero = [METRIC_OF_COL[c] for c in METRIC_OF_COL if CI[c] not in present]
     dated = CI["JOB_RUN_DATE"] in present
@@ -973,6 +1006,7 @@ def gen_part(task):
             # counted, with no date, when the report needs no date
             add1(base1, (k1[0], None, k1[2]), contribution(m))
             add(base2, k2, contribution(m))
+            note_retry(vals, k1, contribution(m))
         out = encode(vals, rng)
         fields = [out[i] for i in perm]
         if kind == "fields":
@@ -1030,6 +1064,7 @@ def gen_part(task):
         c = contribution(m) if zero else m
         add1(base1, k1, c)
         add(base2, k2, c)
+        note_retry(vals, k1, c)
         if "rs_case" in W:
             u = rsc.setdefault(k1[0], [0, 0])
             u[0 if vals[CI["MAX_CPU_UTILIZATION_PCT"]] is not None else 1] += 1
@@ -1037,7 +1072,17 @@ def gen_part(task):
         written += 1
     flush(final=True)
     fh.close()
-    return (part, stats, base1, base2, dup1, dup2, eid1, eid2, rsc)
+    # template -> [retried runs, their credits]: a wasted run is retried
+    # when a success on its key came later
+    retried = {}
+    for runs in retry_runs.values():
+        last = max((r[0] for r in runs if r[1] == "success"), default=None)
+        for num, status, ti, cr in runs:
+            if status in WASTE_STATUSES and last is not None and num < last:
+                g = retried.setdefault(ti, [0, 0])
+                g[0] += 1
+                g[1] += cr
+    return (part, stats, base1, base2, dup1, dup2, eid1, eid2, rsc, retried)
 
 
 # ---------------------------------------------------------------- plan
@@ -1268,11 +1313,21 @@ def write_json_file(path, obj):
     os.replace(tmp, path)
 
 
-def write_failures_truth(W, aggs1, path):
+def write_failures_truth(W, aggs1, path, retried=()):
     """Per project, workflow and job: runs, wasted runs, wasted credits
-    and credits, exactly, from the rows written once (no duplicates)."""
+    and credits, exactly, from the rows written once (no duplicates); and
+    the retry cost: the wasted runs that a later success of the same job,
+    pipeline and workflow name retried, and their credits."""
     groups = {}
     total = 0
+    retry = {}
+    for t in retried:
+        for ti, (n, cr) in t.items():
+            T = W["templates"][ti]
+            key = (W["projects"][T[0]]["name"], T[1], T[2])
+            g = retry.setdefault(key, [0, 0])
+            g[0] += n
+            g[1] += cr
     for t in aggs1:
         for k, a in t.items():
             T = W["templates"][k[0]]
@@ -1286,7 +1341,9 @@ def write_failures_truth(W, aggs1, path):
                 g[2] += a[10]
     rows = [{"project": k[0], "workflow": k[1], "job": k[2],
              "runs": g[0], "wasted_runs": g[1],
-             "wasted_credits": units_str(g[2]), "credits": units_str(g[3])}
+             "wasted_credits": units_str(g[2]), "credits": units_str(g[3]),
+             "retried_runs": retry.get(k, [0, 0])[0],
+             "retry_credits": units_str(retry.get(k, [0, 0])[1])}
             for k, g in groups.items()]
     rows.sort(key=lambda r: (-Decimal(r["wasted_credits"]),
                              -r["wasted_runs"],
@@ -1294,6 +1351,9 @@ def write_failures_truth(W, aggs1, path):
                                    for c in ("project", "workflow", "job"))))
     write_json_file(path, {"waste_statuses": list(WASTE_STATUSES),
                            "total_credits": units_str(total),
+                           "retried_runs": sum(g[0] for g in retry.values()),
+                           "retry_credits": units_str(sum(
+                               g[1] for g in retry.values())),
                            "rows": rows})
 
 
@@ -1391,6 +1451,11 @@ def parse_args(argv):
                          "project, workflow and job, the runs, wasted runs "
                          "and wasted credits (statuses failed, canceled, "
                          "timedout, infrastructure_fail)")
+    ap.add_argument("--job-reruns", action="store_true",
+                    help="after half the wasted runs, a \"rerun job\" in "
+                         "the same workflow (the same WORKFLOW_ID), later: "
+                         "a success 4 times in 5 (workflow re-runs, with a "
+                         "new WORKFLOW_ID, are always made)")
     ap.add_argument("--rightsize-cases", action="store_true",
                     help="set the utilization of some jobs on purpose: "
                          "low on a class with a smaller one (over), high "
@@ -1425,6 +1490,7 @@ def generate(a):
         "extra_column": a.extra_column, "trim_columns": a.trim_columns,
         "drop_column": list(a.drop_column), "bools": a.bools, "ts": a.ts,
         "multi_member": a.multi_member, "plain": a.plain,
+        "job_reruns": a.job_reruns,
     }
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.out):          # parts of an earlier run
@@ -1492,7 +1558,8 @@ def generate(a):
     results.sort(key=lambda r: r[0])
 
     if a.failures_truth:
-        write_failures_truth(W, [r[2] for r in results], a.failures_truth)
+        write_failures_truth(W, [r[2] for r in results], a.failures_truth,
+                             [r[9] for r in results])
     if a.rightsize_truth:
         write_rightsize_truth(W, [r[8] for r in results], a.rightsize_truth)
     if not a.truth:

@@ -201,14 +201,17 @@ test_failures_grid(void **state)
 	s = write_fmt(&g, &t, FMT_CSV);
 	assert_string_equal(s, "project,workflow,job,runs,wasted_runs,"
 	    "failure_rate_pct,wasted_credits,wasted_usd,waste_share_pct,"
-	    "own_waste_pct\n"
-	    "api,ci,test,10,3,30.00,21.5,0.01,50.00,23.50\n"
-	    "web,ci,e2e,3,1,33.33,21.5,0.01,50.00,17.13\n");
+	    "own_waste_pct,retried_runs,retry_credits,retry_usd\n"
+	    "api,ci,test,10,3,30.00,21.5,0.01,50.00,23.50,,,\n"
+	    "web,ci,e2e,3,1,33.33,21.5,0.01,50.00,17.13,,,\n");
 	free(s);
 	s = write_fmt(&g, &t, FMT_JSON);
 	assert_contains(s, "\"totals\": {\"runs\": 16, \"wasted_runs\": 4, "
 	    "\"failure_rate_pct\": 25.00, \"wasted_credits\": 43, ");
 	assert_contains(s, "\"meta\": {\"x\": 1}");
+	/* a report without the retry cost (history): null, not 0 */
+	assert_contains(s, "\"retried_runs\": null, \"retry_credits\": null, "
+	    "\"retry_usd\": null}");
 	free(s);
 	s = write_fmt(&g, &t, FMT_MARKDOWN);
 	assert_contains(s, "| **TOTAL** |");

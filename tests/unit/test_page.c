@@ -92,8 +92,11 @@ test_page_sections(void **state)
 	assert_contains(s, "<title>CircleCI usage</title>");
 	assert_contains(s, "2026-10-01 to 2026-10-03");
 	assert_contains(s, "previous: 2026-09-24 to 2026-09-24");
-	/* 130 against 50: +160% */
-	assert_contains(s, "\xe2\x96\xb2 +160.0% vs the previous period");
+	/* 130 against 50: +160%, with the 2 decimals it is computed to */
+	assert_contains(s, "\xe2\x96\xb2 +160.00% vs the previous period");
+	/* the change beside each table's credits, the movers up top */
+	assert_contains(s, "<th scope=\"col\" class=\"n\">change %</th>");
+	before(s, "id=\"h-movers\"", "id=\"projects\"");
 	assert_contains(s, "Runs whose status is failed or canceled:");
 	before(s, "id=\"headline\"", "id=\"projects\"");
 	before(s, "id=\"projects\"", "id=\"days\"");
