@@ -251,7 +251,6 @@ int
 manifest_save(struct manifest *m, const char *dir)
 {
 	char now[RANGE_BUFSZ], *path, *text;
-	struct out o;
 	int ret;
 
 	free(m->updated_at);
@@ -260,15 +259,7 @@ manifest_save(struct manifest *m, const char *dir)
 		m->created_at = xstrdup(now);
 	path = xasprintf("%s/%s", dir, MANIFEST_NAME);
 	text = manifest_dump(m);
-	ret = out_open(&o, path);
-	if (ret == 0) {
-		if (fputs(text, o.f) == EOF || fputc('\n', o.f) == EOF) {
-			out_abort(&o);
-			ret = error("cannot write '%s'", path);
-		} else {
-			ret = out_commit(&o);
-		}
-	}
+	ret = out_write_text(path, text);
 	free(text);
 	free(path);
 	return ret;

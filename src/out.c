@@ -219,3 +219,14 @@ out_close(struct out *o, int failed)
 	free(what);
 	return -1;
 }
+
+int
+out_write_text(const char *path, const char *text)
+{
+	struct out o;
+
+	if (out_open(&o, path) < 0)
+		return -1;
+	return out_close(&o, fputs(text, o.f) == EOF ||
+	    fputc('\n', o.f) == EOF);
+}

@@ -53,6 +53,12 @@ void out_abort(struct out *o);
 int out_close(struct out *o, int failed);
 
 /*
+ * `text` and a newline into `path`, all or nothing (out_open(), then
+ * out_close()).  Returns 0, or -1 after an error naming the file.
+ */
+int out_write_text(const char *path, const char *text);
+
+/*
  * Make the new file open on `fd`, about to be renamed over `path`, take
  * the place of the file `path` names now (following a symbolic link): its
  * owner and group, then its permission bits.  An owner the process may

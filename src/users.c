@@ -337,19 +337,10 @@ int
 users_save(const struct users *u, const char *dir)
 {
 	char *path = xasprintf("%s/%s", dir, USERS_FILE), *text;
-	struct out o;
 	int ret;
 
 	text = users_dump(u);
-	ret = out_open(&o, path);
-	if (ret == 0) {
-		if (fputs(text, o.f) == EOF || fputc('\n', o.f) == EOF) {
-			out_abort(&o);
-			ret = error("cannot write '%s'", path);
-		} else {
-			ret = out_commit(&o);
-		}
-	}
+	ret = out_write_text(path, text);
 	free(text);
 	free(path);
 	return ret;
