@@ -90,8 +90,7 @@ static int
 page_load_users(struct page *pg)
 {
 	const struct inputs *in[] = { &pg->in, &pg->pin };
-	char err[256];
-	size_t i, k;
+	size_t k;
 
 	if (pg->db != NULL) {
 		char *path = strcmp(pg->db, "-") == 0 ? db_default_path() :
@@ -108,14 +107,7 @@ page_load_users(struct page *pg)
 		return 0;
 	}
 	for (k = 0; k < 2; k++)
-		for (i = 0; i < in[k]->ndirs; i++) {
-			char *path = xasprintf("%s/%s", in[k]->dirs[i],
-			    USERS_FILE);
-
-			if (users_load(&pg->users, path, err, sizeof(err)) < 0)
-				warning("'%s': %s; ignoring it", path, err);
-			free(path);
-		}
+		users_load_dirs(&pg->users, in[k]);
 	return 0;
 }
 

@@ -333,6 +333,23 @@ users_dump(const struct users *u)
 	return s;
 }
 
+void
+users_load_dirs(struct users *u, const struct inputs *in)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < in->ndirs; i++) {
+		char *path = xasprintf("%s/%s", in->dirs[i], USERS_FILE);
+
+		if (users_load(u, path, err, sizeof(err)) < 0)
+			warning("'%s': %s; ignoring it (user IDs shown)",
+			    path, err);
+		free(path);
+	}
+	u->dirty = 0;
+}
+
 int
 users_save(const struct users *u, const char *dir)
 {

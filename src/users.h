@@ -81,6 +81,14 @@ int users_parse(struct users *u, const char *text, size_t len, char *err,
  */
 int users_load(struct users *u, const char *path, char *err, size_t errlen);
 
+struct inputs;
+/*
+ * The caches (USERS_FILE) of the export directories read into `in`,
+ * added to u; a bad one is warned of (naming it) and left out.  u is
+ * left clean (not dirty).
+ */
+void users_load_dirs(struct users *u, const struct inputs *in);
+
 /* The cache as JSON text, users in ID order; the caller frees it. */
 char *users_dump(const struct users *u);
 

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "out.h"
 #include "report.h"
+#include "users.h"
 #include "util.h"
 
 const struct cmdopt_cmd compare_cmd = {
@@ -56,7 +57,7 @@ const struct cmdopt_cmd compare_cmd = {
  */
 static int
 compare_side(const struct report_opts *o, const char *path,
-    struct report_result *res)
+    struct report_result *res, struct users *u)
 {
 	struct inputs in;
 	int ret;
@@ -70,6 +71,8 @@ compare_side(const struct report_opts *o, const char *path,
 		return EXIT_BAD_INPUT;
 	}
 	ret = report_run(o, &in, res);
+	if (users_wanted(o))	/* the login names cached beside it */
+		users_load_dirs(u, &in);
 	inputs_release(&in);
 	return ret;
 }
@@ -141,6 +144,7 @@ cmd_compare(int argc, char **argv)
 	struct out out;
 	struct cmdopt co;
 	struct cmdopt_value val;
+	struct users users;
 	int have_prev = 0, have_cur = 0;
 	const char *sides[2] = { NULL, NULL };
 	char *run_prev = NULL;	/* compare RUN_DIR: its previous export */
@@ -148,6 +152,7 @@ cmd_compare(int argc, char **argv)
 	dec_t min_change = 0;
 	int id, ret;
 
+	users_init(&users);
 	cmdopt_init(&co, &compare_cmd, NULL);
 	report_parse_by(&co.o, "project");
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
@@ -178,7 +183,7 @@ cmd_compare(int argc, char **argv)
 		po.until = prev_until;
 		ret = db_report_path(co.db, &po, &prev);
 	} else {
-		ret = compare_side(&co.o, sides[0], &prev);
+		ret = compare_side(&co.o, sides[0], &prev, &users);
 	}
 	have_prev = 1;
 	if (ret != 0)
@@ -186,10 +191,11 @@ cmd_compare(int argc, char **argv)
 	if (co.db != NULL)
 		ret = db_report_path(co.db, &co.o, &cur);
 	else
-		ret = compare_side(&co.o, sides[1], &cur);
+		ret = compare_side(&co.o, sides[1], &cur, &users);
 	have_cur = 1;
 	if (ret != 0)
 		goto out;
+	cmdopt_names_pair(&co, &users, &prev, &cur);
 	compare_build(&cmp, &co.o, &prev, &cur);
 	compare_limit(&cmp, min_change, (size_t)co.top);
 	ret = out_open(&out, co.output) < 0 || out_close(&out,
@@ -202,6 +208,7 @@ out:
 	if (have_prev)
 		report_result_release(&prev);
 	cmdopt_release(&co);
+	users_release(&users);
 	free(run_prev);
 	return ret;
 }

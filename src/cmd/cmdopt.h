@@ -217,6 +217,15 @@ int cmdopt_read(const struct cmdopt *co, struct report_result *res);
  */
 void cmdopt_names(const struct cmdopt *co, struct report_result *res);
 
+struct users;
+/*
+ * cmdopt_names() for `compare`'s two results: the names cached in u (the
+ * sides' directories', loaded by the caller) and the --db database's,
+ * shown in both alike, so that their groups still pair.  No look-up.
+ */
+void cmdopt_names_pair(const struct cmdopt *co, struct users *u,
+    struct report_result *prev, struct report_result *cur);
+
 /* Where and how a table goes: -o, --format, --top and --csv-safe. */
 void cmdopt_grid_out(const struct cmdopt *co, struct grid_out *dst);
 

@@ -23,24 +23,6 @@
 
 #define NAMES_API_DEFAULT "https://circleci.com/api/v2"
 
-/* The cache of each export directory read, merged; a bad one warned of. */
-static void
-names_load_dirs(const struct inputs *in, struct users *u)
-{
-	char err[256];
-	size_t i;
-
-	for (i = 0; i < in->ndirs; i++) {
-		char *path = xasprintf("%s/%s", in->dirs[i], USERS_FILE);
-
-		if (users_load(u, path, err, sizeof(err)) < 0)
-			warning("'%s': %s; ignoring it (user IDs shown)",
-			    path, err);
-		free(path);
-	}
-	u->dirty = 0;
-}
-
 /* The database's users table (none in an older database). */
 static void
 names_load_db(const char *path, struct users *u)
@@ -153,6 +135,26 @@ names_ask(const struct cmdopt *co, const struct report_result *res,
 }
 
 void
+cmdopt_names_pair(const struct cmdopt *co, struct users *u,
+    struct report_result *prev, struct report_result *cur)
+{
+	char *db;
+
+	if (!users_wanted(co->ro))
+		return;
+	if (co->db != NULL) {
+		db = strcmp(co->db, "-") == 0 ? db_default_path() :
+		    xstrdup(co->db);
+		if (db != NULL)
+			names_load_db(db, u);
+		free(db);
+	}
+	users_finish(u);
+	users_rename(u, co->ro, prev);
+	users_rename(u, co->ro, cur);
+}
+
+void
 cmdopt_names(const struct cmdopt *co, struct report_result *res)
 {
 	struct users u;
@@ -167,7 +169,7 @@ cmdopt_names(const struct cmdopt *co, struct report_result *res)
 	if (db != NULL)
 		names_load_db(db, &u);
 	else if (co->db == NULL)
-		names_load_dirs(&co->in, &u);
+		users_load_dirs(&u, &co->in);
 	if (co->names && (co->db == NULL || db != NULL))
 		names_ask(co, res, &u, db);
 	users_finish(&u);

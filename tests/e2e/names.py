@@ -222,6 +222,27 @@ def run(c, a, tmp):
         S.check("html: the top users by login, as report --by user's",
                 errors)
 
+        # compare --by user: both sides by login, so their groups pair
+        r = subprocess.run([c.bin, "compare", "--by", "user", "--format",
+                            "json", out, out], capture_output=True,
+                           env=c.env(), timeout=300)
+        outputs += [r.stdout, r.stderr]
+        errors = []
+        if r.returncode != 0:
+            errors.append("exit %d: %s" % (r.returncode, r.stderr[-300:]))
+        else:
+            doc = json.loads(r.stdout)
+            keys = [x.get("user") for x in doc.get("rows", [])]
+            named = set(shown.values())
+            if not named & set(keys):
+                errors.append("no login among %r" % keys[:5])
+            if [k for k in keys if k in shown]:
+                errors.append("an ID with a login shown as the ID")
+            if any(x.get("trend") not in ("same", None)
+                   for x in doc.get("rows", [])):
+                errors.append("a side's user did not pair")
+        S.check("compare --by user: both sides by login, paired", errors)
+
         # run --names: export's look-ups, then the page by login
         R = os.path.join(tmp, "R")
         r = subprocess.run([c.bin, "run", "--org", ORG, "--api-url",
