@@ -2,6 +2,7 @@
 """browser.py: the page `circleci-usage html` writes, in headless Chromium.
 
     browser.py PAGE TOTAL SHOTDIR [WIDE_PAGE]
+    browser.py --links PAGE
 
 Loads PAGE (a file) in Debian's Chromium, driven through the DevTools
 protocol over --remote-debugging-pipe (no WebSocket library needed), and
@@ -12,6 +13,10 @@ the filter box hides the rows without its text, a long table shows its
 top 10 rows and the rest at a click (also after sorting, and to the
 filter).  Saves screenshots of the whole page on a laptop, on a phone and
 in dark mode into SHOTDIR.
+
+With --links (a page `run` wrote): every link, as Chromium resolves it,
+is a file:// URL of a file beside the page, and every file beside it is
+linked; a click on one navigates to it.
 
 With WIDE_PAGE (a page with every table and column: --previous and
 --rightsize), on it: at 1400 px no table scrolls sideways; on a 390 px
@@ -270,7 +275,53 @@ def wide_checks(b, page, check):
           c["min"] >= 10, str(c))
 
 
+def links_main(page):
+    """--links PAGE: the run directory's links, resolved by Chromium."""
+    results = []
+
+    def check(name, cond, why=""):
+        results.append(cond)
+        print(("PASS %s" if cond else "FAIL %s" + (": " + why if why else
+                                                  "")) % name)
+
+    here = os.path.dirname(os.path.abspath(page))
+    files = sorted(n for n in os.listdir(here)
+                   if os.path.isfile(os.path.join(here, n)) and
+                   n != os.path.basename(page))
+    b = Browser()
+    try:
+        t = b.send("Target.createTarget", {"url": "about:blank"},
+                   session=False)
+        s = b.send("Target.attachToTarget", {"targetId": t["targetId"],
+                                             "flatten": True},
+                   session=False)
+        b.session = s["sessionId"]
+        b.send("Page.enable")
+        b.open("file://" + os.path.abspath(page))
+        hrefs = json.loads(b.eval("JSON.stringify(Array.prototype.map.call("
+                                  "document.querySelectorAll('a[href]'),"
+                                  "function(a){return a.href;}))"))
+        want = ["file://" + os.path.join(here, n) for n in files]
+        check("browser: the run page links each file beside it, and only "
+              "those (%d)" % len(files), sorted(hrefs) == sorted(want) and
+              len(files) > 0, "links %r, files %r" % (hrefs[:4], files[:4]))
+        b.eval("document.querySelector('a[href=\"summary.md\"]').click()")
+        b.wait_event("Page.frameNavigated")
+        url = b.eval("location.href")
+        check("browser: a click on a link opens the file", url ==
+              "file://" + os.path.join(here, "summary.md"), url)
+    except Exception as e:  # noqa: BLE001 - any failure is a FAIL line
+        check("browser: the run page could be driven", False, repr(e))
+    finally:
+        b.close()
+    print("%d passed, %d failed" % (results.count(True),
+                                    results.count(False)))
+    sys.exit(0 if all(results) else 1)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--links":
+        links_main(sys.argv[2])
     page, total, shots = sys.argv[1], sys.argv[2], sys.argv[3]
     wide = sys.argv[4] if len(sys.argv) > 4 else None
     url = "file://" + os.path.abspath(page)

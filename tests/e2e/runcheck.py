@@ -11,7 +11,8 @@ Against the test double serving two weeks of generated usage:
     (failures.csv what `failures` writes), and
     run.json's totals (and the previous period's) equal report's; the
     page links every other file of the directory by its relative name
-    (and nothing else), and has change columns;
+    (and nothing else; unless --quick, as Chromium resolves and follows
+    them), and has change columns;
   * the previous period has the same length and ends where the current one
     starts; change_pct is exact;
   * `--from DIR` exports nothing; `--token-file -` feeds both exports;
@@ -260,6 +261,15 @@ def main():
                 errors.append("report RUNDIR is not report RUNDIR/export")
         report("run: artifacts equal report's (and compare's), totals and "
                "change exact", errors)
+
+        # ---- the page's links, as Chromium resolves and follows them ----
+        if not a.quick and shutil.which("chromium"):
+            b = subprocess.run([sys.executable, os.path.join(
+                HERE, "browser.py"), "--links", os.path.join(R, "index.html")],
+                capture_output=True, text=True, timeout=120)
+            report("run: in Chromium the page's links are the files beside "
+                   "it, and a click opens one",
+                   [] if b.returncode == 0 else [b.stdout.strip()[-300:]])
 
         # ---- the token ----
         errors = []
