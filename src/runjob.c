@@ -513,32 +513,22 @@ typedef int job_writer(FILE *f, const void *obj, enum view_format fmt);
 
 /*
  * STAGE/NAME, all or nothing, by `fn`; on success it is among the files
- * written, as `what`.  A write error is "cannot write ERR" ('PATH' when
- * err is NULL).
+ * written, as `what`.  A write error is "cannot write 'PATH': REASON".
  */
 static int
 job_write(struct job *j, const char *name, const char *what,
-    job_writer *fn, const void *obj, enum view_format fmt, const char *err)
+    job_writer *fn, const void *obj, enum view_format fmt)
 {
 	char *path = xasprintf("%s/%s", j->stage, name);
 	struct out out;
 	int ret = EXIT_FAILURE_OTHER;
 
-	if (out_open(&out, path) < 0)
-		goto out;
-	if (fn(out.f, obj, fmt) < 0) {
-		out_abort(&out);
-		if (err != NULL)
-			error("cannot write %s", err);
-		else
-			error("cannot write '%s'", path);
-		goto out;
+	/* a write error names the file and errno's reason (out_close) */
+	if (out_open(&out, path) == 0 &&
+	    out_close(&out, fn(out.f, obj, fmt) < 0) == 0) {
+		job_wrote(j, name, what);
+		ret = 0;
 	}
-	if (out_commit(&out) < 0)
-		goto out;
-	job_wrote(j, name, what);
-	ret = 0;
-out:
 	free(path);
 	return ret;
 }
@@ -592,7 +582,7 @@ job_emit(struct job *j, const char *by, enum emit_kind kind, size_t top,
 	} else {
 		view_build(&v, &ko, &kr, VM_CREDITS + CR_TOTAL, -1, 0, price);
 		ret = job_write(j, name, what, job_view_writer, &v,
-		    kind == EMIT_CSV ? FMT_CSV : FMT_JSON, NULL);
+		    kind == EMIT_CSV ? FMT_CSV : FMT_JSON);
 	}
 	view_release(&v);
 out:
@@ -740,7 +730,7 @@ job_compare_one(struct job *j, enum view_format fmt, const char *name)
 		compare_build(&cmp, &o, &prev, &cur);
 		compare_limit(&cmp, 0, 0);
 		ret = job_write(j, name, "the comparison", job_compare_writer,
-		    &cmp, fmt, "the comparison");
+		    &cmp, fmt);
 		compare_release(&cmp);
 	}
 	report_result_release(&cur);
@@ -939,7 +929,7 @@ job_summary(struct job *j)
 	    j->cfg) < 0))
 		return EXIT_FAILURE_OTHER;
 	return job_write(j, "summary.md", "a markdown summary",
-	    job_summary_writer, j, FMT_MARKDOWN, NULL);
+	    job_summary_writer, j, FMT_MARKDOWN);
 }
 
 static json_t *
@@ -1036,7 +1026,7 @@ job_record(struct job *j)
 	if (text == NULL)
 		die(EXIT_FAILURE_OTHER, "out of memory");
 	ret = job_write(j, "run.json", "the org, the range, the totals, the "
-	    "files", job_record_writer, text, FMT_JSON, NULL);
+	    "files", job_record_writer, text, FMT_JSON);
 	free(text);
 	return ret;
 }
