@@ -31,6 +31,7 @@ CMD(notify);
 CMD(failures);
 CMD(rightsize);
 CMD(chargeback);
+CMD(budget);
 CMD(ingest);
 CMD(db);
 #undef CMD

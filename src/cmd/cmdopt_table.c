@@ -124,6 +124,13 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    DATE, "with --db: the previous period's last day", NULL, 0, 0 },
 	[CO_BEFORE] = { "before", 0, "DATE", CO_K_DATE, DATE,
 	    "prune: keep job runs on or after DATE", NULL, 0, 0 },
+	[CO_AT] = { "at", 0, "DATE", CO_K_DATE, DATE,
+	    "the day that is today (default: today, UTC): its period is the "
+	    "current one, spent so far counts the days before it", NULL, 0,
+	    0 },
+	[CO_BUDGETS] = { "budgets", 0, "FILE", CO_K_TEXT, NULL,
+	    "the budgets file (YAML; default $CIRCLECI_USAGE_BUDGETS)", NULL,
+	    0, 0 },
 
 	[CO_ORG] = { "org", 0, "ID", CO_K_TEXT, NULL,
 	    "organization ID (else ORG_ID, else CIRCLE_ORGANIZATION_ID)",

@@ -23,6 +23,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ &failures_cmd, cmd_failures },
 	{ &rightsize_cmd, cmd_rightsize },
 	{ &chargeback_cmd, cmd_chargeback },
+	{ &budget_cmd, cmd_budget },
 	{ &ingest_cmd, cmd_ingest },
 	{ &db_cmd, cmd_db },
 	{ NULL, NULL }

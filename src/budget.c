@@ -1,0 +1,729 @@
+/*
+ * budget.c: reading the budgets file with libyaml's event parser (as
+ * teams.c reads the teams file: every error names the file and the line
+ * and says what was expected there), and the projection of a budget's
+ * period from its daily spend.
+ */
+#include "budget.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "date.h"
+#include "util.h"
+
+__extension__ typedef unsigned __int128 budget_u128;
+
+/* The keys a `by:` scope may name: --by's, less the times. */
+static const char *const budget_by_keys[] = {
+	"project", "workflow", "job", "job_name", "branch", "resource_class",
+	"executor", "os", "status", "org", "trigger", "user", "team"
+};
+#define BUDGET_BY_KEYS "project, workflow, job, job_name, branch, " \
+	"resource_class, executor, os, status, org, trigger, user or team"
+
+struct budget_parser {
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int have_ev;
+	const char *name;
+	const char *buf;	/* the file's text, for reader errors' lines */
+	size_t len;
+	struct budgets *bs;
+};
+
+/* What an event is, for "found a ..." in messages. */
+static const char *
+budget_event_what(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return ev->data.scalar.length ? "a string" : "nothing";
+	case YAML_SEQUENCE_START_EVENT:
+		return "a list";
+	case YAML_MAPPING_START_EVENT:
+		return "a mapping";
+	case YAML_ALIAS_EVENT:
+		return "an alias (aliases are not supported)";
+	case YAML_STREAM_END_EVENT:
+	case YAML_DOCUMENT_END_EVENT:
+		return "the end of the file";
+	case YAML_SEQUENCE_END_EVENT:
+		return "the end of a list";
+	case YAML_MAPPING_END_EVENT:
+		return "the end of a mapping";
+	default:
+		return "another document";
+	}
+}
+
+/* An error at `line`: "NAME:LINE: " and the message.  Returns -1. */
+static int budget_error_at(const struct budget_parser *bp,
+    unsigned long line, const char *fmt, ...) CU_PRINTF(3, 4);
+
+static int
+budget_error_at(const struct budget_parser *bp, unsigned long line,
+    const char *fmt, ...)
+{
+	char msg[1024];	/* names are cut at 100 bytes (%.100s) */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error("%s:%lu: %s", bp->name, line, msg);
+}
+
+static unsigned long
+budget_line(const struct budget_parser *bp)
+{
+	return (unsigned long)bp->ev.start_mark.line + 1;
+}
+
+/* The next event into bp->ev.  0, or -1 after an error. */
+static int
+budget_next(struct budget_parser *bp)
+{
+	if (bp->have_ev)
+		yaml_event_delete(&bp->ev);
+	bp->have_ev = 0;
+	if (!yaml_parser_parse(&bp->p, &bp->ev)) {
+		const yaml_mark_t *m = bp->p.problem_mark.line ||
+		    bp->p.problem_mark.column ? &bp->p.problem_mark :
+		    &bp->p.context_mark;
+		unsigned long line = (unsigned long)m->line + 1;
+		size_t i;
+
+		/* a reader error (bad UTF-8) has a byte offset, no mark */
+		if (bp->p.error == YAML_READER_ERROR)
+			for (i = 0, line = 1; i < bp->p.problem_offset &&
+			    i < bp->len; i++)
+				line += bp->buf[i] == '\n';
+		return error("%s:%lu: not valid YAML: %s%s%s", bp->name, line,
+		    bp->p.problem ? bp->p.problem : "parse error",
+		    bp->p.context ? " " : "",
+		    bp->p.context ? bp->p.context : "");
+	}
+	bp->have_ev = 1;
+	return 0;
+}
+
+/* The next entry of the open list or mapping: 1, 0 at its end, -1. */
+static int
+budget_entry(struct budget_parser *bp, yaml_event_type_t end)
+{
+	if (budget_next(bp) < 0)
+		return -1;
+	return bp->ev.type != end;
+}
+
+/*
+ * The current event as a NUL-terminated string, or NULL when it is not a
+ * scalar or holds a NUL byte.
+ */
+static const char *
+budget_scalar(const struct budget_parser *bp)
+{
+	if (bp->ev.type != YAML_SCALAR_EVENT)
+		return NULL;
+	if (memchr(bp->ev.data.scalar.value, '\0',
+	    bp->ev.data.scalar.length) != NULL)
+		return NULL;
+	return (const char *)bp->ev.data.scalar.value;
+}
+
+/* The next event, a non-empty string for key `key` of budget `who`. */
+static int
+budget_string(struct budget_parser *bp, const char *who, const char *key,
+    const char *expect, char **out)
+{
+	const char *s;
+
+	if (budget_next(bp) < 0)
+		return -1;
+	s = budget_scalar(bp);
+	if (s == NULL || s[0] == '\0')
+		return budget_error_at(bp, budget_line(bp), "budget %s: '%s': "
+		    "expected %s, found %s", who, key, expect,
+		    s != NULL ? "an empty string" :
+		    budget_event_what(&bp->ev));
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* A number of the current event into *v.  0, or -1 (no message). */
+static int
+budget_number(const struct budget_parser *bp, dec_t *v)
+{
+	const char *s = budget_scalar(bp);
+
+	if (s == NULL || bp->ev.data.scalar.style !=
+	    YAML_PLAIN_SCALAR_STYLE)
+		return -1;
+	return dec_parse(s, strlen(s), v) == 0 ? 0 : -1;
+}
+
+static int
+budget_thresholds(struct budget_parser *bp, struct budget *b,
+    const char *who)
+{
+	static const dec_t max = (dec_t)1000 * DEC_ONE;
+	int r;
+
+	if (budget_next(bp) < 0)
+		return -1;
+	if (bp->ev.type != YAML_SEQUENCE_START_EVENT)
+		return budget_error_at(bp, budget_line(bp), "budget %s: "
+		    "'thresholds': expected a list of percentages such as "
+		    "[50, 75, 90, 100], found %s", who,
+		    budget_event_what(&bp->ev));
+	b->nthresholds = 0;
+	while ((r = budget_entry(bp, YAML_SEQUENCE_END_EVENT)) > 0) {
+		dec_t v;
+
+		if (budget_number(bp, &v) < 0 || v <= 0 || v > max)
+			return budget_error_at(bp, budget_line(bp), "budget "
+			    "%s: 'thresholds': expected a percentage above 0 "
+			    "and at most 1000, found %s%.100s%s", who,
+			    budget_scalar(bp) ? "'" : budget_event_what(
+			    &bp->ev), budget_scalar(bp) ? budget_scalar(bp) :
+			    "", budget_scalar(bp) ? "'" : "");
+		if (b->nthresholds > 0 && v <= b->thresholds[b->nthresholds -
+		    1])
+			return budget_error_at(bp, budget_line(bp), "budget "
+			    "%s: 'thresholds': expected ascending "
+			    "percentages, found %s after a larger or equal "
+			    "one", who, budget_scalar(bp));
+		if (b->nthresholds == BUDGET_MAX_THRESHOLDS)
+			return budget_error_at(bp, budget_line(bp), "budget "
+			    "%s: 'thresholds': expected at most %d", who,
+			    BUDGET_MAX_THRESHOLDS);
+		b->thresholds[b->nthresholds++] = v;
+	}
+	if (r == 0 && b->nthresholds == 0)
+		return budget_error_at(bp, budget_line(bp), "budget %s: "
+		    "'thresholds': expected at least one percentage", who);
+	return r;
+}
+
+/* by: {KEY: VALUE}; the current event is the key `by`. */
+static int
+budget_by(struct budget_parser *bp, struct budget *b, const char *who)
+{
+	const char *k;
+	size_t i;
+
+	if (budget_next(bp) < 0)
+		return -1;
+	if (bp->ev.type != YAML_MAPPING_START_EVENT)
+		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+		    "expected a mapping of one --by key to a value such as "
+		    "{resource_class: xlarge}, found %s", who,
+		    budget_event_what(&bp->ev));
+	if (budget_next(bp) < 0)
+		return -1;
+	k = budget_scalar(bp);
+	if (k == NULL)
+		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+		    "expected a --by key, found %s", who,
+		    bp->ev.type == YAML_MAPPING_END_EVENT ? "an empty mapping" :
+		    budget_event_what(&bp->ev));
+	for (i = 0; i < sizeof(budget_by_keys) / sizeof(budget_by_keys[0]);
+	    i++)
+		if (strcmp(k, budget_by_keys[i]) == 0)
+			break;
+	if (i == sizeof(budget_by_keys) / sizeof(budget_by_keys[0]))
+		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+		    "expected one of %s, found '%.100s'", who, BUDGET_BY_KEYS,
+		    k);
+	if (strcmp(k, "project") == 0)
+		b->scope = BUDGET_PROJECT;
+	else if (strcmp(k, "team") == 0)
+		b->scope = BUDGET_TEAM;
+	else
+		b->key = xstrdup(k);
+	if (budget_string(bp, who, "by", "a value (a glob)", &b->value) < 0)
+		return -1;
+	if (budget_next(bp) < 0)
+		return -1;
+	if (bp->ev.type != YAML_MAPPING_END_EVENT)
+		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+		    "expected one key and its value, found more", who);
+	return 0;
+}
+
+/* `scope:`, `project:`, `team:` or `by:`: the current event is the key. */
+static int
+budget_scope(struct budget_parser *bp, struct budget *b, const char *key,
+    const char *who, int *have)
+{
+	char *s = NULL;
+
+	if (*have)
+		return budget_error_at(bp, budget_line(bp), "budget %s: a "
+		    "second scope '%s' (expected one of scope: org, project, "
+		    "team or by)", who, key);
+	*have = 1;
+	b->scope_line = budget_line(bp);
+	if (strcmp(key, "by") == 0) {
+		b->scope = BUDGET_BY;
+		return budget_by(bp, b, who);
+	}
+	if (strcmp(key, "scope") == 0) {
+		if (budget_string(bp, who, key, "org", &s) < 0)
+			return -1;
+		if (strcmp(s, "org") != 0) {
+			free(s);
+			return budget_error_at(bp, budget_line(bp), "budget "
+			    "%s: 'scope': expected org (or the keys project, "
+			    "team or by instead of scope), found '%.100s'",
+			    who, budget_scalar(bp));
+		}
+		free(s);
+		b->scope = BUDGET_ORG;
+		return 0;
+	}
+	b->scope = strcmp(key, "team") == 0 ? BUDGET_TEAM : BUDGET_PROJECT;
+	return budget_string(bp, who, key, b->scope == BUDGET_TEAM ?
+	    "a team of the teams file" : "a project glob such as \"ios-*\"",
+	    &b->value);
+}
+
+/* The keys of a budget, each allowed once. */
+static const char *const budget_keys[] = {
+	"name", "scope", "project", "team", "by", "period", "credits", "usd",
+	"thresholds"
+};
+#define BUDGET_NKEYS (sizeof(budget_keys) / sizeof(budget_keys[0]))
+
+/* One budget; the current event is its mapping's start. */
+static int
+budget_item(struct budget_parser *bp, struct budget *b)
+{
+	char who[128] = "";
+	int seen[BUDGET_NKEYS] = { 0 }, have_scope = 0, have_amount = 0;
+	int have_period = 0, r;
+	size_t i;
+
+	b->line = budget_line(bp);
+	snprintf(who, sizeof(who), "%lu", (unsigned long)bp->bs->n + 1);
+	while ((r = budget_entry(bp, YAML_MAPPING_END_EVENT)) > 0) {
+		const char *key = budget_scalar(bp);
+		char *s = NULL;
+		dec_t v;
+
+		for (i = 0; key != NULL && i < BUDGET_NKEYS; i++)
+			if (strcmp(key, budget_keys[i]) == 0)
+				break;
+		if (key == NULL || i == BUDGET_NKEYS)
+			return budget_error_at(bp, budget_line(bp), "budget %s: "
+			    "expected one of the keys name, scope, project, "
+			    "team, by, period, credits, usd, thresholds, "
+			    "found %s%.100s%s", who, key ? "'" :
+			    budget_event_what(&bp->ev), key ? key : "",
+			    key ? "'" : "");
+		if (seen[i]++)
+			return budget_error_at(bp, budget_line(bp), "budget %s: "
+			    "the key '%s' is given twice (expected it once)",
+			    who, key);
+		key = budget_keys[i];	/* the event goes on the next call */
+		if (strcmp(key, "name") == 0) {
+			size_t j;
+
+			if (budget_string(bp, who, key, "a budget name",
+			    &b->name) < 0)
+				return -1;
+			for (j = 0; j < bp->bs->n; j++)
+				if (strcmp(bp->bs->b[j].name, b->name) == 0)
+					return budget_error_at(bp,
+					    budget_line(bp), "budget '%.100s' "
+					    "is given twice (expected each "
+					    "name once)", b->name);
+			snprintf(who, sizeof(who), "'%.100s'", b->name);
+		} else if (strcmp(key, "period") == 0) {
+			if (budget_string(bp, who, key, "week or month",
+			    &s) < 0)
+				return -1;
+			have_period = 1;
+			if (strcmp(s, "week") == 0)
+				b->period = BUDGET_WEEK;
+			else if (strcmp(s, "month") == 0)
+				b->period = BUDGET_MONTH;
+			else
+				have_period = -1;
+			free(s);
+			if (have_period < 0)
+				return budget_error_at(bp, budget_line(bp),
+				    "budget %s: 'period': expected week "
+				    "(Monday to Sunday UTC) or month, found "
+				    "'%.100s'", who, budget_scalar(bp));
+		} else if (strcmp(key, "credits") == 0 ||
+		    strcmp(key, "usd") == 0) {
+			if (have_amount)
+				return budget_error_at(bp, budget_line(bp),
+				    "budget %s: both credits and usd "
+				    "(expected one amount)", who);
+			have_amount = 1;
+			b->usd = key[0] == 'u';
+			if (budget_next(bp) < 0)
+				return -1;
+			if (budget_number(bp, &v) < 0 || v <= 0)
+				return budget_error_at(bp, budget_line(bp),
+				    "budget %s: '%s': expected an amount "
+				    "above 0 (below 10^15) such as 3000000, "
+				    "found %s%.100s%s", who, key,
+				    budget_scalar(bp) ? "'" :
+				    budget_event_what(&bp->ev),
+				    budget_scalar(bp) ? budget_scalar(bp) : "",
+				    budget_scalar(bp) ? "'" : "");
+			b->amount = v;
+		} else if (strcmp(key, "thresholds") == 0) {
+			if (budget_thresholds(bp, b, who) < 0)
+				return -1;
+		} else if (budget_scope(bp, b, key, who, &have_scope) < 0) {
+			return -1;
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (b->name == NULL)
+		return budget_error_at(bp, b->line, "budget %s: expected the "
+		    "key 'name'", who);
+	if (!have_scope)
+		return budget_error_at(bp, b->line, "budget %s: expected a "
+		    "scope: scope: org, project: GLOB, team: TEAM or by: "
+		    "{KEY: VALUE}", who);
+	if (!have_period)
+		return budget_error_at(bp, b->line, "budget %s: expected the "
+		    "key 'period' (week or month)", who);
+	if (!have_amount)
+		return budget_error_at(bp, b->line, "budget %s: expected an "
+		    "amount: credits: N or usd: N", who);
+	return 0;
+}
+
+/* The list of budgets; the current event is the key `budgets`. */
+static int
+budget_list(struct budget_parser *bp)
+{
+	static const dec_t defaults[] = { 50, 75, 90, 100 };
+	struct budgets *bs = bp->bs;
+	size_t i;
+	int r;
+
+	if (budget_next(bp) < 0)
+		return -1;
+	if (bp->ev.type != YAML_SEQUENCE_START_EVENT)
+		return budget_error_at(bp, budget_line(bp), "'budgets': "
+		    "expected a list of budgets (- name: ...), found %s",
+		    budget_event_what(&bp->ev));
+	while ((r = budget_entry(bp, YAML_SEQUENCE_END_EVENT)) > 0) {
+		struct budget *b;
+
+		if (bp->ev.type != YAML_MAPPING_START_EVENT)
+			return budget_error_at(bp, budget_line(bp), "budget "
+			    "%lu: expected a mapping (name, scope, period, "
+			    "credits or usd, thresholds), found %s",
+			    (unsigned long)bs->n + 1,
+			    budget_event_what(&bp->ev));
+		if (bs->n == BUDGETS_MAX)
+			return budget_error_at(bp, budget_line(bp), "expected "
+			    "at most %d budgets", BUDGETS_MAX);
+		bs->b = xreallocarray(bs->b, bs->n + 1, sizeof(*bs->b));
+		b = &bs->b[bs->n];
+		memset(b, 0, sizeof(*b));
+		for (i = 0; i < 4; i++)
+			b->thresholds[i] = defaults[i] * DEC_ONE;
+		b->nthresholds = 4;
+		r = budget_item(bp, b);
+		bs->n++;	/* freed with the rest, parsed or not */
+		if (r < 0)
+			return -1;
+	}
+	if (r == 0 && bs->n == 0)
+		return budget_error_at(bp, budget_line(bp), "'budgets': "
+		    "expected at least one budget, found an empty list");
+	return r;
+}
+
+static int
+budget_document(struct budget_parser *bp)
+{
+	int seen = 0, r;
+
+	if (budget_next(bp) < 0 || budget_next(bp) < 0)
+		return -1;	/* the stream, then the document */
+	if (bp->ev.type != YAML_DOCUMENT_START_EVENT)
+		return error("%s:1: expected a mapping with the key "
+		    "'budgets', found an empty file", bp->name);
+	if (budget_next(bp) < 0)
+		return -1;
+	if (bp->ev.type != YAML_MAPPING_START_EVENT)
+		return budget_error_at(bp, budget_line(bp), "expected a "
+		    "mapping with the key 'budgets', found %s",
+		    budget_event_what(&bp->ev));
+	while ((r = budget_entry(bp, YAML_MAPPING_END_EVENT)) > 0) {
+		const char *key = budget_scalar(bp);
+
+		if (key == NULL || strcmp(key, "budgets") != 0)
+			return budget_error_at(bp, budget_line(bp), "expected "
+			    "the key 'budgets', found %s%.100s%s",
+			    key ? "'" : budget_event_what(&bp->ev),
+			    key ? key : "", key ? "'" : "");
+		if (seen++)
+			return budget_error_at(bp, budget_line(bp), "the key "
+			    "'budgets' is given twice (expected it once)");
+		if (budget_list(bp) < 0)
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	if (!seen)
+		return budget_error_at(bp, budget_line(bp), "expected the key "
+		    "'budgets', found an empty mapping");
+	if (budget_next(bp) < 0 || budget_next(bp) < 0)
+		return -1;	/* the document's end, then the stream's */
+	if (bp->ev.type != YAML_STREAM_END_EVENT)
+		return budget_error_at(bp, budget_line(bp), "expected one "
+		    "YAML document, found another");
+	return 0;
+}
+
+struct budgets *
+budgets_parse(const char *name, const char *buf, size_t len)
+{
+	struct budget_parser bp;
+	struct budgets *bs = xcalloc(1, sizeof(*bs));
+	int ret;
+
+	memset(&bp, 0, sizeof(bp));
+	bp.name = name;
+	bp.buf = buf;
+	bp.len = len;
+	bp.bs = bs;
+	bs->path = xstrdup(name);
+	if (!yaml_parser_initialize(&bp.p))
+		die(EXIT_FAILURE_OTHER, "out of memory");
+	yaml_parser_set_input_string(&bp.p, (const unsigned char *)buf, len);
+	ret = budget_document(&bp);
+	if (bp.have_ev)
+		yaml_event_delete(&bp.ev);
+	yaml_parser_delete(&bp.p);
+	if (ret < 0) {
+		budgets_free(bs);
+		return NULL;
+	}
+	return bs;
+}
+
+struct budgets *
+budgets_load(const char *path)
+{
+	struct budgets *bs = NULL;
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		error("cannot open the budgets file '%s': %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(BUDGETS_MAX_FILE + 1);
+	n = fread(buf, 1, BUDGETS_MAX_FILE + 1, f);
+	if (ferror(f))
+		error("cannot read the budgets file '%s': %s", path,
+		    strerror(errno));
+	else if (n > BUDGETS_MAX_FILE)
+		error("the budgets file '%s' is larger than %d MiB", path,
+		    BUDGETS_MAX_FILE >> 20);
+	else
+		bs = budgets_parse(path, buf, n);
+	free(buf);
+	fclose(f);
+	return bs;
+}
+
+void
+budgets_free(struct budgets *bs)
+{
+	size_t i;
+
+	if (bs == NULL)
+		return;
+	for (i = 0; i < bs->n; i++) {
+		free(bs->b[i].name);
+		free(bs->b[i].key);
+		free(bs->b[i].value);
+	}
+	free(bs->b);
+	free(bs->path);
+	free(bs);
+}
+
+const char *
+budget_period_name(enum budget_period p)
+{
+	return p == BUDGET_WEEK ? "week" : "month";
+}
+
+const char *
+budget_status_name(enum budget_status s)
+{
+	switch (s) {
+	case BUDGET_WARNING:
+		return "warning";
+	case BUDGET_PROJECTED_OVER:
+		return "projected_over";
+	case BUDGET_OVER:
+		return "over";
+	default:
+		return "ok";
+	}
+}
+
+void
+budget_period_bounds(enum budget_period p, int32_t at, int32_t *start,
+    int32_t *end)
+{
+	int y, m, d;
+
+	if (p == BUDGET_WEEK) {
+		*start = date_week_start(at);
+		*end = *start + 6;
+		return;
+	}
+	date_to_ymd(at, &y, &m, &d);
+	*start = date_from_ymd(y, m, 1);
+	*end = (m == 12 ? date_from_ymd(y + 1, 1, 1) :
+	    date_from_ymd(y, m + 1, 1)) - 1;
+}
+
+/* The spend of day `day`: 0 outside the series. */
+static dec_t
+budget_day(const dec_t *daily, int32_t first, size_t ndays, int32_t day)
+{
+	if (day < first || (int64_t)day - first >= (int64_t)ndays)
+		return 0;
+	return daily[day - first];
+}
+
+int
+budget_profile(const dec_t *daily, int32_t first, size_t ndays,
+    int32_t hist_start, int32_t at, dec_t expected[7])
+{
+	dec_t sum[7] = { 0 }, all = 0;
+	int n[7] = { 0 }, days, i;
+	int32_t from = at - BUDGET_HISTORY_DAYS, d;
+
+	if (hist_start > from)
+		from = hist_start;
+	days = from < at ? (int)(at - from) : 0;
+	for (d = from; d < at; d++) {
+		dec_t v = budget_day(daily, first, ndays, d);
+
+		i = date_weekday(d) - 1;
+		sum[i] = dec_add_or_die(sum[i], v, "a weekday's credits");
+		all = dec_add_or_die(all, v, "the history's credits");
+		n[i]++;
+	}
+	/*
+	 * The means rounded half away from zero to 6 decimals, the
+	 * exports' precision, so that the projection prints as credits do.
+	 */
+	for (i = 0; i < 7; i++) {
+		if (days >= 7)
+			expected[i] = dec_round(sum[i] / n[i], 6);
+		else
+			expected[i] = days > 0 ? dec_round(all / days, 6) : 0;
+	}
+	return days;
+}
+
+void
+budget_evaluate(const struct budget *b, dec_t amount, const dec_t *daily,
+    int32_t first, size_t ndays, int32_t hist_start, int32_t at,
+    struct budget_eval *e)
+{
+	dec_t expected[7], cum = 0;
+	int32_t d;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	budget_period_bounds(b->period, at, &e->start, &e->end);
+	e->amount = amount;
+	e->history_days = budget_profile(daily, first, ndays, hist_start, at,
+	    expected);
+	for (d = e->start; d <= e->end; d++) {
+		dec_t v = d < at ? budget_day(daily, first, ndays, d) :
+		    expected[date_weekday(d) - 1];
+
+		cum = dec_add_or_die(cum, v, "a budget's credits");
+		if (d < at)
+			e->spent = cum;
+		if (!e->have_runs_out && cum >= amount) {
+			e->have_runs_out = 1;
+			e->runs_out = d;
+		}
+	}
+	e->projected = cum;
+	e->used_pct = dec_percent_or_die(e->spent, amount, "a budget's share");
+	e->projected_pct = dec_percent_or_die(e->projected, amount,
+	    "a budget's projected share");
+	e->threshold = -1;
+	for (i = 0; i < b->nthresholds; i++)
+		if (e->used_pct >= b->thresholds[i])
+			e->threshold = (int)i;
+	if (e->spent >= amount)
+		e->status = BUDGET_OVER;
+	else if (e->projected > amount)
+		e->status = BUDGET_PROJECTED_OVER;
+	else if (e->threshold >= 0)
+		e->status = BUDGET_WARNING;
+	else
+		e->status = BUDGET_OK;
+}
+
+int
+budget_div(dec_t a, dec_t b, int places, dec_t *out)
+{
+	budget_u128 q, r, ub = (budget_u128)b;
+	int i, j;
+
+	if (a < 0 || b <= 0 || places < 0 || places > 18)
+		return -1;
+	q = (budget_u128)a / ub;
+	r = (budget_u128)a % ub;
+	for (i = 0; i < places; i++) {
+		budget_u128 acc = 0;
+		unsigned digit = 0;
+
+		/* 10 * r by repeated addition: r < b, so acc < 2b fits */
+		for (j = 0; j < 10; j++) {
+			acc += r;
+			if (acc >= ub) {
+				acc -= ub;
+				digit++;
+			}
+		}
+		r = acc;
+		if (q > (budget_u128)DEC_SUM_MAX)
+			return -1;
+		q = q * 10 + digit;
+	}
+	if (r >= ub - r)	/* 2r >= b: half, away from zero */
+		q++;
+	for (i = places; i < 18; i++) {
+		if (q > (budget_u128)DEC_SUM_MAX)
+			return -1;
+		q *= 10;
+	}
+	if (q > (budget_u128)DEC_SUM_MAX)
+		return -1;
+	*out = (dec_t)q;
+	return 0;
+}
