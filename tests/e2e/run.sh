@@ -137,6 +137,8 @@ suite html.sh sh "$dir/html.sh" "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
 suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
 suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
+# budget: spent exact, the projection's rule, statuses, --db, errors
+suite budget.py python3 "$dir/budget.py" --bin "$BIN" $quick
 suite dates.sh sh "$dir/dates.sh" "$BIN"
 suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
 drain
