@@ -5,7 +5,8 @@
 #                     fuzz run
 #   make lint         banned functions; no library file prints or exits
 #   make check-dates  the date-sensitive suites at four pinned dates (in check)
-#   make bench        the speed and memory figures (see bench/README.md)
+#   make bench        the speed and memory figures, and budget's backtest
+#                     (see bench/README.md)
 #   make demo         a sample export and its report, no token needed
 #   make install      PREFIX=/usr/local (binary, man page, completions)
 #   make fuzz         longer libFuzzer runs (FUZZ_SECONDS=600)
@@ -215,6 +216,7 @@ bench:
 	@sh bench/run.sh
 	@sh bench/ingest.sh
 	@python3 bench/download.py
+	@python3 bench/budget_backtest.py
 
 demo:
 	@sh scripts/deps.sh demo
