@@ -70,6 +70,33 @@ teams:
   platform: ["acme/*", "*-service", edge-proxy, "sdk-*"]
 TEAMS
 
+# what each may spend, for `budget` (README.md, doc/budgets.md)
+cat >"$dir/budgets.yaml" <<'BUDGETS'
+# a week is Monday to Sunday UTC; thresholds default to 50, 75, 90, 100
+budgets:
+  - name: org-weekly
+    scope: org
+    period: week
+    credits: 16000000
+  - name: org-monthly
+    scope: org
+    period: month
+    usd: 40000
+  - name: mobile
+    team: mobile
+    period: week
+    credits: 5000000
+    thresholds: [80, 100]
+  - name: gpu
+    by: {resource_class: "gpu.*"}
+    period: week
+    credits: 1500000
+  - name: ios
+    project: "ios-*"
+    period: month
+    credits: 500000
+BUDGETS
+
 # the test double of the Usage API, on loopback, serving that data
 echo "demo-token-$$" >"$dir/token"
 python3 "$root/tests/double/usage_api.py" --data "$dir/data" --org "$org" \

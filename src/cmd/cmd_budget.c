@@ -372,6 +372,15 @@ cmd_budget(int argc, char **argv)
 	if (ret != 0)
 		goto out;
 	budget_sum(bs, jobs, &co.o, &res, co.teams, first, at);
+	if (res.have_dates && res.last_date < at - 1) {
+		char last[DATE_BUFSZ], next[DATE_BUFSZ];
+
+		date_format_day(res.last_date, last);
+		date_format_day(res.last_date + 1, next);
+		warning("the data ends on %s: the days after it, before --at, "
+		    "count as nothing spent (--at %s would take the data as "
+		    "complete)", last, next);
+	}
 	/* the history starts with the data: days before it are unknown */
 	hist_start = res.have_dates ? res.first_date : at;
 	grid_init(&rows, budget_heads, budget_numeric, BUDGET_NCOLS, 1);
