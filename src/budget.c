@@ -320,16 +320,16 @@ budget_item(struct budget_parser *bp, struct budget *b)
 			if (strcmp(key, budget_keys[i]) == 0)
 				break;
 		if (key == NULL || i == BUDGET_NKEYS)
-			return budget_error_at(bp, budget_line(bp), "budget %s: "
-			    "expected one of the keys name, scope, project, "
-			    "team, by, period, credits, usd, thresholds, "
-			    "found %s%.100s%s", who, key ? "'" :
+			return budget_error_at(bp, budget_line(bp),
+			    "budget %s: expected one of the keys name, scope, "
+			    "project, team, by, period, credits, usd, "
+			    "thresholds, found %s%.100s%s", who, key ? "'" :
 			    budget_event_what(&bp->ev), key ? key : "",
 			    key ? "'" : "");
 		if (seen[i]++)
-			return budget_error_at(bp, budget_line(bp), "budget %s: "
-			    "the key '%s' is given twice (expected it once)",
-			    who, key);
+			return budget_error_at(bp, budget_line(bp),
+			    "budget %s: the key '%s' is given twice (expected "
+			    "it once)", who, key);
 		key = budget_keys[i];	/* the event goes on the next call */
 		if (strcmp(key, "name") == 0) {
 			size_t j;

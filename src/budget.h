@@ -53,7 +53,7 @@ struct budget {
 	enum budget_period period;
 	dec_t amount;		/* > 0, in credits or (usd set) dollars */
 	int usd;
-	dec_t thresholds[BUDGET_MAX_THRESHOLDS];	/* percents, ascending */
+	dec_t thresholds[BUDGET_MAX_THRESHOLDS];	/* percents, rising */
 	size_t nthresholds;
 	unsigned long line;	/* where the budget starts, for messages */
 	unsigned long scope_line;
