@@ -74,7 +74,8 @@ static const int budget_numeric[BUDGET_NCOLS] = {
 /* What the command works out per budget. */
 struct budget_job {
 	dec_t amount;		/* in credits */
-	int key;		/* index of its key in the opts, or -1 */
+	size_t set;		/* the grouping set its sums come from */
+	const char *key;	/* the key of its scope there, or NULL */
 	uint32_t team;		/* BUDGET_TEAM: its index in the teams */
 	dec_t *daily;		/* days first .. at - 1 */
 };
@@ -122,32 +123,75 @@ budget_prepare(const struct budgets *bs, const struct teams *teams,
 	return 0;
 }
 
-/* The --by list of one pass: day, project when needed, the by keys. */
-static char *
-budget_keys(const struct budgets *bs)
+/*
+ * The keys the scopes need, each once, into keys[] (at most bs->n + 1):
+ * project for project and team scopes, each by key.  Returns how many.
+ */
+static size_t
+budget_scope_keys(const struct budgets *bs, const char **keys)
 {
-	struct sbuf sb;
-	size_t i, j;
+	size_t i, j, n = 0;
 
-	sbuf_init(&sb, 1 << 16);
-	sbuf_addstr(&sb, "day");
-	for (i = 0; i < bs->n; i++)
-		if (bs->b[i].scope == BUDGET_PROJECT ||
-		    bs->b[i].scope == BUDGET_TEAM) {
-			sbuf_addstr(&sb, ",project");
-			break;
-		}
 	for (i = 0; i < bs->n; i++) {
-		if (bs->b[i].scope != BUDGET_BY)
-			continue;
-		for (j = 0; j < i; j++)	/* each key once */
-			if (bs->b[j].scope == BUDGET_BY &&
-			    strcmp(bs->b[j].key, bs->b[i].key) == 0)
+		const struct budget *b = &bs->b[i];
+		const char *k = b->scope == BUDGET_BY ? b->key :
+		    b->scope == BUDGET_ORG ? NULL : "project";
+
+		for (j = 0; k != NULL && j < n; j++)
+			if (strcmp(keys[j], k) == 0)
 				break;
-		if (j == i)
-			sbuf_addf(&sb, ",%s", bs->b[i].key);
+		if (k != NULL && j == n)
+			keys[n++] = k;
 	}
-	return sbuf_detach(&sb);
+	return n;
+}
+
+/*
+ * One pass for every budget: a grouping set "day,KEY" for each key the
+ * scopes need (report_parse_sets), so that no set is the cross product
+ * of the others; with more keys than REPORT_MAX_SETS, one grouping by
+ * day and all of them.  Each job gets its set.  Returns 0, or -1 after
+ * an error.
+ */
+static int
+budget_grouping(const struct budgets *bs, struct budget_job *jobs,
+    struct report_opts *o)
+{
+	const char **keys = xcalloc(bs->n + 1, sizeof(*keys));
+	char *lists[REPORT_MAX_SETS], *all;
+	size_t n = budget_scope_keys(bs, keys), i, j;
+	int ret;
+
+	for (i = 0; i < bs->n; i++) {
+		const struct budget *b = &bs->b[i];
+
+		jobs[i].key = b->scope == BUDGET_BY ? b->key :
+		    b->scope == BUDGET_ORG ? NULL : "project";
+		jobs[i].set = 0;
+		for (j = 0; n <= REPORT_MAX_SETS && jobs[i].key != NULL &&
+		    j < n; j++)
+			if (strcmp(keys[j], jobs[i].key) == 0)
+				jobs[i].set = j;
+	}
+	if (n > 1 && n <= REPORT_MAX_SETS) {
+		for (i = 0; i < n; i++)
+			lists[i] = xasprintf("day,%s", keys[i]);
+		ret = report_parse_sets(o, (const char *const *)lists, n);
+		for (i = 0; i < n; i++)
+			free(lists[i]);
+	} else {
+		struct sbuf sb;
+
+		sbuf_init(&sb, 1 << 16);
+		sbuf_addstr(&sb, "day");
+		for (i = 0; i < n; i++)
+			sbuf_addf(&sb, ",%s", keys[i]);
+		all = sbuf_detach(&sb);
+		ret = report_parse_by(o, all);
+		free(all);
+	}
+	free(keys);
+	return ret;
 }
 
 /* A key part as a NUL-terminated string in buf (cut at a NUL byte). */
@@ -164,58 +208,74 @@ budget_part(const struct agg_group *g, int idx, char *buf, size_t size)
 	return buf;
 }
 
-/* Sum each group of res into the daily series of the budgets it is in. */
+/*
+ * Is the group in budget b's scope?  kkey is the index of its scope's key
+ * in the group's set; *team caches the group's team (UINT32_MAX: not yet).
+ */
+static int
+budget_in(const struct budget *b, const struct budget_job *job,
+    const struct teams *teams, const struct agg_group *gr, int kkey,
+    uint32_t *team)
+{
+	char val[4096];
+
+	if (b->scope == BUDGET_ORG)
+		return 1;
+	budget_part(gr, kkey, val, sizeof(val));
+	if (b->scope != BUDGET_TEAM)
+		return fnmatch(b->value, val, 0) == 0;
+	/* the group's team once; an empty project has none (teams.h) */
+	if (*team == UINT32_MAX)
+		*team = val[0] ? teams_match(teams, val) :
+		    (uint32_t)teams->nteams;
+	return *team == job->team;
+}
+
+/*
+ * Sum each group of res into the daily series of the budgets it is in,
+ * each budget from its grouping set.
+ */
 static void
 budget_sum(const struct budgets *bs, struct budget_job *jobs,
     const struct report_opts *o, const struct report_result *res,
     const struct teams *teams, int32_t first, int32_t at)
 {
-	int kday = rollup_key_index(o, "day");
-	int kproj = rollup_key_index(o, "project");
-	char proj[4096], val[4096];
-	size_t g, i;
+	size_t s, g, i;
 
-	for (g = 0; g < res->groups.n; g++) {
-		const struct agg_group *gr = &res->groups.groups[g];
-		uint32_t team = UINT32_MAX;
-		const char *d;
-		int32_t day;
-		size_t len;
+	for (s = 0; s < report_nsets(o); s++) {
+		const struct agg *a = report_set_groups(res, s);
+		struct report_opts so;
+		int kday, *kkey = xcalloc(bs->n, sizeof(*kkey));
 
-		d = agg_key_part(gr->key, gr->keylen, (size_t)kday, &len);
-		if (date_parse(d, len, &day) < 0 || day < first || day >= at)
-			continue;
-		if (kproj >= 0)
-			budget_part(gr, kproj, proj, sizeof(proj));
-		for (i = 0; i < bs->n; i++) {
-			const struct budget *b = &bs->b[i];
-			int in = 0;
+		report_set_opts(o, s, &so);
+		kday = rollup_key_index(&so, "day");
+		for (i = 0; i < bs->n; i++)
+			kkey[i] = jobs[i].key != NULL && jobs[i].set == s ?
+			    rollup_key_index(&so, jobs[i].key) : -1;
+		for (g = 0; g < a->n; g++) {
+			const struct agg_group *gr = &a->groups[g];
+			uint32_t team = UINT32_MAX;
+			const char *d;
+			int32_t day;
+			size_t len;
 
-			switch (b->scope) {
-			case BUDGET_ORG:
-				in = 1;
-				break;
-			case BUDGET_PROJECT:
-				in = fnmatch(b->value, proj, 0) == 0;
-				break;
-			case BUDGET_TEAM:
-				/* an empty project has no team (teams.h) */
-				if (team == UINT32_MAX)
-					team = proj[0] ? teams_match(teams,
-					    proj) : (uint32_t)teams->nteams;
-				in = team == jobs[i].team;
-				break;
-			case BUDGET_BY:
-				in = fnmatch(b->value, budget_part(gr,
-				    jobs[i].key, val, sizeof(val)), 0) == 0;
-				break;
-			}
-			if (in)
+			d = agg_key_part(gr->key, gr->keylen, (size_t)kday,
+			    &len);
+			if (date_parse(d, len, &day) < 0 || day < first ||
+			    day >= at)
+				continue;
+			for (i = 0; i < bs->n; i++) {
+				if (jobs[i].set != s || !budget_in(&bs->b[i],
+				    &jobs[i], teams, gr, kkey[i], &team))
+					continue;
 				jobs[i].daily[day - first] = dec_add_or_die(
 				    jobs[i].daily[day - first],
 				    gr->m.credits[CR_TOTAL], "a budget's "
 				    "credits");
+			}
 		}
+		free(kkey);
+		report_opts_release(&so);
 	}
 }
 
@@ -315,7 +375,7 @@ cmd_budget(int argc, char **argv)
 	struct budgets *bs = NULL;
 	struct budget_job *jobs = NULL;
 	const char *path = NULL;
-	char *keys = NULL, *meta, title[200], day[DATE_BUFSZ];
+	char *meta, title[200], day[DATE_BUFSZ];
 	int32_t at = (int32_t)(range_now_ms() / MS_PER_DAY), first, start, end;
 	int32_t hist_start;
 	size_t i, counts[4] = { 0 };
@@ -356,17 +416,13 @@ cmd_budget(int argc, char **argv)
 		if (start < first)
 			first = start;
 	}
-	keys = budget_keys(bs);
-	if (report_parse_by(&co.o, keys) < 0) {
+	if (budget_grouping(bs, jobs, &co.o) < 0) {
 		ret = cmdopt_hint("budget");
 		goto out;
 	}
 	co.o.until = at - 1;
-	for (i = 0; i < bs->n; i++) {
-		jobs[i].key = bs->b[i].scope == BUDGET_BY ?
-		    rollup_key_index(&co.o, bs->b[i].key) : -1;
+	for (i = 0; i < bs->n; i++)
 		jobs[i].daily = xcalloc((size_t)(at - first), sizeof(dec_t));
-	}
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
@@ -413,7 +469,6 @@ out:
 	for (i = 0; jobs != NULL && i < bs->n; i++)
 		free(jobs[i].daily);
 	free(jobs);
-	free(keys);
 	budgets_free(bs);
 	cmdopt_release(&co);
 	return ret;

@@ -263,7 +263,7 @@ def checks(suite, binary, T, quick):
                             "sums to %s" % (kind, at, g["projected_credits"],
                                             want))
     suite.check("a steady weekly pattern projects its week and month "
-                "exactly (0%% error) at every --at", errs)
+                "exactly (0% error) at every --at", errs)
 
     # statuses at the thresholds, on a Friday: four days spent, three
     # projected, so that twice the spend passes the projection
@@ -297,6 +297,30 @@ def checks(suite, binary, T, quick):
             errs.append("%s: runs_out %s, expected %s" % (
                 name, g["runs_out"], mm["runs_out"]))
     suite.check("statuses, thresholds and runs_out at the edges", errs)
+
+    # more scope keys than grouping sets (4): one grouping of them all,
+    # the same sums as a set of each
+    yaml = ["budgets:"]
+    for i, k in enumerate(("branch", "os", "executor", "workflow",
+                           "resource_class")):
+        yaml.append('  - {name: k%d, by: {%s: "*"}, period: week, '
+                    'credits: 1}' % (i, k))
+    yaml.append('  - {name: rc, by: {resource_class: "%s"}, period: month,'
+                ' credits: 1}' % rclass)
+    yaml.append('  - {name: p, project: "%s", period: week, credits: 1}'
+                % glob_p)
+    write(bfile + ".k", "\n".join(yaml) + "\n")
+    got, _ = budget_csv(binary, ["--budgets", bfile + ".k", exp])
+    errs = []
+    for g, (name, kind) in zip(got[5:], (("rc", "month"), ("proj", "week"))):
+        m = model(dailies[name], first_day, now, kind, big, [])
+        if (Decimal(g["spent_credits"]), Decimal(g["projected_credits"])) \
+                != (m["spent"], m["projected"]):
+            errs.append("%s: spent %s projected %s, expected %s %s" % (
+                g["budget"], g["spent_credits"], g["projected_credits"],
+                m["spent"], m["projected"]))
+    suite.check("six scope keys (more than the grouping sets): the same "
+                "sums", errs)
 
     # --db gives the same as the files
     db = os.path.join(T, "usage.db")
