@@ -77,7 +77,7 @@ cmd_anomalies(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	run.p.weeks = ANOMALY_WEEKS;
-	run.p.threshold = atof(ANOMALY_THRESHOLD);
+	run.p.threshold = strtod(ANOMALY_THRESHOLD, NULL);
 	dec_parse(ANOMALY_MIN_EXCESS, strlen(ANOMALY_MIN_EXCESS),
 	    &run.p.min_excess);
 	report_opts_init(&byo);
