@@ -141,6 +141,18 @@ def main():
                 th, mx, len(material), det, 100 * rate, det_all,
                 len(injected), fa, mark))
 
+    # the defaults, spike by spike: by factor
+    rows = run_csv([a.bin, "anomalies", "--format", "csv", "--days",
+                    str(EXAMINED), "--at", last.isoformat(), spiked])
+    found = {(r["project"], r["day"]) for r in rows
+             if r["kind"] in ("spike", "new")}
+    by_factor = []
+    for f in FACTORS:
+        mine = [s for s in truth["spikes"] if s["factor"] == float(f) and
+                Decimal(s["added_credits"]) >= Decimal(DEFAULTS[1])]
+        hit = [s for s in mine if (s["project"], s["day"]) in found]
+        by_factor.append("x%s %d/%d" % (f, len(hit), len(mine)))
+    print("defaults by factor (material spikes): %s" % ", ".join(by_factor))
     t_anom = best_of([a.bin, "anomalies", "--format", "csv", "--days",
                       str(EXAMINED), "--at", last.isoformat(), spiked])
     t_rep = best_of([a.bin, "report", "--by", "project,day", "--format",
