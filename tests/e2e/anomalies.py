@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """anomalies.py --bin BIN [--quick]: `anomalies` end to end.
 
-"Now" is pinned (CIRCLECI_USAGE_NOW=2026-12-04T12:00:00Z in every run), so
-the days examined by default are the 7 up to 2026-12-03.
-  * a spike injected by the generator (--spike PROJECT:2026-12-01:3) is
+"Now" is pinned (pinnow.py: CIRCLECI_USAGE_NOW, 2026-12-04T12:00:00Z
+unless set), so the days examined by default are the 7 up to the day
+before; every date below is relative to it (N = now's day).
+  * a spike injected by the generator (--spike PROJECT:N-3:3) is
     found on its day and project, kind spike, and its credits, baseline,
     excess and excess_usd equal an independent re-sum of the CSV parts
     (the same weekday in the 4 weeks before, a day without runs 0, the
@@ -36,6 +37,7 @@ import sys
 import tempfile
 from decimal import Decimal, ROUND_HALF_UP
 
+import pinnow  # noqa: F401  (the pinned now, in the environment)
 import scratch  # keeps files and outputs for run.sh's secrets scan
 from tally import Suite
 
@@ -44,9 +46,10 @@ GEN = os.path.join(HERE, "..", "gen", "genexport.py")
 sys.path.insert(0, os.path.join(HERE, "..", "gen"))
 import genexport as G  # noqa: E402  (the 48 columns only)
 
-NOW = "2026-12-04T12:00:00Z"
-ENV = dict(os.environ, CIRCLECI_USAGE_NOW=NOW, LC_ALL="C")
-SPIKE_DAY = "2026-12-01"
+ENV = dict(os.environ, LC_ALL="C")
+SPIKE_DAY = pinnow.day(-3)
+GEN_START = pinnow.day(-42)
+D1, D2, D7 = pinnow.day(-1), pinnow.day(-2), pinnow.day(-7)
 
 
 def run(binary, *args, check=True):
@@ -103,7 +106,7 @@ def baseline(sums, project, day, weeks=4):
 def check_spike(suite, binary, T):
     clean = os.path.join(T, "clean")
     subprocess.run([sys.executable, GEN, "-o", clean, "--rows", "30000",
-                    "--seed", "7", "--start", "2026-10-23", "--days", "42",
+                    "--seed", "7", "--start", GEN_START, "--days", "42",
                     "--procs", "2"], check=True)
     # the project with the most credits on the day
     day = rows_of(binary, "report", "--by", "project", "--since",
@@ -111,7 +114,7 @@ def check_spike(suite, binary, T):
     project = day[0]["project"]
     gen = os.path.join(T, "spiked")
     subprocess.run([sys.executable, GEN, "-o", gen, "--rows", "30000",
-                    "--seed", "7", "--start", "2026-10-23", "--days", "42",
+                    "--seed", "7", "--start", GEN_START, "--days", "42",
                     "--procs", "2", "--truth", gen + ".json", "--spike",
                     "%s:%s:3" % (project, SPIKE_DAY)], check=True)
     with open(gen + ".json", encoding="utf-8") as f:
@@ -184,8 +187,8 @@ def check_spike(suite, binary, T):
 
 
 def write_tiny(path):
-    """A hand-made export: 35 days to 2026-12-03, four projects."""
-    start = dt.date(2026, 10, 30)
+    """A hand-made export: 35 days to the day before now, four projects."""
+    start = dt.date.fromisoformat(pinnow.day(-35))
     rows = []
     n = 0
 
@@ -223,9 +226,9 @@ def check_tiny(suite, binary, T):
     got = rows_of(binary, "anomalies", d)
     kinds = {(r["project"], r["day"]): r for r in got}
     errors = []
-    if ("tiny", "2026-12-03") in kinds:
-        errors.append("40 -> 160 flagged: %s" % kinds[("tiny", "2026-12-03")])
-    big = kinds.get(("big", "2026-12-03"))
+    if ("tiny", D1) in kinds:
+        errors.append("40 -> 160 flagged: %s" % kinds[("tiny", D1)])
+    big = kinds.get(("big", D1))
     if not big or big["kind"] != "spike" or big["excess_credits"] != "20000"\
             or big["baseline"] != "10000" or big["score"] != "20.00":
         errors.append("big: %s" % big)
@@ -237,11 +240,11 @@ def check_tiny(suite, binary, T):
                 [] if len(t) == 1 and t[0]["excess_credits"] == "120" and
                 t[0]["score"] == "30.00" else ["tiny: %s" % t])
     errors = []
-    n = kinds.get(("newp", "2026-12-03"))
+    n = kinds.get(("newp", D1))
     if not n or n["kind"] != "new" or n["excess_credits"] != "2000" or \
             n["baseline"] != "" or n["score"] != "":
         errors.append("new: %s" % n)
-    g = kinds.get(("gone", "2026-11-27"))
+    g = kinds.get(("gone", D7))
     if not g or g["kind"] != "stopped" or g["excess_credits"] != "-7000" or\
             g["credits"] != "0":
         errors.append("stopped: %s" % g)
@@ -249,9 +252,9 @@ def check_tiny(suite, binary, T):
         errors.append("stopped is not last: %s" % got)
     suite.check("new and stopped groups", errors)
     errors = []
-    got = rows_of(binary, "anomalies", "--at", "2026-12-02", d)
+    got = rows_of(binary, "anomalies", "--at", D2, d)
     if any(r["project"] in ("big", "newp") for r in got):
-        errors.append("--at 2026-12-02 still sees 12-03: %s" % got)
+        errors.append("--at the day before still sees the last: %s" % got)
     got = rows_of(binary, "anomalies", "--weeks", "1", "--days", "1", d)
     b = [r for r in got if r["project"] == "big"]
     if len(b) != 1 or b[0]["samples"] != "1":
