@@ -143,7 +143,7 @@ anomaly_next_key(const struct report_opts *byo)
 struct anomaly_series {
 	struct agg keys;	/* group i's key; its metrics unused */
 	dec_t **s;		/* s[i][day - start] */
-	size_t *parent;		/* sub-groups: the group they belong to */
+	size_t *parent;		/* a sub-group's group (its index) */
 	size_t *born;		/* first day with credits, or len */
 	size_t cap, len;
 };
