@@ -215,6 +215,7 @@ bench:
 	@sh bench/run.sh
 	@sh bench/ingest.sh
 	@python3 bench/download.py
+	@python3 bench/anomalies.py
 
 demo:
 	@sh scripts/deps.sh demo

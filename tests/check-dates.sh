@@ -15,7 +15,8 @@
 # At each date: the test double's date-sensitive tests
 # (test_double.py --dates; the whole suite at the first date), export's
 # ranges, --last and the week and month keys (export.py --only dates), and
-# `run --last 1w --compare` (runcheck.py).  Once, as they hold every date
+# `run --last 1w --compare` (runcheck.py), and anomalies' default window
+# (anomalies.py).  Once, as they hold every date
 # in their own tables: the unit tests of --last, the default range and the
 # week and month keys (build/unit/test_range, test_date) and dates.sh (the
 # variable honoured at each date, a malformed one refused).  The rest of
@@ -86,6 +87,8 @@ for d in $DATES; do
 	suite "$d" export.py python3 "$tests/e2e/export.py" --bin "$BIN" \
 	    --only dates
 	suite "$d" runcheck.py python3 "$tests/e2e/runcheck.py" --bin "$BIN"
+	# anomalies' default window: the complete days before now
+	suite "$d" anomalies.py python3 "$tests/e2e/anomalies.py" --bin "$BIN"
 done
 echo "check-dates: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
