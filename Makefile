@@ -216,6 +216,7 @@ bench:
 	@sh bench/run.sh
 	@sh bench/ingest.sh
 	@python3 bench/download.py
+	@python3 bench/anomalies.py
 	@python3 bench/budget_backtest.py
 
 demo:

@@ -15,8 +15,9 @@
 # At each date: the test double's date-sensitive tests
 # (test_double.py --dates; the whole suite at the first date), export's
 # ranges, --last and the week and month keys (export.py --only dates), and
-# `run --last 1w --compare` (runcheck.py), and budget's periods,
-# spent so far and projection (budget.py --quick).  Once, as they hold every date
+# `run --last 1w --compare` (runcheck.py), anomalies' default window
+# (anomalies.py), and budget's periods, spent so far and projection
+# (budget.py --quick).  Once, as they hold every date
 # in their own tables: the unit tests of --last, the default range and the
 # week and month keys (build/unit/test_range, test_date) and dates.sh (the
 # variable honoured at each date, a malformed one refused).  The rest of
@@ -87,6 +88,8 @@ for d in $DATES; do
 	suite "$d" export.py python3 "$tests/e2e/export.py" --bin "$BIN" \
 	    --only dates
 	suite "$d" runcheck.py python3 "$tests/e2e/runcheck.py" --bin "$BIN"
+	# anomalies' default window: the complete days before now
+	suite "$d" anomalies.py python3 "$tests/e2e/anomalies.py" --bin "$BIN"
 	suite "$d" budget.py python3 "$tests/e2e/budget.py" --bin "$BIN" \
 	    --quick
 done

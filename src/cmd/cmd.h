@@ -29,6 +29,7 @@ CMD(html);
 CMD(compare);
 CMD(notify);
 CMD(failures);
+CMD(anomalies);
 CMD(rightsize);
 CMD(chargeback);
 CMD(budget);

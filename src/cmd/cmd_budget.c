@@ -39,7 +39,10 @@ const struct cmdopt_cmd budget_cmd = {
 "is as for `report`.\n",
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Options:"),
-		CMDOPT(CO_BUDGETS), CMDOPT(CO_AT),
+		CMDOPT(CO_BUDGETS),
+		CMDOPT_HELP(CO_AT, "the day taken as today (default: today, "
+		    "UTC): its week or month is the current period, and spent "
+		    "so far counts the days before it"),
 		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML), for budgets "
 		    "with a team scope (default $CIRCLECI_USAGE_TEAMS)"),
 		CMDOPT(CO_CSV_SAFE),

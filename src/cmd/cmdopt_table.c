@@ -124,9 +124,22 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    DATE, "with --db: the previous period's last day", NULL, 0, 0 },
 	[CO_BEFORE] = { "before", 0, "DATE", CO_K_DATE, DATE,
 	    "prune: keep job runs on or after DATE", NULL, 0, 0 },
+	[CO_DAYS] = { "days", 0, "N", CO_K_COUNT, COUNT,
+	    "examine the N days ending at --at (default 7)", NULL, 0, 0 },
 	[CO_AT] = { "at", 0, "DATE", CO_K_DATE, DATE,
-	    "the day that is today (default: today, UTC): its period is the "
-	    "current one, spent so far counts the days before it", NULL, 0,
+	    "the last day examined (default: the last complete UTC day "
+	    "before now)", NULL, 0, 0 },
+	[CO_WEEKS] = { "weeks", 0, "K", CO_K_COUNT, COUNT,
+	    "the baseline: the same weekday in the K weeks before (default "
+	    "4, at most 52)", NULL, 0, 0 },
+	[CO_THRESHOLD] = { "threshold", 0, "SCORE", CO_K_AMOUNT,
+	    "a score of at least 0 such as 4 or 2.5",
+	    "a spike's score reaches SCORE: (credits - baseline) / spread "
+	    "(default 4)", NULL, 0, 0 },
+	[CO_MIN_EXCESS] = { "min-excess", 0, "CREDITS", CO_K_AMOUNT,
+	    "credits of at least 0 such as 500 or 0.5",
+	    "a spike's or a new group's credits above baseline reach "
+	    "CREDITS; a stopped group's baseline too (default 500)", NULL, 0,
 	    0 },
 	[CO_BUDGETS] = { "budgets", 0, "FILE", CO_K_TEXT, NULL,
 	    "the budgets file (YAML; default $CIRCLECI_USAGE_BUDGETS)", NULL,

@@ -21,6 +21,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ &compare_cmd, cmd_compare },
 	{ &notify_cmd, cmd_notify },
 	{ &failures_cmd, cmd_failures },
+	{ &anomalies_cmd, cmd_anomalies },
 	{ &rightsize_cmd, cmd_rightsize },
 	{ &chargeback_cmd, cmd_chargeback },
 	{ &budget_cmd, cmd_budget },

@@ -125,6 +125,7 @@ suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
 suite perms.sh sh "$dir/perms.sh" "$BIN"
 suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 suite cli.sh sh "$dir/cli.sh" "$BIN"
+suite anomalies.py python3 "$dir/anomalies.py" --bin "$BIN" $quick
 suite options.py python3 "$dir/options.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 suite names.py python3 "$dir/names.py" --bin "$BIN" $quick

@@ -1016,6 +1016,40 @@ def gen_part(task):
             fields = fields + ["extra"] * rng.randint(1, 2)
         emit(fields)
 
+    def write_spikes(rows):
+        """--spike: each spiked run again factor - 1 times (a fraction
+        as a draw), each copy a new job run: its own JOB_ID, PIPELINE_ID
+        and WORKFLOW_ID, so that neither the duplicate filter nor the
+        retry cost links it to another run.  Its credits go into the
+        truth as any run's."""
+        srng = random.Random("%s:spike:%d" % (seed, part))
+        ncopy = 0
+        for vals, k1, k2, c in rows:
+            key = (vals[CI["PROJECT_NAME"]], k1[1])
+            extra = spikes[key] - 1
+            n = int(extra)
+            if srng.random() < extra - n:
+                n += 1
+            t = spike_sums.setdefault(key, [0, 0, 0, 0])
+            t[0] += c[9]
+            t[2] += 1
+            for _ in range(n):
+                v = list(vals)
+                v[CI["JOB_ID"]] = job_uuid(srng, part, 3, ncopy)
+                ncopy += 1
+                for col in ("PIPELINE_ID", "WORKFLOW_ID"):
+                    if v[CI[col]] is not None:
+                        v[CI[col]] = rand_uuid(srng)
+                add1(base1, k1, c)
+                add(base2, k2, c)
+                if "rs_case" in W:
+                    u = rsc.setdefault(k1[0], [0, 0])
+                    u[0 if v[CI["MAX_CPU_UTILIZATION_PCT"]] is not None
+                      else 1] += 1
+                t[1] += c[9]
+                t[3] += 1
+                write_row(v)
+
     # the events (duplicates, bad rows) go before the normal row `pos`
     ev = sorted(events, key=lambda e: e[0])
     ei = 0
@@ -1027,6 +1061,11 @@ def gen_part(task):
     buf = []
     written = 0
     rsc = {}            # --rightsize-cases: template -> [with, without]
+    # --spike: (project, day offset) -> factor; the rows of a spiked
+    # project and day, copied after the part's normal rows
+    spikes = o.get("spikes") or {}
+    spiked = []
+    spike_sums = {}     # (project, offset) -> [base, added, runs, copies]
     while True:
         while ei < len(ev) and ev[ei][0] <= written:
             _, what, arg = ev[ei]
@@ -1065,11 +1104,15 @@ def gen_part(task):
         add1(base1, k1, c)
         add(base2, k2, c)
         note_retry(vals, k1, c)
+        if spikes and (vals[CI["PROJECT_NAME"]], k1[1]) in spikes:
+            spiked.append((vals, k1, k2, c))
         if "rs_case" in W:
             u = rsc.setdefault(k1[0], [0, 0])
             u[0 if vals[CI["MAX_CPU_UTILIZATION_PCT"]] is not None else 1] += 1
         write_row(vals)
         written += 1
+    if spiked:
+        write_spikes(spiked)
     flush(final=True)
     fh.close()
     # template -> [retried runs, their credits]: a wasted run is retried
@@ -1082,7 +1125,8 @@ def gen_part(task):
                 g = retried.setdefault(ti, [0, 0])
                 g[0] += 1
                 g[1] += cr
-    return (part, stats, base1, base2, dup1, dup2, eid1, eid2, rsc, retried)
+    return (part, stats, base1, base2, dup1, dup2, eid1, eid2, rsc, retried,
+            spike_sums)
 
 
 # ---------------------------------------------------------------- plan
@@ -1463,6 +1507,13 @@ def parse_args(argv):
     ap.add_argument("--rightsize-truth", metavar="FILE",
                     help="with --rightsize-cases: write the groups set on "
                          "purpose, their runs and expected medians here")
+    ap.add_argument("--spike", action="append", default=[],
+                    metavar="PROJECT:DAY:FACTOR",
+                    help="multiply PROJECT's job runs on DAY (YYYY-MM-DD) "
+                    "by FACTOR (> 1; a fraction copies that share of them "
+                    "once more, drawn): each run is copied as a new job "
+                    "run; the truth's \"spikes\" gives each spike's "
+                    "credits before and added (repeatable)")
     ap.add_argument("--procs", type=int, default=1, metavar="P",
                     help="processes writing parts in parallel (default 1)")
     a = ap.parse_args(argv)
@@ -1477,6 +1528,19 @@ def parse_args(argv):
         ap.error("--parts 1..4095, --rows >= 0, --days >= 1")
     if a.dup_rows < 0 or a.bad_rows < 0 or a.bad_values < 0 or a.procs < 1:
         ap.error("counts must not be negative")
+    a.spikes = {}
+    for sp in a.spike:
+        try:
+            proj, day, factor = sp.rsplit(":", 2)
+            off = dt.date.fromisoformat(day).toordinal() - \
+                a.start_date.toordinal()
+            factor = float(factor)
+        except ValueError:
+            ap.error("--spike: expected PROJECT:YYYY-MM-DD:FACTOR")
+        if not proj or factor <= 1 or off < 0 or off >= a.days:
+            ap.error("--spike: a project, a day in the export's range and "
+                     "a factor above 1")
+        a.spikes[(proj, off)] = factor
     if a.rightsize_truth and not a.rightsize_cases:
         ap.error("--rightsize-truth needs --rightsize-cases")
     return a
@@ -1492,6 +1556,8 @@ def generate(a):
         "multi_member": a.multi_member, "plain": a.plain,
         "job_reruns": a.job_reruns,
     }
+    if a.spikes:        # only then: the default truth stays as it was
+        o["spikes"] = a.spikes
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.out):          # parts of an earlier run
         if re.fullmatch(r"part-\d{3}\.csv(\.gz)?", f):
@@ -1614,8 +1680,12 @@ def generate(a):
             "by": kby,
         },
         "files_list": [L["name"] for L in layouts],
-        "options": {k: v for k, v in o.items() if k != "out"},
+        "options": {k: v for k, v in o.items()
+                    if k not in ("out", "spikes")},
     }
+    if a.spikes:
+        truth["options"]["spike"] = list(a.spike)
+        truth["spikes"] = spike_truth(a, [r[10] for r in results])
     truth["options"].update({"rows": a.rows, "start": a.start,
                              "days": a.days, "tricky_names": a.tricky_names,
                              "dup_rows": ndup, "bad_rows": a.bad_rows,
@@ -1626,6 +1696,28 @@ def generate(a):
         f.write("\n")
     os.replace(tmp, a.truth)
     return truth
+
+
+def spike_truth(a, sums):
+    """The spikes in the order given: project, day, factor, the credits
+    of the project's runs that day before the copies (base_credits), those
+    of the copies (added_credits: the exact excess over that day without
+    the spike) and the runs of each."""
+    out = []
+    for sp in a.spike:
+        proj, day, factor = sp.rsplit(":", 2)
+        off = dt.date.fromisoformat(day).toordinal() - \
+            a.start_date.toordinal()
+        t = [0, 0, 0, 0]
+        for part in sums:
+            v = part.get((proj, off))
+            if v:
+                t = [x + y for x, y in zip(t, v)]
+        out.append({"project": proj, "day": day, "factor": float(factor),
+                    "base_credits": units_str(t[0]),
+                    "added_credits": units_str(t[1]),
+                    "base_runs": t[2], "added_runs": t[3]})
+    return out
 
 
 def main(argv=None):

@@ -418,6 +418,9 @@ CONFIGS = [
                         "--dup-rows", "5"]),
     ("year-end", ["--start", "2026-12-27", "--days", "9", "--bad-rows",
                   "7"]),
+    # --spike: the copies are job runs like any other in the re-sum
+    ("spikes", ["--spike", "user-profile:2026-10-14:3", "--spike",
+                "wearables-android:2026-10-20:2.5", "--dup-rows", "10"]),
 ]
 
 
@@ -511,6 +514,15 @@ def main():
             errors = []
             want_read = truth["options"]["rows"] + \
                 truth["options"]["dup_rows"] + truth["options"]["bad_rows"]
+            for sp in truth.get("spikes", []):
+                want_read += sp["added_runs"]
+                # factor 3: exactly two copies of each run
+                if sp["factor"] == 3 and (Decimal(sp["added_credits"]) !=
+                                          2 * Decimal(sp["base_credits"])
+                                          or not sp["base_runs"]):
+                    errors.append("spike %s: added %s, base %s" % (
+                        sp["project"], sp["added_credits"],
+                        sp["base_credits"]))
             if truth["rows_read"] != want_read:
                 errors.append("rows_read %d, want %d" % (truth["rows_read"],
                                                          want_read))
