@@ -5,7 +5,7 @@ the evidence behind `anomalies`' defaults (doc/anomalies.md).
 Generates one data set twice with tests/gen/genexport.py, the same seed:
 clean, and with N spikes injected (--spike PROJECT:DAY:FACTOR, factors
 1.5, 2, 3 and 5, on project-days that have runs, in the 28 days examined).
-Then runs `anomalies --days 28 --at LAST` on the spiked set for a small
+Then runs `anomalies --days 28 --at LAST+1` on the spiked set for a small
 grid of --threshold and --min-excess and counts, for each:
 
   detection  injected spikes found (a spike or new row on that project and
@@ -125,7 +125,8 @@ def main():
         for mx in MIN_EXCESS:
             rows = run_csv([a.bin, "anomalies", "--format", "csv",
                             "--days", str(EXAMINED), "--at",
-                            last.isoformat(), "--threshold", th,
+                            (last + dt.timedelta(days=1)).isoformat(),
+                            "--threshold", th,
                             "--min-excess", mx, spiked])
             found = {(r["project"], r["day"]) for r in rows
                      if r["kind"] in ("spike", "new")}
@@ -143,7 +144,7 @@ def main():
 
     # the defaults, spike by spike: by factor
     rows = run_csv([a.bin, "anomalies", "--format", "csv", "--days",
-                    str(EXAMINED), "--at", last.isoformat(), spiked])
+                    str(EXAMINED), "--at", (last + dt.timedelta(days=1)).isoformat(), spiked])
     found = {(r["project"], r["day"]) for r in rows
              if r["kind"] in ("spike", "new")}
     by_factor = []
@@ -154,7 +155,7 @@ def main():
         by_factor.append("x%s %d/%d" % (f, len(hit), len(mine)))
     print("defaults by factor (material spikes): %s" % ", ".join(by_factor))
     t_anom = best_of([a.bin, "anomalies", "--format", "csv", "--days",
-                      str(EXAMINED), "--at", last.isoformat(), spiked])
+                      str(EXAMINED), "--at", (last + dt.timedelta(days=1)).isoformat(), spiked])
     t_rep = best_of([a.bin, "report", "--by", "project,day", "--format",
                      "csv", spiked])
     nrows = truth["rows_read"]

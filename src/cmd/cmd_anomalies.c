@@ -23,7 +23,7 @@ const struct cmdopt_cmd anomalies_cmd = {
 "       circleci-usage anomalies --db FILE [options]\n"
 "\n"
 "Per group (project, or the keys of --by) and day of the --days days\n"
-"ending at --at, the days whose credits lie far above the group's own\n"
+"before --at, the days whose credits lie far above the group's own\n"
 "baseline: the median of its credits on the same weekday in the --weeks\n"
 "weeks before (a day without runs counts as 0 once the group exists).\n"
 "A spike's score, (credits - baseline) / spread, reaches --threshold and\n"
@@ -85,8 +85,8 @@ cmd_anomalies(int argc, char **argv)
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
 		if (id == CO_DAYS)
 			days = val.num;
-		else if (id == CO_AT) {
-			at = val.day;
+		else if (id == CO_AT) {	/* as of that day: up to the one before */
+			at = val.day - 1;
 			have_at = 1;
 		} else if (id == CO_WEEKS)
 			weeks = val.num;

@@ -127,8 +127,9 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	[CO_DAYS] = { "days", 0, "N", CO_K_COUNT, COUNT,
 	    "examine the N days ending at --at (default 7)", NULL, 0, 0 },
 	[CO_AT] = { "at", 0, "DATE", CO_K_DATE, DATE,
-	    "the last day examined (default: the last complete UTC day "
-	    "before now)", NULL, 0, 0 },
+	    "the day taken as today (default: today, UTC): the days "
+	    "counted end the day before, the last complete one", NULL, 0,
+	    0 },
 	[CO_WEEKS] = { "weeks", 0, "K", CO_K_COUNT, COUNT,
 	    "the baseline: the same weekday in the K weeks before (default "
 	    "4, at most 52)", NULL, 0, 0 },

@@ -252,7 +252,8 @@ def check_tiny(suite, binary, T):
         errors.append("stopped is not last: %s" % got)
     suite.check("new and stopped groups", errors)
     errors = []
-    got = rows_of(binary, "anomalies", "--at", D2, d)
+    # --at is "today": the day before it (D2) is the last examined
+    got = rows_of(binary, "anomalies", "--at", D1, d)
     if any(r["project"] in ("big", "newp") for r in got):
         errors.append("--at the day before still sees the last: %s" % got)
     got = rows_of(binary, "anomalies", "--weeks", "1", "--days", "1", d)
