@@ -397,12 +397,12 @@ html_failures_table(FILE *f, const struct failures *fl,
 		"cost (USD)", "failure rate", "failed runs", "runs",
 		"retried runs", "credits on retried runs"
 	};
-	size_t i, k, nbody = 0, body = 0;
+	size_t i, k, nbody = 0, body = 0, ncols = fl->have_retry ? 10 : 8;
 
 	for (i = 0; i < fl->n && (top == 0 || nbody < top); i++)
 		nbody += fl->rows[i].wasted_runs != 0;
 	html_table_open(f, id, nbody);
-	for (k = 0; k < 10; k++) {
+	for (k = 0; k < ncols; k++) {
 		html_head(f, heads[k], k >= 3);
 		if (k == 3 && prev != NULL) {
 			html_head(f, "previous", 1);
@@ -432,9 +432,6 @@ html_failures_table(FILE *f, const struct failures *fl,
 		if (fl->have_retry) {
 			html_count_cell(f, r->retried_runs);
 			html_dec_cell(f, r->retry_credits, 2, "");
-		} else {
-			/* from history: unknown (failures.h) */
-			fputs("<td class=\"n\"></td><td class=\"n\"></td>", f);
 		}
 		fputs("</tr>\n", f);
 	}

@@ -73,7 +73,8 @@ int html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
  * The jobs that waste the most, from `failures` (failures.h, the same
  * rows as the failures command): the first `top` jobs (0: all) with any
  * wasted run, most wasted credits first.  A sortable table; with `prev`
- * (the previous period's, or NULL) the change of the wasted credits.
+ * (the previous period's, or NULL) the change of the wasted credits; the
+ * retry cost's columns when fl has it.
  */
 void html_failures_table(FILE *f, const struct failures *fl,
     const struct failures *prev, size_t top, const char *id);
