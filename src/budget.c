@@ -524,27 +524,12 @@ struct budgets *
 budgets_load(const char *path)
 {
 	struct budgets *bs = NULL;
-	FILE *f = fopen(path, "rb");
-	char *buf;
 	size_t n;
+	char *buf = read_small_file(path, "the budgets file", BUDGETS_MAX_FILE, &n);
 
-	if (f == NULL) {
-		error("cannot open the budgets file '%s': %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(BUDGETS_MAX_FILE + 1);
-	n = fread(buf, 1, BUDGETS_MAX_FILE + 1, f);
-	if (ferror(f))
-		error("cannot read the budgets file '%s': %s", path,
-		    strerror(errno));
-	else if (n > BUDGETS_MAX_FILE)
-		error("the budgets file '%s' is larger than %d MiB", path,
-		    BUDGETS_MAX_FILE >> 20);
-	else
+	if (buf != NULL)
 		bs = budgets_parse(path, buf, n);
 	free(buf);
-	fclose(f);
 	return bs;
 }
 

@@ -274,27 +274,12 @@ struct teams *
 teams_load(const char *path)
 {
 	struct teams *t = NULL;
-	FILE *f = fopen(path, "rb");
-	char *buf;
 	size_t n;
+	char *buf = read_small_file(path, "the teams file", TEAMS_MAX_FILE, &n);
 
-	if (f == NULL) {
-		error("cannot open the teams file '%s': %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(TEAMS_MAX_FILE + 1);
-	n = fread(buf, 1, TEAMS_MAX_FILE + 1, f);
-	if (ferror(f))
-		error("cannot read the teams file '%s': %s", path,
-		    strerror(errno));
-	else if (n > TEAMS_MAX_FILE)
-		error("the teams file '%s' is larger than %d MiB", path,
-		    TEAMS_MAX_FILE >> 20);
-	else
+	if (buf != NULL)
 		t = teams_parse(path, buf, n);
 	free(buf);
-	fclose(f);
 	return t;
 }
 

@@ -589,3 +589,31 @@ out:
 	free(rroot);
 	return ret;
 }
+
+char *
+read_small_file(const char *path, const char *what, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		error("cannot open %s '%s': %s", what, path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(max + 1);
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f)) {
+		error("cannot read %s '%s': %s", what, path, strerror(errno));
+	} else if (n > max) {
+		error("%s '%s' is larger than %zu MiB", what, path, max >> 20);
+	} else {
+		fclose(f);
+		buf[n] = '\0';
+		*len = n;
+		return buf;
+	}
+	fclose(f);
+	free(buf);
+	return NULL;
+}

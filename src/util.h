@@ -162,6 +162,15 @@ int cpu_count(void);
 int mkdir_p(const char *path);
 
 /*
+ * The whole of a small file (`what` names it in errors: "the teams
+ * file"), at most max bytes, NUL-terminated, its length in *len; the
+ * caller frees it.  NULL after an error naming the file: it cannot be
+ * opened or read, or it is larger than max.
+ */
+char *read_small_file(const char *path, const char *what, size_t max,
+    size_t *len);
+
+/*
  * Does the relative path rel, under the directory root, stay inside root
  * once resolved on the disk (symbolic links followed, as realpath does)?
  * The part of rel that exists must resolve inside root (root itself
