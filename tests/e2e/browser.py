@@ -130,6 +130,17 @@ class Browser:
             raise RuntimeError("script error: %s" % r["exceptionDetails"])
         return r["result"].get("value")
 
+    def attach(self, domains):
+        """A new tab, this session's, with the DevTools domains enabled."""
+        t = self.send("Target.createTarget", {"url": "about:blank"},
+                      session=False)
+        s = self.send("Target.attachToTarget", {"targetId": t["targetId"],
+                                                "flatten": True},
+                      session=False)
+        self.session = s["sessionId"]
+        for m in domains:
+            self.send(m)
+
     def open(self, url):
         self.events = []    # an earlier page's load is not this one's
         self.send("Page.navigate", {"url": url})
@@ -276,14 +287,19 @@ def wide_checks(b, page, check):
           c["min"] >= 10, str(c))
 
 
-def links_main(page):
-    """--links PAGE: the run directory's links, resolved by Chromium."""
-    results = []
-
+def checker(results):
+    """check(name, cond, why): a PASS or FAIL line, cond kept in results."""
     def check(name, cond, why=""):
         results.append(cond)
         print(("PASS %s" if cond else "FAIL %s" + (": " + why if why else
                                                   "")) % name)
+    return check
+
+
+def links_main(page):
+    """--links PAGE: the run directory's links, resolved by Chromium."""
+    results = []
+    check = checker(results)
 
     here = os.path.dirname(os.path.abspath(page))
     files = sorted(n for n in os.listdir(here)
@@ -291,13 +307,7 @@ def links_main(page):
                    n != os.path.basename(page))
     b = Browser()
     try:
-        t = b.send("Target.createTarget", {"url": "about:blank"},
-                   session=False)
-        s = b.send("Target.attachToTarget", {"targetId": t["targetId"],
-                                             "flatten": True},
-                   session=False)
-        b.session = s["sessionId"]
-        b.send("Page.enable")
+        b.attach(("Page.enable",))
         b.open("file://" + os.path.abspath(page))
         hrefs = json.loads(b.eval("JSON.stringify(Array.prototype.map.call("
                                   "document.querySelectorAll('a[href]'),"
@@ -337,23 +347,12 @@ def main():
     wide = sys.argv[4] if len(sys.argv) > 4 else None
     url = "file://" + os.path.abspath(page)
     results = []
-
-    def check(name, cond, why=""):
-        results.append(cond)
-        print(("PASS %s" if cond else "FAIL %s" + (": " + why if why else
-                                                  "")) % name)
+    check = checker(results)
 
     b = Browser()
     try:
-        t = b.send("Target.createTarget", {"url": "about:blank"},
-                   session=False)
-        s = b.send("Target.attachToTarget", {"targetId": t["targetId"],
-                                             "flatten": True},
-                   session=False)
-        b.session = s["sessionId"]
-        for m in ("Runtime.enable", "Log.enable", "Network.enable",
-                  "Page.enable"):
-            b.send(m)
+        b.attach(("Runtime.enable", "Log.enable", "Network.enable",
+                  "Page.enable"))
         b.send("Page.navigate", {"url": url})
         b.wait_event("Page.loadEventFired")
         b.drain(0.5)
