@@ -340,120 +340,186 @@ static const char *const anomaly_heads[] = {
 #define ANOMALY_NCOLS 9
 
 static void
-anomaly_grid_row(struct grid *gr, const struct anomaly_series *gs,
-    const struct anomaly_series *sub, const struct anomaly_row *r,
-    size_t nkeys, dec_t price)
+anomaly_grid_row(struct grid *gr, const struct anomaly_item *it, size_t nkeys,
+    dec_t price)
 {
-	const struct agg_group *g = &gs->keys.groups[r->group];
 	char buf[DATE_BUFSZ + 32];
-	size_t row = grid_row(gr), c = 1 + nkeys, len;
+	size_t row = grid_row(gr), c, len;
 	const char *p;
 
-	date_format_day(r->day, buf);
+	date_format_day(it->day, buf);
 	grid_setstr(gr, row, 0, buf);
 	for (c = 0; c < nkeys; c++) {
-		p = agg_key_part(g->key, g->keylen, c, &len);
+		p = agg_key_part(it->key, it->keylen, c, &len);
 		grid_set(gr, row, 1 + c, p, len);
 	}
 	c = 1 + nkeys;
-	grid_setstr(gr, row, c++, anomaly_kind_names[r->v.kind]);
-	grid_set_num(gr, row, c++, GN_CREDITS, r->v.credits);
-	if (r->v.base.n > 0)
-		grid_set_num(gr, row, c, GN_CREDITS, r->v.base.median);
+	grid_setstr(gr, row, c++, anomaly_kind_names[it->v.kind]);
+	grid_set_num(gr, row, c++, GN_CREDITS, it->v.credits);
+	if (it->v.base.n > 0)
+		grid_set_num(gr, row, c, GN_CREDITS, it->v.base.median);
 	c++;
-	grid_set_num(gr, row, c++, GN_CREDITS, r->v.excess);
-	grid_set_num(gr, row, c++, GN_USD, dec_cost_or_die(r->v.excess,
+	grid_set_num(gr, row, c++, GN_CREDITS, it->v.excess);
+	grid_set_num(gr, row, c++, GN_USD, dec_cost_or_die(it->v.excess,
 	    price));
-	if (!isnan(r->v.score)) {
-		snprintf(buf, sizeof(buf), "%.2f", r->v.score);
+	if (!isnan(it->v.score)) {
+		snprintf(buf, sizeof(buf), "%.2f", it->v.score);
 		grid_setstr(gr, row, c, buf);
 	}
 	c++;
 	grid_set_num(gr, row, c++, GN_COUNT,
-	    dec_from_int((int64_t)r->v.base.n));
-	if (r->sub >= 0) {
-		g = &sub->keys.groups[r->sub];
-		p = agg_key_part(g->key, g->keylen, nkeys, &len);
-		grid_set(gr, row, c++, p, len);
-		grid_set_num(gr, row, c, GN_CREDITS, r->sub_excess);
+	    dec_from_int((int64_t)it->v.base.n));
+	if (it->has_sub) {
+		grid_set(gr, row, c++, it->sub, it->sublen);
+		grid_set_num(gr, row, c, GN_CREDITS, it->sub_excess);
 	}
 }
 
-int
-anomaly_write(const struct anomaly_run *r, const struct grid_out *dst)
-{
-	struct report_opts g0o, g1o, byo;
+/* What anomaly_find() keeps for the rows and their keys. */
+struct anomaly_found {
+	struct report_opts byo;		/* the by keys */
 	struct anomaly_series gs, sub;
-	struct anomaly_row *rows = NULL;
-	struct grid gr;
-	const char *heads[REPORT_MAX_KEYS + ANOMALY_NCOLS + 1];
-	int numeric[REPORT_MAX_KEYS + ANOMALY_NCOLS + 1];
+	struct anomaly_row *rows;
+};
+
+static void
+anomaly_push(struct anomaly_row **rows, size_t *n, size_t *cap,
+    const struct anomaly_row *row)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*rows = xreallocarray(*rows, *cap, sizeof(**rows));
+	}
+	(*rows)[(*n)++] = *row;
+}
+
+int
+anomaly_find(const struct anomaly_run *r, struct anomaly_list *out)
+{
+	struct report_opts g0o, g1o;
+	struct anomaly_found *f = xcalloc(1, sizeof(*f));
 	size_t len = (size_t)(r->last - r->start + 1), first, i, d, k;
-	size_t n = 0, cap = 0, history, nkeys;
-	char *meta = NULL, title[200], d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+	size_t n = 0, cap = 0, history;
 	int ret = -1, have_sub = r->next != NULL;
 
+	memset(out, 0, sizeof(*out));
+	out->priv = f;
 	report_set_opts(r->so, 0, &g0o);
 	report_set_opts(r->so, have_sub ? 1 : 0, &g1o);
 	/* the by keys: set 0's without day */
-	report_opts_init(&byo);
+	report_opts_init(&f->byo);
 	for (k = 0; k < g0o.nkeys; k++)
 		if (strcmp(g0o.keys[k].name, "day") != 0)
-			byo.keys[byo.nkeys++] = g0o.keys[k];
-	nkeys = byo.nkeys;
-	anomaly_series_init(&gs, len);
-	anomaly_series_init(&sub, len);
-	if (anomaly_series_fill(&gs, NULL, &g0o, report_set_groups(r->src, 0),
-	    &byo, NULL, r->start) < 0)
+			f->byo.keys[f->byo.nkeys++] = g0o.keys[k];
+	out->nkeys = f->byo.nkeys;
+	for (k = 0; k < out->nkeys; k++)
+		out->names[k] = f->byo.keys[k].name;
+	anomaly_series_init(&f->gs, len);
+	anomaly_series_init(&f->sub, len);
+	if (anomaly_series_fill(&f->gs, NULL, &g0o,
+	    report_set_groups(r->src, 0), &f->byo, NULL, r->start) < 0)
 		goto out;
-	if (have_sub && anomaly_series_fill(&sub, &gs, &g1o,
-	    report_set_groups(r->src, 1), &byo, r->next, r->start) < 0)
+	if (have_sub && anomaly_series_fill(&f->sub, &f->gs, &g1o,
+	    report_set_groups(r->src, 1), &f->byo, r->next, r->start) < 0)
 		goto out;
-	anomaly_series_born(&gs);
-	anomaly_series_born(&sub);
+	anomaly_series_born(&f->gs);
+	anomaly_series_born(&f->sub);
 	first = (size_t)(r->first - r->start);
 	history = r->src->have_dates && r->src->first_date > r->start ?
 	    (size_t)(r->src->first_date - r->start) : 0;
-	anomaly_nkeys = nkeys;
-	for (i = 0; i < gs.keys.n; i++) {
+	anomaly_nkeys = out->nkeys;
+	for (i = 0; i < f->gs.keys.n; i++) {
 		struct anomaly_row row;
 
 		memset(&row, 0, sizeof(row));
 		row.group = i;
 		row.sub = -1;
 		for (d = first; d < len; d++) {
-			if (gs.born[i] > d)
+			if (f->gs.born[i] > d)
 				continue;
-			if (anomaly_judge(gs.s[i], d, gs.born[i], history,
+			if (anomaly_judge(f->gs.s[i], d, f->gs.born[i], history,
 			    &r->p, &row.v) == ANOMALY_NONE)
 				continue;
 			row.day = r->start + (int32_t)d;
 			if (have_sub)
-				anomaly_contributor(&sub, &r->p, &row, d);
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				rows = xreallocarray(rows, cap, sizeof(*rows));
-			}
-			rows[n++] = row;
+				anomaly_contributor(&f->sub, &r->p, &row, d);
+			anomaly_push(&f->rows, &n, &cap, &row);
 		}
-		if (gs.born[i] < first && anomaly_stopped(gs.s[i], first,
-		    len - 1, gs.born[i], &r->p, &row.v) == ANOMALY_STOPPED) {
+		if (f->gs.born[i] < first && anomaly_stopped(f->gs.s[i], first,
+		    len - 1, f->gs.born[i], &r->p, &row.v) == ANOMALY_STOPPED) {
 			row.day = r->first;
 			row.sub = -1;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				rows = xreallocarray(rows, cap, sizeof(*rows));
-			}
-			rows[n++] = row;
+			anomaly_push(&f->rows, &n, &cap, &row);
 		}
 	}
-	anomaly_cmp_groups = &gs;
+	anomaly_cmp_groups = &f->gs;
 	if (n > 0)
-		qsort(rows, n, sizeof(*rows), anomaly_row_cmp);
+		qsort(f->rows, n, sizeof(*f->rows), anomaly_row_cmp);
+	out->items = xcalloc(n ? n : 1, sizeof(*out->items));
+	out->n = n;
+	for (i = 0; i < n; i++) {
+		const struct anomaly_row *row = &f->rows[i];
+		struct anomaly_item *it = &out->items[i];
+		const struct agg_group *g = &f->gs.keys.groups[row->group];
+
+		it->day = row->day;
+		it->key = g->key;
+		it->keylen = g->keylen;
+		it->v = row->v;
+		if (row->sub >= 0) {
+			g = &f->sub.keys.groups[row->sub];
+			it->sub = agg_key_part(g->key, g->keylen, out->nkeys,
+			    &it->sublen);
+			it->sub_excess = row->sub_excess;
+			it->has_sub = 1;
+		}
+	}
+	ret = 0;
+out:
+	report_opts_release(&g1o);
+	report_opts_release(&g0o);
+	if (ret < 0)
+		anomaly_list_release(out);
+	return ret;
+}
+
+void
+anomaly_list_release(struct anomaly_list *l)
+{
+	struct anomaly_found *f = l->priv;
+
+	if (f != NULL) {
+		free(f->rows);
+		anomaly_series_release(&f->sub);
+		anomaly_series_release(&f->gs);
+		report_opts_release(&f->byo);
+		free(f);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+const char *
+anomaly_kind_name(enum anomaly_kind k)
+{
+	return anomaly_kind_names[k];
+}
+
+int
+anomaly_list_write(const struct anomaly_run *r, const struct anomaly_list *l,
+    const struct grid_out *dst)
+{
+	struct grid gr;
+	const char *heads[REPORT_MAX_KEYS + ANOMALY_NCOLS + 1];
+	int numeric[REPORT_MAX_KEYS + ANOMALY_NCOLS + 1];
+	size_t i, k, nkeys = l->nkeys;
+	char *meta, title[200], d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+	int ret;
+
 	heads[0] = "day";
 	numeric[0] = 0;
 	for (k = 0; k < nkeys; k++) {
-		heads[1 + k] = byo.keys[k].name;
+		heads[1 + k] = l->names[k];
 		numeric[1 + k] = 0;
 	}
 	for (k = 0; k < ANOMALY_NCOLS; k++) {
@@ -462,24 +528,68 @@ anomaly_write(const struct anomaly_run *r, const struct grid_out *dst)
 	}
 	grid_init(&gr, heads, numeric, 1 + nkeys + ANOMALY_NCOLS, 1 + nkeys);
 	gr.csv_safe = dst->csv_safe;
-	for (i = 0; i < n && (dst->top == 0 || i < dst->top); i++)
-		anomaly_grid_row(&gr, &gs, &sub, &rows[i], nkeys, r->price);
+	for (i = 0; i < l->n && (dst->top == 0 || i < dst->top); i++)
+		anomaly_grid_row(&gr, &l->items[i], nkeys, r->price);
 	date_format_day(r->first, d1);
 	date_format_day(r->last, d2);
 	snprintf(title, sizeof(title), "Anomalies from %s to %s: %zu", d1, d2,
-	    n);
+	    l->n);
 	meta = xasprintf("{\"first_day\": \"%s\", \"last_day\": \"%s\", "
 	    "\"weeks\": %zu, \"threshold\": %g, \"anomalies\": %zu}", d1, d2,
-	    r->p.weeks, r->p.threshold, n);
+	    r->p.weeks, r->p.threshold, l->n);
 	ret = grid_write_file(&gr, NULL, title, meta, dst);
-	grid_release(&gr);
-out:
 	free(meta);
-	free(rows);
-	anomaly_series_release(&sub);
-	anomaly_series_release(&gs);
-	report_opts_release(&byo);
-	report_opts_release(&g1o);
-	report_opts_release(&g0o);
+	grid_release(&gr);
 	return ret;
+}
+
+int
+anomaly_write(const struct anomaly_run *r, const struct grid_out *dst)
+{
+	struct anomaly_list l;
+	int ret;
+
+	if (anomaly_find(r, &l) < 0)
+		return -1;
+	ret = anomaly_list_write(r, &l, dst);
+	anomaly_list_release(&l);
+	return ret;
+}
+
+int
+anomaly_sets(struct anomaly_run *r, struct report_opts *ro, const char *by,
+    const struct report_opts *byo, int32_t last, size_t days)
+{
+	const char *lists[2];
+	char *l0, *l1 = NULL;
+	int ret;
+
+	r->last = last;
+	r->first = last - (int32_t)days + 1;
+	r->start = r->first - 7 * (int32_t)r->p.weeks;
+	r->next = anomaly_next_key(byo);
+	l0 = xasprintf("%s,day", by);
+	lists[0] = l0;
+	if (r->next != NULL) {
+		l1 = xasprintf("%s,%s,day", by, r->next);
+		lists[1] = l1;
+	}
+	ret = report_parse_sets(ro, lists, r->next != NULL ? 2 : 1);
+	free(l0);
+	free(l1);
+	if (ret < 0)
+		return -1;
+	ro->since = r->start;
+	ro->until = r->last;
+	r->so = ro;
+	return 0;
+}
+
+void
+anomaly_params_default(struct anomaly_params *p)
+{
+	p->weeks = ANOMALY_WEEKS;
+	p->threshold = strtod(ANOMALY_THRESHOLD, NULL);
+	dec_parse(ANOMALY_MIN_EXCESS, strlen(ANOMALY_MIN_EXCESS),
+	    &p->min_excess);
 }

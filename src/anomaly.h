@@ -121,6 +121,53 @@ struct anomaly_run {
 	dec_t price;
 };
 
+/* The defaults: ANOMALY_WEEKS, ANOMALY_THRESHOLD, ANOMALY_MIN_EXCESS. */
+void anomaly_params_default(struct anomaly_params *p);
+
+/*
+ * Set r (its p.weeks already set) and the read options ro for the `days`
+ * days that end with `last`, grouped by the --by list `by` (parsed into
+ * byo; no time key): ro's grouping sets "BY,day" and "BY,NEXT,day", its
+ * since and until.  Returns 0, or -1 after an error.
+ */
+int anomaly_sets(struct anomaly_run *r, struct report_opts *ro,
+    const char *by, const struct report_opts *byo, int32_t last,
+    size_t days);
+
+/* One anomaly, as anomaly_find() lists them. */
+struct anomaly_item {
+	int32_t day;
+	const char *key;	/* the group's key (agg_key_part's) */
+	size_t keylen;
+	struct anomaly_verdict v;
+	int has_sub;		/* a contributor: */
+	const char *sub;	/* its value of the next key */
+	size_t sublen;
+	dec_t sub_excess;
+};
+
+struct anomaly_list {
+	struct anomaly_item *items;	/* largest excess first */
+	size_t n;
+	size_t nkeys;
+	const char *names[REPORT_MAX_KEYS];	/* the by keys */
+	void *priv;
+};
+
+/*
+ * The anomalies of r->src (as anomaly_write() below) into l: release it
+ * with anomaly_list_release().  Returns 0, or -1 after an error.
+ */
+int anomaly_find(const struct anomaly_run *r, struct anomaly_list *l);
+void anomaly_list_release(struct anomaly_list *l);
+
+/* Write l's rows, title and meta as anomaly_write() does. */
+int anomaly_list_write(const struct anomaly_run *r,
+    const struct anomaly_list *l, const struct grid_out *dst);
+
+/* "spike", "new", "stopped" ("" for ANOMALY_NONE). */
+const char *anomaly_kind_name(enum anomaly_kind k);
+
 /*
  * The anomalies of `src`, read with the grouping sets "BY,day" and (with
  * a next key) "BY,NEXT,day" (opts `so`), where BY has nkeys keys: the

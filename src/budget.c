@@ -634,12 +634,21 @@ budget_evaluate(const struct budget *b, dec_t amount, const dec_t *daily,
     int32_t first, size_t ndays, int32_t hist_start, int32_t at,
     struct budget_eval *e)
 {
+	budget_evaluate_period(b, at, amount, daily, first, ndays, hist_start,
+	    at, e);
+}
+
+void
+budget_evaluate_period(const struct budget *b, int32_t in, dec_t amount,
+    const dec_t *daily, int32_t first, size_t ndays, int32_t hist_start,
+    int32_t at, struct budget_eval *e)
+{
 	dec_t expected[7], cum = 0;
 	int32_t d;
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
-	budget_period_bounds(b->period, at, &e->start, &e->end);
+	budget_period_bounds(b->period, in, &e->start, &e->end);
 	e->amount = amount;
 	e->history_days = budget_profile(daily, first, ndays, hist_start, at,
 	    expected);

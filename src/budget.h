@@ -128,6 +128,14 @@ void budget_evaluate(const struct budget *b, dec_t amount,
     int32_t at, struct budget_eval *e);
 
 /*
+ * budget_evaluate() for the period that holds day `in` (at, or at - 1 for
+ * a period that ends by at: then nothing of it is projected).
+ */
+void budget_evaluate_period(const struct budget *b, int32_t in, dec_t amount,
+    const dec_t *daily, int32_t first, size_t ndays, int32_t hist_start,
+    int32_t at, struct budget_eval *e);
+
+/*
  * a / b rounded half away from zero to `places` decimals (0 to 18), for
  * a >= 0 and b > 0 (a dollar amount over a credit price).  Returns 0, or
  * -1 when the result passes DEC_SUM_MAX.

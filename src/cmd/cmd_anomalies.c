@@ -68,18 +68,14 @@ cmd_anomalies(int argc, char **argv)
 	struct grid_out dst;
 	struct cmdopt co;
 	struct cmdopt_value val;
-	const char *by, *lists[2];
-	char *l0 = NULL, *l1 = NULL;
+	const char *by;
 	unsigned long long days = ANOMALY_DAYS, weeks = ANOMALY_WEEKS;
 	int32_t at = 0;
 	int id, have_at = 0, have_res = 0, ret;
 	size_t k;
 
 	memset(&run, 0, sizeof(run));
-	run.p.weeks = ANOMALY_WEEKS;
-	run.p.threshold = strtod(ANOMALY_THRESHOLD, NULL);
-	dec_parse(ANOMALY_MIN_EXCESS, strlen(ANOMALY_MIN_EXCESS),
-	    &run.p.min_excess);
+	anomaly_params_default(&run.p);
 	report_opts_init(&byo);
 	cmdopt_init(&co, &anomalies_cmd, NULL);
 	while ((id = cmdopt_next(&co, argc, argv, &val)) > 0) {
@@ -125,35 +121,20 @@ cmd_anomalies(int argc, char **argv)
 		goto out;
 	if (!have_at)		/* the last complete UTC day before now */
 		at = (int32_t)(range_now_ms() / 86400000) - 1;
-	run.last = at;
-	run.first = at - (int32_t)days + 1;
-	run.start = run.first - 7 * (int32_t)weeks;
-	run.next = anomaly_next_key(&byo);
-	l0 = xasprintf("%s,day", by);
-	lists[0] = l0;
-	if (run.next != NULL) {
-		l1 = xasprintf("%s,%s,day", by, run.next);
-		lists[1] = l1;
-	}
-	if (report_parse_sets(co.ro, lists, run.next != NULL ? 2 : 1) < 0) {
+	if (anomaly_sets(&run, co.ro, by, &byo, at, (size_t)days) < 0) {
 		ret = cmdopt_hint("anomalies");
 		goto out;
 	}
-	co.ro->since = run.start;
-	co.ro->until = run.last;
 	ret = cmdopt_read(&co, &res);
 	have_res = 1;
 	if (ret != 0)
 		goto out;
-	run.so = co.ro;
 	run.src = &res;
 	run.price = co.price;
 	cmdopt_grid_out(&co, &dst);
 	dst.top = (size_t)co.top;
 	ret = anomaly_write(&run, &dst) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
 out:
-	free(l0);
-	free(l1);
 	if (have_res)
 		report_result_release(&res);
 	report_opts_release(&byo);

@@ -1,0 +1,80 @@
+/*
+ * budgetcalc.h: every budget of a budgets file worked out from one read
+ * of the data: the grouping sets the scopes need, the daily spend of each
+ * budget, its evaluation (budget.h) and the rows `budget` prints.  The
+ * `budget` command, `run` and `notify` share it.
+ *
+ *	budget_calc_init(&c, bs, teams, price, at, 0);
+ *	budget_calc_sets(&c, &opts);		before the read
+ *	report_read(...);
+ *	budget_calc_eval(&c, &opts, &res);	c.e[i] for bs->b[i]
+ *	budget_calc_write(&c, &res, csv_safe, &dst);
+ *	budget_calc_release(&c);
+ */
+#ifndef CU_BUDGETCALC_H
+#define CU_BUDGETCALC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "budget.h"
+#include "dec.h"
+#include "grid.h"
+#include "report.h"
+#include "teams.h"
+
+struct budget_job;
+
+struct budget_calc {
+	const struct budgets *bs;
+	const struct teams *teams;
+	dec_t price;
+	int32_t at;		/* the day taken as today */
+	int32_t in;		/* a day of the periods evaluated: at, or
+				 * at - 1 for the periods that end by at */
+	int32_t first;		/* the first day summed */
+	int32_t hist_start;	/* the data's first day (budget_profile) */
+	struct budget_job *jobs;
+	struct budget_eval *e;	/* after budget_calc_eval: e[i] for b[i] */
+	size_t counts[4];	/* budgets per status */
+};
+
+/*
+ * Set c up for the budgets bs at day `at` (the days before it are spent;
+ * with `closing`, each budget's period is the one that holds at - 1, so
+ * that a run over a finished week reads that week, complete).  Amounts in
+ * usd become credits at `price`; a team scope needs its team in `teams`.
+ * Returns 0, or -1 after an error naming the budgets file and line.
+ */
+int budget_calc_init(struct budget_calc *c, const struct budgets *bs,
+    const struct teams *teams, dec_t price, int32_t at, int closing);
+
+/*
+ * The grouping sets of o for one pass that serves every budget (day and
+ * each key the scopes need), and o's until (at - 1) and since (the first
+ * day needed, when o has none later).  Returns 0, or -1 after an error.
+ */
+int budget_calc_sets(struct budget_calc *c, struct report_opts *o);
+
+/*
+ * Sum res (read with o as budget_calc_sets left it) into each budget and
+ * evaluate them into c->e and c->counts.  Warns when the data ends before
+ * at - 1.
+ */
+void budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
+    const struct report_result *res);
+
+/* The scope as the rows show it: org, project:GLOB, team:T, KEY:GLOB. */
+void budget_scope_text(const struct budget *b, char *buf, size_t size);
+
+/*
+ * Write the rows (columns of `circleci-usage budget --help`), a title and
+ * the JSON meta to dst.  Returns 0, or -1 after an error.
+ */
+int budget_calc_write(const struct budget_calc *c,
+    const struct report_result *res, int csv_safe,
+    const struct grid_out *dst);
+
+void budget_calc_release(struct budget_calc *c);
+
+#endif
