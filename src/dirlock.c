@@ -10,9 +10,36 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
+
+#define DIRLOCK_PID_WAIT_MS 500
+
+/*
+ * The holder's pid from the lock file fd, or 0.  The holder writes it
+ * just after it locks, so a file found locked and still empty is read
+ * again for up to DIRLOCK_PID_WAIT_MS, so that the message names it.
+ */
+static long
+dirlock_holder(int fd, char *buf, size_t size)
+{
+	struct timespec ms = { 0, 1000000 };
+	ssize_t n;
+	long pid = 0;
+	int i;
+
+	for (i = 0; i <= DIRLOCK_PID_WAIT_MS; i++) {
+		n = pread(fd, buf, size - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		if (n > 0 && buf[n - 1] == '\n' &&
+		    (pid = strtol(buf, NULL, 10)) > 0)
+			return pid;
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
 
 int
 dirlock_take(const char *dir, const char *what, struct dirlock *lk)
@@ -35,11 +62,8 @@ dirlock_take(const char *dir, const char *what, struct dirlock *lk)
 			int e = errno;
 
 			if (e == EWOULDBLOCK) {
-				long pid;
+				long pid = dirlock_holder(fd, buf, sizeof(buf));
 
-				n = pread(fd, buf, sizeof(buf) - 1, 0);
-				buf[n > 0 ? n : 0] = '\0';
-				pid = strtol(buf, NULL, 10);
 				if (pid > 0)
 					error("'%s' is in use by another %s "
 					    "(process %ld); wait for it to end, "

@@ -8,6 +8,8 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dirlock.h"
@@ -54,6 +56,66 @@ test_take_twice(void **state)
 	free(dir);
 }
 
+/*
+ * A holder that has locked the file but not yet written its pid (the
+ * moment between its flock() and its write): the message still names it
+ * once it has.  Without the wait this read an empty file and said only
+ * "in use by another export", which weekly.py saw now and then.
+ */
+static void
+test_pid_late(void **state)
+{
+	struct dirlock b;
+	struct unit_capture c;
+	char *dir = unit_tmpdir(), *path = unit_path(dir, DIRLOCK_NAME);
+	char *err, *want;
+	pid_t child;
+	int fd, go[2], status;
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char buf[32], x;
+		int len;
+
+		fd = open(path, O_RDWR | O_CREAT, 0644);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0)
+			_exit(1);
+		if (write(go[1], "x", 1) != 1)	/* locked, file empty */
+			_exit(1);
+		usleep(50000);
+		len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+		if (pwrite(fd, buf, (size_t)len, 0) != len)
+			_exit(1);
+		if (read(go[0], &x, 1) < 0)	/* until the parent is done */
+			_exit(1);
+		_exit(0);
+	}
+	{
+		char x;
+
+		assert_int_equal(read(go[0], &x, 1), 1);
+	}
+	unit_capture_begin(&c);
+	assert_int_equal(dirlock_take(dir, "export", &b), -1);
+	err = unit_capture_end(&c);
+	want = xasprintf("'%s' is in use by another export (process %ld)", dir,
+	    (long)child);
+	assert_contains(err, want);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(go[0]);
+	close(go[1]);
+	free(want);
+	free(err);
+	free(path);
+	unit_rmtree(dir);
+	free(dir);
+}
+
 /* What a killed holder leaves: its pid in the file, no lock on it. */
 static void
 test_stale(void **state)
@@ -94,6 +156,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_twice),
+		cmocka_unit_test(test_pid_late),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_no_dir),
 	};
