@@ -80,11 +80,13 @@ test_pid_late(void **state)
 		char buf[32], x;
 		int len;
 
+		alarm(10);	/* never outlive a failed parent */
 		fd = open(path, O_RDWR | O_CREAT, 0644);
 		if (fd < 0 || flock(fd, LOCK_EX) < 0)
 			_exit(1);
 		if (write(go[1], "x", 1) != 1)	/* locked, file empty */
 			_exit(1);
+		close(go[1]);	/* the parent's end: EOF if it dies */
 		usleep(50000);
 		len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 		if (pwrite(fd, buf, (size_t)len, 0) != len)
