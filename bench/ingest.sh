@@ -9,7 +9,10 @@
 #   3. `ingest` of the parts again: every row already present;
 #   4. 10M job runs: the 1M copied nine times with SQL (new JOB_IDs,
 #      dates shifted by 31 days a copy, the roll-up copied alike), then
-#      `report --db --by month` and `--by month,project`.
+#      `report --db --by month` and `--by month,project`;
+#   5. over those 10M, `budget --db` and `anomalies --db` at the history's
+#      end, each as a ratio to `report --by project` over the 1M rows of
+#      export files, measured here too (issue 18 asks at most 1).
 # Best of BENCH_RUNS (3) wall times.  Uses the data bench/run.sh caches
 # (run `make bench` or `sh bench/run.sh` once first).
 set -eu
@@ -94,3 +97,39 @@ t=$(best since "$BIN" report --db "$work/h.db" --since 2027-01-01 --by project -
 printf '%-44s %8.3f s\n' "report --db --since 2027-01-01 --by project" "$t"
 t=$(best branch "$BIN" report --db "$work/h.db" --by branch --format csv)
 printf '%-44s %8.3f s\n' "report --db --by branch (reads job runs)" "$t"
+
+# budgets and anomalies over the 10M, against report over 1M of files
+t_rep=$(best files "$BIN" report --by project --format csv "$data")
+printf '%-44s %8.3f s\n' "report --by project (1M rows of files)" "$t_rep"
+last=$(sqlite3 "$work/h.db" 'SELECT max(day) FROM daily')
+at=$(date -u -d "@$(( (last + 1) * 86400 ))" +%F)
+cat >"$work/budgets.yml" <<'YAML'
+budgets:
+  - name: org-weekly
+    scope: org
+    period: week
+    credits: 30000000
+  - name: org-monthly
+    scope: org
+    period: month
+    usd: 60000
+  - name: proj-a
+    project: "a*"
+    period: week
+    credits: 2000000
+  - name: large
+    by: {resource_class: large}
+    period: month
+    credits: 20000000
+YAML
+for what in budget anomalies; do
+	if [ $what = budget ]; then
+		set -- budget --budgets "$work/budgets.yml"
+	else
+		set -- anomalies
+	fi
+	t=$(best $what "$BIN" "$@" --db "$work/h.db" --at "$at" --format csv)
+	printf '%-44s %8.3f s  %5.2fx report over 1M files (target <= 1)\n' \
+	    "$what --db --at $at (10M job runs)" "$t" \
+	    "$(echo "scale=4; $t / $t_rep" | bc)"
+done

@@ -1,11 +1,13 @@
 #!/bin/sh
 # make demo: the weekly job end to end, with no token and no network.
 # Starts the test double of the Usage API on loopback, serving two weeks of
-# synthetic usage, runs `circleci-usage run --last 7d --compare` against it
-# (two exports, the page, reports, charts, summary), shows the summary, the
-# Slack message it would post (`notify slack --dry-run`) and where the page
-# is.  It leaves build/demo/ (the export, the run directory, a teams file),
-# the data README.md's examples run on (tests/e2e/readme.py runs them).
+# synthetic usage, puts three earlier weeks into a history database, runs
+# `circleci-usage run --last 7d --compare --db` against it (two exports
+# added to the history, the page, reports, charts, summary), shows the
+# summary, the Slack message it would post (`notify slack --dry-run`) and
+# where the page is.  It leaves build/demo/ (the export, the run directory,
+# the history database, a teams file, a budgets file), the data README.md's
+# examples run on (tests/e2e/readme.py runs them).
 #   sh scripts/demo.sh            (DEMO_DIR=build/demo, DEMO_ROWS=100000,
 #                                  DEMO_BIN=./circleci-usage)
 #   sh scripts/demo.sh --quote WORD...   the words as one shell-quoted line
@@ -59,6 +61,13 @@ echo "demo: generating $rows synthetic job runs from $start (two weeks) in $dir/
 python3 "$root/tests/gen/genexport.py" -o "$dir/data" --rows "$rows" \
     --parts 4 --seed 7 --start "$start" --days 15 --dup-rows 25 --procs 2 \
     --truth "$dir/truth.json"
+
+# the 22 days before the weekly run's, as the history a weekly job builds up (--db):
+# the same projects and level (the same seed), other JOB_IDs
+hstart=$(python3 "$root/tests/e2e/pinnow.py" -36)
+echo "demo: generating 146667 job runs of history from $hstart (22 days) in $dir/history"
+python3 "$root/tests/gen/genexport.py" -o "$dir/history" --rows 146667 \
+    --parts 4 --seed 7 --start "$hstart" --days 22 --history-ids --procs 2
 
 # who owns which project, for `chargeback` and `--by team` (README.md)
 cat >"$dir/teams.yaml" <<'TEAMS'
@@ -121,8 +130,10 @@ echo "demo: the test double of the Usage API listens at $api"
 
 # what the weekly CircleCI job runs (.circleci/config.yml), with the org and
 # the API given explicitly instead of CIRCLE_ORGANIZATION_ID
+run "$bin" ingest --db "$dir/history.db" "$dir/history"
 run "$bin" run --org "$org" --api-url "$api" --token-file "$dir/token" \
-    --last 7d --compare --names --poll-interval 1 -o "$dir/report"
+    --last 7d --compare --names --poll-interval 1 --db "$dir/history.db" \
+    -o "$dir/report"
 
 run cat "$dir/report/summary.md"
 run "$bin" report --format table --by resource_class "$dir/report"

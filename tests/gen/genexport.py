@@ -381,8 +381,16 @@ def rand_uuid(rng):
     return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
+# --history-ids: the job runs' own JOB_IDs (kind 0) in kind 3's space, so
+# that an export of earlier days made with the same seed (the same
+# projects, mix and level) shares no JOB_ID with this one
+RUN_ID_KIND = 0
+
+
 def job_uuid(rng, part, kind, n):
     """A JOB_ID unique by construction: (part, kind, counter) are encoded."""
+    if kind == 0:
+        kind = RUN_ID_KIND
     r = rng.getrandbits(60)
     p = (part * 0x9e3 + 0x5a1) & 0xfff          # bijective on 12 bits
     x = (n * 0x9E3779B97F4B + 0x632BE59BD9B4) & 0xffffffffffff  # on 48
@@ -1514,6 +1522,10 @@ def parse_args(argv):
                     "once more, drawn): each run is copied as a new job "
                     "run; the truth's \"spikes\" gives each spike's "
                     "credits before and added (repeatable)")
+    ap.add_argument("--history-ids", action="store_true",
+                    help="JOB_IDs from another space than the default's: "
+                    "an export of earlier days with the same seed shares "
+                    "none with one made without it (make demo's history)")
     ap.add_argument("--procs", type=int, default=1, metavar="P",
                     help="processes writing parts in parallel (default 1)")
     a = ap.parse_args(argv)
@@ -1558,6 +1570,9 @@ def generate(a):
     }
     if a.spikes:        # only then: the default truth stays as it was
         o["spikes"] = a.spikes
+    if a.history_ids:
+        global RUN_ID_KIND
+        RUN_ID_KIND = 3
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.out):          # parts of an earlier run
         if re.fullmatch(r"part-\d{3}\.csv(\.gz)?", f):
