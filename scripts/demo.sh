@@ -130,9 +130,9 @@ echo "demo: the test double of the Usage API listens at $api"
 
 # what the weekly CircleCI job runs (.circleci/config.yml), with the org and
 # the API given explicitly instead of CIRCLE_ORGANIZATION_ID
-run "$bin" ingest --db "$dir/history.db" "$dir/history"
+run "$bin" ingest --db "$dir/weekly.db" "$dir/history"
 run "$bin" run --org "$org" --api-url "$api" --token-file "$dir/token" \
-    --last 7d --compare --names --poll-interval 1 --db "$dir/history.db" \
+    --last 7d --compare --names --poll-interval 1 --db "$dir/weekly.db" \
     -o "$dir/report"
 
 run cat "$dir/report/summary.md"
