@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "date.h"
 #include "util.h"
+#include "yamlev.h"
 
 __extension__ typedef unsigned __int128 budget_u128;
 
@@ -27,99 +27,9 @@ static const char *const budget_by_keys[] = {
 	"resource_class, executor, os, status, org, trigger, user or team"
 
 struct budget_parser {
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int have_ev;
-	const char *name;
-	const char *buf;	/* the file's text, for reader errors' lines */
-	size_t len;
+	struct yamlev *y;
 	struct budgets *bs;
 };
-
-/* What an event is, for "found a ..." in messages. */
-static const char *
-budget_event_what(const yaml_event_t *ev)
-{
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		return ev->data.scalar.length ? "a string" : "nothing";
-	case YAML_SEQUENCE_START_EVENT:
-		return "a list";
-	case YAML_MAPPING_START_EVENT:
-		return "a mapping";
-	case YAML_ALIAS_EVENT:
-		return "an alias (aliases are not supported)";
-	case YAML_STREAM_END_EVENT:
-	case YAML_DOCUMENT_END_EVENT:
-		return "the end of the file";
-	case YAML_SEQUENCE_END_EVENT:
-		return "the end of a list";
-	case YAML_MAPPING_END_EVENT:
-		return "the end of a mapping";
-	default:
-		return "another document";
-	}
-}
-
-/* An error at `line`: "NAME:LINE: " and the message.  Returns -1. */
-static int budget_error_at(const struct budget_parser *bp,
-    unsigned long line, const char *fmt, ...) CU_PRINTF(3, 4);
-
-static int
-budget_error_at(const struct budget_parser *bp, unsigned long line,
-    const char *fmt, ...)
-{
-	char msg[1024];	/* names are cut at 100 bytes (%.100s) */
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return error("%s:%lu: %s", bp->name, line, msg);
-}
-
-static unsigned long
-budget_line(const struct budget_parser *bp)
-{
-	return (unsigned long)bp->ev.start_mark.line + 1;
-}
-
-/* The next event into bp->ev.  0, or -1 after an error. */
-static int
-budget_next(struct budget_parser *bp)
-{
-	if (bp->have_ev)
-		yaml_event_delete(&bp->ev);
-	bp->have_ev = 0;
-	if (!yaml_parser_parse(&bp->p, &bp->ev)) {
-		const yaml_mark_t *m = bp->p.problem_mark.line ||
-		    bp->p.problem_mark.column ? &bp->p.problem_mark :
-		    &bp->p.context_mark;
-		unsigned long line = (unsigned long)m->line + 1;
-		size_t i;
-
-		/* a reader error (bad UTF-8) has a byte offset, no mark */
-		if (bp->p.error == YAML_READER_ERROR)
-			for (i = 0, line = 1; i < bp->p.problem_offset &&
-			    i < bp->len; i++)
-				line += bp->buf[i] == '\n';
-		return error("%s:%lu: not valid YAML: %s%s%s", bp->name, line,
-		    bp->p.problem ? bp->p.problem : "parse error",
-		    bp->p.context ? " " : "",
-		    bp->p.context ? bp->p.context : "");
-	}
-	bp->have_ev = 1;
-	return 0;
-}
-
-/* The next entry of the open list or mapping: 1, 0 at its end, -1. */
-static int
-budget_entry(struct budget_parser *bp, yaml_event_type_t end)
-{
-	if (budget_next(bp) < 0)
-		return -1;
-	return bp->ev.type != end;
-}
 
 /*
  * The current event as a NUL-terminated string, or NULL when it is not a
@@ -128,12 +38,10 @@ budget_entry(struct budget_parser *bp, yaml_event_type_t end)
 static const char *
 budget_scalar(const struct budget_parser *bp)
 {
-	if (bp->ev.type != YAML_SCALAR_EVENT)
-		return NULL;
-	if (memchr(bp->ev.data.scalar.value, '\0',
-	    bp->ev.data.scalar.length) != NULL)
-		return NULL;
-	return (const char *)bp->ev.data.scalar.value;
+	size_t len;
+	const char *s = yamlev_scalar(bp->y, &len);
+
+	return s != NULL && memchr(s, '\0', len) == NULL ? s : NULL;
 }
 
 /* The next event, a non-empty string for key `key` of budget `who`. */
@@ -143,14 +51,14 @@ budget_string(struct budget_parser *bp, const char *who, const char *key,
 {
 	const char *s;
 
-	if (budget_next(bp) < 0)
+	if (yamlev_next(bp->y) < 0)
 		return -1;
 	s = budget_scalar(bp);
 	if (s == NULL || s[0] == '\0')
-		return budget_error_at(bp, budget_line(bp), "budget %s: '%s': "
+		return yamlev_error(bp->y, "budget %s: '%s': "
 		    "expected %s, found %s", who, key, expect,
 		    s != NULL ? "an empty string" :
-		    budget_event_what(&bp->ev));
+		    yamlev_what(&bp->y->ev));
 	*out = xstrdup(s);
 	return 0;
 }
@@ -161,7 +69,7 @@ budget_number(const struct budget_parser *bp, dec_t *v)
 {
 	const char *s = budget_scalar(bp);
 
-	if (s == NULL || bp->ev.data.scalar.style !=
+	if (s == NULL || bp->y->ev.data.scalar.style !=
 	    YAML_PLAIN_SCALAR_STYLE)
 		return -1;
 	return dec_parse(s, strlen(s), v) == 0 ? 0 : -1;
@@ -174,38 +82,38 @@ budget_thresholds(struct budget_parser *bp, struct budget *b,
 	static const dec_t max = (dec_t)1000 * DEC_ONE;
 	int r;
 
-	if (budget_next(bp) < 0)
+	if (yamlev_next(bp->y) < 0)
 		return -1;
-	if (bp->ev.type != YAML_SEQUENCE_START_EVENT)
-		return budget_error_at(bp, budget_line(bp), "budget %s: "
+	if (bp->y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return yamlev_error(bp->y, "budget %s: "
 		    "'thresholds': expected a list of percentages such as "
 		    "[50, 75, 90, 100], found %s", who,
-		    budget_event_what(&bp->ev));
+		    yamlev_what(&bp->y->ev));
 	b->nthresholds = 0;
-	while ((r = budget_entry(bp, YAML_SEQUENCE_END_EVENT)) > 0) {
+	while ((r = yamlev_entry(bp->y, YAML_SEQUENCE_END_EVENT)) > 0) {
 		dec_t v;
 
 		if (budget_number(bp, &v) < 0 || v <= 0 || v > max)
-			return budget_error_at(bp, budget_line(bp), "budget "
+			return yamlev_error(bp->y, "budget "
 			    "%s: 'thresholds': expected a percentage above 0 "
 			    "and at most 1000, found %s%.100s%s", who,
-			    budget_scalar(bp) ? "'" : budget_event_what(
-			    &bp->ev), budget_scalar(bp) ? budget_scalar(bp) :
+			    budget_scalar(bp) ? "'" : yamlev_what(
+			    &bp->y->ev), budget_scalar(bp) ? budget_scalar(bp) :
 			    "", budget_scalar(bp) ? "'" : "");
 		if (b->nthresholds > 0 && v <= b->thresholds[b->nthresholds -
 		    1])
-			return budget_error_at(bp, budget_line(bp), "budget "
+			return yamlev_error(bp->y, "budget "
 			    "%s: 'thresholds': expected ascending "
 			    "percentages, found %s after a larger or equal "
 			    "one", who, budget_scalar(bp));
 		if (b->nthresholds == BUDGET_MAX_THRESHOLDS)
-			return budget_error_at(bp, budget_line(bp), "budget "
+			return yamlev_error(bp->y, "budget "
 			    "%s: 'thresholds': expected at most %d", who,
 			    BUDGET_MAX_THRESHOLDS);
 		b->thresholds[b->nthresholds++] = v;
 	}
 	if (r == 0 && b->nthresholds == 0)
-		return budget_error_at(bp, budget_line(bp), "budget %s: "
+		return yamlev_error(bp->y, "budget %s: "
 		    "'thresholds': expected at least one percentage", who);
 	return r;
 }
@@ -217,27 +125,27 @@ budget_by(struct budget_parser *bp, struct budget *b, const char *who)
 	const char *k;
 	size_t i;
 
-	if (budget_next(bp) < 0)
+	if (yamlev_next(bp->y) < 0)
 		return -1;
-	if (bp->ev.type != YAML_MAPPING_START_EVENT)
-		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+	if (bp->y->ev.type != YAML_MAPPING_START_EVENT)
+		return yamlev_error(bp->y, "budget %s: 'by': "
 		    "expected a mapping of one --by key to a value such as "
 		    "{resource_class: xlarge}, found %s", who,
-		    budget_event_what(&bp->ev));
-	if (budget_next(bp) < 0)
+		    yamlev_what(&bp->y->ev));
+	if (yamlev_next(bp->y) < 0)
 		return -1;
 	k = budget_scalar(bp);
 	if (k == NULL)
-		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+		return yamlev_error(bp->y, "budget %s: 'by': "
 		    "expected a --by key, found %s", who,
-		    bp->ev.type == YAML_MAPPING_END_EVENT ? "an empty mapping" :
-		    budget_event_what(&bp->ev));
+		    bp->y->ev.type == YAML_MAPPING_END_EVENT ? "an empty mapping" :
+		    yamlev_what(&bp->y->ev));
 	for (i = 0; i < sizeof(budget_by_keys) / sizeof(budget_by_keys[0]);
 	    i++)
 		if (strcmp(k, budget_by_keys[i]) == 0)
 			break;
 	if (i == sizeof(budget_by_keys) / sizeof(budget_by_keys[0]))
-		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+		return yamlev_error(bp->y, "budget %s: 'by': "
 		    "expected one of %s, found '%.100s'", who, BUDGET_BY_KEYS,
 		    k);
 	if (strcmp(k, "project") == 0)
@@ -248,10 +156,10 @@ budget_by(struct budget_parser *bp, struct budget *b, const char *who)
 		b->key = xstrdup(k);
 	if (budget_string(bp, who, "by", "a value (a glob)", &b->value) < 0)
 		return -1;
-	if (budget_next(bp) < 0)
+	if (yamlev_next(bp->y) < 0)
 		return -1;
-	if (bp->ev.type != YAML_MAPPING_END_EVENT)
-		return budget_error_at(bp, budget_line(bp), "budget %s: 'by': "
+	if (bp->y->ev.type != YAML_MAPPING_END_EVENT)
+		return yamlev_error(bp->y, "budget %s: 'by': "
 		    "expected one key and its value, found more", who);
 	return 0;
 }
@@ -264,11 +172,11 @@ budget_scope(struct budget_parser *bp, struct budget *b, const char *key,
 	char *s = NULL;
 
 	if (*have)
-		return budget_error_at(bp, budget_line(bp), "budget %s: a "
+		return yamlev_error(bp->y, "budget %s: a "
 		    "second scope '%s' (expected one of scope: org, project, "
 		    "team or by)", who, key);
 	*have = 1;
-	b->scope_line = budget_line(bp);
+	b->scope_line = yamlev_line(bp->y);
 	if (strcmp(key, "by") == 0) {
 		b->scope = BUDGET_BY;
 		return budget_by(bp, b, who);
@@ -278,7 +186,7 @@ budget_scope(struct budget_parser *bp, struct budget *b, const char *key,
 			return -1;
 		if (strcmp(s, "org") != 0) {
 			free(s);
-			return budget_error_at(bp, budget_line(bp), "budget "
+			return yamlev_error(bp->y, "budget "
 			    "%s: 'scope': expected org (or the keys project, "
 			    "team or by instead of scope), found '%.100s'",
 			    who, budget_scalar(bp));
@@ -309,9 +217,9 @@ budget_item(struct budget_parser *bp, struct budget *b)
 	int have_period = 0, r;
 	size_t i;
 
-	b->line = budget_line(bp);
+	b->line = yamlev_line(bp->y);
 	snprintf(who, sizeof(who), "%lu", (unsigned long)bp->bs->n + 1);
-	while ((r = budget_entry(bp, YAML_MAPPING_END_EVENT)) > 0) {
+	while ((r = yamlev_entry(bp->y, YAML_MAPPING_END_EVENT)) > 0) {
 		const char *key = budget_scalar(bp);
 		char *s = NULL;
 		dec_t v;
@@ -320,14 +228,14 @@ budget_item(struct budget_parser *bp, struct budget *b)
 			if (strcmp(key, budget_keys[i]) == 0)
 				break;
 		if (key == NULL || i == BUDGET_NKEYS)
-			return budget_error_at(bp, budget_line(bp),
+			return yamlev_error_at(bp->y, yamlev_line(bp->y),
 			    "budget %s: expected one of the keys name, scope, "
 			    "project, team, by, period, credits, usd, "
 			    "thresholds, found %s%.100s%s", who, key ? "'" :
-			    budget_event_what(&bp->ev), key ? key : "",
+			    yamlev_what(&bp->y->ev), key ? key : "",
 			    key ? "'" : "");
 		if (seen[i]++)
-			return budget_error_at(bp, budget_line(bp),
+			return yamlev_error_at(bp->y, yamlev_line(bp->y),
 			    "budget %s: the key '%s' is given twice (expected "
 			    "it once)", who, key);
 		key = budget_keys[i];	/* the event goes on the next call */
@@ -339,8 +247,8 @@ budget_item(struct budget_parser *bp, struct budget *b)
 				return -1;
 			for (j = 0; j < bp->bs->n; j++)
 				if (strcmp(bp->bs->b[j].name, b->name) == 0)
-					return budget_error_at(bp,
-					    budget_line(bp), "budget '%.100s' "
+					return yamlev_error(bp->y,
+					    "budget '%.100s' "
 					    "is given twice (expected each "
 					    "name once)", b->name);
 			snprintf(who, sizeof(who), "'%.100s'", b->name);
@@ -357,27 +265,27 @@ budget_item(struct budget_parser *bp, struct budget *b)
 				have_period = -1;
 			free(s);
 			if (have_period < 0)
-				return budget_error_at(bp, budget_line(bp),
+				return yamlev_error_at(bp->y, yamlev_line(bp->y),
 				    "budget %s: 'period': expected week "
 				    "(Monday to Sunday UTC) or month, found "
 				    "'%.100s'", who, budget_scalar(bp));
 		} else if (strcmp(key, "credits") == 0 ||
 		    strcmp(key, "usd") == 0) {
 			if (have_amount)
-				return budget_error_at(bp, budget_line(bp),
+				return yamlev_error_at(bp->y, yamlev_line(bp->y),
 				    "budget %s: both credits and usd "
 				    "(expected one amount)", who);
 			have_amount = 1;
 			b->usd = key[0] == 'u';
-			if (budget_next(bp) < 0)
+			if (yamlev_next(bp->y) < 0)
 				return -1;
 			if (budget_number(bp, &v) < 0 || v <= 0)
-				return budget_error_at(bp, budget_line(bp),
+				return yamlev_error_at(bp->y, yamlev_line(bp->y),
 				    "budget %s: '%s': expected an amount "
 				    "above 0 (below 10^15) such as 3000000, "
 				    "found %s%.100s%s", who, key,
 				    budget_scalar(bp) ? "'" :
-				    budget_event_what(&bp->ev),
+				    yamlev_what(&bp->y->ev),
 				    budget_scalar(bp) ? budget_scalar(bp) : "",
 				    budget_scalar(bp) ? "'" : "");
 			b->amount = v;
@@ -391,17 +299,17 @@ budget_item(struct budget_parser *bp, struct budget *b)
 	if (r < 0)
 		return -1;
 	if (b->name == NULL)
-		return budget_error_at(bp, b->line, "budget %s: expected the "
+		return yamlev_error_at(bp->y, b->line, "budget %s: expected the "
 		    "key 'name'", who);
 	if (!have_scope)
-		return budget_error_at(bp, b->line, "budget %s: expected a "
+		return yamlev_error_at(bp->y, b->line, "budget %s: expected a "
 		    "scope: scope: org, project: GLOB, team: TEAM or by: "
 		    "{KEY: VALUE}", who);
 	if (!have_period)
-		return budget_error_at(bp, b->line, "budget %s: expected the "
+		return yamlev_error_at(bp->y, b->line, "budget %s: expected the "
 		    "key 'period' (week or month)", who);
 	if (!have_amount)
-		return budget_error_at(bp, b->line, "budget %s: expected an "
+		return yamlev_error_at(bp->y, b->line, "budget %s: expected an "
 		    "amount: credits: N or usd: N", who);
 	return 0;
 }
@@ -415,23 +323,23 @@ budget_list(struct budget_parser *bp)
 	size_t i;
 	int r;
 
-	if (budget_next(bp) < 0)
+	if (yamlev_next(bp->y) < 0)
 		return -1;
-	if (bp->ev.type != YAML_SEQUENCE_START_EVENT)
-		return budget_error_at(bp, budget_line(bp), "'budgets': "
+	if (bp->y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return yamlev_error(bp->y, "'budgets': "
 		    "expected a list of budgets (- name: ...), found %s",
-		    budget_event_what(&bp->ev));
-	while ((r = budget_entry(bp, YAML_SEQUENCE_END_EVENT)) > 0) {
+		    yamlev_what(&bp->y->ev));
+	while ((r = yamlev_entry(bp->y, YAML_SEQUENCE_END_EVENT)) > 0) {
 		struct budget *b;
 
-		if (bp->ev.type != YAML_MAPPING_START_EVENT)
-			return budget_error_at(bp, budget_line(bp), "budget "
+		if (bp->y->ev.type != YAML_MAPPING_START_EVENT)
+			return yamlev_error(bp->y, "budget "
 			    "%lu: expected a mapping (name, scope, period, "
 			    "credits or usd, thresholds), found %s",
 			    (unsigned long)bs->n + 1,
-			    budget_event_what(&bp->ev));
+			    yamlev_what(&bp->y->ev));
 		if (bs->n == BUDGETS_MAX)
-			return budget_error_at(bp, budget_line(bp), "expected "
+			return yamlev_error(bp->y, "expected "
 			    "at most %d budgets", BUDGETS_MAX);
 		bs->b = xreallocarray(bs->b, bs->n + 1, sizeof(*bs->b));
 		b = &bs->b[bs->n];
@@ -445,75 +353,27 @@ budget_list(struct budget_parser *bp)
 			return -1;
 	}
 	if (r == 0 && bs->n == 0)
-		return budget_error_at(bp, budget_line(bp), "'budgets': "
+		return yamlev_error(bp->y, "'budgets': "
 		    "expected at least one budget, found an empty list");
 	return r;
 }
 
+/* The value of the key `budgets`. */
 static int
-budget_document(struct budget_parser *bp)
+budget_value(struct yamlev *y, void *ctx)
 {
-	int seen = 0, r;
+	struct budget_parser bp = { y, ctx };
 
-	if (budget_next(bp) < 0 || budget_next(bp) < 0)
-		return -1;	/* the stream, then the document */
-	if (bp->ev.type != YAML_DOCUMENT_START_EVENT)
-		return error("%s:1: expected a mapping with the key "
-		    "'budgets', found an empty file", bp->name);
-	if (budget_next(bp) < 0)
-		return -1;
-	if (bp->ev.type != YAML_MAPPING_START_EVENT)
-		return budget_error_at(bp, budget_line(bp), "expected a "
-		    "mapping with the key 'budgets', found %s",
-		    budget_event_what(&bp->ev));
-	while ((r = budget_entry(bp, YAML_MAPPING_END_EVENT)) > 0) {
-		const char *key = budget_scalar(bp);
-
-		if (key == NULL || strcmp(key, "budgets") != 0)
-			return budget_error_at(bp, budget_line(bp), "expected "
-			    "the key 'budgets', found %s%.100s%s",
-			    key ? "'" : budget_event_what(&bp->ev),
-			    key ? key : "", key ? "'" : "");
-		if (seen++)
-			return budget_error_at(bp, budget_line(bp), "the key "
-			    "'budgets' is given twice (expected it once)");
-		if (budget_list(bp) < 0)
-			return -1;
-	}
-	if (r < 0)
-		return -1;
-	if (!seen)
-		return budget_error_at(bp, budget_line(bp), "expected the key "
-		    "'budgets', found an empty mapping");
-	if (budget_next(bp) < 0 || budget_next(bp) < 0)
-		return -1;	/* the document's end, then the stream's */
-	if (bp->ev.type != YAML_STREAM_END_EVENT)
-		return budget_error_at(bp, budget_line(bp), "expected one "
-		    "YAML document, found another");
-	return 0;
+	return budget_list(&bp);
 }
 
 struct budgets *
 budgets_parse(const char *name, const char *buf, size_t len)
 {
-	struct budget_parser bp;
 	struct budgets *bs = xcalloc(1, sizeof(*bs));
-	int ret;
 
-	memset(&bp, 0, sizeof(bp));
-	bp.name = name;
-	bp.buf = buf;
-	bp.len = len;
-	bp.bs = bs;
 	bs->path = xstrdup(name);
-	if (!yaml_parser_initialize(&bp.p))
-		die(EXIT_FAILURE_OTHER, "out of memory");
-	yaml_parser_set_input_string(&bp.p, (const unsigned char *)buf, len);
-	ret = budget_document(&bp);
-	if (bp.have_ev)
-		yaml_event_delete(&bp.ev);
-	yaml_parser_delete(&bp.p);
-	if (ret < 0) {
+	if (yamlev_parse(name, buf, len, "budgets", budget_value, bs) < 0) {
 		budgets_free(bs);
 		return NULL;
 	}
