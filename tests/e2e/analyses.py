@@ -23,7 +23,6 @@ Prints `PASS name` / `FAIL name: reason` per check and a last line
 `N passed, M failed`; exits 1 if any check failed.
 """
 
-import argparse
 import csv
 import io
 import json
@@ -31,12 +30,11 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from decimal import Decimal, ROUND_HALF_UP
 from html import unescape as html_unescape
 
 import scratch  # keeps files and outputs for run.sh's secrets scan
-from tally import Suite  # noqa: E402
+import tally
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen", "genexport.py")
@@ -568,27 +566,7 @@ def rightsize_checks(suite, binary, T, quick):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    binary = os.path.abspath(a.bin)
-    suite = Suite()
-    T = tempfile.mkdtemp(prefix="cu-analyses.")
-    try:
-        for fn in (failures_checks, rightsize_checks):
-            try:
-                fn(suite, binary, T, a.quick)
-            except Exception as e:  # a crash is one failed check
-                suite.check(fn.__name__, [repr(e)])
-    finally:
-        if suite.failed:
-            print("temp files kept in %s" % T)
-        else:
-            scratch.rmtree(T)
-    suite.summary()
-    return 1 if suite.failed else 0
-
+    return tally.main("analyses", [failures_checks, rightsize_checks])
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,7 +25,6 @@ Prints `PASS name` / `FAIL name: reason` per check and a last line
 `N passed, M failed`; exits 1 if any check failed.
 """
 
-import argparse
 import csv
 import datetime as dt
 import gzip
@@ -34,12 +33,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from decimal import Decimal, ROUND_HALF_UP
 
 import pinnow  # noqa: F401  (the pinned now, in the environment)
 import scratch  # keeps files and outputs for run.sh's secrets scan
-from tally import Suite
+import tally
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen", "genexport.py")
@@ -280,29 +278,16 @@ def check_usage(suite, binary, d):
     suite.check("usage errors exit 2 with one error line", errors)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    binary = os.path.abspath(a.bin)
-    suite = Suite()
-    T = tempfile.mkdtemp(prefix="cu-anomalies.")
-    try:
-        try:
-            check_spike(suite, binary, T)
-        except (RuntimeError, subprocess.CalledProcessError, KeyError) as e:
-            suite.ko("spike checks", e)
-        try:
-            d = check_tiny(suite, binary, T)
-            check_usage(suite, binary, d)
-        except (RuntimeError, OSError) as e:
-            suite.ko("hand-made export checks", e)
-    finally:
-        scratch.rmtree(T)
-    suite.summary()
-    return 1 if suite.failed else 0
+def spike_checks(suite, binary, tmp, quick):
+    check_spike(suite, binary, tmp)
 
+
+def hand_made_checks(suite, binary, tmp, quick):
+    check_usage(suite, binary, check_tiny(suite, binary, tmp))
+
+
+def main():
+    return tally.main("anomalies", [spike_checks, hand_made_checks])
 
 if __name__ == "__main__":
     sys.exit(main())

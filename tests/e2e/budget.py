@@ -25,7 +25,6 @@ Prints `PASS name` / `FAIL name: reason` per check and a last line
 `N passed, M failed`; exits 1 if any check failed.
 """
 
-import argparse
 import csv
 import datetime as dt
 import glob
@@ -35,13 +34,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from decimal import Decimal, ROUND_HALF_UP
 from fnmatch import fnmatchcase
 
 import pinnow  # pins CIRCLECI_USAGE_NOW
 import scratch  # keeps files and outputs for run.sh's secrets scan
-from tally import Suite
+import tally
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen", "genexport.py")
@@ -401,26 +399,7 @@ def checks(suite, binary, T, quick):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    binary = os.path.abspath(a.bin)
-    suite = Suite()
-    T = tempfile.mkdtemp(prefix="cu-budget.")
-    try:
-        try:
-            checks(suite, binary, T, a.quick)
-        except Exception as e:  # a crash is one failed check
-            suite.check("budget", [repr(e)])
-    finally:
-        if suite.failed:
-            print("temp files kept in %s" % T)
-        else:
-            scratch.rmtree(T)
-    suite.summary()
-    return 1 if suite.failed else 0
-
+    return tally.main("budget", [checks])
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,12 @@
 """tally.py: the pass/fail count of a Python suite, one PASS or FAIL line
 per check and the closing "N passed, M failed" that tests/e2e/run.sh adds
 up.  A failure shows its first five reasons, on one line, at most 800
-characters."""
+characters.  main() is the whole of a suite's command line."""
+import argparse
+import os
+import tempfile
+
+import scratch
 
 
 class Suite:
@@ -30,3 +35,30 @@ class Suite:
 
     def summary(self):
         print("%d passed, %d failed" % (self.passed, self.failed))
+
+
+def main(name, parts):
+    """A suite's main: `--bin BIN [--quick]`, a scratch directory, each of
+    parts(suite, binary, tmp, quick) in turn (one that raises is one failed
+    check, named after it, and the next still runs), the directory kept
+    when something failed, then the count.  Returns the exit code."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    suite = Suite()
+    tmp = tempfile.mkdtemp(prefix="cu-%s." % name)
+    try:
+        for part in parts:
+            try:
+                part(suite, binary, tmp, a.quick)
+            except Exception as e:  # a crash is one failed check
+                suite.check(part.__name__, [repr(e)])
+    finally:
+        if suite.failed:
+            print("temp files kept in %s" % tmp)
+        else:
+            scratch.rmtree(tmp)
+    suite.summary()
+    return 1 if suite.failed else 0
