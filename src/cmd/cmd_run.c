@@ -178,7 +178,7 @@ run_export(void *ctx, const char *dir, int64_t start, int64_t end,
 	return argv_call(cmd_export, &a);
 }
 
-/* hooks->ingest: `ingest [--db FILE] EXPORT [PREVIOUS]` */
+/* hooks->ingest: `ingest [--quiet] [--db FILE] EXPORT [PREVIOUS]` */
 static int
 run_ingest(void *ctx, const char *export, const char *prev)
 {
@@ -186,6 +186,8 @@ run_ingest(void *ctx, const char *export, const char *prev)
 	struct argv a = { 0 };
 
 	argv_add(&a, "ingest");
+	if (o->cfg.quiet)
+		argv_add(&a, "--quiet");
 	if (strcmp(o->db, "-") != 0) {
 		argv_add(&a, "--db");
 		argv_add(&a, o->db);
