@@ -79,8 +79,8 @@ static const char html_css[] =
 "stroke:var(--line)}.bbar .spent{fill:var(--accent)}"
 ".bbar .st-warning{fill:#d9a400}.bbar .st-projected_over{fill:#e07000}"
 ".bbar .st-over{fill:#c62828}.bbar .thr{stroke:var(--muted)}"
-".bbar .limit{stroke:var(--fg);stroke-width:1.5}"
-".bbar .proj{stroke:var(--fg);stroke-width:2}\n"
+".bbar .limit{stroke:var(--fg);stroke-width:1}"
+".bbar .proj{stroke:var(--fg);stroke-width:3}\n"
 "td.st-warning{color:#9a6700}td.st-projected_over{color:#bc4c00}"
 "td.st-over{color:#c62828;font-weight:600}\n"
 "@media (prefers-color-scheme:dark){td.st-warning{color:#e3b341}"
@@ -579,9 +579,10 @@ html_bar_x(double pct, double scale)
 }
 
 /*
- * A budget's bar: its amount is 100% (the line "limit"), spent fills it
- * ("spent", coloured by status), the projection at the period's end is
- * a line ("proj"), the thresholds are ticks ("thr").  The bar reaches
+ * A budget's bar: its amount is 100% (the thin line "limit", across
+ * the bar and beyond), spent fills it ("spent", coloured by status), the
+ * projection at the period's end is a thick mark inside it ("proj"), the
+ * thresholds are ticks below it ("thr").  The bar reaches
  * the largest of 100%, the last threshold, used and projected, rounded
  * up to 25%, at most 300% (beyond, both stop at the end).
  */
@@ -615,11 +616,11 @@ html_budget_bar(FILE *f, const struct budget *b, const struct budget_eval *e)
 		    "y1=\"14\" x2=\"%.2f\" y2=\"18\"/>", exact, x, x);
 	}
 	x = html_bar_x(100, scale);
-	fprintf(f, "<line class=\"limit\" x1=\"%.2f\" y1=\"1\" x2=\"%.2f\" "
-	    "y2=\"17\"/>", x, x);
+	fprintf(f, "<line class=\"limit\" x1=\"%.2f\" y1=\"0\" x2=\"%.2f\" "
+	    "y2=\"18\"/>", x, x);
 	x = html_bar_x(proj, scale);
-	fprintf(f, "<line class=\"proj\" x1=\"%.2f\" y1=\"2\" x2=\"%.2f\" "
-	    "y2=\"16\"/></svg>", x, x);
+	fprintf(f, "<line class=\"proj\" x1=\"%.2f\" y1=\"4\" x2=\"%.2f\" "
+	    "y2=\"14\"/></svg>", x, x);
 }
 
 /* A text cell of a string from a file or the data, escaped. */

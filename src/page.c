@@ -737,10 +737,10 @@ page_budget_section(FILE *f, const struct budget_calc *c)
 	    "<p class=\"note\">As of the end of %s: each budget's week "
 	    "(Monday to Sunday UTC) or month that holds that day, spent "
 	    "through it, and the projection to the period's end (each day "
-	    "left at its weekday's mean over the four weeks before).  The "
-	    "bar is the budget: spent fills it, the line across it is the "
-	    "projection, the ticks below are the thresholds, the taller "
-	    "line 100%%.</p>\n", day);
+	    "left at its weekday's mean over the four weeks before).  In "
+	    "each bar spent is filled, the thick mark is the projection, "
+	    "the thin line across is the budget's amount (100%%) and the "
+	    "ticks below are the thresholds.</p>\n", day);
 	html_budget_table(f, c, "t-budgets");
 	fputs("</section>\n", f);
 }
