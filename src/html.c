@@ -658,8 +658,8 @@ html_budget_table(FILE *f, const struct budget_calc *c, const char *id)
 		html_str_cell(f, "t", buf, strlen(buf));
 		date_format_day(e->start, d1);
 		date_format_day(e->end, d2);
-		fprintf(f, "<td>%s: %s to %s</td>", budget_period_name(b->period),
-		    d1, d2);
+		fprintf(f, "<td>%s: %s to %s</td>",
+		    budget_period_name(b->period), d1, d2);
 		dec_format(e->used_pct, exact);
 		fprintf(f, "<td class=\"n\" data-v=\"%s\">", exact);
 		html_budget_bar(f, b, e);

@@ -689,7 +689,8 @@ page_marks_make(struct page_marks *m, const struct anomaly_run *r,
 			    anomaly_kind_name(x->v.kind), html_dec(x->v.excess,
 			    2, a), html_dec(dec_cost_or_die(x->v.excess,
 			    r->price), 2, b));
-			sum = dec_add_or_die(sum, x->v.excess, "a day's excess");
+			sum = dec_add_or_die(sum, x->v.excess,
+			    "a day's excess");
 		}
 		days[m->n] = it->day;
 		m->text[2 * m->n] = xstrdup(day);

@@ -145,7 +145,7 @@ struct run_opts {
 	const char *db;		/* --db: ingest the exports there */
 	const char *teams;	/* --teams, or NULL: $CIRCLECI_USAGE_TEAMS */
 	const char *budgets;	/* --budgets, or NULL */
-	struct budgets *bs;	/* that, or $CIRCLECI_USAGE_BUDGETS's (owned) */
+	struct budgets *bs;	/* it, or $CIRCLECI_USAGE_BUDGETS's: owned */
 };
 
 /* hooks->export: `export` with run's export options and the range */
