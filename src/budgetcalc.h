@@ -37,6 +37,9 @@ struct budget_calc {
 	struct budget_job *jobs;
 	struct budget_eval *e;	/* after budget_calc_eval: e[i] for b[i] */
 	size_t counts[4];	/* budgets per status */
+	int complete;		/* the caller knows the data reach at - 1
+				 * (run's export of its period): no warning
+				 * when their last job run is earlier */
 };
 
 /*
@@ -59,7 +62,7 @@ int budget_calc_sets(struct budget_calc *c, struct report_opts *o);
 /*
  * Sum res (read with o as budget_calc_sets left it) into each budget and
  * evaluate them into c->e and c->counts.  Warns when the data ends before
- * at - 1.
+ * at - 1, unless c->complete.
  */
 void budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
     const struct report_result *res);

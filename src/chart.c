@@ -27,6 +27,7 @@ static const uint32_t chart_palette[CHART_MAX_SERIES] = {
 #define COLOR_MUTED	0x555555
 #define COLOR_GRID	0xE4E4E4
 #define COLOR_AXIS	0x888888
+#define COLOR_MARK	0x111111
 
 #define ELLIPSIS "\xe2\x80\xa6"
 #define REPLACEMENT "\xef\xbf\xbd"
@@ -753,9 +754,12 @@ chart_build(struct chart *c, const struct view *v,
 	frame_make(&f, c, width, height);
 	if (c->kind == CHART_BARS)
 		build_bars(c, v, (size_t)((f.bottom - f.top) / ROW_MIN(&f)));
-	else
+	else {
 		build_stacked(c, v, t, opts->top ? opts->top :
 		    CHART_TOP_SERIES, opts);
+		c->marks = opts->marks;
+		c->nmarks = opts->nmarks;
+	}
 	if (c->npartial > 0) {	/* the axis says what the mark means */
 		char *a = xasprintf("%s (* partial %s: the data cover part "
 		    "of it)", c->time_axis, v->o->keys[t].name);
@@ -1068,6 +1072,37 @@ period_mark(const struct chart *c, size_t i, const char *mark)
 	return c->partial != NULL && c->partial[i] ? mark : "";
 }
 
+/*
+ * The marks: a glyph just above each marked period's stack (kept below
+ * the subtitle), with the mark's tooltip.
+ */
+static void
+layout_marks(struct chart_draw *d, const struct chart *c,
+    const struct frame *f, double left, double slot, double axis_max)
+{
+	double s = f->s, size = 13 * s, h, y;
+	size_t k, i;
+
+	for (k = 0; k < c->nmarks; k++) {
+		const struct chart_mark *mk = &c->marks[k];
+
+		for (i = 0; i < c->nperiods; i++)
+			if (strcmp(c->periods[i], mk->period) == 0)
+				break;
+		if (i == c->nperiods)
+			continue;
+		h = chart_dec_double(c->period_totals[i]) / axis_max *
+		    (f->bottom - f->top);
+		y = fmax(f->bottom - h - 3 * s, f->top + size);
+		draw_group(d, "mark", xstrdup(mk->period), dec_text(mk->value),
+		    xstrdup(mk->tip));
+		/* U+25BC, pointing at the stack */
+		draw_text(d, left + ((double)i + 0.5) * slot, y,
+		    xstrdup("\xe2\x96\xbc"), size, 0, CA_MIDDLE, COLOR_MARK);
+		draw_end(d);
+	}
+}
+
 static void
 layout_stacked(struct chart_draw *d, const struct chart *c,
     const struct frame *f, const struct chart_measure *m)
@@ -1153,6 +1188,7 @@ layout_stacked(struct chart_draw *d, const struct chart *c,
 		draw_end(d);
 	}
 	draw_line(d, left, f->bottom, right, f->bottom, 1, COLOR_AXIS);
+	layout_marks(d, c, f, left, slot, axis_max);
 
 	/* period labels: every `every`-th, so that none overlap */
 	every = (size_t)ceil((pw + 10 * s) / slot);

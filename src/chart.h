@@ -70,6 +70,19 @@ struct chart {
 	size_t npartial;
 	dec_t *cells;
 	dec_t *period_totals;
+	const struct chart_mark *marks;	/* chart_opts' (borrowed) */
+	size_t nmarks;
+};
+
+/*
+ * A mark over one period of a time chart (the page's days with an
+ * anomaly): a glyph above the period's stack, in a group of class "mark"
+ * whose name is the period, value `value` (exact) and tooltip `tip`.
+ */
+struct chart_mark {
+	const char *period;	/* a period's label, "2026-12-01" */
+	const char *tip;
+	dec_t value;
 };
 
 struct chart_opts {
@@ -91,6 +104,10 @@ struct chart_opts {
 	 * more.
 	 */
 	double scale;
+	/* marks over periods of a time chart (borrowed); a period the
+	 * chart does not have gets none */
+	const struct chart_mark *marks;
+	size_t nmarks;
 };
 
 struct inputs;

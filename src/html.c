@@ -7,10 +7,14 @@
  */
 #include "html.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly.h"
+#include "budgetcalc.h"
 #include "compare.h"
+#include "date.h"
 #include "util.h"
 #include "xmlw.h"
 
@@ -71,6 +75,16 @@ static const char html_css[] =
 "@media (prefers-color-scheme:dark){.up{color:#f1a340}"
 ".down{color:#7fbf7b}}\n"
 ".files a{color:var(--accent)}\n"
+".bbar{vertical-align:middle}.bbar .track{fill:var(--card);"
+"stroke:var(--line)}.bbar .spent{fill:var(--accent)}"
+".bbar .st-warning{fill:#d9a400}.bbar .st-projected_over{fill:#e07000}"
+".bbar .st-over{fill:#c62828}.bbar .thr{stroke:var(--muted)}"
+".bbar .limit{stroke:var(--fg);stroke-width:1}"
+".bbar .proj{stroke:var(--fg);stroke-width:3}\n"
+"td.st-warning{color:#9a6700}td.st-projected_over{color:#bc4c00}"
+"td.st-over{color:#c62828;font-weight:600}\n"
+"@media (prefers-color-scheme:dark){td.st-warning{color:#e3b341}"
+"td.st-projected_over{color:#f0883e}td.st-over{color:#ff7b72}}\n"
 ".n{text-align:right}\n"
 "thead th{cursor:pointer;user-select:none;position:sticky;top:0;"
 "background:var(--bg)}\n"
@@ -550,4 +564,177 @@ html_chart(FILE *f, const struct view *v, const struct chart_opts *co,
 	fputs("</div>\n", f);
 	free(pid);
 	return ret;
+}
+
+/* The width of a budget's bar, in pixels. */
+#define HTML_BAR_WIDTH 160
+
+/* x of `pct` percent on a bar whose full width is `scale` percent. */
+static double
+html_bar_x(double pct, double scale)
+{
+	if (pct < 0)
+		pct = 0;
+	return (pct > scale ? scale : pct) / scale * HTML_BAR_WIDTH;
+}
+
+/*
+ * A budget's bar: its amount is 100% (the thin line "limit", across
+ * the bar and beyond), spent fills it ("spent", coloured by status), the
+ * projection at the period's end is a thick mark inside it ("proj"), the
+ * thresholds are ticks below it ("thr").  The bar reaches
+ * the largest of 100%, the last threshold, used and projected, rounded
+ * up to 25%, at most 300% (beyond, both stop at the end).
+ */
+static void
+html_budget_bar(FILE *f, const struct budget *b, const struct budget_eval *e)
+{
+	double used = chart_dec_double(e->used_pct);
+	double proj = chart_dec_double(e->projected_pct), scale = 100, x;
+	char exact[DEC_BUFSZ], a[64], c[64];
+	size_t k;
+
+	if (b->nthresholds > 0)
+		scale = fmax(scale, chart_dec_double(
+		    b->thresholds[b->nthresholds - 1]));
+	scale = fmin(ceil(fmax(scale, fmax(used, proj)) / 25) * 25, 300);
+	fprintf(f, "<svg class=\"bbar\" width=\"%d\" height=\"18\" "
+	    "viewBox=\"0 0 %d 18\" role=\"img\" data-scale=\"%g\" "
+	    "aria-label=\"spent %s%%, projected %s%%\"><title>spent %s%%, "
+	    "projected %s%% of the budget</title>", HTML_BAR_WIDTH,
+	    HTML_BAR_WIDTH, scale, html_dec(e->used_pct, 2, a),
+	    html_dec(e->projected_pct, 2, c), a, c);
+	fprintf(f, "<rect class=\"track\" x=\"0\" y=\"4\" width=\"%d\" "
+	    "height=\"10\"/>", HTML_BAR_WIDTH);
+	fprintf(f, "<rect class=\"spent st-%s\" x=\"0\" y=\"4\" "
+	    "width=\"%.2f\" height=\"10\"/>", budget_status_name(e->status),
+	    html_bar_x(used, scale));
+	for (k = 0; k < b->nthresholds; k++) {
+		dec_format(b->thresholds[k], exact);
+		x = html_bar_x(chart_dec_double(b->thresholds[k]), scale);
+		fprintf(f, "<line class=\"thr\" data-pct=\"%s\" x1=\"%.2f\" "
+		    "y1=\"14\" x2=\"%.2f\" y2=\"18\"/>", exact, x, x);
+	}
+	x = html_bar_x(100, scale);
+	fprintf(f, "<line class=\"limit\" x1=\"%.2f\" y1=\"0\" x2=\"%.2f\" "
+	    "y2=\"18\"/>", x, x);
+	x = html_bar_x(proj, scale);
+	fprintf(f, "<line class=\"proj\" x1=\"%.2f\" y1=\"4\" x2=\"%.2f\" "
+	    "y2=\"14\"/></svg>", x, x);
+}
+
+/* A text cell of a string from a file or the data, escaped. */
+static void
+html_str_cell(FILE *f, const char *cls, const char *s, size_t len)
+{
+	fprintf(f, "<td class=\"%s\">", cls);
+	html_name(f, s, len);
+	fputs("</td>", f);
+}
+
+void
+html_budget_table(FILE *f, const struct budget_calc *c, const char *id)
+{
+	static const char *const heads[] = {
+		"budget", "scope", "period", "spent and projected",
+		"amount (credits)", "spent", "used", "projected",
+		"projected %", "runs out", "status"
+	};
+	char buf[4096], d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+	size_t i, k, n = c->bs->n;
+
+	html_table_open(f, id, n);
+	for (k = 0; k < sizeof(heads) / sizeof(heads[0]); k++)
+		html_head(f, heads[k], k >= 3 && k <= 8);
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		const struct budget *b = &c->bs->b[i];
+		const struct budget_eval *e = &c->e[i];
+		char exact[DEC_BUFSZ];
+
+		fprintf(f, "<tr%s>", html_fold_class(i, n));
+		html_str_cell(f, "t", b->name, strlen(b->name));
+		budget_scope_text(b, buf, sizeof(buf));
+		html_str_cell(f, "t", buf, strlen(buf));
+		date_format_day(e->start, d1);
+		date_format_day(e->end, d2);
+		fprintf(f, "<td>%s: %s to %s</td>",
+		    budget_period_name(b->period), d1, d2);
+		dec_format(e->used_pct, exact);
+		fprintf(f, "<td class=\"n\" data-v=\"%s\">", exact);
+		html_budget_bar(f, b, e);
+		fputs("</td>", f);
+		html_dec_cell(f, e->amount, 2, "");
+		html_dec_cell(f, e->spent, 2, "");
+		html_dec_cell(f, e->used_pct, 2, "%");
+		html_dec_cell(f, e->projected, 2, "");
+		html_dec_cell(f, e->projected_pct, 2, "%");
+		if (e->have_runs_out)
+			date_format_day(e->runs_out, d1);
+		fprintf(f, "<td>%s</td>", e->have_runs_out ? d1 : "");
+		fprintf(f, "<td class=\"st-%s\">%s</td></tr>\n",
+		    budget_status_name(e->status),
+		    budget_status_name(e->status));
+	}
+	fputs("</tbody>\n", f);
+	html_table_close(f, id, n);
+}
+
+void
+html_anomaly_table(FILE *f, const struct anomaly_run *r,
+    const struct anomaly_list *l, const char *id)
+{
+	static const char *const heads[] = {
+		"kind", "credits", "baseline", "excess credits",
+		"excess (USD)", "score", "samples", "contributor",
+		"contributor excess"
+	};
+	char buf[64];
+	size_t i, k, len;
+	const char *p;
+
+	html_table_open(f, id, l->n);
+	html_head(f, "day", 0);
+	for (k = 0; k < l->nkeys; k++)
+		html_head(f, l->names[k], 0);
+	for (k = 0; k < sizeof(heads) / sizeof(heads[0]); k++)
+		html_head(f, heads[k], k >= 1 && k <= 6 ? 1 : k == 8);
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < l->n; i++) {
+		const struct anomaly_item *it = &l->items[i];
+
+		fprintf(f, "<tr%s>", html_fold_class(i, l->n));
+		date_format_day(it->day, buf);
+		fprintf(f, "<td>%s</td>", buf);
+		for (k = 0; k < l->nkeys; k++) {
+			p = agg_key_part(it->key, it->keylen, k, &len);
+			html_str_cell(f, "t", p, len);
+		}
+		fprintf(f, "<td>%s</td>", anomaly_kind_name(it->v.kind));
+		html_dec_cell(f, it->v.credits, 2, "");
+		if (it->v.base.n > 0)
+			html_dec_cell(f, it->v.base.median, 2, "");
+		else
+			fputs("<td class=\"n\"></td>", f);
+		html_signed_cell(f, it->v.excess, 2, "");
+		html_signed_cell(f, dec_cost_or_die(it->v.excess, r->price), 2,
+		    "");
+		if (isnan(it->v.score)) {
+			fputs("<td class=\"n\"></td>", f);
+		} else {
+			snprintf(buf, sizeof(buf), "%.2f", it->v.score);
+			fprintf(f, "<td class=\"n\" data-v=\"%s\">%s</td>", buf,
+			    buf);
+		}
+		html_count_cell(f, it->v.base.n);
+		if (it->has_sub) {
+			html_str_cell(f, "t", it->sub, it->sublen);
+			html_signed_cell(f, it->sub_excess, 2, "");
+		} else {
+			fputs("<td class=\"t\"></td><td class=\"n\"></td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n", f);
+	html_table_close(f, id, l->n);
 }

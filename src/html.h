@@ -93,4 +93,26 @@ void html_name(FILE *f, const char *s, size_t len);
 /* `v` as text with 2 decimals and thousands separators, in buf[64]. */
 const char *html_dec(dec_t v, int places, char *buf);
 
+struct anomaly_list;
+struct anomaly_run;
+struct budget_calc;
+
+/*
+ * The budgets of c (evaluated), in file order, as a sortable table `id`
+ * (folded as others): name, scope, period, a bar (the amount is 100%,
+ * spent fills it, a line marks the projection, ticks the thresholds),
+ * amount, spent, used %, projected, projected %, runs out and status:
+ * the figures of budgets.csv, each cell with its exact value.
+ */
+void html_budget_table(FILE *f, const struct budget_calc *c, const char *id);
+
+/*
+ * The anomalies of l (found for r) as a sortable table `id`, largest
+ * excess first, folded as others: day, the keys, kind, credits,
+ * baseline, excess credits and USD (at r->price), score, samples and the
+ * contributor: the figures of anomalies.csv.
+ */
+void html_anomaly_table(FILE *f, const struct anomaly_run *r,
+    const struct anomaly_list *l, const char *id);
+
 #endif

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "failures.h"
 #include "html.h"
+#include "range.h"
 #include "rollup.h"
 #include "util.h"
 #include "view.h"
@@ -49,6 +50,12 @@ page_init(struct page *pg)
 void
 page_release(struct page *pg)
 {
+	if (pg->have_bres)
+		report_result_release(&pg->bres);
+	if (pg->have_calc)
+		budget_calc_release(&pg->calc);
+	budgets_free(pg->bs);
+	free(pg->args);
 	if (pg->have_rs)
 		rightsize_release(&pg->rs);
 	rates_release(&pg->rates);
@@ -67,9 +74,17 @@ page_release(struct page *pg)
 	teams_free(pg->teams);
 }
 
+void
+page_keep_path(struct page *pg, const char *arg)
+{
+	pg->args = xreallocarray(pg->args, pg->nargs + 1, sizeof(*pg->args));
+	pg->args[pg->nargs++] = arg;
+}
+
 int
 page_add_input(struct page *pg, const char *arg)
 {
+	page_keep_path(pg, arg);
 	return inputs_add(&pg->in, arg) < 0 ? EXIT_BAD_INPUT : 0;
 }
 
@@ -77,7 +92,18 @@ int
 page_add_previous(struct page *pg, const char *arg)
 {
 	pg->have_prev = 1;
+	page_keep_path(pg, arg);
 	return inputs_add(&pg->pin, arg) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+void
+page_take(struct page *pg, const struct page_given *g)
+{
+	pg->links = g->links;
+	pg->nlinks = g->nlinks;
+	pg->budgets = g->budgets;
+	pg->arun = g->arun;
+	pg->anomalies = g->anomalies;
 }
 
 /*
@@ -593,18 +619,155 @@ page_header(FILE *f, const struct page *pg, const char *title)
 	fputs("</p></header>\n", f);
 }
 
+/* The marks of the chart of days: one per day with a spike or a new group. */
+struct page_marks {
+	struct chart_mark *v;
+	char **text;		/* each mark's period and tip, owned */
+	size_t n;
+};
+
+static void
+page_marks_release(struct page_marks *m)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * m->n; i++)
+		free(m->text[i]);
+	free(m->text);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * The days of the anomalies (spikes and new groups; a stopped group's
+ * day has nothing to point at), each day's in the list's order (largest
+ * excess first): its tooltip "Anomalies on DAY" and a line per anomaly
+ * "GROUP: KIND +EXCESS credits ($USD)", its value their excess summed.
+ */
+static void
+page_marks_make(struct page_marks *m, const struct anomaly_run *r,
+    const struct anomaly_list *l)
+{
+	struct sbuf sb;
+	char day[DATE_BUFSZ], a[64], b[64];
+	size_t i, j, k, len;
+	int32_t *days = xcalloc(l->n + 1, sizeof(*days));
+
+	memset(m, 0, sizeof(*m));
+	m->v = xcalloc(l->n + 1, sizeof(*m->v));
+	m->text = xcalloc(2 * l->n + 1, sizeof(*m->text));
+	sbuf_init(&sb, SIZE_MAX);
+	for (i = 0; i < l->n; i++) {
+		const struct anomaly_item *it = &l->items[i];
+		dec_t sum = 0;
+
+		if (it->v.kind == ANOMALY_STOPPED)
+			continue;
+		for (j = 0; j < m->n; j++)
+			if (days[j] == it->day)
+				break;
+		if (j < m->n)	/* that day's mark is made */
+			continue;
+		date_format_day(it->day, day);
+		sbuf_reset(&sb);
+		sbuf_addf(&sb, "Anomalies on %s", day);
+		for (j = i; j < l->n; j++) {
+			const struct anomaly_item *x = &l->items[j];
+
+			if (x->day != it->day || x->v.kind == ANOMALY_STOPPED)
+				continue;
+			sbuf_addstr(&sb, "\n");
+			for (k = 0; k < l->nkeys; k++) {
+				const char *p = agg_key_part(x->key, x->keylen,
+				    k, &len);
+				char *safe = chart_safe_text(p, len);
+
+				sbuf_addf(&sb, "%s%s", k ? ", " : "", safe);
+				free(safe);
+			}
+			sbuf_addf(&sb, ": %s +%s credits ($%s)",
+			    anomaly_kind_name(x->v.kind), html_dec(x->v.excess,
+			    2, a), html_dec(dec_cost_or_die(x->v.excess,
+			    r->price), 2, b));
+			sum = dec_add_or_die(sum, x->v.excess,
+			    "a day's excess");
+		}
+		days[m->n] = it->day;
+		m->text[2 * m->n] = xstrdup(day);
+		m->text[2 * m->n + 1] = xstrndup(sb.buf, sb.len);
+		m->v[m->n].period = m->text[2 * m->n];
+		m->v[m->n].tip = m->text[2 * m->n + 1];
+		m->v[m->n].value = sum;
+		m->n++;
+	}
+	sbuf_release(&sb);
+	free(days);
+}
+
+/* With `run`'s anomalies: the table, below the chart that marks them. */
+static void
+page_anomalies(FILE *f, const struct page *pg)
+{
+	const struct anomaly_run *r = pg->arun;
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
+
+	date_format_day(r->first, d1);
+	date_format_day(r->last, d2);
+	fprintf(f, "<section id=\"anomalies\">\n<h2>Anomalies</h2>\n"
+	    "<p class=\"note\">The days from %s to %s whose credits lie far "
+	    "above the group's own baseline (the median of the same weekday "
+	    "in the %zu weeks before, from the history database), and the "
+	    "groups that are new or stopped; largest excess first.  The "
+	    "chart of days marks each day with a spike or a new group "
+	    "(\xe2\x96\xbc).</p>\n", d1, d2, r->p.weeks);
+	if (pg->anomalies->n == 0)
+		fputs("<p id=\"no-anomalies\">None.</p>\n", f);
+	else
+		html_anomaly_table(f, r, pg->anomalies, "t-anomalies");
+	fputs("</section>\n", f);
+}
+
+/* With budgets: each one's period as of the end of this one. */
+static void
+page_budget_section(FILE *f, const struct budget_calc *c)
+{
+	char day[DATE_BUFSZ];
+
+	date_format_day(c->at - 1, day);
+	fprintf(f, "<section id=\"budgets\">\n<h2>Budgets</h2>\n"
+	    "<p class=\"note\">As of the end of %s: each budget's week "
+	    "(Monday to Sunday UTC) or month that holds that day, spent "
+	    "through it, and the projection to the period's end (each day "
+	    "left at its weekday's mean over the four weeks before).  In "
+	    "each bar spent is filled, the thick mark is the projection, "
+	    "the thin line across is the budget's amount (100%%) and the "
+	    "ticks below are the thresholds.</p>\n", day);
+	html_budget_table(f, c, "t-budgets");
+	fputs("</section>\n", f);
+}
+
 /* Days, resource classes and executors, workflows and jobs. */
 static void
 page_breakdowns(FILE *f, const struct page *pg, const struct page_parts *pp,
     const struct chart_opts *co)
 {
 	struct chart_opts days = *co;
+	struct page_marks marks;
 
+	memset(&marks, 0, sizeof(marks));
 	chart_set_span(&days, &pg->in, &pg->o, &pg->res);
+	if (pg->anomalies != NULL) {
+		page_marks_make(&marks, pg->arun, pg->anomalies);
+		days.marks = marks.v;
+		days.nmarks = marks.n;
+	}
 	fputs("<section id=\"days\">\n<h2>Credits per day</h2>\n", f);
 	html_chart(f, &pp->part[PP_DAY].v, &days, 1000, 460, 420, &pg->m,
 	    "chart-days");
 	fputs("</section>\n", f);
+	page_marks_release(&marks);
+	if (pg->anomalies != NULL)
+		page_anomalies(f, pg);
 
 	fputs("<section id=\"resources\">\n<h2>By resource class</h2>\n", f);
 	page_bar_chart(f, pg, &pp->part[PP_RC_TOP], co, "chart-resources");
@@ -679,6 +842,8 @@ page_write(struct page *pg, FILE *f)
 	page_headline(f, pg);
 	page_movers(f, &pp);
 	fputs("</section>\n", f);
+	if (pg->budgets != NULL)
+		page_budget_section(f, pg->budgets);
 
 	fputs("<section id=\"projects\">\n<h2>Credits per project</h2>\n", f);
 	page_bar_chart(f, pg, &pp.part[PP_PROJECT_TOP], &co, "chart-projects");
@@ -744,6 +909,65 @@ page_rightsize(struct page *pg)
 	return 0;
 }
 
+/*
+ * The budgets of pg->bs as of the end of the page's period: `at` is the
+ * day after its last day (the exports' range, else the data's, within
+ * --until; today without either), each budget's period the one that
+ * holds that last day, as run's.  A read of its own, every job run
+ * before at (the page's filters are not the budgets'): of the history
+ * with --db, else of both periods' PATHs (none of them "-": standard
+ * input was read already).
+ */
+static int
+page_budgets(struct page *pg)
+{
+	struct chart_opts span;
+	struct report_opts o;
+	struct inputs in;
+	int32_t at;
+	size_t i;
+	int ret;
+
+	memset(&span, 0, sizeof(span));
+	chart_set_span(&span, &pg->in, &pg->o, &pg->res);
+	at = (int32_t)((span.have_span ? span.span_end : range_now_ms() -
+	    MS_PER_DAY) / MS_PER_DAY) + 1;
+	pg->have_calc = 1;
+	if (budget_calc_init(&pg->calc, pg->bs, pg->teams, pg->price, at,
+	    1) < 0)
+		return EXIT_USAGE;
+	/* an export is of its whole range: a quiet last day spent 0 */
+	pg->calc.complete = 1;
+	report_opts_init(&o);
+	inputs_init(&in);
+	ret = EXIT_FAILURE_OTHER;
+	if (budget_calc_sets(&pg->calc, &o) < 0)
+		goto out;
+	o.teams = pg->teams;
+	o.strict = pg->o.strict;
+	o.keep_duplicates = pg->o.keep_duplicates;
+	o.threads = pg->o.threads;
+	if (pg->db != NULL) {
+		ret = db_report_path(pg->db, &o, &pg->bres);
+		pg->have_bres = 1;
+	} else {
+		ret = EXIT_BAD_INPUT;
+		for (i = 0; i < pg->nargs; i++)
+			if (inputs_add(&in, pg->args[i]) < 0)
+				goto out;
+		ret = report_run(&o, &in, &pg->bres);
+		pg->have_bres = 1;
+	}
+	if (ret == 0) {
+		budget_calc_eval(&pg->calc, &o, &pg->bres);
+		pg->budgets = &pg->calc;
+	}
+out:
+	inputs_release(&in);
+	report_opts_release(&o);
+	return ret;
+}
+
 int
 page_read(struct page *pg)
 {
@@ -763,6 +987,9 @@ page_read(struct page *pg)
 	if (pg->want_rs && (ret = page_rightsize(pg)) != 0)
 		return ret;
 	if (pg->have_prev && (ret = page_read_previous(pg)) != 0)
+		return ret;
+	if (pg->bs != NULL && pg->budgets == NULL &&
+	    (ret = page_budgets(pg)) != 0)
 		return ret;
 	if (chart_cairo_measure_init(&pg->m) < 0)
 		return EXIT_FAILURE_OTHER;

@@ -3,7 +3,8 @@
  * exports (or history) read once, grouped by every key the page needs,
  * rolled up for each section (headline and biggest movers, projects,
  * teams and chargeback, days, resource classes and executors, workflows,
- * jobs, users, failing jobs, rightsizing, data quality, the files beside)
+ * jobs, users, failing jobs, rightsizing, data quality, the files beside;
+ * budgets and anomalies when given them)
  * and written with html.h's pieces; with a previous period, read the same
  * way, each table's change.  It
  * prints nothing but its errors (util.h); the page goes to a FILE.
@@ -13,6 +14,8 @@
 
 #include <stdio.h>
 
+#include "anomaly.h"
+#include "budgetcalc.h"
 #include "chargeback.h"
 #include "chart.h"
 #include "inputs.h"
@@ -34,6 +37,19 @@ struct page_head {
 struct page_link {
 	const char *name;	/* relative to the page: "by-project.csv" */
 	const char *what;	/* "a report", "the cost of failing jobs" */
+};
+
+/*
+ * What `run` hands the page besides its inputs, all borrowed: the files
+ * beside it, and the budgets and anomalies it has worked out (NULL:
+ * none), which the page shows as they are.
+ */
+struct page_given {
+	const struct page_link *links;
+	size_t nlinks;
+	const struct budget_calc *budgets;	/* evaluated */
+	const struct anomaly_run *arun;		/* with anomalies: */
+	const struct anomaly_list *anomalies;
 };
 
 /*
@@ -63,6 +79,20 @@ struct page {
 	size_t nlinks;
 
 	/*
+	 * A budgets section: `run`'s budgets (borrowed), or those of bs,
+	 * which page_read() evaluates as of the day after the period's
+	 * last day (its own read: of db, else of the inputs' and the
+	 * previous period's paths, kept in args).  An anomalies section and
+	 * marks on the chart of days: `run`'s only.
+	 */
+	struct budgets *bs;		/* --budgets (owned), or NULL */
+	const struct budget_calc *budgets;	/* the section's, or NULL */
+	const struct anomaly_run *arun;
+	const struct anomaly_list *anomalies;	/* or NULL */
+	const char **args;		/* the PATHs of both periods */
+	size_t nargs;
+
+	/*
 	 * The login names cached beside the inputs (users.json, from
 	 * `export --names`) or in the database: with any, the page has a
 	 * section per user (page_prepare()), whose IDs read as names.
@@ -82,16 +112,30 @@ struct page {
 	int have_rs;
 	struct page_head now, prev;
 	struct chart_measure m;
+	struct budget_calc calc;	/* bs's, evaluated */
+	struct report_result bres;	/* what it read */
+	int have_calc, have_bres;
 };
 
 /* The defaults: top 20, 0.0006 per credit, shared costs proportional. */
 void page_init(struct page *p);
 void page_release(struct page *p);
 
-/* Add an export (or run directory) to read.  0, or EXIT_BAD_INPUT. */
+/*
+ * Add an export (or run directory) to read; `arg` is kept (borrowed) for
+ * the budgets' read (page_keep_path()).  0, or EXIT_BAD_INPUT.
+ */
 int page_add_input(struct page *p, const char *arg);
-/* Add one of the previous period's.  0, or EXIT_BAD_INPUT. */
+/* Add one of the previous period's, as page_add_input(). */
 int page_add_previous(struct page *p, const char *arg);
+/* Keep `arg` (borrowed) for the budgets' read only: added elsewhere. */
+void page_keep_path(struct page *p, const char *arg);
+
+/*
+ * What `run` hands the page (g's pointers are borrowed until the page is
+ * released).
+ */
+void page_take(struct page *p, const struct page_given *g);
 
 /*
  * Once the options are set (teams included): the grouping sets of the
@@ -103,8 +147,9 @@ int page_prepare(struct page *p);
 
 /*
  * Read the exports (or history) once, check the costs fit, build the
- * rightsizing, read the previous period's headline, and set up the text
- * measures of the charts.  Returns 0, or an exit code after an error.
+ * rightsizing, read the previous period's headline, evaluate the budgets
+ * of p->bs (a read of their own), and set up the text measures of the
+ * charts.  Returns 0, or an exit code after an error.
  */
 int page_read(struct page *p);
 

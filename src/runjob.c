@@ -14,8 +14,12 @@
 
 #include <jansson.h>
 
+#include "anomaly.h"
+#include "budgetcalc.h"
 #include "chart.h"
 #include "compare.h"
+#include "date.h"
+#include "db.h"
 #include "failures.h"
 #include "inputs.h"
 #include "manifest.h"
@@ -77,6 +81,15 @@ struct job {
 	struct side cur, prev;
 	int have_prev;
 	struct run_files w;	/* the files made, in order */
+
+	/* budgets and anomalies, for their files, the page and the summary */
+	int32_t at;		/* the day after the period's last day */
+	struct budget_calc bc;	/* with cfg->budgets: evaluated */
+	struct report_result bres;	/* what they read (its meta) */
+	int have_bc, have_bres;
+	struct anomaly_run ar;	/* with cfg->db: what was looked at */
+	struct anomaly_list al;	/* and found */
+	int have_al;
 };
 
 static void
@@ -489,6 +502,7 @@ job_page(struct job *j)
 {
 	char *path = xasprintf("%s/index.html", j->stage);
 	struct run_files links = j->w;
+	struct run_page pg;
 	int ret;
 
 	links.v = xreallocarray(NULL, j->w.n + 2, sizeof(*links.v));
@@ -497,8 +511,17 @@ job_page(struct job *j)
 	links.v[links.n++].what = "the summary";
 	links.v[links.n].name = xstrdup("run.json");
 	links.v[links.n++].what = "the record of this run";
-	ret = j->hooks->page(j->hooks->ctx, path, j->cur.export,
-	    j->have_prev ? j->prev.export : NULL, &links);
+	memset(&pg, 0, sizeof(pg));
+	pg.path = path;
+	pg.export = j->cur.export;
+	pg.prev = j->have_prev ? j->prev.export : NULL;
+	pg.files = &links;
+	pg.budgets = j->have_bc ? &j->bc : NULL;
+	if (j->have_al) {
+		pg.arun = &j->ar;
+		pg.anomalies = &j->al;
+	}
+	ret = j->hooks->page(j->hooks->ctx, &pg);
 	free(links.v[j->w.n].name);
 	free(links.v[j->w.n + 1].name);
 	free(links.v);
@@ -701,6 +724,164 @@ job_rightsize(struct job *j)
 	return job_analysis(j, 1);
 }
 
+/*
+ * The day budgets and anomalies are judged at (runjob.h): the day after
+ * the period's last day, the day that holds its end.
+ */
+static int
+job_at(struct job *j)
+{
+	int64_t e;
+
+	if (range_parse_bound(j->cur.pd.end, 1, &e) < 0) {
+		error("the end of the period '%s' does not parse", j->cur.pd.end);
+		return EXIT_FAILURE_OTHER;
+	}
+	j->at = (int32_t)(e / MS_PER_DAY) + 1;
+	return 0;
+}
+
+/* STAGE/NAME: the budgets' rows, as `budget --csv-safe` writes them. */
+static int
+job_budgets_file(struct job *j, const char *name, enum view_format fmt)
+{
+	struct grid_out dst = { NULL, FMT_CSV, 0, 1 };
+	char *path = xasprintf("%s/%s", j->stage, name);
+	int ret = EXIT_FAILURE_OTHER;
+
+	dst.path = path;
+	dst.fmt = fmt;
+	if (budget_calc_write(&j->bc, &j->bres, 1, &dst) == 0) {
+		job_wrote(j, name, "the budgets");
+		ret = 0;
+	}
+	free(path);
+	return ret;
+}
+
+/*
+ * budgets.csv and budgets.json: each budget as of the end of the period,
+ * from one read: of the history after the ingest (the projection's
+ * weekdays come from it), else of the export and the previous period's.
+ */
+static int
+job_budgets(struct job *j)
+{
+	const struct run_config *cfg = j->cfg;
+	struct report_opts o;
+	struct inputs in;
+	int ret;
+
+	if (cfg->budgets == NULL)
+		return 0;
+	if ((ret = job_at(j)) != 0)
+		return ret;
+	progress_state("evaluating the budgets");
+	report_opts_init(&o);
+	inputs_init(&in);
+	j->have_bc = 1;
+	/* checked before the run (the caller's): no error here */
+	ret = EXIT_USAGE;
+	if (budget_calc_init(&j->bc, cfg->budgets, cfg->teams, cfg->price,
+	    j->at, 1) < 0)
+		goto out;
+	/* the export is of the whole period: a quiet last day spent 0 */
+	j->bc.complete = 1;
+	ret = EXIT_FAILURE_OTHER;
+	if (budget_calc_sets(&j->bc, &o) < 0)
+		goto out;
+	o.teams = cfg->teams;
+	if (cfg->db != NULL) {
+		ret = db_report_path(cfg->db, &o, &j->bres);
+		j->have_bres = 1;
+	} else {
+		ret = EXIT_BAD_INPUT;
+		if (inputs_add(&in, j->cur.export) < 0 || (j->have_prev &&
+		    inputs_add(&in, j->prev.export) < 0))
+			goto out;
+		ret = report_run(&o, &in, &j->bres);
+		j->have_bres = 1;
+	}
+	if (ret)
+		goto out;
+	budget_calc_eval(&j->bc, &o, &j->bres);
+	ret = job_budgets_file(j, "budgets.csv", FMT_CSV);
+	if (!ret)
+		ret = job_budgets_file(j, "budgets.json", FMT_JSON);
+out:
+	inputs_release(&in);
+	report_opts_release(&o);
+	return ret;
+}
+
+/* STAGE/NAME: the anomalies' rows, as `anomalies --csv-safe` writes them. */
+static int
+job_anomalies_file(struct job *j, const char *name, enum view_format fmt)
+{
+	struct grid_out dst = { NULL, FMT_CSV, 0, 1 };
+	char *path = xasprintf("%s/%s", j->stage, name);
+	int ret = EXIT_FAILURE_OTHER;
+
+	dst.path = path;
+	dst.fmt = fmt;
+	if (anomaly_list_write(&j->ar, &j->al, &dst) == 0) {
+		job_wrote(j, name, "the anomalies");
+		ret = 0;
+	}
+	free(path);
+	return ret;
+}
+
+/*
+ * anomalies.csv and anomalies.json, with the history only (one export is
+ * too short a baseline): by project, with the defaults, over the
+ * ANOMALY_DAYS days that end with the period's last day, as `anomalies
+ * --db DB --at D` finds them, D the day after it.
+ */
+static int
+job_anomalies(struct job *j)
+{
+	const struct run_config *cfg = j->cfg;
+	struct report_opts byo, ro;
+	struct report_result res;
+	int ret, have_res = 0;
+
+	if (cfg->db == NULL)
+		return 0;
+	if ((ret = job_at(j)) != 0)
+		return ret;
+	progress_state("looking for anomalies");
+	report_opts_init(&byo);
+	report_opts_init(&ro);
+	anomaly_params_default(&j->ar.p);
+	ret = EXIT_FAILURE_OTHER;
+	if (report_parse_by(&byo, "project") < 0 || anomaly_sets(&j->ar, &ro,
+	    "project", &byo, j->at - 1, ANOMALY_DAYS) < 0)
+		goto out;
+	ret = db_report_path(cfg->db, &ro, &res);
+	have_res = 1;
+	if (ret)
+		goto out;
+	j->ar.src = &res;
+	j->ar.price = cfg->price;
+	ret = EXIT_FAILURE_OTHER;
+	if (anomaly_find(&j->ar, &j->al) < 0)
+		goto out;
+	j->have_al = 1;
+	ret = job_anomalies_file(j, "anomalies.csv", FMT_CSV);
+	if (!ret)
+		ret = job_anomalies_file(j, "anomalies.json", FMT_JSON);
+out:
+	/* the list keeps its keys; what it was found in goes */
+	j->ar.src = NULL;
+	j->ar.so = NULL;
+	if (have_res)
+		report_result_release(&res);
+	report_opts_release(&ro);
+	report_opts_release(&byo);
+	return ret;
+}
+
 static int
 job_compare_writer(FILE *f, const void *cmp, enum view_format fmt)
 {
@@ -853,6 +1034,106 @@ summary_row(FILE *f, const struct view_row *r, const struct sums *p)
 	fputc('\n', f);
 }
 
+/* How many anomalies summary.md lists; anomalies.csv has them all. */
+#define SUMMARY_ANOMALIES 5
+
+/* A percentage of the summary: "104.20%". */
+static void
+summary_pct(FILE *f, dec_t v)
+{
+	char *a = fmt_dec(v, 2);
+
+	fprintf(f, " %s%% |", a);
+	free(a);
+}
+
+/*
+ * The budgets, those not ok first (over, projected over, warning), each
+ * kind in file order.
+ */
+static void
+summary_budgets(FILE *f, const struct budget_calc *c)
+{
+	static const enum budget_status order[] = { BUDGET_OVER,
+	    BUDGET_PROJECTED_OVER, BUDGET_WARNING, BUDGET_OK };
+	char day[DATE_BUFSZ];
+	size_t k, i;
+
+	date_format_day(c->at - 1, day);
+	fprintf(f, "\n## Budgets\n\nAs of the end of %s (`budgets.csv` has "
+	    "every column):\n\n| budget | used | projected | status |\n"
+	    "| --- | ---: | ---: | --- |\n", day);
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (i = 0; i < c->bs->n; i++) {
+			const struct budget_eval *e = &c->e[i];
+
+			if (e->status != order[k])
+				continue;
+			fputs("| ", f);
+			md_name(f, c->bs->b[i].name, strlen(c->bs->b[i].name));
+			fputs(" |", f);
+			summary_pct(f, e->used_pct);
+			summary_pct(f, e->projected_pct);
+			fprintf(f, " %s%s%s |\n", e->status == BUDGET_OK ? "" :
+			    "**", budget_status_name(e->status),
+			    e->status == BUDGET_OK ? "" : "**");
+		}
+}
+
+/* The largest anomalies, by excess credits. */
+static void
+summary_anomalies(FILE *f, const struct anomaly_run *r,
+    const struct anomaly_list *l, dec_t price)
+{
+	char d1[DATE_BUFSZ], d2[DATE_BUFSZ], *a, *b;
+	size_t i, k, len;
+	dec_t usd;
+
+	date_format_day(r->first, d1);
+	date_format_day(r->last, d2);
+	fputs("\n## Anomalies\n\n", f);
+	if (l->n == 0) {
+		fprintf(f, "None from %s to %s (per %s, each against its "
+		    "own history).\n", d1, d2, l->names[0]);
+		return;
+	}
+	fprintf(f, "%zu from %s to %s (per %s, each against its own "
+	    "history)", l->n, d1, d2, l->names[0]);
+	if (l->n > SUMMARY_ANOMALIES)
+		fprintf(f, "; the %d largest, all in `anomalies.csv`",
+		    SUMMARY_ANOMALIES);
+	else
+		fputs(", as in `anomalies.csv`", f);
+	fputs(":\n\n| day |", f);
+	for (k = 0; k < l->nkeys; k++)
+		fprintf(f, " %s |", l->names[k]);
+	fputs(" kind | excess credits | excess USD |\n| --- |", f);
+	for (k = 0; k < l->nkeys; k++)
+		fputs(" --- |", f);
+	fputs(" --- | ---: | ---: |\n", f);
+	for (i = 0; i < l->n && i < SUMMARY_ANOMALIES; i++) {
+		const struct anomaly_item *it = &l->items[i];
+
+		date_format_day(it->day, d1);
+		fprintf(f, "| %s |", d1);
+		for (k = 0; k < l->nkeys; k++) {
+			const char *p = agg_key_part(it->key, it->keylen, k,
+			    &len);
+
+			fputc(' ', f);
+			md_name(f, p, len);
+			fputs(" |", f);
+		}
+		usd = dec_cost_or_die(it->v.excess, price);
+		a = fmt_dec(it->v.excess, 2);
+		b = fmt_dec(usd < 0 ? -usd : usd, 2);
+		fprintf(f, " %s | %s | %s$%s |\n",
+		    anomaly_kind_name(it->v.kind), a, usd < 0 ? "-" : "", b);
+		free(a);
+		free(b);
+	}
+}
+
 /* summary.md (errors: out_commit() finds them). */
 static int
 job_summary_writer(FILE *f, const void *obj, enum view_format fmt)
@@ -907,6 +1188,10 @@ job_summary_writer(FILE *f, const void *obj, enum view_format fmt)
 		}
 		fputc('\n', f);
 	}
+	if (j->have_bc)
+		summary_budgets(f, &j->bc);
+	if (j->have_al)
+		summary_anomalies(f, &j->ar, &j->al, cfg->price);
 	view_build(&v, &c->po, &c->by_project, VM_CREDITS + CR_TOTAL, -1,
 	    cfg->top, cfg->price);
 	fprintf(f, "\n## Top projects\n\n| project | credits | share |%s\n"
@@ -1031,6 +1316,56 @@ job_record(struct job *j)
 	return ret;
 }
 
+/* Is `name` among the files this run made? */
+static int
+job_made(const struct job *j, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < j->w.n; i++)
+		if (strcmp(j->w.v[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The files the run.json in DIR (the run before this one) lists that
+ * this run does not make: budgets.csv after a run without budgets,
+ * compare-by-project.csv after one without --compare ...  Only plain
+ * names (no '/', no leading '.').  Returns how many, in *stale (free
+ * each, then the array); none when DIR has no run.json that reads.
+ */
+static size_t
+job_stale(const struct job *j, char ***stale)
+{
+	char *path = xasprintf("%s/run.json", j->cfg->dir);
+	json_t *root = NULL, *files, *v;
+	json_error_t err;
+	struct stat st;
+	size_t i, n = 0;
+
+	*stale = NULL;
+	/* a run.json of ours is a few kB: anything else is not one */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 1 << 20 ||
+	    (root = json_load_file(path, 0, &err)) == NULL)
+		goto out;
+	files = json_object_get(root, "files");
+	json_array_foreach(files, i, v) {
+		const char *name = json_string_value(v);
+
+		if (name == NULL || name[0] == '\0' || name[0] == '.' ||
+		    strchr(name, '/') != NULL || job_made(j, name))
+			continue;
+		*stale = xreallocarray(*stale, n + 1, sizeof(**stale));
+		(*stale)[n++] = xstrdup(name);
+	}
+out:
+	json_decref(root);
+	free(path);
+	return n;
+}
+
 /*
  * Every artifact is made in the stage directory; only when all of them
  * are made do they replace the ones in DIR (one rename each), so a failed
@@ -1042,7 +1377,8 @@ static int
 job_publish(struct job *j)
 {
 	const struct run_files *w = &j->w;
-	size_t i;
+	char **stale;
+	size_t i, nstale;
 	int r = 0;
 
 	/*
@@ -1068,6 +1404,7 @@ job_publish(struct job *j)
 	}
 	if (r < 0)
 		return EXIT_FAILURE_OTHER;
+	nstale = job_stale(j, &stale);	/* before run.json is replaced */
 	sigclean_hold();	/* an interruption: all moved, or none */
 	for (i = 0; i < w->n; i++) {
 		char *from = xasprintf("%s/%s", j->stage, w->v[i].name);
@@ -1082,8 +1419,19 @@ job_publish(struct job *j)
 		if (r < 0)
 			break;
 	}
+	/* the older run's files this one does not make: none stays */
+	for (i = 0; i < nstale; i++) {
+		char *p = xasprintf("%s/%s", j->cfg->dir, stale[i]);
+
+		if (r == 0 && unlink(p) < 0 && errno != ENOENT)
+			warning("cannot remove '%s' (an older run's): %s", p,
+			    strerror(errno));
+		free(p);
+		free(stale[i]);
+	}
+	free(stale);
 	sigclean_release();
-	return i < w->n ? EXIT_FAILURE_OTHER : 0;
+	return r < 0 ? EXIT_FAILURE_OTHER : 0;
 }
 
 /* Remove what is left in the stage (everything, after a failure). */
@@ -1124,7 +1472,8 @@ job_finish(struct job *j)
 /* The steps, in order: each returns an exit code; the first not 0 ends */
 static int (*const job_steps[])(struct job *) = {
 	job_open, job_current, job_previous, job_ingest, job_reports,
-	job_failures, job_rightsize, job_compare, job_page, job_finish
+	job_failures, job_rightsize, job_compare, job_budgets,
+	job_anomalies, job_page, job_finish
 };
 
 int
@@ -1145,6 +1494,12 @@ run_job(const struct run_config *cfg, const struct run_hooks *hooks,
 	/* a failure leaves no empty DIR of ours (an export to resume stays) */
 	if (ret && j.made_dir)
 		rmdir(cfg->dir);
+	if (j.have_al)
+		anomaly_list_release(&j.al);
+	if (j.have_bres)
+		report_result_release(&j.bres);
+	if (j.have_bc)
+		budget_calc_release(&j.bc);
 	side_release(&j.cur);
 	side_release(&j.prev);
 	if (ret)

@@ -4,7 +4,8 @@
  * artifact a person or a pipeline wants into one directory: the HTML
  * page, the reports per key as CSV and JSON, the charts, failures.csv,
  * rightsize.csv, a markdown summary and run.json; with a previous period,
- * compare-by-project.csv|json too.
+ * compare-by-project.csv|json too; with a budgets file, budgets.csv|json;
+ * with the history database, anomalies.csv|json.
  *
  * The reports and charts come from one pass over the export rolled up
  * per key (rollup.h), through report's own writers, so they are what
@@ -14,6 +15,22 @@
  * (DIR/.run-PID) and moved into place when all are made, so a failed run
  * leaves the previous artifacts as they were; run.json, written last,
  * lists them.
+ *
+ * Budgets and anomalies are judged as of the end of the period: `at`, the
+ * day taken as today, is the day after the period's last day.  Budgets
+ * read the database after the ingest (its history feeds the projection),
+ * or without one the export and the previous period's; anomalies need
+ * the history, so only with the database.  Their rows are what `budget
+ * --at D` and `anomalies --db DB --at D` write (budgets but for the
+ * period: each one's is the one that holds the period's last day, as
+ * budget_calc_init()'s `closing` says), and the page and summary.md show
+ * the same rows.
+ *
+ * An artifact a run no longer writes (budgets.csv after a run without
+ * budgets, compare-by-project.csv after one without --compare ...) is
+ * removed when the new ones are moved into place, if the run.json it
+ * replaces listed it: DIR never holds a file of an older run beside the
+ * new ones.
  *
  * Three steps are still commands of their own, called through hooks the
  * caller supplies: the export, the ingest into the history database and
@@ -27,6 +44,10 @@
 
 #include "dec.h"
 
+struct anomaly_list;
+struct anomaly_run;
+struct budget_calc;
+struct budgets;
 struct teams;
 
 /* A file written into dir. */
@@ -40,6 +61,16 @@ struct run_files {
 	size_t n;
 };
 
+/* What the page is made of (borrowed for the hook's call). */
+struct run_page {
+	const char *path;		/* where to write it */
+	const char *export, *prev;	/* prev: NULL without one */
+	const struct run_files *files;	/* the other artifacts, beside it */
+	const struct budget_calc *budgets;	/* evaluated, or NULL */
+	const struct anomaly_run *arun;	/* with the history, else NULL: */
+	const struct anomaly_list *anomalies;	/* what arun found */
+};
+
 /* The steps run calls back for; each returns an exit code (util.h). */
 struct run_hooks {
 	/*
@@ -51,11 +82,10 @@ struct run_hooks {
 	/* Ingest `export`, and `prev` unless NULL, into the history. */
 	int (*ingest)(void *ctx, const char *export, const char *prev);
 	/*
-	 * Write the HTML page of `export` (and `prev`) to `path`, linking
-	 * to `files` (the other artifacts, beside it).
+	 * Write the HTML page of pg->export (and pg->prev) to pg->path,
+	 * linking to pg->files, with the budgets and anomalies given.
 	 */
-	int (*page)(void *ctx, const char *path, const char *export,
-	    const char *prev, const struct run_files *files);
+	int (*page)(void *ctx, const struct run_page *pg);
 	void *ctx;
 };
 
@@ -74,6 +104,10 @@ struct run_config {
 	char *const *waste_st;	/* the same, split (cmdopt_list) */
 	size_t nwaste;
 	const struct teams *teams;	/* or NULL */
+	const struct budgets *budgets;	/* or NULL; checked (with teams
+					 * and price) before the run */
+	const char *db;		/* the history database ("-": the default),
+				 * or NULL */
 	int ingest;		/* call hooks->ingest */
 	int quiet;		/* no notices; rightsize without its note */
 	int token_stdin;	/* read the token from stdin, once (below) */

@@ -16,8 +16,9 @@
 # (test_double.py --dates; the whole suite at the first date), export's
 # ranges, --last and the week and month keys (export.py --only dates), and
 # `run --last 1w --compare` (runcheck.py), anomalies' default window
-# (anomalies.py), and budget's periods, spent so far and projection
-# (budget.py --quick).  Once, as they hold every date
+# (anomalies.py), budget's periods, spent so far and projection
+# (budget.py --quick), and run's budgets and anomalies as of the day after
+# its period (runbudget.py --quick).  Once, as they hold every date
 # in their own tables: the unit tests of --last, the default range and the
 # week and month keys (build/unit/test_range, test_date) and dates.sh (the
 # variable honoured at each date, a malformed one refused).  The rest of
@@ -92,6 +93,10 @@ for d in $DATES; do
 	suite "$d" anomalies.py python3 "$tests/e2e/anomalies.py" --bin "$BIN"
 	suite "$d" budget.py python3 "$tests/e2e/budget.py" --bin "$BIN" \
 	    --quick
+	# run's budgets (the period that holds the run's last day) and
+	# anomalies: a Monday's --last 7d closes a week
+	suite "$d" runbudget.py python3 "$tests/e2e/runbudget.py" \
+	    --bin "$BIN" --quick
 done
 echo "check-dates: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

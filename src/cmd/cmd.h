@@ -37,12 +37,13 @@ CMD(ingest);
 CMD(db);
 #undef CMD
 
-struct page_link;
+struct page_given;
 /*
- * The files the next cmd_html() page links to (a run directory's, beside
- * it; borrowed until that call returns), or (NULL, 0): none.  `run`
- * calls html in-process and sets them so.
+ * What the next cmd_html() page is given besides its options (page.h:
+ * the files beside it, run's budgets and anomalies; borrowed until that
+ * call returns), or NULL: nothing.  `run` calls html in-process and
+ * sets it so; html then reads no budgets file of its own.
  */
-void cmd_html_links(const struct page_link *links, size_t n);
+void cmd_html_given(const struct page_given *g);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
+#include "budgetcalc.h"
 #include "cmd.h"
 #include "cmdopt.h"
 #include "dec.h"
@@ -37,9 +39,16 @@ static const char run_usage[] =
 "  run.json                the org, the period, where the exports are,\n"
 "                          the totals and the files\n"
 "With --compare, also previous/ (the previous period of the same length)\n"
-"and compare-by-project.csv|json.  Every artifact covers the period asked\n"
-"for (or the --from export's): job runs outside it are left out, with a\n"
-"warning.  DIR can be read again by report, html, compare and notify.\n";
+"and compare-by-project.csv|json.  With a budgets file, budgets.csv|json:\n"
+"each budget as `budget --at D` gives it, D the day after the period's\n"
+"last day, but in the week or month that holds that last day (read from\n"
+"--db after the ingest, else from the exports).  With --db, also\n"
+"anomalies.csv|json, as `anomalies --db DB --at D` (without it none: one\n"
+"export is too short a baseline).  The page and the summary show both.\n"
+"Every artifact covers the period asked for (or the --from export's): job\n"
+"runs outside it are left out, with a warning.  A file an earlier run\n"
+"wrote into DIR and this one does not is removed.  DIR can be read again\n"
+"by report, html, compare and notify.\n";
 
 const struct cmdopt_cmd run_cmd = {
 	.name = "run",
@@ -75,9 +84,13 @@ const struct cmdopt_cmd run_cmd = {
 		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): "
 		    "by-team.csv|json and the page's team sections (default "
 		    "$CIRCLECI_USAGE_TEAMS)"),
+		CMDOPT_HELP(CO_BUDGETS, "the budgets file (YAML; default "
+		    "$CIRCLECI_USAGE_BUDGETS): budgets.csv|json and the page's "
+		    "and summary's budgets"),
 		CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
 		CMDOPT_HELP(CO_DB, "also ingest the export (and previous/) "
-		    "into this history database (- for the default)"),
+		    "into this history database (- for the default), read "
+		    "the budgets from it, and write anomalies.csv|json"),
 		CMDOPT_END
 	},
 };
@@ -131,6 +144,8 @@ struct run_opts {
 	int verbose;
 	const char *db;		/* --db: ingest the exports there */
 	const char *teams;	/* --teams, or NULL: $CIRCLECI_USAGE_TEAMS */
+	const char *budgets;	/* --budgets, or NULL */
+	struct budgets *bs;	/* it, or $CIRCLECI_USAGE_BUDGETS's: owned */
 };
 
 /* hooks->export: `export` with run's export options and the range */
@@ -163,7 +178,7 @@ run_export(void *ctx, const char *dir, int64_t start, int64_t end,
 	return argv_call(cmd_export, &a);
 }
 
-/* hooks->ingest: `ingest [--db FILE] EXPORT [PREVIOUS]` */
+/* hooks->ingest: `ingest [--quiet] [--db FILE] EXPORT [PREVIOUS]` */
 static int
 run_ingest(void *ctx, const char *export, const char *prev)
 {
@@ -171,6 +186,8 @@ run_ingest(void *ctx, const char *export, const char *prev)
 	struct argv a = { 0 };
 
 	argv_add(&a, "ingest");
+	if (o->cfg.quiet)
+		argv_add(&a, "--quiet");
 	if (strcmp(o->db, "-") != 0) {
 		argv_add(&a, "--db");
 		argv_add(&a, o->db);
@@ -181,14 +198,18 @@ run_ingest(void *ctx, const char *export, const char *prev)
 	return argv_call(cmd_ingest, &a);
 }
 
-/* hooks->page: `html --rightsize ... -o PATH EXPORT` */
+/*
+ * hooks->page: `html --rightsize ... -o PATH EXPORT`, given the links,
+ * the budgets and the anomalies
+ */
 static int
-run_page(void *ctx, const char *path, const char *export, const char *prev,
-    const struct run_files *files)
+run_page(void *ctx, const struct run_page *pg)
 {
 	const struct run_opts *o = ctx;
+	const struct run_files *files = pg->files;
 	struct argv a = { 0 };
 	struct page_link *links = xcalloc(files->n + 1, sizeof(*links));
+	struct page_given given;
 	size_t i;
 	int ret;
 
@@ -196,6 +217,12 @@ run_page(void *ctx, const char *path, const char *export, const char *prev,
 		links[i].name = files->v[i].name;
 		links[i].what = files->v[i].what;
 	}
+	memset(&given, 0, sizeof(given));
+	given.links = links;
+	given.nlinks = files->n;
+	given.budgets = pg->budgets;
+	given.arun = pg->arun;
+	given.anomalies = pg->anomalies;
 
 	argv_add(&a, "html");
 	argv_add(&a, "--rightsize");
@@ -207,16 +234,16 @@ run_page(void *ctx, const char *path, const char *export, const char *prev,
 		argv_add(&a, "--teams");
 		argv_add(&a, o->teams);
 	}
-	if (prev != NULL) {
+	if (pg->prev != NULL) {
 		argv_add(&a, "--previous");
-		argv_add(&a, prev);
+		argv_add(&a, pg->prev);
 	}
 	argv_add(&a, "-o");
-	argv_add(&a, path);
-	argv_add(&a, export);
-	cmd_html_links(links, files->n);
+	argv_add(&a, pg->path);
+	argv_add(&a, pg->export);
+	cmd_html_given(&given);
 	ret = argv_call(cmd_html, &a);
-	cmd_html_links(NULL, 0);
+	cmd_html_given(NULL);
 	free(links);
 	return ret;
 }
@@ -282,6 +309,8 @@ run_start(struct run_opts *o)
 /* What run_parse() returns to say "go on" rather than an exit code. */
 #define RUN_GO_ON (-1)
 
+#define RUN_BUDGETS_ENV "CIRCLECI_USAGE_BUDGETS"
+
 /* One of run's own options into o, those of export into its argv. */
 static int
 run_option(struct run_opts *o, int id, const struct cmdopt_value *val)
@@ -314,7 +343,38 @@ run_option(struct run_opts *o, int id, const struct cmdopt_value *val)
 	case CO_QUIET: o->cfg.quiet = 1; break;
 	case CO_VERBOSE: o->verbose = 1; break;
 	case CO_EXPORT_DIR: o->cfg.export_dir = val->str; break;
+	case CO_BUDGETS: o->budgets = val->str; break;
 	}
+	return RUN_GO_ON;
+}
+
+/*
+ * The budgets file (--budgets, else $CIRCLECI_USAGE_BUDGETS), loaded and
+ * checked with the teams and the price before anything is exported: a
+ * bad one is a usage error, with the file and line.  Returns RUN_GO_ON
+ * or EXIT_USAGE.
+ */
+static int
+run_budgets(struct run_opts *o)
+{
+	const char *path = o->budgets;
+	struct budget_calc c;
+	int bad;
+
+	if (path == NULL && (path = getenv(RUN_BUDGETS_ENV)) != NULL &&
+	    path[0] == '\0')
+		path = NULL;
+	if (path == NULL)
+		return RUN_GO_ON;
+	if ((o->bs = budgets_load(path)) == NULL)
+		return cmdopt_hint("run");
+	/* the day does not matter: amounts and teams are checked */
+	bad = budget_calc_init(&c, o->bs, o->cfg.teams, o->cfg.price, 0,
+	    1) < 0;
+	budget_calc_release(&c);
+	if (bad)
+		return cmdopt_hint("run");
+	o->cfg.budgets = o->bs;
 	return RUN_GO_ON;
 }
 
@@ -365,7 +425,8 @@ run_parse(struct run_opts *o, struct cmdopt *co, int argc, char **argv)
 	/* a bad teams file failed in cmdopt_next(), before any export */
 	o->teams = co->teams_path;
 	o->cfg.teams = co->teams;
-	return RUN_GO_ON;
+	o->cfg.db = co->db;
+	return run_budgets(o);
 }
 
 int
@@ -386,6 +447,7 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < o.cfg.nwaste; i++)
 		free(o.waste_st[i]);
 	free(o.waste_st);
+	budgets_free(o.bs);
 	argv_release(&o.export_args);
 	cmdopt_release(&co);
 	return ret;

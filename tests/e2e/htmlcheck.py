@@ -27,6 +27,21 @@
         TEXT is the text of an element (names escaped right come back whole)
     htmlcheck.py idtext FILE ID TEXT
         TEXT is the text of the element with id ID
+    htmlcheck.py budgets FILE BUDGETS_CSV
+        the budgets table (t-budgets) is budgets.csv, row for row: name,
+        scope, period and its dates, the exact amount, spent, used %,
+        projected and projected %, runs out and status; each row's bar is
+        drawn to those figures (spent's width, the projection's line, the
+        100% line, on the scale the rule gives) and its highest threshold
+        tick at or under used % is the CSV's threshold
+    htmlcheck.py anomalies FILE ANOMALIES_CSV
+        the anomalies table (t-anomalies) is anomalies.csv, row for row,
+        every figure exact; the chart of days has one mark (in its wide
+        and its phone drawing) per day with a spike or a new group, its
+        value their excess summed and its tooltip naming each, with its
+        excess in credits and dollars, in the CSV's order; no other mark
+    htmlcheck.py none FILE ID...
+        the page has no element with any of these ids
 
 Prints nothing and exits 0 when the check passes; else a reason, exit 1.
 Python 3 standard library only.
@@ -300,6 +315,180 @@ def check_idtext(path, el_id, text):
         fail("#%s reads %r, not %r" % (el_id, got, text))
 
 
+def money(v):
+    """A Decimal as the page shows it: 2 places, half away from zero,
+    thousands separators."""
+    return "{:,}".format(Decimal(v).quantize(Decimal("0.01"),
+                                             rounding=ROUND_HALF_UP))
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def same(a, b):
+    """Two exact decimals (None or "" for an empty cell) are equal."""
+    if a in (None, "") or b in (None, ""):
+        return (a in (None, "")) == (b in (None, ""))
+    return Decimal(a) == Decimal(b)
+
+
+def row_elements(p, table_id):
+    """Each body row of the table as the list of its elements."""
+    i = find(p, table_id)
+    rows, in_body = [], False
+    for el in p.elements[i + 1:]:
+        tag = el[0]
+        if tag in ("table", "tfoot", "section", "button", "h2"):
+            break       # the table ended (end tags are not kept)
+        if tag == "tbody":
+            in_body = True
+        elif tag == "tr" and in_body:
+            rows.append([])
+        elif rows:
+            rows[-1].append(el)
+    return rows
+
+
+def bar_scale(thresholds, used, projected):
+    """The bar's full width in percent, as html.c's rule."""
+    m = max([Decimal(100), used, projected] + thresholds[-1:])
+    q = (m / 25).to_integral_value(rounding="ROUND_CEILING") * 25
+    return min(q, Decimal(300))
+
+
+def check_budgets(path, csv_path):
+    p = load(path)
+    want = read_csv(csv_path)
+    rows = table_rows(p, "t-budgets")
+    els = row_elements(p, "t-budgets")
+    heads = table_heads(p, "t-budgets")
+    col = {h: heads.index(h) for h in heads}
+    if len(rows) != len(want):
+        fail("%d budgets on the page, %d in %s" % (len(rows), len(want),
+                                                   csv_path))
+    for got, w, el in zip(rows, want, els):
+        name = w["budget"]
+        if got[col["budget"]][0] != name or got[col["scope"]][0] != \
+                w["scope"]:
+            fail("row %r %r, CSV %r %r" % (got[0][0], got[1][0], name,
+                                           w["scope"]))
+        per = "%s: %s to %s" % (w["period"], w["start"], w["end"])
+        if got[col["period"]][0] != per:
+            fail("%s: period %r, CSV %r" % (name, got[col["period"]][0],
+                                            per))
+        for h, c in (("amount (credits)", "amount_credits"),
+                     ("spent", "spent_credits"), ("used", "used_pct"),
+                     ("projected", "projected_credits"),
+                     ("projected %", "projected_pct"),
+                     ("spent and projected", "used_pct")):
+            if not same(got[col[h]][1], w[c]):
+                fail("%s: %s %s, CSV %s %s" % (name, h, got[col[h]][1], c,
+                                               w[c]))
+        for h, c in (("runs out", "runs_out"), ("status", "status")):
+            if got[col[h]][0] != w[c]:
+                fail("%s: %s %r, CSV %r" % (name, h, got[col[h]][0], w[c]))
+        # the bar
+        used, proj = Decimal(w["used_pct"]), Decimal(w["projected_pct"])
+        svg = [a for t, a, _ in el if t == "svg"]
+        ticks = [Decimal(a["data-pct"]) for t, a, _ in el
+                 if t == "line" and a.get("class") == "thr"]
+        if len(svg) != 1:
+            fail("%s: %d bars" % (name, len(svg)))
+        scale = bar_scale(ticks, used, proj)
+        if Decimal(svg[0].get("data-scale", "0")) != scale:
+            fail("%s: bar scale %s, the rule gives %s" % (
+                name, svg[0].get("data-scale"), scale))
+
+        def x(pct):
+            return float(min(max(pct, Decimal(0)), scale) / scale * 160)
+        shapes = {a.get("class", "").split()[0]: a for t, a, _ in el
+                  if t in ("rect", "line") and a.get("class") != "thr"}
+        for cls, pct, attr in (("spent", used, "width"),
+                               ("proj", proj, "x1"),
+                               ("limit", Decimal(100), "x1")):
+            a = shapes.get(cls)
+            if a is None or abs(float(a[attr]) - x(pct)) > 0.006:
+                fail("%s: the bar's %s at %s, want %.2f" % (
+                    name, cls, a and a.get(attr), x(pct)))
+        if "st-" + w["status"] not in shapes["spent"].get("class", ""):
+            fail("%s: spent is not coloured by its status" % name)
+        crossed = [t for t in ticks if t <= used]
+        if not same(str(crossed[-1]) if crossed else "", w["threshold"]):
+            fail("%s: highest tick under %s%% is %s, CSV threshold %r" % (
+                name, used, crossed[-1:] or None, w["threshold"]))
+
+
+def anomaly_tip(day, rows, keys):
+    lines = ["Anomalies on %s" % day]
+    for r in rows:
+        lines.append("%s: %s +%s credits ($%s)" % (
+            ", ".join(r[k] or "(none)" for k in keys), r["kind"],
+            money(r["excess_credits"]), money(r["excess_usd"])))
+    return "\n".join(lines)
+
+
+def check_anomalies(path, csv_path):
+    p = load(path)
+    want = read_csv(csv_path)
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        head = next(csv.reader(f))
+    keys = head[1:head.index("kind")]
+    rows = table_rows(p, "t-anomalies")
+    heads = table_heads(p, "t-anomalies")
+    if len(rows) != len(want):
+        fail("%d anomalies on the page, %d in %s" % (len(rows), len(want),
+                                                     csv_path))
+    cols = ["day"] + keys + ["kind", "credits", "baseline",
+                             "excess_credits", "excess_usd", "score",
+                             "samples", "contributor",
+                             "contributor_excess_credits"]
+    if len(heads) != len(cols):
+        fail("columns %r" % heads)
+    for got, w in zip(rows, want):
+        for (text, v), c in zip(got, cols):
+            if c in ("day", "kind", "contributor") or c in keys:
+                if text != w[c]:
+                    fail("%s %s: %s %r, CSV %r" % (w["day"], w[keys[0]], c,
+                                                   text, w[c]))
+            elif not same(v, w[c]):
+                fail("%s %s: %s %s, CSV %r" % (w["day"], w[keys[0]], c, v,
+                                               w[c]))
+    # the marks on the chart of days
+    days = {}
+    for r in want:
+        if r["kind"] in ("spike", "new"):
+            days.setdefault(r["day"], []).append(r)
+    marks = {}
+    for i, (tag, attrs, text) in enumerate(p.elements):
+        if tag == "g" and attrs.get("class") == "mark":
+            tip = next((t for tg, a, t in p.elements[i + 1:]
+                        if tg == "title"), None)
+            marks.setdefault(attrs.get("data-name"), []).append(
+                (attrs.get("data-value"), tip))
+    if set(marks) != set(days):
+        fail("marks on %s, days with a spike or new group %s" % (
+            sorted(marks), sorted(days)))
+    for day, rs in days.items():
+        total = sum(Decimal(r["excess_credits"]) for r in rs)
+        tip = anomaly_tip(day, rs, keys)
+        if len(marks[day]) != 2:
+            fail("%s: %d marks, want 2 (wide and phone)" % (
+                day, len(marks[day])))
+        for v, t in marks[day]:
+            if Decimal(v) != total or t != tip:
+                fail("%s: mark %s %r, want %s %r" % (day, v, t, total, tip))
+
+
+def check_none(path, ids):
+    p = load(path)
+    have = set(a.get("id") for _, a, _ in p.elements)
+    bad = [i for i in ids if i in have]
+    if bad:
+        fail("the page has %s" % ", ".join(bad))
+
+
 def main():
     a = sys.argv[1:]
     if len(a) in (2, 3) and a[0] == "self-contained":
@@ -317,6 +506,12 @@ def main():
         check_text(a[1], a[2])
     elif len(a) == 4 and a[0] == "idtext":
         check_idtext(a[1], a[2], a[3])
+    elif len(a) == 3 and a[0] == "budgets":
+        check_budgets(a[1], a[2])
+    elif len(a) == 3 and a[0] == "anomalies":
+        check_anomalies(a[1], a[2])
+    elif len(a) >= 3 and a[0] == "none":
+        check_none(a[1], a[2:])
     else:
         fail(__doc__)
 

@@ -136,6 +136,8 @@ fi
 suite configcheck.py /usr/bin/python3 "$dir/configcheck.py" --bin "$BIN" $quick
 suite html.sh sh "$dir/html.sh" "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
+# run's budgets and anomalies: the files, the page, summary.md, stale files
+suite runbudget.py python3 "$dir/runbudget.py" --bin "$BIN" $quick
 suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
 suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
 # budget: spent exact, the projection's rule, statuses, --db, errors
