@@ -47,7 +47,6 @@ dirlock_take(const char *dir, const char *what, struct dirlock *lk)
 	char *path = xasprintf("%s/%s", dir, DIRLOCK_NAME), buf[32];
 	struct stat fst, pst;
 	int fd, len;
-	ssize_t n;
 
 	lk->fd = -1;
 	lk->path = NULL;
