@@ -368,7 +368,7 @@ budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
 	for (i = 0; i < c->bs->n; i++)
 		c->jobs[i].daily = xcalloc(ndays ? ndays : 1, sizeof(dec_t));
 	budget_sum(c->bs, c->jobs, o, res, c->teams, c->first, c->at);
-	if (res->have_dates && res->last_date < c->at - 1) {
+	if (!c->quiet_end && res->have_dates && res->last_date < c->at - 1) {
 		char last[DATE_BUFSZ], next[DATE_BUFSZ];
 
 		date_format_day(res->last_date, last);

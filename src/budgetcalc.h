@@ -37,6 +37,9 @@ struct budget_calc {
 	struct budget_job *jobs;
 	struct budget_eval *e;	/* after budget_calc_eval: e[i] for b[i] */
 	size_t counts[4];	/* budgets per status */
+	int quiet_end;		/* set after init: no warning when the data
+				 * ends before at - 1 (notify, whose period
+				 * says where it ends) */
 };
 
 /*
