@@ -16,8 +16,9 @@
 # (test_double.py --dates; the whole suite at the first date), export's
 # ranges, --last and the week and month keys (export.py --only dates), and
 # `run --last 1w --compare` (runcheck.py), anomalies' default window
-# (anomalies.py), and budget's periods, spent so far and projection
-# (budget.py --quick).  Once, as they hold every date
+# (anomalies.py), budget's periods, spent so far and projection
+# (budget.py --quick), and notify's budget and anomaly alerts with
+# --cooldown (alerts.py --quick).  Once, as they hold every date
 # in their own tables: the unit tests of --last, the default range and the
 # week and month keys (build/unit/test_range, test_date) and dates.sh (the
 # variable honoured at each date, a malformed one refused).  The rest of
@@ -91,6 +92,9 @@ for d in $DATES; do
 	# anomalies' default window: the complete days before now
 	suite "$d" anomalies.py python3 "$tests/e2e/anomalies.py" --bin "$BIN"
 	suite "$d" budget.py python3 "$tests/e2e/budget.py" --bin "$BIN" \
+	    --quick
+	# notify's alerts as of a period's end, and --cooldown's hours
+	suite "$d" alerts.py python3 "$tests/e2e/alerts.py" --bin "$BIN" \
 	    --quick
 done
 echo "check-dates: $pass passed, $fail failed"
