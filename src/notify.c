@@ -509,13 +509,26 @@ notify_last_day(const struct notify *n, const struct notify_result *r,
 	return 0;
 }
 
-/* One more read of the current period's inputs (or history) with o. */
+/*
+ * One more read with o: of history, else of both periods' exports (the
+ * previous one is the history before the current one: baselines and
+ * projections look back).
+ */
 static int
 notify_read_more(const struct notify *n, const struct report_opts *o,
     struct report_result *res)
 {
-	return n->db != NULL ? db_report_path(n->db, o, res) :
-	    report_run(o, &n->cur_in, res);
+	struct inputs all;
+	int ret;
+
+	if (n->db != NULL)
+		return db_report_path(n->db, o, res);
+	inputs_init(&all);
+	inputs_append(&all, &n->cur_in);
+	inputs_append(&all, &n->prev_in);
+	ret = report_run(o, &all, res);
+	inputs_release(&all);
+	return ret;
 }
 
 /*
