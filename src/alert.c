@@ -177,11 +177,13 @@ alert_parse_term(const char *expr, struct alert_term *r, char *err,
 		/* a term by itself: what follows is a mistake */
 		if (*p == '\0')
 			return 0;
+		int budget = r->name == ALERT_BUDGET;
+
 		alert_excerpt(shown, sizeof(shown), p);
 		snprintf(err, errlen, "'%s' is a term by itself (%s), got "
-		    "'%s' after it; to compare a figure, use %s", alert_names[n],
-		    r->name == ALERT_BUDGET ? "a budget whose status is not ok" :
-		    "a spike or a new project", shown, r->name == ALERT_BUDGET ?
+		    "'%s' after it; to compare a figure, use %s",
+		    alert_names[n], budget ? "a budget whose status is not "
+		    "ok" : "a spike or a new project", shown, budget ?
 		    "budget.used_pct or budget.projected_pct" :
 		    "anomaly.excess_credits, anomaly.excess_usd or "
 		    "anomaly.score");
@@ -263,6 +265,13 @@ alert_next_and(const char *p)
 	return NULL;
 }
 
+/* "a budget", "an anomaly" */
+static const char *
+alert_article(enum alert_entity e)
+{
+	return e == ALERT_ENTITY_ANOMALY ? "an" : "a";
+}
+
 /*
  * Note the entity of term name n in r: a second kind is refused, since
  * the terms of one rule hold for one entity.  0, or -1 with why in err.
@@ -283,9 +292,9 @@ alert_rule_add_entity(struct alert_rule *r, enum alert_name n, char *err,
 		snprintf(err, errlen, "'%s' is about %s %s and '%s' about %s "
 		    "%s: the terms of a rule hold for one entity, so one rule "
 		    "cannot mix them (give two --alert rules)",
-		    alert_names[r->t[i].name], r->entity == ALERT_ENTITY_ANOMALY ?
-		    "an" : "a", alert_entities[r->entity], alert_names[n],
-		    e == ALERT_ENTITY_ANOMALY ? "an" : "a", alert_entities[e]);
+		    alert_names[r->t[i].name], alert_article(r->entity),
+		    alert_entities[r->entity], alert_names[n],
+		    alert_article(e), alert_entities[e]);
 		return -1;
 	}
 	r->entity = e;

@@ -194,7 +194,8 @@ alertstate_parse_entry(struct alertstate *s, json_t *e, size_t i, char *err,
 	/* a time, not a day: range_parse_bound would take either */
 	if (strlen(at) <= 10 || range_parse_bound(at, 0, &ms) < 0 || ms < 0)
 		return alertstate_err(err, errlen, "alerts[%zu].sent_at: "
-		    "expected an RFC 3339 time such as 2026-12-04T12:00:00Z", i);
+		    "expected an RFC 3339 time such as 2026-12-04T12:00:00Z",
+		    i);
 	if (alertstate_find(s, rule, entity) != NULL)
 		return alertstate_err(err, errlen, "alerts[%zu]: the rule and "
 		    "entity of an earlier alert", i);

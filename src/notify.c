@@ -851,7 +851,8 @@ notify_load_state(const struct notify *n, struct notify_result *r)
 	int ret, code;
 
 	if (n->state != NULL) {
-		if (alertstate_load(&r->state, n->state, err, sizeof(err)) < 0) {
+		if (alertstate_load(&r->state, n->state, err,
+		    sizeof(err)) < 0) {
 			error("notify: state file '%s': %s (remove it to start "
 			    "afresh: every alert then counts as not sent)",
 			    n->state, err);

@@ -282,8 +282,8 @@ test_db(void **state)
 		unit_capture_begin(&cap);
 		assert_int_equal(db_alerts_load(db, &t), -1);
 		err = unit_capture_end(&cap);
-		snprintf(want, sizeof(want), "database '%s': table alerts_sent, "
-		    "row 1: expected", path);
+		snprintf(want, sizeof(want), "database '%s': table "
+		    "alerts_sent, row 1: expected", path);
 		assert_contains(err, want);
 		free(err);
 	}
