@@ -7,7 +7,8 @@
  * instant; a --last range must be in order and end before now; a
  * duration must be positive, a size within 1 and its maximum and a count
  * within its maximum (the three read the same text); a refused rule must
- * say why.
+ * say why, and a rule's text (budget and anomaly terms too) must parse
+ * back to the same rule.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,9 +63,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct alert_rule r;
 
 		memset(&r, 0, sizeof(r));
-		if (alert_parse(s, &r, err, sizeof(err)) != 0 &&
-		    err[0] == '\0')
-			abort();	/* a refusal always says why */
+		if (alert_parse(s, &r, err, sizeof(err)) != 0) {
+			if (err[0] == '\0')
+				abort();	/* a refusal always says why */
+			break;
+		}
+		/* its text (--cooldown's identity) parses back the same */
+		{
+			struct alert_rule r2;
+			struct sbuf t;
+			size_t k;
+
+			sbuf_init(&t, 1 << 16);
+			alert_rule_text(&r, &t);
+			if (alert_parse(t.buf, &r2, err, sizeof(err)) != 0 ||
+			    r2.n != r.n || r2.entity != r.entity)
+				abort();
+			for (k = 0; k < r.n; k++)
+				if (r2.t[k].name != r.t[k].name ||
+				    (!alert_name_is_bare(r.t[k].name) &&
+				    (r2.t[k].op != r.t[k].op ||
+				    r2.t[k].value != r.t[k].value)))
+					abort();
+			sbuf_release(&t);
+		}
 		break;
 	}
 	}

@@ -24,6 +24,7 @@
 
 #include "dec.h"
 
+#define BUDGET_ENV "CIRCLECI_USAGE_BUDGETS"	/* the default --budgets */
 #define BUDGETS_MAX_FILE (4 * 1024 * 1024)
 #define BUDGETS_MAX 10000		/* budgets in a file */
 #define BUDGET_MAX_THRESHOLDS 16

@@ -37,9 +37,10 @@ struct budget_calc {
 	struct budget_job *jobs;
 	struct budget_eval *e;	/* after budget_calc_eval: e[i] for b[i] */
 	size_t counts[4];	/* budgets per status */
-	int complete;		/* the caller knows the data reach at - 1
-				 * (run's export of its period): no warning
-				 * when their last job run is earlier */
+	int complete;		/* set after init: the caller knows the data
+				 * reach at - 1 (run's export of its period,
+				 * notify's period): no warning when their
+				 * last job run is earlier */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "agg.h"
+#include "alertstate.h"
 #include "csv.h"
 #include "date.h"
 #include "gz.h"
@@ -115,6 +116,10 @@ static const char db_schema[] =
 /* user names (users.h): added later, so an older database lacks it */
 "CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, login TEXT,"
 " name TEXT, fetched_at TEXT);\n"
+/* notify's --cooldown (alertstate.h): added later too; sent_at in ms */
+"CREATE TABLE IF NOT EXISTS alerts_sent(rule TEXT NOT NULL,"
+" entity TEXT NOT NULL, sent_at INTEGER NOT NULL,"
+" PRIMARY KEY(rule, entity));\n"
 "CREATE VIEW IF NOT EXISTS job_runs_named AS SELECT r.job_id,"
 " date(r.day * 86400, 'unixepoch') AS day,"
 " p.value AS project, w.value AS workflow, j.value AS job,"
@@ -384,13 +389,14 @@ db_internal(const struct db_object *o)
 
 /*
  * May an object of the schema be missing from a database that is read?
- * The users table (and its index) came after the first databases: a
- * reader treats it as empty, ingest creates it.
+ * The users and alerts_sent tables (and their indexes) came after the
+ * first databases: a reader treats them as empty, a writer creates them.
  */
 static int
 db_optional(const struct db_object *o)
 {
-	return o->tbl != NULL && strcmp(o->tbl, "users") == 0;
+	return o->tbl != NULL && (strcmp(o->tbl, "users") == 0 ||
+	    strcmp(o->tbl, "alerts_sent") == 0);
 }
 
 /* A name from the file, fit to quote in a message (cut, printable). */
@@ -2088,4 +2094,117 @@ db_prune(struct db *db, int32_t before, uint64_t *removed)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the alerts notify sent (--cooldown) ---- */
+
+/* Does the database have table `name`?  1, 0, or -1 after an error. */
+static int
+db_has_table(struct db *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "type = 'table' AND name = ?", &st) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Column i of an alerts_sent row: text alertstate_parse() would take. */
+static const char *
+db_alerts_text(sqlite3_stmt *st, int i, int may_be_empty)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	size_t len = (size_t)sqlite3_column_bytes(st, i);
+
+	if (sqlite3_column_type(st, i) != SQLITE_TEXT || t == NULL ||
+	    (len == 0 && !may_be_empty) || len > ALERTSTATE_MAX_TEXT ||
+	    strlen(t) != len || str_has_control(t, len))
+		return NULL;
+	return t;
+}
+
+int
+db_alerts_load(struct db *db, struct alertstate *s)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t row = 0;
+	int rc, ret = -1;
+
+	if ((rc = db_has_table(db, "alerts_sent")) <= 0)
+		return rc;	/* none: a database from before --cooldown */
+	if (db_prepare(db, "SELECT rule, entity, sent_at FROM alerts_sent "
+	    "LIMIT ?", &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)ALERTSTATE_MAX + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *rule = db_alerts_text(st, 0, 0);
+		const char *entity = db_alerts_text(st, 1, 1);
+
+		row++;
+		if (rule == NULL || entity == NULL ||
+		    sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 2) < 0 ||
+		    alertstate_set(s, rule, entity,
+		    sqlite3_column_int64(st, 2)) < 0) {
+			error("database '%s': table alerts_sent, row %lld: "
+			    "expected a rule and an entity as text without "
+			    "control characters and sent_at as whole "
+			    "milliseconds since 1970 (at most %d rows)",
+			    db->path, (long long)row, ALERTSTATE_MAX);
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(db, "cannot read the alerts sent");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+db_alerts_store(struct db *db, const struct alertstate *sent,
+    int64_t before_ms)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (db_prepare(db, "INSERT OR REPLACE INTO alerts_sent(rule, entity, "
+	    "sent_at) VALUES(?, ?, ?)", &st) < 0)
+		goto fail;
+	for (i = 0; i < sent->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, sent->v[i].rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sent->v[i].entity, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, sent->v[i].sent_ms);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_error(db, "cannot record the alerts sent");
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (db_prepare(db, "DELETE FROM alerts_sent WHERE sent_at < ?",
+	    &st) < 0)
+		goto fail;
+	sqlite3_bind_int64(st, 1, before_ms);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(db, "cannot prune the alerts sent");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return db_exec(db, "COMMIT");
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }

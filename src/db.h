@@ -18,6 +18,7 @@
 #include "inputs.h"
 #include "report.h"
 
+struct alertstate;
 struct db;
 struct users;
 
@@ -129,6 +130,23 @@ int db_users_store(struct db *db, const struct users *u);
  * writes leaves u unchanged after a warning and returns -1.
  */
 int db_users_load(struct db *db, struct users *u);
+
+/*
+ * Add the alerts_sent table's rows (notify's --cooldown) to s.  A
+ * database from before it has none: 0, s unchanged.  A row that is not
+ * what db_alerts_store() writes is an error naming the database and the
+ * row: -1 (the state is never taken as empty).
+ */
+int db_alerts_load(struct db *db, struct alertstate *s);
+
+/*
+ * Record every alert of `sent` (replacing those of the same rule and
+ * entity) and delete those sent before `before_ms`, in one transaction.
+ * Needs a database opened to write (db_open(path, 1, ...), which creates
+ * the table in an older one).  Returns 0, or -1 after the error.
+ */
+int db_alerts_store(struct db *db, const struct alertstate *sent,
+    int64_t before_ms);
 
 /*
  * Delete the job runs (and roll-up rows) dated before `before`, in one

@@ -36,6 +36,27 @@ inputs_release(struct inputs *in)
 }
 
 /* Add path (taken over), a part of an export of range r (NULL: none). */
+static void inputs_push_range(struct inputs *in, char *path,
+    const struct inputs_range *r);
+
+void
+inputs_append(struct inputs *dst, const struct inputs *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		inputs_push_range(dst, xstrdup(src->paths[i]), &src->ranges[i]);
+	if (src->ndirs > 0) {
+		dst->dirs = xreallocarray(dst->dirs, dst->ndirs + src->ndirs,
+		    sizeof(*dst->dirs));
+		for (i = 0; i < src->ndirs; i++)
+			dst->dirs[dst->ndirs++] = xstrdup(src->dirs[i]);
+	}
+	if (dst->org_id == NULL && src->org_id != NULL)
+		dst->org_id = xstrdup(src->org_id);
+}
+
+/* Add path (taken over), a part of an export of range r (NULL: none). */
 static void
 inputs_push_range(struct inputs *in, char *path, const struct inputs_range *r)
 {

@@ -52,6 +52,12 @@ void inputs_release(struct inputs *in);
 int inputs_add(struct inputs *in, const char *arg);
 
 /*
+ * Add every part of src (copied) to dst, after dst's own, with its range,
+ * and src's export directories; src's org_id when dst has none.
+ */
+void inputs_append(struct inputs *dst, const struct inputs *src);
+
+/*
  * The previous period's export of the run directory dir: run.json's
  * "previous"."dir", relative to dir or absolute.  Returns that path (the
  * caller frees it), or NULL after an error: dir has no run.json, or its

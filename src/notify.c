@@ -1,8 +1,10 @@
 /*
  * notify.c: the workflow of `notify slack` (notify.h): run directories
  * and exports in, both periods summed, compared and judged by the alert
- * rules, and the Slack message out.  The webhook URL is a secret: it is
- * read here from the environment or a file and never put in a message.
+ * rules (with the budgets and anomalies as of the period's end when a
+ * rule asks), what --cooldown holds back taken out, and the Slack message
+ * out.  The webhook URL is a secret: it is read here from the environment
+ * or a file and never put in a message.
  */
 #include "notify.h"
 
@@ -44,6 +46,8 @@ notify_release(struct notify *n)
 {
 	report_opts_release(&n->o);
 	teams_free(n->teams);
+	budgets_free(n->budgets);
+	free(n->state);
 	free(n->rules);
 	strv_free(n->waste, n->nwaste);
 	free(n->org);
@@ -138,9 +142,9 @@ fail:
 
 /* ---- run directories ---- */
 
-/* A bound of run.json as its day, "2026-10-01". */
+/* A bound of run.json as its day, "2026-10-01", and in *day. */
 static int
-notify_day(const char *s, int is_end, char *buf)
+notify_day(const char *s, int is_end, char *buf, int32_t *day)
 {
 	int64_t ms;
 	int64_t days;
@@ -148,19 +152,21 @@ notify_day(const char *s, int is_end, char *buf)
 	if (s == NULL || range_parse_bound(s, is_end, &ms) < 0)
 		return -1;
 	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-	date_format_day((int32_t)days, buf);
+	*day = (int32_t)days;
+	date_format_day(*day, buf);
 	return 0;
 }
 
-/* "start to end" from two run.json bounds. */
+/* "start to end" from two run.json bounds; the end's day in *last. */
 static int
-notify_period(json_t *obj, char *out, size_t len)
+notify_period(json_t *obj, char *out, size_t len, int32_t *last)
 {
 	char a[DATE_BUFSZ], b[DATE_BUFSZ];
+	int32_t first;
 
 	if (notify_day(json_string_value(json_object_get(obj, "start")), 0,
-	    a) < 0 || notify_day(json_string_value(json_object_get(obj,
-	    "end")), 1, b) < 0)
+	    a, &first) < 0 || notify_day(json_string_value(json_object_get(obj,
+	    "end")), 1, b, last) < 0)
 		return -1;
 	snprintf(out, len, "%s to %s", a, b);
 	return 0;
@@ -176,11 +182,12 @@ notify_run_previous(struct notify *n, json_t *prev, const char *dir,
 {
 	const char *pdir;
 	char *full;
+	int32_t last;
 	int r;
 
 	if (!n->have_prev_period && !n->previous_given) {
 		if (notify_period(prev, n->prev_period,
-		    sizeof(n->prev_period)) < 0)
+		    sizeof(n->prev_period), &last) < 0)
 			return error("'%s': \"previous\": \"start\" and "
 			    "\"end\": expected dates (YYYY-MM-DD or RFC "
 			    "3339)", path);
@@ -223,7 +230,8 @@ notify_run_json(struct notify *n, const char *dir, const char *path)
 	if (root == NULL)
 		return EXIT_BAD_INPUT;
 	if (!n->have_period) {
-		if (notify_period(root, n->period, sizeof(n->period)) < 0) {
+		if (notify_period(root, n->period, sizeof(n->period),
+		    &n->period_last) < 0) {
 			error("'%s': \"start\" and \"end\": expected dates "
 			    "(YYYY-MM-DD or RFC 3339)", path);
 			goto out;
@@ -272,6 +280,64 @@ int
 notify_add_previous(struct notify *n, const char *arg)
 {
 	return inputs_add(&n->prev_in, arg) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+static int
+notify_needs(const struct notify *n, enum alert_entity e)
+{
+	size_t i;
+
+	for (i = 0; i < n->nrules; i++)
+		if (n->rules[i].entity == e)
+			return 1;
+	return 0;
+}
+
+int
+notify_needs_budgets(const struct notify *n)
+{
+	return notify_needs(n, ALERT_ENTITY_BUDGET);
+}
+
+int
+notify_needs_anomalies(const struct notify *n)
+{
+	return notify_needs(n, ALERT_ENTITY_ANOMALY);
+}
+
+/* ALERTSTATE_FILE in the parent directory of `path`, read lexically. */
+static char *
+notify_state_parent(const char *path)
+{
+	size_t len = strlen(path);
+
+	/* the last component, trailing slashes aside, goes */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	if (len == 0)
+		return xstrdup(ALERTSTATE_FILE);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len == 1 && path[0] == '/')
+		return xstrdup("/" ALERTSTATE_FILE);
+	return xasprintf("%.*s/%s", (int)len, path, ALERTSTATE_FILE);
+}
+
+char *
+notify_state_beside(const char *arg)
+{
+	char *real, *ret;
+
+	if (strcmp(arg, "-") == 0)
+		return NULL;
+	/* resolved first: the parent of "..", or of "dir/.", is not lexical */
+	if ((real = realpath(arg, NULL)) == NULL)
+		return notify_state_parent(arg);
+	ret = notify_state_parent(real);
+	free(real);
+	return ret;
 }
 
 /* ---- the periods ---- */
@@ -422,6 +488,177 @@ notify_compare(const struct notify *n, struct notify_result *r)
 	}
 }
 
+/* ---- budgets and anomalies, as of the period's end ---- */
+
+/*
+ * The last day of the period the message reports: run.json's end, else
+ * the current data's last day.  0 when there is none (no job runs).
+ */
+static int
+notify_last_day(const struct notify *n, const struct notify_result *r,
+    int32_t *last)
+{
+	if (n->have_period) {
+		*last = n->period_last;
+		return 1;
+	}
+	if (r->cur.res.have_dates) {
+		*last = r->cur.res.last_date;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * One more read with o: of history, else of both periods' exports (the
+ * previous one is the history before the current one: baselines and
+ * projections look back).
+ */
+static int
+notify_read_more(const struct notify *n, const struct report_opts *o,
+    struct report_result *res)
+{
+	struct inputs all;
+	int ret;
+
+	if (n->db != NULL)
+		return db_report_path(n->db, o, res);
+	inputs_init(&all);
+	inputs_append(&all, &n->cur_in);
+	inputs_append(&all, &n->prev_in);
+	ret = report_run(o, &all, res);
+	inputs_release(&all);
+	return ret;
+}
+
+/*
+ * Every budget as of the day after `last`, each in its period that holds
+ * `last`, read complete (budgetcalc.h's closing), from one more read of
+ * the same inputs with no filter: a budget's scope is its own.  0, or an
+ * exit code after the error.
+ */
+static int
+notify_budgets(const struct notify *n, struct notify_result *r, int32_t last)
+{
+	const struct budgets *bs = n->budgets;
+	struct report_opts o;
+	size_t i;
+	int ret;
+
+	report_opts_init(&o);
+	o.strict = n->o.strict;
+	o.keep_duplicates = n->o.keep_duplicates;
+	o.threads = n->o.threads;
+	o.teams = n->teams;
+	r->have_calc = 1;
+	if (budget_calc_init(&r->calc, bs, n->teams, n->price, last + 1,
+	    1) < 0 || budget_calc_sets(&r->calc, &o) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	/* the period says where it ends: no data that day is no warning */
+	r->calc.complete = 1;
+	ret = notify_read_more(n, &o, &r->bres);
+	r->have_bres = 1;
+	if (ret != 0)
+		goto out;
+	budget_calc_eval(&r->calc, &o, &r->bres);
+	r->abudgets = xcalloc(bs->n + 1, sizeof(*r->abudgets));
+	for (i = 0; i < bs->n; i++) {
+		const struct budget_eval *e = &r->calc.e[i];
+		struct alert_budget *ab = &r->abudgets[i];
+
+		ab->name = bs->b[i].name;
+		ab->status = budget_status_name(e->status);
+		ab->not_ok = e->status != BUDGET_OK;
+		ab->used_pct = e->used_pct;
+		ab->projected_pct = e->projected_pct;
+		ab->start = e->start;
+		ab->has_threshold = e->threshold >= 0;
+		if (ab->has_threshold)
+			ab->threshold = bs->b[i].thresholds[e->threshold];
+	}
+	r->facts.has_budgets = 1;
+	r->facts.budgets = r->abudgets;
+	r->facts.nbudgets = bs->n;
+out:
+	report_opts_release(&o);
+	return ret;
+}
+
+/*
+ * The anomalies by project of the ANOMALY_DAYS days that end with `last`,
+ * with the defaults of `anomalies`, from one more read of the same inputs
+ * (with notify's filters, as `anomalies` takes them).  0, or an exit code.
+ */
+static int
+notify_anomalies(const struct notify *n, struct notify_result *r,
+    int32_t last)
+{
+	struct report_opts byo;
+	size_t i;
+	int ret;
+
+	report_opts_init(&byo);
+	report_opts_copy_filters(&r->ao, &n->o);
+	anomaly_params_default(&r->arun.p);
+	if (report_parse_by(&byo, "project") < 0 || anomaly_sets(&r->arun,
+	    &r->ao, "project", &byo, last, ANOMALY_DAYS) < 0) {
+		report_opts_release(&byo);
+		return EXIT_FAILURE_OTHER;
+	}
+	report_opts_release(&byo);
+	ret = notify_read_more(n, &r->ao, &r->ares);
+	r->have_ares = 1;
+	if (ret != 0)
+		return ret;
+	r->arun.src = &r->ares;
+	r->arun.price = n->price;
+	if (anomaly_find(&r->arun, &r->alist) < 0)
+		return EXIT_FAILURE_OTHER;
+	r->have_alist = 1;
+	r->aanomalies = xcalloc(r->alist.n + 1, sizeof(*r->aanomalies));
+	for (i = 0; i < r->alist.n; i++) {
+		const struct anomaly_item *it = &r->alist.items[i];
+		struct alert_anomaly *a = &r->aanomalies[i];
+
+		a->day = it->day;
+		a->key = agg_key_part(it->key, it->keylen, 0, &a->keylen);
+		a->kind = anomaly_kind_name(it->v.kind);
+		a->alarm = it->v.kind == ANOMALY_SPIKE ||
+		    it->v.kind == ANOMALY_NEW;
+		a->excess = it->v.excess;
+		a->excess_usd = dec_cost_or_die(it->v.excess, n->price);
+		a->score = it->v.score;
+	}
+	r->facts.has_anomalies = 1;
+	r->facts.anomalies = r->aanomalies;
+	r->facts.nanomalies = r->alist.n;
+	return 0;
+}
+
+/*
+ * The budgets and anomalies the rules need, as of the end of the period
+ * the message reports.  Without a last day (no job runs, no run.json),
+ * their rules are not evaluated.  0, or an exit code.
+ */
+static int
+notify_entities(const struct notify *n, struct notify_result *r)
+{
+	int32_t last;
+	int ret;
+
+	if (!notify_last_day(n, r, &last))
+		return 0;
+	if (notify_needs_budgets(n) && n->budgets != NULL &&
+	    (ret = notify_budgets(n, r, last)) != 0)
+		return ret;
+	if (notify_needs_anomalies(n) &&
+	    (ret = notify_anomalies(n, r, last)) != 0)
+		return ret;
+	return 0;
+}
+
 /* ---- the rules ---- */
 
 /* The facts the rules look at, then each rule's outcome. */
@@ -452,14 +689,287 @@ notify_evaluate(const struct notify *n, struct notify_result *r)
 	}
 }
 
+/* ---- the cooldown ---- */
+
+/* A name longer than this is known by its first bytes in an identity. */
+#define NOTIFY_IDENT_NAME 1024
+
+static void
+notify_ident_name(struct sbuf *sb, const char *s, size_t len)
+{
+	alertstate_name(sb, s, len > NOTIFY_IDENT_NAME ? NOTIFY_IDENT_NAME :
+	    len);
+}
+
 /*
- * What a fired rule matched: its total terms' values, then "3 projects:
- * a, b, c" when it has project terms.
+ * The entity part of an alert's identity (alertstate.h): what makes a
+ * match news again.  A budget is news again in a new period, at a new
+ * status or past a higher threshold; an anomaly is its day, project and
+ * kind; a project its name.
+ */
+static void
+notify_entity_text(const struct notify_result *r, enum alert_entity e,
+    size_t m, struct sbuf *sb)
+{
+	char day[DATE_BUFSZ], v[DEC_BUFSZ];
+
+	switch (e) {
+	case ALERT_ENTITY_PROJECT:
+		sbuf_addstr(sb, "project ");
+		notify_ident_name(sb, r->aprojects[m].name,
+		    r->aprojects[m].len);
+		break;
+	case ALERT_ENTITY_BUDGET: {
+		const struct alert_budget *b = &r->abudgets[m];
+
+		date_format_day(b->start, day);
+		if (b->has_threshold)
+			dec_format(b->threshold, v);
+		sbuf_addf(sb, "budget %s %s %s%s ", day, b->status,
+		    b->has_threshold ? v : "-", b->has_threshold ? "%" : "");
+		notify_ident_name(sb, b->name, strlen(b->name));
+		break;
+	}
+	case ALERT_ENTITY_ANOMALY: {
+		const struct alert_anomaly *a = &r->aanomalies[m];
+
+		date_format_day(a->day, day);
+		sbuf_addf(sb, "anomaly %s %s ", day, a->kind);
+		notify_ident_name(sb, a->key, a->keylen);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/*
+ * Was (rule, entity) sent within the cooldown?  Then 1, with *at the time
+ * it was.  An entry from the future (a clock set back) counts as recent.
+ */
+static int
+notify_recent(const struct notify *n, const struct notify_result *r,
+    const char *rule, const char *entity, int64_t *at)
+{
+	const struct alertstate_entry *e = alertstate_find(&r->state, rule,
+	    entity);
+
+	if (e == NULL || r->now_ms - e->sent_ms >= n->cooldown_ms)
+		return 0;
+	if (e->sent_ms > *at)
+		*at = e->sent_ms;
+	return 1;
+}
+
+/* Note (rule, entity) as sent by this message, if it goes. */
+static int
+notify_will_send(struct notify_result *r, const char *rule,
+    const char *entity)
+{
+	if (alertstate_set(&r->sent, rule, entity, r->now_ms) < 0)
+		return error("notify: an alert's identity is too long to "
+		    "remember for --cooldown: %.100s", rule);
+	return 0;
+}
+
+/*
+ * Hold back what was sent within the cooldown: a rule without entities
+ * whole, a rule with entities match by match (those left still fire);
+ * a rule with nothing left is held back, and no longer counts as fired.
+ * What is sent is noted in r->sent.  0, or -1 after an error.
+ */
+static int
+notify_cooldown(const struct notify *n, struct notify_result *r)
+{
+	struct sbuf text, ent;
+	size_t i, j, k;
+	int ret = -1;
+
+	sbuf_init(&text, 1 << 16);
+	sbuf_init(&ent, 1 << 16);
+	for (i = 0; i < n->nrules; i++) {
+		const struct alert_rule *rule = &n->rules[i];
+		struct alert_outcome *o = &r->outcomes[i];
+
+		if (!o->fired)
+			continue;
+		sbuf_reset(&text);
+		alert_rule_text(rule, &text);
+		if (rule->entity == ALERT_ENTITY_NONE) {
+			if (notify_recent(n, r, text.buf, "", &o->held_at)) {
+				o->held_back = 1;
+			} else if (notify_will_send(r, text.buf, "") < 0) {
+				goto out;
+			}
+		} else {
+			for (j = k = 0; j < o->nmatches; j++) {
+				sbuf_reset(&ent);
+				notify_entity_text(r, rule->entity,
+				    o->matches[j], &ent);
+				if (notify_recent(n, r, text.buf, ent.buf,
+				    &o->held_at)) {
+					o->held[o->nheld++] = o->matches[j];
+					continue;
+				}
+				if (notify_will_send(r, text.buf, ent.buf) < 0)
+					goto out;
+				o->matches[k++] = o->matches[j];
+			}
+			o->nmatches = k;
+			o->held_back = k == 0;
+		}
+		if (o->held_back) {
+			o->fired = 0;
+			r->fired--;
+			r->held++;
+		}
+	}
+	ret = 0;
+out:
+	sbuf_release(&text);
+	sbuf_release(&ent);
+	return ret;
+}
+
+/* The --db database's path ("-": the default one); the caller frees. */
+static char *
+notify_db_path(const struct notify *n)
+{
+	return strcmp(n->db, "-") == 0 ? db_default_path() : xstrdup(n->db);
+}
+
+/*
+ * The alerts sent before: the state file, else the --db database's
+ * alerts_sent table.  A state that is not ours is an error, never taken
+ * as empty (it would send everything again).  0, or an exit code.
+ */
+static int
+notify_load_state(const struct notify *n, struct notify_result *r)
+{
+	char err[512], *path;
+	struct db *db;
+	int ret, code;
+
+	if (n->state != NULL) {
+		if (alertstate_load(&r->state, n->state, err,
+		    sizeof(err)) < 0) {
+			error("notify: state file '%s': %s (remove it to start "
+			    "afresh: every alert then counts as not sent)",
+			    n->state, err);
+			return EXIT_BAD_INPUT;
+		}
+		return 0;
+	}
+	if ((path = notify_db_path(n)) == NULL)
+		return EXIT_USAGE;
+	db = db_open(path, 0, &code);
+	free(path);
+	if (db == NULL)
+		return code;
+	ret = db_alerts_load(db, &r->state) < 0 ? EXIT_BAD_INPUT : 0;
+	db_close(db);
+	return ret;
+}
+
+int
+notify_record(const struct notify *n, const struct notify_result *r)
+{
+	struct alertstate s;
+	char err[512], *path;
+	struct db *db;
+	size_t i;
+	int ret = -1;
+
+	if (n->cooldown_ms == 0 || r->sent.n == 0)
+		return 0;
+	if (n->state == NULL) {
+		if ((path = notify_db_path(n)) == NULL)
+			return -1;
+		db = db_open(path, 1, NULL);
+		free(path);
+		if (db == NULL)
+			return -1;
+		ret = db_alerts_store(db, &r->sent, r->now_ms -
+		    ALERTSTATE_KEEP_MS);
+		db_close(db);
+		return ret;
+	}
+	/* read again: another run may have added to it meanwhile */
+	alertstate_init(&s);
+	if (alertstate_load(&s, n->state, err, sizeof(err)) < 0) {
+		error("notify: state file '%s': %s", n->state, err);
+		goto out;
+	}
+	for (i = 0; i < r->sent.n; i++)
+		if (alertstate_set(&s, r->sent.v[i].rule, r->sent.v[i].entity,
+		    r->sent.v[i].sent_ms) < 0) {
+			error("notify: state file '%s': more than %d alerts",
+			    n->state, ALERTSTATE_MAX);
+			goto out;
+		}
+	alertstate_prune(&s, r->now_ms - ALERTSTATE_KEEP_MS);
+	ret = alertstate_save(&s, n->state);
+out:
+	alertstate_release(&s);
+	return ret;
+}
+
+/* ---- what fired, on stderr ---- */
+
+#define NOTIFY_NAMED 5		/* entities named in a line on stderr */
+
+/* Entity m of the rule's kind, named for stderr, into sb. */
+static void
+notify_entity_what(const struct notify_result *r, enum alert_entity e,
+    size_t m, struct sbuf *sb, struct sbuf *name)
+{
+	char a[DEC_BUFSZ + 16], b[DEC_BUFSZ + 16], day[DATE_BUFSZ];
+
+	switch (e) {
+	case ALERT_ENTITY_PROJECT: {
+		const struct slack_project *p = &r->projects[m];
+
+		view_cell_text(name, p->name, p->len, 40, 0);
+		sbuf_addstr(sb, name->buf);
+		break;
+	}
+	case ALERT_ENTITY_BUDGET: {
+		const struct alert_budget *bu = &r->abudgets[m];
+
+		view_cell_text(name, bu->name, strlen(bu->name), 40, 0);
+		dec_format_fixed(bu->used_pct, 2, 0, a);
+		dec_format_fixed(bu->projected_pct, 2, 0, b);
+		sbuf_addf(sb, "%s (%s, %s%% used, %s%% projected)", name->buf,
+		    bu->status, a, b);
+		break;
+	}
+	case ALERT_ENTITY_ANOMALY: {
+		const struct alert_anomaly *an = &r->aanomalies[m];
+
+		view_cell_text(name, an->key, an->keylen, 40, 0);
+		date_format_day(an->day, day);
+		dec_format_fixed(an->excess, 2, 0, a);
+		dec_format_fixed(an->excess_usd, 2, 0, b);
+		sbuf_addf(sb, "%s on %s (%s, %s%s credits, $%s)", name->buf,
+		    day, an->kind, an->excess > 0 ? "+" : "", a, b);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/*
+ * What a rule matched: its total terms' values, then "3 projects: a, b,
+ * c" (budgets, anomalies) for the entities idx[0..nidx).
  */
 static void
 notify_alert_what(const struct notify_result *r, const struct alert_rule *rule,
-    const struct alert_outcome *o, struct sbuf *sb, struct sbuf *name)
+    const struct alert_outcome *o, const size_t *idx, size_t nidx,
+    struct sbuf *sb, struct sbuf *name)
 {
+	static const char *const plural[] = { "", "projects", "budgets",
+	    "anomalies" };
 	const char *sep = "";
 	size_t i, j;
 
@@ -467,32 +977,34 @@ notify_alert_what(const struct notify_result *r, const struct alert_rule *rule,
 		enum alert_name n = rule->t[i].name;
 		char a[DEC_BUFSZ + 16];
 
-		if (alert_name_is_project(n))
+		if (alert_name_entity(n) != ALERT_ENTITY_NONE)
 			continue;
 		dec_format_fixed(o->value[i], n == ALERT_JOBS ? 0 : 2, 0, a);
 		sbuf_addf(sb, "%s%s%s", sep, a, alert_name_is_pct(n) ? "%" :
 		    "");
 		sep = ", ";
 	}
-	if (!rule->has_project)
+	if (rule->entity == ALERT_ENTITY_NONE)
 		return;
-	sbuf_addf(sb, "%s%zu project%s:", *sep ? "; " : "", o->nmatches,
-	    o->nmatches == 1 ? "" : "s");
-	for (j = 0; j < o->nmatches && j < 5; j++) {
-		const struct slack_project *p = &r->projects[o->matches[j]];
-
-		view_cell_text(name, p->name, p->len, 40, 0);
-		sbuf_addf(sb, "%s %s", j ? "," : "", name->buf);
+	sbuf_addf(sb, "%s%zu %s:", *sep ? "; " : "", nidx, nidx == 1 ?
+	    alert_entity_text(rule->entity) : plural[rule->entity]);
+	for (j = 0; j < nidx && j < NOTIFY_NAMED; j++) {
+		sbuf_addstr(sb, j ? ", " : " ");
+		notify_entity_what(r, rule->entity, idx[j], sb, name);
 	}
-	if (o->nmatches > 5)
-		sbuf_addf(sb, " and %zu more", o->nmatches - 5);
+	if (nidx > NOTIFY_NAMED)
+		sbuf_addf(sb, " and %zu more", nidx - NOTIFY_NAMED);
 }
 
-/* A line on stderr for each rule that fired or could not be told. */
+/*
+ * A line on stderr for each rule that fired, was held back by the
+ * cooldown (in whole or in part) or could not be told.
+ */
 static void
 notify_report_alerts(const struct notify *n, const struct notify_result *r)
 {
 	struct sbuf sb, name, text;
+	char at[RANGE_BUFSZ];
 	size_t i;
 
 	sbuf_init(&sb, 1 << 16);
@@ -505,15 +1017,25 @@ notify_report_alerts(const struct notify *n, const struct notify_result *r)
 		sbuf_reset(&text);
 		alert_rule_text(rule, &text);
 		if (!o->evaluated) {
-			warning("alert '%s' not evaluated: there is no "
-			    "previous period to compare with", text.buf);
+			warning("alert '%s' not evaluated: %s", text.buf,
+			    alert_unknown_text(o->why));
 			continue;
 		}
-		if (!o->fired)
-			continue;
-		sbuf_reset(&sb);
-		notify_alert_what(r, rule, o, &sb, &name);
-		notice("notify: alert fired: %s (%s)", text.buf, sb.buf);
+		if (o->fired) {
+			sbuf_reset(&sb);
+			notify_alert_what(r, rule, o, o->matches, o->nmatches,
+			    &sb, &name);
+			notice("notify: alert fired: %s (%s)", text.buf,
+			    sb.buf);
+		}
+		if (o->held_back || o->nheld > 0) {
+			sbuf_reset(&sb);
+			notify_alert_what(r, rule, o, o->held, o->nheld, &sb,
+			    &name);
+			range_format(o->held_at, at);
+			notice("notify: alert held back by --cooldown (sent at "
+			    "%s): %s (%s)", at, text.buf, sb.buf);
+		}
 	}
 	sbuf_release(&sb);
 	sbuf_release(&name);
@@ -569,6 +1091,8 @@ notify_message(const struct notify *n, struct notify_result *r)
 	m->ngone = r->cmp.ngone;
 	m->alerts = r->alerts;
 	m->nalerts = n->nrules;
+	m->budgets = r->abudgets;
+	m->anomalies = r->aanomalies;
 }
 
 int
@@ -578,13 +1102,24 @@ notify_build(const struct notify *n, struct notify_result *r)
 
 	memset(r, 0, sizeof(*r));
 	report_opts_init(&r->po);
+	report_opts_init(&r->ao);
+	alertstate_init(&r->state);
+	alertstate_init(&r->sent);
+	r->now_ms = range_now_ms();
 	r->have_prev = n->prev_in.n > 0 || (n->db != NULL &&
 	    n->prev_since != INT32_MIN);
+	/* a state we cannot read stops us before any reading */
+	if (n->cooldown_ms > 0 && (ret = notify_load_state(n, r)) != 0)
+		return ret;
 	ret = notify_read(n, r);
 	if (ret != 0)
 		return ret;
 	notify_compare(n, r);
+	if ((ret = notify_entities(n, r)) != 0)
+		return ret;
 	notify_evaluate(n, r);
+	if (n->cooldown_ms > 0 && notify_cooldown(n, r) < 0)
+		return EXIT_FAILURE_OTHER;
 	notify_message(n, r);
 	notify_report_alerts(n, r);
 	return 0;
@@ -607,6 +1142,19 @@ notify_result_release(struct notify_result *r)
 	notify_side_release(&r->prev);
 	notify_side_release(&r->cur);
 	report_opts_release(&r->po);
+	if (r->have_calc)
+		budget_calc_release(&r->calc);
+	if (r->have_bres)
+		report_result_release(&r->bres);
+	free(r->abudgets);
+	if (r->have_alist)
+		anomaly_list_release(&r->alist);
+	if (r->have_ares)
+		report_result_release(&r->ares);
+	report_opts_release(&r->ao);
+	free(r->aanomalies);
+	alertstate_release(&r->state);
+	alertstate_release(&r->sent);
 }
 
 char *

@@ -1,10 +1,12 @@
 /*
  * notify.h: the workflow of `notify slack`: the two periods to read (run
  * directories, exports or the history database), their sums by project
- * (or team) and status, the comparison, the alert rules evaluated on
- * them, and the Slack message they make.  It prints nothing itself:
- * errors and warnings go through util.h, as do the lines that say which
- * rules fired (notice()).  Posting is slack_post() (slack.h).
+ * (or team) and status, the comparison, the budgets and anomalies as of
+ * the period's end (when a rule asks for them), the alert rules evaluated
+ * on them, the cooldown that holds back what was sent lately, and the
+ * Slack message they make.  It prints nothing itself: errors and warnings
+ * go through util.h, as do the lines that say which rules fired or were
+ * held back (notice()).  Posting is slack_post() (slack.h).
  */
 #ifndef CU_NOTIFY_H
 #define CU_NOTIFY_H
@@ -13,6 +15,10 @@
 #include <stdint.h>
 
 #include "alert.h"
+#include "alertstate.h"
+#include "anomaly.h"
+#include "budget.h"
+#include "budgetcalc.h"
 #include "compare.h"
 #include "inputs.h"
 #include "report.h"
@@ -45,10 +51,17 @@ struct notify {
 	int32_t prev_since, prev_until;	/* --previous-since/-until */
 	int previous_given;	/* --previous: run.json's previous period
 				   is not read */
+	struct budgets *budgets;	/* --budgets (owned), for budget
+					   rules; NULL without one */
+	int64_t cooldown_ms;	/* --cooldown; 0: none */
+	char *state;		/* the state file (owned): --state, or beside
+				   the first PATH; NULL with --db alone, whose
+				   alerts_sent table keeps the state */
 	/* from run.json */
 	char *org;
 	char period[64], prev_period[64];
 	int have_period, have_prev_period;
+	int32_t period_last;	/* the period's last day (have_period) */
 	struct inputs cur_in, prev_in;
 };
 
@@ -66,6 +79,18 @@ int notify_add_path(struct notify *n, const char *arg);
 
 /* Add a --previous export or run directory.  0, or EXIT_BAD_INPUT. */
 int notify_add_previous(struct notify *n, const char *arg);
+
+/* Does a rule of n look at budgets?  At anomalies? */
+int notify_needs_budgets(const struct notify *n);
+int notify_needs_anomalies(const struct notify *n);
+
+/*
+ * The default state file of --cooldown for the PATH `arg`: ALERTSTATE_FILE
+ * in its parent directory (beside a run directory, so that each week's
+ * directory finds the last one's).  The caller frees it; NULL for "-"
+ * (stdin has no directory).
+ */
+char *notify_state_beside(const char *arg);
 
 /*
  * The webhook URL: from the file --webhook-file names (- for stdin),
@@ -103,19 +128,51 @@ struct notify_result {
 	struct alert_outcome *outcomes;	/* one per rule (nrules) */
 	struct slack_alert *alerts;
 	size_t nrules;
-	size_t fired;		/* rules that fired */
+	size_t fired;		/* rules that fired (and were not held) */
+	size_t held;		/* rules --cooldown held back whole */
 	char period[64], prev_period[64];
 	struct slack_msg msg;
+	/* the budgets at the period's end (when a rule needs them) */
+	struct budget_calc calc;
+	int have_calc;
+	struct report_result bres;
+	int have_bres;
+	struct alert_budget *abudgets;
+	/* the anomalies of the days that end with it (likewise) */
+	struct anomaly_run arun;
+	struct report_opts ao;
+	struct report_result ares;
+	int have_ares;
+	struct anomaly_list alist;
+	int have_alist;
+	struct alert_anomaly *aanomalies;
+	/* --cooldown: the alerts sent before, and those this message sends */
+	int64_t now_ms;
+	struct alertstate state;
+	struct alertstate sent;
 };
 
 /*
- * Read both periods, compare them, evaluate the rules and make the
- * message; then say on stderr (notice(), warning()) which rules fired or
- * could not be evaluated.  Returns 0, or an exit code after an error;
- * either way release r with notify_result_release().
+ * Read both periods, compare them, read the budgets and anomalies if a
+ * rule needs them, evaluate the rules, hold back what --cooldown says was
+ * sent lately (the state read from n->state or the database) and make the
+ * message; then say on stderr (notice(), warning()) which rules fired,
+ * were held back or could not be evaluated.  Returns 0, or an exit code
+ * after an error (EXIT_BAD_INPUT for a state that is not ours: it is never
+ * taken as empty); either way release r with notify_result_release().
  */
 int notify_build(const struct notify *n, struct notify_result *r);
 void notify_result_release(struct notify_result *r);
+
+/*
+ * After the message was posted: record the alerts it sent (r->sent) in
+ * the state, as sent at r->now_ms, and drop those sent more than
+ * ALERTSTATE_KEEP_MS before; the file is read again first, so that what
+ * another run added meanwhile is kept.  Nothing to do without --cooldown
+ * or when nothing was sent.  Returns 0, or -1 after an error naming the
+ * file or the database.
+ */
+int notify_record(const struct notify *n, const struct notify_result *r);
 
 /* The message as a Block Kit payload (slack_payload(); caller frees). */
 char *notify_payload(const struct notify_result *r);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "date.h"
 #include "utf8.h"
 #include "net.h"
 #include "redact.h"
@@ -26,6 +27,7 @@
 #define SLACK_LINE_MAX 4096	/* one line, before it is cut to fit */
 #define SLACK_FOLD_MAX 400	/* the longest fold line we write */
 #define SLACK_NAMES_SHOWN 3	/* projects named in an alert's line */
+#define SLACK_ENTITIES_SHOWN 5	/* budgets, anomalies named in one */
 #define SLACK_MAX_ANSWER 65536
 
 /* ---- text ---- */
@@ -359,7 +361,55 @@ slack_value(struct sbuf *sb, enum alert_name n, dec_t v)
 	}
 }
 
-/* One rule's line: its total terms' values, then the projects. */
+/* A budget of a rule's line: `name` over, 104.00% used, 110.00% projected */
+static void
+slack_budget(struct sbuf *sb, const struct alert_budget *b)
+{
+	char x[DEC_BUFSZ + 24], y[DEC_BUFSZ + 24];
+
+	slack_name(sb, b->name, strlen(b->name));
+	sbuf_addf(sb, " %s, %s%% used, %s%% projected", b->status,
+	    slack_num(b->used_pct, 2, 0, x), slack_num(b->projected_pct, 2, 0,
+	    y));
+}
+
+/* An anomaly: `project` on 2026-12-01, spike, +20,000.00 credits ($12.00) */
+static void
+slack_anomaly(struct sbuf *sb, const struct alert_anomaly *an)
+{
+	char x[DEC_BUFSZ + 24], y[DEC_BUFSZ + 24], day[DATE_BUFSZ];
+
+	date_format_day(an->day, day);
+	slack_name(sb, an->key, an->keylen);
+	sbuf_addf(sb, " on %s, %s, %s credits ($%s) above its baseline", day,
+	    an->kind, slack_num(an->excess, 2, 1, x),
+	    slack_num(an->excess_usd, 2, 0, y));
+}
+
+/* The budgets or anomalies a rule matched, after its total values. */
+static void
+slack_entities(struct sbuf *sb, const struct slack_msg *m,
+    const struct alert_rule *r, const struct alert_outcome *o)
+{
+	int budget = r->entity == ALERT_ENTITY_BUDGET;
+	size_t i;
+
+	sbuf_addf(sb, "%zu %s: ", o->nmatches, budget ?
+	    (o->nmatches == 1 ? "budget" : "budgets") :
+	    (o->nmatches == 1 ? "anomaly" : "anomalies"));
+	for (i = 0; i < o->nmatches && i < SLACK_ENTITIES_SHOWN; i++) {
+		sbuf_addstr(sb, i ? "; " : "");
+		if (budget)
+			slack_budget(sb, &m->budgets[o->matches[i]]);
+		else
+			slack_anomaly(sb, &m->anomalies[o->matches[i]]);
+	}
+	if (o->nmatches > SLACK_ENTITIES_SHOWN)
+		sbuf_addf(sb, "; and %zu more", o->nmatches -
+		    SLACK_ENTITIES_SHOWN);
+}
+
+/* One rule's line: its total terms' values, then the entities matched. */
 static void
 slack_alert_line(struct sbuf *sb, const struct slack_msg *m,
     const struct slack_alert *a)
@@ -372,22 +422,26 @@ slack_alert_line(struct sbuf *sb, const struct slack_msg *m,
 	sbuf_addstr(sb, o->fired ? ":rotating_light: " : "");
 	slack_rule(sb, r);
 	if (!o->evaluated) {
-		sbuf_addstr(sb, " was not evaluated: there is no previous "
-		    "period to compare with");
+		sbuf_addf(sb, " was not evaluated: %s",
+		    alert_unknown_text(o->why));
 		return;
 	}
 	sbuf_addstr(sb, ": ");
 	for (k = 0; k < r->n; k++) {
-		if (alert_name_is_project(r->t[k].name))
+		if (alert_name_entity(r->t[k].name) != ALERT_ENTITY_NONE)
 			continue;
 		sbuf_addstr(sb, sep);
 		slack_value(sb, r->t[k].name, o->value[k]);
 		sep = ", ";
 	}
-	if (!r->has_project)
+	if (r->entity == ALERT_ENTITY_NONE && !r->has_project)
 		return;
 	if (*sep)
 		sbuf_addstr(sb, "; ");
+	if (!r->has_project) {
+		slack_entities(sb, m, r, o);
+		return;
+	}
 	for (i = 0; i < o->nmatches && i < SLACK_NAMES_SHOWN; i++) {
 		const struct slack_project *p = &m->projects[o->matches[i]];
 

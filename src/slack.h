@@ -74,6 +74,9 @@ struct slack_msg {
 				   period */
 	const struct slack_alert *alerts;	/* every rule, in order */
 	size_t nalerts;
+	/* what budget and anomaly rules' matches index (alert.h) */
+	const struct alert_budget *budgets;
+	const struct alert_anomaly *anomalies;
 	const char *link;	/* a link in the footer (slack_link_check),
 				   or NULL */
 	const char *link_text;	/* its text */

@@ -17,8 +17,9 @@
 # ranges, --last and the week and month keys (export.py --only dates), and
 # `run --last 1w --compare` (runcheck.py), anomalies' default window
 # (anomalies.py), budget's periods, spent so far and projection
-# (budget.py --quick), and run's budgets and anomalies as of the day after
-# its period (runbudget.py --quick).  Once, as they hold every date
+# (budget.py --quick), run's budgets and anomalies as of the day after
+# its period (runbudget.py --quick), and notify's budget and anomaly alerts
+# with --cooldown (alerts.py --quick).  Once, as they hold every date
 # in their own tables: the unit tests of --last, the default range and the
 # week and month keys (build/unit/test_range, test_date) and dates.sh (the
 # variable honoured at each date, a malformed one refused).  The rest of
@@ -97,6 +98,9 @@ for d in $DATES; do
 	# anomalies: a Monday's --last 7d closes a week
 	suite "$d" runbudget.py python3 "$tests/e2e/runbudget.py" \
 	    --bin "$BIN" --quick
+	# notify's alerts as of a period's end, and --cooldown's hours
+	suite "$d" alerts.py python3 "$tests/e2e/alerts.py" --bin "$BIN" \
+	    --quick
 done
 echo "check-dates: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -18,8 +18,6 @@
 #include "report.h"
 #include "util.h"
 
-#define BUDGET_ENV "CIRCLECI_USAGE_BUDGETS"
-
 const struct cmdopt_cmd budget_cmd = {
 	.name = "budget",
 	.summary = "budgets: spent, projected, runs out, status",

@@ -16,6 +16,8 @@
 
 #include <curl/curl.h>
 
+#include "budget.h"
+#include "budgetcalc.h"
 #include "cmd.h"
 #include "cmdopt.h"
 #include "date.h"
@@ -37,7 +39,11 @@ static const char notify_usage[] =
 "\n"
 "The webhook URL is read from SLACK_WEBHOOK_URL, or from a file with\n"
 "--webhook-file; never from the command line, and it is never printed\n"
-"(nor is it accepted with a user:password@ in it).\n";
+"(nor is it accepted with a user:password@ in it).\n"
+"\n"
+"Budget and anomaly rules look at the budgets (--budgets) and at the\n"
+"projects' anomalies as of the end of the period; with --cooldown, an\n"
+"alert sent within that time is held back (doc/notify.md).\n";
 
 const struct cmdopt_cmd notify_cmd = {
 	.name = "notify",
@@ -56,7 +62,17 @@ const struct cmdopt_cmd notify_cmd = {
 		    "OP is >, >=, < or <=; NAME is total_credits, cost_usd, "
 		    "jobs, change_pct, failed_credits_pct, "
 		    "project.total_credits or project.change_pct (fires when "
-		    "any project matches); e.g. 'change_pct > 20'"),
+		    "any project matches); e.g. 'change_pct > 20'.  `budget` "
+		    "alone fires for a budget not ok, `anomaly` alone for a "
+		    "spike or a new project; per budget budget.used_pct, "
+		    "budget.projected_pct; per anomaly anomaly.excess_credits, "
+		    "anomaly.excess_usd, anomaly.score.  Terms join with "
+		    "`and`, of one kind of entity: 'budget.projected_pct > 100 "
+		    "and total_credits > 1000'"),
+		CMDOPT_HELP(CO_BUDGETS, "the budgets file of the budget rules "
+		    "(YAML; default $CIRCLECI_USAGE_BUDGETS), evaluated as of "
+		    "the day after the period's last"),
+		CMDOPT(CO_COOLDOWN), CMDOPT(CO_STATE),
 		CMDOPT(CO_ONLY_ON_ALERT), CMDOPT(CO_FAIL_ON_ALERT),
 		CMDOPT(CO_LINK),
 		CMDOPT_HELP(CO_DRY_RUN, "print the message's JSON payload, "
@@ -64,7 +80,10 @@ const struct cmdopt_cmd notify_cmd = {
 		CMDOPT(CO_WEBHOOK_FILE),
 		CMDOPT_HELP(CO_TOP, "projects listed (default 10); the rest "
 		    "in one line"),
-		CMDOPT(CO_LIST_BY), CMDOPT(CO_TEAMS),
+		CMDOPT(CO_LIST_BY),
+		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML), for --by team "
+		    "and budgets with a team scope (default "
+		    "$CIRCLECI_USAGE_TEAMS)"),
 		CMDOPT_HELP(CO_WASTE_STATUSES, "the JOB_BUILD_STATUS values "
 		    "of failed runs, for failed_credits_pct (default "
 		    FAILURES_WASTE ")"),
@@ -88,6 +107,8 @@ struct notify_cmd {
 	struct cmdopt co;
 	int only_on_alert, fail_on_alert, dry_run;
 	double timeout;
+	const char *budgets;	/* --budgets */
+	const char *state;	/* --state */
 };
 
 /* What the parsing steps return to say "go on" rather than an exit code. */
@@ -160,7 +181,87 @@ notify_option(struct notify_cmd *nc, int id, const struct cmdopt_value *val)
 	case CO_TIMEOUT:
 		nc->timeout = val->secs;
 		break;
+	case CO_BUDGETS:
+		nc->budgets = val->str;
+		break;
+	case CO_COOLDOWN:
+		/* at least a millisecond: 0 means none */
+		n->cooldown_ms = (int64_t)(val->secs * 1000);
+		if (n->cooldown_ms < 1)
+			n->cooldown_ms = 1;
+		break;
+	case CO_STATE:
+		nc->state = val->str;
+		break;
 	}
+	return NOTIFY_GO_ON;
+}
+
+/*
+ * The budgets file, when a rule looks at budgets: --budgets, else
+ * $CIRCLECI_USAGE_BUDGETS; loaded and checked against --teams and
+ * --credit-price before anything is read.  Returns NOTIFY_GO_ON, or
+ * EXIT_USAGE after the error.
+ */
+static int
+notify_load_budgets(struct notify_cmd *nc)
+{
+	struct notify *n = &nc->n;
+	struct budget_calc check;
+	const char *path = nc->budgets;
+	char rule[512];
+	struct sbuf text;
+	size_t i;
+	int ok;
+
+	if (!notify_needs_budgets(n))
+		return NOTIFY_GO_ON;
+	if (path == NULL && (path = getenv(BUDGET_ENV)) != NULL &&
+	    path[0] == '\0')
+		path = NULL;
+	if (path == NULL) {
+		for (i = 0; n->rules[i].entity != ALERT_ENTITY_BUDGET; i++)
+			continue;
+		sbuf_init(&text, sizeof(rule));
+		alert_rule_text(&n->rules[i], &text);
+		snprintf(rule, sizeof(rule), "%s", text.buf);
+		sbuf_release(&text);
+		return cmdopt_usage("notify", "--alert '%.100s': a budget rule "
+		    "needs the budgets file: give --budgets FILE or set "
+		    BUDGET_ENV, rule);
+	}
+	if ((n->budgets = budgets_load(path)) == NULL)
+		return cmdopt_hint("notify");
+	/* usd amounts and team scopes, whatever the day */
+	ok = budget_calc_init(&check, n->budgets, n->teams, n->price, 0,
+	    1) == 0;
+	budget_calc_release(&check);
+	return ok ? NOTIFY_GO_ON : cmdopt_hint("notify");
+}
+
+/*
+ * Where --cooldown keeps the alerts sent: --state, else with --db its
+ * table (n->state NULL), else the file beside the first PATH.  Returns
+ * NOTIFY_GO_ON, or EXIT_USAGE after the error.
+ */
+static int
+notify_state(struct notify_cmd *nc, const char *first)
+{
+	struct notify *n = &nc->n;
+
+	if (n->cooldown_ms == 0) {
+		if (nc->state != NULL)
+			return cmdopt_usage("notify", "--state goes with "
+			    "--cooldown");
+		return NOTIFY_GO_ON;
+	}
+	if (nc->state != NULL)
+		n->state = xstrdup(nc->state);
+	else if (n->db == NULL &&
+	    (n->state = notify_state_beside(first)) == NULL)
+		return cmdopt_usage("notify", "--cooldown: the standard input "
+		    "has no directory to keep the alerts sent beside: give "
+		    "--state FILE");
 	return NOTIFY_GO_ON;
 }
 
@@ -214,6 +315,10 @@ notify_parse(struct notify_cmd *nc, int argc, char **argv)
 	n->price = co->price;
 	if (co->top != 0)
 		n->top = co->top;
+	if ((ret = notify_load_budgets(nc)) != NOTIFY_GO_ON ||
+	    (ret = notify_state(nc, optind < argc ? argv[optind] : "-")) !=
+	    NOTIFY_GO_ON)
+		return ret;
 	for (i = optind; i < argc; i++)
 		if ((ret = notify_add_path(n, argv[i])) != 0)
 			return ret;
@@ -300,13 +405,22 @@ cmd_notify(int argc, char **argv)
 	if ((ret = notify_build(&nc.n, &res)) != 0)
 		goto out_curl;
 	if (nc.only_on_alert && res.fired == 0) {
-		fprintf(stderr, "%s: notify: no alert fired; nothing %s\n",
-		    PROGRAM_NAME, nc.dry_run ? "printed" : "posted");
+		fprintf(stderr, "%s: notify: no alert fired%s; nothing %s\n",
+		    PROGRAM_NAME, res.held ? " but those --cooldown held back" :
+		    "", nc.dry_run ? "printed" : "posted");
 		ret = EXIT_OK;
 		goto out_curl;
 	}
-	if ((ret = notify_send(&nc, &res, url, what)) == 0)
-		ret = nc.fail_on_alert && res.fired ? EXIT_ALERT : EXIT_OK;
+	if ((ret = notify_send(&nc, &res, url, what)) != 0)
+		goto out_curl;
+	/* posted: what it sent waits out the cooldown (never a dry run) */
+	if (!nc.dry_run && notify_record(&nc.n, &res) < 0) {
+		error("notify: the message was posted, but the alerts it sent "
+		    "are not recorded: --cooldown may send them again");
+		ret = EXIT_FAILURE_OTHER;
+		goto out_curl;
+	}
+	ret = nc.fail_on_alert && res.fired ? EXIT_ALERT : EXIT_OK;
 out_curl:
 	notify_result_release(&res);
 	curl_global_cleanup();

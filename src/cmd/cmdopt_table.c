@@ -224,4 +224,12 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "and cache them", NULL, 0, 0 },
 	[CO_WEBHOOK_FILE] = { "webhook-file", 0, "PATH", CO_K_TEXT, NULL,
 	    "read the webhook URL from PATH (- for stdin)", NULL, 0, 0 },
+	[CO_COOLDOWN] = { "cooldown", 0, "DURATION", CO_K_DURATION,
+	    "a duration such as 90m, 12h or 7d",
+	    "send the same alert again only after DURATION (90m, 12h, 7d)",
+	    NULL, 0, 0 },
+	[CO_STATE] = { "state", 0, "FILE", CO_K_TEXT, NULL,
+	    "where --cooldown keeps the alerts sent (default: "
+	    ".circleci-usage-alerts.json beside the first PATH; with --db, "
+	    "its alerts_sent table)", NULL, 0, 0 },
 };

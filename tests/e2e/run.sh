@@ -142,6 +142,8 @@ suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
 suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
 # budget: spent exact, the projection's rule, statuses, --db, errors
 suite budget.py python3 "$dir/budget.py" --bin "$BIN" $quick
+# notify's budget and anomaly alerts and --cooldown, posted to webhook.py
+suite alerts.py python3 "$dir/alerts.py" --bin "$BIN" $quick
 suite dates.sh sh "$dir/dates.sh" "$BIN"
 suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
 drain

@@ -4,10 +4,14 @@
  * naming the file and field, the webhook URL from a file or the
  * environment (trimmed, checked, never echoed), and the message built
  * from two periods: totals, change, the projects in order (current by
- * credits, then gone), the rules' outcomes and the lines on stderr.
+ * credits, then gone), the rules' outcomes and the lines on stderr; the
+ * budgets and anomalies as of the period's end (budget and anomaly
+ * rules, not evaluated without a day), --cooldown holding back what the
+ * state says was sent lately and recording what was sent.
  */
 #include "unit.h"
 
+#include "date.h"
 #include "notify.h"
 
 UNIT_TMPDIR_FIXTURE
@@ -344,6 +348,281 @@ test_notify_webhook(void **state)
 	notify_release(&n);
 }
 
+/* The budgets of u.yaml: October over, the week of 2026-10-05 ok. */
+static struct budgets *
+budgets(void)
+{
+	static const char y[] = "budgets:\n"
+	    "  - {name: oct, scope: org, period: month, credits: 100}\n"
+	    "  - {name: wk, scope: org, period: week, credits: 1000, "
+	    "thresholds: [10]}\n";
+	struct budgets *bs = budgets_parse("u.yaml", y, sizeof(y) - 1);
+
+	assert_non_null(bs);
+	return bs;
+}
+
+/* Budget rules: as of the day after the data's last (2026-10-05). */
+static void
+test_notify_budgets(void **state)
+{
+	struct notify n;
+	struct notify_result r;
+	struct unit_capture cap;
+	char *cur = put("b/part.csv", cur_csv);
+	char *err, *payload;
+
+	(void)state;
+	notify_init(&n);
+	waste(&n);
+	rule(&n, "budget");
+	rule(&n, "budget.used_pct >= 0 and budget.projected_pct < 1000");
+	rule(&n, "budget.projected_pct > 100 and total_credits > 1000");
+	n.budgets = budgets();
+	assert_true(notify_needs_budgets(&n));
+	assert_false(notify_needs_anomalies(&n));
+	assert_int_equal(notify_add_path(&n, cur), 0);
+	unit_capture_begin(&cap);
+	assert_int_equal(notify_build(&n, &r), 0);
+	err = unit_capture_end(&cap);
+	assert_true(r.facts.has_budgets);
+	assert_false(r.facts.has_anomalies);
+	assert_int_equal(r.facts.nbudgets, 2);
+	/* October: 135 of 100 spent, the rest at 27 a day: 837 */
+	assert_string_equal(r.abudgets[0].status, "over");
+	assert_true(r.abudgets[0].not_ok);
+	assert_dec_equal(r.abudgets[0].used_pct, unit_dec("135"));
+	assert_dec_equal(r.abudgets[0].projected_pct, unit_dec("837"));
+	assert_int_equal(r.abudgets[0].start, 20727);	/* 2026-10-01 */
+	assert_true(r.abudgets[0].has_threshold);
+	assert_dec_equal(r.abudgets[0].threshold, unit_dec("100"));
+	/* the week from Monday 2026-10-05: 5 spent, 6 days at 27 */
+	assert_string_equal(r.abudgets[1].status, "ok");
+	assert_dec_equal(r.abudgets[1].projected_pct, unit_dec("16.7"));
+	assert_false(r.abudgets[1].has_threshold);
+	assert_int_equal(r.fired, 2);
+	assert_int_equal(r.outcomes[0].nmatches, 1);
+	assert_int_equal(r.outcomes[1].nmatches, 2);
+	assert_false(r.outcomes[2].fired);	/* 135 credits in all */
+	assert_text_free(err, "circleci-usage: notify: alert fired: budget (1 "
+	    "budget: oct (over, 135.00% used, 837.00% projected))\n"
+	    "circleci-usage: notify: alert fired: budget.used_pct >= 0% and "
+	    "budget.projected_pct < 1000% (2 budgets: oct (over, 135.00% used, "
+	    "837.00% projected), wk (ok, 0.50% used, 16.70% projected))\n");
+	payload = notify_payload(&r);
+	assert_contains(payload, ":rotating_light: `budget`: 1 budget: `oct` "
+	    "over, 135.00% used, 837.00% projected\\n");
+	notify_result_release(&r);
+	notify_release(&n);
+	free(payload);
+
+	/* no job runs, no run.json: no day to evaluate them at */
+	free(cur);
+	cur = put("b0/part.csv", HDR);
+	notify_init(&n);
+	waste(&n);
+	rule(&n, "budget");
+	n.budgets = budgets();
+	assert_int_equal(notify_add_path(&n, cur), 0);
+	unit_capture_begin(&cap);
+	assert_int_equal(notify_build(&n, &r), 0);
+	err = unit_capture_end(&cap);
+	assert_false(r.outcomes[0].evaluated);
+	assert_text_free(err, "circleci-usage: warning: alert 'budget' not "
+	    "evaluated: the period has no day to evaluate the budgets and "
+	    "anomalies at (no job runs)\n");
+	notify_result_release(&r);
+	notify_release(&n);
+	free(cur);
+}
+
+/* Anomaly rules: spikes and new projects of the 7 days to the last. */
+static void
+test_notify_anomalies(void **state)
+{
+	struct notify n;
+	struct notify_result r;
+	struct unit_capture cap;
+	struct sbuf csv;
+	char *cur, *err, d[DATE_BUFSZ];
+	int32_t day, first = 20697;	/* 2026-09-01 */
+	int id = 0;
+
+	(void)state;
+	/* big: 10,000 a day, 30,000 on the last; gone: stopped 7 days ago */
+	sbuf_init(&csv, 1 << 20);
+	sbuf_addstr(&csv, HDR);
+	for (day = first; day <= first + 35; day++) {
+		date_format_day(day, d);
+		sbuf_addf(&csv, "big,b,t,J%d,%s,main,success,large,60,%s,,%s\n",
+		    ++id, d, day == first + 35 ? "30000" : "10000",
+		    day == first + 35 ? "30000" : "10000");
+		if (day < first + 29)
+			sbuf_addf(&csv, "gone,b,t,J%d,%s,main,success,large,60,"
+			    "1000,,1000\n", ++id, d);
+	}
+	cur = put("a/part.csv", csv.buf);
+	sbuf_release(&csv);
+	notify_init(&n);
+	waste(&n);
+	rule(&n, "anomaly");
+	rule(&n, "anomaly.excess_usd > 12");
+	rule(&n, "anomaly.score >= 20 and anomaly.excess_credits >= 20000");
+	assert_int_equal(notify_add_path(&n, cur), 0);
+	unit_capture_begin(&cap);
+	assert_int_equal(notify_build(&n, &r), 0);
+	err = unit_capture_end(&cap);
+	assert_true(r.facts.has_anomalies);
+	/* the spike, and the stopped project, which is no alarm */
+	assert_int_equal(r.facts.nanomalies, 2);
+	assert_int_equal(r.aanomalies[0].day, first + 35);
+	assert_string_equal(r.aanomalies[0].kind, "spike");
+	assert_dec_equal(r.aanomalies[0].excess, unit_dec("20000"));
+	assert_dec_equal(r.aanomalies[0].excess_usd, unit_dec("12"));
+	assert_string_equal(r.aanomalies[1].kind, "stopped");
+	assert_false(r.aanomalies[1].alarm);
+	assert_int_equal(r.outcomes[0].nmatches, 1);
+	assert_false(r.outcomes[1].fired);
+	assert_true(r.outcomes[2].fired);
+	assert_text_free(err, "circleci-usage: notify: alert fired: anomaly (1 "
+	    "anomaly: big on 2026-10-06 (spike, +20000.00 credits, $12.00))\n"
+	    "circleci-usage: notify: alert fired: anomaly.score >= 20 and "
+	    "anomaly.excess_credits >= 20000 (1 anomaly: big on 2026-10-06 "
+	    "(spike, +20000.00 credits, $12.00))\n");
+	notify_result_release(&r);
+	notify_release(&n);
+	free(cur);
+}
+
+/* --cooldown: held back by the state, sent and recorded after it. */
+static void
+test_notify_cooldown(void **state)
+{
+	struct notify n;
+	struct notify_result r;
+	struct unit_capture cap;
+	struct alertstate s;
+	char *cur = put("c/part.csv", cur_csv), *err, e[512];
+	char *path = unit_path(tmp, "c-state.json");
+
+	(void)state;
+	setenv("CIRCLECI_USAGE_NOW", "2026-12-04T12:00:00Z", 1);
+	alertstate_init(&s);
+	/* oct sent 11 hours ago; the total rule 13 hours ago */
+	alertstate_set(&s, "budget", "budget 2026-10-01 over 100% oct",
+	    1796385600000LL - 11 * 3600000LL);
+	alertstate_set(&s, "total_credits > 100", "",
+	    1796385600000LL - 13 * 3600000LL);
+	assert_int_equal(alertstate_save(&s, path), 0);
+	alertstate_release(&s);
+
+	notify_init(&n);
+	waste(&n);
+	rule(&n, "budget");
+	rule(&n, "total_credits > 100");
+	rule(&n, "budget.projected_pct > 10");
+	n.budgets = budgets();
+	n.cooldown_ms = 12 * 3600000LL;
+	n.state = xstrdup(path);
+	assert_int_equal(notify_add_path(&n, cur), 0);
+	unit_capture_begin(&cap);
+	assert_int_equal(notify_build(&n, &r), 0);
+	err = unit_capture_end(&cap);
+	/* budget: held back whole; the total rule's 12 hours are over; the
+	 * third rule fires for wk, and holds oct back */
+	assert_true(r.outcomes[0].held_back);
+	assert_false(r.outcomes[0].fired);
+	assert_true(r.outcomes[1].fired);
+	assert_true(r.outcomes[2].fired);
+	assert_int_equal(r.outcomes[2].nmatches, 2);
+	assert_int_equal(r.fired, 2);
+	assert_int_equal(r.held, 1);
+	assert_text_free(err, "circleci-usage: notify: alert held back by "
+	    "--cooldown (sent at 2026-12-04T01:00:00Z): budget (1 budget: oct "
+	    "(over, 135.00% used, 837.00% projected))\n"
+	    "circleci-usage: notify: alert fired: total_credits > 100 "
+	    "(135.00)\n"
+	    "circleci-usage: notify: alert fired: budget.projected_pct > 10% "
+	    "(2 budgets: oct (over, 135.00% used, 837.00% projected), wk (ok, "
+	    "0.50% used, 16.70% projected))\n");
+	/* what it sends, recorded at now */
+	assert_int_equal(r.sent.n, 3);
+	assert_int_equal(notify_record(&n, &r), 0);
+	notify_result_release(&r);
+	alertstate_init(&s);
+	assert_int_equal(alertstate_load(&s, path, e, sizeof(e)), 0);
+	assert_int_equal(s.n, 4);
+	assert_true(alertstate_find(&s, "budget", "budget 2026-10-01 over "
+	    "100% oct")->sent_ms == 1796385600000LL - 11 * 3600000LL);
+	assert_true(alertstate_find(&s, "total_credits > 100", "")->sent_ms ==
+	    1796385600000LL);
+	assert_non_null(alertstate_find(&s, "budget.projected_pct > 10%",
+	    "budget 2026-10-05 ok - wk"));
+	alertstate_release(&s);
+
+	/* the same run again: everything held back, nothing to record */
+	unit_capture_begin(&cap);
+	assert_int_equal(notify_build(&n, &r), 0);
+	free(unit_capture_end(&cap));
+	assert_int_equal(r.fired, 0);
+	assert_int_equal(r.held, 3);
+	assert_int_equal(r.sent.n, 0);
+	notify_result_release(&r);
+
+	/* a corrupt state: bad input naming the file, nothing built */
+	unit_writes(path, "{\"version\": 1, \"alerts\": [1]}");
+	unit_capture_begin(&cap);
+	assert_int_equal(notify_build(&n, &r), EXIT_BAD_INPUT);
+	err = unit_capture_end(&cap);
+	snprintf(e, sizeof(e), "circleci-usage: notify: state file '%s': "
+	    "alerts[0]: expected an object {\"rule\", \"entity\", "
+	    "\"sent_at\"} (remove it to start afresh: every alert then "
+	    "counts as not sent)\n", path);
+	assert_text_free(err, e);
+	notify_result_release(&r);
+	notify_release(&n);
+	unsetenv("CIRCLECI_USAGE_NOW");
+	free(cur);
+	free(path);
+}
+
+/* The default state file: beside the first PATH. */
+static void
+test_notify_state_beside(void **state)
+{
+	char *p, *dir = unit_path(tmp, "runs/w49"), *want;
+
+	(void)state;
+	p = unit_path(tmp, "runs");
+	unit_mkdir(p);
+	free(p);
+	unit_mkdir(dir);
+	p = notify_state_beside("-");
+	assert_null(p);
+	p = notify_state_beside("no/such/dir/");
+	assert_string_equal(p, "no/such/" ALERTSTATE_FILE);
+	free(p);
+	p = notify_state_beside("nosuch");
+	assert_string_equal(p, ALERTSTATE_FILE);
+	free(p);
+	p = notify_state_beside("/nosuch");
+	assert_string_equal(p, "/" ALERTSTATE_FILE);
+	free(p);
+	/* an existing one resolved: "w49/." and "w49/" are w49 */
+	want = realpath(tmp, NULL);
+	assert_non_null(want);
+	p = xasprintf("%s/runs/" ALERTSTATE_FILE, want);
+	free(want);
+	want = p;
+	free(dir);
+	dir = unit_path(tmp, "runs/w49/.");
+	p = notify_state_beside(dir);
+	assert_string_equal(p, want);
+	free(p);
+	free(dir);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -353,6 +632,10 @@ main(void)
 		cmocka_unit_test(test_notify_run_dir),
 		cmocka_unit_test(test_notify_run_json_errors),
 		cmocka_unit_test(test_notify_webhook),
+		cmocka_unit_test(test_notify_budgets),
+		cmocka_unit_test(test_notify_anomalies),
+		cmocka_unit_test(test_notify_cooldown),
+		cmocka_unit_test(test_notify_state_beside),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
