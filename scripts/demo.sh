@@ -2,8 +2,9 @@
 # make demo: the weekly job end to end, with no token and no network.
 # Starts the test double of the Usage API on loopback, serving two weeks of
 # synthetic usage, puts three earlier weeks into a history database, runs
-# `circleci-usage run --last 7d --compare --db` against it (two exports
-# added to the history, the page, reports, charts, summary), shows the
+# `circleci-usage run --last 7d --compare --db --budgets` against it (two
+# exports added to the history, the page, reports, charts, budgets,
+# anomalies, summary), shows the
 # summary, the Slack message it would post (`notify slack --dry-run`) and
 # where the page is.  It leaves build/demo/ (the export, the run directory,
 # the history database, a teams file, a budgets file), the data README.md's
@@ -133,7 +134,7 @@ echo "demo: the test double of the Usage API listens at $api"
 run "$bin" ingest --db "$dir/weekly.db" "$dir/history"
 run "$bin" run --org "$org" --api-url "$api" --token-file "$dir/token" \
     --last 7d --compare --names --poll-interval 1 --db "$dir/weekly.db" \
-    -o "$dir/report"
+    --budgets "$dir/budgets.yaml" --teams "$dir/teams.yaml" -o "$dir/report"
 
 run cat "$dir/report/summary.md"
 run "$bin" report --format table --by resource_class "$dir/report"

@@ -28,6 +28,7 @@ Needs PyYAML (Debian python3-yaml); prints PASS/FAIL lines and
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -137,6 +138,50 @@ def check_cache(cfg, job, steps, cmds):
     later = [run_command(s) for s in steps[si:] if step_name(s) == "run"]
     if not any("circleci-usage run" in c for c in later):
         errors.append("circleci-usage run comes before the cache")
+    return errors
+
+
+def check_history(steps, cmds):
+    """run --db DIR/FILE with DIR kept from week to week: a save_cache of
+    DIR under a key unique to the run, after the last command and even when
+    one failed, and a restore_cache before run whose key is the saved
+    key's constant prefix (the newest such cache)."""
+    errors = []
+    runs = [c for c in cmds if "circleci-usage run" in c]
+    m = re.search(r"--db\s+(\S+)", runs[0]) if runs else None
+    if not m:
+        return ["run has no --db: no history from one week to the next"]
+    hdir = os.path.dirname(m.group(1))
+    names = [step_name(s) for s in steps]
+    saves = [i for i, s in enumerate(steps) if step_name(s) == "save_cache"
+             and hdir in step_body(s).get("paths", [])]
+    if not saves:
+        return errors + ["no save_cache keeps %s" % hdir]
+    si = saves[0]
+    body = step_body(steps[si])
+    key = body.get("key", "")
+    if not re.search(r"\{\{\s*(epoch|\.BuildNum)\s*\}\}", key):
+        errors.append("the history's key %r is not new each run (a cache "
+                      "is written once under a key)" % key)
+    if body.get("when") != "always":
+        errors.append("the history is not saved when a step failed")
+    last_run = max(i for i, n in enumerate(names) if n == "run")
+    if si < last_run:
+        errors.append("the history is saved before the last command "
+                      "(notify's alerts sent would be lost)")
+    prefix = re.split(r"\{\{", key)[0]
+    run_i = next(i for i, s in enumerate(steps) if step_name(s) == "run"
+                 and "circleci-usage run" in run_command(s))
+    if not any(step_name(s) == "restore_cache" and prefix in
+               (step_body(s).get("keys") or [step_body(s).get("key")])
+               for s in steps[:run_i]):
+        errors.append("no restore_cache of %r before run" % prefix)
+    for c in cmds:
+        if "notify slack" in c and "--cooldown" in c:
+            m = re.search(r"--state\s+(\S+)", c)
+            if not m or os.path.dirname(m.group(1)) != hdir:
+                errors.append("notify's --cooldown state is not kept in "
+                              "%s" % hdir)
     return errors
 
 
@@ -254,6 +299,76 @@ def check_tool_script():
     return errors
 
 
+def run_job(cmds, work, env, errors):
+    """The job's commands in order, as CircleCI runs them (bash -eo
+    pipefail); stops at the first that fails."""
+    for cmd in cmds:
+        r = subprocess.run(["bash", "-eo", "pipefail", "-c", cmd],
+                           cwd=work, env=env, capture_output=True,
+                           timeout=600)
+        if r.returncode != 0:
+            errors.append("`%s` exit %d: %s" % (
+                cmd.strip().splitlines()[0], r.returncode,
+                r.stderr.decode(errors="replace")[-300:]))
+            return False
+    return True
+
+
+def next_weeks(a, c, d, tmp, work, outdir, cmds, errors):
+    """The job twice more in the same directory, as weeks whose cache
+    brought back usage-history: with .circleci/usage-budgets.yaml (an org
+    budget far below the usage, so over) and SLACK_WEBHOOK_URL set to the
+    stand-in webhook.  The first posts the budget alert and records it;
+    the second, within --cooldown, posts without it."""
+    import alerts
+    os.makedirs(os.path.join(work, ".circleci"), exist_ok=True)
+    with open(os.path.join(work, ".circleci", "usage-budgets.yaml"),
+              "w") as f:
+        f.write("budgets:\n  - name: org-cap\n    scope: org\n"
+                "    period: week\n    credits: 10\n")
+    hook = alerts.Hook(tmp)
+    try:
+        env = c.env({"CIRCLE_ORGANIZATION_ID": E_ORG(),
+                     "CIRCLECI_API_URL": d.api_url,
+                     "SLACK_WEBHOOK_URL": hook.url})
+        for week in (1, 2):
+            if not run_job(cmds, work, env, errors):
+                return
+            for f in ("budgets.csv", "budgets.json", "anomalies.csv",
+                      "anomalies.json"):
+                if not os.path.exists(os.path.join(work, outdir, f)):
+                    errors.append("week %d: %s/%s missing" % (week, outdir,
+                                                              f))
+            posts = [r for r in hook.requests() if r.get("status") == 200]
+            if len(posts) != week:
+                errors.append("week %d: %d messages posted, want %d" % (
+                    week, len(posts), week))
+                return
+            body = json.dumps(posts[-1].get("body"))
+            fired = "org-cap" in body
+            if week == 1 and not fired:
+                errors.append("week 1: the budget alert is not in the "
+                              "message")
+            if week == 2 and fired:
+                errors.append("week 2: the budget alert sent again within "
+                              "--cooldown")
+        db = os.path.join(work, "usage-history", "usage.db")
+        r = subprocess.run([a.bin, "db", "info", "--db", db], cwd=work,
+                           env=env, capture_output=True)
+        if r.returncode != 0:
+            errors.append("db info %s: exit %d" % (db, r.returncode))
+        if not os.path.exists(os.path.join(work, "usage-history",
+                                           "alerts.json")):
+            errors.append("no usage-history/alerts.json")
+    finally:
+        hook.stop()
+
+
+def E_ORG():
+    import export
+    return export.ORG
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -356,6 +471,7 @@ def main():
             m = re.search(r"--export-dir\s+(\S+)", runs[0])
             expdir = m.group(1) if m else None
             cache_errors = check_cache(cfg, jobs[jname], steps, cmds)
+            history_errors = check_history(steps, cmds)
             art_errors = check_artifacts(cfg, jobs[jname], outdir, expdir)
         if wjob is None:
             errors.append("no job of weekly-usage runs circleci-usage run")
@@ -367,6 +483,9 @@ def main():
                check_tool_script())
         report("config: the weekly job stores the report, not the raw "
                "exports (a parameter keeps them)", art_errors)
+        report("config: the weekly job's history database is kept from "
+               "one week to the next (a cache saved each run, the newest "
+               "restored)", history_errors)
 
     # ---- the weekly job's commands, for real ----
     if a.quick or not run_steps:
@@ -385,15 +504,7 @@ def main():
                                                         "circleci-usage"))
         env = c.env({"CIRCLE_ORGANIZATION_ID": E.ORG,
                      "CIRCLECI_API_URL": d.api_url})
-        for cmd in run_steps:
-            r = subprocess.run(["bash", "-eo", "pipefail", "-c", cmd],
-                               cwd=work, env=env, capture_output=True,
-                               timeout=600)
-            if r.returncode != 0:
-                errors.append("`%s` exit %d: %s" % (
-                    cmd.strip().splitlines()[0], r.returncode,
-                    r.stderr.decode(errors="replace")[-300:]))
-                break
+        run_job(run_steps, work, env, errors)
         for f in ("index.html", "run.json", "summary.md"):
             if not os.path.exists(os.path.join(work, outdir, f)):
                 errors.append("%s/%s missing" % (outdir, f))
@@ -415,10 +526,17 @@ def main():
             errors.append("report %s: exit %d, other figures than on its "
                           "export" % (outdir, a1.returncode))
         E.no_secret(c, os.path.join(work, outdir), [], errors)
+        report("config: the weekly job's commands, run as written against "
+               "the test double, leave the artifacts to store", errors)
+        errors = []
+        if not (a.quick or expdir is None):
+            next_weeks(a, c, d, tmp, work, outdir, run_steps, errors)
+            report("config: run again as the next week's job (its history "
+                   "restored, a budgets file, Slack set): budgets and "
+                   "anomalies written, one budget alert, held back the "
+                   "week after by --cooldown", errors)
     finally:
         d.stop()
-    report("config: the weekly job's commands, run as written against the "
-           "test double, leave the artifacts to store", errors)
     print("%d passed, %d failed" % (passed, failed))
     if failed == 0:
         scratch.rmtree(tmp)
