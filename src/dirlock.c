@@ -1,5 +1,5 @@
 /*
- * dirlock.c: DIR/.lock with flock(), see dirlock.h.
+ * dirlock.c: DIR/.lock (or FILE.lock) with flock(), see dirlock.h.
  */
 #include "dirlock.h"
 
@@ -41,12 +41,21 @@ dirlock_holder(int fd, char *buf, size_t size)
 	return 0;
 }
 
-int
-dirlock_take(const char *dir, const char *what, struct dirlock *lk)
+#define DIRLOCK_RETRY_MS 20
+
+/*
+ * Take the lock file `path`, waiting up to wait_ms; `name` and `hint`
+ * make the message when another process holds it.  Takes `path` (freed
+ * on failure).
+ */
+static int
+dirlock_lock(char *path, const char *name, const char *what,
+    const char *hint, int wait_ms, struct dirlock *lk)
 {
-	char *path = xasprintf("%s/%s", dir, DIRLOCK_NAME), buf[32];
+	struct timespec retry = { 0, DIRLOCK_RETRY_MS * 1000000L };
+	char buf[32];
 	struct stat fst, pst;
-	int fd, len;
+	int fd, len, waited = 0;
 
 	lk->fd = -1;
 	lk->path = NULL;
@@ -60,18 +69,23 @@ dirlock_take(const char *dir, const char *what, struct dirlock *lk)
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			int e = errno;
 
+			if (e == EWOULDBLOCK && waited < wait_ms) {
+				/* the file may be gone when it is let go */
+				close(fd);
+				nanosleep(&retry, NULL);
+				waited += DIRLOCK_RETRY_MS;
+				continue;
+			}
 			if (e == EWOULDBLOCK) {
 				long pid = dirlock_holder(fd, buf, sizeof(buf));
 
 				if (pid > 0)
 					error("'%s' is in use by another %s "
-					    "(process %ld); wait for it to end, "
-					    "or use another directory", dir,
-					    what, pid);
+					    "(process %ld); %s", name, what,
+					    pid, hint);
 				else
 					error("'%s' is in use by another %s; "
-					    "wait for it to end, or use another "
-					    "directory", dir, what);
+					    "%s", name, what, hint);
 			} else {
 				error("cannot lock '%s': %s", path,
 				    strerror(e));
@@ -101,6 +115,21 @@ dirlock_take(const char *dir, const char *what, struct dirlock *lk)
 	lk->fd = fd;
 	lk->path = path;
 	return 0;
+}
+
+int
+dirlock_take(const char *dir, const char *what, struct dirlock *lk)
+{
+	return dirlock_lock(xasprintf("%s/%s", dir, DIRLOCK_NAME), dir, what,
+	    "wait for it to end, or use another directory", 0, lk);
+}
+
+int
+dirlock_take_file(const char *path, const char *name, const char *what,
+    int wait_ms, struct dirlock *lk)
+{
+	return dirlock_lock(xstrdup(path), name, what, "wait for it to end",
+	    wait_ms, lk);
 }
 
 void

@@ -85,6 +85,12 @@ int notify_needs_budgets(const struct notify *n);
 int notify_needs_anomalies(const struct notify *n);
 
 /*
+ * How long a notify with --cooldown waits for another that holds the same
+ * state file (STATE.lock, from reading it to recording what was sent).
+ */
+#define NOTIFY_LOCK_WAIT_MS (120 * 1000)
+
+/*
  * The default state file of --cooldown for the PATH `arg`: ALERTSTATE_FILE
  * in its parent directory (beside a run directory, so that each week's
  * directory finds the last one's).  The caller frees it; NULL for "-"

@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "cmdopt.h"
 #include "date.h"
+#include "dirlock.h"
 #include "failures.h"
 #include "notify.h"
 #include "redact.h"
@@ -359,6 +360,7 @@ cmd_notify(int argc, char **argv)
 	struct notify_cmd nc;
 	struct notify_result res;
 	const char *what = NULL;
+	struct dirlock lock = { -1, NULL };
 	char *url = NULL;
 	int ret;
 
@@ -400,6 +402,22 @@ cmd_notify(int argc, char **argv)
 		/* a webhook's answer is printed with it masked */
 		redact_add_url(url);
 	}
+	/*
+	 * One notify at a time per state file, from reading it to recording
+	 * what was sent: two at once would both send an alert and each keep
+	 * only its own.  (The database's table merges by itself.)
+	 */
+	if (!nc.dry_run && nc.n.cooldown_ms > 0 && nc.n.state != NULL) {
+		char *lp = xasprintf("%s.lock", nc.n.state);
+
+		ret = dirlock_take_file(lp, nc.n.state, "notify",
+		    NOTIFY_LOCK_WAIT_MS, &lock);
+		free(lp);
+		if (ret < 0) {
+			ret = EXIT_FAILURE_OTHER;
+			goto out;
+		}
+	}
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((ret = notify_build(&nc.n, &res)) != 0)
@@ -425,6 +443,7 @@ out_curl:
 	notify_result_release(&res);
 	curl_global_cleanup();
 out:
+	dirlock_release(&lock);
 	if (url != NULL) {
 		explicit_bzero(url, strlen(url));
 		free(url);

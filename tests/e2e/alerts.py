@@ -331,6 +331,31 @@ def check_budget(s, c):
             os.path.exists(state):
         e.append("exit %d: %s" % (r.returncode, err(r)))
     s.check("--state FILE keeps the state there", e)
+
+    # 7. four at once with one state file: one sends the alert, the
+    # others wait for it (STATE.lock) and hold it back
+    race = os.path.join(c.tmp, "race.json")
+    n0 = len(c.hook.requests())
+    procs = [subprocess.Popen([c.bin, "notify", "slack", "--timeout", "5s",
+                               *args, "--state", race, week],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=c.env(later(60))) for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    reqs = c.hook.requests()[n0:]
+    e = []
+    if any(p.returncode != 0 for p in procs):
+        e.append("exits %s: %s" % ([p.returncode for p in procs],
+                                   [o[1][-200:] for o in outs]))
+    fired = [r for r in reqs if "org-weekly" in text_of(r["body"])]
+    if len(reqs) != 4 or len(fired) != 1:
+        e.append("%d messages, %d with the alert" % (len(reqs), len(fired)))
+    st = json.loads(read(race) or b"null")
+    if not st or len(st["alerts"]) != 1:
+        e.append("state: %s" % st)
+    if os.path.exists(race + ".lock"):
+        e.append("race.json.lock left behind")
+    s.check("four notifies at once on one state file: the alert sent once, "
+            "recorded once, no lock file left", e)
     return budgets, week
 
 

@@ -2,7 +2,8 @@
  * test_dirlock.c: one writer per directory (dirlock.h): the lock is
  * taken, a second taker is refused at once with a message naming the
  * holder's process id, a released lock is removed and can be taken
- * again, a file a dead holder left is taken over, and an unusable
+ * again, a file lock waits for its holder to let go, a file a dead
+ * holder left is taken over, and an unusable
  * directory is an error naming the lock file.
  */
 #include "unit.h"
@@ -118,6 +119,68 @@ test_pid_late(void **state)
 	free(dir);
 }
 
+/*
+ * dirlock_take_file() waits for a holder that lets go within wait_ms (a
+ * child that holds FILE.lock 150 ms, then releases it as dirlock does:
+ * removed, then closed), and without a wait is refused at once, the
+ * message naming what the lock guards and the holder.
+ */
+static void
+test_file_wait(void **state)
+{
+	struct dirlock a, b;
+	struct unit_capture c;
+	char *dir = unit_tmpdir(), *file = unit_path(dir, "state.json");
+	char *path = xasprintf("%s.lock", file), *err, *want;
+	pid_t child;
+	int go[2], status;
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		alarm(10);
+		if (dirlock_take_file(path, file, "notify", 0, &a) < 0)
+			_exit(1);
+		if (write(go[1], "x", 1) != 1)
+			_exit(1);
+		usleep(150000);
+		dirlock_release(&a);
+		_exit(0);
+	}
+	{
+		char x;
+
+		assert_int_equal(read(go[0], &x, 1), 1);
+	}
+	unit_capture_begin(&c);
+	assert_int_equal(dirlock_take_file(path, file, "notify", 0, &b), -1);
+	err = unit_capture_end(&c);
+	want = xasprintf("'%s' is in use by another notify (process %ld); "
+	    "wait for it to end", file, (long)child);
+	assert_contains(err, want);
+	free(err);
+	free(want);
+	assert_int_equal(dirlock_take_file(path, file, "notify", 5000, &b), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* ours now: the pid in the file is this process's */
+	err = unit_read(path, NULL);
+	want = xasprintf("%ld\n", (long)getpid());
+	assert_string_equal(err, want);
+	dirlock_release(&b);
+	assert_int_equal(access(path, F_OK), -1);
+	close(go[0]);
+	close(go[1]);
+	free(err);
+	free(want);
+	free(path);
+	free(file);
+	unit_rmtree(dir);
+	free(dir);
+}
+
 /* What a killed holder leaves: its pid in the file, no lock on it. */
 static void
 test_stale(void **state)
@@ -159,6 +222,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_twice),
 		cmocka_unit_test(test_pid_late),
+		cmocka_unit_test(test_file_wait),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_no_dir),
 	};
