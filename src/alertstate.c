@@ -5,12 +5,10 @@
  */
 #include "alertstate.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -254,36 +252,16 @@ int
 alertstate_load(struct alertstate *s, const char *path, char *err,
     size_t errlen)
 {
-	struct stat st;
 	char *text;
 	size_t n;
-	FILE *f;
 	int ret;
 
 	alertstate_clear(s);
-	f = fopen(path, "r");
-	if (f == NULL && errno == ENOENT)
-		return 1;
-	if (f == NULL)
-		return alertstate_err(err, errlen, "%s", strerror(errno));
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return alertstate_err(err, errlen, "not a regular file");
-	}
-	if ((unsigned long long)st.st_size > ALERTSTATE_MAX_BYTES) {
-		fclose(f);
-		return alertstate_err(err, errlen, "larger than %d MB",
-		    ALERTSTATE_MAX_BYTES >> 20);
-	}
-	text = xmalloc((size_t)st.st_size + 1);
-	n = fread(text, 1, (size_t)st.st_size + 1, f);
-	if (ferror(f))
-		ret = alertstate_err(err, errlen, "%s", strerror(errno));
-	else if (n > (size_t)st.st_size)
-		ret = alertstate_err(err, errlen, "grew while it was read");
-	else
-		ret = alertstate_parse(s, text, n, err, errlen);
-	fclose(f);
+	ret = read_state_file(path, ALERTSTATE_MAX_BYTES, &text, &n, err,
+	    errlen);
+	if (ret != 0)
+		return ret;
+	ret = alertstate_parse(s, text, n, err, errlen);
 	free(text);
 	return ret;
 }

@@ -5,14 +5,12 @@
  */
 #include "users.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -267,35 +265,14 @@ out:
 int
 users_load(struct users *u, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
 	char *text;
 	size_t n;
-	FILE *f;
 	int ret;
 
-	f = fopen(path, "r");
-	if (f == NULL && errno == ENOENT)
-		return 1;
-	if (f == NULL)
-		return users_err(err, errlen, "%s", strerror(errno));
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return users_err(err, errlen, "not a regular file");
-	}
-	if ((unsigned long long)st.st_size > USERS_MAX_BYTES) {
-		fclose(f);
-		return users_err(err, errlen, "larger than %u MB",
-		    USERS_MAX_BYTES >> 20);
-	}
-	text = xmalloc((size_t)st.st_size + 1);
-	n = fread(text, 1, (size_t)st.st_size + 1, f);
-	if (ferror(f))
-		ret = users_err(err, errlen, "%s", strerror(errno));
-	else if (n > (size_t)st.st_size)
-		ret = users_err(err, errlen, "grew while it was read");
-	else
-		ret = users_parse(u, text, n, err, errlen);
-	fclose(f);
+	ret = read_state_file(path, USERS_MAX_BYTES, &text, &n, err, errlen);
+	if (ret != 0)
+		return ret;
+	ret = users_parse(u, text, n, err, errlen);
 	free(text);
 	return ret;
 }

@@ -590,6 +590,51 @@ out:
 	return ret;
 }
 
+int
+read_state_file(const char *path, size_t max, char **text, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	size_t n;
+	FILE *f;
+
+	*text = NULL;
+	*len = 0;
+	f = fopen(path, "r");
+	if (f == NULL && errno == ENOENT)
+		return 1;
+	if (f == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		snprintf(err, errlen, "not a regular file");
+		return -1;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		fclose(f);
+		snprintf(err, errlen, "larger than %zu MB", max >> 20);
+		return -1;
+	}
+	*text = xmalloc((size_t)st.st_size + 1);
+	n = fread(*text, 1, (size_t)st.st_size + 1, f);
+	if (ferror(f))
+		snprintf(err, errlen, "%s", strerror(errno));
+	else if (n > (size_t)st.st_size)
+		snprintf(err, errlen, "grew while it was read");
+	else {
+		fclose(f);
+		(*text)[n] = '\0';
+		*len = n;
+		return 0;
+	}
+	fclose(f);
+	free(*text);
+	*text = NULL;
+	return -1;
+}
+
 char *
 read_small_file(const char *path, const char *what, size_t max, size_t *len)
 {

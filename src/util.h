@@ -171,6 +171,16 @@ char *read_small_file(const char *path, const char *what, size_t max,
     size_t *len);
 
 /*
+ * The whole of a small regular file of state (a cache, a record of what
+ * was sent) into *text (NUL-terminated, the caller frees) and *len.
+ * Returns 0; 1 when there is no such file (*text NULL); -1 with why in
+ * err[errlen], without the path: the open or read error, "not a regular
+ * file", "larger than N MB" (max), "grew while it was read".
+ */
+int read_state_file(const char *path, size_t max, char **text, size_t *len,
+    char *err, size_t errlen);
+
+/*
  * Does the relative path rel, under the directory root, stay inside root
  * once resolved on the disk (symbolic links followed, as realpath does)?
  * The part of rel that exists must resolve inside root (root itself
