@@ -5,7 +5,6 @@
  */
 #include "alertstate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,22 +132,6 @@ alertstate_prune(struct alertstate *s, int64_t before_ms)
 
 /* ---- the file ---- */
 
-static int CU_PRINTF(3, 4)
-alertstate_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	/* one line: jansson quotes the text near its error */
-	for (p = err; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return -1;
-}
-
 /*
  * Field `key` of alert i: a string of at most ALERTSTATE_MAX_TEXT bytes,
  * with no control character (so none is a NUL), empty only when
@@ -162,13 +145,13 @@ alertstate_field(json_t *e, size_t i, const char *key, int may_be_empty,
 	size_t len;
 
 	if (!json_is_string(v))
-		return alertstate_err(err, errlen, "alerts[%zu].%s: expected "
+		return err_line(err, errlen, "alerts[%zu].%s: expected "
 		    "a string", i, key);
 	len = json_string_length(v);
 	*out = json_string_value(v);
 	if ((len == 0 && !may_be_empty) || len > ALERTSTATE_MAX_TEXT ||
 	    strlen(*out) != len || str_has_control(*out, len))
-		return alertstate_err(err, errlen, "alerts[%zu].%s: expected "
+		return err_line(err, errlen, "alerts[%zu].%s: expected "
 		    "a string of %d to %d bytes without control characters", i,
 		    key, may_be_empty ? 0 : 1, ALERTSTATE_MAX_TEXT);
 	return 0;
@@ -183,7 +166,7 @@ alertstate_parse_entry(struct alertstate *s, json_t *e, size_t i, char *err,
 	int64_t ms;
 
 	if (!json_is_object(e))
-		return alertstate_err(err, errlen, "alerts[%zu]: expected an "
+		return err_line(err, errlen, "alerts[%zu]: expected an "
 		    "object {\"rule\", \"entity\", \"sent_at\"}", i);
 	if (alertstate_field(e, i, "rule", 0, &rule, err, errlen) < 0 ||
 	    alertstate_field(e, i, "entity", 1, &entity, err, errlen) < 0 ||
@@ -191,14 +174,14 @@ alertstate_parse_entry(struct alertstate *s, json_t *e, size_t i, char *err,
 		return -1;
 	/* a time, not a day: range_parse_bound would take either */
 	if (strlen(at) <= 10 || range_parse_bound(at, 0, &ms) < 0 || ms < 0)
-		return alertstate_err(err, errlen, "alerts[%zu].sent_at: "
+		return err_line(err, errlen, "alerts[%zu].sent_at: "
 		    "expected an RFC 3339 time such as 2026-12-04T12:00:00Z",
 		    i);
 	if (alertstate_find(s, rule, entity) != NULL)
-		return alertstate_err(err, errlen, "alerts[%zu]: the rule and "
+		return err_line(err, errlen, "alerts[%zu]: the rule and "
 		    "entity of an earlier alert", i);
 	if (alertstate_set(s, rule, entity, ms) < 0)
-		return alertstate_err(err, errlen, "alerts[%zu]: more than %d "
+		return err_line(err, errlen, "alerts[%zu]: more than %d "
 		    "alerts", i, ALERTSTATE_MAX);
 	return 0;
 }
@@ -214,25 +197,25 @@ alertstate_parse(struct alertstate *s, const char *text, size_t len,
 
 	alertstate_clear(s);
 	if (len > ALERTSTATE_MAX_BYTES)
-		return alertstate_err(err, errlen, "larger than %d MB",
+		return err_line(err, errlen, "larger than %d MB",
 		    ALERTSTATE_MAX_BYTES >> 20);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)
-		return alertstate_err(err, errlen, "not JSON: line %d: %.100s",
+		return err_line(err, errlen, "not JSON: line %d: %.100s",
 		    je.line, je.text);
 	ver = json_object_get(root, "version");
 	arr = json_object_get(root, "alerts");
 	if (!json_is_object(root)) {
-		alertstate_err(err, errlen, "expected a JSON object "
+		err_line(err, errlen, "expected a JSON object "
 		    "{\"version\": 1, \"alerts\": [...]}");
 	} else if (!json_is_integer(ver) ||
 	    json_integer_value(ver) != ALERTSTATE_VERSION) {
-		alertstate_err(err, errlen, "version: expected %d",
+		err_line(err, errlen, "version: expected %d",
 		    ALERTSTATE_VERSION);
 	} else if (!json_is_array(arr)) {
-		alertstate_err(err, errlen, "alerts: expected an array");
+		err_line(err, errlen, "alerts: expected an array");
 	} else if (json_array_size(arr) > ALERTSTATE_MAX) {
-		alertstate_err(err, errlen, "alerts: more than %d alerts",
+		err_line(err, errlen, "alerts: more than %d alerts",
 		    ALERTSTATE_MAX);
 	} else {
 		for (i = 0; i < json_array_size(arr); i++)

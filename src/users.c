@@ -5,7 +5,6 @@
  */
 #include "users.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,23 +133,6 @@ users_set(struct users *u, const char *id, const char *login,
 
 /* ---- the cache file ---- */
 
-static int CU_PRINTF(3, 4)
-users_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	/* one line: jansson quotes the text near its error */
-	for (p = err; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return -1;
-}
-
 /*
  * Field `key` of entry i: a string of 1..max bytes without a control
  * character, or (nullable) null or absent.  *out borrowed from the JSON.
@@ -166,13 +148,13 @@ users_field(json_t *e, size_t i, const char *key, size_t max, int nullable,
 	if (nullable && (v == NULL || json_is_null(v)))
 		return 0;
 	if (!json_is_string(v))
-		return users_err(err, errlen, "users[%zu].%s: expected a "
+		return err_line(err, errlen, "users[%zu].%s: expected a "
 		    "string of at most %zu bytes%s", i, key, max,
 		    nullable ? " or null" : "");
 	len = json_string_length(v);
 	if (len == 0 || len > max || str_has_control(json_string_value(v),
 	    len) || memchr(json_string_value(v), '\0', len) != NULL)
-		return users_err(err, errlen, "users[%zu].%s: expected a "
+		return err_line(err, errlen, "users[%zu].%s: expected a "
 		    "string of 1 to %zu bytes without control characters%s", i,
 		    key, max, nullable ? ", or null" : "");
 	*out = json_string_value(v);
@@ -187,7 +169,7 @@ users_parse_entry(struct users *t, json_t *e, size_t i, char *err,
 	const char *id, *login, *name, *at;
 
 	if (!json_is_object(e))
-		return users_err(err, errlen, "users[%zu]: expected an object "
+		return err_line(err, errlen, "users[%zu]: expected an object "
 		    "{\"id\", \"login\", \"name\", \"fetched_at\"}", i);
 	if (users_field(e, i, "id", USERS_MAX_ID, 0, &id, err, errlen) < 0 ||
 	    users_field(e, i, "login", USERS_MAX_LOGIN, 1, &login, err,
@@ -198,7 +180,7 @@ users_parse_entry(struct users *t, json_t *e, size_t i, char *err,
 	    errlen) < 0)
 		return -1;
 	if (users_find(t, id, strlen(id)) != NULL)
-		return users_err(err, errlen, "users[%zu].id: '%s' is there "
+		return err_line(err, errlen, "users[%zu].id: '%s' is there "
 		    "twice", i, id);
 	users_set(t, id, login, name, at);
 	return 0;
@@ -228,25 +210,25 @@ users_parse(struct users *u, const char *text, size_t len, char *err,
 	int ret = -1;
 
 	if (len > USERS_MAX_BYTES)
-		return users_err(err, errlen, "larger than %u MB",
+		return err_line(err, errlen, "larger than %u MB",
 		    USERS_MAX_BYTES >> 20);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)
-		return users_err(err, errlen, "not JSON: line %d: %.100s",
+		return err_line(err, errlen, "not JSON: line %d: %.100s",
 		    je.line, je.text);
 	users_init(&t);
 	ver = json_object_get(root, "version");
 	arr = json_object_get(root, "users");
 	if (!json_is_object(root)) {
-		users_err(err, errlen, "expected a JSON object {\"version\": "
+		err_line(err, errlen, "expected a JSON object {\"version\": "
 		    "1, \"users\": [...]}");
 	} else if (!json_is_integer(ver) ||
 	    json_integer_value(ver) != USERS_VERSION) {
-		users_err(err, errlen, "version: expected %d", USERS_VERSION);
+		err_line(err, errlen, "version: expected %d", USERS_VERSION);
 	} else if (!json_is_array(arr)) {
-		users_err(err, errlen, "users: expected an array");
+		err_line(err, errlen, "users: expected an array");
 	} else if (json_array_size(arr) > USERS_MAX) {
-		users_err(err, errlen, "users: more than %d users",
+		err_line(err, errlen, "users: more than %d users",
 		    USERS_MAX);
 	} else {
 		for (i = 0; i < json_array_size(arr); i++)

@@ -591,6 +591,21 @@ out:
 }
 
 int
+err_line(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	for (p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return -1;
+}
+
+int
 read_state_file(const char *path, size_t max, char **text, size_t *len,
     char *err, size_t errlen)
 {

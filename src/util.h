@@ -171,6 +171,14 @@ char *read_small_file(const char *path, const char *what, size_t max,
     size_t *len);
 
 /*
+ * The message into err[errlen] as vsnprintf() writes it, each control
+ * character made '?' so that it stays one line (a parser's error may
+ * quote the bytes near it).  Returns -1, for `return err_line(...)`.
+ */
+int err_line(char *err, size_t errlen, const char *fmt, ...)
+    CU_PRINTF(3, 4);
+
+/*
  * The whole of a small regular file of state (a cache, a record of what
  * was sent) into *text (NUL-terminated, the caller frees) and *len.
  * Returns 0; 1 when there is no such file (*text NULL); -1 with why in
