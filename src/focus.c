@@ -509,3 +509,60 @@ focus_writer_finish(struct focus_writer *w)
 		ret = EXIT_FAILURE_OTHER;
 	return ret;
 }
+
+/* ---- reading ---- */
+
+/* The export columns the rows need, in struct focus_charge's order. */
+enum { FC_ORG_ID, FC_ORG_NAME, FC_PROJECT_ID, FC_PROJECT_NAME, FC_CLASS,
+	FC_JOB_ID, FC_WORKFLOW, FC_JOB, FC_BRANCH, FC_COUNT };
+
+static const enum usage_col focus_row_cols[FC_COUNT] = {
+	COL_ORGANIZATION_ID, COL_ORGANIZATION_NAME, COL_PROJECT_ID,
+	COL_PROJECT_NAME, COL_RESOURCE_CLASS, COL_JOB_ID, COL_WORKFLOW_NAME,
+	COL_JOB_NAME, COL_VCS_BRANCH,
+};
+
+/* A job run from the engine (report.h's row hook) into the writer. */
+static int
+focus_row(void *ctx, const struct report_row *row)
+{
+	struct focus_writer *w = ctx;
+	struct focus_charge c;
+
+	if (!row->have_day)
+		return 0;	/* not reached: the day key needs one */
+	c.org_id = row->text[FC_ORG_ID];
+	c.org_id_len = row->len[FC_ORG_ID];
+	c.org_name = row->text[FC_ORG_NAME];
+	c.org_name_len = row->len[FC_ORG_NAME];
+	c.project_id = row->text[FC_PROJECT_ID];
+	c.project_id_len = row->len[FC_PROJECT_ID];
+	c.project_name = row->text[FC_PROJECT_NAME];
+	c.project_name_len = row->len[FC_PROJECT_NAME];
+	c.resource_class = row->text[FC_CLASS];
+	c.resource_class_len = row->len[FC_CLASS];
+	c.job_id = row->text[FC_JOB_ID];
+	c.job_id_len = row->len[FC_JOB_ID];
+	c.workflow = row->text[FC_WORKFLOW];
+	c.workflow_len = row->len[FC_WORKFLOW];
+	c.job = row->text[FC_JOB];
+	c.job_len = row->len[FC_JOB];
+	c.branch = row->text[FC_BRANCH];
+	c.branch_len = row->len[FC_BRANCH];
+	c.day = row->day;
+	c.credits = row->m->credits;
+	return focus_writer_add(w, &c, row->file, row->line);
+}
+
+int
+focus_report_opts(struct report_opts *o, struct focus_writer *w)
+{
+	/* a charge's period is its day: rows without one are unreadable */
+	if (report_parse_by(o, "day") < 0)
+		return -1;
+	o->row_fn = focus_row;
+	o->row_ctx = w;
+	o->row_cols = focus_row_cols;
+	o->nrow_cols = FC_COUNT;
+	return 0;
+}

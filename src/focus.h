@@ -22,6 +22,7 @@
 
 #include "agg.h"
 #include "dec.h"
+#include "report.h"
 #include "teams.h"
 
 /* The FOCUS version the columns follow. */
@@ -95,6 +96,15 @@ struct focus_stats {
 	dec_t credits, cost;
 };
 void focus_writer_stats(const struct focus_writer *w, struct focus_stats *s);
+
+/*
+ * Make a read with o (report_run() or db_report()) hand every job run it
+ * counts to w, in input order: its row hook (report.h) and a day key, so
+ * that a job run without a usable JOB_RUN_DATE, which has no charge
+ * period, is an unreadable row.  Returns 0, or -1 after an error (o has
+ * a key of its own already).
+ */
+int focus_report_opts(struct report_opts *o, struct focus_writer *w);
 
 /*
  * The dataset's columns, in the order written, NULL-terminated: the FOCUS

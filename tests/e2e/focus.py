@@ -23,7 +23,9 @@ some credit columns:
   * bad options (--grain week, --credit-price x, no PATH, PATH with --db)
     exit 2 with one error line;
   * the output is atomic: a failing run (a corrupt part) exits 3 and
-    leaves an older focus.csv as it was, and no temporary file.
+    leaves an older focus.csv as it was, and no temporary file;
+  * run --focus writes focus.csv, the bytes of `focus`, listed in
+    run.json; a later run without --focus removes it.
 
 Prints `PASS name` / `FAIL name: reason` per check and a last line
 `N passed, M failed`; exits 1 if any check failed.
@@ -350,8 +352,34 @@ def usage_checks(suite, binary, tmp, quick):
     suite.check("a failed run leaves the older file whole", errors)
 
 
+def run_checks(suite, binary, tmp, quick):
+    """run --focus: focus.csv in the run directory, listed in run.json,
+    the bytes `focus` writes; a run without it removes the old one."""
+    d = gen(tmp, "forrun", "--rows", "200", "--parts", "2")
+    out = os.path.join(tmp, "run")
+    errors = []
+    run(binary, "run", "--from", d, "--focus", "--quiet", "-o", out)
+    want = run(binary, "focus", d).stdout
+    path = os.path.join(out, "focus.csv")
+    if not os.path.exists(path):
+        errors.append("no focus.csv")
+    else:
+        with open(path, "rb") as f:
+            if f.read() != want:
+                errors.append("focus.csv differs from `focus`")
+    with open(os.path.join(out, "run.json"), encoding="utf-8") as f:
+        files = json.load(f).get("files")
+    names = [x if isinstance(x, str) else x.get("name") for x in files]
+    if "focus.csv" not in names:
+        errors.append("run.json does not list focus.csv: %s" % names)
+    run(binary, "run", "--from", d, "--quiet", "-o", out)
+    if os.path.exists(path):
+        errors.append("a run without --focus kept focus.csv")
+    suite.check("run --focus writes focus.csv as focus does", errors)
+
+
 def main():
-    return tally.main("focus", [main_checks, usage_checks])
+    return tally.main("focus", [main_checks, usage_checks, run_checks])
 
 
 if __name__ == "__main__":
