@@ -145,11 +145,13 @@ focus_writer_header(struct focus_writer *w)
 
 /* ---- fields ---- */
 
+/* A text field; empty (NULL in the dataset) when len is 0, s maybe NULL */
 static void
 put_text(struct focus_writer *w, const char *s, size_t len)
 {
 	putc(',', w->f);
-	csvw_field(w->f, s, len);
+	if (len > 0)
+		csvw_field(w->f, s, len);
 }
 
 static void
