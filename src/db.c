@@ -1526,7 +1526,7 @@ out_free:
 /* Result columns of both report queries, in this order. */
 enum {
 	Q_DAY, Q_DIM0, Q_JOBS = Q_DIM0 + DIM_DAILY, Q_SECS, Q_CREDIT0,
-	Q_BRANCH = Q_CREDIT0 + CR_COUNT, Q_USER, Q_ROWID
+	Q_BRANCH = Q_CREDIT0 + CR_COUNT, Q_USER, Q_ROWID, Q_JOB_ID
 };
 
 #define Q_COLS "day, project, workflow, job, status, resource_class," \
@@ -1613,8 +1613,50 @@ dbr_id(sqlite3_stmt *st, int col, const struct dbr *r, uint32_t *id)
 }
 
 /*
+ * o->row_fn: hand on the job run of st's row, with the texts of
+ * o->row_cols that history keeps (its names; JOB_ID); the others, such
+ * as PROJECT_ID and ORGANIZATION_ID, are empty.  Returns row_fn's code.
+ */
+static int
+dbr_row(struct db *db, struct dbr *r, sqlite3_stmt *st,
+    const struct metrics *m, int have_day, int32_t days, int64_t rowid)
+{
+	const struct report_opts *o = r->o;
+	struct report_row row;
+	uint32_t id;
+	size_t i;
+	int q;
+
+	memset(&row, 0, sizeof(row));
+	row.m = m;
+	row.have_day = have_day;
+	row.day = days;
+	row.file = db->path;
+	row.line = (uint64_t)rowid;
+	for (i = 0; i < o->nrow_cols; i++) {
+		row.text[i] = "";
+		if (o->row_cols[i] == COL_JOB_ID) {
+			const unsigned char *t = sqlite3_column_text(st,
+			    Q_JOB_ID);
+
+			if (t != NULL) {
+				row.text[i] = (const char *)t;
+				row.len[i] = (size_t)sqlite3_column_bytes(st,
+				    Q_JOB_ID);
+			}
+			continue;
+		}
+		q = dbr_dim_column(o->row_cols[i]);
+		if (q >= 0 && dbr_id(st, q, r, &id) == 0)
+			row.text[i] = strtab_str(&r->names, id, &row.len[i]);
+	}
+	return o->row_fn(o->row_ctx, &row);
+}
+
+/*
  * Sum one query's rows.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT
- * (a value not a number, or the rows' bound past DEC_SUM_MAX), reported.
+ * (a value not a number, or the rows' bound past DEC_SUM_MAX), reported;
+ * or o->row_fn's exit code.
  */
 static int
 dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
@@ -1684,6 +1726,9 @@ dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
 				res->last_date = days;
 			res->have_dates = 1;
 		}
+		if (o->row_fn != NULL && (c = dbr_row(db, r, st, &m, have_day,
+		    days, rowid)) != 0)
+			return c;
 		for (s = 0; s < report_nsets(o); s++) {
 			uint32_t sk[REPORT_MAX_KEYS];
 			size_t n = o->nsets ? o->sets[s].nkeys : o->nkeys;
@@ -1760,7 +1805,8 @@ db_report(struct db *db, const struct report_opts *o,
 	struct dbr r;
 	sqlite3_stmt *st = NULL;
 	int need_date = o->since != INT32_MIN || o->until != INT32_MAX;
-	int need_runs = o->nbranches > 0, ret = EXIT_FAILURE_OTHER;
+	int need_runs = o->nbranches > 0 || o->row_fn != NULL;
+	int ret = EXIT_FAILURE_OTHER;
 	size_t i, k;
 
 	memset(res, 0, sizeof(*res));
@@ -1805,16 +1851,18 @@ db_report(struct db *db, const struct report_opts *o,
 	 * roll-up, plus, when no key or filter needs a date, the few job
 	 * runs without one (report counts them too), kept in the roll-up
 	 * with a NULL day.  The unary + makes the roll-up a plain scan, not
-	 * an index range with a lookup per row.
+	 * an index range with a lookup per row.  A row_fn (focus) reads the
+	 * job runs, in the order they were stored.
 	 */
 	if (need_runs)
 		ret = db_prepare(db, "SELECT " Q_COLS "1," Q_SUMS
-		    ", branch, trigger_user, rowid FROM job_runs WHERE day "
-		    "BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)", &st);
+		    ", branch, trigger_user, rowid, job_id FROM job_runs WHERE "
+		    "day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL) ORDER BY "
+		    "rowid", &st);
 	else
 		ret = db_prepare(db, "SELECT " Q_COLS "jobs," Q_SUMS
-		    ", NULL, NULL, rowid FROM daily WHERE +day BETWEEN ?1 AND"
-		    " ?2 OR (?3 AND day IS NULL)", &st);
+		    ", NULL, NULL, rowid, NULL FROM daily WHERE +day BETWEEN "
+		    "?1 AND ?2 OR (?3 AND day IS NULL)", &st);
 	r.table = need_runs ? "job_runs" : "daily";
 	if (ret < 0)
 		goto out_fail;

@@ -306,6 +306,7 @@ struct shared {
 	atomic_int abort;
 	struct dedup *dedup;
 	int readahead;		/* inflate each part on its own thread */
+	int row_ret;		/* row_fn's first failure (its exit code) */
 };
 
 /*
@@ -327,6 +328,11 @@ struct pending {
 	int retry;			/* want_retry: 1 waste, 2 success */
 	uint64_t retry_key;
 	int64_t retry_order;
+	/* row_fn: the texts of row_cols, copied (the record is reused
+	 * before the row is committed), at row_off[i] in row_text */
+	struct sbuf row_text;
+	size_t row_off[REPORT_MAX_ROW_COLS + 1];
+	uint64_t line;
 };
 
 /*
@@ -808,6 +814,59 @@ retry_commit(struct worker *w, const struct pending *pd,
 	    pd->m.credits[CR_TOTAL], (uint32_t)(g - w->sets[0].groups));
 }
 
+/* row_fn: hand the committed row on; a failure stops the read. */
+static void
+row_hand_on(struct worker *w, const struct file_state *fs,
+    const struct pending *pd)
+{
+	const struct report_opts *o = w->sh->o;
+	struct report_row row;
+	size_t i;
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	row.m = &pd->m;
+	row.have_day = pd->have_day;
+	row.day = pd->days;
+	row.file = fs->name;
+	row.line = pd->line;
+	for (i = 0; i < o->nrow_cols; i++) {
+		row.text[i] = pd->row_text.buf + pd->row_off[i];
+		row.len[i] = pd->row_off[i + 1] - pd->row_off[i];
+	}
+	if ((ret = o->row_fn(o->row_ctx, &row)) != 0) {
+		w->sh->row_ret = ret;
+		atomic_store(&w->sh->abort, 1);
+	}
+}
+
+/*
+ * row_fn: copy the texts of the row's row_cols into pd (a column the
+ * part lacks is empty).
+ */
+static void
+row_copy(struct worker *w, const struct file_plan *p,
+    const struct csv_record *rec, struct pending *pd)
+{
+	const struct report_opts *o = w->sh->o;
+	const struct csv_field *f;
+	const char *v;
+	size_t i, len;
+
+	sbuf_reset(&pd->row_text);
+	for (i = 0; i < o->nrow_cols; i++) {
+		pd->row_off[i] = pd->row_text.len;
+		f = csv_field_opt(rec, p->h.idx[o->row_cols[i]]);
+		if (f == NULL || csv_field_is_null(f))
+			continue;
+		v = csv_field_value(f, &w->scratch, &len);
+		/* at most the record's size (MAX_RECORD), as the buffer */
+		sbuf_add(&pd->row_text, v, len);
+	}
+	pd->row_off[i] = pd->row_text.len;
+	pd->line = rec->line;
+}
+
 static void
 pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 {
@@ -831,6 +890,8 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 	}
 	if (pd->retry == 2)
 		retry_note_success(&w->retry, pd->retry_key, pd->retry_order);
+	if (o->row_fn != NULL && w->sh->row_ret == 0)
+		row_hand_on(w, fs, pd);
 	if (o->nsets == 0) {
 		g = agg_get(&w->sets[0], (const char *)pd->ids, o->nkeys *
 		    sizeof(*pd->ids), ids_hash(pd->ids, o->nkeys));
@@ -1100,6 +1161,8 @@ process_row(struct worker *w, struct file_state *fs, const struct file_plan *p,
 		retry_of_row(w, p, rec, pd);
 	else
 		pd->retry = 0;
+	if (o->row_fn != NULL)
+		row_copy(w, p, rec, pd);
 	pd->util_have = 0;
 	for (c = 0; o->want_util && c < 4; c++) {
 		const struct csv_field *u;
@@ -1269,6 +1332,8 @@ worker_init(struct worker *w, struct shared *sh)
 			strtab_init(&w->names[k]);
 	sbuf_init(&w->scratch, MAX_RECORD);
 	sbuf_init(&w->glob, MAX_RECORD);
+	sbuf_init(&w->pend[0].row_text, MAX_RECORD);
+	sbuf_init(&w->pend[1].row_text, MAX_RECORD);
 }
 
 /*
@@ -1354,6 +1419,8 @@ worker_release(struct worker *w)
 			strtab_release(&w->names[k]);
 	sbuf_release(&w->scratch);
 	sbuf_release(&w->glob);
+	sbuf_release(&w->pend[0].row_text);
+	sbuf_release(&w->pend[1].row_text);
 	free(w->team_of);
 }
 
@@ -1516,6 +1583,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	    dedup_new(inputs_expected_rows(in));
 
 	nworkers = o->threads > 0 ? (size_t)o->threads : (size_t)cpu_count();
+	if (o->row_fn != NULL)
+		nworkers = 1;	/* the rows in input order */
 	if (nworkers > in->n) {
 		/* fewer parts than cores: each part inflates on a thread of
 		 * its own while its worker parses */
@@ -1587,6 +1656,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 			unbounded = 1;
 		}
 	}
+	if (!ret && sh.row_ret)
+		ret = sh.row_ret;
 	res->files = sh.nfiles;
 	org_drop_empty(res);
 	report_sort_orgs(res);

@@ -47,6 +47,23 @@ struct report_set {
 	size_t nkeys;
 };
 
+#define REPORT_MAX_ROW_COLS 16
+
+/*
+ * A job run handed to report_opts.row_fn: its metrics, its JOB_RUN_DATE
+ * (have_day 0: none usable), the texts of row_cols (text[i], len[i];
+ * borrowed for the call) and where it was read.
+ */
+struct report_row {
+	const struct metrics *m;
+	int have_day;
+	int32_t day;
+	const char *text[REPORT_MAX_ROW_COLS];
+	size_t len[REPORT_MAX_ROW_COLS];
+	const char *file;	/* as messages name it */
+	uint64_t line;
+};
+
 struct report_opts {
 	struct key_col keys[REPORT_MAX_KEYS];
 	size_t nkeys;
@@ -98,6 +115,21 @@ struct report_opts {
 	int want_retry;
 	char *const *retry_waste;
 	size_t nretry_waste;
+	/*
+	 * For focus (focus.h): hand every job run counted (after the
+	 * filters and the duplicate filter) to row_fn, in input order: the
+	 * read then has one worker (and a thread inflating each part), so
+	 * the order is the files' and the rows', whatever the cores.  The
+	 * row's texts are those of the columns row_cols[] names (at most
+	 * REPORT_MAX_ROW_COLS; a column the part lacks, or NULL, is empty).
+	 * row_fn returns 0, or an exit code after printing its error: the
+	 * read stops and report_run() returns that code.  Groups are summed
+	 * as without it.
+	 */
+	int (*row_fn)(void *ctx, const struct report_row *row);
+	void *row_ctx;
+	const enum usage_col *row_cols;
+	size_t nrow_cols;
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "date.h"
 #include "db.h"
 #include "failures.h"
+#include "focus.h"
 #include "inputs.h"
 #include "manifest.h"
 #include "out.h"
@@ -708,6 +709,68 @@ out:
 	free(path);
 	report_result_release(&res);
 	rates_release(&rates);
+	report_opts_release(&o);
+	return ret;
+}
+
+/*
+ * focus.csv with --focus: the export as a FOCUS dataset, as `focus`
+ * writes it (the job grain, the run's price and teams), streamed from a
+ * pass of its own over the export.
+ */
+static int
+job_focus(struct job *j)
+{
+	const struct run_config *cfg = j->cfg;
+	struct report_opts o;
+	struct report_result res;
+	struct inputs in;
+	struct focus_opts fo;
+	struct focus_writer *w = NULL;
+	struct out out;
+	char *path = NULL;
+	int ret = EXIT_BAD_INPUT;
+
+	if (!cfg->focus)
+		return 0;
+	report_opts_init(&o);
+	inputs_init(&in);
+	memset(&res, 0, sizeof(res));
+	if (inputs_add(&in, j->cur.export) < 0)
+		goto out;
+	memset(&fo, 0, sizeof(fo));
+	fo.grain = FOCUS_GRAIN_JOB;
+	fo.price = cfg->price;
+	fo.price_text = cfg->price_text;
+	fo.teams = cfg->teams;
+	fo.org_id = in.org_id;
+	path = xasprintf("%s/focus.csv", j->stage);
+	ret = EXIT_FAILURE_OTHER;
+	if (out_open(&out, path) < 0)
+		goto out;
+	w = focus_writer_new(out.f, &fo);
+	focus_writer_header(w);
+	if (focus_report_opts(&o, w) < 0) {
+		out_abort(&out);
+		goto out;
+	}
+	ret = report_run(&o, &in, &res);
+	if (ret == 0)
+		ret = focus_writer_finish(w);
+	if (ret != 0) {
+		out_abort(&out);
+		goto out;
+	}
+	if (out_close(&out, ferror(out.f)) < 0) {
+		ret = EXIT_FAILURE_OTHER;
+		goto out;
+	}
+	job_wrote(j, "focus.csv", "the usage as a FOCUS 1.2 dataset");
+out:
+	focus_writer_free(w);
+	free(path);
+	report_result_release(&res);
+	inputs_release(&in);
 	report_opts_release(&o);
 	return ret;
 }
@@ -1472,7 +1535,7 @@ job_finish(struct job *j)
 /* The steps, in order: each returns an exit code; the first not 0 ends */
 static int (*const job_steps[])(struct job *) = {
 	job_open, job_current, job_previous, job_ingest, job_reports,
-	job_failures, job_rightsize, job_compare, job_budgets,
+	job_failures, job_rightsize, job_focus, job_compare, job_budgets,
 	job_anomalies, job_page, job_finish
 };
 

@@ -110,6 +110,7 @@ struct run_config {
 				 * or NULL */
 	int ingest;		/* call hooks->ingest */
 	int quiet;		/* no notices; rightsize without its note */
+	int focus;		/* --focus: focus.csv */
 	int token_stdin;	/* read the token from stdin, once (below) */
 };
 

@@ -30,6 +30,7 @@ CMD(compare);
 CMD(notify);
 CMD(failures);
 CMD(anomalies);
+CMD(focus);
 CMD(rightsize);
 CMD(chargeback);
 CMD(budget);

@@ -35,6 +35,7 @@ static const char run_usage[] =
 "  credits-by-project.png|svg, credits-by-day.png|svg\n"
 "  failures.csv            the cost of failing jobs (as `failures`)\n"
 "  rightsize.csv           rightsizing advice (as `rightsize`)\n"
+"  focus.csv               with --focus, the FOCUS 1.2 dataset (as `focus`)\n"
 "  summary.md              a short markdown summary\n"
 "  run.json                the org, the period, where the exports are,\n"
 "                          the totals and the files\n"
@@ -87,6 +88,7 @@ const struct cmdopt_cmd run_cmd = {
 		CMDOPT_HELP(CO_BUDGETS, "the budgets file (YAML; default "
 		    "$CIRCLECI_USAGE_BUDGETS): budgets.csv|json and the page's "
 		    "and summary's budgets"),
+		CMDOPT(CO_FOCUS),
 		CMDOPT(CO_QUIET), CMDOPT(CO_VERBOSE),
 		CMDOPT_HELP(CO_DB, "also ingest the export (and previous/) "
 		    "into this history database (- for the default), read "
@@ -341,6 +343,7 @@ run_option(struct run_opts *o, int id, const struct cmdopt_value *val)
 		break;
 	case CO_WASTE_STATUSES: o->cfg.waste = val->str; break;
 	case CO_QUIET: o->cfg.quiet = 1; break;
+	case CO_FOCUS: o->cfg.focus = 1; break;
 	case CO_VERBOSE: o->verbose = 1; break;
 	case CO_EXPORT_DIR: o->cfg.export_dir = val->str; break;
 	case CO_BUDGETS: o->budgets = val->str; break;

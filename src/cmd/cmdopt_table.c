@@ -145,6 +145,13 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	[CO_BUDGETS] = { "budgets", 0, "FILE", CO_K_TEXT, NULL,
 	    "the budgets file (YAML; default $CIRCLECI_USAGE_BUDGETS)", NULL,
 	    0, 0 },
+	[CO_GRAIN] = { "grain", 0, "GRAIN", CO_K_TEXT, NULL,
+	    "one charge per job run and credit kind (job, the default), or "
+	    "per project, resource class, day and credit kind (day)",
+	    "job day", 0, 0 },
+	[CO_FOCUS] = { "focus", 0, NULL, CO_K_FLAG, NULL,
+	    "also write focus.csv, the usage as a FOCUS 1.2 dataset (as "
+	    "`focus`, one charge per job run and credit kind)", NULL, 0, 0 },
 
 	[CO_ORG] = { "org", 0, "ID", CO_K_TEXT, NULL,
 	    "organization ID (else ORG_ID, else CIRCLE_ORGANIZATION_ID)",

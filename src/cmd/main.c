@@ -22,6 +22,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ &notify_cmd, cmd_notify },
 	{ &failures_cmd, cmd_failures },
 	{ &anomalies_cmd, cmd_anomalies },
+	{ &focus_cmd, cmd_focus },
 	{ &rightsize_cmd, cmd_rightsize },
 	{ &chargeback_cmd, cmd_chargeback },
 	{ &budget_cmd, cmd_budget },

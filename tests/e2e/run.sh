@@ -126,6 +126,8 @@ suite perms.sh sh "$dir/perms.sh" "$BIN"
 suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 suite cli.sh sh "$dir/cli.sh" "$BIN"
 suite anomalies.py python3 "$dir/anomalies.py" --bin "$BIN" $quick
+# focus: FOCUS 1.2 columns, types and values; re-summed in SQLite
+suite focus.py python3 "$dir/focus.py" --bin "$BIN" $quick
 suite options.py python3 "$dir/options.py" --bin "$BIN" $quick
 suite rundir.py python3 "$dir/rundir.py" --bin "$BIN" $quick
 suite names.py python3 "$dir/names.py" --bin "$BIN" $quick
