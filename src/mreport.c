@@ -24,15 +24,17 @@ mreport_sets(struct report_opts *o, const char *by)
 }
 
 void
-mreport_period(const struct report_opts *o, const struct report_result *res,
-    struct mreport_info *info)
+mreport_span(struct mreport_info *info, int have, int64_t start_ms,
+    int64_t end_ms)
 {
-	info->have_period = res->have_dates || (o->since != INT32_MIN &&
-	    o->until != INT32_MAX);
-	if (!info->have_period)
+	const int64_t day_ms = 86400000;
+
+	info->have_period = have;
+	if (!have)
 		return;
-	info->since = o->since != INT32_MIN ? o->since : res->first_date;
-	info->until = o->until != INT32_MAX ? o->until : res->last_date;
+	/* floor, for a time before 1970 too */
+	info->since = (int32_t)(start_ms / day_ms - (start_ms % day_ms < 0));
+	info->until = (int32_t)(end_ms / day_ms - (end_ms % day_ms < 0));
 }
 
 /* The credit kinds' label values, in enum credit_kind's order. */

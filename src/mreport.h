@@ -47,11 +47,12 @@ void mreport_collect(struct mset *m, const struct view *v,
     char *const *waste, size_t nwaste, const struct mreport_info *info);
 
 /*
- * The period of a read for the info metric: --since/--until where given,
- * else the first and last days of the job runs counted; none without
- * either.
+ * The period of the info metric from a span of time (chart_set_span():
+ * the exports' ranges within --since/--until, else the days of the runs
+ * counted), first and last milliseconds since the epoch: the days that
+ * hold them.
  */
-void mreport_period(const struct report_opts *o,
-    const struct report_result *res, struct mreport_info *info);
+void mreport_span(struct mreport_info *info, int have, int64_t start_ms,
+    int64_t end_ms);
 
 #endif

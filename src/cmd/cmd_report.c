@@ -136,6 +136,7 @@ report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
 	struct report_result res;
 	struct report_opts vo, so;
 	struct mreport_info info;
+	struct chart_opts span;
 	struct view v;
 	struct mset m;
 	struct out out;
@@ -167,9 +168,13 @@ report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
 	cmdopt_list(&waste, &nwaste, FAILURES_WASTE);
 	view_build(&v, &vo, &res, sort_metric, sort_key, (size_t)co->top,
 	    co->price);
+	/* the period as the charts give it: the exports' ranges, within
+	 * --since and --until, else the days of the runs counted */
+	memset(&span, 0, sizeof(span));
+	chart_set_span(&span, &co->in, co->ro, &res);
 	memset(&info, 0, sizeof(info));
 	info.org = org = report_org_label(&res, co->in.org_id);
-	mreport_period(co->ro, &res, &info);
+	mreport_span(&info, span.have_span, span.span_start, span.span_end);
 	mset_init(&m);
 	mreport_collect(&m, &v, &so, report_set_groups(&res, 1), waste,
 	    nwaste, &info);

@@ -267,8 +267,30 @@ def part_files(suite, binary, tmp, quick):
     suite.check("openmetrics output is all or nothing", errs)
 
 
+def part_run(suite, binary, tmp, quick):
+    exp = os.path.join(tmp, "exp-run")
+    subprocess.run([sys.executable, GEN, "-o", exp, "--rows", "800",
+                    "--parts", "1", "--tricky-names"], check=True,
+                   capture_output=True)
+    R = os.path.join(tmp, "R")
+    run(binary, "run", "--from", exp, "-o", R)
+    p = os.path.join(R, "usage.prom")
+    errs = []
+    if not os.path.exists(p):
+        suite.check("run writes usage.prom", ["no usage.prom"])
+        return
+    errs, vals = check_file(p)
+    if "usage.prom" not in json.load(open(os.path.join(R, "run.json")))[
+            "files"]:
+        errs.append("run.json does not list usage.prom")
+    check_against(vals, list(csv.DictReader(open(
+        os.path.join(R, "by-project.csv"), encoding="utf-8",
+        newline=""))), ["project"], errs)
+    suite.check("run writes usage.prom, equal to by-project.csv", errs)
+
+
 def parts():
-    return [part_files]
+    return [part_files, part_run]
 
 
 if __name__ == "__main__":
