@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "date.h"
 #include "failures.h"
 #include "mreport.h"
@@ -262,4 +263,39 @@ mreport_collect(struct mset *m, const struct view *v,
 		mset_sample(m, f_end, dec_from_int(((int64_t)info->until + 1) *
 		    86400));
 	}
+}
+
+int
+mreport_build(struct mset *m, const struct report_opts *o,
+    const struct report_result *res, const struct inputs *in,
+    int sort_metric, int sort_key, size_t top, dec_t price,
+    char *const *waste, size_t nwaste)
+{
+	struct report_opts vo, so;
+	struct mreport_info info;
+	struct chart_opts span;
+	struct view v;
+	char *org;
+
+	mset_init(m);
+	if (view_check(res, price) < 0)
+		return EXIT_BAD_INPUT;
+	report_set_opts(o, 0, &vo);
+	report_set_opts(o, 1, &so);
+	view_build(&v, &vo, res, sort_metric, sort_key, top, price);
+	/* the period as the charts give it: the exports' ranges, within
+	 * --since and --until, else the days of the runs counted */
+	memset(&span, 0, sizeof(span));
+	chart_set_span(&span, in, o, res);
+	memset(&info, 0, sizeof(info));
+	info.org = org = report_org_label(res, in != NULL ? in->org_id :
+	    NULL);
+	mreport_span(&info, span.have_span, span.span_start, span.span_end);
+	mreport_collect(m, &v, &so, report_set_groups(res, 1), waste, nwaste,
+	    &info);
+	free(org);
+	view_release(&v);
+	report_opts_release(&so);
+	report_opts_release(&vo);
+	return 0;
 }

@@ -55,4 +55,18 @@ void mreport_collect(struct mset *m, const struct view *v,
 void mreport_span(struct mreport_info *info, int have, int64_t start_ms,
     int64_t end_ms);
 
+/*
+ * The whole of it for a report read with mreport_sets()' opts `o` into
+ * res, from `in` (its ranges give the period; NULL from history): the
+ * rows of set 0 sorted by sort_metric (or key sort_key when >= 0), `top`
+ * of them (0: all) and "(other)", at `price`; the failing jobs of
+ * waste[0..nwaste) from set 1; the organization from res (want_orgs) and
+ * in.  m is initialized here.  Returns 0, or EXIT_BAD_INPUT after
+ * view_check()'s error (m then empty).
+ */
+int mreport_build(struct mset *m, const struct report_opts *o,
+    const struct report_result *res, const struct inputs *in,
+    int sort_metric, int sort_key, size_t top, dec_t price,
+    char *const *waste, size_t nwaste);
+
 #endif

@@ -134,25 +134,20 @@ static int
 report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
 {
 	struct report_result res;
-	struct report_opts vo, so;
-	struct mreport_info info;
-	struct chart_opts span;
-	struct view v;
+	struct report_opts vo;
 	struct mset m;
 	struct out out;
 	char **waste = NULL;
 	size_t nwaste = 0;
-	char *org = NULL;
 	int ret, sort_metric, sort_key, have_res = 0;
 
 	report_opts_init(&vo);
-	report_opts_init(&so);
+	mset_init(&m);
 	if (mreport_sets(co->ro, co->by != NULL ? co->by : "project") < 0) {
 		ret = cmdopt_hint("report");
 		goto out;
 	}
 	report_set_opts(co->ro, 0, &vo);
-	report_set_opts(co->ro, 1, &so);
 	co->ro->want_orgs = 1;	/* the info metric's org */
 	if ((ret = report_sort(&vo, sort, &sort_metric, &sort_key)) != 0 ||
 	    (ret = cmdopt_inputs(co, argc, argv, &co->in)) != 0)
@@ -161,33 +156,18 @@ report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
 	have_res = 1;
 	if (ret != 0)
 		goto out;
-	if (view_check(&res, co->price) < 0) {
-		ret = EXIT_BAD_INPUT;
-		goto out;
-	}
 	cmdopt_list(&waste, &nwaste, FAILURES_WASTE);
-	view_build(&v, &vo, &res, sort_metric, sort_key, (size_t)co->top,
-	    co->price);
-	/* the period as the charts give it: the exports' ranges, within
-	 * --since and --until, else the days of the runs counted */
-	memset(&span, 0, sizeof(span));
-	chart_set_span(&span, &co->in, co->ro, &res);
-	memset(&info, 0, sizeof(info));
-	info.org = org = report_org_label(&res, co->in.org_id);
-	mreport_span(&info, span.have_span, span.span_start, span.span_end);
-	mset_init(&m);
-	mreport_collect(&m, &v, &so, report_set_groups(&res, 1), waste,
-	    nwaste, &info);
+	mset_release(&m);
+	if ((ret = mreport_build(&m, co->ro, &res, &co->in, sort_metric,
+	    sort_key, (size_t)co->top, co->price, waste, nwaste)) != 0)
+		goto out;
 	ret = out_open(&out, co->output) < 0 || out_close(&out,
 	    mset_write(&m, out.f) < 0) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
-	mset_release(&m);
-	view_release(&v);
 out:
-	free(org);
+	mset_release(&m);
 	strv_free(waste, nwaste);
 	if (have_res)
 		report_result_release(&res);
-	report_opts_release(&so);
 	report_opts_release(&vo);
 	return ret;
 }

@@ -58,6 +58,8 @@ enum cmdopt_id {
 	CO_RIGHTSIZE, CO_ALERT, CO_ONLY_ON_ALERT, CO_FAIL_ON_ALERT,
 	CO_DRY_RUN, CO_WEBHOOK_FILE, CO_LIST_BY, CO_LINK, CO_NAMES,
 	CO_COOLDOWN, CO_STATE,
+	/* notify's metrics targets (pushgateway) */
+	CO_URL, CO_JOB,
 	CO_COUNT
 };
 

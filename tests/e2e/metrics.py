@@ -289,8 +289,153 @@ def part_run(suite, binary, tmp, quick):
     suite.check("run writes usage.prom, equal to by-project.csv", errs)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode("utf-8")
+
+
+def start_gateway(tmp):
+    """The Debian prometheus-pushgateway as nobody on 127.0.0.1, metrics
+    in memory only; returns (process, base URL)."""
+    port = free_port()
+    log = open(os.path.join(tmp, "pushgateway.log"), "wb")
+    cmd = [PUSHGATEWAY, "--web.listen-address=127.0.0.1:%d" % port,
+           "--persistence.file="]
+    if os.getuid() == 0:
+        cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+               "--clear-groups"] + cmd
+    p = subprocess.Popen(cmd, stdout=log, stderr=log)
+    base = "http://127.0.0.1:%d" % port
+    for _ in range(100):
+        try:
+            fetch(base + "/-/ready")
+            return p, base
+        except OSError:
+            time.sleep(0.1)
+    p.kill()
+    raise RuntimeError("the pushgateway did not start")
+
+
+def with_org(src, dst, org, drop=None):
+    """A copy of a plain CSV export, every row of organization `org`,
+    without the project `drop`."""
+    os.makedirs(dst, exist_ok=True)
+    for f in sorted(os.listdir(src)):
+        with open(os.path.join(src, f), newline="", encoding="utf-8") as i:
+            rows = list(csv.DictReader(i))
+        with open(os.path.join(dst, f), "w", newline="",
+                  encoding="utf-8") as o:
+            w = csv.DictWriter(o, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            for r in rows:
+                if r["PROJECT_NAME"] == drop:
+                    continue
+                r["ORGANIZATION_NAME"] = org
+                w.writerow(r)
+
+
+def group(vals, job, org):
+    """The gateway's series of one group, without its grouping labels."""
+    out = {}
+    for (name, labels), v in vals.items():
+        d = dict(labels)
+        if not name.startswith("circleci_usage_") or \
+                d.pop("job", None) != job or d.pop("org", None) != org:
+            continue
+        d.pop("instance", None)
+        if name == "circleci_usage_report_info":
+            d["org"] = org
+        out[(name, tuple(sorted(d.items())))] = v
+    return out
+
+
+def part_pushgateway(suite, binary, tmp, quick):
+    gen = os.path.join(tmp, "exp-plain")
+    subprocess.run([sys.executable, GEN, "-o", gen, "--rows", "1500",
+                    "--parts", "1", "--plain"], check=True,
+                   capture_output=True)
+    org = "acme/eu \"ops\""
+    first = os.path.join(tmp, "push1")
+    with_org(gen, first, org)
+    rows = csv_rows(binary, first)
+    gone = rows[-1]["project"]
+    second = os.path.join(tmp, "push2")
+    with_org(gen, second, org, drop=gone)
+    gw, base = start_gateway(tmp)
+    try:
+        errs = []
+        r = run(binary, "notify", "pushgateway", "--url", base, first,
+                check=False)
+        if r.returncode != 0:
+            errs.append("exit %d: %s" % (r.returncode, r.stderr.decode()))
+        want = raw_values(run(binary, "report", "--format", "openmetrics",
+                              first).stdout.decode())
+        got = group(raw_values(fetch(base + "/metrics")), "circleci_usage",
+                    org)
+        if got != want:
+            errs.append("gateway %d series, file %d; differ: %s" % (
+                len(got), len(want), sorted(set(got.items()) ^
+                                            set(want.items()))[:3]))
+        if series(got, "total_credits", project=gone) is None:
+            errs.append("%r not pushed" % gone)
+        suite.check("pushgateway holds the report's values exactly", errs)
+
+        errs = []
+        run(binary, "notify", "pushgateway", "--url", base + "/", second)
+        want = raw_values(run(binary, "report", "--format", "openmetrics",
+                              second).stdout.decode())
+        got = group(raw_values(fetch(base + "/metrics")), "circleci_usage",
+                    org)
+        if got != want:
+            errs.append("second push: %d series, file %d" % (len(got),
+                                                             len(want)))
+        if series(got, "total_credits", project=gone) is not None:
+            errs.append("%r still there after the second push" % gone)
+        # another job is a group of its own, kept apart
+        run(binary, "notify", "pushgateway", "--url", base, "--job",
+            "usage/other", first)
+        all_ = raw_values(fetch(base + "/metrics"))
+        if series(group(all_, "usage/other", org), "total_credits",
+                  project=gone) is None or \
+                group(all_, "circleci_usage", org) != want:
+            errs.append("--job usage/other is not a group of its own")
+        suite.check("a second push replaces the first; --job groups", errs)
+
+        errs = []
+        dry = run(binary, "notify", "pushgateway", "--dry-run", first)
+        if dry.stdout != run(binary, "report", "--format", "openmetrics",
+                             first).stdout:
+            errs.append("--dry-run prints other text than report")
+        r = run(binary, "notify", "pushgateway", "--url",
+                "http://127.0.0.1:%d" % free_port(), "--timeout", "2s",
+                first, check=False)
+        if r.returncode != 6 or b"Pushgateway" not in r.stderr:
+            errs.append("gateway down: exit %d: %s" % (
+                r.returncode, r.stderr.decode()[-200:]))
+        for args, why in ((["--url", "http://example.com"], "plain http"),
+                          (["--url", "https://u:p@example.com"], "user"),
+                          (["--alert", "jobs > 1", "--dry-run"], "slack"),
+                          ([], "no --url")):
+            r = run(binary, "notify", "pushgateway", *args, first,
+                    check=False)
+            if r.returncode != 2:
+                errs.append("%s: exit %d" % (why, r.returncode))
+            if b"u:p" in r.stderr:
+                errs.append("the user information was printed")
+        suite.check("pushgateway: --dry-run, errors", errs)
+    finally:
+        gw.terminate()
+        gw.wait(timeout=10)
+
+
 def parts():
-    return [part_files, part_run]
+    return [part_files, part_run, part_pushgateway]
 
 
 if __name__ == "__main__":
