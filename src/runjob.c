@@ -24,6 +24,8 @@
 #include "focus.h"
 #include "inputs.h"
 #include "manifest.h"
+#include "mreport.h"
+#include "mset.h"
 #include "out.h"
 #include "progress.h"
 #include "range.h"
@@ -772,6 +774,58 @@ out:
 	report_result_release(&res);
 	inputs_release(&in);
 	report_opts_release(&o);
+	return ret;
+}
+
+static int
+job_mset_writer(FILE *f, const void *m, enum view_format fmt)
+{
+	(void)fmt;
+	return mset_write(m, f);
+}
+
+/*
+ * usage.prom: the period's metrics by project, as `report --format
+ * openmetrics` writes them (every project, the failing jobs of the
+ * waste set), for node_exporter's textfile collector or a push.
+ */
+static int
+job_metrics(struct job *j)
+{
+	const struct pass *p = &j->cur.pass;
+	struct report_opts ko, so;
+	struct report_result kr, sr;
+	struct mreport_info info;
+	struct view v;
+	struct mset m;
+	char *org = NULL;
+	int ret = EXIT_FAILURE_OTHER;
+
+	/* the second roll-up's are released even when it is not made */
+	report_opts_init(&so);
+	memset(&sr, 0, sizeof(sr));
+	if (pass_rollup(p, "project", &ko, &kr) < 0 ||
+	    pass_rollup(p, "project,status", &so, &sr) < 0)
+		goto out;
+	view_build(&v, &ko, &kr, VM_CREDITS + CR_TOTAL, -1, 0,
+	    j->cfg->price);
+	memset(&info, 0, sizeof(info));
+	info.org = org = report_org_label(&p->res, p->org_id);
+	mreport_span(&info, p->span.have_span, p->span.span_start,
+	    p->span.span_end);
+	mset_init(&m);
+	mreport_collect(&m, &v, &so, &sr.groups, j->cfg->waste_st,
+	    j->cfg->nwaste, &info);
+	ret = job_write(j, "usage.prom", "the metrics (OpenMetrics)",
+	    job_mset_writer, &m, FMT_CSV);
+	mset_release(&m);
+	view_release(&v);
+out:
+	free(org);
+	report_result_release(&sr);
+	report_opts_release(&so);
+	report_result_release(&kr);
+	report_opts_release(&ko);
 	return ret;
 }
 
@@ -1536,6 +1590,8 @@ job_finish(struct job *j)
 static int (*const job_steps[])(struct job *) = {
 	job_open, job_current, job_previous, job_ingest, job_reports,
 	job_failures, job_rightsize, job_focus, job_compare, job_budgets,
+
+	job_metrics, job_failures, job_rightsize, job_compare, job_budgets,
 	job_anomalies, job_page, job_finish
 };
 

@@ -38,6 +38,9 @@ CMD(ingest);
 CMD(db);
 #undef CMD
 
+/* `notify pushgateway` (cmd_push.c): argv[0] is the target. */
+int cmd_notify_push(int argc, char **argv);
+
 struct page_given;
 /*
  * What the next cmd_html() page is given besides its options (page.h:

@@ -30,6 +30,7 @@
 
 static const char notify_usage[] =
 "usage: circleci-usage notify slack [options] PATH...\n"
+"       circleci-usage notify pushgateway --url URL [options] PATH...\n"
 "\n"
 "Post a period's usage to Slack through an incoming webhook: total\n"
 "credits, cost and jobs, the change against the previous period, the top\n"
@@ -44,7 +45,14 @@ static const char notify_usage[] =
 "\n"
 "Budget and anomaly rules look at the budgets (--budgets) and at the\n"
 "projects' anomalies as of the end of the period; with --cooldown, an\n"
-"alert sent within that time is held back (doc/notify.md).\n";
+"alert sent within that time is held back (doc/notify.md).\n"
+"\n"
+"notify pushgateway pushes the period's metrics, as `report --format\n"
+"openmetrics` writes them (by --by: project or team), to a Prometheus\n"
+"Pushgateway: PUT to URL/metrics/job/JOB/org/ORG, which replaces what the\n"
+"last push of that group held (doc/metrics.md).  It takes --by, --top,\n"
+"--teams, --waste-statuses, --credit-price, --db, the filters, --dry-run\n"
+"(print the text, push nothing) and --timeout.\n";
 
 const struct cmdopt_cmd notify_cmd = {
 	.name = "notify",
@@ -94,12 +102,14 @@ const struct cmdopt_cmd notify_cmd = {
 		CMDOPT_HELP(CO_TIMEOUT, "give up posting after this long: "
 		    "90s, 5m (default 60s); 429 and 5xx answers are retried "
 		    "until then"),
+		CMDOPT_HEADING("notify pushgateway:"),
+		CMDOPT(CO_URL), CMDOPT(CO_JOB),
 		CMDOPT_HEADING("Filters (both periods):"),
 		CMDOPT_FILTERS,
 		CMDOPT_HEADING("Input:"),
 		CMDOPT_INPUT, CMDOPT_END
 	},
-	.operands = "slack",
+	.operands = "slack pushgateway",
 };
 
 /* The command's own settings, beside the workflow's. */
@@ -379,9 +389,13 @@ cmd_notify(int argc, char **argv)
 		    "[options] PATH...");
 		goto out;
 	}
+	if (strcmp(argv[1], "pushgateway") == 0) {
+		ret = cmd_notify_push(argc - 1, argv + 1);
+		goto out;
+	}
 	if (strcmp(argv[1], "slack") != 0) {
 		ret = cmdopt_usage("notify", "unknown target '%.100s' "
-		    "(expected slack)", argv[1]);
+		    "(expected slack or pushgateway)", argv[1]);
 		goto out;
 	}
 	if ((ret = notify_parse(&nc, argc - 1, argv + 1)) != NOTIFY_GO_ON)

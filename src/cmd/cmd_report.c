@@ -12,6 +12,8 @@
 #include "cmd.h"
 #include "cmdopt.h"
 #include "date.h"
+#include "failures.h"
+#include "mreport.h"
 #include "out.h"
 #include "report.h"
 #include "util.h"
@@ -34,7 +36,9 @@ const struct cmdopt_cmd report_cmd = {
 		CMDOPT_HEADING("Output:"),
 		CMDOPT(CO_SORT), CMDOPT(CO_TOP), CMDOPT(CO_CSV_SAFE),
 		CMDOPT_HELP(CO_FORMAT, "table (default on a terminal), csv "
-		    "(default otherwise), json, markdown; png or svg: a chart"),
+		    "(default otherwise), json, markdown; png or svg: a "
+		    "chart; openmetrics: Prometheus metrics (-o FILE.prom "
+		    "too)"),
 		CMDOPT(CO_OUTPUT), CMDOPT(CO_CREDIT_PRICE),
 		CMDOPT_HEADING("Charts (--format png or svg):"),
 		CMDOPT(CO_WIDTH), CMDOPT(CO_HEIGHT),
@@ -51,8 +55,13 @@ const struct cmdopt_cmd report_cmd = {
 "\n"
 "Metrics: jobs, run_seconds, compute_credits, dlc_credits, user_credits,\n"
 "storage_credits, network_credits, lease_credits, lease_overage_credits,\n"
-"ipranges_credits, total_credits, cost_usd, share_pct.\n",
-	.flags = CMDOPT_CHARTS,
+"ipranges_credits, total_credits, cost_usd, share_pct.\n"
+"\n"
+"--format openmetrics writes the groups' sums as gauges in the OpenMetrics\n"
+"text format, labelled by the --by keys, with the credits of failing jobs\n"
+"(" FAILURES_WASTE ") and the period: a file\n"
+"for node_exporter's textfile collector, or promtool (doc/metrics.md).\n",
+	.flags = CMDOPT_CHARTS | CMDOPT_METRICS,
 };
 
 /*
@@ -117,6 +126,52 @@ report_write(struct cmdopt *co, struct view *v, const struct chart_opts *co2,
 	    EXIT_OK;
 }
 
+/*
+ * --format openmetrics: the report by the --by keys and, for the failing
+ * jobs' credits, by the keys and status, as metrics (mreport.h).
+ */
+static int
+report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
+{
+	struct report_result res;
+	struct report_opts vo;
+	struct mset m;
+	struct out out;
+	char **waste = NULL;
+	size_t nwaste = 0;
+	int ret, sort_metric, sort_key, have_res = 0;
+
+	report_opts_init(&vo);
+	mset_init(&m);
+	if (mreport_sets(co->ro, co->by != NULL ? co->by : "project") < 0) {
+		ret = cmdopt_hint("report");
+		goto out;
+	}
+	report_set_opts(co->ro, 0, &vo);
+	co->ro->want_orgs = 1;	/* the info metric's org */
+	if ((ret = report_sort(&vo, sort, &sort_metric, &sort_key)) != 0 ||
+	    (ret = cmdopt_inputs(co, argc, argv, &co->in)) != 0)
+		goto out;
+	ret = cmdopt_read(co, &res);
+	have_res = 1;
+	if (ret != 0)
+		goto out;
+	cmdopt_list(&waste, &nwaste, FAILURES_WASTE);
+	mset_release(&m);
+	if ((ret = mreport_build(&m, co->ro, &res, &co->in, sort_metric,
+	    sort_key, (size_t)co->top, co->price, waste, nwaste)) != 0)
+		goto out;
+	ret = out_open(&out, co->output) < 0 || out_close(&out,
+	    mset_write(&m, out.f) < 0) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
+out:
+	mset_release(&m);
+	strv_free(waste, nwaste);
+	if (have_res)
+		report_result_release(&res);
+	report_opts_release(&vo);
+	return ret;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
@@ -158,6 +213,15 @@ cmd_report(int argc, char **argv)
 		goto out;
 	}
 	ret = EXIT_USAGE;
+	if (co.metrics) {
+		if (chart_only) {
+			cmdopt_usage("report", "--width, --height and --title "
+			    "are for charts, not openmetrics");
+			goto out;
+		}
+		ret = report_metrics(&co, argc, argv, sort);
+		goto out;
+	}
 	if (chart_only && co.chart == CMDOPT_NO_CHART) {
 		cmdopt_usage("report", "--width, --height and --title are for "
 		    "charts: give --format png or svg");

@@ -33,6 +33,8 @@ static const char run_usage[] =
 "  by-KEY.csv, by-KEY.json for project, workflow, job, resource_class,\n"
 "                          status and day; and team with --teams\n"
 "  credits-by-project.png|svg, credits-by-day.png|svg\n"
+"  usage.prom              the metrics by project (OpenMetrics, as `report\n"
+"                          --format openmetrics`; doc/metrics.md)\n"
 "  failures.csv            the cost of failing jobs (as `failures`)\n"
 "  rightsize.csv           rightsizing advice (as `rightsize`)\n"
 "  focus.csv               with --focus, the FOCUS 1.2 dataset (as `focus`)\n"

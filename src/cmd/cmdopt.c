@@ -87,13 +87,21 @@ cmdopt_teams(const char *path, struct teams **out)
 	return *out == NULL ? EXIT_USAGE : 0;
 }
 
-/* --format: a text format, or with charts png and svg too. */
+/*
+ * --format: a text format, or with charts png and svg too, or with metrics
+ * openmetrics.
+ */
 static int
-cmdopt_parse_format(const char *s, int charts, enum view_format *fmt,
-    enum cmdopt_chart *chart)
+cmdopt_parse_format(const char *s, unsigned flags, enum view_format *fmt,
+    enum cmdopt_chart *chart, int *metrics)
 {
+	int charts = (flags & CMDOPT_CHARTS) != 0;
+
 	*chart = CMDOPT_NO_CHART;
-	if (charts && strcmp(s, "png") == 0)
+	*metrics = 0;
+	if ((flags & CMDOPT_METRICS) && strcmp(s, "openmetrics") == 0)
+		*metrics = 1;
+	else if (charts && strcmp(s, "png") == 0)
 		*chart = CMDOPT_PNG;
 	else if (charts && strcmp(s, "svg") == 0)
 		*chart = CMDOPT_SVG;
@@ -253,10 +261,12 @@ cmdopt_shared(struct cmdopt *co, const char *cmd, enum cmdopt_id id,
 		co->top = val->num;
 		return 0;
 	case CO_FORMAT:
-		if (cmdopt_parse_format(val->str, charts, &co->fmt,
-		    &co->chart) < 0) {
+		if (cmdopt_parse_format(val->str, co->cmd->flags, &co->fmt,
+		    &co->chart, &co->metrics) < 0) {
 			co->status = cmdopt_usage(cmd, "--format: expected %s, "
-			    "got '%.100s'", charts ? "table, csv, json, "
+			    "got '%.100s'", (co->cmd->flags & CMDOPT_METRICS) ?
+			    "table, csv, json, markdown, png, svg or "
+			    "openmetrics" : charts ? "table, csv, json, "
 			    "markdown, png or svg" : "table, csv, json or "
 			    "markdown", val->str);
 			return -1;
@@ -469,6 +479,9 @@ cmdopt_finish(struct cmdopt *co)
 			co->chart = CMDOPT_PNG;
 		else if (str_endswith(co->output, ".svg"))
 			co->chart = CMDOPT_SVG;
+		else if ((co->cmd->flags & CMDOPT_METRICS) &&
+		    str_endswith(co->output, ".prom"))
+			co->metrics = 1;
 	}
 	return 0;
 }

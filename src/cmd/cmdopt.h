@@ -59,6 +59,8 @@ enum cmdopt_id {
 	CO_RIGHTSIZE, CO_ALERT, CO_ONLY_ON_ALERT, CO_FAIL_ON_ALERT,
 	CO_DRY_RUN, CO_WEBHOOK_FILE, CO_LIST_BY, CO_LINK, CO_NAMES,
 	CO_COOLDOWN, CO_STATE,
+	/* notify's metrics targets (pushgateway) */
+	CO_URL, CO_JOB,
 	CO_COUNT
 };
 
@@ -124,6 +126,8 @@ struct cmdopt_use {
 #define CMDOPT_CHARTS 0x1	/* --format takes png and svg too */
 #define CMDOPT_DB_TARGET 0x2	/* --db is where PATHs go (ingest), not
 				 * what is read instead of them */
+#define CMDOPT_METRICS 0x4	/* --format takes openmetrics too, and -o
+				 * FILE.prom asks for it (report) */
 
 /* A command's options and its --help around them. */
 struct cmdopt_cmd {
@@ -164,6 +168,7 @@ struct cmdopt {
 	const char *by;		/* --by as given, or NULL */
 	enum view_format fmt;
 	enum cmdopt_chart chart;
+	int metrics;		/* --format openmetrics, or -o FILE.prom */
 	int have_fmt;
 	unsigned long long top;
 	dec_t price;

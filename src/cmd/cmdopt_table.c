@@ -239,4 +239,10 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "where --cooldown keeps the alerts sent (default: "
 	    ".circleci-usage-alerts.json beside the first PATH; with --db, "
 	    "its alerts_sent table)", NULL, 0, 0 },
+	[CO_URL] = { "url", 0, "URL", CO_K_TEXT, NULL,
+	    "the Pushgateway's base URL (https, or http to a loopback "
+	    "host; no user:password@, query or fragment)", NULL, 0, 0 },
+	[CO_JOB] = { "job", 0, "NAME", CO_K_TEXT, NULL,
+	    "the Pushgateway job the metrics are grouped under (default "
+	    "circleci_usage)", NULL, 0, 0 },
 };

@@ -118,12 +118,14 @@ def man_sets(text):
     block = m.group(1) if m else ""
     for part in re.split(r"^\.br\n", block, flags=re.M):
         h = re.match(r"\.B circleci-usage (\w+)", part)
-        if h:
-            syn[h.group(1)] = roff_opts(part.split("\n", 1)[1])
+        if h:	# a command may have several lines (notify's targets)
+            syn.setdefault(h.group(1), set()).update(
+                roff_opts(part.split("\n", 1)[1]))
     for sec in re.finditer(r"^\.SH OPTIONS \((\w+)[^)]*\)\n(.*?)(?=^\.SH )",
                            text, re.M | re.S):
         tags = re.findall(r"^\.TP\n(.*)$", sec.group(2), re.M)
-        opts[sec.group(1)] = roff_opts("\n".join(tags)) | {"-h", "--help"}
+        opts.setdefault(sec.group(1), set()).update(
+            roff_opts("\n".join(tags)) | {"-h", "--help"})
     return syn, opts
 
 

@@ -147,6 +147,9 @@ suite budget.py python3 "$dir/budget.py" --bin "$BIN" $quick
 # notify's budget and anomaly alerts and --cooldown, posted to webhook.py
 suite alerts.py python3 "$dir/alerts.py" --bin "$BIN" $quick
 suite dates.sh sh "$dir/dates.sh" "$BIN"
+# OpenMetrics files, run's usage.prom and the Pushgateway, checked with
+# Debian's promtool, client_python and prometheus-pushgateway
+suite metrics.py /usr/bin/python3 "$dir/metrics.py" --bin "$BIN" $quick
 suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
 drain
 

@@ -3,12 +3,14 @@
 
 Against the test double serving two weeks of generated usage:
   * `run --last 1w --compare` writes every artifact (export/, previous/,
-    index.html, by-KEY.csv|json, the charts, failures.csv, summary.md,
+    index.html, by-KEY.csv|json, the charts, usage.prom, failures.csv,
+    summary.md,
     run.json, and
     compare-by-project.csv|json when compare exists), and run.json lists
     exactly the files written;
   * every by-KEY file equals what `report` writes for the same export
-    (failures.csv what `failures` writes), and
+    (failures.csv what `failures` writes, usage.prom what `report
+    --format openmetrics` writes), and
     run.json's totals (and the previous period's) equal report's; the
     page links every other file of the directory by its relative name
     (and nothing else; unless --quick, as Chromium resolves and follows
@@ -96,7 +98,7 @@ def main():
             errors.append("exit %d: %s" % (r.returncode,
                                            r.stderr.decode()[-400:]))
         want = {"index.html", "summary.md", "run.json", "failures.csv",
-                "rightsize.csv",
+                "rightsize.csv", "usage.prom",
                 "credits-by-project.png", "credits-by-project.svg",
                 "credits-by-day.png", "credits-by-day.svg"}
         for k in KEYS:
@@ -175,6 +177,16 @@ def main():
             got = None
         if fr.returncode != 0 or got != fr.stdout:
             errors.append("failures.csv differs from failures")
+        mr = subprocess.run([binary, "report", "--format", "openmetrics",
+                             os.path.join(R, "export")],
+                            capture_output=True, timeout=120)
+        try:
+            got = open(os.path.join(R, "usage.prom"), "rb").read()
+        except OSError:
+            got = None
+        if mr.returncode != 0 or got != mr.stdout:
+            errors.append("usage.prom differs from report --format "
+                          "openmetrics")
         rs = subprocess.run([binary, "rightsize", "--format", "csv",
                              os.path.join(R, "export")],
                             capture_output=True, timeout=120)
