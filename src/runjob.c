@@ -1589,10 +1589,8 @@ job_finish(struct job *j)
 /* The steps, in order: each returns an exit code; the first not 0 ends */
 static int (*const job_steps[])(struct job *) = {
 	job_open, job_current, job_previous, job_ingest, job_reports,
-	job_failures, job_rightsize, job_focus, job_compare, job_budgets,
-
-	job_metrics, job_failures, job_rightsize, job_compare, job_budgets,
-	job_anomalies, job_page, job_finish
+	job_metrics, job_failures, job_rightsize, job_focus, job_compare,
+	job_budgets, job_anomalies, job_page, job_finish
 };
 
 int
