@@ -269,7 +269,7 @@ int
 mreport_build(struct mset *m, const struct report_opts *o,
     const struct report_result *res, const struct inputs *in,
     int sort_metric, int sort_key, size_t top, dec_t price,
-    char *const *waste, size_t nwaste)
+    char *const *waste, size_t nwaste, int32_t *last)
 {
 	struct report_opts vo, so;
 	struct mreport_info info;
@@ -278,6 +278,8 @@ mreport_build(struct mset *m, const struct report_opts *o,
 	char *org;
 
 	mset_init(m);
+	if (last != NULL)
+		*last = MREPORT_NO_DAY;
 	if (view_check(res, price) < 0)
 		return EXIT_BAD_INPUT;
 	report_set_opts(o, 0, &vo);
@@ -291,6 +293,8 @@ mreport_build(struct mset *m, const struct report_opts *o,
 	info.org = org = report_org_label(res, in != NULL ? in->org_id :
 	    NULL);
 	mreport_span(&info, span.have_span, span.span_start, span.span_end);
+	if (last != NULL && info.have_period)
+		*last = info.until;
 	mreport_collect(m, &v, &so, report_set_groups(res, 1), waste, nwaste,
 	    &info);
 	free(org);

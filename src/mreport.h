@@ -61,12 +61,16 @@ void mreport_span(struct mreport_info *info, int have, int64_t start_ms,
  * rows of set 0 sorted by sort_metric (or key sort_key when >= 0), `top`
  * of them (0: all) and "(other)", at `price`; the failing jobs of
  * waste[0..nwaste) from set 1; the organization from res (want_orgs) and
- * in.  m is initialized here.  Returns 0, or EXIT_BAD_INPUT after
- * view_check()'s error (m then empty).
+ * in.  m is initialized here; *last (when not NULL) is set to the
+ * period's last day, MREPORT_NO_DAY when there is no period (no job run).
+ * Returns 0, or EXIT_BAD_INPUT after view_check()'s error (m then empty).
  */
 int mreport_build(struct mset *m, const struct report_opts *o,
     const struct report_result *res, const struct inputs *in,
     int sort_metric, int sort_key, size_t top, dec_t price,
-    char *const *waste, size_t nwaste);
+    char *const *waste, size_t nwaste, int32_t *last);
+
+/* mreport_build()'s *last when there is no period. */
+#define MREPORT_NO_DAY INT32_MIN
 
 #endif

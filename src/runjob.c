@@ -24,6 +24,7 @@
 #include "focus.h"
 #include "inputs.h"
 #include "manifest.h"
+#include "mjudge.h"
 #include "mreport.h"
 #include "mset.h"
 #include "out.h"
@@ -787,7 +788,9 @@ job_mset_writer(FILE *f, const void *m, enum view_format fmt)
 /*
  * usage.prom: the period's metrics by project, as `report --format
  * openmetrics` writes them (every project, the failing jobs of the
- * waste set), for node_exporter's textfile collector or a push.
+ * waste set), for node_exporter's textfile collector or a push; with
+ * --budgets and --db, the budgets and anomalies as job_budgets and
+ * job_anomalies found them (mjudge.h), so it comes after them.
  */
 static int
 job_metrics(struct job *j)
@@ -816,6 +819,10 @@ job_metrics(struct job *j)
 	mset_init(&m);
 	mreport_collect(&m, &v, &so, &sr.groups, j->cfg->waste_st,
 	    j->cfg->nwaste, &info);
+	if (j->have_bc)
+		mjudge_budgets(&m, &j->bc);
+	if (j->have_al)
+		mjudge_anomalies(&m, &j->al);
 	ret = job_write(j, "usage.prom", "the metrics (OpenMetrics)",
 	    job_mset_writer, &m, FMT_CSV);
 	mset_release(&m);
@@ -1589,8 +1596,8 @@ job_finish(struct job *j)
 /* The steps, in order: each returns an exit code; the first not 0 ends */
 static int (*const job_steps[])(struct job *) = {
 	job_open, job_current, job_previous, job_ingest, job_reports,
-	job_metrics, job_failures, job_rightsize, job_focus, job_compare,
-	job_budgets, job_anomalies, job_page, job_finish
+	job_failures, job_rightsize, job_focus, job_compare, job_budgets,
+	job_anomalies, job_metrics, job_page, job_finish
 };
 
 int

@@ -141,7 +141,7 @@ push_text(struct push_cmd *pc, struct sbuf *text)
 	mset_release(&m);
 	ret = mreport_build(&m, co->ro, &res, co->db != NULL ? NULL :
 	    &pc->n.cur_in, VM_CREDITS + CR_TOTAL, -1, (size_t)co->top,
-	    co->price, waste, nwaste);
+	    co->price, waste, nwaste, NULL);
 	if (ret == 0 && mset_openmetrics(&m, text) < 0) {
 		error("notify: the metrics pass %zu bytes", text->max);
 		ret = EXIT_FAILURE_OTHER;

@@ -13,6 +13,9 @@
 #include "cmdopt.h"
 #include "date.h"
 #include "failures.h"
+#include "budget.h"
+#include "budgetcalc.h"
+#include "mjudge.h"
 #include "mreport.h"
 #include "out.h"
 #include "report.h"
@@ -40,6 +43,9 @@ const struct cmdopt_cmd report_cmd = {
 		    "chart; openmetrics: Prometheus metrics (-o FILE.prom "
 		    "too)"),
 		CMDOPT(CO_OUTPUT), CMDOPT(CO_CREDIT_PRICE),
+		CMDOPT_HELP(CO_BUDGETS, "with openmetrics: each budget of "
+		    "FILE (YAML) too, as `budget --at` the day after the "
+		    "period's last"),
 		CMDOPT_HEADING("Charts (--format png or svg):"),
 		CMDOPT(CO_WIDTH), CMDOPT(CO_HEIGHT),
 		CMDOPT_HELP(CO_TITLE, "the chart's title (default: the metric "
@@ -60,7 +66,9 @@ const struct cmdopt_cmd report_cmd = {
 "--format openmetrics writes the groups' sums as gauges in the OpenMetrics\n"
 "text format, labelled by the --by keys, with the credits of failing jobs\n"
 "(" FAILURES_WASTE ") and the period: a file\n"
-"for node_exporter's textfile collector, or promtool (doc/metrics.md).\n",
+"for node_exporter's textfile collector, or promtool (doc/metrics.md).\n"
+"With --budgets, each budget's spend, projection and status; with --db,\n"
+"the projects' anomalies of the period's last 7 days.\n",
 	.flags = CMDOPT_CHARTS | CMDOPT_METRICS,
 };
 
@@ -127,22 +135,53 @@ report_write(struct cmdopt *co, struct view *v, const struct chart_opts *co2,
 }
 
 /*
+ * The budgets file at path, checked against --teams and --credit-price
+ * before anything is read.  NULL after the error.
+ */
+static struct budgets *
+report_budgets(const struct cmdopt *co, const char *path)
+{
+	struct budget_calc check;
+	struct budgets *bs = budgets_load(path);
+	int ok;
+
+	if (bs == NULL)
+		return NULL;
+	/* usd amounts and team scopes, whatever the day */
+	ok = budget_calc_init(&check, bs, co->teams, co->price, 0, 1) == 0;
+	budget_calc_release(&check);
+	if (!ok) {
+		budgets_free(bs);
+		return NULL;
+	}
+	return bs;
+}
+
+/*
  * --format openmetrics: the report by the --by keys and, for the failing
  * jobs' credits, by the keys and status, as metrics (mreport.h).
  */
 static int
-report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
+report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort,
+    const char *budgets)
 {
 	struct report_result res;
 	struct report_opts vo;
+	struct budgets *bs = NULL;
+	struct mjudge_src js;
 	struct mset m;
 	struct out out;
 	char **waste = NULL;
 	size_t nwaste = 0;
+	int32_t last;
 	int ret, sort_metric, sort_key, have_res = 0;
 
 	report_opts_init(&vo);
 	mset_init(&m);
+	if (budgets != NULL && (bs = report_budgets(co, budgets)) == NULL) {
+		ret = cmdopt_hint("report");
+		goto out;
+	}
 	if (mreport_sets(co->ro, co->by != NULL ? co->by : "project") < 0) {
 		ret = cmdopt_hint("report");
 		goto out;
@@ -159,7 +198,16 @@ report_metrics(struct cmdopt *co, int argc, char **argv, const char *sort)
 	cmdopt_list(&waste, &nwaste, FAILURES_WASTE);
 	mset_release(&m);
 	if ((ret = mreport_build(&m, co->ro, &res, &co->in, sort_metric,
-	    sort_key, (size_t)co->top, co->price, waste, nwaste)) != 0)
+	    sort_key, (size_t)co->top, co->price, waste, nwaste, &last)) != 0)
+		goto out;
+	memset(&js, 0, sizeof(js));
+	js.bs = bs;
+	js.teams = co->teams;
+	js.price = co->price;
+	js.db = co->db;
+	js.in = &co->in;
+	js.base = co->ro;
+	if (last != MREPORT_NO_DAY && (ret = mjudge_read(&m, &js, last)) != 0)
 		goto out;
 	ret = out_open(&out, co->output) < 0 || out_close(&out,
 	    mset_write(&m, out.f) < 0) < 0 ? EXIT_FAILURE_OTHER : EXIT_OK;
@@ -169,6 +217,7 @@ out:
 	if (have_res)
 		report_result_release(&res);
 	report_opts_release(&vo);
+	budgets_free(bs);
 	return ret;
 }
 
@@ -181,7 +230,7 @@ cmd_report(int argc, char **argv)
 	struct cmdopt_value val;
 	struct chart_opts chart;
 	int sort_metric, sort_key, chart_only = 0, id, have_res = 0;
-	const char *sort = NULL, *title = NULL;
+	const char *sort = NULL, *title = NULL, *budgets = NULL;
 	unsigned long long width = CHART_WIDTH, height = CHART_HEIGHT;
 	size_t view_top;
 	char *org;
@@ -206,6 +255,9 @@ cmd_report(int argc, char **argv)
 			title = val.str;
 			chart_only = 1;
 			break;
+		case CO_BUDGETS:
+			budgets = val.str;
+			break;
 		}
 	}
 	if (id < 0) {
@@ -219,7 +271,12 @@ cmd_report(int argc, char **argv)
 			    "are for charts, not openmetrics");
 			goto out;
 		}
-		ret = report_metrics(&co, argc, argv, sort);
+		ret = report_metrics(&co, argc, argv, sort, budgets);
+		goto out;
+	}
+	if (budgets != NULL) {
+		cmdopt_usage("report", "--budgets is for --format openmetrics "
+		    "(see `budget` for the budgets themselves)");
 		goto out;
 	}
 	if (chart_only && co.chart == CMDOPT_NO_CHART) {
