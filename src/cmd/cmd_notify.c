@@ -31,6 +31,7 @@
 static const char notify_usage[] =
 "usage: circleci-usage notify slack [options] PATH...\n"
 "       circleci-usage notify pushgateway --url URL [options] PATH...\n"
+"       circleci-usage notify datadog [options] PATH...\n"
 "\n"
 "Post a period's usage to Slack through an incoming webhook: total\n"
 "credits, cost and jobs, the change against the previous period, the top\n"
@@ -51,8 +52,15 @@ static const char notify_usage[] =
 "openmetrics` writes them (by --by: project or team), to a Prometheus\n"
 "Pushgateway: PUT to URL/metrics/job/JOB/org/ORG, which replaces what the\n"
 "last push of that group held (doc/metrics.md).  It takes --by, --top,\n"
-"--teams, --waste-statuses, --credit-price, --db, the filters, --dry-run\n"
-"(print the text, push nothing) and --timeout.\n";
+"--teams, --waste-statuses, --credit-price, --db, --budgets, the filters,\n"
+"--dry-run (print the text, push nothing) and --timeout.\n"
+"\n"
+"notify datadog submits the same series to Datadog's metrics API (POST\n"
+"/api/v2/series at https://api.$DD_SITE, default datadoghq.com, or\n"
+"--api-url), tagged by the labels and --tags, in payloads of at most\n"
+"--batch-bytes; the API key comes from DD_API_KEY or --api-key-file,\n"
+"never from the command line, and goes to that host only.  --dry-run\n"
+"prints the payloads, one JSON per line, and needs no key.\n";
 
 const struct cmdopt_cmd notify_cmd = {
 	.name = "notify",
@@ -80,7 +88,8 @@ const struct cmdopt_cmd notify_cmd = {
 		    "and total_credits > 1000'"),
 		CMDOPT_HELP(CO_BUDGETS, "the budgets file of the budget rules "
 		    "(YAML; default $CIRCLECI_USAGE_BUDGETS), evaluated as of "
-		    "the day after the period's last"),
+		    "the day after the period's last; for pushgateway and "
+		    "datadog, the budgets whose metrics are sent too"),
 		CMDOPT(CO_COOLDOWN), CMDOPT(CO_STATE),
 		CMDOPT(CO_ONLY_ON_ALERT), CMDOPT(CO_FAIL_ON_ALERT),
 		CMDOPT(CO_LINK),
@@ -104,12 +113,18 @@ const struct cmdopt_cmd notify_cmd = {
 		    "until then"),
 		CMDOPT_HEADING("notify pushgateway:"),
 		CMDOPT(CO_URL), CMDOPT(CO_JOB),
+		CMDOPT_HEADING("notify datadog:"),
+		CMDOPT_HELP(CO_API_URL, "the Datadog API base instead of "
+		    "https://api.$DD_SITE (https, or http to a loopback host; "
+		    "no user:password@, query or fragment)"),
+		CMDOPT(CO_API_KEY_FILE), CMDOPT(CO_TAGS),
+		CMDOPT(CO_BATCH_BYTES),
 		CMDOPT_HEADING("Filters (both periods):"),
 		CMDOPT_FILTERS,
 		CMDOPT_HEADING("Input:"),
 		CMDOPT_INPUT, CMDOPT_END
 	},
-	.operands = "slack pushgateway",
+	.operands = "slack pushgateway datadog",
 };
 
 /* The command's own settings, beside the workflow's. */
@@ -389,13 +404,14 @@ cmd_notify(int argc, char **argv)
 		    "[options] PATH...");
 		goto out;
 	}
-	if (strcmp(argv[1], "pushgateway") == 0) {
+	if (strcmp(argv[1], "pushgateway") == 0 ||
+	    strcmp(argv[1], "datadog") == 0) {
 		ret = cmd_notify_push(argc - 1, argv + 1);
 		goto out;
 	}
 	if (strcmp(argv[1], "slack") != 0) {
 		ret = cmdopt_usage("notify", "unknown target '%.100s' "
-		    "(expected slack or pushgateway)", argv[1]);
+		    "(expected slack, pushgateway or datadog)", argv[1]);
 		goto out;
 	}
 	if ((ret = notify_parse(&nc, argc - 1, argv + 1)) != NOTIFY_GO_ON)

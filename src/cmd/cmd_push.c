@@ -2,9 +2,11 @@
  * cmd_push.c: `circleci-usage notify pushgateway --url URL PATH...`: the
  * period's metrics, as `report --format openmetrics` writes them, pushed
  * to a Prometheus Pushgateway under a job and the org, replacing the last
- * push of that group.  It shares notify's options and PATHs (a run
- * directory or exports); the options that only make the Slack message are
- * refused here.
+ * push of that group; and `notify datadog PATH...`: the same series
+ * submitted to Datadog's metrics API (datadog.h), in batches, with the
+ * API key from the environment or a file.  Both share notify's options
+ * and PATHs (a run directory or exports); the options that only make the
+ * Slack message are refused here, and each target's own by the other.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,17 +14,26 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <curl/curl.h>
 
 #include "api.h"
+#include "budget.h"
+#include "budgetcalc.h"
 #include "cmd.h"
 #include "cmdopt.h"
+#include "datadog.h"
 #include "failures.h"
+#include "mjudge.h"
 #include "mreport.h"
 #include "mset.h"
+#include "net.h"
 #include "notify.h"
 #include "push.h"
+#include "range.h"
+#include "redact.h"
 #include "util.h"
 
 /* The job the metrics are grouped under without --job. */
@@ -31,7 +42,14 @@
 struct push_cmd {
 	struct cmdopt co;
 	struct notify n;	/* its PATH reading (run.json), nothing else */
-	const char *url, *job, *by, *waste_list;
+	const char *target;	/* "pushgateway", "datadog" */
+	int datadog;
+	const char *url, *job, *by, *waste_list, *budgets_path;
+	const char *api_url, *key_file, *tags_list;
+	struct budgets *bs;
+	char **tags;		/* --tags */
+	size_t ntags;
+	size_t batch;		/* --batch-bytes */
 	int dry_run;
 	double timeout;
 };
@@ -44,13 +62,41 @@ static int
 push_option(struct push_cmd *pc, int id, const struct cmdopt_value *val)
 {
 	const struct cmdopt_def *d = &cmdopt_table[id];
+	const char *other = pc->datadog ? "pushgateway" : "datadog";
 
 	switch (id) {
 	case CO_URL:
-		pc->url = val->str;
-		return 0;
 	case CO_JOB:
-		pc->job = val->str;
+		if (pc->datadog)
+			break;
+		if (id == CO_URL)
+			pc->url = val->str;
+		else
+			pc->job = val->str;
+		return 0;
+	case CO_API_URL:
+	case CO_API_KEY_FILE:
+	case CO_TAGS:
+	case CO_BATCH_BYTES:
+		if (!pc->datadog)
+			break;
+		if (id == CO_API_URL)
+			pc->api_url = val->str;
+		else if (id == CO_API_KEY_FILE)
+			pc->key_file = val->str;
+		else if (id == CO_TAGS)
+			pc->tags_list = val->str;
+		else if (val->num < DATADOG_MIN_PAYLOAD ||
+		    val->num > DATADOG_MAX_PAYLOAD)
+			return cmdopt_usage("notify", "--batch-bytes: expected "
+			    "%d to %d (the API's limit), got %llu",
+			    DATADOG_MIN_PAYLOAD, DATADOG_MAX_PAYLOAD,
+			    val->num);
+		else
+			pc->batch = (size_t)val->num;
+		return 0;
+	case CO_BUDGETS:
+		pc->budgets_path = val->str;
 		return 0;
 	case CO_DRY_RUN:
 		pc->dry_run = 1;
@@ -68,9 +114,51 @@ push_option(struct push_cmd *pc, int id, const struct cmdopt_value *val)
 	case CO_WASTE_STATUSES:
 		pc->waste_list = val->str;
 		return 0;
+	default:
+		return cmdopt_usage("notify", "--%s is for notify slack, not "
+		    "%s", d->name, pc->target);
 	}
-	return cmdopt_usage("notify", "--%s is for notify slack, not "
-	    "pushgateway", d->name);
+	return cmdopt_usage("notify", "--%s is for notify %s, not %s",
+	    d->name, other, pc->target);
+}
+
+/* --tags: each checked.  Returns 0, or EXIT_USAGE. */
+static int
+push_tags(struct push_cmd *pc)
+{
+	size_t i;
+
+	if (pc->tags_list == NULL)
+		return 0;
+	cmdopt_list(&pc->tags, &pc->ntags, pc->tags_list);
+	for (i = 0; i < pc->ntags; i++)
+		if (!datadog_tag_ok(pc->tags[i]))
+			return cmdopt_usage("notify", "--tags: expected "
+			    "key:value tags, lowercase, starting with a letter, "
+			    "of letters, digits and _ - : . / (at most %d "
+			    "characters); got '%.100s'", DATADOG_MAX_TAG,
+			    pc->tags[i]);
+	return 0;
+}
+
+/*
+ * The budgets file of --budgets, checked against --teams and
+ * --credit-price before anything is read.  Returns 0, or EXIT_USAGE.
+ */
+static int
+push_budgets(struct push_cmd *pc)
+{
+	struct budget_calc check;
+	int ok;
+
+	if (pc->budgets_path == NULL)
+		return 0;
+	if ((pc->bs = budgets_load(pc->budgets_path)) == NULL)
+		return cmdopt_hint("notify");
+	ok = budget_calc_init(&check, pc->bs, pc->co.teams, pc->co.price, 0,
+	    1) == 0;
+	budget_calc_release(&check);
+	return ok ? 0 : cmdopt_hint("notify");
 }
 
 /* The options and the PATHs.  Returns -1 to go on, or an exit code. */
@@ -88,12 +176,17 @@ push_parse(struct push_cmd *pc, int argc, char **argv)
 			return ret;
 	if (id < 0)
 		return co->status;
-	if (pc->url == NULL && !pc->dry_run)
+	if (!pc->datadog && pc->url == NULL && !pc->dry_run)
 		return cmdopt_usage("notify", "pushgateway: give --url URL, "
 		    "the Pushgateway's base URL (or --dry-run)");
 	if (pc->url != NULL && push_url_check(pc->url, err,
 	    sizeof(err)) < 0)
 		return cmdopt_usage("notify", "--url: %s", err);
+	if (pc->api_url != NULL && push_url_check(pc->api_url, err,
+	    sizeof(err)) < 0)
+		return cmdopt_usage("notify", "--api-url: %s", err);
+	if ((ret = push_tags(pc)) != 0 || (ret = push_budgets(pc)) != 0)
+		return ret;
 	if (pc->job == NULL || pc->job[0] == '\0')
 		pc->job = PUSH_JOB;
 	for (i = 0; pc->job[i] != '\0'; i++)
@@ -116,18 +209,22 @@ push_parse(struct push_cmd *pc, int argc, char **argv)
 	return -1;
 }
 
-/* The metrics' text: read, summed, written.  0, or an exit code. */
+/*
+ * The metrics: read, summed, with the budgets and (with --db) the
+ * anomalies, into m (initialized here).  0, or an exit code.
+ */
 static int
-push_text(struct push_cmd *pc, struct sbuf *text)
+push_mset(struct push_cmd *pc, struct mset *m)
 {
 	struct cmdopt *co = &pc->co;
 	struct report_result res;
-	struct mset m;
+	struct mjudge_src js;
 	char **waste = NULL;
 	size_t nwaste = 0;
+	int32_t last;
 	int ret;
 
-	mset_init(&m);
+	mset_init(m);
 	if (mreport_sets(co->ro, pc->by) < 0)
 		return EXIT_USAGE;
 	co->ro->want_orgs = 1;
@@ -138,16 +235,21 @@ push_text(struct push_cmd *pc, struct sbuf *text)
 	if (ret != 0)
 		goto out;
 	cmdopt_list(&waste, &nwaste, pc->waste_list);
-	mset_release(&m);
-	ret = mreport_build(&m, co->ro, &res, co->db != NULL ? NULL :
+	mset_release(m);
+	ret = mreport_build(m, co->ro, &res, co->db != NULL ? NULL :
 	    &pc->n.cur_in, VM_CREDITS + CR_TOTAL, -1, (size_t)co->top,
-	    co->price, waste, nwaste, NULL);
-	if (ret == 0 && mset_openmetrics(&m, text) < 0) {
-		error("notify: the metrics pass %zu bytes", text->max);
-		ret = EXIT_FAILURE_OTHER;
-	}
+	    co->price, waste, nwaste, &last);
+	if (ret != 0 || last == MREPORT_NO_DAY)
+		goto out;
+	memset(&js, 0, sizeof(js));
+	js.bs = pc->bs;
+	js.teams = co->teams;
+	js.price = co->price;
+	js.db = co->db;
+	js.in = &pc->n.cur_in;
+	js.base = co->ro;
+	ret = mjudge_read(m, &js, last);
 out:
-	mset_release(&m);
 	strv_free(waste, nwaste);
 	report_result_release(&res);
 	return ret;
@@ -179,38 +281,40 @@ push_org(const char *text)
 	return sbuf_detach(&sb);
 }
 
-int
-cmd_notify_push(int argc, char **argv)
+/* Write len bytes of s to stdout.  0, or EXIT_FAILURE_OTHER. */
+static int
+push_stdout(const char *s, size_t len)
 {
-	struct push_cmd pc;
+	fwrite(s, 1, len, stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error("cannot write to standard output: %s", strerror(errno));
+		return EXIT_FAILURE_OTHER;
+	}
+	return 0;
+}
+
+/* The metrics to the Pushgateway (or stdout).  0, or an exit code. */
+static int
+push_gateway(struct push_cmd *pc, const struct mset *m)
+{
 	struct push_req req;
 	struct sbuf text;
 	char *url = NULL, *org = NULL;
 	unsigned attempts = 0;
 	int ret;
 
-	memset(&pc, 0, sizeof(pc));
-	notify_init(&pc.n);
-	cmdopt_init(&pc.co, &notify_cmd, NULL);
-	pc.by = "project";
-	pc.waste_list = FAILURES_WASTE;
-	pc.timeout = 60;
 	sbuf_init(&text, MSET_MAX_TEXT);
-	if ((ret = push_parse(&pc, argc, argv)) >= 0)
+	if (mset_openmetrics(m, &text) < 0) {
+		error("notify: the metrics pass %zu bytes", text.max);
+		ret = EXIT_FAILURE_OTHER;
 		goto out;
-	if ((ret = push_text(&pc, &text)) != 0)
-		goto out;
-	if (pc.dry_run) {
-		fwrite(text.buf, 1, text.len, stdout);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			error("cannot write to standard output: %s",
-			    strerror(errno));
-			ret = EXIT_FAILURE_OTHER;
-		}
+	}
+	if (pc->dry_run) {
+		ret = push_stdout(text.buf, text.len);
 		goto out;
 	}
 	org = push_org(text.buf);
-	url = push_gateway_url(pc.url, pc.job, org);
+	url = push_gateway_url(pc->url, pc->job, org);
 	memset(&req, 0, sizeof(req));
 	req.method = "PUT";
 	req.url = url;
@@ -219,19 +323,135 @@ cmd_notify_push(int argc, char **argv)
 	req.body = text.buf;
 	req.len = text.len;
 	req.what = "the Pushgateway";
-	req.deadline = api_clock() + pc.timeout;
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	req.deadline = api_clock() + pc->timeout;
 	ret = push_send(&req, &attempts);
-	curl_global_cleanup();
 	if (ret == 0)
 		fprintf(stderr, "%s: notify: pushed the metrics to the "
 		    "Pushgateway, job %s (%u request%s)\n", PROGRAM_NAME,
-		    pc.job, attempts, attempts == 1 ? "" : "s");
+		    pc->job, attempts, attempts == 1 ? "" : "s");
 out:
 	free(url);
 	free(org);
 	sbuf_release(&text);
+	return ret;
+}
+
+/*
+ * The series to Datadog, each payload POSTed in turn with push_send()'s
+ * retries, under one deadline; or, with --dry-run, printed one per line.
+ * key is NULL for a dry run.  0, or an exit code.
+ */
+static int
+push_datadog(struct push_cmd *pc, const struct mset *m, const char *url,
+    const char *key)
+{
+	struct datadog_payloads p;
+	struct push_req req;
+	char *auth = NULL, *host = NULL;
+	unsigned attempts = 0, total = 0;
+	size_t i;
+	int ret = 0;
+
+	if (datadog_payloads(m, pc->tags, pc->ntags, range_now_ms() / 1000,
+	    pc->batch, &p) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (pc->dry_run) {
+		for (i = 0; i < p.n && ret == 0; i++)
+			if ((ret = push_stdout(p.body[i], p.len[i])) == 0)
+				ret = push_stdout("\n", 1);
+		goto out;
+	}
+	auth = xasprintf("DD-API-KEY: %s", key);
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.content_type = "application/json";
+	req.auth = auth;
+	req.what = "Datadog";
+	req.deadline = api_clock() + pc->timeout;
+	for (i = 0; i < p.n && ret == 0; i++) {
+		req.body = p.body[i];
+		req.len = p.len[i];
+		ret = push_send(&req, &attempts);
+		total += attempts;
+	}
+	host = net_url_host(url);
+	if (ret != 0 && i > 1)
+		error("notify: payload %zu of %zu failed; Datadog at %s had "
+		    "accepted the %zu before it", i, p.n, host, i - 1);
+	else if (ret == 0)
+		fprintf(stderr, "%s: notify: submitted %zu series to Datadog "
+		    "at %s in %zu payload%s (%u request%s)\n", PROGRAM_NAME,
+		    p.series, host, p.n, p.n == 1 ? "" : "s", total,
+		    total == 1 ? "" : "s");
+out:
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	free(host);
+	datadog_payloads_release(&p);
+	return ret;
+}
+
+int
+cmd_notify_push(int argc, char **argv)
+{
+	struct push_cmd pc;
+	struct mset m;
+	char *url = NULL, *key = NULL;
+	char err[200];
+	int ret;
+
+	memset(&pc, 0, sizeof(pc));
+	notify_init(&pc.n);
+	cmdopt_init(&pc.co, &notify_cmd, NULL);
+	mset_init(&m);
+	pc.target = argv[0];
+	pc.datadog = strcmp(argv[0], "datadog") == 0;
+	pc.by = "project";
+	pc.waste_list = FAILURES_WASTE;
+	pc.timeout = 60;
+	pc.batch = DATADOG_MAX_PAYLOAD;
+	if ((ret = push_parse(&pc, argc, argv)) >= 0)
+		goto out;
+	if (pc.datadog && !pc.dry_run) {
+		/* the key must never reach a core file */
+		struct rlimit rl = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &rl);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		ret = EXIT_USAGE;
+		if ((url = datadog_url(pc.api_url)) == NULL)
+			goto out;
+		if (push_url_check(url, err, sizeof(err)) < 0) {
+			error("notify: the Datadog URL: %s", err);
+			goto out;
+		}
+		if ((key = datadog_key_read(pc.key_file)) == NULL)
+			goto out;
+		/* an answer is quoted with the key masked */
+		redact_add_secret(key);
+	}
+	mset_release(&m);
+	if ((ret = push_mset(&pc, &m)) != 0)
+		goto out;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ret = pc.datadog ? push_datadog(&pc, &m, url, key) :
+	    push_gateway(&pc, &m);
+	curl_global_cleanup();
+out:
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	free(url);
+	mset_release(&m);
+	strv_free(pc.tags, pc.ntags);
+	budgets_free(pc.bs);
 	cmdopt_release(&pc.co);
 	notify_release(&pc.n);
 	return ret;

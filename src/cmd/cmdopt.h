@@ -59,8 +59,8 @@ enum cmdopt_id {
 	CO_RIGHTSIZE, CO_ALERT, CO_ONLY_ON_ALERT, CO_FAIL_ON_ALERT,
 	CO_DRY_RUN, CO_WEBHOOK_FILE, CO_LIST_BY, CO_LINK, CO_NAMES,
 	CO_COOLDOWN, CO_STATE,
-	/* notify's metrics targets (pushgateway) */
-	CO_URL, CO_JOB,
+	/* notify's metrics targets (pushgateway, datadog) */
+	CO_URL, CO_JOB, CO_API_KEY_FILE, CO_TAGS, CO_BATCH_BYTES,
 	CO_COUNT
 };
 

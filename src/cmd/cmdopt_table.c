@@ -245,4 +245,13 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	[CO_JOB] = { "job", 0, "NAME", CO_K_TEXT, NULL,
 	    "the Pushgateway job the metrics are grouped under (default "
 	    "circleci_usage)", NULL, 0, 0 },
+	[CO_API_KEY_FILE] = { "api-key-file", 0, "PATH", CO_K_TEXT, NULL,
+	    "read the Datadog API key from PATH (- for stdin); else "
+	    "DD_API_KEY", NULL, 0, 0 },
+	[CO_TAGS] = { "tags", 0, "K:V[,K:V...]", CO_K_LIST, NULL,
+	    "tags added to every series, e.g. env:prod,team:platform "
+	    "(lowercase; letters, digits, _ - : . /)", NULL, 0, 0 },
+	[CO_BATCH_BYTES] = { "batch-bytes", 0, "N", CO_K_COUNT, COUNT,
+	    "the largest payload in bytes, 1024 to 512000 (default "
+	    "512000, the API's limit)", NULL, 0, 0 },
 };
