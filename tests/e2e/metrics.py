@@ -15,6 +15,13 @@ end, with the real programs from Debian.
     names, cleaned as doc/metrics.md says;
   * a failing `report -o X.prom` leaves the old file as it was;
   * `run` writes usage.prom beside its reports and lists it in run.json;
+  * with --budgets (and --db), the budgets and anomalies: `report
+    --format openmetrics --db --budgets`, `notify pushgateway --dry-run`
+    and run's usage.prom carry, per budget, the amount, spent and
+    projected credits, the used and projected ratios and a status gauge
+    per status, equal to `budget --at D --format csv` (D the day after
+    the period) to the last digit, and per anomaly its score and excess
+    equal to `anomalies --at D --format csv`'s; promtool accepts them;
   * `notify pushgateway` against a real prometheus-pushgateway started
     here (as nobody, on 127.0.0.1, no persistence file): the values read
     back from its /metrics equal the file's, under the job and org
@@ -289,6 +296,152 @@ def part_run(suite, binary, tmp, quick):
     suite.check("run writes usage.prom, equal to by-project.csv", errs)
 
 
+BUDGETS = """budgets:
+  - name: org-weekly
+    scope: org
+    period: week
+    credits: 3000000
+    thresholds: [50, 75, 90, 100]
+  - name: "a \\"quoted\\" monthly"
+    project: "*a*"
+    period: month
+    usd: 1800
+  - name: xlarge-week
+    by: {resource_class: "*xlarge*"}
+    period: week
+    credits: 1000
+"""
+
+
+def judged(vals):
+    """{budget: {metric: Decimal or labels}} and {(day, project, kind):
+    {score, excess}} from the values of a file."""
+    budgets, anomalies = {}, {}
+    for (name, labels), v in vals.items():
+        d = dict(labels)
+        if name.startswith("circleci_usage_budget_"):
+            b = budgets.setdefault(d["budget"], {})
+            b["period"], b["scope"] = d["period"], d["scope"]
+            short = name[len("circleci_usage_budget_"):]
+            if short == "status":
+                b.setdefault("status", {})[d["status"]] = v
+            else:
+                b[short] = v
+        elif name.startswith("circleci_usage_anomaly_"):
+            a = anomalies.setdefault((d["day"], d["project"], d["kind"]),
+                                     {})
+            a[name[len("circleci_usage_anomaly_"):]] = v
+    return budgets, anomalies
+
+
+def check_judged(vals, brows, arows, errs, where):
+    """The budgets and anomalies of vals against `budget` and `anomalies`
+    CSV rows."""
+    budgets, anomalies = judged(vals)
+    if sorted(budgets) != sorted(clean(r["budget"]) for r in brows):
+        errs.append("%s: budgets %s, want %s" % (
+            where, sorted(budgets), [r["budget"] for r in brows]))
+    for r in brows:
+        b = budgets.get(clean(r["budget"]), {})
+        want = {"amount_credits": Decimal(r["amount_credits"]),
+                "spent_credits": Decimal(r["spent_credits"]),
+                "projected_credits": Decimal(r["projected_credits"]),
+                "used_ratio": Decimal(r["used_pct"]) / 100,
+                "projected_ratio": Decimal(r["projected_pct"]) / 100,
+                "period": r["period"], "scope": clean(r["scope"]),
+                "status": {s: Decimal(1 if s == r["status"] else 0)
+                           for s in ("ok", "warning", "projected_over",
+                                     "over")}}
+        for k, v in want.items():
+            if b.get(k) != v:
+                errs.append("%s: budget %r %s = %r, budget says %r" % (
+                    where, r["budget"], k, b.get(k), v))
+    want = {}
+    for r in arows:
+        a = {"excess_credits": Decimal(r["excess_credits"])}
+        if r["score"]:
+            a["score"] = Decimal(r["score"])
+        want[(r["day"], clean(r["project"]), r["kind"])] = a
+    if anomalies != want:
+        errs.append("%s: anomalies %d, anomalies says %d; differ: %r" % (
+            where, len(anomalies), len(want),
+            [k for k in set(anomalies) | set(want)
+             if anomalies.get(k) != want.get(k)][:2]))
+    if not arows or not brows:
+        errs.append("%s: nothing to compare (%d budgets, %d anomalies)" % (
+            where, len(brows), len(arows)))
+
+
+def unsafe(rows):
+    """Rows as --csv-safe wrote them (run's files), the quote that guards
+    a formula taken off again."""
+    for r in rows:
+        for k, v in r.items():
+            if v and len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r":
+                r[k] = v[1:]
+    return rows
+
+
+def tool_csv(binary, *args):
+    out = run(binary, *args).stdout.decode()
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def part_judged(suite, binary, tmp, quick):
+    exp = os.path.join(tmp, "exp-judged")
+    subprocess.run([sys.executable, GEN, "-o", exp, "--rows", "4000",
+                    "--parts", "1", "--tricky-names", "--start",
+                    "2026-10-01", "--days", "45", "--spike",
+                    "ios-widgets:2026-11-11:6"], check=True,
+                   capture_output=True)
+    db = os.path.join(tmp, "judged.db")
+    bf = os.path.join(tmp, "budgets.yml")
+    with open(bf, "w") as f:
+        f.write(BUDGETS)
+    run(binary, "ingest", "--db", db, exp)
+    # the period ends on a Thursday: D, the Friday, is in the same week
+    # and month, so `budget --at D` judges the same periods as closing
+    since, until, D = "2026-11-06", "2026-11-12", "2026-11-13"
+    brows = tool_csv(binary, "budget", "--db", db, "--at", D, "--budgets",
+                     bf, "--format", "csv")
+    arows = tool_csv(binary, "anomalies", "--db", db, "--at", D,
+                     "--format", "csv")
+    prom = os.path.join(tmp, "judged.prom")
+    run(binary, "report", "--db", db, "--since", since, "--until", until,
+        "--budgets", bf, "-o", prom)
+    errs, vals = check_file(prom)
+    check_judged(vals, brows, arows, errs, "report")
+    suite.check("report --format openmetrics --db --budgets: budgets and "
+                "anomalies equal budget/anomalies --at D, promtool "
+                "accepts", errs)
+
+    errs = []
+    r = run(binary, "notify", "pushgateway", "--dry-run", "--db", db,
+            "--since", since, "--until", until, "--budgets", bf)
+    p2 = os.path.join(tmp, "judged-push.prom")
+    with open(p2, "wb") as f:
+        f.write(r.stdout)
+    errs, v2 = check_file(p2)
+    check_judged(v2, brows, arows, errs, "pushgateway")
+    r = run(binary, "report", "--budgets", bf, exp, check=False)
+    if r.returncode != 2 or b"openmetrics" not in r.stderr:
+        errs.append("report --budgets without openmetrics: exit %d" %
+                    r.returncode)
+    suite.check("notify pushgateway --db --budgets: the same budgets and "
+                "anomalies; --budgets without openmetrics refused", errs)
+
+    R = os.path.join(tmp, "R-judged")
+    run(binary, "run", "--from", exp, "--db", db, "--budgets", bf, "-o", R)
+    errs, v3 = check_file(os.path.join(R, "usage.prom"))
+    check_judged(v3, unsafe(list(csv.DictReader(open(
+        os.path.join(R, "budgets.csv"), encoding="utf-8", newline="")))),
+        unsafe(list(csv.DictReader(open(os.path.join(R, "anomalies.csv"),
+                                        encoding="utf-8", newline="")))),
+        errs, "run")
+    suite.check("run --db --budgets: usage.prom's budgets and anomalies "
+                "equal budgets.csv and anomalies.csv", errs)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -435,7 +588,7 @@ def part_pushgateway(suite, binary, tmp, quick):
 
 
 def parts():
-    return [part_files, part_run, part_pushgateway]
+    return [part_files, part_run, part_judged, part_pushgateway]
 
 
 if __name__ == "__main__":
