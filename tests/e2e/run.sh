@@ -150,6 +150,9 @@ suite dates.sh sh "$dir/dates.sh" "$BIN"
 # OpenMetrics files, run's usage.prom and the Pushgateway, checked with
 # Debian's promtool, client_python and prometheus-pushgateway
 suite metrics.py /usr/bin/python3 "$dir/metrics.py" --bin "$BIN" $quick
+# notify datadog against tests/double/datadog_api.py: values, tags,
+# batches, retries, refusals, the key in no argv, output or other host
+suite datadog.py python3 "$dir/datadog.py" --bin "$BIN" $quick
 suite leakscan-self-test python3 "$dir/leakscan.py" --self-test
 drain
 
