@@ -558,7 +558,7 @@ usage_err "report: --top: expected a whole number of at least 1, got '0'" \
     report --top 0 "$T/d"
 usage_err "report: --sort: expected a metric (such as total_credits, cost_usd, jobs) or a --by key, got 'nope'" \
     report --sort nope "$T/d"
-usage_err "report: --format: expected table, csv, json, markdown, png or svg, got 'xml'" \
+usage_err "report: --format: expected table, csv, json, markdown, png, svg or openmetrics, got 'xml'" \
     report --format xml "$T/d"
 usage_err "report: --since: expected a date YYYY-MM-DD, got '2026-13-01'" \
     report --since 2026-13-01 "$T/d"
@@ -578,7 +578,7 @@ usage_err "notify: --alert 'bogus > 1': unknown name 'bogus'" \
     notify slack --dry-run --alert 'bogus > 1' "$T/d"
 usage_err "notify: --top: expected a whole number of at least 1, got '0'" \
     notify slack --dry-run --top 0 "$T/d"
-usage_err "notify: unknown target 'teams' (expected slack)" notify teams "$T/d"
+usage_err "notify: unknown target 'teams' (expected slack or pushgateway)" notify teams "$T/d"
 usage_err "notify: --link 'ftp://x/r': expected an http or https URL" \
     notify slack --dry-run --link ftp://x/r "$T/d"
 usage_err "notify: --link 'https://u:p@x/r': no user information may be in a link (it would be posted)" \
