@@ -578,7 +578,7 @@ usage_err "notify: --alert 'bogus > 1': unknown name 'bogus'" \
     notify slack --dry-run --alert 'bogus > 1' "$T/d"
 usage_err "notify: --top: expected a whole number of at least 1, got '0'" \
     notify slack --dry-run --top 0 "$T/d"
-usage_err "notify: unknown target 'teams' (expected slack or pushgateway)" notify teams "$T/d"
+usage_err "notify: unknown target 'teams' (expected slack, pushgateway or datadog)" notify teams "$T/d"
 usage_err "notify: --link 'ftp://x/r': expected an http or https URL" \
     notify slack --dry-run --link ftp://x/r "$T/d"
 usage_err "notify: --link 'https://u:p@x/r': no user information may be in a link (it would be posted)" \

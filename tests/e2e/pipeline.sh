@@ -419,7 +419,7 @@ run 0 "$BIN" notify slack --dry-run --only-on-alert --alert 'jobs < 0' "$T/cur" 
 # -- usage errors
 run 2 "$BIN" notify && contains "$T/err" "expected a target" && ok "notify alone: exit 2" ||
     ko "notify alone: exit 2"
-run 2 "$BIN" notify teams "$T/cur" && contains "$T/err" "unknown target 'teams' (expected slack or pushgateway)" &&
+run 2 "$BIN" notify teams "$T/cur" && contains "$T/err" "unknown target 'teams' (expected slack, pushgateway or datadog)" &&
     ok "notify teams: exit 2" || ko "notify teams: exit 2"
 run 2 "$BIN" notify slack "$T/cur" && contains "$T/err" "no webhook: set SLACK_WEBHOOK_URL or use --webhook-file" &&
     ok "no webhook and no --dry-run: exit 2" || ko "no webhook and no --dry-run: exit 2" "$(cat "$T/err")"
