@@ -134,10 +134,10 @@ push_tags(struct push_cmd *pc)
 	for (i = 0; i < pc->ntags; i++)
 		if (!datadog_tag_ok(pc->tags[i]))
 			return cmdopt_usage("notify", "--tags: expected "
-			    "key:value tags, lowercase, starting with a letter, "
-			    "of letters, digits and _ - : . / (at most %d "
-			    "characters); got '%.100s'", DATADOG_MAX_TAG,
-			    pc->tags[i]);
+			    "key:value tags, lowercase, starting with a "
+			    "letter, of letters, digits and _ - : . / (at "
+			    "most %d characters); got '%.100s'",
+			    DATADOG_MAX_TAG, pc->tags[i]);
 	return 0;
 }
 
