@@ -280,53 +280,9 @@ datadog_url(const char *base)
 char *
 datadog_key_read(const char *key_file)
 {
-	char *key = NULL;
-	size_t i, n;
+	static const char *const vars[] = { "DD_API_KEY" };
 
-	if (key_file != NULL) {
-		FILE *f = strcmp(key_file, "-") == 0 ? stdin :
-		    fopen(key_file, "r");
-		char buf[4096];
-
-		if (f == NULL) {
-			error("--api-key-file '%s': %s", key_file,
-			    strerror(errno));
-			return NULL;
-		}
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		if (f != stdin)
-			fclose(f);
-		buf[n] = '\0';
-		key = xstrdup(buf);
-		explicit_bzero(buf, sizeof(buf));
-	} else if (getenv("DD_API_KEY") != NULL) {
-		key = xstrdup(getenv("DD_API_KEY"));
-	} else {
-		error("no Datadog API key: set DD_API_KEY or use "
-		    "--api-key-file PATH (or --dry-run)");
-		return NULL;
-	}
-	n = strlen(key);
-	while (n > 0 && strchr(" \t\r\n", key[n - 1]))
-		key[--n] = '\0';
-	i = strspn(key, " \t\r\n");
-	memmove(key, key + i, n - i + 1);
-	n = strlen(key);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)key[i] < 0x21 || key[i] == 0x7f) {
-			error("the Datadog API key (%s) holds a space or "
-			    "control character", key_file != NULL ?
-			    "--api-key-file" : "DD_API_KEY");
-			goto fail;
-		}
-	if (n == 0) {
-		error("the Datadog API key (%s) is empty", key_file != NULL ?
-		    "--api-key-file" : "DD_API_KEY");
-		goto fail;
-	}
-	return key;
-fail:
-	explicit_bzero(key, n);
-	free(key);
-	return NULL;
+	return secret_read(key_file, "--api-key-file", vars, 1,
+	    "the Datadog API key", "no Datadog API key: set DD_API_KEY or "
+	    "use --api-key-file PATH (or --dry-run)");
 }

@@ -44,59 +44,11 @@ export_token_read(const char *token_file)
 {
 	static const char *const vars[] = { "CIRCLECI_API_TOKEN",
 	    "CIRCLECI_TOKEN", "CIRCLE_TOKEN" };
-	char *tok = NULL;
-	size_t i, n;
 
-	if (token_file != NULL) {
-		FILE *f = strcmp(token_file, "-") == 0 ? stdin :
-		    fopen(token_file, "r");
-		char buf[4096];
-
-		if (f == NULL) {
-			error("--token-file '%s': %s", token_file,
-			    strerror(errno));
-			return NULL;
-		}
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		if (f != stdin)
-			fclose(f);
-		buf[n] = '\0';
-		tok = xstrdup(buf);
-		explicit_bzero(buf, sizeof(buf));
-	} else {
-		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-			if (env(vars[i]) != NULL) {
-				tok = xstrdup(env(vars[i]));
-				break;
-			}
-	}
-	if (tok == NULL) {
-		error("no API token: set CIRCLECI_API_TOKEN (a personal API "
-		    "token) or use --token-file PATH");
-		return NULL;
-	}
-	/* trim */
-	n = strlen(tok);
-	while (n > 0 && strchr(" \t\r\n", tok[n - 1]))
-		tok[--n] = '\0';
-	i = strspn(tok, " \t\r\n");
-	memmove(tok, tok + i, n - i + 1);
-	n = strlen(tok);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)tok[i] < 0x21 || tok[i] == 0x7f) {
-			error("the API token %s holds a space or control "
-			    "character", token_file ? "file" : "variable");
-			goto fail;
-		}
-	if (n == 0) {
-		error("the API token is empty");
-		goto fail;
-	}
-	return tok;
-fail:
-	explicit_bzero(tok, n);
-	free(tok);
-	return NULL;
+	return secret_read(token_file, "--token-file", vars,
+	    sizeof(vars) / sizeof(vars[0]), "the API token", "no API token: "
+	    "set CIRCLECI_API_TOKEN (a personal API token) or use "
+	    "--token-file PATH");
 }
 
 /* Whether two sets of org IDs are equal, order and case aside. */

@@ -590,6 +590,63 @@ out:
 	return ret;
 }
 
+char *
+secret_read(const char *file, const char *file_opt,
+    const char *const *vars, size_t nvars, const char *what,
+    const char *missing)
+{
+	const char *from = file_opt, *v;
+	char *sec = NULL;
+	size_t i, n;
+
+	if (file != NULL) {
+		FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+		char buf[4096];
+
+		if (f == NULL) {
+			error("%s '%s': %s", file_opt, file, strerror(errno));
+			return NULL;
+		}
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		if (f != stdin)
+			fclose(f);
+		buf[n] = '\0';
+		sec = xstrdup(buf);
+		explicit_bzero(buf, sizeof(buf));
+	} else {
+		for (i = 0; i < nvars && sec == NULL; i++)
+			if ((v = getenv(vars[i])) != NULL && *v != '\0') {
+				sec = xstrdup(v);
+				from = vars[i];
+			}
+	}
+	if (sec == NULL) {
+		error("%s", missing);
+		return NULL;
+	}
+	n = strlen(sec);
+	while (n > 0 && strchr(" \t\r\n", sec[n - 1]))
+		sec[--n] = '\0';
+	i = strspn(sec, " \t\r\n");
+	memmove(sec, sec + i, n - i + 1);
+	n -= i;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)sec[i] < 0x21 || sec[i] == 0x7f) {
+			error("%s from %s holds a space or control character",
+			    what, from);
+			goto fail;
+		}
+	if (n == 0) {
+		error("%s from %s is empty", what, from);
+		goto fail;
+	}
+	return sec;
+fail:
+	explicit_bzero(sec, n);
+	free(sec);
+	return NULL;
+}
+
 int
 err_line(char *err, size_t errlen, const char *fmt, ...)
 {

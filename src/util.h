@@ -171,6 +171,19 @@ char *read_small_file(const char *path, const char *what, size_t max,
     size_t *len);
 
 /*
+ * A secret (an API token, a key): the contents of `file` ("-" for the
+ * standard input; at most 4 KiB), else the first of the nvars variables
+ * `vars` that is set and not empty, else NULL after error("%s",
+ * missing).  Blanks around it are trimmed; one that is empty, or holds a
+ * blank or control character, is refused: "WHAT from SOURCE is empty"
+ * (SOURCE the option `file_opt` or the variable).  The caller frees it
+ * (explicit_bzero() first); NULL after an error naming the file.
+ */
+char *secret_read(const char *file, const char *file_opt,
+    const char *const *vars, size_t nvars, const char *what,
+    const char *missing);
+
+/*
  * The message into err[errlen] as vsnprintf() writes it, each control
  * character made '?' so that it stays one line (a parser's error may
  * quote the bytes near it).  Returns -1, for `return err_line(...)`.

@@ -717,9 +717,9 @@ experr "--end '2026-13-01': expected YYYY-MM-DD or an RFC 3339 time (2026-10-31T
 experr "the start (2100-10-01T00:00:00Z) is in the future" --start 2100-10-01 --end 2100-10-02
 experr "--token-file '$T/no-token': No such file or directory" --token-file "$T/no-token"
 printf 'a b\n' >"$T/token-sp"
-experr "the API token file holds a space or control character" --token-file "$T/token-sp"
+experr "the API token from --token-file holds a space or control character" --token-file "$T/token-sp"
 printf '\n' >"$T/token-empty"
-experr "the API token is empty" --token-file "$T/token-empty"
+experr "the API token from --token-file is empty" --token-file "$T/token-empty"
 run 2 env -u ORG_ID -u CIRCLE_ORGANIZATION_ID CIRCLECI_API_TOKEN=t "$BIN" export -o "$T/exp" &&
     contains "$T/err" "no organization: use --org ID or set ORG_ID" &&
     ok "export without an org: a usage error" || ko "export without an org" "$(cat "$T/err")"

@@ -39,14 +39,15 @@ test_token(void **state)
 	tok = export_token_read(path);
 	err = unit_capture_end(&c);
 	assert_null(tok);
-	assert_text_free(err, "circleci-usage: the API token file holds a "
-	    "space or control character\n");
+	assert_text_free(err, "circleci-usage: the API token from "
+	    "--token-file holds a space or control character\n");
 	unit_writes(path, " \n");
 	unit_capture_begin(&c);
 	tok = export_token_read(path);
 	err = unit_capture_end(&c);
 	assert_null(tok);
-	assert_text_free(err, "circleci-usage: the API token is empty\n");
+	assert_text_free(err, "circleci-usage: the API token from "
+	    "--token-file is empty\n");
 	unlink(path);
 	unit_capture_begin(&c);
 	tok = export_token_read(path);

@@ -235,6 +235,43 @@ test_path_inside(void **state)
 	free(top);
 }
 
+/*
+ * secret_read(): the first variable set and not empty (an empty one is
+ * skipped), trimmed; the message names where a bad one came from; none
+ * at all prints the caller's message.
+ */
+static void
+test_secret_read(void **state)
+{
+	static const char *const vars[] = { "CU_TEST_A", "CU_TEST_B" };
+	struct unit_capture c;
+	char *sec, *err;
+
+	(void)state;
+	setenv("CU_TEST_A", "", 1);
+	setenv("CU_TEST_B", " key\n", 1);
+	sec = secret_read(NULL, "--key-file", vars, 2, "the key", "none");
+	assert_string_equal(sec, "key");
+	free(sec);
+	setenv("CU_TEST_A", "a\tb", 1);
+	unit_capture_begin(&c);
+	sec = secret_read(NULL, "--key-file", vars, 2, "the key", "none");
+	err = unit_capture_end(&c);
+	assert_null(sec);
+	assert_string_equal(err, "circleci-usage: the key from CU_TEST_A "
+	    "holds a space or control character\n");
+	free(err);
+	unsetenv("CU_TEST_A");
+	unsetenv("CU_TEST_B");
+	unit_capture_begin(&c);
+	sec = secret_read(NULL, "--key-file", vars, 2, "the key",
+	    "no key: set CU_TEST_A");
+	err = unit_capture_end(&c);
+	assert_null(sec);
+	assert_string_equal(err, "circleci-usage: no key: set CU_TEST_A\n");
+	free(err);
+}
+
 int
 main(void)
 {
@@ -245,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_path_inside),
+		cmocka_unit_test(test_secret_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
