@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -248,6 +249,17 @@ datadog_payloads_release(struct datadog_payloads *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * The sites Datadog publishes (tests/double/datadog.md [1]): the key is
+ * sent to api.SITE, so no other host may come from the environment (an
+ * unlisted one needs --api-url, stated on the command line).
+ */
+static const char *const datadog_sites[] = {
+	"datadoghq.com", "us3.datadoghq.com", "us5.datadoghq.com",
+	"datadoghq.eu", "ap1.datadoghq.com", "ap2.datadoghq.com",
+	"uk1.datadoghq.com", "ddog-gov.com", "us2.ddog-gov.com"
+};
+
 char *
 datadog_url(const char *base)
 {
@@ -262,19 +274,16 @@ datadog_url(const char *base)
 	}
 	if (site == NULL || site[0] == '\0')
 		site = DATADOG_SITE;
-	n = strlen(site);
-	for (i = 0; i < n; i++)
-		if (!((site[i] >= 'a' && site[i] <= 'z') ||
-		    (site[i] >= 'A' && site[i] <= 'Z') ||
-		    (site[i] >= '0' && site[i] <= '9') || site[i] == '.' ||
-		    site[i] == '-'))
-			break;
-	if (i < n || n > 253 || site[0] == '.' || site[0] == '-') {
-		error("DD_SITE: expected a Datadog site such as datadoghq.com "
-		    "or datadoghq.eu, got '%.100s'", site);
-		return NULL;
-	}
-	return xasprintf("https://api.%s%s", site, DATADOG_SERIES_PATH);
+	for (i = 0; i < sizeof(datadog_sites) / sizeof(datadog_sites[0]); i++)
+		if (strcasecmp(site, datadog_sites[i]) == 0)
+			return xasprintf("https://api.%s%s", datadog_sites[i],
+			    DATADOG_SERIES_PATH);
+	error("DD_SITE: expected a Datadog site (datadoghq.com, "
+	    "us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, "
+	    "ap1.datadoghq.com, ap2.datadoghq.com, uk1.datadoghq.com, "
+	    "ddog-gov.com or us2.ddog-gov.com), got '%.100s'; another "
+	    "endpoint needs --api-url", site);
+	return NULL;
 }
 
 char *

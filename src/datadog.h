@@ -76,9 +76,9 @@ void datadog_payloads_release(struct datadog_payloads *p);
 /*
  * The series URL: base (--api-url, without trailing slashes) +
  * DATADOG_SERIES_PATH, or with base NULL https://api.SITE + it, SITE from
- * DD_SITE (else DATADOG_SITE): a site is a host name, letters, digits,
- * dots and dashes.  Returns a new string, or NULL after an error naming
- * DD_SITE.
+ * DD_SITE (else DATADOG_SITE), one of the sites Datadog publishes (any
+ * other is refused: the key goes to that host).  Returns a new string,
+ * or NULL after an error naming DD_SITE.
  */
 char *datadog_url(const char *base);
 

@@ -333,10 +333,13 @@ def part_refusals(suite, binary, tmp, quick):
             errs.append("DD_SITE=datadoghq.eu: exit %d %r" % (
                 r.returncode, r.stderr[-200:]))
         no_key(r, errs, "DD_SITE")
-        r = tool(binary, "notify", "datadog", exp, env=dict(
-            BASE_ENV, DD_API_KEY=KEY, DD_SITE="evil.com/x?"), check=False)
-        if r.returncode != 2 or b"DD_SITE" not in r.stderr:
-            errs.append("bad DD_SITE: exit %d" % r.returncode)
+        # a site Datadog does not publish: the key would go to that host
+        for site in ("evil.com/x?", "evil.example", "datadoghq.com.evil.io"):
+            r = tool(binary, "notify", "datadog", exp, env=dict(
+                BASE_ENV, DD_API_KEY=KEY, DD_SITE=site), check=False)
+            if r.returncode != 2 or b"DD_SITE" not in r.stderr:
+                errs.append("DD_SITE=%s: exit %d" % (site, r.returncode))
+            no_key(r, errs, "DD_SITE=" + site)
         for tags in ("Env:Prod", "1x:y", "novalue", "a:b c"):
             r = send(binary, d, tmp, "--tags", tags, exp)
             if r.returncode != 2 or b"--tags" not in r.stderr:
