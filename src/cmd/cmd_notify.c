@@ -64,7 +64,7 @@ static const char notify_usage[] =
 
 const struct cmdopt_cmd notify_cmd = {
 	.name = "notify",
-	.summary = "post a period's usage and alerts to Slack",
+	.summary = "post a period's usage to Slack, a Pushgateway or Datadog",
 	.usage = notify_usage,
 	.opts = (const struct cmdopt_use[]){
 		CMDOPT_HEADING("Options:"),
