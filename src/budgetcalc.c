@@ -359,6 +359,31 @@ budget_calc_sets(struct budget_calc *c, struct report_opts *o)
 	return 0;
 }
 
+/*
+ * A period that began before the data did: its spend so far counts from
+ * the data's first day only, so it is understated (a month judged from a
+ * week's export).  One warning, naming the earliest such period's budget.
+ */
+static void
+budget_calc_warn_start(const struct budget_calc *c)
+{
+	char from[DATE_BUFSZ], start[DATE_BUFSZ];
+	size_t i, n = 0, k = 0;
+
+	for (i = 0; i < c->bs->n; i++)
+		if (c->e[i].start < c->hist_start && c->e[i].start < c->at &&
+		    n++ == 0)
+			k = i;
+	if (n == 0)
+		return;
+	date_format_day(c->hist_start, from);
+	date_format_day(c->e[k].start, start);
+	warning("the data start on %s, after the first day of %zu budget "
+	    "period%s ('%s' from %s): what was spent before it counts as "
+	    "nothing (give the history with --db, or the exports since %s)",
+	    from, n, n == 1 ? "" : "s", c->bs->b[k].name, start, start);
+}
+
 void
 budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
     const struct report_result *res)
@@ -386,6 +411,7 @@ budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
 		    &c->e[i]);
 		c->counts[c->e[i].status]++;
 	}
+	budget_calc_warn_start(c);
 }
 
 int

@@ -397,6 +397,33 @@ def checks(suite, binary, T, quick):
         errs.append("--at 2026-02-30: exit %d" % r.returncode)
     suite.check("errors name the file and line; usage errors exit 2", errs)
 
+    # periods that began before the data: one warning naming how many
+    # (4 budgets a period kind: a week or month begun before first_day)
+    errs = []
+    at = first_day + dt.timedelta(days=3)
+    r = run(binary, "budget", "--at", at.isoformat(), "--budgets", bfile,
+            "--teams", teams, "--format", "csv", exp)
+    warn = [x for x in r.stderr.decode().splitlines()
+            if "after the first day of" in x]
+    month1 = at.replace(day=1)
+    monday = at - dt.timedelta(days=at.weekday())
+    n = 4 * ((month1 < first_day) + (monday < first_day))
+    if n == 0:
+        if warn:    # at some pinned dates no period begins before them
+            errs.append("a warning with no period before the data: %s" %
+                        warn)
+    elif len(warn) != 1 or ("the data start on %s, after the first day of "
+                            "%d budget periods" % (first_day, n)) \
+            not in warn[0]:
+        errs.append("warnings: %s" % warn)
+    r = run(binary, "budget", "--at", (first_day + dt.timedelta(
+        days=45)).isoformat(), "--budgets", bfile, "--teams", teams,
+        "--format", "csv", exp)
+    if b"after the first day of" in r.stderr:
+        errs.append("a warning with the whole period in the data")
+    suite.check("periods that began before the data: one warning naming "
+                "how many and where to get the rest", errs)
+
 
 def main():
     return tally.main("budget", [checks])
