@@ -250,6 +250,9 @@ mreport_collect(struct mset *m, const struct view *v,
 	mset_sample(m, f_info, DEC_ONE);
 	if (info->org != NULL)
 		mset_label(m, "org", info->org, strlen(info->org));
+	/* stable when names change: the Pushgateway's group (cmd_push.c) */
+	if (info->org_id != NULL)
+		mset_label(m, "org_id", info->org_id, strlen(info->org_id));
 	if (info->have_period) {
 		char day[DATE_BUFSZ];
 		size_t n;
@@ -292,6 +295,7 @@ mreport_build(struct mset *m, const struct report_opts *o,
 	memset(&info, 0, sizeof(info));
 	info.org = org = report_org_label(res, in != NULL ? in->org_id :
 	    NULL);
+	info.org_id = in != NULL ? in->org_id : NULL;
 	mreport_span(&info, span.have_span, span.span_start, span.span_end);
 	if (last != NULL && info.have_period)
 		*last = info.until;

@@ -24,6 +24,7 @@
 
 struct mreport_info {
 	const char *org;	/* the organization's name or ID, or NULL */
+	const char *org_id;	/* the exports' organization ID, or NULL */
 	int have_period;
 	int32_t since, until;	/* the period's first and last days */
 };

@@ -814,6 +814,7 @@ job_metrics(struct job *j)
 	    j->cfg->price);
 	memset(&info, 0, sizeof(info));
 	info.org = org = report_org_label(&p->res, p->org_id);
+	info.org_id = p->org_id;
 	mreport_span(&info, p->span.have_span, p->span.span_start,
 	    p->span.span_end);
 	mset_init(&m);

@@ -255,21 +255,43 @@ out:
 	return ret;
 }
 
-/* The org label of the info metric, the group's org: "" when none. */
+/*
+ * The group's org: the info metric's org_id label (the exports' ID,
+ * stable from week to week), else its org label (a name, or a list of
+ * names, when the files have no manifest); "" when neither.  A label is
+ * found after `{` or after the previous label's `",`: inside a value a
+ * quote is always escaped, so neither can start there.
+ */
 static char *
 push_org(const char *text)
 {
-	static const char key[] = "circleci_usage_report_info{org=\"";
-	const char *p = strstr(text, key), *e;
+	static const char key[] = "circleci_usage_report_info{";
+	static const char *const names[] = { "org_id=\"", "org=\"" };
+	const char *line = strstr(text, key), *end, *p = NULL, *e;
 	struct sbuf sb;
+	size_t i;
 
+	if (line == NULL)
+		return xstrdup("");
+	line += sizeof(key) - 2;	/* at the '{' */
+	if ((end = strchr(line, '\n')) == NULL)
+		end = line + strlen(line);
+	for (i = 0; i < 2 && p == NULL; i++) {
+		size_t n = strlen(names[i]);
+
+		for (e = line; e < end && p == NULL; e++)
+			if ((*e == '{' || (*e == ',' && e[-1] == '"')) &&
+			    (size_t)(end - e - 1) >= n &&
+			    memcmp(e + 1, names[i], n) == 0)
+				p = e + 1 + n;
+	}
 	if (p == NULL)
 		return xstrdup("");
 	/* unescape the label value as written (mset_escape_value) */
 	sbuf_init(&sb, 1 << 20);
-	for (p += sizeof(key) - 1; *p != '\0' && *p != '"'; p++) {
+	for (; p < end && *p != '"'; p++) {
 		e = p;
-		if (*p == '\\' && p[1] != '\0') {
+		if (*p == '\\' && p + 1 < end) {
 			e = ++p;
 			if (*e == 'n') {
 				sbuf_addch(&sb, '\n');

@@ -582,6 +582,45 @@ def part_pushgateway(suite, binary, tmp, quick):
             if b"u:p" in r.stderr:
                 errs.append("the user information was printed")
         suite.check("pushgateway: --dry-run, errors", errs)
+
+        # exports with a manifest: the group is the org ID, so a week
+        # whose organization names differ (here: one project kept, so
+        # fewer names) replaces the last push instead of adding a group
+        errs = []
+        exp = os.path.join(tmp, "exp-manifest")
+        subprocess.run([sys.executable, GEN, "-o", exp, "--rows", "1500",
+                        "--parts", "1", "--start", "2026-11-23", "--days",
+                        "7"], check=True, capture_output=True)
+        org_id = "5b1f0c2e-7a3d-4e8f-9c61-0d2a4b6e8f10"
+        start, end = "2026-11-23T00:00:00Z", "2026-11-29T23:59:59Z"
+        with open(os.path.join(exp, "manifest.json"), "w") as f:
+            json.dump({"version": 1, "org_id": org_id, "start": start,
+                       "end": end, "complete": True,
+                       "windows": [{"start": start, "end": end, "files":
+                                    [{"path": n, "done": True}
+                                     for n in sorted(os.listdir(exp))
+                                     if n.endswith(".csv.gz")]}]}, f)
+        proj = csv_rows(binary, exp)[0]["project"]
+        for args in ([exp], ["--project", proj, exp]):
+            r = run(binary, "notify", "pushgateway", "--url", base,
+                    "--job", "weekly", *args, check=False)
+            if r.returncode != 0:
+                errs.append("exit %d: %s" % (r.returncode,
+                                             r.stderr.decode()[-200:]))
+        all_ = raw_values(fetch(base + "/metrics"))
+        orgs = {dict(lab).get("org") for (name, lab) in all_
+                if name == "circleci_usage_total_credits" and
+                dict(lab).get("job") == "weekly"}
+        if orgs != {org_id}:
+            errs.append("groups of job weekly: %s, want {%s}" % (orgs,
+                                                                org_id))
+        projects = {dict(lab).get("project") for (name, lab) in all_
+                    if name == "circleci_usage_total_credits" and
+                    dict(lab).get("job") == "weekly"}
+        if projects != {proj}:
+            errs.append("after the second push: %s" % sorted(projects)[:5])
+        suite.check("pushgateway: exports group by the org ID, so the next "
+                    "week replaces the last whatever its org names", errs)
     finally:
         gw.terminate()
         gw.wait(timeout=10)

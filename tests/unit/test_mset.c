@@ -169,7 +169,7 @@ test_report_metrics(void **state)
 {
 	struct report_opts o, vo, so;
 	struct report_result res;
-	struct mreport_info info = { "org/1", 1, 20424, 20430 };
+	struct mreport_info info = { "org/1", NULL, 1, 20424, 20430 };
 	const struct agg *bs;
 	struct view v;
 	struct mset m;
