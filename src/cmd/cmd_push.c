@@ -142,15 +142,19 @@ push_tags(struct push_cmd *pc)
 }
 
 /*
- * The budgets file of --budgets, checked against --teams and
- * --credit-price before anything is read.  Returns 0, or EXIT_USAGE.
+ * The budgets file of --budgets, else $CIRCLECI_USAGE_BUDGETS (as notify
+ * slack takes it), checked against --teams and --credit-price before
+ * anything is read.  Returns 0, or EXIT_USAGE.
  */
 static int
 push_budgets(struct push_cmd *pc)
 {
 	struct budget_calc check;
+	const char *env = getenv("CIRCLECI_USAGE_BUDGETS");
 	int ok;
 
+	if (pc->budgets_path == NULL && env != NULL && env[0] != '\0')
+		pc->budgets_path = env;
 	if (pc->budgets_path == NULL)
 		return 0;
 	if ((pc->bs = budgets_load(pc->budgets_path)) == NULL)

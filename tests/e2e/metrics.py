@@ -423,12 +423,19 @@ def part_judged(suite, binary, tmp, quick):
         f.write(r.stdout)
     errs, v2 = check_file(p2)
     check_judged(v2, brows, arows, errs, "pushgateway")
+    # CIRCLECI_USAGE_BUDGETS stands for --budgets, as for notify slack
+    r_env = run(binary, "notify", "pushgateway", "--dry-run", "--db", db,
+                "--since", since, "--until", until,
+                env=dict(ENV, CIRCLECI_USAGE_BUDGETS=bf))
+    if r_env.stdout != r.stdout:
+        errs.append("CIRCLECI_USAGE_BUDGETS: other metrics than --budgets")
     r = run(binary, "report", "--budgets", bf, exp, check=False)
     if r.returncode != 2 or b"openmetrics" not in r.stderr:
         errs.append("report --budgets without openmetrics: exit %d" %
                     r.returncode)
-    suite.check("notify pushgateway --db --budgets: the same budgets and "
-                "anomalies; --budgets without openmetrics refused", errs)
+    suite.check("notify pushgateway --db --budgets (or "
+                "CIRCLECI_USAGE_BUDGETS): the same budgets and anomalies; "
+                "--budgets without openmetrics refused", errs)
 
     R = os.path.join(tmp, "R-judged")
     run(binary, "run", "--from", exp, "--db", db, "--budgets", bf, "-o", R)
