@@ -427,6 +427,19 @@ anomaly_find(const struct anomaly_run *r, struct anomaly_list *out)
 	first = (size_t)(r->first - r->start);
 	history = r->src->have_dates && r->src->first_date > r->start ?
 	    (size_t)(r->src->first_date - r->start) : 0;
+	/* a judged day needs its weekday a week before it in the data */
+	if (r->src->have_dates && r->src->first_date > r->first - 7 &&
+	    r->src->first_date <= r->last) {
+		char from[DATE_BUFSZ], until[DATE_BUFSZ];
+
+		date_format_day(r->src->first_date, from);
+		date_format_day(r->src->first_date + 6 < r->last ?
+		    r->src->first_date + 6 : r->last, until);
+		warning("the data start on %s: the days to %s have no "
+		    "baseline (their weekday a week before) and are not "
+		    "judged; give the weeks before (--db with the history)",
+		    from, until);
+	}
 	anomaly_nkeys = out->nkeys;
 	for (i = 0; i < f->gs.keys.n; i++) {
 		struct anomaly_row row;

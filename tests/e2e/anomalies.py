@@ -157,6 +157,23 @@ def check_spike(suite, binary, T):
         errors.append("not sorted by excess credits")
     suite.check("rows sorted by excess credits, largest first", errors)
 
+    # the last week alone: no judged day has its weekday a week before,
+    # so none is judged, and a warning says so (not a silent empty list)
+    errors = []
+    start = pinnow.day(-7)
+    week = os.path.join(T, "week")
+    subprocess.run([sys.executable, GEN, "-o", week, "--rows", "3000",
+                    "--seed", "7", "--start", start, "--days", "7"],
+                   check=True)
+    r = run(binary, "anomalies", week)
+    warn = [x for x in r.stderr.decode().splitlines() if "no baseline" in x]
+    if len(warn) != 1 or "the data start on %s" % start not in warn[0]:
+        errors.append("a week from %s: %s" % (start, warn))
+    if b"no baseline" in run(binary, "anomalies", gen).stderr:
+        errors.append("a warning with six weeks of history")
+    suite.check("data without a week before the judged days: a warning "
+                "that they have no baseline", errors)
+
     # --db: the same rows as the files
     db = os.path.join(T, "h.db")
     run(binary, "ingest", "--quiet", "--db", db, gen)
