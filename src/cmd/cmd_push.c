@@ -206,7 +206,8 @@ push_parse(struct push_cmd *pc, int argc, char **argv)
 	if (strcmp(pc->by, "team") == 0 && co->teams == NULL)
 		return cmdopt_usage("notify", "--by team needs the teams file: "
 		    "give --teams FILE or set CIRCLECI_USAGE_TEAMS");
-	pc->n.previous_given = 1;	/* one period: no previous/ read */
+	/* a run directory's previous/ is read for the budgets' history
+	 * only (push_mset): the metrics are the current period's */
 	for (; optind < argc; optind++)
 		if ((ret = notify_add_path(&pc->n, argv[optind])) != 0)
 			return ret;
@@ -223,6 +224,7 @@ push_mset(struct push_cmd *pc, struct mset *m)
 	struct cmdopt *co = &pc->co;
 	struct report_result res;
 	struct mjudge_src js;
+	struct inputs all;
 	char **waste = NULL;
 	size_t nwaste = 0;
 	int32_t last;
@@ -245,14 +247,20 @@ push_mset(struct push_cmd *pc, struct mset *m)
 	    co->price, waste, nwaste, &last);
 	if (ret != 0 || last == MREPORT_NO_DAY)
 		goto out;
+	/* the budgets look back: the previous period's export too (a run
+	 * directory's two weeks), as notify slack reads them */
+	inputs_init(&all);
+	inputs_append(&all, &pc->n.cur_in);
+	inputs_append(&all, &pc->n.prev_in);
 	memset(&js, 0, sizeof(js));
 	js.bs = pc->bs;
 	js.teams = co->teams;
 	js.price = co->price;
 	js.db = co->db;
-	js.in = &pc->n.cur_in;
+	js.in = &all;
 	js.base = co->ro;
 	ret = mjudge_read(m, &js, last);
+	inputs_release(&all);
 out:
 	strv_free(waste, nwaste);
 	report_result_release(&res);

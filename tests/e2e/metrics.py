@@ -633,8 +633,55 @@ def part_pushgateway(suite, binary, tmp, quick):
         gw.wait(timeout=10)
 
 
+def part_rundir_budgets(suite, binary, tmp, quick):
+    """A run directory's budgets look back over both its weeks, as notify
+    slack and `budget` over both exports judge them (they were judged
+    from the current week alone)."""
+    cur, prev = os.path.join(tmp, "rd-cur"), os.path.join(tmp, "rd-prev")
+    for out, start, seed in ((cur, "2026-11-26", "7"),
+                             (prev, "2026-11-19", "3")):
+        subprocess.run([sys.executable, GEN, "-o", out, "--rows", "3000",
+                        "--parts", "1", "--start", start, "--days", "7",
+                        "--seed", seed], check=True, capture_output=True)
+    bf = os.path.join(tmp, "rd-budgets.yml")
+    with open(bf, "w") as f:
+        f.write("budgets:\n"
+                "  - {name: w, scope: org, period: week, credits: 100000}\n"
+                "  - {name: m, scope: org, period: month, credits: 900000}"
+                "\n")
+    R = os.path.join(tmp, "rd-R")
+    run(binary, "run", "--from", cur, "--previous-from", prev, "-o", R,
+        "--quiet")
+    errs = []
+    want = {r["budget"]: Decimal(r["projected_pct"]) / 100 for r in
+            tool_csv(binary, "budget", "--at", "2026-12-03", "--budgets",
+                     bf, "--format", "csv", cur, prev)}
+    for target in ("pushgateway", "datadog"):
+        r = run(binary, "notify", target, "--dry-run", "--budgets", bf, R)
+        text = r.stdout.decode()
+        for name, v in want.items():
+            if target == "pushgateway":
+                line = ('circleci_usage_budget_projected_ratio{budget="%s",'
+                        % name)
+                got = [Decimal(x.rsplit(" ", 1)[1]) for x in
+                       text.splitlines() if x.startswith(line)]
+            else:
+                got = [Decimal(str(sr["points"][0]["value"]))
+                       for x in text.splitlines() if x.strip()
+                       for sr in json.loads(x)["series"]
+                       if sr["metric"] ==
+                       "circleci_usage.budget_projected_ratio" and
+                       "budget:%s" % name in sr["tags"]]
+            if got != [v]:
+                errs.append("%s %s: %s, budget over both weeks %s" % (
+                    target, name, got, v))
+    suite.check("notify pushgateway and datadog on a run directory: the "
+                "budgets over both its weeks, as budget judges them", errs)
+
+
 def parts():
-    return [part_files, part_run, part_judged, part_pushgateway]
+    return [part_files, part_run, part_judged, part_pushgateway,
+            part_rundir_budgets]
 
 
 if __name__ == "__main__":
