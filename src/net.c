@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
+#include "redact.h"
 #include "util.h"
 
 int
@@ -231,4 +233,47 @@ net_redirect_target(CURL *c, long status, const char **target)
 	if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK)
 		*target = loc;
 	return 1;
+}
+
+void
+net_answer_init(struct net_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->retry_after = -1;
+}
+
+size_t
+net_answer_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct net_answer *a = ctx;
+	size_t len = size * n, k;
+
+	if (a->total + len > NET_ANSWER_MAX)
+		return 0;
+	a->total += len;
+	k = sizeof(a->buf) - 1 - a->len;
+	if (k > len)
+		k = len;
+	memcpy(a->buf + a->len, data, k);
+	a->len += k;
+	a->buf[a->len] = '\0';
+	return len;
+}
+
+size_t
+net_answer_header(char *data, size_t size, size_t n, void *ctx)
+{
+	struct net_answer *a = ctx;
+	double v = api_retry_after(data, size * n);
+
+	if (v >= 0)
+		a->retry_after = v;
+	return size * n;
+}
+
+char *
+net_answer_text(const struct net_answer *a)
+{
+	return a->len == 0 ? xstrdup("no message") :
+	    redact_text(a->buf, a->len, a->total > a->len);
 }

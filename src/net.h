@@ -79,4 +79,29 @@ void net_guard_setup(struct net_guard *g, CURL *c, int allow_http,
  */
 int net_redirect_target(CURL *c, long status, const char **target);
 
+/*
+ * What is kept of a webhook's or gateway's answer for messages: the start
+ * of the body, enough to mask a secret it echoes whole before the text is
+ * cut (redact.h), and its Retry-After.  A body past NET_ANSWER_MAX bytes
+ * ends the transfer.  After net_answer_init(), give net_answer_body and
+ * net_answer_header to libcurl with the struct as WRITEDATA and
+ * HEADERDATA.
+ */
+#define NET_ANSWER_KEEP 4096
+#define NET_ANSWER_MAX 65536
+
+struct net_answer {
+	char buf[NET_ANSWER_KEEP];	/* the start of the body */
+	size_t len, total;
+	double retry_after;		/* seconds, or -1: none */
+};
+
+void net_answer_init(struct net_answer *a);
+size_t net_answer_body(char *data, size_t size, size_t n, void *ctx);
+size_t net_answer_header(char *data, size_t size, size_t n, void *ctx);
+
+/* The answer fit to print: one line, every secret masked; "no message"
+ * when empty.  The caller frees it. */
+char *net_answer_text(const struct net_answer *a);
+
 #endif

@@ -15,11 +15,6 @@
 #include "redact.h"
 #include "util.h"
 
-/* An answer's body is read up to this much, then the request fails. */
-#define PUSH_MAX_ANSWER 65536
-/* What of it is kept for messages. */
-#define PUSH_ANSWER_KEEP 4096
-
 int
 push_url_check(const char *url, char *err, size_t errlen)
 {
@@ -89,49 +84,6 @@ push_gateway_url(const char *base, const char *job, const char *org)
 	return sbuf_detach(&sb);
 }
 
-struct push_answer {
-	char buf[PUSH_ANSWER_KEEP];
-	size_t len, total;
-	double retry_after;
-};
-
-static size_t
-push_body_cb(char *data, size_t size, size_t n, void *ctx)
-{
-	struct push_answer *a = ctx;
-	size_t len = size * n, k;
-
-	if (a->total + len > PUSH_MAX_ANSWER)
-		return 0;
-	a->total += len;
-	k = sizeof(a->buf) - 1 - a->len;
-	if (k > len)
-		k = len;
-	memcpy(a->buf + a->len, data, k);
-	a->len += k;
-	a->buf[a->len] = '\0';
-	return len;
-}
-
-static size_t
-push_header_cb(char *data, size_t size, size_t n, void *ctx)
-{
-	struct push_answer *a = ctx;
-	double v = api_retry_after(data, size * n);
-
-	if (v >= 0)
-		a->retry_after = v;
-	return size * n;
-}
-
-/* The answer fit to print: one line, every secret masked. */
-static char *
-push_answer_text(const struct push_answer *a)
-{
-	return a->len == 0 ? xstrdup("no message") :
-	    redact_text(a->buf, a->len, a->total > a->len);
-}
-
 int
 push_send(const struct push_req *r, unsigned *attempts)
 {
@@ -156,7 +108,7 @@ push_send(const struct push_req *r, unsigned *attempts)
 	if (r->auth != NULL)
 		hdrs = curl_slist_append(hdrs, r->auth);
 	for (;;) {
-		struct push_answer a;
+		struct net_answer a;
 		double left = r->deadline - api_clock();
 		struct net_guard guard;
 		const char *target;
@@ -164,8 +116,7 @@ push_send(const struct push_req *r, unsigned *attempts)
 		CURLcode rc;
 		char *text;
 
-		memset(&a, 0, sizeof(a));
-		a.retry_after = -1;
+		net_answer_init(&a);
 		curl_easy_reset(c);
 		curl_easy_setopt(c, CURLOPT_URL, r->url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -183,9 +134,10 @@ push_send(const struct push_req *r, unsigned *attempts)
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
 		    (long)((left > 0.05 ? left : 0.05) * 1000));
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, push_body_cb);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, net_answer_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, push_header_cb);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION,
+		    net_answer_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 		errbuf[0] = '\0';
@@ -193,7 +145,7 @@ push_send(const struct push_req *r, unsigned *attempts)
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		text = push_answer_text(&a);
+		text = net_answer_text(&a);
 		if (rc == CURLE_ABORTED_BY_CALLBACK && guard.why[0]) {
 			error("%s at %s: request refused: %s", r->what, host,
 			    guard.why);

@@ -28,7 +28,6 @@
 #define SLACK_FOLD_MAX 400	/* the longest fold line we write */
 #define SLACK_NAMES_SHOWN 3	/* projects named in an alert's line */
 #define SLACK_ENTITIES_SHOWN 5	/* budgets, anomalies named in one */
-#define SLACK_MAX_ANSWER 65536
 
 /* ---- text ---- */
 
@@ -748,58 +747,6 @@ slack_url_check(const char *url, const char *what)
 	return 0;
 }
 
-/* What of an answer's body is kept for messages: enough to mask a
- * secret it echoes whole before the text is cut to REDACT_MAX. */
-#define SLACK_ANSWER_KEEP 4096
-
-struct slack_answer {
-	char buf[SLACK_ANSWER_KEEP];	/* the start of the body */
-	size_t len, total;
-	double retry_after;
-	char *text;			/* the body fit to print */
-};
-
-static size_t
-slack_body_cb(char *data, size_t size, size_t n, void *ctx)
-{
-	struct slack_answer *a = ctx;
-	size_t len = size * n, k;
-
-	if (a->total + len > SLACK_MAX_ANSWER)
-		return 0;
-	a->total += len;
-	k = sizeof(a->buf) - 1 - a->len;
-	if (k > len)
-		k = len;
-	memcpy(a->buf + a->len, data, k);
-	a->len += k;
-	a->buf[a->len] = '\0';
-	return len;
-}
-
-static size_t
-slack_header_cb(char *data, size_t size, size_t n, void *ctx)
-{
-	struct slack_answer *a = ctx;
-	double v = api_retry_after(data, size * n);
-
-	if (v >= 0)
-		a->retry_after = v;
-	return size * n;
-}
-
-/*
- * The answer's text, one short printable line with the webhook (and any
- * other secret) masked in every encoding (redact.h); a body longer than
- * what was kept may hold a secret across the end of it.
- */
-static void
-slack_answer_text(struct slack_answer *a)
-{
-	a->text = a->len == 0 ? xstrdup("no message") :
-	    redact_text(a->buf, a->len, a->total > a->len);
-}
-
 int
 slack_post(const char *url, const char *what, const char *payload,
     double timeout, unsigned *attempts)
@@ -825,15 +772,15 @@ slack_post(const char *url, const char *what, const char *payload,
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	for (;;) {
-		struct slack_answer a;
+		struct net_answer a;
+		char *text;
 		double left = deadline - api_clock();
 		struct net_guard guard;
 		const char *target;
 		long status = 0;
 		CURLcode rc;
 
-		memset(&a, 0, sizeof(a));
-		a.retry_after = -1;
+		net_answer_init(&a);
 		curl_easy_reset(c);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -850,9 +797,10 @@ slack_post(const char *url, const char *what, const char *payload,
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
 		    (long)((left > 0.05 ? left : 0.05) * 1000));
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, slack_body_cb);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, net_answer_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, slack_header_cb);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION,
+		    net_answer_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 		errbuf[0] = '\0';
@@ -860,11 +808,11 @@ slack_post(const char *url, const char *what, const char *payload,
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		slack_answer_text(&a);
+		text = net_answer_text(&a);
 		if (rc == CURLE_ABORTED_BY_CALLBACK && guard.why[0]) {
 			error("the webhook at %s: request refused: %s", host,
 			    guard.why);
-			free(a.text);
+			free(text);
 			ret = EXIT_REFUSED;
 			break;
 		}
@@ -876,12 +824,12 @@ slack_post(const char *url, const char *what, const char *payload,
 			    "refused: the message goes to the webhook URL only",
 			    host, status, to);
 			free(to);
-			free(a.text);
+			free(text);
 			ret = EXIT_REFUSED;
 			break;
 		}
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
-			free(a.text);
+			free(text);
 			ret = 0;
 			break;
 		}
@@ -896,7 +844,7 @@ slack_post(const char *url, const char *what, const char *payload,
 				error("cannot post to the webhook at %s before "
 				    "the timeout: %s", host, why);
 				free(why);
-				free(a.text);
+				free(text);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
@@ -907,29 +855,29 @@ slack_post(const char *url, const char *what, const char *payload,
 			    a.retry_after : api_backoff(attempt++);
 			if (api_clock() + wait > deadline) {
 				error("the webhook at %s answered %ld (%s) "
-				    "until the timeout", host, status, a.text);
-				free(a.text);
+				    "until the timeout", host, status, text);
+				free(text);
 				ret = EXIT_UNREACHABLE;
 				break;
 			}
 			warning("the webhook at %s answered %ld (%s); retrying "
-			    "in %.1f s", host, status, a.text, wait);
+			    "in %.1f s", host, status, text, wait);
 		} else if (status == 400) {
 			error("the webhook at %s rejected the message "
-			    "(400: %s)", host, a.text);
-			free(a.text);
+			    "(400: %s)", host, text);
+			free(text);
 			ret = EXIT_API_REJECTED;
 			break;
 		} else {
 			error("the webhook at %s refused the message "
 			    "(%ld: %s); check the webhook URL in %s", host,
-			    status, a.text, what);
-			free(a.text);
+			    status, text, what);
+			free(text);
 			ret = status == 401 || status == 403 || status == 404 ||
 			    status == 410 ? EXIT_API_AUTH : EXIT_API_REJECTED;
 			break;
 		}
-		free(a.text);
+		free(text);
 		api_sleep(wait, deadline);
 	}
 	curl_slist_free_all(hdrs);
