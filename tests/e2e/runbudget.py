@@ -58,6 +58,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scratch  # noqa: E402  (files and outputs kept for run.sh's scan)
 import export as E  # noqa: E402  (Double, Ctx, pinnow)
+from budget import period  # noqa: E402  (a budget period's days)
 import htmlcheck as H  # noqa: E402  (the page's elements)
 from tally import Suite  # noqa: E402
 
@@ -99,16 +100,6 @@ def rows_of(d):
                             r["PROJECT_NAME"], r["RESOURCE_CLASS"],
                             Decimal(r["TOTAL_CREDITS"])))
     return out
-
-
-def period(kind, x):
-    if kind == "week":
-        s = x - dt.timedelta(days=x.weekday())
-        return s, s + dt.timedelta(days=6)
-    s = x.replace(day=1)
-    n = (s.replace(year=s.year + 1, month=1) if s.month == 12 else
-         s.replace(month=s.month + 1))
-    return s, n - dt.timedelta(days=1)
 
 
 def money(v):
