@@ -37,7 +37,7 @@ GZ_PKG = libisal
 GZ_DEF =
 endif
 
-PKGS = $(GZ_PKG) jansson libcurl libcrypto cairo yaml-0.1 sqlite3
+PKGS = $(GZ_PKG) jansson libcurl libcrypto cairo yaml-0.1 sqlite3 libpq
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lpthread -lm

@@ -7,11 +7,12 @@ set -eu
 
 what=${1:-build}
 
-build_pkgs="gcc make pkg-config libisal-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcairo2-dev libyaml-dev libsqlite3-dev fonts-dejavu-core"
+build_pkgs="gcc make pkg-config libisal-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcairo2-dev libyaml-dev libsqlite3-dev libpq-dev fonts-dejavu-core"
 # util-linux and iproute2: unshare and ip, for tests/netns.sh
 # prometheus (promtool), prometheus-pushgateway and
 # python3-prometheus-client: the real readers of the metrics (metrics.py)
-check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev python3 python3-yaml gzip chromium util-linux iproute2 prometheus prometheus-pushgateway python3-prometheus-client"
+# postgresql: the throwaway server of the history tests (tests/pgserver.py)
+check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev python3 python3-yaml gzip chromium util-linux iproute2 prometheus prometheus-pushgateway python3-prometheus-client postgresql"
 bench_pkgs="$build_pkgs python3 python3-pandas isal time nodejs npm curl sqlite3"
 demo_pkgs="$build_pkgs python3"
 coverage_pkgs="$check_pkgs lcov"
