@@ -1,67 +1,36 @@
 /*
- * db.c: history in SQLite: the schema, ingesting exports (the same row
- * rules as report.c), the daily roll-up, and reports answered from it.
+ * db.c: history, the part that is the same on every engine: reading the
+ * exports into rows (the same row rules as report.c), the roll-up of the
+ * new rows, and reports summed from the rows an engine's scan hands over.
+ * The engines (dbi.h) store and fetch: dbsqlite.c, a file; dbpg.c, a
+ * PostgreSQL server.
  *
- * Ingest streams each part through gz -> csv like report.c and inserts
- * each row with one prepared statement inside one transaction; the names
- * of the key columns are interned into `names` (ids are strtab ids, so the
- * whole table lives in memory while ingesting).  Only rows that were new
- * are summed into an in-memory roll-up, merged into `daily` before the
- * commit: re-ingesting changes nothing, and a failure rolls everything
- * back.
+ * Ingest runs on two threads: a reader inflates and parses the parts into
+ * batches of plain rows (names already interned: ids are strtab ids, so
+ * the whole names table lives in memory while ingesting), and the
+ * caller's thread hands them to the engine, which is the slower half.
  */
-#include "db.h"
+#include "dbi.h"
 
 #include <errno.h>
 #include <fnmatch.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "agg.h"
-#include "alertstate.h"
 #include "csv.h"
 #include "date.h"
+#include "dburi.h"
 #include "gz.h"
 #include "hash.h"
-#include "strtab.h"
+#include "teams.h"
 #include "timekey.h"
 #include "usage.h"
 #include "users.h"
-#include "teams.h"
-#include "util.h"
 
-#define DB_MAX_HEADER_FIELDS 4096
-#define DB_MAX_RECORD (16 * 1024 * 1024)
-#define DB_MAX_PROBLEMS_SHOWN 5
-#define DB_SCHEMA_VERSION "1"
-#define NANO ((dec_t)1000000000)
-
-struct db {
-	sqlite3 *h;
-	char *path;
-	void (*progress_fn)(void *, const struct db_progress *);
-	void *progress_ctx;
-};
-
-/* The key columns stored as name ids, in the tables' column order. */
-enum db_dim {
-	DIM_PROJECT, DIM_WORKFLOW, DIM_JOB, DIM_STATUS, DIM_RESOURCE_CLASS,
-	DIM_EXECUTOR, DIM_OS, DIM_ORG, DIM_TRIGGER,	/* in daily too */
-	DIM_BRANCH, DIM_USER,				/* job_runs only */
-	DIM_COUNT
-};
-#define DIM_DAILY DIM_BRANCH	/* the dims the roll-up keeps */
-
-static const struct {
-	const char *name;
-	enum usage_col col;
-} db_dims[DIM_COUNT] = {
+const struct db_dim_def db_dims[DIM_COUNT] = {
 	{ "project", COL_PROJECT_NAME },
 	{ "workflow", COL_WORKFLOW_NAME },
 	{ "job", COL_JOB_NAME },
@@ -75,66 +44,12 @@ static const struct {
 	{ "trigger_user", COL_PIPELINE_TRIGGER_USER_ID },
 };
 
-static const char db_schema[] =
-"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n"
-"CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY,"
-" value TEXT NOT NULL);\n"
-"CREATE TABLE IF NOT EXISTS ingests(id INTEGER PRIMARY KEY,"
-" at TEXT NOT NULL, files INTEGER NOT NULL, rows_read INTEGER NOT NULL,"
-" rows_new INTEGER NOT NULL, rows_present INTEGER NOT NULL);\n"
-"CREATE TABLE IF NOT EXISTS job_runs(\n"
-" id INTEGER PRIMARY KEY,\n"
-" job_key INTEGER NOT NULL,\n"
-" job_id TEXT NOT NULL,\n"
-" day INTEGER,\n"
-" project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
-" job INTEGER NOT NULL, status INTEGER NOT NULL,"
-" resource_class INTEGER NOT NULL, executor INTEGER NOT NULL,"
-" os INTEGER NOT NULL, org INTEGER NOT NULL,"
-" trigger_source INTEGER NOT NULL,"
-" branch INTEGER NOT NULL, trigger_user INTEGER NOT NULL,\n"
-" run_seconds, compute_credits, dlc_credits, user_credits,"
-" storage_credits, network_credits, lease_credits,"
-" lease_overage_credits, ipranges_credits, total_credits NOT NULL,\n"
-" median_cpu_pct, max_cpu_pct, median_ram_pct, max_ram_pct,\n"
-" ingest INTEGER NOT NULL);\n"
-"CREATE UNIQUE INDEX IF NOT EXISTS job_runs_job ON job_runs(job_key);\n"
-"CREATE TABLE IF NOT EXISTS daily(\n"
-" day INTEGER,"
-" project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
-" job INTEGER NOT NULL, status INTEGER NOT NULL,"
-" resource_class INTEGER NOT NULL, executor INTEGER NOT NULL,"
-" os INTEGER NOT NULL, org INTEGER NOT NULL,"
-" trigger_source INTEGER NOT NULL,\n"
-" jobs INTEGER NOT NULL,\n"
-" run_seconds, compute_credits, dlc_credits, user_credits,"
-" storage_credits, network_credits, lease_credits,"
-" lease_overage_credits, ipranges_credits, total_credits);\n"
-"CREATE UNIQUE INDEX IF NOT EXISTS daily_key ON daily(day, project,"
-" workflow, job, status, resource_class, executor, os, org,"
-" trigger_source);\n"
-/* user names (users.h): added later, so an older database lacks it */
-"CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, login TEXT,"
-" name TEXT, fetched_at TEXT);\n"
-/* notify's --cooldown (alertstate.h): added later too; sent_at in ms */
-"CREATE TABLE IF NOT EXISTS alerts_sent(rule TEXT NOT NULL,"
-" entity TEXT NOT NULL, sent_at INTEGER NOT NULL,"
-" PRIMARY KEY(rule, entity));\n"
-"CREATE VIEW IF NOT EXISTS job_runs_named AS SELECT r.job_id,"
-" date(r.day * 86400, 'unixepoch') AS day,"
-" p.value AS project, w.value AS workflow, j.value AS job,"
-" s.value AS status, rc.value AS resource_class, e.value AS executor,"
-" o.value AS os, g.value AS org, t.value AS trigger_source,"
-" b.value AS branch, u.value AS trigger_user,"
-" r.run_seconds, r.total_credits FROM job_runs r"
-" JOIN names p ON p.id = r.project JOIN names w ON w.id = r.workflow"
-" JOIN names j ON j.id = r.job JOIN names s ON s.id = r.status"
-" JOIN names rc ON rc.id = r.resource_class"
-" JOIN names e ON e.id = r.executor JOIN names o ON o.id = r.os"
-" JOIN names g ON g.id = r.org JOIN names t ON t.id = r.trigger_source"
-" JOIN names b ON b.id = r.branch JOIN names u ON u.id = r.trigger_user;\n"
-"INSERT OR IGNORE INTO meta VALUES('schema_version', '"
-DB_SCHEMA_VERSION "');\n";
+const char *const db_val_names[NVALS] = {
+	"run_seconds", "compute_credits", "dlc_credits", "user_credits",
+	"storage_credits", "network_credits", "lease_credits",
+	"lease_overage_credits", "ipranges_credits", "total_credits",
+	"median_cpu_pct", "max_cpu_pct", "median_ram_pct", "max_ram_pct",
+};
 
 /* ---- exact numbers ---- */
 
@@ -152,49 +67,6 @@ db_dec_encode(dec_t v, int *is_int, int64_t *iv, char *text)
 	dec_format(v, text);
 }
 
-static int
-db_bind_dec(sqlite3_stmt *st, int i, dec_t v)
-{
-	char text[DEC_BUFSZ];
-	int is_int;
-	int64_t iv;
-
-	db_dec_encode(v, &is_int, &iv, text);
-	if (is_int)
-		return sqlite3_bind_int64(st, i, iv);
-	return sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
-}
-
-/*
- * A stored number (a value or a roll-up's sum) as a decimal into *out;
- * NULL is 0.  Returns 0, or -1 after an error naming the database, the
- * table, the row and the column when it is not a number or passes
- * DEC_SUM_MAX (only a database written by something else holds one).
- */
-static int
-db_column_dec(struct db *db, sqlite3_stmt *st, int i, const char *table,
-    int64_t rowid, dec_t *out)
-{
-	const char *t;
-
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		/* at most 2^63 nano-units: far below DEC_SUM_MAX */
-		*out = (dec_t)sqlite3_column_int64(st, i) * NANO;
-		return 0;
-	case SQLITE_NULL:
-		*out = 0;
-		return 0;
-	default:
-		t = (const char *)sqlite3_column_text(st, i);
-		if (t != NULL && dec_parse_sum(t, (size_t)sqlite3_column_bytes(
-		    st, i), out) == 0)
-			return 0;
-		return error("database '%s': table %s, row %lld: %s: not a "
-		    "number of at most 100000000000000000000", db->path, table,
-		    (long long)rowid, sqlite3_column_name(st, i));
-	}
-}
 
 /*
  * The JOB_ID's 64-bit FNV-1a hash (part of the schema: never change it).  Job runs are unique by (job_key, job_id):
@@ -203,7 +75,7 @@ db_column_dec(struct db *db, sqlite3_stmt *st, int i, const char *table,
  * which makes inserting in random order much cheaper than comparing
  * 36-character UUIDs.
  */
-static int64_t
+int64_t
 db_job_key(const char *id, size_t len)
 {
 	/* FNV-1a, written here so that it never changes under the data */
@@ -219,512 +91,59 @@ db_job_key(const char *id, size_t len)
 
 /* ---- opening ---- */
 
-static int
-db_error(struct db *db, const char *what)
+int
+db_text_ok(const char *t, size_t len, size_t max, int may_be_empty)
 {
-	return error("database '%s': %s: %s", db->path, what,
-	    sqlite3_errmsg(db->h));
+	return t != NULL && (len > 0 || may_be_empty) && len <= max &&
+	    strlen(t) == len && !str_has_control(t, len);
 }
 
-static int
-db_exec(struct db *db, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error("database '%s': %s", db->path, msg ? msg :
-		    sqlite3_errmsg(db->h));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-db_prepare(struct db *db, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK)
-		return db_error(db, "cannot prepare a statement");
-	return 0;
-}
-
-/*
- * Does the file hold someone else's tables (and not ours)?  Then it is
- * left alone: not switched to WAL, no tables added.
- */
-static int
-db_foreign(struct db *db)
-{
-	sqlite3_stmt *st;
-	int foreign = 0;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT count(*), count(CASE WHEN "
-	    "name = 'meta' THEN 1 END) FROM sqlite_master", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		db_error(db, "cannot read the schema");
-		return 1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		foreign = sqlite3_column_int64(st, 0) > 0 &&
-		    sqlite3_column_int64(st, 1) == 0;
-	sqlite3_finalize(st);
-	if (foreign)
-		error("'%s' is another SQLite database, not a circleci-usage "
-		    "history database", db->path);
-	return foreign;
-}
-
-/*
- * SQLite's defensive settings, before the file is read: no writing to
- * sqlite_schema or the file's own pages through SQL (DEFENSIVE), no
- * function with side effects run from the schema (TRUSTED_SCHEMA off),
- * and no trigger or view ever run (our schema has no trigger, and its one
- * view, job_runs_named, is for people, never queried here).
- */
-static int
-db_harden(struct db *db)
-{
-	static const struct {
-		int op, value;
-		const char *name;
-	} cfg[] = {
-		{ SQLITE_DBCONFIG_DEFENSIVE, 1, "defensive mode" },
-		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, "trusted_schema off" },
-		{ SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, "triggers off" },
-		{ SQLITE_DBCONFIG_ENABLE_VIEW, 0, "views off" },
-		{ SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, "extensions off" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
-		int got = -1;
-
-		if (sqlite3_db_config(db->h, cfg[i].op, cfg[i].value, &got) !=
-		    SQLITE_OK || got != cfg[i].value)
-			return error("database '%s': cannot set %s", db->path,
-			    cfg[i].name);
-	}
-	return db_exec(db, "PRAGMA trusted_schema=OFF;");
-}
-
-/* One object of a schema: a row of sqlite_schema. */
-struct db_object {
-	char *type, *name, *tbl, *sql;	/* sql NULL for automatic indexes */
-};
-
-static void
-db_objects_free(struct db_object *o, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(o[i].type);
-		free(o[i].name);
-		free(o[i].tbl);
-		free(o[i].sql);
-	}
-	free(o);
-}
-
-static char *
-db_col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t != NULL ? xstrdup((const char *)t) : NULL;
-}
-
-/* Every object of h's main schema.  Returns the count, or -1. */
-static ssize_t
-db_objects(sqlite3 *h, struct db_object **out)
-{
-	struct db_object *o = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
-	int rc;
-
-	*out = NULL;
-	if (sqlite3_prepare_v2(h, "SELECT type, name, tbl_name, sql FROM "
-	    "main.sqlite_schema", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			o = xreallocarray(o, cap, sizeof(*o));
-		}
-		o[n].type = db_col_dup(st, 0);
-		o[n].name = db_col_dup(st, 1);
-		o[n].tbl = db_col_dup(st, 2);
-		o[n].sql = db_col_dup(st, 3);
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_objects_free(o, n);
-		return -1;
-	}
-	*out = o;
-	return (ssize_t)n;
-}
-
-static int
-db_str_eq(const char *a, const char *b)
-{
-	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
-}
-
-/* The tables SQLite makes itself (AUTOINCREMENT, ANALYZE): no code. */
-static int
-db_internal(const struct db_object *o)
-{
-	static const char *const names[] = { "sqlite_sequence",
-	    "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4" };
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (o->name != NULL && strcasecmp(o->name, names[i]) == 0)
-			return db_str_eq(o->type, "table");
-	return 0;
-}
-
-/*
- * May an object of the schema be missing from a database that is read?
- * The users and alerts_sent tables (and their indexes) came after the
- * first databases: a reader treats them as empty, a writer creates them.
- */
-static int
-db_optional(const struct db_object *o)
-{
-	return o->tbl != NULL && (strcmp(o->tbl, "users") == 0 ||
-	    strcmp(o->tbl, "alerts_sent") == 0);
-}
-
-/* A name from the file, fit to quote in a message (cut, printable). */
-static void
-db_quote_name(const char *name, char *buf, size_t size)
-{
-	size_t i, k = 0;
-
-	if (name == NULL)
-		name = "";
-	for (i = 0; name[i] != '\0' && k + 4 < size; i++)
-		buf[k++] = (unsigned char)name[i] < 0x20 ||
-		    name[i] == 0x7f ? '?' : name[i];
-	if (name[i] != '\0' && k + 4 <= size) {
-		memcpy(buf + k, "...", 3);
-		k += 3;
-	}
-	buf[k] = '\0';
-}
-
-/*
- * Is the file's schema ours, object for object?  Every table, index,
- * view and trigger in it must be one that db_schema makes, of the same
- * type, on the same table, with the same SQL text (compared with the
- * schema made in memory, so SQLite's own rewriting of the text does not
- * matter); SQLite's internal tables are allowed.  With `allow_missing`
- * (ingest, which creates what is missing) objects may be absent; else
- * every one must be there.  Run before anything else reads the tables,
- * so that no trigger, view or index of someone else's is ever used.
- * Returns 0, or -1 after an error naming the file and the object.
- */
-static int
-db_verify(struct db *db, int allow_missing)
-{
-	struct db_object *want = NULL, *got = NULL;
-	ssize_t nwant = -1, ngot = -1;
-	sqlite3 *mem = NULL;
-	char *seen = NULL, name[80], type[16];
-	ssize_t i, j;
-	int ret = -1;
-
-	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
-	    sqlite3_exec(mem, db_schema, NULL, NULL, NULL) == SQLITE_OK)
-		nwant = db_objects(mem, &want);
-	sqlite3_close(mem);
-	if (nwant < 0) {
-		error("cannot make the history schema in memory");
-		goto out;
-	}
-	ngot = db_objects(db->h, &got);
-	if (ngot < 0) {
-		db_error(db, "cannot read the schema");
-		goto out;
-	}
-	seen = xcalloc((size_t)nwant + 1, 1);
-	for (i = 0; i < ngot; i++) {
-		const struct db_object *g = &got[i];
-
-		if (db_internal(g))
-			continue;
-		for (j = 0; j < nwant; j++)
-			if (g->name != NULL &&
-			    strcasecmp(g->name, want[j].name) == 0)
-				break;
-		/* both from the file: printable, cut */
-		db_quote_name(g->name, name, sizeof(name));
-		db_quote_name(g->type ? g->type : "object", type,
-		    sizeof(type));
-		if (j == nwant) {
-			error("database '%s' holds %s '%s', which a "
-			    "circleci-usage history database does not have; "
-			    "refusing to use it", db->path, type, name);
-			goto out;
-		}
-		if (!db_str_eq(g->type, want[j].type) ||
-		    !db_str_eq(g->tbl, want[j].tbl) ||
-		    !db_str_eq(g->sql, want[j].sql)) {
-			error("database '%s': its %s '%s' is not the %s "
-			    "circleci-usage defines; refusing to use it",
-			    db->path, type, name, want[j].type);
-			goto out;
-		}
-		seen[j] = 1;
-	}
-	for (j = 0; j < nwant && !allow_missing; j++) {
-		if (memchr(seen, 1, (size_t)nwant) == NULL) {
-			error("'%s' is not a circleci-usage history database",
-			    db->path);
-			goto out;
-		}
-		if (!seen[j] && !db_optional(&want[j])) {
-			error("database '%s' has no %s '%s': not a whole "
-			    "circleci-usage history database", db->path,
-			    want[j].type, want[j].name);
-			goto out;
-		}
-	}
-	ret = 0;
-out:
-	free(seen);
-	db_objects_free(want, nwant > 0 ? (size_t)nwant : 0);
-	db_objects_free(got, ngot > 0 ? (size_t)ngot : 0);
-	return ret;
-}
-
-/* Is this our database, in the schema this program knows? */
-static int
-db_check(struct db *db)
-{
-	sqlite3_stmt *st;
-	int ok;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = "
-	    "'schema_version'", -1, &st, NULL) != SQLITE_OK)
-		return error("'%s' is not a circleci-usage history database",
-		    db->path);
-	ok = sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_text(st, 0) != NULL &&
-	    strcmp((const char *)sqlite3_column_text(st, 0),
-	    DB_SCHEMA_VERSION) == 0;
-	sqlite3_finalize(st);
-	if (!ok)
-		return error("'%s': not a circleci-usage history database of "
-		    "schema version %s", db->path, DB_SCHEMA_VERSION);
-	return 0;
-}
+/* ---- opening ---- */
 
 char *
 db_default_path(void)
 {
+	const char *env = getenv("CIRCLECI_USAGE_DB");
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
 
+	if (env != NULL && env[0] != '\0')
+		return xstrdup(env);
 	if (xdg != NULL && xdg[0] == '/')
 		return xasprintf("%s/circleci-usage/usage.db", xdg);
 	if (home != NULL && home[0] != '\0')
 		return xasprintf("%s/.local/share/circleci-usage/usage.db",
 		    home);
-	error("no database: set XDG_DATA_HOME or HOME, or give --db FILE");
+	error("no database: set CIRCLECI_USAGE_DB, XDG_DATA_HOME or HOME, or "
+	    "give --db FILE|URI");
 	return NULL;
 }
 
 struct db *
 db_open(const char *path, int create, int *code)
 {
-	struct db *db;
-	/* one connection, used by one thread: no SQLite mutexes */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, dummy;
+	enum dburi_kind kind;
+	int dummy;
 
 	if (code == NULL)
 		code = &dummy;
-	*code = EXIT_FAILURE_OTHER;
-	if (create) {
-		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-
-		flags |= SQLITE_OPEN_CREATE;
-		if (slash != NULL && slash != dir) {
-			*slash = '\0';
-			if (mkdir_p(dir) < 0) {
-				free(dir);
-				return NULL;
-			}
-		}
-		free(dir);
-	} else {
-		struct stat sb;
-
-		if (stat(path, &sb) < 0) {
-			error("no database '%s': %s (run `circleci-usage "
-			    "ingest` first)", path, strerror(errno));
-			*code = EXIT_BAD_INPUT;
-			return NULL;
-		}
-	}
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	db = xcalloc(1, sizeof(*db));
-	db->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
-		db_error(db, "cannot open");
-		db_close(db);
+	if (dburi_check(path, &kind) != 0) {
+		*code = EXIT_USAGE;
 		return NULL;
 	}
-	if (db_harden(db) < 0) {
-		db_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db->h, 10000);
-	/*
-	 * Someone else's file, or ours with objects we did not make (a
-	 * trigger, a view, an index, a table): refused before anything is
-	 * read from its tables or written (exit 3).
-	 */
-	if (db_foreign(db) || db_verify(db, create) < 0 ||
-	    (!create && db_check(db) < 0)) {
-		*code = EXIT_BAD_INPUT;
-		db_close(db);
-		return NULL;
-	}
-	/*
-	 * WAL: readers never block the one writer, and a killed ingest
-	 * leaves only an uncommitted tail that the next open ignores.
-	 * synchronous=NORMAL is durable at each checkpoint and never
-	 * corrupts under WAL.  The large cache keeps the job_id index in
-	 * memory while ingesting millions of rows.
-	 */
-	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    " PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;") < 0 ||
-	    (create && db_exec(db, db_schema) < 0)) {
-		db_close(db);
-		return NULL;
-	}
-	if ((create && db_verify(db, 0) < 0) || db_check(db) < 0) {
-		*code = EXIT_BAD_INPUT;
-		db_close(db);
-		return NULL;
-	}
-	return db;
+	if (kind == DBURI_PG)
+		return dbpg_open(path, create, code);
+	return dbsqlite_open(path, create, code);
 }
 
 void
 db_close(struct db *db)
 {
-	if (db == NULL)
-		return;
-	sqlite3_close(db->h);
-	free(db->path);
-	free(db);
-}
-
-/* Every name, in id order, into t (ids stay the same). */
-static int
-db_load_names(struct db *db, struct strtab *t)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT id, value FROM names ORDER BY id", &st) < 0)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint32_t id = strtab_intern(t, (const char *)
-		    sqlite3_column_text(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1));
-
-		if (strtab_check(t) < 0) {
-			sqlite3_finalize(st);
-			return -1;
-		}
-		if ((int64_t)id != sqlite3_column_int64(st, 0)) {
-			sqlite3_finalize(st);
-			return error("database '%s': table names: ids are "
-			    "not 0, 1, 2 ...", db->path);
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_error(db, "cannot read names");
-	return 0;
+	if (db != NULL)
+		db->ops->close(db);
 }
 
 /* ---- ingest ---- */
-
-/*
- * Ingest runs on two threads: a reader inflates and parses the parts into
- * batches of plain rows (names already interned), and the caller's thread
- * inserts them.  SQLite is the slower half, so it gets a core of its own.
- */
-#define BATCH_ROWS 4096
-#define NBATCHES 4
-#define NVALS (1 + CR_COUNT + 4)	/* seconds, credits, utilization */
-
-struct irow {
-	int64_t job_key;
-	size_t id_off;		/* JOB_ID in the batch's text */
-	uint32_t id_len;
-	int32_t day;
-	int have_day;
-	uint32_t nulls;		/* bit v: vals[v] was NULL */
-	uint32_t texts;		/* bit v: vals[v] is stored as text */
-	uint32_t ids[DIM_COUNT];
-	dec_t vals[NVALS];
-	int64_t enc[NVALS];	/* db_dec_encode()d: nano-units, or the
-				 * offset of the text in the batch */
-};
-
-struct ibatch {
-	struct irow rows[BATCH_ROWS];
-	size_t n;
-	struct sbuf text;
-};
-
-/* A bounded queue of batches (FIFO), NULL marking the end. */
-struct iqueue {
-	struct ibatch *q[NBATCHES + 1];
-	size_t head, n;
-};
-
-struct ingest {
-	struct db *db;
-	const struct inputs *in;
-	struct db_ingest_stats *st;
-	sqlite3_stmt *ins, *name_ins, *find;
-	struct strtab names;	/* the reader's until it ends */
-	size_t names_stored;	/* names[0 .. names_stored) are in the table */
-	struct agg roll;	/* new rows by day and the daily dims */
-	struct sbuf scratch;
-	int64_t ingest_id;
-	uint64_t problems;
-	/*
-	 * The sums of the absolute values of the rows read, in input order
-	 * (report.c's bound): the roll-up of the new rows cannot pass it.
-	 */
-	struct metrics bound;
-	int bad_input;		/* a row ended the ingest (reported) */
-	const char *file;
-	const struct inputs_range *range;	/* the file's export's */
-	int reader_ret;		/* the reader's exit code */
-	atomic_int abort;	/* the inserter failed: stop reading */
-	struct gz *gz;		/* the reader's current input */
-	uint64_t bytes_base;	/* the reader's: bytes of the inputs done */
-	_Atomic uint64_t bytes_read, rows_read;	/* for progress, per batch */
-	struct db_progress prog;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct iqueue full, empty;
-	struct ibatch *cur;	/* being filled by the reader */
-	struct ibatch *batches;	/* NBATCHES, about 7 MB: on the heap */
-};
 
 static void
 iqueue_push(struct ingest *g, struct iqueue *q, struct ibatch *b)
@@ -751,10 +170,6 @@ iqueue_pop(struct ingest *g, struct iqueue *q)
 	return b;
 }
 
-/* The daily roll-up key: the day, then the dims' ids. */
-struct roll_key {
-	uint32_t v[1 + DIM_DAILY];
-};
 
 static void
 ingest_problem(struct ingest *g, uint64_t line, const char *column,
@@ -801,42 +216,6 @@ ingest_number(struct ingest *g, const struct csv_record *rec, int idx,
 	return 0;
 }
 
-/* Store the names interned since the last call. */
-static int
-ingest_flush_names(struct ingest *g)
-{
-	for (; g->names_stored < g->names.n; g->names_stored++) {
-		size_t len;
-		const char *s = strtab_str(&g->names, (uint32_t)g->names_stored,
-		    &len);
-
-		sqlite3_bind_int64(g->name_ins, 1, (int64_t)g->names_stored);
-		sqlite3_bind_text(g->name_ins, 2, s, (int)len, SQLITE_STATIC);
-		if (sqlite3_step(g->name_ins) != SQLITE_DONE) {
-			sqlite3_reset(g->name_ins);
-			return db_error(g->db, "cannot store a name");
-		}
-		sqlite3_reset(g->name_ins);
-	}
-	return 0;
-}
-
-/* Column positions in the INSERT below (1-based for bind). */
-enum {
-	INS_JOB_KEY = 1, INS_JOB_ID, INS_DAY, INS_DIM0,
-	INS_VAL0 = INS_DIM0 + DIM_COUNT,	/* seconds, credits, util */
-	INS_INGEST = INS_VAL0 + NVALS
-};
-
-static const char ingest_sql[] =
-"INSERT INTO job_runs(job_key, job_id, day, project, workflow, job, status,"
-" resource_class, executor, os, org, trigger_source, branch, trigger_user,"
-" run_seconds, compute_credits, dlc_credits, user_credits,"
-" storage_credits, network_credits, lease_credits, lease_overage_credits,"
-" ipranges_credits, total_credits, median_cpu_pct, max_cpu_pct,"
-" median_ram_pct, max_ram_pct, ingest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?,"
-" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-" ON CONFLICT(job_key) DO NOTHING";
 
 /* By job_key, then in reading order (id_off grows with it). */
 static int
@@ -1143,65 +522,13 @@ ingest_reader(void *arg)
 	return NULL;
 }
 
-/* Insert one row; a new one is added to the roll-up.  Returns 0 or -1. */
-static int
-ingest_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
+void
+db_ingest_new_row(struct ingest *g, const struct irow *r)
 {
-	sqlite3_stmt *st = g->ins;
+	struct roll_key k;
+	struct agg_group *grp;
 	struct metrics m;
-	size_t i;
-	int v;
-	int64_t key = r->job_key;
-	const char *id = b->text.buf + r->id_off;
 
-	sqlite3_bind_text(st, INS_JOB_ID, id, (int)r->id_len, SQLITE_STATIC);
-	if (r->have_day)
-		sqlite3_bind_int64(st, INS_DAY, r->day);
-	else
-		sqlite3_bind_null(st, INS_DAY);
-	for (i = 0; i < DIM_COUNT; i++)
-		sqlite3_bind_int64(st, INS_DIM0 + (int)i, r->ids[i]);
-	for (v = 0; v < NVALS; v++) {
-		if (r->nulls & (1u << v))
-			sqlite3_bind_null(st, INS_VAL0 + v);
-		else if (r->texts & (1u << v))
-			sqlite3_bind_text(st, INS_VAL0 + v, b->text.buf +
-			    r->enc[v], -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(st, INS_VAL0 + v, r->enc[v]);
-	}
-	sqlite3_bind_int64(st, INS_INGEST, g->ingest_id);
-	/*
-	 * job_key is unique: a conflict is this job run stored before, or,
-	 * with odds of about n^2 / 2^65, another JOB_ID with the same hash,
-	 * which then takes the next free key.
-	 */
-	for (;;) {
-		int same;
-
-		sqlite3_bind_int64(st, INS_JOB_KEY, key);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return db_error(g->db, "cannot store a job run");
-		}
-		sqlite3_reset(st);
-		if (sqlite3_changes(g->db->h) == 1)
-			break;
-		sqlite3_bind_int64(g->find, 1, key);
-		if (sqlite3_step(g->find) != SQLITE_ROW) {
-			sqlite3_reset(g->find);
-			return db_error(g->db, "cannot look up a job run");
-		}
-		same = (size_t)sqlite3_column_bytes(g->find, 0) == r->id_len &&
-		    memcmp(sqlite3_column_blob(g->find, 0), id,
-		    r->id_len) == 0;
-		sqlite3_reset(g->find);
-		if (same) {
-			g->st->rows_present++;
-			return 0;
-		}
-		key = (int64_t)((uint64_t)key + 1);
-	}
 	g->st->rows_new++;
 	if (r->have_day) {
 		if (!g->st->have_days || r->day < g->st->first_day)
@@ -1210,23 +537,18 @@ ingest_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
 			g->st->last_day = r->day;
 		g->st->have_days = 1;
 	}
-	{
-		struct roll_key k;
-		struct agg_group *grp;
-
-		/* undated rows: day UINT32_MAX, stored as NULL */
-		k.v[0] = r->have_day ? (uint32_t)r->day : UINT32_MAX;
-		memcpy(&k.v[1], r->ids, DIM_DAILY * sizeof(uint32_t));
-		grp = agg_get(&g->roll, (const char *)&k, sizeof(k),
-		    hash_bytes(&k, sizeof(k), 0x3c6ef372fe94f82bULL));
-		m.jobs = 1;
-		m.run_seconds = r->vals[0];
-		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-		/* within g->bound, checked as each row was read */
-		metrics_add_bounded(&grp->m, &m);
-	}
-	return 0;
+	/* undated rows: day UINT32_MAX, stored as NULL */
+	k.v[0] = r->have_day ? (uint32_t)r->day : UINT32_MAX;
+	memcpy(&k.v[1], r->ids, DIM_DAILY * sizeof(uint32_t));
+	grp = agg_get(&g->roll, (const char *)&k, sizeof(k),
+	    hash_bytes(&k, sizeof(k), 0x3c6ef372fe94f82bULL));
+	m.jobs = 1;
+	m.run_seconds = r->vals[0];
+	memcpy(m.credits, &r->vals[1], sizeof(m.credits));
+	/* within g->bound, checked as each row was read */
+	metrics_add_bounded(&grp->m, &m);
 }
+
 
 static void
 ingest_progress(struct ingest *g, enum db_progress_stage stage)
@@ -1271,11 +593,9 @@ ingest_all(struct ingest *g)
 	if (pthread_create(&tid, NULL, ingest_reader, g) != 0)
 		die(EXIT_FAILURE_OTHER, "cannot start a thread");
 	while ((b = iqueue_pop(g, &g->full)) != NULL) {
-		for (i = 0; i < b->n && !ret; i++) {
-			if (ingest_insert(g, b, &b->rows[i]) < 0) {
-				ret = EXIT_FAILURE_OTHER;
-				atomic_store(&g->abort, 1);
-			}
+		if (!ret && g->db->ops->ingest_batch(g, b) < 0) {
+			ret = EXIT_FAILURE_OTHER;
+			atomic_store(&g->abort, 1);
 		}
 		iqueue_push(g, &g->empty, b);
 		ingest_progress(g, DB_PROGRESS_READING);
@@ -1292,133 +612,10 @@ ingest_all(struct ingest *g)
 	return ret;
 }
 
-static const char roll_get_sql[] =
-"SELECT rowid, jobs, run_seconds, compute_credits, dlc_credits, user_credits,"
-" storage_credits, network_credits, lease_credits, lease_overage_credits,"
-" ipranges_credits, total_credits FROM daily WHERE day IS ? AND project = ?"
-" AND workflow = ? AND job = ? AND status = ? AND resource_class = ?"
-" AND executor = ? AND os = ? AND org = ? AND trigger_source = ?";
-static const char roll_put_sql[] =
-"INSERT INTO daily VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-" ?, ?, ?, ?, ?, ?, ?, ?)";
-
-/*
- * Add the new rows' roll-up into `daily`.  Returns 0, -1 (SQLite failed)
- * or EXIT_BAD_INPUT (a stored sum unreadable, or a sum past DEC_SUM_MAX),
- * reported.
- */
-static int
-ingest_merge_roll(struct ingest *g)
-{
-	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL;
-	size_t i;
-	int k, c, ret = -1;
-
-	if (db_prepare(g->db, roll_get_sql, &get) < 0 ||
-	    db_prepare(g->db, roll_put_sql, &put) < 0 ||
-	    db_prepare(g->db, "DELETE FROM daily WHERE rowid = ?", &del) < 0)
-		goto out;
-	for (i = 0; i < g->roll.n; i++) {
-		struct agg_group *grp = &g->roll.groups[i];
-		struct roll_key key;
-		struct metrics m = grp->m;
-		int rc;
-
-		memcpy(&key, grp->key, sizeof(key));
-		for (k = 0; k < 1 + DIM_DAILY; k++) {
-			int64_t v = k == 0 ? (int64_t)(int32_t)key.v[0] :
-			    (int64_t)key.v[k];
-
-			if (k == 0 && key.v[0] == UINT32_MAX) {
-				sqlite3_bind_null(get, 1);
-				sqlite3_bind_null(put, 1);
-				continue;
-			}
-			sqlite3_bind_int64(get, k + 1, v);
-			sqlite3_bind_int64(put, k + 1, v);
-		}
-		rc = sqlite3_step(get);
-		if (rc == SQLITE_ROW) {
-			struct metrics old;
-
-			/* replaced by the new sums (the day may be NULL,
-			 * which a UNIQUE index does not catch) */
-			sqlite3_bind_int64(del, 1,
-			    sqlite3_column_int64(get, 0));
-			int64_t rowid = sqlite3_column_int64(get, 0);
-			int which;
-
-			if (sqlite3_column_int64(get, 1) < 0) {
-				error("database '%s': table daily, row %lld: "
-				    "jobs: negative", g->db->path,
-				    (long long)rowid);
-				ret = EXIT_BAD_INPUT;
-				goto out;
-			}
-			old.jobs = (uint64_t)sqlite3_column_int64(get, 1);
-			if (db_column_dec(g->db, get, 2, "daily", rowid,
-			    &old.run_seconds) < 0) {
-				ret = EXIT_BAD_INPUT;
-				goto out;
-			}
-			for (c = 0; c < CR_COUNT; c++)
-				if (db_column_dec(g->db, get, 3 + c, "daily",
-				    rowid, &old.credits[c]) < 0) {
-					ret = EXIT_BAD_INPUT;
-					goto out;
-				}
-			/* the stored sums and the new ones: checked, as
-			 * history grows with every ingest */
-			which = metrics_add(&m, &old);
-			if (which) {
-				error("database '%s': table daily, row %lld: "
-				    "%s: with this ingest's rows the sum "
-				    "passes 100000000000000000000, the largest "
-				    "kept exactly", g->db->path,
-				    (long long)rowid, metrics_column(which - 1));
-				ret = EXIT_BAD_INPUT;
-				goto out;
-			}
-			if (sqlite3_step(del) != SQLITE_DONE) {
-				db_error(g->db, "cannot write the roll-up");
-				goto out;
-			}
-			sqlite3_reset(del);
-		} else if (rc != SQLITE_DONE) {
-			db_error(g->db, "cannot read the roll-up");
-			goto out;
-		}
-		sqlite3_reset(get);
-		if (m.jobs > (uint64_t)INT64_MAX) {
-			/* SQLite's integers are signed 64-bit */
-			error("database '%s': table daily: jobs: the count "
-			    "passes %lld", g->db->path, (long long)INT64_MAX);
-			ret = EXIT_BAD_INPUT;
-			goto out;
-		}
-		sqlite3_bind_int64(put, 2 + DIM_DAILY, (int64_t)m.jobs);
-		db_bind_dec(put, 3 + DIM_DAILY, m.run_seconds);
-		for (c = 0; c < CR_COUNT; c++)
-			db_bind_dec(put, 4 + DIM_DAILY + c, m.credits[c]);
-		if (sqlite3_step(put) != SQLITE_DONE) {
-			db_error(g->db, "cannot write the roll-up");
-			goto out;
-		}
-		sqlite3_reset(put);
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(get);
-	sqlite3_finalize(put);
-	sqlite3_finalize(del);
-	return ret;
-}
-
 int
 db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 {
 	struct ingest g;
-	sqlite3_stmt *log = NULL;
 	size_t i;
 	int ret = EXIT_FAILURE_OTHER;
 
@@ -1429,25 +626,9 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	strtab_init(&g.names);
 	agg_init(&g.roll);
 	sbuf_init(&g.scratch, DB_MAX_RECORD);
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
-		goto out_free;
-	if (db_load_names(db, &g.names) < 0)
-		goto out_rollback;
+	if (db->ops->ingest_begin(&g) < 0)
+		goto out_abort;
 	g.names_stored = g.names.n;
-	if (db_prepare(db, ingest_sql, &g.ins) < 0 ||
-	    db_prepare(db, "INSERT INTO names(id, value) VALUES(?, ?)",
-	    &g.name_ins) < 0 ||
-	    db_prepare(db, "SELECT job_id FROM job_runs WHERE job_key = ?",
-	    &g.find) < 0 ||
-	    db_prepare(db, "INSERT INTO ingests(at, files, rows_read, "
-	    "rows_new, rows_present) VALUES(strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    "'now'), 0, 0, 0, 0)", &log) < 0)
-		goto out_rollback;
-	if (sqlite3_step(log) != SQLITE_DONE) {
-		db_error(db, "cannot note the ingest");
-		goto out_rollback;
-	}
-	g.ingest_id = sqlite3_last_insert_rowid(db->h);
 	g.in = in;
 	g.prog.files = in->n;
 	for (i = 0; i < in->n; i++) {
@@ -1463,58 +644,25 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	ingest_progress(&g, DB_PROGRESS_READING);
 	ret = ingest_all(&g);
 	if (ret != 0)
-		goto out_rollback;
+		goto out_abort;
 	/* a table past its cap (agg.h, strtab.h): nothing stored */
 	ret = EXIT_FAILURE_OTHER;
 	if (strtab_check(&g.names) < 0 || agg_check(&g.roll) < 0)
-		goto out_rollback;
+		goto out_abort;
 	ingest_progress(&g, DB_PROGRESS_FINISHING);
-	ret = EXIT_FAILURE_OTHER;
-	if (ingest_flush_names(&g) < 0)
-		goto out_rollback;
-	if ((ret = ingest_merge_roll(&g)) != 0) {
-		/* -1: SQLite failed; EXIT_BAD_INPUT: a sum does not fit */
+	if ((ret = db->ops->ingest_end(&g)) != 0) {
+		/* -1: the engine failed; EXIT_BAD_INPUT: a sum does not fit */
 		if (ret < 0)
 			ret = EXIT_FAILURE_OTHER;
-		goto out_rollback;
+		goto out_abort;
 	}
-	ret = EXIT_FAILURE_OTHER;
-	sqlite3_finalize(log);
-	log = NULL;
-	if (db_prepare(db, "UPDATE ingests SET files = ?, rows_read = ?, "
-	    "rows_new = ?, rows_present = ? WHERE id = ?", &log) < 0)
-		goto out_rollback;
-	sqlite3_bind_int64(log, 1, (int64_t)st->files);
-	sqlite3_bind_int64(log, 2, (int64_t)st->rows_read);
-	sqlite3_bind_int64(log, 3, (int64_t)st->rows_new);
-	sqlite3_bind_int64(log, 4, (int64_t)st->rows_present);
-	sqlite3_bind_int64(log, 5, g.ingest_id);
-	if (sqlite3_step(log) != SQLITE_DONE) {
-		db_error(db, "cannot note the ingest");
-		goto out_rollback;
-	}
-	if (db_exec(db, "COMMIT") < 0)
-		goto out_rollback;
 	if (g.problems > DB_MAX_PROBLEMS_SHOWN)
 		warning("%llu problems in all (the first %d shown)",
 		    (unsigned long long)g.problems, DB_MAX_PROBLEMS_SHOWN);
-	ret = 0;
 	goto out_free;
-out_rollback:
-	sqlite3_finalize(log);
-	log = NULL;
-	sqlite3_finalize(g.ins);
-	g.ins = NULL;
-	sqlite3_finalize(g.name_ins);
-	g.name_ins = NULL;
-	sqlite3_finalize(g.find);
-	g.find = NULL;
-	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+out_abort:
+	db->ops->ingest_abort(&g);
 out_free:
-	sqlite3_finalize(log);
-	sqlite3_finalize(g.ins);
-	sqlite3_finalize(g.name_ins);
-	sqlite3_finalize(g.find);
 	sbuf_release(&g.scratch);
 	agg_release(&g.roll);
 	strtab_release(&g.names);
@@ -1523,28 +671,16 @@ out_free:
 
 /* ---- reports ---- */
 
-/* Result columns of both report queries, in this order. */
-enum {
-	Q_DAY, Q_DIM0, Q_JOBS = Q_DIM0 + DIM_DAILY, Q_SECS, Q_CREDIT0,
-	Q_BRANCH = Q_CREDIT0 + CR_COUNT, Q_USER, Q_ROWID, Q_JOB_ID
-};
-
-#define Q_COLS "day, project, workflow, job, status, resource_class," \
-	" executor, os, org, trigger_source, "
-#define Q_SUMS " run_seconds, compute_credits, dlc_credits, user_credits," \
-	" storage_credits, network_credits, lease_credits," \
-	" lease_overage_credits, ipranges_credits, total_credits"
-
 struct dbr {
+	struct db *db;
 	const struct report_opts *o;
 	struct report_result *res;
 	struct strtab names;
 	unsigned char *proj_ok, *branch_ok, *status_ok;	/* 0 ?, 1 yes, 2 no */
-	int qcol[REPORT_MAX_KEYS];	/* each string key's query column */
+	int qdim[REPORT_MAX_KEYS];	/* each string key's dim */
 	struct agg sets[REPORT_MAX_SETS];
 	uint64_t *org_jobs;
 	struct timekey_cache month;	/* the last KEY_MONTH lookup */
-	const char *table;	/* the one read: daily or job_runs */
 	/*
 	 * The sums of the absolute values of the rows counted (report.c's
 	 * bound): every sum made of them, groups and totals, is at most it.
@@ -1552,15 +688,15 @@ struct dbr {
 	struct metrics bound;
 };
 
+/* The dim of a key column, or -1 when history does not keep it. */
 static int
-dbr_dim_column(enum usage_col col)
+dbr_dim(enum usage_col col)
 {
 	size_t i;
 
 	for (i = 0; i < DIM_COUNT; i++)
-		if (db_dims[i].col == col)
-			return i < DIM_DAILY ? Q_DIM0 + (int)i :
-			    i == DIM_BRANCH ? Q_BRANCH : Q_USER;
+		if (db_dims[i].col == (int)col)
+			return (int)i;
 	return -1;
 }
 
@@ -1602,9 +738,9 @@ dbr_status_ok(struct dbr *r, uint32_t id)
 }
 
 static int
-dbr_id(sqlite3_stmt *st, int col, const struct dbr *r, uint32_t *id)
+dbr_id(const struct dbrow *row, int dim, const struct dbr *r, uint32_t *id)
 {
-	int64_t v = sqlite3_column_int64(st, col);
+	int64_t v = row->ids[dim];
 
 	if (v < 0 || (uint64_t)v >= r->names.n)
 		return -1;
@@ -1613,140 +749,117 @@ dbr_id(sqlite3_stmt *st, int col, const struct dbr *r, uint32_t *id)
 }
 
 /*
- * o->row_fn: hand on the job run of st's row, with the texts of
- * o->row_cols that history keeps (its names; JOB_ID); the others, such
- * as PROJECT_ID and ORGANIZATION_ID, are empty.  Returns row_fn's code.
+ * o->row_fn: hand on the job run, with the texts of o->row_cols that
+ * history keeps (its names; JOB_ID); the others, such as PROJECT_ID and
+ * ORGANIZATION_ID, are empty.  Returns row_fn's code.
  */
 static int
-dbr_row(struct db *db, struct dbr *r, sqlite3_stmt *st,
-    const struct metrics *m, int have_day, int32_t days, int64_t rowid)
+dbr_row(struct dbr *r, const struct dbrow *dr, const struct metrics *m)
 {
 	const struct report_opts *o = r->o;
 	struct report_row row;
 	uint32_t id;
 	size_t i;
-	int q;
+	int d;
 
 	memset(&row, 0, sizeof(row));
 	row.m = m;
-	row.have_day = have_day;
-	row.day = days;
-	row.file = db->path;
-	row.line = (uint64_t)rowid;
+	row.have_day = dr->have_day;
+	row.day = dr->day;
+	row.file = r->db->path;
+	row.line = (uint64_t)dr->rowid;
 	for (i = 0; i < o->nrow_cols; i++) {
 		row.text[i] = "";
 		if (o->row_cols[i] == COL_JOB_ID) {
-			const unsigned char *t = sqlite3_column_text(st,
-			    Q_JOB_ID);
-
-			if (t != NULL) {
-				row.text[i] = (const char *)t;
-				row.len[i] = (size_t)sqlite3_column_bytes(st,
-				    Q_JOB_ID);
+			if (dr->job_id != NULL) {
+				row.text[i] = dr->job_id;
+				row.len[i] = dr->job_id_len;
 			}
 			continue;
 		}
-		q = dbr_dim_column(o->row_cols[i]);
-		if (q >= 0 && dbr_id(st, q, r, &id) == 0)
+		d = dbr_dim(o->row_cols[i]);
+		if (d >= 0 && dbr_id(dr, d, r, &id) == 0)
 			row.text[i] = strtab_str(&r->names, id, &row.len[i]);
 	}
 	return o->row_fn(o->row_ctx, &row);
 }
 
 /*
- * Sum one query's rows.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT
- * (a value not a number, or the rows' bound past DEC_SUM_MAX), reported;
- * or o->row_fn's exit code.
+ * Sum one row of a scan (a dbrow_fn).  Returns 0, EXIT_BAD_INPUT (a
+ * name id out of range, negative jobs, or the rows' bound past
+ * DEC_SUM_MAX), reported; or o->row_fn's exit code.
  */
 static int
-dbr_scan(struct db *db, struct dbr *r, sqlite3_stmt *st)
+dbr_take(void *ctx, const struct dbrow *dr)
 {
+	struct dbr *r = ctx;
 	const struct report_opts *o = r->o;
 	struct report_result *res = r->res;
-	int rc, c;
+	uint32_t ids[REPORT_MAX_KEYS], id;
+	uint64_t jobs = (uint64_t)dr->jobs;
+	struct metrics m;
 	size_t k, s;
+	int c;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint32_t ids[REPORT_MAX_KEYS], id;
-		struct metrics m;
-		int64_t rowid;
-		int have_day = sqlite3_column_type(st, Q_DAY) != SQLITE_NULL;
-		int32_t days = (int32_t)sqlite3_column_int64(st, Q_DAY);
-		uint64_t jobs = (uint64_t)sqlite3_column_int64(st, Q_JOBS);
-
-		res->rows_read += jobs;
-		if (o->nprojects && (dbr_id(st, Q_DIM0 + DIM_PROJECT, r,
-		    &id) < 0 || !dbr_glob_ok(r, r->proj_ok, id, o->projects,
-		    o->nprojects)))
-			goto filtered;
-		if (o->nbranches && (dbr_id(st, Q_BRANCH, r, &id) < 0 ||
-		    !dbr_glob_ok(r, r->branch_ok, id, o->branches,
-		    o->nbranches)))
-			goto filtered;
-		if (o->nstatuses && (dbr_id(st, Q_DIM0 + DIM_STATUS, r,
-		    &id) < 0 || !dbr_status_ok(r, id)))
-			goto filtered;
-		for (k = 0; k < o->nkeys; k++) {
-			if (key_is_time(o->keys[k].kind))
-				ids[k] = timekey_id(&r->month, o->keys[k].kind,
-				    days);
-			else if (dbr_id(st, r->qcol[k], r, &ids[k]) < 0)
-				return error("database '%s': a name id out of "
-				    "range", db->path);
-		}
-		rowid = sqlite3_column_int64(st, Q_ROWID);
-		if (sqlite3_column_int64(st, Q_JOBS) < 0) {
-			error("database '%s': table %s, row %lld: jobs: "
-			    "negative", db->path, r->table, (long long)rowid);
+	res->rows_read += jobs;
+	if (o->nprojects && (dbr_id(dr, DIM_PROJECT, r, &id) < 0 ||
+	    !dbr_glob_ok(r, r->proj_ok, id, o->projects, o->nprojects)))
+		goto filtered;
+	if (o->nbranches && (dbr_id(dr, DIM_BRANCH, r, &id) < 0 ||
+	    !dbr_glob_ok(r, r->branch_ok, id, o->branches, o->nbranches)))
+		goto filtered;
+	if (o->nstatuses && (dbr_id(dr, DIM_STATUS, r, &id) < 0 ||
+	    !dbr_status_ok(r, id)))
+		goto filtered;
+	for (k = 0; k < o->nkeys; k++) {
+		if (key_is_time(o->keys[k].kind))
+			ids[k] = timekey_id(&r->month, o->keys[k].kind,
+			    dr->day);
+		else if (dbr_id(dr, r->qdim[k], r, &ids[k]) < 0) {
+			error("database '%s': a name id out of range",
+			    r->db->path);
 			return EXIT_BAD_INPUT;
 		}
-		m.jobs = jobs;
-		if (db_column_dec(db, st, Q_SECS, r->table, rowid,
-		    &m.run_seconds) < 0)
-			return EXIT_BAD_INPUT;
-		for (c = 0; c < CR_COUNT; c++)
-			if (db_column_dec(db, st, Q_CREDIT0 + c, r->table,
-			    rowid, &m.credits[c]) < 0)
-				return EXIT_BAD_INPUT;
-		if ((c = metrics_add_abs(&r->bound, &m)) != 0) {
-			error("database '%s': table %s, row %lld: %s: the "
-			    "values add up, without their signs, past "
-			    "100000000000000000000, the largest sum kept "
-			    "exactly", db->path, r->table, (long long)rowid,
-			    metrics_column(c - 1));
-			return EXIT_BAD_INPUT;
-		}
-		if (r->org_jobs != NULL && dbr_id(st, Q_DIM0 + DIM_ORG, r,
-		    &id) == 0)
-			r->org_jobs[id] += jobs;
-		if (have_day) {
-			if (!res->have_dates || days < res->first_date)
-				res->first_date = days;
-			if (!res->have_dates || days > res->last_date)
-				res->last_date = days;
-			res->have_dates = 1;
-		}
-		if (o->row_fn != NULL && (c = dbr_row(db, r, st, &m, have_day,
-		    days, rowid)) != 0)
-			return c;
-		for (s = 0; s < report_nsets(o); s++) {
-			uint32_t sk[REPORT_MAX_KEYS];
-			size_t n = o->nsets ? o->sets[s].nkeys : o->nkeys;
-			struct agg_group *g;
-
-			for (k = 0; k < n; k++)
-				sk[k] = ids[o->nsets ? o->sets[s].keys[k] : k];
-			g = agg_get(&r->sets[s], (const char *)sk,
-			    n * sizeof(*sk), hash_bytes(sk, n * sizeof(*sk),
-			    0x452821e638d01377ULL));
-			metrics_add_bounded(&g->m, &m);
-		}
-		continue;
-filtered:
-		res->rows_filtered += jobs;
 	}
-	if (rc != SQLITE_DONE)
-		return db_error(db, "cannot read history");
+	if (dr->jobs < 0) {
+		error("database '%s': table %s, row %lld: jobs: negative",
+		    r->db->path, dr->table, (long long)dr->rowid);
+		return EXIT_BAD_INPUT;
+	}
+	m = dr->m;
+	m.jobs = jobs;
+	if ((c = metrics_add_abs(&r->bound, &m)) != 0) {
+		error("database '%s': table %s, row %lld: %s: the values add "
+		    "up, without their signs, past 100000000000000000000, the "
+		    "largest sum kept exactly", r->db->path, dr->table,
+		    (long long)dr->rowid, metrics_column(c - 1));
+		return EXIT_BAD_INPUT;
+	}
+	if (r->org_jobs != NULL && dbr_id(dr, DIM_ORG, r, &id) == 0)
+		r->org_jobs[id] += jobs;
+	if (dr->have_day) {
+		if (!res->have_dates || dr->day < res->first_date)
+			res->first_date = dr->day;
+		if (!res->have_dates || dr->day > res->last_date)
+			res->last_date = dr->day;
+		res->have_dates = 1;
+	}
+	if (o->row_fn != NULL && (c = dbr_row(r, dr, &m)) != 0)
+		return c;
+	for (s = 0; s < report_nsets(o); s++) {
+		uint32_t sk[REPORT_MAX_KEYS];
+		size_t n = o->nsets ? o->sets[s].nkeys : o->nkeys;
+		struct agg_group *g;
+
+		for (k = 0; k < n; k++)
+			sk[k] = ids[o->nsets ? o->sets[s].keys[k] : k];
+		g = agg_get(&r->sets[s], (const char *)sk, n * sizeof(*sk),
+		    hash_bytes(sk, n * sizeof(*sk), 0x452821e638d01377ULL));
+		metrics_add_bounded(&g->m, &m);
+	}
+	return 0;
+filtered:
+	res->rows_filtered += jobs;
 	return 0;
 }
 
@@ -1798,20 +911,21 @@ dbr_orgs(struct dbr *r)
 	report_sort_orgs(res);
 }
 
+
 int
 db_report(struct db *db, const struct report_opts *o,
     struct report_result *res)
 {
 	struct dbr r;
-	sqlite3_stmt *st = NULL;
-	int need_date = o->since != INT32_MIN || o->until != INT32_MAX;
-	int need_runs = o->nbranches > 0 || o->row_fn != NULL;
+	struct dbscan q;
 	int ret = EXIT_FAILURE_OTHER;
 	size_t i, k;
 
 	memset(res, 0, sizeof(*res));
 	res->from_db = 1;
 	memset(&r, 0, sizeof(r));
+	memset(&q, 0, sizeof(q));
+	r.db = db;
 	r.o = o;
 	r.res = res;
 	agg_init(&res->groups);
@@ -1820,61 +934,55 @@ db_report(struct db *db, const struct report_opts *o,
 	for (i = 0; i < report_nsets(o); i++)
 		agg_init(&r.sets[i]);
 	strtab_init(&r.names);
-	for (k = 0; k < o->nkeys; k++) {
-		if (key_is_time(o->keys[k].kind)) {
-			need_date = 1;
-			continue;
-		}
-		/* a team is its project's, mapped when the groups are named */
-		r.qcol[k] = dbr_dim_column(o->keys[k].col);
-		if (r.qcol[k] < 0) {
-			error("--db: cannot group by %s", o->keys[k].name);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		if (r.qcol[k] >= Q_BRANCH)
-			need_runs = 1;
-	}
-	/* one read transaction: names and sums from the same snapshot */
-	if (db_exec(db, "BEGIN") < 0)
-		goto out;
-	if (db_load_names(db, &r.names) < 0)
-		goto out_end;
-	r.proj_ok = xcalloc(r.names.n + 1, 1);
-	r.branch_ok = xcalloc(r.names.n + 1, 1);
-	r.status_ok = xcalloc(r.names.n + 1, 1);
-	if (o->want_orgs)
-		r.org_jobs = xcalloc(r.names.n + 1, sizeof(*r.org_jobs));
 	/*
 	 * Branches and users are not in the roll-up (too many of them):
 	 * grouping or filtering by them reads the job runs.  Otherwise the
 	 * roll-up, plus, when no key or filter needs a date, the few job
 	 * runs without one (report counts them too), kept in the roll-up
-	 * with a NULL day.  The unary + makes the roll-up a plain scan, not
-	 * an index range with a lookup per row.  A row_fn (focus) reads the
-	 * job runs, in the order they were stored.
+	 * with a NULL day.  A row_fn (focus) reads the job runs, in the
+	 * order they were stored.
 	 */
-	if (need_runs)
-		ret = db_prepare(db, "SELECT " Q_COLS "1," Q_SUMS
-		    ", branch, trigger_user, rowid, job_id FROM job_runs WHERE "
-		    "day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL) ORDER BY "
-		    "rowid", &st);
-	else
-		ret = db_prepare(db, "SELECT " Q_COLS "jobs," Q_SUMS
-		    ", NULL, NULL, rowid, NULL FROM daily WHERE +day BETWEEN "
-		    "?1 AND ?2 OR (?3 AND day IS NULL)", &st);
-	r.table = need_runs ? "job_runs" : "daily";
+	q.since = o->since;
+	q.until = o->until;
+	q.runs = o->nbranches > 0 || o->row_fn != NULL;
+	q.rows = o->row_fn != NULL;
+	q.dims = (o->nprojects ? 1u << DIM_PROJECT : 0) |
+	    (o->nbranches ? 1u << DIM_BRANCH : 0) |
+	    (o->nstatuses ? 1u << DIM_STATUS : 0) |
+	    (o->want_orgs ? 1u << DIM_ORG : 0);
+	for (i = 0; i < o->nrow_cols; i++)
+		if (dbr_dim(o->row_cols[i]) >= 0)
+			q.dims |= 1u << dbr_dim(o->row_cols[i]);
+	q.undated = o->since == INT32_MIN && o->until == INT32_MAX;
+	for (k = 0; k < o->nkeys; k++) {
+		if (key_is_time(o->keys[k].kind)) {
+			q.undated = 0;
+			continue;
+		}
+		/* a team is its project's, mapped when the groups are named */
+		r.qdim[k] = dbr_dim(o->keys[k].col);
+		if (r.qdim[k] < 0) {
+			error("--db: cannot group by %s", o->keys[k].name);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		q.dims |= 1u << r.qdim[k];
+		if (r.qdim[k] >= DIM_DAILY)
+			q.runs = 1;
+	}
+	/* one snapshot: names and sums read together */
+	if (db->ops->read_begin(db, &r.names) < 0)
+		goto out;
+	r.proj_ok = xcalloc(r.names.n + 1, 1);
+	r.branch_ok = xcalloc(r.names.n + 1, 1);
+	r.status_ok = xcalloc(r.names.n + 1, 1);
+	if (o->want_orgs)
+		r.org_jobs = xcalloc(r.names.n + 1, sizeof(*r.org_jobs));
+	ret = db->ops->scan(db, &q, dbr_take, &r);
 	if (ret < 0)
 		goto out_fail;
-	sqlite3_bind_int64(st, 1, o->since);
-	sqlite3_bind_int64(st, 2, o->until);
-	sqlite3_bind_int(st, 3, !need_date);
-	if ((ret = dbr_scan(db, &r, st)) < 0)
-		goto out_fail;
 	if (ret != 0)
-		goto out_end;	/* bad data: EXIT_BAD_INPUT, reported */
-	sqlite3_finalize(st);
-	st = NULL;
+		goto out_end;	/* bad data (EXIT_BAD_INPUT) or row_fn's */
 	for (i = 0; i < report_nsets(o); i++) {
 		struct agg *dst = i == 0 ? &res->groups : &res->more[i - 1];
 
@@ -1893,8 +1001,7 @@ db_report(struct db *db, const struct report_opts *o,
 out_fail:
 	ret = EXIT_FAILURE_OTHER;
 out_end:
-	sqlite3_finalize(st);
-	sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	db->ops->read_end(db);
 out:
 	for (i = 0; i < REPORT_MAX_SETS; i++)
 		agg_release(&r.sets[i]);
@@ -1905,7 +1012,6 @@ out:
 	strtab_release(&r.names);
 	return ret;
 }
-
 int
 db_report_path(const char *path, const struct report_opts *o,
     struct report_result *res)
@@ -1929,330 +1035,51 @@ db_report_path(const char *path, const struct report_opts *o,
 	return ret;
 }
 
-/* ---- user names ---- */
+/* ---- the rest: the engine's ---- */
 
 int
 db_users_store(struct db *db, const struct users *u)
 {
-	sqlite3_stmt *st = NULL;
-	size_t i;
-
-	if (u->n == 0)
-		return 0;
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
-		return -1;
-	if (db_prepare(db, "INSERT OR REPLACE INTO users(id, login, name, "
-	    "fetched_at) VALUES(?, ?, ?, ?)", &st) < 0)
-		goto fail;
-	for (i = 0; i < u->n; i++) {
-		const struct user *e = &u->v[i];
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-		if (e->login != NULL)
-			sqlite3_bind_text(st, 2, e->login, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 2);
-		if (e->name != NULL)
-			sqlite3_bind_text(st, 3, e->name, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 3);
-		if (e->fetched_at != NULL)
-			sqlite3_bind_text(st, 4, e->fetched_at, -1,
-			    SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 4);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_error(db, "cannot store the user names");
-			goto fail;
-		}
-	}
-	sqlite3_finalize(st);
-	return db_exec(db, "COMMIT");
-fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-/* Column i of a users row: NULL, or text within max bytes, printable. */
-static int
-db_users_text(sqlite3_stmt *st, int i, size_t max, int nullable,
-    const char **out)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-	size_t len = (size_t)sqlite3_column_bytes(st, i);
-
-	*out = NULL;
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return nullable ? 0 : -1;
-	if (sqlite3_column_type(st, i) != SQLITE_TEXT || t == NULL ||
-	    len == 0 || len > max || strlen(t) != len ||
-	    str_has_control(t, len))
-		return -1;
-	*out = t;
-	return 0;
+	return u->n == 0 ? 0 : db->ops->users_store(db, u);
 }
 
 int
 db_users_load(struct db *db, struct users *u)
 {
-	sqlite3_stmt *st = NULL;
-	struct users t;
-	int64_t row = 0;
-	int rc, ret = -1;
-
-	users_init(&t);
-	if (db_prepare(db, "SELECT count(*) FROM sqlite_schema WHERE "
-	    "type = 'table' AND name = 'users'", &st) < 0)
-		return -1;
-	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	if (!rc)
-		return 0;	/* a database from before user names */
-	if (db_prepare(db, "SELECT id, login, name, fetched_at FROM users "
-	    "ORDER BY id LIMIT ?", &st) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)USERS_MAX + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id, *login, *name, *at;
-
-		if (++row > USERS_MAX ||
-		    db_users_text(st, 0, USERS_MAX_ID, 0, &id) < 0 ||
-		    db_users_text(st, 1, USERS_MAX_LOGIN, 1, &login) < 0 ||
-		    db_users_text(st, 2, USERS_MAX_NAME, 1, &name) < 0 ||
-		    db_users_text(st, 3, USERS_MAX_TIME, 1, &at) < 0) {
-			warning("database '%s': table users, row %lld: "
-			    "expected an ID, a login, a name and a time as "
-			    "text within their limits; user names not shown",
-			    db->path, (long long)row);
-			goto out;
-		}
-		users_set(&t, id, login, name, at);
-	}
-	if (rc != SQLITE_DONE) {
-		db_error(db, "cannot read the user names");
-		goto out;
-	}
-	for (row = 0; (size_t)row < t.n; row++)
-		users_set(u, t.v[row].id, t.v[row].login, t.v[row].name,
-		    t.v[row].fetched_at);
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	users_release(&t);
-	return ret;
-}
-
-/* ---- info and prune ---- */
-
-static int
-db_count(struct db *db, const char *sql, uint64_t *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, sql, &st) < 0)
-		return -1;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_error(db, "cannot count");
-	return 0;
-}
-
-static uint64_t
-db_file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-}
-
-int
-db_info(struct db *db, struct db_info *info)
-{
-	uint64_t lo = 0, hi = 0, any = 0;
-	char *wal;
-
-	memset(info, 0, sizeof(*info));
-	if (db_exec(db, "BEGIN") < 0)
-		return -1;
-	if (db_count(db, "SELECT count(*) FROM job_runs", &info->job_runs) <
-	    0 || db_count(db, "SELECT coalesce(sum(jobs), 0) FROM daily "
-	    "WHERE day IS NULL", &info->undated) < 0 ||
-	    db_count(db, "SELECT count(*) FROM names", &info->names) < 0 ||
-	    db_count(db, "SELECT count(*) FROM daily", &info->daily_rows) < 0 ||
-	    db_count(db, "SELECT count(*) FROM ingests", &info->ingests) < 0 ||
-	    db_count(db, "SELECT count(day) FROM daily", &any) < 0 ||
-	    db_count(db, "SELECT min(day) FROM daily", &lo) < 0 ||
-	    db_count(db, "SELECT max(day) FROM daily", &hi) < 0) {
-		sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
-		return -1;
-	}
-	sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
-	if (any) {
-		info->have_days = 1;
-		info->first_day = (int32_t)(int64_t)lo;
-		info->last_day = (int32_t)(int64_t)hi;
-	}
-	wal = xasprintf("%s-wal", db->path);
-	info->bytes = db_file_size(db->path) + db_file_size(wal);
-	free(wal);
-	return 0;
-}
-
-/*
- * Run `sql`, a DELETE of the rows of days before `before` (its one
- * parameter); *n, when n is not NULL, is how many went.  0, or -1 after
- * an error that says `what` failed.
- */
-static int
-db_delete_before(struct db *db, const char *sql, int32_t before,
-    const char *what, uint64_t *n)
-{
-	sqlite3_stmt *st;
-	int ret = 0;
-
-	if (db_prepare(db, sql, &st) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = db_error(db, what);
-	else if (n != NULL)
-		*n = (uint64_t)sqlite3_changes(db->h);
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int
-db_prune(struct db *db, int32_t before, uint64_t *removed)
-{
-	*removed = 0;
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
-		return -1;
-	if (db_delete_before(db, "DELETE FROM job_runs WHERE day < ?", before,
-	    "cannot delete job runs", removed) < 0 ||
-	    db_delete_before(db, "DELETE FROM daily WHERE day < ?", before,
-	    "cannot delete roll-up rows", NULL) < 0 ||
-	    db_exec(db, "COMMIT") < 0) {
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		*removed = 0;
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- the alerts notify sent (--cooldown) ---- */
-
-/* Does the database have table `name`?  1, 0, or -1 after an error. */
-static int
-db_has_table(struct db *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "SELECT count(*) FROM sqlite_schema WHERE "
-	    "type = 'table' AND name = ?", &st) < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Column i of an alerts_sent row: text alertstate_parse() would take. */
-static const char *
-db_alerts_text(sqlite3_stmt *st, int i, int may_be_empty)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-	size_t len = (size_t)sqlite3_column_bytes(st, i);
-
-	if (sqlite3_column_type(st, i) != SQLITE_TEXT || t == NULL ||
-	    (len == 0 && !may_be_empty) || len > ALERTSTATE_MAX_TEXT ||
-	    strlen(t) != len || str_has_control(t, len))
-		return NULL;
-	return t;
+	return db->ops->users_load(db, u);
 }
 
 int
 db_alerts_load(struct db *db, struct alertstate *s)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t row = 0;
-	int rc, ret = -1;
-
-	if ((rc = db_has_table(db, "alerts_sent")) <= 0)
-		return rc;	/* none: a database from before --cooldown */
-	if (db_prepare(db, "SELECT rule, entity, sent_at FROM alerts_sent "
-	    "LIMIT ?", &st) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)ALERTSTATE_MAX + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *rule = db_alerts_text(st, 0, 0);
-		const char *entity = db_alerts_text(st, 1, 1);
-
-		row++;
-		if (rule == NULL || entity == NULL ||
-		    sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
-		    sqlite3_column_int64(st, 2) < 0 ||
-		    alertstate_set(s, rule, entity,
-		    sqlite3_column_int64(st, 2)) < 0) {
-			error("database '%s': table alerts_sent, row %lld: "
-			    "expected a rule and an entity as text without "
-			    "control characters and sent_at as whole "
-			    "milliseconds since 1970 (at most %d rows)",
-			    db->path, (long long)row, ALERTSTATE_MAX);
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		db_error(db, "cannot read the alerts sent");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return db->ops->alerts_load(db, s);
 }
 
 int
 db_alerts_store(struct db *db, const struct alertstate *sent,
     int64_t before_ms)
 {
-	sqlite3_stmt *st = NULL;
-	size_t i;
+	return db->ops->alerts_store(db, sent, before_ms);
+}
 
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
-		return -1;
-	if (db_prepare(db, "INSERT OR REPLACE INTO alerts_sent(rule, entity, "
-	    "sent_at) VALUES(?, ?, ?)", &st) < 0)
-		goto fail;
-	for (i = 0; i < sent->n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, sent->v[i].rule, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, sent->v[i].entity, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, sent->v[i].sent_ms);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_error(db, "cannot record the alerts sent");
-			goto fail;
-		}
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (db_prepare(db, "DELETE FROM alerts_sent WHERE sent_at < ?",
-	    &st) < 0)
-		goto fail;
-	sqlite3_bind_int64(st, 1, before_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(db, "cannot prune the alerts sent");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	return db_exec(db, "COMMIT");
-fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
+int
+db_teams_store(struct db *db, const struct teams *t)
+{
+	return db->ops->teams_store(db, t);
+}
+
+int
+db_info(struct db *db, struct db_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->engine = db->ops->engine;
+	info->version = db->version;
+	return db->ops->info(db, info);
+}
+
+int
+db_prune(struct db *db, int32_t before, uint64_t *removed)
+{
+	*removed = 0;
+	return db->ops->prune(db, before, removed);
 }

@@ -1,12 +1,14 @@
 /*
- * db.h: history, an SQLite database of job runs (the README's "History"
- * section documents the schema).  A job run is stored once, keyed by its
- * JOB_ID; an ingest is one transaction; a daily roll-up table kept at
- * ingest answers most reports without reading the job runs.
+ * db.h: history, a database of job runs (the README's "History" section
+ * documents the schema): an SQLite file, or a PostgreSQL server named by
+ * a libpq connection string (dburi.h).  A job run is stored once, keyed
+ * by its JOB_ID; an ingest is one transaction; a daily roll-up table kept
+ * at ingest answers most reports without reading the job runs.  Both
+ * engines give the same answers: the summing is one code (dbi.h).
  *
- * Credits, seconds and utilization are exact: an INTEGER counting
- * nano-units (1e-9) when the value is a whole number of them and fits,
- * else the decimal as TEXT (db_dec_encode), so nothing is ever rounded.
+ * Credits, seconds and utilization are exact.  SQLite: an INTEGER when
+ * the value is a whole number that fits, else the decimal as TEXT
+ * (db_dec_encode).  PostgreSQL: numeric(38,9).  Nothing is ever rounded.
  */
 #ifndef CU_DB_H
 #define CU_DB_H
@@ -20,18 +22,27 @@
 
 struct alertstate;
 struct db;
+struct teams;
 struct users;
 
 /*
- * The default database: $XDG_DATA_HOME/circleci-usage/usage.db, else
+ * The default database: $CIRCLECI_USAGE_DB (a file or a PostgreSQL
+ * connection string), else $XDG_DATA_HOME/circleci-usage/usage.db, else
  * $HOME/.local/share/circleci-usage/usage.db.  The caller frees it;
- * NULL (after an error) when neither variable is set.
+ * NULL (after an error) when none of these is set.
  */
 char *db_default_path(void);
 
 /*
- * Open `path`, creating it (and its directory) and the schema when
- * `create` is set; WAL mode.  The connection is defensive (no trigger or
+ * Open `path`: a PostgreSQL connection string (a postgresql:// or
+ * postgres:// URI, or keywords with host=; one holding a password is
+ * refused, EXIT_USAGE), else an SQLite file.  With `create`, the schema
+ * is made or migrated to this program's version (each step in its own
+ * transaction); without, a database of an older version is read as it
+ * is and a newer one refused.
+ *
+ * SQLite: the file (and its directory) made when `create` is set; WAL
+ * mode.  The connection is defensive (no trigger or
  * view runs, no function with side effects from the schema, no writing
  * to the schema), and a file holding any table, index, view or trigger
  * that our schema does not define, or one of ours defined otherwise, is
@@ -111,7 +122,10 @@ struct db_info {
 	uint64_t job_runs, undated, names, daily_rows, ingests;
 	int32_t first_day, last_day;
 	int have_days;
-	uint64_t bytes;		/* database file, WAL included */
+	uint64_t bytes;		/* database file, WAL included; or the
+				 * server's tables and indexes */
+	const char *engine;	/* "sqlite", "postgresql" */
+	int version;		/* of the schema */
 };
 
 int db_info(struct db *db, struct db_info *info);
@@ -147,6 +161,13 @@ int db_alerts_load(struct db *db, struct alertstate *s);
  */
 int db_alerts_store(struct db *db, const struct alertstate *sent,
     int64_t before_ms);
+
+/*
+ * Record which team each project stored belongs to (teams.h), replacing
+ * the table project_teams, in one transaction: the views for BI tools
+ * group by it.  Needs a database opened to write.  Returns 0 or -1.
+ */
+int db_teams_store(struct db *db, const struct teams *t);
 
 /*
  * Delete the job runs (and roll-up rows) dated before `before`, in one

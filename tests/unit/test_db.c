@@ -284,6 +284,56 @@ test_prune(void **state)
 	free(p2);
 }
 
+/*
+ * A version 1 database (before project_teams and the named roll-up) is
+ * read as it is; a writer migrates it to 2, and a reader then sees 2.
+ */
+static void
+test_migrate(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db_info info;
+	struct db *db;
+	sqlite3 *h;
+	char *p1 = write_part("m1.csv.gz", part1);
+	char *path = unit_path(tmp, "m.db");
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p1), 0);
+	db = ingest("m.db", &in, &st, 0);
+	db_close(db);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP VIEW daily_named; DROP TABLE "
+	    "project_teams; UPDATE meta SET value = '1' WHERE key = "
+	    "'schema_version'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	db = db_open(path, 0, NULL);
+	assert_non_null(db);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.version, 1);
+	assert_string_equal(info.engine, "sqlite");
+	assert_int_equal(info.job_runs, st.rows_new);
+	db_close(db);
+	db = db_open(path, 1, NULL);
+	assert_non_null(db);
+	db_close(db);
+	db = db_open(path, 0, NULL);
+	assert_non_null(db);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.version, 2);
+	db_close(db);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "SELECT count(*) FROM daily_named "
+	    "JOIN project_teams USING (project)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	inputs_release(&in);
+	free(p1);
+	free(path);
+}
+
 static void
 test_missing_db(void **state)
 {
@@ -303,7 +353,14 @@ test_default_path(void **state)
 	(void)state;
 	xdg = xdg ? xstrdup(xdg) : NULL;
 	home = home ? xstrdup(home) : NULL;
+	/* CIRCLECI_USAGE_DB first: a file or a connection string */
+	setenv("CIRCLECI_USAGE_DB", "postgresql:///usage?host=/run/pg", 1);
 	setenv("XDG_DATA_HOME", "/x/data", 1);
+	assert_text_free(db_default_path(),
+	    "postgresql:///usage?host=/run/pg");
+	setenv("CIRCLECI_USAGE_DB", "", 1);	/* empty: not set */
+	assert_text_free(db_default_path(), "/x/data/circleci-usage/usage.db");
+	unsetenv("CIRCLECI_USAGE_DB");
 	setenv("HOME", "/h", 1);
 	assert_text_free(db_default_path(), "/x/data/circleci-usage/usage.db");
 	/* a relative XDG_DATA_HOME is ignored, as the spec says */
@@ -317,7 +374,8 @@ test_default_path(void **state)
 	unit_capture_begin(&c);
 	p = db_default_path();
 	assert_text_free(unit_capture_end(&c), "circleci-usage: no database: "
-	    "set XDG_DATA_HOME or HOME, or give --db FILE\n");
+	    "set CIRCLECI_USAGE_DB, XDG_DATA_HOME or HOME, or give --db "
+	    "FILE|URI\n");
 	assert_null(p);
 	if (xdg != NULL)
 		setenv("XDG_DATA_HOME", xdg, 1);
@@ -360,8 +418,9 @@ test_foreign_db(void **state)
 	sqlite3_close(h);
 	unit_capture_begin(&c);
 	assert_null(db_open(path, 0, NULL));
-	want = xasprintf("circleci-usage: '%s': not a circleci-usage history "
-	    "database of schema version ", path);
+	want = xasprintf("circleci-usage: '%s': a history database of schema "
+	    "version 999, newer than this circleci-usage knows (2): use a "
+	    "newer circleci-usage\n", path);
 	{
 		char *got = unit_capture_end(&c);
 
@@ -659,6 +718,7 @@ main(void)
 		cmocka_unit_test(test_ingest_and_report),
 		cmocka_unit_test(test_bad_part_changes_nothing),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_missing_db),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_foreign_db),

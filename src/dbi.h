@@ -1,0 +1,219 @@
+/*
+ * dbi.h: inside history (db.h): what db.c, which is the same on every
+ * engine (reading the exports, summing a report), shares with the two
+ * engines, dbsqlite.c (a file) and dbpg.c (a PostgreSQL server).
+ *
+ * The engines store and fetch; they never group, filter or print.  A
+ * report is the rows an engine's scan hands to one function of db.c, so
+ * every engine's answer is made by the same code, byte for byte.
+ */
+#ifndef CU_DBI_H
+#define CU_DBI_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agg.h"
+#include "db.h"
+#include "strtab.h"
+#include "util.h"
+
+#define DB_MAX_HEADER_FIELDS 4096
+#define DB_MAX_RECORD (16 * 1024 * 1024)
+#define DB_MAX_PROBLEMS_SHOWN 5
+#define NANO ((dec_t)1000000000)
+
+/*
+ * The schema's versions.  Each step of a migration runs in its own
+ * transaction with the version it makes: 1, the tables; 2, the views for
+ * people and BI tools and project_teams.  A reader takes a database of
+ * any version from DB_SCHEMA_OLDEST (what it lacks reads as empty); a
+ * writer migrates it; a newer one is refused by both.
+ */
+#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_OLDEST 1
+
+struct db_ops;
+
+struct db {
+	const struct db_ops *ops;
+	char *path;		/* the file, or the connection string (which
+				 * holds no password: dburi.h) */
+	void *h;		/* sqlite3 *, PGconn * */
+	int version;		/* the schema's, as opened */
+	void (*progress_fn)(void *, const struct db_progress *);
+	void *progress_ctx;
+};
+
+/* The key columns stored as name ids, in the tables' column order. */
+enum db_dim {
+	DIM_PROJECT, DIM_WORKFLOW, DIM_JOB, DIM_STATUS, DIM_RESOURCE_CLASS,
+	DIM_EXECUTOR, DIM_OS, DIM_ORG, DIM_TRIGGER,	/* in daily too */
+	DIM_BRANCH, DIM_USER,				/* job_runs only */
+	DIM_COUNT
+};
+#define DIM_DAILY DIM_BRANCH	/* the dims the roll-up keeps */
+
+struct db_dim_def {
+	const char *name;	/* the column */
+	int col;		/* enum usage_col */
+};
+extern const struct db_dim_def db_dims[DIM_COUNT];
+
+/* The value columns: seconds, the credit kinds, utilization. */
+#define NVALS (1 + CR_COUNT + 4)
+extern const char *const db_val_names[NVALS];
+
+/* ---- ingest ---- */
+
+#define BATCH_ROWS 4096
+#define NBATCHES 4
+
+struct irow {
+	int64_t job_key;
+	size_t id_off;		/* JOB_ID in the batch's text */
+	uint32_t id_len;
+	int32_t day;
+	int have_day;
+	uint32_t nulls;		/* bit v: vals[v] was NULL */
+	uint32_t texts;		/* bit v: vals[v] is stored as text */
+	uint32_t ids[DIM_COUNT];
+	dec_t vals[NVALS];
+	int64_t enc[NVALS];	/* db_dec_encode()d: a whole number, or the
+				 * offset of the text in the batch */
+};
+
+struct ibatch {
+	struct irow rows[BATCH_ROWS];
+	size_t n;
+	struct sbuf text;
+};
+
+/* A bounded queue of batches (FIFO), NULL marking the end. */
+struct iqueue {
+	struct ibatch *q[NBATCHES + 1];
+	size_t head, n;
+};
+
+struct ingest {
+	struct db *db;
+	const struct inputs *in;
+	struct db_ingest_stats *st;
+	void *eng;		/* the engine's, between begin and end */
+	struct strtab names;	/* the reader's until it ends */
+	size_t names_stored;	/* names[0 .. names_stored) are in the table */
+	struct agg roll;	/* new rows by day and the daily dims */
+	struct sbuf scratch;
+	uint64_t problems;
+	/*
+	 * The sums of the absolute values of the rows read, in input order
+	 * (report.c's bound): the roll-up of the new rows cannot pass it.
+	 */
+	struct metrics bound;
+	int bad_input;		/* a row ended the ingest (reported) */
+	const char *file;
+	const struct inputs_range *range;	/* the file's export's */
+	int reader_ret;		/* the reader's exit code */
+	atomic_int abort;	/* the inserter failed: stop reading */
+	struct gz *gz;		/* the reader's current input */
+	uint64_t bytes_base;	/* the reader's: bytes of the inputs done */
+	_Atomic uint64_t bytes_read, rows_read;	/* for progress, per batch */
+	struct db_progress prog;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct iqueue full, empty;
+	struct ibatch *cur;	/* being filled by the reader */
+	struct ibatch *batches;	/* NBATCHES, about 7 MB: on the heap */
+};
+
+/* The daily roll-up key: the day (UINT32_MAX: none), then the dims' ids. */
+struct roll_key {
+	uint32_t v[1 + DIM_DAILY];
+};
+
+/*
+ * A row an engine found new: counted in g->st and summed into g->roll
+ * (the engines that roll up in C).
+ */
+void db_ingest_new_row(struct ingest *g, const struct irow *r);
+
+/* ---- reading ---- */
+
+/* What a report reads. */
+struct dbscan {
+	int runs;		/* job_runs (else the roll-up, daily) */
+	int rows;		/* every job run, in the order stored */
+	int32_t since, until;	/* days */
+	int undated;		/* and the rows without a day */
+	unsigned dims;		/* bit d: dim d is used (the others may be
+				 * left out: ids -1) */
+};
+
+/* One row of a scan: a job run, or a sum of several. */
+struct dbrow {
+	const char *table;	/* for messages */
+	int64_t rowid;		/* for messages and report rows */
+	int have_day;
+	int32_t day;
+	int64_t ids[DIM_COUNT];	/* -1: not read */
+	int64_t jobs;
+	struct metrics m;
+	const char *job_id;	/* with rows only */
+	size_t job_id_len;
+};
+
+/* Returns 0, or an exit code that ends the scan. */
+typedef int (*dbrow_fn)(void *ctx, const struct dbrow *row);
+
+struct db_ops {
+	const char *engine;
+	void (*close)(struct db *db);
+	/*
+	 * Ingest: begin (a writing transaction, other writers kept out;
+	 * the stored names into g->names; the ingests row), then each batch
+	 * as the reader hands it over, then end (the names and the roll-up
+	 * stored, the ingests row, commit).  begin and batch return 0 or -1;
+	 * end returns 0, -1 or EXIT_BAD_INPUT (a sum past DEC_SUM_MAX); all
+	 * report.  abort undoes everything after any failure.
+	 */
+	int (*ingest_begin)(struct ingest *g);
+	int (*ingest_batch)(struct ingest *g, const struct ibatch *b);
+	int (*ingest_end)(struct ingest *g);
+	void (*ingest_abort)(struct ingest *g);
+	/* One snapshot: begin (the names into t), scans, end. */
+	int (*read_begin)(struct db *db, struct strtab *t);
+	int (*scan)(struct db *db, const struct dbscan *q, dbrow_fn fn,
+	    void *ctx);
+	void (*read_end)(struct db *db);
+	int (*info)(struct db *db, struct db_info *info);
+	int (*prune)(struct db *db, int32_t before, uint64_t *removed);
+	int (*users_store)(struct db *db, const struct users *u);
+	int (*users_load)(struct db *db, struct users *u);
+	int (*alerts_load)(struct db *db, struct alertstate *s);
+	int (*alerts_store)(struct db *db, const struct alertstate *sent,
+	    int64_t before_ms);
+	int (*teams_store)(struct db *db, const struct teams *t);
+};
+
+struct db *dbsqlite_open(const char *path, int create, int *code);
+struct db *dbpg_open(const char *conninfo, int create, int *code);
+
+/* The JOB_ID's 64-bit FNV-1a hash (part of the schema: never change it). */
+int64_t db_job_key(const char *id, size_t len);
+
+/*
+ * Is a text column of users or alerts_sent what the program writes:
+ * within max bytes, no NUL or control character, empty only when
+ * may_be_empty?
+ */
+int db_text_ok(const char *t, size_t len, size_t max, int may_be_empty);
+
+/* The table's row limits (users.h, alertstate.h) as one message each. */
+#define DB_USERS_BAD "expected an ID, a login, a name and a time as text " \
+	"within their limits; user names not shown"
+#define DB_ALERTS_BAD "expected a rule and an entity as text without " \
+	"control characters and sent_at as whole milliseconds since 1970"
+
+#endif
