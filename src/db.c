@@ -29,6 +29,7 @@
 #include "timekey.h"
 #include "usage.h"
 #include "users.h"
+#include "utf8.h"
 
 const struct db_dim_def db_dims[DIM_COUNT] = {
 	{ "project", COL_PROJECT_NAME },
@@ -259,6 +260,36 @@ ingest_next_row(struct ingest *g)
 }
 
 /*
+ * v as the engine can store it: for one that takes only UTF-8 (dbpg.c),
+ * each byte of an invalid sequence, and each NUL, becomes U+FFFD.
+ */
+static const char *
+ingest_text(struct ingest *g, const char *v, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)v;
+	size_t i, n;
+
+	if (!g->db->ops->utf8_only)
+		return v;
+	for (i = 0; i < *len; i += n)
+		if (u[i] == 0 || (n = utf8_decode(u + i, *len - i, NULL)) == 0)
+			break;
+	if (i == *len)
+		return v;
+	sbuf_reset(&g->fix);
+	for (i = 0; i < *len; i += n) {
+		n = u[i] == 0 ? 0 : utf8_decode(u + i, *len - i, NULL);
+		if (n == 0) {
+			sbuf_add(&g->fix, "\xef\xbf\xbd", 3);
+			n = 1;
+		} else
+			sbuf_add(&g->fix, v + i, n);
+	}
+	*len = g->fix.len;
+	return g->fix.buf;
+}
+
+/*
  * One data row, with report.c's rules (process_row with no filters):
  * returns 0, or 2 when the row is a header again.
  */
@@ -344,6 +375,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		}
 	}
 	v = csv_field_value(&f[h->idx[COL_JOB_ID]], &g->scratch, &len);
+	v = ingest_text(g, v, &len);
 	r->job_key = db_job_key(v, len);
 	r->id_off = g->cur->text.len;
 	r->id_len = (uint32_t)len;
@@ -358,6 +390,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 			v = "";
 			len = 0;
 		}
+		v = ingest_text(g, v, &len);
 		r->ids[i] = strtab_intern(&g->names, v, len);
 	}
 	r->nulls = 0;
@@ -626,6 +659,7 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	strtab_init(&g.names);
 	agg_init(&g.roll);
 	sbuf_init(&g.scratch, DB_MAX_RECORD);
+	sbuf_init(&g.fix, 3 * (size_t)DB_MAX_RECORD);
 	if (db->ops->ingest_begin(&g) < 0)
 		goto out_abort;
 	g.names_stored = g.names.n;
@@ -664,6 +698,7 @@ out_abort:
 	db->ops->ingest_abort(&g);
 out_free:
 	sbuf_release(&g.scratch);
+	sbuf_release(&g.fix);
 	agg_release(&g.roll);
 	strtab_release(&g.names);
 	return ret;

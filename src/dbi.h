@@ -106,6 +106,7 @@ struct ingest {
 	size_t names_stored;	/* names[0 .. names_stored) are in the table */
 	struct agg roll;	/* new rows by day and the daily dims */
 	struct sbuf scratch;
+	struct sbuf fix;	/* a text made valid UTF-8 (utf8_only) */
 	uint64_t problems;
 	/*
 	 * The sums of the absolute values of the rows read, in input order
@@ -169,6 +170,7 @@ typedef int (*dbrow_fn)(void *ctx, const struct dbrow *row);
 
 struct db_ops {
 	const char *engine;
+	int utf8_only;		/* text must be valid UTF-8 without NUL */
 	void (*close)(struct db *db);
 	/*
 	 * Ingest: begin (a writing transaction, other writers kept out;

@@ -38,6 +38,8 @@ cmd_db_info(struct db *db, const char *path)
 	if (db_info(db, &info) < 0)
 		return EXIT_FAILURE_OTHER;
 	printf("database:   %s\n", path);
+	printf("engine:     %s, schema version %d\n", info.engine,
+	    info.version);
 	if (info.have_days) {
 		date_format_day(info.first_day, d1);
 		date_format_day(info.last_day, d2);
