@@ -13,6 +13,7 @@
 #include "db.h"
 #include "inputs.h"
 #include "progress.h"
+#include "teams.h"
 #include "users.h"
 #include "util.h"
 
@@ -20,17 +21,27 @@ const struct cmdopt_cmd ingest_cmd = {
 	.name = "ingest",
 	.summary = "load exports into the history database (each job once)",
 	.usage =
-"usage: circleci-usage ingest [--db FILE] [--quiet] PATH...\n"
+"usage: circleci-usage ingest [--db FILE|URI] [--teams FILE] [--quiet] "
+"PATH...\n"
 "\n"
 "Load Usage API exports into the history database, each job run once\n"
 "(keyed by JOB_ID): ingesting the same or an overlapping export again\n"
 "adds only the job runs not stored yet.  All PATHs are one transaction:\n"
-"if any fails, nothing is stored.  PATH is as for report.\n",
+"if any fails, nothing is stored.  PATH is as for report.  The database\n"
+"is an SQLite file, or a PostgreSQL server given as a libpq URI\n"
+"(postgresql://...) or keywords with host=, the password from\n"
+"PGPASSWORD, ~/.pgpass, PGPASSFILE or passfile=, never in URI.\n"
+"With --teams, each project's team is stored too (table project_teams,\n"
+"the team column of the view daily_named).\n",
 	.opts = (const struct cmdopt_use[]){
-		CMDOPT_HELP(CO_DB, "the database (default "
+		CMDOPT_HELP(CO_DB, "the database: a file or a PostgreSQL "
+		    "URI (default $CIRCLECI_USAGE_DB, else "
 		    "$XDG_DATA_HOME/circleci-usage/usage.db, else "
 		    "~/.local/share/circleci-usage/usage.db), created on "
 		    "first use"),
+		CMDOPT_HELP(CO_TEAMS, "the teams file (YAML): store each "
+		    "project's team for the views (default "
+		    "$CIRCLECI_USAGE_TEAMS)"),
 		CMDOPT_HELP(CO_QUIET, "no progress on stderr (shown for "
 		    "inputs that take more than a second or two: a live line "
 		    "on a terminal, else a line now and then)"),
@@ -95,6 +106,7 @@ int
 cmd_ingest(int argc, char **argv)
 {
 	struct db *db = NULL;
+	struct teams *teams = NULL;
 	struct db_ingest_stats st;
 	struct cmdopt co;
 	struct cmdopt_value val;
@@ -109,7 +121,8 @@ cmd_ingest(int argc, char **argv)
 		ret = co.status;
 		goto out;
 	}
-	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0)
+	if ((ret = cmdopt_inputs(&co, argc, argv, &co.in)) != 0 ||
+	    (ret = cmdopt_teams(co.teams_path, &teams)) != 0)
 		goto out;
 	ret = EXIT_USAGE;
 	if (co.db != NULL)
@@ -131,6 +144,10 @@ cmd_ingest(int argc, char **argv)
 	}
 	if ((ret = ingest_names(db, &co.in)) != 0)
 		goto out;
+	if (teams != NULL && db_teams_store(db, teams) < 0) {
+		ret = EXIT_FAILURE_OTHER;
+		goto out;
+	}
 	/* under run, whose live line may show on the same terminal */
 	progress_hold();
 	printf("%llu job run%s read from %llu file%s: %llu new, %llu already "
@@ -157,6 +174,7 @@ cmd_ingest(int argc, char **argv)
 	progress_release();
 out:
 	db_close(db);
+	teams_free(teams);
 	free(path);
 	cmdopt_release(&co);
 	return ret;

@@ -196,6 +196,10 @@ run_ingest(void *ctx, const char *export, const char *prev)
 		argv_add(&a, "--db");
 		argv_add(&a, o->db);
 	}
+	if (o->teams != NULL) {
+		argv_add(&a, "--teams");
+		argv_add(&a, o->teams);
+	}
 	argv_add(&a, export);
 	if (prev != NULL)
 		argv_add(&a, prev);
