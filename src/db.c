@@ -45,6 +45,18 @@ const struct db_dim_def db_dims[DIM_COUNT] = {
 	{ "trigger_user", COL_PIPELINE_TRIGGER_USER_ID },
 };
 
+const struct db_rollup db_rollups[ROLL_COUNT] = {
+	{ "daily", 1, DIM_DAILY, { DIM_PROJECT, DIM_WORKFLOW, DIM_JOB,
+	    DIM_STATUS, DIM_RESOURCE_CLASS, DIM_EXECUTOR, DIM_OS, DIM_ORG,
+	    DIM_TRIGGER }, (1u << DIM_DAILY) - 1 },
+	{ "daily_branch", 3, 4, { DIM_PROJECT, DIM_STATUS, DIM_ORG,
+	    DIM_BRANCH }, 1u << DIM_PROJECT | 1u << DIM_STATUS |
+	    1u << DIM_ORG | 1u << DIM_BRANCH },
+	{ "daily_user", 3, 4, { DIM_PROJECT, DIM_STATUS, DIM_ORG, DIM_USER },
+	    1u << DIM_PROJECT | 1u << DIM_STATUS | 1u << DIM_ORG |
+	    1u << DIM_USER },
+};
+
 const char *const db_val_names[NVALS] = {
 	"run_seconds", "compute_credits", "dlc_credits", "user_credits",
 	"storage_credits", "network_credits", "lease_credits",
@@ -556,10 +568,33 @@ ingest_reader(void *arg)
 }
 
 void
+db_roll_add(struct agg *rolls, unsigned which, int have_day,
+    int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m)
+{
+	size_t k, d;
+
+	for (k = 0; k < ROLL_COUNT; k++) {
+		if (!(which & (1u << k)))
+			continue;
+		const struct db_rollup *u = &db_rollups[k];
+		struct roll_key key;
+		struct agg_group *grp;
+		size_t len = (1 + u->ndims) * sizeof(uint32_t);
+
+		/* undated rows: day UINT32_MAX, stored as NULL */
+		key.v[0] = have_day ? (uint32_t)day : UINT32_MAX;
+		for (d = 0; d < u->ndims; d++)
+			key.v[1 + d] = ids[u->dims[d]];
+		grp = agg_get(&rolls[k], (const char *)&key, len,
+		    hash_bytes(&key, len, 0x3c6ef372fe94f82bULL));
+		/* within the ingest's bound, checked as each row was read */
+		metrics_add_bounded(&grp->m, m);
+	}
+}
+
+void
 db_ingest_new_row(struct ingest *g, const struct irow *r)
 {
-	struct roll_key k;
-	struct agg_group *grp;
 	struct metrics m;
 
 	g->st->rows_new++;
@@ -570,16 +605,11 @@ db_ingest_new_row(struct ingest *g, const struct irow *r)
 			g->st->last_day = r->day;
 		g->st->have_days = 1;
 	}
-	/* undated rows: day UINT32_MAX, stored as NULL */
-	k.v[0] = r->have_day ? (uint32_t)r->day : UINT32_MAX;
-	memcpy(&k.v[1], r->ids, DIM_DAILY * sizeof(uint32_t));
-	grp = agg_get(&g->roll, (const char *)&k, sizeof(k),
-	    hash_bytes(&k, sizeof(k), 0x3c6ef372fe94f82bULL));
 	m.jobs = 1;
 	m.run_seconds = r->vals[0];
 	memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-	/* within g->bound, checked as each row was read */
-	metrics_add_bounded(&grp->m, &m);
+	db_roll_add(g->roll, (1u << ROLL_COUNT) - 1, r->have_day, r->day,
+	    r->ids, &m);
 }
 
 
@@ -657,7 +687,8 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	g.db = db;
 	g.st = st;
 	strtab_init(&g.names);
-	agg_init(&g.roll);
+	for (i = 0; i < ROLL_COUNT; i++)
+		agg_init(&g.roll[i]);
 	sbuf_init(&g.scratch, DB_MAX_RECORD);
 	sbuf_init(&g.fix, 3 * (size_t)DB_MAX_RECORD);
 	if (db->ops->ingest_begin(&g) < 0)
@@ -681,8 +712,11 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 		goto out_abort;
 	/* a table past its cap (agg.h, strtab.h): nothing stored */
 	ret = EXIT_FAILURE_OTHER;
-	if (strtab_check(&g.names) < 0 || agg_check(&g.roll) < 0)
+	if (strtab_check(&g.names) < 0)
 		goto out_abort;
+	for (i = 0; i < ROLL_COUNT; i++)
+		if (agg_check(&g.roll[i]) < 0)
+			goto out_abort;
 	ingest_progress(&g, DB_PROGRESS_FINISHING);
 	if ((ret = db->ops->ingest_end(&g)) != 0) {
 		/* -1: the engine failed; EXIT_BAD_INPUT: a sum does not fit */
@@ -699,7 +733,8 @@ out_abort:
 out_free:
 	sbuf_release(&g.scratch);
 	sbuf_release(&g.fix);
-	agg_release(&g.roll);
+	for (i = 0; i < ROLL_COUNT; i++)
+		agg_release(&g.roll[i]);
 	strtab_release(&g.names);
 	return ret;
 }
@@ -875,8 +910,8 @@ dbr_take(void *ctx, const struct dbrow *dr)
 	if (dr->have_day) {
 		if (!res->have_dates || dr->day < res->first_date)
 			res->first_date = dr->day;
-		if (!res->have_dates || dr->day > res->last_date)
-			res->last_date = dr->day;
+		if (!res->have_dates || dr->day_last > res->last_date)
+			res->last_date = dr->day_last;
 		res->have_dates = 1;
 	}
 	if (o->row_fn != NULL && (c = dbr_row(r, dr, &m)) != 0)
@@ -970,16 +1005,16 @@ db_report(struct db *db, const struct report_opts *o,
 		agg_init(&r.sets[i]);
 	strtab_init(&r.names);
 	/*
-	 * Branches and users are not in the roll-up (too many of them):
-	 * grouping or filtering by them reads the job runs.  Otherwise the
-	 * roll-up, plus, when no key or filter needs a date, the few job
-	 * runs without one (report counts them too), kept in the roll-up
-	 * with a NULL day.  A row_fn (focus) reads the job runs, in the
-	 * order they were stored.
+	 * The smallest roll-up that has every dim the keys, filters and
+	 * organizations need (a branch or a user key: the roll-ups of
+	 * their own), else the job runs; a row_fn (focus) reads the job
+	 * runs, in the order they were stored.  A roll-up holds the few job
+	 * runs without a day too, with a NULL day: counted, as report does,
+	 * when no key or filter needs a date.  Without a time key, a row per
+	 * group with its first and last day, not per day.
 	 */
 	q.since = o->since;
 	q.until = o->until;
-	q.runs = o->nbranches > 0 || o->row_fn != NULL;
 	q.rows = o->row_fn != NULL;
 	q.dims = (o->nprojects ? 1u << DIM_PROJECT : 0) |
 	    (o->nbranches ? 1u << DIM_BRANCH : 0) |
@@ -992,6 +1027,7 @@ db_report(struct db *db, const struct report_opts *o,
 	for (k = 0; k < o->nkeys; k++) {
 		if (key_is_time(o->keys[k].kind)) {
 			q.undated = 0;
+			q.days = 1;
 			continue;
 		}
 		/* a team is its project's, mapped when the groups are named */
@@ -1002,9 +1038,11 @@ db_report(struct db *db, const struct report_opts *o,
 			goto out;
 		}
 		q.dims |= 1u << r.qdim[k];
-		if (r.qdim[k] >= DIM_DAILY)
-			q.runs = 1;
 	}
+	for (i = 0; i < ROLL_COUNT && !q.rows && q.roll == NULL; i++)
+		if ((q.dims & ~db_rollups[i].mask) == 0 &&
+		    db->version >= db_rollups[i].since)
+			q.roll = &db_rollups[i];
 	/* one snapshot: names and sums read together */
 	if (db->ops->read_begin(db, &r.names) < 0)
 		goto out;

@@ -28,11 +28,12 @@
 /*
  * The schema's versions.  Each step of a migration runs in its own
  * transaction with the version it makes: 1, the tables; 2, the views for
- * people and BI tools and project_teams.  A reader takes a database of
+ * people and BI tools and project_teams; 3, the roll-ups by branch and
+ * by user (filled from the job runs stored).  A reader takes a database of
  * any version from DB_SCHEMA_OLDEST (what it lacks reads as empty); a
  * writer migrates it; a newer one is refused by both.
  */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 #define DB_SCHEMA_OLDEST 1
 
 struct db_ops;
@@ -61,6 +62,24 @@ struct db_dim_def {
 	int col;		/* enum usage_col */
 };
 extern const struct db_dim_def db_dims[DIM_COUNT];
+
+/*
+ * The roll-ups, kept at ingest: each the new job runs summed by day and
+ * its dims.  daily has the dims of few values; a branch or a user key
+ * would make it nearly as fine as the job runs, so each has a roll-up of
+ * its own with only the dims filters and organizations need.
+ */
+enum { ROLL_DAILY, ROLL_BRANCH, ROLL_USER, ROLL_COUNT };
+#define ROLL_MAX_DIMS DIM_DAILY
+
+struct db_rollup {
+	const char *table;
+	int since;		/* the schema version that made it */
+	size_t ndims;
+	int dims[ROLL_MAX_DIMS];	/* in the table's column order */
+	unsigned mask;		/* bit d: dims has d */
+};
+extern const struct db_rollup db_rollups[ROLL_COUNT];
 
 /* The value columns: seconds, the credit kinds, utilization. */
 #define NVALS (1 + CR_COUNT + 4)
@@ -104,7 +123,7 @@ struct ingest {
 	void *eng;		/* the engine's, between begin and end */
 	struct strtab names;	/* the reader's until it ends */
 	size_t names_stored;	/* names[0 .. names_stored) are in the table */
-	struct agg roll;	/* new rows by day and the daily dims */
+	struct agg roll[ROLL_COUNT];	/* new rows by day and dims */
 	struct sbuf scratch;
 	struct sbuf fix;	/* a text made valid UTF-8 (utf8_only) */
 	uint64_t problems;
@@ -129,10 +148,20 @@ struct ingest {
 	struct ibatch *batches;	/* NBATCHES, about 7 MB: on the heap */
 };
 
-/* The daily roll-up key: the day (UINT32_MAX: none), then the dims' ids. */
+/*
+ * A roll-up's key: the day (UINT32_MAX: none), then its dims' ids; of
+ * 1 + ndims values.
+ */
 struct roll_key {
-	uint32_t v[1 + DIM_DAILY];
+	uint32_t v[1 + ROLL_MAX_DIMS];
 };
+
+/*
+ * Add a job run's values to its group in rolls[k], for each roll-up k
+ * with bit k set in `which`.
+ */
+void db_roll_add(struct agg *rolls, unsigned which, int have_day,
+    int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
 /*
  * A row an engine found new: counted in g->st and summed into g->roll
@@ -144,8 +173,10 @@ void db_ingest_new_row(struct ingest *g, const struct irow *r);
 
 /* What a report reads. */
 struct dbscan {
-	int runs;		/* job_runs (else the roll-up, daily) */
+	const struct db_rollup *roll;	/* NULL: job_runs */
 	int rows;		/* every job run, in the order stored */
+	int days;		/* a row per day (else per group, the first
+				 * and last day of its rows) */
 	int32_t since, until;	/* days */
 	int undated;		/* and the rows without a day */
 	unsigned dims;		/* bit d: dim d is used (the others may be
@@ -157,7 +188,7 @@ struct dbrow {
 	const char *table;	/* for messages */
 	int64_t rowid;		/* for messages and report rows */
 	int have_day;
-	int32_t day;
+	int32_t day, day_last;	/* day_last: of a group's rows, else day */
 	int64_t ids[DIM_COUNT];	/* -1: not read */
 	int64_t jobs;
 	struct metrics m;

@@ -47,7 +47,31 @@ static const struct db_ops pg_ops;
 	" resource_class integer NOT NULL, executor integer NOT NULL," \
 	" os integer NOT NULL, org integer NOT NULL," \
 	" trigger_source integer NOT NULL"
-#define PG_FIT(c) " CHECK (abs(" c ") <= 100000000000000000000)"
+/* A roll-up's sums within DEC_SUM_MAX: past it, the ingest fails */
+#define PG_FITS " CHECK (abs(run_seconds) <= 1e20 AND" \
+	" abs(compute_credits) <= 1e20 AND abs(dlc_credits) <= 1e20 AND" \
+	" abs(user_credits) <= 1e20 AND abs(storage_credits) <= 1e20 AND" \
+	" abs(network_credits) <= 1e20 AND abs(lease_credits) <= 1e20 AND" \
+	" abs(lease_overage_credits) <= 1e20 AND abs(ipranges_credits) <= 1e20" \
+	" AND abs(total_credits) <= 1e20)"
+
+#define PG_RUN_COLS "job_key, job_id, day, project, workflow, job, status," \
+	" resource_class, executor, os, org, trigger_source, branch," \
+	" trigger_user, run_seconds, compute_credits, dlc_credits," \
+	" user_credits, storage_credits, network_credits, lease_credits," \
+	" lease_overage_credits, ipranges_credits, total_credits," \
+	" median_cpu_pct, max_cpu_pct, median_ram_pct, max_ram_pct"
+#define PG_KEY_COLS "day, project, workflow, job, status, resource_class," \
+	" executor, os, org, trigger_source"
+#define PG_SUMS(f) f("run_seconds") ", " f("compute_credits") ", " \
+	f("dlc_credits") ", " f("user_credits") ", " f("storage_credits") \
+	", " f("network_credits") ", " f("lease_credits") ", " \
+	f("lease_overage_credits") ", " f("ipranges_credits") ", " \
+	f("total_credits")
+#define PG_SUM(c) "coalesce(sum(" c "), 0)"
+#define PG_ADD(c) c " = d." c " + excluded." c
+#define PG_TEXT(c) c "::text"
+#define PG_SUMTEXT(c) "coalesce(sum(" c "), 0)::text"
 
 /* 1: the tables (the same as SQLite's, typed) */
 static const char pg_step1[] =
@@ -74,12 +98,7 @@ static const char pg_step1[] =
 "CREATE TABLE IF NOT EXISTS daily(\n"
 " day integer," PG_DIMS9 ",\n"
 " jobs bigint NOT NULL,\n" PG_VALS ", total_credits numeric(38,9),\n"
-" CONSTRAINT daily_sums_fit CHECK (abs(run_seconds) <= 1e20 AND"
-" abs(compute_credits) <= 1e20 AND abs(dlc_credits) <= 1e20 AND"
-" abs(user_credits) <= 1e20 AND abs(storage_credits) <= 1e20 AND"
-" abs(network_credits) <= 1e20 AND abs(lease_credits) <= 1e20 AND"
-" abs(lease_overage_credits) <= 1e20 AND abs(ipranges_credits) <= 1e20"
-" AND abs(total_credits) <= 1e20));\n"
+" CONSTRAINT daily_sums_fit" PG_FITS ");\n"
 "CREATE UNIQUE INDEX IF NOT EXISTS daily_key ON daily(day, project,"
 " workflow, job, status, resource_class, executor, os, org,"
 " trigger_source) NULLS NOT DISTINCT;\n"
@@ -122,7 +141,23 @@ PG_SUM_COLS("r") ", r.median_cpu_pct, r.max_cpu_pct, r.median_ram_pct,"
 " r.max_ram_pct FROM job_runs r" PG_NAMED("job_runs", "r")
 " JOIN names b ON b.id = r.branch JOIN names u ON u.id = r.trigger_user;\n";
 
-static const char *const pg_steps[DB_SCHEMA_VERSION] = { pg_step1, pg_step2 };
+#define PG_ROLL(t, d) \
+"CREATE TABLE IF NOT EXISTS " t "(day integer, project integer NOT NULL," \
+" status integer NOT NULL, org integer NOT NULL, " d " integer NOT NULL," \
+" jobs bigint NOT NULL," PG_VALS ", total_credits numeric(38,9)," \
+" CONSTRAINT " t "_sums_fit" PG_FITS ");\n" \
+"CREATE UNIQUE INDEX IF NOT EXISTS " t "_key ON " t "(day, project, status," \
+" org, " d ") NULLS NOT DISTINCT;\n" \
+"INSERT INTO " t " SELECT day, project, status, org, " d ", count(*), " \
+PG_SUMS(PG_SUM) " FROM job_runs GROUP BY day, project, status, org, " d \
+" ON CONFLICT DO NOTHING;\n"
+
+/* 3: the roll-ups by branch and by user (dbi.h), filled from the job runs */
+static const char pg_step3[] =
+PG_ROLL("daily_branch", "branch") PG_ROLL("daily_user", "trigger_user");
+
+static const char *const pg_steps[DB_SCHEMA_VERSION] = { pg_step1, pg_step2,
+	pg_step3 };
 
 /* ---- talking to the server ---- */
 
@@ -563,23 +598,6 @@ pg_flush_names(struct ingest *g)
 	return ret;
 }
 
-#define PG_RUN_COLS "job_key, job_id, day, project, workflow, job, status," \
-	" resource_class, executor, os, org, trigger_source, branch," \
-	" trigger_user, run_seconds, compute_credits, dlc_credits," \
-	" user_credits, storage_credits, network_credits, lease_credits," \
-	" lease_overage_credits, ipranges_credits, total_credits," \
-	" median_cpu_pct, max_cpu_pct, median_ram_pct, max_ram_pct"
-#define PG_KEY_COLS "day, project, workflow, job, status, resource_class," \
-	" executor, os, org, trigger_source"
-#define PG_SUMS(f) f("run_seconds") ", " f("compute_credits") ", " \
-	f("dlc_credits") ", " f("user_credits") ", " f("storage_credits") \
-	", " f("network_credits") ", " f("lease_credits") ", " \
-	f("lease_overage_credits") ", " f("ipranges_credits") ", " \
-	f("total_credits")
-#define PG_SUM(c) "coalesce(sum(" c "), 0)"
-#define PG_ADD(c) c " = d." c " + excluded." c
-#define PG_TEXT(c) c "::text"
-#define PG_SUMTEXT(c) "coalesce(sum(" c "), 0)::text"
 
 /*
  * The merge: the staged rows in reading order into job_runs, a JOB_ID
@@ -587,19 +605,25 @@ pg_flush_names(struct ingest *g)
  * that were new summed into the roll-up.  One statement, so both or
  * neither.
  */
-static const char pg_merge_sql[] =
+#define PG_MERGE_ROLL(name, t, k) \
+" " name " AS (INSERT INTO " t " AS d SELECT " k ", count(*), " \
+PG_SUMS(PG_SUM) " FROM new GROUP BY " k " ON CONFLICT (" k ") DO UPDATE SET" \
+" jobs = d.jobs + excluded.jobs, " PG_SUMS(PG_ADD) " RETURNING 1)"
+
+static const char *const pg_merge_sql[] = {
 "WITH new AS (INSERT INTO job_runs(" PG_RUN_COLS ", ingest) SELECT "
 PG_RUN_COLS ", $1::bigint FROM cu_stage ORDER BY seq"
 " ON CONFLICT (job_id) DO NOTHING"
-" RETURNING " PG_KEY_COLS ", run_seconds, compute_credits, dlc_credits,"
-" user_credits, storage_credits, network_credits, lease_credits,"
-" lease_overage_credits, ipranges_credits, total_credits),"
-" roll AS (INSERT INTO daily AS d SELECT " PG_KEY_COLS ", count(*), "
-PG_SUMS(PG_SUM) " FROM new GROUP BY " PG_KEY_COLS
-" ON CONFLICT (" PG_KEY_COLS ") DO UPDATE SET jobs = d.jobs + excluded.jobs, "
-PG_SUMS(PG_ADD) " RETURNING 1)"
+" RETURNING " PG_KEY_COLS ", branch, trigger_user, run_seconds,"
+" compute_credits, dlc_credits, user_credits, storage_credits,"
+" network_credits, lease_credits, lease_overage_credits, ipranges_credits,"
+" total_credits),",
+PG_MERGE_ROLL("roll", "daily", PG_KEY_COLS) ",",
+PG_MERGE_ROLL("rb", "daily_branch", "day, project, status, org, branch") ",",
+PG_MERGE_ROLL("ru", "daily_user", "day, project, status, org, trigger_user"),
 " SELECT count(*), count(day), min(day), max(day), (SELECT count(*) FROM"
-" roll) FROM new";
+" roll) + (SELECT count(*) FROM rb) + (SELECT count(*) FROM ru) FROM new",
+};
 
 static int
 pg_ingest_end(struct ingest *g)
@@ -611,11 +635,15 @@ pg_ingest_end(struct ingest *g)
 	char b[4][24];
 	PGresult *r;
 	uint64_t staged = e->seq;
+	size_t i;
 
 	if (pg_copy_end(db, e, NULL) < 0 || pg_flush_names(g) < 0)
 		return -1;
 	params[0] = e->ingest_id;
-	r = PQexecParams(PG(db), pg_merge_sql, 1, NULL, params, NULL, NULL, 0);
+	sbuf_reset(&e->out);
+	for (i = 0; i < sizeof(pg_merge_sql) / sizeof(pg_merge_sql[0]); i++)
+		sbuf_addstr(&e->out, pg_merge_sql[i]);
+	r = PQexecParams(PG(db), e->out.buf, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 
@@ -715,41 +743,44 @@ pg_dec(struct db *db, const PGresult *r, int col, const char *table,
 
 /*
  * The query of a scan.  Job runs one by one (q->rows) in the order
- * stored; else grouped by the day and the dims the report uses, so the
- * server sums (in parallel) and sends one row per group.
+ * stored; else summed by the server, in parallel, by the dims the report
+ * uses and the day (q->days) or with each group's first and last day.
  */
 static void
 pg_scan_sql(const struct dbscan *q, struct sbuf *s)
 {
-	size_t d, n = q->runs ? DIM_COUNT : DIM_DAILY;
+	const char *table = q->roll != NULL ? q->roll->table : "job_runs";
+	size_t d;
 
-	sbuf_addstr(s, "SELECT day");
-	for (d = 0; d < DIM_COUNT; d++) {
-		if (d < n && (q->rows || (q->dims & (1u << d))))
-			sbuf_addf(s, ", %s", db_dims[d].name);
-		else
-			sbuf_addstr(s, ", NULL");
-	}
+	sbuf_addstr(s, q->rows || q->days ? "SELECT day, day" :
+	    "SELECT min(day), max(day)");
+	for (d = 0; d < DIM_COUNT; d++)
+		sbuf_addf(s, ", %s", q->rows || (q->dims & (1u << d)) ?
+		    db_dims[d].name : "NULL");
 	if (q->rows)
 		sbuf_addstr(s, ", 1, " PG_SUMS(PG_TEXT) ", id, job_id");
 	else
 		sbuf_addf(s, ", %s, " PG_SUMS(PG_SUMTEXT) ", 0, NULL",
-		    q->runs ? "count(*)" : "sum(jobs)::bigint");
-	sbuf_addf(s, " FROM %s WHERE day BETWEEN %ld AND %ld%s",
-	    q->runs ? "job_runs" : "daily", (long)q->since, (long)q->until,
-	    q->undated ? " OR day IS NULL" : "");
+		    q->roll == NULL ? "count(*)" : "sum(jobs)::bigint");
+	sbuf_addf(s, " FROM %s WHERE day BETWEEN %ld AND %ld%s", table,
+	    (long)q->since, (long)q->until, q->undated ? " OR day IS NULL" :
+	    "");
 	if (q->rows) {
 		sbuf_addstr(s, " ORDER BY id");
 		return;
 	}
-	sbuf_addstr(s, " GROUP BY day");
-	for (d = 0; d < n; d++)
+	sbuf_addstr(s, " GROUP BY ()");
+	if (q->days)
+		sbuf_addstr(s, ", day");
+	for (d = 0; d < DIM_COUNT; d++)
 		if (q->dims & (1u << d))
 			sbuf_addf(s, ", %s", db_dims[d].name);
+	/* no dims: one row, which must not count when there is nothing */
+	sbuf_addstr(s, " HAVING count(*) > 0");
 }
 
-enum { S_DAY, S_DIM0, S_JOBS = S_DIM0 + DIM_COUNT, S_SECS, S_CREDIT0,
-	S_ID = S_CREDIT0 + CR_COUNT, S_JOB_ID };
+enum { S_DAY, S_DAY_LAST, S_DIM0, S_JOBS = S_DIM0 + DIM_COUNT, S_SECS,
+	S_CREDIT0, S_ID = S_CREDIT0 + CR_COUNT, S_JOB_ID };
 
 static int
 pg_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
@@ -762,7 +793,7 @@ pg_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 	size_t d;
 
 	memset(&row, 0, sizeof(row));
-	row.table = q->runs ? "job_runs" : "daily";
+	row.table = q->roll != NULL ? q->roll->table : "job_runs";
 	sbuf_init(&sql, SIZE_MAX);
 	pg_scan_sql(q, &sql);
 	/*
@@ -789,6 +820,7 @@ pg_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 		}
 		row.have_day = !PQgetisnull(r, 0, S_DAY);
 		row.day = (int32_t)pg_int(r, 0, S_DAY);
+		row.day_last = (int32_t)pg_int(r, 0, S_DAY_LAST);
 		for (d = 0; d < DIM_COUNT; d++)
 			row.ids[d] = PQgetisnull(r, 0, S_DIM0 + (int)d) ? -1 :
 			    pg_int(r, 0, S_DIM0 + (int)d);
@@ -957,6 +989,18 @@ pg_prune(struct db *db, int32_t before, uint64_t *removed)
 	if (r == NULL)
 		goto fail;
 	PQclear(r);
+	if (db->version >= 3) {
+		r = pg_run(db, "DELETE FROM daily_branch WHERE day < $1", 1, p,
+		    PGRES_COMMAND_OK, "cannot delete roll-up rows");
+		if (r == NULL)
+			goto fail;
+		PQclear(r);
+		r = pg_run(db, "DELETE FROM daily_user WHERE day < $1", 1, p,
+		    PGRES_COMMAND_OK, "cannot delete roll-up rows");
+		if (r == NULL)
+			goto fail;
+		PQclear(r);
+	}
 	if (pg_exec(db, "COMMIT", "cannot commit") < 0)
 		goto fail;
 	return 0;

@@ -19,6 +19,9 @@
 #include "users.h"
 
 #define SQ(db) ((sqlite3 *)(db)->h)
+#define SQ_SUMS "run_seconds, compute_credits, dlc_credits, user_credits," \
+	" storage_credits, network_credits, lease_credits," \
+	" lease_overage_credits, ipranges_credits, total_credits"
 
 static const struct db_ops sq_ops;
 
@@ -107,7 +110,28 @@ static const char sq_step2[] =
 " JOIN names g ON g.id = d.org JOIN names t ON t.id = d.trigger_source"
 " LEFT JOIN project_teams pt ON pt.project = p.value;\n";
 
-static const char *const sq_steps[DB_SCHEMA_VERSION] = { sq_step1, sq_step2 };
+/*
+ * 3: the roll-ups by branch and by user (dbi.h), filled from the job
+ * runs in C (sq_backfill), since SQL's sum() of these columns would not
+ * be exact
+ */
+#define SQ_ROLL_VALS "jobs INTEGER NOT NULL, run_seconds, compute_credits," \
+	" dlc_credits, user_credits, storage_credits, network_credits," \
+	" lease_credits, lease_overage_credits, ipranges_credits, total_credits"
+static const char sq_step3[] =
+"CREATE TABLE IF NOT EXISTS daily_branch(day INTEGER,"
+" project INTEGER NOT NULL, status INTEGER NOT NULL, org INTEGER NOT NULL,"
+" branch INTEGER NOT NULL, " SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS daily_branch_key ON daily_branch(day,"
+" project, status, org, branch);\n"
+"CREATE TABLE IF NOT EXISTS daily_user(day INTEGER,"
+" project INTEGER NOT NULL, status INTEGER NOT NULL, org INTEGER NOT NULL,"
+" trigger_user INTEGER NOT NULL, " SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS daily_user_key ON daily_user(day,"
+" project, status, org, trigger_user);\n";
+
+static const char *const sq_steps[DB_SCHEMA_VERSION] = { sq_step1, sq_step2,
+	sq_step3 };
 
 /* ---- exact numbers ---- */
 
@@ -335,7 +359,9 @@ db_optional(const struct db_object *o)
 	return o->tbl != NULL && (strcmp(o->tbl, "users") == 0 ||
 	    strcmp(o->tbl, "alerts_sent") == 0 ||
 	    strcmp(o->tbl, "project_teams") == 0 ||
-	    strcmp(o->tbl, "daily_named") == 0);
+	    strcmp(o->tbl, "daily_named") == 0 ||
+	    strcmp(o->tbl, "daily_branch") == 0 ||
+	    strcmp(o->tbl, "daily_user") == 0);
 }
 
 /* A name from the file, fit to quote in a message (cut, printable). */
@@ -480,6 +506,67 @@ db_check(struct db *db)
 	return 0;
 }
 
+static int sq_merge_roll(struct db *db, const struct db_rollup *u,
+    const struct agg *roll);
+
+/*
+ * Fill the roll-ups by branch and by user from the job runs stored
+ * (step 3).  0, -1 (SQLite failed) or EXIT_BAD_INPUT (a value not a
+ * number, a sum past DEC_SUM_MAX), reported.
+ */
+static int
+sq_backfill(struct db *db)
+{
+	struct agg roll[ROLL_COUNT];
+	sqlite3_stmt *st = NULL;
+	int rc, c, k, ret = -1;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_init(&roll[k]);
+	if (db_prepare(db, "SELECT rowid, day, project, status, org, branch, "
+	    "trigger_user, " SQ_SUMS " FROM job_runs", &st) < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t ids[DIM_COUNT];
+		struct metrics m;
+		int64_t rowid = sqlite3_column_int64(st, 0);
+
+		memset(ids, 0, sizeof(ids));
+		ids[DIM_PROJECT] = (uint32_t)sqlite3_column_int64(st, 2);
+		ids[DIM_STATUS] = (uint32_t)sqlite3_column_int64(st, 3);
+		ids[DIM_ORG] = (uint32_t)sqlite3_column_int64(st, 4);
+		ids[DIM_BRANCH] = (uint32_t)sqlite3_column_int64(st, 5);
+		ids[DIM_USER] = (uint32_t)sqlite3_column_int64(st, 6);
+		m.jobs = 1;
+		ret = EXIT_BAD_INPUT;
+		if (db_column_dec(db, st, 7, "job_runs", rowid,
+		    &m.run_seconds) < 0)
+			goto out;
+		for (c = 0; c < CR_COUNT; c++)
+			if (db_column_dec(db, st, 8 + c, "job_runs", rowid,
+			    &m.credits[c]) < 0)
+				goto out;
+		ret = -1;
+		db_roll_add(roll, 1u << ROLL_BRANCH | 1u << ROLL_USER,
+		    sqlite3_column_type(st, 1) != SQLITE_NULL,
+		    (int32_t)sqlite3_column_int64(st, 1), ids, &m);
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(db, "cannot read the job runs");
+		goto out;
+	}
+	for (k = ROLL_BRANCH; k <= ROLL_USER; k++)
+		if (agg_check(&roll[k]) < 0 ||
+		    (ret = sq_merge_roll(db, &db_rollups[k], &roll[k])) != 0)
+			goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_release(&roll[k]);
+	return ret;
+}
+
 /*
  * Bring the schema to DB_SCHEMA_VERSION, each step in its own
  * transaction that also writes the version it makes: a step that fails
@@ -503,7 +590,8 @@ db_migrate(struct db *db)
 		}
 		snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE "
 		    "key = 'schema_version'", k);
-		if (db_exec(db, sq_steps[k - 1]) < 0 || (k > 1 &&
+		if (db_exec(db, sq_steps[k - 1]) < 0 ||
+		    (k == 3 && sq_backfill(db) != 0) || (k > 1 &&
 		    db_exec(db, sql) < 0) || db_exec(db, "COMMIT") < 0)
 			goto fail;
 	}
@@ -783,40 +871,48 @@ sq_ingest_batch(struct ingest *g, const struct ibatch *b)
 	return 0;
 }
 
-static const char roll_get_sql[] =
-"SELECT rowid, jobs, run_seconds, compute_credits, dlc_credits, user_credits,"
-" storage_credits, network_credits, lease_credits, lease_overage_credits,"
-" ipranges_credits, total_credits FROM daily WHERE day IS ? AND project = ?"
-" AND workflow = ? AND job = ? AND status = ? AND resource_class = ?"
-" AND executor = ? AND os = ? AND org = ? AND trigger_source = ?";
-static const char roll_put_sql[] =
-"INSERT INTO daily VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-" ?, ?, ?, ?, ?, ?, ?, ?)";
-
 /*
- * Add the new rows' roll-up into `daily`.  Returns 0, -1 (SQLite failed)
- * or EXIT_BAD_INPUT (a stored sum unreadable, or a sum past DEC_SUM_MAX),
- * reported.
+ * Add the groups of roll (new job runs summed by roll-up u's key) into
+ * u's table.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT (a stored
+ * sum unreadable, or a sum past DEC_SUM_MAX), reported.
  */
 static int
-ingest_merge_roll(struct ingest *g)
+sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 {
 	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL;
-	size_t i;
-	int k, c, ret = -1;
+	struct sbuf q;
+	size_t i, d;
+	int k, c, ret = -1, nk = 1 + (int)u->ndims;
 
-	if (db_prepare(g->db, roll_get_sql, &get) < 0 ||
-	    db_prepare(g->db, roll_put_sql, &put) < 0 ||
-	    db_prepare(g->db, "DELETE FROM daily WHERE rowid = ?", &del) < 0)
+	sbuf_init(&q, SIZE_MAX);
+	sbuf_addf(&q, "SELECT rowid, jobs, " SQ_SUMS " FROM %s WHERE day IS ?",
+	    u->table);
+	for (d = 0; d < u->ndims; d++)
+		sbuf_addf(&q, " AND %s = ?", db_dims[u->dims[d]].name);
+	if (db_prepare(db, q.buf, &get) < 0)
 		goto out;
-	for (i = 0; i < g->roll.n; i++) {
-		struct agg_group *grp = &g->roll.groups[i];
+	sbuf_reset(&q);
+	sbuf_addf(&q, "INSERT INTO %s(day", u->table);
+	for (d = 0; d < u->ndims; d++)
+		sbuf_addf(&q, ", %s", db_dims[u->dims[d]].name);
+	sbuf_addstr(&q, ", jobs, " SQ_SUMS ") VALUES(?");
+	for (k = 1; k < nk + 1 + 1 + CR_COUNT; k++)
+		sbuf_addstr(&q, ", ?");
+	sbuf_addch(&q, ')');
+	if (db_prepare(db, q.buf, &put) < 0)
+		goto out;
+	sbuf_reset(&q);
+	sbuf_addf(&q, "DELETE FROM %s WHERE rowid = ?", u->table);
+	if (db_prepare(db, q.buf, &del) < 0)
+		goto out;
+	for (i = 0; i < roll->n; i++) {
+		const struct agg_group *grp = &roll->groups[i];
 		struct roll_key key;
 		struct metrics m = grp->m;
 		int rc;
 
-		memcpy(&key, grp->key, sizeof(key));
-		for (k = 0; k < 1 + DIM_DAILY; k++) {
+		memcpy(&key, grp->key, (size_t)nk * sizeof(uint32_t));
+		for (k = 0; k < nk; k++) {
 			int64_t v = k == 0 ? (int64_t)(int32_t)key.v[0] :
 			    (int64_t)key.v[k];
 
@@ -831,29 +927,27 @@ ingest_merge_roll(struct ingest *g)
 		rc = sqlite3_step(get);
 		if (rc == SQLITE_ROW) {
 			struct metrics old;
-
 			/* replaced by the new sums (the day may be NULL,
 			 * which a UNIQUE index does not catch) */
-			sqlite3_bind_int64(del, 1,
-			    sqlite3_column_int64(get, 0));
 			int64_t rowid = sqlite3_column_int64(get, 0);
 			int which;
 
+			sqlite3_bind_int64(del, 1, rowid);
 			if (sqlite3_column_int64(get, 1) < 0) {
-				error("database '%s': table daily, row %lld: "
-				    "jobs: negative", g->db->path,
+				error("database '%s': table %s, row %lld: "
+				    "jobs: negative", db->path, u->table,
 				    (long long)rowid);
 				ret = EXIT_BAD_INPUT;
 				goto out;
 			}
 			old.jobs = (uint64_t)sqlite3_column_int64(get, 1);
-			if (db_column_dec(g->db, get, 2, "daily", rowid,
+			if (db_column_dec(db, get, 2, u->table, rowid,
 			    &old.run_seconds) < 0) {
 				ret = EXIT_BAD_INPUT;
 				goto out;
 			}
 			for (c = 0; c < CR_COUNT; c++)
-				if (db_column_dec(g->db, get, 3 + c, "daily",
+				if (db_column_dec(db, get, 3 + c, u->table,
 				    rowid, &old.credits[c]) < 0) {
 					ret = EXIT_BAD_INPUT;
 					goto out;
@@ -862,43 +956,45 @@ ingest_merge_roll(struct ingest *g)
 			 * history grows with every ingest */
 			which = metrics_add(&m, &old);
 			if (which) {
-				error("database '%s': table daily, row %lld: "
+				error("database '%s': table %s, row %lld: "
 				    "%s: with this ingest's rows the sum "
 				    "passes 100000000000000000000, the largest "
-				    "kept exactly", g->db->path,
+				    "kept exactly", db->path, u->table,
 				    (long long)rowid, metrics_column(which - 1));
 				ret = EXIT_BAD_INPUT;
 				goto out;
 			}
 			if (sqlite3_step(del) != SQLITE_DONE) {
-				db_error(g->db, "cannot write the roll-up");
+				db_error(db, "cannot write the roll-up");
 				goto out;
 			}
 			sqlite3_reset(del);
 		} else if (rc != SQLITE_DONE) {
-			db_error(g->db, "cannot read the roll-up");
+			db_error(db, "cannot read the roll-up");
 			goto out;
 		}
 		sqlite3_reset(get);
 		if (m.jobs > (uint64_t)INT64_MAX) {
 			/* SQLite's integers are signed 64-bit */
-			error("database '%s': table daily: jobs: the count "
-			    "passes %lld", g->db->path, (long long)INT64_MAX);
+			error("database '%s': table %s: jobs: the count "
+			    "passes %lld", db->path, u->table,
+			    (long long)INT64_MAX);
 			ret = EXIT_BAD_INPUT;
 			goto out;
 		}
-		sqlite3_bind_int64(put, 2 + DIM_DAILY, (int64_t)m.jobs);
-		db_bind_dec(put, 3 + DIM_DAILY, m.run_seconds);
+		sqlite3_bind_int64(put, nk + 1, (int64_t)m.jobs);
+		db_bind_dec(put, nk + 2, m.run_seconds);
 		for (c = 0; c < CR_COUNT; c++)
-			db_bind_dec(put, 4 + DIM_DAILY + c, m.credits[c]);
+			db_bind_dec(put, nk + 3 + c, m.credits[c]);
 		if (sqlite3_step(put) != SQLITE_DONE) {
-			db_error(g->db, "cannot write the roll-up");
+			db_error(db, "cannot write the roll-up");
 			goto out;
 		}
 		sqlite3_reset(put);
 	}
 	ret = 0;
 out:
+	sbuf_release(&q);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	sqlite3_finalize(del);
@@ -911,12 +1007,13 @@ sq_ingest_end(struct ingest *g)
 	struct db *db = g->db;
 	struct sq_ingest *e = g->eng;
 	struct db_ingest_stats *st = g->st;
-	int ret;
+	int k, ret;
 
 	if (ingest_flush_names(g) < 0)
 		return -1;
-	if ((ret = ingest_merge_roll(g)) != 0)
-		return ret;
+	for (k = 0; k < ROLL_COUNT; k++)
+		if ((ret = sq_merge_roll(db, &db_rollups[k], &g->roll[k])) != 0)
+			return ret;
 	sqlite3_finalize(e->log);
 	e->log = NULL;
 	if (db_prepare(db, "UPDATE ingests SET files = ?, rows_read = ?, "
@@ -976,17 +1073,11 @@ sq_read_end(struct db *db)
 	sqlite3_exec(SQ(db), "COMMIT", NULL, NULL, NULL);
 }
 
-/* Result columns of both scan queries, in this order. */
+/* Result columns of a scan, in this order. */
 enum {
-	Q_DAY, Q_DIM0, Q_JOBS = Q_DIM0 + DIM_DAILY, Q_SECS, Q_CREDIT0,
-	Q_BRANCH = Q_CREDIT0 + CR_COUNT, Q_USER, Q_ROWID, Q_JOB_ID
+	Q_DAY, Q_DIM0, Q_JOBS = Q_DIM0 + DIM_COUNT, Q_SECS, Q_CREDIT0,
+	Q_ROWID = Q_CREDIT0 + CR_COUNT, Q_JOB_ID
 };
-
-#define Q_COLS "day, project, workflow, job, status, resource_class," \
-	" executor, os, org, trigger_source, "
-#define Q_SUMS " run_seconds, compute_credits, dlc_credits, user_credits," \
-	" storage_credits, network_credits, lease_credits," \
-	" lease_overage_credits, ipranges_credits, total_credits"
 
 static int64_t
 sq_id(sqlite3_stmt *st, int col)
@@ -996,25 +1087,45 @@ sq_id(sqlite3_stmt *st, int col)
 }
 
 /*
- * The unary + makes the roll-up a plain scan, not an index range with a
- * lookup per row.
+ * The rows as stored (SQLite's sum() of these columns would not be
+ * exact: db.c sums).  The unary + makes a roll-up a plain scan, not an
+ * index range with a lookup per row.
  */
+static void
+sq_scan_sql(const struct dbscan *q, struct sbuf *s)
+{
+	size_t d;
+
+	sbuf_addstr(s, "SELECT day");
+	for (d = 0; d < DIM_COUNT; d++)
+		sbuf_addf(s, ", %s", q->roll == NULL ||
+		    (q->roll->mask & (1u << d)) ? db_dims[d].name : "NULL");
+	if (q->roll == NULL)
+		sbuf_addstr(s, ", 1, " SQ_SUMS ", rowid, job_id FROM job_runs "
+		    "WHERE day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL) ORDER "
+		    "BY rowid");
+	else
+		sbuf_addf(s, ", jobs, " SQ_SUMS ", rowid, NULL FROM %s WHERE "
+		    "+day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)",
+		    q->roll->table);
+}
+
 static int
 sq_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	struct dbrow row;
+	struct sbuf sql;
 	int rc, c, ret = 0;
 	size_t i;
 
 	memset(&row, 0, sizeof(row));
-	row.table = q->runs ? "job_runs" : "daily";
-	if (db_prepare(db, q->runs ? "SELECT " Q_COLS "1," Q_SUMS
-	    ", branch, trigger_user, rowid, job_id FROM job_runs WHERE "
-	    "day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL) ORDER BY rowid" :
-	    "SELECT " Q_COLS "jobs," Q_SUMS ", NULL, NULL, rowid, NULL FROM "
-	    "daily WHERE +day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)",
-	    &st) < 0)
+	row.table = q->roll != NULL ? q->roll->table : "job_runs";
+	sbuf_init(&sql, SIZE_MAX);
+	sq_scan_sql(q, &sql);
+	rc = db_prepare(db, sql.buf, &st);
+	sbuf_release(&sql);
+	if (rc < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, q->since);
 	sqlite3_bind_int64(st, 2, q->until);
@@ -1022,10 +1133,9 @@ sq_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row.have_day = sqlite3_column_type(st, Q_DAY) != SQLITE_NULL;
 		row.day = (int32_t)sqlite3_column_int64(st, Q_DAY);
-		for (i = 0; i < DIM_DAILY; i++)
+		row.day_last = row.day;
+		for (i = 0; i < DIM_COUNT; i++)
 			row.ids[i] = sq_id(st, Q_DIM0 + (int)i);
-		row.ids[DIM_BRANCH] = sq_id(st, Q_BRANCH);
-		row.ids[DIM_USER] = sq_id(st, Q_USER);
 		row.jobs = sqlite3_column_int64(st, Q_JOBS);
 		row.rowid = sqlite3_column_int64(st, Q_ROWID);
 		if (db_column_dec(db, st, Q_SECS, row.table, row.rowid,
@@ -1256,6 +1366,11 @@ sq_prune(struct db *db, int32_t before, uint64_t *removed)
 	    "cannot delete job runs", removed) < 0 ||
 	    db_delete_before(db, "DELETE FROM daily WHERE day < ?", before,
 	    "cannot delete roll-up rows", NULL) < 0 ||
+	    (db->version >= 3 && (db_delete_before(db, "DELETE FROM "
+	    "daily_branch WHERE day < ?", before, "cannot delete roll-up "
+	    "rows", NULL) < 0 || db_delete_before(db, "DELETE FROM daily_user "
+	    "WHERE day < ?", before, "cannot delete roll-up rows", NULL) <
+	    0)) ||
 	    db_exec(db, "COMMIT") < 0) {
 		sqlite3_exec(SQ(db), "ROLLBACK", NULL, NULL, NULL);
 		*removed = 0;

@@ -285,8 +285,10 @@ test_prune(void **state)
 }
 
 /*
- * A version 1 database (before project_teams and the named roll-up) is
- * read as it is; a writer migrates it to 2, and a reader then sees 2.
+ * A version 1 database (before project_teams, the named roll-up and the
+ * roll-ups by branch and user) is read as it is; a writer migrates it to
+ * 3, filling the new roll-ups from the job runs, and a reader then sees
+ * 3.
  */
 static void
 test_migrate(void **state)
@@ -306,8 +308,9 @@ test_migrate(void **state)
 	db_close(db);
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "DROP VIEW daily_named; DROP TABLE "
-	    "project_teams; UPDATE meta SET value = '1' WHERE key = "
-	    "'schema_version'", NULL, NULL, NULL), SQLITE_OK);
+	    "project_teams; DROP TABLE daily_branch; DROP TABLE daily_user; "
+	    "UPDATE meta SET value = '1' WHERE key = 'schema_version'", NULL,
+	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	db = db_open(path, 0, NULL);
 	assert_non_null(db);
@@ -322,12 +325,30 @@ test_migrate(void **state)
 	db = db_open(path, 0, NULL);
 	assert_non_null(db);
 	assert_int_equal(db_info(db, &info), 0);
-	assert_int_equal(info.version, 2);
+	assert_int_equal(info.version, 3);
 	db_close(db);
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "SELECT count(*) FROM daily_named "
 	    "JOIN project_teams USING (project)", NULL, NULL, NULL),
 	    SQLITE_OK);
+	{
+		/* the backfill: every job run in each new roll-up, once */
+		sqlite3_stmt *q;
+
+		assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT "
+		    "count(*) FROM job_runs), (SELECT sum(jobs) FROM "
+		    "daily_branch), (SELECT sum(jobs) FROM daily_user), "
+		    "(SELECT count(*) FROM daily_branch)", -1, &q, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_true(sqlite3_column_int64(q, 0) > 0);
+		assert_int_equal(sqlite3_column_int64(q, 1),
+		    sqlite3_column_int64(q, 0));
+		assert_int_equal(sqlite3_column_int64(q, 2),
+		    sqlite3_column_int64(q, 0));
+		assert_true(sqlite3_column_int64(q, 3) > 0);
+		sqlite3_finalize(q);
+	}
 	sqlite3_close(h);
 	inputs_release(&in);
 	free(p1);
@@ -419,7 +440,7 @@ test_foreign_db(void **state)
 	unit_capture_begin(&c);
 	assert_null(db_open(path, 0, NULL));
 	want = xasprintf("circleci-usage: '%s': a history database of schema "
-	    "version 999, newer than this circleci-usage knows (2): use a "
+	    "version 999, newer than this circleci-usage knows (3): use a "
 	    "newer circleci-usage\n", path);
 	{
 		char *got = unit_capture_end(&c);
