@@ -23,6 +23,7 @@
 #include "csv.h"
 #include "date.h"
 #include "dburi.h"
+#include "dedup.h"
 #include "gz.h"
 #include "hash.h"
 #include "teams.h"
@@ -442,6 +443,13 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 			return 3;
 		}
 	}
+	/* seen before in this ingest: read as the engine would, not kept */
+	if (g->seen != NULL && !dedup_add(g->seen, g->cur->text.buf +
+	    r->id_off, r->id_len)) {
+		g->dups++;
+		g->cur->text.len = r->id_off;
+		return 0;	/* r is not taken: n stays */
+	}
 	/* encode here: the 128-bit divisions would slow the inserter */
 	r->texts = 0;
 	for (c = 0; c < NVALS; c++) {
@@ -691,6 +699,8 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 		agg_init(&g.roll[i]);
 	sbuf_init(&g.scratch, DB_MAX_RECORD);
 	sbuf_init(&g.fix, 3 * (size_t)DB_MAX_RECORD);
+	if (db->ops->dedup)
+		g.seen = dedup_new(1 << 16);
 	if (db->ops->ingest_begin(&g) < 0)
 		goto out_abort;
 	g.names_stored = g.names.n;
@@ -733,6 +743,7 @@ out_abort:
 out_free:
 	sbuf_release(&g.scratch);
 	sbuf_release(&g.fix);
+	dedup_free(g.seen);
 	for (i = 0; i < ROLL_COUNT; i++)
 		agg_release(&g.roll[i]);
 	strtab_release(&g.names);

@@ -126,6 +126,8 @@ struct ingest {
 	struct agg roll[ROLL_COUNT];	/* new rows by day and dims */
 	struct sbuf scratch;
 	struct sbuf fix;	/* a text made valid UTF-8 (utf8_only) */
+	struct dedup *seen;	/* the JOB_IDs read (ops->dedup) */
+	uint64_t dups;		/* rows dropped as seen: the reader's */
 	uint64_t problems;
 	/*
 	 * The sums of the absolute values of the rows read, in input order
@@ -202,6 +204,9 @@ typedef int (*dbrow_fn)(void *ctx, const struct dbrow *row);
 struct db_ops {
 	const char *engine;
 	int utf8_only;		/* text must be valid UTF-8 without NUL */
+	int dedup;		/* drop a JOB_ID seen before in this ingest
+				 * while reading (the first row wins), so the
+				 * engine gets each once */
 	void (*close)(struct db *db);
 	/*
 	 * Ingest: begin (a writing transaction, other writers kept out;

@@ -94,7 +94,7 @@ static const char pg_step1[] =
 " median_ram_pct numeric(38,9), max_ram_pct numeric(38,9),\n"
 " ingest bigint NOT NULL);\n"
 "CREATE UNIQUE INDEX IF NOT EXISTS job_runs_job ON job_runs(job_id);\n"
-"CREATE INDEX IF NOT EXISTS job_runs_day ON job_runs(day);\n"
+
 "CREATE TABLE IF NOT EXISTS daily(\n"
 " day integer," PG_DIMS9 ",\n"
 " jobs bigint NOT NULL,\n" PG_VALS ", total_credits numeric(38,9),\n"
@@ -417,7 +417,7 @@ struct pg_ingest {
 };
 
 static const char pg_stage_sql[] =
-"CREATE TEMP TABLE cu_stage(seq bigint, job_key bigint,"
+"CREATE TEMP TABLE cu_stage(job_key bigint,"
 " job_id text COLLATE \"C\", day integer, project integer,"
 " workflow integer, job integer, status integer, resource_class integer,"
 " executor integer, os integer, org integer, trigger_source integer,"
@@ -437,7 +437,13 @@ pg_ingest_begin(struct ingest *g)
 
 	g->eng = e;
 	sbuf_init(&e->out, SIZE_MAX);
-	if (pg_exec(db, "BEGIN; " PG_LOCK, "cannot begin the ingest") < 0 ||
+	/*
+	 * Memory for the merge's sorts, hashes and the new rows it keeps,
+	 * and for the staging table (temp_buffers: before the session's
+	 * first temporary table); else they spill to files.
+	 */
+	if (pg_exec(db, "SET temp_buffers = '256MB'; BEGIN; SET LOCAL "
+	    "work_mem = '256MB'; " PG_LOCK, "cannot begin the ingest") < 0 ||
 	    pg_load_names(db, &g->names) < 0)
 		return -1;
 	r = pg_run(db, "INSERT INTO ingests(at, files, rows_read, rows_new, "
@@ -505,8 +511,8 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 	for (i = 0; i < b->n; i++) {
 		const struct irow *r = &b->rows[i];
 
-		pg_copy_int(o, (int64_t)e->seq++, 0);
-		pg_copy_int(o, r->job_key, 1);
+		e->seq++;
+		pg_copy_int(o, r->job_key, 0);
 		sbuf_addch(o, '\t');
 		pg_copy_text(o, b->text.buf + r->id_off, r->id_len);
 		if (r->have_day)
@@ -612,7 +618,7 @@ PG_SUMS(PG_SUM) " FROM new GROUP BY " k " ON CONFLICT (" k ") DO UPDATE SET" \
 
 static const char *const pg_merge_sql[] = {
 "WITH new AS (INSERT INTO job_runs(" PG_RUN_COLS ", ingest) SELECT "
-PG_RUN_COLS ", $1::bigint FROM cu_stage ORDER BY seq"
+PG_RUN_COLS ", $1::bigint FROM cu_stage ORDER BY job_id"
 " ON CONFLICT (job_id) DO NOTHING"
 " RETURNING " PG_KEY_COLS ", branch, trigger_user, run_seconds,"
 " compute_credits, dlc_credits, user_credits, storage_credits,"
@@ -662,7 +668,7 @@ pg_ingest_end(struct ingest *g)
 		return -1;
 	}
 	st->rows_new = (uint64_t)pg_int(r, 0, 0);
-	st->rows_present = staged - st->rows_new;
+	st->rows_present = g->dups + staged - st->rows_new;
 	st->have_days = pg_int(r, 0, 1) > 0;
 	st->first_day = (int32_t)pg_int(r, 0, 2);
 	st->last_day = (int32_t)pg_int(r, 0, 3);
@@ -1122,6 +1128,7 @@ fail:
 static const struct db_ops pg_ops = {
 	.engine = "postgresql",
 	.utf8_only = 1,
+	.dedup = 1,
 	.close = pg_close,
 	.ingest_begin = pg_ingest_begin,
 	.ingest_batch = pg_ingest_batch,
