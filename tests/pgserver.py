@@ -30,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,29 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def searchable(path, uid, gid):
+    """Can uid:gid (not root) reach path: search every directory down to
+    it?  (Under tests/e2e/run.sh, TMPDIR is inside a 0700 directory of
+    root's, which `nobody` cannot enter.)"""
+    path = os.path.abspath(path)
+    while True:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_uid == uid:
+            bit = stat.S_IXUSR
+        elif st.st_gid == gid:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not st.st_mode & bit:
+            return False
+        if path == "/":
+            return True
+        path = os.path.dirname(path)
 
 
 def pgpass_field(s):
@@ -134,12 +158,13 @@ class PgServer:
             raise RuntimeError("%s failed (%d): %s" %
                                (what, r.returncode, err.strip()))
 
-    def admin_sql(self, sql):
-        """Run SQL (from stdin, not argv) as the superuser on the socket."""
+    def admin_sql(self, sql, dbname="postgres"):
+        """Run SQL (from stdin, not argv) as the superuser on the socket,
+        in database dbname; its output (psql -At: unaligned, no header)."""
         r = subprocess.run(
-            [os.path.join(self.bin, "psql"), "-X", "-q",
+            [os.path.join(self.bin, "psql"), "-X", "-q", "-At",
              "-v", "ON_ERROR_STOP=1", "-h", self.sockdir,
-             "-p", str(self.port), "-U", ADMIN, "-d", "postgres"],
+             "-p", str(self.port), "-U", ADMIN, "-d", dbname],
             input=sql.encode(), env=self.env(), check=False,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._check("psql", r)
@@ -148,7 +173,11 @@ class PgServer:
     # ---- life ----
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="cu-pg-")
+        # in TMPDIR, unless the cluster's owner cannot reach it: then /tmp
+        base = tempfile.gettempdir()
+        if not searchable(base, self.uid, self.gid):
+            base = "/tmp"
+        self.dir = tempfile.mkdtemp(prefix="cu-pg-", dir=base)
         os.chmod(self.dir, 0o700)
         os.chown(self.dir, self.uid, self.gid)
         os.mkdir(self.sockdir, 0o700)

@@ -116,6 +116,10 @@ if [ -z "$quick" ]; then
 	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
 fi
 suite history.sh sh "$dir/history.sh" "$BIN"
+# history on both engines, SQLite and PostgreSQL (Debian's postgresql, a
+# throwaway server: tests/pgserver.py): the same bytes from every reader;
+# ingests at once, killed ingests, a read-only role, migrations (30 s)
+suite pghistory.py python3 "$dir/pghistory.py" --bin "$BIN" $quick
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
 suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 # every hop of every request; it needs tests/netns.sh's namespace (and
