@@ -388,8 +388,11 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		}
 	}
 	v = csv_field_value(&f[h->idx[COL_JOB_ID]], &g->scratch, &len);
-	v = ingest_text(g, v, &len);
+	/* the keys from the JOB_ID as read; the text as it can be stored */
 	r->job_key = db_job_key(v, len);
+	if (g->seen != NULL)
+		dedup_fingerprint(v, len, &r->fp);
+	v = ingest_text(g, v, &len);
 	r->id_off = g->cur->text.len;
 	r->id_len = (uint32_t)len;
 	if (sbuf_add(&g->cur->text, v, len) < 0)
@@ -444,8 +447,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		}
 	}
 	/* seen before in this ingest: read as the engine would, not kept */
-	if (g->seen != NULL && !dedup_add(g->seen, g->cur->text.buf +
-	    r->id_off, r->id_len)) {
+	if (g->seen != NULL && !dedup_insert(g->seen, &r->fp)) {
 		g->dups++;
 		g->cur->text.len = r->id_off;
 		return 0;	/* r is not taken: n stays */
@@ -575,28 +577,53 @@ ingest_reader(void *arg)
 	return NULL;
 }
 
+/* The group of roll-up k that a job run of these dims and day is in. */
+static struct agg_group *
+db_roll_group(struct agg *roll, size_t k, int have_day, int32_t day,
+    const uint32_t ids[DIM_COUNT])
+{
+	const struct db_rollup *u = &db_rollups[k];
+	struct roll_key key;
+	size_t d, len = (1 + u->ndims) * sizeof(uint32_t);
+
+	/* undated rows: day UINT32_MAX, stored as NULL */
+	key.v[0] = have_day ? (uint32_t)day : UINT32_MAX;
+	for (d = 0; d < u->ndims; d++)
+		key.v[1 + d] = ids[u->dims[d]];
+	return agg_get(roll, (const char *)&key, len, hash_bytes(&key, len,
+	    0x3c6ef372fe94f82bULL));
+}
+
 void
 db_roll_add(struct agg *rolls, unsigned which, int have_day,
     int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m)
 {
-	size_t k, d;
+	size_t k;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		if (which & (1u << k))
+			/* within the ingest's bound, checked as each row
+			 * was read */
+			metrics_add_bounded(&db_roll_group(&rolls[k], k,
+			    have_day, day, ids)->m, m);
+}
+
+void
+db_roll_sub(struct agg *rolls, int have_day, int32_t day,
+    const uint32_t ids[DIM_COUNT], const struct metrics *m)
+{
+	size_t k;
+	int c;
 
 	for (k = 0; k < ROLL_COUNT; k++) {
-		if (!(which & (1u << k)))
-			continue;
-		const struct db_rollup *u = &db_rollups[k];
-		struct roll_key key;
-		struct agg_group *grp;
-		size_t len = (1 + u->ndims) * sizeof(uint32_t);
+		struct metrics *g = &db_roll_group(&rolls[k], k, have_day, day,
+		    ids)->m;
 
-		/* undated rows: day UINT32_MAX, stored as NULL */
-		key.v[0] = have_day ? (uint32_t)day : UINT32_MAX;
-		for (d = 0; d < u->ndims; d++)
-			key.v[1 + d] = ids[u->dims[d]];
-		grp = agg_get(&rolls[k], (const char *)&key, len,
-		    hash_bytes(&key, len, 0x3c6ef372fe94f82bULL));
-		/* within the ingest's bound, checked as each row was read */
-		metrics_add_bounded(&grp->m, m);
+		/* taken from what was added: within the same bound */
+		g->jobs -= m->jobs;
+		g->run_seconds -= m->run_seconds;
+		for (c = 0; c < CR_COUNT; c++)
+			g->credits[c] -= m->credits[c];
 	}
 }
 
@@ -1019,10 +1046,11 @@ db_report(struct db *db, const struct report_opts *o,
 	 * The smallest roll-up that has every dim the keys, filters and
 	 * organizations need (a branch or a user key: the roll-ups of
 	 * their own), else the job runs; a row_fn (focus) reads the job
-	 * runs, in the order they were stored.  A roll-up holds the few job
-	 * runs without a day too, with a NULL day: counted, as report does,
-	 * when no key or filter needs a date.  Without a time key, a row per
-	 * group with its first and last day, not per day.
+	 * runs, by job_key (the same order on every engine).  A roll-up
+	 * holds the few job runs without a day too, with a NULL day:
+	 * counted, as report does, when no key or filter needs a date.
+	 * Without a time key, a row per group with its first and last day,
+	 * not per day.
 	 */
 	q.since = o->since;
 	q.until = o->until;
@@ -1109,10 +1137,10 @@ db_report_path(const char *path, const struct report_opts *o,
 	if (strcmp(path, "-") == 0 && (path = def = db_default_path()) ==
 	    NULL)
 		return EXIT_USAGE;
-	db = db_open(path, 0, NULL);
+	db = db_open(path, 0, &ret);
 	free(def);
 	if (db == NULL)
-		return EXIT_BAD_INPUT;
+		return ret;
 	agg_release(&res->groups);
 	ret = db_report(db, o, res);
 	db_close(db);

@@ -17,6 +17,7 @@
 
 #include "agg.h"
 #include "db.h"
+#include "dedup.h"
 #include "strtab.h"
 #include "util.h"
 
@@ -92,6 +93,7 @@ extern const char *const db_val_names[NVALS];
 
 struct irow {
 	int64_t job_key;
+	struct dedup_fp fp;	/* the JOB_ID's (ops->dedup) */
 	size_t id_off;		/* JOB_ID in the batch's text */
 	uint32_t id_len;
 	int32_t day;
@@ -166,6 +168,13 @@ void db_roll_add(struct agg *rolls, unsigned which, int have_day,
     int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
 /*
+ * Take a job run added to every roll-up of rolls before back out (its
+ * groups are left, with 0 jobs when it was their only one).
+ */
+void db_roll_sub(struct agg *rolls, int have_day, int32_t day,
+    const uint32_t ids[DIM_COUNT], const struct metrics *m);
+
+/*
  * A row an engine found new: counted in g->st and summed into g->roll
  * (the engines that roll up in C).
  */
@@ -176,7 +185,8 @@ void db_ingest_new_row(struct ingest *g, const struct irow *r);
 /* What a report reads. */
 struct dbscan {
 	const struct db_rollup *roll;	/* NULL: job_runs */
-	int rows;		/* every job run, in the order stored */
+	int rows;		/* every job run, by job_key (the same
+				 * order on every engine) */
 	int days;		/* a row per day (else per group, the first
 				 * and last day of its rows) */
 	int32_t since, until;	/* days */

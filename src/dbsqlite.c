@@ -1101,9 +1101,11 @@ sq_scan_sql(const struct dbscan *q, struct sbuf *s)
 		sbuf_addf(s, ", %s", q->roll == NULL ||
 		    (q->roll->mask & (1u << d)) ? db_dims[d].name : "NULL");
 	if (q->roll == NULL)
+		/* in JOB_ID hash order: the same on every engine, however
+		 * the rows were batched when stored (the index's order) */
 		sbuf_addstr(s, ", 1, " SQ_SUMS ", rowid, job_id FROM job_runs "
 		    "WHERE day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL) ORDER "
-		    "BY rowid");
+		    "BY job_key");
 	else
 		sbuf_addf(s, ", jobs, " SQ_SUMS ", rowid, NULL FROM %s WHERE "
 		    "+day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)",

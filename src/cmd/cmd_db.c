@@ -95,11 +95,9 @@ cmd_db(int argc, char **argv)
 		path = xstrdup(co.db);
 	else if ((path = db_default_path()) == NULL)
 		goto out;
-	db = db_open(path, 0, NULL);
-	if (db == NULL) {
-		ret = EXIT_BAD_INPUT;
+	db = db_open(path, 0, &ret);
+	if (db == NULL)
 		goto out;
-	}
 	if (strcmp(verb, "info") == 0) {
 		ret = cmd_db_info(db, path);
 	} else if (db_prune(db, day, &removed) < 0) {

@@ -558,7 +558,7 @@ def equivalence(suite, binary, tmp, quick):
         if not any(x.startswith(want) for x in b):
             errors.append("no %s line: %s" % (want, b))
     ei = ok_run("db", "info", "--db", pu).stdout.decode()
-    if "engine:     postgresql, schema version 2" not in ei:
+    if "engine:     postgresql, schema version 3" not in ei:
         errors.append("engine line: %r" % ei)
     suite.check("db info: the same counts and span on both engines", errors)
 
@@ -973,7 +973,7 @@ def passwords(suite, binary, tmp, quick):
         ["compare"] + PREV + CUR, ["failures"],
         ["chargeback", "--teams", T], ["html"],
         ["notify", "slack", "--dry-run"] + PREV + CUR,
-        ["budget", "--budgets", B], ["anomalies"], ["focus"],
+        ["budget", "--budgets", B, "--teams", T], ["anomalies"], ["focus"],
         ["db", "info"], ["db", "prune", "--before", "2026-01-01"])]
     cases += [
         ["db", "info", "--db", "postgres://cu:%s@127.0.0.1:5432/cu" %
@@ -1164,11 +1164,12 @@ def migration(suite, binary, tmp, quick):
     rep = ["report", "--by", "project,day"]
     want = ok_run(*rep, "--db", pu).stdout
     psql("mig", "DROP VIEW daily_named, job_runs_named; DROP TABLE "
-         "project_teams; UPDATE meta SET value = '1' WHERE key = "
-         "'schema_version';")
+         "project_teams, daily_branch, daily_user; UPDATE meta SET value = "
+         "'1' WHERE key = 'schema_version';")
     errors = []
-    for args in (rep, ["report", "--by", "branch"], ["failures"],
-                 ["focus", "--grain", "day"]):
+    # --by branch and user read the job runs at version 1
+    for args in (rep, ["report", "--by", "branch"], ["report", "--by",
+                 "user"], ["failures"], ["focus", "--grain", "day"]):
         e = same_outputs(args, sq, pu)
         errors += ["%s: %s" % (" ".join(args[:3]), x) for x in e]
     if ok_run(*rep, "--db", pu).stdout != want:
@@ -1189,17 +1190,25 @@ def migration(suite, binary, tmp, quick):
         errors.append("ingest: exit %d: %r vs %r %s" % (
             r.returncode, r.stdout, a.stdout, r.stderr[-300:]))
     r = ok_run("db", "info", "--db", pu).stdout.decode()
-    if "engine:     postgresql, schema version 2" not in r:
+    if "engine:     postgresql, schema version 3" not in r:
         errors.append("db info: %r" % r)
     v = psql("mig", "SELECT to_regclass('daily_named') IS NOT NULL, "
              "to_regclass('job_runs_named') IS NOT NULL, "
              "(SELECT count(*) FROM project_teams) > 0;").strip()
     if v != "t|t|t":
         errors.append("views and project_teams: %s" % v)
-    for args in (rep, ["report", "--by", "team", "--teams", S.teams]):
+    # the roll-ups by branch and user, filled from the job runs stored
+    v = psql("mig", "SELECT (SELECT count(*) FROM job_runs) = (SELECT "
+             "sum(jobs) FROM daily_branch) AND (SELECT count(*) FROM "
+             "job_runs) = (SELECT sum(jobs) FROM daily_user);").strip()
+    if v != "t":
+        errors.append("daily_branch and daily_user: %s" % v)
+    for args in (rep, ["report", "--by", "team", "--teams", S.teams],
+                 ["report", "--by", "branch"], ["report", "--by", "user"],
+                 ["report", "--by", "branch", "--status", "failed"]):
         errors += same_outputs(args, sq, pu)
-    suite.check("ingest migrates version 1 to 2: views and project_teams "
-                "back, the same answers as SQLite", errors)
+    suite.check("ingest migrates version 1 to 3: views, project_teams, "
+                "the roll-ups by branch and user back, the same answers as SQLite", errors)
     r = psql("mig", "SELECT count(*) FROM daily_named; SELECT count(*) "
              "FROM project_teams;", user="usage_reader", env=S.reader_env,
              check=False)
