@@ -215,6 +215,7 @@ bench:
 	@$(MAKE) --no-print-directory circleci-usage
 	@sh bench/run.sh
 	@sh bench/ingest.sh
+	@sh bench/pg.sh
 	@python3 bench/download.py
 	@python3 bench/anomalies.py
 	@python3 bench/budget_backtest.py

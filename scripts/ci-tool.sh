@@ -23,7 +23,7 @@ set -eu
 
 # the shared libraries of the binary (ldd circleci-usage), CA certificates
 # for HTTPS, and a font for the charts' text
-run_pkgs="libisal2 zlib1g libjansson4 libcurl4 libssl3 libcairo2 libyaml-0-2 libsqlite3-0 ca-certificates fonts-dejavu-core"
+run_pkgs="libisal2 zlib1g libjansson4 libcurl4 libssl3 libcairo2 libyaml-0-2 libsqlite3-0 libpq5 ca-certificates fonts-dejavu-core"
 
 what=${1:-}
 # where apt-get puts what it downloads (a variable for the tests)

@@ -26,7 +26,6 @@ import glob
 import os
 import pwd
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -99,7 +98,7 @@ class PgServer:
         self.dir = None
         self.started = False
         self.port = free_port()
-        self.password = secrets.token_hex(24)
+        self.password = os.urandom(24).hex()
         if os.getuid() == 0:
             pw = pwd.getpwnam("nobody")
             self.uid, self.gid = pw.pw_uid, pw.pw_gid
@@ -183,7 +182,7 @@ class PgServer:
         os.mkdir(self.sockdir, 0o700)
         os.chown(self.sockdir, self.uid, self.gid)
         # the superuser's password, for initdb (read as the owner)
-        admin_pw = secrets.token_hex(24)
+        admin_pw = os.urandom(24).hex()
         pwfile = os.path.join(self.dir, "initdb.pw")
         with open(pwfile, "w") as f:
             f.write(admin_pw + "\n")

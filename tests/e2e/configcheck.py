@@ -151,7 +151,9 @@ def check_history(steps, cmds):
     m = re.search(r"--db\s+(\S+)", runs[0]) if runs else None
     if not m:
         return ["run has no --db: no history from one week to the next"]
-    hdir = os.path.dirname(m.group(1))
+    # "${CIRCLECI_USAGE_DB:-FILE}": FILE unless the context names a server
+    d = re.fullmatch(r'"?\$\{CIRCLECI_USAGE_DB:-([^}]+)\}"?', m.group(1))
+    hdir = os.path.dirname(d.group(1) if d else m.group(1))
     names = [step_name(s) for s in steps]
     saves = [i for i, s in enumerate(steps) if step_name(s) == "save_cache"
              and hdir in step_body(s).get("paths", [])]
@@ -364,6 +366,45 @@ def next_weeks(a, c, d, tmp, work, outdir, cmds, errors):
         hook.stop()
 
 
+def postgres_week(a, c, d, tmp, outdir, cmds, errors):
+    """The job once more, in a new directory, with the context's
+    CIRCLECI_USAGE_DB (a URI without a password) and PGPASSWORD, as
+    doc/postgres.md sets it up: the history goes to a PostgreSQL server
+    (tests/pgserver.py), not to a file; the password is in no artifact."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from pgserver import PgServer
+    work = os.path.join(tmp, "work-pg")
+    os.makedirs(work)
+    os.symlink(os.path.abspath(a.bin), os.path.join(work, "circleci-usage"))
+    with PgServer() as pg:
+        env = c.env({"CIRCLE_ORGANIZATION_ID": E_ORG(),
+                     "CIRCLECI_API_URL": d.api_url,
+                     "CIRCLECI_USAGE_DB": pg.uri,
+                     "PGPASSWORD": pg.password,
+                     "PGPASSFILE": os.path.join(tmp, "no-pgpass")})
+        if not run_job(cmds, work, env, errors):
+            return
+        r = subprocess.run([a.bin, "db", "info", "--db", pg.uri], cwd=work,
+                           env=env, capture_output=True)
+        out = r.stdout.decode(errors="replace")
+        m = re.search(r"job runs: *([0-9]+)", out)
+        if r.returncode != 0 or "engine:     postgresql" not in out or \
+                not m or int(m.group(1)) == 0:
+            errors.append("db info on the server: exit %d: %s" % (
+                r.returncode, out[-300:]))
+        if os.path.exists(os.path.join(work, "usage-history", "usage.db")):
+            errors.append("an SQLite file was written beside the server")
+        for root, _, files in os.walk(work):
+            for fn in files:
+                path = os.path.join(root, fn)
+                if os.path.islink(path):
+                    continue
+                with open(path, "rb") as f:
+                    if pg.password.encode() in f.read():
+                        errors.append("the database password is in %s" %
+                                      os.path.relpath(path, work))
+
+
 def E_ORG():
     import export
     return export.ORG
@@ -535,6 +576,11 @@ def main():
                    "restored, a budgets file, Slack set): budgets and "
                    "anomalies written, one budget alert, held back the "
                    "week after by --cooldown", errors)
+            errors = []
+            postgres_week(a, c, d, tmp, outdir, run_steps, errors)
+            report("config: with CIRCLECI_USAGE_DB and PGPASSWORD in the "
+                   "context, the weekly job keeps its history in PostgreSQL "
+                   "(a real server), the password in no file", errors)
     finally:
         d.stop()
     print("%d passed, %d failed" % (passed, failed))
