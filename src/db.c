@@ -103,6 +103,17 @@ db_job_key(const char *id, size_t len)
 	return (int64_t)h;
 }
 
+int
+db_version_parse(const char *v)
+{
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (n == 0 || n > 5 || v[0] < '1' || v[0] > '9' ||
+	    strspn(v, "0123456789") != n)
+		return 0;
+	return (int)strtol(v, NULL, 10);
+}
+
 /* ---- opening ---- */
 
 int

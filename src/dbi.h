@@ -248,6 +248,9 @@ struct db_ops {
 struct db *dbsqlite_open(const char *path, int create, int *code);
 struct db *dbpg_open(const char *conninfo, int create, int *code);
 
+/* meta's schema_version as a number: 1 to 99999, else 0. */
+int db_version_parse(const char *v);
+
 /* The JOB_ID's 64-bit FNV-1a hash (part of the schema: never change it). */
 int64_t db_job_key(const char *id, size_t len);
 

@@ -242,7 +242,6 @@ static int
 pg_version(struct db *db, int *version)
 {
 	PGresult *r;
-	const char *v;
 
 	*version = 0;
 	r = pg_run(db, "SELECT to_regclass('" PG_SCHEMA ".meta') IS NOT NULL",
@@ -259,12 +258,8 @@ pg_version(struct db *db, int *version)
 	    "cannot read the schema version");
 	if (r == NULL)
 		return -1;
-	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
-		v = PQgetvalue(r, 0, 0);
-		if (v[0] >= '1' && v[0] <= '9' && strlen(v) < 6 &&
-		    strspn(v, "0123456789") == strlen(v))
-			*version = atoi(v);
-	}
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		*version = db_version_parse(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (*version == 0)
 		return error("database '%s': schema " PG_SCHEMA " has a table "

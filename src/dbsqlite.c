@@ -490,10 +490,8 @@ db_check(struct db *db)
 		return error("'%s' is not a circleci-usage history database",
 		    db->path);
 	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (v = (const char *)sqlite3_column_text(st, 0)) != NULL &&
-	    v[0] >= '1' && v[0] <= '9' && strspn(v, "0123456789") ==
-	    strlen(v) && strlen(v) < 6)
-		version = atoi(v);
+	    (v = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		version = db_version_parse(v);
 	sqlite3_finalize(st);
 	if (version == 0)
 		return error("'%s': not a circleci-usage history database "
