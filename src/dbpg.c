@@ -12,8 +12,9 @@
  * deadlock, and a killed client's lock goes with its transaction.
  * Readers take one REPEATABLE READ snapshot and never wait.
  *
- * Values are numeric(38,9): exact, read back as text and parsed by
- * dec_parse_sum.  Text is UTF-8 (PostgreSQL's text cannot hold a NUL or
+ * Values are numeric, unconstrained (a value has up to 18 decimals, a
+ * sum up to 21 digits before the point): exact, read back as text and
+ * parsed by dec_parse_sum.  Text is UTF-8 (PostgreSQL's text cannot hold a NUL or
  * an invalid sequence): the reader replaces those bytes with U+FFFD for
  * this engine before names are interned (db.c).
  */
@@ -37,11 +38,11 @@
 
 static const struct db_ops pg_ops;
 
-#define PG_VALS " run_seconds numeric(38,9), compute_credits numeric(38,9)," \
-	" dlc_credits numeric(38,9), user_credits numeric(38,9)," \
-	" storage_credits numeric(38,9), network_credits numeric(38,9)," \
-	" lease_credits numeric(38,9), lease_overage_credits numeric(38,9)," \
-	" ipranges_credits numeric(38,9)"
+#define PG_VALS " run_seconds numeric, compute_credits numeric," \
+	" dlc_credits numeric, user_credits numeric," \
+	" storage_credits numeric, network_credits numeric," \
+	" lease_credits numeric, lease_overage_credits numeric," \
+	" ipranges_credits numeric"
 #define PG_DIMS9 " project integer NOT NULL, workflow integer NOT NULL," \
 	" job integer NOT NULL, status integer NOT NULL," \
 	" resource_class integer NOT NULL, executor integer NOT NULL," \
@@ -92,15 +93,15 @@ static const char pg_step1[] =
 " job_id text NOT NULL,\n"
 " day integer,\n" PG_DIMS9 ","
 " branch integer NOT NULL, trigger_user integer NOT NULL,\n" PG_VALS ","
-" total_credits numeric(38,9) NOT NULL,\n"
-" median_cpu_pct numeric(38,9), max_cpu_pct numeric(38,9),"
-" median_ram_pct numeric(38,9), max_ram_pct numeric(38,9),\n"
+" total_credits numeric NOT NULL,\n"
+" median_cpu_pct numeric, max_cpu_pct numeric,"
+" median_ram_pct numeric, max_ram_pct numeric,\n"
 " ingest bigint NOT NULL);\n"
 "CREATE UNIQUE INDEX IF NOT EXISTS job_runs_job ON job_runs(job_fp);\n"
 
 "CREATE TABLE IF NOT EXISTS daily(\n"
 " day integer," PG_DIMS9 ",\n"
-" jobs bigint NOT NULL,\n" PG_VALS ", total_credits numeric(38,9),\n"
+" jobs bigint NOT NULL,\n" PG_VALS ", total_credits numeric,\n"
 " CONSTRAINT daily_sums_fit" PG_FITS ");\n"
 "CREATE UNIQUE INDEX IF NOT EXISTS daily_key ON daily(day, project,"
 " workflow, job, status, resource_class, executor, os, org,"
@@ -147,7 +148,7 @@ PG_SUM_COLS("r") ", r.median_cpu_pct, r.max_cpu_pct, r.median_ram_pct,"
 #define PG_ROLL(t, d) \
 "CREATE TABLE IF NOT EXISTS " t "(day integer, project integer NOT NULL," \
 " status integer NOT NULL, org integer NOT NULL, " d " integer NOT NULL," \
-" jobs bigint NOT NULL," PG_VALS ", total_credits numeric(38,9)," \
+" jobs bigint NOT NULL," PG_VALS ", total_credits numeric," \
 " CONSTRAINT " t "_sums_fit" PG_FITS ");\n" \
 "CREATE UNIQUE INDEX IF NOT EXISTS " t "_key ON " t "(day, project, status," \
 " org, " d ") NULLS NOT DISTINCT;\n" \

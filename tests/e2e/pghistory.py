@@ -1376,6 +1376,48 @@ def not_utf8(suite, binary, tmp, quick):
                 "runs on both engines", errors)
 
 
+# -------------------------------------------------- 11: exact numbers
+
+def precision(suite, binary, tmp, quick):
+    """Values with 18 decimals and 15 digits before the point, negative
+    ones, and sums past 10^15: exact on both engines (no column may
+    round them: a numeric(38,9) column would)."""
+    create_db("prec")
+    pu = uri("prec")
+    sq = os.path.join(tmp, "prec.db")
+    d = os.path.join(tmp, "precise")
+    rows = []
+    for i in range(40):
+        v = ["0.123456789012345678", "999999999999999.999999999999999999",
+             "-0.000000000000000001", "12.5", "0.000000001234"][i % 5]
+        rows.append(("org,prec-%d,wf,build,p-%03d,2026-11-%02d,success,"
+                     "medium,br-%d,u%d,%s,%s" % (
+                         i % 3, i, 2 + i % 5, i % 4, i % 2, v, v)).encode())
+    write_part(os.path.join(d, "part-000.csv.gz"), rows)
+    errors = []
+    for db in (sq, pu):
+        r = tool("ingest", "--db", db, d)
+        if r.returncode != 0:
+            errors.append("ingest %s: exit %d: %s" % (
+                "sqlite" if db == sq else "postgresql", r.returncode,
+                r.stderr[-300:]))
+    if not errors:
+        for args in (["report", "--format", "json", "--by", "project"],
+                     ["report", "--by", "day,branch"],
+                     ["report", "--by", "user,status"],
+                     ["focus", "--grain", "job"]):
+            errors += ["%s: %s" % (" ".join(args), e)
+                       for e in same_outputs(args, sq, pu)]
+        # the file's own answer, to the last of 18 decimals
+        f = ok_run("report", "--format", "json", "--by", "project", d).stdout
+        g = ok_run("report", "--format", "json", "--by", "project", "--db",
+                   pu).stdout
+        if json.loads(f).get("groups") != json.loads(g).get("groups"):
+            errors.append("report on the file and --db postgresql differ")
+    suite.check("18 decimals, 15 digits, negative values, sums past 10^15: "
+                "exact and the same on both engines", errors)
+
+
 # ---------------------------------------------------------------- main
 
 def part(fn):
@@ -1394,7 +1436,7 @@ def main():
             setup, part(equivalence), part(readonly), part(views),
             part(prune), part(concurrency), part(kill),
             part(kill_seeded), part(passwords),
-            part(migration), part(not_utf8)])
+            part(migration), part(not_utf8), part(precision)])
     finally:
         for p in S.procs:
             if p.poll() is None:
