@@ -620,13 +620,15 @@ db_roll_add(struct agg *rolls, unsigned which, int have_day,
 }
 
 void
-db_roll_sub(struct agg *rolls, int have_day, int32_t day,
+db_roll_sub(struct agg *rolls, unsigned which, int have_day, int32_t day,
     const uint32_t ids[DIM_COUNT], const struct metrics *m)
 {
 	size_t k;
 	int c;
 
 	for (k = 0; k < ROLL_COUNT; k++) {
+		if (!(which & (1u << k)))
+			continue;
 		struct metrics *g = &db_roll_group(&rolls[k], k, have_day, day,
 		    ids)->m;
 

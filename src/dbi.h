@@ -168,11 +168,11 @@ void db_roll_add(struct agg *rolls, unsigned which, int have_day,
     int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
 /*
- * Take a job run added to every roll-up of rolls before back out (its
- * groups are left, with 0 jobs when it was their only one).
+ * Take values added to the roll-ups in `which` before back out (their
+ * groups are left, with 0 jobs when nothing else was in them).
  */
-void db_roll_sub(struct agg *rolls, int have_day, int32_t day,
-    const uint32_t ids[DIM_COUNT], const struct metrics *m);
+void db_roll_sub(struct agg *rolls, unsigned which, int have_day,
+    int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
 /*
  * A row an engine found new: counted in g->st and summed into g->roll

@@ -416,7 +416,8 @@ struct pg_ingest {
 };
 
 static const char pg_stage_sql[] =
-"CREATE TEMP TABLE cu_stage(job_key bigint, job_fp uuid,"
+"CREATE TEMP TABLE cu_stage(present boolean NOT NULL DEFAULT false,"
+" job_key bigint, job_fp uuid,"
 " job_id text, day integer, project integer,"
 " workflow integer, job integer, status integer, resource_class integer,"
 " executor integer, os integer, org integer, trigger_source integer,"
@@ -462,7 +463,7 @@ pg_ingest_begin(struct ingest *g)
 	PQclear(r);
 	if (pg_exec(db, pg_stage_sql, "cannot make the staging table") < 0)
 		return -1;
-	r = PQexec(PG(db), "COPY cu_stage FROM STDIN");
+	r = PQexec(PG(db), "COPY cu_stage(" PG_RUN_COLS ") FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		pg_error(db, "cannot start COPY", r);
 		PQclear(r);
@@ -645,62 +646,102 @@ pg_dec(struct db *db, const PGresult *r, int col, const char *table,
 	    "100000000000000000000", db->path, table, PQfname(r, col));
 }
 
+#define PG_GROUP(k, cols, by) \
+	"SELECT " k ", day, " cols ", count(*), " PG_SUMS(PG_SUMTEXT) \
+	" FROM cu_stage WHERE present = $1 GROUP BY day, " by
+
 /*
- * Take the staged job runs stored before out of the staging table and of
- * the roll-ups summed in C (pg_ingest_batch), which then hold only the
- * new ones.  Row by row: a whole export ingested again sends every row.
- * Returns 0 or -1.
+ * The three roll-ups' groups of the staged rows with present = $1, in
+ * one query: column 0 the roll-up, then the day and the 11 dims (NULL
+ * where the roll-up has none), the count and the sums.
+ */
+static const char *const pg_side_sql[] = {
+PG_GROUP("0", "project, workflow, job, status, resource_class, executor, "
+    "os, org, trigger_source, NULL::integer, NULL::integer",
+    "project, workflow, job, status, resource_class, executor, os, org, "
+    "trigger_source"),
+" UNION ALL " PG_GROUP("1", "project, NULL, NULL, status, NULL, NULL, NULL, "
+    "org, NULL, branch, NULL", "project, status, org, branch"),
+" UNION ALL " PG_GROUP("2", "project, NULL, NULL, status, NULL, NULL, NULL, "
+    "org, NULL, NULL, trigger_user", "project, status, org, trigger_user"),
+};
+
+/*
+ * Leave in g->roll the roll-ups of the new job runs only.  pg_ingest_batch
+ * summed every staged row in C; here the rows stored before are marked
+ * (an index probe each, whatever the planner would guess: a hash join
+ * would read the whole history every week), and the server sums the
+ * smaller side: the present rows, taken out of the C sums, or, when most
+ * are present (an export ingested again), the new rows, which then
+ * replace them.  *present: how many were.  Returns 0 or -1.
  */
 static int
-pg_take_present(struct ingest *g)
+pg_take_present(struct ingest *g, uint64_t *present)
 {
 	struct db *db = g->db;
+	struct pg_ingest *e = g->eng;
 	PGconn *c = PG(db);
+	const char *side[1];
 	PGresult *r;
-	int ret = 0, k;
-	size_t d;
+	int ret = 0, k, replace;
+	size_t d, i;
 
-	/*
-	 * An index probe per staged row, whatever the planner would guess:
-	 * a hash join would read the whole history every week.
-	 */
-	if (pg_exec(db, "SET LOCAL enable_hashjoin = off; SET LOCAL "
-	    "enable_mergejoin = off", "cannot compare with the job runs "
-	    "stored") < 0)
+	r = pg_run(db, "UPDATE cu_stage s SET present = true FROM job_runs r "
+	    "WHERE r.job_fp = s.job_fp", 0, NULL, PGRES_COMMAND_OK,
+	    "cannot compare with the job runs stored");
+	if (r == NULL)
 		return -1;
-	if (!PQsendQuery(c, "DELETE FROM cu_stage s USING job_runs r WHERE "
-	    "r.job_fp = s.job_fp RETURNING s.day, s.project, s.workflow, "
-	    "s.job, s.status, s.resource_class, s.executor, s.os, s.org, "
-	    "s.trigger_source, s.branch, s.trigger_user, "
-	    PG_SUMS(PG_STEXT)) || !PQsetSingleRowMode(c))
-		return pg_error(db, "cannot compare with the job runs stored",
-		    NULL);
+	*present = strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	if (*present == 0)
+		return 0;
+	replace = *present > e->seq / 2;
+	if (replace) {
+		for (i = 0; i < ROLL_COUNT; i++) {
+			agg_release(&g->roll[i]);
+			agg_init(&g->roll[i]);
+		}
+		if (*present == e->seq)
+			return 0;	/* nothing new */
+	}
+	side[0] = replace ? "false" : "true";
+	sbuf_reset(&e->out);
+	for (i = 0; i < sizeof(pg_side_sql) / sizeof(pg_side_sql[0]); i++)
+		sbuf_addstr(&e->out, pg_side_sql[i]);
+	if (!PQsendQueryParams(c, e->out.buf, 1, NULL, side, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(c))
+		return pg_error(db, "cannot sum the job runs", NULL);
 	while ((r = PQgetResult(c)) != NULL) {
 		uint32_t ids[DIM_COUNT];
 		struct metrics m;
 
 		if (PQresultStatus(r) == PGRES_SINGLE_TUPLE && ret == 0) {
 			memset(&m, 0, sizeof(m));
-			m.jobs = 1;
+			k = (int)pg_int(r, 0, 0);
 			for (d = 0; d < DIM_COUNT; d++)
-				ids[d] = (uint32_t)pg_int(r, 0, 1 + (int)d);
-			ret = pg_dec(db, r, 1 + DIM_COUNT, "cu_stage",
+				ids[d] = (uint32_t)pg_int(r, 0, 2 + (int)d);
+			m.jobs = (uint64_t)pg_int(r, 0, 2 + DIM_COUNT);
+			ret = pg_dec(db, r, 3 + DIM_COUNT, "cu_stage",
 			    &m.run_seconds);
-			for (k = 0; k < CR_COUNT && ret == 0; k++)
-				ret = pg_dec(db, r, 2 + DIM_COUNT + k,
-				    "cu_stage", &m.credits[k]);
-			if (ret == 0)
-				db_roll_sub(g->roll, !PQgetisnull(r, 0, 0),
-				    (int32_t)pg_int(r, 0, 0), ids, &m);
+			for (i = 0; i < CR_COUNT && ret == 0; i++)
+				ret = pg_dec(db, r, 4 + DIM_COUNT + (int)i,
+				    "cu_stage", &m.credits[i]);
+			if (ret == 0 && (k < 0 || k >= ROLL_COUNT))
+				ret = error("database '%s': a roll-up %d",
+				    db->path, k);
+			if (ret == 0 && replace)
+				db_roll_add(g->roll, 1u << k,
+				    !PQgetisnull(r, 0, 1),
+				    (int32_t)pg_int(r, 0, 1), ids, &m);
+			else if (ret == 0)
+				db_roll_sub(g->roll, 1u << k,
+				    !PQgetisnull(r, 0, 1),
+				    (int32_t)pg_int(r, 0, 1), ids, &m);
 		} else if (PQresultStatus(r) != PGRES_TUPLES_OK &&
 		    PQresultStatus(r) != PGRES_SINGLE_TUPLE && ret == 0)
-			ret = pg_error(db, "cannot compare with the job runs "
-			    "stored", r);
+			ret = pg_error(db, "cannot sum the job runs", r);
 		PQclear(r);
 	}
-	if (ret == 0 && pg_exec(db, "RESET enable_hashjoin; RESET "
-	    "enable_mergejoin", "cannot compare with the job runs stored") < 0)
-		ret = -1;
 	return ret;
 }
 
@@ -837,11 +878,12 @@ pg_ingest_end(struct ingest *g)
 	const char *params[5];
 	char b[4][24];
 	PGresult *r;
+	uint64_t present = 0;
 	size_t i, k;
 	int ret;
 
 	if (pg_copy_end(db, e, NULL) < 0 || pg_flush_names(g) < 0 ||
-	    pg_take_present(g) < 0)
+	    pg_take_present(g, &present) < 0)
 		return -1;
 	/*
 	 * The rest are new: inserted as they are (the writers' lock keeps
@@ -851,12 +893,20 @@ pg_ingest_end(struct ingest *g)
 	params[0] = e->ingest_id;
 	/* in the index's order: its pages are then touched once each */
 	r = pg_run(db, "INSERT INTO job_runs(" PG_RUN_COLS ", ingest) SELECT "
-	    PG_RUN_COLS ", $1::bigint FROM cu_stage ORDER BY job_fp", 1, params,
+	    PG_RUN_COLS ", $1::bigint FROM cu_stage WHERE NOT present ORDER BY "
+	    "job_fp", 1, params,
 	    PGRES_COMMAND_OK, "cannot store the job runs");
 	if (r == NULL)
 		return -1;
 	st->rows_new = strtoull(PQcmdTuples(r), NULL, 10);
-	st->rows_present = g->dups + e->seq - st->rows_new;
+	st->rows_present = g->dups + present;
+	if (st->rows_new + present != e->seq) {
+		PQclear(r);
+		return error("database '%s': %llu job runs staged, %llu stored "
+		    "before and %llu new", db->path, (unsigned long long)e->seq,
+		    (unsigned long long)present,
+		    (unsigned long long)st->rows_new);
+	}
 	PQclear(r);
 	for (k = 0; k < ROLL_COUNT; k++)
 		if ((ret = pg_merge_roll(g, k)) != 0)

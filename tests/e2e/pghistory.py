@@ -1376,6 +1376,50 @@ def not_utf8(suite, binary, tmp, quick):
                 "runs on both engines", errors)
 
 
+# ------------------------------------ 12: the two sides of an ingest
+
+def sides(suite, binary, tmp, quick):
+    """An ingest whose rows are mostly stored already (the server sums the
+    few new ones) and one whose rows are mostly new (the present ones are
+    taken out of the sums made while sending): the roll-ups, and every
+    report, as SQLite's."""
+    create_db("sides")
+    pu = uri("sides")
+    sq = os.path.join(tmp, "sides.db")
+    procs = [gen("S%d" % i, "--rows", n, "--parts", 2, "--seed", 70 + i,
+                 "--days", 9, "--tricky-names")
+             for i, n in ((1, 2000), (2, 150), (3, 2500))]
+    for p, _ in procs:
+        p.wait()
+    s1, s2, s3 = (d for _, d in procs)
+    errors = []
+    for step, dirs in (("all new", [s1]), ("mostly present", [s1, s2]),
+                       ("mostly new", [s3, s2]), ("all present", [s3])):
+        a = tool("ingest", "--db", sq, *dirs)
+        b = tool("ingest", "--db", pu, *dirs)
+        if a.returncode or b.returncode or a.stdout != b.stdout:
+            errors.append("%s: ingest: %r vs %r %r" % (
+                step, a.stdout, b.stdout, b.stderr[-200:]))
+            continue
+        for by in ("project,day", "branch,status", "user", "job"):
+            errors += ["%s: --by %s: %s" % (step, by, e) for e in
+                       same_outputs(["report", "--by", by], sq, pu)]
+    # the roll-ups equal their job runs, summed again by the server
+    for t, k in (("daily", "day, project, workflow, job, status, "
+                  "resource_class, executor, os, org, trigger_source"),
+                 ("daily_branch", "day, project, status, org, branch"),
+                 ("daily_user", "day, project, status, org, trigger_user")):
+        v = psql("sides", "SELECT count(*) FROM (SELECT %s, count(*) AS "
+                 "jobs, sum(total_credits) AS c FROM job_runs GROUP BY %s) "
+                 "x FULL JOIN %s d USING (%s) WHERE x.jobs IS DISTINCT "
+                 "FROM d.jobs OR x.c IS DISTINCT FROM d.total_credits;" % (
+                     k, k, t, k)).strip()
+        if v != "0":
+            errors.append("%s: %s groups differ from the job runs" % (t, v))
+    suite.check("ingests mostly present and mostly new: the roll-ups as "
+                "their job runs, the reports as SQLite's", errors)
+
+
 # -------------------------------------------------- 11: exact numbers
 
 def precision(suite, binary, tmp, quick):
@@ -1436,7 +1480,8 @@ def main():
             setup, part(equivalence), part(readonly), part(views),
             part(prune), part(concurrency), part(kill),
             part(kill_seeded), part(passwords),
-            part(migration), part(not_utf8), part(precision)])
+            part(migration), part(not_utf8), part(precision),
+            part(sides)])
     finally:
         for p in S.procs:
             if p.poll() is None:
