@@ -1216,7 +1216,8 @@ pg_info(struct db *db, struct db_info *info)
 static int
 pg_prune(struct db *db, int32_t before, uint64_t *removed)
 {
-	char b[16];
+	char b[16], sql[64];
+	size_t k;
 	const char *p[1] = { b };
 	PGresult *r;
 
@@ -1229,19 +1230,14 @@ pg_prune(struct db *db, int32_t before, uint64_t *removed)
 		goto fail;
 	*removed = strtoull(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
-	r = pg_run(db, "DELETE FROM daily WHERE day < $1", 1, p,
-	    PGRES_COMMAND_OK, "cannot delete roll-up rows");
-	if (r == NULL)
-		goto fail;
-	PQclear(r);
-	if (db->version >= 3) {
-		r = pg_run(db, "DELETE FROM daily_branch WHERE day < $1", 1, p,
-		    PGRES_COMMAND_OK, "cannot delete roll-up rows");
-		if (r == NULL)
-			goto fail;
-		PQclear(r);
-		r = pg_run(db, "DELETE FROM daily_user WHERE day < $1", 1, p,
-		    PGRES_COMMAND_OK, "cannot delete roll-up rows");
+	/* the roll-ups this database's version has */
+	for (k = 0; k < ROLL_COUNT; k++) {
+		if (db->version < db_rollups[k].since)
+			continue;
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE day < $1",
+		    db_rollups[k].table);
+		r = pg_run(db, sql, 1, p, PGRES_COMMAND_OK,
+		    "cannot delete roll-up rows");
 		if (r == NULL)
 			goto fail;
 		PQclear(r);

@@ -1208,8 +1208,6 @@ fail:
 }
 
 /* Column i of a users row: NULL, or text within max bytes, printable. */
-
-/* Column i of a users row: NULL, or text within max bytes, printable. */
 static int
 db_users_text(sqlite3_stmt *st, int i, size_t max, int nullable,
     const char **out)
@@ -1359,24 +1357,32 @@ db_delete_before(struct db *db, const char *sql, int32_t before,
 static int
 sq_prune(struct db *db, int32_t before, uint64_t *removed)
 {
+	char sql[64];
+	size_t k;
+
 	*removed = 0;
 	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
 		return -1;
 	if (db_delete_before(db, "DELETE FROM job_runs WHERE day < ?", before,
-	    "cannot delete job runs", removed) < 0 ||
-	    db_delete_before(db, "DELETE FROM daily WHERE day < ?", before,
-	    "cannot delete roll-up rows", NULL) < 0 ||
-	    (db->version >= 3 && (db_delete_before(db, "DELETE FROM "
-	    "daily_branch WHERE day < ?", before, "cannot delete roll-up "
-	    "rows", NULL) < 0 || db_delete_before(db, "DELETE FROM daily_user "
-	    "WHERE day < ?", before, "cannot delete roll-up rows", NULL) <
-	    0)) ||
-	    db_exec(db, "COMMIT") < 0) {
-		sqlite3_exec(SQ(db), "ROLLBACK", NULL, NULL, NULL);
-		*removed = 0;
-		return -1;
+	    "cannot delete job runs", removed) < 0)
+		goto fail;
+	/* the roll-ups this database's version has */
+	for (k = 0; k < ROLL_COUNT; k++) {
+		if (db->version < db_rollups[k].since)
+			continue;
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE day < ?",
+		    db_rollups[k].table);
+		if (db_delete_before(db, sql, before, "cannot delete roll-up "
+		    "rows", NULL) < 0)
+			goto fail;
 	}
+	if (db_exec(db, "COMMIT") < 0)
+		goto fail;
 	return 0;
+fail:
+	sqlite3_exec(SQ(db), "ROLLBACK", NULL, NULL, NULL);
+	*removed = 0;
+	return -1;
 }
 
 /* ---- the alerts notify sent (--cooldown) ---- */
