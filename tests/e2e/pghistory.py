@@ -1420,6 +1420,43 @@ def sides(suite, binary, tmp, quick):
                 "their job runs, the reports as SQLite's", errors)
 
 
+# ------------------------------------------ 13: alerts sent (--cooldown)
+
+def cooldown(suite, binary, tmp, quick):
+    """notify slack --cooldown --db SERVER: the alert posted once and
+    recorded in alerts_sent, held back by the next notify, as with a
+    file."""
+    import alerts
+    create_db("cool")
+    pu = uri("cool")
+    ok_run("ingest", "--quiet", "--db", pu, S.E[0], S.E[1])
+    hook = alerts.Hook(tmp)
+    errors = []
+    try:
+        env = dict(S.env, SLACK_WEBHOOK_URL=hook.url)
+        args = ["notify", "slack", "--db", pu] + PREV + CUR + [
+            "--alert", "total_credits > 0", "--cooldown", "12h",
+            "--only-on-alert"]
+        r1 = tool(*args, env=env)
+        n1 = len([x for x in hook.requests() if x.get("status") == 200])
+        rows = psql("cool", "SELECT rule, sent_at > 0 FROM alerts_sent;")
+        r2 = tool(*args, env=env)
+        n2 = len([x for x in hook.requests() if x.get("status") == 200])
+        if r1.returncode != 0 or n1 != 1:
+            errors.append("first: exit %d, %d posted: %s" % (
+                r1.returncode, n1, r1.stderr[-300:]))
+        if rows.strip() != "total_credits > 0|t":
+            errors.append("alerts_sent: %r" % rows)
+        if r2.returncode != 0 or n2 != 1 or \
+                b"held back by --cooldown" not in r2.stderr:
+            errors.append("second: exit %d, %d posted: %s" % (
+                r2.returncode, n2, r2.stderr[-300:]))
+    finally:
+        hook.stop()
+    suite.check("notify slack --cooldown --db on the server: posted once, "
+                "recorded in alerts_sent, held back the next time", errors)
+
+
 # -------------------------------------------------- 11: exact numbers
 
 def precision(suite, binary, tmp, quick):
@@ -1481,7 +1518,7 @@ def main():
             part(prune), part(concurrency), part(kill),
             part(kill_seeded), part(passwords),
             part(migration), part(not_utf8), part(precision),
-            part(sides)])
+            part(sides), part(cooldown)])
     finally:
         for p in S.procs:
             if p.poll() is None:
