@@ -648,10 +648,10 @@ dbusage "circleci-usage: db: unrecognized option '--bogus'" db --db "$T/h.db" --
 dbusage "circleci-usage: ingest: no input: give export files or directories" \
     ingest --db "$T/h.db"
 dbusage "circleci-usage: ingest: unrecognized option '--bogus'" ingest --db "$T/h.db" --bogus "$T/d"
-run 2 env -u HOME -u XDG_DATA_HOME "$BIN" ingest "$T/d" &&
-    contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
-    run 2 env -u HOME -u XDG_DATA_HOME "$BIN" db info &&
-    contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
+run 2 env -u HOME -u XDG_DATA_HOME -u CIRCLECI_USAGE_DB "$BIN" ingest "$T/d" &&
+    contains "$T/err" "no database: set CIRCLECI_USAGE_DB, XDG_DATA_HOME or HOME, or give --db FILE|URI" &&
+    run 2 env -u HOME -u XDG_DATA_HOME -u CIRCLECI_USAGE_DB "$BIN" db info &&
+    contains "$T/err" "no database: set CIRCLECI_USAGE_DB, XDG_DATA_HOME or HOME, or give --db FILE|URI" &&
     ok "ingest, db: no HOME and no --db is a usage error" ||
     ko "ingest, db: no HOME and no --db is a usage error" "$(cat "$T/err")"
 run 3 "$BIN" db --db "$T/h.db" info &&
@@ -681,8 +681,8 @@ run 0 "$BIN" ingest --db "$T/cat.db" "$T/cat.csv.gz" &&
     run 0 "$BIN" report --db "$T/cat.db" --format csv && cmp -s "$T/out" "$T/cat-files.csv" &&
     ok "ingest: concatenated parts with their own headers, as report reads them" ||
     ko "ingest: concatenated parts" "$(cat "$T/out" "$T/err")"
-run 2 env -u HOME -u XDG_DATA_HOME "$BIN" report --db - &&
-    contains "$T/err" "no database: set XDG_DATA_HOME or HOME, or give --db FILE" &&
+run 2 env -u HOME -u XDG_DATA_HOME -u CIRCLECI_USAGE_DB "$BIN" report --db - &&
+    contains "$T/err" "no database: set CIRCLECI_USAGE_DB, XDG_DATA_HOME or HOME, or give --db FILE|URI" &&
     ok "report --db - without HOME: a usage error" ||
     ko "report --db - without HOME" "$(cat "$T/err")"
 # export's option, range and token errors: exit 2, one line naming the

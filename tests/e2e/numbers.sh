@@ -208,9 +208,14 @@ run 0 "$BIN" ingest --db "$DB" "$T/c.csv" &&
     ko "report --db: stored rows that add up past 10^20: exit 3 naming one" \
     "status $status: $(cat "$T/err") $(tail -c 200 "$T/out")"
 run 3 "$BIN" report --db "$DB" --by branch &&
+    contains "$T/err" "table daily_branch, row [0-9]*: TOTAL_CREDITS" &&
+    ok "report --db --by branch (its roll-up): the same, naming the row" ||
+    ko "report --db --by branch (its roll-up): the same, naming the row" \
+    "status $status: $(cat "$T/err")"
+run 3 "$BIN" report --db "$DB" --by job,branch &&
     contains "$T/err" "table job_runs, row [0-9]*: TOTAL_CREDITS" &&
-    ok "report --db --by branch (job runs): the same, naming the row" ||
-    ko "report --db --by branch (job runs): the same, naming the row" \
+    ok "report --db --by job,branch (job runs): the same, naming the row" ||
+    ko "report --db --by job,branch (job runs): the same, naming the row" \
     "status $status: $(cat "$T/err")"
 # a stored sum that is not a number, or past 10^20: an error, not 0
 for v in abc 1e21 -100000000000000000000.000000000000000001; do
