@@ -12,6 +12,7 @@
  */
 #include "dbi.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -314,6 +315,38 @@ ingest_text(struct ingest *g, const char *v, size_t *len)
 }
 
 /*
+ * A JOB_ID that is a canonical UUID with upper-case digits, in lower
+ * case (into buf, 36 bytes): the same job run as its lower-case form, as
+ * report's duplicate filter (dedup.h) and PostgreSQL's uuid key take it.
+ * Anything else is left as it is.
+ */
+static const char *
+ingest_uuid_lower(const char *v, size_t len, char *buf)
+{
+	size_t i;
+	int upper = 0;
+
+	if (len != 36)
+		return v;
+	for (i = 0; i < 36; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return v;
+		} else if (c >= 'A' && c <= 'F')
+			upper = 1;
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return v;
+	}
+	if (!upper)
+		return v;
+	for (i = 0; i < 36; i++)
+		buf[i] = (char)tolower((unsigned char)v[i]);
+	return buf;
+}
+
+/*
  * One data row, with report.c's rules (process_row with no filters):
  * returns 0, or 2 when the row is a header again.
  */
@@ -322,6 +355,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
     const struct csv_record *rec)
 {
 	const struct csv_field *f = rec->fields, *d;
+	char uuid[36];
 	struct irow *r;
 	dec_t total = 0;
 	int null, bad, c;
@@ -400,6 +434,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	}
 	v = csv_field_value(&f[h->idx[COL_JOB_ID]], &g->scratch, &len);
 	/* the keys from the JOB_ID as read; the text as it can be stored */
+	v = ingest_uuid_lower(v, len, uuid);
 	r->job_key = db_job_key(v, len);
 	if (g->seen != NULL)
 		dedup_fingerprint(v, len, &r->fp);

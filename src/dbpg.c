@@ -34,6 +34,15 @@
 /* The advisory lock of every writer: "CIRC", 1. */
 #define PG_LOCK "SELECT pg_advisory_xact_lock(1129878083, 1)"
 
+/*
+ * A writing transaction: READ COMMITTED whatever the server's default, so
+ * that each statement sees what the writer before it committed while this
+ * one waited for the lock (REPEATABLE READ would keep the snapshot taken
+ * before the wait).
+ */
+#define PG_BEGIN "BEGIN ISOLATION LEVEL READ COMMITTED"
+#define PG_WRITE PG_BEGIN "; " PG_LOCK
+
 #define PG_SCHEMA "circleci_usage"
 
 static const struct db_ops pg_ops;
@@ -236,8 +245,10 @@ pg_int(const PGresult *r, int row, int col)
 /* ---- opening ---- */
 
 /*
- * The schema's version in *version: 0 when there is none yet.  0, or -1
- * after an error.
+ * The schema's version in *version: 0 when there is none yet.  0, or an
+ * exit code after the error: EXIT_FAILURE_OTHER when the server failed,
+ * EXIT_BAD_INPUT when the schema is not a history of ours or is newer
+ * than this program.
  */
 static int
 pg_version(struct db *db, int *version)
@@ -248,7 +259,7 @@ pg_version(struct db *db, int *version)
 	r = pg_run(db, "SELECT to_regclass('" PG_SCHEMA ".meta') IS NOT NULL",
 	    0, NULL, PGRES_TUPLES_OK, "cannot read the schema");
 	if (r == NULL)
-		return -1;
+		return EXIT_FAILURE_OTHER;
 	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
 		PQclear(r);
 		return 0;
@@ -258,42 +269,43 @@ pg_version(struct db *db, int *version)
 	    "'schema_version'", 0, NULL, PGRES_TUPLES_OK,
 	    "cannot read the schema version");
 	if (r == NULL)
-		return -1;
+		return EXIT_FAILURE_OTHER;
 	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
 		*version = db_version_parse(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if (*version == 0)
-		return error("database '%s': schema " PG_SCHEMA " has a table "
-		    "meta without a schema version: not a circleci-usage "
-		    "history", db->path);
-	return 0;
-}
-
-static int
-pg_version_ok(struct db *db, int version)
-{
-	if (version > DB_SCHEMA_VERSION)
-		return error("database '%s': a history of schema version %d, "
-		    "newer than this circleci-usage knows (%d): use a newer "
-		    "circleci-usage", db->path, version, DB_SCHEMA_VERSION);
+	if (*version == 0) {
+		error("database '%s': schema " PG_SCHEMA " has a table meta "
+		    "without a schema version: not a circleci-usage history",
+		    db->path);
+		return EXIT_BAD_INPUT;
+	}
+	if (*version > DB_SCHEMA_VERSION) {
+		error("database '%s': a history of schema version %d, newer "
+		    "than this circleci-usage knows (%d): use a newer "
+		    "circleci-usage", db->path, *version, DB_SCHEMA_VERSION);
+		return EXIT_BAD_INPUT;
+	}
 	return 0;
 }
 
 /*
  * Bring the schema to DB_SCHEMA_VERSION, each step in its own transaction
- * under the writers' lock, with the version it makes.  0 or -1.
+ * under the writers' lock, with the version it makes.  0, or an exit code
+ * after the error (pg_version's, or EXIT_FAILURE_OTHER when a step
+ * failed: a role that may not create, say).
  */
 static int
 pg_migrate(struct db *db)
 {
 	char sql[128];
-	int k, v;
+	int k, v, ret;
 
 	for (k = 1; k <= DB_SCHEMA_VERSION; k++) {
-		if (pg_exec(db, "BEGIN; " PG_LOCK, "cannot lock") < 0)
+		ret = EXIT_FAILURE_OTHER;
+		if (pg_exec(db, PG_WRITE, "cannot lock") < 0 ||
+		    (ret = pg_version(db, &v)) != 0)
 			goto fail;
-		if (pg_version(db, &v) < 0 || pg_version_ok(db, v) < 0)
-			goto fail;
+		ret = EXIT_FAILURE_OTHER;
 		if (v >= k) {
 			if (pg_exec(db, "COMMIT", "cannot commit") < 0)
 				goto fail;
@@ -309,8 +321,54 @@ pg_migrate(struct db *db)
 	return 0;
 fail:
 	pg_rollback(db);
-	return -1;
+	return ret;
 }
+
+/*
+ * Connect with libpq's reading of conninfo, over these defaults: a
+ * connection that cannot be made in 10 s fails (unless PGCONNECT_TIMEOUT
+ * says otherwise), and a peer gone silent is noticed within about two
+ * minutes (TCP keepalives; the string may set every one of these).
+ */
+static PGconn *
+pg_connect(const char *conninfo)
+{
+	const char *keys[6], *vals[6];
+	int n = 0;
+
+	if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+		keys[n] = "connect_timeout";
+		vals[n++] = "10";
+	}
+	keys[n] = "keepalives_idle";
+	vals[n++] = "60";
+	keys[n] = "keepalives_interval";
+	vals[n++] = "10";
+	keys[n] = "keepalives_count";
+	vals[n++] = "6";
+	/* the string last, expanded: its settings win (dburi.h checked it) */
+	keys[n] = "dbname";
+	vals[n++] = conninfo;
+	keys[n] = NULL;
+	vals[n] = NULL;
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/*
+ * The session: our schema for relations (pg_catalog, not named, is still
+ * searched first, so no function of the schema can stand in for a built-in
+ * one); the server's side of the same keepalives, and a check for a client
+ * gone during a long statement, so that a vanished ingest's transaction
+ * and lock end within minutes; and an idle transaction ended after 10
+ * minutes (an ingest stopped by SIGSTOP holds the writers' lock no longer).
+ * The session's time zone and formats never reach a value: days are
+ * integers, numbers numeric, times written as text by us.
+ */
+static const char pg_session_sql[] =
+"SET search_path = " PG_SCHEMA "; SET client_min_messages = warning;"
+" SET tcp_keepalives_idle = 60; SET tcp_keepalives_interval = 10;"
+" SET tcp_keepalives_count = 6; SET client_connection_check_interval = 10000;"
+" SET idle_in_transaction_session_timeout = 600000";
 
 struct db *
 dbpg_open(const char *conninfo, int create, int *code)
@@ -323,7 +381,7 @@ dbpg_open(const char *conninfo, int create, int *code)
 	db = xcalloc(1, sizeof(*db));
 	db->ops = &pg_ops;
 	db->path = xstrdup(conninfo);
-	c = PQconnectdb(conninfo);
+	c = pg_connect(conninfo);
 	db->h = c;
 	if (c == NULL) {
 		error("database '%s': cannot connect: out of memory", db->path);
@@ -338,31 +396,20 @@ dbpg_open(const char *conninfo, int create, int *code)
 		pg_error(db, "cannot use UTF-8", NULL);
 		goto fail;
 	}
-	/*
-	 * Our schema first, then pg_catalog's functions; nothing else.  The
-	 * session's time zone and formats never reach a value: days are
-	 * integers, numbers numeric, times written as text by us.
-	 */
-	if (pg_exec(db, "SET search_path = " PG_SCHEMA ", pg_catalog, pg_temp;"
-	    " SET client_min_messages = warning", "cannot set up the session") <
-	    0)
+	if (pg_exec(db, pg_session_sql, "cannot set up the session") < 0)
 		goto fail;
-	if (create && pg_migrate(db) < 0)
-		goto fail_input;
-	if (pg_version(db, &v) < 0)
-		goto fail_input;
+	if ((create && (*code = pg_migrate(db)) != 0) ||
+	    (*code = pg_version(db, &v)) != 0)
+		goto fail;
 	if (v == 0) {
 		error("database '%s' holds no circleci-usage history (schema "
 		    PG_SCHEMA "): run `circleci-usage ingest --db ...` first",
 		    db->path);
-		goto fail_input;
+		*code = EXIT_BAD_INPUT;
+		goto fail;
 	}
-	if (pg_version_ok(db, v) < 0)
-		goto fail_input;
 	db->version = v;
 	return db;
-fail_input:
-	*code = EXIT_BAD_INPUT;
 fail:
 	db_close(db);
 	return NULL;
@@ -449,8 +496,8 @@ pg_ingest_begin(struct ingest *g)
 	 * and for the staging table (temp_buffers: before the session's
 	 * first temporary table); else they spill to files.
 	 */
-	if (pg_exec(db, "SET temp_buffers = '256MB'; BEGIN; SET LOCAL "
-	    "work_mem = '256MB'; " PG_LOCK, "cannot begin the ingest") < 0 ||
+	if (pg_exec(db, "SET temp_buffers = '256MB'; " PG_WRITE "; SET LOCAL "
+	    "work_mem = '256MB'", "cannot begin the ingest") < 0 ||
 	    pg_load_names(db, &g->names) < 0)
 		return -1;
 	r = pg_run(db, "INSERT INTO ingests(at, files, rows_read, rows_new, "
@@ -463,7 +510,7 @@ pg_ingest_begin(struct ingest *g)
 	PQclear(r);
 	if (pg_exec(db, pg_stage_sql, "cannot make the staging table") < 0)
 		return -1;
-	r = PQexec(PG(db), "COPY cu_stage(" PG_RUN_COLS ") FROM STDIN");
+	r = PQexec(PG(db), "COPY pg_temp.cu_stage(" PG_RUN_COLS ") FROM STDIN");
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		pg_error(db, "cannot start COPY", r);
 		PQclear(r);
@@ -560,7 +607,10 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 		db_roll_add(g->roll, (1u << ROLL_COUNT) - 1, r->have_day,
 		    r->day, r->ids, &m);
 	}
-	if (o->len > 0 && PQputCopyData(PG(g->db), o->buf, (int)o->len) != 1)
+	/* flushed: a slow input (a pipe) still reaches the server batch by
+	 * batch, not one batch late */
+	if (o->len > 0 && (PQputCopyData(PG(g->db), o->buf, (int)o->len) !=
+	    1 || PQflush(PG(g->db)) != 0))
 		return pg_error(g->db, "cannot send job runs", NULL);
 	return 0;
 }
@@ -648,7 +698,7 @@ pg_dec(struct db *db, const PGresult *r, int col, const char *table,
 
 #define PG_GROUP(k, cols, by) \
 	"SELECT " k ", day, " cols ", count(*), " PG_SUMS(PG_SUMTEXT) \
-	" FROM cu_stage WHERE present = $1 GROUP BY day, " by
+	" FROM pg_temp.cu_stage WHERE present = $1 GROUP BY day, " by
 
 /*
  * The three roll-ups' groups of the staged rows with present = $1, in
@@ -686,11 +736,20 @@ pg_take_present(struct ingest *g, uint64_t *present)
 	int ret = 0, k, replace;
 	size_t d, i;
 
-	r = pg_run(db, "UPDATE cu_stage s SET present = true FROM job_runs r "
-	    "WHERE r.job_fp = s.job_fp", 0, NULL, PGRES_COMMAND_OK,
-	    "cannot compare with the job runs stored");
-	if (r == NULL)
+	/* the planner may not pick a hash join over the whole history */
+	if (pg_exec(db, "SET LOCAL enable_hashjoin = off; SET LOCAL "
+	    "enable_mergejoin = off", "cannot compare with the job runs "
+	    "stored") < 0)
 		return -1;
+	r = pg_run(db, "UPDATE pg_temp.cu_stage s SET present = true FROM "
+	    "job_runs r WHERE r.job_fp = s.job_fp", 0, NULL, PGRES_COMMAND_OK,
+	    "cannot compare with the job runs stored");
+	if (r == NULL || pg_exec(db, "RESET enable_hashjoin; RESET "
+	    "enable_mergejoin", "cannot compare with the job runs stored") <
+	    0) {
+		PQclear(r);
+		return -1;
+	}
 	*present = strtoull(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 	if (*present == 0)
@@ -774,10 +833,10 @@ pg_merge_roll(struct ingest *g, size_t k)
 	size_t i, d;
 	int c, ret = -1;
 
-	if (pg_exec(db, "TRUNCATE cu_roll", "cannot merge the roll-up") < 0)
+	if (pg_exec(db, "TRUNCATE pg_temp.cu_roll", "cannot merge the roll-up") < 0)
 		return -1;
 	sbuf_init(&q, SIZE_MAX);
-	sbuf_addstr(&q, "COPY cu_roll(day");
+	sbuf_addstr(&q, "COPY pg_temp.cu_roll(day");
 	for (d = 0; d < u->ndims; d++)
 		sbuf_addf(&q, ", k%zu", d);
 	sbuf_addstr(&q, ", jobs, " PG_SUMS(PG_PLAIN) ") FROM STDIN");
@@ -841,7 +900,7 @@ pg_merge_roll(struct ingest *g, size_t k)
 	sbuf_addstr(&q, ", jobs, " PG_SUMS(PG_PLAIN) ") SELECT day");
 	for (d = 0; d < u->ndims; d++)
 		sbuf_addf(&q, ", k%zu", d);
-	sbuf_addstr(&q, ", jobs, " PG_SUMS(PG_PLAIN) " FROM cu_roll ON "
+	sbuf_addstr(&q, ", jobs, " PG_SUMS(PG_PLAIN) " FROM pg_temp.cu_roll ON "
 	    "CONFLICT (day");
 	for (d = 0; d < u->ndims; d++)
 		sbuf_addf(&q, ", %s", db_dims[u->dims[d]].name);
@@ -893,7 +952,7 @@ pg_ingest_end(struct ingest *g)
 	params[0] = e->ingest_id;
 	/* in the index's order: its pages are then touched once each */
 	r = pg_run(db, "INSERT INTO job_runs(" PG_RUN_COLS ", ingest) SELECT "
-	    PG_RUN_COLS ", $1::bigint FROM cu_stage WHERE NOT present ORDER BY "
+	    PG_RUN_COLS ", $1::bigint FROM pg_temp.cu_stage WHERE NOT present ORDER BY "
 	    "job_fp", 1, params,
 	    PGRES_COMMAND_OK, "cannot store the job runs");
 	if (r == NULL)
@@ -1107,7 +1166,7 @@ pg_users_store(struct db *db, const struct users *u)
 	PGresult *r;
 	size_t i;
 
-	if (pg_exec(db, "BEGIN", "cannot store the user names") < 0)
+	if (pg_exec(db, PG_BEGIN, "cannot store the user names") < 0)
 		return -1;
 	for (i = 0; i < u->n; i++) {
 		const struct user *e = &u->v[i];
@@ -1222,7 +1281,7 @@ pg_prune(struct db *db, int32_t before, uint64_t *removed)
 	PGresult *r;
 
 	snprintf(b, sizeof(b), "%ld", (long)before);
-	if (pg_exec(db, "BEGIN; " PG_LOCK, "cannot begin the prune") < 0)
+	if (pg_exec(db, PG_WRITE, "cannot begin the prune") < 0)
 		return -1;
 	r = pg_run(db, "DELETE FROM job_runs WHERE day < $1", 1, p,
 	    PGRES_COMMAND_OK, "cannot delete job runs");
@@ -1294,7 +1353,7 @@ pg_alerts_store(struct db *db, const struct alertstate *sent,
 	PGresult *r;
 	size_t i;
 
-	if (pg_exec(db, "BEGIN", "cannot record the alerts sent") < 0)
+	if (pg_exec(db, PG_BEGIN, "cannot record the alerts sent") < 0)
 		return -1;
 	for (i = 0; i < sent->n; i++) {
 		snprintf(t, sizeof(t), "%lld", (long long)sent->v[i].sent_ms);
@@ -1331,7 +1390,7 @@ pg_teams_store(struct db *db, const struct teams *t)
 	int i, n;
 
 	/* the writers' lock: two at once would insert the same projects */
-	if (pg_exec(db, "BEGIN; " PG_LOCK "; DELETE FROM project_teams",
+	if (pg_exec(db, PG_WRITE "; DELETE FROM project_teams",
 	    "cannot store the projects' teams") < 0)
 		goto fail;
 	r = pg_run(db, "SELECT DISTINCT n.value FROM names n JOIN daily d ON "

@@ -5,11 +5,17 @@
  * every password libpq would find, and no more: what libpq would reject
  * for another reason is left to libpq, but for the malformed pieces
  * that hide where a part ends (a bad %-escape, a query item without one
- * '=', an unterminated quote), refused here.
+ * '=', an unterminated quote), refused here.  Then libpq itself
+ * (PQconninfoParse) reads every string taken for PostgreSQL, and its
+ * reading decides: a password it finds is refused, and a string it
+ * cannot read too.  A file name that looks like a connection string
+ * (a URL scheme, user:password@, "postgres" after spaces) is refused,
+ * so that a mistyped URI never becomes a file named after a password.
  */
 #include "dburi.h"
 
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +50,14 @@ static const char dburi_msg_nohost[] =
     "of that name, write ./NAME)";
 static const char dburi_msg_scheme[] =
     "--db: write the scheme in lower case, postgresql:// or postgres://";
+static const char dburi_msg_libpq[] =
+    "--db: libpq cannot read this connection string (a URI "
+    "postgresql://[user@]host[:port]/dbname[?name=value&...], or "
+    "keyword=value pairs with host=)";
+static const char dburi_msg_lookalike[] =
+    "--db: looks like a connection string, but not one libpq reads "
+    "(postgresql://[user@]host[:port]/dbname, or keywords with host=); "
+    "for a file of such a name, write ./NAME";
 
 enum { DBURI_OK, DBURI_NOT, DBURI_BAD };
 
@@ -391,6 +405,84 @@ dburi_nested(const char *s, size_t n, int depth, const char **why)
 	return DBURI_OK;
 }
 
+/*
+ * libpq's own reading of s (a connection string): -1 and *why when it
+ * finds a password or sslpassword, in s or in a dbname that is itself a
+ * connection string, or cannot read s at all.
+ */
+static int
+dburi_libpq(const char *s, int depth, const char **why)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+	int ret = 0;
+
+	if ((opts = PQconninfoParse(s, &err)) == NULL) {
+		PQfreemem(err);
+		*why = dburi_msg_libpq;
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL && ret == 0; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "password") == 0) {
+			*why = dburi_msg_password;
+			ret = -1;
+		} else if (strcmp(o->keyword, "sslpassword") == 0) {
+			*why = dburi_msg_sslpassword;
+			ret = -1;
+		} else if (strcmp(o->keyword, "dbname") == 0 &&
+		    (strchr(o->val, '=') != NULL ||
+		    strncmp(o->val, "postgres", 8) == 0)) {
+			/* what PQconnectdbParams(expand_dbname) would read */
+			if (depth >= DBURI_MAX_DEPTH) {
+				*why = dburi_msg_password;
+				ret = -1;
+			} else {
+				/* a dbname libpq cannot read is a name */
+				const char *w = NULL;
+
+				if (dburi_libpq(o->val, depth + 1, &w) < 0 &&
+				    dburi_secret(w)) {
+					*why = w;
+					ret = -1;
+				}
+			}
+		}
+	}
+	PQconninfoFree(opts);
+	return ret;
+}
+
+/*
+ * Would a reader take s for a connection string: "postgres" after
+ * leading spaces, a URL scheme (letters, then ":/"), or user:password@
+ * before any '/'?
+ */
+static int
+dburi_lookalike(const char *s)
+{
+	const char *p = s, *at, *colon;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (p != s && strncasecmp(p, "postgres", 8) == 0)
+		return 1;
+	if (isalpha((unsigned char)*s)) {
+		for (p = s + 1; isalnum((unsigned char)*p) || *p == '+' ||
+		    *p == '.' || *p == '-'; p++)
+			;
+		if (p[0] == ':' && p[1] == '/')
+			return 1;
+	}
+	if ((at = strchr(s, '@')) != NULL) {
+		colon = memchr(s, ':', (size_t)(at - s));
+		if (colon != NULL && memchr(s, '/', (size_t)(colon - s)) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
 int
 dburi_classify(const char *arg, enum dburi_kind *kind, const char **why)
 {
@@ -407,6 +499,8 @@ dburi_classify(const char *arg, enum dburi_kind *kind, const char **why)
 			*why = dburi_msg_scheme;
 			return -1;
 		}
+		if (dburi_libpq(arg, 0, why) < 0)
+			return -1;
 		*kind = DBURI_PG;
 		return 0;
 	}
@@ -421,12 +515,18 @@ dburi_classify(const char *arg, enum dburi_kind *kind, const char **why)
 			*why = dburi_msg_nohost;
 			return -1;
 		}
+		if (dburi_libpq(arg, 0, why) < 0)
+			return -1;
 		*kind = DBURI_PG;
 		return 0;
 	}
 	/* a file name, unless it is a broken string with a password */
 	if (dburi_mentions_password(arg, n)) {
 		*why = dburi_msg_password;
+		return -1;
+	}
+	if (dburi_lookalike(arg)) {
+		*why = dburi_msg_lookalike;
 		return -1;
 	}
 	return 0;

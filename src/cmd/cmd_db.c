@@ -91,7 +91,7 @@ cmd_db(int argc, char **argv)
 		    "required");
 		goto out;
 	}
-	if (co.db != NULL)
+	if (co.db != NULL && strcmp(co.db, "-") != 0)
 		path = xstrdup(co.db);
 	else if ((path = db_default_path()) == NULL)
 		goto out;

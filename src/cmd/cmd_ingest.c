@@ -125,7 +125,7 @@ cmd_ingest(int argc, char **argv)
 	    (ret = cmdopt_teams(co.teams_path, &teams)) != 0)
 		goto out;
 	ret = EXIT_USAGE;
-	if (co.db != NULL)
+	if (co.db != NULL && strcmp(co.db, "-") != 0)
 		path = xstrdup(co.db);
 	else if ((path = db_default_path()) == NULL)
 		goto out;

@@ -736,7 +736,7 @@ def copying(db):
     out = S.pg.admin_sql(
         "SELECT p.tuples_processed FROM pg_stat_progress_copy p JOIN "
         "pg_stat_activity a ON a.pid = p.pid WHERE a.datname = '%s' AND "
-        "a.query LIKE 'COPY cu_stage%%';" % db).split()
+        "a.query LIKE 'COPY %%cu_stage%%';" % db).split()
     return int(out[0]) if out else None
 
 
@@ -1457,6 +1457,112 @@ def cooldown(suite, binary, tmp, quick):
                 "recorded in alerts_sent, held back the next time", errors)
 
 
+# ------------------------------------------- 14: the review's findings
+
+def robust(suite, binary, tmp, quick):
+    """Each a bug a review found, with the check that failed before its
+    fix."""
+    # JOB_IDs that differ only in the case of a UUID's digits: one job
+    # run, as report counts it, on both engines
+    up = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"
+    d = os.path.join(tmp, "case")
+    write_part(os.path.join(d, "part-000.csv.gz"), [
+        ("org,case,wf,build,%s,2026-11-02,success,medium,main,u1,1,1" %
+         up.lower()).encode(),
+        ("org,case,wf,build,%s,2026-11-02,success,medium,main,u1,2,2" %
+         up).encode(),
+        b"org,case,wf,build,other-id,2026-11-02,success,medium,main,u1,4,4"])
+    create_db("jcase")
+    pu = uri("jcase")
+    sq = os.path.join(tmp, "jcase.db")
+    errors = []
+    want = ok_run("report", "--format", "csv", d).stdout
+    for db in (sq, pu):
+        a = tool("ingest", "--db", db, d)
+        if b"2 new, 1 already present" not in a.stdout:
+            errors.append("ingest %s: %r" % (db[:10], a.stdout))
+        got = ok_run("report", "--format", "csv", "--db", db).stdout
+        if got != want:
+            errors.append("report --db %s: %s" % (db[:10], diff(want, got)))
+    suite.check("a UUID JOB_ID in upper and in lower case: one job run on "
+                "both engines, as report on the file", errors)
+
+    # --db - is CIRCLECI_USAGE_DB for ingest and db too, not a file "-"
+    create_db("dash")
+    pu = uri("dash")
+    work = os.path.join(tmp, "dash")
+    os.makedirs(work)
+    env = dict(S.env, CIRCLECI_USAGE_DB=pu)
+    a = subprocess.run([S.binary, "ingest", "--db", "-", S.E[0]], cwd=work,
+                       env=env, capture_output=True)
+    b = subprocess.run([S.binary, "db", "info", "--db", "-"], cwd=work,
+                       env=env, capture_output=True)
+    errors = []
+    if a.returncode != 0 or b.returncode != 0 or \
+            b"engine:     postgresql" not in b.stdout:
+        errors.append("exit %d, %d: %r" % (a.returncode, b.returncode,
+                                            b.stdout[-200:]))
+    if os.listdir(work):
+        errors.append("files made: %s" % os.listdir(work))
+    suite.check("ingest --db - and db info --db -: the server in "
+                "CIRCLECI_USAGE_DB, no file named -", errors)
+
+    # a server whose transactions default to REPEATABLE READ: writers
+    # still see what the one before them stored
+    create_db("rr")
+    S.pg.admin_sql("ALTER DATABASE rr SET default_transaction_isolation = "
+                   "'repeatable read';")
+    pu = uri("rr")
+    procs = [subprocess.Popen([S.binary, "ingest", "--quiet", "--db", pu,
+                               e], env=S.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for e in S.E]
+    outs = [(p.wait(TIMEOUT), p.stderr.read()) for p in procs]
+    errors = ["exit %d: %s" % (rc, err[-200:]) for rc, err in outs if rc]
+    n = psql("rr", "SELECT count(*) = count(DISTINCT job_fp) FROM job_runs;")
+    if n.strip() != "t":
+        errors.append("duplicates: %s" % n)
+    suite.check("%d ingests at once on a server whose default isolation is "
+                "REPEATABLE READ: every one stores (READ COMMITTED under "
+                "the lock)" % len(S.E), errors)
+
+    # a role that may not create the schema: exit 1 (the server said no),
+    # not 3 (bad input)
+    S.pg.admin_sql("CREATE DATABASE nocreate OWNER pgadmin TEMPLATE "
+                   "template0 ENCODING 'UTF8';")
+    S.pg.admin_sql("REVOKE CREATE ON DATABASE nocreate FROM PUBLIC; REVOKE "
+                   "CREATE ON SCHEMA public FROM PUBLIC;", dbname="nocreate")
+    r = tool("ingest", "--db", uri("nocreate"), S.E[0])
+    errors = [] if r.returncode == 1 and b"permission denied" in r.stderr \
+        else ["exit %d: %s" % (r.returncode, r.stderr[-200:])]
+    suite.check("ingest as a role that may not create the schema: exit 1, "
+                "the server's reason", errors)
+
+    # a function planted in the schema does not stand in for a built-in
+    # one when someone else (here the superuser) runs the tool
+    create_db("plant")
+    pu = uri("plant")
+    ok_run("ingest", "--quiet", "--db", pu, S.E[0])
+    psql("plant", "CREATE TABLE pwned(who text); CREATE FUNCTION "
+         "circleci_usage.to_regclass(text) RETURNS regclass LANGUAGE sql "
+         "AS $$ INSERT INTO circleci_usage.pwned VALUES (current_user) "
+         "RETURNING NULL::regclass $$; CREATE FUNCTION circleci_usage.abs("
+         "numeric) RETURNS numeric LANGUAGE sql AS $$ INSERT INTO "
+         "circleci_usage.pwned VALUES (current_user) RETURNING 0::numeric "
+         "$$;")
+    admin = uri("plant", user="pgadmin")
+    errors = []
+    for args in (["db", "info"], ["report"], ["ingest", S.E[1]]):
+        r = tool(*args, "--db", admin)
+        if r.returncode != 0:
+            errors.append("%s: exit %d: %s" % (args[0], r.returncode,
+                                               r.stderr[-200:]))
+    n = psql("plant", "SELECT count(*) FROM pwned;").strip()
+    if n != "0":
+        errors.append("the planted functions ran %s times" % n)
+    suite.check("functions planted in the schema never run for the "
+                "superuser's db info, report and ingest", errors)
+
+
 # -------------------------------------------------- 11: exact numbers
 
 def precision(suite, binary, tmp, quick):
@@ -1518,7 +1624,7 @@ def main():
             part(prune), part(concurrency), part(kill),
             part(kill_seeded), part(passwords),
             part(migration), part(not_utf8), part(precision),
-            part(sides), part(cooldown)])
+            part(sides), part(cooldown), part(robust)])
     finally:
         for p in S.procs:
             if p.poll() is None:

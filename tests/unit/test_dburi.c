@@ -40,8 +40,51 @@ test_files(void **state)
 	assert_int_equal(verdict("./host=x.db"), 0);
 	assert_int_equal(verdict("/srv/a=b/usage.db"), 0);
 	assert_int_equal(verdict("my file=x.db"), 0);
-	assert_int_equal(verdict("postgresql:/not-a-uri.db"), 0);
 	assert_int_equal(verdict(""), 0);
+	assert_int_equal(verdict("backup:2026-12.db"), 0);
+	assert_int_equal(verdict("/srv/a@b:c.db"), 0);
+	assert_int_equal(verdict("./postgresql:/x.db"), 0);
+}
+
+/*
+ * A mistyped connection string is refused, not taken for a file (which
+ * ingest would create, named after the password).
+ */
+static void
+test_lookalikes(void **state)
+{
+	(void)state;
+	assert_int_equal(verdict("postgresql:/not-a-uri.db"), -1);
+	assert_int_equal(verdict("postgresql:/u:" SECRET "@db.example/u"), -1);
+	assert_int_equal(verdict(" postgresql://db.example/u"), -1);
+	assert_int_equal(verdict("\tpostgres://db.example/u"), -1);
+	assert_int_equal(verdict("postgresq://u:" SECRET "@h/d"), -1);
+	assert_int_equal(verdict("https://db.example/u"), -1);
+	assert_int_equal(verdict("u:" SECRET "@db.example/usage"), -1);
+}
+
+/*
+ * libpq reads a '[' as an IPv6 address only where a host begins: after
+ * it, the host is "a[b" and the query's password is libpq's (the
+ * reading of dburi.c alone missed it; libpq's own now decides).
+ */
+static void
+test_libpq_decides(void **state)
+{
+	(void)state;
+	assert_int_equal(verdict("postgresql://a[b/db?password=" SECRET "]"),
+	    -1);
+	assert_int_equal(verdict("postgresql://x[/cu?host=%2Ftmp&password="
+	    SECRET "&application_name=]"), -1);
+	assert_int_equal(verdict("postgresql://h/d?dbname=host%3Dx%20"
+	    "password%3D" SECRET), -1);
+	assert_int_equal(verdict("host=h dbname='postgresql://u:" SECRET
+	    "@h/d'"), -1);
+	/* a dbname libpq cannot read as a string is a name (the fuzzer's) */
+	assert_int_equal(verdict("postgresql://upostgres://e=require"), 1);
+	/* what libpq cannot read at all */
+	assert_int_equal(verdict("postgresql://h/d?nosuchoption=1"), -1);
+	assert_int_equal(verdict("host=h nosuchkeyword=1"), -1);
 }
 
 static void
@@ -178,6 +221,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_lookalikes),
+		cmocka_unit_test(test_libpq_decides),
 		cmocka_unit_test(test_uris),
 		cmocka_unit_test(test_uri_passwords),
 		cmocka_unit_test(test_uri_malformed),
