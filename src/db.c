@@ -59,13 +59,6 @@ const struct db_rollup db_rollups[ROLL_COUNT] = {
 	    1u << DIM_USER },
 };
 
-const char *const db_val_names[NVALS] = {
-	"run_seconds", "compute_credits", "dlc_credits", "user_credits",
-	"storage_credits", "network_credits", "lease_credits",
-	"lease_overage_credits", "ipranges_credits", "total_credits",
-	"median_cpu_pct", "max_cpu_pct", "median_ram_pct", "max_ram_pct",
-};
-
 /* ---- exact numbers ---- */
 
 void

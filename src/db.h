@@ -8,7 +8,7 @@
  *
  * Credits, seconds and utilization are exact.  SQLite: an INTEGER when
  * the value is a whole number that fits, else the decimal as TEXT
- * (db_dec_encode).  PostgreSQL: numeric(38,9).  Nothing is ever rounded.
+ * (db_dec_encode).  PostgreSQL: numeric.  Nothing is ever rounded.
  */
 #ifndef CU_DB_H
 #define CU_DB_H

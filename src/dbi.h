@@ -3,9 +3,11 @@
  * engine (reading the exports, summing a report), shares with the two
  * engines, dbsqlite.c (a file) and dbpg.c (a PostgreSQL server).
  *
- * The engines store and fetch; they never group, filter or print.  A
- * report is the rows an engine's scan hands to one function of db.c, so
- * every engine's answer is made by the same code, byte for byte.
+ * The engines store and fetch; they never filter, sort or print, and
+ * they sum only where their own arithmetic is exact (PostgreSQL's numeric:
+ * the server sums a scan by the dims the report uses; SQLite hands over
+ * stored rows).  A report is the rows a scan hands to one function of
+ * db.c, so every engine's answer is made by the same code, byte for byte.
  */
 #ifndef CU_DBI_H
 #define CU_DBI_H
@@ -84,7 +86,6 @@ extern const struct db_rollup db_rollups[ROLL_COUNT];
 
 /* The value columns: seconds, the credit kinds, utilization. */
 #define NVALS (1 + CR_COUNT + 4)
-extern const char *const db_val_names[NVALS];
 
 /* ---- ingest ---- */
 

@@ -3,20 +3,24 @@
  * libpq.  Everything lives in the schema circleci_usage (the search_path
  * of our sessions), so BI views and other tables can sit beside it.
  *
- * Ingest streams the job runs with COPY into a temporary staging table,
- * then one statement merges them by JOB_ID (INSERT ... ON CONFLICT DO
- * NOTHING, first row wins) and adds the new ones to the daily roll-up
- * (INSERT ... ON CONFLICT DO UPDATE), all in the ingest's one
- * transaction.  Writers take one transaction-level advisory lock before
- * anything else: ingests, prunes and migrations run one at a time, never
+ * Ingest streams the job runs with COPY into a temporary staging table
+ * and sums the three roll-ups in C as it sends them.  Then, in the
+ * ingest's one transaction: the staged rows stored before are marked (by
+ * their JOB_ID's fingerprint, dedup.h; the reader already dropped a
+ * JOB_ID seen twice, the first row winning), the server sums the smaller
+ * side so that the C sums hold the new rows only, the new rows are
+ * inserted, and each roll-up is merged (COPY, then INSERT ... ON CONFLICT
+ * DO UPDATE).  Writers take one transaction-level advisory lock first:
+ * ingests, prunes, teams and migrations run one at a time, never
  * deadlock, and a killed client's lock goes with its transaction.
- * Readers take one REPEATABLE READ snapshot and never wait.
+ * Readers take one REPEATABLE READ snapshot and never wait; the server
+ * sums what they read by the dims they use (dbi.h: struct dbscan).
  *
  * Values are numeric, unconstrained (a value has up to 18 decimals, a
  * sum up to 21 digits before the point): exact, read back as text and
- * parsed by dec_parse_sum.  Text is UTF-8 (PostgreSQL's text cannot hold a NUL or
- * an invalid sequence): the reader replaces those bytes with U+FFFD for
- * this engine before names are interned (db.c).
+ * parsed by dec_parse_sum.  Text is UTF-8 (PostgreSQL's text cannot hold
+ * a NUL or an invalid sequence): the reader replaces those bytes with
+ * U+FFFD for this engine before names are interned (db.c).
  */
 #include "dbi.h"
 
@@ -71,8 +75,6 @@ static const struct db_ops pg_ops;
 	" user_credits, storage_credits, network_credits, lease_credits," \
 	" lease_overage_credits, ipranges_credits, total_credits," \
 	" median_cpu_pct, max_cpu_pct, median_ram_pct, max_ram_pct"
-#define PG_KEY_COLS "day, project, workflow, job, status, resource_class," \
-	" executor, os, org, trigger_source"
 #define PG_SUMS(f) f("run_seconds") ", " f("compute_credits") ", " \
 	f("dlc_credits") ", " f("user_credits") ", " f("storage_credits") \
 	", " f("network_credits") ", " f("lease_credits") ", " \
@@ -82,7 +84,6 @@ static const struct db_ops pg_ops;
 #define PG_ADD(c) c " = d." c " + excluded." c
 #define PG_TEXT(c) c "::text"
 #define PG_PLAIN(c) c
-#define PG_STEXT(c) "s." c "::text"
 #define PG_SUMTEXT(c) "coalesce(sum(" c "), 0)::text"
 
 /* 1: the tables (the same as SQLite's, typed) */
@@ -122,7 +123,7 @@ static const char pg_step1[] =
 " PRIMARY KEY(rule, entity));\n"
 "INSERT INTO meta VALUES('schema_version', '1') ON CONFLICT DO NOTHING;\n";
 
-#define PG_NAMED(t, a) \
+#define PG_NAMED(a) \
 	" JOIN names p ON p.id = " a ".project" \
 	" JOIN names w ON w.id = " a ".workflow" \
 	" JOIN names j ON j.id = " a ".job JOIN names s ON s.id = " a ".status" \
@@ -147,11 +148,11 @@ static const char pg_step2[] =
 "CREATE TABLE IF NOT EXISTS project_teams(project text PRIMARY KEY,"
 " team text NOT NULL);\n"
 "CREATE OR REPLACE VIEW daily_named AS SELECT" PG_NAMED_COLS("d")
-" d.jobs," PG_SUM_COLS("d") " FROM daily d" PG_NAMED("daily", "d") ";\n"
+" d.jobs," PG_SUM_COLS("d") " FROM daily d" PG_NAMED("d") ";\n"
 "CREATE OR REPLACE VIEW job_runs_named AS SELECT r.job_id,"
 PG_NAMED_COLS("r") " b.value AS branch, u.value AS trigger_user,"
 PG_SUM_COLS("r") ", r.median_cpu_pct, r.max_cpu_pct, r.median_ram_pct,"
-" r.max_ram_pct FROM job_runs r" PG_NAMED("job_runs", "r")
+" r.max_ram_pct FROM job_runs r" PG_NAMED("r")
 " JOIN names b ON b.id = r.branch JOIN names u ON u.id = r.trigger_user;\n";
 
 #define PG_ROLL(t, d) \
@@ -482,6 +483,43 @@ static const char pg_stage_sql[] =
 " lease_overage_credits numeric, ipranges_credits numeric,"
 " total_credits numeric) ON COMMIT DROP";
 
+/*
+ * End a COPY ... FROM STDIN: errmsg NULL, it is done (its result
+ * checked); else it is aborted with that message.  0, or -1 after the
+ * error (what failed).
+ */
+static int
+pg_copy_done(struct db *db, const char *errmsg, const char *what)
+{
+	PGresult *r;
+	int ret = 0;
+
+	if (PQputCopyEnd(PG(db), errmsg) != 1)
+		ret = pg_error(db, what, NULL);
+	while ((r = PQgetResult(PG(db))) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && errmsg == NULL &&
+		    ret == 0)
+			ret = pg_error(db, what, r);
+		PQclear(r);
+	}
+	return errmsg != NULL ? -1 : ret;
+}
+
+/* Start a COPY ... FROM STDIN (sql).  0, or -1 after the error. */
+static int
+pg_copy_start(struct db *db, const char *sql, const char *what)
+{
+	PGresult *r = PQexec(PG(db), sql);
+
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		pg_error(db, what, r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
 static int
 pg_ingest_begin(struct ingest *g)
 {
@@ -510,13 +548,9 @@ pg_ingest_begin(struct ingest *g)
 	PQclear(r);
 	if (pg_exec(db, pg_stage_sql, "cannot make the staging table") < 0)
 		return -1;
-	r = PQexec(PG(db), "COPY pg_temp.cu_stage(" PG_RUN_COLS ") FROM STDIN");
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		pg_error(db, "cannot start COPY", r);
-		PQclear(r);
+	if (pg_copy_start(db, "COPY pg_temp.cu_stage(" PG_RUN_COLS ") FROM "
+	    "STDIN", "cannot start COPY") < 0)
 		return -1;
-	}
-	PQclear(r);
 	e->copying = 1;
 	return 0;
 }
@@ -615,25 +649,14 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 	return 0;
 }
 
-/* End COPY (errmsg NULL: done; else abort it); 0 or -1. */
+/* End the staging COPY, if it runs (errmsg as pg_copy_done()'s). */
 static int
 pg_copy_end(struct db *db, struct pg_ingest *e, const char *errmsg)
 {
-	PGresult *r;
-	int ret = 0;
-
 	if (!e->copying)
 		return 0;
 	e->copying = 0;
-	if (PQputCopyEnd(PG(db), errmsg) != 1)
-		return pg_error(db, "cannot end COPY", NULL);
-	while ((r = PQgetResult(PG(db))) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && errmsg == NULL &&
-		    ret == 0)
-			ret = pg_error(db, "cannot store the job runs", r);
-		PQclear(r);
-	}
-	return ret;
+	return pg_copy_done(db, errmsg, "cannot store the job runs");
 }
 
 /* The names interned since the ingest began, by COPY. */
@@ -642,18 +665,12 @@ pg_flush_names(struct ingest *g)
 {
 	struct db *db = g->db;
 	struct sbuf *o = &((struct pg_ingest *)g->eng)->out;
-	PGresult *r;
-	int ret = 0;
 
 	if (g->names_stored == g->names.n)
 		return 0;
-	r = PQexec(PG(db), "COPY names(id, value) FROM STDIN");
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		pg_error(db, "cannot store names", r);
-		PQclear(r);
+	if (pg_copy_start(db, "COPY names(id, value) FROM STDIN",
+	    "cannot store names") < 0)
 		return -1;
-	}
-	PQclear(r);
 	for (; g->names_stored < g->names.n; g->names_stored++) {
 		size_t len;
 		const char *s = strtab_str(&g->names, (uint32_t)g->names_stored,
@@ -666,18 +683,11 @@ pg_flush_names(struct ingest *g)
 		if (sbuf_addch(o, '\n') < 0)
 			die(EXIT_FAILURE_OTHER, "out of memory");
 		if (PQputCopyData(PG(db), o->buf, (int)o->len) != 1) {
-			ret = pg_error(db, "cannot store names", NULL);
-			break;
+			pg_error(db, "cannot store names", NULL);
+			return pg_copy_done(db, "failed", "cannot store names");
 		}
 	}
-	if (PQputCopyEnd(PG(db), ret ? "failed" : NULL) != 1 && ret == 0)
-		ret = pg_error(db, "cannot store names", NULL);
-	while ((r = PQgetResult(PG(db))) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && ret == 0)
-			ret = pg_error(db, "cannot store names", r);
-		PQclear(r);
-	}
-	return ret;
+	return pg_copy_done(db, NULL, "cannot store names");
 }
 
 
@@ -831,23 +841,20 @@ pg_merge_roll(struct ingest *g, size_t k)
 	const struct agg *roll = &g->roll[k];
 	PGresult *r;
 	size_t i, d;
-	int c, ret = -1;
+	int c;
 
-	if (pg_exec(db, "TRUNCATE pg_temp.cu_roll", "cannot merge the roll-up") < 0)
+	if (pg_exec(db, "TRUNCATE pg_temp.cu_roll", "cannot merge the "
+	    "roll-up") < 0)
 		return -1;
 	sbuf_init(&q, SIZE_MAX);
 	sbuf_addstr(&q, "COPY pg_temp.cu_roll(day");
 	for (d = 0; d < u->ndims; d++)
 		sbuf_addf(&q, ", k%zu", d);
 	sbuf_addstr(&q, ", jobs, " PG_SUMS(PG_PLAIN) ") FROM STDIN");
-	r = PQexec(PG(db), q.buf);
+	c = pg_copy_start(db, q.buf, "cannot merge the roll-up");
 	sbuf_release(&q);
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		pg_error(db, "cannot merge the roll-up", r);
-		PQclear(r);
+	if (c < 0)
 		return -1;
-	}
-	PQclear(r);
 	sbuf_reset(o);
 	for (i = 0; i <= roll->n; i++) {
 		const struct agg_group *grp;
@@ -855,8 +862,11 @@ pg_merge_roll(struct ingest *g, size_t k)
 
 		if (i == roll->n || o->len >= 65536) {
 			if (o->len > 0 && PQputCopyData(PG(db), o->buf,
-			    (int)o->len) != 1)
-				break;
+			    (int)o->len) != 1) {
+				pg_error(db, "cannot merge the roll-up", NULL);
+				return pg_copy_done(db, "failed", "cannot "
+				    "merge the roll-up");
+			}
 			sbuf_reset(o);
 			if (i == roll->n)
 				break;
@@ -878,20 +888,8 @@ pg_merge_roll(struct ingest *g, size_t k)
 		if (sbuf_addch(o, '\n') < 0)
 			die(EXIT_FAILURE_OTHER, "out of memory");
 	}
-	if (PQputCopyEnd(PG(db), i < roll->n ? "failed" : NULL) != 1 ||
-	    i < roll->n) {
-		pg_error(db, "cannot merge the roll-up", NULL);
-		while ((r = PQgetResult(PG(db))) != NULL)
-			PQclear(r);
+	if (pg_copy_done(db, NULL, "cannot merge the roll-up") < 0)
 		return -1;
-	}
-	while ((r = PQgetResult(PG(db))) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && ret == -1)
-			ret = -2;
-		PQclear(r);
-	}
-	if (ret == -2)
-		return pg_error(db, "cannot merge the roll-up", NULL);
 	/* the staging table's first columns, in the roll-up's order */
 	sbuf_init(&q, SIZE_MAX);
 	sbuf_addf(&q, "INSERT INTO %s AS d(day", u->table);
