@@ -67,8 +67,9 @@ const struct cmdopt_def cmdopt_table[CO_COUNT] = {
 	    "a number from 1 to 64", "reader threads (default: one per core)",
 	    NULL, 0, 0 },
 	[CO_DB] = { "db", 0, "FILE", CO_K_TEXT, NULL,
-	    "answer from the history database instead of PATHs (- for the "
-	    "default one; see ingest)", NULL, 0, 0 },
+	    "answer from the history database, a file or a PostgreSQL URI, "
+	    "instead of PATHs (- for the default one; see ingest)", NULL, 0,
+	    0 },
 	[CO_HELP] = { "help", 'h', NULL, CO_K_FLAG, NULL, "show this help",
 	    NULL, 0, 0 },
 
