@@ -1459,6 +1459,45 @@ def cooldown(suite, binary, tmp, quick):
 
 # ------------------------------------------- 14: the review's findings
 
+def half_migration(suite, binary, tmp, quick):
+    """A migration step that fails half-way (step 3 meets a view where
+    its table goes) leaves the version before it and every table as it
+    was; the next ingest, the view gone, migrates and stores."""
+    create_db("half")
+    pu = uri("half")
+    ok_run("ingest", "--quiet", "--db", pu, S.E[0])
+    psql("half", "DROP TABLE daily_branch, daily_user; UPDATE meta SET "
+         "value = '2' WHERE key = 'schema_version'; CREATE VIEW "
+         "daily_branch AS SELECT 1 AS x;")
+    before = store_sum("half")
+    r = tool("ingest", "--db", pu, S.E[1])
+    errors = []
+    if r.returncode != 1:
+        errors.append("ingest: exit %d: %s" % (r.returncode,
+                                               r.stderr[-200:]))
+    v = psql("half", "SELECT value FROM meta WHERE key = 'schema_version';"
+             " SELECT to_regclass('daily_user') IS NULL;").split()
+    if v != ["2", "t"]:
+        errors.append("after the failed step: %s" % v)
+    if store_sum("half") != before:
+        errors.append("the store changed")
+    psql("half", "DROP VIEW daily_branch;")
+    r = tool("ingest", "--db", pu, S.E[1])
+    v = psql("half", "SELECT value FROM meta WHERE key = "
+             "'schema_version';").strip()
+    if r.returncode != 0 or v != "3":
+        errors.append("then: exit %d, version %s: %s" % (
+            r.returncode, v, r.stderr[-200:]))
+    sq = os.path.join(tmp, "half.db")
+    ok_run("ingest", "--quiet", "--db", sq, S.E[0])
+    ok_run("ingest", "--quiet", "--db", sq, S.E[1])
+    for by in ("branch", "user,status", "project"):
+        errors += same_outputs(["report", "--by", by], sq, pu)
+    suite.check("a migration step failing half-way: exit 1, the version "
+                "and the store as they were; then migrated, the answers "
+                "SQLite's", errors)
+
+
 def robust(suite, binary, tmp, quick):
     """Each a bug a review found, with the check that failed before its
     fix."""
@@ -1624,7 +1663,8 @@ def main():
             part(prune), part(concurrency), part(kill),
             part(kill_seeded), part(passwords),
             part(migration), part(not_utf8), part(precision),
-            part(sides), part(cooldown), part(robust)])
+            part(sides), part(cooldown), part(robust),
+            part(half_migration)])
     finally:
         for p in S.procs:
             if p.poll() is None:
