@@ -77,11 +77,12 @@ db_dec_encode(dec_t v, int *is_int, int64_t *iv, char *text)
 
 
 /*
- * The JOB_ID's 64-bit FNV-1a hash (part of the schema: never change it).  Job runs are unique by (job_key, job_id):
- * the same thing as unique by job_id, since job_key follows from it, but
- * the index compares an integer first, nearly always deciding there,
- * which makes inserting in random order much cheaper than comparing
- * 36-character UUIDs.
+ * The JOB_ID's 64-bit FNV-1a hash (part of the schema: never change it).
+ * In SQLite job runs are unique by (job_key, job_id): the same thing as
+ * unique by job_id, since job_key follows from it, but the index compares
+ * an integer first, nearly always deciding there, which makes inserting
+ * in random order much cheaper than comparing 36-character UUIDs.
+ * PostgreSQL keys them by their dedup.h fingerprint (a uuid).
  */
 int64_t
 db_job_key(const char *id, size_t len)

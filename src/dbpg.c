@@ -69,8 +69,9 @@ static const struct db_ops pg_ops;
 	" abs(lease_overage_credits) <= 1e20 AND abs(ipranges_credits) <= 1e20" \
 	" AND abs(total_credits) <= 1e20)"
 
-#define PG_RUN_COLS "job_key, job_fp, job_id, day, project, workflow, job, status," \
-	" resource_class, executor, os, org, trigger_source, branch," \
+#define PG_RUN_COLS "job_key, job_fp, job_id, day, project, workflow," \
+	" job, status, resource_class, executor, os, org, trigger_source," \
+	" branch," \
 	" trigger_user, run_seconds, compute_credits, dlc_credits," \
 	" user_credits, storage_credits, network_credits, lease_credits," \
 	" lease_overage_credits, ipranges_credits, total_credits," \
@@ -950,9 +951,9 @@ pg_ingest_end(struct ingest *g)
 	params[0] = e->ingest_id;
 	/* in the index's order: its pages are then touched once each */
 	r = pg_run(db, "INSERT INTO job_runs(" PG_RUN_COLS ", ingest) SELECT "
-	    PG_RUN_COLS ", $1::bigint FROM pg_temp.cu_stage WHERE NOT present ORDER BY "
-	    "job_fp", 1, params,
-	    PGRES_COMMAND_OK, "cannot store the job runs");
+	    PG_RUN_COLS ", $1::bigint FROM pg_temp.cu_stage WHERE NOT present "
+	    "ORDER BY job_fp", 1, params, PGRES_COMMAND_OK,
+	    "cannot store the job runs");
 	if (r == NULL)
 		return -1;
 	st->rows_new = strtoull(PQcmdTuples(r), NULL, 10);

@@ -733,20 +733,22 @@ struct sq_ingest {
 
 /* Store the names interned since the last call. */
 static int
-ingest_flush_names(struct ingest *g)
+sq_flush_names(struct ingest *g)
 {
+	sqlite3_stmt *st = ((struct sq_ingest *)g->eng)->name_ins;
+
 	for (; g->names_stored < g->names.n; g->names_stored++) {
 		size_t len;
 		const char *s = strtab_str(&g->names, (uint32_t)g->names_stored,
 		    &len);
 
-		sqlite3_bind_int64(((struct sq_ingest *)g->eng)->name_ins, 1, (int64_t)g->names_stored);
-		sqlite3_bind_text(((struct sq_ingest *)g->eng)->name_ins, 2, s, (int)len, SQLITE_STATIC);
-		if (sqlite3_step(((struct sq_ingest *)g->eng)->name_ins) != SQLITE_DONE) {
-			sqlite3_reset(((struct sq_ingest *)g->eng)->name_ins);
+		sqlite3_bind_int64(st, 1, (int64_t)g->names_stored);
+		sqlite3_bind_text(st, 2, s, (int)len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
 			return db_error(g->db, "cannot store a name");
 		}
-		sqlite3_reset(((struct sq_ingest *)g->eng)->name_ins);
+		sqlite3_reset(st);
 	}
 	return 0;
 }
@@ -797,7 +799,7 @@ sq_ingest_begin(struct ingest *g)
 
 /* Insert one row; a new one is added to the roll-up.  Returns 0 or -1. */
 static int
-ingest_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
+sq_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
 {
 	struct sq_ingest *e = g->eng;
 	sqlite3_stmt *st = e->ins;
@@ -864,7 +866,7 @@ sq_ingest_batch(struct ingest *g, const struct ibatch *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (ingest_insert(g, b, &b->rows[i]) < 0)
+		if (sq_insert(g, b, &b->rows[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -1007,7 +1009,7 @@ sq_ingest_end(struct ingest *g)
 	struct db_ingest_stats *st = g->st;
 	int k, ret;
 
-	if (ingest_flush_names(g) < 0)
+	if (sq_flush_names(g) < 0)
 		return -1;
 	for (k = 0; k < ROLL_COUNT; k++)
 		if ((ret = sq_merge_roll(db, &db_rollups[k], &g->roll[k])) != 0)

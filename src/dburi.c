@@ -71,18 +71,6 @@ dburi_secret(const char *why)
 	return why == dburi_msg_password || why == dburi_msg_sslpassword;
 }
 
-static int
-dburi_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * s[0..n) percent-decoded as libpq does (no '+' for a space) into a new
  * string, its length in *len; NULL for a bad escape or %00.
@@ -100,8 +88,9 @@ dburi_decode(const char *s, size_t n, size_t *len)
 			out[k++] = s[i];
 			continue;
 		}
-		if (n - i < 3 || (hi = dburi_hex((unsigned char)s[i + 1])) < 0 ||
-		    (lo = dburi_hex((unsigned char)s[i + 2])) < 0 ||
+		if (n - i < 3 ||
+		    (hi = hex_value((unsigned char)s[i + 1])) < 0 ||
+		    (lo = hex_value((unsigned char)s[i + 2])) < 0 ||
 		    (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;

@@ -61,18 +61,6 @@ struct unit {
 #define MAX_UNITS 4
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
@@ -117,7 +105,7 @@ hexn(const unsigned char *t, size_t digits)
 	size_t j;
 
 	for (j = 0; j < digits; j++) {
-		int h = hexval(t[j]);
+		int h = hex_value(t[j]);
 
 		if (h < 0)
 			return -1;
@@ -141,7 +129,7 @@ escape_start(const unsigned char *t, size_t left)
 	switch (t[0]) {
 	case '%':
 		for (j = 1; j < left; j++)
-			if (hexval(t[j]) < 0)
+			if (hex_value(t[j]) < 0)
 				return 0;
 		return left < 5;
 	case '\\':
@@ -185,8 +173,8 @@ unit_html(struct unit *u, const unsigned char *t, size_t left)
 		return 0;
 	j = 2;
 	if (t[2] == 'x' || t[2] == 'X') {
-		for (j = 3; j < left && j < 12 && hexval(t[j]) >= 0; j++)
-			cp = cp * 16 + (unsigned long)hexval(t[j]);
+		for (j = 3; j < left && j < 12 && hex_value(t[j]) >= 0; j++)
+			cp = cp * 16 + (unsigned long)hex_value(t[j]);
 		if (j == 3)
 			return 0;
 	} else {
@@ -372,8 +360,8 @@ add_part(const char *s, size_t n)
 	int h1, h2;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && (h1 = hexval((unsigned char)
-		    s[i + 1])) >= 0 && (h2 = hexval((unsigned char)
+		if (s[i] == '%' && i + 2 < n && (h1 = hex_value((unsigned char)
+		    s[i + 1])) >= 0 && (h2 = hex_value((unsigned char)
 		    s[i + 2])) >= 0) {
 			dec[k++] = (char)(h1 * 16 + h2);
 			i += 2;

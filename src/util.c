@@ -182,6 +182,18 @@ str_has_control(const char *s, size_t len)
 }
 
 int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 str_is_uuid(const char *s)
 {
 	size_t i;

@@ -78,6 +78,9 @@ char *xescape(const char *s);
 /* Does s hold a byte str_escape() would change (a control, bad UTF-8)? */
 int str_has_control(const char *s, size_t len);
 
+/* The value of hex digit c (either case), or -1. */
+int hex_value(int c);
+
 /* Is s a UUID, 8-4-4-4-12 hex digits (either case)? */
 int str_is_uuid(const char *s);
 
