@@ -465,8 +465,7 @@ struct pg_ingest {
 };
 
 static const char pg_stage_sql[] =
-"CREATE TEMP TABLE cu_stage(present boolean NOT NULL DEFAULT false,"
-" job_key bigint, job_fp uuid,"
+"CREATE TEMP TABLE cu_stage(job_key bigint, job_fp uuid,"
 " job_id text, day integer, project integer,"
 " workflow integer, job integer, status integer, resource_class integer,"
 " executor integer, os integer, org integer, trigger_source integer,"
@@ -707,16 +706,22 @@ pg_dec(struct db *db, const PGresult *r, int col, const char *table,
 	    "100000000000000000000", db->path, table, PQfname(r, col));
 }
 
+/* Is the staged row s stored already?  (An index probe: see below.) */
+#define PG_STORED "EXISTS (SELECT 1 FROM job_runs r WHERE r.job_fp = " \
+	"s.job_fp)"
+
 #define PG_GROUP(k, cols, by) \
 	"SELECT " k ", day, " cols ", count(*), " PG_SUMS(PG_SUMTEXT) \
-	" FROM pg_temp.cu_stage WHERE present = $1 GROUP BY day, " by
+	" FROM side GROUP BY day, " by
 
 /*
- * The three roll-ups' groups of the staged rows with present = $1, in
- * one query: column 0 the roll-up, then the day and the 11 dims (NULL
- * where the roll-up has none), the count and the sums.
+ * The three roll-ups' groups of the staged rows stored before (%s: "")
+ * or not ("NOT "), in one query: column 0 the roll-up, then the day and
+ * the 11 dims (NULL where the roll-up has none), the count and the sums.
  */
 static const char *const pg_side_sql[] = {
+"WITH side AS MATERIALIZED (SELECT * FROM (SELECT * FROM pg_temp.cu_stage"
+" ORDER BY job_fp) s WHERE %s" PG_STORED ") ",
 PG_GROUP("0", "project, workflow, job, status, resource_class, executor, "
     "os, org, trigger_source, NULL::integer, NULL::integer",
     "project, workflow, job, status, resource_class, executor, os, org, "
@@ -729,12 +734,14 @@ PG_GROUP("0", "project, workflow, job, status, resource_class, executor, "
 
 /*
  * Leave in g->roll the roll-ups of the new job runs only.  pg_ingest_batch
- * summed every staged row in C; here the rows stored before are marked
- * (an index probe each, whatever the planner would guess: a hash join
- * would read the whole history every week), and the server sums the
- * smaller side: the present rows, taken out of the C sums, or, when most
- * are present (an export ingested again), the new rows, which then
- * replace them.  *present: how many were.  Returns 0 or -1.
+ * summed every staged row in C; here the rows stored before are counted
+ * (an index probe each: hash and merge joins are off for the rest of the
+ * ingest, so that the planner never reads the whole history instead),
+ * and the server sums the smaller side: the stored rows, taken out of
+ * the C sums, or, when most are stored (an export ingested again), the
+ * new rows, which then replace them.  Nothing is written to the staging
+ * table (rewriting its rows cost more than all the rest).  *present: how
+ * many were.  Returns 0 or -1.
  */
 static int
 pg_take_present(struct ingest *g, uint64_t *present)
@@ -742,26 +749,22 @@ pg_take_present(struct ingest *g, uint64_t *present)
 	struct db *db = g->db;
 	struct pg_ingest *e = g->eng;
 	PGconn *c = PG(db);
-	const char *side[1];
 	PGresult *r;
 	int ret = 0, k, replace;
 	size_t d, i;
 
-	/* the planner may not pick a hash join over the whole history */
 	if (pg_exec(db, "SET LOCAL enable_hashjoin = off; SET LOCAL "
 	    "enable_mergejoin = off", "cannot compare with the job runs "
 	    "stored") < 0)
 		return -1;
-	r = pg_run(db, "UPDATE pg_temp.cu_stage s SET present = true FROM "
-	    "job_runs r WHERE r.job_fp = s.job_fp", 0, NULL, PGRES_COMMAND_OK,
+	/* in the index's order, which is the table's: each page once */
+	r = pg_run(db, "SELECT count(*) FROM (SELECT job_fp FROM "
+	    "pg_temp.cu_stage ORDER BY job_fp) s WHERE " PG_STORED, 0, NULL,
+	    PGRES_TUPLES_OK,
 	    "cannot compare with the job runs stored");
-	if (r == NULL || pg_exec(db, "RESET enable_hashjoin; RESET "
-	    "enable_mergejoin", "cannot compare with the job runs stored") <
-	    0) {
-		PQclear(r);
+	if (r == NULL)
 		return -1;
-	}
-	*present = strtoull(PQcmdTuples(r), NULL, 10);
+	*present = (uint64_t)pg_int(r, 0, 0);
 	PQclear(r);
 	if (*present == 0)
 		return 0;
@@ -774,12 +777,11 @@ pg_take_present(struct ingest *g, uint64_t *present)
 		if (*present == e->seq)
 			return 0;	/* nothing new */
 	}
-	side[0] = replace ? "false" : "true";
 	sbuf_reset(&e->out);
-	for (i = 0; i < sizeof(pg_side_sql) / sizeof(pg_side_sql[0]); i++)
+	sbuf_addf(&e->out, pg_side_sql[0], replace ? "NOT " : "");
+	for (i = 1; i < sizeof(pg_side_sql) / sizeof(pg_side_sql[0]); i++)
 		sbuf_addstr(&e->out, pg_side_sql[i]);
-	if (!PQsendQueryParams(c, e->out.buf, 1, NULL, side, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(c))
+	if (!PQsendQuery(c, e->out.buf) || !PQsetSingleRowMode(c))
 		return pg_error(db, "cannot sum the job runs", NULL);
 	while ((r = PQgetResult(c)) != NULL) {
 		uint32_t ids[DIM_COUNT];
@@ -950,13 +952,22 @@ pg_ingest_end(struct ingest *g)
 	 */
 	params[0] = e->ingest_id;
 	/* in the index's order: its pages are then touched once each */
-	r = pg_run(db, "INSERT INTO job_runs(" PG_RUN_COLS ", ingest) SELECT "
-	    PG_RUN_COLS ", $1::bigint FROM pg_temp.cu_stage WHERE NOT present "
-	    "ORDER BY job_fp", 1, params, PGRES_COMMAND_OK,
-	    "cannot store the job runs");
-	if (r == NULL)
+	if (present == e->seq)
+		r = NULL;	/* nothing new */
+	else if ((r = pg_run(db, present == 0 ? "INSERT INTO job_runs("
+	    PG_RUN_COLS ", ingest) SELECT " PG_RUN_COLS ", $1::bigint FROM "
+	    "pg_temp.cu_stage ORDER BY job_fp" : "INSERT INTO job_runs("
+	    PG_RUN_COLS ", ingest) SELECT " PG_RUN_COLS ", $1::bigint FROM "
+	    "(SELECT * FROM pg_temp.cu_stage ORDER BY job_fp) s WHERE NOT "
+	    PG_STORED, 1,
+	    params, PGRES_COMMAND_OK, "cannot store the job runs")) == NULL)
 		return -1;
-	st->rows_new = strtoull(PQcmdTuples(r), NULL, 10);
+	if (pg_exec(db, "RESET enable_hashjoin; RESET enable_mergejoin",
+	    "cannot store the job runs") < 0) {
+		PQclear(r);
+		return -1;
+	}
+	st->rows_new = r != NULL ? strtoull(PQcmdTuples(r), NULL, 10) : 0;
 	st->rows_present = g->dups + present;
 	if (st->rows_new + present != e->seq) {
 		PQclear(r);
