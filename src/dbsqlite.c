@@ -1079,13 +1079,6 @@ enum {
 	Q_ROWID = Q_CREDIT0 + CR_COUNT, Q_JOB_ID
 };
 
-static int64_t
-sq_id(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, col);
-}
-
 /*
  * The rows as stored (SQLite's sum() of these columns would not be
  * exact: db.c sums).  The unary + makes a roll-up a plain scan, not an
@@ -1122,11 +1115,13 @@ sq_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 	sqlite3_stmt *st = NULL;
 	struct dbrow row;
 	struct sbuf sql;
+	unsigned dims;
 	int rc, c, ret = 0;
 	size_t i;
 
 	memset(&row, 0, sizeof(row));
 	row.table = q->roll != NULL ? q->roll->table : "job_runs";
+	dims = q->rows ? (1u << DIM_COUNT) - 1 : q->dims;
 	sbuf_init(&sql, SIZE_MAX);
 	sq_scan_sql(q, &sql);
 	rc = db_prepare(db, sql.buf, &st);
@@ -1140,8 +1135,10 @@ sq_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 		row.have_day = sqlite3_column_type(st, Q_DAY) != SQLITE_NULL;
 		row.day = (int32_t)sqlite3_column_int64(st, Q_DAY);
 		row.day_last = row.day;
+		/* the dims used, NOT NULL in every table that has them */
 		for (i = 0; i < DIM_COUNT; i++)
-			row.ids[i] = sq_id(st, Q_DIM0 + (int)i);
+			row.ids[i] = (dims & (1u << i)) ?
+			    sqlite3_column_int64(st, Q_DIM0 + (int)i) : -1;
 		row.jobs = sqlite3_column_int64(st, Q_JOBS);
 		row.rowid = sqlite3_column_int64(st, Q_ROWID);
 		if (db_column_dec(db, st, Q_SECS, row.table, row.rowid,
