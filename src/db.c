@@ -496,11 +496,14 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	r->texts = 0;
 	for (c = 0; c < NVALS; c++) {
 		char text[DEC_BUFSZ];
-		int is_int;
+		int is_int = 0;
 
 		if (r->nulls & (1u << c))
 			continue;
-		db_dec_encode(r->vals[c], &is_int, &r->enc[c], text);
+		if (g->db->ops->enc_text)
+			dec_format(r->vals[c], text);
+		else
+			db_dec_encode(r->vals[c], &is_int, &r->enc[c], text);
 		if (!is_int) {
 			r->texts |= 1u << c;
 			r->enc[c] = (int64_t)g->cur->text.len;

@@ -104,7 +104,8 @@ struct irow {
 	uint32_t ids[DIM_COUNT];
 	dec_t vals[NVALS];
 	int64_t enc[NVALS];	/* db_dec_encode()d: a whole number, or the
-				 * offset of the text in the batch */
+				 * offset of the text in the batch (always
+				 * text with ops->enc_text) */
 };
 
 struct ibatch {
@@ -215,6 +216,8 @@ typedef int (*dbrow_fn)(void *ctx, const struct dbrow *row);
 struct db_ops {
 	const char *engine;
 	int utf8_only;		/* text must be valid UTF-8 without NUL */
+	int enc_text;		/* every value as decimal text in the batch
+				 * (else a whole number as itself) */
 	int dedup;		/* drop a JOB_ID seen before in this ingest
 				 * while reading (the first row wins), so the
 				 * engine gets each once */

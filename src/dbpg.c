@@ -623,14 +623,15 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 		for (d = 0; d < DIM_COUNT; d++)
 			pg_copy_int(o, r->ids[d], 1);
 		for (v = 0; v < NVALS; v++) {
-			char text[DEC_BUFSZ];
+			/* formatted by the reader (ops->enc_text) */
+			const char *t = b->text.buf + r->enc[v];
 
 			if (r->nulls & (1u << v)) {
 				sbuf_add(o, "\t\\N", 3);
 				continue;
 			}
 			sbuf_addch(o, '\t');
-			sbuf_add(o, text, dec_format(r->vals[v], text));
+			sbuf_add(o, t, strlen(t));
 		}
 		if (sbuf_addch(o, '\n') < 0)
 			die(EXIT_FAILURE_OTHER, "out of memory");
@@ -1433,6 +1434,7 @@ fail:
 static const struct db_ops pg_ops = {
 	.engine = "postgresql",
 	.utf8_only = 1,
+	.enc_text = 1,
 	.dedup = 1,
 	.close = pg_close,
 	.ingest_begin = pg_ingest_begin,
