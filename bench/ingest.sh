@@ -27,23 +27,7 @@ command -v sqlite3 >/dev/null || { echo "ingest.sh: needs the sqlite3 command (D
 work=$(mktemp -d "${TMPDIR:-/tmp}/cu-ingest-bench.XXXXXX")
 trap 'rm -rf "$work"' 0 1 15
 
-now() { date +%s.%N; }
-# best NAME CMD...: run CMD (after a fresh `prep`), print the best wall time
-best() {
-	name=$1; shift
-	b=
-	i=0
-	while [ $i -lt "$runs" ]; do
-		prep
-		t0=$(now)
-		"$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-		t1=$(now)
-		t=$(echo "$t1 - $t0" | bc)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-		i=$((i + 1))
-	done
-	echo "$b"
-}
+. "$(dirname "$0")/best.sh"
 rate() { echo "scale=0; $1 / $2" | bc; }
 
 # one plain CSV: the first part's header, every part's rows
@@ -55,16 +39,16 @@ rows=$(($(wc -l <"$work/all.csv") - 1))
 echo "ingest bench: $rows rows, $(nproc) cores, best of $runs"
 
 prep() { rm -f "$work/ref.db"*; }
-t=$(best import sqlite3 "$work/ref.db" -cmd '.mode csv' ".import $work/all.csv job_runs")
+t=$(best sqlite3 "$work/ref.db" -cmd '.mode csv' ".import $work/all.csv job_runs")
 printf '%-44s %8.2f s %9s rows/s\n' "sqlite3 .import (plain CSV, reference)" "$t" "$(rate "$rows" "$t")"
 
 prep() { rm -f "$work/h.db"*; }
-t=$(best csv "$BIN" ingest --db "$work/h.db" "$work/all.csv")
+t=$(best "$BIN" ingest --db "$work/h.db" "$work/all.csv")
 printf '%-44s %8.2f s %9s rows/s\n' "ingest (the same plain CSV)" "$t" "$(rate "$rows" "$t")"
-t=$(best gz "$BIN" ingest --db "$work/h.db" "$data")
+t=$(best "$BIN" ingest --db "$work/h.db" "$data")
 printf '%-44s %8.2f s %9s rows/s\n' "ingest (the gzip parts)" "$t" "$(rate "$rows" "$t")"
 prep() { :; }
-t=$(best again "$BIN" ingest --db "$work/h.db" "$data")
+t=$(best "$BIN" ingest --db "$work/h.db" "$data")
 printf '%-44s %8.2f s %9s rows/s\n' "ingest again (all already present)" "$t" "$(rate "$rows" "$t")"
 
 # 10M: nine shifted copies, by SQL (a fast path for the bench only)
@@ -99,21 +83,21 @@ echo "$sql COMMIT;" | sqlite3 "$work/h.db"
 n=$(sqlite3 "$work/h.db" 'SELECT count(*) FROM job_runs')
 d=$(sqlite3 "$work/h.db" 'SELECT count(*) FROM daily')
 echo "history: $n job runs, $d daily roll-up rows"
-t=$(best month "$BIN" report --db "$work/h.db" --by month --format csv)
+t=$(best "$BIN" report --db "$work/h.db" --by month --format csv)
 printf '%-44s %8.3f s\n' "report --db --by month" "$t"
-t=$(best month "$BIN" report --db "$work/h.db" --by month,project --format csv)
+t=$(best "$BIN" report --db "$work/h.db" --by month,project --format csv)
 printf '%-44s %8.3f s\n' "report --db --by month,project" "$t"
-t=$(best since "$BIN" report --db "$work/h.db" --since 2027-01-01 --by project --format csv)
+t=$(best "$BIN" report --db "$work/h.db" --since 2027-01-01 --by project --format csv)
 printf '%-44s %8.3f s\n' "report --db --since 2027-01-01 --by project" "$t"
-t=$(best branch "$BIN" report --db "$work/h.db" --by branch --format csv)
+t=$(best "$BIN" report --db "$work/h.db" --by branch --format csv)
 printf '%-44s %8.3f s\n' "report --db --by branch (its roll-up)" "$t"
-t=$(best user "$BIN" report --db "$work/h.db" --by user --format csv)
+t=$(best "$BIN" report --db "$work/h.db" --by user --format csv)
 printf '%-44s %8.3f s\n' "report --db --by user (its roll-up)" "$t"
-t=$(best jobbranch "$BIN" report --db "$work/h.db" --by job,branch --format csv)
+t=$(best "$BIN" report --db "$work/h.db" --by job,branch --format csv)
 printf '%-44s %8.3f s\n' "report --db --by job,branch (reads job runs)" "$t"
 
 # budgets and anomalies over the 10M, against report over 1M of files
-t_rep=$(best files "$BIN" report --by project --format csv "$data")
+t_rep=$(best "$BIN" report --by project --format csv "$data")
 printf '%-44s %8.3f s\n' "report --by project (1M rows of files)" "$t_rep"
 last=$(sqlite3 "$work/h.db" 'SELECT max(day) FROM daily')
 at=$(date -u -d "@$(( (last + 1) * 86400 ))" +%F)
@@ -147,7 +131,7 @@ for what in budget anomalies branch; do
 	branch) set -- budget --budgets "$work/branch.yml"
 		label="budget --db, a branch scope (10M)" ;;
 	esac
-	t=$(best $what "$BIN" "$@" --db "$work/h.db" --at "$at" --format csv)
+	t=$(best "$BIN" "$@" --db "$work/h.db" --at "$at" --format csv)
 	printf '%-44s %8.3f s  %5.2fx report over 1M files (target <= 1)\n' \
 	    "$label" "$t" \
 	    "$(echo "scale=4; $t / $t_rep" | bc)"

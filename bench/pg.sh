@@ -33,21 +33,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/cu-pg-bench.XXXXXX")
 trap 'rm -rf "$work"' 0 1 15
 URI=$CU_PG_URI
 
-now() { date +%s.%N; }
-best() {
-	b=
-	i=0
-	while [ $i -lt "$runs" ]; do
-		prep
-		t0=$(now)
-		"$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-		t1=$(now)
-		t=$(echo "$t1 - $t0" | bc)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-		i=$((i + 1))
-	done
-	echo "$b"
-}
+. "$(dirname "$0")/best.sh"
 ratio() { echo "scale=4; $1 / $2" | bc; }
 sql() { psql "$URI" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 line() { printf '%-46s %8.3f s  %5.2fx report  (%s)\n' "$1" "$2" "$(ratio "$2" "$t_rep")" "$3"; }
