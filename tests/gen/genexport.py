@@ -437,7 +437,63 @@ class Cum:
 
 # ---------------------------------------------------------------- the world
 
-def build_world(seed, tricky, start, days):
+WIDE_WORDS = ("billing", "dashboard", "migration", "payments", "gateway",
+              "notifications", "onboarding", "permissions", "analytics",
+              "reporting", "scheduler", "importer", "exporter", "profile",
+              "settings", "inventory", "catalog", "shipping", "invoices")
+WIDE_SUITES = ("unit-tests", "integration-tests", "e2e", "contract-tests",
+               "browser-tests", "api-tests", "perf-tests", "lint", "build",
+               "package", "publish", "deploy", "smoke-tests", "migrations")
+WIDE_AXES = ("node 18", "node 20", "node 22", "python 3.11", "python 3.12",
+             "go 1.22", "ruby 3.3", "jdk 17", "jdk 21", "postgres 15",
+             "mysql 8", "redis 7", "linux", "arm64", "windows", "macos")
+
+
+def wide_branch(rng, i):
+    """A long branch name; one in 20 has a comma or doubled quotes."""
+    words = "-".join(rng.choice(WIDE_WORDS) for _ in range(rng.randint(3, 7)))
+    b = "%s/%s-%d-%s" % (rng.choice(("feature", "fix", "chore", "refactor",
+                                      "release", "hotfix", "spike")),
+                         rng.choice(("PLAT", "CORE", "WEB", "MOB", "DATA")),
+                         rng.randint(100, 99999), words)
+    r = rng.random()
+    if r < 0.03:
+        b += ", part %d" % (i % 7 + 1)
+    elif r < 0.05:
+        b += '-"%s"' % rng.choice(WIDE_WORDS)
+    return b
+
+
+def wide_project(rng, P, templates, rank, all_jobs):
+    """--wide: 30 workflows of 10 jobs each, long names, some with commas
+    and quotes; a pipeline runs the first two and about one in ten of the
+    rest ("pick"); 10 to 30 long branches."""
+    wfs = []
+    for w in range(30):
+        suite = rng.choice(WIDE_SUITES)
+        wf_name = "%s-%s-%d" % (suite, rng.choice(WIDE_WORDS), w)
+        if rng.random() < 0.1:
+            wf_name += " (nightly, \"full\")"
+        tids = []
+        for k in range(10):
+            _, choices, secs, pars, dlc = rng.choice(all_jobs)
+            job = "%s / shard %d of 10 (%s, %s)" % (
+                rng.choice(WIDE_SUITES), k + 1, rng.choice(WIDE_AXES),
+                rng.choice(WIDE_AXES))
+            if rng.random() < 0.05:
+                job += ' "%s"' % rng.choice(WIDE_WORDS)
+            executor, rc = choices[0] if rng.random() < 0.6 else \
+                rng.choice(choices)
+            rate, osname = RESOURCE_CLASSES[(executor, rc)]
+            tids.append(len(templates))
+            templates.append((rank, wf_name, job, executor, rc, osname,
+                              rate, secs * rng.uniform(0.6, 1.6), pars,
+                              dlc and rng.random() < 0.5))
+        wfs.append((wf_name, "always" if w < 2 else "pick", tids))
+    P["wfs"] = wfs
+
+
+def build_world(seed, tricky, start, days, wide=False):
     """Projects, workflows, jobs, branches, users: the same for every part."""
     rng = random.Random("%s:world" % seed)
     W = {}
@@ -479,6 +535,7 @@ def build_world(seed, tricky, start, days):
 
     templates = []
     projects = []
+    all_jobs = [j for r in RECIPES.values() for _, _, js in r for j in js]
     trick_wf = list(TRICKY_WORKFLOWS) if tricky else []
     trick_job = list(TRICKY_JOBS) if tricky else []
     trick_br = list(TRICKY_BRANCHES) if tricky else []
@@ -503,7 +560,7 @@ def build_world(seed, tricky, start, days):
         p["last_build_ms"] = W["end_ms"] + rng.randrange(0, 2 * DAY_MS)
         main = "main" if rng.random() < 0.85 else "master"
         brs = [main]
-        for _ in range(rng.randint(3, 12)):
+        for _ in range(rng.randint(3, 12) if not wide else 0):
             pre = rng.choice(("feature/", "fix/", "chore/", "dependabot/npm_and_yarn/",
                               "renovate/", "release/", ""))
             if pre == "release/":
@@ -519,6 +576,8 @@ def build_world(seed, tricky, start, days):
                 b = pre + "%s-%d" % (rng.choice(FEATURE_WORDS),
                                      rng.randint(1, 9999))
             brs.append(b)
+        if wide:
+            brs += [wide_branch(rng, i) for i in range(rng.randint(10, 30))]
         if trick_br and rank % 3 == 0:
             brs.insert(1, trick_br.pop(0))
         p["main"] = bid(main)
@@ -548,6 +607,8 @@ def build_world(seed, tricky, start, days):
                                   rate, secs * rng.uniform(0.6, 1.6), pars,
                                   dlc and rng.random() < 0.5))
             p["wfs"].append((wf_name, when, tids))
+        if wide:
+            wide_project(rng, p, templates, rank, all_jobs)
         projects.append(p)
     W["projects"] = projects
     W["templates"] = templates
@@ -673,6 +734,8 @@ def make_pipeline(rng, W, F, st):
             if when == "schedule":
                 wfs.append(wf)
         elif when == "always" or (when == "main" and is_main):
+            wfs.append(wf)
+        elif when == "pick" and rng.random() < 0.1:
             wfs.append(wf)
     if not wfs:
         wfs = [P["wfs"][0]]
@@ -1491,6 +1554,10 @@ def parse_args(argv):
     ap.add_argument("--tricky-names", action="store_true",
                     help="names with commas, quotes, newlines, backslashes, "
                          "spaces, UTF-8, formulas")
+    ap.add_argument("--wide", action="store_true",
+                    help="high cardinality: 18,000 project/workflow/job "
+                         "groups, hundreds of long branch names, some "
+                         "with commas and quotes")
     ap.add_argument("--dup-rows", type=int, default=0, metavar="N",
                     help="N job runs written twice, verbatim")
     ap.add_argument("--bad-rows", type=int, default=0, metavar="N",
@@ -1577,7 +1644,7 @@ def generate(a):
     for f in os.listdir(a.out):          # parts of an earlier run
         if re.fullmatch(r"part-\d{3}\.csv(\.gz)?", f):
             os.remove(os.path.join(a.out, f))
-    W = build_world(a.seed, a.tricky_names, a.start_date, a.days)
+    W = build_world(a.seed, a.tricky_names, a.start_date, a.days, a.wide)
     if a.rightsize_cases:
         W["rs_case"] = rightsize_cases(W)
     prng = random.Random("%s:plan" % a.seed)
