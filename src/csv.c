@@ -28,6 +28,7 @@
 #define CSV_PAD 64
 #define CSV_INITIAL_BUF (512 * 1024)
 #define NO_POS SIZE_MAX
+#define CSV_FIELDS_FIRST 64	/* fields allocated at first */
 
 enum csv_state { ST_START, ST_UNQ, ST_Q, ST_QQ };
 
@@ -45,7 +46,8 @@ struct csv_reader {
 	uint64_t line;		/* line of the next record */
 	uint64_t consumed;	/* bytes before buf[0] */
 	struct csv_field *fields;
-	size_t fcap;
+	size_t fcap;		/* fields kept at most */
+	size_t falloc;		/* fields allocated: grows up to fcap */
 	char err[256];
 };
 
@@ -97,14 +99,26 @@ struct csv_reader *
 csv_reader_new(csv_read_fn read, void *ctx, size_t max_fields,
     size_t max_record)
 {
+	return csv_reader_new_sized(read, ctx, max_fields, max_record,
+	    CSV_INITIAL_BUF);
+}
+
+struct csv_reader *
+csv_reader_new_sized(csv_read_fn read, void *ctx, size_t max_fields,
+    size_t max_record, size_t buf_size)
+{
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
 
 	r->read = read;
 	r->ctx = ctx;
-	r->cap = CSV_INITIAL_BUF < max_record ? CSV_INITIAL_BUF : max_record;
+	if (buf_size > CSV_INITIAL_BUF)
+		buf_size = CSV_INITIAL_BUF;
+	r->cap = buf_size < max_record ? buf_size : max_record;
 	if (r->cap < 64)
 		r->cap = 64;
-	r->buf = xcalloc(1, r->cap + CSV_PAD);
+	/* bytes past len are zeroed as they are read (csv_refill) */
+	r->buf = xmalloc(r->cap + CSV_PAD);
+	memset(r->buf, 0, CSV_PAD);
 	r->max_record = max_record;
 	r->line = 1;
 	csv_reader_set_max_fields(r, max_fields);
@@ -117,8 +131,20 @@ csv_reader_set_max_fields(struct csv_reader *r, size_t max_fields)
 	if (max_fields < 1)
 		max_fields = 1;
 	free(r->fields);
-	r->fields = xcalloc(max_fields, sizeof(*r->fields));
 	r->fcap = max_fields;
+	r->falloc = max_fields < CSV_FIELDS_FIRST ? max_fields :
+	    CSV_FIELDS_FIRST;
+	r->fields = xcalloc(r->falloc, sizeof(*r->fields));
+}
+
+/* Room for more fields, up to fcap (a record wider than any before). */
+static void __attribute__((noinline))
+csv_more_fields(struct csv_reader *r)
+{
+	size_t n = r->falloc * 2 < r->fcap ? r->falloc * 2 : r->fcap;
+
+	r->fields = xreallocarray(r->fields, n, sizeof(*r->fields));
+	r->falloc = n;
 }
 
 void
@@ -206,7 +232,9 @@ csv_start(struct csv_reader *r)
 /* Record one field (counted even when beyond the kept ones). */
 #define EMIT(start, length, fl)						\
 	do {								\
-		if (nf < r->fcap) {					\
+		if (nf >= r->falloc && nf < r->fcap)			\
+			csv_more_fields(r);				\
+		if (nf < r->falloc) {					\
 			r->fields[nf].p = r->buf + (start);		\
 			r->fields[nf].len = (uint32_t)(length);		\
 			r->fields[nf].flags = (fl);			\

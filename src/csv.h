@@ -49,6 +49,13 @@ struct csv_reader;
  */
 struct csv_reader *csv_reader_new(csv_read_fn read, void *ctx,
     size_t max_fields, size_t max_record);
+/*
+ * The same, with a first buffer of about buf_size bytes (at most 512 KiB)
+ * instead of 512 KiB: for a small input, whose reader need not allocate
+ * and fault in more than it holds.  It grows as a long record needs.
+ */
+struct csv_reader *csv_reader_new_sized(csv_read_fn read, void *ctx,
+    size_t max_fields, size_t max_record, size_t buf_size);
 void csv_reader_free(struct csv_reader *r);
 
 /* Change how many fields records keep (e.g. once the header is known). */

@@ -134,9 +134,8 @@ dedup_new(size_t expect)
 			    memory_order_relaxed);
 			atomic_store_explicit(&s->mask_pub, n - 1,
 			    memory_order_relaxed);
-		} else {
-			shard_grow(d, s, n);
 		}
+		/* else its table comes with its first fingerprint */
 	}
 	return d;
 }
@@ -295,7 +294,7 @@ dedup_insert(struct dedup *d, const struct dedup_fp *fp)
 		goto out;
 	}
 	if ((s->used + 1) * 4 > s->nslots * 3)
-		shard_grow(d, s, s->nslots * 2);
+		shard_grow(d, s, s->nslots ? s->nslots * 2 : DEDUP_MIN_SLOTS);
 	j = (h >> 8) & (s->nslots - 1);
 	for (;;) {
 		struct fp *slot = &s->slots[j];

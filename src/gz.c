@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef CU_GZ_ZLIB
@@ -21,6 +22,7 @@
 #include "util.h"
 
 #define GZ_INBUF (256 * 1024)
+#define GZ_INSMALL 4096		/* a small file's buffer: its size, rounded */
 
 struct gz {
 	int fd;			/* -1 with a source */
@@ -32,13 +34,15 @@ struct gz {
 	int member_done;	/* between gzip members */
 	int failed;
 	unsigned char *in;
+	size_t in_cap;		/* GZ_INBUF, or less for a small file */
 	size_t in_len, in_pos;	/* raw bytes buffered, and consumed */
+	uint64_t file_size;	/* a regular file's, or 0 */
 	uint64_t raw_bytes;
 #ifdef CU_GZ_ZLIB
 	z_stream zs;
 	int zs_init;
 #else
-	struct inflate_state st;
+	struct inflate_state *st;	/* from the first gzip member on */
 #endif
 	char err[512];
 };
@@ -50,10 +54,22 @@ gz_fail(struct gz *gz, const char *fmt, const char *detail)
 	gz->failed = 1;
 }
 
+void
+gz_size_hint(struct gz *gz, uint64_t size)
+{
+	if (gz->in != NULL)
+		return;		/* too late: the buffer is made */
+	gz->file_size = size;
+	/* a small input whole, in fewer pages than a big buffer */
+	gz->in_cap = size < GZ_INBUF - GZ_INSMALL ?
+	    (size + GZ_INSMALL) & ~(size_t)(GZ_INSMALL - 1) : GZ_INBUF;
+}
+
 struct gz *
 gz_open(const char *path, char *err, size_t errlen)
 {
 	struct gz *gz;
+	struct stat st;
 	int fd;
 
 	if (strcmp(path, "-") == 0) {
@@ -70,7 +86,9 @@ gz_open(const char *path, char *err, size_t errlen)
 	gz->fd = fd;
 	gz->name = xstrdup(strcmp(path, "-") == 0 ? "(stdin)" : path);
 	gz->is_gzip = -1;
-	gz->in = xmalloc(GZ_INBUF);
+	gz->in_cap = GZ_INBUF;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		gz_size_hint(gz, (uint64_t)st.st_size);
 	return gz;
 }
 
@@ -84,7 +102,7 @@ gz_open_source(const char *name, gz_source_fn src, void *ctx)
 	gz->src_ctx = ctx;
 	gz->name = xstrdup(name);
 	gz->is_gzip = -1;
-	gz->in = xmalloc(GZ_INBUF);
+	gz->in_cap = GZ_INBUF;
 	return gz;
 }
 
@@ -118,13 +136,15 @@ gz_fill(struct gz *gz)
 {
 	ssize_t n;
 
+	if (gz->in == NULL)
+		gz->in = xmalloc(gz->in_cap);
 	if (gz->in_pos > 0) {
 		memmove(gz->in, gz->in + gz->in_pos, gz->in_len - gz->in_pos);
 		gz->in_len -= gz->in_pos;
 		gz->in_pos = 0;
 	}
-	while (!gz->eof && gz->in_len < GZ_INBUF) {
-		n = gz_raw_read(gz, gz->in + gz->in_len, GZ_INBUF -
+	while (!gz->eof && gz->in_len < gz->in_cap) {
+		n = gz_raw_read(gz, gz->in + gz->in_len, gz->in_cap -
 		    gz->in_len);
 		if (n < 0)
 			return -1;
@@ -154,8 +174,10 @@ gz_member_start(struct gz *gz)
 		inflateReset(&gz->zs);
 	}
 #else
-	isal_inflate_init(&gz->st);
-	gz->st.crc_flag = ISAL_GZIP;
+	if (gz->st == NULL)
+		gz->st = xmalloc(sizeof(*gz->st));
+	isal_inflate_init(gz->st);
+	gz->st->crc_flag = ISAL_GZIP;
 #endif
 	gz->member_done = 0;
 }
@@ -216,20 +238,20 @@ gz_inflate(struct gz *gz, unsigned char *buf, size_t len)
 		}
 		done = ret == Z_STREAM_END;
 #else
-		gz->st.next_in = gz->in + gz->in_pos;
-		gz->st.avail_in = (uint32_t)avail;
-		gz->st.next_out = buf;
-		gz->st.avail_out = (uint32_t)len;
-		ret = isal_inflate(&gz->st);
-		gz->in_pos += avail - gz->st.avail_in;
-		produced = len - gz->st.avail_out;
+		gz->st->next_in = gz->in + gz->in_pos;
+		gz->st->avail_in = (uint32_t)avail;
+		gz->st->next_out = buf;
+		gz->st->avail_out = (uint32_t)len;
+		ret = isal_inflate(gz->st);
+		gz->in_pos += avail - gz->st->avail_in;
+		produced = len - gz->st->avail_out;
 		if (ret < 0) {
 			gz_fail(gz, "'%s' is corrupt: %s",
 			    ret == ISAL_INCORRECT_CHECKSUM ?
 			    "gzip checksum mismatch" : "invalid gzip data");
 			return -1;
 		}
-		done = gz->st.block_state == ISAL_BLOCK_FINISH;
+		done = gz->st->block_state == ISAL_BLOCK_FINISH;
 #endif
 		if (done)
 			gz->member_done = 1;
@@ -280,6 +302,12 @@ gz_read(struct gz *gz, void *buf, size_t len)
 	return n;
 }
 
+uint64_t
+gz_file_size(const struct gz *gz)
+{
+	return gz->file_size;
+}
+
 const char *
 gz_error(const struct gz *gz)
 {
@@ -308,6 +336,8 @@ gz_close(struct gz *gz)
 #ifdef CU_GZ_ZLIB
 	if (gz->zs_init)
 		inflateEnd(&gz->zs);
+#else
+	free(gz->st);
 #endif
 	free(gz->in);
 	free(gz->name);

@@ -35,6 +35,15 @@ struct gz *gz_open_source(const char *name, gz_source_fn src, void *ctx);
  */
 ssize_t gz_read(struct gz *gz, void *buf, size_t len);
 
+/*
+ * How many raw bytes to expect (before the first read): a small input
+ * gets a buffer of its size.  gz_open() does it for a regular file.
+ */
+void gz_size_hint(struct gz *gz, uint64_t size);
+
+/* The size of the file read, when it is a regular file; else 0. */
+uint64_t gz_file_size(const struct gz *gz);
+
 /* The last error as one line naming the file; "" if none. */
 const char *gz_error(const struct gz *gz);
 

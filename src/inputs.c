@@ -44,6 +44,8 @@ inputs_append(struct inputs *dst, const struct inputs *src)
 {
 	size_t i;
 
+	if (src->mem != NULL)
+		die(EXIT_FAILURE_OTHER, "inputs_append: a part in memory");
 	for (i = 0; i < src->n; i++)
 		inputs_push_range(dst, xstrdup(src->paths[i]), &src->ranges[i]);
 	if (src->ndirs > 0) {
@@ -54,6 +56,17 @@ inputs_append(struct inputs *dst, const struct inputs *src)
 	}
 	if (dst->org_id == NULL && src->org_id != NULL)
 		dst->org_id = xstrdup(src->org_id);
+}
+
+void
+inputs_add_memory(struct inputs *in, const char *name, const void *p,
+    size_t len)
+{
+	if (in->n != 0)
+		die(EXIT_FAILURE_OTHER, "inputs_add_memory: not the first part");
+	inputs_push_range(in, xstrdup(name), NULL);
+	in->mem = p;
+	in->mem_len = len;
 }
 
 /* Add path (taken over), a part of an export of range r (NULL: none). */

@@ -39,6 +39,9 @@ struct inputs {
 	 * their users.json is the cache of user names (users.h) */
 	char **dirs;
 	size_t ndirs;
+	/* inputs_add_memory(): paths[0]'s bytes, read in place */
+	const void *mem;
+	size_t mem_len;
 };
 
 void inputs_init(struct inputs *in);
@@ -50,6 +53,13 @@ void inputs_release(struct inputs *in);
  * parts).
  */
 int inputs_add(struct inputs *in, const char *arg);
+
+/*
+ * The first and only part: `len` bytes at p, read as a file named `name`
+ * would be (for fuzzing and tests; p must outlive the reading).
+ */
+void inputs_add_memory(struct inputs *in, const char *name, const void *p,
+    size_t len);
 
 /*
  * Add every part of src (copied) to dst, after dst's own, with its range,

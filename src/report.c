@@ -270,6 +270,8 @@ report_has_team(const struct report_opts *o)
 
 struct file_state {
 	const char *path;
+	const char *mem;	/* its bytes in memory (inputs_add_memory) */
+	size_t mem_len;
 	const char *name;	/* for messages: (stdin) for "-" */
 	const struct inputs_range *range;	/* its export's, or NULL */
 	uint64_t rows_read, skipped, filtered, dups, bytes;
@@ -448,6 +450,25 @@ static ssize_t
 gz_read_cb(void *ctx, void *buf, size_t len)
 {
 	return gz_read(ctx, buf, len);
+}
+
+/* A part in memory, as a gzip source. */
+struct mem_source {
+	const char *p;
+	size_t len, pos;
+};
+
+static ssize_t
+mem_source_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
+{
+	struct mem_source *m = ctx;
+	size_t n = m->len - m->pos < len ? m->len - m->pos : len;
+
+	(void)err;
+	(void)errlen;
+	memcpy(buf, m->p + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
 }
 
 static ssize_t
@@ -1217,6 +1238,18 @@ header_dup(struct file_state *fs, const struct usage_header *h,
 	free(why);
 }
 
+/*
+ * The CSV buffer for a file: the usual 512 KiB, or about twice a small
+ * file's size, so that a small part costs no more than it holds.
+ */
+static size_t
+csv_buffer_for(uint64_t size)
+{
+	if (size == 0 || size >= 256 * 1024)
+		return SIZE_MAX;	/* csv.c's largest first buffer */
+	return (size_t)(2 * size + 16384) & ~(size_t)16383;
+}
+
 static void
 process_file(struct worker *w, struct file_state *fs)
 {
@@ -1226,9 +1259,18 @@ process_file(struct worker *w, struct file_state *fs)
 	struct csv_record rec;
 	struct file_plan plan;
 	struct readahead *ra = NULL;
+	struct mem_source ms;
 	int ret;
 
-	gz = gz_open(fs->path, err, sizeof(err));
+	if (fs->mem != NULL) {
+		ms.p = fs->mem;
+		ms.len = fs->mem_len;
+		ms.pos = 0;
+		gz = gz_open_source(fs->name, mem_source_read, &ms);
+		gz_size_hint(gz, ms.len);
+	} else {
+		gz = gz_open(fs->path, err, sizeof(err));
+	}
 	if (gz == NULL) {
 		fs->fatal = xstrdup(err);
 		return;
@@ -1238,8 +1280,8 @@ process_file(struct worker *w, struct file_state *fs)
 		csv = csv_reader_new(readahead_read_cb, ra, MAX_HEADER_FIELDS,
 		    MAX_RECORD);
 	} else {
-		csv = csv_reader_new(gz_read_cb, gz, MAX_HEADER_FIELDS,
-		    MAX_RECORD);
+		csv = csv_reader_new_sized(gz_read_cb, gz, MAX_HEADER_FIELDS,
+		    MAX_RECORD, csv_buffer_for(gz_file_size(gz)));
 	}
 	memset(&plan, 0, sizeof(plan));
 	ret = csv_reader_next(csv, &rec);
@@ -1571,6 +1613,10 @@ report_run(const struct report_opts *o, const struct inputs *in,
 	sh.files = xcalloc(in->n ? in->n : 1, sizeof(*sh.files));
 	for (i = 0; i < in->n; i++) {
 		sh.files[i].path = in->paths[i];
+		if (i == 0 && in->mem != NULL) {
+			sh.files[i].mem = in->mem;
+			sh.files[i].mem_len = in->mem_len;
+		}
 		sh.files[i].range = in->ranges != NULL ? &in->ranges[i] :
 		    NULL;
 		/* as gz.c names it in its errors */

@@ -3,6 +3,7 @@
  */
 #include "usage.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "util.h"
@@ -65,11 +66,54 @@ static const char *const col_names[COL_COUNT] = { USAGE_COLS(COL_NAME) };
 
 /* Their lengths: a header field of another length is not compared. */
 static const unsigned char col_lens[COL_COUNT] = { USAGE_COLS(COL_LEN) };
+_Static_assert(COL_COUNT < 128, "column ids fit a signed char");
+
+/*
+ * The columns of each length, as lists: by_len[n] is the first column
+ * whose name has n bytes, next_len[c] the next after c (-1 ends them), so
+ * a header field is compared only with the names it could be.
+ */
+#define COL_MAX_LEN 40
+static signed char by_len[COL_MAX_LEN + 1], next_len[COL_COUNT];
+static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
+
+static void
+by_len_init(void)
+{
+	int c;
+
+	memset(by_len, -1, sizeof(by_len));
+	for (c = COL_COUNT - 1; c >= 0; c--) {
+		/* a name too long for the table would never be found:
+		 * test_usage's test_column_names finds every one */
+		if (col_lens[c] > COL_MAX_LEN)
+			continue;
+		next_len[c] = by_len[col_lens[c]];
+		by_len[col_lens[c]] = (signed char)c;
+	}
+}
 
 const char *
 usage_col_name(enum usage_col col)
 {
 	return col_names[col];
+}
+
+/* s, any case, is the upper-case ASCII name n of the same length. */
+static int
+upper_eq(const char *s, const char *n, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((unsigned)(c - 'a') < 26u)
+			c -= 'a' - 'A';
+		if (c != (unsigned char)n[i])
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -85,8 +129,11 @@ usage_col_find(const char *name, size_t len)
 	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t' ||
 	    name[len - 1] == '\r'))
 		len--;
-	for (i = 0; i < COL_COUNT; i++)
-		if (len == col_lens[i] && str_ieq(name, len, col_names[i]))
+	if (len == 0 || len > COL_MAX_LEN)
+		return -1;
+	pthread_once(&by_len_once, by_len_init);
+	for (i = by_len[len]; i >= 0; i = next_len[i])
+		if (upper_eq(name, col_names[i], len))
 			return i;
 	return -1;
 }

@@ -410,6 +410,49 @@ test_max_fields(void **state)
 	assert_text_free(t, "1:[a]+3\n2:[e]\nEOF");
 }
 
+/*
+ * Records wider than the fields allocated at first (64) keep every field
+ * up to max_fields, the values right after the array grows; a small
+ * first buffer (csv_reader_new_sized) grows for a record longer than it.
+ */
+static void
+test_wide_records(void **state)
+{
+	struct sbuf in, want;
+	struct src s;
+	struct csv_reader *r;
+	char *t;
+	size_t i, n, line = 0;
+
+	(void)state;
+	sbuf_init(&in, SIZE_MAX / 2);
+	sbuf_init(&want, SIZE_MAX / 2);
+	for (n = 1; n <= 300; n += 37) {
+		sbuf_addf(&want, "%zu:", ++line);
+		for (i = 0; i < n; i++) {
+			sbuf_addf(&in, "%s\"v%zu,%zu\"", i ? "," : "", n, i);
+			if (i < 200)
+				sbuf_addf(&want, "[v%zu,%zu]", n, i);
+		}
+		sbuf_addch(&in, '\n');
+		if (n > 200)
+			sbuf_addf(&want, "+%zu", n - 200);
+		sbuf_addch(&want, '\n');
+	}
+	sbuf_addstr(&want, "EOF");
+	for (i = 0; i < 3; i++) {
+		s = (struct src){ in.buf, in.len, 0, i == 2 ? 7 : 0, 0, 0, 0 };
+		r = i == 0 ? csv_reader_new(src_read, &s, 200, 1 << 20) :
+		    csv_reader_new_sized(src_read, &s, 200, 1 << 20, 64);
+		t = records_text(r, 200, 1 << 20, 0, 0);
+		assert_string_equal(t, want.buf);
+		free(t);
+		csv_reader_free(r);
+	}
+	sbuf_release(&in);
+	sbuf_release(&want);
+}
+
 static void
 test_set_max_fields(void **state)
 {
@@ -821,6 +864,7 @@ main(void)
 		cmocka_unit_test(test_malformed_flag),
 		cmocka_unit_test(test_final_record_without_newline),
 		cmocka_unit_test(test_max_fields),
+		cmocka_unit_test(test_wide_records),
 		cmocka_unit_test(test_set_max_fields),
 		cmocka_unit_test(test_many_fields_and_long_fields),
 		cmocka_unit_test(test_record_too_long),

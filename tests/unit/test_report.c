@@ -1174,6 +1174,53 @@ test_stdin_input(void **state)
 	free(path);
 }
 
+/*
+ * A part in memory (inputs_add_memory, the fuzz target's way) reads as
+ * the same bytes in a file do, gzip or plain, and a corrupt one names it.
+ */
+static void
+test_memory_input(void **state)
+{
+	static const char *const want =
+	    "api: jobs=2 secs=130 compute=10.2 total=10.2\n"
+	    "web: jobs=2 secs=90.5 compute=1.6 dlc=0.25 total=1.85\n"
+	    "TOTAL: jobs=4 secs=220.5 compute=11.8 dlc=0.25 total=12.05\n";
+	char *path = export_file("mem.csv.gz", part1, 1);
+	struct report_opts o;
+	struct unit_capture cap;
+	struct inputs in;
+	struct run r;
+	size_t len, i;
+	char *gz = unit_read(path, &len);
+
+	(void)state;
+	opts(&o, "project");
+	for (i = 0; i < 3; i++) {
+		inputs_init(&in);
+		if (i == 0)
+			inputs_add_memory(&in, "mem.csv", part1,
+			    strlen(part1));
+		else
+			inputs_add_memory(&in, "mem.csv.gz", gz,
+			    i == 1 ? len : len / 2);
+		unit_capture_begin(&cap);
+		r.ret = report_run(&o, &in, &r.res);
+		r.err = unit_capture_end(&cap);
+		inputs_release(&in);
+		if (i < 2) {
+			assert_int_equal(r.ret, 0);
+			assert_groups(&r, 1, want);
+		} else {
+			assert_int_not_equal(r.ret, 0);
+			assert_non_null(strstr(r.err, "mem.csv.gz"));
+		}
+		run_release(&r);
+	}
+	report_opts_release(&o);
+	free(gz);
+	free(path);
+}
+
 static void
 test_stdin_twice(void **state)
 {
@@ -1761,6 +1808,7 @@ main(void)
 		cmocka_unit_test(test_strict_stops_read_ahead),
 		cmocka_unit_test(test_stdin_input),
 		cmocka_unit_test(test_stdin_twice),
+		cmocka_unit_test(test_memory_input),
 		cmocka_unit_test(test_header_only_and_odd_headers),
 		cmocka_unit_test(test_concatenated_parts),
 		cmocka_unit_test(test_wide_header_row_again),
