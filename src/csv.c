@@ -24,6 +24,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CSV_CLMUL 1
+#endif
 
 #define CSV_PAD 64
 #define CSV_INITIAL_BUF (512 * 1024)
@@ -45,6 +49,9 @@ struct csv_reader {
 	int started;		/* the BOM check has been done */
 	uint64_t line;		/* line of the next record */
 	uint64_t consumed;	/* bytes before buf[0] */
+	/* the fast path (csv_fast.h), or NULL: the scalar path only */
+	int (*fast)(struct csv_reader *, size_t *, size_t *, uint64_t *);
+	uint64_t fast_ok, fast_no;	/* records it took, and gave up */
 	struct csv_field *fields;
 	size_t fcap;		/* fields kept at most */
 	size_t falloc;		/* fields allocated: grows up to fcap */
@@ -121,6 +128,7 @@ csv_reader_new_sized(csv_read_fn read, void *ctx, size_t max_fields,
 	memset(r->buf, 0, CSV_PAD);
 	r->max_record = max_record;
 	r->line = 1;
+	csv_reader_set_path(r, CSV_PATH_BEST);
 	csv_reader_set_max_fields(r, max_fields);
 	return r;
 }
@@ -242,6 +250,184 @@ csv_start(struct csv_reader *r)
 		nf++;							\
 	} while (0)
 
+/* EMIT, where room for every field of the record is made already. */
+#define EMIT_ROOM(start, length, fl)					\
+	do {								\
+		if (nf < r->falloc) {					\
+			r->fields[nf].p = r->buf + (start);		\
+			r->fields[nf].len = (uint32_t)(length);		\
+			r->fields[nf].flags = (fl);			\
+		}							\
+		nf++;							\
+	} while (0)
+
+/* A block's structural bytes, one mask each. */
+struct blk_masks {
+	uint64_t q, c, n, b;	/* quote, comma, newline, backslash */
+};
+
+static inline void
+block_masks(const char *p, struct blk_masks *m)
+{
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), c = _mm_set1_epi8(',');
+	const __m128i n = _mm_set1_epi8('\n'), b = _mm_set1_epi8('\\');
+	int i;
+
+	m->q = m->c = m->n = m->b = 0;
+	for (i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + 16 * i));
+		unsigned sh = 16 * (unsigned)i;
+
+		m->q |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, q)) << sh;
+		m->c |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, c)) << sh;
+		m->n |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, n)) << sh;
+		m->b |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, b)) << sh;
+	}
+#else
+	int i;
+
+	m->q = m->c = m->n = m->b = 0;
+	for (i = 0; i < 64; i++) {
+		uint64_t bit = 1ULL << i;
+
+		m->q |= p[i] == '"' ? bit : 0;
+		m->c |= p[i] == ',' ? bit : 0;
+		m->n |= p[i] == '\n' ? bit : 0;
+		m->b |= p[i] == '\\' ? bit : 0;
+	}
+#endif
+}
+
+static inline void
+masks_and(struct blk_masks *m, uint64_t keep)
+{
+	m->q &= keep;
+	m->c &= keep;
+	m->n &= keep;
+	m->b &= keep;
+}
+
+/* The first bit set at or after `from` in masks of nb blocks from base. */
+static inline size_t
+next_bit(const uint64_t *m, size_t base, size_t nb, size_t from)
+{
+	size_t k = (from - base) >> 6;
+	uint64_t x;
+
+	if (k >= nb)
+		return NO_POS;
+	x = m[k] & ~((1ULL << ((from - base) & 63)) - 1);
+	while (x == 0) {
+		if (++k == nb)
+			return NO_POS;
+		x = m[k];
+	}
+	return base + 64 * k + (size_t)__builtin_ctzll(x);
+}
+
+/*
+ * A byte that, escaped by a backslash in an unquoted field, the scalar
+ * path would read otherwise than the fast path: the bytes it tracks, and
+ * a CR, which it keeps at the end of a record when escaped.
+ */
+static inline int
+escapes_structure(char c)
+{
+	return c == '"' || c == ',' || c == '\n' || c == '\\' || c == '\r';
+}
+
+/* Bit i: the parity of bits 0..i of x, by shifts. */
+static inline uint64_t
+prefix_xor_shift(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+#define FAST_MAX_BLOCKS 64	/* longer records take the scalar path */
+
+#define FAST_NAME csv_fast_shift
+#define FAST_ATTR
+#define BLOCK_MASKS(p, m) block_masks(p, m)
+#define PREFIX_XOR(x) prefix_xor_shift(x)
+#include "csv_fast.h"
+
+#ifdef CSV_CLMUL
+#define CSV_TARGET __attribute__((target("pclmul,popcnt,avx2")))
+
+/* The same by one carry-less multiply by all ones (as simdjson does). */
+CSV_TARGET static inline uint64_t
+prefix_xor_clmul(uint64_t x)
+{
+	__m128i v = _mm_set_epi64x(0, (long long)x);
+
+	return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(v,
+	    _mm_set1_epi8(-1), 0));
+}
+
+/* block_masks() 32 bytes at a time. */
+CSV_TARGET static inline void
+block_masks_avx2(const char *p, struct blk_masks *m)
+{
+	const __m256i q = _mm256_set1_epi8('"'), c = _mm256_set1_epi8(',');
+	const __m256i n = _mm256_set1_epi8('\n');
+	const __m256i b = _mm256_set1_epi8('\\');
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)
+	    (p + 32));
+
+#define MASK64(x)							\
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, x)) | \
+	    (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, x)) \
+	    << 32)
+	m->q = MASK64(q);
+	m->c = MASK64(c);
+	m->n = MASK64(n);
+	m->b = MASK64(b);
+#undef MASK64
+}
+
+#define FAST_NAME csv_fast_clmul
+#define FAST_ATTR CSV_TARGET
+#define BLOCK_MASKS(p, m) block_masks_avx2(p, m)
+#define PREFIX_XOR(x) prefix_xor_clmul(x)
+#include "csv_fast.h"
+#endif
+
+void
+csv_reader_set_path(struct csv_reader *r, enum csv_path path)
+{
+	switch (path) {
+	case CSV_PATH_SCALAR:
+		r->fast = NULL;
+		break;
+	case CSV_PATH_SHIFT:
+		r->fast = csv_fast_shift;
+		break;
+	case CSV_PATH_BEST:
+		r->fast = csv_fast_shift;
+#ifdef CSV_CLMUL
+		if (__builtin_cpu_supports("pclmul") &&
+		    __builtin_cpu_supports("popcnt") &&
+		    __builtin_cpu_supports("avx2"))
+			r->fast = csv_fast_clmul;
+#endif
+		break;
+	}
+	r->fast_ok = r->fast_no = 0;
+}
+
 int
 csv_reader_next(struct csv_reader *r, struct csv_record *rec)
 {
@@ -254,6 +440,20 @@ csv_reader_next(struct csv_reader *r, struct csv_record *rec)
 	if (!r->started && (csv_start(r) < 0 || r->err[0]))
 		return -1;
 restart:
+	if (r->fast != NULL) {
+		int f = r->fast(r, &p, &nf, &nl);
+
+		if (f > 0) {
+			r->fast_ok++;
+			r->mask_valid = 0;
+			bad = 0;
+			goto record;
+		}
+		/* mostly records it cannot take (doubled quotes or backslash
+		 * escapes on every line): the scalar path alone */
+		if (f == 0 && ++r->fast_no >= 64 && r->fast_no * 8 > r->fast_ok)
+			r->fast = NULL;
+	}
 	st = ST_START;
 	fb = r->pos;
 	esc = NO_POS;

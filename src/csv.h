@@ -58,6 +58,16 @@ struct csv_reader *csv_reader_new_sized(csv_read_fn read, void *ctx,
     size_t max_fields, size_t max_record, size_t buf_size);
 void csv_reader_free(struct csv_reader *r);
 
+/*
+ * Which tokenizer reads the records (the same records, by any): the
+ * scalar state machine alone; or a fast path first, for each record it
+ * can take whole (no doubled quote, no backslash escape, no stray
+ * quote), its prefix XOR by shifts or, the default where the CPU has
+ * it, by a carry-less multiply.  For tests, which compare them.
+ */
+enum csv_path { CSV_PATH_SCALAR, CSV_PATH_SHIFT, CSV_PATH_BEST };
+void csv_reader_set_path(struct csv_reader *r, enum csv_path path);
+
 /* Change how many fields records keep (e.g. once the header is known). */
 void csv_reader_set_max_fields(struct csv_reader *r, size_t max_fields);
 

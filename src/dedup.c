@@ -24,8 +24,6 @@
 
 struct dedup_shard {
 	pthread_mutex_t lock;
-	struct fp *_Atomic slots_pub;	/* for prefetching without the lock */
-	_Atomic size_t mask_pub;
 	struct fp *slots;
 	size_t nslots;		/* a power of two */
 	size_t used;
@@ -33,7 +31,19 @@ struct dedup_shard {
 	char pad[64];		/* keep shards' locks on their own lines */
 };
 
+/*
+ * A shard's table as prefetching sees it, without the lock.  Apart from
+ * the shards: their lines are written at every insert (the lock, the
+ * count), and a prefetch that read them would wait for the other core's
+ * copy as often as not.  These change only when a table grows.
+ */
+struct dedup_pub {
+	struct fp *_Atomic slots;
+	_Atomic size_t mask;
+};
+
 struct dedup {
+	struct dedup_pub pub[DEDUP_SHARDS];
 	struct dedup_shard shards[DEDUP_SHARDS];
 	/*
 	 * The shards' first tables, carved from one mapping backed by huge
@@ -130,9 +140,9 @@ dedup_new(size_t expect)
 			s->slots = (struct fp *)(d->arena +
 			    i * n * sizeof(struct fp));
 			s->nslots = n;
-			atomic_store_explicit(&s->slots_pub, s->slots,
+			atomic_store_explicit(&d->pub[i].slots, s->slots,
 			    memory_order_relaxed);
-			atomic_store_explicit(&s->mask_pub, n - 1,
+			atomic_store_explicit(&d->pub[i].mask, n - 1,
 			    memory_order_relaxed);
 		}
 		/* else its table comes with its first fingerprint */
@@ -248,8 +258,10 @@ shard_grow(struct dedup *d, struct dedup_shard *s, size_t n)
 #endif
 	s->slots = slots;
 	s->nslots = n;
-	atomic_store_explicit(&s->slots_pub, slots, memory_order_relaxed);
-	atomic_store_explicit(&s->mask_pub, n - 1, memory_order_relaxed);
+	atomic_store_explicit(&d->pub[s - d->shards].slots, slots,
+	    memory_order_relaxed);
+	atomic_store_explicit(&d->pub[s - d->shards].mask, n - 1,
+	    memory_order_relaxed);
 }
 
 void
@@ -265,10 +277,10 @@ void
 dedup_prefetch(struct dedup *d, const struct dedup_fp *f)
 {
 	size_t h = fp_slot(f);
-	struct dedup_shard *s = &d->shards[h & (DEDUP_SHARDS - 1)];
-	struct fp *slots = atomic_load_explicit(&s->slots_pub,
+	struct dedup_pub *p = &d->pub[h & (DEDUP_SHARDS - 1)];
+	struct fp *slots = atomic_load_explicit(&p->slots,
 	    memory_order_relaxed);
-	size_t mask = atomic_load_explicit(&s->mask_pub, memory_order_relaxed);
+	size_t mask = atomic_load_explicit(&p->mask, memory_order_relaxed);
 
 	/* the pair may be stale or torn during a resize: a prefetch of a
 	 * wrong address is only a wasted hint, never a fault */

@@ -49,6 +49,9 @@ src_read(void *ctx, void *buf, size_t len)
  * with "EOF" or "ERR <message>".  The first `skip` records are left out
  * and `line_off` is taken off every line number (for prefixed inputs).
  */
+/* records_text() shows each field's flags too (path comparisons). */
+static int show_flags;
+
 static char *
 records_text(struct csv_reader *r, size_t max_fields, size_t max_record,
     size_t skip, uint64_t line_off)
@@ -86,6 +89,8 @@ records_text(struct csv_reader *r, size_t max_fields, size_t max_record,
 				continue;
 			}
 			v = csv_field_value(f, &scratch, &len);
+			if (show_flags)
+				sbuf_addf(&out, "{%u}", (unsigned)f->flags);
 			sbuf_addch(&out, '[');
 			sbuf_add(&out, v, len);
 			sbuf_addch(&out, ']');
@@ -104,14 +109,18 @@ out:
 }
 
 static char *
-parse_text(const char *data, size_t len, size_t chunk, size_t max_fields,
-    size_t max_record, size_t skip, uint64_t line_off)
+parse_path(const char *data, size_t len, size_t chunk, size_t max_fields,
+    size_t max_record, size_t skip, uint64_t line_off, enum csv_path path)
 {
 	struct src s = { data, len, 0, chunk, 0, 0, 0 };
 	struct csv_reader *r = csv_reader_new(src_read, &s, max_fields,
 	    max_record);
-	char *t = records_text(r, max_fields, max_record, skip, line_off);
-	size_t tlen = strlen(t);
+	char *t;
+	size_t tlen;
+
+	csv_reader_set_path(r, path);
+	t = records_text(r, max_fields, max_record, skip, line_off);
+	tlen = strlen(t);
 
 	if (tlen >= 3 && strcmp(t + tlen - 3, "EOF") == 0 &&
 	    csv_reader_bytes(r) != len) {
@@ -124,6 +133,36 @@ parse_text(const char *data, size_t len, size_t chunk, size_t max_fields,
 	}
 	csv_reader_free(r);
 	return t;
+}
+
+/*
+ * The records as text, read by the default tokenizer, which must give
+ * what the scalar path alone gives and what the fast path with its
+ * shift-based prefix XOR gives (csv_reader_set_path).
+ */
+static char *
+parse_text(const char *data, size_t len, size_t chunk, size_t max_fields,
+    size_t max_record, size_t skip, uint64_t line_off)
+{
+	enum csv_path paths[] = { CSV_PATH_BEST, CSV_PATH_SCALAR,
+	    CSV_PATH_SHIFT };
+	char *t[3];
+	size_t i;
+
+	show_flags = 1;
+	for (i = 0; i < 3; i++)
+		t[i] = parse_path(data, len, chunk, max_fields, max_record,
+		    skip, line_off, paths[i]);
+	show_flags = 0;
+	for (i = 1; i < 3; i++) {
+		if (strcmp(t[0], t[i]) != 0)
+			fail_msg("tokenizer path %d gives\n%s\n--- the default "
+			    "gives ---\n%s", (int)paths[i], t[i], t[0]);
+		free(t[i]);
+	}
+	free(t[0]);
+	return parse_path(data, len, chunk, max_fields, max_record, skip,
+	    line_off, CSV_PATH_BEST);
 }
 
 static const size_t chunks[] = { 1, 7, 63, 64, 65, 0 };
