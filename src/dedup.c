@@ -1,10 +1,16 @@
 /*
- * dedup.c: sharded open-addressing sets of 128-bit fingerprints.
+ * dedup.c: sharded open-addressing sets of job-run fingerprints.
  *
- * Slots hold the fingerprint itself; all-zero marks an empty slot, so the
- * one fingerprint that is genuinely zero (the nil UUID) is tracked by a
- * flag of its shard.  Linear probing from a hash of the fingerprint; a
- * shard doubles when it is three quarters full.
+ * A slot holds 96 bits of a mix of the 128-bit fingerprint (slot_of()):
+ * 12 bytes, so that a table three quarters full costs 16 bytes a job run.
+ * Two JOB_IDs are taken for one only when those 96 bits agree: for any
+ * two distinct IDs about one chance in 2^96, so once in 10^15 exports of
+ * ten million job runs.  All-zero marks an empty
+ * slot, so a fingerprint whose 96 bits are zero is tracked by a flag of
+ * its shard.  Linear probing from a hash of the 96 bits, scaled to the
+ * table's size (any size, not a power of two, so the tables are as big as
+ * the expected job runs need); a shard grows by half when it is three
+ * quarters full.
  */
 #include "dedup.h"
 
@@ -13,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "util.h"
@@ -22,10 +29,15 @@
 
 #define fp dedup_fp
 
+/* A slot: 96 bits of a fingerprint (slot_of()). */
+struct slot {
+	uint32_t w[3];
+};
+
 struct dedup_shard {
 	pthread_mutex_t lock;
-	struct fp *slots;
-	size_t nslots;		/* a power of two */
+	struct slot *slots;
+	size_t nslots;
 	size_t used;
 	int has_zero;
 	char pad[64];		/* keep shards' locks on their own lines */
@@ -38,8 +50,8 @@ struct dedup_shard {
  * copy as often as not.  These change only when a table grows.
  */
 struct dedup_pub {
-	struct fp *_Atomic slots;
-	_Atomic size_t mask;
+	struct slot *_Atomic slots;
+	_Atomic size_t n;
 };
 
 struct dedup {
@@ -63,14 +75,14 @@ static void shard_grow(struct dedup *d, struct dedup_shard *s, size_t n);
  * tables a shard outgrows go back to the system at once instead of
  * lingering in the heap.
  */
-static struct fp *
+static struct slot *
 table_alloc(size_t n)
 {
-	size_t len = n * sizeof(struct fp);
+	size_t len = n * sizeof(struct slot);
 	void *p;
 
 	if (len < 65536)
-		return xcalloc(n, sizeof(struct fp));
+		return xcalloc(n, sizeof(struct slot));
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 	    MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -79,9 +91,9 @@ table_alloc(size_t n)
 }
 
 static void
-table_free(struct fp *t, size_t n)
+table_free(struct slot *t, size_t n)
 {
-	size_t len = n * sizeof(struct fp);
+	size_t len = n * sizeof(struct slot);
 
 	if (t == NULL)
 		return;
@@ -92,10 +104,20 @@ table_free(struct fp *t, size_t n)
 }
 
 static int
-in_arena(const struct dedup *d, const struct fp *slots)
+in_arena(const struct dedup *d, const struct slot *slots)
 {
 	return d->arena != NULL && (const char *)slots >= d->arena &&
 	    (const char *)slots < d->arena + d->arena_len;
+}
+
+static size_t
+isqrt(size_t x)
+{
+	size_t r = 0;
+
+	while ((r + 1) * (r + 1) <= x)
+		r++;
+	return r;
 }
 
 struct dedup *
@@ -104,10 +126,12 @@ dedup_new(size_t expect)
 	struct dedup *d = xcalloc(1, sizeof(*d));
 	size_t i, per = expect / DEDUP_SHARDS, n = DEDUP_MIN_SLOTS, len;
 
-	/* room for `per` at most three quarters full */
-	while (n < SIZE_MAX / 8 && n * 3 < per * 4)
-		n *= 2;
-	len = n * sizeof(struct fp) * DEDUP_SHARDS;
+	/* room for `per` at most three quarters full, and for four
+	 * standard deviations more (the shards' shares vary): no shard of
+	 * an export as big as expected grows */
+	if (per > n * 3 / 4)
+		n = (per + 4 * isqrt(per)) / 3 * 4 + 4;
+	len = n * sizeof(struct slot) * DEDUP_SHARDS;
 	if (len >= HUGE_PAGE) {
 		/* round up to whole huge pages; the mapping comes zeroed */
 		len = (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
@@ -137,12 +161,12 @@ dedup_new(size_t expect)
 
 		pthread_mutex_init(&s->lock, NULL);
 		if (d->arena != NULL) {
-			s->slots = (struct fp *)(d->arena +
-			    i * n * sizeof(struct fp));
+			s->slots = (struct slot *)(void *)(d->arena +
+			    i * n * sizeof(struct slot));
 			s->nslots = n;
 			atomic_store_explicit(&d->pub[i].slots, s->slots,
 			    memory_order_relaxed);
-			atomic_store_explicit(&d->pub[i].mask, n - 1,
+			atomic_store_explicit(&d->pub[i].n, n,
 			    memory_order_relaxed);
 		}
 		/* else its table comes with its first fingerprint */
@@ -226,41 +250,114 @@ uuid_parse(const char *s, size_t len, struct fp *out)
 	return bad ? -1 : 0;
 }
 
-static size_t
-fp_slot(const struct fp *f)
+/* MurmurHash3's finalizer: a bijection of 64 bits, every bit in every. */
+static inline uint64_t
+fmix64(uint64_t x)
 {
-	return (size_t)hash_mix(f->a ^ 0x9e3779b97f4a7c15ULL,
-	    f->b ^ 0xc2b2ae3d27d4eb4fULL);
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
 }
+
+/*
+ * The 96 bits of f a slot keeps: f through a three-round Feistel network
+ * (a bijection of its 128 bits, so distinct fingerprints stay distinct
+ * before the cut, however alike: IDs one digit apart, counters), cut to
+ * 96 bits.
+ */
+static inline struct slot
+slot_of(const struct fp *f)
+{
+	uint64_t l = f->a, r = f->b;
+	struct slot v;
+
+	r ^= fmix64(l + 0x6a09e667f3bcc909ULL);
+	l ^= fmix64(r + 0xbb67ae8584caa73bULL);
+	r ^= fmix64(l + 0x3c6ef372fe94f82bULL);
+	v.w[0] = (uint32_t)l;
+	v.w[1] = (uint32_t)(l >> 32);
+	v.w[2] = (uint32_t)r;
+	return v;
+}
+
+static inline int
+slot_empty(const struct slot *v)
+{
+	return (v->w[0] | v->w[1] | v->w[2]) == 0;
+}
+
+static inline int
+slot_eq(const struct slot *x, const struct slot *y)
+{
+	return x->w[0] == y->w[0] && x->w[1] == y->w[1] && x->w[2] == y->w[2];
+}
+
+/* The hash of a slot's bits: its shard is the low byte. */
+static inline uint64_t
+slot_hash(const struct slot *v)
+{
+	return hash_mix(((uint64_t)v->w[1] << 32 | v->w[0]) ^
+	    0x9e3779b97f4a7c15ULL, (uint64_t)v->w[2] ^ 0xc2b2ae3d27d4eb4fULL);
+}
+
+/* Its home in a table of n slots: the hash's high bits, scaled. */
+static inline size_t
+slot_home(uint64_t h, size_t n)
+{
+	__extension__ unsigned __int128 r = (unsigned __int128)h * n;
+
+	return (size_t)(r >> 64);
+}
+
+#ifdef MADV_DONTNEED
+/*
+ * The pages in [p, p + len) that hold nothing else: the tables in the
+ * arena are not page-aligned, and a page they share with the next table
+ * must keep its bytes.
+ */
+static void
+pages_release(void *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(uintptr_t)(pg - 1);
+
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+#endif
 
 static void
 shard_grow(struct dedup *d, struct dedup_shard *s, size_t n)
 {
-	struct fp *slots = table_alloc(n);
+	struct slot *slots = table_alloc(n);
 	size_t i;
 
 	for (i = 0; i < s->nslots; i++) {
-		struct fp *f = &s->slots[i];
+		struct slot *v = &s->slots[i];
 		size_t j;
 
-		if (f->a == 0 && f->b == 0)
+		if (slot_empty(v))
 			continue;
-		j = (fp_slot(f) >> 8) & (n - 1);
-		while (slots[j].a != 0 || slots[j].b != 0)
-			j = (j + 1) & (n - 1);
-		slots[j] = *f;
+		j = slot_home(slot_hash(v), n);
+		while (!slot_empty(&slots[j]))
+			j = j + 1 == n ? 0 : j + 1;
+		slots[j] = *v;
 	}
 	if (!in_arena(d, s->slots))
 		table_free(s->slots, s->nslots);
 #ifdef MADV_DONTNEED
-	else	/* give the outgrown table's pages back */
-		madvise(s->slots, s->nslots * sizeof(*slots), MADV_DONTNEED);
+	else	/* give back the pages wholly the outgrown table's */
+		pages_release(s->slots, s->nslots * sizeof(*slots));
 #endif
 	s->slots = slots;
 	s->nslots = n;
 	atomic_store_explicit(&d->pub[s - d->shards].slots, slots,
 	    memory_order_relaxed);
-	atomic_store_explicit(&d->pub[s - d->shards].mask, n - 1,
+	atomic_store_explicit(&d->pub[s - d->shards].n, n,
 	    memory_order_relaxed);
 }
 
@@ -276,51 +373,51 @@ dedup_fingerprint(const char *id, size_t len, struct dedup_fp *f)
 void
 dedup_prefetch(struct dedup *d, const struct dedup_fp *f)
 {
-	size_t h = fp_slot(f);
+	struct slot v = slot_of(f);
+	uint64_t h = slot_hash(&v);
 	struct dedup_pub *p = &d->pub[h & (DEDUP_SHARDS - 1)];
-	struct fp *slots = atomic_load_explicit(&p->slots,
+	struct slot *slots = atomic_load_explicit(&p->slots,
 	    memory_order_relaxed);
-	size_t mask = atomic_load_explicit(&p->mask, memory_order_relaxed);
+	size_t n = atomic_load_explicit(&p->n, memory_order_relaxed);
 
 	/* the pair may be stale or torn during a resize: a prefetch of a
 	 * wrong address is only a wasted hint, never a fault */
 	if (slots != NULL)
-		__builtin_prefetch((const char *)slots +
-		    ((h >> 8) & mask) * sizeof(*slots));
+		__builtin_prefetch(slots + slot_home(h, n));
 }
 
 int
 dedup_insert(struct dedup *d, const struct dedup_fp *fp)
 {
-	struct fp f = *fp;
-	struct dedup_shard *s;
-	size_t h, j;
+	struct slot v = slot_of(fp);
+	uint64_t h = slot_hash(&v);
+	struct dedup_shard *s = &d->shards[h & (DEDUP_SHARDS - 1)];
+	size_t j;
 	int added = 1;
 
-	h = fp_slot(&f);
-	s = &d->shards[h & (DEDUP_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
-	if (f.a == 0 && f.b == 0) {
+	if (slot_empty(&v)) {
 		added = !s->has_zero;
 		s->has_zero = 1;
 		goto out;
 	}
 	if ((s->used + 1) * 4 > s->nslots * 3)
-		shard_grow(d, s, s->nslots ? s->nslots * 2 : DEDUP_MIN_SLOTS);
-	j = (h >> 8) & (s->nslots - 1);
+		shard_grow(d, s, s->nslots ? s->nslots + s->nslots / 2 :
+		    DEDUP_MIN_SLOTS);
+	j = slot_home(h, s->nslots);
 	for (;;) {
-		struct fp *slot = &s->slots[j];
+		struct slot *x = &s->slots[j];
 
-		if (slot->a == 0 && slot->b == 0) {
-			*slot = f;
+		if (slot_empty(x)) {
+			*x = v;
 			s->used++;
 			break;
 		}
-		if (slot->a == f.a && slot->b == f.b) {
+		if (slot_eq(x, &v)) {
 			added = 0;
 			break;
 		}
-		j = (j + 1) & (s->nslots - 1);
+		j = j + 1 == s->nslots ? 0 : j + 1;
 	}
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -342,6 +439,6 @@ dedup_bytes(struct dedup *d)
 	size_t i, n = 0;
 
 	for (i = 0; i < DEDUP_SHARDS; i++)
-		n += d->shards[i].nslots * sizeof(struct fp);
+		n += d->shards[i].nslots * sizeof(struct slot);
 	return n;
 }
