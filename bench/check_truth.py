@@ -94,24 +94,36 @@ def truth_rows(t, path, key, teams):
     raise ValueError("%s has no \"by\": {\"%s\": [...]}" % (path, key))
 
 
-def load_truth(paths, key, teams=None):
-    out = {}
+def add_rows(out, cols, rows):
+    """Sum truth entries into out, {group: {metric: Decimal, "_n": n}}."""
+    for r in rows:
+        k = gkey(r.get(c) for c in cols)
+        dst = out.setdefault(k, {"_n": 0})
+        dst["_n"] += 1
+        for m, v in r.items():
+            # the metrics: what is neither a column nor derived
+            if m in cols or m in SKIP or not (
+                    m in ("jobs", "run_seconds") or m.endswith("_credits")):
+                continue
+            dst[m] = num(dst.get(m)) + num(v)
+
+
+def load_truth_keys(paths, keys, teams=None):
+    """{key: reference} for each KEY, the truth files summed; each file
+    read once (a 1M-row truth is tens of MB)."""
+    outs = {k: {} for k in keys}
     for path in paths:
         with open(path, encoding="utf-8") as f:
             t = json.load(f, parse_float=Decimal)
-        cols, rows = truth_rows(t, path, key, teams)
-        for r in rows:
-            k = gkey(r.get(c) for c in cols)
-            dst = out.setdefault(k, {"_n": 0})
-            dst["_n"] += 1
-            for m, v in r.items():
-                # the metrics: what is neither a column nor derived
-                if m in cols or m in SKIP or not (
-                        m in ("jobs", "run_seconds") or
-                        m.endswith("_credits")):
-                    continue
-                dst[m] = num(dst.get(m)) + num(v)
-    return out
+        for key in keys:
+            cols, rows = truth_rows(t, path, key, teams)
+            add_rows(outs[key], cols, rows)
+        del t
+    return outs
+
+
+def load_truth(paths, key, teams=None):
+    return load_truth_keys(paths, [key], teams)[key]
 
 
 def load_csv(path, key):
@@ -174,6 +186,27 @@ def compare(ref, got):
             "max_rel_error": "%.3g" % max_rel, "worst_group": worst,
             "sum_of_errors": str(total_diff), "ref_sum": str(ref_total)}
     return res
+
+
+def judge(res):
+    """Set res["match"] (every group, every compared value equal, jobs
+    and another metric among them) and res["compared"]; return match."""
+    ok = bool(not res["missing"] and not res["extra"] and res["metrics"] and
+              all(f["groups_off"] == 0 for f in res["metrics"].values()))
+    if "jobs" not in res["metrics"] or len(res["metrics"]) < 2:
+        ok = False
+    res["match"] = ok
+    res["compared"] = sorted(res["metrics"])
+    return ok
+
+
+def check(ref, got_path, key):
+    """(match, figures, text) of a report CSV against a reference."""
+    res = compare(ref, load_csv(got_path, key))
+    ok = judge(res)
+    return ok, res, "%s (%d groups; %s)" % (
+        "MATCH" if ok else "MISMATCH", res["groups_ref"],
+        describe(res) or "nothing compared")
 
 
 def g(d, sign=False):
@@ -259,12 +292,7 @@ def main(argv):
     except (OSError, ValueError) as e:
         print("%s: cannot compare: %s" % (name, e))
         return 2
-    ok = (not res["missing"] and not res["extra"] and res["metrics"] and
-          all(f["groups_off"] == 0 for f in res["metrics"].values()))
-    if "jobs" not in res["metrics"] or len(res["metrics"]) < 2:
-        ok = False
-    res["match"] = ok
-    res["compared"] = sorted(res["metrics"])
+    ok = judge(res)
     if json_out:
         with open(json_out, "w", encoding="utf-8") as f:
             json.dump(res, f, indent=1)
