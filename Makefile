@@ -216,6 +216,7 @@ bench:
 	@sh bench/run.sh
 	@python3 bench/targets.py
 	@sh bench/ingest.sh
+	@BENCH_SET=wide sh bench/ingest.sh
 	@sh bench/pg.sh
 	@python3 bench/download.py
 	@python3 bench/anomalies.py

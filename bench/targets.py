@@ -36,7 +36,9 @@ time.
 Environment: CIRCLECI_USAGE_BENCH_CACHE, BENCH_ROWS (1000000), BENCH_RUNS
 (3), BENCH_RUNS_10M (1), BENCH_BIN, BENCH_QUICK (1: no 10M figures),
 BENCH_SETS ("bench wide"), BENCH_KEYS (every key), BENCH_10M_KEYS (the keys
-timed over ten months of files; default every key), BENCH_FUZZ_SECONDS (20),
+timed over ten months of files; default the seven the issue names, "all"
+for every key), BENCH_10M_CAP (10: a 10M report --db is stopped after that
+many times its target's time, at least 20 s), BENCH_FUZZ_SECONDS (20),
 BENCH_SKIP (words among duckdb html run ingest 10m fuzz).
 """
 
