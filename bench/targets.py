@@ -282,7 +282,8 @@ class Table:
             tshown=None, lower=False, **extra):
         """A figure: VALUE (a number, or None when not measured) shown as
         SHOWN; TARGET with BETTER "le" (at most) or "ge" (at least)."""
-        r = {"id": fid, "figure": figure, "value": value, "shown": shown,
+        r = {"id": fid, "figure": figure, "shown": shown,
+             "value": round(value, 4) if isinstance(value, float) else value,
              "target": target, "target_kind": better if target else None}
         if value is None or target is None:
             verdict = extra.get("note", "") if target is None else "-"
