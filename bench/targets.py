@@ -654,7 +654,7 @@ class Bench:
         last = t_ing[-1]
         if rep.get("project"):
             x = last["wall_s"] / rep["project"]["wall_s"]
-            tab.add("ten-ingest", "ingest, 10th month into 9M, over report",
+            tab.add("ten-ingest", "ingest of the 10th month, over report",
                     x, "%.2fx  %.3f s  %s" % (x, last["wall_s"],
                                               mib(last["peak_rss_kib"])),
                     3, tshown="<= 3x", months_s=[m["wall_s"] for m in t_ing],
