@@ -220,7 +220,9 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory circleci-usage
 	@sh bench/run.sh
+	@python3 bench/targets.py
 	@sh bench/ingest.sh
+	@BENCH_SET=wide sh bench/ingest.sh
 	@sh bench/pg.sh
 	@python3 bench/download.py
 	@python3 bench/anomalies.py

@@ -5,16 +5,20 @@ Serves 8 export parts of about 20 MB each from the test double
 (tests/double/usage_api.py --passthrough, on loopback), then times, best of
 BENCH_RUNS (3):
   * circleci-usage export: create the job, poll it, download every part
-    (--parallel 4 and 8), checking each one (gzip CRC and length, rows,
-    SHA-256) and writing the manifest;
-  * curl --parallel --parallel-max 4 and 8 fetching the same URLs (URLs
-    obtained beforehand, untimed), writing the files and checking nothing;
+    (with its defaults, and --parallel 4 and 8), checking each one (gzip
+    CRC and length, rows, SHA-256) and writing the manifest;
+  * curl --parallel (its default --parallel-max), and with --parallel-max
+    4 and 8, fetching the same URLs (URLs obtained beforehand, untimed),
+    writing the files and checking nothing;
   * the same curl run followed by `gzip -t` of every part, the nearest
     thing to what export does.
 Then once more with the double throttled to 25 MB/s per connection (a
 fast link rather than loopback memory speed), where the checks overlap the
 transfers.
-Prints a table with ratios to the plain curl run of the same parallelism.
+Prints a table with ratios to the plain curl run of the same parallelism,
+then issue 21's figure: export with its defaults over `curl --parallel`
+at full speed, beside its target (at most 1.5), also merged into
+$CACHE/last-bench.json ("export").
 Exits non-zero only when a step fails, never because of a time.
 
 Environment: CIRCLECI_USAGE_BENCH_CACHE (cache directory), BENCH_RUNS,
@@ -98,24 +102,55 @@ def main():
               "served at %.0f MB/s per connection (the test double's slow "
               "fault)" % (slow / 1e6))
         print("%-44s %9s %9s" % ("", "time", "vs curl"))
-        for par in (4, 8):
+        for par in ("default", 4, 8):
             if ("curl", par) not in res:
                 continue
             base = res[("curl", par)]
             for name, label in (
-                    ("curl", "curl --parallel-max %d" % par),
+                    ("curl", "curl --parallel-max %d" % par
+                     if par != "default" else "curl --parallel"),
                     ("curl+gzip-t", "curl --parallel-max %d, then gzip -t"
-                     % par),
-                    ("ours", "circleci-usage export --parallel %d" % par)):
+                     % par if par != "default" else
+                     "curl --parallel, then gzip -t"),
+                    ("ours", "circleci-usage export --parallel %d" % par
+                     if par != "default" else
+                     "circleci-usage export (its defaults)")):
                 if (name, par) not in res:
                     continue
                 print("%-44s %8.3fs %8.2fx" % (label, res[(name, par)],
                                                res[(name, par)] / base))
-                out["%s-%d-%s" % (name, par, slow or "full")] = \
+                out["%s-%s-%s" % (name, par, slow or "full")] = \
                     res[(name, par)]
     os.makedirs(cache, exist_ok=True)
     with open(os.path.join(cache, "last-download-bench.json"), "w") as f:
         json.dump(out, f, indent=1)
+    # issue 21: export with its defaults within 1.5 times curl --parallel
+    full = results[0][1]
+    ours, curl = full[("ours", "default")], full[("curl", "default")]
+    x = ours / curl
+    verdict = "met" if x <= 1.5 else "short by %.0f%%" % ((x / 1.5 - 1) * 100)
+    print()
+    print("%-46s %-26s %-14s %s" % ("figure", "value", "target", "verdict"))
+    print("-" * 100)
+    print("%-46s %-26s %-14s %s" % (
+        "export (defaults) over curl --parallel",
+        "%.2fx  %.3f s / %.3f s" % (x, ours, curl), "<= 1.5x", verdict))
+    lb = os.path.join(cache, "last-bench.json")
+    try:
+        with open(lb, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        doc = {}
+    doc["export"] = {"figure": "export (defaults) over curl --parallel, "
+                     "loopback, full speed", "value": round(x, 3),
+                     "target": 1.5, "target_kind": "le", "verdict": verdict,
+                     "export_s": round(ours, 4), "curl_s": round(curl, 4),
+                     "runs": runs, "parts_bytes": sum(sizes),
+                     "all_s": {k: round(v, 4) for k, v in out.items()}}
+    with open(lb + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(lb + ".tmp", lb)
 
 
 SLOW = 25000000
@@ -171,14 +206,16 @@ def measure(binary, data, runs, slow):
             shutil.rmtree(out, ignore_errors=True)
             return timed([binary, "export", "--org", ORG, "--api-url", api,
                           "-o", out, "--start", start, "--end", end,
-                          "--poll-interval", "0.01", "--quiet",
-                          "--parallel", str(par)], env)
+                          "--poll-interval", "0.01", "--quiet"] +
+                         ([] if par == "default" else
+                          ["--parallel", str(par)]), env)
 
         def curl(par, test):
             out = os.path.join(tmp, "curl")
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
-            cmd = ["curl", "-sSf", "--parallel", "--parallel-max", str(par)]
+            cmd = ["curl", "-sSf", "--parallel"] + (
+                [] if par == "default" else ["--parallel-max", str(par)])
             files = []
             for i, u in enumerate(us):
                 p = os.path.join(out, "part-%03d.csv.gz" % i)
@@ -192,7 +229,7 @@ def measure(binary, data, runs, slow):
         us = urls()
         res = {}
         for _ in range(runs if not slow else 1):
-            for par in ((4, 8) if not slow else (4,)):
+            for par in (("default", 4, 8) if not slow else (4,)):
                 for name, fn in (("ours", lambda: ours(par)),
                                  ("curl", lambda: curl(par, False)),
                                  ("curl+gzip-t", lambda: curl(par, True))):

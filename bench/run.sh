@@ -513,8 +513,8 @@ if [ -n "$ours_ns" ]; then
 	    "$results")
 	awk -v o="$ours_ns" -v f="$floor_ns" -v d="${duck_ns:-0}" \
 	    -v k="$ours_rss" 'BEGIN {
-		printf "circleci-usage: %.2fx the floor (target <= 2), ", o / f
-		if (d > 0) printf "%.1fx faster than DuckDB (target >= 4), ", d / o
+		printf "circleci-usage: %.2fx the floor (target <= 1.3), ", o / f
+		if (d > 0) printf "%.1fx faster than DuckDB (target >= 8), ", d / o
 		printf "peak RSS %.0f MiB (target <= 64)\n", k / 1024
 	}'
 	[ -n "$html_ns" ] && awk -v h="$html_ns" -v o="$ours_ns" \
