@@ -449,9 +449,9 @@ restart:
 			bad = 0;
 			goto record;
 		}
-		/* mostly records it cannot take (doubled quotes or backslash
-		 * escapes on every line): the scalar path alone */
-		if (f == 0 && ++r->fast_no >= 64 && r->fast_no * 8 > r->fast_ok)
+		/* a third of the records or more it cannot take (escaped
+		 * separators, stray quotes): the scalar path alone */
+		if (f == 0 && ++r->fast_no >= 64 && r->fast_no * 2 > r->fast_ok)
 			r->fast = NULL;
 	}
 	st = ST_START;

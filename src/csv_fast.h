@@ -12,11 +12,13 @@
  * the first such newline ends the record.  The fields then come from the
  * separators alone, with no state machine.
  *
- * That holds only where every quote opens or closes a field: each quote
- * must be a field's first byte or the byte before a separator (or before
- * the CR of a CRLF that ends the record).  Then a field is quoted exactly
- * when its first byte is a quote, and its last (before that CR) is the
- * closing one.  A record with any other quote (doubled quotes, a quote
+ * That holds only where every quote opens or closes a field or is one of
+ * a doubled pair inside a quoted one: each quote must be a field's first
+ * byte, the byte before a separator (or before the CR of a CRLF that ends
+ * the record), or a closing quote followed by a quote and that quote.
+ * Then a field is quoted exactly when its first byte is a quote, its last
+ * (before that CR) is the closing one, and it has doubled quotes exactly
+ * when a pair lies inside it.  A record with any other quote (a quote
  * inside an unquoted field, bytes after a closing quote) or a backslash
  * outside quotes before a byte the scalar path reads as structure goes
  * to the scalar path, whose records these are by construction.
@@ -30,10 +32,11 @@ FAST_ATTR static int
 FAST_NAME(struct csv_reader *r, size_t *endp, size_t *nfp, uint64_t *nlp)
 {
 	uint64_t qm[FAST_MAX_BLOCKS], sm[FAST_MAX_BLOCKS];
-	uint64_t bm[FAST_MAX_BLOCKS];
+	uint64_t bm[FAST_MAX_BLOCKS], im[FAST_MAX_BLOCKS];
+	uint64_t pm[FAST_MAX_BLOCKS], pair_in = 0;
 	uint64_t carry = 0, nl = 0, nsep = 0, b;
 	size_t base = r->pos & ~(size_t)63, nb = 0, end = 0, fb, nf, k;
-	size_t nextb, crq;
+	size_t nextb, nextp, crq;
 
 	for (;;) {
 		size_t at = base + 64 * nb;
@@ -70,6 +73,7 @@ FAST_NAME(struct csv_reader *r, size_t *endp, size_t *nfp, uint64_t *nlp)
 			    (size_t)__builtin_ctzll(b)]))
 				return 0;
 		qm[nb] = m.q;
+		im[nb] = inq;
 		sm[nb] = (m.c | m.n) & ~inq;
 		nsep += (uint64_t)__builtin_popcountll(sm[nb++]);
 		if (ends)
@@ -78,12 +82,17 @@ FAST_NAME(struct csv_reader *r, size_t *endp, size_t *nfp, uint64_t *nlp)
 
 	/* a quote before the CR of a CRLF that ends the record */
 	crq = end >= r->pos + 2 && r->buf[end - 1] == '\r' ? end - 2 : NO_POS;
-	/* every quote a field's first byte or the last before its end */
+	/* every quote a field's first byte, the last before its end, or one
+	 * of a doubled pair: a closing quote before a quote, and that one */
 	for (k = 0; k < nb; k++) {
-		uint64_t starts = sm[k] << 1, lasts = sm[k] >> 1;
+		uint64_t starts = sm[k] << 1, lasts = sm[k] >> 1, qnext;
 
-		if (qm[k] == 0)
+		qnext = qm[k] >> 1 | (k + 1 < nb ? qm[k + 1] << 63 : 0);
+		pm[k] = qm[k] & ~im[k] & qnext;
+		if (qm[k] == 0) {
+			pair_in = 0;
 			continue;
+		}
 		if (k > 0)
 			starts |= sm[k - 1] >> 63;
 		else
@@ -92,8 +101,9 @@ FAST_NAME(struct csv_reader *r, size_t *endp, size_t *nfp, uint64_t *nlp)
 			lasts |= sm[k + 1] << 63;
 		if (crq != NO_POS && (crq - base) >> 6 == k)
 			lasts |= 1ULL << (crq & 63);
-		if (qm[k] & ~(starts | lasts))
+		if (qm[k] & ~(starts | lasts | pm[k] | pm[k] << 1 | pair_in))
 			return 0;
+		pair_in = pm[k] >> 63;
 	}
 
 	/* room for the fields kept, so that storing one checks no more */
@@ -102,6 +112,7 @@ FAST_NAME(struct csv_reader *r, size_t *endp, size_t *nfp, uint64_t *nlp)
 	fb = r->pos;
 	nf = 0;
 	nextb = next_bit(bm, base, nb, fb);
+	nextp = next_bit(pm, base, nb, fb);
 	for (k = 0; k < nb; k++) {
 		uint64_t s = sm[k];
 
@@ -116,7 +127,14 @@ FAST_NAME(struct csv_reader *r, size_t *endp, size_t *nfp, uint64_t *nlp)
 				/* its last byte is the closing quote */
 				if (e - fb < 2)
 					return 0;
-				EMIT_ROOM(fb + 1, e - fb - 2, CSV_F_QUOTED);
+				if (nextp < e) {
+					EMIT_ROOM(fb + 1, e - fb - 2,
+					    CSV_F_QUOTED | CSV_F_DQUOTE);
+					nextp = next_bit(pm, base, nb, e);
+				} else {
+					EMIT_ROOM(fb + 1, e - fb - 2,
+					    CSV_F_QUOTED);
+				}
 			} else if (nextb < p) {
 				EMIT_ROOM(fb, e - fb, CSV_F_ESCAPE);
 				nextb = next_bit(bm, base, nb, p);
