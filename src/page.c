@@ -25,7 +25,7 @@
  * columns, whose cross product has twenty times the groups (and made the
  * page 1.4 times as slow as `report`).
  */
-static const char *const page_sets[] = {
+static const char *const page_set_lists[PAGE_MAX_SETS] = {
 	"job,resource_class,executor,status",
 	"project,day",
 	"user",			/* with login names only (page.h) */
@@ -104,6 +104,7 @@ page_take(struct page *pg, const struct page_given *g)
 	pg->budgets = g->budgets;
 	pg->arun = g->arun;
 	pg->anomalies = g->anomalies;
+	pg->given = g->res != NULL || g->users != NULL ? g : NULL;
 }
 
 /*
@@ -137,21 +138,61 @@ page_load_users(struct page *pg)
 	return 0;
 }
 
+size_t
+page_sets(const char **sets, int want_users, int teams)
+{
+	size_t n = 0;
+
+	sets[n++] = page_set_lists[0];
+	sets[n++] = page_set_lists[1];
+	if (want_users)
+		sets[n++] = page_set_lists[2];
+	if (teams)
+		sets[n++] = page_set_lists[3];
+	return n;
+}
+
 /* The page's grouping sets: the user set with names, the team's with teams. */
 static void
 page_parse_sets(const struct page *pg, struct report_opts *o)
 {
-	const char *sets[sizeof(page_sets) / sizeof(page_sets[0])];
-	size_t n = 0;
+	const char *sets[PAGE_MAX_SETS];
 
-	sets[n++] = page_sets[0];
-	sets[n++] = page_sets[1];
-	if (pg->want_users)
-		sets[n++] = page_sets[2];
-	if (pg->teams != NULL)
-		sets[n++] = page_sets[3];
 	o->teams = pg->teams;
-	report_parse_sets(o, sets, n);
+	report_parse_sets(o, sets, page_sets(sets, pg->want_users,
+	    pg->teams != NULL));
+}
+
+/*
+ * What run read (page_given): its users, and its periods taken whole in
+ * place of the page's opts and results.
+ */
+static void
+page_take_read(struct page *pg)
+{
+	const struct page_given *g = pg->given;
+
+	if (g->users != NULL) {
+		users_release(&pg->users);
+		pg->users = *g->users;
+		users_init(g->users);
+	}
+	if (g->res == NULL)
+		return;
+	report_opts_release(&pg->o);
+	pg->o = *g->o;
+	report_opts_init(g->o);
+	pg->res = *g->res;
+	memset(g->res, 0, sizeof(*g->res));
+	pg->have_res = 1;
+	if (g->pres == NULL)
+		return;
+	report_opts_release(&pg->po);
+	pg->po = *g->po;
+	report_opts_init(g->po);
+	pg->pres = *g->pres;
+	memset(g->pres, 0, sizeof(*g->pres));
+	pg->have_pres = 1;
 }
 
 int
@@ -160,12 +201,16 @@ page_prepare(struct page *pg)
 	char err[512];
 	int ret;
 
-	if ((ret = page_load_users(pg)) != 0)
+	if (pg->given != NULL)
+		page_take_read(pg);
+	else if ((ret = page_load_users(pg)) != 0)
 		return ret;
 	pg->want_users = pg->users.n > 0;
 	users_finish(&pg->users);
-	page_parse_sets(pg, &pg->o);
-	pg->o.want_orgs = 1;
+	if (!pg->have_res) {
+		page_parse_sets(pg, &pg->o);
+		pg->o.want_orgs = 1;
+	}
 	/*
 	 * No retry cost: tracking it took the page from 1.2 to 1.6 times
 	 * report's time and 47 to 80 MB on the bench set; `failures` (and
@@ -173,7 +218,7 @@ page_prepare(struct page *pg)
 	 */
 	if (pg->want_rs) {
 		/* the same pass: histograms beside the page's first grouping */
-		if (rightsize_enable(&pg->o) < 0)
+		if (!pg->have_res && rightsize_enable(&pg->o) < 0)
 			return EXIT_FAILURE_OTHER;
 		if (pg->rates_path != NULL ? rates_load(&pg->rates,
 		    pg->rates_path, err, sizeof(err)) < 0 :
@@ -184,7 +229,8 @@ page_prepare(struct page *pg)
 		}
 	}
 	/* the previous period grouped as this one: each table's change */
-	page_parse_sets(pg, &pg->po);
+	if (!pg->have_pres)
+		page_parse_sets(pg, &pg->po);
 	return 0;
 }
 
@@ -484,11 +530,15 @@ page_parts_of(struct page *pg, struct page_part *part,
 static int
 page_parts_make(struct page *pg, struct page_parts *pp)
 {
+	/* run's read has the retry cost (for failures.csv): not here */
+	struct report_result nr = pg->res;
+
+	nr.have_retry = 0;
 	memset(pp, 0, sizeof(*pp));
 	if (page_parts_of(pg, pp->part, &pg->o, &pg->res) < 0)
 		return -1;
 	/* the same rows as `circleci-usage failures` */
-	if (failures_build(&pp->fl, &pg->o, &pg->res, FAILURES_BY, pg->waste,
+	if (failures_build(&pp->fl, &pg->o, &nr, FAILURES_BY, pg->waste,
 	    pg->nwaste, pg->price) < 0)
 		return -1;
 	pp->have_fl = 1;
@@ -878,7 +928,8 @@ page_read_previous(struct page *pg)
 	int ret;
 
 	flt.ctx = pg;
-	ret = report_run(&pg->po, &pg->pin, &pg->pres);
+	/* given by run: read already */
+	ret = pg->have_pres ? 0 : report_run(&pg->po, &pg->pin, &pg->pres);
 	pg->have_pres = 1;
 	if (ret == 0 && pg->want_users)
 		users_rename(&pg->users, &pg->po, &pg->pres);
@@ -973,8 +1024,9 @@ page_read(struct page *pg)
 {
 	int ret;
 
-	ret = pg->db != NULL ? db_report_path(pg->db, &pg->o, &pg->res) :
-	    report_run(&pg->o, &pg->in, &pg->res);
+	/* given by run: read already */
+	ret = pg->have_res ? 0 : pg->db != NULL ? db_report_path(pg->db,
+	    &pg->o, &pg->res) : report_run(&pg->o, &pg->in, &pg->res);
 	pg->have_res = 1;
 	if (ret != 0)
 		return ret;

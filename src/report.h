@@ -38,7 +38,7 @@ struct key_col {
 };
 
 #define REPORT_MAX_KEYS 16
-#define REPORT_MAX_SETS 4
+#define REPORT_MAX_SETS 8
 #define REPORT_MAX_ORGS 16	/* organization names kept */
 
 /* A grouping set: some of the report's keys, as indexes into keys[]. */
