@@ -131,6 +131,39 @@ static int job_focus_open(struct job *j, struct report_opts *o,
     const char *org_id);
 
 /*
+ * The pass's grouping sets: the page's, then those the budgets need that
+ * none of them has (without --db, which the budgets read instead), as
+ * many as fit.  Returns how many, in sets (the budgets' in own[], freed
+ * by the caller: *nown of them).
+ */
+static size_t
+pass_sets(const struct job *j, const char **sets, char **own, size_t *nown)
+{
+	const struct run_config *cfg = j->cfg;
+	char *lists[REPORT_MAX_SETS];
+	struct report_opts o;
+	size_t n, k, nl;
+
+	n = page_sets(sets, j->want_users, cfg->teams != NULL);
+	*nown = 0;
+	if (cfg->budgets == NULL || cfg->db != NULL)
+		return n;
+	nl = budget_set_lists(cfg->budgets, lists);
+	for (k = 0; k < nl; k++) {
+		report_opts_init(&o);
+		if (n < REPORT_MAX_SETS && report_parse_sets(&o, sets, n) ==
+		    0 && !rollup_can(&o, lists[k])) {
+			sets[n++] = lists[k];
+			own[(*nown)++] = lists[k];
+		} else {
+			free(lists[k]);
+		}
+		report_opts_release(&o);
+	}
+	return n;
+}
+
+/*
  * The pass over `export`: the current period's (cur) with what
  * failures.csv, rightsize.csv and focus.csv need too.
  */
@@ -138,8 +171,9 @@ static int
 pass_read(struct job *j, struct pass *p, const char *export, int cur)
 {
 	const struct run_config *cfg = j->cfg;
-	const char *sets[PAGE_MAX_SETS];
-	size_t n;
+	const char *sets[REPORT_MAX_SETS];
+	char *own[REPORT_MAX_SETS];
+	size_t n, nown;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -151,8 +185,11 @@ pass_read(struct job *j, struct pass *p, const char *export, int cur)
 	users_load_dirs(&j->users, &p->in);
 	if (cur)
 		j->want_users = j->users.n > 0;
-	n = page_sets(sets, j->want_users, cfg->teams != NULL);
-	if (report_parse_sets(&p->o, sets, n) < 0)
+	n = pass_sets(j, sets, own, &nown);
+	ret = report_parse_sets(&p->o, sets, n);
+	while (nown > 0)
+		free(own[--nown]);
+	if (ret < 0)
 		return error("run: bad grouping sets"), EXIT_FAILURE_OTHER;
 	p->o.teams = cfg->teams;
 	p->o.want_orgs = 1;	/* for the charts' subtitles */
@@ -907,9 +944,31 @@ job_budgets_file(struct job *j, const char *name, enum view_format fmt)
 }
 
 /*
- * budgets.csv and budgets.json: each budget as of the end of the period,
- * from one read: of the history after the ingest (the projection's
- * weekdays come from it), else of the export and the previous period's.
+ * The budgets evaluated from the passes (pass_sets() gave them the
+ * budgets' sets), into j->bres: 0, or -1 when they cannot serve.
+ */
+static int
+job_budgets_passes(struct job *j)
+{
+	const struct report_opts *so[2];
+	const struct report_result *sr[2];
+	size_t n = 0;
+
+	so[n] = &j->cur.pass.o;
+	sr[n++] = &j->cur.pass.res;
+	if (j->have_prev) {
+		so[n] = &j->prev.pass.o;
+		sr[n++] = &j->prev.pass.res;
+	}
+	return budget_calc_eval_from(&j->bc, so, sr, n, &j->bres);
+}
+
+/*
+ * budgets.csv and budgets.json: each budget as of the end of the period:
+ * of the history after the ingest (the projection's weekdays come from
+ * it), else from the passes over the export and the previous period's,
+ * or when they cannot serve (rows without a day, days that overlap ...)
+ * a read of both.
  */
 static int
 job_budgets(struct job *j)
@@ -941,6 +1000,9 @@ job_budgets(struct job *j)
 	if (cfg->db != NULL) {
 		ret = db_report_path(cfg->db, &o, &j->bres);
 		j->have_bres = 1;
+	} else if (job_budgets_passes(j) == 0) {
+		j->have_bres = 1;
+		goto write;	/* evaluated */
 	} else {
 		ret = EXIT_BAD_INPUT;
 		if (inputs_add(&in, j->cur.export) < 0 || (j->have_prev &&
@@ -952,6 +1014,7 @@ job_budgets(struct job *j)
 	if (ret)
 		goto out;
 	budget_calc_eval(&j->bc, &o, &j->bres);
+write:
 	ret = job_budgets_file(j, "budgets.csv", FMT_CSV);
 	if (!ret)
 		ret = job_budgets_file(j, "budgets.json", FMT_JSON);
