@@ -152,15 +152,65 @@ page_sets(const char **sets, int want_users, int teams)
 	return n;
 }
 
-/* The page's grouping sets: the user set with names, the team's with teams. */
+/*
+ * May the budgets (pg->bs) come from the page's pass?  Not with --db
+ * (they read the history), a filter (they read every job run) or a
+ * budget by user (the page shows users by name: users_rename()).
+ */
+static int
+page_budgets_in_pass(const struct page *pg)
+{
+	const struct report_opts *o = &pg->o;
+	char *lists[REPORT_MAX_SETS];
+	size_t i, n;
+	int ok = 1;
+
+	if (pg->bs == NULL || pg->db != NULL || o->nprojects ||
+	    o->nbranches || o->nstatuses || o->since != INT32_MIN ||
+	    o->until != INT32_MAX)
+		return 0;
+	n = budget_set_lists(pg->bs, lists);
+	for (i = 0; i < n; i++) {
+		struct report_opts lo;
+
+		report_opts_init(&lo);
+		if (pg->want_users && (report_parse_by(&lo, lists[i]) < 0 ||
+		    rollup_key_index(&lo, "user") >= 0))
+			ok = 0;
+		report_opts_release(&lo);
+		free(lists[i]);
+	}
+	return ok;
+}
+
+/*
+ * The page's grouping sets: the user set with names, the team's with
+ * teams; then, when the budgets come from the pass, the sets they need
+ * that none of those has, as many as fit.
+ */
 static void
 page_parse_sets(const struct page *pg, struct report_opts *o)
 {
-	const char *sets[PAGE_MAX_SETS];
+	const char *sets[REPORT_MAX_SETS];
+	char *lists[REPORT_MAX_SETS];
+	size_t n, k, nl = 0;
 
 	o->teams = pg->teams;
-	report_parse_sets(o, sets, page_sets(sets, pg->want_users,
-	    pg->teams != NULL));
+	n = page_sets(sets, pg->want_users, pg->teams != NULL);
+	if (page_budgets_in_pass(pg))
+		nl = budget_set_lists(pg->bs, lists);
+	for (k = 0; k < nl; k++) {
+		struct report_opts so;
+
+		report_opts_init(&so);
+		if (n < REPORT_MAX_SETS && report_parse_sets(&so, sets, n) ==
+		    0 && !rollup_can(&so, lists[k]))
+			sets[n++] = lists[k];
+		report_opts_release(&so);
+	}
+	report_parse_sets(o, sets, n);
+	for (k = 0; k < nl; k++)
+		free(lists[k]);
 }
 
 /*
@@ -961,6 +1011,20 @@ page_rightsize(struct page *pg)
 }
 
 /*
+ * The budgets evaluated from the pass of each period (page_parse_sets()
+ * gave it their sets): 0, or -1 when they cannot serve.
+ */
+static int
+page_budgets_from_pass(struct page *pg)
+{
+	const struct report_opts *so[2] = { &pg->o, &pg->po };
+	const struct report_result *sr[2] = { &pg->res, &pg->pres };
+
+	return budget_calc_eval_from(&pg->calc, so, sr, pg->have_pres ? 2 :
+	    1, &pg->bres);
+}
+
+/*
  * The budgets of pg->bs as of the end of the page's period: `at` is the
  * day after its last day (the exports' range, else the data's, within
  * --until; today without either), each budget's period the one that
@@ -998,7 +1062,11 @@ page_budgets(struct page *pg)
 	o.strict = pg->o.strict;
 	o.keep_duplicates = pg->o.keep_duplicates;
 	o.threads = pg->o.threads;
-	if (pg->db != NULL) {
+	if (page_budgets_in_pass(pg) && page_budgets_from_pass(pg) == 0) {
+		pg->have_bres = 1;
+		pg->budgets = &pg->calc;
+		ret = 0;
+	} else if (pg->db != NULL) {
 		ret = db_report_path(pg->db, &o, &pg->bres);
 		pg->have_bres = 1;
 	} else {
@@ -1009,7 +1077,7 @@ page_budgets(struct page *pg)
 		ret = report_run(&o, &in, &pg->bres);
 		pg->have_bres = 1;
 	}
-	if (ret == 0) {
+	if (ret == 0 && pg->budgets == NULL) {
 		budget_calc_eval(&pg->calc, &o, &pg->bres);
 		pg->budgets = &pg->calc;
 	}
