@@ -1740,6 +1740,35 @@ test_sums_past_limit(void **state)
 	free(t3);
 }
 
+/* Counts per day: grown either way, summed, too wide to keep. */
+static void
+test_day_counts(void **state)
+{
+	struct day_counts d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	day_counts_add(&d, 1, 100, 2);
+	day_counts_add(&d, 1, 97, 1);		/* grows at the front */
+	day_counts_add(&d, 1, 103, 5);		/* and at the back */
+	day_counts_add(&d, 1, 100, 1);
+	day_counts_add(&d, 0, 0, 4);		/* undated */
+	assert_int_equal(d.first, 97);
+	assert_int_equal(d.n, 7);
+	assert_true(d.v[3] == 3);
+	assert_true(d.undated == 4);
+	assert_true(day_counts_outside(&d, 98, 102) == 6);
+	assert_true(day_counts_outside(&d, 97, 103) == 0);
+	assert_true(day_counts_outside(&d, 101, 200) == 4);
+	day_counts_add(&d, 1, 97 + DAY_COUNTS_MAX, 1);	/* too wide */
+	assert_true(d.lost);
+	assert_null(d.v);
+	day_counts_add(&d, 1, 100, 1);		/* no longer kept */
+	assert_int_equal(d.n, 0);
+	assert_true(d.undated == 4);
+	free(d.v);
+}
+
 int
 main(void)
 {
@@ -1768,6 +1797,7 @@ main(void)
 		cmocka_unit_test(test_threads_agree),
 		cmocka_unit_test(test_values_too_large),
 		cmocka_unit_test(test_sums_past_limit),
+		cmocka_unit_test(test_day_counts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
