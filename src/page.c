@@ -229,6 +229,11 @@ page_take_read(struct page *pg)
 	}
 	if (g->res == NULL)
 		return;
+	if (g->rs != NULL && pg->want_rs && pg->rates_path == NULL) {
+		pg->rs = *g->rs;
+		memset(g->rs, 0, sizeof(*g->rs));
+		pg->have_rs = 1;
+	}
 	report_opts_release(&pg->o);
 	pg->o = *g->o;
 	report_opts_init(g->o);
@@ -1002,6 +1007,8 @@ page_rightsize(struct page *pg)
 {
 	struct rightsize_opts ro;
 
+	if (pg->have_rs)	/* given by run */
+		return 0;
 	rightsize_opts_init(&ro, &pg->rates);
 	ro.price = pg->price;
 	if (rightsize_build(&pg->rs, &pg->o, &pg->res, &ro) < 0)

@@ -61,6 +61,11 @@ struct page_given {
 	struct report_opts *o, *po;
 	struct report_result *res, *pres;
 	struct users *users;
+	/*
+	 * The rightsizing rows of res, as the page's section has them (the
+	 * built-in rates, its price), taken too; or NULL.
+	 */
+	struct rightsize *rs;
 };
 
 /*

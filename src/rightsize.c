@@ -404,31 +404,42 @@ rightsize_write(const struct report_opts *so, const struct report_result *res,
     const struct grid_out *dst)
 {
 	struct rightsize rs;
-	struct grid g;
-	char *meta, title[200];
 	int ret;
 
 	if (rightsize_build(&rs, so, res, ro) < 0)
 		return -1;
-	if (rs.runs_without_util > 0 && !quiet)
+	ret = rightsize_write_built(&rs, res, ro, rates_path, quiet, dst);
+	rightsize_release(&rs);
+	return ret;
+}
+
+int
+rightsize_write_built(const struct rightsize *rs,
+    const struct report_result *res, const struct rightsize_opts *ro,
+    const char *rates_path, int quiet, const struct grid_out *dst)
+{
+	struct grid g;
+	char *meta, title[200];
+	int ret;
+
+	if (rs->runs_without_util > 0 && !quiet)
 		notice("rightsize: %llu job run%s without utilization data "
-		    "left out", (unsigned long long)rs.runs_without_util,
-		    rs.runs_without_util == 1 ? "" : "s");
-	if (rs.bad_values > 0)
+		    "left out", (unsigned long long)rs->runs_without_util,
+		    rs->runs_without_util == 1 ? "" : "s");
+	if (rs->bad_values > 0)
 		warning("rightsize: %llu utilization value%s not a number "
 		    "of at least 0, taken as no data",
-		    (unsigned long long)rs.bad_values,
-		    rs.bad_values == 1 ? " is" : "s are");
-	rightsize_grid(&rs, dst->top, &g);
+		    (unsigned long long)rs->bad_values,
+		    rs->bad_values == 1 ? " is" : "s are");
+	rightsize_grid(rs, dst->top, &g);
 	g.csv_safe = dst->csv_safe;
-	meta = rightsize_meta(res, &rs, ro, rates_path);
+	meta = rightsize_meta(res, rs, ro, rates_path);
 	snprintf(title, sizeof(title), "Rightsizing: %zu groups with at least "
-	    "%llu runs; %llu runs without utilization left out", rs.n,
+	    "%llu runs; %llu runs without utilization left out", rs->n,
 	    (unsigned long long)ro->min_runs,
-	    (unsigned long long)rs.runs_without_util);
+	    (unsigned long long)rs->runs_without_util);
 	ret = grid_write_file(&g, NULL, title, meta, dst);
 	free(meta);
 	grid_release(&g);
-	rightsize_release(&rs);
 	return ret;
 }

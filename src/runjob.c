@@ -92,6 +92,9 @@ struct job {
 	/* the login names beside the exports, for the page (page.h) */
 	struct users users;
 	int want_users;		/* the passes have the user set */
+	/* rightsize.csv's rows, for the page's section too */
+	struct rightsize rs;
+	int have_rs;
 	/* with --focus: focus.csv, written during the current pass */
 	struct out fout;
 	struct focus_writer *fw;
@@ -593,6 +596,7 @@ job_page(struct job *j)
 	 */
 	pg.users = &j->users;
 	if ((j->users.n > 0) == j->want_users) {
+		pg.rs = j->have_rs ? &j->rs : NULL;
 		pg.o = &j->cur.pass.o;
 		pg.res = &j->cur.pass.res;
 		if (j->have_prev) {
@@ -757,8 +761,13 @@ job_analysis(struct job *j, int rightsize)
 		rightsize_opts_init(&ro, &rates);
 		ro.price = cfg->price;
 	}
+	if (rightsize) {
+		if (rightsize_build(&j->rs, &p->o, &p->res, &ro) < 0)
+			goto out;
+		j->have_rs = 1;
+	}
 	dst.path = path = xasprintf("%s/%s", j->stage, name);
-	if ((rightsize ? rightsize_write(&p->o, &p->res, &ro, NULL,
+	if ((rightsize ? rightsize_write_built(&j->rs, &p->res, &ro, NULL,
 	    cfg->quiet, &dst) : failures_write(&p->o, &p->res, FAILURES_BY,
 	    cfg->waste_st, cfg->nwaste, cfg->price, &dst)) < 0) {
 		ret = EXIT_FAILURE_OTHER;
@@ -1720,6 +1729,8 @@ run_job(const struct run_config *cfg, const struct run_hooks *hooks,
 	side_release(&j.cur);
 	side_release(&j.prev);
 	users_release(&j.users);
+	if (j.have_rs)
+		rightsize_release(&j.rs);
 	if (ret)
 		run_files_release(&j.w);
 	else

@@ -51,6 +51,7 @@ struct budgets;
 struct report_opts;
 struct report_result;
 struct teams;
+struct rightsize;
 struct users;
 
 /* A file written into dir. */
@@ -79,6 +80,7 @@ struct run_page {
 	struct report_opts *o, *po;
 	struct report_result *res, *pres;
 	struct users *users;
+	struct rightsize *rs;	/* rightsize.csv's rows, or NULL */
 };
 
 /* The steps run calls back for; each returns an exit code (util.h). */

@@ -236,6 +236,7 @@ run_page(void *ctx, const struct run_page *pg)
 	given.po = pg->po;
 	given.pres = pg->pres;
 	given.users = pg->users;
+	given.rs = pg->rs;
 
 	argv_add(&a, "html");
 	argv_add(&a, "--rightsize");
