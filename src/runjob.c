@@ -92,8 +92,10 @@ struct job {
 	/* the login names beside the exports, for the page (page.h) */
 	struct users users;
 	int want_users;		/* the passes have the user set */
-	/* rightsize.csv's rows, for the page's section too */
+	/* rightsize.csv's rows, for the page's section too (they point
+	 * into the rates) */
 	struct rightsize rs;
+	struct rates rates;
 	int have_rs;
 	/* with --focus: focus.csv, written during the current pass */
 	struct out fout;
@@ -748,17 +750,15 @@ job_analysis(struct job *j, int rightsize)
 	const struct run_config *cfg = j->cfg;
 	const struct pass *p = &j->cur.pass;
 	const char *name = rightsize ? "rightsize.csv" : "failures.csv";
-	struct rates rates;
 	struct rightsize_opts ro;
 	struct grid_out dst = { NULL, FMT_CSV, 0, 1 };
 	char *path = NULL;
 	int ret = EXIT_FAILURE_OTHER;
 
-	rates_init(&rates);
 	if (rightsize) {
-		if (rates_load_default(&rates) < 0)
+		if (rates_load_default(&j->rates) < 0)
 			goto out;
-		rightsize_opts_init(&ro, &rates);
+		rightsize_opts_init(&ro, &j->rates);
 		ro.price = cfg->price;
 	}
 	if (rightsize) {
@@ -778,7 +778,6 @@ job_analysis(struct job *j, int rightsize)
 	ret = 0;
 out:
 	free(path);
-	rates_release(&rates);
 	return ret;
 }
 
@@ -1711,6 +1710,7 @@ run_job(const struct run_config *cfg, const struct run_hooks *hooks,
 	memset(&j, 0, sizeof(j));
 	memset(files, 0, sizeof(*files));
 	users_init(&j.users);
+	rates_init(&j.rates);
 	j.cfg = cfg;
 	j.hooks = hooks;
 	for (i = 0; i < sizeof(job_steps) / sizeof(job_steps[0]) && !ret; i++)
@@ -1731,6 +1731,7 @@ run_job(const struct run_config *cfg, const struct run_hooks *hooks,
 	users_release(&j.users);
 	if (j.have_rs)
 		rightsize_release(&j.rs);
+	rates_release(&j.rates);
 	if (ret)
 		run_files_release(&j.w);
 	else
