@@ -12,7 +12,8 @@ build_pkgs="gcc make pkg-config libisal-dev zlib1g-dev libjansson-dev libcurl4-o
 # prometheus (promtool), prometheus-pushgateway and
 # python3-prometheus-client: the real readers of the metrics (metrics.py)
 # postgresql: the throwaway server of the history tests (tests/pgserver.py)
-check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev python3 python3-yaml gzip chromium util-linux iproute2 prometheus prometheus-pushgateway python3-prometheus-client postgresql"
+# strace: counts the reads of each part (tests/e2e/onepass.py)
+check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-14-dev python3 python3-yaml gzip chromium util-linux iproute2 prometheus prometheus-pushgateway python3-prometheus-client postgresql strace"
 bench_pkgs="$build_pkgs python3 python3-pandas isal time nodejs npm curl sqlite3 postgresql"
 demo_pkgs="$build_pkgs python3"
 coverage_pkgs="$check_pkgs lcov"

@@ -384,6 +384,231 @@ budget_calc_warn_start(const struct budget_calc *c)
 	    from, n, n == 1 ? "" : "s", c->bs->b[k].name, start, start);
 }
 
+/* The --by list of set s of o: its keys' names. */
+static char *
+budget_set_list(const struct report_opts *o, size_t s)
+{
+	struct report_opts so;
+	struct sbuf sb;
+	size_t k;
+
+	report_set_opts(o, s, &so);
+	sbuf_init(&sb, 1 << 16);
+	for (k = 0; k < so.nkeys; k++)
+		sbuf_addf(&sb, "%s%s", k ? "," : "", so.keys[k].name);
+	report_opts_release(&so);
+	return sbuf_detach(&sb);
+}
+
+size_t
+budget_set_lists(const struct budgets *bs, char **lists)
+{
+	struct budget_job *jobs = xcalloc(bs->n + 1, sizeof(*jobs));
+	struct report_opts o;
+	size_t s, n = 0;
+
+	report_opts_init(&o);
+	/* the keys were checked when the file loaded: no error here */
+	if (budget_grouping(bs, jobs, &o) == 0)
+		for (s = 0; s < report_nsets(&o); s++)
+			lists[n++] = budget_set_list(&o, s);
+	report_opts_release(&o);
+	free(jobs);
+	return n;
+}
+
+/* The days a roll-up keeps: those the budgets' read would count. */
+struct budget_window {
+	int32_t since, until;
+};
+
+static int
+budget_window_keep(void *ctx, const struct report_opts *so, const char *key,
+    size_t keylen)
+{
+	const struct budget_window *w = ctx;
+	size_t len;
+	const char *d = agg_key_part(key, keylen,
+	    (size_t)rollup_key_index(so, "day"), &len);
+	int32_t day;
+
+	return date_parse(d, len, &day) == 0 && day >= w->since &&
+	    day <= w->until;
+}
+
+/* Has o a filter (but the manifest's range, which every read has)? */
+static int
+budget_filtered(const struct report_opts *o)
+{
+	return o->nprojects || o->nbranches || o->nstatuses ||
+	    o->since != INT32_MIN || o->until != INT32_MAX;
+}
+
+/*
+ * Can src serve the budgets grouped by o (budget_calc_eval_from())?
+ * Their days apart, each without a filter or a row without a day, with
+ * every set.
+ */
+static int
+budget_can_serve(const struct report_opts *o,
+    const struct report_opts *const *so,
+    const struct report_result *const *src, size_t n)
+{
+	size_t i, j, s;
+
+	for (i = 0; i < n; i++) {
+		const struct report_result *r = src[i];
+
+		if (r->from_db || budget_filtered(so[i]) ||
+		    r->dup_days.lost || r->dup_days.undated ||
+		    !rollup_can(so[i], "day"))
+			return 0;
+		for (s = 0; s < report_nsets(so[i]); s++)
+			if (r->set_skipped[s])
+				return 0;
+		for (s = 0; s < report_nsets(o); s++) {
+			char *by = budget_set_list(o, s);
+			int can = rollup_can(so[i], by);
+
+			free(by);
+			if (!can)
+				return 0;
+		}
+		for (j = 0; j < i; j++)
+			if (r->have_dates && src[j]->have_dates &&
+			    r->first_date <= src[j]->last_date &&
+			    src[j]->first_date <= r->last_date)
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * Add the groups of set s of the budgets' read (grouped by o) that src
+ * has on the days of w into a.  Returns 0, or -1 when the keys do not
+ * come in the set's order.
+ */
+static int
+budget_add_set(struct agg *a, const struct report_opts *o, size_t s,
+    const struct report_opts *so, const struct report_result *src,
+    struct budget_window *w)
+{
+	struct rollup_filter flt = { budget_window_keep, NULL, "day" };
+	struct report_opts ko, seto;
+	struct report_result kr;
+	char *by = budget_set_list(o, s);
+	size_t g, k;
+	int ret = 0;
+
+	flt.ctx = w;
+	report_set_opts(o, s, &seto);
+	if (rollup_build(&ko, &kr, so, src, by, &flt) < 0)
+		ret = -1;
+	for (k = 0; ret == 0 && k < seto.nkeys; k++)
+		if (k >= ko.nkeys || strcmp(ko.keys[k].name,
+		    seto.keys[k].name) != 0)
+			ret = -1;
+	for (g = 0; ret == 0 && g < kr.groups.n; g++) {
+		const struct agg_group *gr = &kr.groups.groups[g];
+		struct agg_group *d = agg_get(a, gr->key, gr->keylen,
+		    gr->hash);
+
+		/* sums of the report's groups: bounded (report.h) */
+		metrics_add_bounded(&d->m, &gr->m);
+	}
+	report_result_release(&kr);
+	report_opts_release(&ko);
+	report_opts_release(&seto);
+	free(by);
+	return ret;
+}
+
+/*
+ * The meta of src as a read with w's dates would have it, added into
+ * res: the job runs and duplicates outside w filtered out, the dates of
+ * those inside.
+ */
+static int
+budget_add_meta(struct report_result *res, const struct report_opts *so,
+    const struct report_result *src, const struct budget_window *w)
+{
+	struct report_opts ko;
+	struct report_result kr;
+	uint64_t out = day_counts_outside(&src->dup_days, w->since,
+	    w->until);
+	size_t g;
+	int ret = 0;
+
+	if (rollup_build(&ko, &kr, so, src, "day", NULL) < 0)
+		ret = -1;
+	for (g = 0; ret == 0 && g < kr.groups.n; g++) {
+		const struct agg_group *gr = &kr.groups.groups[g];
+		size_t len;
+		const char *d = agg_key_part(gr->key, gr->keylen, 0, &len);
+		int32_t day;
+
+		if (date_parse(d, len, &day) < 0) {
+			ret = -1;
+		} else if (day < w->since || day > w->until) {
+			out += gr->m.jobs;
+		} else {
+			if (!res->have_dates || day < res->first_date)
+				res->first_date = day;
+			if (!res->have_dates || day > res->last_date)
+				res->last_date = day;
+			res->have_dates = 1;
+			metrics_add_bounded(&res->totals, &gr->m);
+		}
+	}
+	res->files += src->files;
+	res->rows_read += src->rows_read;
+	res->rows_skipped += src->rows_skipped;
+	res->rows_filtered += src->rows_filtered + out;
+	res->rows_outside += src->rows_outside;
+	res->duplicates += src->duplicates - day_counts_outside(
+	    &src->dup_days, w->since, w->until);
+	res->bytes += src->bytes;
+	report_result_release(&kr);
+	report_opts_release(&ko);
+	return ret;
+}
+
+int
+budget_calc_eval_from(struct budget_calc *c,
+    const struct report_opts *const *so,
+    const struct report_result *const *src, size_t n,
+    struct report_result *res)
+{
+	struct report_opts o;
+	struct budget_window w;
+	size_t i, s;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	report_opts_init(&o);
+	if (budget_calc_sets(c, &o) < 0 || !budget_can_serve(&o, so, src, n))
+		goto out;
+	w.since = o.since;
+	w.until = o.until;
+	ret = 0;
+	for (s = 0; s < report_nsets(&o) && ret == 0; s++) {
+		struct agg *a = s == 0 ? &res->groups : &res->more[s - 1];
+
+		agg_init(a);
+		for (i = 0; i < n && ret == 0; i++)
+			ret = budget_add_set(a, &o, s, so[i], src[i], &w);
+	}
+	for (i = 0; i < n && ret == 0; i++)
+		ret = budget_add_meta(res, so[i], src[i], &w);
+	if (ret == 0)
+		budget_calc_eval(c, &o, res);
+	else
+		report_result_release(res);
+out:
+	report_opts_release(&o);
+	return ret;
+}
+
 void
 budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
     const struct report_result *res)

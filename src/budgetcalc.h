@@ -68,6 +68,33 @@ int budget_calc_sets(struct budget_calc *c, struct report_opts *o);
 void budget_calc_eval(struct budget_calc *c, const struct report_opts *o,
     const struct report_result *res);
 
+/*
+ * The grouping sets budget_calc_sets() makes for bs, as --by lists, into
+ * lists (REPORT_MAX_SETS of them at most; the caller frees each).
+ * Returns how many.  A read grouped by sets that include them (one set
+ * may serve several) can give the budgets without a read of their own:
+ * budget_calc_eval_from().
+ */
+size_t budget_set_lists(const struct budgets *bs, char **lists);
+
+/*
+ * budget_calc_sets(), a read of every file of the n reads src (made with
+ * the opts so[i]) and budget_calc_eval(), without that read: the budgets'
+ * sums rolled up from src, each grouped by sets that have the day and
+ * every key of budget_set_lists(), with no filter, and their days kept
+ * apart (no job run in two of them, so none that one read of all would
+ * count once).  *res gets what budget_calc_write() needs of such a read:
+ * the rows counted, skipped, filtered out (the days outside the
+ * budgets'), the duplicates and the dates; release it.  Returns 0, or -1
+ * with nothing done and nothing said when src cannot serve: a set or a
+ * day missing, a filter, a row without a usable JOB_RUN_DATE, or reads
+ * whose days overlap; read the files then.
+ */
+int budget_calc_eval_from(struct budget_calc *c,
+    const struct report_opts *const *so,
+    const struct report_result *const *src, size_t n,
+    struct report_result *res);
+
 /* The scope as the rows show it: org, project:GLOB, team:T, KEY:GLOB. */
 void budget_scope_text(const struct budget *b, char *buf, size_t size);
 

@@ -217,6 +217,7 @@ chargeback_result(const struct chargeback *cb,
 	out->norgs = 0;
 	memset(&out->retry, 0, sizeof(out->retry));
 	out->have_retry = 0;
+	memset(&out->dup_days, 0, sizeof(out->dup_days));
 	agg_init(&out->groups);
 	sbuf_init(&key, SIZE_MAX);
 	for (i = 0; i < cb->n; i++) {

@@ -562,9 +562,16 @@ focus_report_opts(struct report_opts *o, struct focus_writer *w)
 	/* a charge's period is its day: rows without one are unreadable */
 	if (report_parse_by(o, "day") < 0)
 		return -1;
+	focus_report_rows(o, w);
+	return 0;
+}
+
+void
+focus_report_rows(struct report_opts *o, struct focus_writer *w)
+{
+	/* a row without a day is left out by focus_row() */
 	o->row_fn = focus_row;
 	o->row_ctx = w;
 	o->row_cols = focus_row_cols;
 	o->nrow_cols = FC_COUNT;
-	return 0;
 }

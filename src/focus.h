@@ -107,6 +107,12 @@ void focus_writer_stats(const struct focus_writer *w, struct focus_stats *s);
 int focus_report_opts(struct report_opts *o, struct focus_writer *w);
 
 /*
+ * Only the rows of focus_report_opts(): every job run with a day goes to
+ * w, beside a read grouped as its caller wants (run's one pass).
+ */
+void focus_report_rows(struct report_opts *o, struct focus_writer *w);
+
+/*
  * The dataset's columns, in the order written, NULL-terminated: the FOCUS
  * ones in alphabetical order, then the custom (x_) ones.
  */

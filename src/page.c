@@ -25,7 +25,7 @@
  * columns, whose cross product has twenty times the groups (and made the
  * page 1.4 times as slow as `report`).
  */
-static const char *const page_sets[] = {
+static const char *const page_set_lists[PAGE_MAX_SETS] = {
 	"job,resource_class,executor,status",
 	"project,day",
 	"user",			/* with login names only (page.h) */
@@ -104,6 +104,7 @@ page_take(struct page *pg, const struct page_given *g)
 	pg->budgets = g->budgets;
 	pg->arun = g->arun;
 	pg->anomalies = g->anomalies;
+	pg->given = g->res != NULL || g->users != NULL ? g : NULL;
 }
 
 /*
@@ -137,21 +138,116 @@ page_load_users(struct page *pg)
 	return 0;
 }
 
-/* The page's grouping sets: the user set with names, the team's with teams. */
+size_t
+page_sets(const char **sets, int want_users, int teams)
+{
+	size_t n = 0;
+
+	sets[n++] = page_set_lists[0];
+	sets[n++] = page_set_lists[1];
+	if (want_users)
+		sets[n++] = page_set_lists[2];
+	if (teams)
+		sets[n++] = page_set_lists[3];
+	return n;
+}
+
+/*
+ * May the budgets (pg->bs) come from the page's pass?  Not with --db
+ * (they read the history), a filter (they read every job run) or a
+ * budget by user (the page shows users by name: users_rename()).
+ */
+static int
+page_budgets_in_pass(const struct page *pg)
+{
+	const struct report_opts *o = &pg->o;
+	char *lists[REPORT_MAX_SETS];
+	size_t i, n;
+	int ok = 1;
+
+	if (pg->bs == NULL || pg->db != NULL || o->nprojects ||
+	    o->nbranches || o->nstatuses || o->since != INT32_MIN ||
+	    o->until != INT32_MAX)
+		return 0;
+	n = budget_set_lists(pg->bs, lists);
+	for (i = 0; i < n; i++) {
+		struct report_opts lo;
+
+		report_opts_init(&lo);
+		if (pg->want_users && (report_parse_by(&lo, lists[i]) < 0 ||
+		    rollup_key_index(&lo, "user") >= 0))
+			ok = 0;
+		report_opts_release(&lo);
+		free(lists[i]);
+	}
+	return ok;
+}
+
+/*
+ * The page's grouping sets: the user set with names, the team's with
+ * teams; then, when the budgets come from the pass, the sets they need
+ * that none of those has, as many as fit.
+ */
 static void
 page_parse_sets(const struct page *pg, struct report_opts *o)
 {
-	const char *sets[sizeof(page_sets) / sizeof(page_sets[0])];
-	size_t n = 0;
+	const char *sets[REPORT_MAX_SETS];
+	char *lists[REPORT_MAX_SETS];
+	size_t n, k, nl = 0;
 
-	sets[n++] = page_sets[0];
-	sets[n++] = page_sets[1];
-	if (pg->want_users)
-		sets[n++] = page_sets[2];
-	if (pg->teams != NULL)
-		sets[n++] = page_sets[3];
 	o->teams = pg->teams;
+	n = page_sets(sets, pg->want_users, pg->teams != NULL);
+	if (page_budgets_in_pass(pg))
+		nl = budget_set_lists(pg->bs, lists);
+	for (k = 0; k < nl; k++) {
+		struct report_opts so;
+
+		report_opts_init(&so);
+		if (n < REPORT_MAX_SETS && report_parse_sets(&so, sets, n) ==
+		    0 && !rollup_can(&so, lists[k]))
+			sets[n++] = lists[k];
+		report_opts_release(&so);
+	}
 	report_parse_sets(o, sets, n);
+	for (k = 0; k < nl; k++)
+		free(lists[k]);
+}
+
+/*
+ * What run read (page_given): its users, and its periods taken whole in
+ * place of the page's opts and results.
+ */
+static void
+page_take_read(struct page *pg)
+{
+	const struct page_given *g = pg->given;
+
+	if (g->users != NULL) {
+		users_release(&pg->users);
+		pg->users = *g->users;
+		users_init(g->users);
+	}
+	if (g->res == NULL)
+		return;
+	if (g->rs != NULL && pg->want_rs && pg->rates_path == NULL) {
+		pg->rs = *g->rs;
+		memset(g->rs, 0, sizeof(*g->rs));
+		pg->have_rs = 1;
+	}
+	report_opts_release(&pg->o);
+	pg->o = *g->o;
+	report_opts_init(g->o);
+	pg->res = *g->res;
+	memset(g->res, 0, sizeof(*g->res));
+	pg->have_res = 1;
+	if (g->pres == NULL)
+		return;
+	report_opts_release(&pg->po);
+	pg->po = *g->po;
+	report_opts_init(g->po);
+	pg->pres = *g->pres;
+	memset(g->pres, 0, sizeof(*g->pres));
+	pg->have_pres = 1;
 }
 
 int
@@ -160,12 +256,16 @@ page_prepare(struct page *pg)
 	char err[512];
 	int ret;
 
-	if ((ret = page_load_users(pg)) != 0)
+	if (pg->given != NULL)
+		page_take_read(pg);
+	else if ((ret = page_load_users(pg)) != 0)
 		return ret;
 	pg->want_users = pg->users.n > 0;
 	users_finish(&pg->users);
-	page_parse_sets(pg, &pg->o);
-	pg->o.want_orgs = 1;
+	if (!pg->have_res) {
+		page_parse_sets(pg, &pg->o);
+		pg->o.want_orgs = 1;
+	}
 	/*
 	 * No retry cost: tracking it took the page from 1.2 to 1.6 times
 	 * report's time and 47 to 80 MB on the bench set; `failures` (and
@@ -173,7 +273,7 @@ page_prepare(struct page *pg)
 	 */
 	if (pg->want_rs) {
 		/* the same pass: histograms beside the page's first grouping */
-		if (rightsize_enable(&pg->o) < 0)
+		if (!pg->have_res && rightsize_enable(&pg->o) < 0)
 			return EXIT_FAILURE_OTHER;
 		if (pg->rates_path != NULL ? rates_load(&pg->rates,
 		    pg->rates_path, err, sizeof(err)) < 0 :
@@ -184,7 +284,8 @@ page_prepare(struct page *pg)
 		}
 	}
 	/* the previous period grouped as this one: each table's change */
-	page_parse_sets(pg, &pg->po);
+	if (!pg->have_pres)
+		page_parse_sets(pg, &pg->po);
 	return 0;
 }
 
@@ -484,11 +585,15 @@ page_parts_of(struct page *pg, struct page_part *part,
 static int
 page_parts_make(struct page *pg, struct page_parts *pp)
 {
+	/* run's read has the retry cost (for failures.csv): not here */
+	struct report_result nr = pg->res;
+
+	nr.have_retry = 0;
 	memset(pp, 0, sizeof(*pp));
 	if (page_parts_of(pg, pp->part, &pg->o, &pg->res) < 0)
 		return -1;
 	/* the same rows as `circleci-usage failures` */
-	if (failures_build(&pp->fl, &pg->o, &pg->res, FAILURES_BY, pg->waste,
+	if (failures_build(&pp->fl, &pg->o, &nr, FAILURES_BY, pg->waste,
 	    pg->nwaste, pg->price) < 0)
 		return -1;
 	pp->have_fl = 1;
@@ -878,7 +983,8 @@ page_read_previous(struct page *pg)
 	int ret;
 
 	flt.ctx = pg;
-	ret = report_run(&pg->po, &pg->pin, &pg->pres);
+	/* given by run: read already */
+	ret = pg->have_pres ? 0 : report_run(&pg->po, &pg->pin, &pg->pres);
 	pg->have_pres = 1;
 	if (ret == 0 && pg->want_users)
 		users_rename(&pg->users, &pg->po, &pg->pres);
@@ -901,12 +1007,28 @@ page_rightsize(struct page *pg)
 {
 	struct rightsize_opts ro;
 
+	if (pg->have_rs)	/* given by run */
+		return 0;
 	rightsize_opts_init(&ro, &pg->rates);
 	ro.price = pg->price;
 	if (rightsize_build(&pg->rs, &pg->o, &pg->res, &ro) < 0)
 		return EXIT_FAILURE_OTHER;
 	pg->have_rs = 1;
 	return 0;
+}
+
+/*
+ * The budgets evaluated from the pass of each period (page_parse_sets()
+ * gave it their sets): 0, or -1 when they cannot serve.
+ */
+static int
+page_budgets_from_pass(struct page *pg)
+{
+	const struct report_opts *so[2] = { &pg->o, &pg->po };
+	const struct report_result *sr[2] = { &pg->res, &pg->pres };
+
+	return budget_calc_eval_from(&pg->calc, so, sr, pg->have_pres ? 2 :
+	    1, &pg->bres);
 }
 
 /*
@@ -947,7 +1069,11 @@ page_budgets(struct page *pg)
 	o.strict = pg->o.strict;
 	o.keep_duplicates = pg->o.keep_duplicates;
 	o.threads = pg->o.threads;
-	if (pg->db != NULL) {
+	if (page_budgets_in_pass(pg) && page_budgets_from_pass(pg) == 0) {
+		pg->have_bres = 1;
+		pg->budgets = &pg->calc;
+		ret = 0;
+	} else if (pg->db != NULL) {
 		ret = db_report_path(pg->db, &o, &pg->bres);
 		pg->have_bres = 1;
 	} else {
@@ -958,7 +1084,7 @@ page_budgets(struct page *pg)
 		ret = report_run(&o, &in, &pg->bres);
 		pg->have_bres = 1;
 	}
-	if (ret == 0) {
+	if (ret == 0 && pg->budgets == NULL) {
 		budget_calc_eval(&pg->calc, &o, &pg->bres);
 		pg->budgets = &pg->calc;
 	}
@@ -973,8 +1099,9 @@ page_read(struct page *pg)
 {
 	int ret;
 
-	ret = pg->db != NULL ? db_report_path(pg->db, &pg->o, &pg->res) :
-	    report_run(&pg->o, &pg->in, &pg->res);
+	/* given by run: read already */
+	ret = pg->have_res ? 0 : pg->db != NULL ? db_report_path(pg->db,
+	    &pg->o, &pg->res) : report_run(&pg->o, &pg->in, &pg->res);
 	pg->have_res = 1;
 	if (ret != 0)
 		return ret;

@@ -50,7 +50,31 @@ struct page_given {
 	const struct budget_calc *budgets;	/* evaluated */
 	const struct anomaly_run *arun;		/* with anomalies: */
 	const struct anomaly_list *anomalies;
+	/*
+	 * The periods already read, or NULL: the page then reads nothing.
+	 * o and res (and po and pres, with a previous period) are taken
+	 * whole (left initialized and empty); each o groups by the sets
+	 * page_sets() gives, and o with rightsize_enable()'s histograms.
+	 * users (taken too) are the caches beside both periods' inputs,
+	 * loaded by the caller: the page loads none then.
+	 */
+	struct report_opts *o, *po;
+	struct report_result *res, *pres;
+	struct users *users;
+	/*
+	 * The rightsizing rows of res, as the page's section has them (the
+	 * built-in rates, its price), taken too; or NULL.
+	 */
+	struct rightsize *rs;
 };
+
+/*
+ * The page's grouping sets (at most PAGE_MAX_SETS, as --by lists) into
+ * sets: the user set with want_users, the team's with teams.  Returns
+ * how many.
+ */
+#define PAGE_MAX_SETS 4
+size_t page_sets(const char **sets, int want_users, int teams);
 
 /*
  * The page: the command sets the options (page_init() gives the
@@ -77,6 +101,7 @@ struct page {
 	int have_prev;		/* a previous period was added */
 	const struct page_link *links;	/* borrowed; the files beside */
 	size_t nlinks;
+	const struct page_given *given;	/* borrowed; what run read */
 
 	/*
 	 * A budgets section: `run`'s budgets (borrowed), or those of bs,

@@ -124,6 +124,8 @@ report_result_release(struct report_result *r)
 		agg_release(&r->more[i]);
 	agg_release(&r->retry);
 	r->have_retry = 0;
+	free(r->dup_days.v);
+	memset(&r->dup_days, 0, sizeof(r->dup_days));
 	utilhist_release(&r->util);
 	for (i = 0; i < r->norgs; i++)
 		free(r->orgs[i]);
@@ -266,6 +268,72 @@ report_has_team(const struct report_opts *o)
 	return 0;
 }
 
+/* ---- counts per day ---- */
+
+void
+day_counts_add(struct day_counts *d, int have_day, int32_t day, uint64_t k)
+{
+	int64_t lo, hi;
+	uint64_t *v;
+
+	if (!have_day) {
+		d->undated += k;
+		return;
+	}
+	if (d->lost || k == 0)
+		return;
+	lo = d->n && d->first < day ? d->first : day;
+	hi = d->n && d->first + (int64_t)d->n - 1 > day ?
+	    d->first + (int64_t)d->n - 1 : day;
+	if (hi - lo + 1 > DAY_COUNTS_MAX) {
+		free(d->v);
+		d->v = NULL;
+		d->n = 0;
+		d->lost = 1;
+		return;
+	}
+	if (d->n == 0 || lo < d->first || hi >= d->first + (int64_t)d->n) {
+		v = xcalloc((size_t)(hi - lo + 1), sizeof(*v));
+		if (d->n)
+			memcpy(v + (d->first - lo), d->v, d->n * sizeof(*v));
+		free(d->v);
+		d->v = v;
+		d->first = (int32_t)lo;
+		d->n = (size_t)(hi - lo + 1);
+	}
+	d->v[day - d->first] += k;
+}
+
+/* Add src's counts into dst. */
+static void
+day_counts_merge(struct day_counts *dst, const struct day_counts *src)
+{
+	size_t i;
+	uint64_t undated = dst->undated + src->undated;
+
+	if (src->lost) {
+		free(dst->v);
+		memset(dst, 0, sizeof(*dst));
+		dst->lost = 1;
+	}
+	dst->undated = undated;
+	for (i = 0; i < src->n && !dst->lost; i++)
+		day_counts_add(dst, 1, src->first + (int32_t)i, src->v[i]);
+}
+
+uint64_t
+day_counts_outside(const struct day_counts *d, int32_t first, int32_t last)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->first + (int64_t)i < first ||
+		    d->first + (int64_t)i > last)
+			n += d->v[i];
+	return n;
+}
+
 /* ---- per-file state and problems ---- */
 
 struct file_state {
@@ -278,6 +346,7 @@ struct file_state {
 	uint64_t outside;	/* filtered as outside range */
 	int32_t out_first, out_last;	/* their days */
 	uint64_t set_skipped[REPORT_MAX_SETS];
+	struct day_counts dup_days;	/* of dups */
 	int32_t first, last;
 	int have_dates;
 	char *orgs[REPORT_MAX_ORGS];	/* as report_result's, unsorted */
@@ -898,6 +967,7 @@ pending_commit(struct worker *w, struct file_state *fs, struct pending *pd)
 	pd->active = 0;
 	if (w->sh->dedup != NULL && !dedup_insert(w->sh->dedup, &pd->fp)) {
 		fs->dups++;
+		day_counts_add(&fs->dup_days, pd->have_day, pd->days, 1);
 		return;
 	}
 	if (pd->org >= 0)
@@ -1675,6 +1745,8 @@ report_run(const struct report_opts *o, const struct inputs *in,
 		res->rows_filtered += fs->filtered;
 		res->rows_outside += fs->outside;
 		res->duplicates += fs->dups;
+		day_counts_merge(&res->dup_days, &fs->dup_days);
+		free(fs->dup_days.v);
 		res->util_bad += fs->util_bad;
 		res->bytes += fs->bytes;
 		if (fs->have_dates) {

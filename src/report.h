@@ -38,7 +38,7 @@ struct key_col {
 };
 
 #define REPORT_MAX_KEYS 16
-#define REPORT_MAX_SETS 4
+#define REPORT_MAX_SETS 8
 #define REPORT_MAX_ORGS 16	/* organization names kept */
 
 /* A grouping set: some of the report's keys, as indexes into keys[]. */
@@ -162,6 +162,28 @@ void report_set_opts(const struct report_opts *o, size_t s,
 /* The names accepted by --by, for help texts. */
 extern const char *const report_key_names;
 
+/*
+ * Job runs counted per day: v[d - first] for the n days from first, and
+ * those without a usable day; `lost` when they spread over more than
+ * DAY_COUNTS_MAX days (then v is freed and no longer kept).
+ */
+#define DAY_COUNTS_MAX 20000
+struct day_counts {
+	uint64_t *v;
+	int32_t first;
+	size_t n;
+	uint64_t undated;
+	int lost;
+};
+
+/* Count k for `day` (have_day 0: undated) into d. */
+void day_counts_add(struct day_counts *d, int have_day, int32_t day,
+    uint64_t k);
+
+/* How many of d are on days before `first` or after `last`. */
+uint64_t day_counts_outside(const struct day_counts *d, int32_t first,
+    int32_t last);
+
 struct report_result {
 	struct agg groups;	/* by every key, or by grouping set 0 */
 	struct agg more[REPORT_MAX_SETS - 1];	/* by sets 1, 2 ... */
@@ -176,6 +198,12 @@ struct report_result {
 	 */
 	uint64_t rows_outside;
 	uint64_t duplicates;	/* job runs seen before */
+	/*
+	 * The duplicates by their JOB_RUN_DATE: a read of the same files
+	 * with --since/--until would have filtered out those outside them
+	 * instead (budget_calc_eval_from(), budgetcalc.h)
+	 */
+	struct day_counts dup_days;
 	uint64_t bytes;		/* decompressed bytes */
 	int32_t first_date, last_date;	/* of counted rows */
 	/*

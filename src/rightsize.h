@@ -125,6 +125,11 @@ void rightsize_grid(const struct rightsize *rs, size_t top, struct grid *g);
  * `rightsize` and `run` both write it.  Returns 0, or -1 after printing
  * an error.
  */
+int rightsize_write_built(const struct rightsize *rs,
+    const struct report_result *res, const struct rightsize_opts *ro,
+    const char *rates_path, int quiet, const struct grid_out *dst);
+
+/* rightsize_build(), then rightsize_write_built(). */
 int rightsize_write(const struct report_opts *so,
     const struct report_result *res, const struct rightsize_opts *ro,
     const char *rates_path, int quiet, const struct grid_out *dst);

@@ -67,6 +67,27 @@ rollup_pick_set(const struct report_opts *srco, const struct report_opts *dsto,
 }
 
 int
+rollup_can(const struct report_opts *srco, const char *by)
+{
+	struct report_opts want, seto;
+	size_t s;
+	int can = 0;
+
+	report_opts_init(&want);
+	if (report_parse_by(&want, by) < 0) {
+		report_opts_release(&want);
+		return 0;
+	}
+	for (s = 0; s < report_nsets(srco) && !can; s++) {
+		report_set_opts(srco, s, &seto);
+		can = rollup_has_keys(&seto, &want);
+		report_opts_release(&seto);
+	}
+	report_opts_release(&want);
+	return can;
+}
+
+int
 rollup_build(struct report_opts *dsto, struct report_result *dst,
     const struct report_opts *srco, const struct report_result *src,
     const char *by, const struct rollup_filter *filter)

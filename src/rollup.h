@@ -36,6 +36,13 @@ int rollup_build(struct report_opts *dsto, struct report_result *dst,
     const struct report_opts *srco, const struct report_result *src,
     const char *by, const struct rollup_filter *filter);
 
+/*
+ * Could rollup_build() make `by` (a --by list of known keys) from a
+ * report grouped as srco: has one of its sets every key?  1 or 0, with
+ * no message.
+ */
+int rollup_can(const struct report_opts *srco, const char *by);
+
 /* The index of the key named `name` in o, or -1. */
 int rollup_key_index(const struct report_opts *o, const char *name);
 

@@ -28,6 +28,7 @@
 #include "mreport.h"
 #include "mset.h"
 #include "out.h"
+#include "page.h"
 #include "progress.h"
 #include "range.h"
 #include "rates.h"
@@ -40,16 +41,17 @@
 #include "view.h"
 
 /*
- * The one pass over an export that every report, chart and sum of run
- * comes from, rolled up per key (rollup.h): as `report --by KEY` gives,
- * to the byte, without reading the export once per file.
+ * The one pass over an export that every artifact comes from, grouped by
+ * the page's sets (page_sets()) and rolled up per key (rollup.h): each
+ * report as `report --by KEY` gives it, to the byte.  The current
+ * period's pass also keeps what failures.csv (the retry cost) and
+ * rightsize.csv (the utilization) need, and with --focus hands every
+ * job run to focus.csv's writer.
  */
-static const char *const run_sets[] = { "job,status", "resource_class",
-    "project,day", "team" };	/* team: with --teams only, the last */
-
 struct pass {
 	struct report_opts o;
 	struct report_result res;
+	struct inputs in;
 	char *org_id;		/* the manifest's, or NULL */
 	struct chart_opts span;	/* the time it covers (chart_set_span) */
 };
@@ -87,6 +89,19 @@ struct job {
 	struct run_files w;	/* the files made, in order */
 
 	/* budgets and anomalies, for their files, the page and the summary */
+	/* the login names beside the exports, for the page (page.h) */
+	struct users users;
+	int want_users;		/* the passes have the user set */
+	/* rightsize.csv's rows, for the page's section too (they point
+	 * into the rates) */
+	struct rightsize rs;
+	struct rates rates;
+	int have_rs;
+	/* with --focus: focus.csv, written during the current pass */
+	struct out fout;
+	struct focus_writer *fw;
+	int fopen;
+
 	int32_t at;		/* the day after the period's last day */
 	struct budget_calc bc;	/* with cfg->budgets: evaluated */
 	struct report_result bres;	/* what they read (its meta) */
@@ -117,42 +132,92 @@ run_files_release(struct run_files *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/*
- * Read `export` with the options `o` into res (released by the caller);
- * with `span`, the time it covers too.
- */
-static int
-job_read(struct report_opts *o, const char *export,
-    struct report_result *res, char **org_id, struct chart_opts *span)
-{
-	struct inputs in;
-	int ret = EXIT_BAD_INPUT;
+static int job_focus_open(struct job *j, struct report_opts *o,
+    const char *org_id);
 
-	memset(res, 0, sizeof(*res));
-	inputs_init(&in);
-	if (inputs_add(&in, export) < 0)
-		goto out;
-	ret = report_run(o, &in, res);
-	if (ret == 0 && span != NULL)
-		chart_set_span(span, &in, o, res);
-	if (org_id != NULL && in.org_id != NULL)
-		*org_id = xstrdup(in.org_id);
-out:
-	inputs_release(&in);
-	return ret;
+/*
+ * The pass's grouping sets: the page's, then those the budgets need that
+ * none of them has (without --db, which the budgets read instead), as
+ * many as fit.  Returns how many, in sets (the budgets' in own[], freed
+ * by the caller: *nown of them).
+ */
+static size_t
+pass_sets(const struct job *j, const char **sets, char **own, size_t *nown)
+{
+	const struct run_config *cfg = j->cfg;
+	char *lists[REPORT_MAX_SETS];
+	struct report_opts o;
+	size_t n, k, nl;
+
+	n = page_sets(sets, j->want_users, cfg->teams != NULL);
+	*nown = 0;
+	if (cfg->budgets == NULL || cfg->db != NULL)
+		return n;
+	nl = budget_set_lists(cfg->budgets, lists);
+	for (k = 0; k < nl; k++) {
+		report_opts_init(&o);
+		if (n < REPORT_MAX_SETS && report_parse_sets(&o, sets, n) ==
+		    0 && !rollup_can(&o, lists[k])) {
+			sets[n++] = lists[k];
+			own[(*nown)++] = lists[k];
+		} else {
+			free(lists[k]);
+		}
+		report_opts_release(&o);
+	}
+	return n;
 }
 
+/*
+ * The pass over `export`: the current period's (cur) with what
+ * failures.csv, rightsize.csv and focus.csv need too.
+ */
 static int
-pass_read(struct pass *p, const char *export, const struct teams *teams)
+pass_read(struct job *j, struct pass *p, const char *export, int cur)
 {
+	const struct run_config *cfg = j->cfg;
+	const char *sets[REPORT_MAX_SETS];
+	char *own[REPORT_MAX_SETS];
+	size_t n, nown;
+	int ret;
+
 	memset(p, 0, sizeof(*p));
 	report_opts_init(&p->o);
-	if (report_parse_sets(&p->o, run_sets, sizeof(run_sets) /
-	    sizeof(run_sets[0]) - (teams == NULL)) < 0)
+	inputs_init(&p->in);
+	if (inputs_add(&p->in, export) < 0)
+		return EXIT_BAD_INPUT;
+	/* the page's users: those beside both periods, in that order */
+	users_load_dirs(&j->users, &p->in);
+	if (cur)
+		j->want_users = j->users.n > 0;
+	n = pass_sets(j, sets, own, &nown);
+	ret = report_parse_sets(&p->o, sets, n);
+	while (nown > 0)
+		free(own[--nown]);
+	if (ret < 0)
 		return error("run: bad grouping sets"), EXIT_FAILURE_OTHER;
-	p->o.teams = teams;
+	p->o.teams = cfg->teams;
 	p->o.want_orgs = 1;	/* for the charts' subtitles */
-	return job_read(&p->o, export, &p->res, &p->org_id, &p->span);
+	if (cur) {
+		if (cfg->nwaste == 0) {
+			error("--waste-statuses: expected a comma-separated "
+			    "list of statuses");
+			return EXIT_USAGE;
+		}
+		/* rightsize.csv's histograms, failures.csv's retry cost */
+		if (rightsize_enable(&p->o) < 0)
+			return EXIT_FAILURE_OTHER;
+		failures_want_retry(&p->o, cfg->waste_st, cfg->nwaste);
+		if (cfg->focus &&
+		    (ret = job_focus_open(j, &p->o, p->in.org_id)) != 0)
+			return ret;
+	}
+	ret = report_run(&p->o, &p->in, &p->res);
+	if (ret == 0)
+		chart_set_span(&p->span, &p->in, &p->o, &p->res);
+	if (p->in.org_id != NULL)
+		p->org_id = xstrdup(p->in.org_id);
+	return ret;
 }
 
 static void
@@ -160,6 +225,7 @@ pass_release(struct pass *p)
 {
 	report_result_release(&p->res);
 	report_opts_release(&p->o);
+	inputs_release(&p->in);
 	free(p->org_id);
 	memset(p, 0, sizeof(*p));
 }
@@ -402,9 +468,9 @@ job_export(struct job *j, const char *sub, int64_t start, int64_t end,
 
 /* One pass over s's export; its period from the data when unknown. */
 static int
-job_pass(struct side *s, const struct teams *teams)
+job_pass(struct job *j, struct side *s)
 {
-	int ret = pass_read(&s->pass, s->export, teams);
+	int ret = pass_read(j, &s->pass, s->export, s == &j->cur);
 
 	if (ret)
 		return ret;
@@ -443,7 +509,7 @@ job_current(struct job *j)
 	}
 	period_of(s->export, &s->pd);
 	progress_state("reading the export");
-	return job_pass(s, cfg->teams);
+	return job_pass(j, s);
 }
 
 /* The previous period: given (--previous-from), or exported. */
@@ -482,7 +548,7 @@ job_previous(struct job *j)
 		return 0;
 	}
 	j->have_prev = 1;
-	return job_pass(s, NULL);
+	return job_pass(j, s);
 }
 
 /* history: what was read goes into the database first */
@@ -524,6 +590,21 @@ job_page(struct job *j)
 	if (j->have_al) {
 		pg.arun = &j->ar;
 		pg.anomalies = &j->al;
+	}
+	/*
+	 * The passes, taken by the page, unless the users beside the
+	 * previous period (exported after the current pass) change the sets
+	 * the page groups by: then it reads them again.
+	 */
+	pg.users = &j->users;
+	if ((j->users.n > 0) == j->want_users) {
+		pg.rs = j->have_rs ? &j->rs : NULL;
+		pg.o = &j->cur.pass.o;
+		pg.res = &j->cur.pass.res;
+		if (j->have_prev) {
+			pg.po = &j->prev.pass.o;
+			pg.pres = &j->prev.pass.res;
+		}
 	}
 	ret = j->hooks->page(j->hooks->ctx, &pg);
 	free(links.v[j->w.n].name);
@@ -661,121 +742,107 @@ job_reports(struct job *j)
 /*
  * failures.csv (the cost of failing jobs) or rightsize.csv (rightsizing
  * advice with its defaults), as `failures` or `rightsize` writes it with
- * --csv-safe --format csv: from a pass of its own over the export.
+ * --csv-safe --format csv: from the current period's pass.
  */
 static int
 job_analysis(struct job *j, int rightsize)
 {
 	const struct run_config *cfg = j->cfg;
+	const struct pass *p = &j->cur.pass;
 	const char *name = rightsize ? "rightsize.csv" : "failures.csv";
-	struct report_opts o;
-	struct report_result res;
-	struct rates rates;
 	struct rightsize_opts ro;
 	struct grid_out dst = { NULL, FMT_CSV, 0, 1 };
 	char *path = NULL;
-	int ret;
+	int ret = EXIT_FAILURE_OTHER;
 
-	report_opts_init(&o);
-	rates_init(&rates);
-	memset(&res, 0, sizeof(res));
 	if (rightsize) {
-		ret = EXIT_FAILURE_OTHER;
-		if (rates_load_default(&rates) < 0)
+		if (rates_load_default(&j->rates) < 0)
 			goto out;
-		rightsize_opts_init(&ro, &rates);
+		rightsize_opts_init(&ro, &j->rates);
 		ro.price = cfg->price;
-		rightsize_report_opts(&o);
-	} else {
-		ret = EXIT_USAGE;
-		if (cfg->nwaste == 0) {
-			error("--waste-statuses: expected a comma-separated "
-			    "list of statuses");
-			goto out;
-		}
-		report_parse_by(&o, "job,status");
-		failures_want_retry(&o, cfg->waste_st, cfg->nwaste);
 	}
-	ret = job_read(&o, j->cur.export, &res, NULL, NULL);
-	if (ret)
-		goto out;
+	if (rightsize) {
+		if (rightsize_build(&j->rs, &p->o, &p->res, &ro) < 0)
+			goto out;
+		j->have_rs = 1;
+	}
 	dst.path = path = xasprintf("%s/%s", j->stage, name);
-	if ((rightsize ? rightsize_write(&o, &res, &ro, NULL, cfg->quiet,
-	    &dst) : failures_write(&o, &res, FAILURES_BY, cfg->waste_st,
-	    cfg->nwaste, cfg->price, &dst)) < 0) {
+	if ((rightsize ? rightsize_write_built(&j->rs, &p->res, &ro, NULL,
+	    cfg->quiet, &dst) : failures_write(&p->o, &p->res, FAILURES_BY,
+	    cfg->waste_st, cfg->nwaste, cfg->price, &dst)) < 0) {
 		ret = EXIT_FAILURE_OTHER;
 		goto out;
 	}
 	job_wrote(j, name, rightsize ? "rightsizing advice" :
 	    "the cost of failing jobs");
+	ret = 0;
 out:
 	free(path);
-	report_result_release(&res);
-	rates_release(&rates);
-	report_opts_release(&o);
 	return ret;
 }
 
 /*
  * focus.csv with --focus: the export as a FOCUS dataset, as `focus`
- * writes it (the job grain, the run's price and teams), streamed from a
- * pass of its own over the export.
+ * writes it (the job grain, the run's price and teams), streamed from
+ * the current period's pass (whose rows then come in input order, one
+ * parsing thread: focus_report_rows()).  Opened before the pass.
  */
 static int
-job_focus(struct job *j)
+job_focus_open(struct job *j, struct report_opts *o, const char *org_id)
 {
 	const struct run_config *cfg = j->cfg;
-	struct report_opts o;
-	struct report_result res;
-	struct inputs in;
 	struct focus_opts fo;
-	struct focus_writer *w = NULL;
-	struct out out;
-	char *path = NULL;
-	int ret = EXIT_BAD_INPUT;
+	char *path = xasprintf("%s/focus.csv", j->stage);
+	int ret = out_open(&j->fout, path);
 
-	if (!cfg->focus)
-		return 0;
-	report_opts_init(&o);
-	inputs_init(&in);
-	memset(&res, 0, sizeof(res));
-	if (inputs_add(&in, j->cur.export) < 0)
-		goto out;
+	free(path);
+	if (ret < 0)
+		return EXIT_FAILURE_OTHER;
+	j->fopen = 1;
 	memset(&fo, 0, sizeof(fo));
 	fo.grain = FOCUS_GRAIN_JOB;
 	fo.price = cfg->price;
 	fo.price_text = cfg->price_text;
 	fo.teams = cfg->teams;
-	fo.org_id = in.org_id;
-	path = xasprintf("%s/focus.csv", j->stage);
-	ret = EXIT_FAILURE_OTHER;
-	if (out_open(&out, path) < 0)
-		goto out;
-	w = focus_writer_new(out.f, &fo);
-	focus_writer_header(w);
-	if (focus_report_opts(&o, w) < 0) {
-		out_abort(&out);
-		goto out;
-	}
-	ret = report_run(&o, &in, &res);
-	if (ret == 0)
-		ret = focus_writer_finish(w);
+	fo.org_id = org_id;
+	j->fw = focus_writer_new(j->fout.f, &fo);
+	focus_writer_header(j->fw);
+	focus_report_rows(o, j->fw);
+	return 0;
+}
+
+/* A focus.csv not finished: gone. */
+static void
+job_focus_abort(struct job *j)
+{
+	if (!j->fopen)
+		return;
+	out_abort(&j->fout);
+	focus_writer_free(j->fw);
+	j->fw = NULL;
+	j->fopen = 0;
+}
+
+/* focus.csv, its rows written by the pass: finished. */
+static int
+job_focus(struct job *j)
+{
+	int ret;
+
+	if (!j->fopen)
+		return 0;
+	ret = focus_writer_finish(j->fw);
 	if (ret != 0) {
-		out_abort(&out);
-		goto out;
+		job_focus_abort(j);
+		return ret;
 	}
-	if (out_close(&out, ferror(out.f)) < 0) {
-		ret = EXIT_FAILURE_OTHER;
-		goto out;
-	}
+	focus_writer_free(j->fw);
+	j->fw = NULL;
+	j->fopen = 0;
+	if (out_close(&j->fout, ferror(j->fout.f)) < 0)
+		return EXIT_FAILURE_OTHER;
 	job_wrote(j, "focus.csv", "the usage as a FOCUS 1.2 dataset");
-out:
-	focus_writer_free(w);
-	free(path);
-	report_result_release(&res);
-	inputs_release(&in);
-	report_opts_release(&o);
-	return ret;
+	return 0;
 }
 
 static int
@@ -885,9 +952,31 @@ job_budgets_file(struct job *j, const char *name, enum view_format fmt)
 }
 
 /*
- * budgets.csv and budgets.json: each budget as of the end of the period,
- * from one read: of the history after the ingest (the projection's
- * weekdays come from it), else of the export and the previous period's.
+ * The budgets evaluated from the passes (pass_sets() gave them the
+ * budgets' sets), into j->bres: 0, or -1 when they cannot serve.
+ */
+static int
+job_budgets_passes(struct job *j)
+{
+	const struct report_opts *so[2];
+	const struct report_result *sr[2];
+	size_t n = 0;
+
+	so[n] = &j->cur.pass.o;
+	sr[n++] = &j->cur.pass.res;
+	if (j->have_prev) {
+		so[n] = &j->prev.pass.o;
+		sr[n++] = &j->prev.pass.res;
+	}
+	return budget_calc_eval_from(&j->bc, so, sr, n, &j->bres);
+}
+
+/*
+ * budgets.csv and budgets.json: each budget as of the end of the period:
+ * of the history after the ingest (the projection's weekdays come from
+ * it), else from the passes over the export and the previous period's,
+ * or when they cannot serve (rows without a day, days that overlap ...)
+ * a read of both.
  */
 static int
 job_budgets(struct job *j)
@@ -919,6 +1008,9 @@ job_budgets(struct job *j)
 	if (cfg->db != NULL) {
 		ret = db_report_path(cfg->db, &o, &j->bres);
 		j->have_bres = 1;
+	} else if (job_budgets_passes(j) == 0) {
+		j->have_bres = 1;
+		goto write;	/* evaluated */
 	} else {
 		ret = EXIT_BAD_INPUT;
 		if (inputs_add(&in, j->cur.export) < 0 || (j->have_prev &&
@@ -930,6 +1022,7 @@ job_budgets(struct job *j)
 	if (ret)
 		goto out;
 	budget_calc_eval(&j->bc, &o, &j->bres);
+write:
 	ret = job_budgets_file(j, "budgets.csv", FMT_CSV);
 	if (!ret)
 		ret = job_budgets_file(j, "budgets.json", FMT_JSON);
@@ -1015,33 +1108,29 @@ job_compare_writer(FILE *f, const void *cmp, enum view_format fmt)
 
 /*
  * compare-by-project.FMT, as `compare --by project --csv-safe --format
- * FMT PREVIOUS CURRENT` writes it: both exports read again.
+ * FMT PREVIOUS CURRENT` writes it: from both passes, rolled up.
  */
 static int
 job_compare_one(struct job *j, enum view_format fmt, const char *name)
 {
-	struct report_opts o;
+	struct report_opts o, po;
 	struct report_result prev, cur;
 	struct compare cmp;
-	int ret;
+	int ret = EXIT_FAILURE_OTHER;
 
-	report_opts_init(&o);
-	report_parse_by(&o, "project");
-	o.csv_safe = 1;
-	memset(&cur, 0, sizeof(cur));
-	ret = job_read(&o, j->prev.export, &prev, NULL, NULL);
-	if (!ret)
-		ret = job_read(&o, j->cur.export, &cur, NULL, NULL);
-	if (!ret) {
+	if (pass_rollup(&j->prev.pass, "project", &po, &prev) == 0 &&
+	    pass_rollup(&j->cur.pass, "project", &o, &cur) == 0) {
+		o.csv_safe = 1;
 		compare_build(&cmp, &o, &prev, &cur);
 		compare_limit(&cmp, 0, 0);
 		ret = job_write(j, name, "the comparison", job_compare_writer,
 		    &cmp, fmt);
 		compare_release(&cmp);
+		report_result_release(&cur);
+		report_opts_release(&o);
 	}
-	report_result_release(&cur);
 	report_result_release(&prev);
-	report_opts_release(&o);
+	report_opts_release(&po);
 	return ret;
 }
 
@@ -1330,14 +1419,23 @@ job_summary_writer(FILE *f, const void *obj, enum view_format fmt)
 	return 0;
 }
 
-/* The summary, from the engine's exact sums. */
+/*
+ * The sums of the summary and run.json, from the engine's exact sums:
+ * before the page, which takes the passes.
+ */
 static int
-job_summary(struct job *j)
+job_sums(struct job *j)
 {
 	if (sums_from(&j->cur.sums, &j->cur.pass, j->cfg) < 0 ||
 	    (j->have_prev && sums_from(&j->prev.sums, &j->prev.pass,
 	    j->cfg) < 0))
 		return EXIT_FAILURE_OTHER;
+	return 0;
+}
+
+static int
+job_summary(struct job *j)
+{
 	return job_write(j, "summary.md", "a markdown summary",
 	    job_summary_writer, j, FMT_MARKDOWN);
 }
@@ -1598,7 +1696,7 @@ job_finish(struct job *j)
 static int (*const job_steps[])(struct job *) = {
 	job_open, job_current, job_previous, job_ingest, job_reports,
 	job_failures, job_rightsize, job_focus, job_compare, job_budgets,
-	job_anomalies, job_metrics, job_page, job_finish
+	job_anomalies, job_metrics, job_sums, job_page, job_finish
 };
 
 int
@@ -1611,10 +1709,13 @@ run_job(const struct run_config *cfg, const struct run_hooks *hooks,
 
 	memset(&j, 0, sizeof(j));
 	memset(files, 0, sizeof(*files));
+	users_init(&j.users);
+	rates_init(&j.rates);
 	j.cfg = cfg;
 	j.hooks = hooks;
 	for (i = 0; i < sizeof(job_steps) / sizeof(job_steps[0]) && !ret; i++)
 		ret = job_steps[i](&j);
+	job_focus_abort(&j);	/* a failure before focus.csv was done */
 	job_stage_remove(&j);
 	/* a failure leaves no empty DIR of ours (an export to resume stays) */
 	if (ret && j.made_dir)
@@ -1627,6 +1728,10 @@ run_job(const struct run_config *cfg, const struct run_hooks *hooks,
 		budget_calc_release(&j.bc);
 	side_release(&j.cur);
 	side_release(&j.prev);
+	users_release(&j.users);
+	if (j.have_rs)
+		rightsize_release(&j.rs);
+	rates_release(&j.rates);
 	if (ret)
 		run_files_release(&j.w);
 	else

@@ -48,7 +48,11 @@ struct anomaly_list;
 struct anomaly_run;
 struct budget_calc;
 struct budgets;
+struct report_opts;
+struct report_result;
 struct teams;
+struct rightsize;
+struct users;
 
 /* A file written into dir. */
 struct run_file {
@@ -69,6 +73,14 @@ struct run_page {
 	const struct budget_calc *budgets;	/* evaluated, or NULL */
 	const struct anomaly_run *arun;	/* with the history, else NULL: */
 	const struct anomaly_list *anomalies;	/* what arun found */
+	/*
+	 * The passes already read (page_given): the page takes them (NULL:
+	 * it reads the exports itself), and the users beside them.
+	 */
+	struct report_opts *o, *po;
+	struct report_result *res, *pres;
+	struct users *users;
+	struct rightsize *rs;	/* rightsize.csv's rows, or NULL */
 };
 
 /* The steps run calls back for; each returns an exit code (util.h). */

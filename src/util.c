@@ -337,7 +337,7 @@ sbuf_reset(struct sbuf *sb)
 	sb->buf[0] = '\0';
 }
 
-static int
+int
 sbuf_grow(struct sbuf *sb, size_t extra)
 {
 	size_t need, cap;

@@ -118,6 +118,11 @@ void sbuf_release(struct sbuf *sb);
  * sb released, as sbuf_release() does.
  */
 char *sbuf_detach(struct sbuf *sb);
+/*
+ * Room for `extra` more bytes and a NUL after len: 0, or -1 past max
+ * (nothing changed).  For a caller that writes into buf itself.
+ */
+int sbuf_grow(struct sbuf *sb, size_t extra);
 int sbuf_add(struct sbuf *sb, const void *data, size_t len);
 int sbuf_addstr(struct sbuf *sb, const char *s);
 int sbuf_addch(struct sbuf *sb, int c);

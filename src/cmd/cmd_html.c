@@ -54,8 +54,8 @@ const struct cmdopt_cmd html_cmd = {
 		    "$CIRCLECI_USAGE_BUDGETS): a budgets section, each budget "
 		    "as `budget --at` the day after the period's last day "
 		    "gives it, but for the period: the one that holds that "
-		    "last day (a read of its own of the PATHs and --previous, "
-		    "or --db)"),
+		    "last day (from the page's read of the PATHs and "
+		    "--previous, else a read of its own, or --db)"),
 		CMDOPT(CO_CREDIT_PRICE),
 		CMDOPT_HEADING("Filters (the previous period too, but the "
 		    "dates):"),

@@ -231,6 +231,12 @@ run_page(void *ctx, const struct run_page *pg)
 	given.budgets = pg->budgets;
 	given.arun = pg->arun;
 	given.anomalies = pg->anomalies;
+	given.o = pg->o;
+	given.res = pg->res;
+	given.po = pg->po;
+	given.pres = pg->pres;
+	given.users = pg->users;
+	given.rs = pg->rs;
 
 	argv_add(&a, "html");
 	argv_add(&a, "--rightsize");

@@ -144,6 +144,7 @@ suite html.sh sh "$dir/html.sh" "$BIN" $quick
 suite runcheck.py python3 "$dir/runcheck.py" --bin "$BIN" $quick
 # run's budgets and anomalies: the files, the page, summary.md, stale files
 suite runbudget.py python3 "$dir/runbudget.py" --bin "$BIN" $quick
+suite onepass.py python3 "$dir/onepass.py" --bin "$BIN" $quick
 suite teams.sh sh "$dir/teams.sh" "$BIN" $quick
 suite analyses.py python3 "$dir/analyses.py" --bin "$BIN" $quick
 # budget: spent exact, the projection's rule, statuses, --db, errors

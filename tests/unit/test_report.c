@@ -452,14 +452,14 @@ test_sets(void **state)
 	{
 		static const char *const bad[] = { "project", "nope" };
 		static const char *const many[] = { "day", "day", "day", "day",
-		    "day" };
+		    "day", "day", "day", "day", "day" };
 		struct unit_capture cap;
 		char *err;
 
 		report_opts_init(&o);
 		unit_capture_begin(&cap);
 		assert_int_equal(report_parse_sets(&o, bad, 2), -1);
-		assert_int_equal(report_parse_sets(&o, many, 5), -1);
+		assert_int_equal(report_parse_sets(&o, many, 9), -1);
 		err = unit_capture_end(&cap);
 		assert_contains(err, "unknown key 'nope'");
 		assert_contains(err, "too many grouping sets");
@@ -1787,6 +1787,35 @@ test_sums_past_limit(void **state)
 	free(t3);
 }
 
+/* Counts per day: grown either way, summed, too wide to keep. */
+static void
+test_day_counts(void **state)
+{
+	struct day_counts d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	day_counts_add(&d, 1, 100, 2);
+	day_counts_add(&d, 1, 97, 1);		/* grows at the front */
+	day_counts_add(&d, 1, 103, 5);		/* and at the back */
+	day_counts_add(&d, 1, 100, 1);
+	day_counts_add(&d, 0, 0, 4);		/* undated */
+	assert_int_equal(d.first, 97);
+	assert_int_equal(d.n, 7);
+	assert_true(d.v[3] == 3);
+	assert_true(d.undated == 4);
+	assert_true(day_counts_outside(&d, 98, 102) == 6);
+	assert_true(day_counts_outside(&d, 97, 103) == 0);
+	assert_true(day_counts_outside(&d, 101, 200) == 4);
+	day_counts_add(&d, 1, 97 + DAY_COUNTS_MAX, 1);	/* too wide */
+	assert_true(d.lost);
+	assert_null(d.v);
+	day_counts_add(&d, 1, 100, 1);		/* no longer kept */
+	assert_int_equal(d.n, 0);
+	assert_true(d.undated == 4);
+	free(d.v);
+}
+
 int
 main(void)
 {
@@ -1816,6 +1845,7 @@ main(void)
 		cmocka_unit_test(test_threads_agree),
 		cmocka_unit_test(test_values_too_large),
 		cmocka_unit_test(test_sums_past_limit),
+		cmocka_unit_test(test_day_counts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
