@@ -32,11 +32,13 @@
  * The schema's versions.  Each step of a migration runs in its own
  * transaction with the version it makes: 1, the tables; 2, the views for
  * people and BI tools and project_teams; 3, the roll-ups by branch and
- * by user (filled from the job runs stored).  A reader takes a database of
+ * by user (filled from the job runs stored); 4, the coarser roll-ups
+ * (daily_project, monthly_class, monthly: filled from daily).  A reader
+ * takes a database of
  * any version from DB_SCHEMA_OLDEST (what it lacks reads as empty); a
  * writer migrates it; a newer one is refused by both.
  */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 #define DB_SCHEMA_OLDEST 1
 
 struct db_ops;
@@ -67,22 +69,40 @@ struct db_dim_def {
 extern const struct db_dim_def db_dims[DIM_COUNT];
 
 /*
- * The roll-ups, kept at ingest: each the new job runs summed by day and
- * its dims.  daily has the dims of few values; a branch or a user key
- * would make it nearly as fine as the job runs, so each has a roll-up of
- * its own with only the dims filters and organizations need.
+ * The roll-ups, kept at ingest: each the new job runs summed by day (or
+ * month) and its dims.  daily has the dims of few values; a branch or a
+ * user key would make it nearly as fine as the job runs, so each has a
+ * roll-up of its own with only the dims filters and organizations need.
+ * With many jobs daily is nearly as fine as the job runs too, so keys
+ * that need fewer dims or no day read coarser ones: daily_project (day,
+ * project, status, org), and two by month, whose `day` is the month's
+ * first: monthly_class (no workflow or job) and monthly (daily's dims).
+ * A report reads the first of db_roll_order that has what it needs.
  */
-enum { ROLL_DAILY, ROLL_BRANCH, ROLL_USER, ROLL_COUNT };
+enum {
+	ROLL_DAILY, ROLL_BRANCH, ROLL_USER, ROLL_DAY_PROJECT, ROLL_MONTH_CLASS,
+	ROLL_MONTHLY, ROLL_COUNT
+};
 #define ROLL_MAX_DIMS DIM_DAILY
+/* The roll-ups whose dims daily has: each can be summed from it. */
+#define ROLL_FROM_DAILY (1u << ROLL_DAILY | 1u << ROLL_DAY_PROJECT | \
+	1u << ROLL_MONTH_CLASS | 1u << ROLL_MONTHLY)
 
 struct db_rollup {
 	const char *table;
 	int since;		/* the schema version that made it */
+	int monthly;		/* day is the first of its month */
 	size_t ndims;
 	int dims[ROLL_MAX_DIMS];	/* in the table's column order */
 	unsigned mask;		/* bit d: dims has d */
 };
 extern const struct db_rollup db_rollups[ROLL_COUNT];
+/* The roll-ups, smallest first on real-shaped data. */
+extern const int db_roll_order[ROLL_COUNT];
+
+/* The first day of the month of `day`, and of the month after it. */
+int32_t db_month_start(int32_t day);
+int32_t db_month_next(int32_t day);
 
 /* The value columns: seconds, the credit kinds, utilization. */
 #define NVALS (1 + CR_COUNT + 4)
@@ -167,6 +187,14 @@ struct roll_key {
  * with bit k set in `which`.
  */
 void db_roll_add(struct agg *rolls, unsigned which, int have_day,
+    int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
+
+/*
+ * Add a roll-up's or a job run's values to their group in roll, of
+ * roll-up k, with metrics_add()'s check: 0, or which sum would pass
+ * DEC_SUM_MAX (1 + its column) and nothing added.
+ */
+int db_roll_add_checked(struct agg *roll, size_t k, int have_day,
     int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
 /*

@@ -130,8 +130,36 @@ static const char sq_step3[] =
 "CREATE UNIQUE INDEX IF NOT EXISTS daily_user_key ON daily_user(day,"
 " project, status, org, trigger_user);\n";
 
+/*
+ * 4: the coarser roll-ups (dbi.h), filled from daily in C (sq_from_daily);
+ * monthly_class's and monthly's day is the first of the month
+ */
+#define SQ_DIMS7 "project INTEGER NOT NULL, status INTEGER NOT NULL," \
+	" resource_class INTEGER NOT NULL, executor INTEGER NOT NULL," \
+	" os INTEGER NOT NULL, org INTEGER NOT NULL," \
+	" trigger_source INTEGER NOT NULL"
+static const char sq_step4[] =
+"CREATE TABLE IF NOT EXISTS daily_project(day INTEGER,"
+" project INTEGER NOT NULL, status INTEGER NOT NULL, org INTEGER NOT NULL, "
+SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS daily_project_key ON daily_project(day,"
+" project, status, org);\n"
+"CREATE TABLE IF NOT EXISTS monthly_class(day INTEGER, " SQ_DIMS7 ", "
+SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS monthly_class_key ON monthly_class(day,"
+" project, status, resource_class, executor, os, org, trigger_source);\n"
+"CREATE TABLE IF NOT EXISTS monthly(day INTEGER,"
+" project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
+" job INTEGER NOT NULL, status INTEGER NOT NULL,"
+" resource_class INTEGER NOT NULL, executor INTEGER NOT NULL,"
+" os INTEGER NOT NULL, org INTEGER NOT NULL,"
+" trigger_source INTEGER NOT NULL, " SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS monthly_key ON monthly(day, project,"
+" workflow, job, status, resource_class, executor, os, org,"
+" trigger_source);\n";
+
 static const char *const sq_steps[DB_SCHEMA_VERSION] = { sq_step1, sq_step2,
-	sq_step3 };
+	sq_step3, sq_step4 };
 
 /* ---- exact numbers ---- */
 
@@ -361,7 +389,10 @@ db_optional(const struct db_object *o)
 	    strcmp(o->tbl, "project_teams") == 0 ||
 	    strcmp(o->tbl, "daily_named") == 0 ||
 	    strcmp(o->tbl, "daily_branch") == 0 ||
-	    strcmp(o->tbl, "daily_user") == 0);
+	    strcmp(o->tbl, "daily_user") == 0 ||
+	    strcmp(o->tbl, "daily_project") == 0 ||
+	    strcmp(o->tbl, "monthly_class") == 0 ||
+	    strcmp(o->tbl, "monthly") == 0);
 }
 
 /* A name from the file, fit to quote in a message (cut, printable). */
@@ -566,6 +597,85 @@ out:
 }
 
 /*
+ * Add daily's rows of days since .. until (and the undated ones with
+ * `undated`) into the roll-ups in `which` (of ROLL_FROM_DAILY, daily
+ * not among them): step 4, and a prune's month cut in two.  0, -1
+ * (SQLite failed) or EXIT_BAD_INPUT (a value not a number, a sum past
+ * DEC_SUM_MAX), reported.
+ */
+static int
+sq_from_daily(struct db *db, unsigned which, int32_t since, int32_t until,
+    int undated)
+{
+	struct agg roll[ROLL_COUNT];
+	sqlite3_stmt *st = NULL;
+	int rc, c, k, ret = -1;
+	size_t d;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_init(&roll[k]);
+	if (db_prepare(db, "SELECT rowid, day, project, workflow, job, status,"
+	    " resource_class, executor, os, org, trigger_source, jobs, "
+	    SQ_SUMS " FROM daily WHERE day BETWEEN ?1 AND ?2 OR (?3 AND day "
+	    "IS NULL)", &st) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int(st, 3, undated);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t ids[DIM_COUNT];
+		struct metrics m;
+		int64_t rowid = sqlite3_column_int64(st, 0);
+
+		memset(ids, 0, sizeof(ids));
+		for (d = 0; d < DIM_DAILY; d++)
+			ids[d] = (uint32_t)sqlite3_column_int64(st, 2 + (int)d);
+		ret = EXIT_BAD_INPUT;
+		if (sqlite3_column_int64(st, 11) < 0) {
+			error("database '%s': table daily, row %lld: jobs: "
+			    "negative", db->path, (long long)rowid);
+			goto out;
+		}
+		m.jobs = (uint64_t)sqlite3_column_int64(st, 11);
+		if (db_column_dec(db, st, 12, "daily", rowid,
+		    &m.run_seconds) < 0)
+			goto out;
+		for (c = 0; c < CR_COUNT; c++)
+			if (db_column_dec(db, st, 13 + c, "daily", rowid,
+			    &m.credits[c]) < 0)
+				goto out;
+		/* sums of sums: each roll-up's are checked as it is merged */
+		for (k = 0; k < ROLL_COUNT; k++) {
+			if (!(which & (1u << k)))
+				continue;
+			if (db_roll_add_checked(&roll[k], k,
+			    sqlite3_column_type(st, 1) != SQLITE_NULL,
+			    (int32_t)sqlite3_column_int64(st, 1), ids, &m)) {
+				error("database '%s': table %s: a sum passes "
+				    "100000000000000000000, the largest kept "
+				    "exactly", db->path, db_rollups[k].table);
+				goto out;
+			}
+		}
+		ret = -1;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(db, "cannot read the roll-up by day");
+		goto out;
+	}
+	for (k = 0; k < ROLL_COUNT; k++)
+		if ((which & (1u << k)) && (agg_check(&roll[k]) < 0 ||
+		    (ret = sq_merge_roll(db, &db_rollups[k], &roll[k])) != 0))
+			goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_release(&roll[k]);
+	return ret;
+}
+
+/*
  * Bring the schema to DB_SCHEMA_VERSION, each step in its own
  * transaction that also writes the version it makes: a step that fails
  * leaves the version before it.  0 or -1.
@@ -589,7 +699,10 @@ db_migrate(struct db *db)
 		snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE "
 		    "key = 'schema_version'", k);
 		if (db_exec(db, sq_steps[k - 1]) < 0 ||
-		    (k == 3 && sq_backfill(db) != 0) || (k > 1 &&
+		    (k == 3 && sq_backfill(db) != 0) ||
+		    (k == 4 && sq_from_daily(db, ROLL_FROM_DAILY &
+		    ~(1u << ROLL_DAILY), INT32_MIN, INT32_MAX, 1) != 0) ||
+		    (k > 1 &&
 		    db_exec(db, sql) < 0) || db_exec(db, "COMMIT") < 0)
 			goto fail;
 	}
@@ -1369,7 +1482,11 @@ sq_prune(struct db *db, int32_t before, uint64_t *removed)
 	if (db_delete_before(db, "DELETE FROM job_runs WHERE day < ?", before,
 	    "cannot delete job runs", removed) < 0)
 		goto fail;
-	/* the roll-ups this database's version has */
+	/*
+	 * The roll-ups this database's version has.  A month by month that
+	 * `before` cuts in two goes whole, then its days from `before` on
+	 * come back from daily (pruned first).
+	 */
 	for (k = 0; k < ROLL_COUNT; k++) {
 		if (db->version < db_rollups[k].since)
 			continue;
@@ -1379,6 +1496,11 @@ sq_prune(struct db *db, int32_t before, uint64_t *removed)
 		    "rows", NULL) < 0)
 			goto fail;
 	}
+	if (db->version >= db_rollups[ROLL_MONTHLY].since &&
+	    db_month_start(before) != before &&
+	    sq_from_daily(db, 1u << ROLL_MONTH_CLASS | 1u << ROLL_MONTHLY,
+	    before, db_month_next(before) - 1, 0) != 0)
+		goto fail;
 	if (db_exec(db, "COMMIT") < 0)
 		goto fail;
 	return 0;
