@@ -64,6 +64,9 @@ const struct db_rollup db_rollups[ROLL_COUNT] = {
 	    DIM_RESOURCE_CLASS, DIM_EXECUTOR, DIM_OS, DIM_ORG, DIM_TRIGGER },
 	    DBIT(PROJECT) | DBIT(STATUS) | DBIT(RESOURCE_CLASS) |
 	    DBIT(EXECUTOR) | DBIT(OS) | DBIT(ORG) | DBIT(TRIGGER) },
+	{ "monthly_job", 4, 1, 4, { DIM_PROJECT, DIM_WORKFLOW, DIM_JOB,
+	    DIM_ORG }, DBIT(PROJECT) | DBIT(WORKFLOW) | DBIT(JOB) |
+	    DBIT(ORG) },
 	{ "monthly", 4, 1, DIM_DAILY, { DIM_PROJECT, DIM_WORKFLOW, DIM_JOB,
 	    DIM_STATUS, DIM_RESOURCE_CLASS, DIM_EXECUTOR, DIM_OS, DIM_ORG,
 	    DIM_TRIGGER }, (1u << DIM_DAILY) - 1 },
@@ -71,11 +74,12 @@ const struct db_rollup db_rollups[ROLL_COUNT] = {
 
 /*
  * Smallest first, as measured on 1M job runs of a month of 18,000 jobs
- * and 800 branches: daily_project 5,900 rows, monthly_class 14,500,
- * daily_branch 33,000, daily_user 29,000, monthly 88,000, daily 343,000.
+ * and 800 branches: daily_project 5,900 rows, monthly_class 8,400,
+ * monthly_job 12,000, daily_user 29,000, daily_branch 33,000, monthly
+ * 57,000, daily 343,000.
  */
 const int db_roll_order[ROLL_COUNT] = { ROLL_DAY_PROJECT, ROLL_MONTH_CLASS,
-	ROLL_BRANCH, ROLL_USER, ROLL_MONTHLY, ROLL_DAILY };
+	ROLL_MONTH_JOB, ROLL_USER, ROLL_BRANCH, ROLL_MONTHLY, ROLL_DAILY };
 
 int32_t
 db_month_start(int32_t day)
@@ -302,17 +306,54 @@ ingest_hand_on(struct ingest *g)
 	iqueue_push(g, &g->full, g->cur);
 }
 
+/* The reader's next batch to fill. */
+static void
+ingest_next_batch(struct ingest *g)
+{
+	g->cur = iqueue_pop(g, &g->empty);
+	g->cur->n = 0;
+	g->cur->roll = NULL;
+	sbuf_reset(&g->cur->text);
+}
+
 /* The reader's next free row, handing on a full batch first. */
 static struct irow *
 ingest_next_row(struct ingest *g)
 {
 	if (g->cur->n == BATCH_ROWS) {
 		ingest_hand_on(g);
-		g->cur = iqueue_pop(g, &g->empty);
-		g->cur->n = 0;
-		sbuf_reset(&g->cur->text);
+		ingest_next_batch(g);
 	}
 	return &g->cur->rows[g->cur->n];
+}
+
+static size_t
+ingest_roll_groups(const struct agg *roll)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		n += roll[k].n;
+	return n;
+}
+
+/*
+ * Hand on the batch with the roll-ups of every row so far, to be merged
+ * once it is stored, and start them again: memory stays bounded however
+ * many groups an ingest makes.
+ */
+static void
+ingest_hand_roll(struct ingest *g)
+{
+	size_t k;
+
+	g->cur->roll = xcalloc(ROLL_COUNT, sizeof(*g->cur->roll));
+	for (k = 0; k < ROLL_COUNT; k++) {
+		g->cur->roll[k] = g->roll[k];
+		agg_init(&g->roll[k]);
+	}
+	ingest_hand_on(g);
+	ingest_next_batch(g);
 }
 
 /*
@@ -387,6 +428,7 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 {
 	const struct csv_field *f = rec->fields, *d;
 	char uuid[36];
+	struct metrics m;
 	struct irow *r;
 	dec_t total = 0;
 	int null, bad, c;
@@ -505,23 +547,15 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 	}
 	if (g->bad_input)
 		return 3;
-	{
-		struct metrics m;
-		int which;
-
-		memset(&m, 0, sizeof(m));
-		m.jobs = 1;
-		m.run_seconds = r->vals[0];
-		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-		which = metrics_add_abs(&g->bound, &m);
-		if (which) {
-			error("%s:%llu: %s: the values add up, without their "
-			    "signs, past 100000000000000000000, the largest sum "
-			    "kept exactly", g->file,
-			    (unsigned long long)rec->line,
-			    metrics_column(which - 1));
-			return 3;
-		}
+	m.jobs = 1;
+	m.run_seconds = r->vals[0];
+	memcpy(m.credits, &r->vals[1], sizeof(m.credits));
+	if ((c = metrics_add_abs(&g->bound, &m)) != 0) {
+		error("%s:%llu: %s: the values add up, without their signs, "
+		    "past 100000000000000000000, the largest sum kept exactly",
+		    g->file, (unsigned long long)rec->line,
+		    metrics_column(c - 1));
+		return 3;
 	}
 	/* seen before in this ingest: read as the engine would, not kept */
 	if (g->seen != NULL && !dedup_insert(g->seen, &r->fp)) {
@@ -529,6 +563,9 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		g->cur->text.len = r->id_off;
 		return 0;	/* r is not taken: n stays */
 	}
+	/* every row handed on: those found stored are taken out later */
+	db_roll_add(g->roll, (1u << ROLL_COUNT) - 1, r->have_day, r->day,
+	    r->ids, &m);
 	/* encode here: the 128-bit divisions would slow the inserter */
 	r->texts = 0;
 	for (c = 0; c < NVALS; c++) {
@@ -549,6 +586,9 @@ ingest_row(struct ingest *g, const struct usage_header *h,
 		}
 	}
 	g->cur->n++;
+	if (g->db->ops->ingest_roll != NULL && ingest_roll_groups(g->roll) >=
+	    DB_ROLL_FLUSH)
+		ingest_hand_roll(g);
 	return 0;
 }
 
@@ -642,9 +682,7 @@ ingest_reader(void *arg)
 	struct ingest *g = arg;
 	size_t i;
 
-	g->cur = iqueue_pop(g, &g->empty);
-	g->cur->n = 0;
-	sbuf_reset(&g->cur->text);
+	ingest_next_batch(g);
 	for (i = 0; i < g->in->n && !atomic_load(&g->abort); i++) {
 		g->range = g->in->ranges != NULL ? &g->in->ranges[i] : NULL;
 		g->reader_ret = ingest_file(g, g->in->paths[i]);
@@ -718,10 +756,68 @@ db_roll_sub(struct agg *rolls, unsigned which, int have_day, int32_t day,
 }
 
 void
-db_ingest_new_row(struct ingest *g, const struct irow *r)
+db_ingest_present_row(struct ingest *g, const struct irow *r)
 {
 	struct metrics m;
 
+	g->st->rows_present++;
+	m.jobs = 1;
+	m.run_seconds = r->vals[0];
+	memcpy(m.credits, &r->vals[1], sizeof(m.credits));
+	db_roll_add(g->present, (1u << ROLL_COUNT) - 1, r->have_day, r->day,
+	    r->ids, &m);
+}
+
+/*
+ * Take the rows found stored (g->present) out of roll, which holds them
+ * (the reader summed every row it handed on), and start g->present
+ * again.
+ */
+static void
+ingest_take_present(struct ingest *g, struct agg *roll)
+{
+	size_t k, i;
+	int c;
+
+	for (k = 0; k < ROLL_COUNT; k++) {
+		for (i = 0; i < g->present[k].n; i++) {
+			const struct agg_group *p = &g->present[k].groups[i];
+			struct metrics *m = &agg_get(&roll[k], p->key,
+			    p->keylen, p->hash)->m;
+
+			/* taken from what was added: within the same bound */
+			m->jobs -= p->m.jobs;
+			m->run_seconds -= p->m.run_seconds;
+			for (c = 0; c < CR_COUNT; c++)
+				m->credits[c] -= p->m.credits[c];
+		}
+		agg_release(&g->present[k]);
+		agg_init(&g->present[k]);
+	}
+}
+
+/* Merge the roll-ups a batch brought (ops->ingest_roll). */
+static int
+ingest_merge(struct ingest *g, struct agg *roll)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; k < ROLL_COUNT && ret == 0; k++)
+		if (agg_check(&roll[k]) < 0 || agg_check(&g->present[k]) < 0)
+			ret = EXIT_FAILURE_OTHER;
+	if (ret == 0) {
+		ingest_take_present(g, roll);
+		ret = g->db->ops->ingest_roll(g, roll);
+		if (ret < 0)
+			ret = EXIT_FAILURE_OTHER;
+	}
+	return ret;
+}
+
+void
+db_ingest_new_row(struct ingest *g, const struct irow *r)
+{
 	g->st->rows_new++;
 	if (r->have_day) {
 		if (!g->st->have_days || r->day < g->st->first_day)
@@ -730,11 +826,6 @@ db_ingest_new_row(struct ingest *g, const struct irow *r)
 			g->st->last_day = r->day;
 		g->st->have_days = 1;
 	}
-	m.jobs = 1;
-	m.run_seconds = r->vals[0];
-	memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-	db_roll_add(g->roll, (1u << ROLL_COUNT) - 1, r->have_day, r->day,
-	    r->ids, &m);
 }
 
 
@@ -785,14 +876,30 @@ ingest_all(struct ingest *g)
 			ret = EXIT_FAILURE_OTHER;
 			atomic_store(&g->abort, 1);
 		}
+		if (b->roll != NULL) {
+			if (!ret && (ret = ingest_merge(g, b->roll)) != 0)
+				atomic_store(&g->abort, 1);
+			for (i = 0; i < ROLL_COUNT; i++)
+				agg_release(&b->roll[i]);
+			free(b->roll);
+			b->roll = NULL;
+		}
 		iqueue_push(g, &g->empty, b);
 		ingest_progress(g, DB_PROGRESS_READING);
 	}
 	pthread_join(tid, NULL);
 	if (!ret)
 		ret = g->reader_ret;
-	for (i = 0; i < NBATCHES; i++)
+	for (i = 0; i < NBATCHES; i++) {
 		sbuf_release(&g->batches[i].text);
+		if (g->batches[i].roll != NULL) {
+			size_t k;
+
+			for (k = 0; k < ROLL_COUNT; k++)
+				agg_release(&g->batches[i].roll[k]);
+			free(g->batches[i].roll);
+		}
+	}
 	free(g->batches);
 	g->batches = NULL;
 	pthread_cond_destroy(&g->cond);
@@ -812,8 +919,10 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	g.db = db;
 	g.st = st;
 	strtab_init(&g.names);
-	for (i = 0; i < ROLL_COUNT; i++)
+	for (i = 0; i < ROLL_COUNT; i++) {
 		agg_init(&g.roll[i]);
+		agg_init(&g.present[i]);
+	}
 	sbuf_init(&g.scratch, DB_MAX_RECORD);
 	sbuf_init(&g.fix, 3 * (size_t)DB_MAX_RECORD);
 	if (db->ops->dedup)
@@ -842,8 +951,9 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	if (strtab_check(&g.names) < 0)
 		goto out_abort;
 	for (i = 0; i < ROLL_COUNT; i++)
-		if (agg_check(&g.roll[i]) < 0)
+		if (agg_check(&g.roll[i]) < 0 || agg_check(&g.present[i]) < 0)
 			goto out_abort;
+	ingest_take_present(&g, g.roll);
 	ingest_progress(&g, DB_PROGRESS_FINISHING);
 	if ((ret = db->ops->ingest_end(&g)) != 0) {
 		/* -1: the engine failed; EXIT_BAD_INPUT: a sum does not fit */
@@ -861,8 +971,10 @@ out_free:
 	sbuf_release(&g.scratch);
 	sbuf_release(&g.fix);
 	dedup_free(g.seen);
-	for (i = 0; i < ROLL_COUNT; i++)
+	for (i = 0; i < ROLL_COUNT; i++) {
 		agg_release(&g.roll[i]);
+		agg_release(&g.present[i]);
+	}
 	strtab_release(&g.names);
 	return ret;
 }

@@ -176,6 +176,7 @@ PG_ROLL("daily_branch", "branch") PG_ROLL("daily_user", "trigger_user");
 	")::date - date '1970-01-01')"
 #define PG_DIMS7 "project, status, resource_class, executor, os, org," \
 	" trigger_source"
+#define PG_DIMS4 "project, workflow, job, org"
 #define PG_DIMS9N "project, workflow, job, status, resource_class," \
 	" executor, os, org, trigger_source"
 #define PG_ROLL4(t, cols, decl, day) \
@@ -200,11 +201,16 @@ PG_ROLL4("monthly_class", PG_DIMS7, " project integer NOT NULL,"
     " executor integer NOT NULL, os integer NOT NULL, org integer NOT NULL,"
     " trigger_source integer NOT NULL", PG_MONTH("day"));
 static const char pg_step4c[] =
+PG_ROLL4("monthly_job", PG_DIMS4, " project integer NOT NULL,"
+    " workflow integer NOT NULL, job integer NOT NULL, org integer NOT NULL",
+    PG_MONTH("day"));
+static const char pg_step4d[] =
 PG_ROLL4("monthly", PG_DIMS9N, PG_DIMS9, PG_MONTH("day"));
 
 /* Each step's SQL, in parts (a C string has at most 4095 bytes) */
-static const char *const pg_steps[DB_SCHEMA_VERSION][3] = { { pg_step1 },
-	{ pg_step2 }, { pg_step3 }, { pg_step4a, pg_step4b, pg_step4c } };
+static const char *const pg_steps[DB_SCHEMA_VERSION][4] = { { pg_step1 },
+	{ pg_step2 }, { pg_step3 }, { pg_step4a, pg_step4b, pg_step4c,
+	pg_step4d } };
 
 /* ---- talking to the server ---- */
 
@@ -348,7 +354,7 @@ pg_migrate(struct db *db)
 		}
 		snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE "
 		    "key = 'schema_version'", k);
-		for (i = 0; i < 3 && pg_steps[k - 1][i] != NULL; i++)
+		for (i = 0; i < 4 && pg_steps[k - 1][i] != NULL; i++)
 			if (pg_exec(db, pg_steps[k - 1][i], "cannot make the "
 			    "schema") < 0)
 				goto fail;
@@ -639,7 +645,6 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 {
 	struct pg_ingest *e = g->eng;
 	struct sbuf *o = &e->out;
-	struct metrics m;
 	size_t i, d;
 	int v;
 
@@ -671,12 +676,8 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 		}
 		if (sbuf_addch(o, '\n') < 0)
 			die(EXIT_FAILURE_OTHER, "out of memory");
-		/* every row: the present ones are taken out at the end */
-		m.jobs = 1;
-		m.run_seconds = r->vals[0];
-		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-		db_roll_add(g->roll, (1u << ROLL_COUNT) - 1, r->have_day,
-		    r->day, r->ids, &m);
+		/* the reader summed every row: the present ones are taken
+		 * out at the end */
 	}
 	/* flushed: a slow input (a pipe) still reaches the server batch by
 	 * batch, not one batch late */
@@ -770,7 +771,7 @@ PG_GROUP("0", "project, workflow, job, status, resource_class, executor, "
 };
 
 /*
- * Leave in g->roll the roll-ups of the new job runs only.  pg_ingest_batch
+ * Leave in g->roll the roll-ups of the new job runs only.  The reader
  * summed every staged row in C; here the rows stored before are counted
  * (an index probe each: hash and merge joins are off for the rest of the
  * ingest, so that the planner never reads the whole history instead),
@@ -1361,6 +1362,9 @@ pg_prune(struct db *db, int32_t before, uint64_t *removed)
 		    "INSERT INTO monthly_class SELECT " PG_MONTH("day") ", "
 		    PG_DIMS7 ", sum(jobs), " PG_SUMS(PG_SUM) " FROM daily "
 		    "WHERE day >= $1 AND day < $2 GROUP BY 1, " PG_DIMS7,
+		    "INSERT INTO monthly_job SELECT " PG_MONTH("day") ", "
+		    PG_DIMS4 ", sum(jobs), " PG_SUMS(PG_SUM) " FROM daily "
+		    "WHERE day >= $1 AND day < $2 GROUP BY 1, " PG_DIMS4,
 		    "INSERT INTO monthly SELECT " PG_MONTH("day") ", "
 		    PG_DIMS9N ", sum(jobs), " PG_SUMS(PG_SUM) " FROM daily "
 		    "WHERE day >= $1 AND day < $2 GROUP BY 1, " PG_DIMS9N,

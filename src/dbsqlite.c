@@ -25,6 +25,10 @@
 
 static const struct db_ops sq_ops;
 
+/* SQLite's page cache (KiB): to read, and to ingest */
+#define SQ_CACHE_READ "-4096"
+#define SQ_CACHE_INGEST "-65536"
+
 /*
  * The schema, step by step (dbi.h: DB_SCHEMA_VERSION).  Every statement
  * is IF NOT EXISTS: version 1 databases made before the steps already
@@ -148,6 +152,11 @@ SQ_ROLL_VALS ");\n"
 SQ_ROLL_VALS ");\n"
 "CREATE UNIQUE INDEX IF NOT EXISTS monthly_class_key ON monthly_class(day,"
 " project, status, resource_class, executor, os, org, trigger_source);\n"
+"CREATE TABLE IF NOT EXISTS monthly_job(day INTEGER,"
+" project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
+" job INTEGER NOT NULL, org INTEGER NOT NULL, " SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS monthly_job_key ON monthly_job(day,"
+" project, workflow, job, org);\n"
 "CREATE TABLE IF NOT EXISTS monthly(day INTEGER,"
 " project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
 " job INTEGER NOT NULL, status INTEGER NOT NULL,"
@@ -392,6 +401,7 @@ db_optional(const struct db_object *o)
 	    strcmp(o->tbl, "daily_user") == 0 ||
 	    strcmp(o->tbl, "daily_project") == 0 ||
 	    strcmp(o->tbl, "monthly_class") == 0 ||
+	    strcmp(o->tbl, "monthly_job") == 0 ||
 	    strcmp(o->tbl, "monthly") == 0);
 }
 
@@ -777,11 +787,13 @@ dbsqlite_open(const char *path, int create, int *code)
 	 * WAL: readers never block the one writer, and a killed ingest
 	 * leaves only an uncommitted tail that the next open ignores.
 	 * synchronous=NORMAL is durable at each checkpoint and never
-	 * corrupts under WAL.  The large cache keeps the job_id index in
-	 * memory while ingesting millions of rows.
+	 * corrupts under WAL.  A small cache: a scan reads each page once,
+	 * and reusing a few pages costs less than allocating (and faulting
+	 * in) new ones; ingest takes a larger one (sq_ingest_begin).
 	 */
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    " PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;") < 0) {
+	    " PRAGMA cache_size=" SQ_CACHE_READ "; PRAGMA temp_store=MEMORY;") <
+	    0) {
 		db_close(db);
 		return NULL;
 	}
@@ -891,7 +903,12 @@ sq_ingest_begin(struct ingest *g)
 	struct sq_ingest *e = xcalloc(1, sizeof(*e));
 
 	g->eng = e;
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+	/*
+	 * The job_key index in memory while millions of rows go in at
+	 * random places in it (the table itself grows at its end)
+	 */
+	if (db_exec(db, "PRAGMA cache_size=" SQ_CACHE_INGEST) < 0 ||
+	    db_exec(db, "BEGIN IMMEDIATE") < 0)
 		return -1;
 	if (db_load_names(db, &g->names) < 0)
 		return -1;
@@ -964,7 +981,7 @@ sq_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
 		    r->id_len) == 0;
 		sqlite3_reset(e->find);
 		if (same) {
-			g->st->rows_present++;
+			db_ingest_present_row(g, r);
 			return 0;
 		}
 		key = (int64_t)((uint64_t)key + 1);
@@ -989,13 +1006,42 @@ sq_ingest_batch(struct ingest *g, const struct ibatch *b)
  * u's table.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT (a stored
  * sum unreadable, or a sum past DEC_SUM_MAX), reported.
  */
+/* Groups in their key's order (day, then dims): the index's. */
+static int
+sq_group_cmp(const void *pa, const void *pb)
+{
+	const struct agg_group *a = *(const struct agg_group *const *)pa;
+	const struct agg_group *b = *(const struct agg_group *const *)pb;
+	struct roll_key x, y;
+	size_t i, n = a->keylen / sizeof(uint32_t);
+
+	memcpy(&x, a->key, a->keylen);
+	memcpy(&y, b->key, b->keylen);
+	for (i = 0; i < n; i++)
+		if (x.v[i] != y.v[i])
+			return x.v[i] < y.v[i] ? -1 : 1;
+	return 0;
+}
+
 static int
 sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 {
 	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL;
+	const struct agg_group **order = NULL;
 	struct sbuf q;
-	size_t i, d;
+	size_t i, d, n = 0;
 	int k, c, ret = -1, nk = 1 + (int)u->ndims;
+
+	/*
+	 * In the index's order, its pages then read and written once each
+	 * (not at random); groups left with no job runs (all stored before)
+	 * are not merged.
+	 */
+	order = xcalloc(roll->n + 1, sizeof(*order));
+	for (i = 0; i < roll->n; i++)
+		if (roll->groups[i].m.jobs > 0)
+			order[n++] = &roll->groups[i];
+	qsort(order, n, sizeof(*order), sq_group_cmp);
 
 	sbuf_init(&q, SIZE_MAX);
 	sbuf_addf(&q, "SELECT rowid, jobs, " SQ_SUMS " FROM %s WHERE day IS ?",
@@ -1018,8 +1064,8 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 	sbuf_addf(&q, "DELETE FROM %s WHERE rowid = ?", u->table);
 	if (db_prepare(db, q.buf, &del) < 0)
 		goto out;
-	for (i = 0; i < roll->n; i++) {
-		const struct agg_group *grp = &roll->groups[i];
+	for (i = 0; i < n; i++) {
+		const struct agg_group *grp = order[i];
 		struct roll_key key;
 		struct metrics m = grp->m;
 		int rc;
@@ -1107,11 +1153,25 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 	}
 	ret = 0;
 out:
+	free(order);
 	sbuf_release(&q);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	sqlite3_finalize(del);
 	return ret;
+}
+
+/* Merge roll-ups of new job runs (ops->ingest_roll). */
+static int
+sq_ingest_roll(struct ingest *g, const struct agg *roll)
+{
+	size_t k;
+	int ret;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		if ((ret = sq_merge_roll(g->db, &db_rollups[k], &roll[k])) != 0)
+			return ret;
+	return 0;
 }
 
 static int
@@ -1120,13 +1180,12 @@ sq_ingest_end(struct ingest *g)
 	struct db *db = g->db;
 	struct sq_ingest *e = g->eng;
 	struct db_ingest_stats *st = g->st;
-	int k, ret;
+	int ret;
 
 	if (sq_flush_names(g) < 0)
 		return -1;
-	for (k = 0; k < ROLL_COUNT; k++)
-		if ((ret = sq_merge_roll(db, &db_rollups[k], &g->roll[k])) != 0)
-			return ret;
+	if ((ret = sq_ingest_roll(g, g->roll)) != 0)
+		return ret;
 	sqlite3_finalize(e->log);
 	e->log = NULL;
 	if (db_prepare(db, "UPDATE ingests SET files = ?, rows_read = ?, "
@@ -1203,9 +1262,10 @@ sq_scan_sql(const struct dbscan *q, struct sbuf *s)
 	size_t d;
 
 	sbuf_addstr(s, "SELECT day");
+	/* the dims used (every one for the rows); the others not read */
 	for (d = 0; d < DIM_COUNT; d++)
-		sbuf_addf(s, ", %s", q->roll == NULL ||
-		    (q->roll->mask & (1u << d)) ? db_dims[d].name : "NULL");
+		sbuf_addf(s, ", %s", q->rows || (q->dims & (1u << d)) ?
+		    db_dims[d].name : "NULL");
 	if (q->roll == NULL) {
 		sbuf_addstr(s, ", 1, " SQ_SUMS ", rowid, job_id FROM job_runs "
 		    "WHERE day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)");
@@ -1498,8 +1558,8 @@ sq_prune(struct db *db, int32_t before, uint64_t *removed)
 	}
 	if (db->version >= db_rollups[ROLL_MONTHLY].since &&
 	    db_month_start(before) != before &&
-	    sq_from_daily(db, 1u << ROLL_MONTH_CLASS | 1u << ROLL_MONTHLY,
-	    before, db_month_next(before) - 1, 0) != 0)
+	    sq_from_daily(db, ROLL_MONTHS, before, db_month_next(before) - 1,
+	    0) != 0)
 		goto fail;
 	if (db_exec(db, "COMMIT") < 0)
 		goto fail;
@@ -1674,6 +1734,7 @@ static const struct db_ops sq_ops = {
 	.ingest_batch = sq_ingest_batch,
 	.ingest_end = sq_ingest_end,
 	.ingest_abort = sq_ingest_abort,
+	.ingest_roll = sq_ingest_roll,
 	.read_begin = sq_read_begin,
 	.scan = sq_scan,
 	.read_end = sq_read_end,

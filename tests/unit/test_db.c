@@ -237,7 +237,8 @@ test_months(void **state)
 	uint64_t removed;
 	char *p3 = write_part("mo.csv.gz", part3);
 	static const char *keys[] = { "job", "workflow", "resource_class",
-	    "month,job", "project,resource_class", "day", "week", "org" };
+	    "month,job", "project,resource_class", "day", "week", "org",
+	    "job,resource_class" };
 	void (*ranges[])(struct report_opts *) = { NULL, sep10_nov25,
 	    oct1_oct31, oct2_nov1, oct5_oct25, oct1_web, success_only };
 	size_t k, r;
@@ -261,7 +262,7 @@ test_months(void **state)
 
 		assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 		assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT "
-		    "count(*) FROM job_runs), (SELECT sum(jobs) FROM monthly), "
+		    "count(*) FROM job_runs), (SELECT sum(jobs) FROM monthly_job), "
 		    "(SELECT sum(jobs) FROM monthly_class), (SELECT "
 		    "sum(total_credits) FROM monthly WHERE day = 20727)", -1, &q,
 		    NULL), SQLITE_OK);
@@ -420,7 +421,7 @@ test_migrate(void **state)
 	assert_int_equal(sqlite3_exec(h, "DROP VIEW daily_named; DROP TABLE "
 	    "project_teams; DROP TABLE daily_branch; DROP TABLE daily_user; "
 	    "DROP TABLE daily_project; DROP TABLE monthly_class; "
-	    "DROP TABLE monthly; "
+	    "DROP TABLE monthly_job; DROP TABLE monthly; "
 	    "UPDATE meta SET value = '1' WHERE key = 'schema_version'", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
@@ -491,7 +492,8 @@ test_migrate4(void **state)
 	db_close(db);
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "DROP TABLE daily_project; DROP "
-	    "TABLE monthly_class; DROP TABLE monthly; UPDATE meta SET value = "
+	    "TABLE monthly_class; DROP TABLE monthly_job; DROP TABLE monthly; "
+	    "UPDATE meta SET value = "
 	    "'3' WHERE key = 'schema_version'", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	db = db_open(path, 0, NULL);
@@ -512,7 +514,7 @@ test_migrate4(void **state)
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM "
 	    "job_runs), (SELECT sum(jobs) FROM daily_project), (SELECT "
-	    "sum(jobs) FROM monthly_class), (SELECT sum(jobs) FROM monthly), "
+	    "sum(jobs) FROM monthly_class), (SELECT sum(jobs) FROM monthly_job), "
 	    "(SELECT count(*) FROM monthly WHERE day NOT IN (20697, 20727, "
 	    "20758, 20788) AND day IS NOT NULL)", -1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
