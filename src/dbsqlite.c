@@ -27,7 +27,7 @@ static const struct db_ops sq_ops;
 
 /* SQLite's page cache (KiB): to read, and to ingest */
 #define SQ_CACHE_READ "-4096"
-#define SQ_CACHE_INGEST "-65536"
+#define SQ_CACHE_INGEST "-32768"
 
 /*
  * The schema, step by step (dbi.h: DB_SCHEMA_VERSION).  Every statement
@@ -607,6 +607,28 @@ out:
 }
 
 /*
+ * Merge the roll-ups in `which` and start them again: 0, or
+ * sq_merge_roll()'s error.
+ */
+static int
+sq_merge_rolls(struct db *db, unsigned which, struct agg *roll)
+{
+	int k, ret;
+
+	for (k = 0; k < ROLL_COUNT; k++) {
+		if (!(which & (1u << k)))
+			continue;
+		if (agg_check(&roll[k]) < 0)
+			return -1;
+		if ((ret = sq_merge_roll(db, &db_rollups[k], &roll[k])) != 0)
+			return ret;
+		agg_release(&roll[k]);
+		agg_init(&roll[k]);
+	}
+	return 0;
+}
+
+/*
  * Add daily's rows of days since .. until (and the undated ones with
  * `undated`) into the roll-ups in `which` (of ROLL_FROM_DAILY, daily
  * not among them): step 4, and a prune's month cut in two.  0, -1
@@ -668,15 +690,19 @@ sq_from_daily(struct db *db, unsigned which, int32_t since, int32_t until,
 			}
 		}
 		ret = -1;
+		/* merged every DB_ROLL_FLUSH groups: memory stays bounded */
+		for (d = 0, k = 0; k < ROLL_COUNT; k++)
+			d += roll[k].n;
+		if (d >= DB_ROLL_FLUSH && (ret = sq_merge_rolls(db, which,
+		    roll)) != 0)
+			goto out;
 	}
 	if (rc != SQLITE_DONE) {
 		db_error(db, "cannot read the roll-up by day");
 		goto out;
 	}
-	for (k = 0; k < ROLL_COUNT; k++)
-		if ((which & (1u << k)) && (agg_check(&roll[k]) < 0 ||
-		    (ret = sq_merge_roll(db, &db_rollups[k], &roll[k])) != 0))
-			goto out;
+	if ((ret = sq_merge_rolls(db, which, roll)) != 0)
+		goto out;
 	ret = 0;
 out:
 	sqlite3_finalize(st);
