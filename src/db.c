@@ -338,19 +338,31 @@ ingest_roll_groups(const struct agg *roll)
 }
 
 /*
- * Hand on the batch with the roll-ups of every row so far, to be merged
- * once it is stored, and start them again: memory stays bounded however
- * many groups an ingest makes.
+ * Hand on the batch with the largest roll-ups of every row so far, to be
+ * merged once it is stored, and start them again, until those kept hold
+ * at most half of DB_ROLL_FLUSH groups: memory stays bounded however
+ * many groups an ingest makes, and the small roll-ups are merged once.
  */
 static void
 ingest_hand_roll(struct ingest *g)
 {
-	size_t k;
+	size_t k, big, left = ingest_roll_groups(g->roll);
+	struct ibatch *b = g->cur;
 
-	g->cur->roll = xcalloc(ROLL_COUNT, sizeof(*g->cur->roll));
-	for (k = 0; k < ROLL_COUNT; k++) {
-		g->cur->roll[k] = g->roll[k];
-		agg_init(&g->roll[k]);
+	b->roll = xcalloc(ROLL_COUNT, sizeof(*b->roll));
+	b->roll_mask = 0;
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_init(&b->roll[k]);
+	while (left > DB_ROLL_FLUSH / 2) {
+		for (big = ROLL_COUNT, k = 0; k < ROLL_COUNT; k++)
+			if (!(b->roll_mask & (1u << k)) && (big == ROLL_COUNT ||
+			    g->roll[k].n > g->roll[big].n))
+				big = k;
+		left -= g->roll[big].n;
+		agg_release(&b->roll[big]);
+		b->roll[big] = g->roll[big];
+		agg_init(&g->roll[big]);
+		b->roll_mask |= 1u << big;
 	}
 	ingest_hand_on(g);
 	ingest_next_batch(g);
@@ -769,17 +781,19 @@ db_ingest_present_row(struct ingest *g, const struct irow *r)
 }
 
 /*
- * Take the rows found stored (g->present) out of roll, which holds them
- * (the reader summed every row it handed on), and start g->present
- * again.
+ * Take the rows found stored (g->present) out of the roll-ups in `mask`,
+ * which hold them (the reader summed every row it handed on), and start
+ * those of g->present again.
  */
 static void
-ingest_take_present(struct ingest *g, struct agg *roll)
+ingest_take_present(struct ingest *g, struct agg *roll, unsigned mask)
 {
 	size_t k, i;
 	int c;
 
 	for (k = 0; k < ROLL_COUNT; k++) {
+		if (!(mask & (1u << k)))
+			continue;
 		for (i = 0; i < g->present[k].n; i++) {
 			const struct agg_group *p = &g->present[k].groups[i];
 			struct metrics *m = &agg_get(&roll[k], p->key,
@@ -798,7 +812,7 @@ ingest_take_present(struct ingest *g, struct agg *roll)
 
 /* Merge the roll-ups a batch brought (ops->ingest_roll). */
 static int
-ingest_merge(struct ingest *g, struct agg *roll)
+ingest_merge(struct ingest *g, struct agg *roll, unsigned mask)
 {
 	size_t k;
 	int ret = 0;
@@ -807,7 +821,7 @@ ingest_merge(struct ingest *g, struct agg *roll)
 		if (agg_check(&roll[k]) < 0 || agg_check(&g->present[k]) < 0)
 			ret = EXIT_FAILURE_OTHER;
 	if (ret == 0) {
-		ingest_take_present(g, roll);
+		ingest_take_present(g, roll, mask);
 		ret = g->db->ops->ingest_roll(g, roll);
 		if (ret < 0)
 			ret = EXIT_FAILURE_OTHER;
@@ -877,7 +891,8 @@ ingest_all(struct ingest *g)
 			atomic_store(&g->abort, 1);
 		}
 		if (b->roll != NULL) {
-			if (!ret && (ret = ingest_merge(g, b->roll)) != 0)
+			if (!ret && (ret = ingest_merge(g, b->roll,
+			    b->roll_mask)) != 0)
 				atomic_store(&g->abort, 1);
 			for (i = 0; i < ROLL_COUNT; i++)
 				agg_release(&b->roll[i]);
@@ -953,7 +968,7 @@ db_ingest(struct db *db, const struct inputs *in, struct db_ingest_stats *st)
 	for (i = 0; i < ROLL_COUNT; i++)
 		if (agg_check(&g.roll[i]) < 0 || agg_check(&g.present[i]) < 0)
 			goto out_abort;
-	ingest_take_present(&g, g.roll);
+	ingest_take_present(&g, g.roll, (1u << ROLL_COUNT) - 1);
 	ingest_progress(&g, DB_PROGRESS_FINISHING);
 	if ((ret = db->ops->ingest_end(&g)) != 0) {
 		/* -1: the engine failed; EXIT_BAD_INPUT: a sum does not fit */

@@ -142,6 +142,7 @@ struct ibatch {
 	 * batch is stored; else NULL
 	 */
 	struct agg *roll;
+	unsigned roll_mask;	/* bit k: roll[k] handed on (else empty) */
 };
 
 /*

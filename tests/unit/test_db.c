@@ -280,6 +280,64 @@ test_months(void **state)
 	free(p3);
 }
 
+/* n rows of distinct jobs, JOB_IDs `tag` 0 .. n - 1, over two months */
+static char *
+many_jobs(const char *tag, int n)
+{
+	struct sbuf b;
+	int i;
+
+	sbuf_init(&b, SIZE_MAX);
+	sbuf_addstr(&b, HDR);
+	for (i = 0; i < n; i++)
+		sbuf_addf(&b, "p%d,w%d,j%d,%s%d,2026-%02d-%02d,main,%s,small,"
+		    "acme,%d,0.%03d,,1.%03d\n", i % 7, i % 11, i % 50000, tag, i,
+		    10 + i % 2, 1 + i % 28, i % 3 ? "success" : "failed", i,
+		    i % 1000, i % 997);
+	return b.buf;
+}
+
+/*
+ * More groups than DB_ROLL_FLUSH (dbi.h: 65,536): the reader hands the
+ * roll-ups on while it reads, and the rows found stored are taken out of
+ * each before it is merged; the sums stay those of report over the
+ * files, on a first ingest and on one of stored and new rows together.
+ */
+static void
+test_roll_flush(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db *db;
+	char *a = many_jobs("A", 70000), *b = many_jobs("B", 70000);
+	char *pa = write_part("fa.csv.gz", a);
+	char *pb = write_part("fb.csv.gz", b);
+	static const char *keys[] = { "job", "day", "project,status",
+	    "month,workflow", "resource_class" };
+	size_t k;
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, pa), 0);
+	db = ingest("fl.db", &in, &st, 0);
+	assert_int_equal(st.rows_new, 70000);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		compare(db, &in, keys[k], NULL);
+	assert_int_equal(inputs_add(&in, pb), 0);
+	assert_int_equal(db_ingest(db, &in, &st), 0);
+	assert_int_equal(st.rows_new, 70000);
+	assert_int_equal(st.rows_present, 70000);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		compare(db, &in, keys[k], NULL);
+	compare(db, &in, "job", oct5_oct25);
+	db_close(db);
+	inputs_release(&in);
+	free(a);
+	free(b);
+	free(pa);
+	free(pb);
+}
+
 static void
 test_ingest_and_report(void **state)
 {
@@ -917,6 +975,7 @@ main(void)
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_migrate4),
 		cmocka_unit_test(test_months),
+		cmocka_unit_test(test_roll_flush),
 		cmocka_unit_test(test_missing_db),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_foreign_db),
