@@ -32,11 +32,13 @@
  * The schema's versions.  Each step of a migration runs in its own
  * transaction with the version it makes: 1, the tables; 2, the views for
  * people and BI tools and project_teams; 3, the roll-ups by branch and
- * by user (filled from the job runs stored).  A reader takes a database of
+ * by user (filled from the job runs stored); 4, the coarser roll-ups
+ * (daily_project, monthly_class, monthly_job, monthly: from daily).  A reader
+ * takes a database of
  * any version from DB_SCHEMA_OLDEST (what it lacks reads as empty); a
  * writer migrates it; a newer one is refused by both.
  */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 #define DB_SCHEMA_OLDEST 1
 
 struct db_ops;
@@ -67,22 +69,44 @@ struct db_dim_def {
 extern const struct db_dim_def db_dims[DIM_COUNT];
 
 /*
- * The roll-ups, kept at ingest: each the new job runs summed by day and
- * its dims.  daily has the dims of few values; a branch or a user key
- * would make it nearly as fine as the job runs, so each has a roll-up of
- * its own with only the dims filters and organizations need.
+ * The roll-ups, kept at ingest: each the new job runs summed by day (or
+ * month) and its dims.  daily has the dims of few values; a branch or a
+ * user key would make it nearly as fine as the job runs, so each has a
+ * roll-up of its own with only the dims filters and organizations need.
+ * With many jobs daily is nearly as fine as the job runs too, so keys
+ * that need fewer dims or no day read coarser ones: daily_project (day,
+ * project, status, org), and three by month, whose `day` is the month's
+ * first: monthly_class (no workflow or job), monthly_job (project,
+ * workflow, job, org) and monthly (daily's dims).
+ * A report reads the first of db_roll_order that has what it needs.
  */
-enum { ROLL_DAILY, ROLL_BRANCH, ROLL_USER, ROLL_COUNT };
+enum {
+	ROLL_DAILY, ROLL_BRANCH, ROLL_USER, ROLL_DAY_PROJECT, ROLL_MONTH_CLASS,
+	ROLL_MONTH_JOB, ROLL_MONTHLY, ROLL_COUNT
+};
 #define ROLL_MAX_DIMS DIM_DAILY
+/* The roll-ups whose dims daily has: each can be summed from it. */
+#define ROLL_FROM_DAILY (1u << ROLL_DAILY | 1u << ROLL_DAY_PROJECT | \
+	1u << ROLL_MONTH_CLASS | 1u << ROLL_MONTH_JOB | 1u << ROLL_MONTHLY)
+/* The roll-ups by month. */
+#define ROLL_MONTHS (1u << ROLL_MONTH_CLASS | 1u << ROLL_MONTH_JOB | \
+	1u << ROLL_MONTHLY)
 
 struct db_rollup {
 	const char *table;
 	int since;		/* the schema version that made it */
+	int monthly;		/* day is the first of its month */
 	size_t ndims;
 	int dims[ROLL_MAX_DIMS];	/* in the table's column order */
 	unsigned mask;		/* bit d: dims has d */
 };
 extern const struct db_rollup db_rollups[ROLL_COUNT];
+/* The roll-ups, smallest first on real-shaped data. */
+extern const int db_roll_order[ROLL_COUNT];
+
+/* The first day of the month of `day`, and of the month after it. */
+int32_t db_month_start(int32_t day);
+int32_t db_month_next(int32_t day);
 
 /* The value columns: seconds, the credit kinds, utilization. */
 #define NVALS (1 + CR_COUNT + 4)
@@ -112,7 +136,21 @@ struct ibatch {
 	struct irow rows[BATCH_ROWS];
 	size_t n;
 	struct sbuf text;
+	/*
+	 * With ops->ingest_roll: the reader's roll-ups (ROLL_COUNT) of every
+	 * row it handed on up to this batch's last, to be merged after this
+	 * batch is stored; else NULL
+	 */
+	struct agg *roll;
+	unsigned roll_mask;	/* bit k: roll[k] handed on (else empty) */
 };
+
+/*
+ * The roll-ups' groups the reader keeps at most before it hands them on
+ * to be merged (ops->ingest_roll): what bounds an ingest's memory, about
+ * 260 bytes a group.
+ */
+#define DB_ROLL_FLUSH ((size_t)1 << 16)
 
 /* A bounded queue of batches (FIFO), NULL marking the end. */
 struct iqueue {
@@ -127,7 +165,14 @@ struct ingest {
 	void *eng;		/* the engine's, between begin and end */
 	struct strtab names;	/* the reader's until it ends */
 	size_t names_stored;	/* names[0 .. names_stored) are in the table */
-	struct agg roll[ROLL_COUNT];	/* new rows by day and dims */
+	/*
+	 * The rows the reader handed on by day and dims (the reader's
+	 * until it ends), less `present` before they are merged: the new
+	 * rows'.
+	 */
+	struct agg roll[ROLL_COUNT];
+	struct agg present[ROLL_COUNT];	/* the inserter's: the rows it
+					 * found stored since the last merge */
 	struct sbuf scratch;
 	struct sbuf fix;	/* a text made valid UTF-8 (utf8_only) */
 	struct dedup *seen;	/* the JOB_IDs read (ops->dedup) */
@@ -170,17 +215,28 @@ void db_roll_add(struct agg *rolls, unsigned which, int have_day,
     int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
 /*
+ * Add a roll-up's or a job run's values to their group in roll, of
+ * roll-up k, with metrics_add()'s check: 0, or which sum would pass
+ * DEC_SUM_MAX (1 + its column) and nothing added.
+ */
+int db_roll_add_checked(struct agg *roll, size_t k, int have_day,
+    int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
+
+/*
  * Take values added to the roll-ups in `which` before back out (their
  * groups are left, with 0 jobs when nothing else was in them).
  */
 void db_roll_sub(struct agg *rolls, unsigned which, int have_day,
     int32_t day, const uint32_t ids[DIM_COUNT], const struct metrics *m);
 
-/*
- * A row an engine found new: counted in g->st and summed into g->roll
- * (the engines that roll up in C).
- */
+/* A row an engine found new: counted in g->st. */
 void db_ingest_new_row(struct ingest *g, const struct irow *r);
+
+/*
+ * A row an engine found stored before: counted in g->st and summed into
+ * g->present, to be taken out of the roll-ups the reader summed.
+ */
+void db_ingest_present_row(struct ingest *g, const struct irow *r);
 
 /* ---- reading ---- */
 
@@ -233,6 +289,12 @@ struct db_ops {
 	int (*ingest_begin)(struct ingest *g);
 	int (*ingest_batch)(struct ingest *g, const struct ibatch *b);
 	int (*ingest_end)(struct ingest *g);
+	/*
+	 * Merge roll-ups of new rows (ROLL_COUNT) into the tables before the
+	 * end (0, -1 or EXIT_BAD_INPUT, reported): the reader then hands
+	 * them on every DB_ROLL_FLUSH groups.  NULL: all at the end.
+	 */
+	int (*ingest_roll)(struct ingest *g, const struct agg *roll);
 	void (*ingest_abort)(struct ingest *g);
 	/* One snapshot: begin (the names into t), scans, end. */
 	int (*read_begin)(struct db *db, struct strtab *t);

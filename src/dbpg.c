@@ -171,8 +171,46 @@ PG_SUMS(PG_SUM) " FROM job_runs GROUP BY day, project, status, org, " d \
 static const char pg_step3[] =
 PG_ROLL("daily_branch", "branch") PG_ROLL("daily_user", "trigger_user");
 
-static const char *const pg_steps[DB_SCHEMA_VERSION] = { pg_step1, pg_step2,
-	pg_step3 };
+/* The first day of the month of `day` (days since 1970) */
+#define PG_MONTH(day) "(date_trunc('month', date '1970-01-01' + " day \
+	")::date - date '1970-01-01')"
+#define PG_DIMS7 "project, status, resource_class, executor, os, org," \
+	" trigger_source"
+#define PG_DIMS4 "project, workflow, job, org"
+#define PG_DIMS9N "project, workflow, job, status, resource_class," \
+	" executor, os, org, trigger_source"
+#define PG_ROLL4(t, cols, decl, day) \
+"CREATE TABLE IF NOT EXISTS " t "(day integer," decl "," \
+" jobs bigint NOT NULL," PG_VALS ", total_credits numeric," \
+" CONSTRAINT " t "_sums_fit" PG_FITS ");\n" \
+"CREATE UNIQUE INDEX IF NOT EXISTS " t "_key ON " t "(day, " cols ")" \
+" NULLS NOT DISTINCT;\n" \
+"INSERT INTO " t " SELECT " day ", " cols ", sum(jobs), " PG_SUMS(PG_SUM) \
+" FROM daily GROUP BY 1, " cols " ON CONFLICT DO NOTHING;\n"
+
+/*
+ * 4: the coarser roll-ups (dbi.h), filled from daily; monthly_class's
+ * and monthly's day is the first of the month
+ */
+static const char pg_step4a[] =
+PG_ROLL4("daily_project", "project, status, org", " project integer NOT"
+    " NULL, status integer NOT NULL, org integer NOT NULL", "day");
+static const char pg_step4b[] =
+PG_ROLL4("monthly_class", PG_DIMS7, " project integer NOT NULL,"
+    " status integer NOT NULL, resource_class integer NOT NULL,"
+    " executor integer NOT NULL, os integer NOT NULL, org integer NOT NULL,"
+    " trigger_source integer NOT NULL", PG_MONTH("day"));
+static const char pg_step4c[] =
+PG_ROLL4("monthly_job", PG_DIMS4, " project integer NOT NULL,"
+    " workflow integer NOT NULL, job integer NOT NULL, org integer NOT NULL",
+    PG_MONTH("day"));
+static const char pg_step4d[] =
+PG_ROLL4("monthly", PG_DIMS9N, PG_DIMS9, PG_MONTH("day"));
+
+/* Each step's SQL, in parts (a C string has at most 4095 bytes) */
+static const char *const pg_steps[DB_SCHEMA_VERSION][4] = { { pg_step1 },
+	{ pg_step2 }, { pg_step3 }, { pg_step4a, pg_step4b, pg_step4c,
+	pg_step4d } };
 
 /* ---- talking to the server ---- */
 
@@ -301,6 +339,7 @@ pg_migrate(struct db *db)
 {
 	char sql[128];
 	int k, v, ret;
+	size_t i;
 
 	for (k = 1; k <= DB_SCHEMA_VERSION; k++) {
 		ret = EXIT_FAILURE_OTHER;
@@ -315,8 +354,11 @@ pg_migrate(struct db *db)
 		}
 		snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE "
 		    "key = 'schema_version'", k);
-		if (pg_exec(db, pg_steps[k - 1], "cannot make the schema") < 0 ||
-		    pg_exec(db, sql, "cannot note the schema version") < 0 ||
+		for (i = 0; i < 4 && pg_steps[k - 1][i] != NULL; i++)
+			if (pg_exec(db, pg_steps[k - 1][i], "cannot make the "
+			    "schema") < 0)
+				goto fail;
+		if (pg_exec(db, sql, "cannot note the schema version") < 0 ||
 		    pg_exec(db, "COMMIT", "cannot commit") < 0)
 			goto fail;
 	}
@@ -603,7 +645,6 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 {
 	struct pg_ingest *e = g->eng;
 	struct sbuf *o = &e->out;
-	struct metrics m;
 	size_t i, d;
 	int v;
 
@@ -635,12 +676,8 @@ pg_ingest_batch(struct ingest *g, const struct ibatch *b)
 		}
 		if (sbuf_addch(o, '\n') < 0)
 			die(EXIT_FAILURE_OTHER, "out of memory");
-		/* every row: the present ones are taken out at the end */
-		m.jobs = 1;
-		m.run_seconds = r->vals[0];
-		memcpy(m.credits, &r->vals[1], sizeof(m.credits));
-		db_roll_add(g->roll, (1u << ROLL_COUNT) - 1, r->have_day,
-		    r->day, r->ids, &m);
+		/* the reader summed every row: the present ones are taken
+		 * out at the end */
 	}
 	/* flushed: a slow input (a pipe) still reaches the server batch by
 	 * batch, not one batch late */
@@ -734,7 +771,7 @@ PG_GROUP("0", "project, workflow, job, status, resource_class, executor, "
 };
 
 /*
- * Leave in g->roll the roll-ups of the new job runs only.  pg_ingest_batch
+ * Leave in g->roll the roll-ups of the new job runs only.  The reader
  * summed every staged row in C; here the rows stored before are counted
  * (an index probe each: hash and merge joins are off for the rest of the
  * ingest, so that the planner never reads the whole history instead),
@@ -787,6 +824,7 @@ pg_take_present(struct ingest *g, uint64_t *present)
 	while ((r = PQgetResult(c)) != NULL) {
 		uint32_t ids[DIM_COUNT];
 		struct metrics m;
+		unsigned which;
 
 		if (PQresultStatus(r) == PGRES_SINGLE_TUPLE && ret == 0) {
 			memset(&m, 0, sizeof(m));
@@ -802,12 +840,14 @@ pg_take_present(struct ingest *g, uint64_t *present)
 			if (ret == 0 && (k < 0 || k >= ROLL_COUNT))
 				ret = error("database '%s': a roll-up %d",
 				    db->path, k);
+			/* daily's groups: of every roll-up of its dims */
+			which = k == ROLL_DAILY ? ROLL_FROM_DAILY : 1u << k;
 			if (ret == 0 && replace)
-				db_roll_add(g->roll, 1u << k,
+				db_roll_add(g->roll, which,
 				    !PQgetisnull(r, 0, 1),
 				    (int32_t)pg_int(r, 0, 1), ids, &m);
 			else if (ret == 0)
-				db_roll_sub(g->roll, 1u << k,
+				db_roll_sub(g->roll, which,
 				    !PQgetisnull(r, 0, 1),
 				    (int32_t)pg_int(r, 0, 1), ids, &m);
 		} else if (PQresultStatus(r) != PGRES_TUPLES_OK &&
@@ -1286,7 +1326,7 @@ pg_info(struct db *db, struct db_info *info)
 static int
 pg_prune(struct db *db, int32_t before, uint64_t *removed)
 {
-	char b[16], sql[64];
+	char b[16], next[16], sql[64];
 	size_t k;
 	const char *p[1] = { b };
 	PGresult *r;
@@ -1311,6 +1351,35 @@ pg_prune(struct db *db, int32_t before, uint64_t *removed)
 		if (r == NULL)
 			goto fail;
 		PQclear(r);
+	}
+	/*
+	 * A month by month that `before` cuts in two went whole: its days
+	 * from `before` on come back from daily (pruned above).
+	 */
+	if (db->version >= db_rollups[ROLL_MONTHLY].since &&
+	    db_month_start(before) != before) {
+		static const char *const back[] = {
+		    "INSERT INTO monthly_class SELECT " PG_MONTH("day") ", "
+		    PG_DIMS7 ", sum(jobs), " PG_SUMS(PG_SUM) " FROM daily "
+		    "WHERE day >= $1 AND day < $2 GROUP BY 1, " PG_DIMS7,
+		    "INSERT INTO monthly_job SELECT " PG_MONTH("day") ", "
+		    PG_DIMS4 ", sum(jobs), " PG_SUMS(PG_SUM) " FROM daily "
+		    "WHERE day >= $1 AND day < $2 GROUP BY 1, " PG_DIMS4,
+		    "INSERT INTO monthly SELECT " PG_MONTH("day") ", "
+		    PG_DIMS9N ", sum(jobs), " PG_SUMS(PG_SUM) " FROM daily "
+		    "WHERE day >= $1 AND day < $2 GROUP BY 1, " PG_DIMS9N,
+		};
+		const char *p2[2] = { b, next };
+
+		snprintf(next, sizeof(next), "%ld",
+		    (long)db_month_next(before));
+		for (k = 0; k < sizeof(back) / sizeof(back[0]); k++) {
+			r = pg_run(db, back[k], 2, p2, PGRES_COMMAND_OK,
+			    "cannot sum the month cut in two");
+			if (r == NULL)
+				goto fail;
+			PQclear(r);
+		}
 	}
 	if (pg_exec(db, "COMMIT", "cannot commit") < 0)
 		goto fail;

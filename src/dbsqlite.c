@@ -25,6 +25,10 @@
 
 static const struct db_ops sq_ops;
 
+/* SQLite's page cache (KiB): to read, and to ingest */
+#define SQ_CACHE_READ "-4096"
+#define SQ_CACHE_INGEST "-32768"
+
 /*
  * The schema, step by step (dbi.h: DB_SCHEMA_VERSION).  Every statement
  * is IF NOT EXISTS: version 1 databases made before the steps already
@@ -130,8 +134,41 @@ static const char sq_step3[] =
 "CREATE UNIQUE INDEX IF NOT EXISTS daily_user_key ON daily_user(day,"
 " project, status, org, trigger_user);\n";
 
+/*
+ * 4: the coarser roll-ups (dbi.h), filled from daily in C (sq_from_daily);
+ * monthly_class's and monthly's day is the first of the month
+ */
+#define SQ_DIMS7 "project INTEGER NOT NULL, status INTEGER NOT NULL," \
+	" resource_class INTEGER NOT NULL, executor INTEGER NOT NULL," \
+	" os INTEGER NOT NULL, org INTEGER NOT NULL," \
+	" trigger_source INTEGER NOT NULL"
+static const char sq_step4[] =
+"CREATE TABLE IF NOT EXISTS daily_project(day INTEGER,"
+" project INTEGER NOT NULL, status INTEGER NOT NULL, org INTEGER NOT NULL, "
+SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS daily_project_key ON daily_project(day,"
+" project, status, org);\n"
+"CREATE TABLE IF NOT EXISTS monthly_class(day INTEGER, " SQ_DIMS7 ", "
+SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS monthly_class_key ON monthly_class(day,"
+" project, status, resource_class, executor, os, org, trigger_source);\n"
+"CREATE TABLE IF NOT EXISTS monthly_job(day INTEGER,"
+" project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
+" job INTEGER NOT NULL, org INTEGER NOT NULL, " SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS monthly_job_key ON monthly_job(day,"
+" project, workflow, job, org);\n"
+"CREATE TABLE IF NOT EXISTS monthly(day INTEGER,"
+" project INTEGER NOT NULL, workflow INTEGER NOT NULL,"
+" job INTEGER NOT NULL, status INTEGER NOT NULL,"
+" resource_class INTEGER NOT NULL, executor INTEGER NOT NULL,"
+" os INTEGER NOT NULL, org INTEGER NOT NULL,"
+" trigger_source INTEGER NOT NULL, " SQ_ROLL_VALS ");\n"
+"CREATE UNIQUE INDEX IF NOT EXISTS monthly_key ON monthly(day, project,"
+" workflow, job, status, resource_class, executor, os, org,"
+" trigger_source);\n";
+
 static const char *const sq_steps[DB_SCHEMA_VERSION] = { sq_step1, sq_step2,
-	sq_step3 };
+	sq_step3, sq_step4 };
 
 /* ---- exact numbers ---- */
 
@@ -361,7 +398,11 @@ db_optional(const struct db_object *o)
 	    strcmp(o->tbl, "project_teams") == 0 ||
 	    strcmp(o->tbl, "daily_named") == 0 ||
 	    strcmp(o->tbl, "daily_branch") == 0 ||
-	    strcmp(o->tbl, "daily_user") == 0);
+	    strcmp(o->tbl, "daily_user") == 0 ||
+	    strcmp(o->tbl, "daily_project") == 0 ||
+	    strcmp(o->tbl, "monthly_class") == 0 ||
+	    strcmp(o->tbl, "monthly_job") == 0 ||
+	    strcmp(o->tbl, "monthly") == 0);
 }
 
 /* A name from the file, fit to quote in a message (cut, printable). */
@@ -566,6 +607,111 @@ out:
 }
 
 /*
+ * Merge the roll-ups in `which` and start them again: 0, or
+ * sq_merge_roll()'s error.
+ */
+static int
+sq_merge_rolls(struct db *db, unsigned which, struct agg *roll)
+{
+	int k, ret;
+
+	for (k = 0; k < ROLL_COUNT; k++) {
+		if (!(which & (1u << k)))
+			continue;
+		if (agg_check(&roll[k]) < 0)
+			return -1;
+		if ((ret = sq_merge_roll(db, &db_rollups[k], &roll[k])) != 0)
+			return ret;
+		agg_release(&roll[k]);
+		agg_init(&roll[k]);
+	}
+	return 0;
+}
+
+/*
+ * Add daily's rows of days since .. until (and the undated ones with
+ * `undated`) into the roll-ups in `which` (of ROLL_FROM_DAILY, daily
+ * not among them): step 4, and a prune's month cut in two.  0, -1
+ * (SQLite failed) or EXIT_BAD_INPUT (a value not a number, a sum past
+ * DEC_SUM_MAX), reported.
+ */
+static int
+sq_from_daily(struct db *db, unsigned which, int32_t since, int32_t until,
+    int undated)
+{
+	struct agg roll[ROLL_COUNT];
+	sqlite3_stmt *st = NULL;
+	int rc, c, k, ret = -1;
+	size_t d;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_init(&roll[k]);
+	if (db_prepare(db, "SELECT rowid, day, project, workflow, job, status,"
+	    " resource_class, executor, os, org, trigger_source, jobs, "
+	    SQ_SUMS " FROM daily WHERE day BETWEEN ?1 AND ?2 OR (?3 AND day "
+	    "IS NULL)", &st) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int(st, 3, undated);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t ids[DIM_COUNT];
+		struct metrics m;
+		int64_t rowid = sqlite3_column_int64(st, 0);
+
+		memset(ids, 0, sizeof(ids));
+		for (d = 0; d < DIM_DAILY; d++)
+			ids[d] = (uint32_t)sqlite3_column_int64(st, 2 + (int)d);
+		ret = EXIT_BAD_INPUT;
+		if (sqlite3_column_int64(st, 11) < 0) {
+			error("database '%s': table daily, row %lld: jobs: "
+			    "negative", db->path, (long long)rowid);
+			goto out;
+		}
+		m.jobs = (uint64_t)sqlite3_column_int64(st, 11);
+		if (db_column_dec(db, st, 12, "daily", rowid,
+		    &m.run_seconds) < 0)
+			goto out;
+		for (c = 0; c < CR_COUNT; c++)
+			if (db_column_dec(db, st, 13 + c, "daily", rowid,
+			    &m.credits[c]) < 0)
+				goto out;
+		/* sums of sums: each roll-up's are checked as it is merged */
+		for (k = 0; k < ROLL_COUNT; k++) {
+			if (!(which & (1u << k)))
+				continue;
+			if (db_roll_add_checked(&roll[k], k,
+			    sqlite3_column_type(st, 1) != SQLITE_NULL,
+			    (int32_t)sqlite3_column_int64(st, 1), ids, &m)) {
+				error("database '%s': table %s: a sum passes "
+				    "100000000000000000000, the largest kept "
+				    "exactly", db->path, db_rollups[k].table);
+				goto out;
+			}
+		}
+		ret = -1;
+		/* merged every DB_ROLL_FLUSH groups: memory stays bounded */
+		for (d = 0, k = 0; k < ROLL_COUNT; k++)
+			d += roll[k].n;
+		if (d >= DB_ROLL_FLUSH && (ret = sq_merge_rolls(db, which,
+		    roll)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(db, "cannot read the roll-up by day");
+		goto out;
+	}
+	if ((ret = sq_merge_rolls(db, which, roll)) != 0)
+		goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	for (k = 0; k < ROLL_COUNT; k++)
+		agg_release(&roll[k]);
+	return ret;
+}
+
+/*
  * Bring the schema to DB_SCHEMA_VERSION, each step in its own
  * transaction that also writes the version it makes: a step that fails
  * leaves the version before it.  0 or -1.
@@ -589,7 +735,10 @@ db_migrate(struct db *db)
 		snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE "
 		    "key = 'schema_version'", k);
 		if (db_exec(db, sq_steps[k - 1]) < 0 ||
-		    (k == 3 && sq_backfill(db) != 0) || (k > 1 &&
+		    (k == 3 && sq_backfill(db) != 0) ||
+		    (k == 4 && sq_from_daily(db, ROLL_FROM_DAILY &
+		    ~(1u << ROLL_DAILY), INT32_MIN, INT32_MAX, 1) != 0) ||
+		    (k > 1 &&
 		    db_exec(db, sql) < 0) || db_exec(db, "COMMIT") < 0)
 			goto fail;
 	}
@@ -664,11 +813,13 @@ dbsqlite_open(const char *path, int create, int *code)
 	 * WAL: readers never block the one writer, and a killed ingest
 	 * leaves only an uncommitted tail that the next open ignores.
 	 * synchronous=NORMAL is durable at each checkpoint and never
-	 * corrupts under WAL.  The large cache keeps the job_id index in
-	 * memory while ingesting millions of rows.
+	 * corrupts under WAL.  A small cache: a scan reads each page once,
+	 * and reusing a few pages costs less than allocating (and faulting
+	 * in) new ones; ingest takes a larger one (sq_ingest_begin).
 	 */
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    " PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;") < 0) {
+	    " PRAGMA cache_size=" SQ_CACHE_READ "; PRAGMA temp_store=MEMORY;") <
+	    0) {
 		db_close(db);
 		return NULL;
 	}
@@ -778,7 +929,12 @@ sq_ingest_begin(struct ingest *g)
 	struct sq_ingest *e = xcalloc(1, sizeof(*e));
 
 	g->eng = e;
-	if (db_exec(db, "BEGIN IMMEDIATE") < 0)
+	/*
+	 * The job_key index in memory while millions of rows go in at
+	 * random places in it (the table itself grows at its end)
+	 */
+	if (db_exec(db, "PRAGMA cache_size=" SQ_CACHE_INGEST) < 0 ||
+	    db_exec(db, "BEGIN IMMEDIATE") < 0)
 		return -1;
 	if (db_load_names(db, &g->names) < 0)
 		return -1;
@@ -851,7 +1007,7 @@ sq_insert(struct ingest *g, const struct ibatch *b, const struct irow *r)
 		    r->id_len) == 0;
 		sqlite3_reset(e->find);
 		if (same) {
-			g->st->rows_present++;
+			db_ingest_present_row(g, r);
 			return 0;
 		}
 		key = (int64_t)((uint64_t)key + 1);
@@ -876,13 +1032,42 @@ sq_ingest_batch(struct ingest *g, const struct ibatch *b)
  * u's table.  Returns 0, -1 (SQLite failed) or EXIT_BAD_INPUT (a stored
  * sum unreadable, or a sum past DEC_SUM_MAX), reported.
  */
+/* Groups in their key's order (day, then dims): the index's. */
+static int
+sq_group_cmp(const void *pa, const void *pb)
+{
+	const struct agg_group *a = *(const struct agg_group *const *)pa;
+	const struct agg_group *b = *(const struct agg_group *const *)pb;
+	struct roll_key x, y;
+	size_t i, n = a->keylen / sizeof(uint32_t);
+
+	memcpy(&x, a->key, a->keylen);
+	memcpy(&y, b->key, b->keylen);
+	for (i = 0; i < n; i++)
+		if (x.v[i] != y.v[i])
+			return x.v[i] < y.v[i] ? -1 : 1;
+	return 0;
+}
+
 static int
 sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 {
 	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL;
+	const struct agg_group **order = NULL;
 	struct sbuf q;
-	size_t i, d;
+	size_t i, d, n = 0;
 	int k, c, ret = -1, nk = 1 + (int)u->ndims;
+
+	/*
+	 * In the index's order, its pages then read and written once each
+	 * (not at random); groups left with no job runs (all stored before)
+	 * are not merged.
+	 */
+	order = xcalloc(roll->n + 1, sizeof(*order));
+	for (i = 0; i < roll->n; i++)
+		if (roll->groups[i].m.jobs > 0)
+			order[n++] = &roll->groups[i];
+	qsort(order, n, sizeof(*order), sq_group_cmp);
 
 	sbuf_init(&q, SIZE_MAX);
 	sbuf_addf(&q, "SELECT rowid, jobs, " SQ_SUMS " FROM %s WHERE day IS ?",
@@ -905,8 +1090,8 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 	sbuf_addf(&q, "DELETE FROM %s WHERE rowid = ?", u->table);
 	if (db_prepare(db, q.buf, &del) < 0)
 		goto out;
-	for (i = 0; i < roll->n; i++) {
-		const struct agg_group *grp = &roll->groups[i];
+	for (i = 0; i < n; i++) {
+		const struct agg_group *grp = order[i];
 		struct roll_key key;
 		struct metrics m = grp->m;
 		int rc;
@@ -994,11 +1179,25 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 	}
 	ret = 0;
 out:
+	free(order);
 	sbuf_release(&q);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	sqlite3_finalize(del);
 	return ret;
+}
+
+/* Merge roll-ups of new job runs (ops->ingest_roll). */
+static int
+sq_ingest_roll(struct ingest *g, const struct agg *roll)
+{
+	size_t k;
+	int ret;
+
+	for (k = 0; k < ROLL_COUNT; k++)
+		if ((ret = sq_merge_roll(g->db, &db_rollups[k], &roll[k])) != 0)
+			return ret;
+	return 0;
 }
 
 static int
@@ -1007,13 +1206,12 @@ sq_ingest_end(struct ingest *g)
 	struct db *db = g->db;
 	struct sq_ingest *e = g->eng;
 	struct db_ingest_stats *st = g->st;
-	int k, ret;
+	int ret;
 
 	if (sq_flush_names(g) < 0)
 		return -1;
-	for (k = 0; k < ROLL_COUNT; k++)
-		if ((ret = sq_merge_roll(db, &db_rollups[k], &g->roll[k])) != 0)
-			return ret;
+	if ((ret = sq_ingest_roll(g, g->roll)) != 0)
+		return ret;
 	sqlite3_finalize(e->log);
 	e->log = NULL;
 	if (db_prepare(db, "UPDATE ingests SET files = ?, rows_read = ?, "
@@ -1090,9 +1288,10 @@ sq_scan_sql(const struct dbscan *q, struct sbuf *s)
 	size_t d;
 
 	sbuf_addstr(s, "SELECT day");
+	/* the dims used (every one for the rows); the others not read */
 	for (d = 0; d < DIM_COUNT; d++)
-		sbuf_addf(s, ", %s", q->roll == NULL ||
-		    (q->roll->mask & (1u << d)) ? db_dims[d].name : "NULL");
+		sbuf_addf(s, ", %s", q->rows || (q->dims & (1u << d)) ?
+		    db_dims[d].name : "NULL");
 	if (q->roll == NULL) {
 		sbuf_addstr(s, ", 1, " SQ_SUMS ", rowid, job_id FROM job_runs "
 		    "WHERE day BETWEEN ?1 AND ?2 OR (?3 AND day IS NULL)");
@@ -1369,7 +1568,11 @@ sq_prune(struct db *db, int32_t before, uint64_t *removed)
 	if (db_delete_before(db, "DELETE FROM job_runs WHERE day < ?", before,
 	    "cannot delete job runs", removed) < 0)
 		goto fail;
-	/* the roll-ups this database's version has */
+	/*
+	 * The roll-ups this database's version has.  A month by month that
+	 * `before` cuts in two goes whole, then its days from `before` on
+	 * come back from daily (pruned first).
+	 */
 	for (k = 0; k < ROLL_COUNT; k++) {
 		if (db->version < db_rollups[k].since)
 			continue;
@@ -1379,6 +1582,11 @@ sq_prune(struct db *db, int32_t before, uint64_t *removed)
 		    "rows", NULL) < 0)
 			goto fail;
 	}
+	if (db->version >= db_rollups[ROLL_MONTHLY].since &&
+	    db_month_start(before) != before &&
+	    sq_from_daily(db, ROLL_MONTHS, before, db_month_next(before) - 1,
+	    0) != 0)
+		goto fail;
 	if (db_exec(db, "COMMIT") < 0)
 		goto fail;
 	return 0;
@@ -1552,6 +1760,7 @@ static const struct db_ops sq_ops = {
 	.ingest_batch = sq_ingest_batch,
 	.ingest_end = sq_ingest_end,
 	.ingest_abort = sq_ingest_abort,
+	.ingest_roll = sq_ingest_roll,
 	.read_begin = sq_read_begin,
 	.scan = sq_scan,
 	.read_end = sq_read_end,

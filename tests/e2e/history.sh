@@ -283,6 +283,16 @@ run 0 "$BIN" db prune --db "$DB" --before 2026-10-10 &&
 "$BIN" report --format csv --db "$DB" --by day >"$T/d.csv"
 cmp -s "$T/f.csv" "$T/d.csv" && ok "after prune: report --db equals report --since" ||
     ko "after prune: report --db equals report --since" "$(diff "$T/f.csv" "$T/d.csv" | head -3)"
+# the prune cut October in two: the roll-ups by month keep its days after
+pr=ok
+for by in job resource_class month,workflow; do
+	"$BIN" report --format csv --since 2026-10-10 --by "$by" "$T/gen" \
+	    "$T/new" >"$T/f.csv" 2>/dev/null
+	"$BIN" report --format csv --db "$DB" --by "$by" >"$T/d.csv"
+	cmp -s "$T/f.csv" "$T/d.csv" || pr="--by $by: $(diff "$T/f.csv" "$T/d.csv" | head -3)"
+done
+[ "$pr" = ok ] && ok "after prune: the roll-ups by month equal report --since" ||
+    ko "after prune: the roll-ups by month equal report --since" "$pr"
 run 2 "$BIN" db prune --db "$DB" && ok "db prune without --before: usage error" ||
     ko "db prune without --before: usage error"
 

@@ -558,7 +558,7 @@ def equivalence(suite, binary, tmp, quick):
         if not any(x.startswith(want) for x in b):
             errors.append("no %s line: %s" % (want, b))
     ei = ok_run("db", "info", "--db", pu).stdout.decode()
-    if "engine:     postgresql, schema version 3" not in ei:
+    if "engine:     postgresql, schema version 4" not in ei:
         errors.append("engine line: %r" % ei)
     suite.check("db info: the same counts and span on both engines", errors)
 
@@ -582,8 +582,12 @@ def prune(suite, binary, tmp, quick):
     suite.check("db prune --before: the same job runs removed on both, db "
                 "info equal after", errors)
     errors = []
+    # 2026-10-15 cuts October: the roll-ups by month keep its days after
     for args in (["report", "--by", "project,day"],
                  ["report", "--by", "branch"],
+                 ["report", "--by", "job"],
+                 ["report", "--by", "resource_class,month"],
+                 ["report", "--by", "workflow,status"],
                  ["failures"], ["focus", "--grain", "day"],
                  ["compare", "--by", "project"] + PREV + CUR):
         e = same_outputs(args, sq, pu)
@@ -1164,7 +1168,8 @@ def migration(suite, binary, tmp, quick):
     rep = ["report", "--by", "project,day"]
     want = ok_run(*rep, "--db", pu).stdout
     psql("mig", "DROP VIEW daily_named, job_runs_named; DROP TABLE "
-         "project_teams, daily_branch, daily_user; UPDATE meta SET value = "
+         "project_teams, daily_branch, daily_user, daily_project, "
+         "monthly_class, monthly_job, monthly; UPDATE meta SET value = "
          "'1' WHERE key = 'schema_version';")
     errors = []
     # --by branch and user read the job runs at version 1
@@ -1190,7 +1195,7 @@ def migration(suite, binary, tmp, quick):
         errors.append("ingest: exit %d: %r vs %r %s" % (
             r.returncode, r.stdout, a.stdout, r.stderr[-300:]))
     r = ok_run("db", "info", "--db", pu).stdout.decode()
-    if "engine:     postgresql, schema version 3" not in r:
+    if "engine:     postgresql, schema version 4" not in r:
         errors.append("db info: %r" % r)
     v = psql("mig", "SELECT to_regclass('daily_named') IS NOT NULL, "
              "to_regclass('job_runs_named') IS NOT NULL, "
@@ -1203,12 +1208,22 @@ def migration(suite, binary, tmp, quick):
              "job_runs) = (SELECT sum(jobs) FROM daily_user);").strip()
     if v != "t":
         errors.append("daily_branch and daily_user: %s" % v)
+    # schema 4's, filled from daily
+    v = psql("mig", "SELECT (SELECT count(*) FROM job_runs) = ALL (SELECT "
+             "sum(jobs) FROM daily_project UNION ALL SELECT sum(jobs) FROM "
+             "monthly_class UNION ALL SELECT sum(jobs) FROM monthly_job "
+             "UNION ALL SELECT sum(jobs) FROM monthly);").strip()
+    if v != "t":
+        errors.append("the roll-ups of schema 4: %s" % v)
     for args in (rep, ["report", "--by", "team", "--teams", S.teams],
                  ["report", "--by", "branch"], ["report", "--by", "user"],
-                 ["report", "--by", "branch", "--status", "failed"]):
+                 ["report", "--by", "branch", "--status", "failed"],
+                 ["report", "--by", "job"], ["report", "--by", "executor"],
+                 ["report", "--by", "job,os", "--since", "2026-10-03"]):
         errors += same_outputs(args, sq, pu)
-    suite.check("ingest migrates version 1 to 3: views, project_teams, "
-                "the roll-ups by branch and user back, the same answers as SQLite", errors)
+    suite.check("ingest migrates version 1 to 4: views, project_teams, "
+                "the roll-ups by branch, user, project and month back, "
+                "the same answers as SQLite", errors)
     r = psql("mig", "SELECT count(*) FROM daily_named; SELECT count(*) "
              "FROM project_teams;", user="usage_reader", env=S.reader_env,
              check=False)
@@ -1466,7 +1481,8 @@ def half_migration(suite, binary, tmp, quick):
     create_db("half")
     pu = uri("half")
     ok_run("ingest", "--quiet", "--db", pu, S.E[0])
-    psql("half", "DROP TABLE daily_branch, daily_user; UPDATE meta SET "
+    psql("half", "DROP TABLE daily_branch, daily_user, daily_project, "
+         "monthly_class, monthly_job, monthly; UPDATE meta SET "
          "value = '2' WHERE key = 'schema_version'; CREATE VIEW "
          "daily_branch AS SELECT 1 AS x;")
     before = store_sum("half")
@@ -1485,13 +1501,13 @@ def half_migration(suite, binary, tmp, quick):
     r = tool("ingest", "--db", pu, S.E[1])
     v = psql("half", "SELECT value FROM meta WHERE key = "
              "'schema_version';").strip()
-    if r.returncode != 0 or v != "3":
+    if r.returncode != 0 or v != "4":
         errors.append("then: exit %d, version %s: %s" % (
             r.returncode, v, r.stderr[-200:]))
     sq = os.path.join(tmp, "half.db")
     ok_run("ingest", "--quiet", "--db", sq, S.E[0])
     ok_run("ingest", "--quiet", "--db", sq, S.E[1])
-    for by in ("branch", "user,status", "project"):
+    for by in ("branch", "user,status", "project", "job"):
         errors += same_outputs(["report", "--by", by], sq, pu)
     suite.check("a migration step failing half-way: exit 1, the version "
                 "and the store as they were; then migrated, the answers "

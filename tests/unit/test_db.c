@@ -93,6 +93,12 @@ assert_same(const struct report_result *a, const struct report_result *b,
 	assert_dec_equal(a->totals.credits[CR_TOTAL],
 	    b->totals.credits[CR_TOTAL]);
 	assert_int_equal(a->totals.jobs, b->totals.jobs);
+	/* the span of the rows counted: the headline's */
+	assert_int_equal(a->have_dates, b->have_dates);
+	if (a->have_dates) {
+		assert_int_equal(a->first_date, b->first_date);
+		assert_int_equal(a->last_date, b->last_date);
+	}
 	for (s = 0; s < nsets; s++) {
 		const struct agg *x = report_set_groups(a, s);
 		const struct agg *y = report_set_groups(b, s);
@@ -167,6 +173,169 @@ success_only(struct report_opts *o)
 	o->statuses = xcalloc(1, sizeof(*o->statuses));
 	o->statuses[0] = xstrdup("success");
 	o->nstatuses = 1;
+}
+
+/* Rows in four months: September, October and November in part. */
+static const char part3[] = HDR
+    "web,build,test,M1,2026-09-15,main,success,medium,acme,60,1.5,0.25,1.75\n"
+    "web,build,lint,M2,2026-09-30,dev,failed,small,acme,30,0.1,,0.1\n"
+    "web,build,test,M3,2026-10-01,main,success,medium,acme,60,2,0.5,2.5\n"
+    "api,deploy,push,M4,2026-10-20,main,success,large,beta,120,10,,10\n"
+    "web,build,lint,M5,2026-10-31,dev,failed,small,acme,30,0.3,,0.3\n"
+    "web,build,test,M6,2026-11-01,main,success,medium,acme,60,1,,1\n"
+    "api,deploy,push,M7,2026-11-20,main,canceled,large,beta,10,0.2,0,0.2\n"
+    "api,deploy,push,M8,2026-12-03,main,success,large,beta,10,3,0,3\n"
+    "api,deploy,push,M9,,main,success,large,beta,10,7,0,7\n";
+
+static void
+sep10_nov25(struct report_opts *o)
+{
+	o->since = 20706;	/* 2026-09-10 */
+	o->until = 20782;	/* 2026-11-25 */
+}
+
+static void
+oct1_oct31(struct report_opts *o)
+{
+	o->since = 20727;	/* 2026-10-01 */
+	o->until = 20757;	/* 2026-10-31 */
+}
+
+static void
+oct2_nov1(struct report_opts *o)
+{
+	o->since = 20728;	/* 2026-10-02 */
+	o->until = 20758;	/* 2026-11-01 */
+}
+
+static void
+oct5_oct25(struct report_opts *o)
+{
+	o->since = 20731;	/* 2026-10-05 */
+	o->until = 20751;	/* 2026-10-25 */
+}
+
+static void
+oct1_web(struct report_opts *o)
+{
+	oct2_nov1(o);
+	web_glob(o);
+}
+
+/*
+ * Keys without a day read the roll-ups by month (schema 4): the whole
+ * months of a range from them, the days of the months cut by it from a
+ * roll-up by day, the span from the days; the same as report on the files
+ * for every range.
+ */
+static void
+test_months(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db *db;
+	uint64_t removed;
+	char *p3 = write_part("mo.csv.gz", part3);
+	static const char *keys[] = { "job", "workflow", "resource_class",
+	    "month,job", "project,resource_class", "day", "week", "org",
+	    "job,resource_class" };
+	void (*ranges[])(struct report_opts *) = { NULL, sep10_nov25,
+	    oct1_oct31, oct2_nov1, oct5_oct25, oct1_web, success_only };
+	size_t k, r;
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p3), 0);
+	db = ingest("mo.db", &in, &st, 0);
+	assert_int_equal(st.rows_new, 9);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+			compare(db, &in, keys[k], ranges[r]);
+	/* a prune that cuts October: its days from the 20th on stay */
+	assert_int_equal(db_prune(db, 20746, &removed), 0);
+	assert_int_equal(removed, 3);
+	db_close(db);
+	{
+		sqlite3 *h;
+		sqlite3_stmt *q;
+		char *path = unit_path(tmp, "mo.db");
+
+		assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT "
+		    "count(*) FROM job_runs), (SELECT sum(jobs) FROM monthly_job), "
+		    "(SELECT sum(jobs) FROM monthly_class), (SELECT "
+		    "sum(total_credits) FROM monthly WHERE day = 20727)", -1, &q,
+		    NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(q, 0), 6);
+		assert_int_equal(sqlite3_column_int64(q, 1), 6);
+		assert_int_equal(sqlite3_column_int64(q, 2), 6);
+		/* M4 and M5: 10.3 credits in nano-units */
+		assert_int_equal(sqlite3_column_int64(q, 3), 10300000000LL);
+		sqlite3_finalize(q);
+		sqlite3_close(h);
+		free(path);
+	}
+	inputs_release(&in);
+	free(p3);
+}
+
+/* n rows of distinct jobs, JOB_IDs `tag` 0 .. n - 1, over two months */
+static char *
+many_jobs(const char *tag, int n)
+{
+	struct sbuf b;
+	int i;
+
+	sbuf_init(&b, SIZE_MAX);
+	sbuf_addstr(&b, HDR);
+	for (i = 0; i < n; i++)
+		sbuf_addf(&b, "p%d,w%d,j%d,%s%d,2026-%02d-%02d,main,%s,small,"
+		    "acme,%d,0.%03d,,1.%03d\n", i % 7, i % 11, i % 50000, tag, i,
+		    10 + i % 2, 1 + i % 28, i % 3 ? "success" : "failed", i,
+		    i % 1000, i % 997);
+	return b.buf;
+}
+
+/*
+ * More groups than DB_ROLL_FLUSH (dbi.h: 65,536): the reader hands the
+ * roll-ups on while it reads, and the rows found stored are taken out of
+ * each before it is merged; the sums stay those of report over the
+ * files, on a first ingest and on one of stored and new rows together.
+ */
+static void
+test_roll_flush(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db *db;
+	char *a = many_jobs("A", 70000), *b = many_jobs("B", 70000);
+	char *pa = write_part("fa.csv.gz", a);
+	char *pb = write_part("fb.csv.gz", b);
+	static const char *keys[] = { "job", "day", "project,status",
+	    "month,workflow", "resource_class" };
+	size_t k;
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, pa), 0);
+	db = ingest("fl.db", &in, &st, 0);
+	assert_int_equal(st.rows_new, 70000);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		compare(db, &in, keys[k], NULL);
+	assert_int_equal(inputs_add(&in, pb), 0);
+	assert_int_equal(db_ingest(db, &in, &st), 0);
+	assert_int_equal(st.rows_new, 70000);
+	assert_int_equal(st.rows_present, 70000);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		compare(db, &in, keys[k], NULL);
+	compare(db, &in, "job", oct5_oct25);
+	db_close(db);
+	inputs_release(&in);
+	free(a);
+	free(b);
+	free(pa);
+	free(pb);
 }
 
 static void
@@ -309,6 +478,8 @@ test_migrate(void **state)
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "DROP VIEW daily_named; DROP TABLE "
 	    "project_teams; DROP TABLE daily_branch; DROP TABLE daily_user; "
+	    "DROP TABLE daily_project; DROP TABLE monthly_class; "
+	    "DROP TABLE monthly_job; DROP TABLE monthly; "
 	    "UPDATE meta SET value = '1' WHERE key = 'schema_version'", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
@@ -325,7 +496,7 @@ test_migrate(void **state)
 	db = db_open(path, 0, NULL);
 	assert_non_null(db);
 	assert_int_equal(db_info(db, &info), 0);
-	assert_int_equal(info.version, 3);
+	assert_int_equal(info.version, 4);
 	db_close(db);
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "SELECT count(*) FROM daily_named "
@@ -352,6 +523,68 @@ test_migrate(void **state)
 	sqlite3_close(h);
 	inputs_release(&in);
 	free(p1);
+	free(path);
+}
+
+/*
+ * A version 3 database (before the roll-ups by project and by month) is
+ * read as it is, from daily; a writer migrates it to 4, filling them from
+ * daily, and reports from them give what report gives on the files.
+ */
+static void
+test_migrate4(void **state)
+{
+	struct inputs in;
+	struct db_ingest_stats st;
+	struct db_info info;
+	struct db *db;
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	char *p3 = write_part("m4.csv.gz", part3);
+	char *path = unit_path(tmp, "m4.db");
+
+	(void)state;
+	inputs_init(&in);
+	assert_int_equal(inputs_add(&in, p3), 0);
+	db = ingest("m4.db", &in, &st, 0);
+	db_close(db);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE daily_project; DROP "
+	    "TABLE monthly_class; DROP TABLE monthly_job; DROP TABLE monthly; "
+	    "UPDATE meta SET value = "
+	    "'3' WHERE key = 'schema_version'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	db = db_open(path, 0, NULL);
+	assert_non_null(db);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.version, 3);
+	compare(db, &in, "job", sep10_nov25);
+	compare(db, &in, "day", NULL);
+	db_close(db);
+	db = db_open(path, 1, NULL);
+	assert_non_null(db);
+	assert_int_equal(db_info(db, &info), 0);
+	assert_int_equal(info.version, 4);
+	compare(db, &in, "job", NULL);
+	compare(db, &in, "resource_class", sep10_nov25);
+	compare(db, &in, "project,day", oct2_nov1);
+	db_close(db);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM "
+	    "job_runs), (SELECT sum(jobs) FROM daily_project), (SELECT "
+	    "sum(jobs) FROM monthly_class), (SELECT sum(jobs) FROM monthly_job), "
+	    "(SELECT count(*) FROM monthly WHERE day NOT IN (20697, 20727, "
+	    "20758, 20788) AND day IS NOT NULL)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), 9);
+	assert_int_equal(sqlite3_column_int64(q, 1), 9);
+	assert_int_equal(sqlite3_column_int64(q, 2), 9);
+	assert_int_equal(sqlite3_column_int64(q, 3), 9);
+	assert_int_equal(sqlite3_column_int64(q, 4), 0);	/* 1st days */
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	inputs_release(&in);
+	free(p3);
 	free(path);
 }
 
@@ -440,7 +673,7 @@ test_foreign_db(void **state)
 	unit_capture_begin(&c);
 	assert_null(db_open(path, 0, NULL));
 	want = xasprintf("circleci-usage: '%s': a history database of schema "
-	    "version 999, newer than this circleci-usage knows (3): use a "
+	    "version 999, newer than this circleci-usage knows (4): use a "
 	    "newer circleci-usage\n", path);
 	{
 		char *got = unit_capture_end(&c);
@@ -740,6 +973,9 @@ main(void)
 		cmocka_unit_test(test_bad_part_changes_nothing),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_migrate),
+		cmocka_unit_test(test_migrate4),
+		cmocka_unit_test(test_months),
+		cmocka_unit_test(test_roll_flush),
 		cmocka_unit_test(test_missing_db),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_foreign_db),
