@@ -237,20 +237,7 @@ csv_start(struct csv_reader *r)
 	return 0;
 }
 
-/* Record one field (counted even when beyond the kept ones). */
-#define EMIT(start, length, fl)						\
-	do {								\
-		if (nf >= r->falloc && nf < r->fcap)			\
-			csv_more_fields(r);				\
-		if (nf < r->falloc) {					\
-			r->fields[nf].p = r->buf + (start);		\
-			r->fields[nf].len = (uint32_t)(length);		\
-			r->fields[nf].flags = (fl);			\
-		}							\
-		nf++;							\
-	} while (0)
-
-/* EMIT, where room for every field of the record is made already. */
+/* Record one field, where room for every field kept is made already. */
 #define EMIT_ROOM(start, length, fl)					\
 	do {								\
 		if (nf < r->falloc) {					\
@@ -259,6 +246,14 @@ csv_start(struct csv_reader *r)
 			r->fields[nf].flags = (fl);			\
 		}							\
 		nf++;							\
+	} while (0)
+
+/* Record one field (counted even when beyond the kept ones). */
+#define EMIT(start, length, fl)						\
+	do {								\
+		if (nf >= r->falloc && nf < r->fcap)			\
+			csv_more_fields(r);				\
+		EMIT_ROOM(start, length, fl);				\
 	} while (0)
 
 /* A block's structural bytes, one mask each. */

@@ -216,6 +216,25 @@ db_column_dec(struct db *db, sqlite3_stmt *st, int i, const char *table,
 	}
 }
 
+/*
+ * A row's run seconds at column i and its credits, one kind a column,
+ * after it (db_column_dec() each).  Returns 0, or -1 after an error.
+ */
+static int
+db_column_metrics(struct db *db, sqlite3_stmt *st, int i, const char *table,
+    int64_t rowid, struct metrics *m)
+{
+	int c;
+
+	if (db_column_dec(db, st, i, table, rowid, &m->run_seconds) < 0)
+		return -1;
+	for (c = 0; c < CR_COUNT; c++)
+		if (db_column_dec(db, st, i + 1 + c, table, rowid,
+		    &m->credits[c]) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 db_error(struct db *db, const char *what)
 {
@@ -558,7 +577,7 @@ sq_backfill(struct db *db)
 {
 	struct agg roll[ROLL_COUNT];
 	sqlite3_stmt *st = NULL;
-	int rc, c, k, ret = -1;
+	int rc, k, ret = -1;
 
 	for (k = 0; k < ROLL_COUNT; k++)
 		agg_init(&roll[k]);
@@ -578,13 +597,8 @@ sq_backfill(struct db *db)
 		ids[DIM_USER] = (uint32_t)sqlite3_column_int64(st, 6);
 		m.jobs = 1;
 		ret = EXIT_BAD_INPUT;
-		if (db_column_dec(db, st, 7, "job_runs", rowid,
-		    &m.run_seconds) < 0)
+		if (db_column_metrics(db, st, 7, "job_runs", rowid, &m) < 0)
 			goto out;
-		for (c = 0; c < CR_COUNT; c++)
-			if (db_column_dec(db, st, 8 + c, "job_runs", rowid,
-			    &m.credits[c]) < 0)
-				goto out;
 		ret = -1;
 		db_roll_add(roll, 1u << ROLL_BRANCH | 1u << ROLL_USER,
 		    sqlite3_column_type(st, 1) != SQLITE_NULL,
@@ -641,7 +655,7 @@ sq_from_daily(struct db *db, unsigned which, int32_t since, int32_t until,
 {
 	struct agg roll[ROLL_COUNT];
 	sqlite3_stmt *st = NULL;
-	int rc, c, k, ret = -1;
+	int rc, k, ret = -1;
 	size_t d;
 
 	for (k = 0; k < ROLL_COUNT; k++)
@@ -669,13 +683,8 @@ sq_from_daily(struct db *db, unsigned which, int32_t since, int32_t until,
 			goto out;
 		}
 		m.jobs = (uint64_t)sqlite3_column_int64(st, 11);
-		if (db_column_dec(db, st, 12, "daily", rowid,
-		    &m.run_seconds) < 0)
+		if (db_column_metrics(db, st, 12, "daily", rowid, &m) < 0)
 			goto out;
-		for (c = 0; c < CR_COUNT; c++)
-			if (db_column_dec(db, st, 13 + c, "daily", rowid,
-			    &m.credits[c]) < 0)
-				goto out;
 		/* sums of sums: each roll-up's are checked as it is merged */
 		for (k = 0; k < ROLL_COUNT; k++) {
 			if (!(which & (1u << k)))
@@ -1126,17 +1135,11 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 				goto out;
 			}
 			old.jobs = (uint64_t)sqlite3_column_int64(get, 1);
-			if (db_column_dec(db, get, 2, u->table, rowid,
-			    &old.run_seconds) < 0) {
+			if (db_column_metrics(db, get, 2, u->table, rowid,
+			    &old) < 0) {
 				ret = EXIT_BAD_INPUT;
 				goto out;
 			}
-			for (c = 0; c < CR_COUNT; c++)
-				if (db_column_dec(db, get, 3 + c, u->table,
-				    rowid, &old.credits[c]) < 0) {
-					ret = EXIT_BAD_INPUT;
-					goto out;
-				}
 			/* the stored sums and the new ones: checked, as
 			 * history grows with every ingest */
 			which = metrics_add(&m, &old);
@@ -1315,7 +1318,7 @@ sq_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 	struct dbrow row;
 	struct sbuf sql;
 	unsigned dims;
-	int rc, c, ret = 0;
+	int rc, ret = 0;
 	size_t i;
 
 	memset(&row, 0, sizeof(row));
@@ -1340,17 +1343,13 @@ sq_scan(struct db *db, const struct dbscan *q, dbrow_fn fn, void *ctx)
 			    sqlite3_column_int64(st, Q_DIM0 + (int)i) : -1;
 		row.jobs = sqlite3_column_int64(st, Q_JOBS);
 		row.rowid = sqlite3_column_int64(st, Q_ROWID);
-		if (db_column_dec(db, st, Q_SECS, row.table, row.rowid,
-		    &row.m.run_seconds) < 0) {
+		/* the credits' columns follow the seconds' */
+		_Static_assert(Q_CREDIT0 == Q_SECS + 1, "Q_ columns in order");
+		if (db_column_metrics(db, st, Q_SECS, row.table, row.rowid,
+		    &row.m) < 0) {
 			ret = EXIT_BAD_INPUT;
 			goto out;
 		}
-		for (c = 0; c < CR_COUNT; c++)
-			if (db_column_dec(db, st, Q_CREDIT0 + c, row.table,
-			    row.rowid, &row.m.credits[c]) < 0) {
-				ret = EXIT_BAD_INPUT;
-				goto out;
-			}
 		row.job_id = (const char *)sqlite3_column_text(st, Q_JOB_ID);
 		row.job_id_len = (size_t)sqlite3_column_bytes(st, Q_JOB_ID);
 		if ((ret = fn(ctx, &row)) != 0)
