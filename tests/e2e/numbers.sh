@@ -199,10 +199,19 @@ run 0 "$BIN" report --db "$DB" --format csv &&
     ok "report --db: the stored sum, exact (the refused ingest left nothing)" ||
     ko "report --db: the stored sum, exact (the refused ingest left nothing)" \
     "$(cat "$T/out" "$T/err")"
-rows "$T/c.csv" 100000 "$MAX" 100000 2026-10-02
+# in the next month: no roll-up of the ingest passes 10^20 (a sum by
+# month with October's would: the next test), but a report over both
+# months does
+rows "$T/m.csv" 100000 "$MAX" 100000 2026-10-02
+run 3 "$BIN" ingest --db "$DB" "$T/m.csv" &&
+    contains "$T/err" "table monthly[a-z_]*, row [0-9]*: TOTAL_CREDITS: with this ingest" &&
+    ok "ingest: a monthly sum past 10^20 with the stored one: exit 3" ||
+    ko "ingest: a monthly sum past 10^20 with the stored one: exit 3" \
+    "status $status: $(cat "$T/err")"
+rows "$T/c.csv" 100000 "$MAX" 100000 2026-11-02
 run 0 "$BIN" ingest --db "$DB" "$T/c.csv" &&
     run 3 "$BIN" report --db "$DB" &&
-    contains "$T/err" "table daily, row [0-9]*: TOTAL_CREDITS: the values add up" &&
+    contains "$T/err" "table [a-z_]*, row [0-9]*: TOTAL_CREDITS: the values add up" &&
     [ ! -s "$T/out" ] &&
     ok "report --db: stored rows that add up past 10^20: exit 3 naming one" ||
     ko "report --db: stored rows that add up past 10^20: exit 3 naming one" \
@@ -223,10 +232,12 @@ for v in abc 1e21 -100000000000000000000.000000000000000001; do
 	"$BIN" ingest --db "$T/s.db" "$T/max.csv" >/dev/null 2>&1
 	python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-c.execute("UPDATE daily SET total_credits = ?", (sys.argv[2],))
+for t in ("daily", "daily_project", "monthly", "monthly_class",
+          "monthly_job"):
+    c.execute("UPDATE %s SET total_credits = ?" % t, (sys.argv[2],))
 c.commit()' "$T/s.db" "$v"
 	run 3 "$BIN" report --db "$T/s.db" &&
-	    contains "$T/err" "table daily, row 1: total_credits: not a number" &&
+	    contains "$T/err" "table [a-z_]*, row 1: total_credits: not a number" &&
 	    [ ! -s "$T/out" ] &&
 	    ok "report --db: a stored total '$v' is exit 3, not read as 0" ||
 	    ko "report --db: a stored total '$v' is exit 3, not read as 0" \
