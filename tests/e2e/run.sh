@@ -2,7 +2,7 @@
 # tests/e2e/run.sh BIN [--quick]: every end-to-end suite against BIN, with
 # one closing "N passed, M failed" line for all of them.
 #
-# The suites run E2E_JOBS at a time (default 3: most of their time is spent
+# The suites run E2E_JOBS at a time (default 6: most of their time is spent
 # waiting on servers, timeouts and signals, not on the CPU), the longest
 # first; each one's output is shown, whole, when it ends, then the seconds
 # each took.  E2E_JOBS=1 runs them one after another.  Every suite is
@@ -68,7 +68,7 @@ export TMPDIR CU_E2E_KEEP CU_E2E_TOKEN CU_E2E_WEBHOOK CU_E2E_ARGV_SECRET
 
 # suite NAME CMD...: starts CMD in the background, its stdout and stderr
 # kept in $S/logs/NAME.out and .err; no more than E2E_JOBS at once
-jobs_max=${E2E_JOBS:-3}
+jobs_max=${E2E_JOBS:-6}
 declare -A running=()
 suite() {
 	local name=$1
@@ -101,11 +101,18 @@ drain() {
 	done
 }
 
-# the longest first (seconds on 2 cores, one at a time: export.py 300,
-# secrets.py 260, weekly.py 190, truth.py 160, faults.sh 110, ...)
+# the longest first (seconds on 2 cores, six at a time: export.py 340,
+# secrets.py 280, weekly.py 200, truth.py 100, faults.sh 160, ...; under
+# ASan history.sh 330, pghistory.py 310, cli.sh 230)
 suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
+suite history.sh sh "$dir/history.sh" "$BIN"
+# history on both engines, SQLite and PostgreSQL (Debian's postgresql, a
+# throwaway server: tests/pgserver.py): the same bytes from every reader;
+# ingests at once, killed ingests, a read-only role, migrations (30 s)
+suite pghistory.py python3 "$dir/pghistory.py" --bin "$BIN" $quick
 suite secrets.py python3 "$dir/secrets.py" --bin "$BIN" $quick
 suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
+suite cli.sh sh "$dir/cli.sh" "$BIN"
 if [ -f "$dir/truth.py" ]; then
 	suite truth.py python3 "$dir/truth.py" --bin "$BIN" $quick
 fi
@@ -115,11 +122,6 @@ if [ -z "$quick" ]; then
 	# the docs' examples on make demo's data, and the demo's quoting (90 s)
 	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
 fi
-suite history.sh sh "$dir/history.sh" "$BIN"
-# history on both engines, SQLite and PostgreSQL (Debian's postgresql, a
-# throwaway server: tests/pgserver.py): the same bytes from every reader;
-# ingests at once, killed ingests, a read-only role, migrations (30 s)
-suite pghistory.py python3 "$dir/pghistory.py" --bin "$BIN" $quick
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
 suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 # every hop of every request; it needs tests/netns.sh's namespace (and
@@ -128,7 +130,6 @@ suite redirects.py python3 "$dir/redirects.py" --bin "$BIN" $quick
 suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
 suite perms.sh sh "$dir/perms.sh" "$BIN"
 suite numbers.sh sh "$dir/numbers.sh" "$BIN"
-suite cli.sh sh "$dir/cli.sh" "$BIN"
 suite anomalies.py python3 "$dir/anomalies.py" --bin "$BIN" $quick
 # focus: FOCUS 1.2 columns, types and values; re-summed in SQLite
 suite focus.py python3 "$dir/focus.py" --bin "$BIN" $quick

@@ -761,6 +761,11 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
+    # SIGINT as from a terminal: a suite started in the background by a
+    # shell without job control (run.sh's suites, from a CI runner's
+    # background job) inherits it ignored, which the tool honours, as
+    # nohup's, and every signal sent here would be lost
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     tmp = tempfile.mkdtemp(prefix="cu-weekly-")
     c = Ctx(a, tmp)
     try:
