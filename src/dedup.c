@@ -295,12 +295,16 @@ slot_eq(const struct slot *x, const struct slot *y)
 	return x->w[0] == y->w[0] && x->w[1] == y->w[1] && x->w[2] == y->w[2];
 }
 
-/* The hash of a slot's bits: its shard is the low byte. */
+/*
+ * The hash of a slot's bits: its first 64, already the output of the
+ * Feistel network's last round (every bit depends on every bit of the
+ * fingerprint), so not mixed again.  Its shard is the low byte, its home
+ * the high bits (slot_home()).
+ */
 static inline uint64_t
 slot_hash(const struct slot *v)
 {
-	return hash_mix(((uint64_t)v->w[1] << 32 | v->w[0]) ^
-	    0x9e3779b97f4a7c15ULL, (uint64_t)v->w[2] ^ 0xc2b2ae3d27d4eb4fULL);
+	return (uint64_t)v->w[1] << 32 | v->w[0];
 }
 
 /* Its home in a table of n slots: the hash's high bits, scaled. */
