@@ -1061,11 +1061,12 @@ sq_group_cmp(const void *pa, const void *pb)
 static int
 sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 {
-	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL;
+	sqlite3_stmt *get = NULL, *put = NULL, *del = NULL, *held = NULL;
 	const struct agg_group **order = NULL;
 	struct sbuf q;
 	size_t i, d, n = 0;
-	int k, c, ret = -1, nk = 1 + (int)u->ndims;
+	int k, c, ret = -1, nk = 1 + (int)u->ndims, day_held = 0;
+	uint32_t prev_day = 0;
 
 	/*
 	 * In the index's order, its pages then read and written once each
@@ -1079,6 +1080,10 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 	qsort(order, n, sizeof(*order), sq_group_cmp);
 
 	sbuf_init(&q, SIZE_MAX);
+	sbuf_addf(&q, "SELECT 1 FROM %s WHERE day IS ? LIMIT 1", u->table);
+	if (db_prepare(db, q.buf, &held) < 0)
+		goto out;
+	sbuf_reset(&q);
 	sbuf_addf(&q, "SELECT rowid, jobs, " SQ_SUMS " FROM %s WHERE day IS ?",
 	    u->table);
 	for (d = 0; d < u->ndims; d++)
@@ -1106,6 +1111,26 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 		int rc;
 
 		memcpy(&key, grp->key, (size_t)nk * sizeof(uint32_t));
+		/*
+		 * A day (or month) the table holds no row of, as on a first
+		 * ingest of it: its groups are all new, none looked up.  One
+		 * probe a day, the groups being in day order.
+		 */
+		if (i == 0 || key.v[0] != prev_day) {
+			prev_day = key.v[0];
+			if (key.v[0] == UINT32_MAX)
+				sqlite3_bind_null(held, 1);
+			else
+				sqlite3_bind_int64(held, 1,
+				    (int64_t)(int32_t)key.v[0]);
+			rc = sqlite3_step(held);
+			sqlite3_reset(held);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+				db_error(db, "cannot read the roll-up");
+				goto out;
+			}
+			day_held = rc == SQLITE_ROW;
+		}
 		for (k = 0; k < nk; k++) {
 			int64_t v = k == 0 ? (int64_t)(int32_t)key.v[0] :
 			    (int64_t)key.v[k];
@@ -1118,7 +1143,7 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 			sqlite3_bind_int64(get, k + 1, v);
 			sqlite3_bind_int64(put, k + 1, v);
 		}
-		rc = sqlite3_step(get);
+		rc = day_held ? sqlite3_step(get) : SQLITE_DONE;
 		if (rc == SQLITE_ROW) {
 			struct metrics old;
 			/* replaced by the new sums (the day may be NULL,
@@ -1187,6 +1212,7 @@ out:
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
 	sqlite3_finalize(del);
+	sqlite3_finalize(held);
 	return ret;
 }
 
