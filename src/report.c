@@ -467,6 +467,11 @@ file_problem(struct worker *w, struct file_state *fs, uint64_t line,
 	char shown[256];
 	char *msg;
 
+	fs->problems_total++;
+	/* past the ones kept, only counted: a file of bad rows costs no
+	 * message a row */
+	if (!w->sh->o->strict && fs->nproblems >= MAX_PROBLEMS_PER_FILE)
+		return 0;
 	if (v != NULL) {
 		show_value(shown, sizeof(shown), v, vlen);
 		msg = xasprintf("%s:%llu: %s%s%s '%s'", fs->name,
@@ -477,15 +482,11 @@ file_problem(struct worker *w, struct file_state *fs, uint64_t line,
 		    (unsigned long long)line, column ? column : "",
 		    column ? ": " : "", reason);
 	}
-	fs->problems_total++;
 	if (w->sh->o->strict) {
 		fs->fatal = msg;
 		return 1;
 	}
-	if (fs->nproblems < MAX_PROBLEMS_PER_FILE)
-		fs->problems[fs->nproblems++] = msg;
-	else
-		free(msg);
+	fs->problems[fs->nproblems++] = msg;
 	return 0;
 }
 
