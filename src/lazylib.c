@@ -116,28 +116,32 @@ lazy_sym(struct lazy_lib *lib, const char *name, void *_Atomic *slot)
  * libcurl itself reads it (a long, an object or function pointer, a
  * curl_off_t, a blob's pointer); getinfo's is always a pointer.
  */
-CURLcode
-curl_easy_setopt(CURL *h, CURLoption opt, ...)
-{
-	CURLcode (*f)(CURL *, CURLoption, ...);
-	va_list ap;
-	CURLcode r;
-	LAZY_FN(curl, curl_easy_setopt, f);
+#define LAZY_SETOPT(type, handle, option, name)				\
+	type								\
+	name(handle *h, option opt, ...)				\
+	{								\
+		type (*f)(handle *, option, ...);			\
+		va_list ap;						\
+		type r;							\
+		LAZY_FN(curl, name, f);					\
+									\
+		va_start(ap, opt);					\
+		if (opt < CURLOPTTYPE_OBJECTPOINT)			\
+			r = f(h, opt, va_arg(ap, long));		\
+		else if (opt < CURLOPTTYPE_FUNCTIONPOINT)		\
+			r = f(h, opt, va_arg(ap, void *));		\
+		else if (opt < CURLOPTTYPE_OFF_T)			\
+			r = f(h, opt, va_arg(ap, void (*)(void)));	\
+		else if (opt < CURLOPTTYPE_BLOB)			\
+			r = f(h, opt, va_arg(ap, curl_off_t));		\
+		else							\
+			r = f(h, opt, va_arg(ap, void *));		\
+		va_end(ap);						\
+		return r;						\
+	}
 
-	va_start(ap, opt);
-	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		r = f(h, opt, va_arg(ap, long));
-	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		r = f(h, opt, va_arg(ap, void *));
-	else if (opt < CURLOPTTYPE_OFF_T)
-		r = f(h, opt, va_arg(ap, void (*)(void)));
-	else if (opt < CURLOPTTYPE_BLOB)
-		r = f(h, opt, va_arg(ap, curl_off_t));
-	else
-		r = f(h, opt, va_arg(ap, void *));
-	va_end(ap);
-	return r;
-}
+LAZY_SETOPT(CURLcode, CURL, CURLoption, curl_easy_setopt)
+LAZY_SETOPT(CURLMcode, CURLM, CURLMoption, curl_multi_setopt)
 
 CURLcode
 curl_easy_getinfo(CURL *h, CURLINFO info, ...)
@@ -149,27 +153,6 @@ curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 
 	va_start(ap, info);
 	r = f(h, info, va_arg(ap, void *));
-	va_end(ap);
-	return r;
-}
-
-CURLMcode
-curl_multi_setopt(CURLM *h, CURLMoption opt, ...)
-{
-	CURLMcode (*f)(CURLM *, CURLMoption, ...);
-	va_list ap;
-	CURLMcode r;
-	LAZY_FN(curl, curl_multi_setopt, f);
-
-	va_start(ap, opt);
-	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		r = f(h, opt, va_arg(ap, long));
-	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		r = f(h, opt, va_arg(ap, void *));
-	else if (opt < CURLOPTTYPE_OFF_T)
-		r = f(h, opt, va_arg(ap, void (*)(void)));
-	else
-		r = f(h, opt, va_arg(ap, curl_off_t));
 	va_end(ap);
 	return r;
 }
