@@ -223,7 +223,8 @@ build/fuzz/%: fuzz/%.c build/fuzz/libcu.a $(HDRS)
 	clang $(BASE_CFLAGS) $(GZ_DEF) -Wno-missing-prototypes -Isrc \
 	    $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< build/fuzz/libcu.a $(LIBS)
 
-# 10 s a target in make check (a smoke run on the committed corpus);
+# 10 s a target in make check (a smoke run on the committed corpus, a
+# target a core at once);
 # `make fuzz` is the campaign
 check-fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	@sh fuzz/run.sh 10 $(FUZZ_TARGETS)

@@ -103,7 +103,8 @@ drain() {
 
 # the longest first (seconds on 2 cores, six at a time: export.py 340,
 # secrets.py 280, weekly.py 200, truth.py 100, faults.sh 160, ...; under
-# ASan history.sh 330, pghistory.py 310, cli.sh 230)
+# ASan history.sh 280, pghistory.py 250, cli.sh 160, pipeline.sh 150,
+# numbers.sh 100, perms.sh 80)
 suite export.py python3 "$dir/export.py" --bin "$BIN" $quick
 suite history.sh sh "$dir/history.sh" "$BIN"
 # history on both engines, SQLite and PostgreSQL (Debian's postgresql, a
@@ -113,6 +114,9 @@ suite pghistory.py python3 "$dir/pghistory.py" --bin "$BIN" $quick
 suite secrets.py python3 "$dir/secrets.py" --bin "$BIN" $quick
 suite weekly.py python3 "$dir/weekly.py" --bin "$BIN" $quick
 suite cli.sh sh "$dir/cli.sh" "$BIN"
+suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
+suite numbers.sh sh "$dir/numbers.sh" "$BIN"
+suite perms.sh sh "$dir/perms.sh" "$BIN"
 if [ -f "$dir/truth.py" ]; then
 	suite truth.py python3 "$dir/truth.py" --bin "$BIN" $quick
 fi
@@ -123,13 +127,10 @@ if [ -z "$quick" ]; then
 	suite readme.py python3 "$dir/readme.py" --bin "$BIN"
 fi
 suite signals.py python3 "$dir/signals.py" --bin "$BIN" $quick
-suite pipeline.sh sh "$dir/pipeline.sh" "$BIN" $quick
 # every hop of every request; it needs tests/netns.sh's namespace (and
 # re-runs itself in one when started outside)
 suite redirects.py python3 "$dir/redirects.py" --bin "$BIN" $quick
 suite trust.py python3 "$dir/trust.py" --bin "$BIN" $quick
-suite perms.sh sh "$dir/perms.sh" "$BIN"
-suite numbers.sh sh "$dir/numbers.sh" "$BIN"
 suite anomalies.py python3 "$dir/anomalies.py" --bin "$BIN" $quick
 # focus: FOCUS 1.2 columns, types and values; re-summed in SQLite
 suite focus.py python3 "$dir/focus.py" --bin "$BIN" $quick
