@@ -48,7 +48,7 @@ struct lazy_lib {
 static struct lazy_lib curl = { "libcurl.so.4", "HTTP (libcurl)", NULL };
 static struct lazy_lib crypto = { "libcrypto.so.3", "SHA-256 (OpenSSL)",
 	NULL };
-static struct lazy_lib cairo = { "libcairo.so.2", "PNG charts (cairo)",
+static struct lazy_lib cairo = { "libcairo.so.2", "charts (cairo)",
 	NULL };
 static struct lazy_lib pq = { "libpq.so.5", "PostgreSQL (libpq)", NULL };
 

@@ -8,7 +8,9 @@
 # one line naming the option, nothing written); chargeback's and html's
 # filters; db and ingest without a database or HOME; a header naming a
 # known column twice (exact, in another case, with spaces, after a BOM, in
-# a header again) refused by every reader, an unknown one twice accepted.
+# a header again) refused by every reader, an unknown one twice accepted;
+# the four libraries loaded on first use (lazylib.c): broken copies stop
+# only the commands that need them.
 # Data is written inline or by tests/gen/genexport.py.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
@@ -249,6 +251,48 @@ run 0 "$BIN" report --threads 2 --format csv - <"$T/cat.csv.gz" &&
 CC="python3 $(dirname "$0")/chartcheck.py"
 python3 "$(dirname "$0")/../gen/genexport.py" -o "$T/gen" --rows 4000 \
     --parts 2 --seed 11 --days 20 >/dev/null
+
+# -- libcurl, libcrypto, cairo and libpq are loaded when first needed
+# (src/lazylib.c): with broken copies first on the library path, report
+# and ingest into SQLite run as ever; html (cairo measures its text), a PNG
+# chart, export and a postgresql:// database each fail in one line naming
+# the library and what it is for, and write nothing
+mkdir -p "$T/badlibs"
+for l in libcurl.so.4 libcrypto.so.3 libcairo.so.2 libpq.so.5; do
+	echo "not a library" >"$T/badlibs/$l"
+done
+BADLIBS="env LD_LIBRARY_PATH=$T/badlibs"
+run 0 $BADLIBS "$BIN" report --format csv "$T/d" &&
+    contains "$T/out" "^api," && ok "report loads none of the four libraries" ||
+    ko "report loads none of the four libraries" "$(cat "$T/err")"
+run 0 $BADLIBS "$BIN" ingest --db "$T/lazy.db" "$T/d" &&
+    ok "ingest into SQLite loads none of them" ||
+    ko "ingest into SQLite loads none of them" "$(cat "$T/err")"
+lazyfail() {
+	label=$1
+	lib=$2
+	what=$3
+	out=$4
+	shift 4
+	if run 1 $BADLIBS "$@" &&
+	    [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	    contains "$T/err" "^circleci-usage: cannot load $lib, needed for $what: .*$T/badlibs/$lib" &&
+	    [ ! -e "$out" ]; then
+		ok "$lib not loadable: $label fails in one line, writes nothing"
+	else
+		ko "$lib not loadable: $label" "exit $status: $(cat "$T/err")"
+	fi
+}
+lazyfail html libcairo.so.2 "charts (cairo)" "$T/lazy.html" \
+    "$BIN" html -o "$T/lazy.html" "$T/gen"
+lazyfail "report --format png" libcairo.so.2 "charts (cairo)" "$T/lazy.png" \
+    "$BIN" report --format png -o "$T/lazy.png" "$T/d"
+lazyfail export libcurl.so.4 "HTTP (libcurl)" "$T/lazyexp" \
+    env CIRCLECI_API_TOKEN=t "$BIN" export \
+    --org 00000000-0000-4000-8000-000000000000 \
+    --api-url http://127.0.0.1:9 -o "$T/lazyexp"
+lazyfail "report --db postgresql://" libpq.so.5 "PostgreSQL (libpq)" "$T/nothing" \
+    "$BIN" report --db postgresql://127.0.0.1:9/x
 run 0 "$BIN" report --format png -o "$T/c.png" "$T/gen" && [ ! -s "$T/out" ] &&
     $CC png "$T/c.png" 1200 700 && ok "png: 1200x700 by default" ||
     ko "png: 1200x700 by default" "$(cat "$T/err")"
