@@ -221,6 +221,14 @@ sigclean_sweep(void)
 	}
 }
 
+void
+sigclean_abandon(void)
+{
+	pthread_mutex_lock(&sigclean_mu);
+	atomic_store(&sigclean_dying, 1);
+	sigclean_sweep();
+}
+
 /*
  * The thread that takes the signals.  It runs as ordinary code, so it may
  * allocate and read directories; what it must not do is wait for a lock

@@ -85,4 +85,12 @@ int sigclean_interrupted(void);
  */
 void sigclean_settle(void);
 
+/*
+ * A fatal error (die()): remove the registered files and directories, as
+ * an interruption would, so that a failed run leaves no temporary file or
+ * stage directory behind.  Nothing is registered, renamed into place or
+ * held off after it: the registry stays locked until the process exits.
+ */
+void sigclean_abandon(void);
+
 #endif

@@ -88,6 +88,7 @@ die(int code, const char *fmt, ...)
 	vreport(REPORT_ERROR, fmt, ap);
 	va_end(ap);
 	sigclean_settle();
+	sigclean_abandon();
 	exit(code);	/* the library's one exit (util.h) */
 }
 

@@ -293,6 +293,10 @@ lazyfail export libcurl.so.4 "HTTP (libcurl)" "$T/lazyexp" \
     --api-url http://127.0.0.1:9 -o "$T/lazyexp"
 lazyfail "report --db postgresql://" libpq.so.5 "PostgreSQL (libpq)" "$T/nothing" \
     "$BIN" report --db postgresql://127.0.0.1:9/x
+# a fatal error past the stage directory's making (die()): the new DIR
+# and its stage directory go, as after an interruption
+lazyfail "run --from into a new DIR" libcairo.so.2 "charts (cairo)" \
+    "$T/lazyrun" "$BIN" run --from "$T/gen" -o "$T/lazyrun" --quiet
 run 0 "$BIN" report --format png -o "$T/c.png" "$T/gen" && [ ! -s "$T/out" ] &&
     $CC png "$T/c.png" 1200 700 && ok "png: 1200x700 by default" ||
     ko "png: 1200x700 by default" "$(cat "$T/err")"
