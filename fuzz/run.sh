@@ -8,6 +8,11 @@ set -eu
 secs=$1
 shift
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in
+'' | *[!0-9]* | 0)
+	echo "fuzz/run.sh: FUZZ_JOBS: expected a number from 1, got '$jobs'" >&2
+	exit 2 ;;
+esac
 pass=0
 fail=0
 

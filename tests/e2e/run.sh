@@ -37,6 +37,13 @@ tally() {
 	f=${line#*, }
 	f=${f%% failed*}
 	[ -n "$line" ] || { p=0; f=1; echo "FAIL $2: no result line"; }
+	# a suite that exits non-zero after a clean tally (a crash, a
+	# sanitizer's report at exit, the OOM killer) has failed
+	rc=$(cat "${1%.out}.rc" 2>/dev/null || echo '?')
+	if [ "$rc" != 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "FAIL $2: exit $rc after a clean result"
+	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
 }
@@ -79,6 +86,7 @@ suite() {
 	(
 		t0=$(date +%s)
 		"$@" >"$S/logs/$name.out" 2>"$S/logs/$name.err" </dev/null
+		echo "$?" >"$S/logs/$name.rc"
 		echo "$(($(date +%s) - t0))" >"$S/logs/$name.secs"
 	) &
 	running[$!]=$name
