@@ -1058,6 +1058,16 @@ sq_group_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* A roll-up key's day (or month) as parameter 1: UINT32_MAX, none, NULL. */
+static void
+sq_bind_day(sqlite3_stmt *st, uint32_t day)
+{
+	if (day == UINT32_MAX)
+		sqlite3_bind_null(st, 1);
+	else
+		sqlite3_bind_int64(st, 1, (int64_t)(int32_t)day);
+}
+
 static int
 sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 {
@@ -1118,11 +1128,7 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 		 */
 		if (i == 0 || key.v[0] != prev_day) {
 			prev_day = key.v[0];
-			if (key.v[0] == UINT32_MAX)
-				sqlite3_bind_null(held, 1);
-			else
-				sqlite3_bind_int64(held, 1,
-				    (int64_t)(int32_t)key.v[0]);
+			sq_bind_day(held, key.v[0]);
 			rc = sqlite3_step(held);
 			sqlite3_reset(held);
 			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -1131,17 +1137,11 @@ sq_merge_roll(struct db *db, const struct db_rollup *u, const struct agg *roll)
 			}
 			day_held = rc == SQLITE_ROW;
 		}
-		for (k = 0; k < nk; k++) {
-			int64_t v = k == 0 ? (int64_t)(int32_t)key.v[0] :
-			    (int64_t)key.v[k];
-
-			if (k == 0 && key.v[0] == UINT32_MAX) {
-				sqlite3_bind_null(get, 1);
-				sqlite3_bind_null(put, 1);
-				continue;
-			}
-			sqlite3_bind_int64(get, k + 1, v);
-			sqlite3_bind_int64(put, k + 1, v);
+		sq_bind_day(get, key.v[0]);
+		sq_bind_day(put, key.v[0]);
+		for (k = 1; k < nk; k++) {
+			sqlite3_bind_int64(get, k + 1, (int64_t)key.v[k]);
+			sqlite3_bind_int64(put, k + 1, (int64_t)key.v[k]);
 		}
 		rc = day_held ? sqlite3_step(get) : SQLITE_DONE;
 		if (rc == SQLITE_ROW) {

@@ -246,9 +246,7 @@ sigclean_main(void *arg)
 	(void)arg;
 	while (sigwait(&sigclean_set, &sig) != 0)
 		;
-	pthread_mutex_lock(&sigclean_mu);
-	atomic_store(&sigclean_dying, 1);
-	sigclean_sweep();
+	sigclean_abandon();
 	/* a stage directory's file that a thread was making meanwhile */
 	sigclean_sweep();
 	if (r != NULL && r->interrupted != NULL)
